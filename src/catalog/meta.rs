@@ -1,0 +1,148 @@
+//! Persistence of the schema in the same transactional store as the data, under the `m`
+//! prefix, so a DDL step that changes schema and data commits atomically.
+//!
+//! Layout (values are JSON, as TiDB stores its meta):
+//! - `mSchemaVersion` -> u64, bumped by every schema change in the same transaction
+//! - `mNextID` -> i64, the global id allocator for databases, tables and indexes
+//! - `mDB:{db_id:020}` -> DatabaseInfo
+//! - `mTable:{db_id:020}:{table_id:020}` -> TableInfo
+//! - `mAutoID:{table_id:020}` -> i64, the persisted end of the handed-out auto id range
+//! - `mUser:{name}` -> UserRecord
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use super::model::{DatabaseInfo, TableInfo};
+use crate::kv::{self, KeyRange, Transaction};
+
+pub const SCHEMA_VERSION_KEY: &[u8] = b"mSchemaVersion";
+const NEXT_ID_KEY: &[u8] = b"mNextID";
+
+#[derive(Debug, thiserror::Error)]
+pub enum MetaError {
+    #[error(transparent)]
+    Kv(#[from] kv::Error),
+    #[error("corrupt schema record {key}: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+pub type Result<T> = std::result::Result<T, MetaError>;
+
+/// An account that may log in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub user: String,
+    pub host: String,
+    /// mysql_native_password's stored form: SHA1(SHA1(password)), empty for no password.
+    pub auth_hash: Vec<u8>,
+}
+
+pub fn db_key(db_id: i64) -> Vec<u8> {
+    format!("mDB:{db_id:020}").into_bytes()
+}
+
+pub fn table_key(db_id: i64, table_id: i64) -> Vec<u8> {
+    format!("mTable:{db_id:020}:{table_id:020}").into_bytes()
+}
+
+pub fn auto_id_key(table_id: i64) -> Vec<u8> {
+    format!("mAutoID:{table_id:020}").into_bytes()
+}
+
+fn user_key(user: &str) -> Vec<u8> {
+    format!("mUser:{user}").into_bytes()
+}
+
+fn get_json<T: DeserializeOwned>(txn: &dyn Transaction, key: &[u8]) -> Result<Option<T>> {
+    match txn.get(key)? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| corrupt(key, e)),
+    }
+}
+
+fn corrupt(key: &[u8], e: impl std::fmt::Display) -> MetaError {
+    MetaError::Corrupt {
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: e.to_string(),
+    }
+}
+
+fn put_json<T: Serialize>(txn: &mut dyn Transaction, key: Vec<u8>, value: &T) {
+    // Serializing plain data structs cannot fail.
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    txn.put(key, bytes);
+}
+
+pub fn schema_version(txn: &dyn Transaction) -> Result<u64> {
+    Ok(get_json(txn, SCHEMA_VERSION_KEY)?.unwrap_or(0))
+}
+
+/// Bumps the global schema version; every schema change calls this in its transaction.
+pub fn bump_schema_version(txn: &mut dyn Transaction) -> Result<u64> {
+    let v = schema_version(txn)? + 1;
+    put_json(txn, SCHEMA_VERSION_KEY.to_vec(), &v);
+    Ok(v)
+}
+
+/// Allocates `n` consecutive global ids; returns the first.
+pub fn allocate_ids(txn: &mut dyn Transaction, n: i64) -> Result<i64> {
+    let next: i64 = get_json(txn, NEXT_ID_KEY)?.unwrap_or(1);
+    put_json(txn, NEXT_ID_KEY.to_vec(), &(next + n));
+    Ok(next)
+}
+
+pub fn put_database(txn: &mut dyn Transaction, db: &DatabaseInfo) {
+    put_json(txn, db_key(db.id), db);
+}
+
+pub fn put_table(txn: &mut dyn Transaction, table: &TableInfo) {
+    put_json(txn, table_key(table.db_id, table.id), table);
+}
+
+pub fn load_databases(txn: &dyn Transaction) -> Result<Vec<DatabaseInfo>> {
+    scan_json(txn, b"mDB:")
+}
+
+pub fn load_tables(txn: &dyn Transaction, db_id: i64) -> Result<Vec<TableInfo>> {
+    scan_json(txn, format!("mTable:{db_id:020}:").as_bytes())
+}
+
+fn scan_json<T: DeserializeOwned>(txn: &dyn Transaction, prefix: &[u8]) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    let mut range = KeyRange::prefix(prefix);
+    loop {
+        let batch = txn.scan(&range, 1024, false)?;
+        let Some((last, _)) = batch.last() else { break };
+        let mut next_start = last.clone();
+        next_start.push(0);
+        for (k, v) in &batch {
+            out.push(serde_json::from_slice(v).map_err(|e| corrupt(k, e))?);
+        }
+        if batch.len() < 1024 {
+            break;
+        }
+        range.start = next_start;
+    }
+    Ok(out)
+}
+
+pub fn get_user(txn: &dyn Transaction, user: &str) -> Result<Option<UserRecord>> {
+    get_json(txn, &user_key(user))
+}
+
+pub fn put_user(txn: &mut dyn Transaction, record: &UserRecord) {
+    put_json(txn, user_key(&record.user), record);
+}
+
+pub fn delete_user(txn: &mut dyn Transaction, user: &str) {
+    txn.delete(user_key(user));
+}
+
+pub fn get_auto_id(txn: &dyn Transaction, table_id: i64) -> Result<i64> {
+    Ok(get_json(txn, &auto_id_key(table_id))?.unwrap_or(0))
+}
+
+pub fn put_auto_id(txn: &mut dyn Transaction, table_id: i64, end: i64) {
+    put_json(txn, auto_id_key(table_id), &end);
+}

@@ -1,0 +1,135 @@
+//! The schema objects as they are persisted: databases, tables, columns and indexes, each with
+//! an id and a schema state.
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::DataType;
+
+/// Where an object is in its online schema change. DML consults the state of every index and
+/// column on each write (see `table/`), so nodes one schema version apart stay consistent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SchemaState {
+    None,
+    DeleteOnly,
+    WriteOnly,
+    WriteReorganization,
+    DeleteReorganization,
+    Public,
+}
+
+impl SchemaState {
+    /// TiDB's spelling, as ADMIN SHOW DDL JOBS prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchemaState::None => "none",
+            SchemaState::DeleteOnly => "delete only",
+            SchemaState::WriteOnly => "write only",
+            SchemaState::WriteReorganization => "write reorganization",
+            SchemaState::DeleteReorganization => "delete reorganization",
+            SchemaState::Public => "public",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseInfo {
+    pub id: i64,
+    pub name: String,
+    pub charset: String,
+    pub collation: String,
+    pub state: SchemaState,
+}
+
+/// A column's default as declared; turned into a value of the column's type on insert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DefaultValue {
+    Null,
+    /// A literal in its SQL text form, already validated against the column type.
+    Literal(String),
+    CurrentTimestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnInfo {
+    /// Stable id; row values are keyed by it, so renames and reorders never rewrite rows.
+    pub id: u64,
+    pub name: String,
+    pub ty: DataType,
+    pub nullable: bool,
+    /// `None` when the column has no DEFAULT clause.
+    pub default: Option<DefaultValue>,
+    pub auto_increment: bool,
+    pub on_update_current_timestamp: bool,
+    pub comment: String,
+    pub state: SchemaState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexInfo {
+    pub id: i64,
+    pub name: String,
+    /// Offsets into the table's `columns`.
+    pub columns: Vec<usize>,
+    pub unique: bool,
+    pub primary: bool,
+    pub state: SchemaState,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableInfo {
+    pub id: i64,
+    pub db_id: i64,
+    pub name: String,
+    /// All columns, public and not, in definition order.
+    pub columns: Vec<ColumnInfo>,
+    /// Secondary and unique indexes, and the primary key unless it is the row handle.
+    pub indexes: Vec<IndexInfo>,
+    /// The single integer primary key column whose value is the row's handle (TiDB's
+    /// clustered integer key). `None`: rows get a hidden `_tidb_rowid` handle.
+    pub handle_column: Option<usize>,
+    pub next_column_id: u64,
+    pub next_index_id: i64,
+    pub comment: String,
+    pub charset: String,
+    pub collation: String,
+    pub state: SchemaState,
+}
+
+impl TableInfo {
+    pub fn column_by_name(&self, name: &str) -> Option<(usize, &ColumnInfo)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn index_by_name(&self, name: &str) -> Option<&IndexInfo> {
+        self.indexes
+            .iter()
+            .find(|i| i.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Columns a query can see.
+    pub fn public_columns(&self) -> impl Iterator<Item = (usize, &ColumnInfo)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.state == SchemaState::Public)
+    }
+
+    pub fn auto_increment_column(&self) -> Option<usize> {
+        self.columns.iter().position(|c| c.auto_increment)
+    }
+
+    /// The primary key: the handle column or the index marked primary.
+    pub fn primary_key_columns(&self) -> Option<Vec<usize>> {
+        if let Some(h) = self.handle_column {
+            return Some(vec![h]);
+        }
+        self.indexes
+            .iter()
+            .find(|i| i.primary)
+            .map(|i| i.columns.clone())
+    }
+}

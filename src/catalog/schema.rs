@@ -1,0 +1,82 @@
+//! An immutable snapshot of the whole schema at one version: what a statement binds against.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::meta::{self, Result};
+use super::model::{DatabaseInfo, SchemaState, TableInfo};
+use crate::kv::Transaction;
+
+/// One database and its tables, keyed by lower-cased name (names compare case-insensitively,
+/// as in TiDB, and keep the case they were created with).
+#[derive(Debug, Clone)]
+pub struct DatabaseEntry {
+    pub info: DatabaseInfo,
+    pub tables: HashMap<String, Arc<TableInfo>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InfoSchema {
+    pub version: u64,
+    dbs: HashMap<String, Arc<DatabaseEntry>>,
+}
+
+impl InfoSchema {
+    /// Reads the schema as of `txn`'s snapshot.
+    pub fn load(txn: &dyn Transaction) -> Result<InfoSchema> {
+        let version = meta::schema_version(txn)?;
+        let mut dbs = HashMap::new();
+        for info in meta::load_databases(txn)? {
+            let tables = meta::load_tables(txn, info.id)?
+                .into_iter()
+                .map(|t| (t.name.to_lowercase(), Arc::new(t)))
+                .collect();
+            dbs.insert(
+                info.name.to_lowercase(),
+                Arc::new(DatabaseEntry { info, tables }),
+            );
+        }
+        Ok(InfoSchema { version, dbs })
+    }
+
+    pub fn database(&self, name: &str) -> Option<&DatabaseEntry> {
+        self.dbs
+            .get(&name.to_lowercase())
+            .map(|d| d.as_ref())
+            .filter(|d| d.info.state == SchemaState::Public)
+    }
+
+    pub fn table(&self, db: &str, table: &str) -> Option<&Arc<TableInfo>> {
+        self.database(db)?
+            .tables
+            .get(&table.to_lowercase())
+            .filter(|t| t.state == SchemaState::Public)
+    }
+
+    /// Public databases sorted by name.
+    pub fn databases(&self) -> Vec<&DatabaseInfo> {
+        let mut v: Vec<_> = self
+            .dbs
+            .values()
+            .filter(|d| d.info.state == SchemaState::Public)
+            .map(|d| &d.info)
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+
+    /// Public tables of a database sorted by name.
+    pub fn tables(&self, db: &str) -> Vec<&Arc<TableInfo>> {
+        let mut v: Vec<_> = self
+            .database(db)
+            .map(|d| {
+                d.tables
+                    .values()
+                    .filter(|t| t.state == SchemaState::Public)
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
+    }
+}

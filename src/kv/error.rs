@@ -1,0 +1,21 @@
+use thiserror::Error;
+
+/// What can go wrong in the key-value layer.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// Another transaction committed a write to a key this one writes, after this one
+    /// started. The caller may retry the whole transaction.
+    #[error("write conflict on a key written by a newer transaction")]
+    WriteConflict,
+    /// The storage engine failed (I/O, corruption).
+    #[error("storage error: {0}")]
+    Storage(String),
+}
+
+impl From<sled::Error> for Error {
+    fn from(e: sled::Error) -> Self {
+        Error::Storage(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

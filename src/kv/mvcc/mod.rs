@@ -1,0 +1,575 @@
+//! Snapshot-isolation MVCC over a single sled tree.
+//!
+//! # Key layout
+//!
+//! Everything lives in sled's default tree, split by the first byte:
+//!
+//! * `0x00 name` — bookkeeping: `last_commit_ts` (the timestamp oracle) and `gc_safe_point`.
+//! * `0x01 escape(user_key) !commit_ts` — one version of a user key. `escape` turns 0x00 into
+//!   0x00 0xFF and appends 0x00 0x00; it preserves order and no encoding is a prefix of another,
+//!   so all versions of one key are contiguous and a user range `[start, end)` is exactly the
+//!   sled range `[0x01 escape(start), 0x01 escape(end))`. The timestamp is stored inverted and
+//!   big-endian so the newest version of a key comes first.
+//!
+//! A version's value is a tag byte (0x01 put, 0x00 tombstone) followed by the user value.
+//!
+//! # Timestamps and snapshots
+//!
+//! Commit timestamps are consecutive integers. The newest one is kept in memory (`last_ts`) and
+//! in the `last_commit_ts` meta key, which is written in the same atomic sled batch as the
+//! versions of the commit that produced it, so after a crash the oracle and the data agree. A
+//! transaction's snapshot is simply `start_ts = last_ts` at begin: it reads, for every key, the
+//! newest version with `commit_ts <= start_ts`.
+//!
+//! # Commit protocol
+//!
+//! Writes are buffered in the transaction. `commit` then:
+//!
+//! 1. takes the process-wide commit mutex (commits are serialised; they are short, as the disk
+//!    sync happens outside it);
+//! 2. picks `commit_ts = last_ts + 1` and checks every written key for a version newer than
+//!    `start_ts` — if one exists another transaction won, and nothing is written
+//!    ([`Error::WriteConflict`]);
+//! 3. applies one sled batch with all versions plus the new `last_commit_ts`;
+//! 4. publishes `last_ts = commit_ts` only now, so no snapshot can include a commit whose
+//!    versions are not all in the tree;
+//! 5. releases the mutex and waits until a flush covers the batch. Concurrent committers share
+//!    flushes through [`group_commit::GroupCommit`], so the cost of a sync is amortised.
+//!
+//! Because the publish happens under the commit mutex after the batch, a snapshot either sees all
+//! of a commit or none of it, and a reader never needs a lock.
+//!
+//! # Garbage collection
+//!
+//! Old versions are removed by [`Store::gc`] up to a safe point, which callers take from
+//! [`Store::min_active_ts`]: open transactions are registered by start timestamp for that. A
+//! background thread does this every [`GC_INTERVAL`]. Snapshots older than the last safe point
+//! are refused by `begin_at`, since they may no longer be complete.
+
+mod group_commit;
+mod keys;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam::channel::{self, RecvTimeoutError, Sender};
+use parking_lot::Mutex;
+
+use super::{Error, KeyRange, Pair, Result, Savepoint, Store, Transaction};
+use group_commit::GroupCommit;
+
+/// How often the background thread collects garbage.
+pub const GC_INTERVAL: Duration = Duration::from_secs(30);
+
+/// sled's page cache. Large enough to keep hot indexes in memory, small enough for a laptop.
+const CACHE_CAPACITY: u64 = 256 * 1024 * 1024;
+
+/// GC applies its deletions in batches of about this many, so a huge collection does not build
+/// one giant batch, while each key's deletions still land in a single batch.
+const GC_BATCH: usize = 1024;
+
+/// The embedded transactional store.
+pub struct MvccStore {
+    inner: Arc<Inner>,
+    /// Dropping the sender stops the GC thread, which is then joined so that it no longer holds
+    /// the database when `drop` returns (the directory can be reopened right away).
+    gc_thread: Option<(Sender<()>, JoinHandle<()>)>,
+}
+
+/// State shared by the store, its transactions and the GC thread.
+struct Inner {
+    db: sled::Db,
+    /// The newest commit whose batch is fully applied: the snapshot of a new transaction.
+    last_ts: AtomicU64,
+    /// Serialises conflict check, batch application and publication of `last_ts`.
+    commit_lock: Mutex<()>,
+    active: Mutex<Active>,
+    group_commit: GroupCommit,
+    /// Serialises GC runs; two collectors over the same keys would only waste work.
+    gc_lock: Mutex<()>,
+}
+
+/// Open snapshots, and the oldest snapshot that is still complete.
+///
+/// One mutex covers both, and `begin` reads `last_ts` under it, so a safe point computed from
+/// `min_active_ts` can never overtake a transaction that is just starting.
+struct Active {
+    /// start_ts -> number of open transactions reading at it.
+    by_ts: BTreeMap<u64, usize>,
+    /// The highest safe point GC has used. Versions only snapshots below it could read may be
+    /// gone, so `begin_at` refuses such snapshots rather than return wrong results.
+    gc_safe_point: u64,
+}
+
+impl MvccStore {
+    /// Opens (or creates) the store in `dir` and starts its background GC thread.
+    pub fn open(dir: &std::path::Path) -> Result<MvccStore> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(CACHE_CAPACITY)
+            // Commits flush explicitly (group commit); a timer flush would only add syncs.
+            .flush_every_ms(None)
+            .open()?;
+        let last_ts = match db.get(keys::META_LAST_TS)? {
+            Some(raw) => keys::decode_ts(&raw)?,
+            None => 0,
+        };
+        let gc_safe_point = match db.get(keys::META_GC_SAFE_POINT)? {
+            Some(raw) => keys::decode_ts(&raw)?,
+            None => 0,
+        };
+        let inner = Arc::new(Inner {
+            db,
+            last_ts: AtomicU64::new(last_ts),
+            commit_lock: Mutex::new(()),
+            active: Mutex::new(Active {
+                by_ts: BTreeMap::new(),
+                gc_safe_point,
+            }),
+            group_commit: GroupCommit::new(last_ts),
+            gc_lock: Mutex::new(()),
+        });
+        let gc_thread = spawn_gc_thread(Arc::downgrade(&inner))?;
+        Ok(MvccStore {
+            inner,
+            gc_thread: Some(gc_thread),
+        })
+    }
+
+    fn begin_txn(&self, ts: Option<u64>) -> Result<MvccTransaction> {
+        let start_ts = self.inner.register(ts)?;
+        Ok(MvccTransaction {
+            inner: self.inner.clone(),
+            start_ts,
+            writes: BTreeMap::new(),
+            undo: Vec::new(),
+        })
+    }
+}
+
+impl Drop for MvccStore {
+    fn drop(&mut self) {
+        if let Some((stop, handle)) = self.gc_thread.take() {
+            drop(stop);
+            if handle.join().is_err() {
+                tracing::warn!("MVCC GC thread panicked");
+            }
+        }
+    }
+}
+
+/// Starts the thread that periodically collects versions no open snapshot can read.
+///
+/// It holds only a `Weak` reference so it never keeps the database alive, and exits as soon as
+/// the store drops the channel's sender.
+fn spawn_gc_thread(inner: Weak<Inner>) -> Result<(Sender<()>, JoinHandle<()>)> {
+    let (stop_tx, stop_rx) = channel::bounded::<()>(0);
+    let handle = std::thread::Builder::new()
+        .name("mvcc-gc".into())
+        .spawn(move || loop {
+            match stop_rx.recv_timeout(GC_INTERVAL) {
+                Err(RecvTimeoutError::Timeout) => {}
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+            }
+            let Some(inner) = inner.upgrade() else { return };
+            let safe_point = inner.advance_safe_point(None);
+            match inner.collect(safe_point) {
+                Ok(removed) => {
+                    tracing::debug!(safe_point, removed, "MVCC GC removed old versions")
+                }
+                Err(e) => tracing::warn!(safe_point, error = %e, "MVCC GC failed"),
+            }
+        })
+        .map_err(|e| Error::Storage(format!("cannot start the GC thread: {e}")))?;
+    Ok((stop_tx, handle))
+}
+
+impl Store for MvccStore {
+    fn begin(&self) -> Result<Box<dyn Transaction>> {
+        Ok(Box::new(self.begin_txn(None)?))
+    }
+
+    fn begin_at(&self, ts: u64) -> Result<Box<dyn Transaction>> {
+        Ok(Box::new(self.begin_txn(Some(ts))?))
+    }
+
+    fn current_ts(&self) -> u64 {
+        self.inner.last_ts.load(Ordering::Acquire)
+    }
+
+    fn gc(&self, safe_point: u64) -> Result<usize> {
+        let safe_point = self.inner.advance_safe_point(Some(safe_point));
+        self.inner.collect(safe_point)
+    }
+
+    fn min_active_ts(&self) -> u64 {
+        let active = self.inner.active.lock();
+        self.inner.min_active(&active)
+    }
+}
+
+impl Inner {
+    /// Registers a new snapshot at `ts` (or at the newest commit) and returns its timestamp.
+    fn register(&self, ts: Option<u64>) -> Result<u64> {
+        let mut active = self.active.lock();
+        let last = self.last_ts.load(Ordering::Acquire);
+        let start_ts = match ts {
+            None => last,
+            Some(ts) if ts > last => {
+                // Later commits would become visible to it: not a snapshot.
+                return Err(Error::Storage(format!(
+                    "snapshot timestamp {ts} is newer than the last commit {last}"
+                )));
+            }
+            Some(ts) if ts < active.gc_safe_point => {
+                return Err(Error::Storage(format!(
+                    "snapshot timestamp {ts} is older than the GC safe point {}",
+                    active.gc_safe_point
+                )));
+            }
+            Some(ts) => ts,
+        };
+        *active.by_ts.entry(start_ts).or_insert(0) += 1;
+        Ok(start_ts)
+    }
+
+    fn unregister(&self, start_ts: u64) {
+        let mut active = self.active.lock();
+        if let Some(count) = active.by_ts.get_mut(&start_ts) {
+            *count -= 1;
+            if *count == 0 {
+                active.by_ts.remove(&start_ts);
+            }
+        }
+    }
+
+    fn min_active(&self, active: &Active) -> u64 {
+        match active.by_ts.keys().next() {
+            Some(&ts) => ts,
+            None => self.last_ts.load(Ordering::Acquire),
+        }
+    }
+
+    /// Fixes the safe point of a GC run: `requested`, or the oldest open snapshot if `None`,
+    /// never beyond the last commit (a later commit could otherwise land at or below it and
+    /// lose its predecessor while a snapshot still needs it). Done under the registry lock so no
+    /// transaction can start below it afterwards.
+    fn advance_safe_point(&self, requested: Option<u64>) -> u64 {
+        let mut active = self.active.lock();
+        let last = self.last_ts.load(Ordering::Acquire);
+        let safe_point = requested
+            .unwrap_or_else(|| self.min_active(&active))
+            .min(last);
+        active.gc_safe_point = active.gc_safe_point.max(safe_point);
+        safe_point
+    }
+
+    /// Removes every version that no snapshot at or after `safe_point` can read: for each key,
+    /// everything older than the newest version at or below the safe point, and that version
+    /// too if it is a tombstone.
+    ///
+    /// Safe alongside commits, which only add versions above the safe point, and readers at or
+    /// above it: all deletions of one key go into one atomic batch, so a reader never sees a
+    /// tombstone gone but the value it hid still there.
+    fn collect(&self, safe_point: u64) -> Result<usize> {
+        let _gc = self.gc_lock.lock();
+        let recorded = self.active.lock().gc_safe_point;
+        self.db
+            .insert(keys::META_GC_SAFE_POINT, &keys::encode_ts(recorded))?;
+        let mut removed = 0;
+        let mut batch = sled::Batch::default();
+        let mut pending = 0;
+        let mut current: Vec<u8> = Vec::new();
+        // Whether the current key's newest version at or below the safe point was seen.
+        let mut reached_safe_point = false;
+        let all = keys::data_lower_bound(b"")..keys::data_upper_bound(b"");
+        for entry in self.db.range(all) {
+            let (raw_key, raw_value) = entry?;
+            let (user, ts) = keys::split_data_key(&raw_key)?;
+            if user != current.as_slice() {
+                if pending >= GC_BATCH {
+                    self.db.apply_batch(std::mem::take(&mut batch))?;
+                    removed += pending;
+                    pending = 0;
+                }
+                current.clear();
+                current.extend_from_slice(user);
+                reached_safe_point = false;
+            }
+            if ts > safe_point {
+                continue;
+            }
+            let obsolete = reached_safe_point || keys::decode_value(&raw_value)?.is_none();
+            reached_safe_point = true;
+            if obsolete {
+                batch.remove(raw_key);
+                pending += 1;
+            }
+        }
+        if pending > 0 {
+            self.db.apply_batch(batch)?;
+            removed += pending;
+        }
+        Ok(removed)
+    }
+
+    /// The value of `key` in the snapshot at `ts`: its newest version at or below `ts`. One
+    /// sled read, hence atomic with respect to commits and GC batches.
+    fn read_at(&self, key: &[u8], ts: u64) -> Result<Option<Vec<u8>>> {
+        let range = keys::data_key(key, ts)..=keys::data_key(key, 0);
+        match self.db.range(range).next() {
+            Some(entry) => {
+                let (_, value) = entry?;
+                Ok(keys::decode_value(&value)?.map(<[u8]>::to_vec))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// True if some transaction committed a version of `key` after `start_ts`.
+    fn written_since(&self, key: &[u8], start_ts: u64) -> Result<bool> {
+        let Some(after) = start_ts.checked_add(1) else {
+            return Ok(false);
+        };
+        let range = keys::data_key(key, u64::MAX)..=keys::data_key(key, after);
+        Ok(self.db.range(range).next().transpose()?.is_some())
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+/// A transaction of [`MvccStore`]: a snapshot plus a buffer of writes.
+pub struct MvccTransaction {
+    inner: Arc<Inner>,
+    start_ts: u64,
+    /// Buffered writes, `None` meaning delete. Sorted so scans can merge it with the snapshot.
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// One entry per write, so a savepoint is just a length of this log.
+    undo: Vec<Undo>,
+}
+
+/// What the write buffer held for a key before a write: `None` if the key was not in it.
+type Undo = (Vec<u8>, Option<Option<Vec<u8>>>);
+
+impl MvccTransaction {
+    fn write(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
+        let previous = self.writes.insert(key.clone(), value);
+        self.undo.push((key, previous));
+    }
+}
+
+impl Drop for MvccTransaction {
+    fn drop(&mut self) {
+        self.inner.unregister(self.start_ts);
+    }
+}
+
+impl Transaction for MvccTransaction {
+    fn start_ts(&self) -> u64 {
+        self.start_ts
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        match self.writes.get(key) {
+            Some(buffered) => Ok(buffered.clone()),
+            None => self.inner.read_at(key, self.start_ts),
+        }
+    }
+
+    fn scan(&self, range: &KeyRange, limit: usize, reverse: bool) -> Result<Vec<Pair>> {
+        let mut out = Vec::new();
+        if limit == 0 || (!range.end.is_empty() && range.start >= range.end) {
+            return Ok(out);
+        }
+        let snapshot = SnapshotScan::new(&self.inner, range, self.start_ts, reverse);
+        let upper = match range.end.is_empty() {
+            true => Bound::Unbounded,
+            false => Bound::Excluded(range.end.as_slice()),
+        };
+        let buffered = self
+            .writes
+            .range::<[u8], _>((Bound::Included(range.start.as_slice()), upper));
+        let buffered: Box<dyn Iterator<Item = _>> = match reverse {
+            true => Box::new(buffered.rev()),
+            false => Box::new(buffered),
+        };
+        let mut snapshot = snapshot.peekable();
+        let mut buffered = buffered.peekable();
+        while out.len() < limit {
+            // Which source holds the next key in scan order (ties go to the buffer).
+            let take_snapshot = match (snapshot.peek(), buffered.peek()) {
+                (None, None) => break,
+                (Some(Err(_)), _) => match snapshot.next() {
+                    Some(Err(e)) => return Err(e),
+                    _ => continue,
+                },
+                (Some(Ok(_)), None) => true,
+                (None, Some(_)) => false,
+                (Some(Ok((snap_key, _))), Some((buf_key, _))) => {
+                    let order = snap_key.as_slice().cmp(buf_key.as_slice());
+                    let order = if reverse { order.reverse() } else { order };
+                    if order.is_eq() {
+                        snapshot.next(); // shadowed by this transaction's own write
+                    }
+                    order.is_lt()
+                }
+            };
+            if take_snapshot {
+                if let Some(pair) = snapshot.next() {
+                    out.push(pair?);
+                }
+            } else if let Some((key, Some(value))) = buffered.next() {
+                out.push((key.clone(), value.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.write(key, Some(value));
+    }
+
+    fn delete(&mut self, key: Vec<u8>) {
+        self.write(key, None);
+    }
+
+    fn savepoint(&self) -> Savepoint {
+        Savepoint(self.undo.len())
+    }
+
+    fn rollback_to(&mut self, savepoint: Savepoint) {
+        while self.undo.len() > savepoint.0 {
+            let Some((key, previous)) = self.undo.pop() else {
+                break;
+            };
+            match previous {
+                Some(value) => self.writes.insert(key, value),
+                None => self.writes.remove(&key),
+            };
+        }
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.writes.is_empty()
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<u64> {
+        if self.writes.is_empty() {
+            return Ok(self.start_ts);
+        }
+        let writes = std::mem::take(&mut self.writes);
+        let inner = &self.inner;
+        let commit_ts = {
+            let _commit = inner.commit_lock.lock();
+            let last = inner.last_ts.load(Ordering::Acquire);
+            let commit_ts = last
+                .checked_add(1)
+                .ok_or_else(|| Error::Storage("commit timestamps exhausted".into()))?;
+            for key in writes.keys() {
+                if inner.written_since(key, self.start_ts)? {
+                    return Err(Error::WriteConflict);
+                }
+            }
+            let mut batch = sled::Batch::default();
+            for (key, value) in &writes {
+                batch.insert(
+                    keys::data_key(key, commit_ts),
+                    keys::encode_value(value.as_deref()),
+                );
+            }
+            batch.insert(keys::META_LAST_TS, &keys::encode_ts(commit_ts));
+            inner.db.apply_batch(batch)?;
+            inner.last_ts.store(commit_ts, Ordering::Release);
+            commit_ts
+        };
+        inner.group_commit.wait_durable(
+            commit_ts,
+            || inner.last_ts.load(Ordering::Acquire),
+            || inner.flush(),
+        )?;
+        Ok(commit_ts)
+    }
+}
+
+/// Lazily yields the live pairs of a user key range as of a snapshot, in either direction,
+/// reading one key's versions at a time from sled.
+struct SnapshotScan<'a> {
+    inner: &'a Inner,
+    iter: sled::Iter,
+    ts: u64,
+    reverse: bool,
+    /// The escaped user key whose versions are being skipped: its snapshot value has already
+    /// been decided.
+    decided: Option<Vec<u8>>,
+}
+
+impl<'a> SnapshotScan<'a> {
+    fn new(inner: &'a Inner, range: &KeyRange, ts: u64, reverse: bool) -> Self {
+        let sled_range = keys::data_lower_bound(&range.start)..keys::data_upper_bound(&range.end);
+        SnapshotScan {
+            inner,
+            iter: inner.db.range(sled_range),
+            ts,
+            reverse,
+            decided: None,
+        }
+    }
+
+    /// Next pair going forward. Versions come newest first, so the first one at or below the
+    /// snapshot decides the key and the rest of the key's versions are skipped.
+    fn next_forward(&mut self) -> Result<Option<Pair>> {
+        for entry in self.iter.by_ref() {
+            let (raw_key, raw_value) = entry?;
+            let (user, ts) = keys::split_data_key(&raw_key)?;
+            if ts > self.ts || self.decided.as_deref() == Some(user) {
+                continue;
+            }
+            self.decided = Some(user.to_vec());
+            if let Some(value) = keys::decode_value(&raw_value)? {
+                return Ok(Some((keys::unescape(user)?, value.to_vec())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Next pair going backward. Here a key's versions come oldest first, and a sled iterator
+    /// is not a snapshot: GC could delete a newer tombstone after we passed the older value it
+    /// hides. So the first version met of each key only identifies the key, whose snapshot
+    /// value is then read with one atomic point read.
+    fn next_reverse(&mut self) -> Result<Option<Pair>> {
+        while let Some(entry) = self.iter.next_back() {
+            let (raw_key, _) = entry?;
+            let (user, _) = keys::split_data_key(&raw_key)?;
+            if self.decided.as_deref() == Some(user) {
+                continue;
+            }
+            self.decided = Some(user.to_vec());
+            let key = keys::unescape(user)?;
+            if let Some(value) = self.inner.read_at(&key, self.ts)? {
+                return Ok(Some((key, value)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for SnapshotScan<'_> {
+    type Item = Result<Pair>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let next = match self.reverse {
+            true => self.next_reverse(),
+            false => self.next_forward(),
+        };
+        next.transpose()
+    }
+}

@@ -1,0 +1,515 @@
+use super::*;
+
+use std::sync::atomic::AtomicUsize;
+
+fn open() -> (tempfile::TempDir, MvccStore) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = MvccStore::open(dir.path()).expect("open");
+    (dir, store)
+}
+
+fn put(store: &MvccStore, pairs: &[(&[u8], &[u8])]) -> u64 {
+    let mut txn = store.begin().expect("begin");
+    for (k, v) in pairs {
+        txn.put(k.to_vec(), v.to_vec());
+    }
+    txn.commit().expect("commit")
+}
+
+fn del(store: &MvccStore, key: &[u8]) -> u64 {
+    let mut txn = store.begin().expect("begin");
+    txn.delete(key.to_vec());
+    txn.commit().expect("commit")
+}
+
+fn pairs(items: &[(&[u8], &[u8])]) -> Vec<Pair> {
+    items
+        .iter()
+        .map(|(k, v)| (k.to_vec(), v.to_vec()))
+        .collect()
+}
+
+fn all() -> KeyRange {
+    KeyRange::default()
+}
+
+/// Every stored version of every key, for checking what GC left behind.
+fn versions(store: &MvccStore) -> Vec<(Vec<u8>, u64)> {
+    let range = keys::data_lower_bound(b"")..keys::data_upper_bound(b"");
+    store
+        .inner
+        .db
+        .range(range)
+        .map(|entry| {
+            let (k, _) = entry.expect("entry");
+            let (user, ts) = keys::split_data_key(&k).expect("key");
+            (keys::unescape(user).expect("unescape"), ts)
+        })
+        .collect()
+}
+
+#[test]
+fn snapshot_isolation() {
+    let (_dir, store) = open();
+    let t1 = put(&store, &[(b"a", b"1")]);
+    let reader = store.begin().expect("begin");
+    assert_eq!(reader.start_ts(), t1);
+    put(&store, &[(b"a", b"2"), (b"b", b"2")]);
+    del(&store, b"a");
+    assert_eq!(reader.get(b"a").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(reader.get(b"b").expect("get"), None);
+    assert_eq!(
+        reader.scan(&all(), usize::MAX, false).expect("scan"),
+        pairs(&[(b"a", b"1")])
+    );
+    let fresh = store.begin().expect("begin");
+    assert_eq!(fresh.get(b"a").expect("get"), None);
+    assert_eq!(fresh.get(b"b").expect("get"), Some(b"2".to_vec()));
+
+    // begin_at reads an old snapshot; future or collected ones are refused.
+    let old = store.begin_at(t1).expect("begin_at");
+    assert_eq!(old.get(b"a").expect("get"), Some(b"1".to_vec()));
+    assert!(store.begin_at(store.current_ts() + 1).is_err());
+}
+
+#[test]
+fn read_your_writes() {
+    let (_dir, store) = open();
+    put(&store, &[(b"a", b"old"), (b"b", b"old")]);
+    let mut txn = store.begin().expect("begin");
+    txn.put(b"a".to_vec(), b"new".to_vec());
+    txn.delete(b"b".to_vec());
+    txn.put(b"c".to_vec(), b"new".to_vec());
+    assert_eq!(txn.get(b"a").expect("get"), Some(b"new".to_vec()));
+    assert_eq!(txn.get(b"b").expect("get"), None);
+    assert_eq!(txn.get(b"c").expect("get"), Some(b"new".to_vec()));
+    assert_eq!(
+        txn.scan(&all(), usize::MAX, false).expect("scan"),
+        pairs(&[(b"a", b"new"), (b"c", b"new")])
+    );
+    // Others do not see them until commit.
+    let other = store.begin().expect("begin");
+    assert_eq!(other.get(b"a").expect("get"), Some(b"old".to_vec()));
+    txn.commit().expect("commit");
+    let after = store.begin().expect("begin");
+    assert_eq!(
+        after.scan(&all(), usize::MAX, false).expect("scan"),
+        pairs(&[(b"a", b"new"), (b"c", b"new")])
+    );
+}
+
+#[test]
+fn scan_merges_buffer_and_snapshot_in_both_directions() {
+    let (_dir, store) = open();
+    put(
+        &store,
+        &[
+            (b"a", b"1"),
+            (b"b", b"1"),
+            (b"c", b"1"),
+            (b"d", b"1"),
+            (b"e", b"1"),
+            (b"f", b"1"),
+        ],
+    );
+    put(&store, &[(b"b", b"2"), (b"d", b"2")]); // several versions per key
+    del(&store, b"e"); // committed tombstone
+    let mut txn = store.begin().expect("begin");
+    txn.delete(b"c".to_vec());
+    txn.put(b"d".to_vec(), b"3".to_vec());
+    txn.put(b"bb".to_vec(), b"3".to_vec());
+    txn.put(b"g".to_vec(), b"3".to_vec());
+    txn.delete(b"zz".to_vec()); // delete of a key that never existed
+
+    let expected = pairs(&[
+        (b"a", b"1"),
+        (b"b", b"2"),
+        (b"bb", b"3"),
+        (b"d", b"3"),
+        (b"f", b"1"),
+        (b"g", b"3"),
+    ]);
+    assert_eq!(txn.scan(&all(), usize::MAX, false).expect("scan"), expected);
+    let mut reversed = expected.clone();
+    reversed.reverse();
+    assert_eq!(txn.scan(&all(), usize::MAX, true).expect("scan"), reversed);
+
+    for limit in 0..=expected.len() + 1 {
+        let n = limit.min(expected.len());
+        assert_eq!(
+            txn.scan(&all(), limit, false).expect("scan"),
+            expected[..n].to_vec()
+        );
+        assert_eq!(
+            txn.scan(&all(), limit, true).expect("scan"),
+            reversed[..n].to_vec()
+        );
+    }
+
+    // Sub-ranges: [b, e) and a prefix.
+    let range = KeyRange::new(b"b".to_vec(), b"e".to_vec());
+    assert_eq!(
+        txn.scan(&range, usize::MAX, false).expect("scan"),
+        pairs(&[(b"b", b"2"), (b"bb", b"3"), (b"d", b"3")])
+    );
+    assert_eq!(
+        txn.scan(&range, 2, true).expect("scan"),
+        pairs(&[(b"d", b"3"), (b"bb", b"3")])
+    );
+    assert_eq!(
+        txn.scan(&KeyRange::prefix(b"b"), usize::MAX, true)
+            .expect("scan"),
+        pairs(&[(b"bb", b"3"), (b"b", b"2")])
+    );
+    let empty = KeyRange::new(b"e".to_vec(), b"b".to_vec());
+    assert!(txn
+        .scan(&empty, usize::MAX, false)
+        .expect("scan")
+        .is_empty());
+}
+
+#[test]
+fn keys_with_zero_bytes_scan_in_order() {
+    let (_dir, store) = open();
+    let keys: Vec<&[u8]> = vec![b"", b"\x00", b"\x00\x00", b"\x00\x01", b"\x01", b"\xff\x00"];
+    let mut txn = store.begin().expect("begin");
+    for k in &keys {
+        txn.put(k.to_vec(), k.to_vec());
+    }
+    txn.commit().expect("commit");
+    put(&store, &[(b"\x00", b"x")]);
+    let reader = store.begin().expect("begin");
+    let got: Vec<Vec<u8>> = reader
+        .scan(&all(), usize::MAX, false)
+        .expect("scan")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(got, keys.iter().map(|k| k.to_vec()).collect::<Vec<_>>());
+    assert_eq!(reader.get(b"\x00").expect("get"), Some(b"x".to_vec()));
+    assert_eq!(
+        reader
+            .scan(&KeyRange::prefix(b"\x00"), usize::MAX, true)
+            .expect("scan"),
+        pairs(&[
+            (b"\x00\x01", b"\x00\x01"),
+            (b"\x00\x00", b"\x00\x00"),
+            (b"\x00", b"x")
+        ])
+    );
+}
+
+#[test]
+fn write_write_conflict_first_committer_wins() {
+    let (_dir, store) = open();
+    put(&store, &[(b"k", b"0")]);
+    let mut t1 = store.begin().expect("begin");
+    let mut t2 = store.begin().expect("begin");
+    t1.put(b"k".to_vec(), b"1".to_vec());
+    t2.put(b"other".to_vec(), b"2".to_vec());
+    t2.put(b"k".to_vec(), b"2".to_vec());
+    let ts = store.current_ts();
+    t1.commit().expect("first committer wins");
+    assert_eq!(t2.commit(), Err(Error::WriteConflict));
+    assert_eq!(store.current_ts(), ts + 1);
+    let reader = store.begin().expect("begin");
+    assert_eq!(reader.get(b"k").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(reader.get(b"other").expect("get"), None);
+
+    // Deletes conflict too, and a transaction started after the commit does not conflict.
+    let mut t3 = store.begin().expect("begin");
+    let mut t4 = store.begin().expect("begin");
+    t3.delete(b"k".to_vec());
+    t4.delete(b"k".to_vec());
+    t3.commit().expect("commit");
+    assert_eq!(t4.commit(), Err(Error::WriteConflict));
+    let mut t5 = store.begin().expect("begin");
+    t5.put(b"k".to_vec(), b"5".to_vec());
+    t5.commit().expect("commit");
+}
+
+#[test]
+fn savepoint_rollback() {
+    let (_dir, store) = open();
+    put(&store, &[(b"a", b"committed")]);
+    let mut txn = store.begin().expect("begin");
+    assert!(txn.is_read_only());
+    txn.put(b"a".to_vec(), b"1".to_vec());
+    txn.put(b"b".to_vec(), b"1".to_vec());
+    let sp = txn.savepoint();
+    txn.put(b"a".to_vec(), b"2".to_vec());
+    txn.delete(b"b".to_vec());
+    txn.put(b"c".to_vec(), b"2".to_vec());
+    txn.rollback_to(sp);
+    assert_eq!(txn.get(b"a").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(txn.get(b"b").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(txn.get(b"c").expect("get"), None);
+
+    txn.rollback_to(Savepoint(0));
+    assert!(txn.is_read_only());
+    assert_eq!(txn.get(b"a").expect("get"), Some(b"committed".to_vec()));
+    let start = txn.start_ts();
+    assert_eq!(txn.commit().expect("commit"), start);
+    assert_eq!(store.current_ts(), start);
+}
+
+#[test]
+fn persists_across_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ts = {
+        let store = MvccStore::open(dir.path()).expect("open");
+        put(&store, &[(b"a", b"1")]);
+        put(&store, &[(b"b", b"2")]);
+        let ts = del(&store, b"a");
+        assert_eq!(store.current_ts(), ts);
+        ts
+    };
+    let store = MvccStore::open(dir.path()).expect("reopen");
+    assert_eq!(store.current_ts(), ts);
+    let txn = store.begin().expect("begin");
+    assert_eq!(txn.get(b"a").expect("get"), None);
+    assert_eq!(
+        txn.scan(&all(), usize::MAX, false).expect("scan"),
+        pairs(&[(b"b", b"2")])
+    );
+    // The old snapshot is still readable, and new commits continue the sequence.
+    let old = store.begin_at(ts - 1).expect("begin_at");
+    assert_eq!(old.get(b"a").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(put(&store, &[(b"c", b"3")]), ts + 1);
+}
+
+#[test]
+fn gc_removes_only_unreadable_versions() {
+    let (_dir, store) = open();
+    let t1 = put(&store, &[(b"a", b"1"), (b"b", b"1"), (b"c", b"1")]);
+    let t2 = put(&store, &[(b"a", b"2")]);
+    let t3 = del(&store, b"b");
+    let old_reader = store.begin_at(t2).expect("begin_at");
+    let t4 = put(&store, &[(b"a", b"4")]);
+    assert_eq!(store.min_active_ts(), t2);
+    let _ = (t1, t3);
+
+    // Nothing at or below t2 is older than what t2 reads except a@t1.
+    assert_eq!(store.gc(store.min_active_ts()).expect("gc"), 1);
+    assert_eq!(old_reader.get(b"a").expect("get"), Some(b"2".to_vec()));
+    assert_eq!(old_reader.get(b"b").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(
+        old_reader.scan(&all(), usize::MAX, true).expect("scan"),
+        pairs(&[(b"c", b"1"), (b"b", b"1"), (b"a", b"2")])
+    );
+    drop(old_reader);
+    assert_eq!(store.min_active_ts(), t4);
+
+    // Now a@t2, and b's tombstone with the value it hid, go.
+    assert_eq!(store.gc(store.min_active_ts()).expect("gc"), 3);
+    assert_eq!(
+        versions(&store),
+        vec![(b"a".to_vec(), t4), (b"c".to_vec(), t1)]
+    );
+    let reader = store.begin().expect("begin");
+    assert_eq!(
+        reader.scan(&all(), usize::MAX, false).expect("scan"),
+        pairs(&[(b"a", b"4"), (b"c", b"1")])
+    );
+    assert!(store.begin_at(t2).is_err(), "snapshot below the safe point");
+    assert_eq!(store.gc(store.min_active_ts()).expect("gc"), 0);
+}
+
+#[test]
+fn gc_runs_safely_alongside_commits_and_readers() {
+    let (_dir, store) = open();
+    let store = Arc::new(store);
+    put(&store, &[(b"x", b"0"), (b"y", b"0")]);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let collector = {
+        let (store, stop) = (store.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                store.gc(store.min_active_ts()).expect("gc");
+            }
+        })
+    };
+    for i in 0..100u32 {
+        let reader = store.begin().expect("begin");
+        let expected = reader.scan(&all(), usize::MAX, false).expect("scan");
+        // Each round rewrites x and deletes/recreates y.
+        let mut txn = store.begin().expect("begin");
+        txn.put(b"x".to_vec(), i.to_be_bytes().to_vec());
+        if i % 2 == 0 {
+            txn.delete(b"y".to_vec());
+        } else {
+            txn.put(b"y".to_vec(), i.to_be_bytes().to_vec());
+        }
+        txn.commit().expect("commit");
+        assert_eq!(
+            reader.scan(&all(), usize::MAX, false).expect("scan"),
+            expected
+        );
+        let mut reversed = expected.clone();
+        reversed.reverse();
+        assert_eq!(
+            reader.scan(&all(), usize::MAX, true).expect("scan"),
+            reversed
+        );
+    }
+    stop.store(true, Ordering::SeqCst);
+    collector.join().expect("join");
+    store.gc(store.min_active_ts()).expect("gc");
+    let last = store.current_ts();
+    assert_eq!(
+        versions(&store),
+        vec![(b"x".to_vec(), last), (b"y".to_vec(), last)]
+    );
+}
+
+#[test]
+fn concurrent_committers_are_all_durable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    const THREADS: usize = 4;
+    const PER_THREAD: usize = 25;
+    let conflicts = AtomicUsize::new(0);
+    {
+        let store = MvccStore::open(dir.path()).expect("open");
+        std::thread::scope(|s| {
+            for t in 0..THREADS {
+                let (store, conflicts) = (&store, &conflicts);
+                s.spawn(move || {
+                    for i in 0..PER_THREAD {
+                        // A private key, plus a shared counter incremented with retries.
+                        loop {
+                            let mut txn = store.begin().expect("begin");
+                            let n = match txn.get(b"counter").expect("get") {
+                                Some(v) => u64::from_be_bytes(v.try_into().expect("u64")),
+                                None => 0,
+                            };
+                            txn.put(b"counter".to_vec(), (n + 1).to_be_bytes().to_vec());
+                            txn.put(format!("k{t}-{i:03}").into_bytes(), vec![t as u8]);
+                            match txn.commit() {
+                                Ok(_) => break,
+                                Err(Error::WriteConflict) => {
+                                    conflicts.fetch_add(1, Ordering::Relaxed);
+                                }
+                                Err(e) => panic!("commit failed: {e}"),
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(store.current_ts(), (THREADS * PER_THREAD) as u64);
+    }
+    let store = MvccStore::open(dir.path()).expect("reopen");
+    assert_eq!(store.current_ts(), (THREADS * PER_THREAD) as u64);
+    let txn = store.begin().expect("begin");
+    assert_eq!(
+        txn.get(b"counter").expect("get"),
+        Some(((THREADS * PER_THREAD) as u64).to_be_bytes().to_vec())
+    );
+    let written = txn
+        .scan(&KeyRange::prefix(b"k"), usize::MAX, false)
+        .expect("scan");
+    assert_eq!(written.len(), THREADS * PER_THREAD);
+}
+
+#[test]
+fn a_commit_is_all_or_nothing_visible() {
+    let (_dir, store) = open();
+    let store = Arc::new(store);
+    const KEYS: usize = 500;
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            for round in 0..5u8 {
+                let mut txn = store.begin().expect("begin");
+                for i in 0..KEYS {
+                    txn.put(format!("key{i:04}").into_bytes(), vec![round]);
+                }
+                txn.commit().expect("commit");
+            }
+        })
+    };
+    let mut observations = 0;
+    while !writer.is_finished() || observations == 0 {
+        let txn = store.begin().expect("begin");
+        let rows = txn.scan(&all(), usize::MAX, false).expect("scan");
+        assert!(rows.is_empty() || rows.len() == KEYS, "partial commit seen");
+        if let Some((_, first)) = rows.first() {
+            assert!(rows.iter().all(|(_, v)| v == first), "mixed commits seen");
+        }
+        observations += 1;
+    }
+    writer.join().expect("join");
+    let rows = store
+        .begin()
+        .expect("begin")
+        .scan(&all(), usize::MAX, true)
+        .expect("scan");
+    assert_eq!(rows.len(), KEYS);
+    assert!(rows.iter().all(|(_, v)| v == &vec![4u8]));
+}
+
+#[test]
+fn scan_with_limit_stops_early() {
+    let (_dir, store) = open();
+    let mut txn = store.begin().expect("begin");
+    for i in 0..2000u32 {
+        txn.put(i.to_be_bytes().to_vec(), vec![0; 16]);
+    }
+    txn.commit().expect("commit");
+    for _ in 0..3 {
+        let mut txn = store.begin().expect("begin");
+        for i in 0..2000u32 {
+            txn.put(i.to_be_bytes().to_vec(), vec![1; 16]);
+        }
+        txn.commit().expect("commit");
+    }
+    let reader = store.begin().expect("begin");
+    let mut scan = SnapshotScan::new(&store.inner, &all(), reader.start_ts(), false);
+    assert_eq!(
+        scan.next().expect("one").expect("pair"),
+        (0u32.to_be_bytes().to_vec(), vec![1; 16])
+    );
+    // Taking one pair consumed only the first key's newest version: the next raw entry is an
+    // older version of that same key, so the rest of the table was never read.
+    let (raw, _) = scan.iter.next().expect("more").expect("entry");
+    let (user, ts) = keys::split_data_key(&raw).expect("key");
+    assert_eq!(
+        keys::unescape(user).expect("key"),
+        0u32.to_be_bytes().to_vec()
+    );
+    assert!(ts < reader.start_ts());
+    assert_eq!(
+        reader.scan(&all(), 1, true).expect("scan"),
+        vec![(1999u32.to_be_bytes().to_vec(), vec![1; 16])]
+    );
+    assert_eq!(reader.scan(&all(), 3, false).expect("scan").len(), 3);
+}
+
+#[test]
+fn min_active_ts_tracks_open_transactions() {
+    let (_dir, store) = open();
+    put(&store, &[(b"a", b"1")]);
+    let t1 = store.begin().expect("begin");
+    let t1b = store.begin().expect("begin");
+    put(&store, &[(b"a", b"2")]);
+    let t2 = store.begin().expect("begin");
+    assert_eq!(store.min_active_ts(), t1.start_ts());
+    drop(t1);
+    assert_eq!(store.min_active_ts(), t1b.start_ts());
+    drop(t1b);
+    assert_eq!(store.min_active_ts(), t2.start_ts());
+    let mut t2 = t2;
+    t2.put(b"b".to_vec(), b"x".to_vec());
+    t2.commit().expect("commit");
+    assert_eq!(store.min_active_ts(), store.current_ts());
+}
+
+#[test]
+fn dropping_the_store_stops_the_gc_thread() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = MvccStore::open(dir.path()).expect("open");
+    let weak = Arc::downgrade(&store.inner);
+    drop(store);
+    assert!(weak.upgrade().is_none(), "nothing keeps the database alive");
+    MvccStore::open(dir.path()).expect("reopen right away");
+}

@@ -1,0 +1,402 @@
+//! Encoding of the server's responses: OK, ERR, EOF, column definitions and rows in the text
+//! and binary protocols.
+//!
+//! moltdb writes these itself rather than through opensrv-mysql's writers, which cannot carry
+//! warning counts, exact error codes, column character sets, lengths or decimals.
+
+use crate::sql::{ResultColumn, ResultSet};
+use crate::types::{DataType, IntKind, Value};
+
+pub const CLIENT_DEPRECATE_EOF: u32 = 1 << 24;
+
+pub const SERVER_STATUS_IN_TRANS: u16 = 0x0001;
+pub const SERVER_STATUS_AUTOCOMMIT: u16 = 0x0002;
+
+const CHARSET_BINARY: u16 = 63;
+/// utf8mb4_bin: strings compare byte by byte, which is what moltdb does.
+const CHARSET_UTF8MB4_BIN: u16 = 46;
+
+// Column types of the wire protocol.
+const T_DECIMAL: u8 = 0xf6;
+const T_TINY: u8 = 1;
+const T_SHORT: u8 = 2;
+const T_LONG: u8 = 3;
+const T_FLOAT: u8 = 4;
+const T_DOUBLE: u8 = 5;
+const T_NULL: u8 = 6;
+const T_TIMESTAMP: u8 = 7;
+const T_LONGLONG: u8 = 8;
+const T_INT24: u8 = 9;
+const T_DATE: u8 = 10;
+const T_DATETIME: u8 = 12;
+const T_BLOB: u8 = 0xfc;
+const T_VAR_STRING: u8 = 0xfd;
+const T_STRING: u8 = 0xfe;
+
+// Column flags.
+const NOT_NULL: u16 = 1;
+const PRI_KEY: u16 = 2;
+const UNIQUE_KEY: u16 = 4;
+const MULTIPLE_KEY: u16 = 8;
+const BLOB: u16 = 16;
+const UNSIGNED: u16 = 32;
+const BINARY: u16 = 128;
+const AUTO_INCREMENT: u16 = 512;
+const TIMESTAMP: u16 = 1024;
+const NUM: u16 = 32768;
+
+/// Builds the packets of one response, numbering them from 1 (every command starts a new
+/// sequence at 0, so the first response packet is 1).
+pub struct ResponseBuilder {
+    buf: Vec<u8>,
+    seq: u8,
+    deprecate_eof: bool,
+}
+
+impl ResponseBuilder {
+    pub fn new(client_capabilities: u32) -> Self {
+        ResponseBuilder {
+            buf: Vec::with_capacity(256),
+            seq: 1,
+            deprecate_eof: client_capabilities & CLIENT_DEPRECATE_EOF != 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Takes the bytes built so far; numbering continues.
+    pub fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buf)
+    }
+
+    fn packet(&mut self, payload: &[u8]) {
+        // Payloads of 16 MiB - 1 or more are split; an exact multiple ends with an empty one.
+        let mut rest = payload;
+        loop {
+            let n = rest.len().min(0xff_ffff);
+            self.buf.extend_from_slice(&(n as u32).to_le_bytes()[..3]);
+            self.buf.push(self.seq);
+            self.seq = self.seq.wrapping_add(1);
+            self.buf.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            if n < 0xff_ffff {
+                break;
+            }
+        }
+    }
+
+    pub fn ok(&mut self, affected: u64, last_insert_id: u64, status: u16, warnings: u16) {
+        self.ok_with_header(0x00, affected, last_insert_id, status, warnings);
+    }
+
+    fn ok_with_header(&mut self, header: u8, affected: u64, id: u64, status: u16, warnings: u16) {
+        let mut p = vec![header];
+        put_lenenc_int(&mut p, affected);
+        put_lenenc_int(&mut p, id);
+        p.extend_from_slice(&status.to_le_bytes());
+        p.extend_from_slice(&warnings.to_le_bytes());
+        self.packet(&p);
+    }
+
+    pub fn error(&mut self, code: u16, sqlstate: &str, message: &str) {
+        self.packet(&error_payload(code, sqlstate, message));
+    }
+
+    fn eof(&mut self, status: u16, warnings: u16) {
+        let mut p = vec![0xfe];
+        p.extend_from_slice(&warnings.to_le_bytes());
+        p.extend_from_slice(&status.to_le_bytes());
+        self.packet(&p);
+    }
+
+    /// The column count and definitions that open a result set.
+    pub fn columns(&mut self, columns: &[ResultColumn], status: u16) {
+        let mut p = Vec::new();
+        put_lenenc_int(&mut p, columns.len() as u64);
+        self.packet(&p);
+        for c in columns {
+            self.packet(&column_definition(c));
+        }
+        if !self.deprecate_eof {
+            self.eof(status, 0);
+        }
+    }
+
+    /// One row in the text protocol.
+    pub fn text_row(&mut self, columns: &[ResultColumn], row: &[Value]) {
+        let mut p = Vec::with_capacity(64);
+        for (c, v) in columns.iter().zip(row) {
+            match text_value(c, v) {
+                None => p.push(0xfb),
+                Some(bytes) => put_lenenc_bytes(&mut p, &bytes),
+            }
+        }
+        self.packet(&p);
+    }
+
+    /// One row in the binary protocol (answers to COM_STMT_EXECUTE).
+    pub fn binary_row(&mut self, columns: &[ResultColumn], row: &[Value]) {
+        let bitmap_len = (columns.len() + 7 + 2) / 8;
+        let mut p = Vec::with_capacity(1 + bitmap_len + 64);
+        p.push(0x00);
+        let bitmap_at = p.len();
+        p.resize(bitmap_at + bitmap_len, 0);
+        for (i, (c, v)) in columns.iter().zip(row).enumerate() {
+            if v.is_null() || c.ty.is_none() {
+                p[bitmap_at + (i + 2) / 8] |= 1 << ((i + 2) % 8);
+            } else {
+                put_binary_value(&mut p, c, v);
+            }
+        }
+        self.packet(&p);
+    }
+
+    /// Ends a result set.
+    pub fn end_rows(&mut self, status: u16, warnings: u16) {
+        if self.deprecate_eof {
+            self.ok_with_header(0xfe, 0, 0, status, warnings);
+        } else {
+            self.eof(status, warnings);
+        }
+    }
+
+    /// A whole result set, for callers that have it in memory.
+    pub fn result_set(&mut self, rs: &ResultSet, binary: bool, status: u16, warnings: u16) {
+        self.columns(&rs.columns, status);
+        for row in &rs.rows {
+            if binary {
+                self.binary_row(&rs.columns, row);
+            } else {
+                self.text_row(&rs.columns, row);
+            }
+        }
+        self.end_rows(status, warnings);
+    }
+}
+
+pub fn error_payload(code: u16, sqlstate: &str, message: &str) -> Vec<u8> {
+    let mut p = vec![0xff];
+    p.extend_from_slice(&code.to_le_bytes());
+    p.push(b'#');
+    let mut state = sqlstate.as_bytes().to_vec();
+    state.resize(5, b'0');
+    p.extend_from_slice(&state);
+    p.extend_from_slice(message.as_bytes());
+    p
+}
+
+fn put_lenenc_int(p: &mut Vec<u8>, v: u64) {
+    if v < 251 {
+        p.push(v as u8);
+    } else if v < 1 << 16 {
+        p.push(0xfc);
+        p.extend_from_slice(&(v as u16).to_le_bytes());
+    } else if v < 1 << 24 {
+        p.push(0xfd);
+        p.extend_from_slice(&(v as u32).to_le_bytes()[..3]);
+    } else {
+        p.push(0xfe);
+        p.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+fn put_lenenc_bytes(p: &mut Vec<u8>, b: &[u8]) {
+    put_lenenc_int(p, b.len() as u64);
+    p.extend_from_slice(b);
+}
+
+/// Wire type, character set, display length, flags and decimals of a result column.
+fn wire_type(ty: &Option<DataType>) -> (u8, u16, u32, u16, u8) {
+    let Some(ty) = ty else {
+        return (T_NULL, CHARSET_BINARY, 0, BINARY, 0);
+    };
+    match ty {
+        DataType::Int { kind, unsigned } => {
+            let (t, len) = match kind {
+                IntKind::Tiny => (T_TINY, 4),
+                IntKind::Small => (T_SHORT, 6),
+                IntKind::Medium => (T_INT24, 9),
+                IntKind::Int => (T_LONG, 11),
+                IntKind::Big => (T_LONGLONG, 20),
+            };
+            let flags = NUM | BINARY | if *unsigned { UNSIGNED } else { 0 };
+            (t, CHARSET_BINARY, len, flags, 0)
+        }
+        DataType::Decimal { precision, scale } => {
+            let len = u32::from(*precision) + 1 + u32::from(*scale > 0);
+            (T_DECIMAL, CHARSET_BINARY, len, NUM | BINARY, *scale)
+        }
+        DataType::Float => (T_FLOAT, CHARSET_BINARY, 12, NUM | BINARY, 31),
+        DataType::Double => (T_DOUBLE, CHARSET_BINARY, 22, NUM | BINARY, 31),
+        DataType::Char { len, varying } => {
+            let t = if *varying { T_VAR_STRING } else { T_STRING };
+            (t, CHARSET_UTF8MB4_BIN, len * 4, 0, 0)
+        }
+        DataType::Binary { len, varying } => {
+            let t = if *varying { T_VAR_STRING } else { T_STRING };
+            (t, CHARSET_BINARY, *len, BINARY, 0)
+        }
+        DataType::Text { max_len } => (T_BLOB, CHARSET_UTF8MB4_BIN, *max_len, BLOB, 0),
+        DataType::Blob { max_len } => (T_BLOB, CHARSET_BINARY, *max_len, BLOB | BINARY, 0),
+        DataType::Date => (T_DATE, CHARSET_BINARY, 10, BINARY, 0),
+        DataType::DateTime { fsp } => {
+            (T_DATETIME, CHARSET_BINARY, datetime_len(*fsp), BINARY, *fsp)
+        }
+        DataType::Timestamp { fsp } => (
+            T_TIMESTAMP,
+            CHARSET_BINARY,
+            datetime_len(*fsp),
+            BINARY | TIMESTAMP,
+            *fsp,
+        ),
+    }
+}
+
+fn datetime_len(fsp: u8) -> u32 {
+    19 + if fsp > 0 { 1 + u32::from(fsp) } else { 0 }
+}
+
+fn column_definition(c: &ResultColumn) -> Vec<u8> {
+    let (t, charset, len, mut flags, decimals) = wire_type(&c.ty);
+    if c.not_null {
+        flags |= NOT_NULL;
+    }
+    if c.primary_key {
+        flags |= PRI_KEY;
+    }
+    if c.unique_key {
+        flags |= UNIQUE_KEY;
+    }
+    if c.multiple_key {
+        flags |= MULTIPLE_KEY;
+    }
+    if c.auto_increment {
+        flags |= AUTO_INCREMENT;
+    }
+    let mut p = Vec::with_capacity(64);
+    put_lenenc_bytes(&mut p, b"def");
+    put_lenenc_bytes(&mut p, c.db.as_bytes());
+    put_lenenc_bytes(&mut p, c.table.as_bytes());
+    put_lenenc_bytes(&mut p, c.org_table.as_bytes());
+    put_lenenc_bytes(&mut p, c.name.as_bytes());
+    put_lenenc_bytes(&mut p, c.org_name.as_bytes());
+    p.push(0x0c);
+    p.extend_from_slice(&charset.to_le_bytes());
+    p.extend_from_slice(&len.to_le_bytes());
+    p.push(t);
+    p.extend_from_slice(&flags.to_le_bytes());
+    p.push(decimals);
+    p.extend_from_slice(&[0, 0]);
+    p
+}
+
+/// The text-protocol form of a value in a column of the given type.
+fn text_value(c: &ResultColumn, v: &Value) -> Option<Vec<u8>> {
+    match (v, &c.ty) {
+        (Value::Float(x), Some(DataType::Float)) => Some(format_float(*x as f32).into_bytes()),
+        _ => v.to_text(),
+    }
+}
+
+/// FLOAT columns hold single precision: print the shortest form that reads back as that f32.
+fn format_float(x: f32) -> String {
+    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+fn put_binary_value(p: &mut Vec<u8>, c: &ResultColumn, v: &Value) {
+    let Some(ty) = &c.ty else { return };
+    match ty {
+        DataType::Int { kind, .. } => {
+            let bits = match v {
+                Value::Int(i) => *i as u64,
+                Value::UInt(u) => *u,
+                other => other.to_f64() as i64 as u64,
+            };
+            match kind {
+                IntKind::Tiny => p.push(bits as u8),
+                IntKind::Small => p.extend_from_slice(&(bits as u16).to_le_bytes()),
+                IntKind::Medium | IntKind::Int => p.extend_from_slice(&(bits as u32).to_le_bytes()),
+                IntKind::Big => p.extend_from_slice(&bits.to_le_bytes()),
+            }
+        }
+        DataType::Float => p.extend_from_slice(&(v.to_f64() as f32).to_le_bytes()),
+        DataType::Double => p.extend_from_slice(&v.to_f64().to_le_bytes()),
+        DataType::Date | DataType::DateTime { .. } | DataType::Timestamp { .. } => {
+            put_binary_datetime(p, v)
+        }
+        _ => put_lenenc_bytes(p, &v.to_text().unwrap_or_default()),
+    }
+}
+
+fn put_binary_datetime(p: &mut Vec<u8>, v: &Value) {
+    use chrono::{Datelike, Timelike};
+    let dt = match v {
+        Value::Date(d) => d.and_hms_opt(0, 0, 0),
+        Value::DateTime(dt) => Some(*dt),
+        _ => None,
+    };
+    let Some(dt) = dt else {
+        p.push(0);
+        return;
+    };
+    let micros = dt.nanosecond() / 1000;
+    let has_time = dt.hour() != 0 || dt.minute() != 0 || dt.second() != 0 || micros != 0;
+    let len = if micros != 0 {
+        11
+    } else if has_time {
+        7
+    } else {
+        4
+    };
+    p.push(len);
+    p.extend_from_slice(&(dt.year() as u16).to_le_bytes());
+    p.push(dt.month() as u8);
+    p.push(dt.day() as u8);
+    if len >= 7 {
+        p.push(dt.hour() as u8);
+        p.push(dt.minute() as u8);
+        p.push(dt.second() as u8);
+    }
+    if len == 11 {
+        p.extend_from_slice(&micros.to_le_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packets_are_numbered_from_one() {
+        let mut b = ResponseBuilder::new(0);
+        b.ok(1, 0, SERVER_STATUS_AUTOCOMMIT, 0);
+        let bytes = b.take();
+        assert_eq!(&bytes[..4], &[7, 0, 0, 1]);
+        assert_eq!(&bytes[4..], &[0, 1, 0, 2, 0, 0, 0]);
+    }
+
+    #[test]
+    fn error_packets_carry_any_code() {
+        let p = error_payload(8214, "HY000", "Cancelled DDL job");
+        assert_eq!(
+            &p[..9],
+            &[0xff, 0x16, 0x20, b'#', b'H', b'Y', b'0', b'0', b'0']
+        );
+    }
+
+    #[test]
+    fn float_columns_print_single_precision() {
+        assert_eq!(format_float(1.1f64 as f32), "1.1");
+        assert_eq!(format_float(3.0), "3");
+    }
+}

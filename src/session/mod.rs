@@ -1,0 +1,726 @@
+//! One client session: its current database, variables and open transaction, and the
+//! dispatch of each statement to its handler in `sql/`.
+
+pub mod variables;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use sqlparser::ast::{self, Statement};
+
+use crate::ddl;
+use crate::kv::Transaction;
+use crate::node::Node;
+use crate::sql::binder::SessionContext;
+use crate::sql::context::split_name;
+use crate::sql::dml;
+use crate::sql::{self, parser, Context, Error, QueryResult, Result, Warning};
+use crate::types::Value;
+use variables::{Scope, SessionVariables};
+
+/// The part of a session statements read (through [`SessionContext`]).
+pub struct SessionState {
+    pub node: Arc<Node>,
+    pub connection_id: u32,
+    pub user: String,
+    pub host: String,
+    pub current_db: Option<String>,
+    pub vars: SessionVariables,
+    pub user_vars: HashMap<String, Value>,
+    pub last_insert_id: u64,
+    pub found_rows: u64,
+    pub row_count: i64,
+}
+
+impl SessionContext for SessionState {
+    fn current_db(&self) -> Option<String> {
+        self.current_db.clone()
+    }
+    fn connection_id(&self) -> u32 {
+        self.connection_id
+    }
+    fn last_insert_id(&self) -> u64 {
+        self.last_insert_id
+    }
+    fn user(&self) -> String {
+        format!("{}@{}", self.user, self.host)
+    }
+    fn now(&self) -> chrono::NaiveDateTime {
+        chrono::Utc::now().naive_utc()
+    }
+    fn system_variable(&self, name: &str, global: bool) -> Result<Value> {
+        let globals = self.node.globals.read();
+        let (scope, gv) = globals
+            .get(name)
+            .ok_or_else(|| Error::unknown_system_variable(name))?;
+        if global {
+            if scope == Scope::Session {
+                return Err(Error::new(
+                    1238,
+                    "HY000",
+                    format!("Variable '{name}' is a SESSION variable"),
+                ));
+            }
+            return Ok(gv.clone());
+        }
+        match name.to_ascii_lowercase().as_str() {
+            "last_insert_id" | "identity" => return Ok(Value::UInt(self.last_insert_id)),
+            _ => {}
+        }
+        Ok(self.vars.get(name, &globals).unwrap_or(Value::Null))
+    }
+    fn user_variable(&self, name: &str) -> Value {
+        self.user_vars
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+    fn found_rows(&self) -> u64 {
+        self.found_rows
+    }
+    fn row_count(&self) -> i64 {
+        self.row_count
+    }
+}
+
+/// A prepared statement: parsed once, executed with parameters many times.
+pub struct Prepared {
+    pub statement: Statement,
+    pub sql: String,
+    pub params: usize,
+}
+
+pub struct Session {
+    pub state: SessionState,
+    txn: Option<Box<dyn Transaction>>,
+    /// True inside BEGIN ... COMMIT (or with autocommit off).
+    explicit: bool,
+    pub warnings: Vec<Warning>,
+    prepared: HashMap<u32, Prepared>,
+    next_stmt_id: u32,
+}
+
+impl Session {
+    pub fn new(node: Arc<Node>, connection_id: u32, user: String, host: String) -> Session {
+        Session {
+            state: SessionState {
+                node,
+                connection_id,
+                user,
+                host,
+                current_db: None,
+                vars: SessionVariables::default(),
+                user_vars: HashMap::new(),
+                last_insert_id: 0,
+                found_rows: 0,
+                row_count: -1,
+            },
+            txn: None,
+            explicit: false,
+            warnings: Vec::new(),
+            prepared: HashMap::new(),
+            next_stmt_id: 1,
+        }
+    }
+
+    /// COM_RESET_CONNECTION / COM_CHANGE_USER: back to a fresh session.
+    pub fn reset(&mut self) {
+        let node = self.state.node.clone();
+        let fresh = Session::new(
+            node,
+            self.state.connection_id,
+            self.state.user.clone(),
+            self.state.host.clone(),
+        );
+        *self = Session {
+            state: SessionState {
+                current_db: self.state.current_db.take(),
+                ..fresh.state
+            },
+            ..fresh
+        };
+    }
+
+    pub fn in_transaction(&self) -> bool {
+        self.explicit || self.txn.is_some()
+    }
+
+    pub fn autocommit(&self) -> bool {
+        let globals = self.state.node.globals.read();
+        self.state
+            .vars
+            .get("autocommit", &globals)
+            .is_some_and(|v| v.truth() == Some(true))
+    }
+
+    /// Runs one statement of text.
+    pub fn execute(&mut self, sql: &str) -> Result<QueryResult> {
+        let trimmed = sql.trim().trim_end_matches(';').trim();
+        if trimmed.is_empty() {
+            return Err(Error::new(1065, "42000", "Query was empty"));
+        }
+        if let Some(result) = self.front_statement(trimmed) {
+            return Ok(result);
+        }
+        let mut stmts = parser::parse(trimmed)?;
+        if stmts.len() != 1 {
+            return Err(Error::syntax(trimmed));
+        }
+        let stmt = stmts.remove(0);
+        self.run(trimmed, &stmt)
+    }
+
+    /// Statements sqlparser does not know, recognised by their words. They read the
+    /// diagnostics of the previous statement, so they must not clear them.
+    fn front_statement(&self, sql: &str) -> Option<QueryResult> {
+        let words: Vec<String> = sql
+            .split_whitespace()
+            .map(|w| w.to_ascii_lowercase())
+            .collect();
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        match words.as_slice() {
+            ["show", "warnings"] => Some(sql::show::warnings(&self.warnings)),
+            ["show", "errors"] => {
+                let errors: Vec<Warning> = self
+                    .warnings
+                    .iter()
+                    .filter(|w| w.level == "Error")
+                    .cloned()
+                    .collect();
+                Some(sql::show::warnings(&errors))
+            }
+            ["show", "count(*)", "warnings"] | ["select", "@@warning_count"] => {
+                Some(count_result("@@session.warning_count", self.warnings.len()))
+            }
+            ["show", "count(*)", "errors"] | ["select", "@@error_count"] => Some(count_result(
+                "@@session.error_count",
+                self.warnings.iter().filter(|w| w.level == "Error").count(),
+            )),
+            _ => None,
+        }
+    }
+
+    pub fn prepare(&mut self, sql: &str) -> Result<(u32, usize, Vec<sql::ResultColumn>)> {
+        let trimmed = sql.trim().trim_end_matches(';').trim().to_string();
+        let mut stmts = parser::parse(&trimmed)?;
+        if stmts.len() != 1 {
+            return Err(Error::syntax(&trimmed));
+        }
+        let mut statement = stmts.remove(0);
+        let params = parser::count_placeholders(&mut statement);
+        let id = self.next_stmt_id;
+        self.next_stmt_id += 1;
+        self.prepared.insert(
+            id,
+            Prepared {
+                statement,
+                sql: trimmed,
+                params,
+            },
+        );
+        Ok((id, params, Vec::new()))
+    }
+
+    pub fn execute_prepared(&mut self, id: u32, params: &[Value]) -> Result<QueryResult> {
+        let p = self.prepared.get(&id).ok_or_else(|| {
+            Error::new(
+                1243,
+                "HY000",
+                format!("Unknown prepared statement handler ({id}) given to mysqld_stmt_execute"),
+            )
+        })?;
+        if params.len() != p.params {
+            return Err(Error::new(
+                1210,
+                "HY000",
+                "Incorrect arguments to mysqld_stmt_execute",
+            ));
+        }
+        let mut stmt = p.statement.clone();
+        let sql = p.sql.clone();
+        parser::bind_placeholders(&mut stmt, params)?;
+        self.run(&sql, &stmt)
+    }
+
+    pub fn close_prepared(&mut self, id: u32) {
+        self.prepared.remove(&id);
+    }
+
+    fn run(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
+        self.warnings.clear();
+        let result = self.dispatch(sql, stmt);
+        match &result {
+            Ok(QueryResult::Done(o)) => self.state.row_count = o.affected_rows as i64,
+            Ok(QueryResult::Rows(_)) => self.state.row_count = -1,
+            Err(e) => {
+                self.warnings.clear();
+                self.warnings.push(Warning {
+                    level: "Error",
+                    code: e.code,
+                    message: e.message.clone(),
+                });
+            }
+        }
+        result
+    }
+
+    fn dispatch(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
+        match stmt {
+            Statement::Query(q) => {
+                let locking = !q.locks.is_empty();
+                self.with_txn(locking, |ctx, txn| sql::select::execute(ctx, txn, sql, q))
+            }
+            Statement::Insert(ins) => {
+                self.with_txn(true, |ctx, txn| dml::insert::execute(ctx, txn, sql, ins))
+            }
+            Statement::Update(upd) => {
+                self.with_txn(true, |ctx, txn| dml::update::execute(ctx, txn, upd))
+            }
+            Statement::Delete(del) => {
+                self.with_txn(true, |ctx, txn| dml::delete::execute(ctx, txn, del))
+            }
+            Statement::StartTransaction { .. } => {
+                self.commit()?;
+                self.explicit = true;
+                self.txn = Some(self.state.node.store.begin()?);
+                Ok(QueryResult::ok())
+            }
+            Statement::Commit { .. } => {
+                self.commit()?;
+                Ok(QueryResult::ok())
+            }
+            Statement::Rollback { .. } => {
+                self.rollback();
+                Ok(QueryResult::ok())
+            }
+            Statement::Set(set) => self.set(set),
+            Statement::Use(u) => {
+                let name = match u {
+                    ast::Use::Object(n) | ast::Use::Database(n) | ast::Use::Schema(n) => {
+                        split_name(n)?.1
+                    }
+                    other => return Err(Error::unsupported(other)),
+                };
+                self.use_database(&name)?;
+                Ok(QueryResult::ok())
+            }
+            Statement::CreateDatabase {
+                db_name,
+                if_not_exists,
+                ..
+            } => {
+                self.commit()?;
+                let (_, name) = split_name(db_name)?;
+                if !ddl::create_database(&self.state.node, &name, *if_not_exists)? {
+                    self.note(Error::new(
+                        1007,
+                        "HY000",
+                        format!("Can't create database '{name}'; database exists"),
+                    ));
+                }
+                Ok(QueryResult::affected(1))
+            }
+            Statement::CreateTable(ct) => {
+                self.commit()?;
+                if ct.query.is_some() || ct.like.is_some() {
+                    return Err(Error::unsupported("CREATE TABLE ... AS / LIKE"));
+                }
+                let (db, name) = split_name(&ct.name)?;
+                let db = self.db_or_current(db)?;
+                let info = sql::create_table::table_info(ct, &name, &self.state)?;
+                if !ddl::create_table(&self.state.node, &db, info, ct.if_not_exists)? {
+                    self.note(Error::new(
+                        1050,
+                        "42S01",
+                        format!("Table '{db}.{name}' already exists"),
+                    ));
+                }
+                Ok(QueryResult::ok())
+            }
+            Statement::Drop {
+                object_type,
+                if_exists,
+                names,
+                ..
+            } => {
+                self.commit()?;
+                match object_type {
+                    ast::ObjectType::Database | ast::ObjectType::Schema => {
+                        for n in names {
+                            let (_, name) = split_name(n)?;
+                            if !ddl::drop_database(&self.state.node, &name, *if_exists)? {
+                                self.note(Error::new(
+                                    1008,
+                                    "HY000",
+                                    format!("Can't drop database '{name}'; database doesn't exist"),
+                                ));
+                            }
+                            if self
+                                .state
+                                .current_db
+                                .as_deref()
+                                .is_some_and(|c| c.eq_ignore_ascii_case(&name))
+                            {
+                                self.state.current_db = None;
+                            }
+                        }
+                        Ok(QueryResult::ok())
+                    }
+                    ast::ObjectType::Table => {
+                        let mut missing = Vec::new();
+                        for n in names {
+                            let (db, name) = split_name(n)?;
+                            let db = self.db_or_current(db)?;
+                            if self
+                                .state
+                                .node
+                                .catalog
+                                .snapshot()
+                                .table(&db, &name)
+                                .is_none()
+                            {
+                                missing.push(format!("{db}.{name}"));
+                            }
+                        }
+                        if !missing.is_empty() && !*if_exists {
+                            return Err(Error::bad_table(&missing.join(",")));
+                        }
+                        for n in names {
+                            let (db, name) = split_name(n)?;
+                            let db = self.db_or_current(db)?;
+                            if !ddl::drop_table(&self.state.node, &db, &name, true)? {
+                                self.note(Error::new(
+                                    1051,
+                                    "42S02",
+                                    format!("Unknown table '{db}.{name}'"),
+                                ));
+                            }
+                        }
+                        Ok(QueryResult::ok())
+                    }
+                    other => Err(Error::unsupported(format!("DROP {other}"))),
+                }
+            }
+            Statement::Truncate(t) => {
+                self.commit()?;
+                for target in &t.table_names {
+                    let (db, name) = split_name(&target.name)?;
+                    let db = self.db_or_current(db)?;
+                    ddl::truncate_table(&self.state.node, &db, &name)?;
+                }
+                Ok(QueryResult::ok())
+            }
+            Statement::ShowDatabases { show_options, .. } => {
+                let like = like_filter(show_options.filter_position.as_ref().map(|f| match f {
+                    ast::ShowStatementFilterPosition::Infix(f)
+                    | ast::ShowStatementFilterPosition::Suffix(f) => f,
+                }));
+                let ctx = self.context();
+                Ok(sql::show::databases(&ctx, like.as_deref()))
+            }
+            Statement::ShowTables {
+                full, show_options, ..
+            } => {
+                let db = show_options
+                    .show_in
+                    .as_ref()
+                    .and_then(|s| s.parent_name.as_ref())
+                    .map(|n| n.to_string().trim_matches('`').to_string());
+                let like = like_filter(show_options.filter_position.as_ref().map(|f| match f {
+                    ast::ShowStatementFilterPosition::Infix(f)
+                    | ast::ShowStatementFilterPosition::Suffix(f) => f,
+                }));
+                let ctx = self.context();
+                sql::show::tables(&ctx, db.as_deref(), *full, like.as_deref())
+            }
+            Statement::ShowColumns { show_options, .. } => {
+                let name = show_options
+                    .show_in
+                    .as_ref()
+                    .and_then(|s| s.parent_name.as_ref())
+                    .ok_or_else(|| Error::syntax("SHOW COLUMNS"))?;
+                let (db, t) = split_name(name)?;
+                let ctx = self.context();
+                sql::show::columns(&ctx, db.as_deref(), &t)
+            }
+            Statement::ExplainTable { table_name, .. } => {
+                let (db, t) = split_name(table_name)?;
+                let ctx = self.context();
+                sql::show::columns(&ctx, db.as_deref(), &t)
+            }
+            Statement::ShowCreate {
+                obj_type: ast::ShowCreateObject::Table,
+                obj_name,
+            } => {
+                let (db, t) = split_name(obj_name)?;
+                let ctx = self.context();
+                sql::show::create_table(&ctx, db.as_deref(), &t)
+            }
+            Statement::ShowVariables { filter, global, .. } => {
+                let like = like_filter(filter.as_ref());
+                let ctx = self.context();
+                sql::show::variables(&ctx, *global, like.as_deref())
+            }
+            Statement::Explain { statement, .. } => match statement.as_ref() {
+                Statement::Query(q) => {
+                    let ctx = self.context();
+                    let plan = sql::select::plan(&ctx, sql, q)?;
+                    Ok(sql::explain::render(&plan))
+                }
+                other => Err(Error::unsupported(format!("EXPLAIN {other}"))),
+            },
+            other => Err(Error::unsupported(
+                other
+                    .to_string()
+                    .split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )),
+        }
+    }
+
+    fn note(&mut self, e: Error) {
+        self.warnings.push(Warning::note(&e));
+    }
+
+    fn db_or_current(&self, db: Option<String>) -> Result<String> {
+        db.or_else(|| self.state.current_db.clone())
+            .ok_or_else(Error::no_database)
+    }
+
+    fn strict(&self) -> bool {
+        let globals = self.state.node.globals.read();
+        self.state.vars.strict(&globals)
+    }
+
+    fn context(&self) -> Context<'_> {
+        let schema = self.state.node.catalog.snapshot();
+        Context::new(&self.state.node, schema, &self.state, self.strict())
+    }
+
+    pub fn use_database(&mut self, name: &str) -> Result<()> {
+        let schema = self.state.node.catalog.snapshot();
+        let db = schema
+            .database(name)
+            .ok_or_else(|| Error::unknown_database(name))?;
+        self.state.current_db = Some(db.info.name.clone());
+        Ok(())
+    }
+
+    /// Runs `f` inside the session's transaction, or an autocommit one. A failed statement
+    /// is undone to the savepoint taken before it; the transaction goes on.
+    fn with_txn(
+        &mut self,
+        writes: bool,
+        f: impl FnOnce(&mut Context, &mut dyn Transaction) -> Result<QueryResult>,
+    ) -> Result<QueryResult> {
+        if self.txn.is_none() {
+            self.txn = Some(self.state.node.store.begin()?);
+            if !self.autocommit() {
+                self.explicit = true;
+            }
+        }
+        let strict = self.strict();
+        let schema = self.state.node.catalog.snapshot();
+        let Session {
+            state,
+            txn,
+            warnings,
+            ..
+        } = self;
+        let Some(txn) = txn.as_mut() else {
+            return Err(Error::internal("no transaction"));
+        };
+        let savepoint = txn.savepoint();
+        let mut ctx = Context::new(&state.node, schema, &*state, strict);
+        let result = f(&mut ctx, txn.as_mut());
+        let (new_warnings, generated, found) = (ctx.warnings, ctx.generated_id, ctx.found_rows);
+        warnings.extend(new_warnings);
+        if let Some(id) = generated {
+            state.last_insert_id = id;
+        }
+        if let Some(n) = found {
+            state.found_rows = n;
+        }
+        if result.is_err() {
+            txn.rollback_to(savepoint);
+        }
+        let _ = writes;
+        if !self.explicit {
+            // Autocommit: the statement is its own transaction.
+            match result {
+                Ok(r) => {
+                    self.commit()?;
+                    Ok(r)
+                }
+                Err(e) => {
+                    self.rollback();
+                    Err(e)
+                }
+            }
+        } else {
+            result
+        }
+    }
+
+    pub fn commit(&mut self) -> Result<()> {
+        self.explicit = false;
+        if let Some(txn) = self.txn.take() {
+            let start_ts = txn.start_ts();
+            txn.commit().map_err(|e| match e {
+                crate::kv::Error::WriteConflict => Error::write_conflict(start_ts),
+                other => other.into(),
+            })?;
+        }
+        Ok(())
+    }
+
+    pub fn rollback(&mut self) {
+        self.explicit = false;
+        self.txn = None;
+    }
+
+    fn set(&mut self, set: &ast::Set) -> Result<QueryResult> {
+        match set {
+            ast::Set::SingleAssignment {
+                scope,
+                variable,
+                values,
+                ..
+            } => {
+                let name = variable.to_string();
+                let value = values.first().ok_or_else(|| Error::syntax("SET"))?;
+                self.assign(scope.as_ref(), &name, value)?;
+            }
+            ast::Set::MultipleAssignments { assignments } => {
+                for a in assignments {
+                    let name = a.name.to_string();
+                    self.assign(a.scope.as_ref(), &name, &a.value)?;
+                }
+            }
+            ast::Set::SetNames { .. } | ast::Set::SetNamesDefault { .. } => {}
+            ast::Set::SetTransaction { .. } => {}
+            other => return Err(Error::unsupported(other)),
+        }
+        Ok(QueryResult::ok())
+    }
+
+    fn assign(
+        &mut self,
+        scope: Option<&ast::ContextModifier>,
+        name: &str,
+        value: &ast::Expr,
+    ) -> Result<()> {
+        let ctx = self.context();
+        let v = sql::binder::Binder::new(&Default::default(), &self.state, "field list")
+            .bind(value)
+            .or_else(|e| match value {
+                // SET x = ON / OFF / SYSTEM: bare words are strings.
+                ast::Expr::Identifier(id) => Ok(sql::expr::Expr::Literal(Value::str(&id.value))),
+                _ => Err(e),
+            })?
+            .eval(&[])?;
+        drop(ctx);
+        let mut global = matches!(scope, Some(ast::ContextModifier::Global));
+        let mut name = name.trim_matches('`').to_string();
+        if let Some(user) = name.strip_prefix('@').filter(|n| !n.starts_with('@')) {
+            self.state.user_vars.insert(user.to_ascii_lowercase(), v);
+            return Ok(());
+        }
+        if let Some(rest) = name.strip_prefix("@@") {
+            let lower = rest.to_ascii_lowercase();
+            name = if let Some(n) = lower.strip_prefix("global.") {
+                global = true;
+                n.to_string()
+            } else if let Some(n) = lower
+                .strip_prefix("session.")
+                .or(lower.strip_prefix("local."))
+            {
+                n.to_string()
+            } else {
+                lower
+            };
+        }
+        let name = name.to_ascii_lowercase();
+        let scope_of = self.state.node.globals.read().get(&name).map(|(s, _)| s);
+        let Some(var_scope) = scope_of else {
+            return Err(Error::unknown_system_variable(&name));
+        };
+        let v = normalize_variable(&name, v)?;
+        if global {
+            if var_scope == Scope::Session {
+                return Err(Error::new(
+                    1228,
+                    "HY000",
+                    format!(
+                        "Variable '{name}' is a SESSION variable and can't be used with SET GLOBAL"
+                    ),
+                ));
+            }
+            self.state.node.globals.write().set(&name, v);
+        } else {
+            if var_scope == Scope::Global {
+                return Err(Error::new(
+                    1229,
+                    "HY000",
+                    format!(
+                        "Variable '{name}' is a GLOBAL variable and should be set with SET GLOBAL"
+                    ),
+                ));
+            }
+            if name == "autocommit" {
+                let on = v.truth() == Some(true);
+                if on {
+                    self.commit()?;
+                }
+            }
+            self.state.vars.set(&name, v);
+        }
+        Ok(())
+    }
+}
+
+/// ON/OFF and TRUE/FALSE for boolean variables become 1/0, as MySQL shows them.
+fn normalize_variable(name: &str, v: Value) -> Result<Value> {
+    const BOOLEANS: &[&str] = &[
+        "autocommit",
+        "foreign_key_checks",
+        "unique_checks",
+        "sql_auto_is_null",
+        "sql_safe_updates",
+        "sql_notes",
+        "transaction_read_only",
+        "tx_read_only",
+    ];
+    if BOOLEANS.contains(&name) {
+        let s = v.to_string_lossy().to_ascii_lowercase();
+        return match s.as_str() {
+            "1" | "on" | "true" => Ok(Value::Int(1)),
+            "0" | "off" | "false" => Ok(Value::Int(0)),
+            _ => Err(Error::new(
+                1231,
+                "42000",
+                format!(
+                    "Variable '{name}' can't be set to the value of '{}'",
+                    v.to_string_lossy()
+                ),
+            )),
+        };
+    }
+    Ok(v)
+}
+
+fn count_result(name: &str, n: usize) -> QueryResult {
+    QueryResult::Rows(sql::ResultSet {
+        columns: vec![sql::ResultColumn::bigint(name)],
+        rows: vec![vec![Value::Int(n as i64)]],
+    })
+}
+
+fn like_filter(f: Option<&ast::ShowStatementFilter>) -> Option<String> {
+    match f {
+        Some(ast::ShowStatementFilter::Like(s)) => Some(s.clone()),
+        _ => None,
+    }
+}

@@ -1,0 +1,286 @@
+//! Choosing how to read a table for a WHERE clause: a point get on the handle, a handle
+//! range, an index lookup over key ranges, or a full scan.
+//!
+//! The whole WHERE clause is still applied to every row read; the access path only narrows
+//! what is read, so it only has to be a superset, never exact.
+
+use std::ops::Bound;
+
+use super::expr::{BinOp, Expr};
+use crate::catalog::{IndexInfo, SchemaState, TableInfo};
+use crate::codec::memcomparable;
+use crate::kv::range::prefix_end;
+use crate::table::HandleRange;
+use crate::types::{convert, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Access {
+    /// Rows by handle: `pk = c` or `pk IN (...)`.
+    PointGet(Vec<i64>),
+    /// A range of handles.
+    TableRange(HandleRange),
+    /// Entries of an index in encoded-value ranges `[start, end)`, then rows by handle.
+    IndexLookup {
+        index: IndexInfo,
+        ranges: Vec<(Vec<u8>, Vec<u8>)>,
+        /// Human-readable ranges for EXPLAIN.
+        described: Vec<String>,
+    },
+    FullScan,
+}
+
+/// What the WHERE clause says about one column.
+#[derive(Debug, Clone, Default)]
+struct ColumnCond {
+    eq: Option<Vec<Value>>,
+    low: Option<(Value, bool)>,
+    high: Option<(Value, bool)>,
+}
+
+/// `scope_to_table[i]` is the table column offset behind scope column `i`.
+pub fn choose(table: &TableInfo, filter: Option<&Expr>, scope_to_table: &[usize]) -> Access {
+    let Some(filter) = filter else {
+        return Access::FullScan;
+    };
+    let mut conds: Vec<ColumnCond> = vec![ColumnCond::default(); table.columns.len()];
+    let mut conjuncts = Vec::new();
+    split_and(filter, &mut conjuncts);
+    for c in conjuncts {
+        collect(c, table, scope_to_table, &mut conds);
+    }
+    if let Some(h) = table.handle_column {
+        let c = &conds[h];
+        if let Some(eq) = &c.eq {
+            let mut handles: Vec<i64> = eq.iter().filter_map(as_handle).collect();
+            handles.sort_unstable();
+            handles.dedup();
+            return Access::PointGet(handles);
+        }
+        if c.low.is_some() || c.high.is_some() {
+            let bound = |b: &Option<(Value, bool)>| match b {
+                None => Bound::Unbounded,
+                Some((v, true)) => as_handle(v).map_or(Bound::Unbounded, Bound::Included),
+                Some((v, false)) => as_handle(v).map_or(Bound::Unbounded, Bound::Excluded),
+            };
+            return Access::TableRange(HandleRange {
+                start: bound(&c.low),
+                end: bound(&c.high),
+            });
+        }
+    }
+    best_index(table, &conds).unwrap_or(Access::FullScan)
+}
+
+fn as_handle(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::UInt(u) => i64::try_from(*u).ok(),
+        _ => None,
+    }
+}
+
+fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    if let Expr::Binary(BinOp::And, l, r) = e {
+        split_and(l, out);
+        split_and(r, out);
+    } else {
+        out.push(e);
+    }
+}
+
+/// A constant converted exactly to the column's type, or `None` if the comparison cannot
+/// be expressed as a key range (conversion changes the value, or it is NULL).
+fn key_value(e: &Expr, table: &TableInfo, col: usize) -> Option<Value> {
+    if !e.is_constant() {
+        return None;
+    }
+    let v = e.eval(&[]).ok()?;
+    if v.is_null() {
+        return None;
+    }
+    let ty = &table.columns[col].ty;
+    let converted = convert::to_column_type(&v, ty).ok()?;
+    // Strings compare as strings only against string columns; numbers against numbers.
+    if ty.is_string() != matches!(v, Value::Bytes(_)) {
+        return None;
+    }
+    if converted.sql_cmp(&v).is_ne() {
+        return None;
+    }
+    Some(converted)
+}
+
+fn collect(e: &Expr, table: &TableInfo, scope_to_table: &[usize], conds: &mut [ColumnCond]) {
+    let col_of = |e: &Expr| match e {
+        Expr::Column(i, _) => scope_to_table.get(*i).copied(),
+        _ => None,
+    };
+    match e {
+        Expr::Binary(op, l, r) if op.is_comparison() && *op != BinOp::NotEq => {
+            let (col, val, op) = match (col_of(l), col_of(r)) {
+                (Some(c), None) => (c, r, *op),
+                (None, Some(c)) => (c, l, flip(*op)),
+                _ => return,
+            };
+            let Some(v) = key_value(val, table, col) else {
+                return;
+            };
+            let cond = &mut conds[col];
+            match op {
+                BinOp::Eq => cond.eq = Some(vec![v]),
+                BinOp::Gt => tighten_low(cond, v, false),
+                BinOp::GtEq => tighten_low(cond, v, true),
+                BinOp::Lt => tighten_high(cond, v, false),
+                BinOp::LtEq => tighten_high(cond, v, true),
+                _ => {}
+            }
+        }
+        Expr::InList {
+            expr,
+            list,
+            negated: false,
+        } => {
+            let Some(col) = col_of(expr) else { return };
+            let values: Option<Vec<Value>> =
+                list.iter().map(|e| key_value(e, table, col)).collect();
+            if let Some(values) = values {
+                conds[col].eq = Some(values);
+            }
+        }
+        Expr::Between {
+            expr,
+            low,
+            high,
+            negated: false,
+        } => {
+            let Some(col) = col_of(expr) else { return };
+            if let Some(v) = key_value(low, table, col) {
+                tighten_low(&mut conds[col], v, true);
+            }
+            if let Some(v) = key_value(high, table, col) {
+                tighten_high(&mut conds[col], v, true);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn flip(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::LtEq => BinOp::GtEq,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::GtEq => BinOp::LtEq,
+        other => other,
+    }
+}
+
+fn tighten_low(c: &mut ColumnCond, v: Value, inclusive: bool) {
+    let replace = match &c.low {
+        None => true,
+        Some((old, _)) => v.sql_cmp(old).is_gt(),
+    };
+    if replace {
+        c.low = Some((v, inclusive));
+    }
+}
+
+fn tighten_high(c: &mut ColumnCond, v: Value, inclusive: bool) {
+    let replace = match &c.high {
+        None => true,
+        Some((old, _)) => v.sql_cmp(old).is_lt(),
+    };
+    if replace {
+        c.high = Some((v, inclusive));
+    }
+}
+
+/// The public index with the longest usable prefix of equalities (then a range on the next
+/// column); a unique index fully covered by equalities wins outright.
+fn best_index(table: &TableInfo, conds: &[ColumnCond]) -> Option<Access> {
+    let mut best: Option<(u32, &IndexInfo, usize, bool)> = None;
+    for index in table
+        .indexes
+        .iter()
+        .filter(|i| i.state == SchemaState::Public)
+    {
+        let eq_len = index
+            .columns
+            .iter()
+            .take_while(|&&c| conds[c].eq.is_some())
+            .count();
+        let range_next = index
+            .columns
+            .get(eq_len)
+            .is_some_and(|&c| conds[c].low.is_some() || conds[c].high.is_some());
+        if eq_len == 0 && !range_next {
+            continue;
+        }
+        let full_unique = index.unique && eq_len == index.columns.len();
+        let score = if full_unique { 1000 } else { 0 } + eq_len as u32 * 10 + u32::from(range_next);
+        if best.is_none_or(|(s, ..)| score > s) {
+            best = Some((score, index, eq_len, range_next));
+        }
+    }
+    let (_, index, eq_len, range_next) = best?;
+    // Expand IN lists of the equality prefix into every combination.
+    let mut prefixes: Vec<Vec<Value>> = vec![vec![]];
+    for &c in &index.columns[..eq_len] {
+        let values = conds[c].eq.as_ref()?;
+        let mut next = Vec::with_capacity(prefixes.len() * values.len());
+        for p in &prefixes {
+            for v in values {
+                let mut q = p.clone();
+                q.push(v.clone());
+                next.push(q);
+            }
+        }
+        prefixes = next;
+        if prefixes.len() > 4096 {
+            return None;
+        }
+    }
+    let range_cond = if range_next {
+        Some(&conds[index.columns[eq_len]])
+    } else {
+        None
+    };
+    let mut ranges = Vec::new();
+    let mut described = Vec::new();
+    for p in &prefixes {
+        let mut base = Vec::new();
+        memcomparable::encode_values(&mut base, p);
+        let encode_with = |v: &Value| {
+            let mut b = base.clone();
+            memcomparable::encode_value(&mut b, v);
+            b
+        };
+        let (start, low_text) = match range_cond.and_then(|c| c.low.as_ref()) {
+            None => (base.clone(), "-inf".to_string()),
+            Some((v, true)) => (encode_with(v), format!("[{}", v)),
+            Some((v, false)) => (prefix_end(&encode_with(v)), format!("({}", v)),
+        };
+        let (end, high_text) = match range_cond.and_then(|c| c.high.as_ref()) {
+            None => (prefix_end(&base), "+inf".to_string()),
+            Some((v, true)) => (prefix_end(&encode_with(v)), format!("{}]", v)),
+            Some((v, false)) => (encode_with(v), format!("{})", v)),
+        };
+        let shown: Vec<String> = p.iter().map(|v| v.to_string()).collect();
+        described.push(if range_cond.is_some() {
+            let pre = if shown.is_empty() {
+                String::new()
+            } else {
+                format!("{} ", shown.join(" "))
+            };
+            format!("{}{},{}", pre, low_text, high_text)
+        } else {
+            format!("[{},{}]", shown.join(" "), shown.join(" "))
+        });
+        ranges.push((start, end));
+    }
+    Some(Access::IndexLookup {
+        index: index.clone(),
+        ranges,
+        described,
+    })
+}

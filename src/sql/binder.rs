@@ -1,0 +1,390 @@
+//! Binding: turning parsed expressions into [`Expr`]s against a scope of columns, and folding
+//! what the session alone determines (variables, DATABASE(), NOW(), ...) into literals.
+
+use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
+
+use super::error::{Error, Result};
+use super::expr::{BinOp, Expr};
+use super::functions::{self, Func};
+use super::types::parse_data_type;
+use crate::types::{DataType, Value};
+
+/// One column visible to an expression.
+#[derive(Debug, Clone)]
+pub struct ScopeColumn {
+    /// The table's alias, or its name.
+    pub table: String,
+    pub name: String,
+    pub ty: DataType,
+}
+
+/// The columns an expression may reference, in input row order.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub columns: Vec<ScopeColumn>,
+}
+
+impl Scope {
+    pub fn resolve(&self, table: Option<&str>, name: &str, place: &str) -> Result<usize> {
+        let mut found = None;
+        for (i, c) in self.columns.iter().enumerate() {
+            if c.name.eq_ignore_ascii_case(name)
+                && table.is_none_or(|t| c.table.eq_ignore_ascii_case(t))
+            {
+                if found.is_some() {
+                    return Err(Error::ambiguous_column(name, place));
+                }
+                found = Some(i);
+            }
+        }
+        found.ok_or_else(|| {
+            let full = match table {
+                Some(t) => format!("{t}.{name}"),
+                None => name.to_string(),
+            };
+            Error::unknown_column(&full, place)
+        })
+    }
+}
+
+/// What the binder needs from the session.
+pub trait SessionContext {
+    fn current_db(&self) -> Option<String>;
+    fn connection_id(&self) -> u32;
+    fn last_insert_id(&self) -> u64;
+    fn user(&self) -> String;
+    fn now(&self) -> chrono::NaiveDateTime;
+    /// `@@name`, `@@session.name`, `@@global.name`.
+    fn system_variable(&self, name: &str, global: bool) -> Result<Value>;
+    fn user_variable(&self, name: &str) -> Value;
+    fn found_rows(&self) -> u64;
+    fn row_count(&self) -> i64;
+}
+
+pub struct Binder<'a> {
+    pub scope: &'a Scope,
+    pub session: &'a dyn SessionContext,
+    /// Where an unknown column is reported to be: 'field list', 'where clause', ...
+    pub place: &'static str,
+}
+
+impl<'a> Binder<'a> {
+    pub fn new(scope: &'a Scope, session: &'a dyn SessionContext, place: &'static str) -> Self {
+        Binder {
+            scope,
+            session,
+            place,
+        }
+    }
+
+    pub fn bind(&self, e: &ast::Expr) -> Result<Expr> {
+        use ast::Expr as A;
+        Ok(match e {
+            A::Identifier(id) => {
+                if let Some(var) = id.value.strip_prefix('@') {
+                    return Ok(Expr::Literal(self.variable(var, None)?));
+                }
+                let i = self.scope.resolve(None, &id.value, self.place)?;
+                Expr::Column(i, self.scope.columns[i].ty.clone())
+            }
+            A::CompoundIdentifier(ids) => {
+                let parts: Vec<&str> = ids.iter().map(|i| i.value.as_str()).collect();
+                if let Some(first) = parts[0].strip_prefix('@') {
+                    return Ok(Expr::Literal(self.variable(first, parts.get(1).copied())?));
+                }
+                let (table, col) = match parts.as_slice() {
+                    [t, c] => (*t, *c),
+                    [_db, t, c] => (*t, *c),
+                    _ => return Err(Error::syntax(&e.to_string())),
+                };
+                let i = self.scope.resolve(Some(table), col, self.place)?;
+                Expr::Column(i, self.scope.columns[i].ty.clone())
+            }
+            A::Value(v) => Expr::Literal(literal(&v.value)?),
+            A::TypedString(ts) => {
+                let s = match &ts.value.value {
+                    ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                        s.clone()
+                    }
+                    other => other.to_string(),
+                };
+                let ty = parse_data_type(&ts.data_type)?;
+                Expr::Literal(functions::cast(Value::str(&s), &ty)?)
+            }
+            A::Nested(inner) => self.bind(inner)?,
+            A::UnaryOp { op, expr } => {
+                let inner = self.bind(expr)?;
+                match op {
+                    UnaryOperator::Minus => Expr::Neg(Box::new(inner)),
+                    UnaryOperator::Plus => inner,
+                    UnaryOperator::Not | UnaryOperator::BangNot => Expr::Not(Box::new(inner)),
+                    other => return Err(Error::unsupported(format!("operator {other}"))),
+                }
+            }
+            A::BinaryOp { left, op, right } => {
+                let op = match op {
+                    BinaryOperator::Plus => BinOp::Add,
+                    BinaryOperator::Minus => BinOp::Sub,
+                    BinaryOperator::Multiply => BinOp::Mul,
+                    BinaryOperator::Divide => BinOp::Div,
+                    BinaryOperator::Modulo => BinOp::Mod,
+                    BinaryOperator::MyIntegerDivide | BinaryOperator::DuckIntegerDivide => {
+                        BinOp::IntDiv
+                    }
+                    BinaryOperator::Eq => BinOp::Eq,
+                    BinaryOperator::NotEq => BinOp::NotEq,
+                    BinaryOperator::Lt => BinOp::Lt,
+                    BinaryOperator::LtEq => BinOp::LtEq,
+                    BinaryOperator::Gt => BinOp::Gt,
+                    BinaryOperator::GtEq => BinOp::GtEq,
+                    BinaryOperator::Spaceship => BinOp::NullSafeEq,
+                    BinaryOperator::And => BinOp::And,
+                    BinaryOperator::Or => BinOp::Or,
+                    BinaryOperator::Xor => BinOp::Xor,
+                    other => return Err(Error::unsupported(format!("operator {other}"))),
+                };
+                Expr::Binary(op, Box::new(self.bind(left)?), Box::new(self.bind(right)?))
+            }
+            A::IsNull(e) => Expr::IsNull(Box::new(self.bind(e)?), false),
+            A::IsNotNull(e) => Expr::IsNull(Box::new(self.bind(e)?), true),
+            A::IsTrue(e) => Expr::Binary(
+                BinOp::NullSafeEq,
+                Box::new(Expr::Cast(Box::new(self.bind(e)?), truth_type())),
+                Box::new(Expr::Literal(Value::Int(1))),
+            ),
+            A::IsFalse(e) => Expr::Binary(
+                BinOp::NullSafeEq,
+                Box::new(Expr::Cast(Box::new(self.bind(e)?), truth_type())),
+                Box::new(Expr::Literal(Value::Int(0))),
+            ),
+            A::InList {
+                expr,
+                list,
+                negated,
+            } => Expr::InList {
+                expr: Box::new(self.bind(expr)?),
+                list: list.iter().map(|e| self.bind(e)).collect::<Result<_>>()?,
+                negated: *negated,
+            },
+            A::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => Expr::Between {
+                expr: Box::new(self.bind(expr)?),
+                low: Box::new(self.bind(low)?),
+                high: Box::new(self.bind(high)?),
+                negated: *negated,
+            },
+            A::Like {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                ..
+            } => {
+                let escape = match escape_char.as_deref() {
+                    None => b'\\',
+                    Some(e) => match self.bind(e)? {
+                        Expr::Literal(v) => v
+                            .to_text()
+                            .and_then(|b| b.first().copied())
+                            .unwrap_or(b'\\'),
+                        _ => return Err(Error::syntax("ESCAPE")),
+                    },
+                };
+                Expr::Like {
+                    expr: Box::new(self.bind(expr)?),
+                    pattern: Box::new(self.bind(pattern)?),
+                    escape,
+                    negated: *negated,
+                }
+            }
+            A::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => Expr::Case {
+                operand: operand
+                    .as_ref()
+                    .map(|o| self.bind(o).map(Box::new))
+                    .transpose()?,
+                branches: conditions
+                    .iter()
+                    .map(|w| Ok((self.bind(&w.condition)?, self.bind(&w.result)?)))
+                    .collect::<Result<_>>()?,
+                otherwise: else_result
+                    .as_ref()
+                    .map(|e| self.bind(e).map(Box::new))
+                    .transpose()?,
+            },
+            A::Cast {
+                expr, data_type, ..
+            } => Expr::Cast(Box::new(self.bind(expr)?), cast_target(data_type)?),
+            A::Function(f) => self.bind_function(f)?,
+            other => return Err(Error::unsupported(format!("expression {other}"))),
+        })
+    }
+
+    fn variable(&self, name: &str, rest: Option<&str>) -> Result<Value> {
+        // `@@x`, `@@session.x`, `@@global.x`, `@@local.x` or a user variable `@x`.
+        if let Some(sys) = name.strip_prefix('@') {
+            return match (sys.to_ascii_lowercase().as_str(), rest) {
+                ("global", Some(n)) => self.session.system_variable(n, true),
+                ("session" | "local", Some(n)) => self.session.system_variable(n, false),
+                (_, None) => self.session.system_variable(sys, false),
+                _ => Err(Error::syntax(name)),
+            };
+        }
+        Ok(self.session.user_variable(name))
+    }
+
+    fn bind_function(&self, f: &ast::Function) -> Result<Expr> {
+        let name = f.name.to_string().to_ascii_lowercase();
+        let args: Vec<&ast::Expr> = match &f.args {
+            ast::FunctionArguments::None => vec![],
+            ast::FunctionArguments::List(list) => list
+                .args
+                .iter()
+                .map(|a| match a {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+                    _ => Err(Error::unsupported(format!("function argument {a}"))),
+                })
+                .collect::<Result<_>>()?,
+            ast::FunctionArguments::Subquery(_) => {
+                return Err(Error::unsupported("subquery as function argument"))
+            }
+        };
+        let s = self.session;
+        let folded = match name.as_str() {
+            "database" | "schema" => Some(
+                s.current_db()
+                    .map(|d| Value::str(&d))
+                    .unwrap_or(Value::Null),
+            ),
+            "connection_id" => Some(Value::UInt(u64::from(s.connection_id()))),
+            "last_insert_id" if args.is_empty() => Some(Value::UInt(s.last_insert_id())),
+            "version" => Some(Value::str(&crate::server_version())),
+            "user" | "current_user" | "session_user" | "system_user" => Some(Value::str(&s.user())),
+            "found_rows" => Some(Value::UInt(s.found_rows())),
+            "row_count" => Some(Value::Int(s.row_count())),
+            "now" | "current_timestamp" | "localtime" | "localtimestamp" | "sysdate" => {
+                Some(Value::DateTime(trim_micros(s.now())))
+            }
+            "curdate" | "current_date" => Some(Value::Date(s.now().date())),
+            _ => None,
+        };
+        if let Some(v) = folded {
+            return Ok(Expr::Literal(v));
+        }
+        let func: Func = functions::lookup(&name).ok_or_else(|| {
+            Error::new(
+                1305,
+                "42000",
+                format!(
+                    "FUNCTION {}.{} does not exist",
+                    s.current_db().unwrap_or_default(),
+                    name
+                ),
+            )
+        })?;
+        let (min, max) = functions::arity(func);
+        if args.len() < min || args.len() > max {
+            return Err(Error::new(
+                1582,
+                "42000",
+                format!("Incorrect parameter count in the call to native function '{name}'"),
+            ));
+        }
+        let bound = args
+            .into_iter()
+            .map(|a| self.bind(a))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Expr::Call(func, bound))
+    }
+}
+
+fn trim_micros(dt: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    dt.with_nanosecond(0).unwrap_or(dt)
+}
+
+fn truth_type() -> DataType {
+    DataType::Int {
+        kind: crate::types::IntKind::Big,
+        unsigned: false,
+    }
+}
+
+/// The targets CAST accepts: SIGNED, UNSIGNED, DECIMAL, CHAR, DATE, DATETIME, DOUBLE...
+fn cast_target(t: &ast::DataType) -> Result<DataType> {
+    use crate::types::IntKind;
+    Ok(match t {
+        ast::DataType::Signed | ast::DataType::SignedInteger => DataType::Int {
+            kind: IntKind::Big,
+            unsigned: false,
+        },
+        ast::DataType::Unsigned | ast::DataType::UnsignedInteger => DataType::Int {
+            kind: IntKind::Big,
+            unsigned: true,
+        },
+        ast::DataType::Char(_) | ast::DataType::Character(_) => DataType::Char {
+            len: u32::MAX,
+            varying: true,
+        },
+        ast::DataType::Binary(_) => DataType::Binary {
+            len: u32::MAX,
+            varying: true,
+        },
+        other => parse_data_type(other)?,
+    })
+}
+
+/// A SQL literal as a value: integers as BIGINT (or BIGINT UNSIGNED when they need it),
+/// literals with a point as DECIMAL, with an exponent as DOUBLE.
+pub fn literal(v: &ast::Value) -> Result<Value> {
+    Ok(match v {
+        ast::Value::Number(n, _) => number_literal(n)?,
+        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => Value::str(s),
+        ast::Value::HexStringLiteral(h) => Value::Bytes(decode_hex(h)?),
+        ast::Value::Boolean(b) => Value::Int(i64::from(*b)),
+        ast::Value::Null => Value::Null,
+        ast::Value::Placeholder(p) => {
+            return Err(Error::internal(format!("unbound parameter {p}")))
+        }
+        other => return Err(Error::unsupported(format!("literal {other}"))),
+    })
+}
+
+pub fn number_literal(n: &str) -> Result<Value> {
+    if let Ok(i) = n.parse::<i64>() {
+        return Ok(Value::Int(i));
+    }
+    if let Ok(u) = n.parse::<u64>() {
+        return Ok(Value::UInt(u));
+    }
+    if n.contains(['e', 'E']) {
+        return n
+            .parse::<f64>()
+            .map(Value::Float)
+            .map_err(|_| Error::syntax(n));
+    }
+    n.parse::<rust_decimal::Decimal>()
+        .map(Value::Decimal)
+        .or_else(|_| n.parse::<f64>().map(Value::Float))
+        .map_err(|_| Error::syntax(n))
+}
+
+fn decode_hex(h: &str) -> Result<Vec<u8>> {
+    let h = if h.len() % 2 == 1 {
+        format!("0{h}")
+    } else {
+        h.to_string()
+    };
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).map_err(|_| Error::syntax(&h)))
+        .collect()
+}

@@ -1,0 +1,107 @@
+//! What a statement runs with: the node, the schema snapshot, the session, and what the
+//! statement reports back besides its result (warnings, the generated id).
+
+use std::sync::Arc;
+
+use super::binder::SessionContext;
+use super::error::{Error, Result};
+use crate::catalog::{InfoSchema, TableInfo};
+use crate::node::Node;
+
+/// A note, warning or error shown by SHOW WARNINGS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub level: &'static str,
+    pub code: u16,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn warning(e: &Error) -> Self {
+        Warning {
+            level: "Warning",
+            code: e.code,
+            message: e.message.clone(),
+        }
+    }
+
+    pub fn note(e: &Error) -> Self {
+        Warning {
+            level: "Note",
+            code: e.code,
+            message: e.message.clone(),
+        }
+    }
+}
+
+pub struct Context<'a> {
+    pub node: &'a Node,
+    pub schema: Arc<InfoSchema>,
+    pub session: &'a dyn SessionContext,
+    pub strict: bool,
+    pub warnings: Vec<Warning>,
+    /// The first id this statement generated for an AUTO_INCREMENT column.
+    pub generated_id: Option<u64>,
+    /// Rows the statement found, for FOUND_ROWS().
+    pub found_rows: Option<u64>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        node: &'a Node,
+        schema: Arc<InfoSchema>,
+        session: &'a dyn SessionContext,
+        strict: bool,
+    ) -> Self {
+        Context {
+            node,
+            schema,
+            session,
+            strict,
+            warnings: Vec::new(),
+            generated_id: None,
+            found_rows: None,
+        }
+    }
+
+    /// The database a possibly qualified name refers to.
+    pub fn database_name(&self, qualifier: Option<&str>) -> Result<String> {
+        match qualifier {
+            Some(db) => Ok(db.to_string()),
+            None => self.session.current_db().ok_or_else(Error::no_database),
+        }
+    }
+
+    /// Looks up a table; errors as MySQL does for a missing database or table.
+    pub fn table(&self, db: Option<&str>, name: &str) -> Result<(String, Arc<TableInfo>)> {
+        let db = self.database_name(db)?;
+        if self.schema.database(&db).is_none() {
+            return Err(Error::unknown_database(&db));
+        }
+        match self.schema.table(&db, name) {
+            Some(t) => Ok((db, t.clone())),
+            None => Err(Error::unknown_table(&db, name)),
+        }
+    }
+
+    pub fn warn(&mut self, e: &Error) {
+        self.warnings.push(Warning::warning(e));
+    }
+}
+
+/// Splits `db.table` or `table`.
+pub fn split_name(name: &sqlparser::ast::ObjectName) -> Result<(Option<String>, String)> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| match p.as_ident() {
+            Some(i) => Ok(i.value.clone()),
+            None => Err(Error::syntax(&name.to_string())),
+        })
+        .collect::<Result<_>>()?;
+    match parts.as_slice() {
+        [t] => Ok((None, t.clone())),
+        [d, t] => Ok((Some(d.clone()), t.clone())),
+        _ => Err(Error::syntax(&name.to_string())),
+    }
+}

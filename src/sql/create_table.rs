@@ -1,0 +1,231 @@
+//! CREATE TABLE: column definitions and constraints into a [`TableInfo`].
+
+use sqlparser::ast;
+
+use super::binder::{Binder, Scope, SessionContext};
+use super::error::{Error, Result};
+use super::types::parse_data_type;
+use crate::catalog::{ColumnInfo, DefaultValue, IndexInfo, SchemaState, TableInfo};
+use crate::types::{convert, Value};
+
+pub fn table_info(
+    ct: &ast::CreateTable,
+    name: &str,
+    session: &dyn SessionContext,
+) -> Result<TableInfo> {
+    let mut columns: Vec<ColumnInfo> = Vec::new();
+    let mut indexes: Vec<IndexInfo> = Vec::new();
+    let mut primary: Option<Vec<usize>> = None;
+    for (i, def) in ct.columns.iter().enumerate() {
+        if columns
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(&def.name.value))
+        {
+            return Err(Error::duplicate_column(&def.name.value));
+        }
+        let ty = parse_data_type(&def.data_type)?;
+        let mut col = ColumnInfo {
+            id: i as u64 + 1,
+            name: def.name.value.clone(),
+            ty,
+            nullable: true,
+            default: None,
+            auto_increment: false,
+            on_update_current_timestamp: false,
+            comment: String::new(),
+            state: SchemaState::Public,
+        };
+        for opt in &def.options {
+            match &opt.option {
+                ast::ColumnOption::Null => col.nullable = true,
+                ast::ColumnOption::NotNull => col.nullable = false,
+                ast::ColumnOption::Default(e) => col.default = Some(default_of(e, &col, session)?),
+                ast::ColumnOption::PrimaryKey(_) => {
+                    if primary.is_some() {
+                        return Err(Error::new(1068, "42000", "Multiple primary key defined"));
+                    }
+                    primary = Some(vec![i]);
+                    col.nullable = false;
+                }
+                ast::ColumnOption::Unique(_) => indexes.push(index(&col.name, vec![i], true)),
+                ast::ColumnOption::DialectSpecific(tokens)
+                    if tokens
+                        .iter()
+                        .any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
+                {
+                    col.auto_increment = true;
+                }
+                ast::ColumnOption::Comment(c) => col.comment = c.clone(),
+                ast::ColumnOption::OnUpdate(_) => col.on_update_current_timestamp = true,
+                ast::ColumnOption::CharacterSet(_) | ast::ColumnOption::Collation(_) => {}
+                other => return Err(Error::unsupported(format!("column option {other}"))),
+            }
+        }
+        columns.push(col);
+    }
+    let column_names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    let col_offset = |c: &ast::IndexColumn| -> Result<usize> {
+        let name = match &c.column.expr {
+            ast::Expr::Identifier(id) => id.value.clone(),
+            other => return Err(Error::unsupported(format!("index on expression {other}"))),
+        };
+        column_names
+            .iter()
+            .position(|col| col.eq_ignore_ascii_case(&name))
+            .ok_or_else(|| {
+                Error::new(
+                    1072,
+                    "42000",
+                    format!("Key column '{name}' doesn't exist in table"),
+                )
+            })
+    };
+    for c in &ct.constraints {
+        match c {
+            ast::TableConstraint::PrimaryKey(pk) => {
+                if primary.is_some() {
+                    return Err(Error::new(1068, "42000", "Multiple primary key defined"));
+                }
+                let cols = pk
+                    .columns
+                    .iter()
+                    .map(col_offset)
+                    .collect::<Result<Vec<_>>>()?;
+                for &c in &cols {
+                    columns[c].nullable = false;
+                }
+                primary = Some(cols);
+            }
+            ast::TableConstraint::Unique(u) => {
+                let cols = u
+                    .columns
+                    .iter()
+                    .map(col_offset)
+                    .collect::<Result<Vec<_>>>()?;
+                let name = u
+                    .name
+                    .as_ref()
+                    .or(u.index_name.as_ref())
+                    .map(|n| n.value.clone());
+                let name = name.unwrap_or_else(|| columns[cols[0]].name.clone());
+                indexes.push(index(&name, cols, true));
+            }
+            ast::TableConstraint::Index(ix) => {
+                let cols = ix
+                    .columns
+                    .iter()
+                    .map(col_offset)
+                    .collect::<Result<Vec<_>>>()?;
+                let name = ix
+                    .name
+                    .as_ref()
+                    .map(|n| n.value.clone())
+                    .unwrap_or_else(|| columns[cols[0]].name.clone());
+                indexes.push(index(&name, cols, false));
+            }
+            ast::TableConstraint::ForeignKey(_) | ast::TableConstraint::Check(_) => {}
+            other => return Err(Error::unsupported(format!("constraint {other}"))),
+        }
+    }
+    // MySQL names unnamed indexes after their first column, adding _2, _3 on clashes.
+    let mut seen: Vec<String> = Vec::new();
+    for ix in indexes.iter_mut() {
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(&ix.name)) {
+            let base = ix.name.clone();
+            let mut n = 2;
+            while seen
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&format!("{base}_{n}")))
+            {
+                n += 1;
+            }
+            ix.name = format!("{base}_{n}");
+        }
+        seen.push(ix.name.clone());
+    }
+    let auto_cols = columns.iter().filter(|c| c.auto_increment).count();
+    if auto_cols > 1 {
+        return Err(Error::new(1075, "42000", "Incorrect table definition; there can be only one auto column and it must be defined as a key"));
+    }
+    let handle_column = match &primary {
+        Some(cols) if cols.len() == 1 && columns[cols[0]].ty.is_integer() => Some(cols[0]),
+        _ => None,
+    };
+    if let (Some(cols), None) = (&primary, handle_column) {
+        indexes.insert(
+            0,
+            IndexInfo {
+                primary: true,
+                ..index("PRIMARY", cols.clone(), true)
+            },
+        );
+    }
+    for (i, ix) in indexes.iter_mut().enumerate() {
+        ix.id = i as i64 + 1;
+    }
+    let next_index_id = indexes.len() as i64 + 1;
+    Ok(TableInfo {
+        id: 0,
+        db_id: 0,
+        name: name.to_string(),
+        next_column_id: columns.len() as u64 + 1,
+        columns,
+        indexes,
+        handle_column,
+        next_index_id,
+        comment: ct
+            .comment
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        charset: "utf8mb4".into(),
+        collation: "utf8mb4_bin".into(),
+        state: SchemaState::Public,
+    })
+}
+
+fn index(name: &str, columns: Vec<usize>, unique: bool) -> IndexInfo {
+    IndexInfo {
+        id: 0,
+        name: name.to_string(),
+        columns,
+        unique,
+        primary: false,
+        state: SchemaState::Public,
+        comment: String::new(),
+    }
+}
+
+fn default_of(
+    e: &ast::Expr,
+    col: &ColumnInfo,
+    session: &dyn SessionContext,
+) -> Result<DefaultValue> {
+    if let ast::Expr::Function(f) = e {
+        let n = f.name.to_string().to_ascii_lowercase();
+        if matches!(
+            n.as_str(),
+            "current_timestamp" | "now" | "localtime" | "localtimestamp"
+        ) {
+            return Ok(DefaultValue::CurrentTimestamp);
+        }
+    }
+    let v = Binder::new(&Scope::default(), session, "field list")
+        .bind(e)?
+        .eval(&[])?;
+    if v.is_null() {
+        if !col.nullable {
+            return Err(invalid_default(&col.name));
+        }
+        return Ok(DefaultValue::Null);
+    }
+    match convert::to_column_type(&v, &col.ty) {
+        Ok(Value::Null) => Ok(DefaultValue::Null),
+        Ok(v) => Ok(DefaultValue::Literal(v.to_string_lossy())),
+        Err(_) => Err(invalid_default(&col.name)),
+    }
+}
+
+fn invalid_default(col: &str) -> Error {
+    Error::new(1067, "42000", format!("Invalid default value for '{col}'"))
+}

@@ -1,0 +1,335 @@
+//! INSERT [IGNORE], REPLACE and INSERT ... ON DUPLICATE KEY UPDATE.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{self, VisitMut, VisitorMut};
+
+use super::{assignment_column, default_value, is_default_keyword, store_value};
+use crate::kv::Transaction;
+use crate::sql::binder::{Binder, Scope, ScopeColumn};
+use crate::sql::context::{split_name, Context};
+use crate::sql::error::{Error, Result};
+use crate::sql::expr::Expr;
+use crate::sql::result::{Outcome, QueryResult};
+use crate::sql::select;
+use crate::table::{self, Table};
+use crate::types::Value;
+
+/// Name of the pseudo table through which `VALUES(col)` reads the row being inserted.
+const NEW_ROW: &str = "__moltdb_new";
+
+pub fn execute(
+    ctx: &mut Context,
+    txn: &mut dyn Transaction,
+    sql: &str,
+    ins: &ast::Insert,
+) -> Result<QueryResult> {
+    let ast::TableObject::TableName(name) = &ins.table else {
+        return Err(Error::unsupported("INSERT INTO TABLE FUNCTION"));
+    };
+    let (db, tname) = split_name(name)?;
+    let (_, info) = ctx.table(db.as_deref(), &tname)?;
+    let table = Table::new(info.clone());
+    let place = "field list";
+
+    // Which table column each given value goes to.
+    let names: Vec<String> = if !ins.assignments.is_empty() {
+        ins.assignments
+            .iter()
+            .map(|a| assignment_column(&a.target))
+            .collect::<Result<_>>()?
+    } else {
+        ins.columns
+            .iter()
+            .map(|c| {
+                c.0.last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.clone())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let targets: Vec<usize> = if names.is_empty() {
+        info.public_columns().map(|(i, _)| i).collect()
+    } else {
+        names
+            .iter()
+            .map(|n| {
+                info.column_by_name(n)
+                    .filter(|(_, c)| c.state == crate::catalog::SchemaState::Public)
+                    .map(|(i, _)| i)
+                    .ok_or_else(|| Error::unknown_column(n, place))
+            })
+            .collect::<Result<_>>()?
+    };
+    for (i, t) in targets.iter().enumerate() {
+        if targets[..i].contains(t) {
+            return Err(Error::new(
+                1110,
+                "42000",
+                format!("Column '{}' specified twice", info.columns[*t].name),
+            ));
+        }
+    }
+
+    // The rows of values, as expressions or (INSERT ... SELECT) as values.
+    let empty = Scope::default();
+    let binder = Binder::new(&empty, ctx.session, place);
+    let mut value_rows: Vec<Vec<Option<Value>>> = Vec::new();
+    if !ins.assignments.is_empty() {
+        let row = ins
+            .assignments
+            .iter()
+            .map(|a| bind_value(&binder, &a.value))
+            .collect::<Result<_>>()?;
+        value_rows.push(row);
+    } else {
+        let source = ins.source.as_ref().ok_or_else(|| Error::syntax("INSERT"))?;
+        match source.body.as_ref() {
+            ast::SetExpr::Values(values) => {
+                for (r, exprs) in values.rows.iter().enumerate() {
+                    if exprs.len() != targets.len() {
+                        return Err(Error::column_count_mismatch(r + 1));
+                    }
+                    value_rows.push(
+                        exprs
+                            .iter()
+                            .map(|e| bind_value(&binder, e))
+                            .collect::<Result<_>>()?,
+                    );
+                }
+            }
+            _ => {
+                let rs = select::run(ctx, txn, &select::plan(ctx, sql, source)?)?;
+                if rs.columns.len() != targets.len() {
+                    return Err(Error::column_count_mismatch(1));
+                }
+                value_rows.extend(
+                    rs.rows
+                        .into_iter()
+                        .map(|r| r.into_iter().map(Some).collect()),
+                );
+            }
+        }
+    }
+
+    let on_dup = match &ins.on {
+        Some(ast::OnInsert::DuplicateKeyUpdate(assignments)) => {
+            Some(bind_on_duplicate(ctx, &table, assignments)?)
+        }
+        Some(_) => return Err(Error::unsupported("ON CONFLICT")),
+        None => None,
+    };
+
+    let mut affected = 0u64;
+    let ignore = ins.ignore;
+    for (r, given) in value_rows.into_iter().enumerate() {
+        let row_no = r + 1;
+        let mut row = vec![Value::Null; info.columns.len()];
+        let mut provided = vec![false; info.columns.len()];
+        for (&t, v) in targets.iter().zip(given) {
+            if let Some(v) = v {
+                row[t] = v;
+                provided[t] = true;
+            }
+        }
+        for (i, col) in info.columns.iter().enumerate() {
+            if !provided[i] {
+                row[i] = default_value(ctx, col, ignore)?;
+            }
+        }
+        // AUTO_INCREMENT: NULL or 0 asks for the next id.
+        let auto_col = info.auto_increment_column();
+        if let Some(a) = auto_col {
+            let wants_id = match &row[a] {
+                Value::Null => true,
+                v => v.to_f64() == 0.0 && !matches!(v, Value::Bytes(_)),
+            };
+            if wants_id {
+                let id = ctx.node.autoid.alloc(info.id, 1)?;
+                row[a] = Value::Int(id);
+                ctx.generated_id.get_or_insert(id as u64);
+            }
+        }
+        for (i, col) in info.columns.iter().enumerate() {
+            let v = std::mem::replace(&mut row[i], Value::Null);
+            row[i] = store_value(ctx, col, v, row_no, ignore)?;
+        }
+        if let Some(a) = auto_col {
+            if let Some(explicit) = as_i64(&row[a]) {
+                ctx.node.autoid.rebase(info.id, explicit)?;
+            }
+        }
+        let handle = match table.handle_of(&row) {
+            Some(h) => h,
+            None => ctx.node.autoid.alloc(info.id, 1)?,
+        };
+        loop {
+            match table.add_record(txn, &row, handle) {
+                Ok(()) => {
+                    affected += 1;
+                    break;
+                }
+                Err(table::Error::Duplicate {
+                    existing_handle, ..
+                }) if ins.replace_into => {
+                    if let Some(old) = table.row(txn, existing_handle)? {
+                        table.remove_record(txn, existing_handle, &old)?;
+                        affected += 1;
+                    }
+                }
+                Err(e @ table::Error::Duplicate { .. }) if on_dup.is_some() => {
+                    let table::Error::Duplicate {
+                        existing_handle, ..
+                    } = e
+                    else {
+                        unreachable!()
+                    };
+                    let assignments = on_dup.as_ref().map(|a| a.as_slice()).unwrap_or(&[]);
+                    affected += update_existing(
+                        ctx,
+                        txn,
+                        &table,
+                        existing_handle,
+                        &row,
+                        assignments,
+                        row_no,
+                    )?;
+                    break;
+                }
+                Err(e @ table::Error::Duplicate { .. }) if ignore => {
+                    ctx.warn(&e.into());
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let last_insert_id = ctx.generated_id.unwrap_or(0);
+    Ok(QueryResult::Done(Outcome {
+        affected_rows: affected,
+        last_insert_id,
+    }))
+}
+
+fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::UInt(u) => i64::try_from(*u).ok(),
+        _ => None,
+    }
+}
+
+/// A VALUES item: `None` for DEFAULT.
+fn bind_value(binder: &Binder, e: &ast::Expr) -> Result<Option<Value>> {
+    if is_default_keyword(e) {
+        return Ok(None);
+    }
+    binder.bind(e)?.eval(&[]).map(Some)
+}
+
+/// Binds ON DUPLICATE KEY UPDATE assignments over (existing row ++ new row).
+fn bind_on_duplicate(
+    ctx: &Context,
+    table: &Table,
+    assignments: &[ast::Assignment],
+) -> Result<Vec<(usize, Expr)>> {
+    let info = &table.info;
+    let mut scope = Scope::default();
+    for prefix in [info.name.as_str(), NEW_ROW] {
+        for c in &info.columns {
+            scope.columns.push(ScopeColumn {
+                table: prefix.to_string(),
+                name: c.name.clone(),
+                ty: c.ty.clone(),
+            });
+        }
+    }
+    let mut out = Vec::new();
+    for a in assignments {
+        let name = assignment_column(&a.target)?;
+        let (col, _) = info
+            .column_by_name(&name)
+            .ok_or_else(|| Error::unknown_column(&name, "field list"))?;
+        let mut value = a.value.clone();
+        let _ = value.visit(&mut ValuesRewriter);
+        // Unqualified names mean the existing row: restrict the scope by binding with the
+        // table qualifier when ambiguous.
+        let _ = value.visit(&mut QualifyExisting {
+            table: info.name.clone(),
+        });
+        let bound = Binder::new(&scope, ctx.session, "field list").bind(&value)?;
+        out.push((col, bound));
+    }
+    Ok(out)
+}
+
+/// Rewrites `VALUES(col)` into a reference to the new row's column.
+struct ValuesRewriter;
+
+impl VisitorMut for ValuesRewriter {
+    type Break = ();
+    fn post_visit_expr(&mut self, e: &mut ast::Expr) -> ControlFlow<()> {
+        if let ast::Expr::Function(f) = e {
+            if f.name.to_string().eq_ignore_ascii_case("values") {
+                if let ast::FunctionArguments::List(list) = &f.args {
+                    if let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(
+                        ast::Expr::Identifier(id),
+                    ))] = list.args.as_slice()
+                    {
+                        *e = ast::Expr::CompoundIdentifier(vec![
+                            ast::Ident::new(NEW_ROW),
+                            id.clone(),
+                        ]);
+                    }
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Qualifies bare column names with the table, so they read the existing row.
+struct QualifyExisting {
+    table: String,
+}
+
+impl VisitorMut for QualifyExisting {
+    type Break = ();
+    fn post_visit_expr(&mut self, e: &mut ast::Expr) -> ControlFlow<()> {
+        if let ast::Expr::Identifier(id) = e {
+            if !id.value.starts_with('@') {
+                *e = ast::Expr::CompoundIdentifier(vec![ast::Ident::new(&self.table), id.clone()]);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Applies ON DUPLICATE KEY UPDATE to the row at `handle`; returns MySQL's affected count
+/// (2 if the row changed, 0 if not).
+fn update_existing(
+    ctx: &mut Context,
+    txn: &mut dyn Transaction,
+    table: &Table,
+    handle: i64,
+    new_row: &[Value],
+    assignments: &[(usize, Expr)],
+    row_no: usize,
+) -> Result<u64> {
+    let Some(old) = table.row(txn, handle)? else {
+        return Err(Error::internal("duplicate row vanished"));
+    };
+    let mut updated = old.clone();
+    for (col, e) in assignments {
+        let mut input = updated.clone();
+        input.extend_from_slice(new_row);
+        let v = e.eval(&input)?;
+        updated[*col] = store_value(ctx, &table.info.columns[*col], v, row_no, false)?;
+    }
+    if updated == old {
+        return Ok(0);
+    }
+    super::update::write_updated(txn, table, handle, &old, &updated)?;
+    Ok(2)
+}

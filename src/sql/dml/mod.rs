@@ -1,0 +1,120 @@
+//! INSERT, UPDATE and DELETE, and the value checks they share.
+
+pub mod delete;
+pub mod insert;
+pub mod update;
+
+use sqlparser::ast;
+
+use super::context::Context;
+use super::error::{Error, Result};
+use crate::catalog::{ColumnInfo, DefaultValue};
+use crate::types::convert::{self, ConvertError};
+use crate::types::{DataType, Value};
+
+/// Converts a value for storage in `col`, applying strict mode: in strict mode a value that
+/// does not fit is an error; otherwise it is clamped with a warning. `ignore` (INSERT IGNORE,
+/// UPDATE IGNORE) downgrades errors to warnings as non-strict mode does.
+pub fn store_value(
+    ctx: &mut Context,
+    col: &ColumnInfo,
+    v: Value,
+    row: usize,
+    ignore: bool,
+) -> Result<Value> {
+    if v.is_null() {
+        if col.nullable {
+            return Ok(Value::Null);
+        }
+        let err = Error::column_not_null(&col.name);
+        if ctx.strict && !ignore {
+            return Err(err);
+        }
+        ctx.warn(&err);
+        return Ok(implicit_default(&col.ty));
+    }
+    match convert::to_column_type(&v, &col.ty) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let err = match &e {
+                ConvertError::OutOfRange { .. } => Error::out_of_range(&col.name, row),
+                ConvertError::TooLong { .. } => Error::too_long(&col.name, row),
+                ConvertError::Incorrect {
+                    type_name, value, ..
+                } => Error::incorrect_value(type_name, value, &col.name, row),
+            };
+            if ctx.strict && !ignore {
+                return Err(err);
+            }
+            // Non-strict truncation of strings is reported as 1265, as MySQL does.
+            let err = match e {
+                ConvertError::TooLong { .. } => Error::new(
+                    1265,
+                    "01000",
+                    format!("Data truncated for column '{}' at row {row}", col.name),
+                ),
+                _ => err,
+            };
+            ctx.warn(&err);
+            Ok(e.clamped())
+        }
+    }
+}
+
+/// The value MySQL stores for a NOT NULL column given NULL in non-strict mode.
+pub fn implicit_default(ty: &DataType) -> Value {
+    match ty {
+        DataType::Int { unsigned: true, .. } => Value::UInt(0),
+        DataType::Int { .. } => Value::Int(0),
+        DataType::Decimal { scale, .. } => {
+            Value::Decimal(rust_decimal::Decimal::new(0, u32::from(*scale)))
+        }
+        DataType::Float | DataType::Double => Value::Float(0.0),
+        DataType::Date => Value::Date(chrono::NaiveDate::MIN),
+        DataType::DateTime { .. } | DataType::Timestamp { .. } => {
+            Value::DateTime(chrono::NaiveDate::MIN.and_time(chrono::NaiveTime::MIN))
+        }
+        DataType::Binary {
+            len,
+            varying: false,
+        } => Value::Bytes(vec![0; *len as usize]),
+        _ => Value::Bytes(Vec::new()),
+    }
+}
+
+/// The value of a column the statement did not give.
+pub fn default_value(ctx: &mut Context, col: &ColumnInfo, ignore: bool) -> Result<Value> {
+    match &col.default {
+        Some(DefaultValue::Literal(s)) => convert::to_column_type(&Value::str(s), &col.ty)
+            .map_err(|_| Error::internal("bad default")),
+        Some(DefaultValue::CurrentTimestamp) => Ok(Value::DateTime(ctx.session.now())),
+        Some(DefaultValue::Null) => Ok(Value::Null),
+        None if col.nullable || col.auto_increment => Ok(Value::Null),
+        None => {
+            let err = Error::no_default(&col.name);
+            if ctx.strict && !ignore {
+                return Err(err);
+            }
+            ctx.warn(&err);
+            Ok(implicit_default(&col.ty))
+        }
+    }
+}
+
+/// True for the bare keyword DEFAULT where a value may stand.
+pub fn is_default_keyword(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}
+
+/// The column an assignment target names.
+pub fn assignment_column(target: &ast::AssignmentTarget) -> Result<String> {
+    match target {
+        ast::AssignmentTarget::ColumnName(name) => name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(|i| i.value.clone())
+            .ok_or_else(|| Error::syntax(&name.to_string())),
+        ast::AssignmentTarget::Tuple(_) => Err(Error::unsupported("tuple assignment")),
+    }
+}

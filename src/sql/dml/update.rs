@@ -1,0 +1,173 @@
+//! UPDATE ... SET ... [WHERE] [ORDER BY] [LIMIT].
+
+use sqlparser::ast;
+
+use super::{assignment_column, is_default_keyword, store_value};
+use crate::kv::Transaction;
+use crate::sql::binder::Binder;
+use crate::sql::context::{split_name, Context};
+use crate::sql::error::{Error, Result};
+use crate::sql::result::QueryResult;
+use crate::sql::select::{self, ScanOrder, Source};
+use crate::table::{self, Table};
+use crate::types::Value;
+
+pub fn execute(
+    ctx: &mut Context,
+    txn: &mut dyn Transaction,
+    upd: &ast::Update,
+) -> Result<QueryResult> {
+    if !upd.table.joins.is_empty() || upd.from.is_some() {
+        return Err(Error::unsupported("multi-table UPDATE"));
+    }
+    let src = source_of(ctx, &upd.table.relation)?;
+    let filter = upd
+        .selection
+        .as_ref()
+        .map(|w| Binder::new(&src.scope, ctx.session, "where clause").bind(w))
+        .transpose()?;
+    // Each assignment: (table column, scope column, expression or None for DEFAULT).
+    let binder = Binder::new(&src.scope, ctx.session, "field list");
+    let mut sets = Vec::new();
+    for a in &upd.assignments {
+        let name = assignment_column(&a.target)?;
+        let scope_col = src
+            .scope
+            .columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(&name))
+            .ok_or_else(|| Error::unknown_column(&name, "field list"))?;
+        let expr = if is_default_keyword(&a.value) {
+            None
+        } else {
+            Some(binder.bind(&a.value)?)
+        };
+        sets.push((src.scope_to_table[scope_col], scope_col, expr));
+    }
+    let (order, limit) = order_and_limit(ctx, &src, &upd.order_by, upd.limit.as_ref())?;
+    let access = src.access(filter.as_ref());
+    let rows = sorted_rows(&src, txn, &access, filter.as_ref(), &order, limit)?;
+    let mut changed = 0;
+    for (row_no, (handle, old)) in rows.into_iter().enumerate() {
+        let mut new = old.clone();
+        let mut scope_row = src.project(&old);
+        for (col, scope_col, expr) in &sets {
+            let info = &src.table.info.columns[*col];
+            let v = match expr {
+                Some(e) => e.eval(&scope_row)?,
+                None => super::default_value(ctx, info, false)?,
+            };
+            let v = store_value(ctx, info, v, row_no + 1, false)?;
+            // Later assignments see earlier ones, as in MySQL.
+            scope_row[*scope_col] = v.clone();
+            new[*col] = v;
+        }
+        if new != old {
+            write_updated(txn, &src.table, handle, &old, &new)?;
+            changed += 1;
+        }
+    }
+    Ok(QueryResult::affected(changed))
+}
+
+/// Writes a changed row, moving it if its handle changed.
+pub fn write_updated(
+    txn: &mut dyn Transaction,
+    table: &Table,
+    handle: i64,
+    old: &[Value],
+    new: &[Value],
+) -> table::Result<()> {
+    match table.handle_of(new) {
+        Some(h) if h != handle => {
+            table.remove_record(txn, handle, old)?;
+            table.add_record(txn, new, h)
+        }
+        _ => table.update_record(txn, handle, old, new),
+    }
+}
+
+pub fn source_of(ctx: &Context, relation: &ast::TableFactor) -> Result<Source> {
+    match relation {
+        ast::TableFactor::Table { name, alias, .. } => {
+            let (db, t) = split_name(name)?;
+            let (db, info) = ctx.table(db.as_deref(), &t)?;
+            Ok(Source::new(
+                db,
+                info,
+                alias.as_ref().map(|a| a.name.value.clone()),
+            ))
+        }
+        other => Err(Error::unsupported(format!("target {other}"))),
+    }
+}
+
+pub type Order = Vec<(crate::sql::expr::Expr, bool)>;
+
+pub fn order_and_limit(
+    ctx: &Context,
+    src: &Source,
+    order_by: &[ast::OrderByExpr],
+    limit: Option<&ast::Expr>,
+) -> Result<(Order, Option<usize>)> {
+    let binder = Binder::new(&src.scope, ctx.session, "order clause");
+    let order = order_by
+        .iter()
+        .map(|o| {
+            Ok((
+                binder.bind(&o.expr)?,
+                matches!(o.options.sort, Some(ast::OrderBySort::Desc)),
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let limit = match limit {
+        None => None,
+        Some(e) => {
+            let lc = ast::LimitClause::LimitOffset {
+                limit: Some(e.clone()),
+                offset: None,
+                limit_by: vec![],
+            };
+            select::limit_clause(ctx, Some(&lc))?.1
+        }
+    };
+    Ok((order, limit))
+}
+
+/// The rows a statement affects, in ORDER BY order, at most `limit`.
+pub fn sorted_rows(
+    src: &Source,
+    txn: &dyn Transaction,
+    access: &crate::sql::access::Access,
+    filter: Option<&crate::sql::expr::Expr>,
+    order: &Order,
+    limit: Option<usize>,
+) -> Result<Vec<(i64, Vec<Value>)>> {
+    if order.is_empty() {
+        return select::read_rows(src, txn, access, filter, ScanOrder::Any, limit);
+    }
+    let rows = select::read_rows(src, txn, access, filter, ScanOrder::Any, None)?;
+    let mut keyed = Vec::with_capacity(rows.len());
+    for (h, row) in rows {
+        let scope_row = src.project(&row);
+        let keys = order
+            .iter()
+            .map(|(e, _)| e.eval(&scope_row))
+            .collect::<Result<Vec<_>>>()?;
+        keyed.push((keys, h, row));
+    }
+    keyed.sort_by(|(a, ..), (b, ..)| {
+        for ((x, y), (_, desc)) in a.iter().zip(b).zip(order) {
+            let o = x.sql_cmp(y);
+            if o.is_ne() {
+                return if *desc { o.reverse() } else { o };
+            }
+        }
+        std::cmp::Ordering::Equal
+    });
+    Ok(keyed
+        .into_iter()
+        .take(limit.unwrap_or(usize::MAX))
+        .map(|(_, h, r)| (h, r))
+        .collect())
+}

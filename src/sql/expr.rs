@@ -1,0 +1,702 @@
+//! Bound expressions: column references resolved to row offsets, ready to evaluate per row.
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+use super::error::{Error, Result};
+use super::functions::{self, Func};
+use crate::types::{DataType, IntKind, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    IntDiv,
+    Mod,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    NullSafeEq,
+    And,
+    Or,
+    Xor,
+}
+
+impl BinOp {
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinOp::Eq | BinOp::NotEq | BinOp::Lt | BinOp::LtEq | BinOp::Gt | BinOp::GtEq
+        )
+    }
+
+    fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::IntDiv => "DIV",
+            BinOp::Mod => "%",
+            BinOp::Eq => "=",
+            BinOp::NotEq => "!=",
+            BinOp::Lt => "<",
+            BinOp::LtEq => "<=",
+            BinOp::Gt => ">",
+            BinOp::GtEq => ">=",
+            BinOp::NullSafeEq => "<=>",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+            BinOp::Xor => "xor",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Literal(Value),
+    /// A column of the input row, with its type.
+    Column(usize, DataType),
+    Neg(Box<Expr>),
+    Not(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    IsNull(Box<Expr>, bool),
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    Like {
+        expr: Box<Expr>,
+        pattern: Box<Expr>,
+        escape: u8,
+        negated: bool,
+    },
+    Case {
+        operand: Option<Box<Expr>>,
+        branches: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
+    Cast(Box<Expr>, DataType),
+    Call(Func, Vec<Expr>),
+}
+
+impl Expr {
+    pub fn eval(&self, row: &[Value]) -> Result<Value> {
+        match self {
+            Expr::Literal(v) => Ok(v.clone()),
+            Expr::Column(i, _) => Ok(row.get(*i).cloned().unwrap_or(Value::Null)),
+            Expr::Neg(e) => negate(e.eval(row)?),
+            Expr::Not(e) => Ok(match e.eval(row)?.truth() {
+                None => Value::Null,
+                Some(b) => bool_value(!b),
+            }),
+            Expr::Binary(op, l, r) => eval_binary(*op, l, r, row),
+            Expr::IsNull(e, negated) => Ok(bool_value(e.eval(row)?.is_null() != *negated)),
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let v = expr.eval(row)?;
+                if v.is_null() {
+                    return Ok(Value::Null);
+                }
+                let mut saw_null = false;
+                for item in list {
+                    let x = item.eval(row)?;
+                    if x.is_null() {
+                        saw_null = true;
+                    } else if compare(&v, &x) == Ordering::Equal {
+                        return Ok(bool_value(!negated));
+                    }
+                }
+                Ok(if saw_null {
+                    Value::Null
+                } else {
+                    bool_value(*negated)
+                })
+            }
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
+                let v = expr.eval(row)?;
+                let lo = low.eval(row)?;
+                let hi = high.eval(row)?;
+                let ge = cmp_truth(&v, &lo, |o| o != Ordering::Less);
+                let le = cmp_truth(&v, &hi, |o| o != Ordering::Greater);
+                let r = and3(ge, le);
+                Ok(match r {
+                    None => Value::Null,
+                    Some(b) => bool_value(b != *negated),
+                })
+            }
+            Expr::Like {
+                expr,
+                pattern,
+                escape,
+                negated,
+            } => {
+                let v = expr.eval(row)?;
+                let p = pattern.eval(row)?;
+                if v.is_null() || p.is_null() {
+                    return Ok(Value::Null);
+                }
+                let m = like_match(
+                    &v.to_text().unwrap_or_default(),
+                    &p.to_text().unwrap_or_default(),
+                    *escape,
+                );
+                Ok(bool_value(m != *negated))
+            }
+            Expr::Case {
+                operand,
+                branches,
+                otherwise,
+            } => {
+                let op = operand.as_ref().map(|o| o.eval(row)).transpose()?;
+                for (when, then) in branches {
+                    let w = when.eval(row)?;
+                    let hit = match &op {
+                        Some(o) => {
+                            !o.is_null() && !w.is_null() && compare(o, &w) == Ordering::Equal
+                        }
+                        None => w.truth() == Some(true),
+                    };
+                    if hit {
+                        return then.eval(row);
+                    }
+                }
+                match otherwise {
+                    Some(e) => e.eval(row),
+                    None => Ok(Value::Null),
+                }
+            }
+            Expr::Cast(e, ty) => functions::cast(e.eval(row)?, ty),
+            Expr::Call(f, args) => {
+                let vals = args
+                    .iter()
+                    .map(|a| a.eval(row))
+                    .collect::<Result<Vec<_>>>()?;
+                functions::call(*f, vals)
+            }
+        }
+    }
+
+    /// The result type, as the column definition of a result set reports it.
+    pub fn data_type(&self) -> Option<DataType> {
+        match self {
+            Expr::Literal(v) => literal_type(v),
+            Expr::Column(_, ty) => Some(ty.clone()),
+            Expr::Neg(e) => e.data_type(),
+            Expr::Not(_)
+            | Expr::IsNull(..)
+            | Expr::InList { .. }
+            | Expr::Between { .. }
+            | Expr::Like { .. } => Some(bigint()),
+            Expr::Binary(op, l, r) => arith_type(*op, l.data_type(), r.data_type()),
+            Expr::Case {
+                branches,
+                otherwise,
+                ..
+            } => branches
+                .first()
+                .map(|(_, t)| t.data_type())
+                .or_else(|| otherwise.as_ref().map(|o| o.data_type()))
+                .flatten(),
+            Expr::Cast(_, ty) => Some(ty.clone()),
+            Expr::Call(f, args) => functions::result_type(*f, args),
+        }
+    }
+
+    /// True if the expression reads no column (it can be evaluated once, at plan time).
+    pub fn is_constant(&self) -> bool {
+        match self {
+            Expr::Literal(_) => true,
+            Expr::Column(..) => false,
+            Expr::Neg(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::Cast(e, _) => e.is_constant(),
+            Expr::Binary(_, l, r) => l.is_constant() && r.is_constant(),
+            Expr::InList { expr, list, .. } => {
+                expr.is_constant() && list.iter().all(|e| e.is_constant())
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } => expr.is_constant() && low.is_constant() && high.is_constant(),
+            Expr::Like { expr, pattern, .. } => expr.is_constant() && pattern.is_constant(),
+            Expr::Case { .. } => false,
+            Expr::Call(f, args) => {
+                functions::is_deterministic(*f) && args.iter().all(|a| a.is_constant())
+            }
+        }
+    }
+
+    /// The expression as EXPLAIN prints it, with column names from `names`.
+    pub fn display(&self, names: &dyn Fn(usize) -> String) -> String {
+        match self {
+            Expr::Literal(v) => match v {
+                Value::Bytes(_) => format!("\"{}\"", v.to_string_lossy()),
+                other => other.to_string(),
+            },
+            Expr::Column(i, _) => names(*i),
+            Expr::Neg(e) => format!("-{}", e.display(names)),
+            Expr::Not(e) => format!("not({})", e.display(names)),
+            Expr::Binary(op, l, r) => match op {
+                BinOp::Eq => format!("eq({}, {})", l.display(names), r.display(names)),
+                BinOp::NotEq => format!("ne({}, {})", l.display(names), r.display(names)),
+                BinOp::Lt => format!("lt({}, {})", l.display(names), r.display(names)),
+                BinOp::LtEq => format!("le({}, {})", l.display(names), r.display(names)),
+                BinOp::Gt => format!("gt({}, {})", l.display(names), r.display(names)),
+                BinOp::GtEq => format!("ge({}, {})", l.display(names), r.display(names)),
+                BinOp::And => format!("and({}, {})", l.display(names), r.display(names)),
+                BinOp::Or => format!("or({}, {})", l.display(names), r.display(names)),
+                other => format!(
+                    "({} {} {})",
+                    l.display(names),
+                    other.symbol(),
+                    r.display(names)
+                ),
+            },
+            Expr::IsNull(e, false) => format!("isnull({})", e.display(names)),
+            Expr::IsNull(e, true) => format!("not(isnull({}))", e.display(names)),
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => format!(
+                "{}in({}, {})",
+                if *negated { "not " } else { "" },
+                expr.display(names),
+                list.iter()
+                    .map(|e| e.display(names))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Expr::Between {
+                expr, low, high, ..
+            } => format!(
+                "between({}, {}, {})",
+                expr.display(names),
+                low.display(names),
+                high.display(names)
+            ),
+            Expr::Like { expr, pattern, .. } => {
+                format!("like({}, {})", expr.display(names), pattern.display(names))
+            }
+            Expr::Case { .. } => "case(...)".into(),
+            Expr::Cast(e, ty) => format!("cast({}, {})", e.display(names), ty.sql_name()),
+            Expr::Call(f, args) => format!(
+                "{}({})",
+                functions::name(*f),
+                args.iter()
+                    .map(|e| e.display(names))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+fn bigint() -> DataType {
+    DataType::Int {
+        kind: IntKind::Big,
+        unsigned: false,
+    }
+}
+
+pub fn literal_type(v: &Value) -> Option<DataType> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Int(_) => bigint(),
+        Value::UInt(_) => DataType::Int {
+            kind: IntKind::Big,
+            unsigned: true,
+        },
+        Value::Float(_) => DataType::Double,
+        Value::Decimal(d) => DataType::Decimal {
+            precision: 65.min(d.mantissa().unsigned_abs().to_string().len() as u8 + 1),
+            scale: d.scale() as u8,
+        },
+        Value::Bytes(b) => DataType::Char {
+            len: b.len() as u32,
+            varying: true,
+        },
+        Value::Date(_) => DataType::Date,
+        Value::DateTime(_) => DataType::DateTime { fsp: 0 },
+    })
+}
+
+fn arith_type(op: BinOp, l: Option<DataType>, r: Option<DataType>) -> Option<DataType> {
+    use DataType::*;
+    if !matches!(
+        op,
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::IntDiv | BinOp::Mod
+    ) {
+        return Some(bigint());
+    }
+    if op == BinOp::IntDiv {
+        return Some(bigint());
+    }
+    let (l, r) = (l?, r?);
+    let is_float = |t: &DataType| matches!(t, Float | Double) || t.is_string();
+    if is_float(&l) || is_float(&r) {
+        return Some(Double);
+    }
+    let scale = |t: &DataType| match t {
+        Decimal { scale, .. } => *scale,
+        _ => 0,
+    };
+    if op == BinOp::Div {
+        return Some(Decimal {
+            precision: 65,
+            scale: (scale(&l) + 4).min(30),
+        });
+    }
+    if matches!(l, Decimal { .. }) || matches!(r, Decimal { .. }) {
+        let s = if op == BinOp::Mul {
+            scale(&l) + scale(&r)
+        } else {
+            scale(&l).max(scale(&r))
+        };
+        return Some(Decimal {
+            precision: 65,
+            scale: s.min(30),
+        });
+    }
+    Some(bigint())
+}
+
+pub fn bool_value(b: bool) -> Value {
+    Value::Int(i64::from(b))
+}
+
+/// SQL comparison of two non-NULL values.
+pub fn compare(a: &Value, b: &Value) -> Ordering {
+    a.sql_cmp(b)
+}
+
+fn cmp_truth(a: &Value, b: &Value, pred: impl Fn(Ordering) -> bool) -> Option<bool> {
+    if a.is_null() || b.is_null() {
+        None
+    } else {
+        Some(pred(compare(a, b)))
+    }
+}
+
+fn and3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+fn negate(v: Value) -> Result<Value> {
+    Ok(match v {
+        Value::Null => Value::Null,
+        Value::Int(i) => match i.checked_neg() {
+            Some(n) => Value::Int(n),
+            None => return Err(out_of_range("BIGINT", &format!("-{i}"))),
+        },
+        Value::UInt(u) => {
+            if u <= i64::MAX as u64 + 1 {
+                Value::Int((u as i64).wrapping_neg())
+            } else {
+                return Err(out_of_range("BIGINT", &format!("-{u}")));
+            }
+        }
+        Value::Decimal(d) => Value::Decimal(-d),
+        other => Value::Float(-other.to_f64()),
+    })
+}
+
+fn out_of_range(ty: &str, expr: &str) -> Error {
+    Error::new(
+        1690,
+        "22003",
+        format!("{ty} value is out of range in '{expr}'"),
+    )
+}
+
+fn eval_binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value]) -> Result<Value> {
+    match op {
+        BinOp::And => {
+            let a = l.eval(row)?.truth();
+            if a == Some(false) {
+                return Ok(bool_value(false));
+            }
+            let b = r.eval(row)?.truth();
+            return Ok(match and3(a, b) {
+                None => Value::Null,
+                Some(x) => bool_value(x),
+            });
+        }
+        BinOp::Or => {
+            let a = l.eval(row)?.truth();
+            if a == Some(true) {
+                return Ok(bool_value(true));
+            }
+            let b = r.eval(row)?.truth();
+            return Ok(match (a, b) {
+                (_, Some(true)) => bool_value(true),
+                (Some(false), Some(false)) => bool_value(false),
+                _ => Value::Null,
+            });
+        }
+        _ => {}
+    }
+    let a = l.eval(row)?;
+    let b = r.eval(row)?;
+    if op == BinOp::NullSafeEq {
+        return Ok(bool_value(match (a.is_null(), b.is_null()) {
+            (true, true) => true,
+            (false, false) => compare(&a, &b) == Ordering::Equal,
+            _ => false,
+        }));
+    }
+    if a.is_null() || b.is_null() {
+        return Ok(Value::Null);
+    }
+    if op == BinOp::Xor {
+        return Ok(bool_value(a.truth() != b.truth()));
+    }
+    if op.is_comparison() {
+        let o = compare(&a, &b);
+        let t = match op {
+            BinOp::Eq => o == Ordering::Equal,
+            BinOp::NotEq => o != Ordering::Equal,
+            BinOp::Lt => o == Ordering::Less,
+            BinOp::LtEq => o != Ordering::Greater,
+            BinOp::Gt => o == Ordering::Greater,
+            _ => o != Ordering::Less,
+        };
+        return Ok(bool_value(t));
+    }
+    arithmetic(op, &a, &b)
+}
+
+/// Number kinds of MySQL arithmetic, in promotion order.
+fn num_kind(v: &Value) -> u8 {
+    match v {
+        Value::Int(_) | Value::UInt(_) => 0,
+        Value::Decimal(_) => 1,
+        Value::Date(_) | Value::DateTime(_) => 0,
+        _ => 2,
+    }
+}
+
+pub fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
+    let kind = num_kind(a).max(num_kind(b));
+    let expr = || format!("({} {} {})", a, op.symbol(), b);
+    match op {
+        BinOp::Div => {
+            if kind == 2 {
+                let d = b.to_f64();
+                return Ok(if d == 0.0 {
+                    Value::Null
+                } else {
+                    Value::Float(a.to_f64() / d)
+                });
+            }
+            let (x, y) = (a.to_decimal(), b.to_decimal());
+            if y.is_zero() {
+                return Ok(Value::Null);
+            }
+            let scale = x.scale() + 4;
+            return Ok(match x.checked_div(y) {
+                Some(q) => {
+                    let mut q = q.round_dp_with_strategy(
+                        scale.min(28),
+                        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                    );
+                    q.rescale(scale.min(28));
+                    Value::Decimal(q)
+                }
+                None => return Err(out_of_range("DECIMAL", &expr())),
+            });
+        }
+        BinOp::IntDiv => {
+            if kind == 0 {
+                return int_op(a, b, |x, y| if y == 0 { None } else { Some(x / y) })
+                    .map(|v| v.unwrap_or(Value::Null));
+            }
+            let d = b.to_decimal();
+            if d.is_zero() {
+                return Ok(Value::Null);
+            }
+            let q = (a.to_decimal() / d).trunc();
+            return Ok(Value::Int(q.try_into().unwrap_or(0)));
+        }
+        BinOp::Mod => {
+            if kind == 0 {
+                return int_op(a, b, |x, y| if y == 0 { None } else { Some(x % y) })
+                    .map(|v| v.unwrap_or(Value::Null));
+            }
+            if kind == 1 {
+                let d = b.to_decimal();
+                return Ok(if d.is_zero() {
+                    Value::Null
+                } else {
+                    Value::Decimal(a.to_decimal() % d)
+                });
+            }
+            let d = b.to_f64();
+            return Ok(if d == 0.0 {
+                Value::Null
+            } else {
+                Value::Float(a.to_f64() % d)
+            });
+        }
+        _ => {}
+    }
+    match kind {
+        0 => {
+            let r = int_op(a, b, |x, y| match op {
+                BinOp::Add => Some(x + y),
+                BinOp::Sub => Some(x - y),
+                _ => Some(x * y),
+            })?;
+            match r {
+                Some(v) => Ok(v),
+                None => Err(out_of_range("BIGINT", &expr())),
+            }
+        }
+        1 => {
+            let (x, y) = (a.to_decimal(), b.to_decimal());
+            let r: Option<Decimal> = match op {
+                BinOp::Add => x.checked_add(y),
+                BinOp::Sub => x.checked_sub(y),
+                _ => x.checked_mul(y),
+            };
+            r.map(Value::Decimal)
+                .ok_or_else(|| out_of_range("DECIMAL", &expr()))
+        }
+        _ => {
+            let (x, y) = (a.to_f64(), b.to_f64());
+            let r = match op {
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                _ => x * y,
+            };
+            if r.is_finite() {
+                Ok(Value::Float(r))
+            } else {
+                Err(out_of_range("DOUBLE", &expr()))
+            }
+        }
+    }
+}
+
+/// Integer arithmetic in i128, narrowed back to BIGINT (or BIGINT UNSIGNED when an operand
+/// is unsigned, as MySQL does). `Ok(None)` from `f` means a NULL result; an unrepresentable
+/// result is `Ok(None)` from this function's perspective of overflow, reported by the caller.
+fn int_op(a: &Value, b: &Value, f: impl Fn(i128, i128) -> Option<i128>) -> Result<Option<Value>> {
+    let as_i128 = |v: &Value| match v {
+        Value::Int(i) => i128::from(*i),
+        Value::UInt(u) => i128::from(*u),
+        other => other.to_f64() as i128,
+    };
+    let unsigned = matches!(a, Value::UInt(_)) || matches!(b, Value::UInt(_));
+    let Some(r) = f(as_i128(a), as_i128(b)) else {
+        return Ok(None);
+    };
+    if unsigned {
+        if (0..=i128::from(u64::MAX)).contains(&r) {
+            return Ok(Some(Value::UInt(r as u64)));
+        }
+    } else if (i128::from(i64::MIN)..=i128::from(i64::MAX)).contains(&r) {
+        return Ok(Some(Value::Int(r as i64)));
+    }
+    Ok(None)
+}
+
+/// MySQL LIKE: `%` any run, `_` one character, `escape` quotes the next character.
+pub fn like_match(s: &[u8], p: &[u8], escape: u8) -> bool {
+    let s: Vec<char> = String::from_utf8_lossy(s).chars().collect();
+    let p: Vec<char> = String::from_utf8_lossy(p).chars().collect();
+    let esc = escape as char;
+    fn go(s: &[char], p: &[char], esc: char) -> bool {
+        let (mut si, mut pi) = (0, 0);
+        let (mut star_p, mut star_s) = (usize::MAX, 0);
+        while si < s.len() {
+            if pi < p.len() && p[pi] == '%' {
+                star_p = pi;
+                star_s = si;
+                pi += 1;
+                continue;
+            }
+            if pi < p.len() {
+                let (pc, literal, width) = if p[pi] == esc && pi + 1 < p.len() {
+                    (p[pi + 1], true, 2)
+                } else {
+                    (p[pi], false, 1)
+                };
+                if (!literal && pc == '_') || pc == s[si] {
+                    si += 1;
+                    pi += width;
+                    continue;
+                }
+            }
+            if star_p != usize::MAX {
+                star_s += 1;
+                si = star_s;
+                pi = star_p + 1;
+                continue;
+            }
+            return false;
+        }
+        while pi < p.len() && p[pi] == '%' {
+            pi += 1;
+        }
+        pi == p.len()
+    }
+    go(&s, &p, esc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns() {
+        assert!(like_match(b"hello", b"h%o", b'\\'));
+        assert!(like_match(b"hello", b"h_llo", b'\\'));
+        assert!(!like_match(b"hello", b"h_lo", b'\\'));
+        assert!(like_match(b"a%b", b"a\\%b", b'\\'));
+        assert!(!like_match(b"axb", b"a\\%b", b'\\'));
+        assert!(like_match(b"", b"%", b'\\'));
+    }
+
+    #[test]
+    fn integer_division_gives_decimal() {
+        let v = arithmetic(BinOp::Div, &Value::Int(1), &Value::Int(3)).unwrap();
+        assert_eq!(v.to_string(), "0.3333");
+        assert_eq!(
+            arithmetic(BinOp::Div, &Value::Int(1), &Value::Int(0)).unwrap(),
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn bigint_overflow_is_an_error() {
+        assert!(arithmetic(BinOp::Add, &Value::Int(i64::MAX), &Value::Int(1)).is_err());
+        assert_eq!(
+            arithmetic(BinOp::Sub, &Value::UInt(5), &Value::Int(3)).unwrap(),
+            Value::UInt(2)
+        );
+    }
+}

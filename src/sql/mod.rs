@@ -1,0 +1,26 @@
+//! The SQL layer: parse, bind against a schema snapshot, plan, execute.
+//!
+//! A statement's journey: the session hands the text to [`parse`]; the statement's handler
+//! (one module per statement kind: `select`, `dml::insert`, ...) binds names with the
+//! [`binder`] against the [`Context`]'s schema snapshot, picks an access path ([`access`]),
+//! and reads and writes rows through `table/`, inside the session's transaction.
+
+pub mod access;
+pub mod binder;
+pub mod context;
+pub mod create_table;
+pub mod dml;
+mod error;
+pub mod explain;
+pub mod expr;
+pub mod functions;
+pub mod parser;
+mod result;
+pub mod select;
+pub mod show;
+pub mod types;
+
+pub use context::{Context, Warning};
+pub use error::{Error, Result};
+pub use parser::parse;
+pub use result::{Outcome, QueryResult, ResultColumn, ResultSet};

@@ -1,0 +1,148 @@
+//! Parsing: sqlparser's MySQL dialect, with its errors turned into MySQL's 1064.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{self, Statement, VisitMut, VisitorMut};
+use sqlparser::dialect::MySqlDialect;
+use sqlparser::parser::{Parser, ParserError};
+
+use super::error::{Error, Result};
+use crate::types::Value;
+
+pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    Parser::parse_sql(&MySqlDialect {}, sql).map_err(|e| syntax_error(sql, &e))
+}
+
+/// MySQL quotes the text from the point of the error: "... near 'frm t' at line 1".
+fn syntax_error(sql: &str, e: &ParserError) -> Error {
+    let msg = e.to_string();
+    // sqlparser reports "... at Line: L, Column: C".
+    let pos = msg.rfind("Line: ").and_then(|i| {
+        let rest = &msg[i + 6..];
+        let (line, rest) = rest.split_once(", Column: ")?;
+        let col: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        Some((
+            line.trim().parse::<usize>().ok()?,
+            col.parse::<usize>().ok()?,
+        ))
+    });
+    let (near, line) = match pos {
+        Some((line, col)) => {
+            let text = sql.lines().nth(line.saturating_sub(1)).unwrap_or("");
+            let start: usize = text
+                .chars()
+                .take(col.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
+            let rest_of_line = &text[start.min(text.len())..];
+            let mut near = rest_of_line.to_string();
+            for l in sql.lines().skip(line) {
+                near.push('\n');
+                near.push_str(l);
+            }
+            (near, line)
+        }
+        None => (String::new(), 1),
+    };
+    let near: String = near.chars().take(80).collect();
+    Error::new(
+        1064,
+        "42000",
+        format!("You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '{near}' at line {line}"),
+    )
+}
+
+/// Counts the `?` placeholders of a prepared statement.
+pub fn count_placeholders(stmt: &mut Statement) -> usize {
+    struct Count(usize);
+    impl VisitorMut for Count {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &mut ast::Expr) -> ControlFlow<()> {
+            if let ast::Expr::Value(v) = e {
+                if matches!(v.value, ast::Value::Placeholder(_)) {
+                    self.0 += 1;
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = stmt.visit(&mut c);
+    c.0
+}
+
+/// Replaces the `?` placeholders, in order, with literals of the given values.
+pub fn bind_placeholders(stmt: &mut Statement, params: &[Value]) -> Result<()> {
+    struct Bind<'a> {
+        params: &'a [Value],
+        next: usize,
+        missing: bool,
+    }
+    impl VisitorMut for Bind<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &mut ast::Expr) -> ControlFlow<()> {
+            if let ast::Expr::Value(v) = e {
+                if matches!(v.value, ast::Value::Placeholder(_)) {
+                    match self.params.get(self.next) {
+                        Some(p) => *e = literal_expr(p),
+                        None => self.missing = true,
+                    }
+                    self.next += 1;
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut b = Bind {
+        params,
+        next: 0,
+        missing: false,
+    };
+    let _ = stmt.visit(&mut b);
+    if b.missing {
+        return Err(Error::new(1210, "HY000", "Incorrect arguments to EXECUTE"));
+    }
+    Ok(())
+}
+
+/// A value as a literal expression.
+fn literal_expr(v: &Value) -> ast::Expr {
+    let value = match v {
+        Value::Null => ast::Value::Null,
+        Value::Int(_) | Value::UInt(_) | Value::Decimal(_) => {
+            ast::Value::Number(v.to_string(), false)
+        }
+        Value::Float(f) => ast::Value::Number(format!("{f:e}"), false),
+        Value::Bytes(b) => match std::str::from_utf8(b) {
+            Ok(s) => ast::Value::SingleQuotedString(s.to_string()),
+            Err(_) => ast::Value::HexStringLiteral(b.iter().map(|x| format!("{x:02X}")).collect()),
+        },
+        Value::Date(_) | Value::DateTime(_) => ast::Value::SingleQuotedString(v.to_string()),
+    };
+    ast::Expr::value(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_quote_the_rest_of_the_statement() {
+        let e = parse("select * frm t").unwrap_err();
+        assert_eq!(e.code, 1064);
+        assert!(
+            e.message.contains("near 't' at line 1")
+                || e.message.contains("near 'frm t' at line 1"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn placeholders_are_bound_in_order() {
+        let mut stmts = parse("select ?, ? + 1").unwrap();
+        assert_eq!(count_placeholders(&mut stmts[0]), 2);
+        bind_placeholders(&mut stmts[0], &[Value::str("a'b"), Value::Int(2)]).unwrap();
+        assert_eq!(stmts[0].to_string(), "SELECT 'a''b', 2 + 1");
+    }
+}

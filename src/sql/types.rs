@@ -1,0 +1,118 @@
+//! Column types as written in SQL, turned into [`DataType`]s.
+
+use sqlparser::ast;
+
+use super::error::{Error, Result};
+use crate::types::{DataType, IntKind};
+
+fn int(kind: IntKind, unsigned: bool) -> DataType {
+    DataType::Int { kind, unsigned }
+}
+
+fn char_len(l: &Option<ast::CharacterLength>, default: u32) -> u32 {
+    match l {
+        Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
+        _ => default,
+    }
+}
+
+pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
+    use ast::DataType as A;
+    Ok(match t {
+        A::TinyInt(_) => int(IntKind::Tiny, false),
+        A::TinyIntUnsigned(_) => int(IntKind::Tiny, true),
+        A::Bool | A::Boolean => int(IntKind::Tiny, false),
+        A::SmallInt(_) => int(IntKind::Small, false),
+        A::SmallIntUnsigned(_) => int(IntKind::Small, true),
+        A::MediumInt(_) => int(IntKind::Medium, false),
+        A::MediumIntUnsigned(_) => int(IntKind::Medium, true),
+        A::Int(_) | A::Integer(_) => int(IntKind::Int, false),
+        A::IntUnsigned(_) | A::IntegerUnsigned(_) => int(IntKind::Int, true),
+        A::BigInt(_) => int(IntKind::Big, false),
+        A::BigIntUnsigned(_) => int(IntKind::Big, true),
+        A::Decimal(info) | A::Numeric(info) | A::Dec(info) | A::DecimalUnsigned(info) => {
+            let (p, s) = match info {
+                ast::ExactNumberInfo::None => (10, 0),
+                ast::ExactNumberInfo::Precision(p) => (*p, 0),
+                ast::ExactNumberInfo::PrecisionAndScale(p, s) => (*p, (*s).max(0) as u64),
+            };
+            if p > 65 {
+                return Err(Error::new(
+                    1426,
+                    "42000",
+                    format!("Too-big precision {p} specified for 'column'. Maximum is 65."),
+                ));
+            }
+            if s > 30 || s > p {
+                return Err(Error::new(
+                    1425,
+                    "42000",
+                    format!("Too big scale {s} specified for column. Maximum is 30."),
+                ));
+            }
+            DataType::Decimal {
+                precision: p as u8,
+                scale: s as u8,
+            }
+        }
+        A::Float(info) => match info {
+            ast::ExactNumberInfo::Precision(p) if *p > 24 => DataType::Double,
+            _ => DataType::Float,
+        },
+        A::Real | A::Double(_) | A::DoublePrecision => DataType::Double,
+        A::Char(l) | A::Character(l) => DataType::Char {
+            len: char_len(l, 1),
+            varying: false,
+        },
+        A::Varchar(l) | A::CharVarying(l) | A::CharacterVarying(l) | A::Nvarchar(l) => {
+            let len = match l {
+                Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
+                _ => return Err(Error::syntax("varchar")),
+            };
+            DataType::Char { len, varying: true }
+        }
+        A::Binary(l) => DataType::Binary {
+            len: l.unwrap_or(1) as u32,
+            varying: false,
+        },
+        A::Varbinary(l) => DataType::Binary {
+            len: match l {
+                Some(ast::BinaryLength::IntegerLength { length }) => *length as u32,
+                _ => return Err(Error::syntax("varbinary")),
+            },
+            varying: true,
+        },
+        A::TinyText => DataType::Text { max_len: 255 },
+        A::Text => DataType::Text { max_len: 65_535 },
+        A::MediumText => DataType::Text {
+            max_len: 16_777_215,
+        },
+        A::LongText => DataType::Text { max_len: u32::MAX },
+        A::TinyBlob => DataType::Blob { max_len: 255 },
+        A::Blob(_) => DataType::Blob { max_len: 65_535 },
+        A::MediumBlob => DataType::Blob {
+            max_len: 16_777_215,
+        },
+        A::LongBlob => DataType::Blob { max_len: u32::MAX },
+        A::Date => DataType::Date,
+        A::Datetime(fsp) => DataType::DateTime {
+            fsp: check_fsp(*fsp)?,
+        },
+        A::Timestamp(fsp, _) => DataType::Timestamp {
+            fsp: check_fsp(*fsp)?,
+        },
+        other => return Err(Error::unsupported(format!("type {other}"))),
+    })
+}
+
+fn check_fsp(fsp: Option<u64>) -> Result<u8> {
+    match fsp {
+        None => Ok(0),
+        Some(f) if f <= 6 => Ok(f as u8),
+        Some(f) => Err(Error::new(
+            1426,
+            "42000",
+            format!("Too-big precision {f} specified for 'column'. Maximum is 6."),
+        )),
+    }
+}

@@ -1,0 +1,22 @@
+use thiserror::Error;
+
+use crate::{codec, kv};
+
+#[derive(Debug, Error)]
+pub enum Error {
+    /// A unique key or the primary key already holds these values.
+    #[error("Duplicate entry '{entry}' for key '{key_name}'")]
+    Duplicate {
+        entry: String,
+        /// `table.index`, as MySQL 8 names it.
+        key_name: String,
+        /// The row that already holds the values.
+        existing_handle: i64,
+    },
+    #[error(transparent)]
+    Kv(#[from] kv::Error),
+    #[error(transparent)]
+    Codec(#[from] codec::Error),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

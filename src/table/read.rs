@@ -1,0 +1,166 @@
+//! Reading rows: by handle, by handle range, and through an index.
+
+use std::ops::Bound;
+
+use super::{Result, Table};
+use crate::catalog::{ColumnInfo, IndexInfo};
+use crate::codec::{keys, row as row_codec};
+use crate::kv::{KeyRange, Transaction};
+use crate::types::Value;
+
+/// Rows read per storage round trip.
+const SCAN_BATCH: usize = 256;
+
+/// A range of handles to scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandleRange {
+    pub start: Bound<i64>,
+    pub end: Bound<i64>,
+}
+
+impl HandleRange {
+    pub fn all() -> Self {
+        HandleRange {
+            start: Bound::Unbounded,
+            end: Bound::Unbounded,
+        }
+    }
+}
+
+/// An index entry found by an index scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexEntry {
+    pub values: Vec<Value>,
+    pub handle: i64,
+}
+
+impl Table {
+    /// Reads the row stored under `handle`.
+    pub fn row(&self, txn: &dyn Transaction, handle: i64) -> Result<Option<Vec<Value>>> {
+        match txn.get(&self.record_key(handle))? {
+            None => Ok(None),
+            Some(bytes) => Ok(Some(self.decode_row(&bytes)?)),
+        }
+    }
+
+    /// Decodes a stored row into one value per column; columns the row predates take
+    /// their default.
+    pub fn decode_row(&self, bytes: &[u8]) -> Result<Vec<Value>> {
+        let values = row_codec::decode_columns(bytes, &self.column_ids)?;
+        Ok(values
+            .into_iter()
+            .zip(&self.info.columns)
+            .map(|(v, c)| v.unwrap_or_else(|| origin_default(c)))
+            .collect())
+    }
+
+    /// Visits rows in handle order (descending if `reverse`) until `visit` returns false.
+    pub fn scan_rows(
+        &self,
+        txn: &dyn Transaction,
+        range: &HandleRange,
+        reverse: bool,
+        mut visit: impl FnMut(i64, Vec<Value>) -> Result<bool>,
+    ) -> Result<()> {
+        let mut kr = self.handle_key_range(range);
+        loop {
+            let batch = txn.scan(&kr, SCAN_BATCH, reverse)?;
+            for (key, value) in &batch {
+                let (_, handle) = keys::decode_record_key(key)?;
+                if !visit(handle, self.decode_row(value)?)? {
+                    return Ok(());
+                }
+            }
+            if batch.len() < SCAN_BATCH {
+                return Ok(());
+            }
+            let Some((last, _)) = batch.last() else {
+                return Ok(());
+            };
+            advance(&mut kr, last, reverse);
+        }
+    }
+
+    /// Visits entries of `index` whose encoded values fall in `[start, end)` (raw
+    /// memcomparable bounds built by the planner; empty end = to the end of the index).
+    pub fn scan_index(
+        &self,
+        txn: &dyn Transaction,
+        index: &IndexInfo,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        mut visit: impl FnMut(IndexEntry) -> Result<bool>,
+    ) -> Result<()> {
+        let prefix = keys::index_prefix(self.info.id, index.id);
+        let full = KeyRange::prefix(&prefix);
+        let mut kr = KeyRange::new(
+            [prefix.as_slice(), start].concat(),
+            if end.is_empty() {
+                full.end.clone()
+            } else {
+                [prefix.as_slice(), end].concat()
+            },
+        );
+        loop {
+            let batch = txn.scan(&kr, SCAN_BATCH, reverse)?;
+            for (key, value) in &batch {
+                let (values, handle) = keys::decode_index_key(key, index.columns.len())?;
+                let handle = match handle {
+                    Some(h) => h,
+                    None => keys::decode_handle_value(value)?,
+                };
+                if !visit(IndexEntry { values, handle })? {
+                    return Ok(());
+                }
+            }
+            if batch.len() < SCAN_BATCH {
+                return Ok(());
+            }
+            let Some((last, _)) = batch.last() else {
+                return Ok(());
+            };
+            advance(&mut kr, last, reverse);
+        }
+    }
+
+    fn handle_key_range(&self, range: &HandleRange) -> KeyRange {
+        let tid = self.info.id;
+        let all = KeyRange::prefix(&keys::record_prefix(tid));
+        let start = match range.start {
+            Bound::Unbounded => all.start.clone(),
+            Bound::Included(h) => keys::record_key(tid, h),
+            Bound::Excluded(h) if h == i64::MAX => all.end.clone(),
+            Bound::Excluded(h) => keys::record_key(tid, h + 1),
+        };
+        let end = match range.end {
+            Bound::Unbounded => all.end.clone(),
+            Bound::Excluded(h) => keys::record_key(tid, h),
+            Bound::Included(h) if h == i64::MAX => all.end.clone(),
+            Bound::Included(h) => keys::record_key(tid, h + 1),
+        };
+        KeyRange::new(start, end)
+    }
+}
+
+/// Moves a scan range past the last key seen.
+fn advance(kr: &mut KeyRange, last: &[u8], reverse: bool) {
+    if reverse {
+        kr.end = last.to_vec();
+    } else {
+        let mut next = last.to_vec();
+        next.push(0);
+        kr.start = next;
+    }
+}
+
+/// The value a column has in rows written before the column existed.
+fn origin_default(c: &ColumnInfo) -> Value {
+    use crate::catalog::DefaultValue;
+    match &c.default {
+        Some(DefaultValue::Literal(s)) => {
+            crate::types::convert::to_column_type(&Value::str(s), &c.ty).unwrap_or(Value::Null)
+        }
+        _ => Value::Null,
+    }
+}

@@ -1,0 +1,410 @@
+//! Converting a value to a column's type, with MySQL's strict-mode rules.
+//!
+//! The caller (INSERT, UPDATE, defaults) names the column and row in the error message;
+//! this module only says what went wrong. In non-strict mode the caller turns an error into a
+//! warning and stores [`Converted::clamped`] instead.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::{DataType, Value};
+
+/// Why a value does not fit a column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConvertError {
+    /// 1264: a number outside the column's range; `clamped` is the nearest bound.
+    OutOfRange { clamped: Value },
+    /// 1406: a string longer than the column; `clamped` is the truncated string.
+    TooLong { clamped: Value },
+    /// 1366 (numbers) or 1292 (temporals): a string that is not a value of the type.
+    Incorrect {
+        type_name: &'static str,
+        value: String,
+        clamped: Value,
+    },
+}
+
+impl ConvertError {
+    /// What non-strict mode stores instead.
+    pub fn clamped(&self) -> Value {
+        match self {
+            ConvertError::OutOfRange { clamped }
+            | ConvertError::TooLong { clamped }
+            | ConvertError::Incorrect { clamped, .. } => clamped.clone(),
+        }
+    }
+}
+
+/// Converts `v` to a value of type `ty`. NULL stays NULL (nullability is the caller's check).
+pub fn to_column_type(v: &Value, ty: &DataType) -> Result<Value, ConvertError> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    match ty {
+        DataType::Int { kind, unsigned } => {
+            to_int(v, *unsigned, kind.signed_range(), kind.unsigned_max())
+        }
+        DataType::Decimal { precision, scale } => to_decimal(v, *precision, *scale),
+        DataType::Float | DataType::Double => to_double(v, matches!(ty, DataType::Float)),
+        DataType::Char { len, varying } => {
+            let mut s = v.to_string_lossy();
+            if !varying {
+                let trimmed = s.trim_end_matches(' ').len();
+                s.truncate(trimmed);
+            }
+            let chars = s.chars().count();
+            if chars > *len as usize {
+                let cut: String = s.chars().take(*len as usize).collect();
+                return Err(ConvertError::TooLong {
+                    clamped: Value::Bytes(cut.into_bytes()),
+                });
+            }
+            Ok(Value::Bytes(s.into_bytes()))
+        }
+        DataType::Binary { len, varying } => {
+            let mut b = bytes_of(v);
+            if b.len() > *len as usize {
+                b.truncate(*len as usize);
+                return Err(ConvertError::TooLong {
+                    clamped: Value::Bytes(b),
+                });
+            }
+            if !varying {
+                b.resize(*len as usize, 0);
+            }
+            Ok(Value::Bytes(b))
+        }
+        DataType::Text { max_len } | DataType::Blob { max_len } => {
+            let mut b = bytes_of(v);
+            if b.len() > *max_len as usize {
+                b.truncate(*max_len as usize);
+                return Err(ConvertError::TooLong {
+                    clamped: Value::Bytes(b),
+                });
+            }
+            Ok(Value::Bytes(b))
+        }
+        DataType::Date => to_datetime(v, "date").map(|dt| match dt {
+            Value::DateTime(dt) => Value::Date(dt.date()),
+            other => other,
+        }),
+        DataType::DateTime { fsp } | DataType::Timestamp { fsp } => {
+            let name = if matches!(ty, DataType::Timestamp { .. }) {
+                "timestamp"
+            } else {
+                "datetime"
+            };
+            to_datetime(v, name).map(|dt| match dt {
+                Value::DateTime(dt) => Value::DateTime(round_fsp(dt, *fsp)),
+                Value::Date(d) => Value::DateTime(d.and_time(NaiveTime::MIN)),
+                other => other,
+            })
+        }
+    }
+}
+
+fn bytes_of(v: &Value) -> Vec<u8> {
+    match v {
+        Value::Bytes(b) => b.clone(),
+        other => other.to_string().into_bytes(),
+    }
+}
+
+fn to_int(
+    v: &Value,
+    unsigned: bool,
+    (min, max): (i64, i64),
+    umax: u64,
+) -> Result<Value, ConvertError> {
+    // Work in i128 so every source fits before the range check.
+    let n: i128 = match v {
+        Value::Int(i) => i128::from(*i),
+        Value::UInt(u) => i128::from(*u),
+        Value::Float(f) => clamp_f64(f.round()),
+        Value::Decimal(d) => d
+            .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+            .to_i128()
+            .unwrap_or(if d.is_sign_negative() {
+                i128::MIN
+            } else {
+                i128::MAX
+            }),
+        Value::Bytes(b) => {
+            let s = String::from_utf8_lossy(b);
+            let t = s.trim();
+            match t.parse::<i128>() {
+                Ok(n) => n,
+                Err(_) => match t.parse::<f64>() {
+                    Ok(f) if !t.is_empty() => clamp_f64(f.round()),
+                    _ => {
+                        let prefix = clamp_f64(v.to_f64().round());
+                        return Err(ConvertError::Incorrect {
+                            type_name: "integer",
+                            value: s.into_owned(),
+                            clamped: int_value(
+                                prefix.clamp(
+                                    if unsigned { 0 } else { i128::from(min) },
+                                    if unsigned {
+                                        i128::from(umax)
+                                    } else {
+                                        i128::from(max)
+                                    },
+                                ),
+                                unsigned,
+                            ),
+                        });
+                    }
+                },
+            }
+        }
+        Value::Date(_) | Value::DateTime(_) => clamp_f64(v.to_f64()),
+        Value::Null => return Ok(Value::Null),
+    };
+    let (lo, hi) = if unsigned {
+        (0, i128::from(umax))
+    } else {
+        (i128::from(min), i128::from(max))
+    };
+    if n < lo || n > hi {
+        return Err(ConvertError::OutOfRange {
+            clamped: int_value(n.clamp(lo, hi), unsigned),
+        });
+    }
+    Ok(int_value(n, unsigned))
+}
+
+fn clamp_f64(f: f64) -> i128 {
+    if f.is_nan() {
+        0
+    } else {
+        f.clamp(i128::MIN as f64, i128::MAX as f64) as i128
+    }
+}
+
+fn int_value(n: i128, unsigned: bool) -> Value {
+    if unsigned {
+        Value::UInt(n as u64)
+    } else {
+        Value::Int(n as i64)
+    }
+}
+
+fn to_decimal(v: &Value, precision: u8, scale: u8) -> Result<Value, ConvertError> {
+    let d = match v {
+        Value::Bytes(b) => {
+            let s = String::from_utf8_lossy(b);
+            let t = s.trim();
+            match t
+                .parse::<Decimal>()
+                .or_else(|_| Decimal::from_scientific(t))
+            {
+                Ok(d) => d,
+                Err(_) => {
+                    return Err(ConvertError::Incorrect {
+                        type_name: "decimal",
+                        value: s.into_owned(),
+                        clamped: Value::Decimal(Decimal::ZERO.round_dp(u32::from(scale))),
+                    })
+                }
+            }
+        }
+        Value::Float(f) => Decimal::from_f64_retain(*f).unwrap_or_default(),
+        other => other.to_decimal(),
+    };
+    let mut d = d.round_dp_with_strategy(u32::from(scale), RoundingStrategy::MidpointAwayFromZero);
+    d.rescale(u32::from(scale));
+    let int_digits = u32::from(precision.saturating_sub(scale));
+    let limit = Decimal::from(10u64.pow(int_digits.min(19)));
+    if int_digits <= 18 && d.abs() >= limit {
+        // The largest value of the type: all nines.
+        let mut max = limit - Decimal::new(1, u32::from(scale));
+        max.rescale(u32::from(scale));
+        let clamped = if d.is_sign_negative() { -max } else { max };
+        return Err(ConvertError::OutOfRange {
+            clamped: Value::Decimal(clamped),
+        });
+    }
+    Ok(Value::Decimal(d))
+}
+
+fn to_double(v: &Value, single: bool) -> Result<Value, ConvertError> {
+    let f = match v {
+        Value::Bytes(b) => {
+            let s = String::from_utf8_lossy(b);
+            match s.trim().parse::<f64>() {
+                Ok(f) => f,
+                Err(_) => {
+                    return Err(ConvertError::Incorrect {
+                        type_name: "double",
+                        value: s.into_owned(),
+                        clamped: Value::Float(v.to_f64()),
+                    })
+                }
+            }
+        }
+        other => other.to_f64(),
+    };
+    if single && f.is_finite() && f.abs() > f64::from(f32::MAX) {
+        return Err(ConvertError::OutOfRange {
+            clamped: Value::Float(f64::from(f32::MAX).copysign(f)),
+        });
+    }
+    Ok(Value::Float(f))
+}
+
+fn to_datetime(v: &Value, type_name: &'static str) -> Result<Value, ConvertError> {
+    let zero = || Value::Date(NaiveDate::MIN);
+    match v {
+        Value::Date(_) | Value::DateTime(_) => Ok(v.clone()),
+        Value::Int(_) | Value::UInt(_) => {
+            parse_datetime(&v.to_string()).ok_or(ConvertError::Incorrect {
+                type_name,
+                value: v.to_string(),
+                clamped: zero(),
+            })
+        }
+        _ => {
+            let s = v.to_string_lossy();
+            parse_datetime(s.trim()).ok_or(ConvertError::Incorrect {
+                type_name,
+                value: s,
+                clamped: zero(),
+            })
+        }
+    }
+}
+
+/// Parses the literal forms MySQL accepts: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS[.ffffff]`,
+/// `YYYY-MM-DDTHH:MM:SS`, and the digit-only `YYYYMMDD[HHMMSS]`.
+pub fn parse_datetime(s: &str) -> Option<Value> {
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(Value::Date(d));
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(Value::DateTime(dt));
+        }
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        match s.len() {
+            8 => return NaiveDate::parse_from_str(s, "%Y%m%d").ok().map(Value::Date),
+            14 => {
+                return NaiveDateTime::parse_from_str(s, "%Y%m%d%H%M%S")
+                    .ok()
+                    .map(Value::DateTime)
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn round_fsp(dt: NaiveDateTime, fsp: u8) -> NaiveDateTime {
+    let unit = 10u32.pow(9 - u32::from(fsp.min(6)));
+    let nanos = dt.nanosecond();
+    let rounded = (nanos + unit / 2) / unit * unit;
+    if rounded >= 1_000_000_000 {
+        dt.with_nanosecond(0)
+            .map(|d| d + chrono::Duration::seconds(1))
+            .unwrap_or(dt)
+    } else {
+        dt.with_nanosecond(rounded).unwrap_or(dt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::IntKind;
+
+    fn tiny(unsigned: bool) -> DataType {
+        DataType::Int {
+            kind: IntKind::Tiny,
+            unsigned,
+        }
+    }
+
+    #[test]
+    fn integers_are_range_checked_and_rounded() {
+        assert_eq!(
+            to_column_type(&Value::Int(127), &tiny(false)),
+            Ok(Value::Int(127))
+        );
+        assert!(matches!(
+            to_column_type(&Value::Int(128), &tiny(false)),
+            Err(ConvertError::OutOfRange {
+                clamped: Value::Int(127)
+            })
+        ));
+        assert!(to_column_type(&Value::Int(-1), &tiny(true)).is_err());
+        assert_eq!(
+            to_column_type(&Value::Float(2.5), &tiny(false)),
+            Ok(Value::Int(3))
+        );
+        assert_eq!(
+            to_column_type(&Value::str(" 42 "), &tiny(false)),
+            Ok(Value::Int(42))
+        );
+        assert!(matches!(
+            to_column_type(&Value::str("abc"), &tiny(false)),
+            Err(ConvertError::Incorrect { .. })
+        ));
+    }
+
+    #[test]
+    fn decimals_round_to_scale_and_check_precision() {
+        let ty = DataType::Decimal {
+            precision: 5,
+            scale: 2,
+        };
+        assert_eq!(
+            to_column_type(&Value::str("1.005"), &ty),
+            Ok(Value::Decimal(Decimal::new(101, 2)))
+        );
+        assert!(matches!(
+            to_column_type(&Value::Int(1000), &ty),
+            Err(ConvertError::OutOfRange { .. })
+        ));
+    }
+
+    #[test]
+    fn strings_are_length_checked_in_characters() {
+        let ty = DataType::Char {
+            len: 3,
+            varying: true,
+        };
+        assert_eq!(
+            to_column_type(&Value::str("héé"), &ty),
+            Ok(Value::str("héé"))
+        );
+        assert!(to_column_type(&Value::str("abcd"), &ty).is_err());
+        let fixed = DataType::Char {
+            len: 3,
+            varying: false,
+        };
+        assert_eq!(
+            to_column_type(&Value::str("ab "), &fixed),
+            Ok(Value::str("ab"))
+        );
+    }
+
+    #[test]
+    fn temporal_literals_parse() {
+        let ty = DataType::DateTime { fsp: 0 };
+        assert_eq!(
+            to_column_type(&Value::str("2024-02-03"), &ty).map(|v| v.to_string()),
+            Ok("2024-02-03 00:00:00".to_string())
+        );
+        assert_eq!(
+            to_column_type(&Value::str("2024-02-03 10:11:12"), &DataType::Date)
+                .map(|v| v.to_string()),
+            Ok("2024-02-03".to_string())
+        );
+        assert!(to_column_type(&Value::str("2024-13-01"), &DataType::Date).is_err());
+    }
+}

@@ -1,0 +1,168 @@
+use serde::{Deserialize, Serialize};
+
+/// The five integer widths MySQL knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IntKind {
+    Tiny,
+    Small,
+    Medium,
+    Int,
+    Big,
+}
+
+impl IntKind {
+    /// Bits of storage, which fixes the range.
+    pub fn bits(self) -> u32 {
+        match self {
+            IntKind::Tiny => 8,
+            IntKind::Small => 16,
+            IntKind::Medium => 24,
+            IntKind::Int => 32,
+            IntKind::Big => 64,
+        }
+    }
+
+    /// The inclusive range of a signed column of this width.
+    pub fn signed_range(self) -> (i64, i64) {
+        let bits = self.bits();
+        if bits == 64 {
+            (i64::MIN, i64::MAX)
+        } else {
+            (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
+        }
+    }
+
+    /// The largest value of an unsigned column of this width.
+    pub fn unsigned_max(self) -> u64 {
+        let bits = self.bits();
+        if bits == 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        }
+    }
+
+    pub fn sql_name(self) -> &'static str {
+        match self {
+            IntKind::Tiny => "tinyint",
+            IntKind::Small => "smallint",
+            IntKind::Medium => "mediumint",
+            IntKind::Int => "int",
+            IntKind::Big => "bigint",
+        }
+    }
+}
+
+/// A column's declared type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DataType {
+    Int {
+        kind: IntKind,
+        unsigned: bool,
+    },
+    Decimal {
+        precision: u8,
+        scale: u8,
+    },
+    Float,
+    Double,
+    /// CHAR(n) and VARCHAR(n); `len` counts characters.
+    Char {
+        len: u32,
+        varying: bool,
+    },
+    /// BINARY(n) and VARBINARY(n); `len` counts bytes.
+    Binary {
+        len: u32,
+        varying: bool,
+    },
+    /// TINYTEXT..LONGTEXT; `max_len` is the byte limit of the chosen size.
+    Text {
+        max_len: u32,
+    },
+    /// TINYBLOB..LONGBLOB.
+    Blob {
+        max_len: u32,
+    },
+    Date,
+    DateTime {
+        fsp: u8,
+    },
+    Timestamp {
+        fsp: u8,
+    },
+}
+
+impl DataType {
+    pub fn is_integer(&self) -> bool {
+        matches!(self, DataType::Int { .. })
+    }
+
+    /// Character strings: compared and shown as text.
+    pub fn is_text(&self) -> bool {
+        matches!(self, DataType::Char { .. } | DataType::Text { .. })
+    }
+
+    /// Any string type, text or binary.
+    pub fn is_string(&self) -> bool {
+        matches!(
+            self,
+            DataType::Char { .. }
+                | DataType::Text { .. }
+                | DataType::Binary { .. }
+                | DataType::Blob { .. }
+        )
+    }
+
+    pub fn is_temporal(&self) -> bool {
+        matches!(
+            self,
+            DataType::Date | DataType::DateTime { .. } | DataType::Timestamp { .. }
+        )
+    }
+
+    /// The type as `SHOW CREATE TABLE` and `DESCRIBE` print it.
+    pub fn sql_name(&self) -> String {
+        match self {
+            DataType::Int { kind, unsigned } => {
+                let base = kind.sql_name();
+                if *unsigned {
+                    format!("{base} unsigned")
+                } else {
+                    base.to_string()
+                }
+            }
+            DataType::Decimal { precision, scale } => format!("decimal({precision},{scale})"),
+            DataType::Float => "float".into(),
+            DataType::Double => "double".into(),
+            DataType::Char { len, varying } => {
+                format!("{}({len})", if *varying { "varchar" } else { "char" })
+            }
+            DataType::Binary { len, varying } => {
+                format!("{}({len})", if *varying { "varbinary" } else { "binary" })
+            }
+            DataType::Text { max_len } => text_size_name(*max_len, "text"),
+            DataType::Blob { max_len } => text_size_name(*max_len, "blob"),
+            DataType::Date => "date".into(),
+            DataType::DateTime { fsp } => with_fsp("datetime", *fsp),
+            DataType::Timestamp { fsp } => with_fsp("timestamp", *fsp),
+        }
+    }
+}
+
+fn with_fsp(name: &str, fsp: u8) -> String {
+    if fsp == 0 {
+        name.to_string()
+    } else {
+        format!("{name}({fsp})")
+    }
+}
+
+fn text_size_name(max_len: u32, base: &str) -> String {
+    match max_len {
+        0..=255 => format!("tiny{base}"),
+        256..=65_535 => base.to_string(),
+        65_536..=16_777_215 => format!("medium{base}"),
+        _ => format!("long{base}"),
+    }
+}

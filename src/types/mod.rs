@@ -1,0 +1,12 @@
+//! SQL data types and values: the vocabulary every layer below the protocol shares.
+//!
+//! A [`Value`] is what a cell holds at run time; a [`DataType`] is what a column declares.
+//! Strings and binary strings are both [`Value::Bytes`]: MySQL strings are byte strings with a
+//! character set, and the column's type says how to show and compare them.
+
+pub mod convert;
+mod data_type;
+mod value;
+
+pub use data_type::{DataType, IntKind};
+pub use value::{format_double, Value};

@@ -237,7 +237,8 @@ impl AsyncMysqlShim<ConnWriter> for Handler {
         self.apply_resets()?;
         let sql = query.to_string();
         match self.run_blocking(move |s| s.prepare(&sql)).await? {
-            Ok((id, nparams, _)) => {
+            Ok((id, nparams, result_columns)) => {
+                let columns: Vec<Column> = result_columns.iter().map(opensrv_column).collect();
                 let params: Vec<Column> = (0..nparams)
                     .map(|_| Column {
                         table: String::new(),
@@ -246,7 +247,7 @@ impl AsyncMysqlShim<ConnWriter> for Handler {
                         colflags: ColumnFlags::empty(),
                     })
                     .collect();
-                info.reply(id, &params, &[]).await
+                info.reply(id, &params, &columns).await
             }
             Err(e) => {
                 drop(info);
@@ -313,6 +314,40 @@ impl Handler {
         if self.session.is_none() {
             self.start_session();
         }
+    }
+}
+
+/// A result column as opensrv describes it in a prepare response (the execute response
+/// carries moltdb's own, fuller definitions).
+fn opensrv_column(c: &crate::sql::ResultColumn) -> Column {
+    use crate::types::{DataType, IntKind};
+    let coltype = match &c.ty {
+        None => ColumnType::MYSQL_TYPE_NULL,
+        Some(DataType::Int { kind, .. }) => match kind {
+            IntKind::Tiny => ColumnType::MYSQL_TYPE_TINY,
+            IntKind::Small => ColumnType::MYSQL_TYPE_SHORT,
+            IntKind::Medium => ColumnType::MYSQL_TYPE_INT24,
+            IntKind::Int => ColumnType::MYSQL_TYPE_LONG,
+            IntKind::Big => ColumnType::MYSQL_TYPE_LONGLONG,
+        },
+        Some(DataType::Decimal { .. }) => ColumnType::MYSQL_TYPE_NEWDECIMAL,
+        Some(DataType::Float) => ColumnType::MYSQL_TYPE_FLOAT,
+        Some(DataType::Double) => ColumnType::MYSQL_TYPE_DOUBLE,
+        Some(DataType::Date) => ColumnType::MYSQL_TYPE_DATE,
+        Some(DataType::DateTime { .. }) => ColumnType::MYSQL_TYPE_DATETIME,
+        Some(DataType::Timestamp { .. }) => ColumnType::MYSQL_TYPE_TIMESTAMP,
+        Some(DataType::Text { .. } | DataType::Blob { .. }) => ColumnType::MYSQL_TYPE_BLOB,
+        Some(_) => ColumnType::MYSQL_TYPE_VAR_STRING,
+    };
+    let mut colflags = ColumnFlags::empty();
+    if matches!(c.ty, Some(DataType::Int { unsigned: true, .. })) {
+        colflags |= ColumnFlags::UNSIGNED_FLAG;
+    }
+    Column {
+        table: c.table.clone(),
+        column: c.name.clone(),
+        coltype,
+        colflags,
     }
 }
 

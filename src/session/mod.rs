@@ -6,7 +6,9 @@ pub mod variables;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sqlparser::ast::{self, Statement};
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{self, Statement, VisitMut, VisitorMut};
 
 use crate::ddl;
 use crate::kv::Transaction;
@@ -14,6 +16,7 @@ use crate::node::Node;
 use crate::sql::binder::SessionContext;
 use crate::sql::context::split_name;
 use crate::sql::dml;
+use crate::sql::parser::literal_expr as literal;
 use crate::sql::{self, parser, Context, Error, QueryResult, Result, Warning};
 use crate::types::Value;
 use variables::{Scope, SessionVariables};
@@ -160,7 +163,7 @@ impl Session {
             return Err(Error::new(1065, "42000", "Query was empty"));
         }
         if let Some(result) = self.front_statement(trimmed) {
-            return Ok(result);
+            return result;
         }
         let mut stmts = parser::parse(trimmed)?;
         if stmts.len() != 1 {
@@ -170,16 +173,31 @@ impl Session {
         self.run(trimmed, &stmt)
     }
 
-    /// Statements sqlparser does not know, recognised by their words. They read the
-    /// diagnostics of the previous statement, so they must not clear them.
-    fn front_statement(&self, sql: &str) -> Option<QueryResult> {
+    /// Statements sqlparser does not know, recognised by their words. SHOW WARNINGS and
+    /// friends read the diagnostics of the previous statement, so they must not clear them.
+    fn front_statement(&mut self, sql: &str) -> Option<Result<QueryResult>> {
+        if let Some(rest) = strip_keyword(sql, "set") {
+            // `SET NAMES x` may stand among other assignments, which sqlparser rejects
+            // (sqlx sends `SET sql_mode=..., time_zone=..., NAMES utf8mb4`).
+            let items = split_top_level(rest);
+            if items.len() > 1 && items.iter().any(|i| strip_keyword(i, "names").is_some()) {
+                let others: Vec<&str> = items
+                    .into_iter()
+                    .filter(|i| strip_keyword(i, "names").is_none())
+                    .collect();
+                if others.is_empty() {
+                    return Some(Ok(QueryResult::ok()));
+                }
+                return Some(self.execute(&format!("SET {}", others.join(", "))));
+            }
+        }
         let words: Vec<String> = sql
             .split_whitespace()
             .map(|w| w.to_ascii_lowercase())
             .collect();
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
         match words.as_slice() {
-            ["show", "warnings"] => Some(sql::show::warnings(&self.warnings)),
+            ["show", "warnings"] => Some(Ok(sql::show::warnings(&self.warnings))),
             ["show", "errors"] => {
                 let errors: Vec<Warning> = self
                     .warnings
@@ -187,15 +205,15 @@ impl Session {
                     .filter(|w| w.level == "Error")
                     .cloned()
                     .collect();
-                Some(sql::show::warnings(&errors))
+                Some(Ok(sql::show::warnings(&errors)))
             }
-            ["show", "count(*)", "warnings"] | ["select", "@@warning_count"] => {
-                Some(count_result("@@session.warning_count", self.warnings.len()))
-            }
-            ["show", "count(*)", "errors"] | ["select", "@@error_count"] => Some(count_result(
+            ["show", "count(*)", "warnings"] | ["select", "@@warning_count"] => Some(Ok(
+                count_result("@@session.warning_count", self.warnings.len()),
+            )),
+            ["show", "count(*)", "errors"] | ["select", "@@error_count"] => Some(Ok(count_result(
                 "@@session.error_count",
                 self.warnings.iter().filter(|w| w.level == "Error").count(),
-            )),
+            ))),
             _ => None,
         }
     }
@@ -208,6 +226,7 @@ impl Session {
         }
         let mut statement = stmts.remove(0);
         let params = parser::count_placeholders(&mut statement);
+        let columns = self.describe(&trimmed, &statement, params)?;
         let id = self.next_stmt_id;
         self.next_stmt_id += 1;
         self.prepared.insert(
@@ -218,7 +237,35 @@ impl Session {
                 params,
             },
         );
-        Ok((id, params, Vec::new()))
+        Ok((id, params, columns))
+    }
+
+    /// Checks a statement being prepared the way MySQL does (unknown tables and columns fail
+    /// at prepare time) and describes the columns a query will return.
+    fn describe(
+        &mut self,
+        sql: &str,
+        stmt: &Statement,
+        params: usize,
+    ) -> Result<Vec<sql::ResultColumn>> {
+        let mut probe = stmt.clone();
+        parser::bind_placeholders(&mut probe, &vec![Value::Null; params])?;
+        let ctx = self.context();
+        match &probe {
+            Statement::Query(q) => {
+                let plan = sql::select::plan(&ctx, sql, q)?;
+                Ok(plan.projection.into_iter().map(|(_, c)| c).collect())
+            }
+            Statement::Insert(ast::Insert {
+                table: ast::TableObject::TableName(name),
+                ..
+            }) => {
+                let (db, t) = split_name(name)?;
+                ctx.table(db.as_deref(), &t)?;
+                Ok(Vec::new())
+            }
+            _ => Ok(Vec::new()),
+        }
     }
 
     pub fn execute_prepared(&mut self, id: u32, params: &[Value]) -> Result<QueryResult> {
@@ -248,7 +295,10 @@ impl Session {
 
     fn run(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
         self.warnings.clear();
-        let result = self.dispatch(sql, stmt);
+        let result = self.fold_subqueries(stmt).and_then(|folded| match &folded {
+            Some(folded) => self.dispatch(sql, folded),
+            None => self.dispatch(sql, stmt),
+        });
         match &result {
             Ok(QueryResult::Done(o)) => self.state.row_count = o.affected_rows as i64,
             Ok(QueryResult::Rows(_)) => self.state.row_count = -1,
@@ -467,6 +517,29 @@ impl Session {
                     let plan = sql::select::plan(&ctx, sql, q)?;
                     Ok(sql::explain::render(&plan))
                 }
+                Statement::Update(upd) => {
+                    let ctx = self.context();
+                    let (src, filter) =
+                        dml::update::target(&ctx, &upd.table.relation, upd.selection.as_ref())?;
+                    let access = src.access(filter.as_ref());
+                    Ok(sql::explain::render_dml(
+                        "Update",
+                        &src,
+                        filter.as_ref(),
+                        &access,
+                    ))
+                }
+                Statement::Delete(del) => {
+                    let ctx = self.context();
+                    let (src, filter) = dml::delete::target(&ctx, del)?;
+                    let access = src.access(filter.as_ref());
+                    Ok(sql::explain::render_dml(
+                        "Delete",
+                        &src,
+                        filter.as_ref(),
+                        &access,
+                    ))
+                }
                 other => Err(Error::unsupported(format!("EXPLAIN {other}"))),
             },
             other => Err(Error::unsupported(
@@ -477,6 +550,104 @@ impl Session {
                     .collect::<Vec<_>>()
                     .join(" "),
             )),
+        }
+    }
+
+    /// Evaluates uncorrelated subqueries (scalar, IN, EXISTS) once and puts their results in
+    /// their place. Returns `None` when the statement has none.
+    fn fold_subqueries(&mut self, stmt: &Statement) -> Result<Option<Statement>> {
+        struct Folder<'s> {
+            session: &'s mut Session,
+            error: Option<Error>,
+            folded: bool,
+        }
+        impl VisitorMut for Folder<'_> {
+            type Break = ();
+            fn post_visit_expr(&mut self, e: &mut ast::Expr) -> ControlFlow<()> {
+                let replacement = match e {
+                    ast::Expr::Subquery(q) => self.session.subquery(q).and_then(|rs| {
+                        if rs.columns.len() != 1 {
+                            return Err(Error::new(
+                                1241,
+                                "21000",
+                                "Operand should contain 1 column(s)",
+                            ));
+                        }
+                        match rs.rows.len() {
+                            0 => Ok(literal(&Value::Null)),
+                            1 => Ok(literal(&rs.rows[0][0])),
+                            _ => Err(Error::new(
+                                1242,
+                                "21000",
+                                "Subquery returns more than 1 row",
+                            )),
+                        }
+                    }),
+                    ast::Expr::Exists { subquery, negated } => {
+                        let negated = *negated;
+                        self.session.subquery(subquery).map(|rs| {
+                            literal(&Value::Int(i64::from(rs.rows.is_empty() == negated)))
+                        })
+                    }
+                    ast::Expr::InSubquery {
+                        expr,
+                        subquery,
+                        negated,
+                    } => {
+                        let (expr, negated) = (expr.clone(), *negated);
+                        self.session.subquery(subquery).and_then(|rs| {
+                            if rs.columns.len() != 1 {
+                                return Err(Error::new(
+                                    1241,
+                                    "21000",
+                                    "Operand should contain 1 column(s)",
+                                ));
+                            }
+                            if rs.rows.is_empty() {
+                                return Ok(literal(&Value::Int(i64::from(negated))));
+                            }
+                            Ok(ast::Expr::InList {
+                                expr,
+                                list: rs.rows.iter().map(|r| literal(&r[0])).collect(),
+                                negated,
+                            })
+                        })
+                    }
+                    _ => return ControlFlow::Continue(()),
+                };
+                match replacement {
+                    Ok(r) => {
+                        *e = ast::Expr::Nested(Box::new(r));
+                        self.folded = true;
+                        ControlFlow::Continue(())
+                    }
+                    // A correlated subquery does not bind on its own: leave it to the binder.
+                    Err(err) if err.code == 1054 => ControlFlow::Continue(()),
+                    Err(err) => {
+                        self.error = Some(err);
+                        ControlFlow::Break(())
+                    }
+                }
+            }
+        }
+        let mut stmt = stmt.clone();
+        let mut folder = Folder {
+            session: self,
+            error: None,
+            folded: false,
+        };
+        let _ = stmt.visit(&mut folder);
+        if let Some(e) = folder.error {
+            return Err(e);
+        }
+        Ok(folder.folded.then_some(stmt))
+    }
+
+    fn subquery(&mut self, q: &ast::Query) -> Result<sql::ResultSet> {
+        let text = q.to_string();
+        match self.with_txn(false, |ctx, txn| sql::select::execute(ctx, txn, &text, q))? {
+            QueryResult::Rows(rs) => Ok(rs),
+            QueryResult::Done(_) => Err(Error::internal("subquery returned no rows")),
         }
     }
 
@@ -709,6 +880,41 @@ fn normalize_variable(name: &str, v: Value) -> Result<Value> {
         };
     }
     Ok(v)
+}
+
+/// The text after a leading keyword (case-insensitive), if `sql` starts with it.
+fn strip_keyword<'a>(sql: &'a str, keyword: &str) -> Option<&'a str> {
+    let t = sql.trim_start();
+    let head = t.get(..keyword.len())?;
+    let rest = &t[keyword.len()..];
+    (head.eq_ignore_ascii_case(keyword) && rest.starts_with(char::is_whitespace))
+        .then_some(rest.trim_start())
+}
+
+/// Splits at commas outside quotes and parentheses.
+fn split_top_level(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some(q), '\\') if q != '`' => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(s[start..].trim());
+    out
 }
 
 fn count_result(name: &str, n: usize) -> QueryResult {

@@ -17,7 +17,7 @@ pub struct Warning {
 }
 
 impl Warning {
-    pub fn warning(e: &Error) -> Self {
+    pub fn of(e: &Error) -> Self {
         Warning {
             level: "Warning",
             code: e.code,
@@ -85,7 +85,7 @@ impl<'a> Context<'a> {
     }
 
     pub fn warn(&mut self, e: &Error) {
-        self.warnings.push(Warning::warning(e));
+        self.warnings.push(Warning::of(e));
     }
 }
 

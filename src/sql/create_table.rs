@@ -15,6 +15,8 @@ pub fn table_info(
 ) -> Result<TableInfo> {
     let mut columns: Vec<ColumnInfo> = Vec::new();
     let mut indexes: Vec<IndexInfo> = Vec::new();
+    // Names given in the statement must be unique; generated ones get a suffix instead.
+    let mut explicit_names: Vec<bool> = Vec::new();
     let mut primary: Option<Vec<usize>> = None;
     for (i, def) in ct.columns.iter().enumerate() {
         if columns
@@ -47,7 +49,10 @@ pub fn table_info(
                     primary = Some(vec![i]);
                     col.nullable = false;
                 }
-                ast::ColumnOption::Unique(_) => indexes.push(index(&col.name, vec![i], true)),
+                ast::ColumnOption::Unique(_) => {
+                    indexes.push(index(&col.name, vec![i], true));
+                    explicit_names.push(false);
+                }
                 ast::ColumnOption::DialectSpecific(tokens)
                     if tokens
                         .iter()
@@ -107,10 +112,12 @@ pub fn table_info(
                     .as_ref()
                     .or(u.index_name.as_ref())
                     .map(|n| n.value.clone());
+                explicit_names.push(name.is_some());
                 let name = name.unwrap_or_else(|| columns[cols[0]].name.clone());
                 indexes.push(index(&name, cols, true));
             }
             ast::TableConstraint::Index(ix) => {
+                explicit_names.push(ix.name.is_some());
                 let cols = ix
                     .columns
                     .iter()
@@ -129,8 +136,12 @@ pub fn table_info(
     }
     // MySQL names unnamed indexes after their first column, adding _2, _3 on clashes.
     let mut seen: Vec<String> = Vec::new();
-    for ix in indexes.iter_mut() {
-        if seen.iter().any(|s| s.eq_ignore_ascii_case(&ix.name)) {
+    for (ix, explicit) in indexes.iter_mut().zip(&explicit_names) {
+        let clash = seen.iter().any(|s| s.eq_ignore_ascii_case(&ix.name));
+        if clash && *explicit {
+            return Err(Error::duplicate_key_name(&ix.name));
+        }
+        if clash {
             let base = ix.name.clone();
             let mut n = 2;
             while seen

@@ -1,8 +1,9 @@
-//! EXPLAIN for SELECT, in TiDB's format: id, estRows, task, access object, operator info.
+//! EXPLAIN in TiDB's format: id, estRows, task, access object, operator info.
 
 use super::access::Access;
+use super::expr::Expr;
 use super::result::{QueryResult, ResultColumn, ResultSet};
-use super::select::{ScanOrder, SelectPlan};
+use super::select::{ScanOrder, SelectPlan, Source};
 use crate::types::Value;
 
 pub fn render(plan: &SelectPlan) -> QueryResult {
@@ -12,6 +13,43 @@ pub fn render(plan: &SelectPlan) -> QueryResult {
         rows.push(row("└─TableDual_4", "1.00", "root", "", "rows:1"));
         return finish(rows);
     };
+    if !plan.order.is_empty() {
+        rows.push(row("Sort_5", "-", "root", "", "order by"));
+    }
+    if let Some(limit) = plan.limit {
+        let info = format!("offset:{}, count:{limit}", plan.offset);
+        rows.push(row("Limit_6", "-", "root", "", &info));
+    }
+    let keep_order = plan.scan_order != ScanOrder::Any;
+    access_rows(
+        &mut rows,
+        src,
+        plan.filter.as_ref(),
+        &plan.access,
+        keep_order,
+    );
+    finish(rows)
+}
+
+/// EXPLAIN of UPDATE or DELETE: the statement over the rows its access path reads.
+pub fn render_dml(
+    operator: &str,
+    src: &Source,
+    filter: Option<&Expr>,
+    access: &Access,
+) -> QueryResult {
+    let mut rows = vec![row(&format!("{operator}_4"), "N/A", "root", "", "N/A")];
+    access_rows(&mut rows, src, filter, access, false);
+    finish(rows)
+}
+
+fn access_rows(
+    rows: &mut Vec<[String; 5]>,
+    src: &Source,
+    filter: Option<&Expr>,
+    access: &Access,
+    keep_order: bool,
+) {
     let table = format!("table:{}", src.alias);
     let names = |i: usize| {
         src.scope
@@ -20,37 +58,21 @@ pub fn render(plan: &SelectPlan) -> QueryResult {
             .map(|c| format!("{}.{}.{}", src.db, c.table, c.name))
             .unwrap_or_default()
     };
-    let filter = plan.filter.as_ref().map(|f| f.display(&names));
-    let keep_order = plan.scan_order != ScanOrder::Any;
-    if !plan.order.is_empty() {
-        rows.push(row("Sort_5", "-", "root", "", "order by"));
-    }
-    if plan.limit.is_some() {
-        rows.push(row(
-            "Limit_6",
-            "-",
-            "root",
-            "",
-            &format!("offset:{}, count:{}", plan.offset, plan.limit.unwrap_or(0)),
-        ));
-    }
-    match &plan.access {
+    let filter = filter.map(|f| f.display(&names));
+    match access {
         Access::PointGet(handles) if handles.len() == 1 => {
-            rows.push(row(
-                "Point_Get_1",
-                "1.00",
-                "root",
-                &format!("{table}, handle:{}", handles[0]),
-                "N/A",
-            ));
+            let object = format!("{table}, handle:{}", handles[0]);
+            rows.push(row("Point_Get_1", "1.00", "root", &object, "N/A"));
         }
         Access::PointGet(handles) => {
             let hs: Vec<String> = handles.iter().map(|h| h.to_string()).collect();
+            let object = format!("{table}, handle:[{}]", hs.join(" "));
+            let est = format!("{}.00", handles.len());
             rows.push(row(
                 "Batch_Point_Get_1",
-                &format!("{}.00", handles.len()),
+                &est,
                 "root",
-                &format!("{table}, handle:[{}]", hs.join(" ")),
+                &object,
                 "keep order:false, desc:false",
             ));
         }
@@ -66,6 +88,7 @@ pub fn render(plan: &SelectPlan) -> QueryResult {
             rows.push(row("└─TableRangeScan_6", "-", "cop[tikv]", &table, &info));
         }
         Access::FullScan => {
+            let scan_info = format!("keep order:{keep_order}");
             if let Some(f) = &filter {
                 rows.push(row("TableReader_8", "-", "root", "", "data:Selection_7"));
                 rows.push(row("└─Selection_7", "-", "cop[tikv]", "", f));
@@ -74,7 +97,7 @@ pub fn render(plan: &SelectPlan) -> QueryResult {
                     "-",
                     "cop[tikv]",
                     &table,
-                    &format!("keep order:{keep_order}"),
+                    &scan_info,
                 ));
             } else {
                 rows.push(row(
@@ -89,7 +112,7 @@ pub fn render(plan: &SelectPlan) -> QueryResult {
                     "-",
                     "cop[tikv]",
                     &table,
-                    &format!("keep order:{keep_order}"),
+                    &scan_info,
                 ));
             }
         }
@@ -102,13 +125,14 @@ pub fn render(plan: &SelectPlan) -> QueryResult {
                 .map(|&c| src.table.info.columns[c].name.clone())
                 .collect();
             let object = format!("{table}, index:{}({})", index.name, cols.join(", "));
+            let info = format!("range:{}, keep order:false", described.join(", "));
             rows.push(row("IndexLookUp_10", "-", "root", "", ""));
             rows.push(row(
                 "├─IndexRangeScan_8(Build)",
                 "-",
                 "cop[tikv]",
                 &object,
-                &format!("range:{}, keep order:false", described.join(", ")),
+                &info,
             ));
             rows.push(row(
                 "└─TableRowIDScan_9(Probe)",
@@ -119,7 +143,6 @@ pub fn render(plan: &SelectPlan) -> QueryResult {
             ));
         }
     }
-    finish(rows)
 }
 
 fn row(id: &str, est: &str, task: &str, object: &str, info: &str) -> [String; 5] {

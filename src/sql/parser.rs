@@ -106,7 +106,7 @@ pub fn bind_placeholders(stmt: &mut Statement, params: &[Value]) -> Result<()> {
 }
 
 /// A value as a literal expression.
-fn literal_expr(v: &Value) -> ast::Expr {
+pub fn literal_expr(v: &Value) -> ast::Expr {
     let value = match v {
         Value::Null => ast::Value::Null,
         Value::Int(_) | Value::UInt(_) | Value::Decimal(_) => {

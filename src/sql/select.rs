@@ -170,12 +170,23 @@ pub fn source_text(sql: &str, e: &ast::Expr) -> String {
         }
         None
     };
+    let shown = e.to_string();
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
     match (
         offset(start.line, start.column),
         offset(end.line, end.column),
     ) {
-        (Some(a), Some(b)) if a < b && b <= sql.len() => sql[a..b].to_string(),
-        _ => e.to_string(),
+        // Spans of some expressions cover only part of them: trust a span only when it
+        // holds the whole expression.
+        (Some(a), Some(b)) if a < b && b <= sql.len() && squash(&sql[a..b]) == squash(&shown) => {
+            sql[a..b].to_string()
+        }
+        _ => shown,
     }
 }
 

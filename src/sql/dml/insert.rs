@@ -178,14 +178,10 @@ pub fn execute(
                         affected += 1;
                     }
                 }
-                Err(e @ table::Error::Duplicate { .. }) if on_dup.is_some() => {
-                    let table::Error::Duplicate {
-                        existing_handle, ..
-                    } = e
-                    else {
-                        unreachable!()
-                    };
-                    let assignments = on_dup.as_ref().map(|a| a.as_slice()).unwrap_or(&[]);
+                Err(table::Error::Duplicate {
+                    existing_handle, ..
+                }) if on_dup.is_some() => {
+                    let assignments = on_dup.as_deref().unwrap_or(&[]);
                     affected += update_existing(
                         ctx,
                         txn,

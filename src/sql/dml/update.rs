@@ -7,6 +7,7 @@ use crate::kv::Transaction;
 use crate::sql::binder::Binder;
 use crate::sql::context::{split_name, Context};
 use crate::sql::error::{Error, Result};
+use crate::sql::expr::Expr;
 use crate::sql::result::QueryResult;
 use crate::sql::select::{self, ScanOrder, Source};
 use crate::table::{self, Table};
@@ -20,12 +21,7 @@ pub fn execute(
     if !upd.table.joins.is_empty() || upd.from.is_some() {
         return Err(Error::unsupported("multi-table UPDATE"));
     }
-    let src = source_of(ctx, &upd.table.relation)?;
-    let filter = upd
-        .selection
-        .as_ref()
-        .map(|w| Binder::new(&src.scope, ctx.session, "where clause").bind(w))
-        .transpose()?;
+    let (src, filter) = target(ctx, &upd.table.relation, upd.selection.as_ref())?;
     // Each assignment: (table column, scope column, expression or None for DEFAULT).
     let binder = Binder::new(&src.scope, ctx.session, "field list");
     let mut sets = Vec::new();
@@ -85,6 +81,19 @@ pub fn write_updated(
         }
         _ => table.update_record(txn, handle, old, new),
     }
+}
+
+/// The table a statement changes and its bound WHERE clause.
+pub fn target(
+    ctx: &Context,
+    relation: &ast::TableFactor,
+    selection: Option<&ast::Expr>,
+) -> Result<(Source, Option<Expr>)> {
+    let src = source_of(ctx, relation)?;
+    let filter = selection
+        .map(|w| Binder::new(&src.scope, ctx.session, "where clause").bind(w))
+        .transpose()?;
+    Ok((src, filter))
 }
 
 pub fn source_of(ctx: &Context, relation: &ast::TableFactor) -> Result<Source> {

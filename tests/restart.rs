@@ -1,0 +1,225 @@
+//! Durability: everything acknowledged as committed survives `kill -9` and a restart on the
+//! same data directory; uncommitted work does not. SIGTERM shuts the server down cleanly.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+use mysql_async::prelude::*;
+use mysql_async::Conn;
+
+async fn ids(conn: &mut Conn, table: &str) -> Vec<i64> {
+    conn.query(format!("SELECT id FROM {table} ORDER BY id"))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn committed_rows_survive_kill_9() {
+    let mut server = TestServer::start();
+    let mut expected: Vec<i64> = Vec::new();
+    {
+        let mut c = server.conn().await;
+        c.query_drop("CREATE DATABASE durable").await.unwrap();
+        c.query_drop("USE durable").await.unwrap();
+        c.query_drop(
+            "CREATE TABLE t (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20), k INT, \
+             UNIQUE KEY uk_v (v), KEY idx_k (k))",
+        )
+        .await
+        .unwrap();
+        // Autocommit single-row inserts, text and prepared.
+        for i in 1..=100i64 {
+            if i % 2 == 0 {
+                c.exec_drop(
+                    "INSERT INTO t VALUES (?, ?, ?)",
+                    (i, format!("v{i}"), i % 7),
+                )
+                .await
+                .unwrap();
+            } else {
+                c.query_drop(format!("INSERT INTO t VALUES ({i}, 'v{i}', {})", i % 7))
+                    .await
+                    .unwrap();
+            }
+            expected.push(i);
+        }
+        // A multi-row insert, an update and a delete, all autocommit.
+        c.query_drop("INSERT INTO t (v, k) VALUES ('m1', 100), ('m2', 100), ('m3', 100)")
+            .await
+            .unwrap();
+        expected.extend([101, 102, 103]);
+        c.query_drop("UPDATE t SET k = 42 WHERE id = 7")
+            .await
+            .unwrap();
+        c.query_drop("DELETE FROM t WHERE id = 8").await.unwrap();
+        expected.retain(|&id| id != 8);
+
+        // An explicit transaction committed right before the kill.
+        c.query_drop("BEGIN").await.unwrap();
+        for i in 200..210i64 {
+            c.query_drop(format!("INSERT INTO t VALUES ({i}, 'tx{i}', 9)"))
+                .await
+                .unwrap();
+            expected.push(i);
+        }
+        c.query_drop("COMMIT").await.unwrap();
+
+        // An open transaction at the time of the kill: must vanish.
+        let mut open = server.conn().await;
+        open.query_drop("USE durable").await.unwrap();
+        open.query_drop("BEGIN").await.unwrap();
+        open.query_drop("INSERT INTO t VALUES (999, 'uncommitted', 1)")
+            .await
+            .unwrap();
+        open.query_drop("DELETE FROM t WHERE id = 1").await.unwrap();
+
+        // kill -9 with both connections still open.
+        server.kill9();
+        drop(open);
+        drop(c);
+    }
+
+    server.restart();
+    let mut c = server.conn().await;
+    c.query_drop("USE durable").await.unwrap();
+    assert_eq!(ids(&mut c, "t").await, expected);
+
+    // Column values and indexes came back too.
+    let v: Option<String> = c
+        .query_first("SELECT v FROM t WHERE id = 206")
+        .await
+        .unwrap();
+    assert_eq!(v.as_deref(), Some("tx206"));
+    let by_unique: Option<i64> = c
+        .query_first("SELECT id FROM t WHERE v = 'm2'")
+        .await
+        .unwrap();
+    assert_eq!(by_unique, Some(102));
+    let by_k: Vec<i64> = c.query("SELECT id FROM t WHERE k = 42").await.unwrap();
+    assert_eq!(by_k, vec![7]);
+    let by_k: Vec<i64> = c
+        .query("SELECT id FROM t WHERE k = 9 ORDER BY id")
+        .await
+        .unwrap();
+    assert_eq!(by_k, (200..210).collect::<Vec<_>>());
+    let gone: Option<i64> = c
+        .query_first("SELECT id FROM t WHERE v = 'uncommitted'")
+        .await
+        .unwrap();
+    assert_eq!(gone, None);
+
+    // Unique constraints still hold, and AUTO_INCREMENT never hands out a used id.
+    let res = c.query_drop("INSERT INTO t (v, k) VALUES ('v5', 0)").await;
+    common::expect_server_error(res, 1062);
+    c.query_drop("INSERT INTO t (v, k) VALUES ('after', 0)")
+        .await
+        .unwrap();
+    let new_id = c.last_insert_id().unwrap() as i64;
+    assert!(
+        new_id > 209,
+        "auto_increment reused an id after restart: {new_id}"
+    );
+
+    // The store keeps working across a second crash.
+    server.kill9();
+    server.restart();
+    let mut c = server.conn().await;
+    c.query_drop("USE durable").await.unwrap();
+    let mut all = expected.clone();
+    all.push(new_id);
+    assert_eq!(ids(&mut c, "t").await, all);
+}
+
+#[tokio::test]
+async fn concurrent_commits_survive_kill_9() {
+    let mut server = TestServer::start();
+    let mut c = server.conn().await;
+    c.query_drop("CREATE DATABASE durable2").await.unwrap();
+    c.query_drop("CREATE TABLE durable2.t (id BIGINT PRIMARY KEY, w INT)")
+        .await
+        .unwrap();
+    let mut handles = Vec::new();
+    for w in 0..4i64 {
+        let opts = server.opts();
+        handles.push(tokio::spawn(async move {
+            let mut conn = Conn::new(opts).await.unwrap();
+            for i in 0..25i64 {
+                conn.exec_drop("INSERT INTO durable2.t VALUES (?, ?)", (w * 100 + i, w))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    drop(c);
+    server.kill9();
+    server.restart();
+    let mut c = server.conn().await;
+    let got = ids(&mut c, "durable2.t").await;
+    assert_eq!(got.len(), 100);
+}
+
+#[tokio::test]
+async fn ddl_survives_kill_9() {
+    let mut server = TestServer::start();
+    let mut c = server.conn().await;
+    c.query_drop("CREATE DATABASE d1").await.unwrap();
+    c.query_drop("CREATE DATABASE d2").await.unwrap();
+    c.query_drop("CREATE TABLE d1.a (x INT PRIMARY KEY)")
+        .await
+        .unwrap();
+    c.query_drop("CREATE TABLE d1.b (x INT)").await.unwrap();
+    c.query_drop("INSERT INTO d1.b VALUES (1)").await.unwrap();
+    c.query_drop("DROP TABLE d1.b").await.unwrap();
+    c.query_drop("DROP DATABASE d2").await.unwrap();
+    c.query_drop("CREATE TABLE d1.c (id INT AUTO_INCREMENT PRIMARY KEY, y INT)")
+        .await
+        .unwrap();
+    c.query_drop("INSERT INTO d1.c (y) VALUES (1), (2)")
+        .await
+        .unwrap();
+    c.query_drop("TRUNCATE TABLE d1.c").await.unwrap();
+    drop(c);
+    server.kill9();
+    server.restart();
+
+    let mut c = server.conn().await;
+    let dbs: Vec<String> = c.query("SHOW DATABASES").await.unwrap();
+    assert!(dbs.contains(&"d1".to_string()), "{dbs:?}");
+    assert!(!dbs.contains(&"d2".to_string()), "{dbs:?}");
+    c.query_drop("USE d1").await.unwrap();
+    let mut tables: Vec<String> = c.query("SHOW TABLES").await.unwrap();
+    tables.sort();
+    assert_eq!(tables, vec!["a".to_string(), "c".to_string()]);
+    let rows: Vec<(i32, i32)> = c.query("SELECT id, y FROM c").await.unwrap();
+    assert!(rows.is_empty(), "TRUNCATE must survive: {rows:?}");
+    let res = c.query_drop("SELECT * FROM b").await;
+    common::expect_server_error(res, 1146);
+}
+
+#[tokio::test]
+async fn sigterm_shuts_down_cleanly_and_keeps_data() {
+    let mut server = TestServer::start();
+    {
+        let mut c = server.conn().await;
+        c.query_drop("CREATE DATABASE graceful").await.unwrap();
+        c.query_drop("CREATE TABLE graceful.t (id INT PRIMARY KEY)")
+            .await
+            .unwrap();
+        c.query_drop("INSERT INTO graceful.t VALUES (1), (2), (3)")
+            .await
+            .unwrap();
+        c.disconnect().await.unwrap();
+    }
+    let status = server
+        .terminate(Duration::from_secs(15))
+        .expect("moltdb did not exit within 15 s of SIGTERM");
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+    server.restart();
+    let mut c = server.conn().await;
+    assert_eq!(ids(&mut c, "graceful.t").await, vec![1, 2, 3]);
+}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use tokio::net::TcpListener;
+use moltdb::node::cluster::Cluster;
 
 /// A MySQL-compatible SQL server with TiDB-style online schema change.
 #[derive(Debug, Parser)]
@@ -18,6 +18,9 @@ struct Args {
     /// Where the embedded store keeps its files.
     #[arg(long, default_value = "./moltdb-data")]
     data_dir: PathBuf,
+    /// Nodes to run over the one store, each on its own port (port, port+1, ...).
+    #[arg(long, default_value_t = 1)]
+    nodes: usize,
     /// Log filter: error, warn, info, debug, trace (or a tracing directive).
     #[arg(long, default_value = "info")]
     log_level: String,
@@ -51,20 +54,23 @@ fn main() -> std::process::ExitCode {
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&args.data_dir)?;
     let store = moltdb::kv::open_sled(&args.data_dir)?;
-    let node = moltdb::node::Node::open(store)?;
-    let listener = TcpListener::bind((args.host.as_str(), args.port)).await?;
+    let cluster = Cluster::start(store, &args.host, args.port, args.nodes.max(1)).await?;
+    let addrs: Vec<String> = cluster
+        .addresses()
+        .into_iter()
+        .flatten()
+        .map(|a| a.to_string())
+        .collect();
     tracing::info!(
         version = %moltdb::server_version(),
-        addr = %listener.local_addr()?,
+        addr = %addrs.join(","),
         data_dir = %args.data_dir.display(),
         "moltdb is ready for connections"
     );
-    tokio::select! {
-        r = moltdb::server::serve(listener, node.clone()) => r?,
-        _ = shutdown_signal() => tracing::info!("shutting down"),
-    }
-    // Dropping the node closes the store; sled flushes on drop.
-    drop(node);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    // Stopping joins the nodes' threads: keep that off the async workers.
+    tokio::task::spawn_blocking(move || cluster.stop()).await?;
     Ok(())
 }
 

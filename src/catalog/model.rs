@@ -62,6 +62,9 @@ pub struct ColumnInfo {
     pub on_update_current_timestamp: bool,
     pub comment: String,
     pub state: SchemaState,
+    /// What rows written before the column existed hold (text form; `None` is NULL).
+    #[serde(default)]
+    pub origin_default: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -53,6 +53,13 @@ impl InfoSchema {
             .filter(|t| t.state == SchemaState::Public)
     }
 
+    /// A table in any state, by id.
+    pub fn table_by_id(&self, id: i64) -> Option<&Arc<TableInfo>> {
+        self.dbs
+            .values()
+            .find_map(|d| d.tables.values().find(|t| t.id == id))
+    }
+
     /// Public databases sorted by name.
     pub fn databases(&self) -> Vec<&DatabaseInfo> {
         let mut v: Vec<_> = self

@@ -1,169 +1,75 @@
-//! Schema changes. Each one writes the new schema records, bumps the global schema version
-//! and removes dropped data in ONE transaction, then the node's schema cache reloads.
+//! Online schema change, the way TiDB runs it.
 //!
-//! For now every change runs synchronously in the submitting session; the persistent job
-//! queue with an elected owner and the online (state-by-state) walk come with online DDL.
+//! Every DDL statement becomes a [`Job`] persisted in the store's queue (`queue`). The
+//! submitting session then waits for the job to reach the history and returns its result,
+//! whichever node runs it. One node at a time is the DDL owner (`owner`, a lease in the
+//! store); its worker (`worker`) runs runnable jobs step by step. Each step commits the new
+//! schema, the job's new state and a bumped global schema version in ONE transaction, then
+//! waits until every live node has loaded that version and no transaction uses an older
+//! one (`syncer`), so nodes never work more than one version apart. Index and column states
+//! walk TiDB's path (`steps`); ADD INDEX backfills existing rows in write reorganization
+//! with checkpoints (`backfill`), so an interrupted job resumes where it stopped.
 
-use crate::catalog::{meta, DatabaseInfo, SchemaState, TableInfo};
-use crate::codec::keys;
-use crate::kv::{KeyRange, Transaction};
+pub mod backfill;
+pub mod job;
+pub mod owner;
+pub mod queue;
+mod steps;
+pub mod syncer;
+pub mod worker;
+
+pub use job::{Action, Job, JobArgs, JobError, JobState};
+
+use std::time::Duration;
+
+use crate::catalog::meta;
 use crate::node::Node;
 use crate::sql::{Error, Result};
 
-fn commit(node: &Node, txn: Box<dyn Transaction>) -> Result<()> {
-    txn.commit()?;
-    node.catalog.reload()?;
-    Ok(())
-}
-
-pub fn create_database(node: &Node, name: &str, if_not_exists: bool) -> Result<bool> {
-    let mut txn = node.store.begin()?;
-    if meta::load_databases(txn.as_ref())?
-        .iter()
-        .any(|d| d.name.eq_ignore_ascii_case(name))
-    {
-        return if if_not_exists {
-            Ok(false)
-        } else {
-            Err(Error::database_exists(name))
-        };
-    }
-    let id = meta::allocate_ids(txn.as_mut(), 1)?;
-    meta::put_database(
-        txn.as_mut(),
-        &DatabaseInfo {
-            id,
-            name: name.to_string(),
-            charset: "utf8mb4".into(),
-            collation: "utf8mb4_bin".into(),
-            state: SchemaState::Public,
-        },
-    );
-    meta::bump_schema_version(txn.as_mut())?;
-    commit(node, txn)?;
-    Ok(true)
-}
-
-pub fn drop_database(node: &Node, name: &str, if_exists: bool) -> Result<bool> {
-    let mut txn = node.store.begin()?;
-    let Some(db) = meta::load_databases(txn.as_ref())?
-        .into_iter()
-        .find(|d| d.name.eq_ignore_ascii_case(name))
-    else {
-        return if if_exists {
-            Ok(false)
-        } else {
-            Err(Error::drop_missing_database(name))
-        };
-    };
-    for t in meta::load_tables(txn.as_ref(), db.id)? {
-        delete_table_data(txn.as_mut(), t.id)?;
-        txn.delete(meta::table_key(db.id, t.id));
-        node.autoid.reset(t.id);
-    }
-    txn.delete(meta::db_key(db.id));
-    meta::bump_schema_version(txn.as_mut())?;
-    commit(node, txn)?;
-    Ok(true)
-}
-
-/// Creates a table from a definition whose ids are still to be assigned.
-pub fn create_table(
-    node: &Node,
-    db: &str,
-    mut table: TableInfo,
-    if_not_exists: bool,
-) -> Result<bool> {
-    let mut txn = node.store.begin()?;
-    let dbinfo = find_db(txn.as_ref(), db)?;
-    if meta::load_tables(txn.as_ref(), dbinfo.id)?
-        .iter()
-        .any(|t| t.name.eq_ignore_ascii_case(&table.name))
-    {
-        return if if_not_exists {
-            Ok(false)
-        } else {
-            Err(Error::table_exists(&table.name))
-        };
-    }
-    table.id = meta::allocate_ids(txn.as_mut(), 1)?;
-    table.db_id = dbinfo.id;
-    meta::put_table(txn.as_mut(), &table);
-    meta::bump_schema_version(txn.as_mut())?;
-    commit(node, txn)?;
-    Ok(true)
-}
-
-pub fn drop_table(node: &Node, db: &str, name: &str, if_exists: bool) -> Result<bool> {
-    let mut txn = node.store.begin()?;
-    let Some((dbinfo, table)) = find_table(txn.as_ref(), db, name)? else {
-        return if if_exists {
-            Ok(false)
-        } else {
-            Err(Error::bad_table(&format!("{db}.{name}")))
-        };
-    };
-    delete_table_data(txn.as_mut(), table.id)?;
-    txn.delete(meta::table_key(dbinfo.id, table.id));
-    meta::bump_schema_version(txn.as_mut())?;
-    commit(node, txn)?;
-    node.autoid.reset(table.id);
-    Ok(true)
-}
-
-/// TRUNCATE: the table gets a new id (so no old key can be seen again) and its data goes.
-pub fn truncate_table(node: &Node, db: &str, name: &str) -> Result<()> {
-    let mut txn = node.store.begin()?;
-    let Some((dbinfo, mut table)) = find_table(txn.as_ref(), db, name)? else {
-        return Err(Error::unknown_table(db, name));
-    };
-    let old_id = table.id;
-    delete_table_data(txn.as_mut(), old_id)?;
-    txn.delete(meta::table_key(dbinfo.id, old_id));
-    table.id = meta::allocate_ids(txn.as_mut(), 1)?;
-    meta::put_table(txn.as_mut(), &table);
-    meta::bump_schema_version(txn.as_mut())?;
-    commit(node, txn)?;
-    node.autoid.reset(old_id);
-    Ok(())
-}
-
-fn find_db(txn: &dyn Transaction, name: &str) -> Result<DatabaseInfo> {
-    meta::load_databases(txn)?
-        .into_iter()
-        .find(|d| d.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| Error::unknown_database(name))
-}
-
-fn find_table(
-    txn: &dyn Transaction,
-    db: &str,
-    name: &str,
-) -> Result<Option<(DatabaseInfo, TableInfo)>> {
-    let dbinfo = find_db(txn, db)?;
-    let table = meta::load_tables(txn, dbinfo.id)?
-        .into_iter()
-        .find(|t| t.name.eq_ignore_ascii_case(name));
-    Ok(table.map(|t| (dbinfo, t)))
-}
-
-/// Deletes every row and index entry of a table.
-fn delete_table_data(txn: &mut dyn Transaction, table_id: i64) -> Result<()> {
-    let range = KeyRange::prefix(&keys::table_prefix(table_id));
-    let mut start = range.clone();
+/// Persists `job` in the queue and wakes the owner; returns the job id.
+pub fn submit(node: &Node, mut job: Job) -> Result<i64> {
     loop {
-        let batch = txn.scan(&start, 1024, false)?;
-        let done = batch.len() < 1024;
-        if let Some((last, _)) = batch.last() {
-            let mut next = last.clone();
-            next.push(0);
-            start.start = next;
-        }
-        for (k, _) in batch {
-            txn.delete(k);
-        }
-        if done {
-            return Ok(());
+        let mut txn = node.store.begin()?;
+        job.id = meta::allocate_ids(txn.as_mut(), 1)?;
+        job.create_time = job::now_micros();
+        queue::put_job(txn.as_mut(), &job);
+        match txn.commit() {
+            Ok(_) => break,
+            Err(crate::kv::Error::WriteConflict) => continue,
+            Err(e) => return Err(e.into()),
         }
     }
+    tracing::info!(job_id = job.id, job_type = job.action.as_str(), query = %job.query, "DDL job submitted");
+    node.events.notify();
+    Ok(job.id)
+}
+
+/// Waits until job `id` is in the history; returns its error if it failed or was cancelled.
+/// `cancelled` is asked between polls: a KILLed session stops waiting.
+pub fn wait(node: &Node, id: i64, cancelled: &dyn Fn() -> bool) -> Result<Job> {
+    loop {
+        let seen = node.events.generation();
+        let txn = node.store.begin()?;
+        if let Some(job) = queue::get_history(txn.as_ref(), id)? {
+            drop(txn);
+            // The session's next statement must see the new schema.
+            node.catalog.reload()?;
+            return match (&job.state, &job.error) {
+                (JobState::Synced, _) => Ok(job),
+                (_, Some(e)) => Err(e.to_error()),
+                _ => Err(Error::new(8214, "HY000", "Cancelled DDL job")),
+            };
+        }
+        drop(txn);
+        if cancelled() {
+            return Err(Error::new(1317, "70100", "Query execution was interrupted"));
+        }
+        node.events.wait(seen, Duration::from_millis(50));
+    }
+}
+
+/// Submits a job and waits for it.
+pub fn run(node: &Node, job: Job) -> Result<Job> {
+    let id = submit(node, job)?;
+    wait(node, id, &|| false)
 }

@@ -69,6 +69,12 @@ pub trait Transaction: Send + Sync {
     /// True if nothing has been written.
     fn is_read_only(&self) -> bool;
 
+    /// Makes `key` part of the commit's conflict check without writing it: the commit fails
+    /// if another transaction wrote the key after this one started. Backfill locks the rows
+    /// it reads so a concurrent change to a row makes it retry the batch; SELECT ... FOR
+    /// UPDATE locks the rows it returns.
+    fn lock(&mut self, key: Vec<u8>);
+
     /// Applies all writes atomically and durably; returns the commit timestamp.
     fn commit(self: Box<Self>) -> Result<u64>;
 }

@@ -1,37 +1,120 @@
-//! A node: the store, the schema cache and the services one moltdb server process runs for
-//! its sessions.
+//! A node: one moltdb server's share of a cluster. It has its own schema cache, sessions,
+//! DDL worker and id, and works on the store every node shares.
+//!
+//! Background threads per node:
+//! - the schema loader reloads the schema when the global version moves and reports the
+//!   loaded version, the oldest version an open transaction uses, and a heartbeat;
+//! - the DDL worker campaigns for ownership and, while owner, runs the job queue.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+pub mod cluster;
+pub mod events;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
-use crate::catalog::{meta, AutoIdAllocator, Catalog, UserRecord};
+use crate::catalog::{meta, AutoIdAllocator, Catalog, InfoSchema, UserRecord};
+use crate::ddl::{self, owner::now_ms, syncer};
 use crate::kv::Store;
 use crate::session::variables::GlobalVariables;
+use events::Events;
+
+/// How often the schema loader checks the global schema version.
+const RELOAD_INTERVAL: Duration = Duration::from_millis(20);
+/// How often a node reports itself even when nothing changed.
+const HEARTBEAT_INTERVAL_MS: i64 = 500;
+/// A node that has not reloaded its schema for this long stops serving (TiDB's 8027).
+pub const SCHEMA_LEASE_MS: i64 = 3_000;
 
 pub struct Node {
+    pub id: String,
+    pub address: String,
     pub store: Arc<dyn Store>,
     pub catalog: Catalog,
     pub autoid: AutoIdAllocator,
     pub globals: RwLock<GlobalVariables>,
+    pub events: Arc<Events>,
+    /// Whether this node holds the DDL owner lease, and until when.
+    pub ownership: ddl::worker::Ownership,
     next_conn_id: AtomicU32,
+    /// schema version -> open transactions using it (the metadata lock).
+    txn_versions: Mutex<BTreeMap<u64, usize>>,
+    last_reload_ms: AtomicI64,
+    stopped: AtomicBool,
+    /// Test hook: a node whose loader is held keeps its old schema version.
+    reload_held: AtomicBool,
+    threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Node {
-    /// Opens the node over `store`, creating the built-in root account on first start.
-    pub fn open(store: Arc<dyn Store>) -> Result<Arc<Node>, crate::catalog::MetaError> {
+    /// Opens a node over `store` and starts its background threads. `index` numbers the
+    /// node within its process; connection ids of different nodes never collide.
+    pub fn start(
+        store: Arc<dyn Store>,
+        index: u32,
+        address: String,
+        events: Arc<Events>,
+    ) -> Result<Arc<Node>, crate::sql::Error> {
         bootstrap(store.as_ref())?;
-        Ok(Arc::new(Node {
+        let node = Arc::new(Node {
+            id: format!("{:08x}-{index}", rand::random::<u32>()),
+            address,
             catalog: Catalog::open(store.clone())?,
             autoid: AutoIdAllocator::new(store.clone()),
             globals: RwLock::new(GlobalVariables::default()),
-            next_conn_id: AtomicU32::new(1),
+            events,
+            ownership: Default::default(),
+            next_conn_id: AtomicU32::new((index << 22) + 1),
+            txn_versions: Mutex::new(BTreeMap::new()),
+            last_reload_ms: AtomicI64::new(now_ms()),
+            stopped: AtomicBool::new(false),
+            reload_held: AtomicBool::new(false),
+            threads: Mutex::new(Vec::new()),
             store,
-        }))
+        });
+        node.report()?;
+        let loader = {
+            let node = node.clone();
+            std::thread::Builder::new()
+                .name(format!("schema-loader-{index}"))
+                .spawn(move || node.run_loader())
+                .map_err(crate::sql::Error::internal)?
+        };
+        let worker = {
+            let node = node.clone();
+            std::thread::Builder::new()
+                .name(format!("ddl-worker-{index}"))
+                .spawn(move || ddl::worker::run(&node))
+                .map_err(crate::sql::Error::internal)?
+        };
+        node.threads.lock().extend([loader, worker]);
+        Ok(node)
     }
 
-    /// A connection id no other connection of this node has had.
+    /// Stops the background threads and leaves the cluster (resigning ownership).
+    pub fn stop(&self) {
+        if self.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.events.notify();
+        let threads: Vec<_> = self.threads.lock().drain(..).collect();
+        for t in threads {
+            let _ = t.join();
+        }
+        let _ = ddl::owner::resign(self.store.as_ref(), &self.id);
+        let _ = syncer::remove(self.store.as_ref(), &self.id);
+        self.events.notify();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// A connection id no other connection of this process has had.
     pub fn next_connection_id(&self) -> u32 {
         self.next_conn_id.fetch_add(1, Ordering::Relaxed)
     }
@@ -39,6 +122,109 @@ impl Node {
     pub fn user(&self, name: &str) -> Result<Option<UserRecord>, crate::catalog::MetaError> {
         let txn = self.store.begin()?;
         meta::get_user(txn.as_ref(), name)
+    }
+
+    /// Takes the current schema for a transaction and holds its version (the metadata lock)
+    /// until the returned guard is dropped.
+    pub fn pin_schema(self: &Arc<Self>) -> SchemaPin {
+        // Registering under the lock that `report` holds keeps the two in order: a report
+        // either counts this transaction or was made after the schema it reads.
+        let mut versions = self.txn_versions.lock();
+        let schema = self.catalog.snapshot();
+        *versions.entry(schema.version).or_insert(0) += 1;
+        drop(versions);
+        SchemaPin {
+            node: self.clone(),
+            schema,
+        }
+    }
+
+    /// Whether the node's schema is fresh enough to serve (else TiDB's 8027).
+    pub fn schema_is_fresh(&self) -> bool {
+        now_ms() - self.last_reload_ms.load(Ordering::Relaxed) < SCHEMA_LEASE_MS
+    }
+
+    /// Test hook: hold (or release) the schema loader, keeping this node one version behind.
+    pub fn hold_schema_reload(&self, held: bool) {
+        self.reload_held.store(held, Ordering::SeqCst);
+        self.events.notify();
+    }
+
+    /// The loaded version and the oldest version in use, read together (see `pin_schema`).
+    fn sync_state(&self) -> (u64, u64) {
+        let versions = self.txn_versions.lock();
+        let loaded = self.catalog.snapshot().version;
+        (loaded, versions.keys().next().copied().unwrap_or(u64::MAX))
+    }
+
+    fn report(&self) -> Result<(), crate::sql::Error> {
+        let (loaded_version, min_txn_version) = self.sync_state();
+        syncer::report(
+            self.store.as_ref(),
+            &syncer::NodeInfo {
+                id: self.id.clone(),
+                address: self.address.clone(),
+                loaded_version,
+                min_txn_version,
+                heartbeat_ms: now_ms(),
+            },
+        )
+    }
+
+    fn run_loader(&self) {
+        let mut last_report = (0u64, 0u64, 0i64);
+        while !self.is_stopped() {
+            let seen = self.events.generation();
+            if !self.reload_held.load(Ordering::SeqCst) {
+                match self.catalog.reload() {
+                    Ok(_) => self.last_reload_ms.store(now_ms(), Ordering::Relaxed),
+                    Err(e) => tracing::warn!(node = %self.id, error = %e, "schema reload failed"),
+                }
+            } else {
+                // Held: still alive, just not loading.
+                self.last_reload_ms.store(now_ms(), Ordering::Relaxed);
+            }
+            let (loaded, min_txn) = self.sync_state();
+            let state = (loaded, min_txn, now_ms());
+            // Report at once what the DDL owner may be waiting for; otherwise heartbeat.
+            let owner_waiting = self.events.sync_target() > 0 && state.1 != last_report.1;
+            if state.0 != last_report.0
+                || owner_waiting
+                || state.2 - last_report.2 >= HEARTBEAT_INTERVAL_MS
+            {
+                if let Err(e) = self.report() {
+                    tracing::warn!(node = %self.id, error = %e, "heartbeat failed");
+                } else {
+                    if state.0 != last_report.0 || state.1 != last_report.1 {
+                        self.events.notify();
+                    }
+                    last_report = state;
+                }
+            }
+            self.events.wait(seen, RELOAD_INTERVAL);
+        }
+    }
+}
+
+/// A transaction's hold on a schema version.
+pub struct SchemaPin {
+    node: Arc<Node>,
+    pub schema: Arc<InfoSchema>,
+}
+
+impl Drop for SchemaPin {
+    fn drop(&mut self) {
+        let mut versions = self.node.txn_versions.lock();
+        if let Some(n) = versions.get_mut(&self.schema.version) {
+            *n -= 1;
+            if *n == 0 {
+                versions.remove(&self.schema.version);
+            }
+        }
+        drop(versions);
+        if self.node.events.sync_target() > 0 {
+            self.node.events.notify();
+        }
     }
 }
 
@@ -54,7 +240,10 @@ fn bootstrap(store: &dyn Store) -> Result<(), crate::catalog::MetaError> {
                 auth_hash: Vec::new(),
             },
         );
-        txn.commit()?;
+        match txn.commit() {
+            Ok(_) | Err(crate::kv::Error::WriteConflict) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(())
 }

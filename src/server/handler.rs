@@ -167,6 +167,13 @@ impl Handler {
     }
 
     async fn run_blocking<T>(&mut self, f: impl FnOnce(&mut Session) -> T) -> io::Result<T> {
+        if self.node.is_stopped() {
+            // The node left the cluster: its connections end with it.
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "node stopped",
+            ));
+        }
         let session = self.session()?;
         Ok(tokio::task::block_in_place(|| f(session)))
     }

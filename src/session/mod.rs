@@ -1,18 +1,19 @@
 //! One client session: its current database, variables and open transaction, and the
 //! dispatch of each statement to its handler in `sql/`.
 
+mod ddl;
 pub mod variables;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{self, Statement, VisitMut, VisitorMut};
 
-use crate::ddl;
 use crate::kv::Transaction;
-use crate::node::Node;
+use crate::node::{Node, SchemaPin};
 use crate::sql::binder::SessionContext;
 use crate::sql::context::split_name;
 use crate::sql::dml;
@@ -96,8 +97,14 @@ pub struct Prepared {
 pub struct Session {
     pub state: SessionState,
     txn: Option<Box<dyn Transaction>>,
+    /// The schema version the open transaction uses, held until it ends (metadata lock).
+    pin: Option<SchemaPin>,
+    /// Tables the open transaction wrote, checked against schema changes at commit.
+    written: BTreeSet<i64>,
     /// True inside BEGIN ... COMMIT (or with autocommit off).
     explicit: bool,
+    /// Set by KILL from another connection: a waiting DDL statement stops waiting.
+    pub killed: Arc<AtomicBool>,
     pub warnings: Vec<Warning>,
     prepared: HashMap<u32, Prepared>,
     next_stmt_id: u32,
@@ -119,7 +126,10 @@ impl Session {
                 row_count: -1,
             },
             txn: None,
+            pin: None,
+            written: BTreeSet::new(),
             explicit: false,
+            killed: Arc::new(AtomicBool::new(false)),
             warnings: Vec::new(),
             prepared: HashMap::new(),
             next_stmt_id: 1,
@@ -315,24 +325,27 @@ impl Session {
     }
 
     fn dispatch(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
+        if !self.state.node.schema_is_fresh() {
+            return Err(Error::new(
+                8027,
+                "HY000",
+                "Information schema is out of date: schema failed to update in 1 lease, please make sure TiDB can connect to TiKV",
+            ));
+        }
+        if let Some(result) = self.ddl(sql, stmt) {
+            return result;
+        }
         match stmt {
-            Statement::Query(q) => {
-                let locking = !q.locks.is_empty();
-                self.with_txn(locking, |ctx, txn| sql::select::execute(ctx, txn, sql, q))
-            }
+            Statement::Query(q) => self.with_txn(|ctx, txn| sql::select::execute(ctx, txn, sql, q)),
             Statement::Insert(ins) => {
-                self.with_txn(true, |ctx, txn| dml::insert::execute(ctx, txn, sql, ins))
+                self.with_txn(|ctx, txn| dml::insert::execute(ctx, txn, sql, ins))
             }
-            Statement::Update(upd) => {
-                self.with_txn(true, |ctx, txn| dml::update::execute(ctx, txn, upd))
-            }
-            Statement::Delete(del) => {
-                self.with_txn(true, |ctx, txn| dml::delete::execute(ctx, txn, del))
-            }
+            Statement::Update(upd) => self.with_txn(|ctx, txn| dml::update::execute(ctx, txn, upd)),
+            Statement::Delete(del) => self.with_txn(|ctx, txn| dml::delete::execute(ctx, txn, del)),
             Statement::StartTransaction { .. } => {
                 self.commit()?;
                 self.explicit = true;
-                self.txn = Some(self.state.node.store.begin()?);
+                self.begin()?;
                 Ok(QueryResult::ok())
             }
             Statement::Commit { .. } => {
@@ -352,112 +365,6 @@ impl Session {
                     other => return Err(Error::unsupported(other)),
                 };
                 self.use_database(&name)?;
-                Ok(QueryResult::ok())
-            }
-            Statement::CreateDatabase {
-                db_name,
-                if_not_exists,
-                ..
-            } => {
-                self.commit()?;
-                let (_, name) = split_name(db_name)?;
-                if !ddl::create_database(&self.state.node, &name, *if_not_exists)? {
-                    self.note(Error::new(
-                        1007,
-                        "HY000",
-                        format!("Can't create database '{name}'; database exists"),
-                    ));
-                }
-                Ok(QueryResult::affected(1))
-            }
-            Statement::CreateTable(ct) => {
-                self.commit()?;
-                if ct.query.is_some() || ct.like.is_some() {
-                    return Err(Error::unsupported("CREATE TABLE ... AS / LIKE"));
-                }
-                let (db, name) = split_name(&ct.name)?;
-                let db = self.db_or_current(db)?;
-                let info = sql::create_table::table_info(ct, &name, &self.state)?;
-                if !ddl::create_table(&self.state.node, &db, info, ct.if_not_exists)? {
-                    self.note(Error::new(
-                        1050,
-                        "42S01",
-                        format!("Table '{db}.{name}' already exists"),
-                    ));
-                }
-                Ok(QueryResult::ok())
-            }
-            Statement::Drop {
-                object_type,
-                if_exists,
-                names,
-                ..
-            } => {
-                self.commit()?;
-                match object_type {
-                    ast::ObjectType::Database | ast::ObjectType::Schema => {
-                        for n in names {
-                            let (_, name) = split_name(n)?;
-                            if !ddl::drop_database(&self.state.node, &name, *if_exists)? {
-                                self.note(Error::new(
-                                    1008,
-                                    "HY000",
-                                    format!("Can't drop database '{name}'; database doesn't exist"),
-                                ));
-                            }
-                            if self
-                                .state
-                                .current_db
-                                .as_deref()
-                                .is_some_and(|c| c.eq_ignore_ascii_case(&name))
-                            {
-                                self.state.current_db = None;
-                            }
-                        }
-                        Ok(QueryResult::ok())
-                    }
-                    ast::ObjectType::Table => {
-                        let mut missing = Vec::new();
-                        for n in names {
-                            let (db, name) = split_name(n)?;
-                            let db = self.db_or_current(db)?;
-                            if self
-                                .state
-                                .node
-                                .catalog
-                                .snapshot()
-                                .table(&db, &name)
-                                .is_none()
-                            {
-                                missing.push(format!("{db}.{name}"));
-                            }
-                        }
-                        if !missing.is_empty() && !*if_exists {
-                            return Err(Error::bad_table(&missing.join(",")));
-                        }
-                        for n in names {
-                            let (db, name) = split_name(n)?;
-                            let db = self.db_or_current(db)?;
-                            if !ddl::drop_table(&self.state.node, &db, &name, true)? {
-                                self.note(Error::new(
-                                    1051,
-                                    "42S02",
-                                    format!("Unknown table '{db}.{name}'"),
-                                ));
-                            }
-                        }
-                        Ok(QueryResult::ok())
-                    }
-                    other => Err(Error::unsupported(format!("DROP {other}"))),
-                }
-            }
-            Statement::Truncate(t) => {
-                self.commit()?;
-                for target in &t.table_names {
-                    let (db, name) = split_name(&target.name)?;
-                    let db = self.db_or_current(db)?;
-                    ddl::truncate_table(&self.state.node, &db, &name)?;
-                }
                 Ok(QueryResult::ok())
             }
             Statement::ShowDatabases { show_options, .. } => {
@@ -645,7 +552,7 @@ impl Session {
 
     fn subquery(&mut self, q: &ast::Query) -> Result<sql::ResultSet> {
         let text = q.to_string();
-        match self.with_txn(false, |ctx, txn| sql::select::execute(ctx, txn, &text, q))? {
+        match self.with_txn(|ctx, txn| sql::select::execute(ctx, txn, &text, q))? {
             QueryResult::Rows(rs) => Ok(rs),
             QueryResult::Done(_) => Err(Error::internal("subquery returned no rows")),
         }
@@ -665,13 +572,20 @@ impl Session {
         self.state.vars.strict(&globals)
     }
 
+    /// The schema statements bind against: the open transaction's, or the newest.
+    fn schema(&self) -> Arc<crate::catalog::InfoSchema> {
+        match &self.pin {
+            Some(pin) => pin.schema.clone(),
+            None => self.state.node.catalog.snapshot(),
+        }
+    }
+
     fn context(&self) -> Context<'_> {
-        let schema = self.state.node.catalog.snapshot();
-        Context::new(&self.state.node, schema, &self.state, self.strict())
+        Context::new(&self.state.node, self.schema(), &self.state, self.strict())
     }
 
     pub fn use_database(&mut self, name: &str) -> Result<()> {
-        let schema = self.state.node.catalog.snapshot();
+        let schema = self.schema();
         let db = schema
             .database(name)
             .ok_or_else(|| Error::unknown_database(name))?;
@@ -679,25 +593,32 @@ impl Session {
         Ok(())
     }
 
+    fn begin(&mut self) -> Result<()> {
+        self.pin = Some(self.state.node.pin_schema());
+        self.txn = Some(self.state.node.store.begin()?);
+        self.written.clear();
+        Ok(())
+    }
+
     /// Runs `f` inside the session's transaction, or an autocommit one. A failed statement
     /// is undone to the savepoint taken before it; the transaction goes on.
     fn with_txn(
         &mut self,
-        writes: bool,
         f: impl FnOnce(&mut Context, &mut dyn Transaction) -> Result<QueryResult>,
     ) -> Result<QueryResult> {
         if self.txn.is_none() {
-            self.txn = Some(self.state.node.store.begin()?);
+            self.begin()?;
             if !self.autocommit() {
                 self.explicit = true;
             }
         }
         let strict = self.strict();
-        let schema = self.state.node.catalog.snapshot();
+        let schema = self.schema();
         let Session {
             state,
             txn,
             warnings,
+            written,
             ..
         } = self;
         let Some(txn) = txn.as_mut() else {
@@ -706,18 +627,25 @@ impl Session {
         let savepoint = txn.savepoint();
         let mut ctx = Context::new(&state.node, schema, &*state, strict);
         let result = f(&mut ctx, txn.as_mut());
-        let (new_warnings, generated, found) = (ctx.warnings, ctx.generated_id, ctx.found_rows);
+        let Context {
+            warnings: new_warnings,
+            generated_id,
+            found_rows,
+            written: new_written,
+            ..
+        } = ctx;
         warnings.extend(new_warnings);
-        if let Some(id) = generated {
+        if let Some(id) = generated_id {
             state.last_insert_id = id;
         }
-        if let Some(n) = found {
+        if let Some(n) = found_rows {
             state.found_rows = n;
         }
         if result.is_err() {
             txn.rollback_to(savepoint);
+        } else {
+            written.extend(new_written);
         }
-        let _ = writes;
         if !self.explicit {
             // Autocommit: the statement is its own transaction.
             match result {
@@ -737,7 +665,12 @@ impl Session {
 
     pub fn commit(&mut self) -> Result<()> {
         self.explicit = false;
+        let pin = self.pin.take();
+        let written = std::mem::take(&mut self.written);
         if let Some(txn) = self.txn.take() {
+            if let Some(pin) = &pin {
+                check_schema_unchanged(&self.state.node, pin, &written)?;
+            }
             let start_ts = txn.start_ts();
             txn.commit().map_err(|e| match e {
                 crate::kv::Error::WriteConflict => Error::write_conflict(start_ts),
@@ -750,6 +683,8 @@ impl Session {
     pub fn rollback(&mut self) {
         self.explicit = false;
         self.txn = None;
+        self.pin = None;
+        self.written.clear();
     }
 
     fn set(&mut self, set: &ast::Set) -> Result<QueryResult> {
@@ -850,6 +785,27 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// TiDB's 8028: a transaction that wrote a table whose definition moved on by more than one
+/// schema version since the transaction began must not commit (its writes may not maintain
+/// the table's new indexes). The metadata lock normally makes this impossible; this is the
+/// safety net for when it was bypassed.
+fn check_schema_unchanged(node: &Node, pin: &SchemaPin, written: &BTreeSet<i64>) -> Result<()> {
+    let current = node.catalog.snapshot();
+    if current.version <= pin.schema.version + 1 {
+        return Ok(());
+    }
+    for id in written {
+        if current.table_by_id(*id) != pin.schema.table_by_id(*id) {
+            return Err(Error::new(
+                8028,
+                "HY000",
+                "Information schema is changed during the execution of the statement(for example, table definition may be updated by other DDL ran in parallel). If you see this error often, try increasing `tidb_max_delta_schema_count`. [try again later]",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// ON/OFF and TRUE/FALSE for boolean variables become 1/0, as MySQL shows them.

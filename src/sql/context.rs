@@ -44,6 +44,8 @@ pub struct Context<'a> {
     pub generated_id: Option<u64>,
     /// Rows the statement found, for FOUND_ROWS().
     pub found_rows: Option<u64>,
+    /// Ids of the tables the statement wrote.
+    pub written: Vec<i64>,
 }
 
 impl<'a> Context<'a> {
@@ -61,6 +63,7 @@ impl<'a> Context<'a> {
             warnings: Vec::new(),
             generated_id: None,
             found_rows: None,
+            written: Vec::new(),
         }
     }
 

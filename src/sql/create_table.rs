@@ -36,6 +36,7 @@ pub fn table_info(
             on_update_current_timestamp: false,
             comment: String::new(),
             state: SchemaState::Public,
+            origin_default: None,
         };
         for opt in &def.options {
             match &opt.option {

@@ -156,11 +156,10 @@ fn advance(kr: &mut KeyRange, last: &[u8], reverse: bool) {
 
 /// The value a column has in rows written before the column existed.
 fn origin_default(c: &ColumnInfo) -> Value {
-    use crate::catalog::DefaultValue;
-    match &c.default {
-        Some(DefaultValue::Literal(s)) => {
+    match &c.origin_default {
+        Some(s) => {
             crate::types::convert::to_column_type(&Value::str(s), &c.ty).unwrap_or(Value::Null)
         }
-        _ => Value::Null,
+        None => Value::Null,
     }
 }

@@ -51,7 +51,7 @@ mod keys;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -148,6 +148,7 @@ impl MvccStore {
             inner: self.inner.clone(),
             start_ts,
             writes: BTreeMap::new(),
+            locks: BTreeSet::new(),
             undo: Vec::new(),
         })
     }
@@ -355,6 +356,8 @@ pub struct MvccTransaction {
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     /// One entry per write, so a savepoint is just a length of this log.
     undo: Vec<Undo>,
+    /// Keys read under a lock: conflict-checked at commit like writes, but not written.
+    locks: BTreeSet<Vec<u8>>,
 }
 
 /// What the write buffer held for a key before a write: `None` if the key was not in it.
@@ -462,11 +465,16 @@ impl Transaction for MvccTransaction {
         self.writes.is_empty()
     }
 
+    fn lock(&mut self, key: Vec<u8>) {
+        self.locks.insert(key);
+    }
+
     fn commit(mut self: Box<Self>) -> Result<u64> {
-        if self.writes.is_empty() {
+        if self.writes.is_empty() && self.locks.is_empty() {
             return Ok(self.start_ts);
         }
         let writes = std::mem::take(&mut self.writes);
+        let locks = std::mem::take(&mut self.locks);
         let inner = &self.inner;
         let commit_ts = {
             let _commit = inner.commit_lock.lock();
@@ -474,10 +482,13 @@ impl Transaction for MvccTransaction {
             let commit_ts = last
                 .checked_add(1)
                 .ok_or_else(|| Error::Storage("commit timestamps exhausted".into()))?;
-            for key in writes.keys() {
+            for key in writes.keys().chain(locks.iter()) {
                 if inner.written_since(key, self.start_ts)? {
                     return Err(Error::WriteConflict);
                 }
+            }
+            if writes.is_empty() {
+                return Ok(self.start_ts);
             }
             let mut batch = sled::Batch::default();
             for (key, value) in &writes {

@@ -16,6 +16,7 @@ pub fn execute(
     del: &ast::Delete,
 ) -> Result<QueryResult> {
     let (src, filter) = target(ctx, del)?;
+    ctx.written.push(src.table.id());
     let (order, limit) = order_and_limit(ctx, &src, &del.order_by, del.limit.as_ref())?;
     let access = src.access(filter.as_ref());
     let rows = sorted_rows(&src, txn, &access, filter.as_ref(), &order, limit)?;

@@ -30,6 +30,7 @@ pub fn execute(
     let (db, tname) = split_name(name)?;
     let (_, info) = ctx.table(db.as_deref(), &tname)?;
     let table = Table::new(info.clone());
+    ctx.written.push(info.id);
     let place = "field list";
 
     // Which table column each given value goes to.

@@ -6,6 +6,7 @@ pub mod update;
 
 use sqlparser::ast;
 
+use super::binder::SessionContext;
 use super::context::Context;
 use super::error::{Error, Result};
 use crate::catalog::{ColumnInfo, DefaultValue};
@@ -99,6 +100,21 @@ pub fn default_value(ctx: &mut Context, col: &ColumnInfo, ignore: bool) -> Resul
             Ok(implicit_default(&col.ty))
         }
     }
+}
+
+/// The value existing rows get for a column added by ADD COLUMN: its default, or for a NOT
+/// NULL column without one the type's implicit default (as MySQL fills it).
+pub fn origin_default_text(
+    session: &dyn SessionContext,
+    col: &ColumnInfo,
+) -> Result<Option<String>> {
+    Ok(match &col.default {
+        Some(DefaultValue::Literal(s)) => Some(s.clone()),
+        Some(DefaultValue::CurrentTimestamp) => Some(Value::DateTime(session.now()).to_string()),
+        Some(DefaultValue::Null) => None,
+        None if col.nullable => None,
+        None => Some(implicit_default(&col.ty).to_string_lossy()),
+    })
 }
 
 /// True for the bare keyword DEFAULT where a value may stand.

@@ -40,6 +40,7 @@ pub fn execute(
         };
         sets.push((src.scope_to_table[scope_col], scope_col, expr));
     }
+    ctx.written.push(src.table.id());
     let (order, limit) = order_and_limit(ctx, &src, &upd.order_by, upd.limit.as_ref())?;
     let access = src.access(filter.as_ref());
     let rows = sorted_rows(&src, txn, &access, filter.as_ref(), &order, limit)?;

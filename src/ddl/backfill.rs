@@ -1,0 +1,307 @@
+//! Reorganization work: building a new index from the existing rows (backfill), and deleting
+//! the entries of a dropped index or the data of a dropped table.
+//!
+//! Backfill in "txn" mode, as TiDB's `tidb_ddl_enable_fast_reorg = OFF`: a coordinator walks
+//! the table in handle order and hands ranges of `tidb_ddl_reorg_batch_size` rows to
+//! `tidb_ddl_reorg_worker_cnt` workers. A worker reads its range in a transaction of its own,
+//! writes the index entries and locks the rows it read, so a concurrent change to any of those
+//! rows makes its commit fail and the range is simply done again. Concurrent DML maintains the
+//! index itself (it is in write reorganization), so every row is covered either way. The
+//! coordinator records, as a checkpoint, the first handle not yet covered by a finished
+//! range; after a restart or an owner change the backfill resumes from there. Both knobs are
+//! read again for every range, so changing them affects a running backfill.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam::channel;
+
+use super::job::{Job, JobState};
+use super::queue;
+use crate::catalog::TableInfo;
+use crate::kv::{self, KeyRange};
+use crate::node::Node;
+use crate::sql::{Error, Result};
+use crate::table::{self, HandleRange, Table};
+use crate::types::Value;
+
+/// How the work ended.
+pub enum Outcome {
+    /// All done; the number of rows processed.
+    Done(u64),
+    /// Stopped early (cancel, pause, lost ownership, shutdown); resume later.
+    Interrupted,
+}
+
+/// How often progress is saved.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+fn knob(node: &Node, name: &str, default: i64, min: i64, max: i64) -> i64 {
+    let globals = node.globals.read();
+    globals
+        .get(name)
+        .map(|(_, v)| v.to_f64() as i64)
+        .unwrap_or(default)
+        .clamp(min, max)
+}
+
+/// A range of rows for one worker, inclusive.
+struct Task {
+    first: i64,
+    last: i64,
+}
+
+enum Done {
+    Ok { first: i64, rows: u64 },
+    Failed(Error),
+}
+
+pub fn backfill_index(
+    node: &Arc<Node>,
+    job: &Job,
+    table: &TableInfo,
+    index_id: i64,
+) -> Result<Outcome> {
+    let Some(index) = table.indexes.iter().find(|i| i.id == index_id).cloned() else {
+        return Err(Error::internal("backfill of an unknown index"));
+    };
+    let table = Table::new(Arc::new(table.clone()));
+    let mut reorg = {
+        let txn = node.store.begin()?;
+        queue::get_reorg(txn.as_ref(), job.id)?
+    };
+    tracing::info!(job_id = job.id, table = %table.info.name, index = %index.name, resume_from = ?reorg.next_handle, "backfill started");
+    let (task_tx, task_rx) = channel::unbounded::<Task>();
+    let (done_tx, done_rx) = channel::unbounded::<Done>();
+    let error_limit = knob(node, "tidb_ddl_error_count_limit", 512, 0, i64::MAX) as u64;
+    let started = Instant::now();
+    std::thread::scope(|scope| -> Result<Outcome> {
+        let mut workers = 0usize;
+        // first handle of each range in flight -> handle after its end
+        let mut in_flight: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut finished: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut next = reorg.next_handle;
+        let mut exhausted = false;
+        let mut last_checkpoint = Instant::now();
+        let mut outcome = None;
+        while outcome.is_none() {
+            let worker_cnt = knob(node, "tidb_ddl_reorg_worker_cnt", 4, 1, 256) as usize;
+            let batch = knob(node, "tidb_ddl_reorg_batch_size", 256, 32, 10240) as usize;
+            while workers < worker_cnt {
+                let (rx, tx, table, index, node) = (
+                    task_rx.clone(),
+                    done_tx.clone(),
+                    &table,
+                    &index,
+                    node.clone(),
+                );
+                scope.spawn(move || worker(&node, table, index, rx, tx, error_limit));
+                workers += 1;
+            }
+            // Keep every worker busy.
+            while !exhausted && in_flight.len() < worker_cnt {
+                match next_range(node, &table, next, batch)? {
+                    Some((first, last)) => {
+                        in_flight.insert(first, last.saturating_add(1));
+                        next = Some(last.saturating_add(1));
+                        let _ = task_tx.send(Task { first, last });
+                        if last == i64::MAX {
+                            exhausted = true;
+                        }
+                    }
+                    None => exhausted = true,
+                }
+            }
+            if in_flight.is_empty() && exhausted {
+                outcome = Some(Outcome::Done(reorg.row_count));
+                break;
+            }
+            match done_rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(Done::Ok { first, rows }) => {
+                    if let Some(end) = in_flight.remove(&first) {
+                        finished.insert(first, end);
+                        reorg.row_count += rows;
+                    }
+                }
+                Ok(Done::Failed(e)) => {
+                    drop(task_tx);
+                    return Err(e);
+                }
+                Err(_) => {}
+            }
+            // The checkpoint is the end of the finished prefix: nothing before it is missing.
+            let first_unfinished = in_flight.keys().next().copied();
+            while let Some((&first, &end)) = finished.iter().next() {
+                if first_unfinished.is_some_and(|u| u < first) {
+                    break;
+                }
+                finished.remove(&first);
+                reorg.next_handle = Some(end);
+            }
+            if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+                last_checkpoint = Instant::now();
+                save(node, job.id, &reorg)?;
+                if should_stop(node, job.id)? {
+                    outcome = Some(Outcome::Interrupted);
+                }
+            }
+        }
+        drop(task_tx);
+        let outcome = outcome.unwrap_or(Outcome::Interrupted);
+        if let Outcome::Done(rows) = &outcome {
+            reorg.row_count = *rows;
+            let secs = started.elapsed().as_secs_f64();
+            tracing::info!(
+                job_id = job.id,
+                rows,
+                secs,
+                rate = (*rows as f64 / secs.max(1e-9)) as u64,
+                "backfill finished"
+            );
+        }
+        save(node, job.id, &reorg)?;
+        Ok(outcome)
+    })
+}
+
+/// Finds the next range of up to `batch` rows from `from`: (first handle, last handle).
+fn next_range(
+    node: &Node,
+    table: &Table,
+    from: Option<i64>,
+    batch: usize,
+) -> Result<Option<(i64, i64)>> {
+    let txn = node.store.begin()?;
+    let range = HandleRange {
+        start: from.map_or(Bound::Unbounded, Bound::Included),
+        end: Bound::Unbounded,
+    };
+    let mut first = None;
+    let mut last = None;
+    let mut n = 0;
+    table.scan_rows(txn.as_ref(), &range, false, |h, _| {
+        first.get_or_insert(h);
+        last = Some(h);
+        n += 1;
+        Ok(n < batch)
+    })?;
+    Ok(first.zip(last))
+}
+
+fn worker(
+    node: &Node,
+    table: &Table,
+    index: &crate::catalog::IndexInfo,
+    tasks: channel::Receiver<Task>,
+    done: channel::Sender<Done>,
+    error_limit: u64,
+) {
+    let mut errors = 0u64;
+    while let Ok(task) = tasks.recv() {
+        loop {
+            match backfill_range(node, table, index, &task) {
+                Ok(rows) => {
+                    let _ = done.send(Done::Ok {
+                        first: task.first,
+                        rows,
+                    });
+                    break;
+                }
+                Err(table::Error::Kv(kv::Error::WriteConflict)) if errors < error_limit => {
+                    // A row of the range changed under us: do the range again.
+                    errors += 1;
+                }
+                Err(e) => {
+                    let _ = done.send(Done::Failed(e.into()));
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn backfill_range(
+    node: &Node,
+    table: &Table,
+    index: &crate::catalog::IndexInfo,
+    task: &Task,
+) -> table::Result<u64> {
+    let mut txn = node.store.begin()?;
+    let mut rows: Vec<(i64, Vec<Value>)> = Vec::new();
+    let range = HandleRange {
+        start: Bound::Included(task.first),
+        end: Bound::Included(task.last),
+    };
+    table.scan_rows(txn.as_ref(), &range, false, |h, row| {
+        rows.push((h, row));
+        Ok(true)
+    })?;
+    for (handle, row) in &rows {
+        let (key, unique_form) = table.index_key(index, row, *handle);
+        if unique_form {
+            if let Some(existing) = txn.get(&key)? {
+                let existing = crate::codec::keys::decode_handle_value(&existing)?;
+                if existing != *handle {
+                    return Err(table::Error::Duplicate {
+                        entry: table.entry_text(&index.columns, row),
+                        key_name: table.index_display_name(index),
+                        existing_handle: existing,
+                    });
+                }
+            }
+            txn.put(key, crate::codec::keys::encode_handle_value(*handle));
+        } else {
+            txn.put(key, b"0".to_vec());
+        }
+        txn.lock(table.record_key(*handle));
+    }
+    txn.commit()?;
+    Ok(rows.len() as u64)
+}
+
+fn save(node: &Node, job_id: i64, reorg: &queue::Reorg) -> Result<()> {
+    loop {
+        let mut txn = node.store.begin()?;
+        queue::put_reorg(txn.as_mut(), job_id, reorg);
+        match txn.commit() {
+            Ok(_) => return Ok(()),
+            Err(kv::Error::WriteConflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Stop when the job is being cancelled or paused, or this node is no longer the owner.
+fn should_stop(node: &Node, job_id: i64) -> Result<bool> {
+    if node.is_stopped() || !node.ownership.is_owner() {
+        return Ok(true);
+    }
+    let txn = node.store.begin()?;
+    let state = queue::get_job(txn.as_ref(), job_id)?.map(|j| j.state);
+    Ok(!matches!(state, Some(JobState::Running)))
+}
+
+/// Deletes every key under `prefix` in batches of transactions of their own.
+pub fn delete_prefix(node: &Node, prefix: &[u8]) -> Result<Outcome> {
+    let mut removed = 0u64;
+    loop {
+        if node.is_stopped() || !node.ownership.is_owner() {
+            return Ok(Outcome::Interrupted);
+        }
+        let mut txn = node.store.begin()?;
+        let batch = txn.scan(&KeyRange::prefix(prefix), 1024, false)?;
+        if batch.is_empty() {
+            return Ok(Outcome::Done(removed));
+        }
+        removed += batch.len() as u64;
+        for (k, _) in batch {
+            txn.delete(k);
+        }
+        match txn.commit() {
+            Ok(_) | Err(kv::Error::WriteConflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}

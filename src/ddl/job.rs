@@ -1,0 +1,237 @@
+//! A DDL job as it is persisted in the queue and the history: TiDB's job model.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{ColumnInfo, IndexInfo, SchemaState, TableInfo};
+use crate::sql::Error;
+
+/// TiDB's `JobState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobState {
+    None,
+    Running,
+    RollingBack,
+    RollbackDone,
+    Done,
+    Cancelled,
+    Synced,
+    Cancelling,
+    Queueing,
+    Paused,
+    Pausing,
+}
+
+impl JobState {
+    /// TiDB's spelling, as ADMIN SHOW DDL JOBS prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::None => "none",
+            JobState::Running => "running",
+            JobState::RollingBack => "rollingback",
+            JobState::RollbackDone => "rollback done",
+            JobState::Done => "done",
+            JobState::Cancelled => "cancelled",
+            JobState::Synced => "synced",
+            JobState::Cancelling => "cancelling",
+            JobState::Queueing => "queueing",
+            JobState::Paused => "paused",
+            JobState::Pausing => "pausing",
+        }
+    }
+
+    /// Finished on the owner: what is left is moving the job to the history.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            JobState::Done | JobState::RollbackDone | JobState::Cancelled
+        )
+    }
+}
+
+/// The kinds of DDL moltdb runs as jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    CreateSchema,
+    DropSchema,
+    CreateTable,
+    DropTable,
+    TruncateTable,
+    RenameTable,
+    AddIndex,
+    DropIndex,
+    AddColumn,
+    DropColumn,
+}
+
+impl Action {
+    /// TiDB's `ActionType.String()`: the JOB_TYPE column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::CreateSchema => "create schema",
+            Action::DropSchema => "drop schema",
+            Action::CreateTable => "create table",
+            Action::DropTable => "drop table",
+            Action::TruncateTable => "truncate table",
+            Action::RenameTable => "rename table",
+            Action::AddIndex => "add index",
+            Action::DropIndex => "drop index",
+            Action::AddColumn => "add column",
+            Action::DropColumn => "drop column",
+        }
+    }
+
+    /// Jobs that backfill data in write reorganization.
+    pub fn is_reorg(self) -> bool {
+        matches!(self, Action::AddIndex)
+    }
+}
+
+/// What each kind of job needs to know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum JobArgs {
+    CreateSchema {
+        name: String,
+    },
+    DropSchema,
+    CreateTable {
+        table: Box<TableInfo>,
+    },
+    DropTable,
+    TruncateTable,
+    RenameTable {
+        new_name: String,
+    },
+    /// The index's columns are named, and resolved to offsets when the job starts: an
+    /// earlier job on the table may still change its columns.
+    AddIndex {
+        index: IndexInfo,
+        columns: Vec<String>,
+    },
+    DropIndex {
+        name: String,
+    },
+    AddColumn {
+        column: Box<ColumnInfo>,
+        position: ColumnPosition,
+    },
+    DropColumn {
+        name: String,
+    },
+}
+
+/// Where ADD COLUMN puts the column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ColumnPosition {
+    Last,
+    First,
+    After(String),
+}
+
+/// The error a failed or cancelled job returns to the waiting statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobError {
+    pub code: u16,
+    pub state: String,
+    pub message: String,
+}
+
+impl From<&Error> for JobError {
+    fn from(e: &Error) -> Self {
+        JobError {
+            code: e.code,
+            state: e.state.to_string(),
+            message: e.message.clone(),
+        }
+    }
+}
+
+impl JobError {
+    pub fn to_error(&self) -> Error {
+        let state: &'static str = match self.state.as_str() {
+            "23000" => "23000",
+            "42000" => "42000",
+            "42S02" => "42S02",
+            "42S01" => "42S01",
+            "42S21" => "42S21",
+            "42S22" => "42S22",
+            _ => "HY000",
+        };
+        Error::new(self.code, state, self.message.clone())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: i64,
+    pub action: Action,
+    pub db_id: i64,
+    pub db_name: String,
+    pub table_id: i64,
+    pub table_name: String,
+    pub state: JobState,
+    pub schema_state: SchemaState,
+    pub row_count: u64,
+    /// Microseconds since the Unix epoch.
+    pub create_time: i64,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    pub query: String,
+    pub args: JobArgs,
+    pub error: Option<JobError>,
+    /// Errors retried so far (tidb_ddl_error_count_limit bounds them).
+    pub error_count: u64,
+    /// The schema version the job's last step produced: every node must load it before the
+    /// next step.
+    pub schema_version: u64,
+    /// Backfill type for reorg jobs: `txn`.
+    pub reorg_type: Option<String>,
+}
+
+impl Job {
+    pub fn new(action: Action, db_id: i64, db_name: &str, query: &str, args: JobArgs) -> Job {
+        Job {
+            id: 0,
+            action,
+            db_id,
+            db_name: db_name.to_string(),
+            table_id: 0,
+            table_name: String::new(),
+            state: JobState::Queueing,
+            schema_state: SchemaState::None,
+            row_count: 0,
+            create_time: now_micros(),
+            start_time: None,
+            end_time: None,
+            query: query.to_string(),
+            args,
+            error: None,
+            error_count: 0,
+            schema_version: 0,
+            reorg_type: None,
+        }
+    }
+
+    pub fn on_table(mut self, table_id: i64, table_name: &str) -> Job {
+        self.table_id = table_id;
+        self.table_name = table_name.to_string();
+        self
+    }
+
+    /// Can ADMIN CANCEL still roll it back? (TiDB's rollbackable rules.)
+    pub fn is_rollbackable(&self) -> bool {
+        use SchemaState::*;
+        match self.action {
+            Action::DropIndex => self.schema_state == Public,
+            Action::DropColumn | Action::DropSchema | Action::DropTable => {
+                self.schema_state == Public
+            }
+            Action::TruncateTable | Action::RenameTable => self.schema_state == None,
+            Action::AddIndex | Action::AddColumn => self.schema_state != Public,
+            Action::CreateSchema | Action::CreateTable => self.schema_state == None,
+        }
+    }
+}
+
+pub fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}

@@ -1,0 +1,115 @@
+//! Where jobs live in the store: the queue of unfinished jobs, the history of finished ones,
+//! and backfill checkpoints. All under the meta prefix, so a job's state change commits in
+//! the same transaction as the schema change it makes.
+//!
+//! - `mDDLJob:{id:020}` -> Job (queued, running, paused, ...)
+//! - `mDDLHistory:{id:020}` -> Job (synced, rollback done, cancelled)
+//! - `mDDLReorg:{id:020}` -> Reorg (backfill checkpoint and progress)
+
+use serde::{Deserialize, Serialize};
+
+use super::job::Job;
+use crate::kv::{KeyRange, Transaction};
+use crate::sql::{Error, Result};
+
+fn job_key(id: i64) -> Vec<u8> {
+    format!("mDDLJob:{id:020}").into_bytes()
+}
+
+fn history_key(id: i64) -> Vec<u8> {
+    format!("mDDLHistory:{id:020}").into_bytes()
+}
+
+fn reorg_key(id: i64) -> Vec<u8> {
+    format!("mDDLReorg:{id:020}").into_bytes()
+}
+
+/// Backfill progress of a reorg job.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reorg {
+    /// The first handle not yet backfilled; `None` = from the start.
+    pub next_handle: Option<i64>,
+    pub row_count: u64,
+    pub done: bool,
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(key: &[u8], bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        Error::internal(format!(
+            "corrupt DDL record {}: {e}",
+            String::from_utf8_lossy(key)
+        ))
+    })
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+pub fn put_job(txn: &mut dyn Transaction, job: &Job) {
+    txn.put(job_key(job.id), encode(job));
+}
+
+pub fn get_job(txn: &dyn Transaction, id: i64) -> Result<Option<Job>> {
+    let key = job_key(id);
+    txn.get(&key)?.map(|b| decode(&key, &b)).transpose()
+}
+
+pub fn get_history(txn: &dyn Transaction, id: i64) -> Result<Option<Job>> {
+    let key = history_key(id);
+    txn.get(&key)?.map(|b| decode(&key, &b)).transpose()
+}
+
+/// Moves a finished job from the queue to the history.
+pub fn finish_job(txn: &mut dyn Transaction, job: &Job) {
+    txn.delete(job_key(job.id));
+    txn.delete(reorg_key(job.id));
+    txn.put(history_key(job.id), encode(job));
+}
+
+/// Every queued or running job, in id (submission) order.
+pub fn queued_jobs(txn: &dyn Transaction) -> Result<Vec<Job>> {
+    scan_all(txn, b"mDDLJob:", false, usize::MAX)
+}
+
+/// The newest `n` history jobs, newest first.
+pub fn history_jobs(txn: &dyn Transaction, n: usize) -> Result<Vec<Job>> {
+    scan_all(txn, b"mDDLHistory:", true, n)
+}
+
+fn scan_all(txn: &dyn Transaction, prefix: &[u8], reverse: bool, limit: usize) -> Result<Vec<Job>> {
+    let mut range = KeyRange::prefix(prefix);
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let batch = txn.scan(&range, 256.min(limit - out.len()), reverse)?;
+        let Some((last, _)) = batch.last() else { break };
+        if reverse {
+            range.end = last.clone();
+        } else {
+            let mut next = last.clone();
+            next.push(0);
+            range.start = next;
+        }
+        let n = batch.len();
+        for (k, v) in &batch {
+            out.push(decode(k, v)?);
+        }
+        if n < 256.min(limit) {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+pub fn get_reorg(txn: &dyn Transaction, id: i64) -> Result<Reorg> {
+    let key = reorg_key(id);
+    Ok(txn
+        .get(&key)?
+        .map(|b| decode(&key, &b))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+pub fn put_reorg(txn: &mut dyn Transaction, id: i64, reorg: &Reorg) {
+    txn.put(reorg_key(id), encode(reorg));
+}

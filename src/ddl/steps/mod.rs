@@ -1,0 +1,252 @@
+//! Running one job: a loop of steps, each committed with the schema it changes and a new
+//! schema version, each followed by a wait until every node has that version.
+
+mod column;
+mod index;
+mod schema;
+
+use std::sync::Arc;
+
+use super::job::{Action, Job, JobError, JobState};
+use super::{backfill, queue, syncer};
+use crate::catalog::{meta, SchemaState, TableInfo};
+use crate::kv::Transaction;
+use crate::node::Node;
+use crate::sql::{Error, Result};
+
+/// What a step did.
+pub(super) enum Step {
+    /// Changed the schema: bump the version, then wait for every node to load it.
+    SchemaChanged,
+    /// Work outside a transaction comes next (then the step is tried again).
+    Reorg(Reorg),
+}
+
+/// Long work a step asks for, run in batches of transactions of its own.
+pub(super) enum Reorg {
+    /// Build the entries of an index from the existing rows.
+    Backfill {
+        table: Box<TableInfo>,
+        index_id: i64,
+    },
+    /// Delete every entry of an index.
+    CleanupIndex { table_id: i64, index_id: i64 },
+    /// Delete every row and index entry of a table.
+    CleanupTable { table_id: i64 },
+}
+
+pub fn run_job(node: &Arc<Node>, id: i64) {
+    if let Err(e) = drive(node, id) {
+        tracing::warn!(job_id = id, error = %e, "DDL job paused by an error; it resumes on the next schedule");
+    }
+}
+
+fn drive(node: &Arc<Node>, id: i64) -> Result<()> {
+    loop {
+        if node.is_stopped() || !node.ownership.is_owner() {
+            return Ok(());
+        }
+        let job = {
+            let txn = node.store.begin()?;
+            queue::get_job(txn.as_ref(), id)?
+        };
+        let Some(job) = job else { return Ok(()) };
+        if job.schema_version > 0 {
+            node.events.set_sync_target(job.schema_version);
+            let keep_going = || !node.is_stopped() && node.ownership.is_owner();
+            let synced = syncer::wait_synced(node.store.as_ref(), job.schema_version, &keep_going);
+            node.events.set_sync_target(0);
+            synced?;
+        }
+        if !step_once(node, id)? {
+            return Ok(());
+        }
+    }
+}
+
+/// Runs one step of job `id`; returns false when the job needs nothing more from this thread.
+fn step_once(node: &Arc<Node>, id: i64) -> Result<bool> {
+    let mut txn = node.store.begin()?;
+    let Some(mut job) = queue::get_job(txn.as_ref(), id)? else {
+        return Ok(false);
+    };
+    match job.state {
+        JobState::Paused => return Ok(false),
+        JobState::Pausing => {
+            job.state = JobState::Paused;
+            return commit_job(node, txn, &job).map(|_| false);
+        }
+        JobState::Done | JobState::RollbackDone | JobState::Cancelled => {
+            if job.state == JobState::Done {
+                job.state = JobState::Synced;
+            }
+            job.end_time.get_or_insert_with(super::job::now_micros);
+            queue::finish_job(txn.as_mut(), &job);
+            if commit(txn)? {
+                tracing::info!(
+                    job_id = job.id,
+                    job_type = job.action.as_str(),
+                    state = job.state.as_str(),
+                    "DDL job finished"
+                );
+                node.events.notify();
+            }
+            return Ok(false);
+        }
+        JobState::Cancelling => {
+            let cancelled = Error::new(8214, "HY000", "Cancelled DDL job");
+            job.error = Some(JobError::from(&cancelled));
+            job.state = if job.start_time.is_none() || job.schema_state == SchemaState::None {
+                JobState::Cancelled
+            } else {
+                JobState::RollingBack
+            };
+            return commit_job(node, txn, &job);
+        }
+        JobState::Queueing | JobState::None => {
+            job.state = JobState::Running;
+            job.start_time = Some(super::job::now_micros());
+        }
+        _ => {}
+    }
+    let rolling_back = job.state == JobState::RollingBack;
+    let result = if rolling_back {
+        rollback(txn.as_mut(), &mut job)
+    } else {
+        forward(txn.as_mut(), &mut job)
+    };
+    match result {
+        Ok(Step::SchemaChanged) => {
+            job.schema_version = meta::bump_schema_version(txn.as_mut())?;
+            commit_job(node, txn, &job)
+        }
+        Ok(Step::Reorg(work)) => {
+            drop(txn);
+            run_reorg(node, &mut job, work)?;
+            Ok(true)
+        }
+        Err(e) if e.code == 9007 => Ok(true),
+        Err(e) => {
+            drop(txn);
+            fail(node, id, &e)?;
+            Ok(true)
+        }
+    }
+}
+
+/// Records a job's failure: it rolls back what it did (or just ends, if nothing was done).
+fn fail(node: &Node, id: i64, e: &Error) -> Result<()> {
+    let txn = node.store.begin()?;
+    let Some(mut job) = queue::get_job(txn.as_ref(), id)? else {
+        return Ok(());
+    };
+    tracing::warn!(job_id = id, error = %e, "DDL job failed, rolling back");
+    job.error = Some(JobError::from(e));
+    job.state = if job.schema_state == SchemaState::None || job.state == JobState::RollingBack {
+        JobState::RollbackDone
+    } else {
+        JobState::RollingBack
+    };
+    commit_job(node, txn, &job).map(|_| ())
+}
+
+fn commit(txn: Box<dyn Transaction>) -> Result<bool> {
+    match txn.commit() {
+        Ok(_) => Ok(true),
+        Err(crate::kv::Error::WriteConflict) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn commit_job(node: &Node, mut txn: Box<dyn Transaction>, job: &Job) -> Result<bool> {
+    queue::put_job(txn.as_mut(), job);
+    if commit(txn)? {
+        node.events.notify();
+        // The owner's own schema cache follows at once.
+        node.catalog.reload()?;
+    }
+    Ok(true)
+}
+
+fn forward(txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
+    match job.action {
+        Action::CreateSchema | Action::DropSchema => schema::forward_schema(txn, job),
+        Action::CreateTable | Action::DropTable | Action::TruncateTable | Action::RenameTable => {
+            schema::forward_table(txn, job)
+        }
+        Action::AddIndex => index::add_forward(txn, job),
+        Action::DropIndex => index::drop_forward(txn, job),
+        Action::AddColumn => column::add_forward(txn, job),
+        Action::DropColumn => column::drop_forward(txn, job),
+    }
+}
+
+fn rollback(txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
+    match job.action {
+        Action::AddIndex => index::add_rollback(txn, job),
+        Action::AddColumn => column::add_rollback(txn, job),
+        // Other jobs are only cancellable before they changed anything.
+        _ => {
+            job.state = JobState::RollbackDone;
+            job.schema_state = SchemaState::None;
+            Ok(Step::SchemaChanged)
+        }
+    }
+}
+
+fn run_reorg(node: &Arc<Node>, job: &mut Job, work: Reorg) -> Result<()> {
+    let result = match &work {
+        Reorg::Backfill { table, index_id } => {
+            backfill::backfill_index(node, job, table, *index_id)
+        }
+        Reorg::CleanupIndex { table_id, index_id } => backfill::delete_prefix(
+            node,
+            &crate::codec::keys::index_prefix(*table_id, *index_id),
+        ),
+        Reorg::CleanupTable { table_id } => {
+            backfill::delete_prefix(node, &crate::codec::keys::table_prefix(*table_id))
+        }
+    };
+    match result {
+        Ok(backfill::Outcome::Done(rows)) => {
+            let mut txn = node.store.begin()?;
+            let mut reorg = queue::get_reorg(txn.as_ref(), job.id)?;
+            reorg.done = true;
+            reorg.row_count = reorg.row_count.max(rows);
+            queue::put_reorg(txn.as_mut(), job.id, &reorg);
+            commit(txn)?;
+            Ok(())
+        }
+        Ok(backfill::Outcome::Interrupted) => Ok(()),
+        Err(e) if matches!(work, Reorg::Backfill { .. }) => fail(node, job.id, &e),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads a table's current definition inside the step's transaction.
+pub(super) fn load_table(txn: &dyn Transaction, job: &Job) -> Result<TableInfo> {
+    meta::load_tables(txn, job.db_id)?
+        .into_iter()
+        .find(|t| t.id == job.table_id)
+        .ok_or_else(|| Error::unknown_table(&job.db_name, &job.table_name))
+}
+
+/// Whether the reorg work of the current state has finished.
+pub(super) fn reorg_done(txn: &dyn Transaction, job: &mut Job) -> Result<bool> {
+    let reorg = queue::get_reorg(txn, job.id)?;
+    job.row_count = reorg.row_count;
+    Ok(reorg.done)
+}
+
+/// Starts a new reorg phase (e.g. after a backfill, the cleanup of a rollback).
+pub(super) fn reset_reorg(txn: &mut dyn Transaction, job: &Job) {
+    let row_count = job.row_count;
+    queue::put_reorg(
+        txn,
+        job.id,
+        &queue::Reorg {
+            row_count,
+            ..Default::default()
+        },
+    );
+}

@@ -1,0 +1,84 @@
+//! Which nodes are alive and which schema version each has loaded.
+//!
+//! Every node writes `mNode:{id}` with the schema version it has loaded, the oldest schema
+//! version an open transaction of it still uses, and a heartbeat time. The owner advances a
+//! job past a schema version only once every live node has loaded it and no transaction
+//! anywhere uses a version older than the previous one (TiDB's metadata-lock rule), so at any
+//! moment all nodes work with at most two adjacent schema versions.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::owner::now_ms;
+use crate::kv::{KeyRange, Store};
+use crate::sql::{Error, Result};
+
+/// A node whose heartbeat is older than this is considered gone.
+pub const NODE_LEASE_MS: i64 = 3_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeInfo {
+    pub id: String,
+    pub address: String,
+    pub loaded_version: u64,
+    /// The oldest schema version an open transaction on the node uses (u64::MAX: none).
+    pub min_txn_version: u64,
+    pub heartbeat_ms: i64,
+}
+
+fn node_key(id: &str) -> Vec<u8> {
+    format!("mNode:{id}").into_bytes()
+}
+
+pub fn report(store: &dyn Store, info: &NodeInfo) -> Result<()> {
+    let mut txn = store.begin()?;
+    txn.put(
+        node_key(&info.id),
+        serde_json::to_vec(info).unwrap_or_default(),
+    );
+    txn.commit()?;
+    Ok(())
+}
+
+pub fn remove(store: &dyn Store, id: &str) -> Result<()> {
+    let mut txn = store.begin()?;
+    txn.delete(node_key(id));
+    txn.commit()?;
+    Ok(())
+}
+
+/// Nodes with a recent heartbeat.
+pub fn live_nodes(store: &dyn Store) -> Result<Vec<NodeInfo>> {
+    let txn = store.begin()?;
+    let now = now_ms();
+    let pairs = txn.scan(&KeyRange::prefix(b"mNode:"), usize::MAX, false)?;
+    Ok(pairs
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_slice::<NodeInfo>(&v).ok())
+        .filter(|n| now - n.heartbeat_ms < NODE_LEASE_MS)
+        .collect())
+}
+
+/// Waits until every live node has loaded `version` and no open transaction uses a version
+/// older than `version - 1`. `keep_going` is asked between polls: the owner stops waiting
+/// when it is no longer owner or is shutting down.
+pub fn wait_synced(store: &dyn Store, version: u64, keep_going: &dyn Fn() -> bool) -> Result<()> {
+    loop {
+        let nodes = live_nodes(store)?;
+        let synced = nodes
+            .iter()
+            .all(|n| n.loaded_version >= version && n.min_txn_version.saturating_add(1) >= version);
+        if synced {
+            return Ok(());
+        }
+        if !keep_going() {
+            return Err(Error::new(
+                8027,
+                "HY000",
+                "DDL owner changed while waiting for schema sync",
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}

@@ -1,0 +1,110 @@
+//! The DDL worker every node runs: it campaigns for ownership, and while owner it schedules
+//! queued jobs and runs each runnable one on a thread of its own.
+//!
+//! Scheduling follows TiDB since v6.2: jobs on the same table run in submission order,
+//! schema-level jobs (CREATE/DROP DATABASE) exclude every job on that database, and jobs on
+//! different tables run at the same time. A job waits only for earlier jobs it conflicts
+//! with.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::job::{Job, JobArgs, JobState};
+use super::owner::{self, now_ms, OWNER_LEASE_MS};
+use super::{queue, steps};
+use crate::node::Node;
+
+/// Renew the lease this often (well inside OWNER_LEASE_MS).
+const RENEW_EVERY_MS: i64 = 500;
+
+/// Ownership as this node last established it: valid until the stored time.
+#[derive(Default)]
+pub struct Ownership {
+    until_ms: AtomicI64,
+}
+
+impl Ownership {
+    pub fn is_owner(&self) -> bool {
+        // Stop acting a little before the lease expires, so two owners never overlap.
+        self.until_ms.load(Ordering::SeqCst) - 200 > now_ms()
+    }
+}
+
+pub fn run(node: &Arc<Node>) {
+    let mut running: HashMap<i64, JoinHandle<()>> = HashMap::new();
+    let mut last_campaign = 0i64;
+    while !node.is_stopped() {
+        let seen = node.events.generation();
+        if now_ms() - last_campaign >= RENEW_EVERY_MS {
+            let campaign_start = now_ms();
+            match owner::campaign(node.store.as_ref(), &node.id, &node.address) {
+                Ok(true) => {
+                    if !node.ownership.is_owner() {
+                        tracing::info!(node = %node.id, "became DDL owner");
+                    }
+                    node.ownership
+                        .until_ms
+                        .store(campaign_start + OWNER_LEASE_MS, Ordering::SeqCst);
+                }
+                Ok(false) => node.ownership.until_ms.store(0, Ordering::SeqCst),
+                Err(e) => tracing::warn!(error = %e, "DDL owner campaign failed"),
+            }
+            last_campaign = campaign_start;
+        }
+        running.retain(|_, h| !h.is_finished());
+        if node.ownership.is_owner() {
+            if let Err(e) = schedule(node, &mut running) {
+                tracing::warn!(error = %e, "DDL scheduling failed");
+            }
+        }
+        node.events.wait(seen, Duration::from_millis(100));
+    }
+    for (_, h) in running {
+        let _ = h.join();
+    }
+}
+
+/// The objects a job locks: `(db, None)` is the whole database, `(db, Some(table))` one table.
+fn objects(job: &Job) -> Vec<(i64, Option<String>)> {
+    match &job.args {
+        JobArgs::CreateSchema { .. } | JobArgs::DropSchema => vec![(job.db_id, None)],
+        JobArgs::RenameTable { new_name } => vec![
+            (job.db_id, Some(job.table_name.to_lowercase())),
+            (job.db_id, Some(new_name.to_lowercase())),
+        ],
+        _ => vec![(job.db_id, Some(job.table_name.to_lowercase()))],
+    }
+}
+
+fn conflicts(a: &(i64, Option<String>), b: &(i64, Option<String>)) -> bool {
+    a.0 == b.0 && (a.1.is_none() || b.1.is_none() || a.1 == b.1)
+}
+
+fn schedule(
+    node: &Arc<Node>,
+    running: &mut HashMap<i64, JoinHandle<()>>,
+) -> crate::sql::Result<()> {
+    let txn = node.store.begin()?;
+    let jobs = queue::queued_jobs(txn.as_ref())?;
+    drop(txn);
+    let mut claimed: Vec<(i64, Option<String>)> = Vec::new();
+    for job in jobs {
+        let objs = objects(&job);
+        let blocked = objs.iter().any(|o| claimed.iter().any(|c| conflicts(o, c)));
+        claimed.extend(objs);
+        if blocked || running.contains_key(&job.id) || job.state == JobState::Paused {
+            continue;
+        }
+        let id = job.id;
+        let runner = node.clone();
+        let handle = std::thread::Builder::new()
+            .name(format!("ddl-job-{id}"))
+            .spawn(move || steps::run_job(&runner, id))
+            .map_err(crate::sql::Error::internal)?;
+        running.insert(id, handle);
+    }
+    Ok(())
+}

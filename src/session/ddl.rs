@@ -1,0 +1,489 @@
+//! DDL statements: validated against the session's schema, turned into jobs, submitted, and
+//! waited for. The owner node runs them (see `ddl/`).
+
+use sqlparser::ast::{self, Statement};
+
+use super::Session;
+use crate::catalog::{IndexInfo, SchemaState};
+use crate::ddl::job::ColumnPosition;
+use crate::ddl::{self, Action, Job, JobArgs};
+use crate::sql::context::split_name;
+use crate::sql::{self, Error, QueryResult, Result};
+
+impl Session {
+    /// Runs a DDL statement; `None` if `stmt` is not DDL.
+    pub(super) fn ddl(&mut self, sql: &str, stmt: &Statement) -> Option<Result<QueryResult>> {
+        let run = |s: &mut Session| -> Result<QueryResult> {
+            // DDL commits the open transaction first, as in MySQL.
+            s.commit()?;
+            match stmt {
+                Statement::CreateDatabase {
+                    db_name,
+                    if_not_exists,
+                    ..
+                } => s.create_database(sql, db_name, *if_not_exists),
+                Statement::CreateTable(ct) => s.create_table(sql, ct),
+                Statement::Drop {
+                    object_type,
+                    if_exists,
+                    names,
+                    table,
+                    ..
+                } => s.drop(sql, object_type, *if_exists, names, table.as_ref()),
+                Statement::Truncate(t) => {
+                    for target in &t.table_names {
+                        let job = s.table_job(
+                            sql,
+                            &target.name,
+                            Action::TruncateTable,
+                            JobArgs::TruncateTable,
+                        )?;
+                        s.run_job(job)?;
+                    }
+                    Ok(QueryResult::ok())
+                }
+                Statement::RenameTable(renames) => {
+                    for r in renames {
+                        s.rename_table(sql, &r.old_name, &r.new_name)?;
+                    }
+                    Ok(QueryResult::ok())
+                }
+                Statement::CreateIndex(ci) => {
+                    let name = ci
+                        .name
+                        .as_ref()
+                        .map(|n| n.to_string().trim_matches('`').to_string())
+                        .ok_or_else(|| Error::syntax("CREATE INDEX"))?;
+                    let columns = index_columns(&ci.columns)?;
+                    s.add_index(sql, &ci.table_name, &name, columns, ci.unique)
+                }
+                Statement::AlterTable(at) => s.alter_table(sql, at),
+                _ => Err(Error::internal("not DDL")),
+            }
+        };
+        let is_ddl = matches!(
+            stmt,
+            Statement::CreateDatabase { .. }
+                | Statement::CreateTable(_)
+                | Statement::Drop { .. }
+                | Statement::Truncate(_)
+                | Statement::RenameTable(_)
+                | Statement::CreateIndex(_)
+                | Statement::AlterTable(_)
+        );
+        is_ddl.then(|| run(self))
+    }
+
+    fn run_job(&mut self, job: Job) -> Result<Job> {
+        let node = self.state.node.clone();
+        let id = ddl::submit(&node, job)?;
+        let killed = self.killed.clone();
+        ddl::wait(&node, id, &|| {
+            killed.load(std::sync::atomic::Ordering::SeqCst)
+        })
+    }
+
+    fn create_database(
+        &mut self,
+        sql: &str,
+        name: &ast::ObjectName,
+        if_not_exists: bool,
+    ) -> Result<QueryResult> {
+        let (_, name) = split_name(name)?;
+        if self.schema().database(&name).is_some() {
+            if if_not_exists {
+                self.note(Error::database_exists(&name));
+                return Ok(QueryResult::affected(1));
+            }
+            return Err(Error::database_exists(&name));
+        }
+        let job = Job::new(
+            Action::CreateSchema,
+            0,
+            &name,
+            sql,
+            JobArgs::CreateSchema { name: name.clone() },
+        );
+        self.run_job(job)?;
+        Ok(QueryResult::affected(1))
+    }
+
+    fn create_table(&mut self, sql: &str, ct: &ast::CreateTable) -> Result<QueryResult> {
+        if ct.query.is_some() || ct.like.is_some() {
+            return Err(Error::unsupported("CREATE TABLE ... AS / LIKE"));
+        }
+        let (db, name) = split_name(&ct.name)?;
+        let db = self.db_or_current(db)?;
+        let schema = self.schema();
+        let Some(dbinfo) = schema.database(&db) else {
+            return Err(Error::unknown_database(&db));
+        };
+        if schema.table(&db, &name).is_some() {
+            if ct.if_not_exists {
+                self.note(Error::new(
+                    1050,
+                    "42S01",
+                    format!("Table '{db}.{name}' already exists"),
+                ));
+                return Ok(QueryResult::ok());
+            }
+            return Err(Error::table_exists(&name));
+        }
+        let info = sql::create_table::table_info(ct, &name, &self.state)?;
+        let job = Job::new(
+            Action::CreateTable,
+            dbinfo.info.id,
+            &db,
+            sql,
+            JobArgs::CreateTable {
+                table: Box::new(info),
+            },
+        )
+        .on_table(0, &name);
+        self.run_job(job)?;
+        Ok(QueryResult::ok())
+    }
+
+    fn drop(
+        &mut self,
+        sql: &str,
+        object_type: &ast::ObjectType,
+        if_exists: bool,
+        names: &[ast::ObjectName],
+        on_table: Option<&ast::ObjectName>,
+    ) -> Result<QueryResult> {
+        match object_type {
+            ast::ObjectType::Database | ast::ObjectType::Schema => {
+                for n in names {
+                    let (_, name) = split_name(n)?;
+                    let schema = self.schema();
+                    let Some(db) = schema.database(&name) else {
+                        if if_exists {
+                            self.note(Error::drop_missing_database(&name));
+                            continue;
+                        }
+                        return Err(Error::drop_missing_database(&name));
+                    };
+                    let job = Job::new(
+                        Action::DropSchema,
+                        db.info.id,
+                        &db.info.name,
+                        sql,
+                        JobArgs::DropSchema,
+                    );
+                    self.run_job(job)?;
+                    if self
+                        .state
+                        .current_db
+                        .as_deref()
+                        .is_some_and(|c| c.eq_ignore_ascii_case(&name))
+                    {
+                        self.state.current_db = None;
+                    }
+                }
+                Ok(QueryResult::ok())
+            }
+            ast::ObjectType::Table => {
+                let mut missing = Vec::new();
+                let mut targets = Vec::new();
+                for n in names {
+                    let (db, name) = split_name(n)?;
+                    let db = self.db_or_current(db)?;
+                    match self.schema().table(&db, &name) {
+                        Some(_) => targets.push(n.clone()),
+                        None => missing.push(format!("{db}.{name}")),
+                    }
+                }
+                if !missing.is_empty() && !if_exists {
+                    return Err(Error::bad_table(&missing.join(",")));
+                }
+                for m in &missing {
+                    self.note(Error::bad_table(m));
+                }
+                for n in targets {
+                    let job = self.table_job(sql, &n, Action::DropTable, JobArgs::DropTable)?;
+                    self.run_job(job)?;
+                }
+                Ok(QueryResult::ok())
+            }
+            ast::ObjectType::Index => {
+                let table = on_table.ok_or_else(|| Error::syntax("DROP INDEX"))?;
+                for n in names {
+                    let (_, name) = split_name(n)?;
+                    self.drop_index(sql, table, &name)?;
+                }
+                Ok(QueryResult::ok())
+            }
+            other => Err(Error::unsupported(format!("DROP {other}"))),
+        }
+    }
+
+    fn alter_table(&mut self, sql: &str, at: &ast::AlterTable) -> Result<QueryResult> {
+        // Each operation runs as a job of its own, in order (TiDB would run several as one
+        // atomic multi-schema change).
+        for op in &at.operations {
+            match op {
+                ast::AlterTableOperation::AddConstraint { constraint, .. } => match constraint {
+                    ast::TableConstraint::Index(ix) => {
+                        let columns = index_columns(&ix.columns)?;
+                        let name = ix
+                            .name
+                            .as_ref()
+                            .map(|n| n.value.clone())
+                            .unwrap_or_else(|| columns[0].clone());
+                        self.add_index(sql, &at.name, &name, columns, false)?;
+                    }
+                    ast::TableConstraint::Unique(u) => {
+                        let columns = index_columns(&u.columns)?;
+                        let name = u
+                            .name
+                            .as_ref()
+                            .or(u.index_name.as_ref())
+                            .map(|n| n.value.clone())
+                            .unwrap_or_else(|| columns[0].clone());
+                        self.add_index(sql, &at.name, &name, columns, true)?;
+                    }
+                    other => return Err(Error::unsupported(format!("ALTER TABLE ADD {other}"))),
+                },
+                ast::AlterTableOperation::DropIndex { name } => {
+                    self.drop_index(sql, &at.name, &name.value)?;
+                }
+                ast::AlterTableOperation::AddColumn {
+                    column_def,
+                    column_position,
+                    if_not_exists,
+                    ..
+                } => {
+                    let (db, tname) = split_name(&at.name)?;
+                    let db = self.db_or_current(db)?;
+                    let table = self
+                        .schema()
+                        .table(&db, &tname)
+                        .cloned()
+                        .ok_or_else(|| Error::unknown_table(&db, &tname))?;
+                    if table.column_by_name(&column_def.name.value).is_some() {
+                        if *if_not_exists {
+                            self.note(Error::duplicate_column(&column_def.name.value));
+                            continue;
+                        }
+                        return Err(Error::duplicate_column(&column_def.name.value));
+                    }
+                    // The column is defined exactly as CREATE TABLE would define it.
+                    let probe = sql::parse(&format!("CREATE TABLE probe ({column_def})"))?;
+                    let Some(Statement::CreateTable(probe)) = probe.first() else {
+                        return Err(Error::syntax(sql));
+                    };
+                    let defined = sql::create_table::table_info(probe, &tname, &self.state)?;
+                    let mut column = defined
+                        .columns
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| Error::syntax(sql))?;
+                    if defined.handle_column.is_some()
+                        || !defined.indexes.is_empty()
+                        || column.auto_increment
+                    {
+                        return Err(Error::unsupported(
+                            "ADD COLUMN with a key or AUTO_INCREMENT",
+                        ));
+                    }
+                    column.origin_default = sql::dml::origin_default_text(&self.state, &column)?;
+                    let position = match column_position {
+                        None => ColumnPosition::Last,
+                        Some(ast::MySQLColumnPosition::First) => ColumnPosition::First,
+                        Some(ast::MySQLColumnPosition::After(c)) => {
+                            ColumnPosition::After(c.value.clone())
+                        }
+                    };
+                    let job = self.table_job(
+                        sql,
+                        &at.name,
+                        Action::AddColumn,
+                        JobArgs::AddColumn {
+                            column: Box::new(column),
+                            position,
+                        },
+                    )?;
+                    self.run_job(job)?;
+                }
+                ast::AlterTableOperation::DropColumn {
+                    column_names,
+                    if_exists,
+                    ..
+                } => {
+                    for c in column_names {
+                        let (db, tname) = split_name(&at.name)?;
+                        let db = self.db_or_current(db)?;
+                        let exists = self
+                            .schema()
+                            .table(&db, &tname)
+                            .is_some_and(|t| t.column_by_name(&c.value).is_some());
+                        if !exists && *if_exists {
+                            self.note(Error::new(
+                                1091,
+                                "42000",
+                                format!("Can't DROP '{}'; check that column/key exists", c.value),
+                            ));
+                            continue;
+                        }
+                        let job = self.table_job(
+                            sql,
+                            &at.name,
+                            Action::DropColumn,
+                            JobArgs::DropColumn {
+                                name: c.value.clone(),
+                            },
+                        )?;
+                        self.run_job(job)?;
+                    }
+                }
+                ast::AlterTableOperation::RenameTable { table_name } => {
+                    let new_name = match table_name {
+                        ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => n,
+                    };
+                    self.rename_table(sql, &at.name, new_name)?;
+                }
+                other => return Err(Error::unsupported(format!("ALTER TABLE {other}"))),
+            }
+        }
+        Ok(QueryResult::ok())
+    }
+
+    fn add_index(
+        &mut self,
+        sql: &str,
+        table: &ast::ObjectName,
+        name: &str,
+        columns: Vec<String>,
+        unique: bool,
+    ) -> Result<QueryResult> {
+        let (db, tname) = split_name(table)?;
+        let db = self.db_or_current(db)?;
+        let info = self
+            .schema()
+            .table(&db, &tname)
+            .cloned()
+            .ok_or_else(|| Error::unknown_table(&db, &tname))?;
+        if info.index_by_name(name).is_some() || name.eq_ignore_ascii_case("primary") {
+            return Err(Error::duplicate_key_name(name));
+        }
+        for c in &columns {
+            if info
+                .column_by_name(c)
+                .filter(|(_, col)| col.state == SchemaState::Public)
+                .is_none()
+            {
+                return Err(Error::new(
+                    1072,
+                    "42000",
+                    format!("Key column '{c}' doesn't exist in table"),
+                ));
+            }
+        }
+        let index = IndexInfo {
+            id: 0,
+            name: name.to_string(),
+            columns: Vec::new(),
+            unique,
+            primary: false,
+            state: SchemaState::None,
+            comment: String::new(),
+        };
+        let job = self.table_job(
+            sql,
+            table,
+            Action::AddIndex,
+            JobArgs::AddIndex { index, columns },
+        )?;
+        self.run_job(job)?;
+        Ok(QueryResult::ok())
+    }
+
+    fn drop_index(&mut self, sql: &str, table: &ast::ObjectName, name: &str) -> Result<()> {
+        let (db, tname) = split_name(table)?;
+        let db = self.db_or_current(db)?;
+        let info = self
+            .schema()
+            .table(&db, &tname)
+            .cloned()
+            .ok_or_else(|| Error::unknown_table(&db, &tname))?;
+        match info.index_by_name(name) {
+            Some(ix) if ix.primary => return Err(Error::unsupported("DROP PRIMARY KEY")),
+            Some(_) => {}
+            None => {
+                return Err(Error::new(
+                    1091,
+                    "42000",
+                    format!("Can't DROP '{name}'; check that column/key exists"),
+                ))
+            }
+        }
+        let job = self.table_job(
+            sql,
+            table,
+            Action::DropIndex,
+            JobArgs::DropIndex {
+                name: name.to_string(),
+            },
+        )?;
+        self.run_job(job)?;
+        Ok(())
+    }
+
+    fn rename_table(
+        &mut self,
+        sql: &str,
+        old: &ast::ObjectName,
+        new: &ast::ObjectName,
+    ) -> Result<()> {
+        let (new_db, new_name) = split_name(new)?;
+        let (old_db, _) = split_name(old)?;
+        let old_db = self.db_or_current(old_db)?;
+        if new_db.is_some_and(|d| !d.eq_ignore_ascii_case(&old_db)) {
+            return Err(Error::unsupported("RENAME TABLE across databases"));
+        }
+        if self.schema().table(&old_db, &new_name).is_some() {
+            return Err(Error::table_exists(&new_name));
+        }
+        let job = self.table_job(
+            sql,
+            old,
+            Action::RenameTable,
+            JobArgs::RenameTable { new_name },
+        )?;
+        self.run_job(job)?;
+        Ok(())
+    }
+
+    /// A job on an existing table, with its ids filled in.
+    fn table_job(
+        &self,
+        sql: &str,
+        table: &ast::ObjectName,
+        action: Action,
+        args: JobArgs,
+    ) -> Result<Job> {
+        let (db, name) = split_name(table)?;
+        let db = self.db_or_current(db)?;
+        let schema = self.schema();
+        let dbinfo = schema
+            .database(&db)
+            .ok_or_else(|| Error::unknown_database(&db))?;
+        let info = schema
+            .table(&db, &name)
+            .ok_or_else(|| Error::unknown_table(&db, &name))?;
+        Ok(
+            Job::new(action, dbinfo.info.id, &dbinfo.info.name, sql, args)
+                .on_table(info.id, &info.name),
+        )
+    }
+}
+
+fn index_columns(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
+    cols.iter()
+        .map(|c| match &c.column.expr {
+            ast::Expr::Identifier(id) => Ok(id.value.clone()),
+            other => Err(Error::unsupported(format!("index on expression {other}"))),
+        })
+        .collect()
+}

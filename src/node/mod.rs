@@ -10,7 +10,7 @@ pub mod cluster;
 pub mod events;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -45,8 +45,9 @@ pub struct Node {
     txn_versions: Mutex<BTreeMap<u64, usize>>,
     last_reload_ms: AtomicI64,
     stopped: AtomicBool,
-    /// Test hook: a node whose loader is held keeps its old schema version.
-    reload_held: AtomicBool,
+    /// Test hook: the loader loads no schema newer than this version (0: no limit), so a
+    /// test can keep this node one version behind the owner.
+    version_cap: AtomicU64,
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -72,10 +73,14 @@ impl Node {
             txn_versions: Mutex::new(BTreeMap::new()),
             last_reload_ms: AtomicI64::new(now_ms()),
             stopped: AtomicBool::new(false),
-            reload_held: AtomicBool::new(false),
+            version_cap: AtomicU64::new(0),
             threads: Mutex::new(Vec::new()),
             store,
         });
+        {
+            let txn = node.store.begin()?;
+            node.globals.write().load(txn.as_ref())?;
+        }
         node.report()?;
         let loader = {
             let node = node.clone();
@@ -144,9 +149,11 @@ impl Node {
         now_ms() - self.last_reload_ms.load(Ordering::Relaxed) < SCHEMA_LEASE_MS
     }
 
-    /// Test hook: hold (or release) the schema loader, keeping this node one version behind.
-    pub fn hold_schema_reload(&self, held: bool) {
-        self.reload_held.store(held, Ordering::SeqCst);
+    /// Test hook: stop loading schema versions newer than `cap` (`None`: load all). The
+    /// owner cannot move past a version this node has not loaded, so with a cap at the
+    /// version of a job's state the node stays exactly one state behind the others.
+    pub fn cap_schema_version(&self, cap: Option<u64>) {
+        self.version_cap.store(cap.unwrap_or(0), Ordering::SeqCst);
         self.events.notify();
     }
 
@@ -171,17 +178,37 @@ impl Node {
         )
     }
 
+    /// Picks up SET GLOBAL made on any node.
+    fn reload_globals(&self) {
+        let reloaded = self
+            .store
+            .begin()
+            .map_err(crate::sql::Error::from)
+            .and_then(|txn| {
+                let stored = GlobalVariables::stored_version(txn.as_ref())?;
+                if stored != self.globals.read().loaded_version {
+                    self.globals.write().load(txn.as_ref())?;
+                }
+                Ok(())
+            });
+        if let Err(e) = reloaded {
+            tracing::warn!(node = %self.id, error = %e, "reloading global variables failed");
+        }
+    }
+
     fn run_loader(&self) {
         let mut last_report = (0u64, 0u64, 0i64);
         while !self.is_stopped() {
             let seen = self.events.generation();
-            if !self.reload_held.load(Ordering::SeqCst) {
+            self.reload_globals();
+            let cap = self.version_cap.load(Ordering::SeqCst);
+            if cap == 0 || self.catalog.snapshot().version < cap {
                 match self.catalog.reload() {
                     Ok(_) => self.last_reload_ms.store(now_ms(), Ordering::Relaxed),
                     Err(e) => tracing::warn!(node = %self.id, error = %e, "schema reload failed"),
                 }
             } else {
-                // Held: still alive, just not loading.
+                // Capped: still alive, just not loading.
                 self.last_reload_ms.store(now_ms(), Ordering::Relaxed);
             }
             let (loaded, min_txn) = self.sync_state();

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 use opensrv_mysql::{
-    AsyncMysqlShim, Column, ColumnFlags, ColumnType, InitWriter, ParamParser, QueryResultWriter,
-    StatementMetaWriter, ValueInner,
+    AsyncMysqlShim, Column, ColumnFlags, ColumnType, ErrorKind, InitWriter, ParamParser,
+    QueryResultWriter, StatementMetaWriter, ValueInner,
 };
 use tokio::sync::mpsc;
 
@@ -221,18 +221,22 @@ impl AsyncMysqlShim<ConnWriter> for Handler {
     async fn on_init<'a>(
         &'a mut self,
         db: &'a str,
-        _w: InitWriter<'a, ConnWriter>,
+        w: InitWriter<'a, ConnWriter>,
     ) -> io::Result<()> {
         // Called for the database named in the handshake (the session starts here) and for
-        // COM_INIT_DB.
-        if self.session.is_none() {
-            self.start_session();
-        }
+        // COM_INIT_DB. During the handshake the reply's sequence number depends on the auth
+        // exchange, which only opensrv knows: reply through its writer.
+        self.ensure_session();
         let db = db.to_string();
-        let result = self
-            .run_blocking(move |s| s.use_database(&db).map(|_| QueryResult::ok()))
-            .await?;
-        self.write_result(result, false).await
+        match self.run_blocking(move |s| s.use_database(&db)).await? {
+            Ok(()) => w.ok().await,
+            Err(e) => {
+                self.shared
+                    .override_next_error(packets::error_payload(e.code, e.state, &e.message));
+                w.error(ErrorKind::ER_BAD_DB_ERROR, e.message.as_bytes())
+                    .await
+            }
+        }
     }
 
     async fn on_prepare<'a>(

@@ -186,6 +186,20 @@ impl Session {
     /// Statements sqlparser does not know, recognised by their words. SHOW WARNINGS and
     /// friends read the diagnostics of the previous statement, so they must not clear them.
     fn front_statement(&mut self, sql: &str) -> Option<Result<QueryResult>> {
+        if let Some(admin) = sql::admin::parse(sql) {
+            self.warnings.clear();
+            return Some(admin.and_then(|admin| {
+                let result = self.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin));
+                if let Err(e) = &result {
+                    self.warnings.push(Warning {
+                        level: "Error",
+                        code: e.code,
+                        message: e.message.clone(),
+                    });
+                }
+                result
+            }));
+        }
         if let Some(rest) = strip_keyword(sql, "set") {
             // `SET NAMES x` may stand among other assignments, which sqlparser rejects
             // (sqlx sends `SET sql_mode=..., time_zone=..., NAMES utf8mb4`).
@@ -718,7 +732,6 @@ impl Session {
         name: &str,
         value: &ast::Expr,
     ) -> Result<()> {
-        let ctx = self.context();
         let v = sql::binder::Binder::new(&Default::default(), &self.state, "field list")
             .bind(value)
             .or_else(|e| match value {
@@ -727,7 +740,6 @@ impl Session {
                 _ => Err(e),
             })?
             .eval(&[])?;
-        drop(ctx);
         let mut global = matches!(scope, Some(ast::ContextModifier::Global));
         let mut name = name.trim_matches('`').to_string();
         if let Some(user) = name.strip_prefix('@').filter(|n| !n.starts_with('@')) {
@@ -748,40 +760,52 @@ impl Session {
                 lower
             };
         }
-        let name = name.to_ascii_lowercase();
-        let scope_of = self.state.node.globals.read().get(&name).map(|(s, _)| s);
-        let Some(var_scope) = scope_of else {
-            return Err(Error::unknown_system_variable(&name));
-        };
-        let v = normalize_variable(&name, v)?;
+        let def = variables::lookup(&name).ok_or_else(|| Error::unknown_system_variable(&name))?;
+        let name = def.name;
+        let (v, warning) = variables::normalize(def, &v)?;
+        if let Some(w) = warning {
+            self.warnings.push(Warning::of(&w));
+        }
         if global {
-            if var_scope == Scope::Session {
-                return Err(Error::new(
-                    1228,
-                    "HY000",
-                    format!(
+            match def.scope {
+                Scope::Session => {
+                    return Err(Error::new(
+                        1228,
+                        "HY000",
+                        format!(
                         "Variable '{name}' is a SESSION variable and can't be used with SET GLOBAL"
                     ),
-                ));
-            }
-            self.state.node.globals.write().set(&name, v);
-        } else {
-            if var_scope == Scope::Global {
-                return Err(Error::new(
-                    1229,
-                    "HY000",
-                    format!(
-                        "Variable '{name}' is a GLOBAL variable and should be set with SET GLOBAL"
-                    ),
-                ));
-            }
-            if name == "autocommit" {
-                let on = v.truth() == Some(true);
-                if on {
-                    self.commit()?;
+                    ))
+                }
+                // An instance variable belongs to this node alone.
+                Scope::Instance => {}
+                Scope::Global | Scope::Both => {
+                    variables::GlobalVariables::persist(self.state.node.store.as_ref(), name, &v)?;
+                    self.state.node.events.notify();
                 }
             }
-            self.state.vars.set(&name, v);
+            self.state.node.globals.write().set(name, v);
+        } else {
+            match def.scope {
+                Scope::Global => {
+                    return Err(Error::new(
+                        1229,
+                        "HY000",
+                        format!(
+                        "Variable '{name}' is a GLOBAL variable and should be set with SET GLOBAL"
+                    ),
+                    ))
+                }
+                Scope::Instance => {
+                    self.state.node.globals.write().set(name, v);
+                    return Ok(());
+                }
+                _ => {}
+            }
+            if name == "autocommit" && v.truth() == Some(true) {
+                self.commit()?;
+            }
+            self.state.vars.set(name, v);
         }
         Ok(())
     }
@@ -806,36 +830,6 @@ fn check_schema_unchanged(node: &Node, pin: &SchemaPin, written: &BTreeSet<i64>)
         }
     }
     Ok(())
-}
-
-/// ON/OFF and TRUE/FALSE for boolean variables become 1/0, as MySQL shows them.
-fn normalize_variable(name: &str, v: Value) -> Result<Value> {
-    const BOOLEANS: &[&str] = &[
-        "autocommit",
-        "foreign_key_checks",
-        "unique_checks",
-        "sql_auto_is_null",
-        "sql_safe_updates",
-        "sql_notes",
-        "transaction_read_only",
-        "tx_read_only",
-    ];
-    if BOOLEANS.contains(&name) {
-        let s = v.to_string_lossy().to_ascii_lowercase();
-        return match s.as_str() {
-            "1" | "on" | "true" => Ok(Value::Int(1)),
-            "0" | "off" | "false" => Ok(Value::Int(0)),
-            _ => Err(Error::new(
-                1231,
-                "42000",
-                format!(
-                    "Variable '{name}' can't be set to the value of '{}'",
-                    v.to_string_lossy()
-                ),
-            )),
-        };
-    }
-    Ok(v)
 }
 
 /// The text after a leading keyword (case-insensitive), if `sql` starts with it.

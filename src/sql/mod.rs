@@ -6,6 +6,7 @@
 //! and reads and writes rows through `table/`, inside the session's transaction.
 
 pub mod access;
+pub mod admin;
 pub mod binder;
 pub mod context;
 pub mod create_table;

@@ -5,6 +5,7 @@ use super::error::{Error, Result};
 use super::expr::like_match;
 use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::catalog::{DefaultValue, TableInfo};
+use crate::session::variables::{self, Scope};
 use crate::types::Value;
 
 fn text_rows(names: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
@@ -226,12 +227,17 @@ pub fn warnings(warnings: &[super::context::Warning]) -> QueryResult {
 pub fn variables(ctx: &Context, global: bool, like: Option<&str>) -> Result<QueryResult> {
     let globals = ctx.node.globals.read();
     let mut rows = Vec::new();
-    for (name, _, _) in globals.all() {
-        if !matches(like, name) {
+    for (name, scope, _) in globals.all() {
+        if !matches(like, name) || (global && scope == Scope::Session) {
             continue;
         }
-        let v = ctx.session.system_variable(name, global)?;
-        rows.push(vec![Value::str(name), Value::str(&v.to_string_lossy())]);
+        let v = ctx
+            .session
+            .system_variable(name, global && scope != Scope::Instance)?;
+        rows.push(vec![
+            Value::str(name),
+            Value::str(&variables::display(name, &v)),
+        ]);
     }
     Ok(text_rows(&["Variable_name", "Value"], rows))
 }

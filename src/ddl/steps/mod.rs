@@ -105,7 +105,7 @@ fn step_once(node: &Arc<Node>, id: i64) -> Result<bool> {
         }
         JobState::Queueing | JobState::None => {
             job.state = JobState::Running;
-            job.start_time = Some(super::job::now_micros());
+            job.start_time.get_or_insert_with(super::job::now_micros);
         }
         _ => {}
     }

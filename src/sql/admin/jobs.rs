@@ -1,0 +1,363 @@
+//! ADMIN SHOW DDL [JOBS | JOB QUERIES] and ADMIN CANCEL / PAUSE / RESUME DDL JOBS, with
+//! TiDB's columns, row order and messages.
+
+use sqlparser::ast;
+
+use crate::ddl::{owner, queue, Action, Job, JobState};
+use crate::kv;
+use crate::sql::binder::{Binder, Scope, ScopeColumn};
+use crate::sql::context::Context;
+use crate::sql::error::Result;
+use crate::sql::result::{QueryResult, ResultColumn, ResultSet};
+use crate::types::{DataType, IntKind, Value};
+
+const JOB_COLUMNS: [&str; 13] = [
+    "JOB_ID",
+    "DB_NAME",
+    "TABLE_NAME",
+    "JOB_TYPE",
+    "SCHEMA_STATE",
+    "SCHEMA_ID",
+    "TABLE_ID",
+    "ROW_COUNT",
+    "CREATE_TIME",
+    "START_TIME",
+    "END_TIME",
+    "STATE",
+    "COMMENTS",
+];
+
+/// History jobs ADMIN SHOW DDL JOBS lists by default.
+const DEFAULT_HISTORY: usize = 10;
+
+fn time(micros: Option<i64>) -> Value {
+    match micros.and_then(chrono::DateTime::from_timestamp_micros) {
+        Some(t) => Value::str(&t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
+        None => Value::Null,
+    }
+}
+
+/// Queued and running jobs (oldest first), then `history` finished ones (newest first);
+/// running reorg jobs show their live row count.
+fn jobs(ctx: &Context, history: usize) -> Result<Vec<Job>> {
+    let txn = ctx.node.store.begin()?;
+    let mut jobs = queue::queued_jobs(txn.as_ref())?;
+    for job in &mut jobs {
+        if job.action.is_reorg() {
+            job.row_count = job
+                .row_count
+                .max(queue::get_reorg(txn.as_ref(), job.id)?.row_count);
+        }
+    }
+    jobs.extend(queue::history_jobs(txn.as_ref(), history)?);
+    Ok(jobs)
+}
+
+/// The COMMENTS column: the backfill type, then knobs that differ from their defaults.
+fn comments(ctx: &Context, job: &Job) -> String {
+    if job.action != Action::AddIndex {
+        return String::new();
+    }
+    let mut parts = vec![job.reorg_type.clone().unwrap_or_else(|| "txn".into())];
+    let globals = ctx.node.globals.read();
+    let knob = |name: &str| globals.get(name).map(|(_, v)| v.to_f64() as i64);
+    if let Some(n) = knob("tidb_ddl_reorg_worker_cnt").filter(|n| *n != 4) {
+        parts.push(format!("thread={n}"));
+    }
+    if let Some(n) = knob("tidb_ddl_reorg_batch_size").filter(|n| *n != 256) {
+        parts.push(format!("batch_size={n}"));
+    }
+    parts.join(", ")
+}
+
+fn job_row(ctx: &Context, job: &Job) -> Vec<Value> {
+    vec![
+        Value::Int(job.id),
+        Value::str(&job.db_name),
+        Value::str(&job.table_name),
+        Value::str(job.action.as_str()),
+        Value::str(job.schema_state.as_str()),
+        Value::Int(job.db_id),
+        Value::Int(job.table_id),
+        Value::Int(job.row_count as i64),
+        time(Some(job.create_time)),
+        time(job.start_time),
+        time(job.end_time),
+        Value::str(job.state.as_str()),
+        Value::str(&comments(ctx, job)),
+    ]
+}
+
+fn column_type(name: &str) -> DataType {
+    match name {
+        "JOB_ID" | "SCHEMA_ID" | "TABLE_ID" | "ROW_COUNT" => DataType::Int {
+            kind: IntKind::Big,
+            unsigned: false,
+        },
+        "CREATE_TIME" | "START_TIME" | "END_TIME" => DataType::DateTime { fsp: 6 },
+        _ => DataType::Char {
+            len: 64,
+            varying: true,
+        },
+    }
+}
+
+pub fn show_ddl_jobs(
+    ctx: &Context,
+    limit: Option<usize>,
+    filter: Option<&ast::Expr>,
+) -> Result<QueryResult> {
+    let columns: Vec<ResultColumn> = JOB_COLUMNS
+        .iter()
+        .map(|n| ResultColumn::computed(*n, Some(column_type(n))))
+        .collect();
+    let scope = Scope {
+        columns: JOB_COLUMNS
+            .iter()
+            .map(|n| ScopeColumn {
+                table: String::new(),
+                name: n.to_string(),
+                ty: column_type(n),
+            })
+            .collect(),
+    };
+    let filter = filter
+        .map(|f| Binder::new(&scope, ctx.session, "where clause").bind(f))
+        .transpose()?;
+    let mut rows = Vec::new();
+    for job in jobs(ctx, limit.unwrap_or(DEFAULT_HISTORY))? {
+        let row = job_row(ctx, &job);
+        let keep = match &filter {
+            None => true,
+            Some(f) => f.eval(&row)?.truth() == Some(true),
+        };
+        if keep {
+            rows.push(row);
+        }
+    }
+    Ok(QueryResult::Rows(ResultSet { columns, rows }))
+}
+
+pub fn show_ddl(ctx: &Context) -> Result<QueryResult> {
+    let owner = owner::current_owner(ctx.node.store.as_ref())?;
+    let running: Vec<Job> = jobs(ctx, 0)?
+        .into_iter()
+        .filter(|j| j.state != JobState::Queueing)
+        .collect();
+    let running_text: Vec<String> = running
+        .iter()
+        .map(|j| {
+            format!(
+                "ID:{}, Type:{}, State:{}, SchemaState:{}, SchemaID:{}, TableID:{}, RowCount:{}, ArgLen:0, start time: {}, Err:{}, ErrCount:{}, SnapshotVersion:0, Version: v2",
+                j.id,
+                j.action.as_str(),
+                j.state.as_str(),
+                j.schema_state.as_str(),
+                j.db_id,
+                j.table_id,
+                j.row_count,
+                time(j.start_time).to_string_lossy(),
+                j.error.as_ref().map_or("<nil>".to_string(), |e| e.message.clone()),
+                j.error_count,
+            )
+        })
+        .collect();
+    let queries: Vec<String> = running.iter().map(|j| j.query.clone()).collect();
+    let columns = vec![
+        ResultColumn::bigint("SCHEMA_VER"),
+        ResultColumn::text("OWNER_ID"),
+        ResultColumn::text("OWNER_ADDRESS"),
+        ResultColumn::text("RUNNING_JOBS"),
+        ResultColumn::text("SELF_ID"),
+        ResultColumn::text("QUERY"),
+    ];
+    let row = vec![
+        Value::Int(ctx.node.catalog.snapshot().version as i64),
+        Value::str(
+            &owner
+                .as_ref()
+                .map(|o| o.node_id.clone())
+                .unwrap_or_default(),
+        ),
+        Value::str(&owner.map(|o| o.address).unwrap_or_default()),
+        Value::str(&running_text.join("\n")),
+        Value::str(&ctx.node.id),
+        Value::str(&queries.join("\n")),
+    ];
+    Ok(QueryResult::Rows(ResultSet {
+        columns,
+        rows: vec![row],
+    }))
+}
+
+pub fn show_job_queries(ctx: &Context, ids: &[i64]) -> Result<QueryResult> {
+    let jobs = jobs(ctx, DEFAULT_HISTORY)?;
+    let rows = ids
+        .iter()
+        .filter_map(|id| jobs.iter().find(|j| j.id == *id))
+        .map(|j| vec![Value::str(&j.query)])
+        .collect();
+    Ok(QueryResult::Rows(ResultSet {
+        columns: vec![ResultColumn::text("QUERY")],
+        rows,
+    }))
+}
+
+pub fn show_job_queries_limit(ctx: &Context, offset: usize, limit: usize) -> Result<QueryResult> {
+    let rows = jobs(ctx, offset.saturating_add(limit))?
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(|j| vec![Value::Int(j.id), Value::str(&j.query)])
+        .collect();
+    Ok(QueryResult::Rows(ResultSet {
+        columns: vec![ResultColumn::bigint("JOB_ID"), ResultColumn::text("QUERY")],
+        rows,
+    }))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Cancel,
+    Pause,
+    Resume,
+}
+
+/// ADMIN CANCEL / PAUSE / RESUME DDL JOBS: every id in one transaction; one row per id.
+pub fn control(ctx: &Context, ids: &[i64], action: Control) -> Result<QueryResult> {
+    let mut attempt = 0;
+    let results = loop {
+        attempt += 1;
+        let mut txn = ctx.node.store.begin()?;
+        let mut results = Vec::new();
+        for &id in ids {
+            let outcome = match queue::get_job(txn.as_ref(), id)? {
+                None => Err(format!("[ddl:8224]DDL Job:{id} not found")),
+                Some(mut job) => match decide(&mut job, action) {
+                    Ok(changed) => {
+                        if changed {
+                            queue::put_job(txn.as_mut(), &job);
+                        }
+                        Ok(())
+                    }
+                    Err(msg) => Err(msg),
+                },
+            };
+            results.push(match outcome {
+                Ok(()) => "successful".to_string(),
+                Err(msg) => format!("error: {msg}"),
+            });
+        }
+        match txn.commit() {
+            Ok(_) => break results,
+            Err(kv::Error::WriteConflict) if attempt < 3 => continue,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    ctx.node.events.notify();
+    Ok(QueryResult::Rows(ResultSet {
+        columns: vec![ResultColumn::text("JOB_ID"), ResultColumn::text("RESULT")],
+        rows: ids
+            .iter()
+            .zip(results)
+            .map(|(id, r)| vec![Value::str(&id.to_string()), Value::str(&r)])
+            .collect(),
+    }))
+}
+
+/// Applies one control request to a job; `Ok(true)` if the job changed.
+fn decide(job: &mut Job, action: Control) -> std::result::Result<bool, String> {
+    let id = job.id;
+    let not_started = matches!(job.state, JobState::Queueing | JobState::None);
+    match action {
+        Control::Cancel => match job.state {
+            JobState::Done | JobState::Synced => Err(format!("[ddl:8225]This job:{id} is finished, so can't be cancelled")),
+            JobState::Cancelled | JobState::RollingBack | JobState::RollbackDone | JobState::Cancelling => Ok(false),
+            _ if !not_started && !job.is_rollbackable() => {
+                Err(format!("[ddl:8226]This job:{id} is almost finished, can't be cancelled now"))
+            }
+            _ => {
+                job.state = JobState::Cancelling;
+                Ok(true)
+            }
+        },
+        Control::Pause => match job.state {
+            JobState::Pausing | JobState::Paused => Err(format!("[ddl:8262]Job [{id}] has already been paused")),
+            _ if not_started || (job.state == JobState::Running && job.is_rollbackable()) => {
+                job.state = JobState::Pausing;
+                Ok(true)
+            }
+            state => Err(format!(
+                "[ddl:8260]Job [{id}] can't be paused: state [{}] or schema state [{}]",
+                state.as_str(),
+                job.schema_state.as_str()
+            )),
+        },
+        Control::Resume => match job.state {
+            JobState::Paused => {
+                job.state = JobState::Queueing;
+                Ok(true)
+            }
+            state => Err(format!(
+                "[ddl:8261]Job [{id}] can't be resumed: job has not been paused, job state:{}, schema state:{}",
+                state.as_str(),
+                job.schema_state.as_str()
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::SchemaState;
+    use crate::ddl::JobArgs;
+
+    fn job(state: JobState, schema_state: SchemaState) -> Job {
+        let mut j = Job::new(Action::AddIndex, 1, "d", "q", JobArgs::DropSchema);
+        j.id = 7;
+        j.state = state;
+        j.schema_state = schema_state;
+        j
+    }
+
+    #[test]
+    fn cancel_rules() {
+        let mut j = job(JobState::Synced, SchemaState::Public);
+        assert_eq!(
+            decide(&mut j, Control::Cancel),
+            Err("[ddl:8225]This job:7 is finished, so can't be cancelled".into())
+        );
+        let mut j = job(JobState::Running, SchemaState::WriteReorganization);
+        assert_eq!(decide(&mut j, Control::Cancel), Ok(true));
+        assert_eq!(j.state, JobState::Cancelling);
+        let mut j = job(JobState::Running, SchemaState::Public);
+        assert!(decide(&mut j, Control::Cancel)
+            .unwrap_err()
+            .contains("8226"));
+    }
+
+    #[test]
+    fn pause_and_resume_rules() {
+        let mut j = job(JobState::Running, SchemaState::WriteOnly);
+        assert_eq!(decide(&mut j, Control::Pause), Ok(true));
+        assert_eq!(
+            decide(&mut j, Control::Pause),
+            Err("[ddl:8262]Job [7] has already been paused".into())
+        );
+        let mut j = job(JobState::Running, SchemaState::Public);
+        assert_eq!(
+            decide(&mut j, Control::Pause),
+            Err(
+                "[ddl:8260]Job [7] can't be paused: state [running] or schema state [public]"
+                    .into()
+            )
+        );
+        assert!(decide(&mut j, Control::Resume)
+            .unwrap_err()
+            .starts_with("[ddl:8261]"));
+        let mut j = job(JobState::Paused, SchemaState::WriteReorganization);
+        assert_eq!(decide(&mut j, Control::Resume), Ok(true));
+        assert_eq!(j.state, JobState::Queueing);
+    }
+}

@@ -1,0 +1,249 @@
+//! TiDB's ADMIN statements, which sqlparser does not know: a small front parser, then one
+//! module per statement family.
+
+mod check;
+mod jobs;
+
+use sqlparser::dialect::MySqlDialect;
+use sqlparser::parser::Parser;
+
+use super::context::Context;
+use super::error::{Error, Result};
+use super::result::QueryResult;
+use crate::kv::Transaction;
+
+/// A parsed ADMIN statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Admin {
+    CheckTable(Vec<(Option<String>, String)>),
+    CheckIndex {
+        table: (Option<String>, String),
+        index: String,
+    },
+    ShowDdl,
+    ShowDdlJobs {
+        limit: Option<usize>,
+        filter: Option<Box<sqlparser::ast::Expr>>,
+    },
+    ShowDdlJobQueries(Vec<i64>),
+    ShowDdlJobQueriesLimit {
+        offset: usize,
+        limit: usize,
+    },
+    CancelJobs(Vec<i64>),
+    PauseJobs(Vec<i64>),
+    ResumeJobs(Vec<i64>),
+}
+
+/// Parses `sql` if it is an ADMIN statement (`None` otherwise).
+pub fn parse(sql: &str) -> Option<Result<Admin>> {
+    let trimmed = sql.trim_start();
+    let head: String = trimmed.chars().take(6).collect();
+    if !head.eq_ignore_ascii_case("admin ") {
+        return None;
+    }
+    Some(parse_admin(&trimmed[6..]))
+}
+
+fn parse_admin(rest: &str) -> Result<Admin> {
+    let syntax = || Error::syntax(rest.trim());
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let lw: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match lw.as_slice() {
+        ["check", "table", ..] => {
+            let names = rest
+                .trim()
+                .splitn(3, char::is_whitespace)
+                .nth(2)
+                .ok_or_else(syntax)?;
+            let tables = names
+                .split(',')
+                .map(|n| table_name(n.trim()))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Admin::CheckTable(tables))
+        }
+        ["check", "index", table, index] => Ok(Admin::CheckIndex {
+            table: table_name(table)?,
+            index: unquote(index),
+        }),
+        ["show", "ddl"] => Ok(Admin::ShowDdl),
+        ["show", "ddl", "jobs", ..] => {
+            // ADMIN SHOW DDL JOBS [n] [WHERE expr]
+            let after = after_words(rest, 3);
+            let after = after.as_str();
+            let (count, where_text) = match after.split_once(char::is_whitespace) {
+                _ if after.is_empty() => ("", ""),
+                Some((first, tail)) if first.chars().all(|c| c.is_ascii_digit()) => {
+                    (first, tail.trim())
+                }
+                _ if after.chars().all(|c| c.is_ascii_digit()) => (after, ""),
+                _ => ("", after),
+            };
+            let limit = if count.is_empty() {
+                None
+            } else {
+                Some(count.parse().map_err(|_| syntax())?)
+            };
+            let filter = if where_text.is_empty() {
+                None
+            } else {
+                where_text
+                    .get(..5)
+                    .filter(|w| w.eq_ignore_ascii_case("where"))
+                    .ok_or_else(syntax)?;
+                let expr = Parser::new(&MySqlDialect {})
+                    .try_with_sql(&where_text[5..])
+                    .and_then(|mut p| p.parse_expr())
+                    .map_err(|_| syntax())?;
+                Some(Box::new(expr))
+            };
+            Ok(Admin::ShowDdlJobs { limit, filter })
+        }
+        ["show", "ddl", "job", "queries", "limit", ..] => {
+            let tail = after_words(rest, 5).replace(',', " , ");
+            let t: Vec<&str> = tail.split_whitespace().collect();
+            let num = |s: &str| s.parse::<usize>().map_err(|_| syntax());
+            match t.as_slice() {
+                [m] => Ok(Admin::ShowDdlJobQueriesLimit {
+                    offset: 0,
+                    limit: num(m)?,
+                }),
+                [n, ",", m] => Ok(Admin::ShowDdlJobQueriesLimit {
+                    offset: num(n)?,
+                    limit: num(m)?,
+                }),
+                [m, off, n] if off.eq_ignore_ascii_case("offset") => {
+                    Ok(Admin::ShowDdlJobQueriesLimit {
+                        offset: num(n)?,
+                        limit: num(m)?,
+                    })
+                }
+                _ => Err(syntax()),
+            }
+        }
+        ["show", "ddl", "job", "queries", ..] => {
+            Ok(Admin::ShowDdlJobQueries(ids(&after_words(rest, 4))?))
+        }
+        ["cancel", "ddl", "jobs", ..] => Ok(Admin::CancelJobs(ids(&after_words(rest, 3))?)),
+        ["pause", "ddl", "jobs", ..] => Ok(Admin::PauseJobs(ids(&after_words(rest, 3))?)),
+        ["resume", "ddl", "jobs", ..] => Ok(Admin::ResumeJobs(ids(&after_words(rest, 3))?)),
+        _ => Err(syntax()),
+    }
+}
+
+/// The text after the first `n` words.
+fn after_words(s: &str, n: usize) -> String {
+    let mut rest = s.trim_start();
+    for _ in 0..n {
+        rest = rest
+            .trim_start()
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, r)| r);
+    }
+    rest.trim().to_string()
+}
+
+fn ids(list: &str) -> Result<Vec<i64>> {
+    let out: Vec<i64> = list
+        .split(',')
+        .map(|s| s.trim().parse::<i64>().map_err(|_| Error::syntax(list)))
+        .collect::<Result<_>>()?;
+    if out.is_empty() {
+        return Err(Error::syntax(list));
+    }
+    Ok(out)
+}
+
+fn unquote(s: &str) -> String {
+    s.trim().trim_matches('`').to_string()
+}
+
+fn table_name(s: &str) -> Result<(Option<String>, String)> {
+    let parts: Vec<String> = s.split('.').map(unquote).collect();
+    match parts.as_slice() {
+        [t] if !t.is_empty() => Ok((None, t.clone())),
+        [d, t] => Ok((Some(d.clone()), t.clone())),
+        _ => Err(Error::syntax(s)),
+    }
+}
+
+/// Runs an ADMIN statement.
+pub fn execute(ctx: &mut Context, txn: &dyn Transaction, admin: &Admin) -> Result<QueryResult> {
+    match admin {
+        Admin::CheckTable(tables) => {
+            for (db, t) in tables {
+                let (_, info) = ctx.table(db.as_deref(), t)?;
+                check::check_table(txn, &info, None)?;
+            }
+            Ok(QueryResult::ok())
+        }
+        Admin::CheckIndex { table, index } => {
+            let (_, info) = ctx.table(table.0.as_deref(), &table.1)?;
+            if info.index_by_name(index).is_none() {
+                return Err(Error::new(
+                    1176,
+                    "42000",
+                    format!("Key '{index}' doesn't exist in table '{}'", info.name),
+                ));
+            }
+            check::check_table(txn, &info, Some(index))?;
+            Ok(QueryResult::ok())
+        }
+        Admin::ShowDdl => jobs::show_ddl(ctx),
+        Admin::ShowDdlJobs { limit, filter } => jobs::show_ddl_jobs(ctx, *limit, filter.as_deref()),
+        Admin::ShowDdlJobQueries(ids) => jobs::show_job_queries(ctx, ids),
+        Admin::ShowDdlJobQueriesLimit { offset, limit } => {
+            jobs::show_job_queries_limit(ctx, *offset, *limit)
+        }
+        Admin::CancelJobs(ids) => jobs::control(ctx, ids, jobs::Control::Cancel),
+        Admin::PauseJobs(ids) => jobs::control(ctx, ids, jobs::Control::Pause),
+        Admin::ResumeJobs(ids) => jobs::control(ctx, ids, jobs::Control::Resume),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_admin_statements() {
+        assert_eq!(parse("select 1"), None);
+        assert_eq!(
+            parse("ADMIN CHECK TABLE t1, db.t2").unwrap().unwrap(),
+            Admin::CheckTable(vec![(None, "t1".into()), (Some("db".into()), "t2".into())])
+        );
+        assert_eq!(
+            parse("admin cancel ddl jobs 1, 2").unwrap().unwrap(),
+            Admin::CancelJobs(vec![1, 2])
+        );
+        assert!(matches!(
+            parse("ADMIN SHOW DDL JOBS 5 WHERE state != 'synced'")
+                .unwrap()
+                .unwrap(),
+            Admin::ShowDdlJobs {
+                limit: Some(5),
+                filter: Some(_)
+            }
+        ));
+        assert_eq!(
+            parse("admin show ddl job queries limit 3 offset 4")
+                .unwrap()
+                .unwrap(),
+            Admin::ShowDdlJobQueriesLimit {
+                offset: 4,
+                limit: 3
+            }
+        );
+        assert_eq!(
+            parse("admin show ddl job queries limit 4, 3")
+                .unwrap()
+                .unwrap(),
+            Admin::ShowDdlJobQueriesLimit {
+                offset: 4,
+                limit: 3
+            }
+        );
+        assert!(parse("admin frobnicate").unwrap().is_err());
+    }
+}

@@ -385,8 +385,11 @@ fn select_list(
                 items.extend((0..scope.columns.len()).map(column));
             }
             ast::SelectItem::QualifiedWildcard(kind, _) => {
-                let name = kind.to_string();
-                let last = name.rsplit('.').next().unwrap_or(&name).trim_matches('`');
+                let ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind else {
+                    return Err(Error::syntax(&kind.to_string()));
+                };
+                let (_, last) = super::context::split_name(name)?;
+                let last = last.as_str();
                 let f = from
                     .factors
                     .iter()

@@ -236,7 +236,7 @@ fn wire_type(ty: &Option<DataType>) -> (u8, u16, u32, u16, u8) {
         DataType::Double => (T_DOUBLE, CHARSET_BINARY, 22, NUM | BINARY, 31),
         DataType::Char { len, varying } => {
             let t = if *varying { T_VAR_STRING } else { T_STRING };
-            (t, CHARSET_UTF8MB4_BIN, len * 4, 0, 0)
+            (t, CHARSET_UTF8MB4_BIN, len.saturating_mul(4), 0, 0)
         }
         DataType::Binary { len, varying } => {
             let t = if *varying { T_VAR_STRING } else { T_STRING };

@@ -278,7 +278,7 @@ impl Session {
         match &probe {
             Statement::Query(q) => {
                 let plan = sql::select::plan(&ctx, sql, q)?;
-                Ok(plan.projection.into_iter().map(|(_, c)| c).collect())
+                Ok(plan.columns())
             }
             Statement::Insert(ast::Insert {
                 table: ast::TableObject::TableName(name),

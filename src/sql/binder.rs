@@ -1,11 +1,17 @@
 //! Binding: turning parsed expressions into [`Expr`]s against a scope of columns, and folding
 //! what the session alone determines (variables, DATABASE(), NOW(), ...) into literals.
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
 use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 
+use super::aggregate::{self, AggCall, AggFunc};
 use super::error::{Error, Result};
 use super::expr::{BinOp, Expr};
 use super::functions::{self, Func};
+use super::query::QueryPlan;
+use super::subquery::{Subquery, SubqueryKind};
 use super::types::parse_data_type;
 use crate::types::{DataType, Value};
 
@@ -18,13 +24,55 @@ pub struct ScopeColumn {
     pub ty: DataType,
 }
 
-/// The columns an expression may reference, in input row order.
+/// The columns an expression may reference, in input row order, and (inside a subquery)
+/// the scope of the enclosing query, searched when a name is not found here.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub columns: Vec<ScopeColumn>,
+    pub outer: Option<Arc<Scope>>,
+}
+
+/// Where a name was found: a column of this scope's row, or of the enclosing rows
+/// (flattened: the enclosing scope's own columns first, then its enclosing ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolved {
+    Local(usize),
+    Outer(usize),
 }
 
 impl Scope {
+    /// A scope of `columns` inside the enclosing scope `outer`.
+    pub fn nested(columns: Vec<ScopeColumn>, outer: Option<&Scope>) -> Scope {
+        Scope {
+            columns,
+            outer: outer.map(|o| Arc::new(o.clone())),
+        }
+    }
+
+    /// Resolves a name here, then in the enclosing scopes.
+    pub fn lookup(&self, table: Option<&str>, name: &str, place: &str) -> Result<Resolved> {
+        match self.resolve(table, name, place) {
+            Ok(i) => Ok(Resolved::Local(i)),
+            Err(e) if e.code == 1054 => match &self.outer {
+                Some(o) => Ok(Resolved::Outer(match o.lookup(table, name, place)? {
+                    Resolved::Local(i) => i,
+                    Resolved::Outer(j) => o.columns.len() + j,
+                })),
+                None => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The type of an enclosing column, by its flattened offset.
+    fn outer_type(&self, j: usize) -> Option<DataType> {
+        let o = self.outer.as_ref()?;
+        match o.columns.get(j) {
+            Some(c) => Some(c.ty.clone()),
+            None => o.outer_type(j - o.columns.len()),
+        }
+    }
+
     pub fn resolve(&self, table: Option<&str>, name: &str, place: &str) -> Result<usize> {
         let mut found = None;
         for (i, c) in self.columns.iter().enumerate() {
@@ -61,11 +109,22 @@ pub trait SessionContext {
     fn row_count(&self) -> i64;
 }
 
+/// Plans the subqueries found while binding, with the binder's scope as their outer scope.
+pub trait SubqueryPlanner {
+    fn plan_subquery(&self, q: &ast::Query, outer: &Scope) -> Result<Arc<QueryPlan>>;
+}
+
 pub struct Binder<'a> {
     pub scope: &'a Scope,
     pub session: &'a dyn SessionContext,
     /// Where an unknown column is reported to be: 'field list', 'where clause', ...
     pub place: &'static str,
+    /// Plans subqueries; without it a subquery is not supported in this place.
+    subqueries: Option<&'a dyn SubqueryPlanner>,
+    /// Collects aggregate calls; without it an aggregate is error 1111.
+    aggregates: Option<&'a RefCell<Vec<AggCall>>>,
+    /// Select-list aliases a bare name may refer to when no column has it (HAVING).
+    aliases: &'a [(String, Expr)],
 }
 
 impl<'a> Binder<'a> {
@@ -74,7 +133,59 @@ impl<'a> Binder<'a> {
             scope,
             session,
             place,
+            subqueries: None,
+            aggregates: None,
+            aliases: &[],
         }
+    }
+
+    pub fn with_subqueries(mut self, planner: &'a dyn SubqueryPlanner) -> Self {
+        self.subqueries = Some(planner);
+        self
+    }
+
+    pub fn with_aggregates(mut self, calls: &'a RefCell<Vec<AggCall>>) -> Self {
+        self.aggregates = Some(calls);
+        self
+    }
+
+    pub fn with_aliases(mut self, aliases: &'a [(String, Expr)]) -> Self {
+        self.aliases = aliases;
+        self
+    }
+
+    /// A binder for aggregate arguments: same scope, no nested aggregates.
+    fn without_aggregates(&self) -> Binder<'a> {
+        Binder {
+            aggregates: None,
+            aliases: &[],
+            ..*self
+        }
+    }
+
+    fn column(&self, table: Option<&str>, name: &str) -> Result<Expr> {
+        match self.scope.lookup(table, name, self.place) {
+            Ok(Resolved::Local(i)) => Ok(Expr::Column(i, self.scope.columns[i].ty.clone())),
+            Ok(Resolved::Outer(j)) => Ok(Expr::OuterColumn(
+                j,
+                self.scope.outer_type(j).unwrap_or(DataType::Double),
+            )),
+            Err(e) if e.code == 1054 && table.is_none() => self
+                .aliases
+                .iter()
+                .find(|(a, _)| a.eq_ignore_ascii_case(name))
+                .map(|(_, x)| x.clone())
+                .ok_or(e),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn subquery(&self, q: &ast::Query, kind: SubqueryKind) -> Result<Expr> {
+        let planner = self
+            .subqueries
+            .ok_or_else(|| Error::unsupported("subquery in this place"))?;
+        let plan = planner.plan_subquery(q, self.scope)?;
+        Ok(Expr::Subquery(Box::new(Subquery::new(plan, kind)?)))
     }
 
     pub fn bind(&self, e: &ast::Expr) -> Result<Expr> {
@@ -84,8 +195,7 @@ impl<'a> Binder<'a> {
                 if let Some(var) = id.value.strip_prefix('@') {
                     return Ok(Expr::Literal(self.variable(var, None)?));
                 }
-                let i = self.scope.resolve(None, &id.value, self.place)?;
-                Expr::Column(i, self.scope.columns[i].ty.clone())
+                self.column(None, &id.value)?
             }
             A::CompoundIdentifier(ids) => {
                 let parts: Vec<&str> = ids.iter().map(|i| i.value.as_str()).collect();
@@ -97,8 +207,7 @@ impl<'a> Binder<'a> {
                     [_db, t, c] => (*t, *c),
                     _ => return Err(Error::syntax(&e.to_string())),
                 };
-                let i = self.scope.resolve(Some(table), col, self.place)?;
-                Expr::Column(i, self.scope.columns[i].ty.clone())
+                self.column(Some(table), col)?
             }
             A::Value(v) => Expr::Literal(literal(&v.value)?),
             A::TypedString(ts) => {
@@ -112,16 +221,35 @@ impl<'a> Binder<'a> {
                 Expr::Literal(functions::cast(Value::str(&s), &ty)?)
             }
             A::Nested(inner) => self.bind(inner)?,
+            A::Subquery(q) => self.subquery(q, SubqueryKind::Scalar)?,
+            A::Exists { subquery, negated } => {
+                self.subquery(subquery, SubqueryKind::Exists { negated: *negated })?
+            }
+            A::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => self.subquery(
+                subquery,
+                SubqueryKind::In {
+                    expr: self.bind(expr)?,
+                    negated: *negated,
+                },
+            )?,
             A::UnaryOp { op, expr } => {
                 let inner = self.bind(expr)?;
                 match op {
                     UnaryOperator::Minus => Expr::Neg(Box::new(inner)),
                     UnaryOperator::Plus => inner,
+                    UnaryOperator::BitwiseNot => Expr::BitNot(Box::new(inner)),
                     UnaryOperator::Not | UnaryOperator::BangNot => Expr::Not(Box::new(inner)),
                     other => return Err(Error::unsupported(format!("operator {other}"))),
                 }
             }
             A::BinaryOp { left, op, right } => {
+                if let Some(e) = self.interval_arithmetic(left, op, right)? {
+                    return Ok(e);
+                }
                 let op = match op {
                     BinaryOperator::Plus => BinOp::Add,
                     BinaryOperator::Minus => BinOp::Sub,
@@ -141,6 +269,11 @@ impl<'a> Binder<'a> {
                     BinaryOperator::And => BinOp::And,
                     BinaryOperator::Or => BinOp::Or,
                     BinaryOperator::Xor => BinOp::Xor,
+                    BinaryOperator::BitwiseAnd => BinOp::BitAnd,
+                    BinaryOperator::BitwiseOr => BinOp::BitOr,
+                    BinaryOperator::BitwiseXor => BinOp::BitXor,
+                    BinaryOperator::PGBitwiseShiftLeft => BinOp::ShiftLeft,
+                    BinaryOperator::PGBitwiseShiftRight => BinOp::ShiftRight,
                     other => return Err(Error::unsupported(format!("operator {other}"))),
                 };
                 Expr::Binary(op, Box::new(self.bind(left)?), Box::new(self.bind(right)?))
@@ -223,8 +356,15 @@ impl<'a> Binder<'a> {
             A::Cast {
                 expr, data_type, ..
             } => Expr::Cast(Box::new(self.bind(expr)?), cast_target(data_type)?),
+            A::Convert {
+                expr,
+                data_type: Some(t),
+                ..
+            } => Expr::Cast(Box::new(self.bind(expr)?), cast_target(t)?),
+            // CONVERT(x USING charset): every string is utf8mb4 here.
+            A::Convert { expr, .. } => self.bind(expr)?,
             A::Function(f) => self.bind_function(f)?,
-            other => return Err(Error::unsupported(format!("expression {other}"))),
+            other => return self.bind_special_form(other),
         })
     }
 
@@ -243,6 +383,9 @@ impl<'a> Binder<'a> {
 
     fn bind_function(&self, f: &ast::Function) -> Result<Expr> {
         let name = f.name.to_string().to_ascii_lowercase();
+        if let Some(func) = AggFunc::lookup(&name) {
+            return self.bind_aggregate(func, f);
+        }
         let args: Vec<&ast::Expr> = match &f.args {
             ast::FunctionArguments::None => vec![],
             ast::FunctionArguments::List(list) => list
@@ -273,11 +416,19 @@ impl<'a> Binder<'a> {
             "now" | "current_timestamp" | "localtime" | "localtimestamp" | "sysdate" => {
                 Some(Value::DateTime(trim_micros(s.now())))
             }
-            "curdate" | "current_date" => Some(Value::Date(s.now().date())),
+            "curdate" | "current_date" | "utc_date" => Some(Value::Date(s.now().date())),
+            "curtime" | "current_time" | "utc_time" => {
+                Some(Value::str(&s.now().format("%H:%M:%S").to_string()))
+            }
+            "utc_timestamp" => Some(Value::DateTime(trim_micros(s.now()))),
+            "unix_timestamp" if args.is_empty() => Some(Value::Int(s.now().and_utc().timestamp())),
             _ => None,
         };
         if let Some(v) = folded {
             return Ok(Expr::Literal(v));
+        }
+        if let Some(e) = self.bind_date_arithmetic(&name, &args)? {
+            return Ok(e);
         }
         let func: Func = functions::lookup(&name).ok_or_else(|| {
             Error::new(
@@ -303,6 +454,53 @@ impl<'a> Binder<'a> {
             .map(|a| self.bind(a))
             .collect::<Result<Vec<_>>>()?;
         Ok(Expr::Call(func, bound))
+    }
+
+    /// COUNT(*), COUNT([DISTINCT] x, ...), SUM, AVG, MIN, MAX, GROUP_CONCAT, ANY_VALUE.
+    fn bind_aggregate(&self, func: AggFunc, f: &ast::Function) -> Result<Expr> {
+        let calls = self.aggregates.ok_or_else(aggregate::misplaced)?;
+        let ast::FunctionArguments::List(list) = &f.args else {
+            return Err(Error::syntax(&f.to_string()));
+        };
+        let distinct = matches!(
+            list.duplicate_treatment,
+            Some(ast::DuplicateTreatment::Distinct)
+        );
+        let inner = self.without_aggregates();
+        let mut args = Vec::new();
+        for a in &list.args {
+            match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)
+                    if func == AggFunc::Count && list.args.len() == 1 && !distinct => {}
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                    args.push(inner.bind(e)?)
+                }
+                other => return Err(Error::syntax(&other.to_string())),
+            }
+        }
+        let arity_ok = match func {
+            AggFunc::Count => !args.is_empty() || !distinct,
+            AggFunc::GroupConcat => !args.is_empty(),
+            _ => args.len() == 1,
+        };
+        if !arity_ok {
+            return Err(Error::syntax(&f.to_string()));
+        }
+        let call = AggCall {
+            func,
+            args,
+            distinct,
+        };
+        let ty = call.result_type();
+        let mut calls = calls.borrow_mut();
+        let j = match calls.iter().position(|c| *c == call) {
+            Some(j) => j,
+            None => {
+                calls.push(call);
+                calls.len() - 1
+            }
+        };
+        Ok(Expr::AggRef(j, ty))
     }
 }
 

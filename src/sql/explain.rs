@@ -2,15 +2,34 @@
 
 use super::access::Access;
 use super::expr::Expr;
+use super::from::{FactorSource, JoinMethod};
+use super::query::QueryPlan;
 use super::result::{QueryResult, ResultColumn, ResultSet};
 use super::select::{ScanOrder, SelectPlan, Source};
 use crate::types::Value;
 
-pub fn render(plan: &SelectPlan) -> QueryResult {
+pub fn render(plan: &QueryPlan) -> QueryResult {
     let mut rows: Vec<[String; 5]> = Vec::new();
-    let Some(src) = &plan.source else {
+    let plan = match plan {
+        QueryPlan::Select(s) => s,
+        QueryPlan::SetOp(u) => {
+            rows.push(row("Union_1", "-", "root", "", ""));
+            for _ in 0..=u.rest.len() {
+                rows.push(row("└─Projection", "-", "root", "", ""));
+            }
+            return finish(rows);
+        }
+    };
+    if plan.from.factors.is_empty() {
         rows.push(row("Projection_3", "1.00", "root", "", "columns"));
         rows.push(row("└─TableDual_4", "1.00", "root", "", "rows:1"));
+        return finish(rows);
+    }
+    if plan.grouping.is_some() {
+        rows.push(row("HashAgg_9", "-", "root", "", "group by"));
+    }
+    let Some((src, filter, access)) = plan.single_table() else {
+        join_rows(&mut rows, plan);
         return finish(rows);
     };
     if !plan.order.is_empty() {
@@ -21,14 +40,34 @@ pub fn render(plan: &SelectPlan) -> QueryResult {
         rows.push(row("Limit_6", "-", "root", "", &info));
     }
     let keep_order = plan.scan_order != ScanOrder::Any;
-    access_rows(
-        &mut rows,
-        src,
-        plan.filter.as_ref(),
-        &plan.access,
-        keep_order,
-    );
+    access_rows(&mut rows, src, filter.as_ref(), &access, keep_order);
     finish(rows)
+}
+
+/// A join: one line per step (its method), then each factor's reader.
+fn join_rows(rows: &mut Vec<[String; 5]>, plan: &SelectPlan) {
+    for (k, step) in plan.from.steps.iter().enumerate().rev() {
+        let op = match step.method {
+            JoinMethod::Index => "IndexJoin",
+            JoinMethod::Hash { .. } => "HashJoin",
+            JoinMethod::Loop => "NestedLoopJoin",
+        };
+        let info = format!("{:?} join", step.kind).to_lowercase();
+        rows.push(row(&format!("{op}_{}", k + 10), "-", "root", "", &info));
+    }
+    for f in &plan.from.factors {
+        match &f.source {
+            FactorSource::Table(src) => {
+                let filter = super::rewrite::and_all(f.filter.clone());
+                let access = src.access(filter.as_ref());
+                access_rows(rows, src, filter.as_ref(), &access, false);
+            }
+            FactorSource::Derived(_) => {
+                let object = format!("table:{}", f.alias);
+                rows.push(row("Projection_derived", "-", "root", &object, "subquery"));
+            }
+        }
+    }
 }
 
 /// EXPLAIN of UPDATE or DELETE: the statement over the rows its access path reads.

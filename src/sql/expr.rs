@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use super::error::{Error, Result};
 use super::functions::{self, Func};
+use super::subquery::{Env, Subquery};
 use crate::types::{DataType, IntKind, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,11 @@ pub enum BinOp {
     And,
     Or,
     Xor,
+    BitAnd,
+    BitOr,
+    BitXor,
+    ShiftLeft,
+    ShiftRight,
 }
 
 impl BinOp {
@@ -54,6 +60,11 @@ impl BinOp {
             BinOp::And => "and",
             BinOp::Or => "or",
             BinOp::Xor => "xor",
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
+            BinOp::ShiftLeft => "<<",
+            BinOp::ShiftRight => ">>",
         }
     }
 }
@@ -63,7 +74,16 @@ pub enum Expr {
     Literal(Value),
     /// A column of the input row, with its type.
     Column(usize, DataType),
+    /// A column of an enclosing query (a correlated reference), by its offset in the
+    /// enclosing rows the subquery runs with ([`Env::outer`]).
+    OuterColumn(usize, DataType),
+    /// An aggregate call while a grouped query is being bound: the `n`th aggregate of the
+    /// query. Planning replaces it by a column of the aggregated row; it is never evaluated.
+    AggRef(usize, Option<DataType>),
+    /// A subquery evaluated per row (correlated) or once (uncorrelated).
+    Subquery(Box<Subquery>),
     Neg(Box<Expr>),
+    BitNot(Box<Expr>),
     Not(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     IsNull(Box<Expr>, bool),
@@ -94,29 +114,43 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// Evaluates over one row, outside any query: no correlated columns, no subqueries.
     pub fn eval(&self, row: &[Value]) -> Result<Value> {
+        self.eval_in(row, &Env::NONE)
+    }
+
+    /// Evaluates over one row of a query, with the enclosing rows and the subquery runner
+    /// of `env`.
+    pub fn eval_in(&self, row: &[Value], env: &Env) -> Result<Value> {
         match self {
             Expr::Literal(v) => Ok(v.clone()),
             Expr::Column(i, _) => Ok(row.get(*i).cloned().unwrap_or(Value::Null)),
-            Expr::Neg(e) => negate(e.eval(row)?),
-            Expr::Not(e) => Ok(match e.eval(row)?.truth() {
+            Expr::OuterColumn(i, _) => Ok(env.outer.get(*i).cloned().unwrap_or(Value::Null)),
+            Expr::AggRef(..) => Err(Error::new(1111, "HY000", "Invalid use of group function")),
+            Expr::Subquery(sq) => sq.eval(row, env),
+            Expr::Neg(e) => negate(e.eval_in(row, env)?),
+            Expr::BitNot(e) => Ok(match e.eval_in(row, env)? {
+                Value::Null => Value::Null,
+                v => Value::UInt(!to_u64(&v)),
+            }),
+            Expr::Not(e) => Ok(match e.eval_in(row, env)?.truth() {
                 None => Value::Null,
                 Some(b) => bool_value(!b),
             }),
-            Expr::Binary(op, l, r) => eval_binary(*op, l, r, row),
-            Expr::IsNull(e, negated) => Ok(bool_value(e.eval(row)?.is_null() != *negated)),
+            Expr::Binary(op, l, r) => eval_binary(*op, l, r, row, env),
+            Expr::IsNull(e, negated) => Ok(bool_value(e.eval_in(row, env)?.is_null() != *negated)),
             Expr::InList {
                 expr,
                 list,
                 negated,
             } => {
-                let v = expr.eval(row)?;
+                let v = expr.eval_in(row, env)?;
                 if v.is_null() {
                     return Ok(Value::Null);
                 }
                 let mut saw_null = false;
                 for item in list {
-                    let x = item.eval(row)?;
+                    let x = item.eval_in(row, env)?;
                     if x.is_null() {
                         saw_null = true;
                     } else if compare(&v, &x) == Ordering::Equal {
@@ -135,9 +169,9 @@ impl Expr {
                 high,
                 negated,
             } => {
-                let v = expr.eval(row)?;
-                let lo = low.eval(row)?;
-                let hi = high.eval(row)?;
+                let v = expr.eval_in(row, env)?;
+                let lo = low.eval_in(row, env)?;
+                let hi = high.eval_in(row, env)?;
                 let ge = cmp_truth(&v, &lo, |o| o != Ordering::Less);
                 let le = cmp_truth(&v, &hi, |o| o != Ordering::Greater);
                 let r = and3(ge, le);
@@ -152,8 +186,8 @@ impl Expr {
                 escape,
                 negated,
             } => {
-                let v = expr.eval(row)?;
-                let p = pattern.eval(row)?;
+                let v = expr.eval_in(row, env)?;
+                let p = pattern.eval_in(row, env)?;
                 if v.is_null() || p.is_null() {
                     return Ok(Value::Null);
                 }
@@ -169,9 +203,9 @@ impl Expr {
                 branches,
                 otherwise,
             } => {
-                let op = operand.as_ref().map(|o| o.eval(row)).transpose()?;
+                let op = operand.as_ref().map(|o| o.eval_in(row, env)).transpose()?;
                 for (when, then) in branches {
-                    let w = when.eval(row)?;
+                    let w = when.eval_in(row, env)?;
                     let hit = match &op {
                         Some(o) => {
                             !o.is_null() && !w.is_null() && compare(o, &w) == Ordering::Equal
@@ -179,19 +213,19 @@ impl Expr {
                         None => w.truth() == Some(true),
                     };
                     if hit {
-                        return then.eval(row);
+                        return then.eval_in(row, env);
                     }
                 }
                 match otherwise {
-                    Some(e) => e.eval(row),
+                    Some(e) => e.eval_in(row, env),
                     None => Ok(Value::Null),
                 }
             }
-            Expr::Cast(e, ty) => functions::cast(e.eval(row)?, ty),
+            Expr::Cast(e, ty) => functions::cast(e.eval_in(row, env)?, ty),
             Expr::Call(f, args) => {
                 let vals = args
                     .iter()
-                    .map(|a| a.eval(row))
+                    .map(|a| a.eval_in(row, env))
                     .collect::<Result<Vec<_>>>()?;
                 functions::call(*f, vals)
             }
@@ -202,8 +236,14 @@ impl Expr {
     pub fn data_type(&self) -> Option<DataType> {
         match self {
             Expr::Literal(v) => literal_type(v),
-            Expr::Column(_, ty) => Some(ty.clone()),
+            Expr::Column(_, ty) | Expr::OuterColumn(_, ty) => Some(ty.clone()),
+            Expr::AggRef(_, ty) => ty.clone(),
+            Expr::Subquery(sq) => sq.data_type(),
             Expr::Neg(e) => e.data_type(),
+            Expr::BitNot(_) => Some(DataType::Int {
+                kind: IntKind::Big,
+                unsigned: true,
+            }),
             Expr::Not(_)
             | Expr::IsNull(..)
             | Expr::InList { .. }
@@ -228,8 +268,14 @@ impl Expr {
     pub fn is_constant(&self) -> bool {
         match self {
             Expr::Literal(_) => true,
-            Expr::Column(..) => false,
-            Expr::Neg(e) | Expr::Not(e) | Expr::IsNull(e, _) | Expr::Cast(e, _) => e.is_constant(),
+            Expr::Column(..) | Expr::OuterColumn(..) | Expr::AggRef(..) | Expr::Subquery(_) => {
+                false
+            }
+            Expr::Neg(e)
+            | Expr::BitNot(e)
+            | Expr::Not(e)
+            | Expr::IsNull(e, _)
+            | Expr::Cast(e, _) => e.is_constant(),
             Expr::Binary(_, l, r) => l.is_constant() && r.is_constant(),
             Expr::InList { expr, list, .. } => {
                 expr.is_constant() && list.iter().all(|e| e.is_constant())
@@ -253,7 +299,11 @@ impl Expr {
                 other => other.to_string(),
             },
             Expr::Column(i, _) => names(*i),
+            Expr::OuterColumn(i, _) => format!("outer#{i}"),
+            Expr::AggRef(i, _) => format!("agg#{i}"),
+            Expr::Subquery(_) => "subquery".into(),
             Expr::Neg(e) => format!("-{}", e.display(names)),
+            Expr::BitNot(e) => format!("~{}", e.display(names)),
             Expr::Not(e) => format!("not({})", e.display(names)),
             Expr::Binary(op, l, r) => match op {
                 BinOp::Eq => format!("eq({}, {})", l.display(names), r.display(names)),
@@ -342,6 +392,15 @@ pub fn literal_type(v: &Value) -> Option<DataType> {
 
 fn arith_type(op: BinOp, l: Option<DataType>, r: Option<DataType>) -> Option<DataType> {
     use DataType::*;
+    if matches!(
+        op,
+        BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::ShiftLeft | BinOp::ShiftRight
+    ) {
+        return Some(Int {
+            kind: IntKind::Big,
+            unsigned: true,
+        });
+    }
     if !matches!(
         op,
         BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::IntDiv | BinOp::Mod
@@ -432,25 +491,25 @@ fn out_of_range(ty: &str, expr: &str) -> Error {
     )
 }
 
-fn eval_binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value]) -> Result<Value> {
+fn eval_binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value], env: &Env) -> Result<Value> {
     match op {
         BinOp::And => {
-            let a = l.eval(row)?.truth();
+            let a = l.eval_in(row, env)?.truth();
             if a == Some(false) {
                 return Ok(bool_value(false));
             }
-            let b = r.eval(row)?.truth();
+            let b = r.eval_in(row, env)?.truth();
             return Ok(match and3(a, b) {
                 None => Value::Null,
                 Some(x) => bool_value(x),
             });
         }
         BinOp::Or => {
-            let a = l.eval(row)?.truth();
+            let a = l.eval_in(row, env)?.truth();
             if a == Some(true) {
                 return Ok(bool_value(true));
             }
-            let b = r.eval(row)?.truth();
+            let b = r.eval_in(row, env)?.truth();
             return Ok(match (a, b) {
                 (_, Some(true)) => bool_value(true),
                 (Some(false), Some(false)) => bool_value(false),
@@ -459,8 +518,8 @@ fn eval_binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value]) -> Result<Value> {
         }
         _ => {}
     }
-    let a = l.eval(row)?;
-    let b = r.eval(row)?;
+    let a = l.eval_in(row, env)?;
+    let b = r.eval_in(row, env)?;
     if op == BinOp::NullSafeEq {
         return Ok(bool_value(match (a.is_null(), b.is_null()) {
             (true, true) => true,
@@ -473,6 +532,9 @@ fn eval_binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value]) -> Result<Value> {
     }
     if op == BinOp::Xor {
         return Ok(bool_value(a.truth() != b.truth()));
+    }
+    if let Some(v) = bit_op(op, &a, &b) {
+        return Ok(v);
     }
     if op.is_comparison() {
         let o = compare(&a, &b);
@@ -487,6 +549,40 @@ fn eval_binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value]) -> Result<Value> {
         return Ok(bool_value(t));
     }
     arithmetic(op, &a, &b)
+}
+
+/// A value as the 64-bit unsigned integer MySQL's bit operators work on (negative numbers
+/// in two's complement, fractions rounded).
+fn to_u64(v: &Value) -> u64 {
+    match v {
+        Value::Int(i) => *i as u64,
+        Value::UInt(u) => *u,
+        Value::Decimal(d) => {
+            let r = d.round();
+            i64::try_from(r).map(|i| i as u64).unwrap_or(u64::MAX)
+        }
+        other => {
+            let f = other.to_f64().round();
+            if f < 0.0 {
+                f as i64 as u64
+            } else {
+                f as u64
+            }
+        }
+    }
+}
+
+/// `&`, `|`, `^`, `<<`, `>>` over BIGINT UNSIGNED; `None` for other operators.
+fn bit_op(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
+    let (x, y) = (to_u64(a), to_u64(b));
+    Some(Value::UInt(match op {
+        BinOp::BitAnd => x & y,
+        BinOp::BitOr => x | y,
+        BinOp::BitXor => x ^ y,
+        BinOp::ShiftLeft => x.checked_shl(y.min(64) as u32).unwrap_or(0),
+        BinOp::ShiftRight => x.checked_shr(y.min(64) as u32).unwrap_or(0),
+        _ => return None,
+    }))
 }
 
 /// Number kinds of MySQL arithmetic, in promotion order.

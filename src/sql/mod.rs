@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod aggregate;
 pub mod binder;
 pub mod context;
 pub mod create_table;
@@ -14,11 +15,19 @@ pub mod dml;
 mod error;
 pub mod explain;
 pub mod expr;
+pub mod from;
 pub mod functions;
+mod join;
 pub mod parser;
+pub mod query;
 mod result;
+pub mod rewrite;
+mod row_key;
 pub mod select;
+pub mod set_op;
 pub mod show;
+mod special_forms;
+pub mod subquery;
 pub mod types;
 
 pub use context::{Context, Warning};

@@ -1,17 +1,29 @@
-//! SELECT: bind the query against its table, choose an access path, filter, project, sort
-//! and limit. Also the row reader UPDATE and DELETE share.
+//! One SELECT block: FROM (with its joins), WHERE, GROUP BY and aggregates, HAVING, the
+//! select list, DISTINCT, ORDER BY and LIMIT. Also the row reader UPDATE and DELETE share.
+//!
+//! Rows flow through the stages as plain value vectors: FROM rows (every column of every
+//! table), then, in a grouped query, aggregated rows (group keys, then aggregate values),
+//! then output rows.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use sqlparser::ast::{self, Spanned};
 
 use super::access::{self, Access};
+use super::aggregate::Grouping;
 use super::binder::{Binder, Scope, ScopeColumn};
-use super::context::{split_name, Context};
+use super::context::Context;
 use super::error::{Error, Result};
 use super::expr::Expr;
+use super::from::FromPlan;
+use super::query::{plan_query, Exec, Planner, QueryPlan};
 use super::result::{QueryResult, ResultColumn, ResultSet};
+use super::rewrite::{and_all, conjuncts};
+use super::row_key::RowKey;
+use super::subquery::Env;
 use crate::catalog::TableInfo;
 use crate::kv::Transaction;
 use crate::table::{HandleRange, Table};
@@ -191,11 +203,16 @@ pub fn source_text(sql: &str, e: &ast::Expr) -> String {
 }
 
 pub struct SelectPlan {
-    pub source: Option<Source>,
+    pub from: FromPlan,
+    /// WHERE conjuncts that need the whole FROM row (the rest moved into `from`).
     pub filter: Option<Expr>,
-    pub access: Access,
+    pub grouping: Option<Grouping>,
+    /// Over aggregated rows.
+    pub having: Option<Expr>,
+    /// Over aggregated rows in a grouped query, FROM rows otherwise.
     pub projection: Vec<(Expr, ResultColumn)>,
-    /// Sort keys: an expression over the scope row, or an output column index.
+    pub distinct: bool,
+    /// Sort keys: an expression over the projection's input row, or an output column.
     pub order: Vec<(SortKey, bool)>,
     pub scan_order: ScanOrder,
     pub offset: usize,
@@ -207,116 +224,294 @@ pub enum SortKey {
     Output(usize),
 }
 
-pub fn plan(ctx: &Context, sql: &str, query: &ast::Query) -> Result<SelectPlan> {
-    let select = match query.body.as_ref() {
-        ast::SetExpr::Select(s) => s,
-        ast::SetExpr::Query(q) => return plan(ctx, sql, q),
-        other => return Err(Error::unsupported(format!("query {other}"))),
-    };
-    if !matches!(select.group_by, ast::GroupByExpr::Expressions(ref e, _) if e.is_empty())
-        || select.having.is_some()
-    {
-        return Err(Error::unsupported("GROUP BY"));
+impl SelectPlan {
+    /// The table, filter and access path of a one-table query without joins: what EXPLAIN
+    /// shows as a reader.
+    pub fn single_table(&self) -> Option<(&Source, Option<Expr>, Access)> {
+        let f = self.from.single_table()?;
+        let src = f.table()?;
+        let filter = and_all(f.filter.clone());
+        let access = src.access(filter.as_ref());
+        Some((src, filter, access))
     }
-    let source = match select.from.as_slice() {
-        [] => None,
-        [twj] if twj.joins.is_empty() => match &twj.relation {
-            ast::TableFactor::Table { name, alias, .. } => {
-                let (db, t) = split_name(name)?;
-                let (db, info) = ctx.table(db.as_deref(), &t)?;
-                Some(Source::new(
-                    db,
-                    info,
-                    alias.as_ref().map(|a| a.name.value.clone()),
-                ))
-            }
-            other => return Err(Error::unsupported(format!("FROM {other}"))),
-        },
-        _ => return Err(Error::unsupported("joins")),
-    };
-    let empty = Scope::default();
-    let scope = source.as_ref().map_or(&empty, |s| &s.scope);
-    let filter = select
-        .selection
+}
+
+/// Plans a top-level query (no enclosing query).
+pub fn plan(ctx: &Context, sql: &str, query: &ast::Query) -> Result<QueryPlan> {
+    plan_query(&Planner { ctx, sql }, query, None)
+}
+
+/// A select-list item once bound: its expression over the FROM row (aggregates still
+/// `AggRef`s), its description, and the alias it was given.
+struct Item {
+    expr: Expr,
+    column: ResultColumn,
+    alias: Option<String>,
+}
+
+pub fn plan_select(
+    p: &Planner,
+    select: &ast::Select,
+    order_by: Option<&ast::OrderBy>,
+    limit: Option<&ast::LimitClause>,
+    outer: Option<&Scope>,
+) -> Result<SelectPlan> {
+    let mut from = FromPlan::plan(p, &select.from, outer)?;
+    let scope = from.scope.clone();
+    let session = p.ctx.session;
+    let mut filter = Vec::new();
+    if let Some(w) = &select.selection {
+        let bound = Binder::new(&scope, session, "where clause")
+            .with_subqueries(p)
+            .bind(w)?;
+        conjuncts(bound, &mut filter);
+    }
+    let filter = and_all(from.push_where(filter)?);
+    from.choose_methods();
+
+    let calls = RefCell::new(Vec::new());
+    let items = select_list(p, select, &from, &scope, &calls)?;
+    let keys = group_keys(p, select, &scope, &items)?;
+    let aliases: Vec<(String, Expr)> = items
+        .iter()
+        .map(|i| (i.column.name.clone(), i.expr.clone()))
+        .collect();
+    let having = select
+        .having
         .as_ref()
-        .map(|w| Binder::new(scope, ctx.session, "where clause").bind(w))
+        .map(|h| {
+            Binder::new(&scope, session, "having clause")
+                .with_subqueries(p)
+                .with_aggregates(&calls)
+                .with_aliases(&aliases)
+                .bind(h)
+        })
         .transpose()?;
-    let binder = Binder::new(scope, ctx.session, "field list");
-    let mut projection = Vec::new();
-    for item in &select.projection {
-        match item {
-            ast::SelectItem::Wildcard(_) => {
-                let src = source
-                    .as_ref()
-                    .ok_or_else(|| Error::new(1096, "HY000", "No tables used"))?;
-                for i in 0..src.scope.columns.len() {
-                    projection.push(column_output(src, i));
-                }
-            }
-            ast::SelectItem::QualifiedWildcard(kind, _) => {
-                let src = source
-                    .as_ref()
-                    .ok_or_else(|| Error::new(1096, "HY000", "No tables used"))?;
-                let name = kind.to_string();
-                let last = name.rsplit('.').next().unwrap_or(&name).trim_matches('`');
-                if !last.eq_ignore_ascii_case(&src.alias) {
-                    return Err(Error::new(1051, "42S02", format!("Unknown table '{last}'")));
-                }
-                for i in 0..src.scope.columns.len() {
-                    projection.push(column_output(src, i));
-                }
-            }
-            ast::SelectItem::UnnamedExpr(e) => {
-                let bound = binder.bind(e)?;
-                let out = match (&bound, &source) {
-                    (Expr::Column(i, _), Some(src)) => column_output(src, *i).1,
-                    _ => ResultColumn::computed(source_text(sql, e), bound.data_type()),
-                };
-                projection.push((bound, out));
-            }
-            ast::SelectItem::ExprWithAlias { expr, alias } => {
-                let bound = binder.bind(expr)?;
-                let mut out = match (&bound, &source) {
-                    (Expr::Column(i, _), Some(src)) => column_output(src, *i).1,
-                    _ => ResultColumn::computed(String::new(), bound.data_type()),
-                };
-                out.name = alias.value.clone();
-                projection.push((bound, out));
-            }
-            other => return Err(Error::unsupported(format!("select item {other}"))),
-        }
-    }
     let mut order = Vec::new();
-    if let Some(ob) = &query.order_by {
+    if let Some(ob) = order_by {
         let ast::OrderByKind::Expressions(exprs) = &ob.kind else {
             return Err(Error::unsupported("ORDER BY ALL"));
         };
-        let order_binder = Binder::new(scope, ctx.session, "order clause");
+        let binder = Binder::new(&scope, session, "order clause")
+            .with_subqueries(p)
+            .with_aggregates(&calls);
         for o in exprs {
             let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
-            let key = order_key(&o.expr, &order_binder, &projection)?;
-            order.push((key, desc));
+            order.push((order_key(&o.expr, &binder, &items)?, desc));
         }
     }
-    let (offset, limit) = limit_clause(ctx, query.limit_clause.as_ref())?;
-    let access = match &source {
-        Some(src) => src.access(filter.as_ref()),
-        None => Access::FullScan,
+    let calls = calls.into_inner();
+    let grouped = !keys.is_empty() || !calls.is_empty() || having.is_some();
+    let mut projection: Vec<(Expr, ResultColumn)> =
+        items.into_iter().map(|i| (i.expr, i.column)).collect();
+    let (grouping, having) = if grouped {
+        let mut g = Grouping { keys, calls };
+        for (e, _) in &mut projection {
+            *e = g.rewrite(std::mem::replace(e, Expr::Literal(Value::Null)))?;
+        }
+        for (k, _) in &mut order {
+            if let SortKey::Scope(e) = k {
+                *e = g.rewrite(std::mem::replace(e, Expr::Literal(Value::Null)))?;
+            }
+        }
+        let having = having.map(|h| g.rewrite(h)).transpose()?;
+        (Some(g), having)
+    } else {
+        (None, None)
     };
-    let scan_order = handle_order(source.as_ref(), &order, &access);
+    let distinct = select.distinct.is_some();
+    let (offset, limit) = limit_clause(p.ctx, limit)?;
+    let mut scan_order = ScanOrder::Any;
+    if grouping.is_none() && !distinct && filter.is_none() {
+        if let Some(f) = from.single_table() {
+            scan_order = handle_order(f.table(), &order, &access_of(&from));
+        }
+    }
     if scan_order != ScanOrder::Any {
         order.clear();
     }
     Ok(SelectPlan {
-        source,
+        from,
         filter,
-        access,
+        grouping,
+        having,
         projection,
+        distinct,
         order,
         scan_order,
         offset,
         limit,
     })
+}
+
+fn access_of(from: &FromPlan) -> Access {
+    match from
+        .single_table()
+        .and_then(|f| Some((f.table()?, and_all(f.filter.clone()))))
+    {
+        Some((src, filter)) => src.access(filter.as_ref()),
+        None => Access::FullScan,
+    }
+}
+
+/// Binds the select list, expanding `*` and `t.*`.
+fn select_list(
+    p: &Planner,
+    select: &ast::Select,
+    from: &FromPlan,
+    scope: &Scope,
+    calls: &RefCell<Vec<super::aggregate::AggCall>>,
+) -> Result<Vec<Item>> {
+    let binder = Binder::new(scope, p.ctx.session, "field list")
+        .with_subqueries(p)
+        .with_aggregates(calls);
+    let column = |i: usize| -> Item {
+        let ty = scope.columns[i].ty.clone();
+        Item {
+            expr: Expr::Column(i, ty.clone()),
+            column: from
+                .column_meta(i)
+                .unwrap_or_else(|| ResultColumn::computed(scope.columns[i].name.clone(), Some(ty))),
+            alias: None,
+        }
+    };
+    let mut items = Vec::new();
+    for item in &select.projection {
+        match item {
+            ast::SelectItem::Wildcard(_) => {
+                if from.factors.is_empty() {
+                    return Err(Error::new(1096, "HY000", "No tables used"));
+                }
+                items.extend((0..scope.columns.len()).map(column));
+            }
+            ast::SelectItem::QualifiedWildcard(kind, _) => {
+                let ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind else {
+                    return Err(Error::syntax(&kind.to_string()));
+                };
+                let (_, last) = super::context::split_name(name)?;
+                let last = last.as_str();
+                let f = from
+                    .factors
+                    .iter()
+                    .find(|f| f.alias.eq_ignore_ascii_case(last))
+                    .ok_or_else(|| Error::new(1051, "42S02", format!("Unknown table '{last}'")))?;
+                items.extend((f.offset..f.offset + f.width).map(column));
+            }
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+                let bound = binder.bind(e)?;
+                let mut out = match &bound {
+                    Expr::Column(i, _) => column(*i).column,
+                    _ => ResultColumn::computed(source_text(p.sql, e), bound.data_type()),
+                };
+                let alias = match item {
+                    ast::SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.clone()),
+                    _ => None,
+                };
+                if let Some(a) = &alias {
+                    out.name = a.clone();
+                }
+                items.push(Item {
+                    expr: bound,
+                    column: out,
+                    alias,
+                });
+            }
+            other => return Err(Error::unsupported(format!("select item {other}"))),
+        }
+    }
+    Ok(items)
+}
+
+/// GROUP BY expressions over the FROM row: columns first, then select-list aliases, and
+/// `GROUP BY 2` for the second select-list item.
+fn group_keys(
+    p: &Planner,
+    select: &ast::Select,
+    scope: &Scope,
+    items: &[Item],
+) -> Result<Vec<Expr>> {
+    let ast::GroupByExpr::Expressions(exprs, _) = &select.group_by else {
+        return Err(Error::unsupported("GROUP BY ALL"));
+    };
+    let binder = Binder::new(scope, p.ctx.session, "group statement").with_subqueries(p);
+    let mut keys = Vec::new();
+    for e in exprs {
+        let key = match position(e) {
+            Some(pos) => {
+                let item = pos
+                    .checked_sub(1)
+                    .and_then(|i| items.get(i))
+                    .ok_or_else(|| Error::unknown_column(&pos.to_string(), "group statement"))?;
+                item.expr.clone()
+            }
+            None => match binder.bind(e) {
+                Err(err) if err.code == 1054 => alias_item(e, items).ok_or(err)?.expr.clone(),
+                other => other?,
+            },
+        };
+        if key.has_aggregate() {
+            return Err(Error::new(1056, "42000", format!("Can't group on '{e}'")));
+        }
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+/// `ORDER BY 2`, `GROUP BY 2`: a position in the select list.
+fn position(e: &ast::Expr) -> Option<usize> {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The select-list item a bare name is the alias (or the column name) of.
+fn alias_item<'i>(e: &ast::Expr, items: &'i [Item]) -> Option<&'i Item> {
+    let ast::Expr::Identifier(id) = e else {
+        return None;
+    };
+    items
+        .iter()
+        .find(|i| {
+            i.alias
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&id.value))
+        })
+        .or_else(|| {
+            items
+                .iter()
+                .find(|i| i.column.name.eq_ignore_ascii_case(&id.value))
+        })
+}
+
+/// ORDER BY resolves a bare name to a select-list alias first, as MySQL does.
+fn order_key(e: &ast::Expr, binder: &Binder, items: &[Item]) -> Result<SortKey> {
+    if let Some(pos) = position(e) {
+        if pos == 0 || pos > items.len() {
+            return Err(Error::unknown_column(&pos.to_string(), "order clause"));
+        }
+        return Ok(SortKey::Output(pos - 1));
+    }
+    if let ast::Expr::Identifier(id) = e {
+        if let Some(i) = items.iter().position(|i| {
+            i.alias
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&id.value))
+        }) {
+            return Ok(SortKey::Output(i));
+        }
+    }
+    match binder.bind(e) {
+        Ok(b) => Ok(SortKey::Scope(b)),
+        Err(err) if err.code == 1054 => match alias_item(e, items) {
+            Some(item) => Ok(SortKey::Scope(item.expr.clone())),
+            None => Err(err),
+        },
+        Err(err) => Err(err),
+    }
 }
 
 /// Sorting by the handle column alone is the order a table scan delivers.
@@ -339,39 +534,6 @@ fn handle_order(src: Option<&Source>, order: &[(SortKey, bool)], access: &Access
             }
         }
         _ => ScanOrder::Any,
-    }
-}
-
-fn order_key(
-    e: &ast::Expr,
-    binder: &Binder,
-    projection: &[(Expr, ResultColumn)],
-) -> Result<SortKey> {
-    // ORDER BY 2: the second output column.
-    if let ast::Expr::Value(v) = e {
-        if let ast::Value::Number(n, _) = &v.value {
-            let pos: usize = n.parse().map_err(|_| Error::syntax(n))?;
-            if pos == 0 || pos > projection.len() {
-                return Err(Error::unknown_column(n, "order clause"));
-            }
-            return Ok(SortKey::Output(pos - 1));
-        }
-    }
-    match binder.bind(e) {
-        Ok(b) => Ok(SortKey::Scope(b)),
-        Err(err) if err.code == 1054 => {
-            // An alias of an output column.
-            if let ast::Expr::Identifier(id) = e {
-                if let Some(i) = projection
-                    .iter()
-                    .position(|(_, c)| c.name.eq_ignore_ascii_case(&id.value))
-                {
-                    return Ok(SortKey::Output(i));
-                }
-            }
-            Err(err)
-        }
-        Err(err) => Err(err),
     }
 }
 
@@ -405,7 +567,7 @@ pub fn limit_clause(
     })
 }
 
-fn column_output(src: &Source, i: usize) -> (Expr, ResultColumn) {
+pub fn column_output(src: &Source, i: usize) -> (Expr, ResultColumn) {
     let info = &src.table.info;
     let col_idx = src.scope_to_table[i];
     let col = &info.columns[col_idx];
@@ -443,72 +605,93 @@ pub fn execute(
     run(ctx, txn, &plan).map(QueryResult::Rows)
 }
 
-pub fn run(ctx: &mut Context, txn: &dyn Transaction, plan: &SelectPlan) -> Result<ResultSet> {
-    let columns: Vec<ResultColumn> = plan.projection.iter().map(|(_, c)| c.clone()).collect();
-    // Without a sort, reading stops once offset + limit rows matched.
-    let read_limit = if plan.order.is_empty() {
+/// Runs a top-level query.
+pub fn run(ctx: &mut Context, txn: &dyn Transaction, plan: &QueryPlan) -> Result<ResultSet> {
+    let rows = Exec { txn }.query(plan, &[])?;
+    ctx.found_rows = Some(rows.len() as u64);
+    Ok(ResultSet {
+        columns: plan.columns(),
+        rows,
+    })
+}
+
+/// The output rows of one SELECT block inside the enclosing rows `outer`.
+pub fn run_select(exec: &Exec, plan: &SelectPlan, outer: &[Value]) -> Result<Vec<Vec<Value>>> {
+    let env = Env {
+        outer,
+        runner: Some(exec),
+    };
+    // Reading can stop early only when nothing after it drops, merges or reorders rows.
+    let streaming = plan.filter.is_none()
+        && plan.grouping.is_none()
+        && !plan.distinct
+        && plan.order.is_empty()
+        && plan.from.steps.is_empty();
+    let read_limit = if streaming {
         plan.limit.map(|l| l.saturating_add(plan.offset))
     } else {
         None
     };
-    let scope_rows: Vec<Vec<Value>> = match &plan.source {
-        None => {
-            let pass = match &plan.filter {
-                None => true,
-                Some(f) => f.eval(&[])?.truth() == Some(true),
-            };
-            if pass {
-                vec![vec![]]
-            } else {
-                vec![]
-            }
+    let mut rows = plan.from.run(exec, &env, plan.scan_order, read_limit)?;
+    if let Some(f) = &plan.filter {
+        rows = retain(rows, f, &env)?;
+    }
+    if let Some(g) = &plan.grouping {
+        rows = g.run(rows, &env)?;
+        if let Some(h) = &plan.having {
+            rows = retain(rows, h, &env)?;
         }
-        Some(src) => read_rows(
-            src,
-            txn,
-            &plan.access,
-            plan.filter.as_ref(),
-            plan.scan_order,
-            read_limit,
-        )?
-        .into_iter()
-        .map(|(_, row)| src.project(&row))
-        .collect(),
-    };
-    let mut rows = Vec::with_capacity(scope_rows.len());
-    for srow in &scope_rows {
-        let out: Vec<Value> = plan
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    let mut seen = HashSet::new();
+    for row in &rows {
+        let values: Vec<Value> = plan
             .projection
             .iter()
-            .map(|(e, _)| e.eval(srow))
+            .map(|(e, _)| e.eval_in(row, &env))
             .collect::<Result<_>>()?;
+        if plan.distinct && !seen.insert(RowKey(values.clone())) {
+            continue;
+        }
         let keys: Vec<Value> = plan
             .order
             .iter()
             .map(|(k, _)| match k {
-                SortKey::Scope(e) => e.eval(srow),
-                SortKey::Output(i) => Ok(out[*i].clone()),
+                SortKey::Scope(e) => e.eval_in(row, &env),
+                SortKey::Output(i) => Ok(values[*i].clone()),
             })
             .collect::<Result<_>>()?;
-        rows.push((keys, out));
+        out.push((keys, values));
     }
     if !plan.order.is_empty() {
-        rows.sort_by(|(a, _), (b, _)| {
-            for ((x, y), (_, desc)) in a.iter().zip(b).zip(&plan.order) {
-                let o = x.sql_cmp(y);
-                if o != Ordering::Equal {
-                    return if *desc { o.reverse() } else { o };
-                }
-            }
-            Ordering::Equal
-        });
+        let desc: Vec<bool> = plan.order.iter().map(|(_, d)| *d).collect();
+        out.sort_by(|(a, _), (b, _)| compare_keys(a, b, &desc));
     }
-    ctx.found_rows = Some(rows.len() as u64);
-    let rows: Vec<Vec<Value>> = rows
+    Ok(out
         .into_iter()
         .skip(plan.offset)
         .take(plan.limit.unwrap_or(usize::MAX))
         .map(|(_, r)| r)
-        .collect();
-    Ok(ResultSet { columns, rows })
+        .collect())
+}
+
+/// ORDER BY comparison: NULLs first ascending, last descending.
+pub fn compare_keys(a: &[Value], b: &[Value], desc: &[bool]) -> Ordering {
+    for ((x, y), d) in a.iter().zip(b).zip(desc) {
+        let o = x.sql_cmp(y);
+        if o != Ordering::Equal {
+            return if *d { o.reverse() } else { o };
+        }
+    }
+    Ordering::Equal
+}
+
+fn retain(rows: Vec<Vec<Value>>, cond: &Expr, env: &Env) -> Result<Vec<Vec<Value>>> {
+    let mut kept = Vec::with_capacity(rows.len());
+    for r in rows {
+        if cond.eval_in(&r, env)?.truth() == Some(true) {
+            kept.push(r);
+        }
+    }
+    Ok(kept)
 }

@@ -120,6 +120,7 @@ pub fn show_ddl_jobs(
                 ty: column_type(n),
             })
             .collect(),
+        outer: None,
     };
     let filter = filter
         .map(|f| Binder::new(&scope, ctx.session, "where clause").bind(f))

@@ -1,0 +1,292 @@
+//! GROUP BY and aggregate functions: COUNT, SUM, AVG, MIN, MAX, GROUP_CONCAT (and the
+//! ANY_VALUE the planner adds for non-grouped columns), with MySQL's result types.
+//!
+//! A grouped query is planned in two layers. Its expressions are first bound over the FROM
+//! row, with each aggregate call collected into [`AggCall`]s and left as an
+//! [`Expr::AggRef`]; [`Grouping::rewrite`] then turns them into expressions over the
+//! *aggregated row*: the group key values, then one value per aggregate.
+
+use std::collections::{HashMap, HashSet};
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::error::{Error, Result};
+use super::expr::{arithmetic, BinOp, Expr};
+use super::rewrite::Step;
+use super::row_key::RowKey;
+use super::subquery::Env;
+use crate::types::{DataType, IntKind, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggFunc {
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    GroupConcat,
+    /// The value of the group's first row: non-grouped columns of a grouped query.
+    AnyValue,
+}
+
+impl AggFunc {
+    pub fn lookup(name: &str) -> Option<AggFunc> {
+        Some(match name {
+            "count" => AggFunc::Count,
+            "sum" => AggFunc::Sum,
+            "avg" => AggFunc::Avg,
+            "min" => AggFunc::Min,
+            "max" => AggFunc::Max,
+            "group_concat" => AggFunc::GroupConcat,
+            "any_value" => AggFunc::AnyValue,
+            _ => return None,
+        })
+    }
+}
+
+/// One aggregate call of a query; `args` are bound over the FROM row. COUNT(*) has none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggCall {
+    pub func: AggFunc,
+    pub args: Vec<Expr>,
+    pub distinct: bool,
+}
+
+fn bigint() -> DataType {
+    DataType::Int {
+        kind: IntKind::Big,
+        unsigned: false,
+    }
+}
+
+impl AggCall {
+    /// MySQL's result types: SUM of exact numbers is DECIMAL, AVG adds 4 to the scale
+    /// (div_precision_increment), both are DOUBLE over approximate numbers and strings.
+    pub fn result_type(&self) -> Option<DataType> {
+        let arg = self.args.first().and_then(|a| a.data_type());
+        match self.func {
+            AggFunc::Count => Some(bigint()),
+            AggFunc::Sum | AggFunc::Avg => {
+                let extra = if self.func == AggFunc::Avg { 4 } else { 0 };
+                Some(match arg {
+                    Some(DataType::Int { .. }) => DataType::Decimal {
+                        precision: 65,
+                        scale: extra,
+                    },
+                    Some(DataType::Decimal { scale, .. }) => DataType::Decimal {
+                        precision: 65,
+                        scale: (scale + extra).min(30),
+                    },
+                    _ => DataType::Double,
+                })
+            }
+            AggFunc::GroupConcat => Some(DataType::Text { max_len: 65_535 }),
+            AggFunc::Min | AggFunc::Max | AggFunc::AnyValue => arg,
+        }
+    }
+
+    fn scale(&self) -> Option<u32> {
+        match self.result_type() {
+            Some(DataType::Decimal { scale, .. }) => Some(u32::from(scale)),
+            _ => None,
+        }
+    }
+}
+
+/// The running state of one aggregate in one group.
+#[derive(Debug, Clone)]
+struct Acc {
+    count: i64,
+    value: Value,
+    seen: Option<HashSet<RowKey>>,
+    texts: Vec<Vec<u8>>,
+}
+
+impl Acc {
+    fn new(call: &AggCall) -> Acc {
+        Acc {
+            count: 0,
+            value: Value::Null,
+            seen: call.distinct.then(HashSet::new),
+            texts: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, call: &AggCall, args: Vec<Value>) -> Result<()> {
+        if call.func == AggFunc::AnyValue {
+            if self.count == 0 {
+                self.value = args.into_iter().next().unwrap_or(Value::Null);
+            }
+            self.count += 1;
+            return Ok(());
+        }
+        // Aggregates skip rows where an argument is NULL (COUNT(*) has no arguments).
+        if args.iter().any(Value::is_null) {
+            return Ok(());
+        }
+        if let Some(seen) = &mut self.seen {
+            if !seen.insert(RowKey(args.clone())) {
+                return Ok(());
+            }
+        }
+        self.count += 1;
+        let Some(v) = args.into_iter().next() else {
+            return Ok(());
+        };
+        match call.func {
+            AggFunc::Count | AggFunc::AnyValue => {}
+            AggFunc::Sum | AggFunc::Avg => {
+                let v = if call.scale().is_some() {
+                    Value::Decimal(v.to_decimal())
+                } else {
+                    Value::Float(v.to_f64())
+                };
+                self.value = if self.value.is_null() {
+                    v
+                } else {
+                    arithmetic(BinOp::Add, &self.value, &v)?
+                };
+            }
+            AggFunc::Min | AggFunc::Max => {
+                let better = self.value.is_null() || {
+                    let o = v.sql_cmp(&self.value);
+                    if call.func == AggFunc::Min {
+                        o.is_lt()
+                    } else {
+                        o.is_gt()
+                    }
+                };
+                if better {
+                    self.value = v;
+                }
+            }
+            AggFunc::GroupConcat => self.texts.push(v.to_text().unwrap_or_default()),
+        }
+        Ok(())
+    }
+
+    fn finish(self, call: &AggCall) -> Value {
+        match call.func {
+            AggFunc::Count => Value::Int(self.count),
+            AggFunc::Sum => match (self.value, call.scale()) {
+                (Value::Decimal(d), Some(s)) => Value::Decimal(rescale(d, s)),
+                (v, _) => v,
+            },
+            AggFunc::Avg => match (self.value, call.scale()) {
+                (Value::Null, _) => Value::Null,
+                (Value::Decimal(d), Some(s)) => d
+                    .checked_div(Decimal::from(self.count))
+                    .map(|q| Value::Decimal(rescale(q, s)))
+                    .unwrap_or(Value::Null),
+                (v, _) => Value::Float(v.to_f64() / self.count as f64),
+            },
+            AggFunc::GroupConcat if self.texts.is_empty() => Value::Null,
+            AggFunc::GroupConcat => Value::Bytes(self.texts.join(&b","[..])),
+            AggFunc::Min | AggFunc::Max | AggFunc::AnyValue => self.value,
+        }
+    }
+}
+
+/// A decimal rounded half away from zero to exactly `scale` digits, as MySQL shows it.
+fn rescale(d: Decimal, scale: u32) -> Decimal {
+    let scale = scale.min(28);
+    let mut r = d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(scale);
+    r
+}
+
+/// The GROUP BY keys and aggregate calls of a query, both over the FROM row.
+#[derive(Debug, Clone, Default)]
+pub struct Grouping {
+    pub keys: Vec<Expr>,
+    pub calls: Vec<AggCall>,
+}
+
+impl Grouping {
+    /// Turns an expression over the FROM row (with `AggRef`s) into one over the aggregated
+    /// row. A subexpression equal to a group key becomes that key's column; an `AggRef` its
+    /// aggregate's column; anything else that reads the row and holds no aggregate is
+    /// taken from the group's first row (MySQL without ONLY_FULL_GROUP_BY).
+    pub fn rewrite(&mut self, e: Expr) -> Result<Expr> {
+        let mut step = |e: Expr| -> Result<Step> {
+            if let Some(k) = self.keys.iter().position(|key| *key == e) {
+                let ty = e.data_type().unwrap_or(DataType::Double);
+                return Ok(Step::Replace(Expr::Column(k, ty)));
+            }
+            if let Expr::AggRef(j, ty) = &e {
+                let ty = ty.clone().unwrap_or(DataType::Double);
+                return Ok(Step::Replace(Expr::Column(self.keys.len() + j, ty)));
+            }
+            if e.has_aggregate() || e.is_constant() || !reads_row(&e) {
+                return Ok(Step::Descend(e));
+            }
+            let call = AggCall {
+                func: AggFunc::AnyValue,
+                args: vec![e],
+                distinct: false,
+            };
+            let ty = call.result_type().unwrap_or(DataType::Double);
+            let j = match self.calls.iter().position(|c| *c == call) {
+                Some(j) => j,
+                None => {
+                    self.calls.push(call);
+                    self.calls.len() - 1
+                }
+            };
+            Ok(Step::Replace(Expr::Column(self.keys.len() + j, ty)))
+        };
+        e.rewrite(&mut step)
+    }
+
+    /// Groups `rows` (FROM rows) into aggregated rows: keys, then aggregate values. Without
+    /// GROUP BY an empty input still makes one row (COUNT 0, the others NULL).
+    pub fn run(&self, rows: Vec<Vec<Value>>, env: &Env) -> Result<Vec<Vec<Value>>> {
+        let mut index: HashMap<RowKey, usize> = HashMap::new();
+        let mut groups: Vec<(Vec<Value>, Vec<Acc>)> = Vec::new();
+        if self.keys.is_empty() {
+            groups.push((vec![], self.calls.iter().map(Acc::new).collect()));
+        }
+        for row in rows {
+            let key: Vec<Value> = self
+                .keys
+                .iter()
+                .map(|k| k.eval_in(&row, env))
+                .collect::<Result<_>>()?;
+            let g = if self.keys.is_empty() {
+                0
+            } else {
+                *index.entry(RowKey(key.clone())).or_insert_with(|| {
+                    groups.push((key, self.calls.iter().map(Acc::new).collect()));
+                    groups.len() - 1
+                })
+            };
+            let accs = &mut groups[g].1;
+            for (call, acc) in self.calls.iter().zip(accs.iter_mut()) {
+                let args = call
+                    .args
+                    .iter()
+                    .map(|a| a.eval_in(&row, env))
+                    .collect::<Result<Vec<_>>>()?;
+                acc.add(call, args)?;
+            }
+        }
+        Ok(groups
+            .into_iter()
+            .map(|(mut key, accs)| {
+                key.extend(accs.into_iter().zip(&self.calls).map(|(a, c)| a.finish(c)));
+                key
+            })
+            .collect())
+    }
+}
+
+/// True if the expression depends on the FROM row (a column, or a subquery that may
+/// correlate with it).
+fn reads_row(e: &Expr) -> bool {
+    e.any(&|x| matches!(x, Expr::Column(..) | Expr::Subquery(_)))
+}
+
+/// MySQL's error for an aggregate where none may stand (WHERE, GROUP BY, nested).
+pub fn misplaced() -> Error {
+    Error::new(1111, "HY000", "Invalid use of group function")
+}

@@ -1,0 +1,405 @@
+//! The FROM clause: its tables and derived tables ("factors"), joined left to right, and
+//! where each condition of ON and WHERE is applied.
+//!
+//! A FROM row is the concatenation of the factors' columns. Conditions are split into
+//! conjuncts and applied as early as the join semantics allow: a conjunct on one table is
+//! read into that table's access path (so an index serves it), a conjunct over the tables
+//! joined so far becomes the join condition of the step that completes it. Nothing moves
+//! past a RIGHT JOIN, which would turn filtered rows into NULL-extended ones.
+
+use std::sync::Arc;
+
+use sqlparser::ast;
+
+use super::binder::{Binder, Scope, ScopeColumn};
+use super::context::split_name;
+use super::error::{Error, Result};
+use super::expr::{BinOp, Expr};
+use super::query::{plan_query, Planner, QueryPlan};
+use super::result::ResultColumn;
+use super::rewrite::conjuncts;
+use super::select::{column_output, Source};
+use crate::catalog::SchemaState;
+
+/// Where a factor's rows come from.
+pub enum FactorSource {
+    Table(Source),
+    /// A subquery in FROM, materialized when the query runs.
+    Derived(Arc<QueryPlan>),
+}
+
+/// One table or derived table of the FROM clause.
+pub struct Factor {
+    pub alias: String,
+    /// Offset of the factor's first column in the FROM row.
+    pub offset: usize,
+    pub width: usize,
+    pub source: FactorSource,
+    /// Conjuncts over the factor's own columns (offsets relative to the factor).
+    pub filter: Vec<Expr>,
+    columns: Vec<ResultColumn>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+}
+
+/// How a step finds the right rows matching a left row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JoinMethod {
+    /// The right table's access path, per left row, with the left values as constants:
+    /// an index or handle lookup when the join key is indexed.
+    Index,
+    /// A hash table on equality keys: left-row expressions and right-factor expressions.
+    Hash { left: Vec<Expr>, right: Vec<Expr> },
+    /// Every pair.
+    Loop,
+}
+
+/// Joining factor `k + 1` to the rows of factors `0..=k`.
+pub struct JoinStep {
+    pub kind: JoinKind,
+    /// The join condition, over the FROM row prefix that ends with the right factor.
+    pub on: Vec<Expr>,
+    /// WHERE conjuncts applied right after an outer join.
+    pub post: Vec<Expr>,
+    pub method: JoinMethod,
+}
+
+pub struct FromPlan {
+    pub factors: Vec<Factor>,
+    /// `steps[k]` joins `factors[k + 1]`.
+    pub steps: Vec<JoinStep>,
+    /// Every column of the FROM row, inside the enclosing query's scope.
+    pub scope: Scope,
+}
+
+impl FromPlan {
+    pub fn plan(
+        p: &Planner,
+        from: &[ast::TableWithJoins],
+        outer: Option<&Scope>,
+    ) -> Result<FromPlan> {
+        let mut plan = FromPlan {
+            factors: Vec::new(),
+            steps: Vec::new(),
+            scope: Scope::nested(Vec::new(), outer),
+        };
+        for twj in from {
+            plan.add(p, &twj.relation, JoinKind::Inner, None)?;
+            for join in &twj.joins {
+                use ast::JoinOperator as J;
+                let (kind, constraint) = match &join.join_operator {
+                    J::Join(c) | J::Inner(c) | J::StraightJoin(c) | J::CrossJoin(c) => {
+                        (JoinKind::Inner, c)
+                    }
+                    J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, c),
+                    J::Right(c) | J::RightOuter(c) => (JoinKind::Right, c),
+                    other => return Err(Error::unsupported(format!("join {other:?}"))),
+                };
+                plan.add(p, &join.relation, kind, Some(constraint))?;
+            }
+        }
+        Ok(plan)
+    }
+
+    fn add(
+        &mut self,
+        p: &Planner,
+        relation: &ast::TableFactor,
+        kind: JoinKind,
+        constraint: Option<&ast::JoinConstraint>,
+    ) -> Result<()> {
+        let offset = self.scope.columns.len();
+        let factor = factor(p, relation, offset)?;
+        if self
+            .factors
+            .iter()
+            .any(|f| f.alias.eq_ignore_ascii_case(&factor.alias))
+        {
+            return Err(Error::new(
+                1066,
+                "42000",
+                format!("Not unique table/alias: '{}'", factor.alias),
+            ));
+        }
+        let left_scope = self.scope.clone();
+        for (i, c) in factor.columns.iter().enumerate() {
+            self.scope.columns.push(ScopeColumn {
+                table: factor.alias.clone(),
+                name: c.name.clone(),
+                ty: c.ty.clone().unwrap_or(crate::types::DataType::Double),
+            });
+            debug_assert_eq!(self.scope.columns.len(), offset + i + 1);
+        }
+        let first = self.factors.is_empty();
+        self.factors.push(factor);
+        if first {
+            return Ok(());
+        }
+        let mut on = Vec::new();
+        match constraint {
+            None | Some(ast::JoinConstraint::None) => {}
+            Some(ast::JoinConstraint::On(e)) => {
+                let bound = Binder::new(&self.scope, p.ctx.session, "on clause")
+                    .with_subqueries(p)
+                    .bind(e)?;
+                conjuncts(bound, &mut on);
+            }
+            Some(ast::JoinConstraint::Using(names)) => {
+                for n in names {
+                    let name = n.to_string().trim_matches('`').to_string();
+                    let l = left_scope.resolve(None, &name, "from clause")?;
+                    let r = self.scope.columns[offset..]
+                        .iter()
+                        .position(|c| c.name.eq_ignore_ascii_case(&name))
+                        .ok_or_else(|| Error::unknown_column(&name, "from clause"))?;
+                    let col = |i: usize| Expr::Column(i, self.scope.columns[i].ty.clone());
+                    on.push(Expr::Binary(
+                        BinOp::Eq,
+                        Box::new(col(l)),
+                        Box::new(col(offset + r)),
+                    ));
+                }
+            }
+            Some(ast::JoinConstraint::Natural) => return Err(Error::unsupported("NATURAL JOIN")),
+        }
+        let k = self.factors.len() - 1;
+        let mut step = JoinStep {
+            kind,
+            on: Vec::new(),
+            post: Vec::new(),
+            method: JoinMethod::Loop,
+        };
+        for c in on {
+            // A condition on the right table alone filters it before the join, unless the
+            // right table is the preserved side (RIGHT JOIN).
+            let own = kind != JoinKind::Right
+                && !c.has_subquery()
+                && c.column_span().is_some_and(|(lo, _)| lo >= offset);
+            if own {
+                self.factors[k].filter.push(shift(c, offset)?);
+            } else {
+                step.on.push(c);
+            }
+        }
+        self.steps.push(step);
+        Ok(())
+    }
+
+    /// Distributes WHERE conjuncts; returns those that must wait for the whole FROM row.
+    pub fn push_where(&mut self, where_conjuncts: Vec<Expr>) -> Result<Vec<Expr>> {
+        let mut rest = Vec::new();
+        for c in where_conjuncts {
+            if c.has_subquery() {
+                rest.push(c);
+                continue;
+            }
+            let (lo, hi) = match c.column_span() {
+                Some((lo, hi)) => (self.factor_of(lo), self.factor_of(hi)),
+                None => (0, 0),
+            };
+            let right_join_later = self.steps[hi.min(self.steps.len())..]
+                .iter()
+                .any(|s| s.kind == JoinKind::Right);
+            if self.factors.is_empty() || right_join_later {
+                rest.push(c);
+            } else if lo == hi && (hi == 0 || self.steps[hi - 1].kind != JoinKind::Left) {
+                let offset = self.factors[hi].offset;
+                self.factors[hi].filter.push(shift(c, offset)?);
+            } else {
+                let step = &mut self.steps[hi - 1];
+                match step.kind {
+                    JoinKind::Inner => step.on.push(c),
+                    _ => step.post.push(c),
+                }
+            }
+        }
+        Ok(rest)
+    }
+
+    fn factor_of(&self, col: usize) -> usize {
+        self.factors
+            .iter()
+            .rposition(|f| f.offset <= col)
+            .unwrap_or(0)
+    }
+
+    /// Picks each step's method once every condition is in place.
+    pub fn choose_methods(&mut self) {
+        for k in 0..self.steps.len() {
+            let right = &self.factors[k + 1];
+            let step = &self.steps[k];
+            let method = if step.kind != JoinKind::Right && indexed_key(right, &step.on) {
+                JoinMethod::Index
+            } else {
+                hash_keys(right, &step.on).unwrap_or(JoinMethod::Loop)
+            };
+            self.steps[k].method = method;
+        }
+    }
+
+    /// The description of FROM row column `i` when selected bare.
+    pub fn column_meta(&self, i: usize) -> Option<ResultColumn> {
+        let f = &self.factors[self.factor_of(i)];
+        match &f.source {
+            FactorSource::Table(src) => Some(column_output(src, i - f.offset).1),
+            FactorSource::Derived(_) => {
+                let mut c = f.columns.get(i - f.offset)?.clone();
+                c.table = f.alias.clone();
+                Some(c)
+            }
+        }
+    }
+
+    /// The single base table of a one-table FROM, for EXPLAIN and scan order.
+    pub fn single_table(&self) -> Option<&Factor> {
+        match self.factors.as_slice() {
+            [f] if matches!(f.source, FactorSource::Table(_)) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl Factor {
+    pub fn table(&self) -> Option<&Source> {
+        match &self.source {
+            FactorSource::Table(s) => Some(s),
+            FactorSource::Derived(_) => None,
+        }
+    }
+}
+
+/// A table or derived table of FROM.
+fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Factor> {
+    match relation {
+        ast::TableFactor::Table { name, alias, .. } => {
+            let (db, t) = split_name(name)?;
+            let (db, info) = p.ctx.table(db.as_deref(), &t)?;
+            let src = Source::new(db, info, alias.as_ref().map(|a| a.name.value.clone()));
+            let columns = (0..src.scope.columns.len())
+                .map(|i| column_output(&src, i).1)
+                .collect::<Vec<_>>();
+            Ok(Factor {
+                alias: src.alias.clone(),
+                offset,
+                width: columns.len(),
+                source: FactorSource::Table(src),
+                filter: Vec::new(),
+                columns,
+            })
+        }
+        ast::TableFactor::Derived {
+            subquery, alias, ..
+        } => {
+            let alias = alias.as_ref().ok_or_else(|| {
+                Error::new(1248, "42000", "Every derived table must have its own alias")
+            })?;
+            let plan = plan_query(p, subquery, None)?;
+            let mut columns = plan.columns();
+            for (i, c) in alias.columns.iter().enumerate() {
+                if let Some(col) = columns.get_mut(i) {
+                    col.name = c.name.value.clone();
+                }
+            }
+            for (i, c) in columns.iter().enumerate() {
+                if columns[..i]
+                    .iter()
+                    .any(|d| d.name.eq_ignore_ascii_case(&c.name))
+                {
+                    return Err(Error::new(
+                        1060,
+                        "42S21",
+                        format!("Duplicate column name '{}'", c.name),
+                    ));
+                }
+            }
+            Ok(Factor {
+                alias: alias.name.value.clone(),
+                offset,
+                width: columns.len(),
+                source: FactorSource::Derived(Arc::new(plan)),
+                filter: Vec::new(),
+                columns,
+            })
+        }
+        ast::TableFactor::NestedJoin { .. } => Err(Error::unsupported("parenthesized joins")),
+        other => Err(Error::unsupported(format!("FROM {other}"))),
+    }
+}
+
+/// A conjunct over one factor, with its columns made relative to the factor.
+fn shift(c: Expr, offset: usize) -> Result<Expr> {
+    c.rewrite(&mut |e| {
+        Ok(match e {
+            Expr::Column(i, ty) => super::rewrite::Step::Replace(Expr::Column(i - offset, ty)),
+            other => super::rewrite::Step::Descend(other),
+        })
+    })
+}
+
+/// `right.col = <left expression>` splits into (right-local column, left expression).
+fn equality(c: &Expr, right: &Factor) -> Option<(usize, Expr)> {
+    let Expr::Binary(BinOp::Eq, a, b) = c else {
+        return None;
+    };
+    let in_right = |i: usize| i >= right.offset && i < right.offset + right.width;
+    let left_only =
+        |e: &Expr| !e.has_subquery() && e.column_span().is_none_or(|(_, hi)| hi < right.offset);
+    match (a.as_ref(), b.as_ref()) {
+        (Expr::Column(i, _), other) | (other, Expr::Column(i, _))
+            if in_right(*i) && left_only(other) =>
+        {
+            Some((*i - right.offset, other.clone()))
+        }
+        _ => None,
+    }
+}
+
+/// True if some equality of `on` looks the right table up by its handle or by the first
+/// column of a public index, with a key the access path can use.
+fn indexed_key(right: &Factor, on: &[Expr]) -> bool {
+    let Some(src) = right.table() else {
+        return false;
+    };
+    let info = &src.table.info;
+    on.iter()
+        .filter_map(|c| equality(c, right))
+        .any(|(col, key)| {
+            let table_col = src.scope_to_table[col];
+            let ty = &info.columns[table_col].ty;
+            let comparable = key
+                .data_type()
+                .is_none_or(|k| k.is_string() == ty.is_string());
+            let indexed = info.handle_column == Some(table_col)
+                || info.indexes.iter().any(|ix| {
+                    ix.state == SchemaState::Public && ix.columns.first() == Some(&table_col)
+                });
+            comparable && indexed
+        })
+}
+
+/// Equality keys for a hash join, when both sides of each compare in the same domain.
+fn hash_keys(right: &Factor, on: &[Expr]) -> Option<JoinMethod> {
+    let mut left = Vec::new();
+    let mut keys = Vec::new();
+    for (col, key) in on.iter().filter_map(|c| equality(c, right)) {
+        let ty = right.columns[col].ty.clone();
+        let kt = key.data_type();
+        let domain = |t: &Option<crate::types::DataType>| {
+            t.as_ref().map(|t| (t.is_string(), t.is_temporal()))
+        };
+        if kt.is_some() && ty.is_some() && domain(&kt) != domain(&ty) {
+            continue;
+        }
+        left.push(key);
+        keys.push(Expr::Column(
+            col,
+            ty.unwrap_or(crate::types::DataType::Double),
+        ));
+    }
+    (!left.is_empty()).then_some(JoinMethod::Hash { left, right: keys })
+}

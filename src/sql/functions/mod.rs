@@ -1,0 +1,338 @@
+//! Built-in scalar functions that depend only on their arguments. Functions that read the
+//! session (DATABASE(), CONNECTION_ID(), NOW(), ...) are folded to literals by the binder.
+//!
+//! One module per family: [`string`], [`numeric`], [`datetime`]; control flow (IF,
+//! COALESCE, ...) and CAST live here.
+
+mod datetime;
+mod numeric;
+mod string;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::error::Result;
+use super::expr::Expr;
+use crate::types::{convert, DataType, IntKind, Value};
+
+pub use datetime::TimeUnit;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    // control flow
+    Coalesce,
+    IfNull,
+    NullIf,
+    If,
+    // strings
+    Concat,
+    ConcatWs,
+    Length,
+    CharLength,
+    Lower,
+    Upper,
+    Substring,
+    Left,
+    Right,
+    Trim,
+    LTrim,
+    RTrim,
+    TrimLeading,
+    TrimTrailing,
+    Replace,
+    LPad,
+    RPad,
+    Locate,
+    Instr,
+    Repeat,
+    Reverse,
+    Space,
+    Ascii,
+    Strcmp,
+    // numbers
+    Abs,
+    Round,
+    Truncate,
+    Floor,
+    Ceil,
+    Mod,
+    Pow,
+    Sqrt,
+    Sign,
+    Exp,
+    Ln,
+    Log,
+    Log2,
+    Log10,
+    Pi,
+    Greatest,
+    Least,
+    // dates and times
+    DateFormat,
+    DateAdd,
+    DateSub,
+    DateDiff,
+    UnixTimestamp,
+    FromUnixtime,
+    Year,
+    Month,
+    Day,
+    Hour,
+    Minute,
+    Second,
+    Date,
+    DayOfWeek,
+    DayOfYear,
+    Weekday,
+    Quarter,
+    DayName,
+    MonthName,
+    LastDay,
+}
+
+/// Every function with its SQL names; the first name is how EXPLAIN shows it.
+const NAMES: &[(Func, &[&str])] = &[
+    (Func::Coalesce, &["coalesce"]),
+    (Func::IfNull, &["ifnull"]),
+    (Func::NullIf, &["nullif"]),
+    (Func::If, &["if"]),
+    (Func::Concat, &["concat"]),
+    (Func::ConcatWs, &["concat_ws"]),
+    (Func::Length, &["length", "octet_length"]),
+    (Func::CharLength, &["char_length", "character_length"]),
+    (Func::Lower, &["lower", "lcase"]),
+    (Func::Upper, &["upper", "ucase"]),
+    (Func::Substring, &["substring", "substr", "mid"]),
+    (Func::Left, &["left"]),
+    (Func::Right, &["right"]),
+    (Func::Trim, &["trim"]),
+    (Func::LTrim, &["ltrim"]),
+    (Func::RTrim, &["rtrim"]),
+    (Func::TrimLeading, &["trim_leading"]),
+    (Func::TrimTrailing, &["trim_trailing"]),
+    (Func::Replace, &["replace"]),
+    (Func::LPad, &["lpad"]),
+    (Func::RPad, &["rpad"]),
+    (Func::Locate, &["locate", "position"]),
+    (Func::Instr, &["instr"]),
+    (Func::Repeat, &["repeat"]),
+    (Func::Reverse, &["reverse"]),
+    (Func::Space, &["space"]),
+    (Func::Ascii, &["ascii"]),
+    (Func::Strcmp, &["strcmp"]),
+    (Func::Abs, &["abs"]),
+    (Func::Round, &["round"]),
+    (Func::Truncate, &["truncate"]),
+    (Func::Floor, &["floor"]),
+    (Func::Ceil, &["ceil", "ceiling"]),
+    (Func::Mod, &["mod"]),
+    (Func::Pow, &["pow", "power"]),
+    (Func::Sqrt, &["sqrt"]),
+    (Func::Sign, &["sign"]),
+    (Func::Exp, &["exp"]),
+    (Func::Ln, &["ln"]),
+    (Func::Log, &["log"]),
+    (Func::Log2, &["log2"]),
+    (Func::Log10, &["log10"]),
+    (Func::Pi, &["pi"]),
+    (Func::Greatest, &["greatest"]),
+    (Func::Least, &["least"]),
+    (Func::DateFormat, &["date_format"]),
+    (Func::DateAdd, &["date_add", "adddate"]),
+    (Func::DateSub, &["date_sub", "subdate"]),
+    (Func::DateDiff, &["datediff"]),
+    (Func::UnixTimestamp, &["unix_timestamp"]),
+    (Func::FromUnixtime, &["from_unixtime"]),
+    (Func::Year, &["year"]),
+    (Func::Month, &["month"]),
+    (Func::Day, &["day", "dayofmonth"]),
+    (Func::Hour, &["hour"]),
+    (Func::Minute, &["minute"]),
+    (Func::Second, &["second"]),
+    (Func::Date, &["date"]),
+    (Func::DayOfWeek, &["dayofweek"]),
+    (Func::DayOfYear, &["dayofyear"]),
+    (Func::Weekday, &["weekday"]),
+    (Func::Quarter, &["quarter"]),
+    (Func::DayName, &["dayname"]),
+    (Func::MonthName, &["monthname"]),
+    (Func::LastDay, &["last_day"]),
+];
+
+/// Looks a function up by name; `None` if moltdb does not know it.
+pub fn lookup(name: &str) -> Option<Func> {
+    let name = name.to_ascii_lowercase();
+    NAMES
+        .iter()
+        .find(|(_, names)| names.contains(&name.as_str()))
+        .map(|(f, _)| *f)
+}
+
+pub fn name(f: Func) -> &'static str {
+    NAMES
+        .iter()
+        .find(|(g, _)| *g == f)
+        .map_or("?", |(_, names)| names[0])
+}
+
+/// The number of arguments a function takes: (min, max).
+pub fn arity(f: Func) -> (usize, usize) {
+    use Func::*;
+    const MANY: usize = usize::MAX;
+    match f {
+        Pi => (0, 0),
+        Concat | Coalesce => (1, MANY),
+        ConcatWs | Greatest | Least => (2, MANY),
+        IfNull | NullIf | Left | Right | Repeat | Instr | Strcmp | Truncate | Mod | Pow
+        | DateFormat | DateDiff | TrimLeading | TrimTrailing => (2, 2),
+        If | Replace | LPad | RPad | DateAdd | DateSub => (3, 3),
+        Substring | Locate => (2, 3),
+        Trim | Round | Log | FromUnixtime => (1, 2),
+        UnixTimestamp => (0, 1),
+        _ => (1, 1),
+    }
+}
+
+pub fn is_deterministic(_f: Func) -> bool {
+    true
+}
+
+fn bigint() -> DataType {
+    DataType::Int {
+        kind: IntKind::Big,
+        unsigned: false,
+    }
+}
+
+fn varchar() -> DataType {
+    DataType::Char {
+        len: 255,
+        varying: true,
+    }
+}
+
+pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
+    use Func::*;
+    let arg = |i: usize| args.get(i).and_then(|a| a.data_type());
+    match f {
+        Coalesce | IfNull | Greatest | Least => merged_type(args.iter().map(|a| a.data_type())),
+        NullIf => arg(0),
+        If => merged_type([arg(1), arg(2)]),
+        Concat | ConcatWs | Lower | Upper | Substring | Left | Right | Trim | LTrim | RTrim
+        | TrimLeading | TrimTrailing | Replace | LPad | RPad | Repeat | Reverse | Space
+        | DateFormat | DayName | MonthName => Some(varchar()),
+        Length | CharLength | Locate | Instr | Ascii | Strcmp | Sign | DateDiff | Year | Month
+        | Day | Hour | Minute | Second | DayOfWeek | DayOfYear | Weekday | Quarter
+        | UnixTimestamp => Some(bigint()),
+        Abs | Mod => arg(0).map(|t| numeric::exact_or_double(t, arg(1))),
+        Round | Truncate => numeric::round_type(arg(0), args.get(1)),
+        Floor | Ceil => match arg(0) {
+            Some(DataType::Int { .. } | DataType::Decimal { .. }) => Some(bigint()),
+            _ => Some(DataType::Double),
+        },
+        Pow | Sqrt | Exp | Ln | Log | Log2 | Log10 | Pi => Some(DataType::Double),
+        DateAdd | DateSub => datetime::add_type(arg(0), args.get(2)),
+        FromUnixtime => Some(DataType::DateTime { fsp: 0 }),
+        Date | LastDay => Some(DataType::Date),
+    }
+}
+
+/// The type of a column that takes values of all of `types` (CASE, IF, COALESCE, UNION):
+/// integers stay integers, exact numbers become DECIMAL, any approximate number DOUBLE, any
+/// string a string.
+pub fn merged_type(types: impl IntoIterator<Item = Option<DataType>>) -> Option<DataType> {
+    let mut out: Option<DataType> = None;
+    for t in types.into_iter().flatten() {
+        out = Some(match (out, t) {
+            (None, t) => t,
+            (Some(a), b) if a == b => a,
+            (Some(a), b) if a.is_string() || b.is_string() => {
+                if matches!(a, DataType::Text { .. }) || matches!(b, DataType::Text { .. }) {
+                    DataType::Text { max_len: u32::MAX }
+                } else {
+                    varchar()
+                }
+            }
+            (Some(DataType::Int { .. }), DataType::Int { .. }) => bigint(),
+            (
+                Some(a @ (DataType::Int { .. } | DataType::Decimal { .. })),
+                b @ (DataType::Int { .. } | DataType::Decimal { .. }),
+            ) => {
+                let scale = |t: &DataType| match t {
+                    DataType::Decimal { scale, .. } => *scale,
+                    _ => 0,
+                };
+                DataType::Decimal {
+                    precision: 65,
+                    scale: scale(&a).max(scale(&b)),
+                }
+            }
+            (Some(a), b) if a.is_temporal() && b.is_temporal() => DataType::DateTime { fsp: 0 },
+            (Some(a), b) if a.is_temporal() || b.is_temporal() => varchar(),
+            _ => DataType::Double,
+        });
+    }
+    out
+}
+
+pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
+    use Func::*;
+    Ok(match f {
+        Coalesce => args
+            .into_iter()
+            .find(|v| !v.is_null())
+            .unwrap_or(Value::Null),
+        IfNull => {
+            let second = args.pop().unwrap_or(Value::Null);
+            let first = args.pop().unwrap_or(Value::Null);
+            if first.is_null() {
+                second
+            } else {
+                first
+            }
+        }
+        NullIf => {
+            let second = args.pop().unwrap_or(Value::Null);
+            let first = args.pop().unwrap_or(Value::Null);
+            if !first.is_null() && !second.is_null() && first.sql_cmp(&second).is_eq() {
+                Value::Null
+            } else {
+                first
+            }
+        }
+        If => {
+            let otherwise = args.pop().unwrap_or(Value::Null);
+            let then = args.pop().unwrap_or(Value::Null);
+            let cond = args.pop().unwrap_or(Value::Null);
+            if cond.truth() == Some(true) {
+                then
+            } else {
+                otherwise
+            }
+        }
+        Concat | ConcatWs | Length | CharLength | Lower | Upper | Substring | Left | Right
+        | Trim | LTrim | RTrim | TrimLeading | TrimTrailing | Replace | LPad | RPad | Locate
+        | Instr | Repeat | Reverse | Space | Ascii | Strcmp => string::call(f, &args)?,
+        Abs | Round | Truncate | Floor | Ceil | Mod | Pow | Sqrt | Sign | Exp | Ln | Log | Log2
+        | Log10 | Pi | Greatest | Least => numeric::call(f, &args)?,
+        _ => datetime::call(f, &args)?,
+    })
+}
+
+/// CAST(v AS ty): like storing into a column of that type, but never an error: values that
+/// do not fit become the nearest value, as MySQL's CAST does.
+pub fn cast(v: Value, ty: &DataType) -> Result<Value> {
+    if let (DataType::Decimal { scale, .. }, Value::Float(f)) = (ty, &v) {
+        let d = Decimal::from_f64_retain(*f).unwrap_or_default();
+        return Ok(Value::Decimal(d.round_dp_with_strategy(
+            u32::from(*scale),
+            RoundingStrategy::MidpointAwayFromZero,
+        )));
+    }
+    Ok(match convert::to_column_type(&v, ty) {
+        Ok(v) => v,
+        Err(e) => match e.clamped() {
+            Value::Date(d) if d == chrono::NaiveDate::MIN => Value::Null,
+            other => other,
+        },
+    })
+}

@@ -1,0 +1,203 @@
+//! String functions. Positions and lengths count characters (utf8mb4), except LENGTH,
+//! which counts bytes, as in MySQL.
+
+use super::Func;
+use crate::sql::error::Result;
+use crate::types::Value;
+
+fn text(v: &Value) -> String {
+    v.to_string_lossy()
+}
+
+fn int(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) => *i,
+        Value::UInt(u) => i64::try_from(*u).unwrap_or(i64::MAX),
+        other => other.to_f64().round() as i64,
+    }
+}
+
+fn s(x: String) -> Value {
+    Value::Bytes(x.into_bytes())
+}
+
+pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
+    use Func::*;
+    // CONCAT_WS skips NULL arguments after the separator; the rest are NULL on any NULL.
+    if f == ConcatWs {
+        if args[0].is_null() {
+            return Ok(Value::Null);
+        }
+        let sep = text(&args[0]);
+        let parts: Vec<String> = args[1..]
+            .iter()
+            .filter(|v| !v.is_null())
+            .map(text)
+            .collect();
+        return Ok(s(parts.join(&sep)));
+    }
+    if args.iter().any(Value::is_null) {
+        return Ok(Value::Null);
+    }
+    let chars = |i: usize| -> Vec<char> { text(&args[i]).chars().collect() };
+    Ok(match f {
+        Concat => {
+            let mut out = Vec::new();
+            for a in args {
+                out.extend(a.to_text().unwrap_or_default());
+            }
+            Value::Bytes(out)
+        }
+        Length => Value::Int(args[0].to_text().unwrap_or_default().len() as i64),
+        CharLength => Value::Int(chars(0).len() as i64),
+        Lower => s(text(&args[0]).to_lowercase()),
+        Upper => s(text(&args[0]).to_uppercase()),
+        Substring => {
+            let c = chars(0);
+            let n = c.len() as i64;
+            let pos = int(&args[1]);
+            // Position 0 is empty; negative positions count from the end.
+            let start = match pos {
+                0 => return Ok(Value::str("")),
+                p if p > 0 => p - 1,
+                p => n + p,
+            };
+            if start < 0 || start >= n {
+                return Ok(Value::str(""));
+            }
+            let len = args.get(2).map_or(n, int).max(0);
+            let end = (start + len).min(n);
+            s(c[start as usize..end as usize].iter().collect())
+        }
+        Left => {
+            let c = chars(0);
+            let k = int(&args[1]).clamp(0, c.len() as i64) as usize;
+            s(c[..k].iter().collect())
+        }
+        Right => {
+            let c = chars(0);
+            let k = int(&args[1]).clamp(0, c.len() as i64) as usize;
+            s(c[c.len() - k..].iter().collect())
+        }
+        Trim | LTrim | RTrim | TrimLeading | TrimTrailing => {
+            let v = text(&args[0]);
+            let pat = match (f, args.get(1)) {
+                (Trim | TrimLeading | TrimTrailing, Some(p)) => text(p),
+                _ => " ".to_string(),
+            };
+            let (lead, trail) = match f {
+                LTrim | TrimLeading => (true, false),
+                RTrim | TrimTrailing => (false, true),
+                _ => (true, true),
+            };
+            s(trim(&v, &pat, lead, trail))
+        }
+        Replace => {
+            let from = text(&args[1]);
+            if from.is_empty() {
+                args[0].clone()
+            } else {
+                s(text(&args[0]).replace(&from, &text(&args[2])))
+            }
+        }
+        LPad | RPad => {
+            let c = chars(0);
+            let len = int(&args[1]);
+            let pad: Vec<char> = chars(2);
+            if len < 0 {
+                return Ok(Value::Null);
+            }
+            let len = len as usize;
+            if len <= c.len() {
+                return Ok(s(c[..len].iter().collect()));
+            }
+            if pad.is_empty() {
+                return Ok(Value::Null);
+            }
+            let fill: String = pad.iter().cycle().take(len - c.len()).collect();
+            let body: String = c.iter().collect();
+            s(if f == LPad {
+                fill + &body
+            } else {
+                body + &fill
+            })
+        }
+        Locate | Instr => {
+            let (needle, hay) = if f == Locate { (0, 1) } else { (1, 0) };
+            let (needle, hay) = (chars(needle), chars(hay));
+            let from = if f == Locate && args.len() == 3 {
+                int(&args[2]) - 1
+            } else {
+                0
+            };
+            Value::Int(find(&hay, &needle, from).map_or(0, |p| p as i64 + 1))
+        }
+        Repeat => s(text(&args[0]).repeat(int(&args[1]).clamp(0, 1 << 20) as usize)),
+        Reverse => s(text(&args[0]).chars().rev().collect()),
+        Space => s(" ".repeat(int(&args[0]).clamp(0, 1 << 20) as usize)),
+        Ascii => Value::Int(
+            args[0]
+                .to_text()
+                .unwrap_or_default()
+                .first()
+                .map_or(0, |b| i64::from(*b)),
+        ),
+        Strcmp => Value::Int(match args[0].to_text().cmp(&args[1].to_text()) {
+            std::cmp::Ordering::Less => -1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => 1,
+        }),
+        _ => Value::Null,
+    })
+}
+
+/// LOCATE's search: the character offset of `needle` in `hay` at or after `from`.
+fn find(hay: &[char], needle: &[char], from: i64) -> Option<usize> {
+    if from < 0 || from as usize > hay.len() {
+        return None;
+    }
+    let from = from as usize;
+    if needle.is_empty() {
+        return Some(from);
+    }
+    (from..=hay.len().saturating_sub(needle.len())).find(|&i| hay[i..].starts_with(needle))
+}
+
+fn trim(v: &str, pat: &str, lead: bool, trail: bool) -> String {
+    if pat.is_empty() {
+        return v.to_string();
+    }
+    let mut out = v;
+    if lead {
+        while let Some(rest) = out.strip_prefix(pat) {
+            out = rest;
+        }
+    }
+    if trail {
+        while let Some(rest) = out.strip_suffix(pat) {
+            out = rest;
+        }
+    }
+    out.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(f: Func, args: &[&str]) -> String {
+        let args: Vec<Value> = args.iter().map(|a| Value::str(a)).collect();
+        call(f, &args).unwrap().to_string_lossy()
+    }
+
+    #[test]
+    fn substrings_and_padding() {
+        assert_eq!(run(Func::Substring, &["quadratically", "5", "6"]), "ratica");
+        assert_eq!(run(Func::Substring, &["sakila", "-3"]), "ila");
+        assert_eq!(run(Func::LPad, &["hi", "4", "??"]), "??hi");
+        assert_eq!(run(Func::RPad, &["hi", "1", "?"]), "h");
+        assert_eq!(run(Func::Locate, &["bar", "foobarbar", "5"]), "7");
+        assert_eq!(run(Func::Instr, &["foobarbar", "bar"]), "4");
+        assert_eq!(run(Func::Trim, &["xxbarxx", "x"]), "bar");
+    }
+}

@@ -1,0 +1,300 @@
+//! Running a FROM clause: read each factor, join it to the rows so far.
+//!
+//! Index joins look the right table up once per left row through the ordinary access path
+//! (the left values become constants of the join condition, so `access::choose` finds the
+//! point get or index range), which keeps a join on an indexed key linear in the left rows.
+//! Hash joins read the right side once; nested loops are the fallback.
+
+use std::collections::HashMap;
+
+use super::error::Result;
+use super::expr::Expr;
+use super::from::{Factor, FactorSource, FromPlan, JoinKind, JoinMethod, JoinStep};
+use super::query::Exec;
+use super::rewrite::and_all;
+use super::row_key::RowKey;
+use super::select::{read_rows, ScanOrder};
+use super::subquery::Env;
+use crate::types::Value;
+
+type Row = Vec<Value>;
+
+fn passes(conds: &[Expr], row: &[Value], env: &Env) -> Result<bool> {
+    for c in conds {
+        if c.eval_in(row, env)?.truth() != Some(true) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+impl FromPlan {
+    /// The FROM rows. `order` and `limit` apply to a single-table FROM only (the caller
+    /// knows nothing else filters or reorders its rows).
+    pub fn run(
+        &self,
+        exec: &Exec,
+        env: &Env,
+        order: ScanOrder,
+        limit: Option<usize>,
+    ) -> Result<Vec<Row>> {
+        let Some(first) = self.factors.first() else {
+            return Ok(vec![vec![]]);
+        };
+        let mut rows = read_factor(exec, first, env, order, limit)?;
+        for (step, right) in self.steps.iter().zip(&self.factors[1..]) {
+            rows = join(exec, step, right, rows, env)?;
+            if !step.post.is_empty() {
+                let mut kept = Vec::with_capacity(rows.len());
+                for r in rows {
+                    if passes(&step.post, &r, env)? {
+                        kept.push(r);
+                    }
+                }
+                rows = kept;
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// A factor's rows that pass its own filter, as factor-local rows.
+fn read_factor(
+    exec: &Exec,
+    f: &Factor,
+    env: &Env,
+    order: ScanOrder,
+    limit: Option<usize>,
+) -> Result<Vec<Row>> {
+    match &f.source {
+        FactorSource::Table(src) => {
+            // Correlated values are constants for this run: the access path can use them.
+            let filter = f
+                .filter
+                .iter()
+                .map(|c| {
+                    c.clone()
+                        .substitute(env.outer, &mut |i, ty| Expr::Column(i, ty.clone()))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let filter = and_all(filter);
+            let access = src.access(filter.as_ref());
+            Ok(
+                read_rows(src, exec.txn, &access, filter.as_ref(), order, limit)?
+                    .into_iter()
+                    .map(|(_, row)| src.project(&row))
+                    .collect(),
+            )
+        }
+        FactorSource::Derived(plan) => {
+            let mut out = Vec::new();
+            for row in exec.query(plan, &[])? {
+                if passes(&f.filter, &row, env)? {
+                    out.push(row);
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn joined(l: &[Value], r: &[Value]) -> Row {
+    l.iter().chain(r).cloned().collect()
+}
+
+fn nulls(n: usize) -> Row {
+    vec![Value::Null; n]
+}
+
+fn join(
+    exec: &Exec,
+    step: &JoinStep,
+    right: &Factor,
+    left: Vec<Row>,
+    env: &Env,
+) -> Result<Vec<Row>> {
+    match (&step.method, step.kind) {
+        (JoinMethod::Index, _) => index_join(exec, step, right, left, env),
+        (
+            JoinMethod::Hash {
+                left: lk,
+                right: rk,
+            },
+            JoinKind::Right,
+        ) => {
+            let rrows = read_factor(exec, right, env, ScanOrder::Any, None)?;
+            let table = build(&left, lk, env)?;
+            probe_right(step, right.offset, &left, rrows, rk, &table, env)
+        }
+        (
+            JoinMethod::Hash {
+                left: lk,
+                right: rk,
+            },
+            _,
+        ) => {
+            let rrows = read_factor(exec, right, env, ScanOrder::Any, None)?;
+            let table = build(&rrows, rk, env)?;
+            let mut out = Vec::new();
+            for l in &left {
+                let mut matched = false;
+                if let Some(key) = key_of(l, lk, env)? {
+                    for &i in table.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
+                        let row = joined(l, &rrows[i]);
+                        if passes(&step.on, &row, env)? {
+                            matched = true;
+                            out.push(row);
+                        }
+                    }
+                }
+                if !matched && step.kind == JoinKind::Left {
+                    out.push(joined(l, &nulls(right.width)));
+                }
+            }
+            Ok(out)
+        }
+        (JoinMethod::Loop, kind) => {
+            let rrows = read_factor(exec, right, env, ScanOrder::Any, None)?;
+            let mut out = Vec::new();
+            if kind == JoinKind::Right {
+                for r in &rrows {
+                    let mut matched = false;
+                    for l in &left {
+                        let row = joined(l, r);
+                        if passes(&step.on, &row, env)? {
+                            matched = true;
+                            out.push(row);
+                        }
+                    }
+                    if !matched {
+                        out.push(joined(&nulls(right.offset), r));
+                    }
+                }
+                return Ok(out);
+            }
+            for l in &left {
+                let mut matched = false;
+                for r in &rrows {
+                    let row = joined(l, r);
+                    if passes(&step.on, &row, env)? {
+                        matched = true;
+                        out.push(row);
+                    }
+                }
+                if !matched && kind == JoinKind::Left {
+                    out.push(joined(l, &nulls(right.width)));
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The key of a row, or `None` if part of it is NULL (NULL never joins).
+fn key_of(row: &[Value], exprs: &[Expr], env: &Env) -> Result<Option<RowKey>> {
+    let mut key = Vec::with_capacity(exprs.len());
+    for e in exprs {
+        let v = e.eval_in(row, env)?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        key.push(v);
+    }
+    Ok(Some(RowKey(key)))
+}
+
+fn build(rows: &[Row], exprs: &[Expr], env: &Env) -> Result<HashMap<RowKey, Vec<usize>>> {
+    let mut table: HashMap<RowKey, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(k) = key_of(r, exprs, env)? {
+            table.entry(k).or_default().push(i);
+        }
+    }
+    Ok(table)
+}
+
+/// RIGHT JOIN by hash: every right row, with its matching left rows or NULLs.
+fn probe_right(
+    step: &JoinStep,
+    left_width: usize,
+    left: &[Row],
+    rrows: Vec<Row>,
+    right_keys: &[Expr],
+    table: &HashMap<RowKey, Vec<usize>>,
+    env: &Env,
+) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for r in &rrows {
+        let mut matched = false;
+        if let Some(key) = key_of(r, right_keys, env)? {
+            for &i in table.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
+                let row = joined(&left[i], r);
+                if passes(&step.on, &row, env)? {
+                    matched = true;
+                    out.push(row);
+                }
+            }
+        }
+        if !matched {
+            out.push(joined(&nulls(left_width), r));
+        }
+    }
+    Ok(out)
+}
+
+/// Inner or left join through the right table's access path, once per left row.
+fn index_join(
+    exec: &Exec,
+    step: &JoinStep,
+    right: &Factor,
+    left: Vec<Row>,
+    env: &Env,
+) -> Result<Vec<Row>> {
+    let Some(src) = right.table() else {
+        return Ok(Vec::new());
+    };
+    let off = right.offset;
+    let (simple, residual): (Vec<&Expr>, Vec<&Expr>) =
+        step.on.iter().partition(|c| !c.has_subquery());
+    let residual: Vec<Expr> = residual.into_iter().cloned().collect();
+    let mut out = Vec::new();
+    for l in &left {
+        let mut conds = Vec::with_capacity(simple.len() + right.filter.len());
+        for c in &simple {
+            conds.push((*c).clone().substitute(env.outer, &mut |i, ty| {
+                if i < off {
+                    Expr::Literal(l.get(i).cloned().unwrap_or(Value::Null))
+                } else {
+                    Expr::Column(i - off, ty.clone())
+                }
+            })?);
+        }
+        for c in &right.filter {
+            conds.push(
+                c.clone()
+                    .substitute(env.outer, &mut |i, ty| Expr::Column(i, ty.clone()))?,
+            );
+        }
+        let filter = and_all(conds);
+        let access = src.access(filter.as_ref());
+        let mut matched = false;
+        for (_, r) in read_rows(
+            src,
+            exec.txn,
+            &access,
+            filter.as_ref(),
+            ScanOrder::Any,
+            None,
+        )? {
+            let row = joined(l, &src.project(&r));
+            if passes(&residual, &row, env)? {
+                matched = true;
+                out.push(row);
+            }
+        }
+        if !matched && step.kind == JoinKind::Left {
+            out.push(joined(l, &nulls(right.width)));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,146 @@
+//! Subqueries inside expressions: scalar, EXISTS and IN, evaluated per row of the query that
+//! contains them. Uncorrelated ones usually never get here: the session folds them into
+//! literals before planning. What remains reads the enclosing row through [`Env::outer`].
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
+
+use super::error::{Error, Result};
+use super::expr::{bool_value, Expr};
+use super::query::QueryPlan;
+use crate::types::{DataType, Value};
+
+/// Runs a planned query for a subquery, with the rows of the enclosing queries.
+pub trait Runner {
+    /// The result rows of `plan` run inside an enclosing row `outer`; at most `limit` rows.
+    fn run(
+        &self,
+        plan: &QueryPlan,
+        outer: &[Value],
+        limit: Option<usize>,
+    ) -> Result<Vec<Vec<Value>>>;
+}
+
+/// What an expression is evaluated with besides its own row.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    /// The enclosing rows, innermost first, flattened: what [`Expr::OuterColumn`] indexes.
+    pub outer: &'a [Value],
+    /// Runs subqueries; `None` where there can be none (DDL defaults, DML values).
+    pub runner: Option<&'a dyn Runner>,
+}
+
+impl Env<'static> {
+    pub const NONE: Env<'static> = Env {
+        outer: &[],
+        runner: None,
+    };
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubqueryKind {
+    /// `(SELECT x ...)`: one value, NULL when there is no row.
+    Scalar,
+    Exists {
+        negated: bool,
+    },
+    In {
+        expr: Expr,
+        negated: bool,
+    },
+}
+
+/// A subquery expression: its plan, bound with the enclosing query's scope as outer scope.
+#[derive(Clone)]
+pub struct Subquery {
+    pub plan: Arc<QueryPlan>,
+    pub kind: SubqueryKind,
+}
+
+impl fmt::Debug for Subquery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Subquery({:?})", self.kind)
+    }
+}
+
+impl PartialEq for Subquery {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.plan, &other.plan) && self.kind == other.kind
+    }
+}
+
+impl Subquery {
+    /// Checks the shape MySQL requires: scalar and IN subqueries return one column.
+    pub fn new(plan: Arc<QueryPlan>, kind: SubqueryKind) -> Result<Subquery> {
+        if !matches!(kind, SubqueryKind::Exists { .. }) && plan.columns().len() != 1 {
+            return Err(Error::new(
+                1241,
+                "21000",
+                "Operand should contain 1 column(s)",
+            ));
+        }
+        Ok(Subquery { plan, kind })
+    }
+
+    pub fn data_type(&self) -> Option<DataType> {
+        match self.kind {
+            SubqueryKind::Scalar => self.plan.columns().first().and_then(|c| c.ty.clone()),
+            _ => Some(DataType::Int {
+                kind: crate::types::IntKind::Big,
+                unsigned: false,
+            }),
+        }
+    }
+
+    pub fn eval(&self, row: &[Value], env: &Env) -> Result<Value> {
+        let runner = env
+            .runner
+            .ok_or_else(|| Error::unsupported("subquery in this place"))?;
+        // The subquery sees this row first, then the rows enclosing it.
+        let outer: Vec<Value> = row.iter().chain(env.outer).cloned().collect();
+        match &self.kind {
+            SubqueryKind::Scalar => {
+                let rows = runner.run(&self.plan, &outer, Some(2))?;
+                match rows.len() {
+                    0 => Ok(Value::Null),
+                    1 => Ok(rows[0].first().cloned().unwrap_or(Value::Null)),
+                    _ => Err(Error::new(
+                        1242,
+                        "21000",
+                        "Subquery returns more than 1 row",
+                    )),
+                }
+            }
+            SubqueryKind::Exists { negated } => {
+                let rows = runner.run(&self.plan, &outer, Some(1))?;
+                Ok(bool_value(rows.is_empty() == *negated))
+            }
+            SubqueryKind::In { expr, negated } => {
+                let v = expr.eval_in(row, env)?;
+                let rows = runner.run(&self.plan, &outer, None)?;
+                if rows.is_empty() {
+                    return Ok(bool_value(*negated));
+                }
+                if v.is_null() {
+                    return Ok(Value::Null);
+                }
+                let mut saw_null = false;
+                for r in &rows {
+                    match r.first() {
+                        None | Some(Value::Null) => saw_null = true,
+                        Some(x) if v.sql_cmp(x) == Ordering::Equal => {
+                            return Ok(bool_value(!negated))
+                        }
+                        Some(_) => {}
+                    }
+                }
+                Ok(if saw_null {
+                    Value::Null
+                } else {
+                    bool_value(*negated)
+                })
+            }
+        }
+    }
+}

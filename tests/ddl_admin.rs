@@ -1,0 +1,354 @@
+//! Operators steering DDL on a 3-node cluster: ADMIN CANCEL in every state of an ADD INDEX
+//! (from a node other than the submitter's), PAUSE and RESUME, TiDB's per-id messages, and
+//! the tidb_* system variables seen cluster-wide.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use moltdb::node::cluster::Cluster;
+use mysql_async::prelude::*;
+use mysql_async::{Conn, OptsBuilder, Row};
+
+async fn start(nodes: usize) -> (Arc<Cluster>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = moltdb::kv::open_sled(dir.path()).expect("open store");
+    let cluster = Cluster::start(store, "127.0.0.1", 0, nodes)
+        .await
+        .expect("start cluster");
+    (cluster, dir)
+}
+
+async fn conn(cluster: &Cluster, node: usize, db: Option<&str>) -> Conn {
+    let addr = cluster.addresses()[node].expect("node running");
+    Conn::new(
+        OptsBuilder::default()
+            .ip_or_hostname(addr.ip().to_string())
+            .tcp_port(addr.port())
+            .user(Some("root"))
+            .db_name(db),
+    )
+    .await
+    .expect("connect")
+}
+
+async fn setup(cluster: &Cluster, rows: usize) {
+    let mut c = conn(cluster, 0, None).await;
+    c.query_drop("CREATE DATABASE d").await.unwrap();
+    c.query_drop("CREATE TABLE d.t (id INT PRIMARY KEY, k INT, c VARCHAR(32))")
+        .await
+        .unwrap();
+    for chunk in (1..=rows).collect::<Vec<_>>().chunks(1000) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| format!("({i}, {}, 'c{i}')", i % 97))
+            .collect();
+        c.query_drop(format!("INSERT INTO d.t VALUES {}", values.join(",")))
+            .await
+            .unwrap();
+    }
+}
+
+/// The newest add index job: (id, schema state, state, row count).
+async fn add_index_job(c: &mut Conn) -> Option<(i64, String, String, i64)> {
+    let rows: Vec<Row> = c
+        .query("ADMIN SHOW DDL JOBS 20 WHERE job_type = 'add index'")
+        .await
+        .unwrap();
+    rows.into_iter().next().map(|r| {
+        (
+            r.get("JOB_ID").unwrap(),
+            r.get("SCHEMA_STATE").unwrap(),
+            r.get("STATE").unwrap(),
+            r.get("ROW_COUNT").unwrap(),
+        )
+    })
+}
+
+async fn wait_for(
+    c: &mut Conn,
+    what: &str,
+    pred: impl Fn(&(i64, String, String, i64)) -> bool,
+) -> (i64, String, String, i64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(job) = add_index_job(c).await {
+            if pred(&job) {
+                return job;
+            }
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn control(c: &mut Conn, stmt: &str) -> Vec<(String, String)> {
+    c.query(stmt).await.unwrap()
+}
+
+/// No entry of any index is left in the table's key range.
+fn no_index_entries(cluster: &Cluster, table_id: i64) -> bool {
+    let node = cluster.node(0).unwrap();
+    let txn = node.store.begin().unwrap();
+    let mut prefix = moltdb::codec::keys::table_prefix(table_id);
+    prefix.extend_from_slice(b"_i");
+    txn.scan(&moltdb::kv::KeyRange::prefix(&prefix), 1, false)
+        .unwrap()
+        .is_empty()
+}
+
+fn server_code(e: &mysql_async::Error) -> u16 {
+    match e {
+        mysql_async::Error::Server(s) => s.code,
+        other => panic!("not a server error: {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancel_add_index_in_each_state_from_another_node() {
+    let (cluster, _dir) = start(3).await;
+    setup(&cluster, 3_000).await;
+    let table_id = cluster
+        .node(0)
+        .unwrap()
+        .catalog
+        .snapshot()
+        .table("d", "t")
+        .unwrap()
+        .id;
+    let lagging = cluster.node(2).unwrap();
+    for (k, state) in ["delete only", "write only", "write reorganization"]
+        .into_iter()
+        .enumerate()
+    {
+        let v0 = lagging.catalog.snapshot().version;
+        // Node 2 stays one version behind, which holds the job in `state`.
+        lagging.cap_schema_version(Some(v0 + k as u64));
+        let mut submitter = conn(&cluster, 0, Some("d")).await;
+        let alter =
+            tokio::spawn(
+                async move { submitter.query_drop("ALTER TABLE t ADD INDEX ik (k)").await },
+            );
+        let mut operator = conn(&cluster, 1, Some("d")).await;
+        let (id, schema_state, ..) =
+            wait_for(&mut operator, state, |j| j.1 == state && j.2 == "running").await;
+        assert_eq!(schema_state, state);
+        let result = control(&mut operator, &format!("ADMIN CANCEL DDL JOBS {id}")).await;
+        assert_eq!(result, vec![(id.to_string(), "successful".to_string())]);
+        lagging.cap_schema_version(None);
+        let err = alter.await.unwrap().expect_err("cancelled ALTER must fail");
+        assert_eq!(server_code(&err), 8214, "{err}");
+        assert!(err.to_string().contains("Cancelled DDL job"), "{err}");
+        let (_, schema_state, job_state, _) = add_index_job(&mut operator).await.unwrap();
+        assert_eq!(
+            (schema_state.as_str(), job_state.as_str()),
+            ("none", "rollback done")
+        );
+        let create: (String, String) = operator
+            .query_first("SHOW CREATE TABLE t")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!create.1.contains("ik"), "index left behind: {}", create.1);
+        assert!(
+            no_index_entries(&cluster, table_id),
+            "index entries left behind after cancel in {state}"
+        );
+        operator.query_drop("ADMIN CHECK TABLE t").await.unwrap();
+    }
+    // Finished and unknown ids.
+    let mut c = conn(&cluster, 1, Some("d")).await;
+    c.query_drop("ALTER TABLE t ADD INDEX ik (k)")
+        .await
+        .unwrap();
+    let (id, ..) = add_index_job(&mut c).await.unwrap();
+    let rows = control(&mut c, &format!("ADMIN CANCEL DDL JOBS {id}, 99999")).await;
+    assert_eq!(
+        rows,
+        vec![
+            (
+                id.to_string(),
+                format!("error: [ddl:8224]DDL Job:{id} not found")
+            ),
+            (
+                "99999".to_string(),
+                "error: [ddl:8224]DDL Job:99999 not found".to_string()
+            ),
+        ]
+    );
+    let rows = control(&mut c, &format!("ADMIN PAUSE DDL JOBS {id}")).await;
+    assert_eq!(
+        rows[0].1,
+        format!("error: [ddl:8224]DDL Job:{id} not found")
+    );
+    drop(c);
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pause_keeps_progress_and_resume_finishes() {
+    let (cluster, _dir) = start(2).await;
+    setup(&cluster, 20_000).await;
+    let mut op = conn(&cluster, 1, Some("d")).await;
+    op.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
+        .await
+        .unwrap();
+    op.query_drop("SET GLOBAL tidb_ddl_reorg_worker_cnt = 1")
+        .await
+        .unwrap();
+    let mut submitter = conn(&cluster, 0, Some("d")).await;
+    let alter =
+        tokio::spawn(async move { submitter.query_drop("ALTER TABLE t ADD INDEX ik (k)").await });
+    let (id, ..) = wait_for(&mut op, "backfill", |j| {
+        j.1 == "write reorganization" && j.3 > 0
+    })
+    .await;
+    let rows = control(&mut op, &format!("ADMIN PAUSE DDL JOBS {id}")).await;
+    assert_eq!(rows[0].1, "successful");
+    let (_, _, _, paused_at) = wait_for(&mut op, "paused", |j| j.2 == "paused").await;
+    let rows = control(&mut op, &format!("ADMIN PAUSE DDL JOBS {id}")).await;
+    assert_eq!(
+        rows[0].1,
+        format!("error: [ddl:8262]Job [{id}] has already been paused")
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let (_, _, state, still) = add_index_job(&mut op).await.unwrap();
+    assert_eq!(state, "paused");
+    assert_eq!(still, paused_at, "a paused job must not make progress");
+    assert!(
+        !alter.is_finished(),
+        "the ALTER keeps waiting while its job is paused"
+    );
+    // The backfill speeds back up when resumed with a larger batch.
+    op.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 1024")
+        .await
+        .unwrap();
+    let rows = control(&mut op, &format!("ADMIN RESUME DDL JOBS {id}")).await;
+    assert_eq!(rows[0].1, "successful");
+    alter.await.unwrap().expect("resumed ALTER finishes");
+    let rows = control(&mut op, &format!("ADMIN RESUME DDL JOBS {id}")).await;
+    assert_eq!(
+        rows[0].1,
+        format!("error: [ddl:8224]DDL Job:{id} not found")
+    );
+    let (_, schema_state, state, rows_done) = add_index_job(&mut op).await.unwrap();
+    assert_eq!(
+        (schema_state.as_str(), state.as_str()),
+        ("public", "synced")
+    );
+    assert_eq!(rows_done, 20_000);
+    op.query_drop("ADMIN CHECK TABLE t").await.unwrap();
+    drop(op);
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn system_variables_are_validated_and_shared_by_every_node() {
+    let (cluster, _dir) = start(3).await;
+    let mut a = conn(&cluster, 0, None).await;
+    let mut b = conn(&cluster, 2, None).await;
+    // Defaults.
+    let v: Option<i64> = b
+        .query_first("SELECT @@global.tidb_ddl_reorg_worker_cnt")
+        .await
+        .unwrap();
+    assert_eq!(v, Some(4));
+    // Clamped with warning 1292.
+    a.query_drop("SET GLOBAL tidb_ddl_reorg_worker_cnt = 257")
+        .await
+        .unwrap();
+    let w: Vec<(String, i64, String)> = a.query("SHOW WARNINGS").await.unwrap();
+    assert_eq!(
+        w,
+        vec![(
+            "Warning".into(),
+            1292,
+            "Truncated incorrect tidb_ddl_reorg_worker_cnt value: '257'".into()
+        )]
+    );
+    a.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 1")
+        .await
+        .unwrap();
+    a.query_drop("SET GLOBAL tidb_ddl_error_count_limit = -1")
+        .await
+        .unwrap();
+    // Errors 1232 / 1231 / 1229.
+    let e = a
+        .query_drop("SET GLOBAL tidb_ddl_reorg_worker_cnt = 'many'")
+        .await
+        .unwrap_err();
+    assert_eq!(server_code(&e), 1232);
+    let e = a
+        .query_drop("SET GLOBAL tidb_enable_dist_task = 'maybe'")
+        .await
+        .unwrap_err();
+    assert_eq!(server_code(&e), 1231);
+    let e = a
+        .query_drop("SET tidb_enable_dist_task = OFF")
+        .await
+        .unwrap_err();
+    assert_eq!(server_code(&e), 1229);
+    let e = a
+        .query_drop("SET tidb_ddl_reorg_priority = 'PRIORITY_URGENT'")
+        .await
+        .unwrap_err();
+    assert_eq!(server_code(&e), 1231);
+    a.query_drop("SET tidb_ddl_reorg_priority = 'priority_high'")
+        .await
+        .unwrap();
+    let p: Option<String> = a
+        .query_first("SELECT @@tidb_ddl_reorg_priority")
+        .await
+        .unwrap();
+    assert_eq!(p.as_deref(), Some("PRIORITY_HIGH"));
+    a.query_drop("SET GLOBAL tidb_enable_dist_task = OFF")
+        .await
+        .unwrap();
+    a.query_drop("SET GLOBAL tidb_ddl_disk_quota = 1")
+        .await
+        .unwrap();
+    // Another node sees every SET GLOBAL.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let seen: Option<(i64, i64, i64, i64, i64)> = b
+            .query_first("SELECT @@global.tidb_ddl_reorg_worker_cnt, @@global.tidb_ddl_reorg_batch_size, @@global.tidb_ddl_error_count_limit, @@global.tidb_enable_dist_task, @@global.tidb_ddl_disk_quota")
+            .await
+            .unwrap();
+        if seen == Some((256, 32, 0, 0, 107_374_182_400)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "node 2 never saw the SET GLOBALs: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let shown: Vec<(String, String)> = b
+        .query("SHOW GLOBAL VARIABLES LIKE 'tidb_enable_dist%'")
+        .await
+        .unwrap();
+    assert_eq!(shown, vec![("tidb_enable_dist_task".into(), "OFF".into())]);
+    // tidb_service_scope belongs to one node.
+    a.query_drop("SET GLOBAL tidb_service_scope = 'background'")
+        .await
+        .unwrap();
+    let here: Option<String> = a
+        .query_first("SELECT @@global.tidb_service_scope")
+        .await
+        .unwrap();
+    let there: Option<String> = b
+        .query_first("SELECT @@global.tidb_service_scope")
+        .await
+        .unwrap();
+    assert_eq!(
+        (here.as_deref(), there.as_deref()),
+        (Some("background"), Some(""))
+    );
+    drop((a, b));
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}

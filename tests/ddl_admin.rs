@@ -352,3 +352,77 @@ async fn system_variables_are_validated_and_shared_by_every_node() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jobs_on_different_tables_run_together_and_same_table_jobs_in_order() {
+    let (cluster, _dir) = start(2).await;
+    setup(&cluster, 20_000).await;
+    let mut op = conn(&cluster, 1, Some("d")).await;
+    op.query_drop("CREATE TABLE t2 (id INT PRIMARY KEY, k INT)")
+        .await
+        .unwrap();
+    op.query_drop("INSERT INTO t2 VALUES (1, 1), (2, 2)")
+        .await
+        .unwrap();
+    op.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
+        .await
+        .unwrap();
+    op.query_drop("SET GLOBAL tidb_ddl_reorg_worker_cnt = 1")
+        .await
+        .unwrap();
+    let mut first = conn(&cluster, 0, Some("d")).await;
+    let slow =
+        tokio::spawn(async move { first.query_drop("ALTER TABLE t ADD INDEX ik (k)").await });
+    wait_for(&mut op, "backfill on t", |j| {
+        j.1 == "write reorganization" && j.3 > 0
+    })
+    .await;
+    // Same table: queued behind the running job.
+    let mut second = conn(&cluster, 0, Some("d")).await;
+    let behind =
+        tokio::spawn(async move { second.query_drop("ALTER TABLE t ADD INDEX ic (c)").await });
+    // Another table: runs and finishes while t's backfill is still going.
+    op.query_drop("ALTER TABLE t2 ADD INDEX k2 (k)")
+        .await
+        .unwrap();
+    let rows: Vec<Row> = op
+        .query("ADMIN SHOW DDL JOBS 20 WHERE table_name = 't'")
+        .await
+        .unwrap();
+    let states: Vec<(String, String)> = rows
+        .iter()
+        .filter(|r| r.get::<String, _>("JOB_TYPE").unwrap() == "add index")
+        .map(|r| {
+            (
+                r.get("STATE").unwrap(),
+                r.get::<Option<String>, _>("START_TIME")
+                    .unwrap()
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("running".into(), states[0].1.clone()))
+            && states.iter().any(|(s, t)| s == "queueing" && t.is_empty()),
+        "expected one running and one queueing job on t: {states:?}"
+    );
+    op.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 1024")
+        .await
+        .unwrap();
+    slow.await.unwrap().unwrap();
+    behind.await.unwrap().unwrap();
+    let rows: Vec<Row> = op
+        .query("ADMIN SHOW DDL JOBS 20 WHERE table_name = 't' AND job_type = 'add index'")
+        .await
+        .unwrap();
+    // History is newest first: the second job started after the first ended.
+    let start_second: String = rows[0].get("START_TIME").unwrap();
+    let end_first: String = rows[1].get("END_TIME").unwrap();
+    assert!(start_second >= end_first, "{start_second} < {end_first}");
+    op.query_drop("ADMIN CHECK TABLE t").await.unwrap();
+    op.query_drop("ADMIN CHECK TABLE t2").await.unwrap();
+    drop(op);
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}

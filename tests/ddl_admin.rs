@@ -2,84 +2,14 @@
 //! (from a node other than the submitter's), PAUSE and RESUME, TiDB's per-id messages, and
 //! the tidb_* system variables seen cluster-wide.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::ddl::*;
 use moltdb::node::cluster::Cluster;
 use mysql_async::prelude::*;
-use mysql_async::{Conn, OptsBuilder, Row};
-
-async fn start(nodes: usize) -> (Arc<Cluster>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = moltdb::kv::open_sled(dir.path()).expect("open store");
-    let cluster = Cluster::start(store, "127.0.0.1", 0, nodes)
-        .await
-        .expect("start cluster");
-    (cluster, dir)
-}
-
-async fn conn(cluster: &Cluster, node: usize, db: Option<&str>) -> Conn {
-    let addr = cluster.addresses()[node].expect("node running");
-    Conn::new(
-        OptsBuilder::default()
-            .ip_or_hostname(addr.ip().to_string())
-            .tcp_port(addr.port())
-            .user(Some("root"))
-            .db_name(db),
-    )
-    .await
-    .expect("connect")
-}
-
-async fn setup(cluster: &Cluster, rows: usize) {
-    let mut c = conn(cluster, 0, None).await;
-    c.query_drop("CREATE DATABASE d").await.unwrap();
-    c.query_drop("CREATE TABLE d.t (id INT PRIMARY KEY, k INT, c VARCHAR(32))")
-        .await
-        .unwrap();
-    for chunk in (1..=rows).collect::<Vec<_>>().chunks(1000) {
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|i| format!("({i}, {}, 'c{i}')", i % 97))
-            .collect();
-        c.query_drop(format!("INSERT INTO d.t VALUES {}", values.join(",")))
-            .await
-            .unwrap();
-    }
-}
-
-/// The newest add index job: (id, schema state, state, row count).
-async fn add_index_job(c: &mut Conn) -> Option<(i64, String, String, i64)> {
-    let rows: Vec<Row> = c
-        .query("ADMIN SHOW DDL JOBS 20 WHERE job_type = 'add index'")
-        .await
-        .unwrap();
-    rows.into_iter().next().map(|r| {
-        (
-            r.get("JOB_ID").unwrap(),
-            r.get("SCHEMA_STATE").unwrap(),
-            r.get("STATE").unwrap(),
-            r.get("ROW_COUNT").unwrap(),
-        )
-    })
-}
-
-async fn wait_for(
-    c: &mut Conn,
-    what: &str,
-    pred: impl Fn(&(i64, String, String, i64)) -> bool,
-) -> (i64, String, String, i64) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(job) = add_index_job(c).await {
-            if pred(&job) {
-                return job;
-            }
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
+use mysql_async::{Conn, Row};
 
 async fn control(c: &mut Conn, stmt: &str) -> Vec<(String, String)> {
     c.query(stmt).await.unwrap()
@@ -96,17 +26,10 @@ fn no_index_entries(cluster: &Cluster, table_id: i64) -> bool {
         .is_empty()
 }
 
-fn server_code(e: &mysql_async::Error) -> u16 {
-    match e {
-        mysql_async::Error::Server(s) => s.code,
-        other => panic!("not a server error: {other}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancel_add_index_in_each_state_from_another_node() {
-    let (cluster, _dir) = start(3).await;
-    setup(&cluster, 3_000).await;
+    let (cluster, _dir) = start_cluster(3).await;
+    populate(&mut node_conn(&cluster, 0, None).await, 3_000, 97).await;
     let table_id = cluster
         .node(0)
         .unwrap()
@@ -123,14 +46,14 @@ async fn cancel_add_index_in_each_state_from_another_node() {
         let v0 = lagging.catalog.snapshot().version;
         // Node 2 stays one version behind, which holds the job in `state`.
         lagging.cap_schema_version(Some(v0 + k as u64));
-        let mut submitter = conn(&cluster, 0, Some("d")).await;
+        let mut submitter = node_conn(&cluster, 0, Some("d")).await;
         let alter =
             tokio::spawn(
                 async move { submitter.query_drop("ALTER TABLE t ADD INDEX ik (k)").await },
             );
-        let mut operator = conn(&cluster, 1, Some("d")).await;
+        let mut operator = node_conn(&cluster, 1, Some("d")).await;
         let (id, schema_state, ..) =
-            wait_for(&mut operator, state, |j| j.1 == state && j.2 == "running").await;
+            wait_add_index(&mut operator, state, |j| j.1 == state && j.2 == "running").await;
         assert_eq!(schema_state, state);
         let result = control(&mut operator, &format!("ADMIN CANCEL DDL JOBS {id}")).await;
         assert_eq!(result, vec![(id.to_string(), "successful".to_string())]);
@@ -138,7 +61,7 @@ async fn cancel_add_index_in_each_state_from_another_node() {
         let err = alter.await.unwrap().expect_err("cancelled ALTER must fail");
         assert_eq!(server_code(&err), 8214, "{err}");
         assert!(err.to_string().contains("Cancelled DDL job"), "{err}");
-        let (_, schema_state, job_state, _) = add_index_job(&mut operator).await.unwrap();
+        let (_, schema_state, job_state, _) = newest_job(&mut operator, "add index").await.unwrap();
         assert_eq!(
             (schema_state.as_str(), job_state.as_str()),
             ("none", "rollback done")
@@ -156,11 +79,11 @@ async fn cancel_add_index_in_each_state_from_another_node() {
         operator.query_drop("ADMIN CHECK TABLE t").await.unwrap();
     }
     // Finished and unknown ids.
-    let mut c = conn(&cluster, 1, Some("d")).await;
+    let mut c = node_conn(&cluster, 1, Some("d")).await;
     c.query_drop("ALTER TABLE t ADD INDEX ik (k)")
         .await
         .unwrap();
-    let (id, ..) = add_index_job(&mut c).await.unwrap();
+    let (id, ..) = newest_job(&mut c, "add index").await.unwrap();
     let rows = control(&mut c, &format!("ADMIN CANCEL DDL JOBS {id}, 99999")).await;
     assert_eq!(
         rows,
@@ -188,32 +111,32 @@ async fn cancel_add_index_in_each_state_from_another_node() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pause_keeps_progress_and_resume_finishes() {
-    let (cluster, _dir) = start(2).await;
-    setup(&cluster, 20_000).await;
-    let mut op = conn(&cluster, 1, Some("d")).await;
+    let (cluster, _dir) = start_cluster(2).await;
+    populate(&mut node_conn(&cluster, 0, None).await, 20_000, 97).await;
+    let mut op = node_conn(&cluster, 1, Some("d")).await;
     op.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
         .await
         .unwrap();
     op.query_drop("SET GLOBAL tidb_ddl_reorg_worker_cnt = 1")
         .await
         .unwrap();
-    let mut submitter = conn(&cluster, 0, Some("d")).await;
+    let mut submitter = node_conn(&cluster, 0, Some("d")).await;
     let alter =
         tokio::spawn(async move { submitter.query_drop("ALTER TABLE t ADD INDEX ik (k)").await });
-    let (id, ..) = wait_for(&mut op, "backfill", |j| {
+    let (id, ..) = wait_add_index(&mut op, "backfill", |j| {
         j.1 == "write reorganization" && j.3 > 0
     })
     .await;
     let rows = control(&mut op, &format!("ADMIN PAUSE DDL JOBS {id}")).await;
     assert_eq!(rows[0].1, "successful");
-    let (_, _, _, paused_at) = wait_for(&mut op, "paused", |j| j.2 == "paused").await;
+    let (_, _, _, paused_at) = wait_add_index(&mut op, "paused", |j| j.2 == "paused").await;
     let rows = control(&mut op, &format!("ADMIN PAUSE DDL JOBS {id}")).await;
     assert_eq!(
         rows[0].1,
         format!("error: [ddl:8262]Job [{id}] has already been paused")
     );
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let (_, _, state, still) = add_index_job(&mut op).await.unwrap();
+    let (_, _, state, still) = newest_job(&mut op, "add index").await.unwrap();
     assert_eq!(state, "paused");
     assert_eq!(still, paused_at, "a paused job must not make progress");
     assert!(
@@ -232,7 +155,7 @@ async fn pause_keeps_progress_and_resume_finishes() {
         rows[0].1,
         format!("error: [ddl:8224]DDL Job:{id} not found")
     );
-    let (_, schema_state, state, rows_done) = add_index_job(&mut op).await.unwrap();
+    let (_, schema_state, state, rows_done) = newest_job(&mut op, "add index").await.unwrap();
     assert_eq!(
         (schema_state.as_str(), state.as_str()),
         ("public", "synced")
@@ -247,9 +170,9 @@ async fn pause_keeps_progress_and_resume_finishes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn system_variables_are_validated_and_shared_by_every_node() {
-    let (cluster, _dir) = start(3).await;
-    let mut a = conn(&cluster, 0, None).await;
-    let mut b = conn(&cluster, 2, None).await;
+    let (cluster, _dir) = start_cluster(3).await;
+    let mut a = node_conn(&cluster, 0, None).await;
+    let mut b = node_conn(&cluster, 2, None).await;
     // Defaults.
     let v: Option<i64> = b
         .query_first("SELECT @@global.tidb_ddl_reorg_worker_cnt")
@@ -355,9 +278,9 @@ async fn system_variables_are_validated_and_shared_by_every_node() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn jobs_on_different_tables_run_together_and_same_table_jobs_in_order() {
-    let (cluster, _dir) = start(2).await;
-    setup(&cluster, 20_000).await;
-    let mut op = conn(&cluster, 1, Some("d")).await;
+    let (cluster, _dir) = start_cluster(2).await;
+    populate(&mut node_conn(&cluster, 0, None).await, 20_000, 97).await;
+    let mut op = node_conn(&cluster, 1, Some("d")).await;
     op.query_drop("CREATE TABLE t2 (id INT PRIMARY KEY, k INT)")
         .await
         .unwrap();
@@ -370,15 +293,15 @@ async fn jobs_on_different_tables_run_together_and_same_table_jobs_in_order() {
     op.query_drop("SET GLOBAL tidb_ddl_reorg_worker_cnt = 1")
         .await
         .unwrap();
-    let mut first = conn(&cluster, 0, Some("d")).await;
+    let mut first = node_conn(&cluster, 0, Some("d")).await;
     let slow =
         tokio::spawn(async move { first.query_drop("ALTER TABLE t ADD INDEX ik (k)").await });
-    wait_for(&mut op, "backfill on t", |j| {
+    wait_add_index(&mut op, "backfill on t", |j| {
         j.1 == "write reorganization" && j.3 > 0
     })
     .await;
     // Same table: queued behind the running job.
-    let mut second = conn(&cluster, 0, Some("d")).await;
+    let mut second = node_conn(&cluster, 0, Some("d")).await;
     let behind =
         tokio::spawn(async move { second.query_drop("ALTER TABLE t ADD INDEX ic (c)").await });
     // Another table: runs and finishes while t's backfill is still going.

@@ -6,51 +6,15 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::ddl::*;
 use common::TestServer;
 use mysql_async::prelude::*;
-use mysql_async::{Conn, Row};
 
-async fn populate(c: &mut Conn, rows: usize) {
-    c.query_drop("CREATE DATABASE d").await.unwrap();
-    c.query_drop("CREATE TABLE d.t (id INT PRIMARY KEY, k INT, c VARCHAR(32))")
-        .await
-        .unwrap();
-    for chunk in (1..=rows).collect::<Vec<_>>().chunks(1000) {
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|i| format!("({i}, {}, 'c{i}')", i % 97))
-            .collect();
-        c.query_drop(format!("INSERT INTO d.t VALUES {}", values.join(",")))
-            .await
-            .unwrap();
-    }
-}
-
-/// (id, schema state, state, row count) of the newest add index job.
-async fn job(c: &mut Conn) -> Option<(i64, String, String, i64)> {
-    let rows: Vec<Row> = c
-        .query("ADMIN SHOW DDL JOBS 10 WHERE job_type = 'add index'")
-        .await
-        .ok()?;
-    rows.into_iter().next().map(|r| {
-        (
-            r.get("JOB_ID").unwrap(),
-            r.get("SCHEMA_STATE").unwrap(),
-            r.get("STATE").unwrap(),
-            r.get("ROW_COUNT").unwrap(),
-        )
-    })
-}
-
-async fn wait_job(
-    server: &TestServer,
-    what: &str,
-    pred: impl Fn(&(i64, String, String, i64)) -> bool,
-) -> (i64, String, String, i64) {
+async fn wait_job(server: &TestServer, what: &str, pred: impl Fn(&JobView) -> bool) -> JobView {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut c = server.conn().await;
     loop {
-        if let Some(j) = job(&mut c).await {
+        if let Some(j) = newest_job(&mut c, "add index").await {
             if pred(&j) {
                 return j;
             }
@@ -64,27 +28,13 @@ async fn wait_job(
     }
 }
 
-async fn assert_consistent(c: &mut Conn, rows: i64) {
-    c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
-    let by_index: Vec<(i64, i64)> = c
-        .query("SELECT id, k FROM d.t WHERE k >= 0 ORDER BY id")
-        .await
-        .unwrap();
-    let by_scan: Vec<(i64, i64)> = c
-        .query("SELECT id, k FROM d.t WHERE k + 0 >= 0 ORDER BY id")
-        .await
-        .unwrap();
-    assert_eq!(by_index.len() as i64, rows);
-    assert!(by_index == by_scan);
-}
-
 #[tokio::test]
 async fn killed_mid_backfill_resumes_after_restart() {
     let mut server = TestServer::start();
     let rows = 30_000;
     {
         let mut c = server.conn().await;
-        populate(&mut c, rows).await;
+        populate(&mut c, rows, 97).await;
         c.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
             .await
             .unwrap();
@@ -118,7 +68,7 @@ async fn killed_mid_backfill_resumes_after_restart() {
         after >= before,
         "progress went backwards: {before} -> {after}"
     );
-    assert_consistent(&mut server.conn().await, rows as i64).await;
+    assert_index_matches_scan(&mut server.conn().await).await;
 }
 
 #[tokio::test]
@@ -127,7 +77,7 @@ async fn paused_job_stays_paused_across_restart_and_resumes() {
     let rows = 20_000;
     {
         let mut c = server.conn().await;
-        populate(&mut c, rows).await;
+        populate(&mut c, rows, 97).await;
         c.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
             .await
             .unwrap();
@@ -179,5 +129,5 @@ async fn paused_job_stays_paused_across_restart_and_resumes() {
         ("public", "synced")
     );
     assert_eq!(done, rows as i64);
-    assert_consistent(&mut op, rows as i64).await;
+    assert_index_matches_scan(&mut op).await;
 }

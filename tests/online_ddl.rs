@@ -6,63 +6,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use moltdb::node::cluster::Cluster;
+mod common;
+
+use common::ddl::*;
 use mysql_async::prelude::*;
-use mysql_async::{Conn, Opts, OptsBuilder};
+use mysql_async::{Conn, Opts};
 
 fn rows_env(default: usize) -> usize {
     std::env::var("MOLTDB_DDL_TEST_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-async fn start(nodes: usize) -> (Arc<Cluster>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = moltdb::kv::open_sled(dir.path()).expect("open store");
-    let cluster = Cluster::start(store, "127.0.0.1", 0, nodes)
-        .await
-        .expect("start cluster");
-    (cluster, dir)
-}
-
-fn opts(cluster: &Cluster, node: usize) -> Opts {
-    let addr = cluster.addresses()[node].expect("node running");
-    OptsBuilder::default()
-        .ip_or_hostname(addr.ip().to_string())
-        .tcp_port(addr.port())
-        .user(Some("root"))
-        .db_name(Some("d"))
-        .into()
-}
-
-async fn conn(cluster: &Cluster, node: usize) -> Conn {
-    Conn::new(opts(cluster, node)).await.expect("connect")
-}
-
-async fn setup(cluster: &Cluster, rows: usize) {
-    let addr = cluster.addresses()[0].expect("node 0");
-    let mut c = Conn::new(
-        OptsBuilder::default()
-            .ip_or_hostname(addr.ip().to_string())
-            .tcp_port(addr.port())
-            .user(Some("root")),
-    )
-    .await
-    .expect("connect");
-    c.query_drop("CREATE DATABASE d").await.unwrap();
-    c.query_drop("CREATE TABLE d.t (id INT PRIMARY KEY, k INT, c VARCHAR(32))")
-        .await
-        .unwrap();
-    for chunk in (1..=rows).collect::<Vec<_>>().chunks(1000) {
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|i| format!("({i}, {}, 'c{i}')", i % 997))
-            .collect();
-        c.query_drop(format!("INSERT INTO d.t VALUES {}", values.join(",")))
-            .await
-            .unwrap();
-    }
 }
 
 /// Errors concurrent clients legitimately get: write conflicts and duplicate keys.
@@ -112,56 +66,16 @@ async fn dml_client(
     (n, errors)
 }
 
-/// ADMIN CHECK TABLE passes, and reading through the index equals a full scan.
-async fn assert_consistent(c: &mut Conn) {
-    c.query_drop("ADMIN CHECK TABLE t")
-        .await
-        .expect("admin check table");
-    let plan: Vec<(String, String, String, String, String)> = c
-        .query("EXPLAIN SELECT id, k FROM t WHERE k >= 0")
-        .await
-        .unwrap();
-    assert!(
-        plan.iter().any(|r| r.3.contains("index:ik")),
-        "index not used: {plan:?}"
-    );
-    let mut by_index: Vec<(i64, i64)> = c.query("SELECT id, k FROM t WHERE k >= 0").await.unwrap();
-    let mut by_scan: Vec<(i64, i64)> = c
-        .query("SELECT id, k FROM t WHERE k + 0 >= 0")
-        .await
-        .unwrap();
-    by_index.sort();
-    by_scan.sort();
-    assert_eq!(by_index.len(), by_scan.len());
-    assert!(by_index == by_scan, "index read differs from full scan");
-}
-
-async fn job_state(c: &mut Conn, job_type: &str) -> Option<(i64, String, String, i64)> {
-    let rows: Vec<mysql_async::Row> = c
-        .query(format!(
-            "ADMIN SHOW DDL JOBS 20 WHERE job_type = '{job_type}'"
-        ))
-        .await
-        .unwrap();
-    rows.into_iter().next().map(|r| {
-        let id: i64 = r.get("JOB_ID").unwrap();
-        let schema_state: String = r.get("SCHEMA_STATE").unwrap();
-        let state: String = r.get("STATE").unwrap();
-        let row_count: i64 = r.get("ROW_COUNT").unwrap();
-        (id, schema_state, state, row_count)
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn add_index_while_every_node_writes() {
     let rows = rows_env(100_000);
-    let (cluster, _dir) = start(3).await;
-    setup(&cluster, rows).await;
+    let (cluster, _dir) = start_cluster(3).await;
+    populate(&mut node_conn(&cluster, 0, None).await, rows, 997).await;
     let stop = Arc::new(AtomicBool::new(false));
     let clients: Vec<_> = (0..3)
         .map(|node| {
             tokio::spawn(dml_client(
-                opts(&cluster, node),
+                node_opts(&cluster, node, Some("d")),
                 node as u64 + 1,
                 rows,
                 stop.clone(),
@@ -169,7 +83,7 @@ async fn add_index_while_every_node_writes() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut admin = conn(&cluster, 1).await;
+    let mut admin = node_conn(&cluster, 1, Some("d")).await;
     let started = Instant::now();
     admin
         .query_drop("ALTER TABLE t ADD INDEX ik (k)")
@@ -187,9 +101,9 @@ async fn add_index_while_every_node_writes() {
     assert!(total > 0, "no DML ran during the build");
     eprintln!("ADD INDEX on {rows} rows took {build:?} with {total} concurrent DML statements");
     for node in 0..3 {
-        assert_consistent(&mut conn(&cluster, node).await).await;
+        assert_index_matches_scan(&mut node_conn(&cluster, node, Some("d")).await).await;
     }
-    let (_, schema_state, state, row_count) = job_state(&mut admin, "add index").await.unwrap();
+    let (_, schema_state, state, row_count) = newest_job(&mut admin, "add index").await.unwrap();
     assert_eq!(
         (schema_state.as_str(), state.as_str()),
         ("public", "synced")
@@ -204,10 +118,10 @@ async fn add_index_while_every_node_writes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn owner_stopped_mid_backfill_another_node_finishes_the_job() {
     let rows = rows_env(100_000) / 4;
-    let (cluster, _dir) = start(3).await;
-    setup(&cluster, rows).await;
+    let (cluster, _dir) = start_cluster(3).await;
+    populate(&mut node_conn(&cluster, 0, None).await, rows, 997).await;
     // Find the owner and submit from a node that is not it.
-    let mut c0 = conn(&cluster, 0).await;
+    let mut c0 = node_conn(&cluster, 0, Some("d")).await;
     let row: mysql_async::Row = c0.query_first("ADMIN SHOW DDL").await.unwrap().unwrap();
     let owner_address: String = row.get("OWNER_ADDRESS").unwrap();
     let addrs = cluster.addresses();
@@ -219,19 +133,19 @@ async fn owner_stopped_mid_backfill_another_node_finishes_the_job() {
     let watcher = (owner + 2) % 3;
     // Small batches keep the backfill running long enough to interrupt it.
     for node in 0..3 {
-        conn(&cluster, node)
+        node_conn(&cluster, node, Some("d"))
             .await
             .query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
             .await
             .unwrap();
     }
-    let mut submit = conn(&cluster, submitter).await;
+    let mut submit = node_conn(&cluster, submitter, Some("d")).await;
     let alter =
         tokio::spawn(async move { submit.query_drop("ALTER TABLE t ADD INDEX ik (k)").await });
-    let mut watch = conn(&cluster, watcher).await;
+    let mut watch = node_conn(&cluster, watcher, Some("d")).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Some((_, schema_state, _, row_count)) = job_state(&mut watch, "add index").await {
+        if let Some((_, schema_state, _, row_count)) = newest_job(&mut watch, "add index").await {
             if schema_state == "write reorganization" && row_count > 0 {
                 break;
             }
@@ -247,12 +161,12 @@ async fn owner_stopped_mid_backfill_another_node_finishes_the_job() {
         .await
         .unwrap()
         .expect("the ALTER finishes on another owner");
-    let (_, schema_state, state, _) = job_state(&mut watch, "add index").await.unwrap();
+    let (_, schema_state, state, _) = newest_job(&mut watch, "add index").await.unwrap();
     assert_eq!(
         (schema_state.as_str(), state.as_str()),
         ("public", "synced")
     );
-    assert_consistent(&mut watch).await;
+    assert_index_matches_scan(&mut watch).await;
     drop(watch);
     tokio::task::spawn_blocking(move || cluster.stop())
         .await
@@ -261,20 +175,20 @@ async fn owner_stopped_mid_backfill_another_node_finishes_the_job() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dml_on_a_node_one_version_behind_in_every_state() {
-    let (cluster, _dir) = start(2).await;
-    setup(&cluster, 2_000).await;
+    let (cluster, _dir) = start_cluster(2).await;
+    populate(&mut node_conn(&cluster, 0, None).await, 2_000, 997).await;
     let lagging = cluster.node(1).unwrap();
     let v0 = lagging.catalog.snapshot().version;
     // Node 1 stays at v0 (no index) while the owner moves on to delete only.
     lagging.cap_schema_version(Some(v0));
-    let mut owner_side = conn(&cluster, 0).await;
+    let mut owner_side = node_conn(&cluster, 0, Some("d")).await;
     let alter = tokio::spawn(async move {
         owner_side
             .query_drop("ALTER TABLE t ADD INDEX ik (k)")
             .await
     });
-    let mut behind = conn(&cluster, 1).await;
-    let mut ahead = conn(&cluster, 0).await;
+    let mut behind = node_conn(&cluster, 1, Some("d")).await;
+    let mut ahead = node_conn(&cluster, 0, Some("d")).await;
     let mut seed = 7u64;
     // absent/delete only, delete only/write only, write only/write reorg, write reorg/public.
     for step in 0..4u64 {
@@ -307,7 +221,7 @@ async fn dml_on_a_node_one_version_behind_in_every_state() {
     }
     lagging.cap_schema_version(None);
     alter.await.unwrap().expect("add index");
-    assert_consistent(&mut behind).await;
+    assert_index_matches_scan(&mut behind).await;
     drop((behind, ahead));
     tokio::task::spawn_blocking(move || cluster.stop())
         .await

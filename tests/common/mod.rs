@@ -7,6 +7,8 @@
 //! `root` with an empty password). `MOLTDB_TEST_LOG_LEVEL` sets the spawned server's `--log-level`.
 #![allow(dead_code)]
 
+pub mod ddl;
+
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};

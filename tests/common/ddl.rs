@@ -1,0 +1,119 @@
+//! Helpers shared by the online DDL tests: an in-process cluster, a populated table, and the
+//! newest ADD INDEX job as ADMIN SHOW DDL JOBS reports it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use moltdb::node::cluster::Cluster;
+use mysql_async::prelude::*;
+use mysql_async::{Conn, Opts, OptsBuilder, Row};
+
+/// (job id, schema state, state, row count) of a DDL job.
+pub type JobView = (i64, String, String, i64);
+
+/// Starts `nodes` nodes over one store in a temporary directory, on ephemeral ports.
+pub async fn start_cluster(nodes: usize) -> (Arc<Cluster>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = moltdb::kv::open_sled(dir.path()).expect("open store");
+    let cluster = Cluster::start(store, "127.0.0.1", 0, nodes)
+        .await
+        .expect("start cluster");
+    (cluster, dir)
+}
+
+pub fn node_opts(cluster: &Cluster, node: usize, db: Option<&str>) -> Opts {
+    let addr = cluster.addresses()[node].expect("node running");
+    OptsBuilder::default()
+        .ip_or_hostname(addr.ip().to_string())
+        .tcp_port(addr.port())
+        .user(Some("root"))
+        .db_name(db)
+        .into()
+}
+
+pub async fn node_conn(cluster: &Cluster, node: usize, db: Option<&str>) -> Conn {
+    Conn::new(node_opts(cluster, node, db))
+        .await
+        .expect("connect")
+}
+
+/// Creates `d.t (id INT PRIMARY KEY, k INT, c VARCHAR(32))` with `rows` rows, k = id % `modulo`.
+pub async fn populate(c: &mut Conn, rows: usize, modulo: usize) {
+    c.query_drop("CREATE DATABASE d").await.unwrap();
+    c.query_drop("CREATE TABLE d.t (id INT PRIMARY KEY, k INT, c VARCHAR(32))")
+        .await
+        .unwrap();
+    for chunk in (1..=rows).collect::<Vec<_>>().chunks(1000) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| format!("({i}, {}, 'c{i}')", i % modulo))
+            .collect();
+        c.query_drop(format!("INSERT INTO d.t VALUES {}", values.join(",")))
+            .await
+            .unwrap();
+    }
+}
+
+/// The newest job of `job_type`, if any.
+pub async fn newest_job(c: &mut Conn, job_type: &str) -> Option<JobView> {
+    let rows: Vec<Row> = c
+        .query(format!(
+            "ADMIN SHOW DDL JOBS 20 WHERE job_type = '{job_type}'"
+        ))
+        .await
+        .ok()?;
+    rows.into_iter().next().map(|r| {
+        (
+            r.get("JOB_ID").unwrap(),
+            r.get("SCHEMA_STATE").unwrap(),
+            r.get("STATE").unwrap(),
+            r.get("ROW_COUNT").unwrap(),
+        )
+    })
+}
+
+/// Polls the newest ADD INDEX job until `pred` holds (panics after a minute).
+pub async fn wait_add_index(c: &mut Conn, what: &str, pred: impl Fn(&JobView) -> bool) -> JobView {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(job) = newest_job(c, "add index").await {
+            if pred(&job) {
+                return job;
+            }
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// ADMIN CHECK TABLE passes, and reading `d.t` through index `ik` equals a full scan.
+pub async fn assert_index_matches_scan(c: &mut Conn) {
+    c.query_drop("ADMIN CHECK TABLE d.t")
+        .await
+        .expect("admin check table");
+    let plan: Vec<(String, String, String, String, String)> = c
+        .query("EXPLAIN SELECT id, k FROM d.t WHERE k >= 0")
+        .await
+        .unwrap();
+    assert!(
+        plan.iter().any(|r| r.3.contains("index:ik")),
+        "index not used: {plan:?}"
+    );
+    let by_index: Vec<(i64, i64)> = c
+        .query("SELECT id, k FROM d.t WHERE k >= 0 ORDER BY id")
+        .await
+        .unwrap();
+    let by_scan: Vec<(i64, i64)> = c
+        .query("SELECT id, k FROM d.t WHERE k + 0 >= 0 ORDER BY id")
+        .await
+        .unwrap();
+    assert_eq!(by_index.len(), by_scan.len());
+    assert!(by_index == by_scan, "index read differs from full scan");
+}
+
+pub fn server_code(e: &mysql_async::Error) -> u16 {
+    match e {
+        mysql_async::Error::Server(s) => s.code,
+        other => panic!("not a server error: {other}"),
+    }
+}

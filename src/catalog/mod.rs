@@ -11,7 +11,9 @@ mod schema;
 
 pub use autoid::AutoIdAllocator;
 pub use meta::{MetaError, UserRecord};
-pub use model::{ColumnInfo, DatabaseInfo, DefaultValue, IndexInfo, SchemaState, TableInfo};
+pub use model::{
+    ColumnInfo, DatabaseInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo,
+};
 pub use schema::{DatabaseEntry, InfoSchema};
 
 use std::sync::Arc;

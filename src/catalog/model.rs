@@ -97,6 +97,22 @@ pub struct TableInfo {
     pub charset: String,
     pub collation: String,
     pub state: SchemaState,
+    /// FOREIGN KEY clauses as declared: kept and shown in metadata, not enforced.
+    #[serde(default)]
+    pub foreign_keys: Vec<ForeignKeyInfo>,
+}
+
+/// A declared foreign key (moltdb records it; like TiDB before v6.6 it does not enforce it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKeyInfo {
+    pub name: String,
+    pub columns: Vec<String>,
+    /// `None`: the table's own database.
+    pub ref_db: Option<String>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    pub on_delete: String,
+    pub on_update: String,
 }
 
 impl TableInfo {

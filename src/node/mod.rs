@@ -8,6 +8,7 @@
 
 pub mod cluster;
 pub mod events;
+pub mod processlist;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
@@ -40,6 +41,8 @@ pub struct Node {
     pub events: Arc<Events>,
     /// Whether this node holds the DDL owner lease, and until when.
     pub ownership: ddl::worker::Ownership,
+    /// The sessions connected to this node (SHOW PROCESSLIST, KILL).
+    pub processes: Arc<processlist::ProcessList>,
     next_conn_id: AtomicU32,
     /// schema version -> open transactions using it (the metadata lock).
     txn_versions: Mutex<BTreeMap<u64, usize>>,
@@ -69,6 +72,7 @@ impl Node {
             globals: RwLock::new(GlobalVariables::default()),
             events,
             ownership: Default::default(),
+            processes: Default::default(),
             next_conn_id: AtomicU32::new((index << 22) + 1),
             txn_versions: Mutex::new(BTreeMap::new()),
             last_reload_ms: AtomicI64::new(now_ms()),

@@ -175,6 +175,13 @@ impl Handler {
             ));
         }
         let session = self.session()?;
+        if session.is_disconnected() {
+            // KILL [CONNECTION] from another session.
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "connection killed",
+            ));
+        }
         Ok(tokio::task::block_in_place(|| f(session)))
     }
 }

@@ -78,9 +78,14 @@ impl Session {
         let node = self.state.node.clone();
         let id = ddl::submit(&node, job)?;
         let killed = self.killed.clone();
-        ddl::wait(&node, id, &|| {
+        let result = ddl::wait(&node, id, &|| {
             killed.load(std::sync::atomic::Ordering::SeqCst)
-        })
+        });
+        if matches!(&result, Err(e) if e.code == 1317) {
+            // KILL of a session waiting for its DDL cancels the job, as in TiDB.
+            self.cancel_job(id);
+        }
+        result
     }
 
     fn create_database(
@@ -109,8 +114,8 @@ impl Session {
     }
 
     fn create_table(&mut self, sql: &str, ct: &ast::CreateTable) -> Result<QueryResult> {
-        if ct.query.is_some() || ct.like.is_some() {
-            return Err(Error::unsupported("CREATE TABLE ... AS / LIKE"));
+        if ct.query.is_some() {
+            return Err(Error::unsupported("CREATE TABLE ... AS SELECT"));
         }
         let (db, name) = split_name(&ct.name)?;
         let db = self.db_or_current(db)?;
@@ -129,7 +134,25 @@ impl Session {
             }
             return Err(Error::table_exists(&name));
         }
-        let info = sql::create_table::table_info(ct, &name, &self.state)?;
+        let info = match &ct.like {
+            // CREATE TABLE ... LIKE: the source's definition (columns, indexes, options).
+            Some(
+                ast::CreateTableLikeKind::Parenthesized(like)
+                | ast::CreateTableLikeKind::Plain(like),
+            ) => {
+                let (sdb, sname) = split_name(&like.name)?;
+                let sdb = self.db_or_current(sdb)?;
+                let src = schema
+                    .table(&sdb, &sname)
+                    .ok_or_else(|| Error::unknown_table(&sdb, &sname))?;
+                let mut info = (**src).clone();
+                info.id = 0;
+                info.db_id = 0;
+                info.name = name.clone();
+                info
+            }
+            None => sql::create_table::table_info(ct, &name, &self.state)?,
+        };
         let job = Job::new(
             Action::CreateTable,
             dbinfo.info.id,

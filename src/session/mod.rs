@@ -2,6 +2,7 @@
 //! dispatch of each statement to its handler in `sql/`.
 
 mod ddl;
+mod meta;
 pub mod variables;
 
 use std::collections::{BTreeSet, HashMap};
@@ -108,11 +109,18 @@ pub struct Session {
     pub warnings: Vec<Warning>,
     prepared: HashMap<u32, Prepared>,
     next_stmt_id: u32,
+    /// This session's entry in the node's process list (SHOW PROCESSLIST, KILL).
+    process: crate::node::processlist::Registration,
 }
 
 impl Session {
     pub fn new(node: Arc<Node>, connection_id: u32, user: String, host: String) -> Session {
+        let killed = Arc::new(AtomicBool::new(false));
+        let process = node
+            .processes
+            .register(connection_id, &user, &host, killed.clone());
         Session {
+            process,
             state: SessionState {
                 node,
                 connection_id,
@@ -129,7 +137,7 @@ impl Session {
             pin: None,
             written: BTreeSet::new(),
             explicit: false,
-            killed: Arc::new(AtomicBool::new(false)),
+            killed,
             warnings: Vec::new(),
             prepared: HashMap::new(),
             next_stmt_id: 1,
@@ -168,6 +176,13 @@ impl Session {
 
     /// Runs one statement of text.
     pub fn execute(&mut self, sql: &str) -> Result<QueryResult> {
+        self.statement_started(sql);
+        let result = self.execute_text(sql);
+        self.statement_ended();
+        result
+    }
+
+    fn execute_text(&mut self, sql: &str) -> Result<QueryResult> {
         let trimmed = sql.trim().trim_end_matches(';').trim();
         if trimmed.is_empty() {
             return Err(Error::new(1065, "42000", "Query was empty"));
@@ -175,7 +190,8 @@ impl Session {
         if let Some(result) = self.front_statement(trimmed) {
             return result;
         }
-        let mut stmts = parser::parse(trimmed)?;
+        let text = meta::share_mode_as_for_share(trimmed);
+        let mut stmts = parser::parse(&text)?;
         if stmts.len() != 1 {
             return Err(Error::syntax(trimmed));
         }
@@ -220,6 +236,10 @@ impl Session {
             .map(|w| w.to_ascii_lowercase())
             .collect();
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        if let Some(result) = self.front_show(&words) {
+            self.warnings.clear();
+            return Some(result);
+        }
         match words.as_slice() {
             ["show", "warnings"] => Some(Ok(sql::show::warnings(&self.warnings))),
             ["show", "errors"] => {
@@ -244,7 +264,7 @@ impl Session {
 
     pub fn prepare(&mut self, sql: &str) -> Result<(u32, usize, Vec<sql::ResultColumn>)> {
         let trimmed = sql.trim().trim_end_matches(';').trim().to_string();
-        let mut stmts = parser::parse(&trimmed)?;
+        let mut stmts = parser::parse(&meta::share_mode_as_for_share(&trimmed))?;
         if stmts.len() != 1 {
             return Err(Error::syntax(&trimmed));
         }
@@ -310,7 +330,10 @@ impl Session {
         let mut stmt = p.statement.clone();
         let sql = p.sql.clone();
         parser::bind_placeholders(&mut stmt, params)?;
-        self.run(&sql, &stmt)
+        self.statement_started(&sql);
+        let result = self.run(&sql, &stmt);
+        self.statement_ended();
+        result
     }
 
     pub fn close_prepared(&mut self, id: u32) {
@@ -350,7 +373,11 @@ impl Session {
             return result;
         }
         match stmt {
+            Statement::Query(q) if !q.locks.is_empty() => {
+                self.with_txn(|ctx, txn| sql::select::execute_locking(ctx, txn, sql, q))
+            }
             Statement::Query(q) => self.with_txn(|ctx, txn| sql::select::execute(ctx, txn, sql, q)),
+            Statement::Kill { modifier, id } => self.kill(modifier.as_ref(), *id),
             Statement::Insert(ins) => {
                 self.with_txn(|ctx, txn| dml::insert::execute(ctx, txn, sql, ins))
             }
@@ -404,7 +431,9 @@ impl Session {
                 let ctx = self.context();
                 sql::show::tables(&ctx, db.as_deref(), *full, like.as_deref())
             }
-            Statement::ShowColumns { show_options, .. } => {
+            Statement::ShowColumns {
+                show_options, full, ..
+            } => {
                 let name = show_options
                     .show_in
                     .as_ref()
@@ -412,7 +441,11 @@ impl Session {
                     .ok_or_else(|| Error::syntax("SHOW COLUMNS"))?;
                 let (db, t) = split_name(name)?;
                 let ctx = self.context();
-                sql::show::columns(&ctx, db.as_deref(), &t)
+                if *full {
+                    sql::show::full_columns(&ctx, db.as_deref(), &t)
+                } else {
+                    sql::show::columns(&ctx, db.as_deref(), &t)
+                }
             }
             Statement::ExplainTable { table_name, .. } => {
                 let (db, t) = split_name(table_name)?;
@@ -599,6 +632,10 @@ impl Session {
     }
 
     pub fn use_database(&mut self, name: &str) -> Result<()> {
+        if sql::infoschema::is_infoschema(name) {
+            self.state.current_db = Some(sql::infoschema::DB.to_string());
+            return Ok(());
+        }
         let schema = self.schema();
         let db = schema
             .database(name)

@@ -5,7 +5,7 @@ use sqlparser::ast;
 use super::binder::{Binder, Scope, SessionContext};
 use super::error::{Error, Result};
 use super::types::parse_data_type;
-use crate::catalog::{ColumnInfo, DefaultValue, IndexInfo, SchemaState, TableInfo};
+use crate::catalog::{ColumnInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo};
 use crate::types::{convert, Value};
 
 pub fn table_info(
@@ -18,6 +18,7 @@ pub fn table_info(
     // Names given in the statement must be unique; generated ones get a suffix instead.
     let mut explicit_names: Vec<bool> = Vec::new();
     let mut primary: Option<Vec<usize>> = None;
+    let mut foreign_keys = Vec::new();
     for (i, def) in ct.columns.iter().enumerate() {
         if columns
             .iter()
@@ -131,7 +132,14 @@ pub fn table_info(
                     .unwrap_or_else(|| columns[cols[0]].name.clone());
                 indexes.push(index(&name, cols, false));
             }
-            ast::TableConstraint::ForeignKey(_) | ast::TableConstraint::Check(_) => {}
+            ast::TableConstraint::ForeignKey(fk) => {
+                for c in &fk.columns {
+                    col_offset_of(&column_names, &c.value)?;
+                }
+                let n = foreign_keys.len() + 1;
+                foreign_keys.push(foreign_key(fk, name, n)?);
+            }
+            ast::TableConstraint::Check(_) => {}
             other => return Err(Error::unsupported(format!("constraint {other}"))),
         }
     }
@@ -189,10 +197,56 @@ pub fn table_info(
             .comment
             .as_ref()
             .map(|c| c.to_string())
+            .or_else(|| table_comment(&ct.table_options))
             .unwrap_or_default(),
         charset: "utf8mb4".into(),
         collation: "utf8mb4_bin".into(),
         state: SchemaState::Public,
+        foreign_keys,
+    })
+}
+
+fn col_offset_of(names: &[String], name: &str) -> Result<usize> {
+    names
+        .iter()
+        .position(|col| col.eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            Error::new(
+                1072,
+                "42000",
+                format!("Key column '{name}' doesn't exist in table"),
+            )
+        })
+}
+
+/// A FOREIGN KEY clause as moltdb records it (declared, shown in metadata, not enforced).
+pub fn foreign_key(
+    fk: &ast::ForeignKeyConstraint,
+    table: &str,
+    n: usize,
+) -> Result<ForeignKeyInfo> {
+    let (ref_db, ref_table) = super::context::split_name(&fk.foreign_table)?;
+    let action = |a: &Option<ast::ReferentialAction>| {
+        a.as_ref()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "NO ACTION".into())
+    };
+    Ok(ForeignKeyInfo {
+        name: fk
+            .name
+            .as_ref()
+            .map(|n| n.value.clone())
+            .unwrap_or_else(|| format!("{table}_ibfk_{n}")),
+        columns: fk.columns.iter().map(|c| c.value.clone()).collect(),
+        ref_db,
+        ref_table,
+        ref_columns: fk
+            .referred_columns
+            .iter()
+            .map(|c| c.value.clone())
+            .collect(),
+        on_delete: action(&fk.on_delete),
+        on_update: action(&fk.on_update),
     })
 }
 
@@ -240,4 +294,19 @@ fn default_of(
 
 fn invalid_default(col: &str) -> Error {
     Error::new(1067, "42000", format!("Invalid default value for '{col}'"))
+}
+
+/// `COMMENT [=] 'x'` among MySQL table options.
+pub fn table_comment(options: &ast::CreateTableOptions) -> Option<String> {
+    let list = match options {
+        ast::CreateTableOptions::None => return None,
+        ast::CreateTableOptions::With(v)
+        | ast::CreateTableOptions::Options(v)
+        | ast::CreateTableOptions::Plain(v)
+        | ast::CreateTableOptions::TableProperties(v) => v,
+    };
+    list.iter().find_map(|o| match o {
+        ast::SqlOption::Comment(c) => Some(c.to_string()),
+        _ => None,
+    })
 }

@@ -62,6 +62,10 @@ fn join_rows(rows: &mut Vec<[String; 5]>, plan: &SelectPlan) {
                 let access = src.access(filter.as_ref());
                 access_rows(rows, src, filter.as_ref(), &access, false);
             }
+            FactorSource::Virtual(_) => {
+                let object = format!("table:{}", f.alias);
+                rows.push(row("MemTableScan", "-", "root", &object, ""));
+            }
             FactorSource::Derived(_) => {
                 let object = format!("table:{}", f.alias);
                 rows.push(row("Projection_derived", "-", "root", &object, "subquery"));

@@ -26,6 +26,8 @@ pub enum FactorSource {
     Table(Source),
     /// A subquery in FROM, materialized when the query runs.
     Derived(Arc<QueryPlan>),
+    /// An information_schema table, materialized from the schema snapshot at plan time.
+    Virtual(Arc<Vec<Vec<crate::types::Value>>>),
 }
 
 /// One table or derived table of the FROM clause.
@@ -247,7 +249,7 @@ impl FromPlan {
         let f = &self.factors[self.factor_of(i)];
         match &f.source {
             FactorSource::Table(src) => Some(column_output(src, i - f.offset).1),
-            FactorSource::Derived(_) => {
+            FactorSource::Derived(_) | FactorSource::Virtual(_) => {
                 let mut c = f.columns.get(i - f.offset)?.clone();
                 c.table = f.alias.clone();
                 Some(c)
@@ -268,7 +270,7 @@ impl Factor {
     pub fn table(&self) -> Option<&Source> {
         match &self.source {
             FactorSource::Table(s) => Some(s),
-            FactorSource::Derived(_) => None,
+            FactorSource::Derived(_) | FactorSource::Virtual(_) => None,
         }
     }
 }
@@ -278,6 +280,31 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
     match relation {
         ast::TableFactor::Table { name, alias, .. } => {
             let (db, t) = split_name(name)?;
+            let in_infoschema = match &db {
+                Some(d) => super::infoschema::is_infoschema(d),
+                None => p
+                    .ctx
+                    .session
+                    .current_db()
+                    .is_some_and(|d| super::infoschema::is_infoschema(&d)),
+            };
+            if in_infoschema {
+                let rs = super::infoschema::table(p.ctx, &t).ok_or_else(|| {
+                    Error::unknown_table(super::infoschema::DB, &t.to_ascii_uppercase())
+                })?;
+                let alias = alias
+                    .as_ref()
+                    .map(|a| a.name.value.clone())
+                    .unwrap_or_else(|| t.clone());
+                return Ok(Factor {
+                    alias,
+                    offset,
+                    width: rs.columns.len(),
+                    source: FactorSource::Virtual(Arc::new(rs.rows)),
+                    filter: Vec::new(),
+                    columns: rs.columns,
+                });
+            }
             let (db, info) = p.ctx.table(db.as_deref(), &t)?;
             let src = Source::new(db, info, alias.as_ref().map(|a| a.name.value.clone()));
             let columns = (0..src.scope.columns.len())

@@ -13,7 +13,7 @@ use super::from::{Factor, FactorSource, FromPlan, JoinKind, JoinMethod, JoinStep
 use super::query::Exec;
 use super::rewrite::and_all;
 use super::row_key::RowKey;
-use super::select::{read_rows, ScanOrder};
+use super::select::{read_rows, ScanOrder, Source};
 use super::subquery::Env;
 use crate::types::Value;
 
@@ -82,9 +82,21 @@ fn read_factor(
             Ok(
                 read_rows(src, exec.txn, &access, filter.as_ref(), order, limit)?
                     .into_iter()
-                    .map(|(_, row)| src.project(&row))
+                    .map(|(handle, row)| {
+                        lock_row(exec, src, handle);
+                        src.project(&row)
+                    })
                     .collect(),
             )
+        }
+        FactorSource::Virtual(rows) => {
+            let mut out = Vec::new();
+            for row in rows.iter() {
+                if passes(&f.filter, row, env)? {
+                    out.push(row.clone());
+                }
+            }
+            Ok(out)
         }
         FactorSource::Derived(plan) => {
             let mut out = Vec::new();
@@ -95,6 +107,15 @@ fn read_factor(
             }
             Ok(out)
         }
+    }
+}
+
+/// FOR UPDATE: remember the row's record key for the statement to lock.
+fn lock_row(exec: &Exec, src: &Source, handle: i64) {
+    if let Some(locks) = exec.locks {
+        locks
+            .borrow_mut()
+            .push(crate::codec::keys::record_key(src.table.info.id, handle));
     }
 }
 
@@ -278,7 +299,7 @@ fn index_join(
         let filter = and_all(conds);
         let access = src.access(filter.as_ref());
         let mut matched = false;
-        for (_, r) in read_rows(
+        for (handle, r) in read_rows(
             src,
             exec.txn,
             &access,
@@ -286,6 +307,7 @@ fn index_join(
             ScanOrder::Any,
             None,
         )? {
+            lock_row(exec, src, handle);
             let row = joined(l, &src.project(&r));
             if passes(&residual, &row, env)? {
                 matched = true;

@@ -17,6 +17,7 @@ pub mod explain;
 pub mod expr;
 pub mod from;
 pub mod functions;
+pub mod infoschema;
 mod join;
 pub mod parser;
 pub mod query;

@@ -65,6 +65,8 @@ pub fn plan_query(p: &Planner, q: &ast::Query, outer: Option<&Scope>) -> Result<
 /// Runs plans inside one transaction; the runner of subqueries.
 pub struct Exec<'a> {
     pub txn: &'a dyn Transaction,
+    /// SELECT ... FOR UPDATE / LOCK IN SHARE MODE: the record keys of the table rows read.
+    pub locks: Option<&'a std::cell::RefCell<Vec<Vec<u8>>>>,
 }
 
 impl Exec<'_> {

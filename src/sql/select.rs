@@ -605,9 +605,36 @@ pub fn execute(
     run(ctx, txn, &plan).map(QueryResult::Rows)
 }
 
+/// SELECT ... FOR UPDATE / LOCK IN SHARE MODE: runs the query, then locks the record key of
+/// every table row it read (`Transaction::lock`). Transactions are optimistic, as TiDB's
+/// default: nothing blocks, but if another transaction writes a locked row after this one
+/// started, the first of the two to commit wins and the other fails with 9007.
+pub fn execute_locking(
+    ctx: &mut Context,
+    txn: &mut dyn Transaction,
+    sql: &str,
+    query: &ast::Query,
+) -> Result<QueryResult> {
+    let plan = plan(ctx, sql, query)?;
+    let locks = std::cell::RefCell::new(Vec::new());
+    let rows = Exec {
+        txn: &*txn,
+        locks: Some(&locks),
+    }
+    .query(&plan, &[])?;
+    for key in locks.into_inner() {
+        txn.lock(key);
+    }
+    ctx.found_rows = Some(rows.len() as u64);
+    Ok(QueryResult::Rows(ResultSet {
+        columns: plan.columns(),
+        rows,
+    }))
+}
+
 /// Runs a top-level query.
 pub fn run(ctx: &mut Context, txn: &dyn Transaction, plan: &QueryPlan) -> Result<ResultSet> {
-    let rows = Exec { txn }.query(plan, &[])?;
+    let rows = Exec { txn, locks: None }.query(plan, &[])?;
     ctx.found_rows = Some(rows.len() as u64);
     Ok(ResultSet {
         columns: plan.columns(),

@@ -49,19 +49,30 @@ pub fn tables(
     like: Option<&str>,
 ) -> Result<QueryResult> {
     let db = ctx.database_name(db)?;
-    if ctx.schema.database(&db).is_none() {
+    let virtual_db = super::infoschema::is_infoschema(&db);
+    if ctx.schema.database(&db).is_none() && !virtual_db {
         return Err(Error::unknown_database(&db));
     }
     let header = format!("Tables_in_{db}");
-    let rows = ctx
-        .schema
-        .tables(&db)
+    let names: Vec<(String, &str)> = if virtual_db {
+        super::infoschema::TABLES
+            .iter()
+            .map(|t| (t.to_string(), "SYSTEM VIEW"))
+            .collect()
+    } else {
+        ctx.schema
+            .tables(&db)
+            .into_iter()
+            .map(|t| (t.name.clone(), "BASE TABLE"))
+            .collect()
+    };
+    let rows = names
         .into_iter()
-        .filter(|t| matches(like, &t.name))
-        .map(|t| {
-            let mut r = vec![Value::str(&t.name)];
+        .filter(|(t, _)| matches(like, t))
+        .map(|(t, kind)| {
+            let mut r = vec![Value::str(&t)];
             if full {
-                r.push(Value::str("BASE TABLE"));
+                r.push(Value::str(kind));
             }
             r
         })
@@ -195,13 +206,41 @@ pub fn create_table_text(info: &TableInfo) -> String {
             lines.push(format!("  KEY `{}` ({})", ix.name, names(&ix.columns)));
         }
     }
-    format!(
+    for fk in &info.foreign_keys {
+        let list = |cols: &[String]| {
+            cols.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let target = match &fk.ref_db {
+            Some(d) => format!("`{d}`.`{}`", fk.ref_table),
+            None => format!("`{}`", fk.ref_table),
+        };
+        let mut line = format!(
+            "  CONSTRAINT `{}` FOREIGN KEY ({}) REFERENCES {target} ({})",
+            fk.name,
+            list(&fk.columns),
+            list(&fk.ref_columns)
+        );
+        for (word, action) in [("DELETE", &fk.on_delete), ("UPDATE", &fk.on_update)] {
+            if action != "NO ACTION" {
+                line.push_str(&format!(" ON {word} {action}"));
+            }
+        }
+        lines.push(line);
+    }
+    let mut text = format!(
         "CREATE TABLE `{}` (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET={} COLLATE={}",
         info.name,
         lines.join(",\n"),
         info.charset,
         info.collation
-    )
+    );
+    if !info.comment.is_empty() {
+        text.push_str(&format!(" COMMENT='{}'", info.comment.replace('\'', "''")));
+    }
+    text
 }
 
 pub fn warnings(warnings: &[super::context::Warning]) -> QueryResult {
@@ -240,4 +279,323 @@ pub fn variables(ctx: &Context, global: bool, like: Option<&str>) -> Result<Quer
         ]);
     }
     Ok(text_rows(&["Variable_name", "Value"], rows))
+}
+
+fn like_rows(
+    names: &[&str],
+    rows: impl IntoIterator<Item = Vec<Value>>,
+    like: Option<&str>,
+) -> QueryResult {
+    let rows = rows
+        .into_iter()
+        .filter(|r| matches(like, &r[0].to_string_lossy()))
+        .collect();
+    text_rows(names, rows)
+}
+
+/// SHOW FULL COLUMNS: DESCRIBE's columns plus Collation, Privileges and Comment.
+pub fn full_columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult> {
+    use super::infoschema::{column_key, default_text, extra};
+    let (_, info) = ctx.table(db, table)?;
+    let rows = info
+        .public_columns()
+        .map(|(i, c)| {
+            let text = matches!(
+                c.ty,
+                crate::types::DataType::Char { .. } | crate::types::DataType::Text { .. }
+            );
+            vec![
+                Value::str(&c.name),
+                Value::str(&c.ty.sql_name()),
+                if text {
+                    Value::str(&info.collation)
+                } else {
+                    Value::Null
+                },
+                Value::str(if c.nullable { "YES" } else { "NO" }),
+                Value::str(column_key(&info, i)),
+                default_text(&c.default)
+                    .map(|d| Value::str(&d))
+                    .unwrap_or(Value::Null),
+                Value::str(&extra(c)),
+                Value::str("select,insert,update,references"),
+                Value::str(&c.comment),
+            ]
+        })
+        .collect();
+    Ok(text_rows(
+        &[
+            "Field",
+            "Type",
+            "Collation",
+            "Null",
+            "Key",
+            "Default",
+            "Extra",
+            "Privileges",
+            "Comment",
+        ],
+        rows,
+    ))
+}
+
+/// SHOW INDEX / INDEXES / KEYS.
+pub fn index(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult> {
+    let (_, info) = ctx.table(db, table)?;
+    let mut rows = Vec::new();
+    for (name, unique, _, cols, comment) in super::infoschema::indexes(&info) {
+        for (seq, &c) in cols.iter().enumerate() {
+            let col = &info.columns[c];
+            rows.push(vec![
+                Value::str(&info.name),
+                Value::Int(i64::from(!unique)),
+                Value::str(&name),
+                Value::Int(seq as i64 + 1),
+                Value::str(&col.name),
+                Value::str("A"),
+                Value::Int(0),
+                Value::Null,
+                Value::Null,
+                Value::str(if col.nullable { "YES" } else { "" }),
+                Value::str("BTREE"),
+                Value::str(""),
+                Value::str(&comment),
+                Value::str("YES"),
+                Value::Null,
+            ]);
+        }
+    }
+    let mut rs = text_rows(
+        &[
+            "Table",
+            "Non_unique",
+            "Key_name",
+            "Seq_in_index",
+            "Column_name",
+            "Collation",
+            "Cardinality",
+            "Sub_part",
+            "Packed",
+            "Null",
+            "Index_type",
+            "Comment",
+            "Index_comment",
+            "Visible",
+            "Expression",
+        ],
+        rows,
+    );
+    if let QueryResult::Rows(r) = &mut rs {
+        for i in [1, 3, 6, 7] {
+            r.columns[i] = ResultColumn::bigint(r.columns[i].name.clone());
+        }
+    }
+    Ok(rs)
+}
+
+pub fn create_database(ctx: &Context, name: &str) -> Result<QueryResult> {
+    if super::infoschema::is_infoschema(name) {
+        return Ok(text_rows(
+            &["Database", "Create Database"],
+            vec![vec![
+                Value::str(super::infoschema::DB),
+                Value::str("CREATE DATABASE `information_schema` /*!40100 DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin */"),
+            ]],
+        ));
+    }
+    let db = ctx
+        .schema
+        .database(name)
+        .ok_or_else(|| Error::unknown_database(name))?;
+    let info = &db.info;
+    Ok(text_rows(
+        &["Database", "Create Database"],
+        vec![vec![
+            Value::str(&info.name),
+            Value::str(&format!(
+                "CREATE DATABASE `{}` /*!40100 DEFAULT CHARACTER SET {} COLLATE {} */",
+                info.name, info.charset, info.collation
+            )),
+        ]],
+    ))
+}
+
+pub fn table_status(ctx: &Context, db: Option<&str>, like: Option<&str>) -> Result<QueryResult> {
+    let db = ctx.database_name(db)?;
+    if ctx.schema.database(&db).is_none() {
+        return Err(Error::unknown_database(&db));
+    }
+    let rows = ctx.schema.tables(&db).into_iter().map(|t| {
+        vec![
+            Value::str(&t.name),
+            Value::str("InnoDB"),
+            Value::Int(10),
+            Value::str("Dynamic"),
+            Value::Int(0),
+            Value::Int(0),
+            Value::Int(0),
+            Value::Int(0),
+            Value::Int(0),
+            Value::Int(0),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::str(&t.collation),
+            Value::Null,
+            Value::str(""),
+            Value::str(&t.comment),
+        ]
+    });
+    Ok(like_rows(
+        &[
+            "Name",
+            "Engine",
+            "Version",
+            "Row_format",
+            "Rows",
+            "Avg_row_length",
+            "Data_length",
+            "Max_data_length",
+            "Index_length",
+            "Data_free",
+            "Auto_increment",
+            "Create_time",
+            "Update_time",
+            "Check_time",
+            "Collation",
+            "Checksum",
+            "Create_options",
+            "Comment",
+        ],
+        rows,
+        like,
+    ))
+}
+
+pub fn engines() -> QueryResult {
+    text_rows(
+        &[
+            "Engine",
+            "Support",
+            "Comment",
+            "Transactions",
+            "XA",
+            "Savepoints",
+        ],
+        super::infoschema::ENGINES
+            .iter()
+            .map(|e| e.iter().map(|v| Value::str(v)).collect())
+            .collect(),
+    )
+}
+
+pub fn collation(like: Option<&str>) -> QueryResult {
+    let mut rs = like_rows(
+        &[
+            "Collation",
+            "Charset",
+            "Id",
+            "Default",
+            "Compiled",
+            "Sortlen",
+            "Pad_attribute",
+        ],
+        super::infoschema::COLLATIONS.iter().map(|(n, cs, id, d)| {
+            vec![
+                Value::str(n),
+                Value::str(cs),
+                Value::Int(*id),
+                Value::str(if *d { "Yes" } else { "" }),
+                Value::str("Yes"),
+                Value::Int(1),
+                Value::str(if n.contains("0900") {
+                    "NO PAD"
+                } else {
+                    "PAD SPACE"
+                }),
+            ]
+        }),
+        like,
+    );
+    if let QueryResult::Rows(r) = &mut rs {
+        for i in [2, 5] {
+            r.columns[i] = ResultColumn::bigint(r.columns[i].name.clone());
+        }
+    }
+    rs
+}
+
+pub fn charset(like: Option<&str>) -> QueryResult {
+    let mut rs = like_rows(
+        &["Charset", "Description", "Default collation", "Maxlen"],
+        super::infoschema::CHARSETS
+            .iter()
+            .map(|(n, c, d, m)| vec![Value::str(n), Value::str(d), Value::str(c), Value::Int(*m)]),
+        like,
+    );
+    if let QueryResult::Rows(r) = &mut rs {
+        r.columns[3] = ResultColumn::bigint("Maxlen");
+    }
+    rs
+}
+
+/// SHOW [GLOBAL|SESSION] STATUS: the counters drivers and tools look for.
+pub fn status(ctx: &Context, like: Option<&str>) -> QueryResult {
+    let uptime = ctx.node.processes.uptime_secs();
+    let threads = ctx.node.processes.list().len();
+    let rows = [
+        ("Aborted_clients", "0".to_string()),
+        ("Aborted_connects", "0".to_string()),
+        ("Com_commit", "0".to_string()),
+        ("Com_rollback", "0".to_string()),
+        ("Connections", threads.to_string()),
+        ("Questions", "0".to_string()),
+        ("Ssl_cipher", String::new()),
+        ("Threads_connected", threads.to_string()),
+        ("Threads_running", "1".to_string()),
+        ("Uptime", uptime.to_string()),
+    ];
+    like_rows(
+        &["Variable_name", "Value"],
+        rows.iter().map(|(n, v)| vec![Value::str(n), Value::str(v)]),
+        like,
+    )
+}
+
+pub fn processlist(ctx: &Context, full: bool) -> QueryResult {
+    let mut rs = text_rows(
+        &[
+            "Id", "User", "Host", "db", "Command", "Time", "State", "Info",
+        ],
+        ctx.node
+            .processes
+            .list()
+            .into_iter()
+            .map(|p| {
+                let info = p.info.map(|i| {
+                    if full {
+                        i
+                    } else {
+                        i.chars().take(100).collect()
+                    }
+                });
+                vec![
+                    Value::Int(i64::from(p.id)),
+                    Value::str(&p.user),
+                    Value::str(&p.host),
+                    p.db.map(|d| Value::str(&d)).unwrap_or(Value::Null),
+                    Value::str(&p.command),
+                    Value::Int(p.time),
+                    Value::str(&p.state),
+                    info.map(|i| Value::str(&i)).unwrap_or(Value::Null),
+                ]
+            })
+            .collect(),
+    );
+    if let QueryResult::Rows(r) = &mut rs {
+        r.columns[0] = ResultColumn::bigint("Id");
+        r.columns[5] = ResultColumn::bigint("Time");
+    }
+    rs
 }

@@ -1,0 +1,663 @@
+//! `information_schema`: virtual tables materialized from the statement's schema snapshot
+//! when a query names them, with MySQL 8.0's column names and order. The FROM planner
+//! (`from.rs`) binds them as any other table source, so WHERE, ORDER BY, joins and
+//! subqueries work on them unchanged.
+
+use super::context::Context;
+use super::result::{ResultColumn, ResultSet};
+use crate::catalog::{DefaultValue, SchemaState, TableInfo};
+use crate::types::{DataType, IntKind, Value};
+
+pub const DB: &str = "information_schema";
+
+/// The tables this module serves, in SHOW TABLES order.
+pub const TABLES: &[&str] = &[
+    "CHARACTER_SETS",
+    "COLLATIONS",
+    "COLUMNS",
+    "ENGINES",
+    "KEY_COLUMN_USAGE",
+    "PROCESSLIST",
+    "REFERENTIAL_CONSTRAINTS",
+    "SCHEMATA",
+    "STATISTICS",
+    "TABLES",
+    "TABLE_CONSTRAINTS",
+];
+
+pub fn is_infoschema(db: &str) -> bool {
+    db.eq_ignore_ascii_case(DB)
+}
+
+/// Character sets moltdb accepts, with their default collation, description and max length.
+pub const CHARSETS: &[(&str, &str, &str, i64)] = &[
+    ("ascii", "ascii_bin", "US ASCII", 1),
+    ("binary", "binary", "binary", 1),
+    ("latin1", "latin1_bin", "Latin1", 1),
+    ("utf8", "utf8_bin", "UTF-8 Unicode", 3),
+    ("utf8mb4", "utf8mb4_bin", "UTF-8 Unicode", 4),
+];
+
+/// Collations: name, charset, id, default. moltdb compares strings by their bytes (TiDB's
+/// `_bin` collations); the `_general_ci` names are accepted and listed, not honoured.
+pub const COLLATIONS: &[(&str, &str, i64, bool)] = &[
+    ("ascii_bin", "ascii", 65, true),
+    ("binary", "binary", 63, true),
+    ("latin1_bin", "latin1", 47, true),
+    ("utf8_bin", "utf8", 83, true),
+    ("utf8_general_ci", "utf8", 33, false),
+    ("utf8mb4_0900_ai_ci", "utf8mb4", 255, false),
+    ("utf8mb4_bin", "utf8mb4", 46, true),
+    ("utf8mb4_general_ci", "utf8mb4", 45, false),
+];
+
+pub const ENGINES: &[[&str; 6]] = &[[
+    "InnoDB",
+    "DEFAULT",
+    "Supports transactions, row-level locking, and foreign keys",
+    "YES",
+    "YES",
+    "YES",
+]];
+
+enum Kind {
+    Text(u32),
+    Int,
+}
+use Kind::{Int, Text};
+
+fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
+    let t64 = || Text(64);
+    Some(match table {
+        "SCHEMATA" => vec![
+            ("CATALOG_NAME", t64()),
+            ("SCHEMA_NAME", t64()),
+            ("DEFAULT_CHARACTER_SET_NAME", t64()),
+            ("DEFAULT_COLLATION_NAME", t64()),
+            ("SQL_PATH", Text(512)),
+            ("DEFAULT_ENCRYPTION", Text(3)),
+        ],
+        "TABLES" => vec![
+            ("TABLE_CATALOG", t64()),
+            ("TABLE_SCHEMA", t64()),
+            ("TABLE_NAME", t64()),
+            ("TABLE_TYPE", t64()),
+            ("ENGINE", t64()),
+            ("VERSION", Int),
+            ("ROW_FORMAT", Text(10)),
+            ("TABLE_ROWS", Int),
+            ("AVG_ROW_LENGTH", Int),
+            ("DATA_LENGTH", Int),
+            ("MAX_DATA_LENGTH", Int),
+            ("INDEX_LENGTH", Int),
+            ("DATA_FREE", Int),
+            ("AUTO_INCREMENT", Int),
+            ("CREATE_TIME", Text(19)),
+            ("UPDATE_TIME", Text(19)),
+            ("CHECK_TIME", Text(19)),
+            ("TABLE_COLLATION", t64()),
+            ("CHECKSUM", Int),
+            ("CREATE_OPTIONS", Text(256)),
+            ("TABLE_COMMENT", Text(2048)),
+        ],
+        "COLUMNS" => vec![
+            ("TABLE_CATALOG", t64()),
+            ("TABLE_SCHEMA", t64()),
+            ("TABLE_NAME", t64()),
+            ("COLUMN_NAME", t64()),
+            ("ORDINAL_POSITION", Int),
+            ("COLUMN_DEFAULT", Text(1024)),
+            ("IS_NULLABLE", Text(3)),
+            ("DATA_TYPE", t64()),
+            ("CHARACTER_MAXIMUM_LENGTH", Int),
+            ("CHARACTER_OCTET_LENGTH", Int),
+            ("NUMERIC_PRECISION", Int),
+            ("NUMERIC_SCALE", Int),
+            ("DATETIME_PRECISION", Int),
+            ("CHARACTER_SET_NAME", t64()),
+            ("COLLATION_NAME", t64()),
+            ("COLUMN_TYPE", Text(1024)),
+            ("COLUMN_KEY", Text(3)),
+            ("EXTRA", Text(256)),
+            ("PRIVILEGES", Text(154)),
+            ("COLUMN_COMMENT", Text(1024)),
+            ("GENERATION_EXPRESSION", Text(1024)),
+            ("SRS_ID", Int),
+        ],
+        "STATISTICS" => vec![
+            ("TABLE_CATALOG", t64()),
+            ("TABLE_SCHEMA", t64()),
+            ("TABLE_NAME", t64()),
+            ("NON_UNIQUE", Int),
+            ("INDEX_SCHEMA", t64()),
+            ("INDEX_NAME", t64()),
+            ("SEQ_IN_INDEX", Int),
+            ("COLUMN_NAME", t64()),
+            ("COLLATION", Text(1)),
+            ("CARDINALITY", Int),
+            ("SUB_PART", Int),
+            ("PACKED", Text(10)),
+            ("NULLABLE", Text(3)),
+            ("INDEX_TYPE", Text(16)),
+            ("COMMENT", Text(16)),
+            ("INDEX_COMMENT", Text(1024)),
+            ("IS_VISIBLE", Text(3)),
+            ("EXPRESSION", Text(1024)),
+        ],
+        "KEY_COLUMN_USAGE" => vec![
+            ("CONSTRAINT_CATALOG", t64()),
+            ("CONSTRAINT_SCHEMA", t64()),
+            ("CONSTRAINT_NAME", t64()),
+            ("TABLE_CATALOG", t64()),
+            ("TABLE_SCHEMA", t64()),
+            ("TABLE_NAME", t64()),
+            ("COLUMN_NAME", t64()),
+            ("ORDINAL_POSITION", Int),
+            ("POSITION_IN_UNIQUE_CONSTRAINT", Int),
+            ("REFERENCED_TABLE_SCHEMA", t64()),
+            ("REFERENCED_TABLE_NAME", t64()),
+            ("REFERENCED_COLUMN_NAME", t64()),
+        ],
+        "TABLE_CONSTRAINTS" => vec![
+            ("CONSTRAINT_CATALOG", t64()),
+            ("CONSTRAINT_SCHEMA", t64()),
+            ("CONSTRAINT_NAME", t64()),
+            ("TABLE_SCHEMA", t64()),
+            ("TABLE_NAME", t64()),
+            ("CONSTRAINT_TYPE", Text(11)),
+            ("ENFORCED", Text(3)),
+        ],
+        "REFERENTIAL_CONSTRAINTS" => vec![
+            ("CONSTRAINT_CATALOG", t64()),
+            ("CONSTRAINT_SCHEMA", t64()),
+            ("CONSTRAINT_NAME", t64()),
+            ("UNIQUE_CONSTRAINT_CATALOG", t64()),
+            ("UNIQUE_CONSTRAINT_SCHEMA", t64()),
+            ("UNIQUE_CONSTRAINT_NAME", t64()),
+            ("MATCH_OPTION", Text(7)),
+            ("UPDATE_RULE", Text(11)),
+            ("DELETE_RULE", Text(11)),
+            ("TABLE_NAME", t64()),
+            ("REFERENCED_TABLE_NAME", t64()),
+        ],
+        "ENGINES" => vec![
+            ("ENGINE", t64()),
+            ("SUPPORT", Text(8)),
+            ("COMMENT", Text(80)),
+            ("TRANSACTIONS", Text(3)),
+            ("XA", Text(3)),
+            ("SAVEPOINTS", Text(3)),
+        ],
+        "COLLATIONS" => vec![
+            ("COLLATION_NAME", t64()),
+            ("CHARACTER_SET_NAME", t64()),
+            ("ID", Int),
+            ("IS_DEFAULT", Text(3)),
+            ("IS_COMPILED", Text(3)),
+            ("SORTLEN", Int),
+            ("PAD_ATTRIBUTE", Text(9)),
+        ],
+        "CHARACTER_SETS" => vec![
+            ("CHARACTER_SET_NAME", t64()),
+            ("DEFAULT_COLLATE_NAME", t64()),
+            ("DESCRIPTION", Text(2048)),
+            ("MAXLEN", Int),
+        ],
+        "PROCESSLIST" => vec![
+            ("ID", Int),
+            ("USER", Text(32)),
+            ("HOST", Text(261)),
+            ("DB", t64()),
+            ("COMMAND", Text(16)),
+            ("TIME", Int),
+            ("STATE", t64()),
+            ("INFO", Text(65535)),
+        ],
+        _ => return None,
+    })
+}
+
+fn s(v: &str) -> Value {
+    Value::str(v)
+}
+
+fn opt(v: Option<&str>) -> Value {
+    v.map(Value::str).unwrap_or(Value::Null)
+}
+
+fn int(v: i64) -> Value {
+    Value::Int(v)
+}
+
+/// Materializes `information_schema.<name>`; `None` if there is no such table.
+pub fn table(ctx: &Context, name: &str) -> Option<ResultSet> {
+    let upper = name.to_ascii_uppercase();
+    let cols = columns(&upper)?;
+    let rows = rows(ctx, &upper);
+    let columns = cols
+        .into_iter()
+        .map(|(n, k)| {
+            let ty = match k {
+                Text(len) => DataType::Char { len, varying: true },
+                Int => DataType::Int {
+                    kind: IntKind::Big,
+                    unsigned: false,
+                },
+            };
+            ResultColumn {
+                org_name: n.to_string(),
+                table: upper.clone(),
+                org_table: upper.clone(),
+                db: DB.to_string(),
+                ..ResultColumn::computed(n, Some(ty))
+            }
+        })
+        .collect();
+    Some(ResultSet { columns, rows })
+}
+
+/// Every public table of every database, information_schema's own excluded.
+fn all_tables<'a>(ctx: &'a Context) -> Vec<(String, &'a std::sync::Arc<TableInfo>)> {
+    let mut out = Vec::new();
+    for db in ctx.schema.databases() {
+        for t in ctx.schema.tables(&db.name) {
+            out.push((db.name.clone(), t));
+        }
+    }
+    out
+}
+
+/// Public indexes as (name, unique, primary, column offsets), the handle primary key first.
+pub fn indexes(t: &TableInfo) -> Vec<(String, bool, bool, Vec<usize>, String)> {
+    let mut out = Vec::new();
+    if let Some(h) = t.handle_column {
+        out.push(("PRIMARY".to_string(), true, true, vec![h], String::new()));
+    }
+    for ix in t.indexes.iter().filter(|i| i.state == SchemaState::Public) {
+        out.push((
+            if ix.primary {
+                "PRIMARY".to_string()
+            } else {
+                ix.name.clone()
+            },
+            ix.unique,
+            ix.primary,
+            ix.columns.clone(),
+            ix.comment.clone(),
+        ));
+    }
+    out
+}
+
+pub fn column_key(t: &TableInfo, col: usize) -> &'static str {
+    let ixs = indexes(t);
+    let first = |unique: bool, primary: bool| {
+        ixs.iter()
+            .any(|(_, u, p, cols, _)| cols.first() == Some(&col) && *u == unique && *p == primary)
+    };
+    if first(true, true) {
+        "PRI"
+    } else if first(true, false) {
+        "UNI"
+    } else if first(false, false) {
+        "MUL"
+    } else {
+        ""
+    }
+}
+
+pub fn default_text(d: &Option<DefaultValue>) -> Option<String> {
+    match d {
+        Some(DefaultValue::Literal(s)) => Some(s.clone()),
+        Some(DefaultValue::CurrentTimestamp) => Some("CURRENT_TIMESTAMP".into()),
+        _ => None,
+    }
+}
+
+pub fn extra(c: &crate::catalog::ColumnInfo) -> String {
+    let mut parts = Vec::new();
+    if c.auto_increment {
+        parts.push("auto_increment");
+    }
+    if matches!(c.default, Some(DefaultValue::CurrentTimestamp)) {
+        parts.push("DEFAULT_GENERATED");
+    }
+    if c.on_update_current_timestamp {
+        parts.push("on update CURRENT_TIMESTAMP");
+    }
+    parts.join(" ")
+}
+
+/// The bare type name (`varchar`, `int`), as DATA_TYPE shows it.
+pub fn data_type_name(ty: &DataType) -> String {
+    let full = ty.sql_name();
+    full.split(['(', ' ']).next().unwrap_or("").to_string()
+}
+
+fn type_facts(ty: &DataType) -> [Value; 5] {
+    // CHARACTER_MAXIMUM_LENGTH, CHARACTER_OCTET_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE,
+    // DATETIME_PRECISION
+    let n = Value::Null;
+    match ty {
+        DataType::Int { kind, unsigned } => {
+            let p = match kind {
+                IntKind::Tiny => 3,
+                IntKind::Small => 5,
+                IntKind::Medium => 7,
+                IntKind::Int => 10,
+                IntKind::Big if *unsigned => 20,
+                IntKind::Big => 19,
+            };
+            [n.clone(), n, int(p), int(0), Value::Null]
+        }
+        DataType::Decimal { precision, scale } => [
+            n.clone(),
+            n,
+            int(i64::from(*precision)),
+            int(i64::from(*scale)),
+            Value::Null,
+        ],
+        DataType::Float => [n.clone(), n, int(12), Value::Null, Value::Null],
+        DataType::Double => [n.clone(), n, int(22), Value::Null, Value::Null],
+        DataType::Char { len, .. } => [
+            int(i64::from(*len)),
+            int(i64::from(*len) * 4),
+            n.clone(),
+            n.clone(),
+            n,
+        ],
+        DataType::Binary { len, .. } => [
+            int(i64::from(*len)),
+            int(i64::from(*len)),
+            n.clone(),
+            n.clone(),
+            n,
+        ],
+        DataType::Text { max_len } | DataType::Blob { max_len } => [
+            int(i64::from(*max_len)),
+            int(i64::from(*max_len)),
+            n.clone(),
+            n.clone(),
+            n,
+        ],
+        DataType::Date => [n.clone(), n.clone(), n.clone(), n.clone(), n],
+        DataType::DateTime { fsp } | DataType::Timestamp { fsp } => {
+            [n.clone(), n.clone(), n.clone(), n, int(i64::from(*fsp))]
+        }
+    }
+}
+
+fn is_text(ty: &DataType) -> bool {
+    matches!(ty, DataType::Char { .. } | DataType::Text { .. })
+}
+
+fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
+    let def = s("def");
+    match table {
+        "SCHEMATA" => {
+            let mut rows = vec![vec![
+                def.clone(),
+                s(DB),
+                s("utf8mb4"),
+                s("utf8mb4_bin"),
+                Value::Null,
+                s("NO"),
+            ]];
+            for db in ctx.schema.databases() {
+                rows.push(vec![
+                    def.clone(),
+                    s(&db.name),
+                    s(&db.charset),
+                    s(&db.collation),
+                    Value::Null,
+                    s("NO"),
+                ]);
+            }
+            rows
+        }
+        "TABLES" => {
+            let mut rows: Vec<Vec<Value>> = TABLES
+                .iter()
+                .map(|t| {
+                    let mut r = vec![def.clone(), s(DB), s(t), s("SYSTEM VIEW")];
+                    r.extend(std::iter::repeat_n(Value::Null, 13));
+                    r.extend([s("utf8mb4_bin"), Value::Null, s(""), s("")]);
+                    r
+                })
+                .collect();
+            for (db, t) in all_tables(ctx) {
+                rows.push(vec![
+                    def.clone(),
+                    s(&db),
+                    s(&t.name),
+                    s("BASE TABLE"),
+                    s("InnoDB"),
+                    int(10),
+                    s("Dynamic"),
+                    int(0),
+                    int(0),
+                    int(0),
+                    int(0),
+                    int(0),
+                    int(0),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                    s(&t.collation),
+                    Value::Null,
+                    s(""),
+                    s(&t.comment),
+                ]);
+            }
+            rows
+        }
+        "COLUMNS" => {
+            let mut rows = Vec::new();
+            for (db, t) in all_tables(ctx) {
+                for (pos, (i, c)) in t.public_columns().enumerate() {
+                    let [cml, col, np, ns, dp] = type_facts(&c.ty);
+                    let text = is_text(&c.ty);
+                    rows.push(vec![
+                        def.clone(),
+                        s(&db),
+                        s(&t.name),
+                        s(&c.name),
+                        int(pos as i64 + 1),
+                        opt(default_text(&c.default).as_deref()),
+                        s(if c.nullable { "YES" } else { "NO" }),
+                        s(&data_type_name(&c.ty)),
+                        cml,
+                        col,
+                        np,
+                        ns,
+                        dp,
+                        if text { s(&t.charset) } else { Value::Null },
+                        if text { s(&t.collation) } else { Value::Null },
+                        s(&c.ty.sql_name()),
+                        s(column_key(t, i)),
+                        s(&extra(c)),
+                        s("select,insert,update,references"),
+                        s(&c.comment),
+                        s(""),
+                        Value::Null,
+                    ]);
+                }
+            }
+            rows
+        }
+        "STATISTICS" => {
+            let mut rows = Vec::new();
+            for (db, t) in all_tables(ctx) {
+                for (name, unique, _, cols, comment) in indexes(t) {
+                    for (seq, &c) in cols.iter().enumerate() {
+                        let col = &t.columns[c];
+                        rows.push(vec![
+                            def.clone(),
+                            s(&db),
+                            s(&t.name),
+                            int(i64::from(!unique)),
+                            s(&db),
+                            s(&name),
+                            int(seq as i64 + 1),
+                            s(&col.name),
+                            s("A"),
+                            int(0),
+                            Value::Null,
+                            Value::Null,
+                            s(if col.nullable { "YES" } else { "" }),
+                            s("BTREE"),
+                            s(""),
+                            s(&comment),
+                            s("YES"),
+                            Value::Null,
+                        ]);
+                    }
+                }
+            }
+            rows
+        }
+        "KEY_COLUMN_USAGE" => {
+            let mut rows = Vec::new();
+            for (db, t) in all_tables(ctx) {
+                for (name, unique, _, cols, _) in indexes(t) {
+                    if !unique {
+                        continue;
+                    }
+                    for (seq, &c) in cols.iter().enumerate() {
+                        rows.push(vec![
+                            def.clone(),
+                            s(&db),
+                            s(&name),
+                            def.clone(),
+                            s(&db),
+                            s(&t.name),
+                            s(&t.columns[c].name),
+                            int(seq as i64 + 1),
+                            Value::Null,
+                            Value::Null,
+                            Value::Null,
+                            Value::Null,
+                        ]);
+                    }
+                }
+                for fk in &t.foreign_keys {
+                    for (seq, (c, rc)) in fk.columns.iter().zip(&fk.ref_columns).enumerate() {
+                        rows.push(vec![
+                            def.clone(),
+                            s(&db),
+                            s(&fk.name),
+                            def.clone(),
+                            s(&db),
+                            s(&t.name),
+                            s(c),
+                            int(seq as i64 + 1),
+                            int(seq as i64 + 1),
+                            s(fk.ref_db.as_deref().unwrap_or(&db)),
+                            s(&fk.ref_table),
+                            s(rc),
+                        ]);
+                    }
+                }
+            }
+            rows
+        }
+        "TABLE_CONSTRAINTS" => {
+            let mut rows = Vec::new();
+            for (db, t) in all_tables(ctx) {
+                for (name, unique, primary, _, _) in indexes(t) {
+                    if !unique {
+                        continue;
+                    }
+                    rows.push(vec![
+                        def.clone(),
+                        s(&db),
+                        s(&name),
+                        s(&db),
+                        s(&t.name),
+                        s(if primary { "PRIMARY KEY" } else { "UNIQUE" }),
+                        s("YES"),
+                    ]);
+                }
+                for fk in &t.foreign_keys {
+                    rows.push(vec![
+                        def.clone(),
+                        s(&db),
+                        s(&fk.name),
+                        s(&db),
+                        s(&t.name),
+                        s("FOREIGN KEY"),
+                        s("YES"),
+                    ]);
+                }
+            }
+            rows
+        }
+        "REFERENTIAL_CONSTRAINTS" => {
+            let mut rows = Vec::new();
+            for (db, t) in all_tables(ctx) {
+                for fk in &t.foreign_keys {
+                    rows.push(vec![
+                        def.clone(),
+                        s(&db),
+                        s(&fk.name),
+                        def.clone(),
+                        s(fk.ref_db.as_deref().unwrap_or(&db)),
+                        s("PRIMARY"),
+                        s("NONE"),
+                        s(&fk.on_update),
+                        s(&fk.on_delete),
+                        s(&t.name),
+                        s(&fk.ref_table),
+                    ]);
+                }
+            }
+            rows
+        }
+        "ENGINES" => ENGINES
+            .iter()
+            .map(|e| e.iter().map(|v| s(v)).collect())
+            .collect(),
+        "COLLATIONS" => COLLATIONS
+            .iter()
+            .map(|(name, cs, id, default)| {
+                vec![
+                    s(name),
+                    s(cs),
+                    int(*id),
+                    s(if *default { "Yes" } else { "" }),
+                    s("Yes"),
+                    int(1),
+                    s(if name.contains("0900") {
+                        "NO PAD"
+                    } else {
+                        "PAD SPACE"
+                    }),
+                ]
+            })
+            .collect(),
+        "CHARACTER_SETS" => CHARSETS
+            .iter()
+            .map(|(name, coll, desc, max)| vec![s(name), s(coll), s(desc), int(*max)])
+            .collect(),
+        "PROCESSLIST" => ctx
+            .node
+            .processes
+            .list()
+            .into_iter()
+            .map(|p| {
+                vec![
+                    int(i64::from(p.id)),
+                    s(&p.user),
+                    s(&p.host),
+                    opt(p.db.as_deref()),
+                    s(&p.command),
+                    int(p.time),
+                    s(&p.state),
+                    opt(p.info.as_deref()),
+                ]
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,93 @@
+//! SELECT ... FOR UPDATE under optimistic transactions, SHOW PROCESSLIST and KILL, over the
+//! protocol. (Always against a spawned moltdb: conflict behaviour is TiDB's, not InnoDB's.)
+
+mod common;
+
+use common::{expect_server_error, TestServer};
+use mysql_async::prelude::*;
+
+const ER_WRITE_CONFLICT: u16 = 9007;
+
+#[tokio::test]
+async fn for_update_makes_a_concurrent_writer_conflict() {
+    let server = TestServer::start();
+    let mut c1 = server.conn().await;
+    c1.query_drop("CREATE DATABASE fu").await.unwrap();
+    c1.query_drop("USE fu").await.unwrap();
+    c1.query_drop("CREATE TABLE t (id INT PRIMARY KEY, v INT)")
+        .await
+        .unwrap();
+    c1.query_drop("INSERT INTO t VALUES (1, 10), (2, 20)")
+        .await
+        .unwrap();
+    let mut c2 = server.conn().await;
+    c2.query_drop("USE fu").await.unwrap();
+
+    // The locker commits second: the writer won, the locker fails.
+    c1.query_drop("BEGIN").await.unwrap();
+    let v: Vec<i32> = c1
+        .query("SELECT v FROM t WHERE id = 1 FOR UPDATE")
+        .await
+        .unwrap();
+    assert_eq!(v, vec![10]);
+    c2.query_drop("UPDATE t SET v = 11 WHERE id = 1")
+        .await
+        .unwrap();
+    expect_server_error(c1.query_drop("COMMIT").await, ER_WRITE_CONFLICT);
+
+    // A lock is checked, not written: when the locker commits first, the writer (which only
+    // conflicts with writes) commits too, and the locker's reads stayed consistent.
+    c1.query_drop("BEGIN").await.unwrap();
+    c2.query_drop("BEGIN").await.unwrap();
+    c1.query_drop("SELECT * FROM t WHERE id = 2 LOCK IN SHARE MODE")
+        .await
+        .unwrap();
+    c2.query_drop("UPDATE t SET v = 21 WHERE id = 2")
+        .await
+        .unwrap();
+    c1.query_drop("COMMIT").await.unwrap();
+    c2.query_drop("COMMIT").await.unwrap();
+
+    // Rows not locked do not conflict.
+    c1.query_drop("BEGIN").await.unwrap();
+    c1.query_drop("SELECT * FROM t WHERE id = 1 FOR UPDATE")
+        .await
+        .unwrap();
+    c2.query_drop("UPDATE t SET v = 22 WHERE id = 2")
+        .await
+        .unwrap();
+    c1.query_drop("COMMIT").await.unwrap();
+    let rows: Vec<(i32, i32)> = c1.query("SELECT id, v FROM t ORDER BY id").await.unwrap();
+    assert_eq!(rows, vec![(1, 11), (2, 22)]);
+}
+
+#[tokio::test]
+async fn processlist_and_kill() {
+    let server = TestServer::start();
+    let mut c1 = server.conn().await;
+    let mut c2 = server.conn().await;
+    c2.query_drop("CREATE DATABASE pl").await.unwrap();
+    c2.query_drop("USE pl").await.unwrap();
+    let id2: u32 = c2
+        .query_first("SELECT CONNECTION_ID()")
+        .await
+        .unwrap()
+        .unwrap();
+    let rows: Vec<(u32, String, Option<String>, String)> = c1
+        .query("SELECT ID, USER, DB, COMMAND FROM information_schema.PROCESSLIST ORDER BY ID")
+        .await
+        .unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r.0 == id2 && r.1 == "root" && r.2.as_deref() == Some("pl") && r.3 == "Sleep"),
+        "{rows:?}"
+    );
+    let shown: Vec<mysql_async::Row> = c1.query("SHOW FULL PROCESSLIST").await.unwrap();
+    assert!(shown.len() >= 2);
+    expect_server_error(c1.query_drop("KILL 999999").await, 1094);
+    c1.query_drop(format!("KILL QUERY {id2}")).await.unwrap();
+    // KILL QUERY leaves the connection usable.
+    c2.query_drop("SELECT 1").await.unwrap();
+    c1.query_drop(format!("KILL {id2}")).await.unwrap();
+    assert!(c2.query_drop("SELECT 1").await.is_err());
+}

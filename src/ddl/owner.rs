@@ -14,7 +14,7 @@ use crate::sql::Result;
 const OWNER_KEY: &[u8] = b"mDDLOwner";
 
 /// How long an owner's claim lasts without renewal.
-pub const OWNER_LEASE_MS: i64 = 2_000;
+pub const OWNER_LEASE_MS: i64 = 5_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerLease {

@@ -15,7 +15,7 @@ use crate::kv::{KeyRange, Store};
 use crate::sql::{Error, Result};
 
 /// A node whose heartbeat is older than this is considered gone.
-pub const NODE_LEASE_MS: i64 = 3_000;
+pub const NODE_LEASE_MS: i64 = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeInfo {

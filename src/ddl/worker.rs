@@ -18,7 +18,7 @@ use super::{queue, steps};
 use crate::node::Node;
 
 /// Renew the lease this often (well inside OWNER_LEASE_MS).
-const RENEW_EVERY_MS: i64 = 500;
+const RENEW_EVERY_MS: i64 = 1_000;
 
 /// Ownership as this node last established it: valid until the stored time.
 #[derive(Default)]
@@ -29,7 +29,7 @@ pub struct Ownership {
 impl Ownership {
     pub fn is_owner(&self) -> bool {
         // Stop acting a little before the lease expires, so two owners never overlap.
-        self.until_ms.load(Ordering::SeqCst) - 200 > now_ms()
+        self.until_ms.load(Ordering::SeqCst) - 1_000 > now_ms()
     }
 }
 

@@ -28,8 +28,9 @@ use events::Events;
 const RELOAD_INTERVAL: Duration = Duration::from_millis(20);
 /// How often a node reports itself even when nothing changed.
 const HEARTBEAT_INTERVAL_MS: i64 = 500;
-/// A node that has not reloaded its schema for this long stops serving (TiDB's 8027).
-pub const SCHEMA_LEASE_MS: i64 = 3_000;
+/// A node that has not reloaded its schema for one lease stops serving (TiDB's 8027; its
+/// default lease is 45 s).
+pub const SCHEMA_LEASE_MS: i64 = 45_000;
 
 pub struct Node {
     pub id: String,

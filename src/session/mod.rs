@@ -95,6 +95,9 @@ pub struct Prepared {
     pub params: usize,
 }
 
+/// How often an autocommit statement is retried after losing a write conflict.
+const AUTOCOMMIT_RETRIES: u32 = 10;
+
 pub struct Session {
     pub state: SessionState,
     txn: Option<Box<dyn Transaction>>,
@@ -651,11 +654,39 @@ impl Session {
         Ok(())
     }
 
-    /// Runs `f` inside the session's transaction, or an autocommit one. A failed statement
-    /// is undone to the savepoint taken before it; the transaction goes on.
+    /// Runs `f` in the session's transaction (see [`Session::run_in_txn`]). An autocommit
+    /// statement that loses a write conflict at commit is simply run again, as TiDB retries
+    /// autocommit statements: nothing of the failed attempt was visible to the client.
     fn with_txn(
         &mut self,
-        f: impl FnOnce(&mut Context, &mut dyn Transaction) -> Result<QueryResult>,
+        f: impl Fn(&mut Context, &mut dyn Transaction) -> Result<QueryResult>,
+    ) -> Result<QueryResult> {
+        let autocommit_statement = self.txn.is_none() && self.autocommit();
+        let mut attempt = 0u32;
+        loop {
+            let warnings_before = self.warnings.len();
+            match self.run_in_txn(&f) {
+                Err(e)
+                    if autocommit_statement && e.code == 9007 && attempt < AUTOCOMMIT_RETRIES =>
+                {
+                    attempt += 1;
+                    self.warnings.truncate(warnings_before);
+                    tracing::debug!(
+                        attempt,
+                        "retrying an autocommit statement after a write conflict"
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(u64::from(attempt) * 2));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Runs `f` inside the session's transaction, or an autocommit one. A failed statement
+    /// is undone to the savepoint taken before it; the transaction goes on.
+    fn run_in_txn(
+        &mut self,
+        f: &dyn Fn(&mut Context, &mut dyn Transaction) -> Result<QueryResult>,
     ) -> Result<QueryResult> {
         if self.txn.is_none() {
             self.begin()?;

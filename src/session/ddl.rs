@@ -360,6 +360,39 @@ impl Session {
                         self.run_job(job)?;
                     }
                 }
+                ast::AlterTableOperation::ModifyColumn {
+                    col_name,
+                    data_type,
+                    options,
+                    column_position,
+                } => {
+                    self.modify_column(
+                        sql,
+                        &at.name,
+                        &col_name.value,
+                        &col_name.value,
+                        data_type,
+                        options,
+                        column_position.as_ref(),
+                    )?;
+                }
+                ast::AlterTableOperation::ChangeColumn {
+                    old_name,
+                    new_name,
+                    data_type,
+                    options,
+                    column_position,
+                } => {
+                    self.modify_column(
+                        sql,
+                        &at.name,
+                        &old_name.value,
+                        &new_name.value,
+                        data_type,
+                        options,
+                        column_position.as_ref(),
+                    )?;
+                }
                 ast::AlterTableOperation::RenameTable { table_name } => {
                     let new_name = match table_name {
                         ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => n,
@@ -370,6 +403,99 @@ impl Session {
             }
         }
         Ok(QueryResult::ok())
+    }
+
+    /// MODIFY / CHANGE COLUMN: the new definition is built as CREATE TABLE would build it,
+    /// checked for a metadata-only change here (8200 otherwise), and run as a `modify
+    /// column` job.
+    #[allow(clippy::too_many_arguments)]
+    fn modify_column(
+        &mut self,
+        sql: &str,
+        table: &ast::ObjectName,
+        old_name: &str,
+        new_name: &str,
+        data_type: &ast::DataType,
+        options: &[ast::ColumnOption],
+        column_position: Option<&ast::MySQLColumnPosition>,
+    ) -> Result<()> {
+        let (db, tname) = split_name(table)?;
+        let db = self.db_or_current(db)?;
+        let info = self
+            .schema()
+            .table(&db, &tname)
+            .cloned()
+            .ok_or_else(|| Error::unknown_table(&db, &tname))?;
+        let Some((pos, old)) = info
+            .column_by_name(old_name)
+            .filter(|(_, c)| c.state == SchemaState::Public)
+        else {
+            return Err(Error::unknown_column(old_name, &info.name));
+        };
+        let old = old.clone();
+        if !old_name.eq_ignore_ascii_case(new_name) && info.column_by_name(new_name).is_some() {
+            return Err(Error::duplicate_column(new_name));
+        }
+        let mut def = format!("`{}` {data_type}", new_name.replace('`', "``"));
+        for o in options {
+            def.push(' ');
+            def.push_str(&o.to_string());
+        }
+        let probe = sql::parse(&format!("CREATE TABLE probe ({def})"))?;
+        let Some(Statement::CreateTable(probe)) = probe.first() else {
+            return Err(Error::syntax(sql));
+        };
+        let defined = sql::create_table::table_info(probe, &tname, &self.state)?;
+        let mut column = defined
+            .columns
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::syntax(sql))?;
+        let in_primary = info.handle_column == Some(pos)
+            || info
+                .indexes
+                .iter()
+                .any(|ix| ix.primary && ix.columns.contains(&pos));
+        let adds_key =
+            !defined.indexes.is_empty() || (defined.handle_column.is_some() && !in_primary);
+        if adds_key {
+            return Err(Error::new(
+                8200,
+                "HY000",
+                "Unsupported modify column: can't add a key in MODIFY/CHANGE COLUMN; use ADD INDEX",
+            ));
+        }
+        if in_primary {
+            // Primary key columns are NOT NULL whatever the definition says, as in MySQL.
+            column.nullable = false;
+        }
+        if old.auto_increment && !column.auto_increment {
+            return Err(Error::new(
+                8200,
+                "HY000",
+                "Unsupported modify column: can't remove auto_increment without @@tidb_allow_remove_auto_inc enabled",
+            ));
+        }
+        ddl::check_modify_column(&old, &column)?;
+        let position = match column_position {
+            None => None,
+            Some(ast::MySQLColumnPosition::First) => Some(ColumnPosition::First),
+            Some(ast::MySQLColumnPosition::After(c)) => {
+                Some(ColumnPosition::After(c.value.clone()))
+            }
+        };
+        let job = self.table_job(
+            sql,
+            table,
+            Action::ModifyColumn,
+            JobArgs::ModifyColumn {
+                old_name: old.name.clone(),
+                column: Box::new(column),
+                position,
+            },
+        )?;
+        self.run_job(job)?;
+        Ok(())
     }
 
     fn add_index(

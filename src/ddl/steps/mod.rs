@@ -5,6 +5,8 @@ mod column;
 mod index;
 mod schema;
 
+pub use column::check_modify_column;
+
 use std::sync::Arc;
 
 use super::job::{Action, Job, JobError, JobState};
@@ -178,6 +180,7 @@ fn forward(txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
         Action::DropIndex => index::drop_forward(txn, job),
         Action::AddColumn => column::add_forward(txn, job),
         Action::DropColumn => column::drop_forward(txn, job),
+        Action::ModifyColumn => column::modify_forward(txn, job),
     }
 }
 

@@ -62,6 +62,8 @@ pub enum Action {
     AddColumn,
     DropColumn,
     ModifyColumn,
+    ModifyTableComment,
+    ModifyTableCharsetAndCollate,
 }
 
 impl Action {
@@ -79,6 +81,8 @@ impl Action {
             Action::AddColumn => "add column",
             Action::DropColumn => "drop column",
             Action::ModifyColumn => "modify column",
+            Action::ModifyTableComment => "modify table comment",
+            Action::ModifyTableCharsetAndCollate => "modify table charset and collate",
         }
     }
 
@@ -125,6 +129,14 @@ pub enum JobArgs {
         old_name: String,
         column: Box<ColumnInfo>,
         position: Option<ColumnPosition>,
+    },
+    ModifyTableComment {
+        comment: String,
+    },
+    /// Recorded only: every string is stored and compared as utf8mb4 whatever the table says.
+    ModifyTableCharsetAndCollate {
+        charset: String,
+        collation: String,
     },
 }
 
@@ -235,9 +247,11 @@ impl Job {
             Action::DropColumn | Action::DropSchema | Action::DropTable => {
                 self.schema_state == Public
             }
-            Action::TruncateTable | Action::RenameTable | Action::ModifyColumn => {
-                self.schema_state == None
-            }
+            Action::TruncateTable
+            | Action::RenameTable
+            | Action::ModifyColumn
+            | Action::ModifyTableComment
+            | Action::ModifyTableCharsetAndCollate => self.schema_state == None,
             Action::AddIndex | Action::AddColumn => self.schema_state != Public,
             Action::CreateSchema | Action::CreateTable => self.schema_state == None,
         }

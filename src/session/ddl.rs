@@ -604,6 +604,95 @@ impl Session {
         Ok(())
     }
 
+    /// `ALTER TABLE t COMMENT = .. / ENGINE = .. / [DEFAULT] CHARSET = .. / COLLATE = ..`.
+    /// COMMENT and CHARSET / COLLATE are jobs that change the table's metadata; ENGINE is
+    /// accepted and ignored, as TiDB does. A charset other than utf8mb4 is recorded (SHOW
+    /// CREATE TABLE, information_schema) but strings are still stored as utf8mb4.
+    pub(super) fn alter_table_options(
+        &mut self,
+        sql: &str,
+        db: Option<String>,
+        table: &str,
+        options: &[super::meta::TableOption],
+    ) -> Result<QueryResult> {
+        use super::meta::TableOption;
+        self.commit()?;
+        let name = match &db {
+            Some(d) => ast::ObjectName::from(vec![ast::Ident::new(d), ast::Ident::new(table)]),
+            None => ast::ObjectName::from(vec![ast::Ident::new(table)]),
+        };
+        let dbname = self.db_or_current(db)?;
+        let info = self
+            .schema()
+            .table(&dbname, table)
+            .cloned()
+            .ok_or_else(|| Error::unknown_table(&dbname, table))?;
+        let mut charset: Option<String> = None;
+        let mut collation: Option<String> = None;
+        for o in options {
+            match o {
+                TableOption::Comment(c) => {
+                    let job = self.table_job(
+                        sql,
+                        &name,
+                        Action::ModifyTableComment,
+                        JobArgs::ModifyTableComment { comment: c.clone() },
+                    )?;
+                    self.run_job(job)?;
+                }
+                TableOption::Engine(_) => {}
+                TableOption::Charset(c) => charset = Some(c.clone()),
+                TableOption::Collate(c) => collation = Some(c.clone()),
+            }
+        }
+        if charset.is_none() && collation.is_none() {
+            return Ok(QueryResult::ok());
+        }
+        let charset = charset.unwrap_or_else(|| match &collation {
+            Some(c) if c == "binary" => "binary".into(),
+            Some(c) => c.split('_').next().unwrap_or("utf8mb4").to_string(),
+            None => info.charset.clone(),
+        });
+        let charset = if charset == "utf8" {
+            "utf8mb3".into()
+        } else {
+            charset
+        };
+        if !KNOWN_CHARSETS.contains(&charset.as_str()) {
+            return Err(Error::new(
+                1115,
+                "42000",
+                format!("Unknown character set: '{charset}'"),
+            ));
+        }
+        let collation = collation.unwrap_or_else(|| {
+            if charset == "binary" {
+                "binary".into()
+            } else {
+                format!("{charset}_bin")
+            }
+        });
+        let family = collation.split('_').next().unwrap_or_default();
+        let matches = family == charset
+            || collation == "binary" && charset == "binary"
+            || charset == "utf8mb3" && family == "utf8";
+        if !matches {
+            return Err(Error::new(
+                1253,
+                "42000",
+                format!("COLLATION '{collation}' is not valid for CHARACTER SET '{charset}'"),
+            ));
+        }
+        let job = self.table_job(
+            sql,
+            &name,
+            Action::ModifyTableCharsetAndCollate,
+            JobArgs::ModifyTableCharsetAndCollate { charset, collation },
+        )?;
+        self.run_job(job)?;
+        Ok(QueryResult::ok())
+    }
+
     /// A job on an existing table, with its ids filled in.
     fn table_job(
         &self,
@@ -627,6 +716,11 @@ impl Session {
         )
     }
 }
+
+/// Character sets ALTER TABLE ... CHARSET accepts (and records).
+const KNOWN_CHARSETS: &[&str] = &[
+    "utf8mb4", "utf8mb3", "ascii", "latin1", "binary", "gbk", "gb18030",
+];
 
 fn index_columns(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
     cols.iter()

@@ -216,6 +216,10 @@ impl Session {
                 result
             }));
         }
+        if let Some((db, table, options)) = meta::alter_table_options(sql) {
+            self.warnings.clear();
+            return Some(self.alter_table_options(sql, db, &table, &options));
+        }
         if let Some(rest) = strip_keyword(sql, "set") {
             // `SET NAMES x` may stand among other assignments, which sqlparser rejects
             // (sqlx sends `SET sql_mode=..., time_zone=..., NAMES utf8mb4`).

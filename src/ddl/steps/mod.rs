@@ -173,9 +173,12 @@ fn commit_job(node: &Node, mut txn: Box<dyn Transaction>, job: &Job) -> Result<b
 fn forward(txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
     match job.action {
         Action::CreateSchema | Action::DropSchema => schema::forward_schema(txn, job),
-        Action::CreateTable | Action::DropTable | Action::TruncateTable | Action::RenameTable => {
-            schema::forward_table(txn, job)
-        }
+        Action::CreateTable
+        | Action::DropTable
+        | Action::TruncateTable
+        | Action::RenameTable
+        | Action::ModifyTableComment
+        | Action::ModifyTableCharsetAndCollate => schema::forward_table(txn, job),
         Action::AddIndex => index::add_forward(txn, job),
         Action::DropIndex => index::drop_forward(txn, job),
         Action::AddColumn => column::add_forward(txn, job),

@@ -114,9 +114,6 @@ impl Session {
     }
 
     fn create_table(&mut self, sql: &str, ct: &ast::CreateTable) -> Result<QueryResult> {
-        if ct.query.is_some() {
-            return Err(Error::unsupported("CREATE TABLE ... AS SELECT"));
-        }
         let (db, name) = split_name(&ct.name)?;
         let db = self.db_or_current(db)?;
         let schema = self.schema();
@@ -151,7 +148,10 @@ impl Session {
                 info.name = name.clone();
                 info
             }
-            None => sql::create_table::table_info(ct, &name, &self.state)?,
+            None => match &ct.query {
+                Some(q) => self.create_table_as_columns(sql, ct, q, &name)?,
+                None => sql::create_table::table_info(ct, &name, &self.state)?,
+            },
         };
         let job = Job::new(
             Action::CreateTable,
@@ -164,7 +164,105 @@ impl Session {
         )
         .on_table(0, &name);
         self.run_job(job)?;
-        Ok(QueryResult::ok())
+        match &ct.query {
+            Some(q) => self.create_table_as_fill(sql, &db, &name, q),
+            None => Ok(QueryResult::ok()),
+        }
+    }
+
+    /// CREATE TABLE ... [(cols)] AS SELECT: the declared columns, then one column per
+    /// result column of the query not declared, typed as the query's result column
+    /// (MySQL's rule: a declared column of the same name takes the value instead).
+    fn create_table_as_columns(
+        &mut self,
+        sql: &str,
+        ct: &ast::CreateTable,
+        query: &ast::Query,
+        name: &str,
+    ) -> Result<crate::catalog::TableInfo> {
+        let result_columns = {
+            let ctx = self.context();
+            sql::select::plan(&ctx, sql, query)?.columns()
+        };
+        let mut defs = Vec::new();
+        for rc in &result_columns {
+            if ct
+                .columns
+                .iter()
+                .any(|c| c.name.value.eq_ignore_ascii_case(&rc.name))
+            {
+                continue;
+            }
+            let ty = rc
+                .ty
+                .as_ref()
+                .map(|t| t.sql_name())
+                .unwrap_or_else(|| "binary(0)".into());
+            let null = if rc.not_null { " NOT NULL" } else { "" };
+            defs.push(format!("`{}` {ty}{null}", rc.name.replace('`', "``")));
+        }
+        let mut full = ct.clone();
+        full.query = None;
+        if !defs.is_empty() {
+            let probe = sql::parse(&format!("CREATE TABLE probe ({})", defs.join(", ")))?;
+            let Some(Statement::CreateTable(probe)) = probe.first() else {
+                return Err(Error::syntax(sql));
+            };
+            full.columns.extend(probe.columns.iter().cloned());
+        }
+        if full.columns.is_empty() {
+            return Err(Error::new(
+                1113,
+                "42000",
+                "A table must have at least 1 column",
+            ));
+        }
+        sql::create_table::table_info(&full, name, &self.state)
+    }
+
+    /// Fills a table just created by CREATE TABLE ... AS SELECT with the query's rows, in
+    /// one transaction (an INSERT ... SELECT). If that fails, the table is dropped again, so
+    /// the statement has no effect, as in MySQL.
+    fn create_table_as_fill(
+        &mut self,
+        sql: &str,
+        db: &str,
+        name: &str,
+        query: &ast::Query,
+    ) -> Result<QueryResult> {
+        let result_columns = {
+            let ctx = self.context();
+            sql::select::plan(&ctx, sql, query)?.columns()
+        };
+        let quote = |s: &str| format!("`{}`", s.replace('`', "``"));
+        let cols: Vec<String> = result_columns.iter().map(|c| quote(&c.name)).collect();
+        let insert = format!(
+            "INSERT INTO {}.{} ({}) {query}",
+            quote(db),
+            quote(name),
+            cols.join(", ")
+        );
+        let result = sql::parse(&insert).and_then(|mut stmts| match stmts.pop() {
+            Some(Statement::Insert(ins)) => {
+                self.with_txn(|ctx, txn| sql::dml::insert::execute(ctx, txn, &insert, &ins))
+            }
+            _ => Err(Error::syntax(sql)),
+        });
+        // The implicit commit of DDL, also with autocommit off.
+        let result = result.and_then(|r| self.commit().map(|_| r));
+        match result {
+            Ok(QueryResult::Done(o)) => Ok(QueryResult::affected(o.affected_rows)),
+            Ok(other) => Ok(other),
+            Err(e) => {
+                self.rollback();
+                let table = ast::ObjectName::from(vec![ast::Ident::new(db), ast::Ident::new(name)]);
+                if let Ok(job) = self.table_job(sql, &table, Action::DropTable, JobArgs::DropTable)
+                {
+                    let _ = self.run_job(job);
+                }
+                Err(e)
+            }
+        }
     }
 
     fn drop(

@@ -274,7 +274,11 @@ impl Session {
         }
         let mut statement = stmts.remove(0);
         let params = parser::count_placeholders(&mut statement);
-        let columns = self.describe(&trimmed, &statement, params)?;
+        // A NULL probe for every `?` is no valid LIMIT / OFFSET: retry those with 0.
+        let columns = match self.describe(&trimmed, &statement, params, Value::Null) {
+            Err(e) if e.code == 1064 => self.describe(&trimmed, &statement, params, Value::Int(0)),
+            other => other,
+        }?;
         let id = self.next_stmt_id;
         self.next_stmt_id += 1;
         self.prepared.insert(
@@ -295,9 +299,10 @@ impl Session {
         sql: &str,
         stmt: &Statement,
         params: usize,
+        probe_value: Value,
     ) -> Result<Vec<sql::ResultColumn>> {
         let mut probe = stmt.clone();
-        parser::bind_placeholders(&mut probe, &vec![Value::Null; params])?;
+        parser::bind_placeholders(&mut probe, &vec![probe_value; params])?;
         let ctx = self.context();
         match &probe {
             Statement::Query(q) => {

@@ -61,6 +61,9 @@ pub enum Action {
     DropIndex,
     AddColumn,
     DropColumn,
+    ModifyColumn,
+    ModifyTableComment,
+    ModifyTableCharsetAndCollate,
 }
 
 impl Action {
@@ -77,6 +80,9 @@ impl Action {
             Action::DropIndex => "drop index",
             Action::AddColumn => "add column",
             Action::DropColumn => "drop column",
+            Action::ModifyColumn => "modify column",
+            Action::ModifyTableComment => "modify table comment",
+            Action::ModifyTableCharsetAndCollate => "modify table charset and collate",
         }
     }
 
@@ -117,6 +123,21 @@ pub enum JobArgs {
     DropColumn {
         name: String,
     },
+    /// MODIFY / CHANGE COLUMN: the column `old_name` becomes `column` (its id is kept),
+    /// moved to `position` if one is given. Metadata only: rows are never rewritten.
+    ModifyColumn {
+        old_name: String,
+        column: Box<ColumnInfo>,
+        position: Option<ColumnPosition>,
+    },
+    ModifyTableComment {
+        comment: String,
+    },
+    /// Recorded only: every string is stored and compared as utf8mb4 whatever the table says.
+    ModifyTableCharsetAndCollate {
+        charset: String,
+        collation: String,
+    },
 }
 
 /// Where ADD COLUMN puts the column.
@@ -149,6 +170,7 @@ impl JobError {
     pub fn to_error(&self) -> Error {
         let state: &'static str = match self.state.as_str() {
             "23000" => "23000",
+            "01000" => "01000",
             "42000" => "42000",
             "42S02" => "42S02",
             "42S01" => "42S01",
@@ -225,7 +247,11 @@ impl Job {
             Action::DropColumn | Action::DropSchema | Action::DropTable => {
                 self.schema_state == Public
             }
-            Action::TruncateTable | Action::RenameTable => self.schema_state == None,
+            Action::TruncateTable
+            | Action::RenameTable
+            | Action::ModifyColumn
+            | Action::ModifyTableComment
+            | Action::ModifyTableCharsetAndCollate => self.schema_state == None,
             Action::AddIndex | Action::AddColumn => self.schema_state != Public,
             Action::CreateSchema | Action::CreateTable => self.schema_state == None,
         }

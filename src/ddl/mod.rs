@@ -19,6 +19,7 @@ pub mod syncer;
 pub mod worker;
 
 pub use job::{Action, Job, JobArgs, JobError, JobState};
+pub use steps::check_modify_column;
 
 use std::time::Duration;
 

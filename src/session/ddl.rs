@@ -114,9 +114,6 @@ impl Session {
     }
 
     fn create_table(&mut self, sql: &str, ct: &ast::CreateTable) -> Result<QueryResult> {
-        if ct.query.is_some() {
-            return Err(Error::unsupported("CREATE TABLE ... AS SELECT"));
-        }
         let (db, name) = split_name(&ct.name)?;
         let db = self.db_or_current(db)?;
         let schema = self.schema();
@@ -151,7 +148,10 @@ impl Session {
                 info.name = name.clone();
                 info
             }
-            None => sql::create_table::table_info(ct, &name, &self.state)?,
+            None => match &ct.query {
+                Some(q) => self.create_table_as_columns(sql, ct, q, &name)?,
+                None => sql::create_table::table_info(ct, &name, &self.state)?,
+            },
         };
         let job = Job::new(
             Action::CreateTable,
@@ -164,7 +164,105 @@ impl Session {
         )
         .on_table(0, &name);
         self.run_job(job)?;
-        Ok(QueryResult::ok())
+        match &ct.query {
+            Some(q) => self.create_table_as_fill(sql, &db, &name, q),
+            None => Ok(QueryResult::ok()),
+        }
+    }
+
+    /// CREATE TABLE ... [(cols)] AS SELECT: the declared columns, then one column per
+    /// result column of the query not declared, typed as the query's result column
+    /// (MySQL's rule: a declared column of the same name takes the value instead).
+    fn create_table_as_columns(
+        &mut self,
+        sql: &str,
+        ct: &ast::CreateTable,
+        query: &ast::Query,
+        name: &str,
+    ) -> Result<crate::catalog::TableInfo> {
+        let result_columns = {
+            let ctx = self.context();
+            sql::select::plan(&ctx, sql, query)?.columns()
+        };
+        let mut defs = Vec::new();
+        for rc in &result_columns {
+            if ct
+                .columns
+                .iter()
+                .any(|c| c.name.value.eq_ignore_ascii_case(&rc.name))
+            {
+                continue;
+            }
+            let ty = rc
+                .ty
+                .as_ref()
+                .map(|t| t.sql_name())
+                .unwrap_or_else(|| "binary(0)".into());
+            let null = if rc.not_null { " NOT NULL" } else { "" };
+            defs.push(format!("`{}` {ty}{null}", rc.name.replace('`', "``")));
+        }
+        let mut full = ct.clone();
+        full.query = None;
+        if !defs.is_empty() {
+            let probe = sql::parse(&format!("CREATE TABLE probe ({})", defs.join(", ")))?;
+            let Some(Statement::CreateTable(probe)) = probe.first() else {
+                return Err(Error::syntax(sql));
+            };
+            full.columns.extend(probe.columns.iter().cloned());
+        }
+        if full.columns.is_empty() {
+            return Err(Error::new(
+                1113,
+                "42000",
+                "A table must have at least 1 column",
+            ));
+        }
+        sql::create_table::table_info(&full, name, &self.state)
+    }
+
+    /// Fills a table just created by CREATE TABLE ... AS SELECT with the query's rows, in
+    /// one transaction (an INSERT ... SELECT). If that fails, the table is dropped again, so
+    /// the statement has no effect, as in MySQL.
+    fn create_table_as_fill(
+        &mut self,
+        sql: &str,
+        db: &str,
+        name: &str,
+        query: &ast::Query,
+    ) -> Result<QueryResult> {
+        let result_columns = {
+            let ctx = self.context();
+            sql::select::plan(&ctx, sql, query)?.columns()
+        };
+        let quote = |s: &str| format!("`{}`", s.replace('`', "``"));
+        let cols: Vec<String> = result_columns.iter().map(|c| quote(&c.name)).collect();
+        let insert = format!(
+            "INSERT INTO {}.{} ({}) {query}",
+            quote(db),
+            quote(name),
+            cols.join(", ")
+        );
+        let result = sql::parse(&insert).and_then(|mut stmts| match stmts.pop() {
+            Some(Statement::Insert(ins)) => {
+                self.with_txn(|ctx, txn| sql::dml::insert::execute(ctx, txn, &insert, &ins))
+            }
+            _ => Err(Error::syntax(sql)),
+        });
+        // The implicit commit of DDL, also with autocommit off.
+        let result = result.and_then(|r| self.commit().map(|_| r));
+        match result {
+            Ok(QueryResult::Done(o)) => Ok(QueryResult::affected(o.affected_rows)),
+            Ok(other) => Ok(other),
+            Err(e) => {
+                self.rollback();
+                let table = ast::ObjectName::from(vec![ast::Ident::new(db), ast::Ident::new(name)]);
+                if let Ok(job) = self.table_job(sql, &table, Action::DropTable, JobArgs::DropTable)
+                {
+                    let _ = self.run_job(job);
+                }
+                Err(e)
+            }
+        }
     }
 
     fn drop(
@@ -360,6 +458,39 @@ impl Session {
                         self.run_job(job)?;
                     }
                 }
+                ast::AlterTableOperation::ModifyColumn {
+                    col_name,
+                    data_type,
+                    options,
+                    column_position,
+                } => {
+                    self.modify_column(
+                        sql,
+                        &at.name,
+                        &col_name.value,
+                        &col_name.value,
+                        data_type,
+                        options,
+                        column_position.as_ref(),
+                    )?;
+                }
+                ast::AlterTableOperation::ChangeColumn {
+                    old_name,
+                    new_name,
+                    data_type,
+                    options,
+                    column_position,
+                } => {
+                    self.modify_column(
+                        sql,
+                        &at.name,
+                        &old_name.value,
+                        &new_name.value,
+                        data_type,
+                        options,
+                        column_position.as_ref(),
+                    )?;
+                }
                 ast::AlterTableOperation::RenameTable { table_name } => {
                     let new_name = match table_name {
                         ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => n,
@@ -370,6 +501,99 @@ impl Session {
             }
         }
         Ok(QueryResult::ok())
+    }
+
+    /// MODIFY / CHANGE COLUMN: the new definition is built as CREATE TABLE would build it,
+    /// checked for a metadata-only change here (8200 otherwise), and run as a `modify
+    /// column` job.
+    #[allow(clippy::too_many_arguments)]
+    fn modify_column(
+        &mut self,
+        sql: &str,
+        table: &ast::ObjectName,
+        old_name: &str,
+        new_name: &str,
+        data_type: &ast::DataType,
+        options: &[ast::ColumnOption],
+        column_position: Option<&ast::MySQLColumnPosition>,
+    ) -> Result<()> {
+        let (db, tname) = split_name(table)?;
+        let db = self.db_or_current(db)?;
+        let info = self
+            .schema()
+            .table(&db, &tname)
+            .cloned()
+            .ok_or_else(|| Error::unknown_table(&db, &tname))?;
+        let Some((pos, old)) = info
+            .column_by_name(old_name)
+            .filter(|(_, c)| c.state == SchemaState::Public)
+        else {
+            return Err(Error::unknown_column(old_name, &info.name));
+        };
+        let old = old.clone();
+        if !old_name.eq_ignore_ascii_case(new_name) && info.column_by_name(new_name).is_some() {
+            return Err(Error::duplicate_column(new_name));
+        }
+        let mut def = format!("`{}` {data_type}", new_name.replace('`', "``"));
+        for o in options {
+            def.push(' ');
+            def.push_str(&o.to_string());
+        }
+        let probe = sql::parse(&format!("CREATE TABLE probe ({def})"))?;
+        let Some(Statement::CreateTable(probe)) = probe.first() else {
+            return Err(Error::syntax(sql));
+        };
+        let defined = sql::create_table::table_info(probe, &tname, &self.state)?;
+        let mut column = defined
+            .columns
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::syntax(sql))?;
+        let in_primary = info.handle_column == Some(pos)
+            || info
+                .indexes
+                .iter()
+                .any(|ix| ix.primary && ix.columns.contains(&pos));
+        let adds_key =
+            !defined.indexes.is_empty() || (defined.handle_column.is_some() && !in_primary);
+        if adds_key {
+            return Err(Error::new(
+                8200,
+                "HY000",
+                "Unsupported modify column: can't add a key in MODIFY/CHANGE COLUMN; use ADD INDEX",
+            ));
+        }
+        if in_primary {
+            // Primary key columns are NOT NULL whatever the definition says, as in MySQL.
+            column.nullable = false;
+        }
+        if old.auto_increment && !column.auto_increment {
+            return Err(Error::new(
+                8200,
+                "HY000",
+                "Unsupported modify column: can't remove auto_increment without @@tidb_allow_remove_auto_inc enabled",
+            ));
+        }
+        ddl::check_modify_column(&old, &column)?;
+        let position = match column_position {
+            None => None,
+            Some(ast::MySQLColumnPosition::First) => Some(ColumnPosition::First),
+            Some(ast::MySQLColumnPosition::After(c)) => {
+                Some(ColumnPosition::After(c.value.clone()))
+            }
+        };
+        let job = self.table_job(
+            sql,
+            table,
+            Action::ModifyColumn,
+            JobArgs::ModifyColumn {
+                old_name: old.name.clone(),
+                column: Box::new(column),
+                position,
+            },
+        )?;
+        self.run_job(job)?;
+        Ok(())
     }
 
     fn add_index(
@@ -478,6 +702,95 @@ impl Session {
         Ok(())
     }
 
+    /// `ALTER TABLE t COMMENT = .. / ENGINE = .. / [DEFAULT] CHARSET = .. / COLLATE = ..`.
+    /// COMMENT and CHARSET / COLLATE are jobs that change the table's metadata; ENGINE is
+    /// accepted and ignored, as TiDB does. A charset other than utf8mb4 is recorded (SHOW
+    /// CREATE TABLE, information_schema) but strings are still stored as utf8mb4.
+    pub(super) fn alter_table_options(
+        &mut self,
+        sql: &str,
+        db: Option<String>,
+        table: &str,
+        options: &[super::meta::TableOption],
+    ) -> Result<QueryResult> {
+        use super::meta::TableOption;
+        self.commit()?;
+        let name = match &db {
+            Some(d) => ast::ObjectName::from(vec![ast::Ident::new(d), ast::Ident::new(table)]),
+            None => ast::ObjectName::from(vec![ast::Ident::new(table)]),
+        };
+        let dbname = self.db_or_current(db)?;
+        let info = self
+            .schema()
+            .table(&dbname, table)
+            .cloned()
+            .ok_or_else(|| Error::unknown_table(&dbname, table))?;
+        let mut charset: Option<String> = None;
+        let mut collation: Option<String> = None;
+        for o in options {
+            match o {
+                TableOption::Comment(c) => {
+                    let job = self.table_job(
+                        sql,
+                        &name,
+                        Action::ModifyTableComment,
+                        JobArgs::ModifyTableComment { comment: c.clone() },
+                    )?;
+                    self.run_job(job)?;
+                }
+                TableOption::Engine(_) => {}
+                TableOption::Charset(c) => charset = Some(c.clone()),
+                TableOption::Collate(c) => collation = Some(c.clone()),
+            }
+        }
+        if charset.is_none() && collation.is_none() {
+            return Ok(QueryResult::ok());
+        }
+        let charset = charset.unwrap_or_else(|| match &collation {
+            Some(c) if c == "binary" => "binary".into(),
+            Some(c) => c.split('_').next().unwrap_or("utf8mb4").to_string(),
+            None => info.charset.clone(),
+        });
+        let charset = if charset == "utf8" {
+            "utf8mb3".into()
+        } else {
+            charset
+        };
+        if !KNOWN_CHARSETS.contains(&charset.as_str()) {
+            return Err(Error::new(
+                1115,
+                "42000",
+                format!("Unknown character set: '{charset}'"),
+            ));
+        }
+        let collation = collation.unwrap_or_else(|| {
+            if charset == "binary" {
+                "binary".into()
+            } else {
+                format!("{charset}_bin")
+            }
+        });
+        let family = collation.split('_').next().unwrap_or_default();
+        let matches = family == charset
+            || collation == "binary" && charset == "binary"
+            || charset == "utf8mb3" && family == "utf8";
+        if !matches {
+            return Err(Error::new(
+                1253,
+                "42000",
+                format!("COLLATION '{collation}' is not valid for CHARACTER SET '{charset}'"),
+            ));
+        }
+        let job = self.table_job(
+            sql,
+            &name,
+            Action::ModifyTableCharsetAndCollate,
+            JobArgs::ModifyTableCharsetAndCollate { charset, collation },
+        )?;
+        self.run_job(job)?;
+        Ok(QueryResult::ok())
+    }
+
     /// A job on an existing table, with its ids filled in.
     fn table_job(
         &self,
@@ -501,6 +814,11 @@ impl Session {
         )
     }
 }
+
+/// Character sets ALTER TABLE ... CHARSET accepts (and records).
+const KNOWN_CHARSETS: &[&str] = &[
+    "utf8mb4", "utf8mb3", "ascii", "latin1", "binary", "gbk", "gb18030",
+];
 
 fn index_columns(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
     cols.iter()

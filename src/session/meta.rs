@@ -126,3 +126,89 @@ pub(super) fn share_mode_as_for_share(sql: &str) -> std::borrow::Cow<'_, str> {
     }
     sql.into()
 }
+
+/// A table option of `ALTER TABLE t <options>` (sqlparser 0.63 parses none of them there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum TableOption {
+    Comment(String),
+    Engine(String),
+    Charset(String),
+    Collate(String),
+}
+
+/// `ALTER TABLE [db.]t opt [,] opt ...` where every option is COMMENT, ENGINE, [DEFAULT]
+/// CHARSET / CHARACTER SET or [DEFAULT] COLLATE: the table name and the options. `None` for
+/// anything else (sqlparser gets the statement).
+pub(super) fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOption>)> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    if !strip_words(sql, &["alter", "table"]) {
+        return None;
+    }
+    let dialect = sqlparser::dialect::MySqlDialect {};
+    let tokens: Vec<Token> = Tokenizer::new(&dialect, sql)
+        .tokenize()
+        .ok()?
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    let word = |t: Option<&Token>| match t {
+        Some(Token::Word(w)) => Some(w.value.clone()),
+        _ => None,
+    };
+    let keyword = |t: Option<&Token>, k: &str| match t {
+        Some(Token::Word(w)) => w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k),
+        _ => false,
+    };
+    let mut i = 2;
+    let first = word(tokens.get(i))?;
+    i += 1;
+    let (db, table) = if matches!(tokens.get(i), Some(Token::Period)) {
+        let t = word(tokens.get(i + 1))?;
+        i += 2;
+        (Some(first), t)
+    } else {
+        (None, first)
+    };
+    let mut options = Vec::new();
+    while i < tokens.len() {
+        if matches!(tokens[i], Token::Comma) && !options.is_empty() {
+            i += 1;
+        }
+        if keyword(tokens.get(i), "default") {
+            i += 1;
+        }
+        let name = if keyword(tokens.get(i), "character") && keyword(tokens.get(i + 1), "set") {
+            i += 2;
+            "charset".to_string()
+        } else {
+            let w = word(tokens.get(i))?.to_ascii_lowercase();
+            i += 1;
+            w
+        };
+        if matches!(tokens.get(i), Some(Token::Eq)) {
+            i += 1;
+        }
+        let value = match tokens.get(i)? {
+            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s.clone(),
+            Token::Word(w) => w.value.clone(),
+            _ => return None,
+        };
+        i += 1;
+        options.push(match name.as_str() {
+            "comment" => TableOption::Comment(value),
+            "engine" => TableOption::Engine(value),
+            "charset" => TableOption::Charset(value.to_ascii_lowercase()),
+            "collate" => TableOption::Collate(value.to_ascii_lowercase()),
+            _ => return None,
+        });
+    }
+    (!options.is_empty()).then_some((db, table, options))
+}
+
+/// Whether `sql` starts with `words` (case-insensitive, whitespace-separated).
+fn strip_words(sql: &str, words: &[&str]) -> bool {
+    let mut it = sql.split_whitespace();
+    words
+        .iter()
+        .all(|w| it.next().is_some_and(|x| x.eq_ignore_ascii_case(w)))
+}

@@ -219,6 +219,10 @@ impl Session {
                 result
             }));
         }
+        if let Some((db, table, options)) = meta::alter_table_options(sql) {
+            self.warnings.clear();
+            return Some(self.alter_table_options(sql, db, &table, &options));
+        }
         if let Some(rest) = strip_keyword(sql, "set") {
             // `SET NAMES x` may stand among other assignments, which sqlparser rejects
             // (sqlx sends `SET sql_mode=..., time_zone=..., NAMES utf8mb4`).
@@ -273,7 +277,11 @@ impl Session {
         }
         let mut statement = stmts.remove(0);
         let params = parser::count_placeholders(&mut statement);
-        let columns = self.describe(&trimmed, &statement, params)?;
+        // A NULL probe for every `?` is no valid LIMIT / OFFSET: retry those with 0.
+        let columns = match self.describe(&trimmed, &statement, params, Value::Null) {
+            Err(e) if e.code == 1064 => self.describe(&trimmed, &statement, params, Value::Int(0)),
+            other => other,
+        }?;
         let id = self.next_stmt_id;
         self.next_stmt_id += 1;
         self.prepared.insert(
@@ -294,9 +302,10 @@ impl Session {
         sql: &str,
         stmt: &Statement,
         params: usize,
+        probe_value: Value,
     ) -> Result<Vec<sql::ResultColumn>> {
         let mut probe = stmt.clone();
-        parser::bind_placeholders(&mut probe, &vec![Value::Null; params])?;
+        parser::bind_placeholders(&mut probe, &vec![probe_value; params])?;
         let ctx = self.context();
         match &probe {
             Statement::Query(q) => {

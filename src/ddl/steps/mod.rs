@@ -5,6 +5,8 @@ mod column;
 mod index;
 mod schema;
 
+pub use column::check_modify_column;
+
 use std::sync::Arc;
 
 use super::job::{Action, Job, JobError, JobState};
@@ -171,13 +173,17 @@ fn commit_job(node: &Node, mut txn: Box<dyn Transaction>, job: &Job) -> Result<b
 fn forward(txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
     match job.action {
         Action::CreateSchema | Action::DropSchema => schema::forward_schema(txn, job),
-        Action::CreateTable | Action::DropTable | Action::TruncateTable | Action::RenameTable => {
-            schema::forward_table(txn, job)
-        }
+        Action::CreateTable
+        | Action::DropTable
+        | Action::TruncateTable
+        | Action::RenameTable
+        | Action::ModifyTableComment
+        | Action::ModifyTableCharsetAndCollate => schema::forward_table(txn, job),
         Action::AddIndex => index::add_forward(txn, job),
         Action::DropIndex => index::drop_forward(txn, job),
         Action::AddColumn => column::add_forward(txn, job),
         Action::DropColumn => column::drop_forward(txn, job),
+        Action::ModifyColumn => column::modify_forward(txn, job),
     }
 }
 

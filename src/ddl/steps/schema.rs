@@ -143,6 +143,20 @@ pub(super) fn forward_table(txn: &mut dyn Transaction, job: &mut Job) -> Result<
             meta::put_table(txn, &table);
             done(job, SchemaState::Public)
         }
+        // Table options: metadata only, none -> public in one step.
+        Action::ModifyTableComment | Action::ModifyTableCharsetAndCollate => {
+            let mut table = load_table(txn, job)?;
+            match &job.args {
+                JobArgs::ModifyTableComment { comment } => table.comment.clone_from(comment),
+                JobArgs::ModifyTableCharsetAndCollate { charset, collation } => {
+                    table.charset.clone_from(charset);
+                    table.collation.clone_from(collation);
+                }
+                _ => return Err(Error::internal("table option job without its option")),
+            }
+            meta::put_table(txn, &table);
+            done(job, SchemaState::Public)
+        }
         _ => Err(Error::internal("table job with foreign action")),
     }
 }

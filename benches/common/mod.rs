@@ -29,6 +29,7 @@ fn column(id: u64, name: &str, ty: DataType) -> ColumnInfo {
         on_update_current_timestamp: false,
         comment: String::new(),
         state: SchemaState::Public,
+        origin_default: None,
     }
 }
 
@@ -53,6 +54,7 @@ pub fn sbtest_info() -> Arc<TableInfo> {
         unsigned: false,
     };
     Arc::new(TableInfo {
+        foreign_keys: Vec::new(),
         id: 104,
         db_id: 2,
         name: "sbtest1".into(),

@@ -4,7 +4,7 @@
 use sqlparser::ast::{self, Statement};
 
 use super::Session;
-use crate::catalog::{IndexInfo, SchemaState};
+use crate::catalog::{ColumnInfo, IndexInfo, SchemaState, TableInfo};
 use crate::ddl::job::ColumnPosition;
 use crate::ddl::{self, Action, Job, JobArgs};
 use crate::sql::context::split_name;
@@ -72,6 +72,21 @@ impl Session {
                 | Statement::AlterTable(_)
         );
         is_ddl.then(|| run(self))
+    }
+
+    /// Defines one column exactly as CREATE TABLE would, from its SQL text; also returns the
+    /// probe table so callers can see whether the definition asked for keys.
+    fn define_column(&self, sql: &str, def: &str, table: &str) -> Result<(TableInfo, ColumnInfo)> {
+        let probe = sql::parse(&format!("CREATE TABLE probe ({def})"))?;
+        let Some(Statement::CreateTable(probe)) = probe.first() else {
+            return Err(Error::syntax(sql));
+        };
+        let mut defined = sql::create_table::table_info(probe, table, &self.state)?;
+        if defined.columns.len() != 1 {
+            return Err(Error::syntax(sql));
+        }
+        let column = defined.columns.remove(0);
+        Ok((defined, column))
     }
 
     fn run_job(&mut self, job: Job) -> Result<Job> {
@@ -389,17 +404,8 @@ impl Session {
                         }
                         return Err(Error::duplicate_column(&column_def.name.value));
                     }
-                    // The column is defined exactly as CREATE TABLE would define it.
-                    let probe = sql::parse(&format!("CREATE TABLE probe ({column_def})"))?;
-                    let Some(Statement::CreateTable(probe)) = probe.first() else {
-                        return Err(Error::syntax(sql));
-                    };
-                    let defined = sql::create_table::table_info(probe, &tname, &self.state)?;
-                    let mut column = defined
-                        .columns
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| Error::syntax(sql))?;
+                    let (defined, mut column) =
+                        self.define_column(sql, &column_def.to_string(), &tname)?;
                     if defined.handle_column.is_some()
                         || !defined.indexes.is_empty()
                         || column.auto_increment
@@ -539,16 +545,7 @@ impl Session {
             def.push(' ');
             def.push_str(&o.to_string());
         }
-        let probe = sql::parse(&format!("CREATE TABLE probe ({def})"))?;
-        let Some(Statement::CreateTable(probe)) = probe.first() else {
-            return Err(Error::syntax(sql));
-        };
-        let defined = sql::create_table::table_info(probe, &tname, &self.state)?;
-        let mut column = defined
-            .columns
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::syntax(sql))?;
+        let (defined, mut column) = self.define_column(sql, &def, &tname)?;
         let in_primary = info.handle_column == Some(pos)
             || info
                 .indexes

@@ -4,7 +4,7 @@
 //! Data flows one way, each layer knowing only the ones below it:
 //!
 //! ```text
-//! client ─MySQL wire─> server   opensrv-mysql shim, packets, authentication
+//! client ─MySQL wire─> server   packets, handshake, authentication, commands
 //!                      session  current database, variables, the open transaction
 //!                      sql      parse -> bind -> access path -> execute
 //!                      ddl      schema changes (catalog records + data, one transaction)
@@ -14,7 +14,7 @@
 //!                      kv       transactional, multi-version key-value store over sled
 //! ```
 //!
-//! A statement's walk: `server::handler` receives COM_QUERY and calls `Session::execute`,
+//! A statement's walk: `server::connection` receives COM_QUERY and calls `Session::execute`,
 //! which parses it (`sql::parser`) and runs the statement's handler (`sql::select`,
 //! `sql::dml::insert`, ...) inside the session's transaction; the handler binds names against
 //! the schema snapshot (`sql::binder`), picks an access path (`sql::access`), and reads and

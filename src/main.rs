@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use moltdb::kv::EngineKind;
 use moltdb::node::cluster::Cluster;
 
 /// A MySQL-compatible SQL server with TiDB-style online schema change.
@@ -18,6 +19,10 @@ struct Args {
     /// Where the embedded store keeps its files.
     #[arg(long, default_value = "./moltdb-data")]
     data_dir: PathBuf,
+    /// Storage engine: fjall (the default for a new data directory) or sled. An existing data
+    /// directory keeps the engine it was created with; naming another one is an error.
+    #[arg(long)]
+    engine: Option<EngineKind>,
     /// Nodes to run over the one store, each on its own port (port, port+1, ...).
     #[arg(long, default_value_t = 1)]
     nodes: usize,
@@ -53,7 +58,7 @@ fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&args.data_dir)?;
-    let store = moltdb::kv::open_sled(&args.data_dir)?;
+    let store = moltdb::kv::open(&args.data_dir, args.engine)?;
     let cluster = Cluster::start(store, &args.host, args.port, args.nodes.max(1)).await?;
     let addrs: Vec<String> = cluster
         .addresses()

@@ -341,7 +341,7 @@ async fn errors_keep_the_connection_usable() {
 }
 
 /// One COM_QUERY larger than 4 KiB followed by another in the SAME TCP write: the server must
-/// answer both and stay alive (opensrv-mysql 0.7 crashes on this if fed more than one packet).
+/// answer both and stay alive.
 #[test]
 fn pipelined_large_packets_in_one_write() {
     let server = TestServer::external_or_start();

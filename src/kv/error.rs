@@ -12,10 +12,4 @@ pub enum Error {
     Storage(String),
 }
 
-impl From<sled::Error> for Error {
-    fn from(e: sled::Error) -> Self {
-        Error::Storage(e.to_string())
-    }
-}
-
 pub type Result<T> = std::result::Result<T, Error>;

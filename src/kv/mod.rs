@@ -1,15 +1,18 @@
 //! The transactional key-value layer: everything above it sees ordered byte keys, snapshots and
-//! commits, never sled.
+//! commits, never the storage engine.
 //!
 //! The trait is shaped like TiKV's transactional client (begin at a start timestamp, get, scan a
 //! range, put, delete, commit with conflict detection) so that a distributed store can replace
 //! the embedded one without the SQL, DDL or DXF layers noticing. [`MvccStore`] is the embedded
-//! implementation: multi-version snapshot isolation over one sled tree.
+//! implementation: multi-version snapshot isolation over a raw ordered [`engine::Engine`]
+//! (fjall by default, or sled).
 
+pub mod engine;
 mod error;
 mod mvcc;
 pub mod range;
 
+pub use engine::EngineKind;
 pub use error::{Error, Result};
 pub use mvcc::MvccStore;
 pub use range::KeyRange;
@@ -39,6 +42,13 @@ pub trait Store: Send + Sync + 'static {
     /// The oldest start timestamp among open transactions, or [`Store::current_ts`] when none
     /// is open: the highest safe point for [`Store::gc`].
     fn min_active_ts(&self) -> u64;
+
+    /// Writes `pairs` (strictly ascending keys, at most one value each) as versions of one new
+    /// commit, without per-key transactions: the bulk path of fast-reorg ADD INDEX and IMPORT
+    /// INTO. Readers see all of it or none of it, also across a crash. It is a blind write —
+    /// no conflict check — and other commits wait while it runs, so callers ingest in chunks.
+    /// Returns the commit timestamp.
+    fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<u64>;
 }
 
 /// One snapshot-isolated transaction. Writes are buffered until [`Transaction::commit`], which
@@ -83,7 +93,10 @@ pub trait Transaction: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Savepoint(pub(crate) usize);
 
-/// Opens the embedded store in `dir`.
-pub fn open_sled(dir: &std::path::Path) -> Result<Arc<dyn Store>> {
-    Ok(Arc::new(MvccStore::open(dir)?))
+/// Opens the embedded store in data directory `dir`, with the engine the directory records,
+/// else `engine`, else fjall; asking for an engine other than the recorded one is an error.
+pub fn open(dir: &std::path::Path, engine: Option<EngineKind>) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(MvccStore::with_engine(engine::open(
+        dir, engine,
+    )?)?))
 }

@@ -1,8 +1,6 @@
-//! Encoding of the server's responses: OK, ERR, EOF, column definitions and rows in the text
-//! and binary protocols.
-//!
-//! moltdb writes these itself rather than through opensrv-mysql's writers, which cannot carry
-//! warning counts, exact error codes, column character sets, lengths or decimals.
+//! Encoding of the server's responses: OK, ERR, EOF, column definitions, rows in the text
+//! and binary protocols, and the answers to COM_STMT_PREPARE and COM_FIELD_LIST, with
+//! MySQL's warning counts, error codes, status flags, character sets, lengths and decimals.
 
 use crate::sql::{ResultColumn, ResultSet};
 use crate::types::{DataType, IntKind, Value};
@@ -11,6 +9,7 @@ pub const CLIENT_DEPRECATE_EOF: u32 = 1 << 24;
 
 pub const SERVER_STATUS_IN_TRANS: u16 = 0x0001;
 pub const SERVER_STATUS_AUTOCOMMIT: u16 = 0x0002;
+pub const SERVER_MORE_RESULTS_EXISTS: u16 = 0x0008;
 
 const CHARSET_BINARY: u16 = 63;
 /// utf8mb4_bin: strings compare byte by byte, which is what moltdb does.
@@ -55,9 +54,15 @@ pub struct ResponseBuilder {
 
 impl ResponseBuilder {
     pub fn new(client_capabilities: u32) -> Self {
+        Self::with_seq(client_capabilities, 1)
+    }
+
+    /// A builder whose first packet is numbered `seq` (replies within the connection phase,
+    /// or to a command that spanned several packets).
+    pub fn with_seq(client_capabilities: u32, seq: u8) -> Self {
         ResponseBuilder {
             buf: Vec::with_capacity(256),
-            seq: 1,
+            seq,
             deprecate_eof: client_capabilities & CLIENT_DEPRECATE_EOF != 0,
         }
     }
@@ -76,19 +81,12 @@ impl ResponseBuilder {
     }
 
     fn packet(&mut self, payload: &[u8]) {
-        // Payloads of 16 MiB - 1 or more are split; an exact multiple ends with an empty one.
-        let mut rest = payload;
-        loop {
-            let n = rest.len().min(0xff_ffff);
-            self.buf.extend_from_slice(&(n as u32).to_le_bytes()[..3]);
-            self.buf.push(self.seq);
-            self.seq = self.seq.wrapping_add(1);
-            self.buf.extend_from_slice(&rest[..n]);
-            rest = &rest[n..];
-            if n < 0xff_ffff {
-                break;
-            }
-        }
+        self.seq = super::codec::frame(&mut self.buf, self.seq, payload);
+    }
+
+    /// A packet whose payload the caller encoded (greeting, auth switch, statistics).
+    pub fn raw(&mut self, payload: &[u8]) {
+        self.packet(payload);
     }
 
     pub fn ok(&mut self, affected: u64, last_insert_id: u64, status: u16, warnings: u16) {
@@ -126,6 +124,50 @@ impl ResponseBuilder {
         if !self.deprecate_eof {
             self.eof(status, 0);
         }
+    }
+
+    /// COM_STMT_PREPARE's answer: statement id and counts, then the parameter and result
+    /// column definitions.
+    pub fn prepare_ok(&mut self, id: u32, params: usize, columns: &[ResultColumn], warnings: u16) {
+        let mut p = vec![0x00];
+        p.extend_from_slice(&id.to_le_bytes());
+        p.extend_from_slice(
+            &u16::try_from(columns.len())
+                .unwrap_or(u16::MAX)
+                .to_le_bytes(),
+        );
+        p.extend_from_slice(&u16::try_from(params).unwrap_or(u16::MAX).to_le_bytes());
+        p.push(0);
+        p.extend_from_slice(&warnings.to_le_bytes());
+        self.packet(&p);
+        if params > 0 {
+            let param = param_definition();
+            for _ in 0..params {
+                self.packet(&param);
+            }
+            if !self.deprecate_eof {
+                self.eof(0, 0);
+            }
+        }
+        if !columns.is_empty() {
+            for c in columns {
+                self.packet(&column_definition(c));
+            }
+            if !self.deprecate_eof {
+                self.eof(0, 0);
+            }
+        }
+    }
+
+    /// COM_FIELD_LIST's answer: each column's definition with its (unknown) default value,
+    /// then the end marker.
+    pub fn field_list(&mut self, columns: &[ResultColumn], status: u16) {
+        for c in columns {
+            let mut p = column_definition(c);
+            p.push(0xfb);
+            self.packet(&p);
+        }
+        self.end_rows(status, 0);
     }
 
     /// One row in the text protocol.
@@ -293,6 +335,22 @@ fn column_definition(c: &ResultColumn) -> Vec<u8> {
     p.extend_from_slice(&flags.to_le_bytes());
     p.push(decimals);
     p.extend_from_slice(&[0, 0]);
+    p
+}
+
+/// A parameter of a prepared statement: a `?` of no declared type.
+fn param_definition() -> Vec<u8> {
+    let mut p = Vec::with_capacity(32);
+    put_lenenc_bytes(&mut p, b"def");
+    for field in [&b""[..], b"", b"", b"?", b""] {
+        put_lenenc_bytes(&mut p, field);
+    }
+    p.push(0x0c);
+    p.extend_from_slice(&CHARSET_BINARY.to_le_bytes());
+    p.extend_from_slice(&0u32.to_le_bytes());
+    p.push(T_VAR_STRING);
+    p.extend_from_slice(&BINARY.to_le_bytes());
+    p.extend_from_slice(&[0, 0, 0]);
     p
 }
 

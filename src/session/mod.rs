@@ -169,6 +169,16 @@ impl Session {
         self.explicit || self.txn.is_some()
     }
 
+    /// The largest packet this session's client may send (MySQL reads it at connect).
+    pub fn max_allowed_packet(&self) -> usize {
+        let globals = self.state.node.globals.read();
+        self.state
+            .vars
+            .get("max_allowed_packet", &globals)
+            .and_then(|v| usize::try_from(v.to_f64() as u64).ok())
+            .unwrap_or(64 << 20)
+    }
+
     pub fn autocommit(&self) -> bool {
         let globals = self.state.node.globals.read();
         self.state

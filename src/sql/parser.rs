@@ -146,3 +146,94 @@ mod tests {
         assert_eq!(stmts[0].to_string(), "SELECT 'a''b', 2 + 1");
     }
 }
+
+/// Splits a multi-statement query text at its top-level semicolons (not those inside quotes,
+/// backticks or comments). Empty statements are dropped; a text with none left is returned
+/// whole, so that it fails as an empty query.
+pub fn split_statements(sql: &str) -> Vec<&str> {
+    #[derive(PartialEq)]
+    enum In {
+        Code,
+        Quote(u8),
+        LineComment,
+        BlockComment,
+    }
+    let bytes = sql.as_bytes();
+    let mut parts = Vec::new();
+    let mut state = In::Code;
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        match state {
+            In::Code => match b {
+                b'\'' | b'"' | b'`' => state = In::Quote(b),
+                b'#' => state = In::LineComment,
+                b'-' if next == Some(b'-')
+                    && bytes.get(i + 2).is_none_or(|c| c.is_ascii_whitespace()) =>
+                {
+                    state = In::LineComment
+                }
+                b'/' if next == Some(b'*') => {
+                    state = In::BlockComment;
+                    i += 1;
+                }
+                b';' => {
+                    parts.push(&sql[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            },
+            In::Quote(q) => {
+                if b == b'\\' && q != b'`' {
+                    i += 1;
+                } else if b == q {
+                    state = In::Code;
+                }
+            }
+            In::LineComment => {
+                if b == b'\n' {
+                    state = In::Code;
+                }
+            }
+            In::BlockComment => {
+                if b == b'*' && next == Some(b'/') {
+                    state = In::Code;
+                    i += 1;
+                }
+            }
+        }
+        i += 1;
+    }
+    parts.push(&sql[start.min(sql.len())..]);
+    let parts: Vec<&str> = parts.into_iter().filter(|p| !p.trim().is_empty()).collect();
+    if parts.is_empty() {
+        vec![sql]
+    } else {
+        parts
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::split_statements;
+
+    #[test]
+    fn splits_at_top_level_semicolons_only() {
+        assert_eq!(
+            split_statements("SELECT 1; SELECT ';', \"a;b\", `c;d` -- x;y\n; /* ; */ SELECT 2;"),
+            vec![
+                "SELECT 1",
+                " SELECT ';', \"a;b\", `c;d` -- x;y\n",
+                " /* ; */ SELECT 2"
+            ]
+        );
+        assert_eq!(
+            split_statements("SELECT 'it\\'s;'"),
+            vec!["SELECT 'it\\'s;'"]
+        );
+        assert_eq!(split_statements(" ; "), vec![" ; "]);
+        assert_eq!(split_statements("SELECT 1"), vec!["SELECT 1"]);
+    }
+}

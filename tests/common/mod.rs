@@ -19,6 +19,13 @@ use std::time::{Duration, Instant};
 /// How long a freshly spawned server may take until it completes a MySQL handshake.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// The storage engine spawned servers use: `MOLTDB_TEST_ENGINE` (fjall or sled), else the
+/// server's default.
+pub fn test_engine() -> Option<moltdb::kv::EngineKind> {
+    let name = std::env::var("MOLTDB_TEST_ENGINE").ok()?;
+    Some(name.parse().expect("MOLTDB_TEST_ENGINE is fjall or sled"))
+}
+
 /// A moltdb server spawned for one test, or an external server named by `MOLTDB_TEST_ADDR`.
 pub struct TestServer {
     child: Option<Child>,
@@ -238,6 +245,7 @@ impl TestServer {
             .arg(port.to_string())
             .arg("--data-dir")
             .arg(self.data_dir())
+            .args(test_engine().map(|e| format!("--engine={e}")))
             .arg("--log-level")
             .arg(level)
             .stdin(Stdio::null())
@@ -324,6 +332,8 @@ pub mod raw {
     use super::*;
 
     pub const CLIENT_LONG_PASSWORD: u32 = 0x0000_0001;
+    pub const CLIENT_CONNECT_WITH_DB: u32 = 0x0000_0008;
+    pub const CLIENT_MULTI_STATEMENTS: u32 = 0x0001_0000;
     pub const CLIENT_PROTOCOL_41: u32 = 0x0000_0200;
     pub const CLIENT_TRANSACTIONS: u32 = 0x0000_2000;
     pub const CLIENT_SECURE_CONNECTION: u32 = 0x0000_8000;
@@ -333,6 +343,11 @@ pub mod raw {
 
     pub const COM_QUIT: u8 = 0x01;
     pub const COM_QUERY: u8 = 0x03;
+    pub const COM_CHANGE_USER: u8 = 0x11;
+    pub const COM_STMT_PREPARE: u8 = 0x16;
+    pub const COM_STMT_EXECUTE: u8 = 0x17;
+    pub const COM_STMT_SEND_LONG_DATA: u8 = 0x18;
+    pub const COM_STMT_RESET: u8 = 0x1a;
 
     /// One reply to a command.
     #[derive(Debug, Clone, PartialEq)]
@@ -353,6 +368,8 @@ pub mod raw {
         pub connection_id: u32,
         pub server_version: String,
         pub capabilities: u32,
+        /// The status flags of the server's greeting.
+        pub greeting_status: u16,
     }
 
     fn io_err(msg: impl Into<String>) -> std::io::Error {
@@ -367,6 +384,18 @@ pub mod raw {
             user: &str,
             timeout: Duration,
         ) -> std::io::Result<RawConn> {
+            Self::connect_with(addr, user, timeout, 0, None)
+        }
+
+        /// Like [`RawConn::connect`], asking for `extra_caps` too and, when `db` is given,
+        /// sending CLIENT_CONNECT_WITH_DB with that (possibly empty) name.
+        pub fn connect_with(
+            addr: SocketAddr,
+            user: &str,
+            timeout: Duration,
+            extra_caps: u32,
+            db: Option<&str>,
+        ) -> std::io::Result<RawConn> {
             let stream = TcpStream::connect_timeout(&addr, timeout)?;
             stream.set_read_timeout(Some(timeout))?;
             stream.set_write_timeout(Some(timeout))?;
@@ -376,12 +405,18 @@ pub mod raw {
                 connection_id: 0,
                 server_version: String::new(),
                 capabilities: 0,
+                greeting_status: 0,
             };
-            conn.handshake(user)?;
+            conn.handshake(user, extra_caps, db)?;
             Ok(conn)
         }
 
-        fn handshake(&mut self, user: &str) -> std::io::Result<()> {
+        fn handshake(
+            &mut self,
+            user: &str,
+            extra_caps: u32,
+            db: Option<&str>,
+        ) -> std::io::Result<()> {
             let (_seq, hs) = self.read_packet()?;
             if hs.first() == Some(&0xff) {
                 return Err(io_err(format!(
@@ -410,6 +445,7 @@ pub mod raw {
             let mut server_caps = u16::from_le_bytes([hs[p], hs[p + 1]]) as u32;
             p += 2;
             if hs.len() >= p + 1 + 2 + 2 {
+                self.greeting_status = u16::from_le_bytes([hs[p + 1], hs[p + 2]]);
                 p += 1 + 2; // charset, status flags
                 server_caps |= (u16::from_le_bytes([hs[p], hs[p + 1]]) as u32) << 16;
             }
@@ -419,7 +455,13 @@ pub mod raw {
                 | CLIENT_TRANSACTIONS
                 | CLIENT_SECURE_CONNECTION
                 | CLIENT_MULTI_RESULTS
-                | CLIENT_PLUGIN_AUTH;
+                | CLIENT_PLUGIN_AUTH
+                | extra_caps
+                | if db.is_some() {
+                    CLIENT_CONNECT_WITH_DB
+                } else {
+                    0
+                };
             let caps = (wanted & server_caps) | CLIENT_PROTOCOL_41;
             self.capabilities = caps;
 
@@ -434,6 +476,10 @@ pub mod raw {
                 resp.push(0); // empty auth response (length-prefixed)
             } else {
                 resp.push(0); // empty NUL-terminated auth response
+            }
+            if let Some(db) = db {
+                resp.extend_from_slice(db.as_bytes());
+                resp.push(0);
             }
             if caps & CLIENT_PLUGIN_AUTH != 0 {
                 resp.extend_from_slice(b"mysql_native_password\0");
@@ -537,9 +583,73 @@ pub mod raw {
             self.read_reply()
         }
 
+        /// COM_STMT_PREPARE: (statement id, parameter count), definitions skipped; or the error.
+        pub fn prepare(&mut self, sql: &str) -> std::io::Result<Result<(u32, u16), (u16, String)>> {
+            let mut payload = vec![COM_STMT_PREPARE];
+            payload.extend_from_slice(sql.as_bytes());
+            self.write_packet(0, &payload)?;
+            let (_, ok) = self.read_packet()?;
+            if ok.first() == Some(&0xff) {
+                return Ok(Err(parse_err(&ok)));
+            }
+            let id = u32::from_le_bytes(ok[1..5].try_into().unwrap());
+            let columns = u16::from_le_bytes([ok[5], ok[6]]);
+            let params = u16::from_le_bytes([ok[7], ok[8]]);
+            let eof = u16::from(self.capabilities & CLIENT_DEPRECATE_EOF == 0);
+            for n in [params, columns] {
+                if n > 0 {
+                    for _ in 0..n + eof {
+                        self.read_packet()?;
+                    }
+                }
+            }
+            Ok(Ok((id, params)))
+        }
+
+        /// COM_STMT_EXECUTE with `params` (the bytes after the iteration count: NULL bitmap,
+        /// new-params-bound flag, types, values). Returns the rows' raw binary payloads, or
+        /// the OK / error.
+        pub fn execute(&mut self, id: u32, params: &[u8]) -> std::io::Result<BinaryReply> {
+            let mut payload = vec![COM_STMT_EXECUTE];
+            payload.extend_from_slice(&id.to_le_bytes());
+            payload.push(0); // no cursor
+            payload.extend_from_slice(&1u32.to_le_bytes());
+            payload.extend_from_slice(params);
+            self.write_packet(0, &payload)?;
+            let (_, first) = self.read_packet()?;
+            match first.first() {
+                Some(0x00) => return Ok(BinaryReply::Ok(lenenc_int(&first[1..]).0)),
+                Some(0xff) => return Ok(BinaryReply::Err(parse_err(&first))),
+                _ => {}
+            }
+            let (ncols, _) = lenenc_int(&first);
+            let eof = u64::from(self.capabilities & CLIENT_DEPRECATE_EOF == 0);
+            for _ in 0..ncols + eof {
+                self.read_packet()?;
+            }
+            let mut rows = Vec::new();
+            loop {
+                let (_, pkt) = self.read_packet()?;
+                match pkt.first() {
+                    Some(0xfe) if pkt.len() < 9 => return Ok(BinaryReply::Rows(rows)),
+                    Some(0xff) => return Ok(BinaryReply::Err(parse_err(&pkt))),
+                    _ => rows.push(pkt),
+                }
+            }
+        }
+
         pub fn quit(mut self) {
             let _ = self.write_packet(0, &[COM_QUIT]);
         }
+    }
+
+    /// The reply to COM_STMT_EXECUTE.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum BinaryReply {
+        Ok(u64),
+        Err((u16, String)),
+        /// Each row's binary-protocol payload (0x00, NULL bitmap, values).
+        Rows(Vec<Vec<u8>>),
     }
 
     /// The payload of a COM_QUERY packet.

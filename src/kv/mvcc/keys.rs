@@ -17,7 +17,15 @@ pub(super) const META_LAST_TS: &[u8] = b"\x00last_commit_ts";
 /// The highest safe point GC has used; snapshots older than it may have lost versions.
 pub(super) const META_GC_SAFE_POINT: &[u8] = b"\x00gc_safe_point";
 
-const _: () = assert!(META_LAST_TS[0] == META_PREFIX && META_GC_SAFE_POINT[0] == META_PREFIX);
+/// The commit timestamp of an ingest under way; present only while one runs (or was cut off
+/// by a crash, whose partial versions are then removed at open).
+pub(super) const META_INGEST_TS: &[u8] = b"\x00ingest_ts";
+
+const _: () = assert!(
+    META_LAST_TS[0] == META_PREFIX
+        && META_GC_SAFE_POINT[0] == META_PREFIX
+        && META_INGEST_TS[0] == META_PREFIX
+);
 
 /// Tag byte of a value that is a live put.
 const TAG_PUT: u8 = 0x01;

@@ -1,14 +1,14 @@
-//! Snapshot-isolation MVCC over a single sled tree.
+//! Snapshot-isolation MVCC over one raw ordered [`Engine`] (fjall or sled).
 //!
 //! # Key layout
 //!
-//! Everything lives in sled's default tree, split by the first byte:
+//! Everything lives in the engine's one key space, split by the first byte:
 //!
 //! * `0x00 name` — bookkeeping: `last_commit_ts` (the timestamp oracle) and `gc_safe_point`.
 //! * `0x01 escape(user_key) !commit_ts` — one version of a user key. `escape` turns 0x00 into
 //!   0x00 0xFF and appends 0x00 0x00; it preserves order and no encoding is a prefix of another,
 //!   so all versions of one key are contiguous and a user range `[start, end)` is exactly the
-//!   sled range `[0x01 escape(start), 0x01 escape(end))`. The timestamp is stored inverted and
+//!   engine range `[0x01 escape(start), 0x01 escape(end))`. The timestamp is stored inverted and
 //!   big-endian so the newest version of a key comes first.
 //!
 //! A version's value is a tag byte (0x01 put, 0x00 tombstone) followed by the user value.
@@ -16,7 +16,7 @@
 //! # Timestamps and snapshots
 //!
 //! Commit timestamps are consecutive integers. The newest one is kept in memory (`last_ts`) and
-//! in the `last_commit_ts` meta key, which is written in the same atomic sled batch as the
+//! in the `last_commit_ts` meta key, which is written in the same atomic engine batch as the
 //! versions of the commit that produced it, so after a crash the oracle and the data agree. A
 //! transaction's snapshot is simply `start_ts = last_ts` at begin: it reads, for every key, the
 //! newest version with `commit_ts <= start_ts`.
@@ -30,7 +30,7 @@
 //! 2. picks `commit_ts = last_ts + 1` and checks every written key for a version newer than
 //!    `start_ts` — if one exists another transaction won, and nothing is written
 //!    ([`Error::WriteConflict`]);
-//! 3. applies one sled batch with all versions plus the new `last_commit_ts`;
+//! 3. applies one engine batch with all versions plus the new `last_commit_ts`;
 //! 4. publishes `last_ts = commit_ts` only now, so no snapshot can include a commit whose
 //!    versions are not all in the tree;
 //! 5. releases the mutex and waits until a flush covers the batch. Concurrent committers share
@@ -61,14 +61,12 @@ use std::time::Duration;
 use crossbeam::channel::{self, RecvTimeoutError, Sender};
 use parking_lot::Mutex;
 
+use super::engine::{self, Batch, Engine, EngineIter};
 use super::{Error, KeyRange, Pair, Result, Savepoint, Store, Transaction};
 use group_commit::GroupCommit;
 
 /// How often the background thread collects garbage.
 pub const GC_INTERVAL: Duration = Duration::from_secs(30);
-
-/// sled's page cache. Large enough to keep hot indexes in memory, small enough for a laptop.
-const CACHE_CAPACITY: u64 = 256 * 1024 * 1024;
 
 /// GC applies its deletions in batches of about this many, so a huge collection does not build
 /// one giant batch, while each key's deletions still land in a single batch.
@@ -84,7 +82,7 @@ pub struct MvccStore {
 
 /// State shared by the store, its transactions and the GC thread.
 struct Inner {
-    db: sled::Db,
+    engine: Box<dyn Engine>,
     /// The newest commit whose batch is fully applied: the snapshot of a new transaction.
     last_ts: AtomicU64,
     /// Serialises conflict check, batch application and publication of `last_ts`.
@@ -108,24 +106,27 @@ struct Active {
 }
 
 impl MvccStore {
-    /// Opens (or creates) the store in `dir` and starts its background GC thread.
+    /// Opens (or creates) the store in data directory `dir` with the engine the directory
+    /// records (fjall for a new one).
     pub fn open(dir: &std::path::Path) -> Result<MvccStore> {
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(CACHE_CAPACITY)
-            // Commits flush explicitly (group commit); a timer flush would only add syncs.
-            .flush_every_ms(None)
-            .open()?;
-        let last_ts = match db.get(keys::META_LAST_TS)? {
+        Self::with_engine(engine::open(dir, None)?)
+    }
+
+    /// The store over an opened engine; starts its background GC thread.
+    pub fn with_engine(engine: Box<dyn Engine>) -> Result<MvccStore> {
+        let last_ts = match engine.get(keys::META_LAST_TS)? {
             Some(raw) => keys::decode_ts(&raw)?,
             None => 0,
         };
-        let gc_safe_point = match db.get(keys::META_GC_SAFE_POINT)? {
+        let gc_safe_point = match engine.get(keys::META_GC_SAFE_POINT)? {
             Some(raw) => keys::decode_ts(&raw)?,
             None => 0,
         };
+        if let Some(raw) = engine.get(keys::META_INGEST_TS)? {
+            remove_unpublished_ingest(engine.as_ref(), keys::decode_ts(&raw)?, last_ts)?;
+        }
         let inner = Arc::new(Inner {
-            db,
+            engine,
             last_ts: AtomicU64::new(last_ts),
             commit_lock: Mutex::new(()),
             active: Mutex::new(Active {
@@ -213,6 +214,52 @@ impl Store for MvccStore {
         let active = self.inner.active.lock();
         self.inner.min_active(&active)
     }
+
+    fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<u64> {
+        let inner = &self.inner;
+        let _commit = inner.commit_lock.lock();
+        let last = inner.last_ts.load(Ordering::Acquire);
+        let commit_ts = last
+            .checked_add(1)
+            .ok_or_else(|| Error::Storage("commit timestamps exhausted".into()))?;
+        // Durably note the ingest first: a crash before its publication leaves versions at
+        // `commit_ts` that the next commit would otherwise expose; open removes them.
+        let mut note = Batch::default();
+        note.put(keys::META_INGEST_TS, keys::encode_ts(commit_ts));
+        inner.engine.write(note)?;
+        inner.engine.sync()?;
+        // Versions in user-key order, cut short at the first key out of order.
+        let mut previous: Option<Vec<u8>> = None;
+        let mut unsorted = false;
+        let mut versions = pairs.map_while(|(key, value)| {
+            if previous.as_ref().is_some_and(|p| *p >= key) {
+                unsorted = true;
+                return None;
+            }
+            let version = (
+                keys::data_key(&key, commit_ts),
+                keys::encode_value(Some(&value)),
+            );
+            previous = Some(key);
+            Some(version)
+        });
+        let written = inner.engine.ingest(&mut versions);
+        drop(versions);
+        if written.is_err() || unsorted {
+            remove_unpublished_ingest(inner.engine.as_ref(), commit_ts, last)?;
+            written?;
+            return Err(Error::Storage(
+                "ingested keys must be strictly ascending".into(),
+            ));
+        }
+        let mut publish = Batch::default();
+        publish.put(keys::META_LAST_TS, keys::encode_ts(commit_ts));
+        publish.delete(keys::META_INGEST_TS);
+        inner.engine.write(publish)?;
+        inner.engine.sync()?;
+        inner.last_ts.store(commit_ts, Ordering::Release);
+        Ok(commit_ts)
+    }
 }
 
 impl Inner {
@@ -281,23 +328,24 @@ impl Inner {
     fn collect(&self, safe_point: u64) -> Result<usize> {
         let _gc = self.gc_lock.lock();
         let recorded = self.active.lock().gc_safe_point;
-        self.db
-            .insert(keys::META_GC_SAFE_POINT, &keys::encode_ts(recorded))?;
+        let mut meta = Batch::default();
+        meta.put(keys::META_GC_SAFE_POINT, keys::encode_ts(recorded));
+        self.engine.write(meta)?;
         let mut removed = 0;
-        let mut batch = sled::Batch::default();
-        let mut pending = 0;
+        let mut batch = Batch::default();
         let mut current: Vec<u8> = Vec::new();
         // Whether the current key's newest version at or below the safe point was seen.
         let mut reached_safe_point = false;
-        let all = keys::data_lower_bound(b"")..keys::data_upper_bound(b"");
-        for entry in self.db.range(all) {
+        let all = self
+            .engine
+            .range(&keys::data_lower_bound(b""), &keys::data_upper_bound(b""));
+        for entry in all {
             let (raw_key, raw_value) = entry?;
             let (user, ts) = keys::split_data_key(&raw_key)?;
             if user != current.as_slice() {
-                if pending >= GC_BATCH {
-                    self.db.apply_batch(std::mem::take(&mut batch))?;
-                    removed += pending;
-                    pending = 0;
+                if batch.len() >= GC_BATCH {
+                    removed += batch.len();
+                    self.engine.write(std::mem::take(&mut batch))?;
                 }
                 current.clear();
                 current.extend_from_slice(user);
@@ -309,22 +357,21 @@ impl Inner {
             let obsolete = reached_safe_point || keys::decode_value(&raw_value)?.is_none();
             reached_safe_point = true;
             if obsolete {
-                batch.remove(raw_key);
-                pending += 1;
+                batch.delete(raw_key);
             }
         }
-        if pending > 0 {
-            self.db.apply_batch(batch)?;
-            removed += pending;
+        if !batch.is_empty() {
+            removed += batch.len();
+            self.engine.write(batch)?;
         }
         Ok(removed)
     }
 
     /// The value of `key` in the snapshot at `ts`: its newest version at or below `ts`. One
-    /// sled read, hence atomic with respect to commits and GC batches.
+    /// engine read, hence atomic with respect to commits and GC batches.
     fn read_at(&self, key: &[u8], ts: u64) -> Result<Option<Vec<u8>>> {
-        let range = keys::data_key(key, ts)..=keys::data_key(key, 0);
-        match self.db.range(range).next() {
+        let oldest = just_after(keys::data_key(key, 0));
+        match self.engine.range(&keys::data_key(key, ts), &oldest).next() {
             Some(entry) => {
                 let (_, value) = entry?;
                 Ok(keys::decode_value(&value)?.map(<[u8]>::to_vec))
@@ -338,14 +385,41 @@ impl Inner {
         let Some(after) = start_ts.checked_add(1) else {
             return Ok(false);
         };
-        let range = keys::data_key(key, u64::MAX)..=keys::data_key(key, after);
-        Ok(self.db.range(range).next().transpose()?.is_some())
+        let oldest = just_after(keys::data_key(key, after));
+        let mut newer = self.engine.range(&keys::data_key(key, u64::MAX), &oldest);
+        Ok(newer.next().transpose()?.is_some())
     }
+}
 
-    fn flush(&self) -> Result<()> {
-        self.db.flush()?;
-        Ok(())
+/// Removes the versions of an ingest at `ingest_ts` that a crash cut off before it was
+/// published (`ingest_ts > last_ts`); a published one only loses its note.
+fn remove_unpublished_ingest(engine: &dyn Engine, ingest_ts: u64, last_ts: u64) -> Result<()> {
+    let mut batch = Batch::default();
+    if ingest_ts > last_ts {
+        let all = engine.range(&keys::data_lower_bound(b""), &keys::data_upper_bound(b""));
+        let mut removed = 0usize;
+        for entry in all {
+            let (raw_key, _) = entry?;
+            if keys::split_data_key(&raw_key)?.1 == ingest_ts {
+                batch.delete(raw_key);
+            }
+            if batch.len() >= GC_BATCH {
+                removed += batch.len();
+                engine.write(std::mem::take(&mut batch))?;
+            }
+        }
+        removed += batch.len();
+        tracing::warn!(ingest_ts, removed, "removed the versions of an unpublished ingest");
     }
+    batch.delete(keys::META_INGEST_TS);
+    engine.write(batch)?;
+    engine.sync()
+}
+
+/// The smallest key after `key`: an exclusive bound that includes `key`.
+fn just_after(mut key: Vec<u8>) -> Vec<u8> {
+    key.push(0);
+    key
 }
 
 /// A transaction of [`MvccStore`]: a snapshot plus a buffer of writes.
@@ -490,32 +564,32 @@ impl Transaction for MvccTransaction {
             if writes.is_empty() {
                 return Ok(self.start_ts);
             }
-            let mut batch = sled::Batch::default();
+            let mut batch = Batch::default();
             for (key, value) in &writes {
-                batch.insert(
+                batch.put(
                     keys::data_key(key, commit_ts),
                     keys::encode_value(value.as_deref()),
                 );
             }
-            batch.insert(keys::META_LAST_TS, &keys::encode_ts(commit_ts));
-            inner.db.apply_batch(batch)?;
+            batch.put(keys::META_LAST_TS, keys::encode_ts(commit_ts));
+            inner.engine.write(batch)?;
             inner.last_ts.store(commit_ts, Ordering::Release);
             commit_ts
         };
         inner.group_commit.wait_durable(
             commit_ts,
             || inner.last_ts.load(Ordering::Acquire),
-            || inner.flush(),
+            || inner.engine.sync(),
         )?;
         Ok(commit_ts)
     }
 }
 
 /// Lazily yields the live pairs of a user key range as of a snapshot, in either direction,
-/// reading one key's versions at a time from sled.
+/// reading one key's versions at a time from the engine.
 struct SnapshotScan<'a> {
     inner: &'a Inner,
-    iter: sled::Iter,
+    iter: EngineIter,
     ts: u64,
     reverse: bool,
     /// The escaped user key whose versions are being skipped: its snapshot value has already
@@ -525,10 +599,13 @@ struct SnapshotScan<'a> {
 
 impl<'a> SnapshotScan<'a> {
     fn new(inner: &'a Inner, range: &KeyRange, ts: u64, reverse: bool) -> Self {
-        let sled_range = keys::data_lower_bound(&range.start)..keys::data_upper_bound(&range.end);
+        let iter = inner.engine.range(
+            &keys::data_lower_bound(&range.start),
+            &keys::data_upper_bound(&range.end),
+        );
         SnapshotScan {
             inner,
-            iter: inner.db.range(sled_range),
+            iter,
             ts,
             reverse,
             decided: None,
@@ -552,8 +629,8 @@ impl<'a> SnapshotScan<'a> {
         Ok(None)
     }
 
-    /// Next pair going backward. Here a key's versions come oldest first, and a sled iterator
-    /// is not a snapshot: GC could delete a newer tombstone after we passed the older value it
+    /// Next pair going backward. Here a key's versions come oldest first, and an engine
+    /// iterator need not be a snapshot: GC could delete a newer tombstone after we passed the older value it
     /// hides. So the first version met of each key only identifies the key, whose snapshot
     /// value is then read with one atomic point read.
     fn next_reverse(&mut self) -> Result<Option<Pair>> {

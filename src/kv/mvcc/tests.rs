@@ -1,10 +1,19 @@
+//! The engine conformance suite: every test runs once per engine (see the bottom of this
+//! file), so fjall and sled must give the same MVCC behaviour.
+
 use super::*;
 
 use std::sync::atomic::AtomicUsize;
 
-fn open() -> (tempfile::TempDir, MvccStore) {
+use crate::kv::engine::EngineKind;
+
+fn open_in(dir: &std::path::Path, kind: EngineKind) -> MvccStore {
+    MvccStore::with_engine(engine::open(dir, Some(kind)).expect("open engine")).expect("open")
+}
+
+fn open(kind: EngineKind) -> (tempfile::TempDir, MvccStore) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = MvccStore::open(dir.path()).expect("open");
+    let store = open_in(dir.path(), kind);
     (dir, store)
 }
 
@@ -35,11 +44,10 @@ fn all() -> KeyRange {
 
 /// Every stored version of every key, for checking what GC left behind.
 fn versions(store: &MvccStore) -> Vec<(Vec<u8>, u64)> {
-    let range = keys::data_lower_bound(b"")..keys::data_upper_bound(b"");
     store
         .inner
-        .db
-        .range(range)
+        .engine
+        .range(&keys::data_lower_bound(b""), &keys::data_upper_bound(b""))
         .map(|entry| {
             let (k, _) = entry.expect("entry");
             let (user, ts) = keys::split_data_key(&k).expect("key");
@@ -48,9 +56,8 @@ fn versions(store: &MvccStore) -> Vec<(Vec<u8>, u64)> {
         .collect()
 }
 
-#[test]
-fn snapshot_isolation() {
-    let (_dir, store) = open();
+fn snapshot_isolation(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     let t1 = put(&store, &[(b"a", b"1")]);
     let reader = store.begin().expect("begin");
     assert_eq!(reader.start_ts(), t1);
@@ -72,9 +79,8 @@ fn snapshot_isolation() {
     assert!(store.begin_at(store.current_ts() + 1).is_err());
 }
 
-#[test]
-fn read_your_writes() {
-    let (_dir, store) = open();
+fn read_your_writes(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     put(&store, &[(b"a", b"old"), (b"b", b"old")]);
     let mut txn = store.begin().expect("begin");
     txn.put(b"a".to_vec(), b"new".to_vec());
@@ -98,9 +104,8 @@ fn read_your_writes() {
     );
 }
 
-#[test]
-fn scan_merges_buffer_and_snapshot_in_both_directions() {
-    let (_dir, store) = open();
+fn scan_merges_buffer_and_snapshot_in_both_directions(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     put(
         &store,
         &[
@@ -168,9 +173,8 @@ fn scan_merges_buffer_and_snapshot_in_both_directions() {
         .is_empty());
 }
 
-#[test]
-fn keys_with_zero_bytes_scan_in_order() {
-    let (_dir, store) = open();
+fn keys_with_zero_bytes_scan_in_order(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     let keys: Vec<&[u8]> = vec![b"", b"\x00", b"\x00\x00", b"\x00\x01", b"\x01", b"\xff\x00"];
     let mut txn = store.begin().expect("begin");
     for k in &keys {
@@ -199,9 +203,8 @@ fn keys_with_zero_bytes_scan_in_order() {
     );
 }
 
-#[test]
-fn write_write_conflict_first_committer_wins() {
-    let (_dir, store) = open();
+fn write_write_conflict_first_committer_wins(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     put(&store, &[(b"k", b"0")]);
     let mut t1 = store.begin().expect("begin");
     let mut t2 = store.begin().expect("begin");
@@ -228,9 +231,8 @@ fn write_write_conflict_first_committer_wins() {
     t5.commit().expect("commit");
 }
 
-#[test]
-fn savepoint_rollback() {
-    let (_dir, store) = open();
+fn savepoint_rollback(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     put(&store, &[(b"a", b"committed")]);
     let mut txn = store.begin().expect("begin");
     assert!(txn.is_read_only());
@@ -253,18 +255,17 @@ fn savepoint_rollback() {
     assert_eq!(store.current_ts(), start);
 }
 
-#[test]
-fn persists_across_reopen() {
+fn persists_across_reopen(kind: EngineKind) {
     let dir = tempfile::tempdir().expect("tempdir");
     let ts = {
-        let store = MvccStore::open(dir.path()).expect("open");
+        let store = open_in(dir.path(), kind);
         put(&store, &[(b"a", b"1")]);
         put(&store, &[(b"b", b"2")]);
         let ts = del(&store, b"a");
         assert_eq!(store.current_ts(), ts);
         ts
     };
-    let store = MvccStore::open(dir.path()).expect("reopen");
+    let store = open_in(dir.path(), kind);
     assert_eq!(store.current_ts(), ts);
     let txn = store.begin().expect("begin");
     assert_eq!(txn.get(b"a").expect("get"), None);
@@ -278,9 +279,8 @@ fn persists_across_reopen() {
     assert_eq!(put(&store, &[(b"c", b"3")]), ts + 1);
 }
 
-#[test]
-fn gc_removes_only_unreadable_versions() {
-    let (_dir, store) = open();
+fn gc_removes_only_unreadable_versions(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     let t1 = put(&store, &[(b"a", b"1"), (b"b", b"1"), (b"c", b"1")]);
     let t2 = put(&store, &[(b"a", b"2")]);
     let t3 = del(&store, b"b");
@@ -315,9 +315,8 @@ fn gc_removes_only_unreadable_versions() {
     assert_eq!(store.gc(store.min_active_ts()).expect("gc"), 0);
 }
 
-#[test]
-fn gc_runs_safely_alongside_commits_and_readers() {
-    let (_dir, store) = open();
+fn gc_runs_safely_alongside_commits_and_readers(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     let store = Arc::new(store);
     put(&store, &[(b"x", b"0"), (b"y", b"0")]);
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -362,14 +361,13 @@ fn gc_runs_safely_alongside_commits_and_readers() {
     );
 }
 
-#[test]
-fn concurrent_committers_are_all_durable() {
+fn concurrent_committers_are_all_durable(kind: EngineKind) {
     let dir = tempfile::tempdir().expect("tempdir");
     const THREADS: usize = 4;
     const PER_THREAD: usize = 25;
     let conflicts = AtomicUsize::new(0);
     {
-        let store = MvccStore::open(dir.path()).expect("open");
+        let store = open_in(dir.path(), kind);
         std::thread::scope(|s| {
             for t in 0..THREADS {
                 let (store, conflicts) = (&store, &conflicts);
@@ -398,7 +396,7 @@ fn concurrent_committers_are_all_durable() {
         });
         assert_eq!(store.current_ts(), (THREADS * PER_THREAD) as u64);
     }
-    let store = MvccStore::open(dir.path()).expect("reopen");
+    let store = open_in(dir.path(), kind);
     assert_eq!(store.current_ts(), (THREADS * PER_THREAD) as u64);
     let txn = store.begin().expect("begin");
     assert_eq!(
@@ -411,9 +409,8 @@ fn concurrent_committers_are_all_durable() {
     assert_eq!(written.len(), THREADS * PER_THREAD);
 }
 
-#[test]
-fn a_commit_is_all_or_nothing_visible() {
-    let (_dir, store) = open();
+fn a_commit_is_all_or_nothing_visible(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     let store = Arc::new(store);
     const KEYS: usize = 500;
     let writer = {
@@ -448,9 +445,8 @@ fn a_commit_is_all_or_nothing_visible() {
     assert!(rows.iter().all(|(_, v)| v == &vec![4u8]));
 }
 
-#[test]
-fn scan_with_limit_stops_early() {
-    let (_dir, store) = open();
+fn scan_with_limit_stops_early(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     let mut txn = store.begin().expect("begin");
     for i in 0..2000u32 {
         txn.put(i.to_be_bytes().to_vec(), vec![0; 16]);
@@ -485,9 +481,8 @@ fn scan_with_limit_stops_early() {
     assert_eq!(reader.scan(&all(), 3, false).expect("scan").len(), 3);
 }
 
-#[test]
-fn min_active_ts_tracks_open_transactions() {
-    let (_dir, store) = open();
+fn min_active_ts_tracks_open_transactions(kind: EngineKind) {
+    let (_dir, store) = open(kind);
     put(&store, &[(b"a", b"1")]);
     let t1 = store.begin().expect("begin");
     let t1b = store.begin().expect("begin");
@@ -504,12 +499,108 @@ fn min_active_ts_tracks_open_transactions() {
     assert_eq!(store.min_active_ts(), store.current_ts());
 }
 
-#[test]
-fn dropping_the_store_stops_the_gc_thread() {
+fn dropping_the_store_stops_the_gc_thread(kind: EngineKind) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = MvccStore::open(dir.path()).expect("open");
+    let store = open_in(dir.path(), kind);
     let weak = Arc::downgrade(&store.inner);
     drop(store);
     assert!(weak.upgrade().is_none(), "nothing keeps the database alive");
-    MvccStore::open(dir.path()).expect("reopen right away");
+    open_in(dir.path(), kind);
 }
+
+fn ingest_is_one_commit_visible_all_at_once(kind: EngineKind) {
+    let (_dir, store) = open(kind);
+    put(&store, &[(b"i005", b"old"), (b"z", b"other")]);
+    let before = store.begin().expect("begin");
+    let mut pairs = (0..1000u32).map(|i| (format!("i{i:03}").into_bytes(), vec![b'v'; 3]));
+    let ts = store.ingest(&mut pairs).expect("ingest");
+    assert_eq!(ts, store.current_ts());
+    // An older snapshot sees none of it; a new one sees all of it, over older versions.
+    assert_eq!(
+        before.scan(&all(), usize::MAX, false).expect("scan").len(),
+        2
+    );
+    let after = store.begin().expect("begin");
+    let seen = after.scan(&all(), usize::MAX, false).expect("scan");
+    assert_eq!(seen.len(), 1001);
+    assert_eq!(after.get(b"i005").expect("get"), Some(b"vvv".to_vec()));
+    // Commits go on above it, and unsorted input is refused without a panic.
+    put(&store, &[(b"i005", b"new")]);
+    let mut unsorted = vec![
+        (b"b".to_vec(), b"1".to_vec()),
+        (b"a".to_vec(), b"2".to_vec()),
+    ]
+    .into_iter();
+    assert!(store.ingest(&mut unsorted).is_err());
+}
+
+fn an_ingest_cut_off_by_a_crash_is_invisible_after_reopen(kind: EngineKind) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = open_in(dir.path(), kind);
+        put(&store, &[(b"a", b"1")]);
+        // What a crash between writing the versions and publishing them leaves behind.
+        let ts = store.current_ts() + 1;
+        let mut note = Batch::default();
+        note.put(keys::META_INGEST_TS, keys::encode_ts(ts));
+        store.inner.engine.write(note).expect("note");
+        let mut versions = (0..100u32).map(|i| {
+            (
+                keys::data_key(format!("k{i:03}").as_bytes(), ts),
+                keys::encode_value(Some(b"x")),
+            )
+        });
+        store
+            .inner
+            .engine
+            .ingest(&mut versions)
+            .expect("raw ingest");
+        store.inner.engine.sync().expect("sync");
+    }
+    let store = open_in(dir.path(), kind);
+    put(&store, &[(b"b", b"2")]);
+    let txn = store.begin().expect("begin");
+    let seen = txn.scan(&all(), usize::MAX, false).expect("scan");
+    assert_eq!(seen, pairs(&[(b"a", b"1"), (b"b", b"2")]));
+    assert_eq!(versions(&store).len(), 2);
+}
+
+/// Instantiates every conformance test for one engine.
+macro_rules! conformance {
+    ($engine:ident, $kind:expr, [$($test:ident),* $(,)?]) => {
+        mod $engine {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test($kind);
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! for_every_engine {
+    ($tests:tt) => {
+        conformance!(fjall, crate::kv::EngineKind::Fjall, $tests);
+        conformance!(sled, crate::kv::EngineKind::Sled, $tests);
+    };
+}
+
+for_every_engine!([
+    snapshot_isolation,
+    read_your_writes,
+    scan_merges_buffer_and_snapshot_in_both_directions,
+    keys_with_zero_bytes_scan_in_order,
+    write_write_conflict_first_committer_wins,
+    savepoint_rollback,
+    persists_across_reopen,
+    gc_removes_only_unreadable_versions,
+    gc_runs_safely_alongside_commits_and_readers,
+    concurrent_committers_are_all_durable,
+    a_commit_is_all_or_nothing_visible,
+    scan_with_limit_stops_early,
+    min_active_ts_tracks_open_transactions,
+    dropping_the_store_stops_the_gc_thread,
+    ingest_is_one_commit_visible_all_at_once,
+    an_ingest_cut_off_by_a_crash_is_invisible_after_reopen
+]);

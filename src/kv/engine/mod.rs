@@ -1,0 +1,227 @@
+//! The raw ordered key-value engines under the MVCC layer.
+//!
+//! An [`Engine`] knows nothing of versions or transactions: ordered byte keys, point reads,
+//! range scans in both directions, atomic write batches, a durable sync and bulk ingestion of
+//! sorted pairs. [`super::MvccStore`] is written once on top of this trait, so every engine
+//! gets the same snapshot isolation, conflict rules and GC.
+//!
+//! Two engines exist: **fjall** (an LSM tree; the default for new data directories) and
+//! **sled** (kept for directories that use it and for users who ask for it by name). A data
+//! directory records the engine and storage format that wrote it in `moltdb-engine`; opening
+//! it with another engine or format fails with a message saying so, never silently.
+
+mod fjall;
+mod sled;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::{Error, Pair, Result};
+
+/// A lazy scan over an engine's pairs.
+pub type EngineIter = Box<dyn DoubleEndedIterator<Item = Result<Pair>> + Send>;
+
+/// An ordered, durable byte-key store.
+pub trait Engine: Send + Sync + 'static {
+    fn kind(&self) -> EngineKind;
+
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// The pairs with `start <= key < end`, in key order; `next_back` walks from the end.
+    fn range(&self, start: &[u8], end: &[u8]) -> EngineIter;
+
+    /// Applies every write of `batch` atomically: after a crash, all of it or none.
+    fn write(&self, batch: Batch) -> Result<()>;
+
+    /// Makes every write applied so far durable.
+    fn sync(&self) -> Result<()>;
+
+    /// Writes pairs given in strictly ascending key order (the caller guarantees it; fjall
+    /// panics otherwise), faster than batches; they are durable when this returns. Atomicity is the caller's business (the MVCC layer makes
+    /// an ingest visible only through its commit timestamp).
+    fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()>;
+
+    /// Bytes the engine occupies on disk.
+    fn disk_size(&self) -> Result<u64>;
+}
+
+/// Writes applied together; `None` deletes the key.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl Batch {
+    pub fn put(&mut self, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) {
+        self.writes.push((key.into(), Some(value.into())));
+    }
+
+    pub fn delete(&mut self, key: impl Into<Vec<u8>>) {
+        self.writes.push((key.into(), None));
+    }
+
+    pub fn len(&self) -> usize {
+        self.writes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+}
+
+/// The engines moltdb can store its data in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    Fjall,
+    Sled,
+}
+
+impl EngineKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineKind::Fjall => "fjall",
+            EngineKind::Sled => "sled",
+        }
+    }
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for EngineKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "fjall" => Ok(EngineKind::Fjall),
+            "sled" => Ok(EngineKind::Sled),
+            other => Err(format!("unknown storage engine '{other}' (fjall or sled)")),
+        }
+    }
+}
+
+/// The file in a data directory that names its engine and storage format.
+const MARKER: &str = "moltdb-engine";
+/// The layout of moltdb's keys and values in the engine; bumped when it changes incompatibly.
+const FORMAT: u32 = 1;
+
+/// Opens the engine of data directory `dir`: the one it records, else `requested`, else fjall.
+pub fn open(dir: &Path, requested: Option<EngineKind>) -> Result<Box<dyn Engine>> {
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    let marker = dir.join(MARKER);
+    let recorded = read_marker(&marker)?;
+    // Directories from before the marker existed hold sled's files at the top level.
+    let legacy_sled = recorded.is_none() && dir.join("conf").is_file() && dir.join("db").is_file();
+    let recorded = recorded.or(legacy_sled.then_some(EngineKind::Sled));
+    if let (Some(recorded), Some(requested)) = (recorded, requested) {
+        if recorded != requested {
+            return Err(Error::Storage(format!(
+                "data directory {} was written by the {recorded} engine and cannot be opened \
+                 with --engine {requested}; start with --engine {recorded}, or use another \
+                 --data-dir",
+                dir.display()
+            )));
+        }
+    }
+    let kind = recorded.or(requested).unwrap_or(EngineKind::Fjall);
+    let path = if legacy_sled {
+        dir.to_path_buf()
+    } else {
+        dir.join(kind.name())
+    };
+    let engine: Box<dyn Engine> = match kind {
+        EngineKind::Fjall => Box::new(fjall::FjallEngine::open(&path)?),
+        EngineKind::Sled => Box::new(sled::SledEngine::open(&path)?),
+    };
+    if !marker.exists() {
+        let text = format!("engine={kind}\nformat={FORMAT}\n");
+        std::fs::write(&marker, text).map_err(|e| io_error(&marker, e))?;
+    }
+    Ok(engine)
+}
+
+fn read_marker(marker: &Path) -> Result<Option<EngineKind>> {
+    let text = match std::fs::read_to_string(marker) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(marker, e)),
+    };
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+            .map(str::trim)
+    };
+    let bad = || {
+        Error::Storage(format!(
+            "{} is not a moltdb engine marker",
+            marker.display()
+        ))
+    };
+    let format: u32 = field("format")
+        .and_then(|f| f.parse().ok())
+        .ok_or_else(bad)?;
+    if format != FORMAT {
+        return Err(Error::Storage(format!(
+            "{} was written with storage format {format}; this moltdb reads format {FORMAT}",
+            marker.display()
+        )));
+    }
+    let kind = field("engine").ok_or_else(bad)?;
+    kind.parse().map(Some).map_err(Error::Storage)
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::Storage(format!("{}: {e}", path.display()))
+}
+
+/// Sums the sizes of the files under `dir`.
+fn dir_size(dir: &PathBuf) -> Result<u64> {
+    let mut total = 0;
+    let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error(dir, e))?;
+        let meta = entry.metadata().map_err(|e| io_error(&entry.path(), e))?;
+        total += if meta.is_dir() {
+            dir_size(&entry.path())?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_keeps_its_engine_and_refuses_the_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = open(dir.path(), None).unwrap();
+        assert_eq!(engine.kind(), EngineKind::Fjall);
+        drop(engine);
+        let err = open(dir.path(), Some(EngineKind::Sled)).err().unwrap();
+        assert!(
+            err.to_string().contains("written by the fjall engine"),
+            "{err}"
+        );
+        assert_eq!(open(dir.path(), None).unwrap().kind(), EngineKind::Fjall);
+
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path(), Some(EngineKind::Sled)).unwrap());
+        assert_eq!(open(dir.path(), None).unwrap().kind(), EngineKind::Sled);
+        let err = open(dir.path(), Some(EngineKind::Fjall)).err().unwrap();
+        assert!(err.to_string().contains("--engine sled"), "{err}");
+    }
+
+    #[test]
+    fn an_incompatible_format_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(MARKER), "engine=fjall\nformat=99\n").unwrap();
+        let err = open(dir.path(), None).err().unwrap();
+        assert!(err.to_string().contains("storage format 99"), "{err}");
+    }
+}

@@ -1,0 +1,588 @@
+//! One client connection: the handshake, then one command after another until COM_QUIT, a
+//! closed socket, KILL, or the node stopping.
+//!
+//! Every command is answered here in MySQL's exact form (sequence numbers, status flags,
+//! error codes); the work itself is the session's. Session calls run on the async worker with
+//! `block_in_place` (a statement may wait for a DDL job for a long time), and a panic inside
+//! one becomes error 1105 for that statement instead of a dead connection or process.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+
+use super::auth;
+use super::codec::{self, PacketReader, ReadError};
+use super::handshake::{self, Cursor, Login, CLIENT_MULTI_STATEMENTS, SERVER_CAPABILITIES};
+use super::packets::{
+    ResponseBuilder, SERVER_MORE_RESULTS_EXISTS, SERVER_STATUS_AUTOCOMMIT, SERVER_STATUS_IN_TRANS,
+};
+use super::params::StatementWire;
+use crate::node::Node;
+use crate::session::Session;
+use crate::sql::{Error, QueryResult};
+
+const COM_QUIT: u8 = 0x01;
+const COM_INIT_DB: u8 = 0x02;
+const COM_QUERY: u8 = 0x03;
+const COM_FIELD_LIST: u8 = 0x04;
+const COM_STATISTICS: u8 = 0x09;
+const COM_PROCESS_KILL: u8 = 0x0c;
+const COM_PING: u8 = 0x0e;
+const COM_CHANGE_USER: u8 = 0x11;
+const COM_STMT_PREPARE: u8 = 0x16;
+const COM_STMT_EXECUTE: u8 = 0x17;
+const COM_STMT_SEND_LONG_DATA: u8 = 0x18;
+const COM_STMT_CLOSE: u8 = 0x19;
+const COM_STMT_RESET: u8 = 0x1a;
+const COM_SET_OPTION: u8 = 0x1b;
+const COM_STMT_FETCH: u8 = 0x1c;
+const COM_RESET_CONNECTION: u8 = 0x1f;
+
+/// Results larger than this are sent in pieces while they are encoded.
+const SEND_CHUNK: usize = 64 * 1024;
+/// The handshake response is small; anything larger is not a MySQL client.
+const MAX_LOGIN_PACKET: usize = 1 << 20;
+/// MySQL's limit on placeholders in one statement (the count is a 16-bit field).
+const MAX_PLACEHOLDERS: usize = u16::MAX as usize;
+
+/// Runs one connection to its end.
+pub async fn run(stream: TcpStream, peer: SocketAddr, node: Arc<Node>) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let (read, write) = stream.into_split();
+    let Some(mut conn) = Connection::accept(read, write, peer, node).await? else {
+        return Ok(());
+    };
+    conn.serve().await
+}
+
+struct Connection {
+    node: Arc<Node>,
+    reader: PacketReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    scramble: [u8; 20],
+    peer_host: String,
+    /// The capabilities both sides have.
+    capabilities: u32,
+    /// CLIENT_MULTI_STATEMENTS, switched by COM_SET_OPTION.
+    multi_statements: bool,
+    max_packet: usize,
+    session: Session,
+    statements: HashMap<u32, StatementWire>,
+    packet: Vec<u8>,
+}
+
+impl Connection {
+    /// The connection phase: greeting, login, optional auth switch, OK. `None` when the
+    /// client was refused (it has been told why).
+    async fn accept(
+        read: OwnedReadHalf,
+        mut writer: OwnedWriteHalf,
+        peer: SocketAddr,
+        node: Arc<Node>,
+    ) -> io::Result<Option<Connection>> {
+        let connection_id = node.next_connection_id();
+        let scramble = auth::new_scramble();
+        let peer_host = peer.ip().to_string();
+        let mut reader = PacketReader::new(read);
+        let mut out = Vec::new();
+        codec::frame(
+            &mut out,
+            0,
+            &handshake::greeting(&crate::server_version(), connection_id, &scramble),
+        );
+        codec::send(&mut writer, &out).await?;
+
+        let mut packet = Vec::new();
+        if reader
+            .read_into(&mut packet, MAX_LOGIN_PACKET)
+            .await
+            .is_err()
+        {
+            return Ok(None);
+        }
+        let mut login = match handshake::parse_response(&packet) {
+            Ok(login) => login,
+            Err(bad) => {
+                tracing::debug!(%peer, reason = bad.0, "bad handshake");
+                let mut b = ResponseBuilder::with_seq(0, reader.last_seq.wrapping_add(1));
+                b.error(1043, "08S01", "Bad handshake");
+                codec::send(&mut writer, &b.take()).await?;
+                return Ok(None);
+            }
+        };
+        let capabilities = login.capabilities & SERVER_CAPABILITIES;
+        let mut seq = reader.last_seq.wrapping_add(1);
+        if login.needs_switch() {
+            let mut b = ResponseBuilder::with_seq(capabilities, seq);
+            b.raw(&handshake::auth_switch(&scramble));
+            codec::send(&mut writer, &b.take()).await?;
+            if reader
+                .read_into(&mut packet, MAX_LOGIN_PACKET)
+                .await
+                .is_err()
+            {
+                return Ok(None);
+            }
+            login.auth_response = packet.clone();
+            seq = reader.last_seq.wrapping_add(1);
+        }
+        let mut b = ResponseBuilder::with_seq(capabilities, seq);
+        let session = match tokio::task::block_in_place(|| {
+            login_session(&node, connection_id, &peer_host, &scramble, &login)
+        }) {
+            Ok(session) => session,
+            Err(e) => {
+                b.error(e.code, e.state, &e.message);
+                codec::send(&mut writer, &b.take()).await?;
+                return Ok(None);
+            }
+        };
+        let max_packet = session.max_allowed_packet();
+        let mut conn = Connection {
+            node,
+            reader,
+            writer,
+            scramble,
+            peer_host,
+            capabilities,
+            multi_statements: capabilities & CLIENT_MULTI_STATEMENTS != 0,
+            max_packet,
+            session,
+            statements: HashMap::new(),
+            packet,
+        };
+        b.ok(0, 0, conn.status(), 0);
+        conn.send(b.take()).await?;
+        tracing::debug!(%peer, connection_id, "connection opened");
+        Ok(Some(conn))
+    }
+
+    async fn serve(&mut self) -> io::Result<()> {
+        loop {
+            let mut packet = std::mem::take(&mut self.packet);
+            let read = self.reader.read_into(&mut packet, self.max_packet).await;
+            let result = match read {
+                Ok(()) => self.command(&packet).await,
+                Err(ReadError::Closed) => return Ok(()),
+                Err(ReadError::TooLarge) => {
+                    // The rest of the packet is still on the wire: answer, then hang up.
+                    let mut b = self.response();
+                    b.error(
+                        1153,
+                        "08S01",
+                        "Got a packet bigger than 'max_allowed_packet' bytes",
+                    );
+                    return self.send(b.take()).await;
+                }
+                Err(ReadError::Io(e)) => return Err(e),
+            };
+            self.packet = packet;
+            match result? {
+                Flow::Continue => {}
+                Flow::Close => return Ok(()),
+            }
+        }
+    }
+
+    /// A response builder numbered after the command just read.
+    fn response(&self) -> ResponseBuilder {
+        ResponseBuilder::with_seq(self.capabilities, self.reader.last_seq.wrapping_add(1))
+    }
+
+    async fn send(&mut self, bytes: Vec<u8>) -> io::Result<()> {
+        codec::send(&mut self.writer, &bytes).await
+    }
+
+    fn status(&self) -> u16 {
+        let mut status = 0;
+        if self.session.autocommit() {
+            status |= SERVER_STATUS_AUTOCOMMIT;
+        }
+        if self.session.in_transaction() {
+            status |= SERVER_STATUS_IN_TRANS;
+        }
+        status
+    }
+
+    fn warning_count(&self) -> u16 {
+        let n = self
+            .session
+            .warnings
+            .iter()
+            .filter(|w| w.level != "Error")
+            .count();
+        u16::try_from(n).unwrap_or(u16::MAX)
+    }
+
+    /// Runs `f` on the session off the async scheduler's books; a panic becomes error 1105
+    /// and rolls back the open transaction.
+    fn run<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T, Error>) -> Result<T, Error> {
+        let session = &mut self.session;
+        tokio::task::block_in_place(|| match catch_unwind(AssertUnwindSafe(|| f(session))) {
+            Ok(result) => result,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                tracing::error!(panic = %what, "statement panicked; transaction rolled back");
+                let _ = catch_unwind(AssertUnwindSafe(|| session.rollback()));
+                Err(Error::new(1105, "HY000", format!("internal error: {what}")))
+            }
+        })
+    }
+
+    async fn command(&mut self, packet: &[u8]) -> io::Result<Flow> {
+        if self.node.is_stopped() || self.session.is_disconnected() {
+            // The node left the cluster, or KILL [CONNECTION] from another session.
+            return Ok(Flow::Close);
+        }
+        let Some((&cmd, body)) = packet.split_first() else {
+            return self.unknown_command().await;
+        };
+        match cmd {
+            COM_QUIT => return Ok(Flow::Close),
+            COM_QUERY => self.query(body).await?,
+            COM_INIT_DB => {
+                let db = String::from_utf8_lossy(body).into_owned();
+                let result = self.run(|s| s.use_database(&db).map(|()| QueryResult::ok()));
+                self.reply(result).await?;
+            }
+            COM_PING => self.reply(Ok(QueryResult::ok())).await?,
+            COM_FIELD_LIST => self.field_list(body).await?,
+            COM_STATISTICS => {
+                let processes = self.node.processes.list().len();
+                let text = format!(
+                    "Uptime: {}  Threads: {processes}  Questions: 0  Slow queries: 0  Opens: 0  \
+                     Open tables: 0  Queries per second avg: 0.000",
+                    self.node.processes.uptime_secs()
+                );
+                let mut b = self.response();
+                b.raw(text.as_bytes());
+                self.send(b.take()).await?;
+            }
+            COM_PROCESS_KILL => {
+                let result = match Cursor(body).u32() {
+                    Some(id) if self.node.processes.kill(id, false) => Ok(QueryResult::ok()),
+                    Some(id) => Err(Error::new(
+                        1094,
+                        "HY000",
+                        format!("Unknown thread id: {id}"),
+                    )),
+                    None => Err(malformed()),
+                };
+                self.reply(result).await?;
+            }
+            COM_CHANGE_USER => return self.change_user(body).await,
+            COM_RESET_CONNECTION => {
+                self.session.reset();
+                self.statements.clear();
+                self.reply(Ok(QueryResult::ok())).await?;
+            }
+            COM_SET_OPTION => match Cursor(body).u16() {
+                Some(option @ (0 | 1)) => {
+                    self.multi_statements = option == 0;
+                    let mut b = self.response();
+                    b.end_rows(self.status(), 0);
+                    self.send(b.take()).await?;
+                }
+                _ => return self.unknown_command().await,
+            },
+            COM_STMT_PREPARE => self.prepare(body).await?,
+            COM_STMT_EXECUTE => self.execute(body).await?,
+            COM_STMT_SEND_LONG_DATA => {
+                // No response, even for an unknown statement (MySQL reports it at execute).
+                let mut r = Cursor(body);
+                if let (Some(id), Some(param)) = (r.u32(), r.u16()) {
+                    if let Some(stmt) = self.statements.get_mut(&id) {
+                        stmt.append_long_data(usize::from(param), r.rest());
+                    }
+                }
+            }
+            COM_STMT_CLOSE => {
+                // No response.
+                if let Some(id) = Cursor(body).u32() {
+                    self.statements.remove(&id);
+                    self.session.close_prepared(id);
+                }
+            }
+            COM_STMT_RESET => {
+                let result = match Cursor(body).u32() {
+                    Some(id) => match self.statements.get_mut(&id) {
+                        Some(stmt) => {
+                            stmt.reset();
+                            Ok(QueryResult::ok())
+                        }
+                        None => Err(unknown_statement(id, "mysqld_stmt_reset")),
+                    },
+                    None => Err(malformed()),
+                };
+                self.reply(result).await?;
+            }
+            COM_STMT_FETCH => {
+                // moltdb never opens a cursor: results come whole with the execution.
+                let id = Cursor(body).u32().unwrap_or(0);
+                let e = Error::new(
+                    1421,
+                    "HY000",
+                    format!("The statement ({id}) has no open cursor."),
+                );
+                self.reply(Err(e)).await?;
+            }
+            _ => return self.unknown_command().await,
+        }
+        Ok(Flow::Continue)
+    }
+
+    async fn unknown_command(&mut self) -> io::Result<Flow> {
+        self.reply(Err(Error::new(1047, "08S01", "Unknown command")))
+            .await?;
+        Ok(Flow::Continue)
+    }
+
+    /// Answers a command with one result.
+    async fn reply(&mut self, result: Result<QueryResult, Error>) -> io::Result<()> {
+        let mut b = self.response();
+        self.write_result(&mut b, result, false, false).await?;
+        self.send(b.take()).await
+    }
+
+    /// Appends one statement's result to `b`, sending full chunks of a large result as they
+    /// are encoded. `more` marks a result that another follows (multi-statements).
+    async fn write_result(
+        &mut self,
+        b: &mut ResponseBuilder,
+        result: Result<QueryResult, Error>,
+        binary: bool,
+        more: bool,
+    ) -> io::Result<()> {
+        let mut status = self.status();
+        if more {
+            status |= SERVER_MORE_RESULTS_EXISTS;
+        }
+        let warnings = self.warning_count();
+        match result {
+            Err(e) => b.error(e.code, e.state, &e.message),
+            Ok(QueryResult::Done(o)) => b.ok(o.affected_rows, o.last_insert_id, status, warnings),
+            Ok(QueryResult::Rows(rs)) => {
+                b.columns(&rs.columns, status);
+                for row in &rs.rows {
+                    if binary {
+                        b.binary_row(&rs.columns, row);
+                    } else {
+                        b.text_row(&rs.columns, row);
+                    }
+                    if b.len() >= SEND_CHUNK {
+                        let chunk = b.take();
+                        self.send(chunk).await?;
+                    }
+                }
+                b.end_rows(status, warnings);
+            }
+        }
+        Ok(())
+    }
+
+    /// COM_QUERY: one statement, or several when the client enabled multi-statements (each
+    /// result flagged "more results" but the last; the first error ends the batch).
+    async fn query(&mut self, body: &[u8]) -> io::Result<()> {
+        let Ok(sql) = std::str::from_utf8(body) else {
+            return self.reply(Err(invalid_utf8(body))).await;
+        };
+        let statements = if self.multi_statements {
+            crate::sql::parser::split_statements(sql)
+        } else {
+            vec![sql]
+        };
+        let mut b = self.response();
+        let last = statements.len().saturating_sub(1);
+        for (i, stmt) in statements.into_iter().enumerate() {
+            let result = self.run(|s| s.execute(stmt));
+            let failed = result.is_err();
+            self.write_result(&mut b, result, false, i < last && !failed)
+                .await?;
+            if failed {
+                break;
+            }
+        }
+        self.send(b.take()).await
+    }
+
+    /// COM_FIELD_LIST (deprecated, still sent by the mysql CLI's name completion): the
+    /// definitions of a table's columns.
+    async fn field_list(&mut self, body: &[u8]) -> io::Result<()> {
+        let table = String::from_utf8_lossy(Cursor(body).nul_bytes().unwrap_or_default());
+        let sql = format!("SELECT * FROM `{}` LIMIT 0", table.replace('`', "``"));
+        match self.run(|s| s.execute(&sql)) {
+            Ok(QueryResult::Rows(rs)) => {
+                let mut b = self.response();
+                b.field_list(&rs.columns, self.status());
+                self.send(b.take()).await
+            }
+            Ok(QueryResult::Done(_)) => self.reply(Err(malformed())).await,
+            Err(e) => self.reply(Err(e)).await,
+        }
+    }
+
+    async fn prepare(&mut self, body: &[u8]) -> io::Result<()> {
+        let Ok(sql) = std::str::from_utf8(body) else {
+            return self.reply(Err(invalid_utf8(body))).await;
+        };
+        let prepared = self.run(|s| s.prepare(sql));
+        match prepared {
+            Ok((id, params, _)) if params > MAX_PLACEHOLDERS => {
+                self.session.close_prepared(id);
+                let e = Error::new(
+                    1390,
+                    "HY000",
+                    "Prepared statement contains too many placeholders",
+                );
+                self.reply(Err(e)).await
+            }
+            Ok((id, params, columns)) => {
+                self.statements.insert(id, StatementWire::new(params));
+                let mut b = self.response();
+                b.prepare_ok(id, params, &columns, self.warning_count());
+                self.send(b.take()).await
+            }
+            Err(e) => self.reply(Err(e)).await,
+        }
+    }
+
+    /// COM_STMT_EXECUTE: statement id, cursor flags (ignored: results always come whole),
+    /// iteration count, then the parameters.
+    async fn execute(&mut self, body: &[u8]) -> io::Result<()> {
+        let mut r = Cursor(body);
+        let (Some(id), Some(_flags), Some(_iterations)) = (r.u32(), r.u8(), r.u32()) else {
+            return self.reply(Err(malformed())).await;
+        };
+        let params = match self.statements.get_mut(&id) {
+            Some(stmt) => stmt.decode(r.rest()),
+            None => Err(unknown_statement(id, "mysqld_stmt_execute")),
+        };
+        let result = match params {
+            Ok(values) => self.run(|s| s.execute_prepared(id, &values)),
+            Err(e) => Err(e),
+        };
+        let mut b = self.response();
+        self.write_result(&mut b, result, true, false).await?;
+        self.send(b.take()).await
+    }
+
+    /// COM_CHANGE_USER: a new login on this connection. A refused login ends the connection.
+    async fn change_user(&mut self, body: &[u8]) -> io::Result<Flow> {
+        let mut login = match handshake::parse_change_user(body, self.capabilities) {
+            Ok(login) => login,
+            Err(_) => {
+                self.reply(Err(malformed())).await?;
+                return Ok(Flow::Close);
+            }
+        };
+        let mut seq = self.reader.last_seq.wrapping_add(1);
+        if login.needs_switch() {
+            let mut b = ResponseBuilder::with_seq(self.capabilities, seq);
+            b.raw(&handshake::auth_switch(&self.scramble));
+            self.send(b.take()).await?;
+            let mut packet = Vec::new();
+            if self
+                .reader
+                .read_into(&mut packet, MAX_LOGIN_PACKET)
+                .await
+                .is_err()
+            {
+                return Ok(Flow::Close);
+            }
+            login.auth_response = packet;
+            seq = self.reader.last_seq.wrapping_add(1);
+        }
+        let id = self.session.state.connection_id;
+        let node = self.node.clone();
+        let (host, scramble) = (self.peer_host.clone(), self.scramble);
+        let mut b = ResponseBuilder::with_seq(self.capabilities, seq);
+        let session =
+            tokio::task::block_in_place(|| login_session(&node, id, &host, &scramble, &login));
+        match session {
+            Ok(session) => {
+                self.session.rollback();
+                self.session = session;
+                self.statements.clear();
+                b.ok(0, 0, self.status(), 0);
+                self.send(b.take()).await?;
+                Ok(Flow::Continue)
+            }
+            Err(e) => {
+                b.error(e.code, e.state, &e.message);
+                self.send(b.take()).await?;
+                Ok(Flow::Close)
+            }
+        }
+    }
+}
+
+enum Flow {
+    Continue,
+    Close,
+}
+
+/// Checks a login against the accounts and opens its session in the database it names.
+fn login_session(
+    node: &Arc<Node>,
+    connection_id: u32,
+    peer_host: &str,
+    scramble: &[u8; 20],
+    login: &Login,
+) -> Result<Session, Error> {
+    let denied = || Error::access_denied(&login.user, peer_host, !login.auth_response.is_empty());
+    let record = node
+        .user(&login.user)
+        .map_err(Error::internal)?
+        .ok_or_else(denied)?;
+    if !auth::verify(&record.auth_hash, scramble, &login.auth_response) {
+        return Err(denied());
+    }
+    let mut session = Session::new(
+        node.clone(),
+        connection_id,
+        login.user.clone(),
+        peer_host.to_string(),
+    );
+    if let Some(db) = &login.database {
+        session.use_database(db)?;
+    }
+    Ok(session)
+}
+
+fn malformed() -> Error {
+    Error::new(1835, "HY000", "Malformed communication packet.")
+}
+
+fn unknown_statement(id: u32, command: &str) -> Error {
+    Error::new(
+        1243,
+        "HY000",
+        format!("Unknown prepared statement handler ({id}) given to {command}"),
+    )
+}
+
+/// A statement that is not valid UTF-8 (moltdb reads statements as utf8mb4 only).
+fn invalid_utf8(body: &[u8]) -> Error {
+    let bad = std::str::from_utf8(body)
+        .err()
+        .map_or(0, |e| e.valid_up_to());
+    let hex: String = body[bad..]
+        .iter()
+        .take(4)
+        .map(|b| format!("\\x{b:02X}"))
+        .collect();
+    Error::new(
+        1300,
+        "HY000",
+        format!("Invalid utf8mb4 character string: '{hex}'"),
+    )
+}

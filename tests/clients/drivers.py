@@ -1,0 +1,188 @@
+"""moltdb driven by the stock Python clients users have.
+
+Run by tests/clients.rs against a freshly started server: MOLTDB_HOST / MOLTDB_PORT say where.
+Each test uses its own database, so the order of the tests does not matter.
+"""
+
+import datetime
+import decimal
+import hashlib
+import os
+import unittest
+
+import MySQLdb
+import mysql.connector
+import pymysql
+import sqlalchemy
+from sqlalchemy import orm
+
+HOST = os.environ.get("MOLTDB_HOST", "127.0.0.1")
+PORT = int(os.environ.get("MOLTDB_PORT", "4000"))
+
+
+def fresh_database(name):
+    conn = pymysql.connect(host=HOST, port=PORT, user="root", password="", autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {name}")
+        cur.execute(f"CREATE DATABASE {name}")
+    conn.close()
+
+
+def rows(conn, sql):
+    cur = conn.cursor()
+    cur.execute(sql)
+    result = cur.fetchall()
+    cur.close()
+    return [tuple(r) for r in result]
+
+
+class Transactions(unittest.TestCase):
+    """Drivers decide from the server's status flags whether they must turn autocommit off."""
+
+    def check_rollback(self, connect, db):
+        fresh_database(db)
+        conn = connect(db)
+        cur = conn.cursor()
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))")
+        conn.commit()
+        cur.execute("INSERT INTO t VALUES (1, 'kept')")
+        conn.commit()
+        cur.execute("INSERT INTO t VALUES (2, 'dropped')")
+        cur.execute("UPDATE t SET v = 'changed' WHERE id = 1")
+        conn.rollback()
+        self.assertEqual(rows(conn, "SELECT id, v FROM t ORDER BY id"), [(1, "kept")])
+        conn.close()
+
+    def test_pymysql_rolls_back(self):
+        def connect(db):
+            conn = pymysql.connect(host=HOST, port=PORT, user="root", password="", database=db)
+            self.assertFalse(conn.get_autocommit())
+            return conn
+
+        # The server's greeting says autocommit is on.
+        probe = pymysql.connect(host=HOST, port=PORT, user="root", password="", autocommit=None)
+        self.assertTrue(probe.get_autocommit())
+        probe.close()
+        self.check_rollback(connect, "py_tx_pymysql")
+
+    def test_mysqlclient_rolls_back(self):
+        self.check_rollback(
+            lambda db: MySQLdb.connect(host=HOST, port=PORT, user="root", passwd="", db=db),
+            "py_tx_mysqlclient",
+        )
+
+    def test_mysql_connector_rolls_back(self):
+        self.check_rollback(
+            lambda db: mysql.connector.connect(
+                host=HOST, port=PORT, user="root", password="", database=db, use_pure=True
+            ),
+            "py_tx_connector",
+        )
+
+    def test_sqlalchemy_session_rolls_back(self):
+        fresh_database("py_tx_orm")
+        engine = sqlalchemy.create_engine(f"mysql+pymysql://root@{HOST}:{PORT}/py_tx_orm")
+
+        class Base(orm.DeclarativeBase):
+            pass
+
+        class Item(Base):
+            __tablename__ = "items"
+            id = sqlalchemy.Column(sqlalchemy.Integer, primary_key=True)
+            name = sqlalchemy.Column(sqlalchemy.String(20))
+
+        Base.metadata.create_all(engine)
+        with orm.Session(engine) as session:
+            session.add(Item(id=1, name="kept"))
+            session.commit()
+            session.add(Item(id=2, name="dropped"))
+            session.flush()
+            session.rollback()
+        with orm.Session(engine) as session:
+            self.assertEqual([i.name for i in session.query(Item).order_by(Item.id)], ["kept"])
+        engine.dispose()
+
+
+class Connect(unittest.TestCase):
+    def test_mysql_connector_without_a_database(self):
+        conn = mysql.connector.connect(host=HOST, port=PORT, user="root", password="", use_pure=True)
+        self.assertEqual(rows(conn, "SELECT DATABASE()"), [(None,)])
+        conn.close()
+
+    def test_wrong_password_is_1045(self):
+        for connect in (
+            lambda: pymysql.connect(host=HOST, port=PORT, user="root", password="nope"),
+            lambda: MySQLdb.connect(host=HOST, port=PORT, user="root", passwd="nope"),
+        ):
+            with self.assertRaises(Exception) as caught:
+                connect()
+            self.assertEqual(caught.exception.args[0], 1045)
+
+
+# One row of every parameter type the drivers send in the binary protocol.
+def sample_rows(n):
+    out = []
+    for i in range(n):
+        out.append(
+            (
+                i,
+                -(i * 1_000_003) if i % 2 else i * 7,
+                (i * 2**40) % 2**63,
+                f"name-{i}-" + "x" * (i % 50),
+                i / 7.0,
+                decimal.Decimal(f"{i}.{i % 100:02d}"),
+                datetime.date(2000 + i % 30, 1 + i % 12, 1 + i % 28),
+                datetime.datetime(2020, 1 + i % 12, 1 + i % 28, i % 24, i % 60, i % 60),
+                bytes([i % 128, 0, 10]),
+                None if i % 3 == 0 else f"opt{i}",
+            )
+        )
+    return out
+
+
+CREATE_TYPES = (
+    "CREATE TABLE t (id INT PRIMARY KEY, i BIGINT, u BIGINT UNSIGNED, s VARCHAR(80), "
+    "f DOUBLE, d DECIMAL(10,2), day DATE, dt DATETIME, b VARBINARY(10), n VARCHAR(10))"
+)
+
+
+def table_digest(conn):
+    digest = hashlib.sha256()
+    for row in rows(conn, "SELECT * FROM t ORDER BY id"):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+class PreparedStatements(unittest.TestCase):
+    """Server-side prepared statements executed many times load exactly what text does."""
+
+    def load(self, db, prepared):
+        fresh_database(db)
+        conn = mysql.connector.connect(
+            host=HOST, port=PORT, user="root", password="", database=db, use_pure=True
+        )
+        cur = conn.cursor(prepared=prepared)
+        cur.execute(CREATE_TYPES)
+        for row in sample_rows(300):
+            cur.execute("INSERT INTO t VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", row)
+        conn.commit()
+        # Read back through the same kind of cursor, one point select per row.
+        for row in sample_rows(300)[::37]:
+            cur.execute("SELECT id, s, n FROM t WHERE id = %s", (row[0],))
+            got = cur.fetchall()
+            self.assertEqual([tuple(r) for r in got], [(row[0], row[3], row[9])])
+        cur.close()
+        digest = table_digest(conn)
+        count = rows(conn, "SELECT COUNT(*) FROM t")[0][0]
+        conn.close()
+        return count, digest
+
+    def test_prepared_load_equals_text_load(self):
+        text = self.load("py_ps_text", prepared=False)
+        prepared = self.load("py_ps_prepared", prepared=True)
+        self.assertEqual(text[0], 300)
+        self.assertEqual(prepared, text)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

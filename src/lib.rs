@@ -1,5 +1,5 @@
 //! moltdb: a MySQL-compatible SQL server with TiDB-style online schema change, storing its
-//! data in an embedded sled store.
+//! data in an embedded store (fjall or sled).
 //!
 //! Data flows one way, each layer knowing only the ones below it:
 //!
@@ -11,7 +11,7 @@
 //!                      catalog  schema model, persisted schema, per-node schema cache
 //!                      table    rows and index entries, as each index's state requires
 //!                      codec    memcomparable keys (TiDB's layout), compact rows
-//!                      kv       transactional, multi-version key-value store over sled
+//!                      kv       transactional, multi-version key-value store over fjall or sled
 //! ```
 //!
 //! A statement's walk: `server::connection` receives COM_QUERY and calls `Session::execute`,

@@ -38,6 +38,9 @@ fn main() -> std::process::ExitCode {
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Statements run on these threads (block_in_place): room for deeply nested
+        // expressions within the parser's nesting limit. Untouched stack costs no memory.
+        .thread_stack_size(64 << 20)
         .build()
     {
         Ok(rt) => rt,

@@ -245,7 +245,7 @@ fn best_index(table: &TableInfo, conds: &[ColumnCond]) -> Option<Access> {
     } else {
         None
     };
-    let mut ranges = Vec::new();
+    let mut ranges: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut described = Vec::new();
     for p in &prefixes {
         let mut base = Vec::new();
@@ -276,6 +276,11 @@ fn best_index(table: &TableInfo, conds: &[ColumnCond]) -> Option<Access> {
         } else {
             format!("[{},{}]", shown.join(" "), shown.join(" "))
         });
+        // `IN (18, 18)` (or values equal once converted) would read the same entries twice.
+        if ranges.iter().any(|(s, e)| *s == start && *e == end) {
+            described.pop();
+            continue;
+        }
         ranges.push((start, end));
     }
     Some(Access::IndexLookup {

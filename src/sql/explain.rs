@@ -14,7 +14,7 @@ pub fn render(plan: &QueryPlan) -> QueryResult {
         QueryPlan::Select(s) => s,
         QueryPlan::SetOp(u) => {
             rows.push(row("Union_1", "-", "root", "", ""));
-            for _ in 0..=u.rest.len() {
+            for _ in u.tree.queries() {
                 rows.push(row("└─Projection", "-", "root", "", ""));
             }
             return finish(rows);

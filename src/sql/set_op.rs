@@ -1,11 +1,14 @@
-//! UNION [ALL | DISTINCT], with ORDER BY and LIMIT over the whole union; also a
-//! parenthesized query with its own ORDER BY / LIMIT around it.
+//! UNION, INTERSECT and EXCEPT [ALL | DISTINCT], with ORDER BY and LIMIT over the whole
+//! result; also a parenthesized query with its own ORDER BY / LIMIT around it.
 //!
-//! Column names come from the first SELECT, types are merged over all of them (integers
-//! and decimals widen to DECIMAL, anything with a string to a string). A UNION DISTINCT
-//! removes duplicates from everything to its left, as in MySQL.
+//! The operators form a tree (sqlparser applies INTERSECT's higher precedence). Column names
+//! come from the first SELECT, types are merged over all of them (integers and decimals widen
+//! to DECIMAL, anything with a string to a string). DISTINCT operators remove duplicates from
+//! their whole result, as in MySQL; ALL ones count duplicates (INTERSECT ALL keeps a row as
+//! often as both sides have it, EXCEPT ALL removes one left row per right row). Rows compare
+//! with NULLs equal.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rust_decimal::Decimal;
 use sqlparser::ast;
@@ -20,9 +23,7 @@ use super::select::{compare_keys, limit_clause, plan_select};
 use crate::types::{DataType, Value};
 
 pub struct SetOpPlan {
-    pub first: QueryPlan,
-    /// Each further operand, with whether it is UNION ALL.
-    pub rest: Vec<(bool, QueryPlan)>,
+    pub tree: SetTree,
     pub columns: Vec<ResultColumn>,
     /// Output column and descending flag.
     pub order: Vec<(usize, bool)>,
@@ -30,16 +31,46 @@ pub struct SetOpPlan {
     pub limit: Option<usize>,
 }
 
+/// A set operation's operands.
+pub enum SetTree {
+    Query(QueryPlan),
+    Op {
+        op: SetOp,
+        all: bool,
+        left: Box<SetTree>,
+        right: Box<SetTree>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOp {
+    Union,
+    Intersect,
+    Except,
+}
+
+impl SetTree {
+    /// The queries at the leaves, left to right.
+    pub fn queries(&self) -> Vec<&QueryPlan> {
+        match self {
+            SetTree::Query(q) => vec![q],
+            SetTree::Op { left, right, .. } => {
+                let mut out = left.queries();
+                out.extend(right.queries());
+                out
+            }
+        }
+    }
+}
+
 pub fn plan(p: &Planner, q: &ast::Query, outer: Option<&Scope>) -> Result<SetOpPlan> {
-    let mut operands = Vec::new();
-    flatten(p, &q.body, true, outer, &mut operands)?;
-    let mut operands = operands.into_iter();
-    let Some((_, first)) = operands.next() else {
+    let tree = build(p, &q.body, outer)?;
+    let queries = tree.queries();
+    let Some((first, rest)) = queries.split_first() else {
         return Err(Error::syntax(&q.to_string()));
     };
-    let rest: Vec<(bool, QueryPlan)> = operands.collect();
     let mut columns = first.columns();
-    for (_, other) in &rest {
+    for other in rest {
         let theirs = other.columns();
         if theirs.len() != columns.len() {
             return Err(Error::new(
@@ -53,7 +84,7 @@ pub fn plan(p: &Planner, q: &ast::Query, outer: Option<&Scope>) -> Result<SetOpP
         }
     }
     if !rest.is_empty() {
-        // A union's columns belong to no table.
+        // A set operation's columns belong to no table.
         columns = columns
             .into_iter()
             .map(|c| ResultColumn::computed(c.name, c.ty))
@@ -71,8 +102,7 @@ pub fn plan(p: &Planner, q: &ast::Query, outer: Option<&Scope>) -> Result<SetOpP
     }
     let (offset, limit) = limit_clause(p.ctx, q.limit_clause.as_ref())?;
     Ok(SetOpPlan {
-        first,
-        rest,
+        tree,
         columns,
         order,
         offset,
@@ -80,35 +110,35 @@ pub fn plan(p: &Planner, q: &ast::Query, outer: Option<&Scope>) -> Result<SetOpP
     })
 }
 
-/// The operands of a left-deep chain of UNIONs, in order.
-fn flatten(
-    p: &Planner,
-    body: &ast::SetExpr,
-    all: bool,
-    outer: Option<&Scope>,
-    out: &mut Vec<(bool, QueryPlan)>,
-) -> Result<()> {
+fn build(p: &Planner, body: &ast::SetExpr, outer: Option<&Scope>) -> Result<SetTree> {
     match body {
         ast::SetExpr::SetOperation {
-            op: ast::SetOperator::Union,
+            op,
             set_quantifier,
             left,
             right,
         } => {
-            flatten(p, left, all, outer, out)?;
-            let all = matches!(set_quantifier, ast::SetQuantifier::All);
-            flatten(p, right, all, outer, out)
+            let op = match op {
+                ast::SetOperator::Union => SetOp::Union,
+                ast::SetOperator::Intersect => SetOp::Intersect,
+                ast::SetOperator::Except | ast::SetOperator::Minus => SetOp::Except,
+            };
+            let all = matches!(
+                set_quantifier,
+                ast::SetQuantifier::All | ast::SetQuantifier::AllByName
+            );
+            Ok(SetTree::Op {
+                op,
+                all,
+                left: Box::new(build(p, left, outer)?),
+                right: Box::new(build(p, right, outer)?),
+            })
         }
-        ast::SetExpr::SetOperation { op, .. } => Err(Error::unsupported(op)),
         ast::SetExpr::Select(s) => {
             let plan = plan_select(p, s, None, None, outer)?;
-            out.push((all, QueryPlan::Select(Box::new(plan))));
-            Ok(())
+            Ok(SetTree::Query(QueryPlan::Select(Box::new(plan))))
         }
-        ast::SetExpr::Query(q) => {
-            out.push((all, plan_query(p, q, outer)?));
-            Ok(())
-        }
+        ast::SetExpr::Query(q) => Ok(SetTree::Query(plan_query(p, q, outer)?)),
         other => Err(Error::unsupported(format!("query {other}"))),
     }
 }
@@ -140,15 +170,8 @@ fn output_column(e: &ast::Expr, columns: &[ResultColumn]) -> Result<usize> {
 }
 
 pub fn run(exec: &Exec, plan: &SetOpPlan, outer: &[Value]) -> Result<Vec<Vec<Value>>> {
-    let mut rows = exec.query(&plan.first, outer)?;
-    for (all, operand) in &plan.rest {
-        rows.extend(exec.query(operand, outer)?);
-        if !all {
-            let mut seen = HashSet::new();
-            rows.retain(|r| seen.insert(RowKey(r.clone())));
-        }
-    }
-    if !plan.rest.is_empty() {
+    let mut rows = eval(exec, &plan.tree, outer)?;
+    if matches!(plan.tree, SetTree::Op { .. }) {
         for row in &mut rows {
             for (v, c) in row.iter_mut().zip(&plan.columns) {
                 coerce(v, c.ty.as_ref());
@@ -167,6 +190,71 @@ pub fn run(exec: &Exec, plan: &SetOpPlan, outer: &[Value]) -> Result<Vec<Vec<Val
         .skip(plan.offset)
         .take(plan.limit.unwrap_or(usize::MAX))
         .collect())
+}
+
+fn eval(exec: &Exec, tree: &SetTree, outer: &[Value]) -> Result<Vec<Vec<Value>>> {
+    match tree {
+        SetTree::Query(q) => exec.query(q, outer),
+        SetTree::Op {
+            op,
+            all,
+            left,
+            right,
+        } => {
+            let left = eval(exec, left, outer)?;
+            let right = eval(exec, right, outer)?;
+            Ok(combine(*op, *all, left, right))
+        }
+    }
+}
+
+fn combine(op: SetOp, all: bool, left: Vec<Vec<Value>>, right: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+    let counts = |rows: Vec<Vec<Value>>| {
+        let mut counts: HashMap<RowKey, usize> = HashMap::new();
+        for r in rows {
+            *counts.entry(RowKey(r)).or_default() += 1;
+        }
+        counts
+    };
+    let mut rows = match op {
+        SetOp::Union => {
+            let mut rows = left;
+            rows.extend(right);
+            rows
+        }
+        SetOp::Intersect => {
+            let mut in_right = counts(right);
+            left.into_iter()
+                .filter(|r| match in_right.get_mut(&RowKey(r.clone())) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        true
+                    }
+                    _ => false,
+                })
+                .collect()
+        }
+        SetOp::Except => {
+            let mut in_right = counts(right);
+            left.into_iter()
+                .filter(|r| match in_right.get_mut(&RowKey(r.clone())) {
+                    Some(n) if *n > 0 => {
+                        // EXCEPT DISTINCT drops every copy of a row the right side has.
+                        if all {
+                            *n -= 1;
+                        }
+                        false
+                    }
+                    _ => true,
+                })
+                .collect()
+        }
+    };
+    if !all {
+        let mut seen = HashSet::new();
+        rows.retain(|r| seen.insert(RowKey(r.clone())));
+    }
+    rows
 }
 
 /// A value shown as the union column's merged type: `1` in a DECIMAL(.., 1) column is `1.0`.

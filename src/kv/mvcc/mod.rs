@@ -409,7 +409,11 @@ fn remove_unpublished_ingest(engine: &dyn Engine, ingest_ts: u64, last_ts: u64) 
             }
         }
         removed += batch.len();
-        tracing::warn!(ingest_ts, removed, "removed the versions of an unpublished ingest");
+        tracing::warn!(
+            ingest_ts,
+            removed,
+            "removed the versions of an unpublished ingest"
+        );
     }
     batch.delete(keys::META_INGEST_TS);
     engine.write(batch)?;

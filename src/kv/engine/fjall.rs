@@ -1,12 +1,12 @@
 //! The fjall engine: one keyspace of a fjall LSM database.
 //!
-//! Batches go to fjall's journal (atomic across a crash); `sync` fsyncs it. Ingestion writes
+//! Batches go to fjall's journal (atomic across a crash, and to readers); `sync` fsyncs it. Ingestion writes
 //! sorted pairs straight into new tables, bypassing the journal and the memtable, which is
 //! what makes bulk loads (fast-reorg ADD INDEX, IMPORT INTO) cheap here.
 
 use std::path::Path;
 
-use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
 use super::{Batch, Engine, EngineIter, EngineKind};
 use crate::kv::{Error, Pair, Result};
@@ -42,12 +42,19 @@ impl Engine for FjallEngine {
         EngineKind::Fjall
     }
 
+    // Reads go through a snapshot of fjall's visible sequence number: the keyspace's own
+    // `get` / `range` read at the newest sequence number, where a batch being applied is
+    // partly visible, and a batch (a commit, or a GC batch that removes a tombstone with the
+    // value it hides) must be seen whole or not at all.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.data.get(key)?.map(|v| v.to_vec()))
+        Ok(self.db.snapshot().get(&self.data, key)?.map(|v| v.to_vec()))
     }
 
     fn range(&self, start: &[u8], end: &[u8]) -> EngineIter {
-        let iter = self.data.range(start.to_vec()..end.to_vec());
+        let iter = self
+            .db
+            .snapshot()
+            .range(&self.data, start.to_vec()..end.to_vec());
         Box::new(iter.map(|guard| {
             let (k, v) = guard.into_inner()?;
             Ok((k.to_vec(), v.to_vec()))

@@ -98,7 +98,18 @@ pub(super) fn data_upper_bound(end: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Splits a sled data key into its escaped user key (prefix byte stripped, terminator kept) and
+/// The first engine key after every version of the user key whose escaped form (as
+/// [`split_data_key`] returns it) is `escaped`.
+pub(super) fn after_all_versions(escaped: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(1 + escaped.len() + TS_LEN + 1);
+    k.push(DATA_PREFIX);
+    k.extend_from_slice(escaped);
+    k.extend_from_slice(&[0xff; TS_LEN]);
+    k.push(0);
+    k
+}
+
+/// Splits a data key into its escaped user key (prefix byte stripped, terminator kept) and
 /// its commit timestamp. Comparing the escaped part is enough to tell versions of one key apart
 /// from the next key, so scans only unescape keys they return.
 pub(super) fn split_data_key(raw: &[u8]) -> Result<(&[u8], u64)> {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use moltdb::kv::engine::{Durability, Options};
 use moltdb::kv::EngineKind;
 use moltdb::node::cluster::Cluster;
 
@@ -23,6 +24,14 @@ struct Args {
     /// directory keeps the engine it was created with; naming another one is an error.
     #[arg(long)]
     engine: Option<EngineKind>,
+    /// The storage engine's cache, in MiB.
+    #[arg(long, default_value_t = 256)]
+    cache_size: u64,
+    /// What an acknowledged COMMIT survives: `full` fsyncs the commit log at every commit
+    /// (concurrent commits share one fsync); `os` hands it to the operating system, which
+    /// survives a crash of moltdb but not of the machine (for bulk loads and tests).
+    #[arg(long, default_value = "full")]
+    durability: Durability,
     /// Nodes to run over the one store, each on its own port (port, port+1, ...).
     #[arg(long, default_value_t = 1)]
     nodes: usize,
@@ -61,7 +70,11 @@ fn main() -> std::process::ExitCode {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&args.data_dir)?;
-    let store = moltdb::kv::open(&args.data_dir, args.engine)?;
+    let options = Options {
+        cache_bytes: args.cache_size.saturating_mul(1 << 20),
+        durability: args.durability,
+    };
+    let store = moltdb::kv::open(&args.data_dir, args.engine, &options)?;
     let cluster = Cluster::start(store, &args.host, args.port, args.nodes.max(1)).await?;
     let addrs: Vec<String> = cluster
         .addresses()

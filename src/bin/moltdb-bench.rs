@@ -43,8 +43,9 @@ enum Workload {
     BulkLoad,
     /// CREATE TABLE / DROP TABLE latency.
     CreateTable,
-    /// No server: raw sled and MvccStore write rate for --table-size index entries.
-    SledCeiling,
+    /// No server: each engine's raw, MvccStore and ingest write rate for --table-size index
+    /// entries.
+    StorageCeiling,
 }
 
 /// Benchmarks a MySQL-compatible server over the MySQL protocol (loopback targets only).
@@ -70,7 +71,7 @@ struct Args {
     /// Client connections.
     #[arg(long, default_value_t = 2)]
     threads: usize,
-    /// Seconds measured (bulk-load and sled-ceiling: the time limit).
+    /// Seconds measured (bulk-load and storage-ceiling: the time limit).
     #[arg(long, default_value_t = 30)]
     duration: u64,
     /// Seconds run before measuring starts.
@@ -95,7 +96,7 @@ struct Args {
     /// Rows per range select.
     #[arg(long, default_value_t = 100)]
     range_size: i64,
-    /// Rows per multi-row INSERT (prepare, bulk-load) or per batch (sled-ceiling).
+    /// Rows per multi-row INSERT (prepare, bulk-load) or per batch (storage-ceiling).
     #[arg(long, default_value_t = 1000)]
     batch_rows: i64,
     /// ddl-under-load: seconds of DML before the ALTER (default: a third of --duration).
@@ -110,7 +111,7 @@ struct Args {
     /// ddl-under-load: keep k_2 afterwards instead of dropping it.
     #[arg(long)]
     keep_index: bool,
-    /// sled-ceiling: where to create the scratch stores (default: the system temp dir).
+    /// storage-ceiling: where to create the scratch stores (default: the system temp dir).
     #[arg(long)]
     data_dir: Option<PathBuf>,
 }
@@ -182,7 +183,7 @@ async fn run(args: Args) -> Result<(), workloads::BoxError> {
         notes: Vec::new(),
     };
 
-    if args.workload == Workload::SledCeiling {
+    if args.workload == Workload::StorageCeiling {
         let base = args.data_dir.clone().unwrap_or_else(std::env::temp_dir);
         let base = base.join(format!("moltdb-bench-ceiling-{}", std::process::id()));
         let (rows, batch, seed) = (cfg.table_size, cfg.batch_rows, cfg.seed);
@@ -192,7 +193,7 @@ async fn run(args: Args) -> Result<(), workloads::BoxError> {
             tokio::task::spawn_blocking(move || ceiling::run(&b, rows, batch, seed, deadline))
                 .await??;
         let _ = std::fs::remove_dir_all(&base);
-        report.server_version = format!("sled 0.34 (no server), batches of {batch}");
+        report.server_version = format!("fjall 3 and sled 0.34 (no server), batches of {batch}");
         report.target = base.display().to_string();
         return emit(&report, args.json);
     }
@@ -233,7 +234,7 @@ async fn run(args: Args) -> Result<(), workloads::BoxError> {
         }
         Workload::BulkLoad => report.lines.extend(workloads::bulk_load(&cfg).await?),
         Workload::CreateTable => report.lines.extend(workloads::create_table(&cfg).await?),
-        Workload::SledCeiling => unreachable!("handled above"),
+        Workload::StorageCeiling => unreachable!("handled above"),
     }
     emit(&report, args.json)
 }

@@ -95,8 +95,11 @@ pub struct Savepoint(pub(crate) usize);
 
 /// Opens the embedded store in data directory `dir`, with the engine the directory records,
 /// else `engine`, else fjall; asking for an engine other than the recorded one is an error.
-pub fn open(dir: &std::path::Path, engine: Option<EngineKind>) -> Result<Arc<dyn Store>> {
-    Ok(Arc::new(MvccStore::with_engine(engine::open(
-        dir, engine,
-    )?)?))
+pub fn open(
+    dir: &std::path::Path,
+    engine: Option<EngineKind>,
+    options: &engine::Options,
+) -> Result<Arc<dyn Store>> {
+    let engine = engine::open(dir, engine, options)?;
+    Ok(Arc::new(MvccStore::with_engine(engine)?))
 }

@@ -14,7 +14,8 @@ pub type JobView = (i64, String, String, i64);
 /// Starts `nodes` nodes over one store in a temporary directory, on ephemeral ports.
 pub async fn start_cluster(nodes: usize) -> (Arc<Cluster>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = moltdb::kv::open(dir.path(), super::test_engine()).expect("open store");
+    let store = moltdb::kv::open(dir.path(), super::test_engine(), &Default::default())
+        .expect("open store");
     let cluster = Cluster::start(store, "127.0.0.1", 0, nodes)
         .await
         .expect("start cluster");

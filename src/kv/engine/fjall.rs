@@ -8,26 +8,32 @@ use std::path::Path;
 
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
-use super::{Batch, Engine, EngineIter, EngineKind};
+use super::{Batch, Durability, Engine, EngineIter, EngineKind, Options};
 use crate::kv::{Error, Pair, Result};
-
-/// fjall's block cache. Large enough to keep hot indexes in memory, small enough for a laptop.
-const CACHE_SIZE: u64 = 256 * 1024 * 1024;
 
 pub struct FjallEngine {
     db: Database,
     data: Keyspace,
+    sync_mode: PersistMode,
 }
 
 impl FjallEngine {
-    pub fn open(path: &Path) -> Result<FjallEngine> {
+    pub fn open(path: &Path, options: &Options) -> Result<FjallEngine> {
         let db = Database::builder(path)
-            .cache_size(CACHE_SIZE)
+            .cache_size(options.cache_bytes)
             // Commits make themselves durable (group commit in the MVCC layer).
             .manual_journal_persist(true)
             .open()?;
         let data = db.keyspace("data", KeyspaceCreateOptions::default)?;
-        Ok(FjallEngine { db, data })
+        let sync_mode = match options.durability {
+            Durability::Full => PersistMode::SyncAll,
+            Durability::Os => PersistMode::Buffer,
+        };
+        Ok(FjallEngine {
+            db,
+            data,
+            sync_mode,
+        })
     }
 }
 
@@ -74,7 +80,7 @@ impl Engine for FjallEngine {
     }
 
     fn sync(&self) -> Result<()> {
-        self.db.persist(PersistMode::SyncAll)?;
+        self.db.persist(self.sync_mode)?;
         Ok(())
     }
 

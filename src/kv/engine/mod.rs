@@ -103,13 +103,57 @@ impl std::str::FromStr for EngineKind {
     }
 }
 
+/// How an engine is opened.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// The engine's block / page cache.
+    pub cache_bytes: u64,
+    /// What [`Engine::sync`] guarantees.
+    pub durability: Durability,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            cache_bytes: 256 << 20,
+            durability: Durability::Full,
+        }
+    }
+}
+
+/// What an acknowledged commit survives (MySQL's `innodb_flush_log_at_trx_commit` 1 / 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync at every commit (shared by concurrent commits): survives power loss.
+    Full,
+    /// Written to the operating system at every commit: survives a crash of moltdb, not of
+    /// the machine. For bulk loads and tests.
+    Os,
+}
+
+impl std::str::FromStr for Durability {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "full" => Ok(Durability::Full),
+            "os" => Ok(Durability::Os),
+            other => Err(format!("unknown durability '{other}' (full or os)")),
+        }
+    }
+}
+
 /// The file in a data directory that names its engine and storage format.
 const MARKER: &str = "moltdb-engine";
 /// The layout of moltdb's keys and values in the engine; bumped when it changes incompatibly.
 const FORMAT: u32 = 1;
 
 /// Opens the engine of data directory `dir`: the one it records, else `requested`, else fjall.
-pub fn open(dir: &Path, requested: Option<EngineKind>) -> Result<Box<dyn Engine>> {
+pub fn open(
+    dir: &Path,
+    requested: Option<EngineKind>,
+    options: &Options,
+) -> Result<Box<dyn Engine>> {
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let marker = dir.join(MARKER);
     let recorded = read_marker(&marker)?;
@@ -133,8 +177,8 @@ pub fn open(dir: &Path, requested: Option<EngineKind>) -> Result<Box<dyn Engine>
         dir.join(kind.name())
     };
     let engine: Box<dyn Engine> = match kind {
-        EngineKind::Fjall => Box::new(fjall::FjallEngine::open(&path)?),
-        EngineKind::Sled => Box::new(sled::SledEngine::open(&path)?),
+        EngineKind::Fjall => Box::new(fjall::FjallEngine::open(&path, options)?),
+        EngineKind::Sled => Box::new(sled::SledEngine::open(&path, options)?),
     };
     if !marker.exists() {
         let text = format!("engine={kind}\nformat={FORMAT}\n");
@@ -200,20 +244,30 @@ mod tests {
     #[test]
     fn a_directory_keeps_its_engine_and_refuses_the_other() {
         let dir = tempfile::tempdir().unwrap();
-        let engine = open(dir.path(), None).unwrap();
+        let engine = open(dir.path(), None, &Options::default()).unwrap();
         assert_eq!(engine.kind(), EngineKind::Fjall);
         drop(engine);
-        let err = open(dir.path(), Some(EngineKind::Sled)).err().unwrap();
+        let err = open(dir.path(), Some(EngineKind::Sled), &Options::default())
+            .err()
+            .unwrap();
         assert!(
             err.to_string().contains("written by the fjall engine"),
             "{err}"
         );
-        assert_eq!(open(dir.path(), None).unwrap().kind(), EngineKind::Fjall);
+        assert_eq!(
+            open(dir.path(), None, &Options::default()).unwrap().kind(),
+            EngineKind::Fjall
+        );
 
         let dir = tempfile::tempdir().unwrap();
-        drop(open(dir.path(), Some(EngineKind::Sled)).unwrap());
-        assert_eq!(open(dir.path(), None).unwrap().kind(), EngineKind::Sled);
-        let err = open(dir.path(), Some(EngineKind::Fjall)).err().unwrap();
+        drop(open(dir.path(), Some(EngineKind::Sled), &Options::default()).unwrap());
+        assert_eq!(
+            open(dir.path(), None, &Options::default()).unwrap().kind(),
+            EngineKind::Sled
+        );
+        let err = open(dir.path(), Some(EngineKind::Fjall), &Options::default())
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("--engine sled"), "{err}");
     }
 
@@ -221,7 +275,7 @@ mod tests {
     fn an_incompatible_format_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(MARKER), "engine=fjall\nformat=99\n").unwrap();
-        let err = open(dir.path(), None).err().unwrap();
+        let err = open(dir.path(), None, &Options::default()).err().unwrap();
         assert!(err.to_string().contains("storage format 99"), "{err}");
     }
 }

@@ -5,11 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Batch, Engine, EngineIter, EngineKind};
+use super::{Batch, Engine, EngineIter, EngineKind, Options};
 use crate::kv::{Error, Pair, Result};
-
-/// sled's page cache. Large enough to keep hot indexes in memory, small enough for a laptop.
-const CACHE_CAPACITY: u64 = 256 * 1024 * 1024;
 
 pub struct SledEngine {
     db: sled::Db,
@@ -17,10 +14,12 @@ pub struct SledEngine {
 }
 
 impl SledEngine {
-    pub fn open(path: &Path) -> Result<SledEngine> {
+    /// sled has one way to make writes durable, its flush (which does not fsync), whatever
+    /// the durability option.
+    pub fn open(path: &Path, options: &Options) -> Result<SledEngine> {
         let db = sled::Config::new()
             .path(path)
-            .cache_capacity(CACHE_CAPACITY)
+            .cache_capacity(options.cache_bytes)
             // Commits flush explicitly (group commit); a timer flush would only add syncs.
             .flush_every_ms(None)
             .open()?;

@@ -109,7 +109,7 @@ impl MvccStore {
     /// Opens (or creates) the store in data directory `dir` with the engine the directory
     /// records (fjall for a new one).
     pub fn open(dir: &std::path::Path) -> Result<MvccStore> {
-        Self::with_engine(engine::open(dir, None)?)
+        Self::with_engine(engine::open(dir, None, &engine::Options::default())?)
     }
 
     /// The store over an opened engine; starts its background GC thread.

@@ -8,7 +8,9 @@ use std::sync::atomic::AtomicUsize;
 use crate::kv::engine::EngineKind;
 
 fn open_in(dir: &std::path::Path, kind: EngineKind) -> MvccStore {
-    MvccStore::with_engine(engine::open(dir, Some(kind)).expect("open engine")).expect("open")
+    let options = engine::Options::default();
+    MvccStore::with_engine(engine::open(dir, Some(kind), &options).expect("open engine"))
+        .expect("open")
 }
 
 fn open(kind: EngineKind) -> (tempfile::TempDir, MvccStore) {

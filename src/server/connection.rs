@@ -378,7 +378,7 @@ impl Connection {
                     } else {
                         b.text_row(&rs.columns, row);
                     }
-                    if b.len() >= SEND_CHUNK {
+                    if b.buffered() >= SEND_CHUNK {
                         let chunk = b.take();
                         self.send(chunk).await?;
                     }

@@ -125,16 +125,7 @@ pub fn parse_response(p: &[u8]) -> Result<Login, BadLogin> {
     r.skip(4 + 1 + 23)
         .ok_or(BadLogin("short handshake response"))?;
     let user = r.nul_str().ok_or(BadLogin("no user name"))?;
-    let auth_response = if capabilities & CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA != 0 {
-        let n = r.lenenc().ok_or(BadLogin("bad auth response"))?;
-        r.bytes(n).ok_or(BadLogin("bad auth response"))?
-    } else if capabilities & CLIENT_SECURE_CONNECTION != 0 {
-        let n = r.u8().ok_or(BadLogin("bad auth response"))? as usize;
-        r.bytes(n).ok_or(BadLogin("bad auth response"))?
-    } else {
-        r.nul_bytes().ok_or(BadLogin("bad auth response"))?
-    }
-    .to_vec();
+    let auth_response = auth_response(&mut r, capabilities)?;
     let database = if capabilities & CLIENT_CONNECT_WITH_DB != 0 {
         r.nul_str().filter(|d| !d.is_empty())
     } else {
@@ -159,13 +150,11 @@ pub fn parse_response(p: &[u8]) -> Result<Login, BadLogin> {
 pub fn parse_change_user(p: &[u8], capabilities: u32) -> Result<Login, BadLogin> {
     let mut r = Cursor(p);
     let user = r.nul_str().ok_or(BadLogin("no user name"))?;
-    let auth_response = if capabilities & CLIENT_SECURE_CONNECTION != 0 {
-        let n = r.u8().ok_or(BadLogin("bad auth response"))? as usize;
-        r.bytes(n).ok_or(BadLogin("bad auth response"))?
-    } else {
-        r.nul_bytes().ok_or(BadLogin("bad auth response"))?
-    }
-    .to_vec();
+    // COM_CHANGE_USER never uses the length-encoded form.
+    let auth_response = auth_response(
+        &mut r,
+        capabilities & !CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA,
+    )?;
     let database = r.nul_str().filter(|d| !d.is_empty());
     let plugin = if r.0.len() >= 2 && capabilities & CLIENT_PLUGIN_AUTH != 0 {
         r.skip(2); // character set
@@ -180,6 +169,22 @@ pub fn parse_change_user(p: &[u8], capabilities: u32) -> Result<Login, BadLogin>
         database,
         plugin,
     })
+}
+
+/// The auth response, in the form the capabilities say: length-encoded, one length byte,
+/// or NUL-terminated.
+fn auth_response(r: &mut Cursor<'_>, capabilities: u32) -> Result<Vec<u8>, BadLogin> {
+    let bad = BadLogin("bad auth response");
+    let bytes = if capabilities & CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA != 0 {
+        let n = r.lenenc().ok_or(BadLogin("bad auth response"))?;
+        r.bytes(n)
+    } else if capabilities & CLIENT_SECURE_CONNECTION != 0 {
+        let n = r.u8().ok_or(BadLogin("bad auth response"))?;
+        r.bytes(usize::from(n))
+    } else {
+        r.nul_bytes()
+    };
+    bytes.map(<[u8]>::to_vec).ok_or(bad)
 }
 
 /// A forward-only reader over a packet payload; every read is bounds-checked.

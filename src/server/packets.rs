@@ -2,7 +2,7 @@
 //! and binary protocols, and the answers to COM_STMT_PREPARE and COM_FIELD_LIST, with
 //! MySQL's warning counts, error codes, status flags, character sets, lengths and decimals.
 
-use crate::sql::{ResultColumn, ResultSet};
+use crate::sql::ResultColumn;
 use crate::types::{DataType, IntKind, Value};
 
 pub const CLIENT_DEPRECATE_EOF: u32 = 1 << 24;
@@ -15,19 +15,21 @@ const CHARSET_BINARY: u16 = 63;
 /// utf8mb4_bin: strings compare byte by byte, which is what moltdb does.
 const CHARSET_UTF8MB4_BIN: u16 = 46;
 
-// Column types of the wire protocol.
+// Column (and parameter) types of the wire protocol.
 const T_DECIMAL: u8 = 0xf6;
-const T_TINY: u8 = 1;
-const T_SHORT: u8 = 2;
-const T_LONG: u8 = 3;
-const T_FLOAT: u8 = 4;
-const T_DOUBLE: u8 = 5;
-const T_NULL: u8 = 6;
-const T_TIMESTAMP: u8 = 7;
-const T_LONGLONG: u8 = 8;
-const T_INT24: u8 = 9;
-const T_DATE: u8 = 10;
-const T_DATETIME: u8 = 12;
+pub(super) const T_TINY: u8 = 1;
+pub(super) const T_SHORT: u8 = 2;
+pub(super) const T_LONG: u8 = 3;
+pub(super) const T_FLOAT: u8 = 4;
+pub(super) const T_DOUBLE: u8 = 5;
+pub(super) const T_NULL: u8 = 6;
+pub(super) const T_TIMESTAMP: u8 = 7;
+pub(super) const T_LONGLONG: u8 = 8;
+pub(super) const T_INT24: u8 = 9;
+pub(super) const T_DATE: u8 = 10;
+pub(super) const T_TIME: u8 = 11;
+pub(super) const T_DATETIME: u8 = 12;
+pub(super) const T_YEAR: u8 = 13;
 const T_BLOB: u8 = 0xfc;
 const T_VAR_STRING: u8 = 0xfd;
 const T_STRING: u8 = 0xfe;
@@ -67,12 +69,9 @@ impl ResponseBuilder {
         }
     }
 
-    pub fn len(&self) -> usize {
+    /// Bytes built and not yet taken.
+    pub fn buffered(&self) -> usize {
         self.buf.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
     }
 
     /// Takes the bytes built so far; numbering continues.
@@ -206,19 +205,6 @@ impl ResponseBuilder {
         } else {
             self.eof(status, warnings);
         }
-    }
-
-    /// A whole result set, for callers that have it in memory.
-    pub fn result_set(&mut self, rs: &ResultSet, binary: bool, status: u16, warnings: u16) {
-        self.columns(&rs.columns, status);
-        for row in &rs.rows {
-            if binary {
-                self.binary_row(&rs.columns, row);
-            } else {
-                self.text_row(&rs.columns, row);
-            }
-        }
-        self.end_rows(status, warnings);
     }
 }
 

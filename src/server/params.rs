@@ -11,23 +11,12 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::handshake::Cursor;
+use super::packets::{
+    T_DATE, T_DATETIME, T_DOUBLE, T_FLOAT, T_INT24, T_LONG, T_LONGLONG, T_NULL, T_SHORT, T_TIME,
+    T_TIMESTAMP, T_TINY, T_YEAR,
+};
 use crate::sql::Error;
 use crate::types::Value;
-
-// Parameter types of the binary protocol.
-const T_TINY: u8 = 1;
-const T_SHORT: u8 = 2;
-const T_LONG: u8 = 3;
-const T_FLOAT: u8 = 4;
-const T_DOUBLE: u8 = 5;
-const T_NULL: u8 = 6;
-const T_TIMESTAMP: u8 = 7;
-const T_LONGLONG: u8 = 8;
-const T_INT24: u8 = 9;
-const T_DATE: u8 = 10;
-const T_TIME: u8 = 11;
-const T_DATETIME: u8 = 12;
-const T_YEAR: u8 = 13;
 
 /// The second type byte's flag for unsigned integers.
 const UNSIGNED_FLAG: u8 = 0x80;

@@ -17,7 +17,9 @@ use tokio::net::TcpStream;
 
 use super::auth;
 use super::codec::{self, PacketReader, ReadError};
-use super::handshake::{self, Cursor, Login, CLIENT_MULTI_STATEMENTS, SERVER_CAPABILITIES};
+use super::handshake::{
+    self, Cursor, Login, CLIENT_FOUND_ROWS, CLIENT_MULTI_STATEMENTS, SERVER_CAPABILITIES,
+};
 use super::packets::{
     ResponseBuilder, SERVER_MORE_RESULTS_EXISTS, SERVER_STATUS_AUTOCOMMIT, SERVER_STATUS_IN_TRANS,
 };
@@ -369,7 +371,13 @@ impl Connection {
         let warnings = self.warning_count();
         match result {
             Err(e) => b.error(e.code, e.state, &e.message),
-            Ok(QueryResult::Done(o)) => b.ok(o.affected_rows, o.last_insert_id, status, warnings),
+            Ok(QueryResult::Done(o)) => {
+                let rows = match o.matched_rows {
+                    Some(matched) if self.capabilities & CLIENT_FOUND_ROWS != 0 => matched,
+                    _ => o.affected_rows,
+                };
+                b.ok(rows, o.last_insert_id, status, warnings)
+            }
             Ok(QueryResult::Rows(rs)) => {
                 b.columns(&rs.columns, status);
                 for row in &rs.rows {

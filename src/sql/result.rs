@@ -73,6 +73,10 @@ pub struct ResultSet {
 pub struct Outcome {
     pub affected_rows: u64,
     pub last_insert_id: u64,
+    /// UPDATE: the rows its WHERE matched, changed or not. Clients that connect with
+    /// CLIENT_FOUND_ROWS (ORMs checking that an UPDATE found its row) get this count instead
+    /// of `affected_rows`.
+    pub matched_rows: Option<u64>,
 }
 
 /// The answer to one statement.
@@ -90,7 +94,7 @@ impl QueryResult {
     pub fn affected(n: u64) -> Self {
         QueryResult::Done(Outcome {
             affected_rows: n,
-            last_insert_id: 0,
+            ..Outcome::default()
         })
     }
 }

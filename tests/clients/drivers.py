@@ -103,6 +103,30 @@ class Transactions(unittest.TestCase):
         engine.dispose()
 
 
+class FoundRows(unittest.TestCase):
+    """CLIENT_FOUND_ROWS: an UPDATE reports the rows it matched, as ORMs expect."""
+
+    def test_no_op_update_counts_matched_rows_only_when_asked(self):
+        fresh_database("py_found_rows")
+        plain = pymysql.connect(
+            host=HOST, port=PORT, user="root", password="", database="py_found_rows",
+            autocommit=True,
+        )
+        found = pymysql.connect(
+            host=HOST, port=PORT, user="root", password="", database="py_found_rows",
+            autocommit=True, client_flag=pymysql.constants.CLIENT.FOUND_ROWS,
+        )
+        cur = plain.cursor()
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v INT)")
+        cur.execute("INSERT INTO t VALUES (1, 5), (2, 5), (3, 6)")
+        self.assertEqual(cur.execute("UPDATE t SET v = 5 WHERE id <= 2"), 0)
+        self.assertEqual(found.cursor().execute("UPDATE t SET v = 5 WHERE id <= 2"), 2)
+        self.assertEqual(found.cursor().execute("UPDATE t SET v = 7 WHERE id >= 2"), 2)
+        self.assertEqual(cur.execute("UPDATE t SET v = 7 WHERE id >= 2"), 0)
+        plain.close()
+        found.close()
+
+
 class Connect(unittest.TestCase):
     def test_mysql_connector_without_a_database(self):
         conn = mysql.connector.connect(host=HOST, port=PORT, user="root", password="", use_pure=True)

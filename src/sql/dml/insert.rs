@@ -206,6 +206,7 @@ pub fn execute(
     Ok(QueryResult::Done(Outcome {
         affected_rows: affected,
         last_insert_id,
+        matched_rows: None,
     }))
 }
 

@@ -8,7 +8,7 @@ use crate::sql::binder::Binder;
 use crate::sql::context::{split_name, Context};
 use crate::sql::error::{Error, Result};
 use crate::sql::expr::Expr;
-use crate::sql::result::QueryResult;
+use crate::sql::result::{Outcome, QueryResult};
 use crate::sql::select::{self, ScanOrder, Source};
 use crate::table::{self, Table};
 use crate::types::Value;
@@ -45,6 +45,7 @@ pub fn execute(
     let access = src.access(filter.as_ref());
     let rows = sorted_rows(&src, txn, &access, filter.as_ref(), &order, limit)?;
     let mut changed = 0;
+    let matched = rows.len() as u64;
     for (row_no, (handle, old)) in rows.into_iter().enumerate() {
         let mut new = old.clone();
         let mut scope_row = src.project(&old);
@@ -64,7 +65,11 @@ pub fn execute(
             changed += 1;
         }
     }
-    Ok(QueryResult::affected(changed))
+    Ok(QueryResult::Done(Outcome {
+        affected_rows: changed,
+        last_insert_id: 0,
+        matched_rows: Some(matched),
+    }))
 }
 
 /// Writes a changed row, moving it if its handle changed.

@@ -205,6 +205,9 @@ fn mariadb_cli_batch_mode() {
         check("mariadb --batch", out),
         "name\tprice\npen\t1.50\nbook\tNULL\n"
     );
+    // SHOW ... LIKE names its column after the pattern, as MySQL does.
+    let out = run("SHOW DATABASES LIKE 'cl%'", &["--batch"]);
+    assert_eq!(check("SHOW DATABASES LIKE", out), "Database (cl%)\ncli\n");
     let out = run("SELECT * FROM nosuch", &["-D", "cli", "--batch"]);
     assert!(!out.status.success());
     // (mariadb 10.11's CLI echoes the failed statement before the error line)

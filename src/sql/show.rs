@@ -39,7 +39,11 @@ pub fn databases(ctx: &Context, like: Option<&str>) -> QueryResult {
         .filter(|n| matches(like, n))
         .map(|n| vec![Value::str(&n)])
         .collect();
-    text_rows(&["Database"], rows)
+    match like {
+        // MySQL names the column after the pattern: `Database (shop%)`.
+        Some(pattern) => text_rows(&[&format!("Database ({pattern})")], rows),
+        None => text_rows(&["Database"], rows),
+    }
 }
 
 pub fn tables(

@@ -48,6 +48,10 @@ pub enum Func {
     Space,
     Ascii,
     Strcmp,
+    Hex,
+    Unhex,
+    // misc
+    Sleep,
     // numbers
     Abs,
     Round,
@@ -119,6 +123,9 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::Space, &["space"]),
     (Func::Ascii, &["ascii"]),
     (Func::Strcmp, &["strcmp"]),
+    (Func::Hex, &["hex"]),
+    (Func::Unhex, &["unhex"]),
+    (Func::Sleep, &["sleep"]),
     (Func::Abs, &["abs"]),
     (Func::Round, &["round"]),
     (Func::Truncate, &["truncate"]),
@@ -192,8 +199,9 @@ pub fn arity(f: Func) -> (usize, usize) {
     }
 }
 
-pub fn is_deterministic(_f: Func) -> bool {
-    true
+/// False for functions that must run for every row (never folded to a constant).
+pub fn is_deterministic(f: Func) -> bool {
+    f != Func::Sleep
 }
 
 fn bigint() -> DataType {
@@ -219,7 +227,12 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         If => merged_type([arg(1), arg(2)]),
         Concat | ConcatWs | Lower | Upper | Substring | Left | Right | Trim | LTrim | RTrim
         | TrimLeading | TrimTrailing | Replace | LPad | RPad | Repeat | Reverse | Space
-        | DateFormat | DayName | MonthName => Some(varchar()),
+        | DateFormat | DayName | MonthName | Hex => Some(varchar()),
+        Unhex => Some(DataType::Binary {
+            len: 255,
+            varying: true,
+        }),
+        Sleep => Some(bigint()),
         Length | CharLength | Locate | Instr | Ascii | Strcmp | Sign | DateDiff | Year | Month
         | Day | Hour | Minute | Second | DayOfWeek | DayOfYear | Weekday | Quarter
         | UnixTimestamp => Some(bigint()),
@@ -311,11 +324,27 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
         }
         Concat | ConcatWs | Length | CharLength | Lower | Upper | Substring | Left | Right
         | Trim | LTrim | RTrim | TrimLeading | TrimTrailing | Replace | LPad | RPad | Locate
-        | Instr | Repeat | Reverse | Space | Ascii | Strcmp => string::call(f, &args)?,
+        | Instr | Repeat | Reverse | Space | Ascii | Strcmp | Hex | Unhex => {
+            string::call(f, &args)?
+        }
+        Sleep => sleep(args.first().unwrap_or(&Value::Null)),
         Abs | Round | Truncate | Floor | Ceil | Mod | Pow | Sqrt | Sign | Exp | Ln | Log | Log2
         | Log10 | Pi | Greatest | Least => numeric::call(f, &args)?,
         _ => datetime::call(f, &args)?,
     })
+}
+
+/// SLEEP(seconds): pauses the statement, then 0 (NULL for NULL, as MySQL). Bounded by the
+/// 31,536,000 seconds MySQL also refuses past.
+fn sleep(secs: &Value) -> Value {
+    if secs.is_null() {
+        return Value::Null;
+    }
+    let secs = secs.to_f64();
+    if secs.is_finite() && secs > 0.0 {
+        std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(31_536_000.0)));
+    }
+    Value::Int(0)
 }
 
 /// CAST(v AS ty): like storing into a column of that type, but never an error: values that

@@ -142,6 +142,37 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
                 .first()
                 .map_or(0, |b| i64::from(*b)),
         ),
+        // HEX of a number is the hex of its 64-bit two's complement; of a string, its bytes.
+        Hex => match &args[0] {
+            Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Decimal(_) => {
+                let n = match &args[0] {
+                    Value::UInt(u) => *u,
+                    other => int(other) as u64,
+                };
+                s(format!("{n:X}"))
+            }
+            other => s(other
+                .to_text()
+                .unwrap_or_default()
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect()),
+        },
+        Unhex => {
+            let digits = args[0].to_text().unwrap_or_default();
+            let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+            // An odd count reads as if a 0 led the digits.
+            let padded: Vec<u8> = if digits.len() % 2 == 1 {
+                std::iter::once(b'0').chain(digits).collect()
+            } else {
+                digits
+            };
+            let bytes: Option<Vec<u8>> = padded
+                .chunks(2)
+                .map(|p| Some(nibble(p[0])? << 4 | nibble(p[1])?))
+                .collect();
+            bytes.map_or(Value::Null, Value::Bytes)
+        }
         Strcmp => Value::Int(match args[0].to_text().cmp(&args[1].to_text()) {
             std::cmp::Ordering::Less => -1,
             std::cmp::Ordering::Equal => 0,

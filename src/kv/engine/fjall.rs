@@ -57,10 +57,7 @@ impl Engine for FjallEngine {
     }
 
     fn range(&self, start: &[u8], end: &[u8]) -> EngineIter {
-        let iter = self
-            .db
-            .snapshot()
-            .range(&self.data, start.to_vec()..end.to_vec());
+        let iter = self.db.snapshot().range(&self.data, start..end);
         Box::new(iter.map(|guard| {
             let (k, v) = guard.into_inner()?;
             Ok((k.to_vec(), v.to_vec()))

@@ -14,7 +14,7 @@ mod fjall;
 mod sled;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{Error, Pair, Result};
 
@@ -219,22 +219,6 @@ fn read_marker(marker: &Path) -> Result<Option<EngineKind>> {
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error::Storage(format!("{}: {e}", path.display()))
-}
-
-/// Sums the sizes of the files under `dir`.
-fn dir_size(dir: &PathBuf) -> Result<u64> {
-    let mut total = 0;
-    let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| io_error(dir, e))?;
-        let meta = entry.metadata().map_err(|e| io_error(&entry.path(), e))?;
-        total += if meta.is_dir() {
-            dir_size(&entry.path())?
-        } else {
-            meta.len()
-        };
-    }
-    Ok(total)
 }
 
 #[cfg(test)]

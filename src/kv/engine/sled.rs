@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::io_error;
 use super::{Batch, Engine, EngineIter, EngineKind, Options};
 use crate::kv::{Error, Pair, Result};
 
@@ -46,7 +47,7 @@ impl Engine for SledEngine {
     }
 
     fn range(&self, start: &[u8], end: &[u8]) -> EngineIter {
-        let iter = self.db.range(start.to_vec()..end.to_vec());
+        let iter = self.db.range(start..end);
         Box::new(iter.map(|entry| {
             let (k, v) = entry?;
             Ok((k.to_vec(), v.to_vec()))
@@ -78,6 +79,22 @@ impl Engine for SledEngine {
     }
 
     fn disk_size(&self) -> Result<u64> {
-        super::dir_size(&self.path)
+        dir_size(&self.path)
     }
+}
+
+/// Sums the sizes of the files under `dir`.
+fn dir_size(dir: &Path) -> Result<u64> {
+    let mut total = 0;
+    let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error(dir, e))?;
+        let meta = entry.metadata().map_err(|e| io_error(&entry.path(), e))?;
+        total += if meta.is_dir() {
+            dir_size(&entry.path())?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
 }

@@ -336,17 +336,11 @@ impl Inner {
         let mut current: Vec<u8> = Vec::new();
         // Whether the current key's newest version at or below the safe point was seen.
         let mut reached_safe_point = false;
-        let all = self
-            .engine
-            .range(&keys::data_lower_bound(b""), &keys::data_upper_bound(b""));
-        for entry in all {
+        for entry in all_versions(self.engine.as_ref()) {
             let (raw_key, raw_value) = entry?;
             let (user, ts) = keys::split_data_key(&raw_key)?;
             if user != current.as_slice() {
-                if batch.len() >= GC_BATCH {
-                    removed += batch.len();
-                    self.engine.write(std::mem::take(&mut batch))?;
-                }
+                removed += write_if_full(self.engine.as_ref(), &mut batch)?;
                 current.clear();
                 current.extend_from_slice(user);
                 reached_safe_point = false;
@@ -396,17 +390,13 @@ impl Inner {
 fn remove_unpublished_ingest(engine: &dyn Engine, ingest_ts: u64, last_ts: u64) -> Result<()> {
     let mut batch = Batch::default();
     if ingest_ts > last_ts {
-        let all = engine.range(&keys::data_lower_bound(b""), &keys::data_upper_bound(b""));
         let mut removed = 0usize;
-        for entry in all {
+        for entry in all_versions(engine) {
             let (raw_key, _) = entry?;
             if keys::split_data_key(&raw_key)?.1 == ingest_ts {
                 batch.delete(raw_key);
             }
-            if batch.len() >= GC_BATCH {
-                removed += batch.len();
-                engine.write(std::mem::take(&mut batch))?;
-            }
+            removed += write_if_full(engine, &mut batch)?;
         }
         removed += batch.len();
         tracing::warn!(
@@ -418,6 +408,21 @@ fn remove_unpublished_ingest(engine: &dyn Engine, ingest_ts: u64, last_ts: u64) 
     batch.delete(keys::META_INGEST_TS);
     engine.write(batch)?;
     engine.sync()
+}
+
+/// Every version of every user key, in engine order.
+fn all_versions(engine: &dyn Engine) -> EngineIter {
+    engine.range(&keys::data_lower_bound(b""), &keys::data_upper_bound(b""))
+}
+
+/// Writes `batch` once it holds [`GC_BATCH`] deletions; returns how many it wrote.
+fn write_if_full(engine: &dyn Engine, batch: &mut Batch) -> Result<usize> {
+    if batch.len() < GC_BATCH {
+        return Ok(0);
+    }
+    let n = batch.len();
+    engine.write(std::mem::take(batch))?;
+    Ok(n)
 }
 
 /// The smallest key after `key`: an exclusive bound that includes `key`.
@@ -598,8 +603,8 @@ struct SnapshotScan<'a> {
     end: Vec<u8>,
     ts: u64,
     reverse: bool,
-    /// The escaped user key whose versions are being skipped: its snapshot value has already
-    /// been decided.
+    /// Going backward: the escaped user key whose versions are being skipped, its snapshot
+    /// value already decided. (Going forward, the scan re-seeks past a decided key instead.)
     decided: Option<Vec<u8>>,
 }
 
@@ -620,22 +625,20 @@ impl<'a> SnapshotScan<'a> {
     }
 
     /// Next pair going forward. Versions come newest first, so the first one at or below the
-    /// snapshot decides the key and the rest of the key's versions are skipped.
+    /// snapshot decides the key; the scan then jumps past the key's older versions instead of
+    /// stepping over them: in an LSM engine the versions GC removed linger as tombstones until
+    /// compaction, and stepping over those is what a scan of frequently updated rows would pay.
     fn next_forward(&mut self) -> Result<Option<Pair>> {
         while let Some(entry) = self.iter.next() {
             let (raw_key, raw_value) = entry?;
             let (user, ts) = keys::split_data_key(&raw_key)?;
-            if ts > self.ts || self.decided.as_deref() == Some(user) {
+            if ts > self.ts {
                 continue;
             }
-            // Jump past the key's older versions instead of stepping over them: in an LSM
-            // engine the versions GC removed linger as tombstones until compaction, and
-            // stepping over those is what a scan of frequently updated rows would pay.
             self.iter = self
                 .inner
                 .engine
                 .range(&keys::after_all_versions(user), &self.end);
-            self.decided = Some(user.to_vec());
             if let Some(value) = keys::decode_value(&raw_value)? {
                 return Ok(Some((keys::unescape(user)?, value.to_vec())));
             }
@@ -644,8 +647,8 @@ impl<'a> SnapshotScan<'a> {
     }
 
     /// Next pair going backward. Here a key's versions come oldest first, and an engine
-    /// iterator need not be a snapshot: GC could delete a newer tombstone after we passed the older value it
-    /// hides. So the first version met of each key only identifies the key, whose snapshot
+    /// iterator need not be a snapshot: GC could delete a newer tombstone after we passed the
+    /// older value it hides. So the first version met of each key only identifies the key, whose snapshot
     /// value is then read with one atomic point read.
     fn next_reverse(&mut self) -> Result<Option<Pair>> {
         while let Some(entry) = self.iter.next_back() {

@@ -46,10 +46,7 @@ fn all() -> KeyRange {
 
 /// Every stored version of every key, for checking what GC left behind.
 fn versions(store: &MvccStore) -> Vec<(Vec<u8>, u64)> {
-    store
-        .inner
-        .engine
-        .range(&keys::data_lower_bound(b""), &keys::data_upper_bound(b""))
+    all_versions(store.inner.engine.as_ref())
         .map(|entry| {
             let (k, _) = entry.expect("entry");
             let (user, ts) = keys::split_data_key(&k).expect("key");

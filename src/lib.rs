@@ -1,29 +1,41 @@
 //! moltdb: a MySQL-compatible SQL server with TiDB-style online schema change, storing its
 //! data in an embedded store (fjall or sled).
 //!
-//! Data flows one way, each layer knowing only the ones below it:
+//! Data flows one way, each layer knowing only the ones below it (`tests/layering.rs`
+//! checks every `use crate::...` against this order):
 //!
 //! ```text
-//! client ─MySQL wire─> server   packets, handshake, authentication, commands
+//! client ─MySQL wire─> node     threads of a node: schema loader, DDL worker; the cluster
+//!                      server   packets, handshake, authentication, commands
 //!                      session  current database, variables, the open transaction
 //!                      sql      parse -> bind -> access path -> execute
-//!                      ddl      schema changes (catalog records + data, one transaction)
-//!                      catalog  schema model, persisted schema, per-node schema cache
+//!                      ddl      schema-change jobs: queue, owner, state steps, backfill
+//!                      domain   a node's shared state: store, schema cache, variables
 //!                      table    rows and index entries, as each index's state requires
+//!                      catalog  schema model, persisted schema, per-node schema cache
 //!                      codec    memcomparable keys (TiDB's layout), compact rows
 //!                      kv       transactional, multi-version key-value store over fjall or sled
+//!                      types    SQL values and types
+//!                      error    the error domain and the layers above it return
 //! ```
 //!
 //! A statement's walk: `server::connection` receives COM_QUERY and calls `Session::execute`,
 //! which parses it (`sql::parser`) and runs the statement's handler (`sql::select`,
-//! `sql::dml::insert`, ...) inside the session's transaction; the handler binds names against
-//! the schema snapshot (`sql::binder`), picks an access path (`sql::access`), and reads and
+//! `sql::dml::insert`, ...) inside the session's transaction, with the schema version the
+//! transaction pinned through the node's `domain::Domain`; the handler binds names against
+//! that schema snapshot (`sql::binder`), picks an access path (`sql::access`), and reads and
 //! writes through `table::Table`, which turns rows into key-value pairs (`codec`) in a
-//! `kv::Transaction`. COMMIT applies the writes atomically and durably.
+//! `kv::Transaction`. COMMIT applies the writes atomically and durably. A DDL statement
+//! instead becomes a job (`ddl::submit`) that the DDL owner's worker walks through its
+//! schema states, each state one committed schema version every node loads before the
+//! next. An error travels up as `error::Error` and becomes an ERR packet in
+//! `server::packets`.
 
 pub mod catalog;
 pub mod codec;
 pub mod ddl;
+pub mod domain;
+pub mod error;
 pub mod kv;
 pub mod node;
 pub mod server;
@@ -32,7 +44,4 @@ pub mod sql;
 pub mod table;
 pub mod types;
 
-/// The version string clients see: MySQL 8.0.11 compatibility, then moltdb's own version.
-pub fn server_version() -> String {
-    format!("8.0.11-moltdb-{}", env!("CARGO_PKG_VERSION"))
-}
+pub use domain::variables::server_version;

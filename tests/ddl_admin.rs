@@ -17,7 +17,7 @@ async fn control(c: &mut Conn, stmt: &str) -> Vec<(String, String)> {
 
 /// No entry of any index is left in the table's key range.
 fn no_index_entries(cluster: &Cluster, table_id: i64) -> bool {
-    let node = cluster.node(0).unwrap();
+    let node = cluster.domain(0).unwrap();
     let txn = node.store.begin().unwrap();
     let mut prefix = moltdb::codec::keys::table_prefix(table_id);
     prefix.extend_from_slice(b"_i");
@@ -31,14 +31,14 @@ async fn cancel_add_index_in_each_state_from_another_node() {
     let (cluster, _dir) = start_cluster(3).await;
     populate(&mut node_conn(&cluster, 0, None).await, 3_000, 97).await;
     let table_id = cluster
-        .node(0)
+        .domain(0)
         .unwrap()
         .catalog
         .snapshot()
         .table("d", "t")
         .unwrap()
         .id;
-    let lagging = cluster.node(2).unwrap();
+    let lagging = cluster.domain(2).unwrap();
     for (k, state) in ["delete only", "write only", "write reorganization"]
         .into_iter()
         .enumerate()

@@ -177,7 +177,7 @@ async fn owner_stopped_mid_backfill_another_node_finishes_the_job() {
 async fn dml_on_a_node_one_version_behind_in_every_state() {
     let (cluster, _dir) = start_cluster(2).await;
     populate(&mut node_conn(&cluster, 0, None).await, 2_000, 997).await;
-    let lagging = cluster.node(1).unwrap();
+    let lagging = cluster.domain(1).unwrap();
     let v0 = lagging.catalog.snapshot().version;
     // Node 1 stays at v0 (no index) while the owner moves on to delete only.
     lagging.cap_schema_version(Some(v0));
@@ -194,7 +194,7 @@ async fn dml_on_a_node_one_version_behind_in_every_state() {
     for step in 0..4u64 {
         let want = v0 + step + 1;
         let deadline = Instant::now() + Duration::from_secs(30);
-        while cluster.node(0).unwrap().catalog.snapshot().version < want {
+        while cluster.domain(0).unwrap().catalog.snapshot().version < want {
             assert!(
                 Instant::now() < deadline,
                 "owner did not reach version {want}"

@@ -25,6 +25,15 @@ pub enum MetaError {
     Corrupt { key: String, reason: String },
 }
 
+impl From<MetaError> for crate::error::Error {
+    fn from(e: MetaError) -> Self {
+        match e {
+            MetaError::Kv(e) => e.into(),
+            other => crate::error::Error::internal(other),
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, MetaError>;
 
 /// An account that may log in.

@@ -21,9 +21,9 @@ use crossbeam::channel;
 use super::job::{Job, JobState};
 use super::queue;
 use crate::catalog::TableInfo;
+use crate::domain::Domain;
+use crate::error::{Error, Result};
 use crate::kv::{self, KeyRange};
-use crate::node::Node;
-use crate::sql::{Error, Result};
 use crate::table::{self, HandleRange, Table};
 use crate::types::Value;
 
@@ -38,8 +38,8 @@ pub enum Outcome {
 /// How often progress is saved.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
-fn knob(node: &Node, name: &str, default: i64, min: i64, max: i64) -> i64 {
-    let globals = node.globals.read();
+fn knob(domain: &Domain, name: &str, default: i64, min: i64, max: i64) -> i64 {
+    let globals = domain.globals.read();
     globals
         .get(name)
         .map(|(_, v)| v.to_f64() as i64)
@@ -59,7 +59,7 @@ enum Done {
 }
 
 pub fn backfill_index(
-    node: &Arc<Node>,
+    domain: &Arc<Domain>,
     job: &Job,
     table: &TableInfo,
     index_id: i64,
@@ -69,13 +69,13 @@ pub fn backfill_index(
     };
     let table = Table::new(Arc::new(table.clone()));
     let mut reorg = {
-        let txn = node.store.begin()?;
+        let txn = domain.store.begin()?;
         queue::get_reorg(txn.as_ref(), job.id)?
     };
     tracing::info!(job_id = job.id, table = %table.info.name, index = %index.name, resume_from = ?reorg.next_handle, "backfill started");
     let (task_tx, task_rx) = channel::unbounded::<Task>();
     let (done_tx, done_rx) = channel::unbounded::<Done>();
-    let error_limit = knob(node, "tidb_ddl_error_count_limit", 512, 0, i64::MAX) as u64;
+    let error_limit = knob(domain, "tidb_ddl_error_count_limit", 512, 0, i64::MAX) as u64;
     let started = Instant::now();
     std::thread::scope(|scope| -> Result<Outcome> {
         let mut workers = 0usize;
@@ -87,22 +87,22 @@ pub fn backfill_index(
         let mut last_checkpoint = Instant::now();
         let mut outcome = None;
         while outcome.is_none() {
-            let worker_cnt = knob(node, "tidb_ddl_reorg_worker_cnt", 4, 1, 256) as usize;
-            let batch = knob(node, "tidb_ddl_reorg_batch_size", 256, 32, 10240) as usize;
+            let worker_cnt = knob(domain, "tidb_ddl_reorg_worker_cnt", 4, 1, 256) as usize;
+            let batch = knob(domain, "tidb_ddl_reorg_batch_size", 256, 32, 10240) as usize;
             while workers < worker_cnt {
-                let (rx, tx, table, index, node) = (
+                let (rx, tx, table, index, domain) = (
                     task_rx.clone(),
                     done_tx.clone(),
                     &table,
                     &index,
-                    node.clone(),
+                    domain.clone(),
                 );
-                scope.spawn(move || worker(&node, table, index, rx, tx, error_limit));
+                scope.spawn(move || worker(&domain, table, index, rx, tx, error_limit));
                 workers += 1;
             }
             // Keep every worker busy.
             while !exhausted && in_flight.len() < worker_cnt {
-                match next_range(node, &table, next, batch)? {
+                match next_range(domain, &table, next, batch)? {
                     Some((first, last)) => {
                         in_flight.insert(first, last.saturating_add(1));
                         next = Some(last.saturating_add(1));
@@ -142,8 +142,8 @@ pub fn backfill_index(
             }
             if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
                 last_checkpoint = Instant::now();
-                save(node, job.id, &reorg)?;
-                if should_stop(node, job.id)? {
+                save(domain, job.id, &reorg)?;
+                if should_stop(domain, job.id)? {
                     outcome = Some(Outcome::Interrupted);
                 }
             }
@@ -161,19 +161,19 @@ pub fn backfill_index(
                 "backfill finished"
             );
         }
-        save(node, job.id, &reorg)?;
+        save(domain, job.id, &reorg)?;
         Ok(outcome)
     })
 }
 
 /// Finds the next range of up to `batch` rows from `from`: (first handle, last handle).
 fn next_range(
-    node: &Node,
+    domain: &Domain,
     table: &Table,
     from: Option<i64>,
     batch: usize,
 ) -> Result<Option<(i64, i64)>> {
-    let txn = node.store.begin()?;
+    let txn = domain.store.begin()?;
     let range = HandleRange {
         start: from.map_or(Bound::Unbounded, Bound::Included),
         end: Bound::Unbounded,
@@ -191,7 +191,7 @@ fn next_range(
 }
 
 fn worker(
-    node: &Node,
+    domain: &Domain,
     table: &Table,
     index: &crate::catalog::IndexInfo,
     tasks: channel::Receiver<Task>,
@@ -201,7 +201,7 @@ fn worker(
     let mut errors = 0u64;
     while let Ok(task) = tasks.recv() {
         loop {
-            match backfill_range(node, table, index, &task) {
+            match backfill_range(domain, table, index, &task) {
                 Ok(rows) => {
                     let _ = done.send(Done::Ok {
                         first: task.first,
@@ -223,12 +223,12 @@ fn worker(
 }
 
 fn backfill_range(
-    node: &Node,
+    domain: &Domain,
     table: &Table,
     index: &crate::catalog::IndexInfo,
     task: &Task,
 ) -> table::Result<u64> {
-    let mut txn = node.store.begin()?;
+    let mut txn = domain.store.begin()?;
     let mut rows: Vec<(i64, Vec<Value>)> = Vec::new();
     let range = HandleRange {
         start: Bound::Included(task.first),
@@ -261,9 +261,9 @@ fn backfill_range(
     Ok(rows.len() as u64)
 }
 
-fn save(node: &Node, job_id: i64, reorg: &queue::Reorg) -> Result<()> {
+fn save(domain: &Domain, job_id: i64, reorg: &queue::Reorg) -> Result<()> {
     loop {
-        let mut txn = node.store.begin()?;
+        let mut txn = domain.store.begin()?;
         queue::put_reorg(txn.as_mut(), job_id, reorg);
         match txn.commit() {
             Ok(_) => return Ok(()),
@@ -274,23 +274,23 @@ fn save(node: &Node, job_id: i64, reorg: &queue::Reorg) -> Result<()> {
 }
 
 /// Stop when the job is being cancelled or paused, or this node is no longer the owner.
-fn should_stop(node: &Node, job_id: i64) -> Result<bool> {
-    if node.is_stopped() || !node.ownership.is_owner() {
+fn should_stop(domain: &Domain, job_id: i64) -> Result<bool> {
+    if domain.is_stopped() || !domain.ownership.is_owner() {
         return Ok(true);
     }
-    let txn = node.store.begin()?;
+    let txn = domain.store.begin()?;
     let state = queue::get_job(txn.as_ref(), job_id)?.map(|j| j.state);
     Ok(!matches!(state, Some(JobState::Running)))
 }
 
 /// Deletes every key under `prefix` in batches of transactions of their own.
-pub fn delete_prefix(node: &Node, prefix: &[u8]) -> Result<Outcome> {
+pub fn delete_prefix(domain: &Domain, prefix: &[u8]) -> Result<Outcome> {
     let mut removed = 0u64;
     loop {
-        if node.is_stopped() || !node.ownership.is_owner() {
+        if domain.is_stopped() || !domain.ownership.is_owner() {
             return Ok(Outcome::Interrupted);
         }
-        let mut txn = node.store.begin()?;
+        let mut txn = domain.store.begin()?;
         let batch = txn.scan(&KeyRange::prefix(prefix), 1024, false)?;
         if batch.is_empty() {
             return Ok(Outcome::Done(removed));

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{ColumnInfo, IndexInfo, SchemaState, TableInfo};
-use crate::sql::Error;
+use crate::error::Error;
 
 /// TiDB's `JobState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,9 +159,9 @@ pub struct JobError {
 impl From<&Error> for JobError {
     fn from(e: &Error) -> Self {
         JobError {
-            code: e.code,
-            state: e.state.to_string(),
-            message: e.message.clone(),
+            code: e.code(),
+            state: e.sqlstate().to_string(),
+            message: e.message(),
         }
     }
 }

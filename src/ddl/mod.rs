@@ -24,13 +24,13 @@ pub use steps::check_modify_column;
 use std::time::Duration;
 
 use crate::catalog::meta;
-use crate::node::Node;
-use crate::sql::{Error, Result};
+use crate::domain::Domain;
+use crate::error::{Error, Result};
 
 /// Persists `job` in the queue and wakes the owner; returns the job id.
-pub fn submit(node: &Node, mut job: Job) -> Result<i64> {
+pub fn submit(domain: &Domain, mut job: Job) -> Result<i64> {
     loop {
-        let mut txn = node.store.begin()?;
+        let mut txn = domain.store.begin()?;
         job.id = meta::allocate_ids(txn.as_mut(), 1)?;
         job.create_time = job::now_micros();
         queue::put_job(txn.as_mut(), &job);
@@ -41,36 +41,36 @@ pub fn submit(node: &Node, mut job: Job) -> Result<i64> {
         }
     }
     tracing::info!(job_id = job.id, job_type = job.action.as_str(), query = %job.query, "DDL job submitted");
-    node.events.notify();
+    domain.events.notify();
     Ok(job.id)
 }
 
 /// Waits until job `id` is in the history; returns its error if it failed or was cancelled.
 /// `cancelled` is asked between polls: a KILLed session stops waiting.
-pub fn wait(node: &Node, id: i64, cancelled: &dyn Fn() -> bool) -> Result<Job> {
+pub fn wait(domain: &Domain, id: i64, cancelled: &dyn Fn() -> bool) -> Result<Job> {
     loop {
-        let seen = node.events.generation();
-        let txn = node.store.begin()?;
+        let seen = domain.events.generation();
+        let txn = domain.store.begin()?;
         if let Some(job) = queue::get_history(txn.as_ref(), id)? {
             drop(txn);
             // The session's next statement must see the new schema.
-            node.catalog.reload()?;
+            domain.catalog.reload()?;
             return match (&job.state, &job.error) {
                 (JobState::Synced, _) => Ok(job),
                 (_, Some(e)) => Err(e.to_error()),
-                _ => Err(Error::new(8214, "HY000", "Cancelled DDL job")),
+                _ => Err(Error::Cancelled),
             };
         }
         drop(txn);
         if cancelled() {
-            return Err(Error::new(1317, "70100", "Query execution was interrupted"));
+            return Err(Error::Interrupted);
         }
-        node.events.wait(seen, Duration::from_millis(50));
+        domain.events.wait(seen, Duration::from_millis(50));
     }
 }
 
 /// Submits a job and waits for it.
-pub fn run(node: &Node, job: Job) -> Result<Job> {
-    let id = submit(node, job)?;
-    wait(node, id, &|| false)
+pub fn run(domain: &Domain, job: Job) -> Result<Job> {
+    let id = submit(domain, job)?;
+    wait(domain, id, &|| false)
 }

@@ -8,8 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::now_ms;
+use crate::error::Result;
 use crate::kv::{self, Store};
-use crate::sql::Result;
 
 const OWNER_KEY: &[u8] = b"mDDLOwner";
 
@@ -21,10 +22,6 @@ pub struct OwnerLease {
     pub node_id: String,
     pub address: String,
     pub expires_ms: i64,
-}
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// The current owner, if its lease is still valid.

@@ -9,8 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::job::Job;
+use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Transaction};
-use crate::sql::{Error, Result};
 
 fn job_key(id: i64) -> Vec<u8> {
     format!("mDDLJob:{id:020}").into_bytes()

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::owner::now_ms;
+use crate::domain::now_ms;
+use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Store};
-use crate::sql::{Error, Result};
 
 /// A node whose heartbeat is older than this is considered gone.
 pub const NODE_LEASE_MS: i64 = 10_000;

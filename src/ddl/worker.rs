@@ -7,60 +7,45 @@
 //! with.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::job::{Job, JobArgs, JobState};
-use super::owner::{self, now_ms, OWNER_LEASE_MS};
+use super::owner::{self, OWNER_LEASE_MS};
 use super::{queue, steps};
-use crate::node::Node;
+use crate::domain::now_ms;
+use crate::domain::Domain;
 
 /// Renew the lease this often (well inside OWNER_LEASE_MS).
 const RENEW_EVERY_MS: i64 = 1_000;
 
-/// Ownership as this node last established it: valid until the stored time.
-#[derive(Default)]
-pub struct Ownership {
-    until_ms: AtomicI64,
-}
-
-impl Ownership {
-    pub fn is_owner(&self) -> bool {
-        // Stop acting a little before the lease expires, so two owners never overlap.
-        self.until_ms.load(Ordering::SeqCst) - 1_000 > now_ms()
-    }
-}
-
-pub fn run(node: &Arc<Node>) {
+pub fn run(domain: &Arc<Domain>) {
     let mut running: HashMap<i64, JoinHandle<()>> = HashMap::new();
     let mut last_campaign = 0i64;
-    while !node.is_stopped() {
-        let seen = node.events.generation();
+    while !domain.is_stopped() {
+        let seen = domain.events.generation();
         if now_ms() - last_campaign >= RENEW_EVERY_MS {
             let campaign_start = now_ms();
-            match owner::campaign(node.store.as_ref(), &node.id, &node.address) {
+            match owner::campaign(domain.store.as_ref(), &domain.id, &domain.address) {
                 Ok(true) => {
-                    if !node.ownership.is_owner() {
-                        tracing::info!(node = %node.id, "became DDL owner");
+                    if !domain.ownership.is_owner() {
+                        tracing::info!(node = %domain.id, "became DDL owner");
                     }
-                    node.ownership
-                        .until_ms
-                        .store(campaign_start + OWNER_LEASE_MS, Ordering::SeqCst);
+                    domain.ownership.set_until(campaign_start + OWNER_LEASE_MS);
                 }
-                Ok(false) => node.ownership.until_ms.store(0, Ordering::SeqCst),
+                Ok(false) => domain.ownership.set_until(0),
                 Err(e) => tracing::warn!(error = %e, "DDL owner campaign failed"),
             }
             last_campaign = campaign_start;
         }
         running.retain(|_, h| !h.is_finished());
-        if node.ownership.is_owner() {
-            if let Err(e) = schedule(node, &mut running) {
+        if domain.ownership.is_owner() {
+            if let Err(e) = schedule(domain, &mut running) {
                 tracing::warn!(error = %e, "DDL scheduling failed");
             }
         }
-        node.events.wait(seen, Duration::from_millis(100));
+        domain.events.wait(seen, Duration::from_millis(100));
     }
     for (_, h) in running {
         let _ = h.join();
@@ -84,10 +69,10 @@ fn conflicts(a: &(i64, Option<String>), b: &(i64, Option<String>)) -> bool {
 }
 
 fn schedule(
-    node: &Arc<Node>,
+    domain: &Arc<Domain>,
     running: &mut HashMap<i64, JoinHandle<()>>,
-) -> crate::sql::Result<()> {
-    let txn = node.store.begin()?;
+) -> crate::error::Result<()> {
+    let txn = domain.store.begin()?;
     let jobs = queue::queued_jobs(txn.as_ref())?;
     drop(txn);
     let mut claimed: Vec<(i64, Option<String>)> = Vec::new();
@@ -99,11 +84,11 @@ fn schedule(
             continue;
         }
         let id = job.id;
-        let runner = node.clone();
+        let runner = domain.clone();
         let handle = std::thread::Builder::new()
             .name(format!("ddl-job-{id}"))
             .spawn(move || steps::run_job(&runner, id))
-            .map_err(crate::sql::Error::internal)?;
+            .map_err(crate::error::Error::internal)?;
         running.insert(id, handle);
     }
     Ok(())

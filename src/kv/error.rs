@@ -13,3 +13,13 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<Error> for crate::error::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            // The start ts is filled in by the session, which knows it.
+            Error::WriteConflict => crate::error::Error::WriteConflict { start_ts: 0 },
+            Error::Storage(msg) => crate::error::Error::Internal(format!("storage error: {msg}")),
+        }
+    }
+}

@@ -103,3 +103,9 @@ pub fn open(
     let engine = engine::open(dir, engine, options)?;
     Ok(Arc::new(MvccStore::with_engine(engine)?))
 }
+
+/// A store in memory (the `memory` engine): for tests, and for a server whose data may go.
+pub fn open_memory() -> Result<Arc<dyn Store>> {
+    let engine: Box<dyn engine::Engine> = Box::new(engine::memory::MemoryEngine::default());
+    Ok(Arc::new(MvccStore::with_engine(engine)?))
+}

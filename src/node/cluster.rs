@@ -8,8 +8,9 @@ use parking_lot::Mutex;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use super::events::Events;
 use super::Node;
+use crate::domain::events::Events;
+use crate::domain::Domain;
 use crate::kv::Store;
 
 struct Member {
@@ -55,13 +56,14 @@ impl Cluster {
             self.events.clone(),
         )
         .map_err(std::io::Error::other)?;
-        let serving = node.clone();
+        let node = Arc::new(node);
+        let serving = node.domain.clone();
         let server = tokio::spawn(async move {
             if let Err(e) = crate::server::serve(listener, serving).await {
                 tracing::error!(error = %e, "listener failed");
             }
         });
-        tracing::info!(node = %node.id, %addr, "node started");
+        tracing::info!(node = %node.domain.id, %addr, "node started");
         Ok(Member { node, addr, server })
     }
 
@@ -74,12 +76,13 @@ impl Cluster {
             .collect()
     }
 
-    pub fn node(&self, index: usize) -> Option<Arc<Node>> {
+    /// The state of node `index`, while it runs.
+    pub fn domain(&self, index: usize) -> Option<Arc<Domain>> {
         self.members
             .lock()
             .get(index)?
             .as_ref()
-            .map(|m| m.node.clone())
+            .map(|m| m.node.domain.clone())
     }
 
     /// Stops one node: its listener, its connections' sessions and its background work.
@@ -90,7 +93,7 @@ impl Cluster {
             let node = m.node.clone();
             // Joining the node's threads blocks: keep it off the async workers.
             let _ = std::thread::spawn(move || node.stop()).join();
-            tracing::info!(node = %m.node.id, "node stopped");
+            tracing::info!(node = %m.node.domain.id, "node stopped");
         }
     }
 

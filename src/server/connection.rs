@@ -24,9 +24,10 @@ use super::packets::{
     ResponseBuilder, SERVER_MORE_RESULTS_EXISTS, SERVER_STATUS_AUTOCOMMIT, SERVER_STATUS_IN_TRANS,
 };
 use super::params::StatementWire;
-use crate::node::Node;
+use crate::domain::Domain;
+use crate::error::Error;
 use crate::session::Session;
-use crate::sql::{Error, QueryResult};
+use crate::sql::QueryResult;
 
 const COM_QUIT: u8 = 0x01;
 const COM_INIT_DB: u8 = 0x02;
@@ -53,17 +54,17 @@ const MAX_LOGIN_PACKET: usize = 1 << 20;
 const MAX_PLACEHOLDERS: usize = u16::MAX as usize;
 
 /// Runs one connection to its end.
-pub async fn run(stream: TcpStream, peer: SocketAddr, node: Arc<Node>) -> io::Result<()> {
+pub async fn run(stream: TcpStream, peer: SocketAddr, domain: Arc<Domain>) -> io::Result<()> {
     stream.set_nodelay(true)?;
     let (read, write) = stream.into_split();
-    let Some(mut conn) = Connection::accept(read, write, peer, node).await? else {
+    let Some(mut conn) = Connection::accept(read, write, peer, domain).await? else {
         return Ok(());
     };
     conn.serve().await
 }
 
 struct Connection {
-    node: Arc<Node>,
+    domain: Arc<Domain>,
     reader: PacketReader<OwnedReadHalf>,
     writer: OwnedWriteHalf,
     scramble: [u8; 20],
@@ -85,9 +86,9 @@ impl Connection {
         read: OwnedReadHalf,
         mut writer: OwnedWriteHalf,
         peer: SocketAddr,
-        node: Arc<Node>,
+        domain: Arc<Domain>,
     ) -> io::Result<Option<Connection>> {
-        let connection_id = node.next_connection_id();
+        let connection_id = domain.next_connection_id();
         let scramble = auth::new_scramble();
         let peer_host = peer.ip().to_string();
         let mut reader = PacketReader::new(read);
@@ -95,7 +96,11 @@ impl Connection {
         codec::frame(
             &mut out,
             0,
-            &handshake::greeting(&crate::server_version(), connection_id, &scramble),
+            &handshake::greeting(
+                &crate::domain::variables::server_version(),
+                connection_id,
+                &scramble,
+            ),
         );
         codec::send(&mut writer, &out).await?;
 
@@ -112,7 +117,7 @@ impl Connection {
             Err(bad) => {
                 tracing::debug!(%peer, reason = bad.0, "bad handshake");
                 let mut b = ResponseBuilder::with_seq(0, reader.last_seq.wrapping_add(1));
-                b.error(1043, "08S01", "Bad handshake");
+                b.error(&Error::new(1043, "08S01", "Bad handshake"));
                 codec::send(&mut writer, &b.take()).await?;
                 return Ok(None);
             }
@@ -135,18 +140,18 @@ impl Connection {
         }
         let mut b = ResponseBuilder::with_seq(capabilities, seq);
         let session = match tokio::task::block_in_place(|| {
-            login_session(&node, connection_id, &peer_host, &scramble, &login)
+            login_session(&domain, connection_id, &peer_host, &scramble, &login)
         }) {
             Ok(session) => session,
             Err(e) => {
-                b.error(e.code, e.state, &e.message);
+                b.error(&e);
                 codec::send(&mut writer, &b.take()).await?;
                 return Ok(None);
             }
         };
         let max_packet = session.max_allowed_packet();
         let mut conn = Connection {
-            node,
+            domain,
             reader,
             writer,
             scramble,
@@ -174,11 +179,11 @@ impl Connection {
                 Err(ReadError::TooLarge) => {
                     // The rest of the packet is still on the wire: answer, then hang up.
                     let mut b = self.response();
-                    b.error(
+                    b.error(&Error::new(
                         1153,
                         "08S01",
                         "Got a packet bigger than 'max_allowed_packet' bytes",
-                    );
+                    ));
                     return self.send(b.take()).await;
                 }
                 Err(ReadError::Io(e)) => return Err(e),
@@ -241,7 +246,7 @@ impl Connection {
     }
 
     async fn command(&mut self, packet: &[u8]) -> io::Result<Flow> {
-        if self.node.is_stopped() || self.session.is_disconnected() {
+        if self.domain.is_stopped() || self.session.is_disconnected() {
             // The node left the cluster, or KILL [CONNECTION] from another session.
             return Ok(Flow::Close);
         }
@@ -259,11 +264,11 @@ impl Connection {
             COM_PING => self.reply(Ok(QueryResult::ok())).await?,
             COM_FIELD_LIST => self.field_list(body).await?,
             COM_STATISTICS => {
-                let processes = self.node.processes.list().len();
+                let processes = self.domain.processes.list().len();
                 let text = format!(
                     "Uptime: {}  Threads: {processes}  Questions: 0  Slow queries: 0  Opens: 0  \
                      Open tables: 0  Queries per second avg: 0.000",
-                    self.node.processes.uptime_secs()
+                    self.domain.processes.uptime_secs()
                 );
                 let mut b = self.response();
                 b.raw(text.as_bytes());
@@ -271,7 +276,7 @@ impl Connection {
             }
             COM_PROCESS_KILL => {
                 let result = match Cursor(body).u32() {
-                    Some(id) if self.node.processes.kill(id, false) => Ok(QueryResult::ok()),
+                    Some(id) if self.domain.processes.kill(id, false) => Ok(QueryResult::ok()),
                     Some(id) => Err(Error::new(
                         1094,
                         "HY000",
@@ -370,7 +375,7 @@ impl Connection {
         }
         let warnings = self.warning_count();
         match result {
-            Err(e) => b.error(e.code, e.state, &e.message),
+            Err(e) => b.error(&e),
             Ok(QueryResult::Done(o)) => {
                 let rows = match o.matched_rows {
                     Some(matched) if self.capabilities & CLIENT_FOUND_ROWS != 0 => matched,
@@ -510,11 +515,11 @@ impl Connection {
             seq = self.reader.last_seq.wrapping_add(1);
         }
         let id = self.session.state.connection_id;
-        let node = self.node.clone();
+        let domain = self.domain.clone();
         let (host, scramble) = (self.peer_host.clone(), self.scramble);
         let mut b = ResponseBuilder::with_seq(self.capabilities, seq);
         let session =
-            tokio::task::block_in_place(|| login_session(&node, id, &host, &scramble, &login));
+            tokio::task::block_in_place(|| login_session(&domain, id, &host, &scramble, &login));
         match session {
             Ok(session) => {
                 self.session.rollback();
@@ -525,7 +530,7 @@ impl Connection {
                 Ok(Flow::Continue)
             }
             Err(e) => {
-                b.error(e.code, e.state, &e.message);
+                b.error(&e);
                 self.send(b.take()).await?;
                 Ok(Flow::Close)
             }
@@ -540,14 +545,14 @@ enum Flow {
 
 /// Checks a login against the accounts and opens its session in the database it names.
 fn login_session(
-    node: &Arc<Node>,
+    domain: &Arc<Domain>,
     connection_id: u32,
     peer_host: &str,
     scramble: &[u8; 20],
     login: &Login,
 ) -> Result<Session, Error> {
     let denied = || Error::access_denied(&login.user, peer_host, !login.auth_response.is_empty());
-    let record = node
+    let record = domain
         .user(&login.user)
         .map_err(Error::internal)?
         .ok_or_else(denied)?;
@@ -555,7 +560,7 @@ fn login_session(
         return Err(denied());
     }
     let mut session = Session::new(
-        node.clone(),
+        domain.clone(),
         connection_id,
         login.user.clone(),
         peer_host.to_string(),

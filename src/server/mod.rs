@@ -19,15 +19,15 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::node::Node;
+use crate::domain::Domain;
 
 /// Accepts connections until the listener fails or the task is dropped.
-pub async fn serve(listener: TcpListener, node: Arc<Node>) -> std::io::Result<()> {
+pub async fn serve(listener: TcpListener, domain: Arc<Domain>) -> std::io::Result<()> {
     loop {
         let (stream, peer) = listener.accept().await?;
-        let node = node.clone();
+        let domain = domain.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection::run(stream, peer, node).await {
+            if let Err(e) = connection::run(stream, peer, domain).await {
                 tracing::debug!(%peer, error = %e, "connection ended");
             }
         });

@@ -2,6 +2,7 @@
 //! and binary protocols, and the answers to COM_STMT_PREPARE and COM_FIELD_LIST, with
 //! MySQL's warning counts, error codes, status flags, character sets, lengths and decimals.
 
+use crate::error::Error;
 use crate::sql::ResultColumn;
 use crate::types::{DataType, IntKind, Value};
 
@@ -101,8 +102,8 @@ impl ResponseBuilder {
         self.packet(&p);
     }
 
-    pub fn error(&mut self, code: u16, sqlstate: &str, message: &str) {
-        self.packet(&error_payload(code, sqlstate, message));
+    pub fn error(&mut self, e: &Error) {
+        self.packet(&error_payload(e));
     }
 
     fn eof(&mut self, status: u16, warnings: u16) {
@@ -208,7 +209,9 @@ impl ResponseBuilder {
     }
 }
 
-pub fn error_payload(code: u16, sqlstate: &str, message: &str) -> Vec<u8> {
+/// The ERR packet for `e`: the one place an error becomes code, SQLSTATE and text.
+pub fn error_payload(e: &Error) -> Vec<u8> {
+    let (code, sqlstate, message) = (e.code(), e.sqlstate(), e.message());
     let mut p = vec![0xff];
     p.extend_from_slice(&code.to_le_bytes());
     p.push(b'#');
@@ -431,7 +434,7 @@ mod tests {
 
     #[test]
     fn error_packets_carry_any_code() {
-        let p = error_payload(8214, "HY000", "Cancelled DDL job");
+        let p = error_payload(&Error::Cancelled);
         assert_eq!(
             &p[..9],
             &[0xff, 0x16, 0x20, b'#', b'H', b'Y', b'0', b'0', b'0']

@@ -15,7 +15,7 @@ use super::packets::{
     T_DATE, T_DATETIME, T_DOUBLE, T_FLOAT, T_INT24, T_LONG, T_LONGLONG, T_NULL, T_SHORT, T_TIME,
     T_TIMESTAMP, T_TINY, T_YEAR,
 };
-use crate::sql::Error;
+use crate::error::Error;
 use crate::types::Value;
 
 /// The second type byte's flag for unsigned integers.
@@ -251,7 +251,7 @@ mod tests {
         assert_eq!(
             s.decode(&body(1, &[], None, &[1, 0, 0, 0]))
                 .unwrap_err()
-                .code,
+                .code(),
             1210
         );
     }

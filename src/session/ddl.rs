@@ -7,8 +7,9 @@ use super::Session;
 use crate::catalog::{ColumnInfo, IndexInfo, SchemaState, TableInfo};
 use crate::ddl::job::ColumnPosition;
 use crate::ddl::{self, Action, Job, JobArgs};
+use crate::error::{Error, Result};
 use crate::sql::context::split_name;
-use crate::sql::{self, Error, QueryResult, Result};
+use crate::sql::{self, QueryResult};
 
 impl Session {
     /// Runs a DDL statement; `None` if `stmt` is not DDL.
@@ -90,13 +91,13 @@ impl Session {
     }
 
     fn run_job(&mut self, job: Job) -> Result<Job> {
-        let node = self.state.node.clone();
-        let id = ddl::submit(&node, job)?;
+        let domain = self.state.domain.clone();
+        let id = ddl::submit(&domain, job)?;
         let killed = self.killed.clone();
-        let result = ddl::wait(&node, id, &|| {
+        let result = ddl::wait(&domain, id, &|| {
             killed.load(std::sync::atomic::Ordering::SeqCst)
         });
-        if matches!(&result, Err(e) if e.code == 1317) {
+        if matches!(&result, Err(Error::Interrupted)) {
             // KILL of a session waiting for its DDL cancels the job, as in TiDB.
             self.cancel_job(id);
         }

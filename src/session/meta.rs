@@ -6,7 +6,8 @@ use std::sync::atomic::Ordering;
 use sqlparser::ast;
 
 use super::Session;
-use crate::sql::{self, Error, QueryResult, Result};
+use crate::error::{Error, Result};
+use crate::sql::{self, QueryResult};
 
 /// `name`, `` `name` `` or `'name'` without its quotes.
 fn unquote(w: &str) -> String {
@@ -94,7 +95,7 @@ impl Session {
     ) -> Result<QueryResult> {
         let query_only = matches!(modifier, Some(ast::KillType::Query));
         let id = u32::try_from(id).unwrap_or(u32::MAX);
-        if !self.state.node.processes.kill(id, query_only) {
+        if !self.state.domain.processes.kill(id, query_only) {
             return Err(Error::new(
                 1094,
                 "HY000",

@@ -3,7 +3,6 @@
 
 mod ddl;
 mod meta;
-pub mod variables;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::AtomicBool;
@@ -13,19 +12,20 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{self, Statement, VisitMut, VisitorMut};
 
+use crate::domain::variables::{self, Scope, SessionVariables};
+use crate::domain::{Domain, SchemaPin};
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
-use crate::node::{Node, SchemaPin};
 use crate::sql::binder::SessionContext;
 use crate::sql::context::split_name;
 use crate::sql::dml;
 use crate::sql::parser::literal_expr as literal;
-use crate::sql::{self, parser, Context, Error, QueryResult, Result, Warning};
+use crate::sql::{self, parser, Context, QueryResult, Warning};
 use crate::types::Value;
-use variables::{Scope, SessionVariables};
 
 /// The part of a session statements read (through [`SessionContext`]).
 pub struct SessionState {
-    pub node: Arc<Node>,
+    pub domain: Arc<Domain>,
     pub connection_id: u32,
     pub user: String,
     pub host: String,
@@ -54,7 +54,7 @@ impl SessionContext for SessionState {
         chrono::Utc::now().naive_utc()
     }
     fn system_variable(&self, name: &str, global: bool) -> Result<Value> {
-        let globals = self.node.globals.read();
+        let globals = self.domain.globals.read();
         let (scope, gv) = globals
             .get(name)
             .ok_or_else(|| Error::unknown_system_variable(name))?;
@@ -113,19 +113,19 @@ pub struct Session {
     prepared: HashMap<u32, Prepared>,
     next_stmt_id: u32,
     /// This session's entry in the node's process list (SHOW PROCESSLIST, KILL).
-    process: crate::node::processlist::Registration,
+    process: crate::domain::processlist::Registration,
 }
 
 impl Session {
-    pub fn new(node: Arc<Node>, connection_id: u32, user: String, host: String) -> Session {
+    pub fn new(domain: Arc<Domain>, connection_id: u32, user: String, host: String) -> Session {
         let killed = Arc::new(AtomicBool::new(false));
-        let process = node
+        let process = domain
             .processes
             .register(connection_id, &user, &host, killed.clone());
         Session {
             process,
             state: SessionState {
-                node,
+                domain,
                 connection_id,
                 user,
                 host,
@@ -149,9 +149,9 @@ impl Session {
 
     /// COM_RESET_CONNECTION / COM_CHANGE_USER: back to a fresh session.
     pub fn reset(&mut self) {
-        let node = self.state.node.clone();
+        let domain = self.state.domain.clone();
         let fresh = Session::new(
-            node,
+            domain,
             self.state.connection_id,
             self.state.user.clone(),
             self.state.host.clone(),
@@ -171,7 +171,7 @@ impl Session {
 
     /// The largest packet this session's client may send (MySQL reads it at connect).
     pub fn max_allowed_packet(&self) -> usize {
-        let globals = self.state.node.globals.read();
+        let globals = self.state.domain.globals.read();
         self.state
             .vars
             .get("max_allowed_packet", &globals)
@@ -180,7 +180,7 @@ impl Session {
     }
 
     pub fn autocommit(&self) -> bool {
-        let globals = self.state.node.globals.read();
+        let globals = self.state.domain.globals.read();
         self.state
             .vars
             .get("autocommit", &globals)
@@ -222,8 +222,8 @@ impl Session {
                 if let Err(e) = &result {
                     self.warnings.push(Warning {
                         level: "Error",
-                        code: e.code,
-                        message: e.message.clone(),
+                        code: e.code(),
+                        message: e.message(),
                     });
                 }
                 result
@@ -289,7 +289,7 @@ impl Session {
         let params = parser::count_placeholders(&mut statement);
         // A NULL probe for every `?` is no valid LIMIT / OFFSET: retry those with 0.
         let columns = match self.describe(&trimmed, &statement, params, Value::Null) {
-            Err(e) if e.code == 1064 => self.describe(&trimmed, &statement, params, Value::Int(0)),
+            Err(Error::Syntax { .. }) => self.describe(&trimmed, &statement, params, Value::Int(0)),
             other => other,
         }?;
         let id = self.next_stmt_id;
@@ -375,8 +375,8 @@ impl Session {
                 self.warnings.clear();
                 self.warnings.push(Warning {
                     level: "Error",
-                    code: e.code,
-                    message: e.message.clone(),
+                    code: e.code(),
+                    message: e.message(),
                 });
             }
         }
@@ -384,7 +384,7 @@ impl Session {
     }
 
     fn dispatch(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
-        if !self.state.node.schema_is_fresh() {
+        if !self.state.domain.schema_is_fresh() {
             return Err(Error::new(
                 8027,
                 "HY000",
@@ -598,7 +598,7 @@ impl Session {
                         ControlFlow::Continue(())
                     }
                     // A correlated subquery does not bind on its own: leave it to the binder.
-                    Err(err) if err.code == 1054 => ControlFlow::Continue(()),
+                    Err(Error::UnknownColumn { .. }) => ControlFlow::Continue(()),
                     Err(err) => {
                         self.error = Some(err);
                         ControlFlow::Break(())
@@ -637,7 +637,7 @@ impl Session {
     }
 
     fn strict(&self) -> bool {
-        let globals = self.state.node.globals.read();
+        let globals = self.state.domain.globals.read();
         self.state.vars.strict(&globals)
     }
 
@@ -645,12 +645,17 @@ impl Session {
     fn schema(&self) -> Arc<crate::catalog::InfoSchema> {
         match &self.pin {
             Some(pin) => pin.schema.clone(),
-            None => self.state.node.catalog.snapshot(),
+            None => self.state.domain.catalog.snapshot(),
         }
     }
 
     fn context(&self) -> Context<'_> {
-        Context::new(&self.state.node, self.schema(), &self.state, self.strict())
+        Context::new(
+            &self.state.domain,
+            self.schema(),
+            &self.state,
+            self.strict(),
+        )
     }
 
     pub fn use_database(&mut self, name: &str) -> Result<()> {
@@ -667,8 +672,8 @@ impl Session {
     }
 
     fn begin(&mut self) -> Result<()> {
-        self.pin = Some(self.state.node.pin_schema());
-        self.txn = Some(self.state.node.store.begin()?);
+        self.pin = Some(self.state.domain.pin_schema());
+        self.txn = Some(self.state.domain.store.begin()?);
         self.written.clear();
         Ok(())
     }
@@ -685,8 +690,8 @@ impl Session {
         loop {
             let warnings_before = self.warnings.len();
             match self.run_in_txn(&f) {
-                Err(e)
-                    if autocommit_statement && e.code == 9007 && attempt < AUTOCOMMIT_RETRIES =>
+                Err(Error::WriteConflict { .. })
+                    if autocommit_statement && attempt < AUTOCOMMIT_RETRIES =>
                 {
                     attempt += 1;
                     self.warnings.truncate(warnings_before);
@@ -726,7 +731,7 @@ impl Session {
             return Err(Error::internal("no transaction"));
         };
         let savepoint = txn.savepoint();
-        let mut ctx = Context::new(&state.node, schema, &*state, strict);
+        let mut ctx = Context::new(&state.domain, schema, &*state, strict);
         let result = f(&mut ctx, txn.as_mut());
         let Context {
             warnings: new_warnings,
@@ -770,7 +775,7 @@ impl Session {
         let written = std::mem::take(&mut self.written);
         if let Some(txn) = self.txn.take() {
             if let Some(pin) = &pin {
-                check_schema_unchanged(&self.state.node, pin, &written)?;
+                check_schema_unchanged(&self.state.domain, pin, &written)?;
             }
             let start_ts = txn.start_ts();
             txn.commit().map_err(|e| match e {
@@ -867,11 +872,15 @@ impl Session {
                 // An instance variable belongs to this node alone.
                 Scope::Instance => {}
                 Scope::Global | Scope::Both => {
-                    variables::GlobalVariables::persist(self.state.node.store.as_ref(), name, &v)?;
-                    self.state.node.events.notify();
+                    variables::GlobalVariables::persist(
+                        self.state.domain.store.as_ref(),
+                        name,
+                        &v,
+                    )?;
+                    self.state.domain.events.notify();
                 }
             }
-            self.state.node.globals.write().set(name, v);
+            self.state.domain.globals.write().set(name, v);
         } else {
             match def.scope {
                 Scope::Global => {
@@ -884,7 +893,7 @@ impl Session {
                     ))
                 }
                 Scope::Instance => {
-                    self.state.node.globals.write().set(name, v);
+                    self.state.domain.globals.write().set(name, v);
                     return Ok(());
                 }
                 _ => {}
@@ -902,18 +911,14 @@ impl Session {
 /// schema version since the transaction began must not commit (its writes may not maintain
 /// the table's new indexes). The metadata lock normally makes this impossible; this is the
 /// safety net for when it was bypassed.
-fn check_schema_unchanged(node: &Node, pin: &SchemaPin, written: &BTreeSet<i64>) -> Result<()> {
-    let current = node.catalog.snapshot();
+fn check_schema_unchanged(domain: &Domain, pin: &SchemaPin, written: &BTreeSet<i64>) -> Result<()> {
+    let current = domain.catalog.snapshot();
     if current.version <= pin.schema.version + 1 {
         return Ok(());
     }
     for id in written {
         if current.table_by_id(*id) != pin.schema.table_by_id(*id) {
-            return Err(Error::new(
-                8028,
-                "HY000",
-                "Information schema is changed during the execution of the statement(for example, table definition may be updated by other DDL ran in parallel). If you see this error often, try increasing `tidb_max_delta_schema_count`. [try again later]",
-            ));
+            return Err(Error::SchemaChanged);
         }
     }
     Ok(())

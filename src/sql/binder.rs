@@ -7,12 +7,12 @@ use std::sync::Arc;
 use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 
 use super::aggregate::{self, AggCall, AggFunc};
-use super::error::{Error, Result};
 use super::expr::{BinOp, Expr};
 use super::functions::{self, Func};
 use super::query::QueryPlan;
 use super::subquery::{Subquery, SubqueryKind};
 use super::types::parse_data_type;
+use crate::error::{Error, Result};
 use crate::types::{DataType, Value};
 
 /// One column visible to an expression.
@@ -53,7 +53,7 @@ impl Scope {
     pub fn lookup(&self, table: Option<&str>, name: &str, place: &str) -> Result<Resolved> {
         match self.resolve(table, name, place) {
             Ok(i) => Ok(Resolved::Local(i)),
-            Err(e) if e.code == 1054 => match &self.outer {
+            Err(e @ Error::UnknownColumn { .. }) => match &self.outer {
                 Some(o) => Ok(Resolved::Outer(match o.lookup(table, name, place)? {
                     Resolved::Local(i) => i,
                     Resolved::Outer(j) => o.columns.len() + j,
@@ -170,7 +170,7 @@ impl<'a> Binder<'a> {
                 j,
                 self.scope.outer_type(j).unwrap_or(DataType::Double),
             )),
-            Err(e) if e.code == 1054 && table.is_none() => self
+            Err(e @ Error::UnknownColumn { .. }) if table.is_none() => self
                 .aliases
                 .iter()
                 .find(|(a, _)| a.eq_ignore_ascii_case(name))
@@ -409,7 +409,7 @@ impl<'a> Binder<'a> {
             ),
             "connection_id" => Some(Value::UInt(u64::from(s.connection_id()))),
             "last_insert_id" if args.is_empty() => Some(Value::UInt(s.last_insert_id())),
-            "version" => Some(Value::str(&crate::server_version())),
+            "version" => Some(Value::str(&crate::domain::variables::server_version())),
             "user" | "current_user" | "session_user" | "system_user" => Some(Value::str(&s.user())),
             "found_rows" => Some(Value::UInt(s.found_rows())),
             "row_count" => Some(Value::Int(s.row_count())),

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use super::binder::SessionContext;
-use super::error::{Error, Result};
 use crate::catalog::{InfoSchema, TableInfo};
-use crate::node::Node;
+use crate::domain::Domain;
+use crate::error::{Error, Result};
 
 /// A note, warning or error shown by SHOW WARNINGS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,22 +20,22 @@ impl Warning {
     pub fn of(e: &Error) -> Self {
         Warning {
             level: "Warning",
-            code: e.code,
-            message: e.message.clone(),
+            code: e.code(),
+            message: e.message(),
         }
     }
 
     pub fn note(e: &Error) -> Self {
         Warning {
             level: "Note",
-            code: e.code,
-            message: e.message.clone(),
+            code: e.code(),
+            message: e.message(),
         }
     }
 }
 
 pub struct Context<'a> {
-    pub node: &'a Node,
+    pub domain: &'a Domain,
     pub schema: Arc<InfoSchema>,
     pub session: &'a dyn SessionContext,
     pub strict: bool,
@@ -50,13 +50,13 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(
-        node: &'a Node,
+        domain: &'a Domain,
         schema: Arc<InfoSchema>,
         session: &'a dyn SessionContext,
         strict: bool,
     ) -> Self {
         Context {
-            node,
+            domain,
             schema,
             session,
             strict,

@@ -3,9 +3,9 @@
 use sqlparser::ast;
 
 use super::binder::{Binder, Scope, SessionContext};
-use super::error::{Error, Result};
 use super::types::parse_data_type;
 use crate::catalog::{ColumnInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo};
+use crate::error::{Error, Result};
 use crate::types::{convert, Value};
 
 pub fn table_info(

@@ -4,9 +4,9 @@ use std::cmp::Ordering;
 
 use rust_decimal::Decimal;
 
-use super::error::{Error, Result};
 use super::functions::{self, Func};
 use super::subquery::{Env, Subquery};
+use crate::error::{Error, Result};
 use crate::types::{DataType, IntKind, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,13 +13,13 @@ use sqlparser::ast;
 
 use super::binder::{Binder, Scope, ScopeColumn};
 use super::context::split_name;
-use super::error::{Error, Result};
 use super::expr::{BinOp, Expr};
 use super::query::{plan_query, Planner, QueryPlan};
 use super::result::ResultColumn;
 use super::rewrite::conjuncts;
 use super::select::{column_output, Source};
 use crate::catalog::SchemaState;
+use crate::error::{Error, Result};
 
 /// Where a factor's rows come from.
 pub enum FactorSource {

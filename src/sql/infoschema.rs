@@ -641,7 +641,7 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
             .map(|(name, coll, desc, max)| vec![s(name), s(coll), s(desc), int(*max)])
             .collect(),
         "PROCESSLIST" => ctx
-            .node
+            .domain
             .processes
             .list()
             .into_iter()

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use super::error::Result;
 use super::expr::Expr;
 use super::from::{Factor, FactorSource, FromPlan, JoinKind, JoinMethod, JoinStep};
 use super::query::Exec;
@@ -15,6 +14,7 @@ use super::rewrite::and_all;
 use super::row_key::RowKey;
 use super::select::{read_rows, ScanOrder, Source};
 use super::subquery::Env;
+use crate::error::Result;
 use crate::types::Value;
 
 type Row = Vec<Value>;

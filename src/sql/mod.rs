@@ -12,7 +12,6 @@ pub mod binder;
 pub mod context;
 pub mod create_table;
 pub mod dml;
-mod error;
 pub mod explain;
 pub mod expr;
 pub mod from;
@@ -32,6 +31,5 @@ pub mod subquery;
 pub mod types;
 
 pub use context::{Context, Warning};
-pub use error::{Error, Result};
 pub use parser::parse;
 pub use result::{Outcome, QueryResult, ResultColumn, ResultSet};

@@ -6,7 +6,7 @@ use sqlparser::ast::{self, Statement, VisitMut, VisitorMut};
 use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::{Parser, ParserError};
 
-use super::error::{Error, Result};
+use crate::error::{Error, Result};
 use crate::types::Value;
 
 /// How deeply expressions and subqueries may nest. sqlparser's default (50) refuses real
@@ -54,11 +54,10 @@ fn syntax_error(sql: &str, e: &ParserError) -> Error {
         None => (String::new(), 1),
     };
     let near: String = near.chars().take(80).collect();
-    Error::new(
-        1064,
-        "42000",
-        format!("You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '{near}' at line {line}"),
-    )
+    Error::Syntax {
+        near,
+        line: Some(line),
+    }
 }
 
 /// Counts the `?` placeholders of a prepared statement.
@@ -138,12 +137,12 @@ mod tests {
     #[test]
     fn syntax_errors_quote_the_rest_of_the_statement() {
         let e = parse("select * frm t").unwrap_err();
-        assert_eq!(e.code, 1064);
+        assert_eq!(e.code(), 1064);
         assert!(
-            e.message.contains("near 't' at line 1")
-                || e.message.contains("near 'frm t' at line 1"),
+            e.message().contains("near 't' at line 1")
+                || e.message().contains("near 'frm t' at line 1"),
             "{}",
-            e.message
+            e.message()
         );
     }
 

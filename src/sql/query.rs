@@ -8,11 +8,11 @@ use sqlparser::ast;
 
 use super::binder::{Scope, SubqueryPlanner};
 use super::context::Context;
-use super::error::{Error, Result};
 use super::result::ResultColumn;
 use super::select::{self, SelectPlan};
 use super::set_op::{self, SetOpPlan};
 use super::subquery::Runner;
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::types::Value;
 

@@ -16,7 +16,6 @@ use super::access::{self, Access};
 use super::aggregate::Grouping;
 use super::binder::{Binder, Scope, ScopeColumn};
 use super::context::Context;
-use super::error::{Error, Result};
 use super::expr::Expr;
 use super::from::FromPlan;
 use super::query::{plan_query, Exec, Planner, QueryPlan};
@@ -25,6 +24,7 @@ use super::rewrite::{and_all, conjuncts};
 use super::row_key::RowKey;
 use super::subquery::Env;
 use crate::catalog::TableInfo;
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::table::{HandleRange, Table};
 use crate::types::Value;
@@ -445,7 +445,9 @@ fn group_keys(
                 item.expr.clone()
             }
             None => match binder.bind(e) {
-                Err(err) if err.code == 1054 => alias_item(e, items).ok_or(err)?.expr.clone(),
+                Err(err @ Error::UnknownColumn { .. }) => {
+                    alias_item(e, items).ok_or(err)?.expr.clone()
+                }
                 other => other?,
             },
         };
@@ -506,7 +508,7 @@ fn order_key(e: &ast::Expr, binder: &Binder, items: &[Item]) -> Result<SortKey> 
     }
     match binder.bind(e) {
         Ok(b) => Ok(SortKey::Scope(b)),
-        Err(err) if err.code == 1054 => match alias_item(e, items) {
+        Err(err @ Error::UnknownColumn { .. }) => match alias_item(e, items) {
             Some(item) => Ok(SortKey::Scope(item.expr.clone())),
             None => Err(err),
         },

@@ -14,12 +14,12 @@ use rust_decimal::Decimal;
 use sqlparser::ast;
 
 use super::binder::Scope;
-use super::error::{Error, Result};
 use super::functions::merged_type;
 use super::query::{plan_query, Exec, Planner, QueryPlan};
 use super::result::ResultColumn;
 use super::row_key::RowKey;
 use super::select::{compare_keys, limit_clause, plan_select};
+use crate::error::{Error, Result};
 use crate::types::{DataType, Value};
 
 pub struct SetOpPlan {

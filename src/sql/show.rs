@@ -1,11 +1,11 @@
 //! SHOW statements and DESCRIBE.
 
 use super::context::Context;
-use super::error::{Error, Result};
 use super::expr::like_match;
 use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::catalog::{DefaultValue, TableInfo};
-use crate::session::variables::{self, Scope};
+use crate::domain::variables::{self, Scope};
+use crate::error::{Error, Result};
 use crate::types::Value;
 
 fn text_rows(names: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
@@ -268,7 +268,7 @@ pub fn warnings(warnings: &[super::context::Warning]) -> QueryResult {
 }
 
 pub fn variables(ctx: &Context, global: bool, like: Option<&str>) -> Result<QueryResult> {
-    let globals = ctx.node.globals.read();
+    let globals = ctx.domain.globals.read();
     let mut rows = Vec::new();
     for (name, scope, _) in globals.all() {
         if !matches(like, name) || (global && scope == Scope::Session) {
@@ -546,8 +546,8 @@ pub fn charset(like: Option<&str>) -> QueryResult {
 
 /// SHOW [GLOBAL|SESSION] STATUS: the counters drivers and tools look for.
 pub fn status(ctx: &Context, like: Option<&str>) -> QueryResult {
-    let uptime = ctx.node.processes.uptime_secs();
-    let threads = ctx.node.processes.list().len();
+    let uptime = ctx.domain.processes.uptime_secs();
+    let threads = ctx.domain.processes.list().len();
     let rows = [
         ("Aborted_clients", "0".to_string()),
         ("Aborted_connects", "0".to_string()),
@@ -572,7 +572,7 @@ pub fn processlist(ctx: &Context, full: bool) -> QueryResult {
         &[
             "Id", "User", "Host", "db", "Command", "Time", "State", "Info",
         ],
-        ctx.node
+        ctx.domain
             .processes
             .list()
             .into_iter()

@@ -6,9 +6,9 @@
 use sqlparser::ast::{self, BinaryOperator};
 
 use super::binder::Binder;
-use super::error::{Error, Result};
 use super::expr::{BinOp, Expr};
 use super::functions::{Func, TimeUnit};
+use crate::error::{Error, Result};
 use crate::types::Value;
 
 impl Binder<'_> {

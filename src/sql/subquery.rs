@@ -6,9 +6,9 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-use super::error::{Error, Result};
 use super::expr::{bool_value, Expr};
 use super::query::QueryPlan;
+use crate::error::{Error, Result};
 use crate::types::{DataType, Value};
 
 /// Runs a planned query for a subquery, with the rows of the enclosing queries.

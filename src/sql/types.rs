@@ -2,7 +2,7 @@
 
 use sqlparser::ast;
 
-use super::error::{Error, Result};
+use crate::error::{Error, Result};
 use crate::types::{DataType, IntKind};
 
 fn int(kind: IntKind, unsigned: bool) -> DataType {

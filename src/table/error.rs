@@ -20,3 +20,15 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<Error> for crate::error::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Duplicate {
+                entry, key_name, ..
+            } => crate::error::Error::Duplicate { entry, key_name },
+            Error::Kv(e) => e.into(),
+            Error::Codec(e) => crate::error::Error::internal(e),
+        }
+    }
+}

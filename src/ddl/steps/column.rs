@@ -11,8 +11,8 @@ use std::sync::Arc;
 use super::{load_table, Step};
 use crate::catalog::{meta, ColumnInfo, SchemaState, TableInfo};
 use crate::ddl::job::{ColumnPosition, Job, JobArgs, JobState};
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
-use crate::sql::{Error, Result};
 use crate::table::{HandleRange, Table};
 
 /// Index column offsets follow a column inserted at `pos` (+1) or removed from it (-1).

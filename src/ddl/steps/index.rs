@@ -5,8 +5,8 @@
 use super::{load_table, reorg_done, reset_reorg, Reorg, Step};
 use crate::catalog::{meta, SchemaState};
 use crate::ddl::job::{Job, JobArgs, JobState};
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
-use crate::sql::{Error, Result};
 
 fn can_not_drop(name: &str) -> Error {
     Error::new(

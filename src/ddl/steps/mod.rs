@@ -12,9 +12,9 @@ use std::sync::Arc;
 use super::job::{Action, Job, JobError, JobState};
 use super::{backfill, queue, syncer};
 use crate::catalog::{meta, SchemaState, TableInfo};
+use crate::domain::Domain;
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
-use crate::node::Node;
-use crate::sql::{Error, Result};
 
 /// What a step did.
 pub(super) enum Step {
@@ -37,38 +37,39 @@ pub(super) enum Reorg {
     CleanupTable { table_id: i64 },
 }
 
-pub fn run_job(node: &Arc<Node>, id: i64) {
-    if let Err(e) = drive(node, id) {
+pub fn run_job(domain: &Arc<Domain>, id: i64) {
+    if let Err(e) = drive(domain, id) {
         tracing::warn!(job_id = id, error = %e, "DDL job paused by an error; it resumes on the next schedule");
     }
 }
 
-fn drive(node: &Arc<Node>, id: i64) -> Result<()> {
+fn drive(domain: &Arc<Domain>, id: i64) -> Result<()> {
     loop {
-        if node.is_stopped() || !node.ownership.is_owner() {
+        if domain.is_stopped() || !domain.ownership.is_owner() {
             return Ok(());
         }
         let job = {
-            let txn = node.store.begin()?;
+            let txn = domain.store.begin()?;
             queue::get_job(txn.as_ref(), id)?
         };
         let Some(job) = job else { return Ok(()) };
         if job.schema_version > 0 {
-            node.events.set_sync_target(job.schema_version);
-            let keep_going = || !node.is_stopped() && node.ownership.is_owner();
-            let synced = syncer::wait_synced(node.store.as_ref(), job.schema_version, &keep_going);
-            node.events.set_sync_target(0);
+            domain.events.set_sync_target(job.schema_version);
+            let keep_going = || !domain.is_stopped() && domain.ownership.is_owner();
+            let synced =
+                syncer::wait_synced(domain.store.as_ref(), job.schema_version, &keep_going);
+            domain.events.set_sync_target(0);
             synced?;
         }
-        if !step_once(node, id)? {
+        if !step_once(domain, id)? {
             return Ok(());
         }
     }
 }
 
 /// Runs one step of job `id`; returns false when the job needs nothing more from this thread.
-fn step_once(node: &Arc<Node>, id: i64) -> Result<bool> {
-    let mut txn = node.store.begin()?;
+fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
+    let mut txn = domain.store.begin()?;
     let Some(mut job) = queue::get_job(txn.as_ref(), id)? else {
         return Ok(false);
     };
@@ -76,7 +77,7 @@ fn step_once(node: &Arc<Node>, id: i64) -> Result<bool> {
         JobState::Paused => return Ok(false),
         JobState::Pausing => {
             job.state = JobState::Paused;
-            return commit_job(node, txn, &job).map(|_| false);
+            return commit_job(domain, txn, &job).map(|_| false);
         }
         JobState::Done | JobState::RollbackDone | JobState::Cancelled => {
             if job.state == JobState::Done {
@@ -91,19 +92,19 @@ fn step_once(node: &Arc<Node>, id: i64) -> Result<bool> {
                     state = job.state.as_str(),
                     "DDL job finished"
                 );
-                node.events.notify();
+                domain.events.notify();
             }
             return Ok(false);
         }
         JobState::Cancelling => {
-            let cancelled = Error::new(8214, "HY000", "Cancelled DDL job");
+            let cancelled = Error::Cancelled;
             job.error = Some(JobError::from(&cancelled));
             job.state = if job.start_time.is_none() || job.schema_state == SchemaState::None {
                 JobState::Cancelled
             } else {
                 JobState::RollingBack
             };
-            return commit_job(node, txn, &job);
+            return commit_job(domain, txn, &job);
         }
         JobState::Queueing | JobState::None => {
             job.state = JobState::Running;
@@ -120,25 +121,25 @@ fn step_once(node: &Arc<Node>, id: i64) -> Result<bool> {
     match result {
         Ok(Step::SchemaChanged) => {
             job.schema_version = meta::bump_schema_version(txn.as_mut())?;
-            commit_job(node, txn, &job)
+            commit_job(domain, txn, &job)
         }
         Ok(Step::Reorg(work)) => {
             drop(txn);
-            run_reorg(node, &mut job, work)?;
+            run_reorg(domain, &mut job, work)?;
             Ok(true)
         }
-        Err(e) if e.code == 9007 => Ok(true),
+        Err(Error::WriteConflict { .. }) => Ok(true),
         Err(e) => {
             drop(txn);
-            fail(node, id, &e)?;
+            fail(domain, id, &e)?;
             Ok(true)
         }
     }
 }
 
 /// Records a job's failure: it rolls back what it did (or just ends, if nothing was done).
-fn fail(node: &Node, id: i64, e: &Error) -> Result<()> {
-    let txn = node.store.begin()?;
+fn fail(domain: &Domain, id: i64, e: &Error) -> Result<()> {
+    let txn = domain.store.begin()?;
     let Some(mut job) = queue::get_job(txn.as_ref(), id)? else {
         return Ok(());
     };
@@ -149,7 +150,7 @@ fn fail(node: &Node, id: i64, e: &Error) -> Result<()> {
     } else {
         JobState::RollingBack
     };
-    commit_job(node, txn, &job).map(|_| ())
+    commit_job(domain, txn, &job).map(|_| ())
 }
 
 fn commit(txn: Box<dyn Transaction>) -> Result<bool> {
@@ -160,12 +161,12 @@ fn commit(txn: Box<dyn Transaction>) -> Result<bool> {
     }
 }
 
-fn commit_job(node: &Node, mut txn: Box<dyn Transaction>, job: &Job) -> Result<bool> {
+fn commit_job(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Result<bool> {
     queue::put_job(txn.as_mut(), job);
     if commit(txn)? {
-        node.events.notify();
+        domain.events.notify();
         // The owner's own schema cache follows at once.
-        node.catalog.reload()?;
+        domain.catalog.reload()?;
     }
     Ok(true)
 }
@@ -200,22 +201,22 @@ fn rollback(txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
     }
 }
 
-fn run_reorg(node: &Arc<Node>, job: &mut Job, work: Reorg) -> Result<()> {
+fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
     let result = match &work {
         Reorg::Backfill { table, index_id } => {
-            backfill::backfill_index(node, job, table, *index_id)
+            backfill::backfill_index(domain, job, table, *index_id)
         }
         Reorg::CleanupIndex { table_id, index_id } => backfill::delete_prefix(
-            node,
+            domain,
             &crate::codec::keys::index_prefix(*table_id, *index_id),
         ),
         Reorg::CleanupTable { table_id } => {
-            backfill::delete_prefix(node, &crate::codec::keys::table_prefix(*table_id))
+            backfill::delete_prefix(domain, &crate::codec::keys::table_prefix(*table_id))
         }
     };
     match result {
         Ok(backfill::Outcome::Done(rows)) => {
-            let mut txn = node.store.begin()?;
+            let mut txn = domain.store.begin()?;
             let mut reorg = queue::get_reorg(txn.as_ref(), job.id)?;
             reorg.done = true;
             reorg.row_count = reorg.row_count.max(rows);
@@ -224,7 +225,7 @@ fn run_reorg(node: &Arc<Node>, job: &mut Job, work: Reorg) -> Result<()> {
             Ok(())
         }
         Ok(backfill::Outcome::Interrupted) => Ok(()),
-        Err(e) if matches!(work, Reorg::Backfill { .. }) => fail(node, job.id, &e),
+        Err(e) if matches!(work, Reorg::Backfill { .. }) => fail(domain, job.id, &e),
         Err(e) => Err(e),
     }
 }

@@ -3,8 +3,8 @@
 use super::{load_table, reorg_done, reset_reorg, Reorg, Step};
 use crate::catalog::{meta, DatabaseInfo, SchemaState};
 use crate::ddl::job::{Action, Job, JobArgs, JobState};
+use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Transaction};
-use crate::sql::{Error, Result};
 
 fn done(job: &mut Job, state: SchemaState) -> Result<Step> {
     job.state = JobState::Done;

@@ -11,6 +11,7 @@
 //! it with another engine or format fails with a message saying so, never silently.
 
 mod fjall;
+pub mod memory;
 mod sled;
 
 use std::fmt;
@@ -74,6 +75,8 @@ impl Batch {
 pub enum EngineKind {
     Fjall,
     Sled,
+    /// Nothing on disk; gone with the process.
+    Memory,
 }
 
 impl EngineKind {
@@ -81,6 +84,7 @@ impl EngineKind {
         match self {
             EngineKind::Fjall => "fjall",
             EngineKind::Sled => "sled",
+            EngineKind::Memory => "memory",
         }
     }
 }
@@ -98,7 +102,10 @@ impl std::str::FromStr for EngineKind {
         match s.to_ascii_lowercase().as_str() {
             "fjall" => Ok(EngineKind::Fjall),
             "sled" => Ok(EngineKind::Sled),
-            other => Err(format!("unknown storage engine '{other}' (fjall or sled)")),
+            "memory" => Ok(EngineKind::Memory),
+            other => Err(format!(
+                "unknown storage engine '{other}' (fjall, sled or memory)"
+            )),
         }
     }
 }
@@ -154,6 +161,9 @@ pub fn open(
     requested: Option<EngineKind>,
     options: &Options,
 ) -> Result<Box<dyn Engine>> {
+    if requested == Some(EngineKind::Memory) {
+        return Ok(Box::new(memory::MemoryEngine::default()));
+    }
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let marker = dir.join(MARKER);
     let recorded = read_marker(&marker)?;
@@ -179,6 +189,7 @@ pub fn open(
     let engine: Box<dyn Engine> = match kind {
         EngineKind::Fjall => Box::new(fjall::FjallEngine::open(&path, options)?),
         EngineKind::Sled => Box::new(sled::SledEngine::open(&path, options)?),
+        EngineKind::Memory => Box::new(memory::MemoryEngine::default()),
     };
     if !marker.exists() {
         let text = format!("engine={kind}\nformat={FORMAT}\n");

@@ -578,10 +578,20 @@ macro_rules! conformance {
     };
 }
 
+/// Behaviour every engine shares, the memory engine included.
 macro_rules! for_every_engine {
     ($tests:tt) => {
         conformance!(fjall, crate::kv::EngineKind::Fjall, $tests);
         conformance!(sled, crate::kv::EngineKind::Sled, $tests);
+        conformance!(memory, crate::kv::EngineKind::Memory, $tests);
+    };
+}
+
+/// Durability across a reopen: the on-disk engines only.
+macro_rules! for_every_disk_engine {
+    ($tests:tt) => {
+        conformance!(fjall_disk, crate::kv::EngineKind::Fjall, $tests);
+        conformance!(sled_disk, crate::kv::EngineKind::Sled, $tests);
     };
 }
 
@@ -592,14 +602,17 @@ for_every_engine!([
     keys_with_zero_bytes_scan_in_order,
     write_write_conflict_first_committer_wins,
     savepoint_rollback,
-    persists_across_reopen,
     gc_removes_only_unreadable_versions,
     gc_runs_safely_alongside_commits_and_readers,
-    concurrent_committers_are_all_durable,
     a_commit_is_all_or_nothing_visible,
     scan_with_limit_stops_early,
     min_active_ts_tracks_open_transactions,
     dropping_the_store_stops_the_gc_thread,
-    ingest_is_one_commit_visible_all_at_once,
+    ingest_is_one_commit_visible_all_at_once
+]);
+
+for_every_disk_engine!([
+    persists_across_reopen,
+    concurrent_committers_are_all_durable,
     an_ingest_cut_off_by_a_crash_is_invisible_after_reopen
 ]);

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use crate::catalog::{SchemaState, TableInfo};
 use crate::codec::keys;
+use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Transaction};
-use crate::sql::error::{Error, Result};
 use crate::table::{HandleRange, Table};
 use crate::types::Value;
 

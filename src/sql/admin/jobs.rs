@@ -4,10 +4,10 @@
 use sqlparser::ast;
 
 use crate::ddl::{owner, queue, Action, Job, JobState};
+use crate::error::Result;
 use crate::kv;
 use crate::sql::binder::{Binder, Scope, ScopeColumn};
 use crate::sql::context::Context;
-use crate::sql::error::Result;
 use crate::sql::result::{QueryResult, ResultColumn, ResultSet};
 use crate::types::{DataType, IntKind, Value};
 
@@ -40,7 +40,7 @@ fn time(micros: Option<i64>) -> Value {
 /// Queued and running jobs (oldest first), then `history` finished ones (newest first);
 /// running reorg jobs show their live row count.
 fn jobs(ctx: &Context, history: usize) -> Result<Vec<Job>> {
-    let txn = ctx.node.store.begin()?;
+    let txn = ctx.domain.store.begin()?;
     let mut jobs = queue::queued_jobs(txn.as_ref())?;
     for job in &mut jobs {
         if job.action.is_reorg() {
@@ -59,7 +59,7 @@ fn comments(ctx: &Context, job: &Job) -> String {
         return String::new();
     }
     let mut parts = vec![job.reorg_type.clone().unwrap_or_else(|| "txn".into())];
-    let globals = ctx.node.globals.read();
+    let globals = ctx.domain.globals.read();
     let knob = |name: &str| globals.get(name).map(|(_, v)| v.to_f64() as i64);
     if let Some(n) = knob("tidb_ddl_reorg_worker_cnt").filter(|n| *n != 4) {
         parts.push(format!("thread={n}"));
@@ -140,7 +140,7 @@ pub fn show_ddl_jobs(
 }
 
 pub fn show_ddl(ctx: &Context) -> Result<QueryResult> {
-    let owner = owner::current_owner(ctx.node.store.as_ref())?;
+    let owner = owner::current_owner(ctx.domain.store.as_ref())?;
     let running: Vec<Job> = jobs(ctx, 0)?
         .into_iter()
         .filter(|j| j.state != JobState::Queueing)
@@ -173,7 +173,7 @@ pub fn show_ddl(ctx: &Context) -> Result<QueryResult> {
         ResultColumn::text("QUERY"),
     ];
     let row = vec![
-        Value::Int(ctx.node.catalog.snapshot().version as i64),
+        Value::Int(ctx.domain.catalog.snapshot().version as i64),
         Value::str(
             &owner
                 .as_ref()
@@ -182,7 +182,7 @@ pub fn show_ddl(ctx: &Context) -> Result<QueryResult> {
         ),
         Value::str(&owner.map(|o| o.address).unwrap_or_default()),
         Value::str(&running_text.join("\n")),
-        Value::str(&ctx.node.id),
+        Value::str(&ctx.domain.id),
         Value::str(&queries.join("\n")),
     ];
     Ok(QueryResult::Rows(ResultSet {
@@ -229,7 +229,7 @@ pub fn control(ctx: &Context, ids: &[i64], action: Control) -> Result<QueryResul
     let mut attempt = 0;
     let results = loop {
         attempt += 1;
-        let mut txn = ctx.node.store.begin()?;
+        let mut txn = ctx.domain.store.begin()?;
         let mut results = Vec::new();
         for &id in ids {
             let outcome = match queue::get_job(txn.as_ref(), id)? {
@@ -255,7 +255,7 @@ pub fn control(ctx: &Context, ids: &[i64], action: Control) -> Result<QueryResul
             Err(e) => return Err(e.into()),
         }
     };
-    ctx.node.events.notify();
+    ctx.domain.events.notify();
     Ok(QueryResult::Rows(ResultSet {
         columns: vec![ResultColumn::text("JOB_ID"), ResultColumn::text("RESULT")],
         rows: ids

@@ -8,8 +8,8 @@ use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::Parser;
 
 use super::context::Context;
-use super::error::{Error, Result};
 use super::result::QueryResult;
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
 
 /// A parsed ADMIN statement.

@@ -3,9 +3,9 @@
 use sqlparser::ast;
 
 use super::update::{self, order_and_limit, sorted_rows};
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::sql::context::Context;
-use crate::sql::error::{Error, Result};
 use crate::sql::expr::Expr;
 use crate::sql::result::QueryResult;
 use crate::sql::select::Source;

@@ -5,10 +5,10 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{self, VisitMut, VisitorMut};
 
 use super::{assignment_column, default_value, is_default_keyword, store_value};
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::sql::binder::{Binder, Scope, ScopeColumn};
 use crate::sql::context::{split_name, Context};
-use crate::sql::error::{Error, Result};
 use crate::sql::expr::Expr;
 use crate::sql::result::{Outcome, QueryResult};
 use crate::sql::select;
@@ -147,7 +147,7 @@ pub fn execute(
                 v => v.to_f64() == 0.0 && !matches!(v, Value::Bytes(_)),
             };
             if wants_id {
-                let id = ctx.node.autoid.alloc(info.id, 1)?;
+                let id = ctx.domain.autoid.alloc(info.id, 1)?;
                 row[a] = Value::Int(id);
                 ctx.generated_id.get_or_insert(id as u64);
             }
@@ -158,12 +158,12 @@ pub fn execute(
         }
         if let Some(a) = auto_col {
             if let Some(explicit) = as_i64(&row[a]) {
-                ctx.node.autoid.rebase(info.id, explicit)?;
+                ctx.domain.autoid.rebase(info.id, explicit)?;
             }
         }
         let handle = match table.handle_of(&row) {
             Some(h) => h,
-            None => ctx.node.autoid.alloc(info.id, 1)?,
+            None => ctx.domain.autoid.alloc(info.id, 1)?,
         };
         loop {
             match table.add_record(txn, &row, handle) {

@@ -8,8 +8,8 @@ use sqlparser::ast;
 
 use super::binder::SessionContext;
 use super::context::Context;
-use super::error::{Error, Result};
 use crate::catalog::{ColumnInfo, DefaultValue};
+use crate::error::{Error, Result};
 use crate::types::convert::{self, ConvertError};
 use crate::types::{DataType, Value};
 

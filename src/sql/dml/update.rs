@@ -3,10 +3,10 @@
 use sqlparser::ast;
 
 use super::{assignment_column, is_default_keyword, store_value};
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::sql::binder::Binder;
 use crate::sql::context::{split_name, Context};
-use crate::sql::error::{Error, Result};
 use crate::sql::expr::Expr;
 use crate::sql::result::{Outcome, QueryResult};
 use crate::sql::select::{self, ScanOrder, Source};

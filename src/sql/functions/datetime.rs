@@ -5,7 +5,7 @@
 use chrono::{Datelike, Duration, Months, NaiveDateTime, NaiveTime, Timelike};
 
 use super::Func;
-use crate::sql::error::{Error, Result};
+use crate::error::{Error, Result};
 use crate::sql::expr::Expr;
 use crate::types::convert::parse_datetime;
 use crate::types::{DataType, Value};

@@ -10,8 +10,8 @@ mod string;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::error::Result;
 use super::expr::Expr;
+use crate::error::Result;
 use crate::types::{convert, DataType, IntKind, Value};
 
 pub use datetime::TimeUnit;

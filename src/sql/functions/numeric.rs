@@ -5,7 +5,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::Func;
-use crate::sql::error::{Error, Result};
+use crate::error::{Error, Result};
 use crate::sql::expr::{arithmetic, BinOp, Expr};
 use crate::types::{DataType, IntKind, Value};
 

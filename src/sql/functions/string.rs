@@ -2,7 +2,7 @@
 //! which counts bytes, as in MySQL.
 
 use super::Func;
-use crate::sql::error::Result;
+use crate::error::Result;
 use crate::types::Value;
 
 fn text(v: &Value) -> String {

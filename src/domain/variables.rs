@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Store, Transaction};
-use crate::sql::{Error, Result};
 use crate::types::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +164,7 @@ fn defs() -> &'static [Def] {
             ),
             d("tx_read_only", Both, Bool, i(0)),
             d("unique_checks", Both, Bool, i(1)),
-            d("version", Global, Str, s(&crate::server_version())),
+            d("version", Global, Str, s(&server_version())),
             d(
                 "version_comment",
                 Global,
@@ -174,6 +174,11 @@ fn defs() -> &'static [Def] {
             d("wait_timeout", Both, int(1, 31_536_000), i(28800)),
         ]
     })
+}
+
+/// The version string clients see: MySQL 8.0.11 compatibility, then moltdb's own version.
+pub fn server_version() -> String {
+    format!("8.0.11-moltdb-{}", env!("CARGO_PKG_VERSION"))
 }
 
 pub fn lookup(name: &str) -> Option<&'static Def> {
@@ -392,12 +397,12 @@ mod tests {
         let (v, w) = normalize(def, &Value::Int(257)).unwrap();
         assert_eq!(v, Value::Int(256));
         assert_eq!(
-            w.unwrap().message,
+            w.unwrap().message(),
             "Truncated incorrect tidb_ddl_reorg_worker_cnt value: '257'"
         );
         let (v, _) = normalize(def, &Value::Int(-1)).unwrap();
         assert_eq!(v, Value::Int(1));
-        assert_eq!(normalize(def, &Value::str("abc")).unwrap_err().code, 1232);
+        assert_eq!(normalize(def, &Value::str("abc")).unwrap_err().code(), 1232);
         let batch = lookup("tidb_ddl_reorg_batch_size").unwrap();
         assert_eq!(normalize(batch, &Value::Int(1)).unwrap().0, Value::Int(32));
     }
@@ -410,7 +415,7 @@ mod tests {
             Value::Int(0)
         );
         assert_eq!(
-            normalize(dist, &Value::str("maybe")).unwrap_err().code,
+            normalize(dist, &Value::str("maybe")).unwrap_err().code(),
             1231
         );
         let prio = lookup("tidb_ddl_reorg_priority").unwrap();
@@ -419,13 +424,15 @@ mod tests {
             Value::str("PRIORITY_HIGH")
         );
         assert_eq!(
-            normalize(prio, &Value::str("urgent")).unwrap_err().code,
+            normalize(prio, &Value::str("urgent")).unwrap_err().code(),
             1231
         );
         let scope = lookup("tidb_service_scope").unwrap();
         assert!(normalize(scope, &Value::str("background")).is_ok());
         assert_eq!(
-            normalize(scope, &Value::str("no spaces")).unwrap_err().code,
+            normalize(scope, &Value::str("no spaces"))
+                .unwrap_err()
+                .code(),
             1231
         );
     }

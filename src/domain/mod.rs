@@ -1,0 +1,237 @@
+//! A node's shared state (TiDB's "domain"): the store, the schema cache and the versions
+//! open transactions pin, the global system variables, auto-id allocation, the sessions,
+//! the wake-up events, DDL ownership and the stop flag.
+//!
+//! Everything that runs on a domain takes a `&Domain`: the DDL worker and backfill (`ddl`),
+//! statements (`sql`), sessions and connections. The threads that keep it current (the
+//! schema loader, the DDL worker) are started by `node`, which sits above all of them.
+
+pub mod events;
+pub mod processlist;
+pub mod variables;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::catalog::{meta, AutoIdAllocator, Catalog, InfoSchema, UserRecord};
+use crate::error::Result;
+use crate::kv::Store;
+use events::Events;
+use variables::GlobalVariables;
+
+/// A domain that has not reloaded its schema for one lease stops serving (TiDB's 8027; its
+/// default lease is 45 s).
+pub const SCHEMA_LEASE_MS: i64 = 45_000;
+
+/// Wall-clock milliseconds: leases and heartbeats compare these across nodes.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub struct Domain {
+    pub id: String,
+    pub address: String,
+    pub store: Arc<dyn Store>,
+    pub catalog: Catalog,
+    pub autoid: AutoIdAllocator,
+    pub globals: RwLock<GlobalVariables>,
+    pub events: Arc<Events>,
+    /// Whether this domain holds the DDL owner lease, and until when.
+    pub ownership: Ownership,
+    /// The sessions connected to this domain (SHOW PROCESSLIST, KILL).
+    pub processes: Arc<processlist::ProcessList>,
+    next_conn_id: AtomicU32,
+    /// schema version -> open transactions using it (the metadata lock).
+    txn_versions: Mutex<BTreeMap<u64, usize>>,
+    last_reload_ms: AtomicI64,
+    stopped: AtomicBool,
+    /// Test hook: the loader loads no schema newer than this version (0: no limit), so a
+    /// test can keep this domain one version behind the owner.
+    version_cap: AtomicU64,
+}
+
+impl Domain {
+    /// Opens domain number `index` of its process over `store`, creating `root` on a new data
+    /// directory. Connection ids of different nodes never collide.
+    pub fn open(
+        store: Arc<dyn Store>,
+        index: u32,
+        address: String,
+        events: Arc<Events>,
+    ) -> Result<Domain> {
+        bootstrap(store.as_ref())?;
+        let domain = Domain {
+            id: format!("{:08x}-{index}", rand::random::<u32>()),
+            address,
+            catalog: Catalog::open(store.clone())?,
+            autoid: AutoIdAllocator::new(store.clone()),
+            globals: RwLock::new(GlobalVariables::default()),
+            events,
+            ownership: Default::default(),
+            processes: Default::default(),
+            next_conn_id: AtomicU32::new((index << 22) + 1),
+            txn_versions: Mutex::new(BTreeMap::new()),
+            last_reload_ms: AtomicI64::new(now_ms()),
+            stopped: AtomicBool::new(false),
+            version_cap: AtomicU64::new(0),
+            store,
+        };
+        {
+            let txn = domain.store.begin()?;
+            domain.globals.write().load(txn.as_ref())?;
+        }
+        Ok(domain)
+    }
+
+    /// Tells every loop working for this domain to finish.
+    pub fn stop(&self) -> bool {
+        let first = !self.stopped.swap(true, Ordering::SeqCst);
+        self.events.notify();
+        first
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// A connection id no other connection of this process has had.
+    pub fn next_connection_id(&self) -> u32 {
+        self.next_conn_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn user(&self, name: &str) -> Result<Option<UserRecord>> {
+        let txn = self.store.begin()?;
+        Ok(meta::get_user(txn.as_ref(), name)?)
+    }
+
+    /// Takes the current schema for a transaction and holds its version (the metadata lock)
+    /// until the returned guard is dropped.
+    pub fn pin_schema(self: &Arc<Self>) -> SchemaPin {
+        // Registering under the lock that `sync_state` holds keeps the two in order: a
+        // report either counts this transaction or was made after the schema it reads.
+        let mut versions = self.txn_versions.lock();
+        let schema = self.catalog.snapshot();
+        *versions.entry(schema.version).or_insert(0) += 1;
+        drop(versions);
+        SchemaPin {
+            domain: self.clone(),
+            schema,
+        }
+    }
+
+    /// Whether the node's schema is fresh enough to serve (else TiDB's 8027).
+    pub fn schema_is_fresh(&self) -> bool {
+        now_ms() - self.last_reload_ms.load(Ordering::Relaxed) < SCHEMA_LEASE_MS
+    }
+
+    /// Test hook: stop loading schema versions newer than `cap` (`None`: load all). The
+    /// owner cannot move past a version this domain has not loaded, so with a cap at the
+    /// version of a job's state the domain stays exactly one state behind the others.
+    pub fn cap_schema_version(&self, cap: Option<u64>) {
+        self.version_cap.store(cap.unwrap_or(0), Ordering::SeqCst);
+        self.events.notify();
+    }
+
+    /// The loaded version and the oldest version in use, read together (see `pin_schema`).
+    pub fn sync_state(&self) -> (u64, u64) {
+        let versions = self.txn_versions.lock();
+        let loaded = self.catalog.snapshot().version;
+        (loaded, versions.keys().next().copied().unwrap_or(u64::MAX))
+    }
+
+    /// Reloads the schema if the global version moved (unless capped) and SET GLOBAL values
+    /// made on any domain; marks the schema fresh.
+    pub fn reload(&self) {
+        self.reload_globals();
+        let cap = self.version_cap.load(Ordering::SeqCst);
+        if cap == 0 || self.catalog.snapshot().version < cap {
+            match self.catalog.reload() {
+                Ok(_) => self.last_reload_ms.store(now_ms(), Ordering::Relaxed),
+                Err(e) => tracing::warn!(domain = %self.id, error = %e, "schema reload failed"),
+            }
+        } else {
+            // Capped: still alive, just not loading.
+            self.last_reload_ms.store(now_ms(), Ordering::Relaxed);
+        }
+    }
+
+    fn reload_globals(&self) {
+        let reloaded = self
+            .store
+            .begin()
+            .map_err(crate::error::Error::from)
+            .and_then(|txn| {
+                let stored = GlobalVariables::stored_version(txn.as_ref())?;
+                if stored != self.globals.read().loaded_version {
+                    self.globals.write().load(txn.as_ref())?;
+                }
+                Ok(())
+            });
+        if let Err(e) = reloaded {
+            tracing::warn!(domain = %self.id, error = %e, "reloading global variables failed");
+        }
+    }
+}
+
+/// DDL ownership as this domain last established it: valid until the stored time.
+#[derive(Default)]
+pub struct Ownership {
+    until_ms: AtomicI64,
+}
+
+impl Ownership {
+    pub fn is_owner(&self) -> bool {
+        // Stop acting a little before the lease expires, so two owners never overlap.
+        self.until_ms.load(Ordering::SeqCst) - 1_000 > now_ms()
+    }
+
+    /// Records a won campaign (the lease's end) or a lost one (0).
+    pub fn set_until(&self, until_ms: i64) {
+        self.until_ms.store(until_ms, Ordering::SeqCst);
+    }
+}
+
+/// A transaction's hold on a schema version.
+pub struct SchemaPin {
+    domain: Arc<Domain>,
+    pub schema: Arc<InfoSchema>,
+}
+
+impl Drop for SchemaPin {
+    fn drop(&mut self) {
+        let mut versions = self.domain.txn_versions.lock();
+        if let Some(n) = versions.get_mut(&self.schema.version) {
+            *n -= 1;
+            if *n == 0 {
+                versions.remove(&self.schema.version);
+            }
+        }
+        drop(versions);
+        if self.domain.events.sync_target() > 0 {
+            self.domain.events.notify();
+        }
+    }
+}
+
+/// Creates `root` with an empty password the first time a data directory is used.
+fn bootstrap(store: &dyn Store) -> Result<()> {
+    let mut txn = store.begin()?;
+    if meta::get_user(txn.as_ref(), "root")?.is_none() {
+        meta::put_user(
+            txn.as_mut(),
+            &UserRecord {
+                user: "root".into(),
+                host: "%".into(),
+                auth_hash: Vec::new(),
+            },
+        );
+        match txn.commit() {
+            Ok(_) | Err(crate::kv::Error::WriteConflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! moltdb's error: what went wrong, as one enum every layer above the store returns. The
+//! variants callers act on (retry a conflict, stop on an interrupt, fall back when a column
+//! is unknown) are named; everything else carries its MySQL code directly (`Mysql`). The
+//! code, SQLSTATE and text a client sees are decided here, in `code`, `sqlstate` and
+//! `message`, and nowhere else; the wire layer only copies them into the ERR packet.
+//!
+//! Lower layers keep small errors of their own (`kv::Error`, `table::Error`,
+//! `catalog::MetaError`) and convert into this one where they are defined.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// Another transaction committed a key this one writes after this one started
+    /// (TiDB's 9007). The whole transaction may be retried.
+    WriteConflict { start_ts: u64 },
+    /// A table this transaction wrote changed its definition by more than one version since
+    /// the transaction began (TiDB's 8028).
+    SchemaChanged,
+    /// The DDL job was cancelled (ADMIN CANCEL DDL JOBS, or KILL of its session).
+    Cancelled,
+    /// KILL QUERY / KILL CONNECTION stopped the statement.
+    Interrupted,
+    /// A unique key or the primary key already holds these values.
+    Duplicate { entry: String, key_name: String },
+    /// A column name resolves nowhere in scope; `place` is MySQL's "field list",
+    /// "where clause", ...
+    UnknownColumn { column: String, place: String },
+    /// The statement does not parse; `near` is the text from where it stops making sense,
+    /// on `line` when the parser knows it.
+    Syntax { near: String, line: Option<usize> },
+    /// A feature moltdb does not have (yet).
+    Unsupported(String),
+    /// A bug or an environment failure (I/O, corrupt records): MySQL's 1105.
+    Internal(String),
+    /// Any other MySQL error, by code, SQLSTATE and text.
+    Mysql {
+        code: u16,
+        state: &'static str,
+        message: String,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ERROR {} ({}): {}",
+            self.code(),
+            self.sqlstate(),
+            self.message()
+        )
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    /// The MySQL error code the client sees.
+    pub fn code(&self) -> u16 {
+        match self {
+            Error::WriteConflict { .. } => 9007,
+            Error::SchemaChanged => 8028,
+            Error::Cancelled => 8214,
+            Error::Interrupted => 1317,
+            Error::Duplicate { .. } => 1062,
+            Error::UnknownColumn { .. } => 1054,
+            Error::Syntax { .. } => 1064,
+            Error::Unsupported(_) => 1235,
+            Error::Internal(_) => 1105,
+            Error::Mysql { code, .. } => *code,
+        }
+    }
+
+    /// The SQLSTATE the client sees.
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            Error::WriteConflict { .. }
+            | Error::SchemaChanged
+            | Error::Cancelled
+            | Error::Internal(_) => "HY000",
+            Error::Interrupted => "70100",
+            Error::Duplicate { .. } => "23000",
+            Error::UnknownColumn { .. } => "42S22",
+            Error::Syntax { .. } | Error::Unsupported(_) => "42000",
+            Error::Mysql { state, .. } => state,
+        }
+    }
+
+    /// The text the client sees.
+    pub fn message(&self) -> String {
+        match self {
+            Error::WriteConflict { start_ts } => format!(
+                "Write conflict, txnStartTS={start_ts}, reason=optimistic [try again later]"
+            ),
+            Error::SchemaChanged => "Information schema is changed during the execution of the statement(for example, table definition may be updated by other DDL ran in parallel). If you see this error often, try increasing `tidb_max_delta_schema_count`. [try again later]".into(),
+            Error::Cancelled => "Cancelled DDL job".into(),
+            Error::Interrupted => "Query execution was interrupted".into(),
+            Error::Duplicate { entry, key_name } => {
+                format!("Duplicate entry '{entry}' for key '{key_name}'")
+            }
+            Error::UnknownColumn { column, place } => {
+                format!("Unknown column '{column}' in '{place}'")
+            }
+            Error::Syntax { near, line } => {
+                let mut m = format!("You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '{near}'");
+                if let Some(line) = line {
+                    m.push_str(&format!(" at line {line}"));
+                }
+                m
+            }
+            Error::Unsupported(what) => {
+                format!("This version of moltdb doesn't yet support '{what}'")
+            }
+            Error::Internal(msg) => msg.clone(),
+            Error::Mysql { message, .. } => message.clone(),
+        }
+    }
+
+    /// Any MySQL error by its code, SQLSTATE and text.
+    pub fn new(code: u16, state: &'static str, message: impl Into<String>) -> Self {
+        Error::Mysql {
+            code,
+            state,
+            message: message.into(),
+        }
+    }
+
+    pub fn syntax(near: &str) -> Self {
+        Error::Syntax {
+            near: near.to_string(),
+            line: None,
+        }
+    }
+
+    pub fn unsupported(what: impl fmt::Display) -> Self {
+        Error::Unsupported(what.to_string())
+    }
+
+    pub fn unknown_database(db: &str) -> Self {
+        Error::new(1049, "42000", format!("Unknown database '{db}'"))
+    }
+
+    pub fn no_database() -> Self {
+        Error::new(1046, "3D000", "No database selected")
+    }
+
+    pub fn unknown_table(db: &str, table: &str) -> Self {
+        Error::new(1146, "42S02", format!("Table '{db}.{table}' doesn't exist"))
+    }
+
+    pub fn bad_table(table: &str) -> Self {
+        Error::new(1051, "42S02", format!("Unknown table '{table}'"))
+    }
+
+    pub fn table_exists(table: &str) -> Self {
+        Error::new(1050, "42S01", format!("Table '{table}' already exists"))
+    }
+
+    pub fn database_exists(db: &str) -> Self {
+        Error::new(
+            1007,
+            "HY000",
+            format!("Can't create database '{db}'; database exists"),
+        )
+    }
+
+    pub fn drop_missing_database(db: &str) -> Self {
+        Error::new(
+            1008,
+            "HY000",
+            format!("Can't drop database '{db}'; database doesn't exist"),
+        )
+    }
+
+    pub fn unknown_column(col: &str, place: &str) -> Self {
+        Error::UnknownColumn {
+            column: col.to_string(),
+            place: place.to_string(),
+        }
+    }
+
+    pub fn ambiguous_column(col: &str, place: &str) -> Self {
+        Error::new(
+            1052,
+            "23000",
+            format!("Column '{col}' in {place} is ambiguous"),
+        )
+    }
+
+    pub fn duplicate_key_name(name: &str) -> Self {
+        Error::new(1061, "42000", format!("Duplicate key name '{name}'"))
+    }
+
+    pub fn duplicate_column(name: &str) -> Self {
+        Error::new(1060, "42S21", format!("Duplicate column name '{name}'"))
+    }
+
+    pub fn column_not_null(col: &str) -> Self {
+        Error::new(1048, "23000", format!("Column '{col}' cannot be null"))
+    }
+
+    pub fn no_default(col: &str) -> Self {
+        Error::new(
+            1364,
+            "HY000",
+            format!("Field '{col}' doesn't have a default value"),
+        )
+    }
+
+    pub fn out_of_range(col: &str, row: usize) -> Self {
+        Error::new(
+            1264,
+            "22003",
+            format!("Out of range value for column '{col}' at row {row}"),
+        )
+    }
+
+    pub fn too_long(col: &str, row: usize) -> Self {
+        Error::new(
+            1406,
+            "22001",
+            format!("Data too long for column '{col}' at row {row}"),
+        )
+    }
+
+    pub fn incorrect_value(type_name: &str, value: &str, col: &str, row: usize) -> Self {
+        let (code, state) = if matches!(type_name, "date" | "datetime" | "timestamp") {
+            (1292, "22007")
+        } else {
+            (1366, "HY000")
+        };
+        Error::new(
+            code,
+            state,
+            format!("Incorrect {type_name} value: '{value}' for column '{col}' at row {row}"),
+        )
+    }
+
+    pub fn column_count_mismatch(row: usize) -> Self {
+        Error::new(
+            1136,
+            "21S01",
+            format!("Column count doesn't match value count at row {row}"),
+        )
+    }
+
+    pub fn access_denied(user: &str, host: &str, using_password: bool) -> Self {
+        Error::new(
+            1045,
+            "28000",
+            format!(
+                "Access denied for user '{user}'@'{host}' (using password: {})",
+                if using_password { "YES" } else { "NO" }
+            ),
+        )
+    }
+
+    pub fn write_conflict(start_ts: u64) -> Self {
+        Error::WriteConflict { start_ts }
+    }
+
+    pub fn unknown_system_variable(name: &str) -> Self {
+        Error::new(1193, "HY000", format!("Unknown system variable '{name}'"))
+    }
+
+    pub fn internal(msg: impl fmt::Display) -> Self {
+        Error::Internal(msg.to_string())
+    }
+
+    pub fn division_by_zero() -> Self {
+        Error::new(1365, "22012", "Division by 0")
+    }
+}

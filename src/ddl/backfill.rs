@@ -239,22 +239,8 @@ fn backfill_range(
         Ok(true)
     })?;
     for (handle, row) in &rows {
-        let (key, unique_form) = table.index_key(index, row, *handle);
-        if unique_form {
-            if let Some(existing) = txn.get(&key)? {
-                let existing = crate::codec::keys::decode_handle_value(&existing)?;
-                if existing != *handle {
-                    return Err(table::Error::Duplicate {
-                        entry: table.entry_text(&index.columns, row),
-                        key_name: table.index_display_name(index),
-                        existing_handle: existing,
-                    });
-                }
-            }
-            txn.put(key, crate::codec::keys::encode_handle_value(*handle));
-        } else {
-            txn.put(key, b"0".to_vec());
-        }
+        let (key, value) = table.index_entry(txn.as_ref(), index, row, *handle)?;
+        txn.put(key, value);
         txn.lock(table.record_key(*handle));
     }
     txn.commit()?;

@@ -11,6 +11,7 @@ pub mod engine;
 mod error;
 mod mvcc;
 pub mod range;
+pub mod recording;
 
 pub use engine::EngineKind;
 pub use error::{Error, Result};

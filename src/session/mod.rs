@@ -218,7 +218,8 @@ impl Session {
         if let Some(admin) = sql::admin::parse(sql) {
             self.warnings.clear();
             return Some(admin.and_then(|admin| {
-                let result = self.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin));
+                let result =
+                    self.retrying(|s| s.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin)));
                 if let Err(e) = &result {
                     self.warnings.push(Warning {
                         level: "Error",
@@ -364,9 +365,9 @@ impl Session {
 
     fn run(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
         self.warnings.clear();
-        let result = self.fold_subqueries(stmt).and_then(|folded| match &folded {
-            Some(folded) => self.dispatch(sql, folded),
-            None => self.dispatch(sql, stmt),
+        let result = self.retrying(|s| match s.fold_subqueries(stmt)? {
+            Some(folded) => s.dispatch(sql, &folded),
+            None => s.dispatch(sql, stmt),
         });
         match &result {
             Ok(QueryResult::Done(o)) => self.state.row_count = o.affected_rows as i64,
@@ -530,8 +531,33 @@ impl Session {
     }
 
     /// Evaluates uncorrelated subqueries (scalar, IN, EXISTS) once and puts their results in
-    /// their place. Returns `None` when the statement has none.
+    /// their place. Returns `None` when the statement has none. A query or DML statement's
+    /// subqueries read in the statement's own transaction, so they see the snapshot the
+    /// statement sees; any other statement's read in a transaction of their own.
     fn fold_subqueries(&mut self, stmt: &Statement) -> Result<Option<Statement>> {
+        if !has_subquery(stmt) {
+            return Ok(None);
+        }
+        let statement_txn = matches!(
+            stmt,
+            Statement::Query(_)
+                | Statement::Insert(_)
+                | Statement::Update { .. }
+                | Statement::Delete(_)
+                | Statement::Explain { .. }
+        );
+        let own_txn = self.txn.is_none();
+        if own_txn {
+            self.begin()?;
+        }
+        let folded = self.fold_in_txn(stmt);
+        if own_txn && (!statement_txn || folded.is_err()) {
+            self.rollback();
+        }
+        folded
+    }
+
+    fn fold_in_txn(&mut self, stmt: &Statement) -> Result<Option<Statement>> {
         struct Folder<'s> {
             session: &'s mut Session,
             error: Option<Error>,
@@ -619,9 +645,24 @@ impl Session {
         Ok(folder.folded.then_some(stmt))
     }
 
+    /// Runs a subquery in the open transaction, leaving it open.
     fn subquery(&mut self, q: &ast::Query) -> Result<sql::ResultSet> {
         let text = q.to_string();
-        match self.with_txn(|ctx, txn| sql::select::execute(ctx, txn, &text, q))? {
+        let strict = self.strict();
+        let schema = self.schema();
+        let Session {
+            state,
+            txn,
+            warnings,
+            ..
+        } = self;
+        let Some(txn) = txn.as_mut() else {
+            return Err(Error::internal("subquery outside a transaction"));
+        };
+        let mut ctx = Context::new(&state.domain, schema, &*state, strict);
+        let result = sql::select::execute(&mut ctx, txn.as_mut(), &text, q);
+        warnings.extend(ctx.warnings);
+        match result? {
             QueryResult::Rows(rs) => Ok(rs),
             QueryResult::Done(_) => Err(Error::internal("subquery returned no rows")),
         }
@@ -678,18 +719,32 @@ impl Session {
         Ok(())
     }
 
-    /// Runs `f` in the session's transaction (see [`Session::run_in_txn`]). An autocommit
-    /// statement that loses a write conflict at commit is simply run again, as TiDB retries
-    /// autocommit statements: nothing of the failed attempt was visible to the client.
+    /// Runs `f` in the session's transaction (see [`Session::run_in_txn`]).
     fn with_txn(
         &mut self,
         f: impl Fn(&mut Context, &mut dyn Transaction) -> Result<QueryResult>,
+    ) -> Result<QueryResult> {
+        self.run_in_txn(&f)
+    }
+
+    /// Runs a whole statement, again if it is an autocommit statement that lost a write
+    /// conflict at commit, as TiDB retries autocommit statements: nothing of the failed
+    /// attempt was visible to the client, and the retry reads a new snapshot (its
+    /// subqueries too).
+    fn retrying(
+        &mut self,
+        statement: impl Fn(&mut Session) -> Result<QueryResult>,
     ) -> Result<QueryResult> {
         let autocommit_statement = self.txn.is_none() && self.autocommit();
         let mut attempt = 0u32;
         loop {
             let warnings_before = self.warnings.len();
-            match self.run_in_txn(&f) {
+            let result = statement(self);
+            if autocommit_statement && !self.explicit && self.txn.is_some() {
+                // The statement failed before its transaction's end: drop it.
+                self.rollback();
+            }
+            match result {
                 Err(Error::WriteConflict { .. })
                     if autocommit_statement && attempt < AUTOCOMMIT_RETRIES =>
                 {
@@ -905,6 +960,17 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Whether `stmt` has a subquery anywhere.
+fn has_subquery(stmt: &Statement) -> bool {
+    let found = ast::visit_expressions(stmt, |e| match e {
+        ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    });
+    found.is_break()
 }
 
 /// TiDB's 8028: a transaction that wrote a table whose definition moved on by more than one

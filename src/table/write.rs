@@ -1,6 +1,7 @@
 //! Adding, updating and removing rows together with their index entries.
 
 use super::{is_deletable, is_writable, Error, Result, Table};
+use crate::catalog::IndexInfo;
 use crate::codec::{keys, row as row_codec};
 use crate::kv::Transaction;
 use crate::types::Value;
@@ -13,23 +14,14 @@ impl Table {
         if txn.get(&record_key)?.is_some() {
             return Err(self.primary_duplicate(row, handle));
         }
+        // Every check first, then every write: a duplicate leaves nothing behind.
         let mut entries = Vec::with_capacity(self.info.indexes.len());
         for index in self.info.indexes.iter().filter(|i| is_writable(i.state)) {
-            let (key, unique_form) = self.index_key(index, row, handle);
-            if unique_form {
-                if let Some(existing) = txn.get(&key)? {
-                    return Err(Error::Duplicate {
-                        entry: self.entry_text(&index.columns, row),
-                        key_name: self.index_display_name(index),
-                        existing_handle: keys::decode_handle_value(&existing)?,
-                    });
-                }
-            }
-            entries.push((key, unique_form));
+            entries.push(self.index_entry(txn, index, row, handle)?);
         }
         txn.put(record_key, self.encode_row(row));
-        for (key, unique_form) in entries {
-            txn.put(key, index_value(handle, unique_form));
+        for (key, value) in entries {
+            txn.put(key, value);
         }
         Ok(())
     }
@@ -53,20 +45,11 @@ impl Table {
                 txn.delete(old_key);
             }
             if is_writable(index.state) {
-                if unique_form {
-                    if let Some(existing) = txn.get(&new_key)? {
-                        return Err(Error::Duplicate {
-                            entry: self.entry_text(&index.columns, new),
-                            key_name: self.index_display_name(index),
-                            existing_handle: keys::decode_handle_value(&existing)?,
-                        });
-                    }
-                }
-                to_add.push((new_key, unique_form));
+                to_add.push(self.checked_entry(txn, index, new, handle, new_key, unique_form)?);
             }
         }
-        for (key, unique_form) in to_add {
-            txn.put(key, index_value(handle, unique_form));
+        for (key, value) in to_add {
+            txn.put(key, value);
         }
         txn.put(self.record_key(handle), self.encode_row(new));
         Ok(())
@@ -85,6 +68,46 @@ impl Table {
         }
         txn.delete(self.record_key(handle));
         Ok(())
+    }
+
+    /// The entry `row`, stored under `handle`, has in `index`: the key and value to put,
+    /// once no other row holds the same values in it (unique indexes). Every index entry
+    /// moltdb writes comes from here: INSERT, UPDATE, REPLACE and the ADD INDEX backfill.
+    pub fn index_entry(
+        &self,
+        txn: &dyn Transaction,
+        index: &IndexInfo,
+        row: &[Value],
+        handle: i64,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        let (key, unique_form) = self.index_key(index, row, handle);
+        self.checked_entry(txn, index, row, handle, key, unique_form)
+    }
+
+    fn checked_entry(
+        &self,
+        txn: &dyn Transaction,
+        index: &IndexInfo,
+        row: &[Value],
+        handle: i64,
+        key: Vec<u8>,
+        unique_form: bool,
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        if unique_form {
+            if let Some(existing) = txn.get(&key)? {
+                let existing = keys::decode_handle_value(&existing)?;
+                // The row's own entry (a backfill meeting a row DML already indexed) is no
+                // duplicate.
+                if existing != handle {
+                    return Err(Error::Duplicate {
+                        entry: self.entry_text(&index.columns, row),
+                        key_name: self.index_display_name(index),
+                        existing_handle: existing,
+                    });
+                }
+            }
+        }
+        Ok((key, index_value(handle, unique_form)))
     }
 
     fn encode_row(&self, row: &[Value]) -> Vec<u8> {

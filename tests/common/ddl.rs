@@ -62,7 +62,7 @@ pub async fn newest_job(c: &mut Conn, job_type: &str) -> Option<JobView> {
             "ADMIN SHOW DDL JOBS 20 WHERE job_type = '{job_type}'"
         ))
         .await
-        .ok()?;
+        .expect("ADMIN SHOW DDL JOBS");
     rows.into_iter().next().map(|r| {
         (
             r.get("JOB_ID").unwrap(),

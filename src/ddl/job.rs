@@ -86,9 +86,9 @@ impl Action {
         }
     }
 
-    /// Jobs that backfill data in write reorganization.
+    /// Jobs that reorganize data (see `kinds::JobKind::is_reorg`).
     pub fn is_reorg(self) -> bool {
-        matches!(self, Action::AddIndex)
+        super::kinds::of(self).is_reorg()
     }
 }
 
@@ -239,22 +239,9 @@ impl Job {
         self
     }
 
-    /// Can ADMIN CANCEL still roll it back? (TiDB's rollbackable rules.)
+    /// Can ADMIN CANCEL still roll it back? (TiDB's rollbackable rules, per kind.)
     pub fn is_rollbackable(&self) -> bool {
-        use SchemaState::*;
-        match self.action {
-            Action::DropIndex => self.schema_state == Public,
-            Action::DropColumn | Action::DropSchema | Action::DropTable => {
-                self.schema_state == Public
-            }
-            Action::TruncateTable
-            | Action::RenameTable
-            | Action::ModifyColumn
-            | Action::ModifyTableComment
-            | Action::ModifyTableCharsetAndCollate => self.schema_state == None,
-            Action::AddIndex | Action::AddColumn => self.schema_state != Public,
-            Action::CreateSchema | Action::CreateTable => self.schema_state == None,
-        }
+        super::kinds::of(self.action).is_rollbackable(self.schema_state)
     }
 }
 

@@ -7,19 +7,21 @@
 //! schema, the job's new state and a bumped global schema version in ONE transaction, then
 //! waits until every live node has loaded that version and no transaction uses an older
 //! one (`syncer`), so nodes never work more than one version apart. Index and column states
-//! walk TiDB's path (`steps`); ADD INDEX backfills existing rows in write reorganization
+//! walk TiDB's path, one file per kind of job (`kinds`), run by `runner`; ADD INDEX backfills existing rows in write reorganization
 //! with checkpoints (`backfill`), so an interrupted job resumes where it stopped.
 
 pub mod backfill;
+pub mod control;
 pub mod job;
+mod kinds;
 pub mod owner;
 pub mod queue;
-mod steps;
+mod runner;
 pub mod syncer;
 pub mod worker;
 
 pub use job::{Action, Job, JobArgs, JobError, JobState};
-pub use steps::check_modify_column;
+pub use kinds::check_modify_column;
 
 use std::time::Duration;
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::job::{Job, JobArgs, JobState};
 use super::owner::{self, OWNER_LEASE_MS};
-use super::{queue, steps};
+use super::{queue, runner};
 use crate::domain::now_ms;
 use crate::domain::Domain;
 
@@ -87,7 +87,7 @@ fn schedule(
         let runner = domain.clone();
         let handle = std::thread::Builder::new()
             .name(format!("ddl-job-{id}"))
-            .spawn(move || steps::run_job(&runner, id))
+            .spawn(move || runner::run_job(&runner, id))
             .map_err(crate::error::Error::internal)?;
         running.insert(id, handle);
     }

@@ -3,7 +3,8 @@
 
 use sqlparser::ast;
 
-use crate::ddl::{owner, queue, Action, Job, JobState};
+use crate::ddl::control::{decide, Control};
+use crate::ddl::{owner, queue, Job, JobState};
 use crate::error::Result;
 use crate::kv;
 use crate::sql::binder::{Binder, Scope, ScopeColumn};
@@ -55,7 +56,7 @@ fn jobs(ctx: &Context, history: usize) -> Result<Vec<Job>> {
 
 /// The COMMENTS column: the backfill type, then knobs that differ from their defaults.
 fn comments(ctx: &Context, job: &Job) -> String {
-    if job.action != Action::AddIndex {
+    if !job.action.is_reorg() {
         return String::new();
     }
     let mut parts = vec![job.reorg_type.clone().unwrap_or_else(|| "txn".into())];
@@ -217,13 +218,6 @@ pub fn show_job_queries_limit(ctx: &Context, offset: usize, limit: usize) -> Res
     }))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
-    Cancel,
-    Pause,
-    Resume,
-}
-
 /// ADMIN CANCEL / PAUSE / RESUME DDL JOBS: every id in one transaction; one row per id.
 pub fn control(ctx: &Context, ids: &[i64], action: Control) -> Result<QueryResult> {
     let mut attempt = 0;
@@ -264,101 +258,4 @@ pub fn control(ctx: &Context, ids: &[i64], action: Control) -> Result<QueryResul
             .map(|(id, r)| vec![Value::str(&id.to_string()), Value::str(&r)])
             .collect(),
     }))
-}
-
-/// Applies one control request to a job; `Ok(true)` if the job changed.
-fn decide(job: &mut Job, action: Control) -> std::result::Result<bool, String> {
-    let id = job.id;
-    let not_started = matches!(job.state, JobState::Queueing | JobState::None);
-    match action {
-        Control::Cancel => match job.state {
-            JobState::Done | JobState::Synced => Err(format!("[ddl:8225]This job:{id} is finished, so can't be cancelled")),
-            JobState::Cancelled | JobState::RollingBack | JobState::RollbackDone | JobState::Cancelling => Ok(false),
-            _ if !not_started && !job.is_rollbackable() => {
-                Err(format!("[ddl:8226]This job:{id} is almost finished, can't be cancelled now"))
-            }
-            _ => {
-                job.state = JobState::Cancelling;
-                Ok(true)
-            }
-        },
-        Control::Pause => match job.state {
-            JobState::Pausing | JobState::Paused => Err(format!("[ddl:8262]Job [{id}] has already been paused")),
-            _ if not_started || (job.state == JobState::Running && job.is_rollbackable()) => {
-                job.state = JobState::Pausing;
-                Ok(true)
-            }
-            state => Err(format!(
-                "[ddl:8260]Job [{id}] can't be paused: state [{}] or schema state [{}]",
-                state.as_str(),
-                job.schema_state.as_str()
-            )),
-        },
-        Control::Resume => match job.state {
-            JobState::Paused => {
-                job.state = JobState::Queueing;
-                Ok(true)
-            }
-            state => Err(format!(
-                "[ddl:8261]Job [{id}] can't be resumed: job has not been paused, job state:{}, schema state:{}",
-                state.as_str(),
-                job.schema_state.as_str()
-            )),
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::catalog::SchemaState;
-    use crate::ddl::JobArgs;
-
-    fn job(state: JobState, schema_state: SchemaState) -> Job {
-        let mut j = Job::new(Action::AddIndex, 1, "d", "q", JobArgs::DropSchema);
-        j.id = 7;
-        j.state = state;
-        j.schema_state = schema_state;
-        j
-    }
-
-    #[test]
-    fn cancel_rules() {
-        let mut j = job(JobState::Synced, SchemaState::Public);
-        assert_eq!(
-            decide(&mut j, Control::Cancel),
-            Err("[ddl:8225]This job:7 is finished, so can't be cancelled".into())
-        );
-        let mut j = job(JobState::Running, SchemaState::WriteReorganization);
-        assert_eq!(decide(&mut j, Control::Cancel), Ok(true));
-        assert_eq!(j.state, JobState::Cancelling);
-        let mut j = job(JobState::Running, SchemaState::Public);
-        assert!(decide(&mut j, Control::Cancel)
-            .unwrap_err()
-            .contains("8226"));
-    }
-
-    #[test]
-    fn pause_and_resume_rules() {
-        let mut j = job(JobState::Running, SchemaState::WriteOnly);
-        assert_eq!(decide(&mut j, Control::Pause), Ok(true));
-        assert_eq!(
-            decide(&mut j, Control::Pause),
-            Err("[ddl:8262]Job [7] has already been paused".into())
-        );
-        let mut j = job(JobState::Running, SchemaState::Public);
-        assert_eq!(
-            decide(&mut j, Control::Pause),
-            Err(
-                "[ddl:8260]Job [7] can't be paused: state [running] or schema state [public]"
-                    .into()
-            )
-        );
-        assert!(decide(&mut j, Control::Resume)
-            .unwrap_err()
-            .starts_with("[ddl:8261]"));
-        let mut j = job(JobState::Paused, SchemaState::WriteReorganization);
-        assert_eq!(decide(&mut j, Control::Resume), Ok(true));
-        assert_eq!(j.state, JobState::Queueing);
-    }
 }

@@ -9,6 +9,7 @@ use sqlparser::parser::Parser;
 
 use super::context::Context;
 use super::result::QueryResult;
+use crate::ddl::control::Control;
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
 
@@ -196,9 +197,9 @@ pub fn execute(ctx: &mut Context, txn: &dyn Transaction, admin: &Admin) -> Resul
         Admin::ShowDdlJobQueriesLimit { offset, limit } => {
             jobs::show_job_queries_limit(ctx, *offset, *limit)
         }
-        Admin::CancelJobs(ids) => jobs::control(ctx, ids, jobs::Control::Cancel),
-        Admin::PauseJobs(ids) => jobs::control(ctx, ids, jobs::Control::Pause),
-        Admin::ResumeJobs(ids) => jobs::control(ctx, ids, jobs::Control::Resume),
+        Admin::CancelJobs(ids) => jobs::control(ctx, ids, Control::Cancel),
+        Admin::PauseJobs(ids) => jobs::control(ctx, ids, Control::Pause),
+        Admin::ResumeJobs(ids) => jobs::control(ctx, ids, Control::Resume),
     }
 }
 

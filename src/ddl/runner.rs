@@ -1,41 +1,16 @@
-//! Running one job: a loop of steps, each committed with the schema it changes and a new
-//! schema version, each followed by a wait until every node has that version.
-
-mod column;
-mod index;
-mod schema;
-
-pub use column::check_modify_column;
+//! Running one job: a loop of steps of its kind (`kinds`), each committed with the schema it
+//! changes and a new schema version, each followed by a wait until every node has that
+//! version; reorg work in between.
 
 use std::sync::Arc;
 
-use super::job::{Action, Job, JobError, JobState};
+use super::job::{Job, JobError, JobState};
+use super::kinds::{self, Reorg, Step};
 use super::{backfill, queue, syncer};
-use crate::catalog::{meta, SchemaState, TableInfo};
+use crate::catalog::{meta, SchemaState};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
-
-/// What a step did.
-pub(super) enum Step {
-    /// Changed the schema: bump the version, then wait for every node to load it.
-    SchemaChanged,
-    /// Work outside a transaction comes next (then the step is tried again).
-    Reorg(Reorg),
-}
-
-/// Long work a step asks for, run in batches of transactions of its own.
-pub(super) enum Reorg {
-    /// Build the entries of an index from the existing rows.
-    Backfill {
-        table: Box<TableInfo>,
-        index_id: i64,
-    },
-    /// Delete every entry of an index.
-    CleanupIndex { table_id: i64, index_id: i64 },
-    /// Delete every row and index entry of a table.
-    CleanupTable { table_id: i64 },
-}
 
 pub fn run_job(domain: &Arc<Domain>, id: i64) {
     if let Err(e) = drive(domain, id) {
@@ -112,11 +87,11 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
         }
         _ => {}
     }
-    let rolling_back = job.state == JobState::RollingBack;
-    let result = if rolling_back {
-        rollback(txn.as_mut(), &mut job)
+    let kind = kinds::of(job.action);
+    let result = if job.state == JobState::RollingBack {
+        kind.rollback(txn.as_mut(), &mut job)
     } else {
-        forward(txn.as_mut(), &mut job)
+        kind.forward(txn.as_mut(), &mut job)
     };
     match result {
         Ok(Step::SchemaChanged) => {
@@ -171,36 +146,6 @@ fn commit_job(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Resu
     Ok(true)
 }
 
-fn forward(txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
-    match job.action {
-        Action::CreateSchema | Action::DropSchema => schema::forward_schema(txn, job),
-        Action::CreateTable
-        | Action::DropTable
-        | Action::TruncateTable
-        | Action::RenameTable
-        | Action::ModifyTableComment
-        | Action::ModifyTableCharsetAndCollate => schema::forward_table(txn, job),
-        Action::AddIndex => index::add_forward(txn, job),
-        Action::DropIndex => index::drop_forward(txn, job),
-        Action::AddColumn => column::add_forward(txn, job),
-        Action::DropColumn => column::drop_forward(txn, job),
-        Action::ModifyColumn => column::modify_forward(txn, job),
-    }
-}
-
-fn rollback(txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
-    match job.action {
-        Action::AddIndex => index::add_rollback(txn, job),
-        Action::AddColumn => column::add_rollback(txn, job),
-        // Other jobs are only cancellable before they changed anything.
-        _ => {
-            job.state = JobState::RollbackDone;
-            job.schema_state = SchemaState::None;
-            Ok(Step::SchemaChanged)
-        }
-    }
-}
-
 fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
     let result = match &work {
         Reorg::Backfill { table, index_id } => {
@@ -228,32 +173,4 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
         Err(e) if matches!(work, Reorg::Backfill { .. }) => fail(domain, job.id, &e),
         Err(e) => Err(e),
     }
-}
-
-/// Reads a table's current definition inside the step's transaction.
-pub(super) fn load_table(txn: &dyn Transaction, job: &Job) -> Result<TableInfo> {
-    meta::load_tables(txn, job.db_id)?
-        .into_iter()
-        .find(|t| t.id == job.table_id)
-        .ok_or_else(|| Error::unknown_table(&job.db_name, &job.table_name))
-}
-
-/// Whether the reorg work of the current state has finished.
-pub(super) fn reorg_done(txn: &dyn Transaction, job: &mut Job) -> Result<bool> {
-    let reorg = queue::get_reorg(txn, job.id)?;
-    job.row_count = reorg.row_count;
-    Ok(reorg.done)
-}
-
-/// Starts a new reorg phase (e.g. after a backfill, the cleanup of a rollback).
-pub(super) fn reset_reorg(txn: &mut dyn Transaction, job: &Job) {
-    let row_count = job.row_count;
-    queue::put_reorg(
-        txn,
-        job.id,
-        &queue::Reorg {
-            row_count,
-            ..Default::default()
-        },
-    );
 }

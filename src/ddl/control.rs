@@ -1,0 +1,110 @@
+//! ADMIN CANCEL / PAUSE / RESUME DDL JOBS: which requests a job accepts in which state,
+//! with TiDB's messages for the ones it refuses. The runner (`runner`) then carries a
+//! cancelling job back through its kind's rollback, and a pausing one to paused.
+
+use super::job::{Job, JobState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What ADMIN asks of a job.
+pub enum Control {
+    Cancel,
+    Pause,
+    Resume,
+}
+
+/// Applies one control request to a job; `Ok(true)` if the job changed.
+pub fn decide(job: &mut Job, action: Control) -> std::result::Result<bool, String> {
+    let id = job.id;
+    let not_started = matches!(job.state, JobState::Queueing | JobState::None);
+    match action {
+        Control::Cancel => match job.state {
+            JobState::Done | JobState::Synced => Err(format!("[ddl:8225]This job:{id} is finished, so can't be cancelled")),
+            JobState::Cancelled | JobState::RollingBack | JobState::RollbackDone | JobState::Cancelling => Ok(false),
+            _ if !not_started && !job.is_rollbackable() => {
+                Err(format!("[ddl:8226]This job:{id} is almost finished, can't be cancelled now"))
+            }
+            _ => {
+                job.state = JobState::Cancelling;
+                Ok(true)
+            }
+        },
+        Control::Pause => match job.state {
+            JobState::Pausing | JobState::Paused => Err(format!("[ddl:8262]Job [{id}] has already been paused")),
+            _ if not_started || (job.state == JobState::Running && job.is_rollbackable()) => {
+                job.state = JobState::Pausing;
+                Ok(true)
+            }
+            state => Err(format!(
+                "[ddl:8260]Job [{id}] can't be paused: state [{}] or schema state [{}]",
+                state.as_str(),
+                job.schema_state.as_str()
+            )),
+        },
+        Control::Resume => match job.state {
+            JobState::Paused => {
+                job.state = JobState::Queueing;
+                Ok(true)
+            }
+            state => Err(format!(
+                "[ddl:8261]Job [{id}] can't be resumed: job has not been paused, job state:{}, schema state:{}",
+                state.as_str(),
+                job.schema_state.as_str()
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::SchemaState;
+    use crate::ddl::{Action, JobArgs};
+
+    fn job(state: JobState, schema_state: SchemaState) -> Job {
+        let mut j = Job::new(Action::AddIndex, 1, "d", "q", JobArgs::DropSchema);
+        j.id = 7;
+        j.state = state;
+        j.schema_state = schema_state;
+        j
+    }
+
+    #[test]
+    fn cancel_rules() {
+        let mut j = job(JobState::Synced, SchemaState::Public);
+        assert_eq!(
+            decide(&mut j, Control::Cancel),
+            Err("[ddl:8225]This job:7 is finished, so can't be cancelled".into())
+        );
+        let mut j = job(JobState::Running, SchemaState::WriteReorganization);
+        assert_eq!(decide(&mut j, Control::Cancel), Ok(true));
+        assert_eq!(j.state, JobState::Cancelling);
+        let mut j = job(JobState::Running, SchemaState::Public);
+        assert!(decide(&mut j, Control::Cancel)
+            .unwrap_err()
+            .contains("8226"));
+    }
+
+    #[test]
+    fn pause_and_resume_rules() {
+        let mut j = job(JobState::Running, SchemaState::WriteOnly);
+        assert_eq!(decide(&mut j, Control::Pause), Ok(true));
+        assert_eq!(
+            decide(&mut j, Control::Pause),
+            Err("[ddl:8262]Job [7] has already been paused".into())
+        );
+        let mut j = job(JobState::Running, SchemaState::Public);
+        assert_eq!(
+            decide(&mut j, Control::Pause),
+            Err(
+                "[ddl:8260]Job [7] can't be paused: state [running] or schema state [public]"
+                    .into()
+            )
+        );
+        assert!(decide(&mut j, Control::Resume)
+            .unwrap_err()
+            .starts_with("[ddl:8261]"));
+        let mut j = job(JobState::Paused, SchemaState::WriteReorganization);
+        assert_eq!(decide(&mut j, Control::Resume), Ok(true));
+        assert_eq!(j.state, JobState::Queueing);
+    }
+}

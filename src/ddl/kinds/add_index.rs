@@ -1,0 +1,122 @@
+//! ADD INDEX: none -> delete only -> write only -> write reorganization (backfill) -> public.
+//! A failed or cancelled ADD INDEX walks back: delete only -> delete reorganization -> none.
+
+use super::{advance, finish, load_table, reorg_done, reset_reorg, JobKind, Reorg, Step};
+use crate::catalog::{meta, SchemaState};
+use crate::ddl::job::{Job, JobArgs, JobState};
+use crate::error::{Error, Result};
+use crate::kv::Transaction;
+
+pub struct AddIndex;
+
+impl JobKind for AddIndex {
+    fn forward(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
+        let JobArgs::AddIndex { index, columns } = &job.args else {
+            return Err(Error::internal("add index job without its index"));
+        };
+        let (index, columns) = (index.clone(), columns.clone());
+        let mut table = load_table(txn, job)?;
+        if job.schema_state == SchemaState::None {
+            if table.index_by_name(&index.name).is_some() {
+                return Err(Error::duplicate_key_name(&index.name));
+            }
+            let mut ix = index;
+            ix.columns = columns
+                .iter()
+                .map(|c| {
+                    table
+                        .column_by_name(c)
+                        .filter(|(_, col)| col.state == SchemaState::Public)
+                        .map(|(i, _)| i)
+                        .ok_or_else(|| {
+                            Error::new(
+                                1072,
+                                "42000",
+                                format!("Key column '{c}' doesn't exist in table"),
+                            )
+                        })
+                })
+                .collect::<Result<_>>()?;
+            ix.id = table.next_index_id;
+            table.next_index_id += 1;
+            advance(job, &mut ix.state, SchemaState::DeleteOnly);
+            table.indexes.push(ix);
+            reset_reorg(txn, job);
+        } else {
+            let Some(ix) = table
+                .indexes
+                .iter_mut()
+                .find(|i| i.name.eq_ignore_ascii_case(&index.name))
+            else {
+                return Err(Error::internal("the index being added vanished"));
+            };
+            match job.schema_state {
+                SchemaState::DeleteOnly => advance(job, &mut ix.state, SchemaState::WriteOnly),
+                SchemaState::WriteOnly => {
+                    advance(job, &mut ix.state, SchemaState::WriteReorganization);
+                    job.reorg_type = Some("txn".into());
+                }
+                SchemaState::WriteReorganization => {
+                    if !reorg_done(txn, job)? {
+                        let index_id = ix.id;
+                        return Ok(Step::Reorg(Reorg::Backfill {
+                            table: Box::new(table),
+                            index_id,
+                        }));
+                    }
+                    advance(job, &mut ix.state, SchemaState::Public);
+                    job.state = JobState::Done;
+                }
+                _ => return Err(Error::internal("add index job in an unexpected state")),
+            }
+        }
+        meta::put_table(txn, &table);
+        Ok(Step::SchemaChanged)
+    }
+
+    fn rollback(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
+        let JobArgs::AddIndex { index, .. } = &job.args else {
+            return Err(Error::internal("add index job without its index"));
+        };
+        let name = index.name.clone();
+        let Ok(mut table) = load_table(txn, job) else {
+            return finish(job, JobState::RollbackDone, SchemaState::None);
+        };
+        let Some(pos) = table
+            .indexes
+            .iter()
+            .position(|i| i.name.eq_ignore_ascii_case(&name) && i.state != SchemaState::Public)
+        else {
+            return finish(job, JobState::RollbackDone, SchemaState::None);
+        };
+        let ix = &mut table.indexes[pos];
+        match ix.state {
+            SchemaState::DeleteOnly => {
+                advance(job, &mut ix.state, SchemaState::DeleteReorganization);
+                reset_reorg(txn, job);
+            }
+            SchemaState::DeleteReorganization => {
+                if !reorg_done(txn, job)? {
+                    return Ok(Step::Reorg(Reorg::CleanupIndex {
+                        table_id: table.id,
+                        index_id: ix.id,
+                    }));
+                }
+                table.indexes.remove(pos);
+                meta::put_table(txn, &table);
+                return finish(job, JobState::RollbackDone, SchemaState::None);
+            }
+            _ => advance(job, &mut ix.state, SchemaState::DeleteOnly),
+        }
+        meta::put_table(txn, &table);
+        Ok(Step::SchemaChanged)
+    }
+
+    fn is_rollbackable(&self, state: SchemaState) -> bool {
+        state != SchemaState::Public
+    }
+
+    fn is_reorg(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,41 @@
+//! CREATE DATABASE: none -> public in one step.
+
+use super::{finish, JobKind, Step};
+use crate::catalog::{meta, DatabaseInfo, SchemaState};
+use crate::ddl::job::{Job, JobArgs, JobState};
+use crate::error::{Error, Result};
+use crate::kv::Transaction;
+
+pub struct CreateSchema;
+
+impl JobKind for CreateSchema {
+    fn forward(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
+        let JobArgs::CreateSchema { name } = &job.args else {
+            return Err(Error::internal("create schema job without its name"));
+        };
+        let name = name.clone();
+        if meta::load_databases(txn)?
+            .iter()
+            .any(|d| d.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(Error::database_exists(&name));
+        }
+        let id = meta::allocate_ids(txn, 1)?;
+        meta::put_database(
+            txn,
+            &DatabaseInfo {
+                id,
+                name,
+                charset: "utf8mb4".into(),
+                collation: "utf8mb4_bin".into(),
+                state: SchemaState::Public,
+            },
+        );
+        job.db_id = id;
+        finish(job, JobState::Done, SchemaState::Public)
+    }
+
+    fn is_rollbackable(&self, state: SchemaState) -> bool {
+        state == SchemaState::None
+    }
+}

@@ -1,0 +1,34 @@
+//! CREATE TABLE: none -> public in one step.
+
+use super::{finish, JobKind, Step};
+use crate::catalog::{meta, SchemaState};
+use crate::ddl::job::{Job, JobArgs, JobState};
+use crate::error::{Error, Result};
+use crate::kv::Transaction;
+
+pub struct CreateTable;
+
+impl JobKind for CreateTable {
+    fn forward(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
+        let JobArgs::CreateTable { table } = &job.args else {
+            return Err(Error::internal("create table job without its table"));
+        };
+        let mut table = (**table).clone();
+        if meta::load_tables(txn, job.db_id)?
+            .iter()
+            .any(|t| t.name.eq_ignore_ascii_case(&table.name))
+        {
+            return Err(Error::table_exists(&table.name));
+        }
+        table.id = meta::allocate_ids(txn, 1)?;
+        table.db_id = job.db_id;
+        table.state = SchemaState::Public;
+        meta::put_table(txn, &table);
+        job.table_id = table.id;
+        finish(job, JobState::Done, SchemaState::Public)
+    }
+
+    fn is_rollbackable(&self, state: SchemaState) -> bool {
+        state == SchemaState::None
+    }
+}

@@ -1,0 +1,36 @@
+//! DROP TABLE: public -> write only -> delete only (rows and entries removed in batches)
+//! -> none.
+
+use super::{advance, finish, load_table, reorg_done, reset_reorg, JobKind, Reorg, Step};
+use crate::catalog::{meta, SchemaState};
+use crate::ddl::job::{Job, JobState};
+use crate::error::Result;
+use crate::kv::Transaction;
+
+pub struct DropTable;
+
+impl JobKind for DropTable {
+    fn forward(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
+        let mut table = load_table(txn, job)?;
+        match job.schema_state {
+            SchemaState::None => advance(job, &mut table.state, SchemaState::WriteOnly),
+            SchemaState::WriteOnly => {
+                advance(job, &mut table.state, SchemaState::DeleteOnly);
+                reset_reorg(txn, job);
+            }
+            _ => {
+                if !reorg_done(txn, job)? {
+                    return Ok(Step::Reorg(Reorg::CleanupTable { table_id: table.id }));
+                }
+                txn.delete(meta::table_key(table.db_id, table.id));
+                return finish(job, JobState::Done, SchemaState::None);
+            }
+        }
+        meta::put_table(txn, &table);
+        Ok(Step::SchemaChanged)
+    }
+
+    fn is_rollbackable(&self, state: SchemaState) -> bool {
+        state == SchemaState::Public
+    }
+}

@@ -1,0 +1,165 @@
+//! The kinds of DDL job, one file each: what a job of the kind does at each step forward
+//! and back, and what ADMIN CANCEL may still do to it.
+//!
+//! A step runs inside one transaction with the job: it reads the table or database as
+//! stored, moves the object and the job to their next state together ([`advance`]), and
+//! either changes the schema (the runner then bumps the schema version and waits for
+//! every node) or asks for long work outside the transaction ([`Reorg`]: a backfill, a
+//! cleanup), after which the same step is tried again. A multi-schema change will be a
+//! list of these steps walked in lockstep.
+
+mod add_column;
+mod add_index;
+mod create_schema;
+mod create_table;
+mod drop_column;
+mod drop_index;
+mod drop_schema;
+mod drop_table;
+mod modify_column;
+mod rename_table;
+mod table_options;
+mod truncate_table;
+
+pub use modify_column::check_modify_column;
+
+use super::job::{Action, Job, JobState};
+use super::queue;
+use crate::catalog::{meta, SchemaState, TableInfo};
+use crate::error::{Error, Result};
+use crate::kv::Transaction;
+
+/// One kind of DDL job.
+pub trait JobKind: Sync {
+    /// One step forward from `job.schema_state`.
+    fn forward(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step>;
+
+    /// One step back, after a failure or ADMIN CANCEL. Kinds that can be cancelled only
+    /// before they changed anything just end.
+    fn rollback(&self, _txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
+        finish(job, JobState::RollbackDone, SchemaState::None)
+    }
+
+    /// Whether ADMIN CANCEL can still roll back a started job in `state` (TiDB's
+    /// rollbackable rules; a job not started yet can always be cancelled). Pausing follows
+    /// the same rule.
+    fn is_rollbackable(&self, state: SchemaState) -> bool;
+
+    /// Whether the job reorganizes data (ADMIN SHOW DDL JOBS shows its live row count and
+    /// its reorg type in COMMENTS).
+    fn is_reorg(&self) -> bool {
+        false
+    }
+}
+
+/// The kind of job `action` runs.
+pub fn of(action: Action) -> &'static dyn JobKind {
+    match action {
+        Action::CreateSchema => &create_schema::CreateSchema,
+        Action::DropSchema => &drop_schema::DropSchema,
+        Action::CreateTable => &create_table::CreateTable,
+        Action::DropTable => &drop_table::DropTable,
+        Action::TruncateTable => &truncate_table::TruncateTable,
+        Action::RenameTable => &rename_table::RenameTable,
+        Action::AddIndex => &add_index::AddIndex,
+        Action::DropIndex => &drop_index::DropIndex,
+        Action::AddColumn => &add_column::AddColumn,
+        Action::DropColumn => &drop_column::DropColumn,
+        Action::ModifyColumn => &modify_column::ModifyColumn,
+        Action::ModifyTableComment | Action::ModifyTableCharsetAndCollate => {
+            &table_options::TableOptions
+        }
+    }
+}
+
+/// What a step did.
+pub enum Step {
+    /// Changed the schema: bump the version, then wait for every node to load it.
+    SchemaChanged,
+    /// Work outside a transaction comes next (then the step is tried again).
+    Reorg(Reorg),
+}
+
+/// Long work a step asks for, run in batches of transactions of its own.
+pub enum Reorg {
+    /// Build the entries of an index from the existing rows.
+    Backfill {
+        table: Box<TableInfo>,
+        index_id: i64,
+    },
+    /// Delete every entry of an index.
+    CleanupIndex { table_id: i64, index_id: i64 },
+    /// Delete every row and index entry of a table.
+    CleanupTable { table_id: i64 },
+}
+
+/// Moves an object (index, column, table, database) and its job to `next` together: the
+/// state a node reads from the schema and the one ADMIN SHOW DDL JOBS shows never differ.
+fn advance(job: &mut Job, object: &mut SchemaState, next: SchemaState) {
+    *object = next;
+    job.schema_state = next;
+}
+
+/// Ends the job's walk in `state` (done or rolled back) with the object in `schema_state`.
+fn finish(job: &mut Job, state: JobState, schema_state: SchemaState) -> Result<Step> {
+    job.state = state;
+    job.schema_state = schema_state;
+    Ok(Step::SchemaChanged)
+}
+
+/// Reads a table's current definition inside the step's transaction.
+fn load_table(txn: &dyn Transaction, job: &Job) -> Result<TableInfo> {
+    meta::load_tables(txn, job.db_id)?
+        .into_iter()
+        .find(|t| t.id == job.table_id)
+        .ok_or_else(|| Error::unknown_table(&job.db_name, &job.table_name))
+}
+
+/// Whether the reorg work of the current state has finished.
+fn reorg_done(txn: &dyn Transaction, job: &mut Job) -> Result<bool> {
+    let reorg = queue::get_reorg(txn, job.id)?;
+    job.row_count = reorg.row_count;
+    Ok(reorg.done)
+}
+
+/// Starts a new reorg phase (e.g. after a backfill, the cleanup of a rollback).
+fn reset_reorg(txn: &mut dyn Transaction, job: &Job) {
+    let row_count = job.row_count;
+    queue::put_reorg(
+        txn,
+        job.id,
+        &queue::Reorg {
+            row_count,
+            ..Default::default()
+        },
+    );
+}
+
+/// Index column offsets follow a column inserted at `pos` (+1) or removed from it (-1).
+fn shift_offsets(table: &mut TableInfo, pos: usize, inserted: bool) {
+    let shift = |c: &mut usize| {
+        if inserted && *c >= pos {
+            *c += 1;
+        } else if !inserted && *c > pos {
+            *c -= 1;
+        }
+    };
+    for ix in &mut table.indexes {
+        ix.columns.iter_mut().for_each(shift);
+    }
+    if let Some(h) = table.handle_column.as_mut() {
+        shift(h);
+    }
+}
+
+/// "Can't DROP 'x'; check that column/key exists".
+fn can_not_drop(name: &str) -> Error {
+    Error::new(
+        1091,
+        "42000",
+        format!("Can't DROP '{name}'; check that column/key exists"),
+    )
+}
+
+#[cfg(test)]
+mod tests;

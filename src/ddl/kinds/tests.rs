@@ -1,0 +1,199 @@
+//! The state walks of the job kinds, step by step on an in-memory store: no cluster, no
+//! worker, no waiting for other nodes — just each step's transaction.
+
+use super::*;
+use crate::catalog::{ColumnInfo, IndexInfo};
+use crate::ddl::job::{Action, JobArgs};
+use crate::types::{DataType, IntKind};
+
+fn column(name: &str) -> ColumnInfo {
+    ColumnInfo {
+        id: 0,
+        name: name.into(),
+        ty: DataType::Int {
+            kind: IntKind::Int,
+            unsigned: false,
+        },
+        nullable: true,
+        default: None,
+        auto_increment: false,
+        on_update_current_timestamp: false,
+        comment: String::new(),
+        state: SchemaState::Public,
+        origin_default: None,
+    }
+}
+
+/// Runs steps of `job` until it finishes, marking every reorg it asks for done at once;
+/// returns the schema states it went through and the reorgs asked for.
+fn walk(store: &dyn crate::kv::Store, job: &mut Job, back: bool) -> (Vec<SchemaState>, usize) {
+    let kind = of(job.action);
+    let mut states = Vec::new();
+    let mut reorgs = 0;
+    for _ in 0..20 {
+        let mut txn = store.begin().expect("begin");
+        let step = if back {
+            kind.rollback(txn.as_mut(), job)
+        } else {
+            kind.forward(txn.as_mut(), job)
+        };
+        match step.expect("step") {
+            Step::SchemaChanged => states.push(job.schema_state),
+            Step::Reorg(_) => {
+                reorgs += 1;
+                let mut reorg = queue::get_reorg(txn.as_ref(), job.id).expect("reorg");
+                reorg.done = true;
+                queue::put_reorg(txn.as_mut(), job.id, &reorg);
+            }
+        }
+        txn.commit().expect("commit");
+        if matches!(job.state, JobState::Done | JobState::RollbackDone) {
+            return (states, reorgs);
+        }
+    }
+    panic!("job did not finish: {states:?}");
+}
+
+/// A store holding database `d` with table `t (a INT)`; returns the two ids.
+fn with_table(store: &dyn crate::kv::Store) -> (i64, i64) {
+    let mut db = Job::new(
+        Action::CreateSchema,
+        0,
+        "d",
+        "",
+        JobArgs::CreateSchema { name: "d".into() },
+    );
+    walk(store, &mut db, false);
+    let table = TableInfo {
+        id: 0,
+        db_id: db.db_id,
+        name: "t".into(),
+        columns: vec![column("a")],
+        indexes: Vec::new(),
+        handle_column: None,
+        next_column_id: 2,
+        next_index_id: 1,
+        comment: String::new(),
+        charset: "utf8mb4".into(),
+        collation: "utf8mb4_bin".into(),
+        state: SchemaState::None,
+        foreign_keys: Vec::new(),
+    };
+    let mut create = Job::new(
+        Action::CreateTable,
+        db.db_id,
+        "d",
+        "",
+        JobArgs::CreateTable {
+            table: Box::new(table),
+        },
+    );
+    walk(store, &mut create, false);
+    (db.db_id, create.table_id)
+}
+
+fn add_index_job(db_id: i64, table_id: i64) -> Job {
+    let index = IndexInfo {
+        id: 0,
+        name: "ia".into(),
+        columns: Vec::new(),
+        unique: false,
+        primary: false,
+        state: SchemaState::None,
+        comment: String::new(),
+    };
+    Job::new(
+        Action::AddIndex,
+        db_id,
+        "d",
+        "",
+        JobArgs::AddIndex {
+            index,
+            columns: vec!["a".into()],
+        },
+    )
+    .on_table(table_id, "t")
+}
+
+fn index_state(store: &dyn crate::kv::Store, job: &Job) -> Option<SchemaState> {
+    let txn = store.begin().expect("begin");
+    let table = load_table(txn.as_ref(), job).expect("table");
+    table.indexes.first().map(|i| i.state)
+}
+
+#[test]
+fn add_index_walks_tidbs_states_with_one_backfill() {
+    let store = crate::kv::open_memory().expect("store");
+    let (db, table) = with_table(store.as_ref());
+    let mut job = add_index_job(db, table);
+    let (states, reorgs) = walk(store.as_ref(), &mut job, false);
+    use SchemaState::*;
+    assert_eq!(states, [DeleteOnly, WriteOnly, WriteReorganization, Public]);
+    assert_eq!(reorgs, 1, "one backfill, in write reorganization");
+    assert_eq!(job.state, JobState::Done);
+    assert_eq!(index_state(store.as_ref(), &job), Some(Public));
+}
+
+#[test]
+fn cancelled_add_index_walks_back_and_removes_the_index() {
+    let store = crate::kv::open_memory().expect("store");
+    let (db, table) = with_table(store.as_ref());
+    let mut job = add_index_job(db, table);
+    // Two steps forward: delete only, then write only.
+    for _ in 0..2 {
+        let mut txn = store.begin().expect("begin");
+        of(job.action)
+            .forward(txn.as_mut(), &mut job)
+            .expect("step");
+        txn.commit().expect("commit");
+    }
+    assert_eq!(
+        index_state(store.as_ref(), &job),
+        Some(SchemaState::WriteOnly)
+    );
+    assert!(job.is_rollbackable());
+    job.state = JobState::RollingBack;
+    let (states, reorgs) = walk(store.as_ref(), &mut job, true);
+    use SchemaState::*;
+    assert_eq!(states, [DeleteOnly, DeleteReorganization, None]);
+    assert_eq!(reorgs, 1, "one cleanup of the entries written so far");
+    assert_eq!(job.state, JobState::RollbackDone);
+    assert_eq!(index_state(store.as_ref(), &job), Option::None);
+}
+
+#[test]
+fn drop_column_walks_to_none_and_is_not_cancellable_once_started() {
+    let store = crate::kv::open_memory().expect("store");
+    let (db, table) = with_table(store.as_ref());
+    let mut add = Job::new(
+        Action::AddColumn,
+        db,
+        "d",
+        "",
+        JobArgs::AddColumn {
+            column: Box::new(column("b")),
+            position: crate::ddl::job::ColumnPosition::Last,
+        },
+    )
+    .on_table(table, "t");
+    use SchemaState::*;
+    assert_eq!(
+        walk(store.as_ref(), &mut add, false).0,
+        [DeleteOnly, WriteOnly, Public]
+    );
+    let mut drop = Job::new(
+        Action::DropColumn,
+        db,
+        "d",
+        "",
+        JobArgs::DropColumn { name: "b".into() },
+    )
+    .on_table(table, "t");
+    let (states, _) = walk(store.as_ref(), &mut drop, false);
+    assert_eq!(states, [WriteOnly, DeleteOnly, DeleteReorganization, None]);
+    drop.schema_state = WriteOnly;
+    assert!(!drop.is_rollbackable());
+    let txn = store.begin().expect("begin");
+    let t = load_table(txn.as_ref(), &drop).expect("table");
+    assert_eq!(t.columns.len(), 1);
+}

@@ -1,0 +1,38 @@
+//! TRUNCATE TABLE: the table gets a new id at once (statements see it empty); the old id's
+//! rows and entries are removed afterwards, in batches.
+
+use super::{finish, load_table, reorg_done, reset_reorg, JobKind, Reorg, Step};
+use crate::catalog::{meta, SchemaState};
+use crate::ddl::job::{Job, JobState};
+use crate::error::Result;
+use crate::kv::Transaction;
+
+pub struct TruncateTable;
+
+impl JobKind for TruncateTable {
+    fn forward(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
+        match job.schema_state {
+            SchemaState::None => {
+                let mut table = load_table(txn, job)?;
+                txn.delete(meta::table_key(table.db_id, table.id));
+                table.id = meta::allocate_ids(txn, 1)?;
+                meta::put_table(txn, &table);
+                job.schema_state = SchemaState::DeleteOnly;
+                reset_reorg(txn, job);
+                Ok(Step::SchemaChanged)
+            }
+            _ => {
+                if !reorg_done(txn, job)? {
+                    return Ok(Step::Reorg(Reorg::CleanupTable {
+                        table_id: job.table_id,
+                    }));
+                }
+                finish(job, JobState::Done, SchemaState::Public)
+            }
+        }
+    }
+
+    fn is_rollbackable(&self, state: SchemaState) -> bool {
+        state == SchemaState::None
+    }
+}

@@ -3,6 +3,10 @@
 //! cancelling job back through its kind's rollback, and a pausing one to paused.
 
 use super::job::{Job, JobState};
+use super::queue;
+use crate::domain::Domain;
+use crate::error::Result;
+use crate::kv;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// What ADMIN asks of a job.
@@ -12,8 +16,41 @@ pub enum Control {
     Resume,
 }
 
+/// Applies `action` to every job of `ids` in one transaction: for each, `Ok` or TiDB's
+/// message saying why not. Wakes the owner.
+pub fn apply(
+    domain: &Domain,
+    ids: &[i64],
+    action: Control,
+) -> Result<Vec<std::result::Result<(), String>>> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut txn = domain.store.begin()?;
+        let mut results = Vec::new();
+        for &id in ids {
+            results.push(match queue::get_job(txn.as_ref(), id)? {
+                None => Err(format!("[ddl:8224]DDL Job:{id} not found")),
+                Some(mut job) => decide(&mut job, action).map(|changed| {
+                    if changed {
+                        queue::put_job(txn.as_mut(), &job);
+                    }
+                }),
+            });
+        }
+        match txn.commit() {
+            Ok(_) => {
+                domain.events.notify();
+                return Ok(results);
+            }
+            Err(kv::Error::WriteConflict) if attempt < 3 => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 /// Applies one control request to a job; `Ok(true)` if the job changed.
-pub fn decide(job: &mut Job, action: Control) -> std::result::Result<bool, String> {
+fn decide(job: &mut Job, action: Control) -> std::result::Result<bool, String> {
     let id = job.id;
     let not_started = matches!(job.state, JobState::Queueing | JobState::None);
     match action {

@@ -1,6 +1,7 @@
 //! DDL statements: validated against the session's schema, turned into jobs, submitted, and
 //! waited for. The owner node runs them (see `ddl/`).
 
+use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{self, Statement};
 
 use super::Session;
@@ -9,6 +10,7 @@ use crate::ddl::job::ColumnPosition;
 use crate::ddl::{self, Action, Job, JobArgs};
 use crate::error::{Error, Result};
 use crate::sql::context::split_name;
+use crate::sql::statement::TableOption;
 use crate::sql::{self, QueryResult};
 
 impl Session {
@@ -75,14 +77,18 @@ impl Session {
         is_ddl.then(|| run(self))
     }
 
-    /// Defines one column exactly as CREATE TABLE would, from its SQL text; also returns the
-    /// probe table so callers can see whether the definition asked for keys.
-    fn define_column(&self, sql: &str, def: &str, table: &str) -> Result<(TableInfo, ColumnInfo)> {
-        let probe = sql::parse(&format!("CREATE TABLE probe ({def})"))?;
-        let Some(Statement::CreateTable(probe)) = probe.first() else {
-            return Err(Error::syntax(sql));
-        };
-        let mut defined = sql::create_table::table_info(probe, table, &self.state)?;
+    /// Defines one column exactly as CREATE TABLE would; also returns the probe table (a
+    /// table of just that column) so callers can see whether the definition asked for keys.
+    fn define_column(
+        &self,
+        sql: &str,
+        def: ast::ColumnDef,
+        table: &str,
+    ) -> Result<(TableInfo, ColumnInfo)> {
+        let probe = CreateTableBuilder::new(ast::ObjectName::from(vec![ast::Ident::new(table)]))
+            .columns(vec![def])
+            .build();
+        let mut defined = sql::create_table::table_info(&probe, table, &self.state)?;
         if defined.columns.len() != 1 {
             return Err(Error::syntax(sql));
         }
@@ -406,7 +412,7 @@ impl Session {
                         return Err(Error::duplicate_column(&column_def.name.value));
                     }
                     let (defined, mut column) =
-                        self.define_column(sql, &column_def.to_string(), &tname)?;
+                        self.define_column(sql, column_def.clone(), &tname)?;
                     if defined.handle_column.is_some()
                         || !defined.indexes.is_empty()
                         || column.auto_increment
@@ -541,12 +547,18 @@ impl Session {
         if !old_name.eq_ignore_ascii_case(new_name) && info.column_by_name(new_name).is_some() {
             return Err(Error::duplicate_column(new_name));
         }
-        let mut def = format!("`{}` {data_type}", new_name.replace('`', "``"));
-        for o in options {
-            def.push(' ');
-            def.push_str(&o.to_string());
-        }
-        let (defined, mut column) = self.define_column(sql, &def, &tname)?;
+        let def = ast::ColumnDef {
+            name: ast::Ident::with_quote('`', new_name),
+            data_type: data_type.clone(),
+            options: options
+                .iter()
+                .map(|option| ast::ColumnOptionDef {
+                    name: None,
+                    option: option.clone(),
+                })
+                .collect(),
+        };
+        let (defined, mut column) = self.define_column(sql, def, &tname)?;
         let in_primary = info.handle_column == Some(pos)
             || info
                 .indexes
@@ -709,9 +721,8 @@ impl Session {
         sql: &str,
         db: Option<String>,
         table: &str,
-        options: &[super::meta::TableOption],
+        options: &[TableOption],
     ) -> Result<QueryResult> {
-        use super::meta::TableOption;
         self.commit()?;
         let name = match &db {
             Some(d) => ast::ObjectName::from(vec![ast::Ident::new(d), ast::Ident::new(table)]),

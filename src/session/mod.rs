@@ -20,6 +20,7 @@ use crate::sql::binder::SessionContext;
 use crate::sql::context::split_name;
 use crate::sql::dml;
 use crate::sql::parser::literal_expr as literal;
+use crate::sql::statement::{self as front};
 use crate::sql::{self, parser, Context, QueryResult, Warning};
 use crate::types::Value;
 
@@ -90,7 +91,7 @@ impl SessionContext for SessionState {
 
 /// A prepared statement: parsed once, executed with parameters many times.
 pub struct Prepared {
-    pub statement: Statement,
+    pub statement: front::Statement,
     pub sql: String,
     pub params: usize,
 }
@@ -197,96 +198,27 @@ impl Session {
 
     fn execute_text(&mut self, sql: &str) -> Result<QueryResult> {
         let trimmed = sql.trim().trim_end_matches(';').trim();
-        if trimmed.is_empty() {
-            return Err(Error::new(1065, "42000", "Query was empty"));
-        }
-        if let Some(result) = self.front_statement(trimmed) {
-            return result;
-        }
-        let text = meta::share_mode_as_for_share(trimmed);
-        let mut stmts = parser::parse(&text)?;
-        if stmts.len() != 1 {
-            return Err(Error::syntax(trimmed));
-        }
-        let stmt = stmts.remove(0);
-        self.run(trimmed, &stmt)
-    }
-
-    /// Statements sqlparser does not know, recognised by their words. SHOW WARNINGS and
-    /// friends read the diagnostics of the previous statement, so they must not clear them.
-    fn front_statement(&mut self, sql: &str) -> Option<Result<QueryResult>> {
-        if let Some(admin) = sql::admin::parse(sql) {
-            self.warnings.clear();
-            return Some(admin.and_then(|admin| {
-                let result =
-                    self.retrying(|s| s.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin)));
-                if let Err(e) = &result {
-                    self.warnings.push(Warning {
-                        level: "Error",
-                        code: e.code(),
-                        message: e.message(),
-                    });
-                }
-                result
-            }));
-        }
-        if let Some((db, table, options)) = meta::alter_table_options(sql) {
-            self.warnings.clear();
-            return Some(self.alter_table_options(sql, db, &table, &options));
-        }
-        if let Some(rest) = strip_keyword(sql, "set") {
-            // `SET NAMES x` may stand among other assignments, which sqlparser rejects
-            // (sqlx sends `SET sql_mode=..., time_zone=..., NAMES utf8mb4`).
-            let items = split_top_level(rest);
-            if items.len() > 1 && items.iter().any(|i| strip_keyword(i, "names").is_some()) {
-                let others: Vec<&str> = items
-                    .into_iter()
-                    .filter(|i| strip_keyword(i, "names").is_none())
-                    .collect();
-                if others.is_empty() {
-                    return Some(Ok(QueryResult::ok()));
-                }
-                return Some(self.execute(&format!("SET {}", others.join(", "))));
-            }
-        }
-        let words: Vec<String> = sql
-            .split_whitespace()
-            .map(|w| w.to_ascii_lowercase())
-            .collect();
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        if let Some(result) = self.front_show(&words) {
-            self.warnings.clear();
-            return Some(result);
-        }
-        match words.as_slice() {
-            ["show", "warnings"] => Some(Ok(sql::show::warnings(&self.warnings))),
-            ["show", "errors"] => {
-                let errors: Vec<Warning> = self
-                    .warnings
-                    .iter()
-                    .filter(|w| w.level == "Error")
-                    .cloned()
-                    .collect();
-                Some(Ok(sql::show::warnings(&errors)))
-            }
-            ["show", "count(*)", "warnings"] | ["select", "@@warning_count"] => Some(Ok(
-                count_result("@@session.warning_count", self.warnings.len()),
-            )),
-            ["show", "count(*)", "errors"] | ["select", "@@error_count"] => Some(Ok(count_result(
-                "@@session.error_count",
-                self.warnings.iter().filter(|w| w.level == "Error").count(),
-            ))),
-            _ => None,
-        }
+        self.run(trimmed, front::parse(trimmed))
     }
 
     pub fn prepare(&mut self, sql: &str) -> Result<(u32, usize, Vec<sql::ResultColumn>)> {
         let trimmed = sql.trim().trim_end_matches(';').trim().to_string();
-        let mut stmts = parser::parse(&meta::share_mode_as_for_share(&trimmed))?;
-        if stmts.len() != 1 {
-            return Err(Error::syntax(&trimmed));
-        }
-        let mut statement = stmts.remove(0);
+        let front::Statement::Sql(mut statement) = front::parse(&trimmed)? else {
+            // moltdb's own statements take no parameters and describe their columns when
+            // they run.
+            let statement = front::parse(&trimmed)?;
+            let id = self.next_stmt_id;
+            self.next_stmt_id += 1;
+            self.prepared.insert(
+                id,
+                Prepared {
+                    statement,
+                    sql: trimmed,
+                    params: 0,
+                },
+            );
+            return Ok((id, 0, Vec::new()));
+        };
         let params = parser::count_placeholders(&mut statement);
         // A NULL probe for every `?` is no valid LIMIT / OFFSET: retry those with 0.
         let columns = match self.describe(&trimmed, &statement, params, Value::Null) {
@@ -298,7 +230,7 @@ impl Session {
         self.prepared.insert(
             id,
             Prepared {
-                statement,
+                statement: front::Statement::Sql(statement),
                 sql: trimmed,
                 params,
             },
@@ -352,9 +284,11 @@ impl Session {
         }
         let mut stmt = p.statement.clone();
         let sql = p.sql.clone();
-        parser::bind_placeholders(&mut stmt, params)?;
+        if let front::Statement::Sql(stmt) = &mut stmt {
+            parser::bind_placeholders(stmt, params)?;
+        }
         self.statement_started(&sql);
-        let result = self.run(&sql, &stmt);
+        let result = self.run(&sql, Ok(stmt));
         self.statement_ended();
         result
     }
@@ -363,11 +297,25 @@ impl Session {
         self.prepared.remove(&id);
     }
 
-    fn run(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
+    /// The one place a parsed statement is handed to its handler.
+    fn run(&mut self, sql: &str, statement: Result<front::Statement>) -> Result<QueryResult> {
+        if let Ok(front::Statement::Diagnostics(d)) = &statement {
+            return Ok(self.diagnostics(*d));
+        }
         self.warnings.clear();
-        let result = self.retrying(|s| match s.fold_subqueries(stmt)? {
-            Some(folded) => s.dispatch(sql, &folded),
-            None => s.dispatch(sql, stmt),
+        let result = statement.and_then(|statement| match statement {
+            front::Statement::Sql(stmt) => self.retrying(|s| match s.fold_subqueries(&stmt)? {
+                Some(folded) => s.dispatch(sql, &folded),
+                None => s.dispatch(sql, &stmt),
+            }),
+            front::Statement::Admin(admin) => {
+                self.retrying(|s| s.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin)))
+            }
+            front::Statement::AlterTableOptions { db, table, options } => {
+                self.alter_table_options(sql, db, &table, &options)
+            }
+            front::Statement::Show { show, like } => self.show(&show, like.as_deref()),
+            front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
         });
         match &result {
             Ok(QueryResult::Done(o)) => self.state.row_count = o.affected_rows as i64,
@@ -382,6 +330,23 @@ impl Session {
             }
         }
         result
+    }
+
+    /// SHOW WARNINGS / ERRORS and their counts, of the previous statement.
+    fn diagnostics(&self, d: front::Diagnostics) -> QueryResult {
+        let errors = || self.warnings.iter().filter(|w| w.level == "Error");
+        match d {
+            front::Diagnostics::Warnings => sql::show::warnings(&self.warnings),
+            front::Diagnostics::Errors => {
+                sql::show::warnings(&errors().cloned().collect::<Vec<_>>())
+            }
+            front::Diagnostics::WarningCount => {
+                count_result("@@session.warning_count", self.warnings.len())
+            }
+            front::Diagnostics::ErrorCount => {
+                count_result("@@session.error_count", errors().count())
+            }
+        }
     }
 
     fn dispatch(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
@@ -988,41 +953,6 @@ fn check_schema_unchanged(domain: &Domain, pin: &SchemaPin, written: &BTreeSet<i
         }
     }
     Ok(())
-}
-
-/// The text after a leading keyword (case-insensitive), if `sql` starts with it.
-fn strip_keyword<'a>(sql: &'a str, keyword: &str) -> Option<&'a str> {
-    let t = sql.trim_start();
-    let head = t.get(..keyword.len())?;
-    let rest = &t[keyword.len()..];
-    (head.eq_ignore_ascii_case(keyword) && rest.starts_with(char::is_whitespace))
-        .then_some(rest.trim_start())
-}
-
-/// Splits at commas outside quotes and parentheses.
-fn split_top_level(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
-    let mut chars = s.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match (quote, c) {
-            (Some(q), '\\') if q != '`' => {
-                chars.next();
-            }
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"' | '`') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => depth -= 1,
-            (None, ',') if depth == 0 => {
-                out.push(s[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(s[start..].trim());
-    out
 }
 
 fn count_result(name: &str, n: usize) -> QueryResult {

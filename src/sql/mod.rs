@@ -27,6 +27,7 @@ pub mod select;
 pub mod set_op;
 pub mod show;
 mod special_forms;
+pub mod statement;
 pub mod subquery;
 pub mod types;
 

@@ -3,10 +3,9 @@
 
 use sqlparser::ast;
 
-use crate::ddl::control::{decide, Control};
+use crate::ddl::control::Control;
 use crate::ddl::{owner, queue, Job, JobState};
 use crate::error::Result;
-use crate::kv;
 use crate::sql::binder::{Binder, Scope, ScopeColumn};
 use crate::sql::context::Context;
 use crate::sql::result::{QueryResult, ResultColumn, ResultSet};
@@ -218,44 +217,21 @@ pub fn show_job_queries_limit(ctx: &Context, offset: usize, limit: usize) -> Res
     }))
 }
 
-/// ADMIN CANCEL / PAUSE / RESUME DDL JOBS: every id in one transaction; one row per id.
+/// ADMIN CANCEL / PAUSE / RESUME DDL JOBS: one row per id.
 pub fn control(ctx: &Context, ids: &[i64], action: Control) -> Result<QueryResult> {
-    let mut attempt = 0;
-    let results = loop {
-        attempt += 1;
-        let mut txn = ctx.domain.store.begin()?;
-        let mut results = Vec::new();
-        for &id in ids {
-            let outcome = match queue::get_job(txn.as_ref(), id)? {
-                None => Err(format!("[ddl:8224]DDL Job:{id} not found")),
-                Some(mut job) => match decide(&mut job, action) {
-                    Ok(changed) => {
-                        if changed {
-                            queue::put_job(txn.as_mut(), &job);
-                        }
-                        Ok(())
-                    }
-                    Err(msg) => Err(msg),
-                },
-            };
-            results.push(match outcome {
-                Ok(()) => "successful".to_string(),
-                Err(msg) => format!("error: {msg}"),
-            });
-        }
-        match txn.commit() {
-            Ok(_) => break results,
-            Err(kv::Error::WriteConflict) if attempt < 3 => continue,
-            Err(e) => return Err(e.into()),
-        }
-    };
-    ctx.domain.events.notify();
+    let results = crate::ddl::control::apply(ctx.domain, ids, action)?;
     Ok(QueryResult::Rows(ResultSet {
         columns: vec![ResultColumn::text("JOB_ID"), ResultColumn::text("RESULT")],
         rows: ids
             .iter()
             .zip(results)
-            .map(|(id, r)| vec![Value::str(&id.to_string()), Value::str(&r)])
+            .map(|(id, r)| {
+                let r = match r {
+                    Ok(()) => "successful".to_string(),
+                    Err(msg) => format!("error: {msg}"),
+                };
+                vec![Value::str(&id.to_string()), Value::str(&r)]
+            })
             .collect(),
     }))
 }

@@ -1,0 +1,371 @@
+//! Every statement moltdb runs, parsed once into one enum: sqlparser's AST for what it
+//! parses (MySQL dialect), moltdb's own variants for what it does not (TiDB's ADMIN
+//! statements, SHOW forms and ALTER TABLE options sqlparser lacks, the diagnostics
+//! statements). The session hands each variant to its handler in one `match`.
+
+use std::borrow::Cow;
+
+use sqlparser::ast;
+
+use super::admin::{self, Admin};
+use super::parser;
+use crate::error::{Error, Result};
+
+/// A parsed statement.
+#[derive(Debug, Clone)]
+pub enum Statement {
+    /// A statement sqlparser parsed.
+    Sql(Box<ast::Statement>),
+    /// ADMIN SHOW DDL [JOBS | JOB QUERIES], ADMIN CANCEL / PAUSE / RESUME DDL JOBS, ADMIN
+    /// CHECK TABLE / INDEX.
+    Admin(Admin),
+    /// `ALTER TABLE [db.]t` with only COMMENT / ENGINE / CHARSET / COLLATE options.
+    AlterTableOptions {
+        db: Option<String>,
+        table: String,
+        options: Vec<TableOption>,
+    },
+    /// A SHOW form sqlparser does not parse, with its `LIKE` pattern.
+    Show { show: Show, like: Option<String> },
+    /// SHOW WARNINGS / ERRORS and their counts: they read the previous statement's
+    /// diagnostics, so running them must not clear those.
+    Diagnostics(Diagnostics),
+}
+
+/// SHOW forms moltdb parses itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Show {
+    Index { db: Option<String>, table: String },
+    TableStatus { db: Option<String> },
+    CreateDatabase { name: String },
+    Engines,
+    Collation,
+    Charset,
+    Status,
+    Processlist { full: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Diagnostics {
+    Warnings,
+    Errors,
+    WarningCount,
+    ErrorCount,
+}
+
+/// Parses one statement (`sql` without a trailing `;`).
+pub fn parse(sql: &str) -> Result<Statement> {
+    let sql = sql.trim().trim_end_matches(';').trim();
+    if sql.is_empty() {
+        return Err(Error::new(1065, "42000", "Query was empty"));
+    }
+    if let Some(admin) = admin::parse(sql) {
+        return admin.map(Statement::Admin);
+    }
+    if let Some((db, table, options)) = alter_table_options(sql) {
+        return Ok(Statement::AlterTableOptions { db, table, options });
+    }
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    if let Some(diagnostics) = diagnostics(&words) {
+        return Ok(Statement::Diagnostics(diagnostics));
+    }
+    if let Some(statement) = show(&words) {
+        return statement;
+    }
+    let text = without_extra_set_names(sql)
+        .map(Cow::Owned)
+        .unwrap_or_else(|| share_mode_as_for_share(sql));
+    let mut stmts = parser::parse(&text)?;
+    if stmts.len() != 1 {
+        return Err(Error::syntax(sql));
+    }
+    Ok(Statement::Sql(Box::new(stmts.remove(0))))
+}
+
+fn diagnostics(words: &[&str]) -> Option<Diagnostics> {
+    Some(match words {
+        ["show", "warnings"] => Diagnostics::Warnings,
+        ["show", "errors"] => Diagnostics::Errors,
+        ["show", "count(*)", "warnings"] | ["select", "@@warning_count"] => {
+            Diagnostics::WarningCount
+        }
+        ["show", "count(*)", "errors"] | ["select", "@@error_count"] => Diagnostics::ErrorCount,
+        _ => return None,
+    })
+}
+
+/// SHOW forms recognised by their (lower-cased) words.
+fn show(words: &[&str]) -> Option<Result<Statement>> {
+    let ["show", rest @ ..] = words else {
+        return None;
+    };
+    let (rest, like) = split_like(rest);
+    let show = match rest {
+        ["index" | "indexes" | "keys", "from" | "in", table, tail @ ..] => {
+            let (mut db, table) = qualified(table);
+            if let ["from" | "in", d] = tail {
+                db = Some(unquote(d));
+            } else if !tail.is_empty() {
+                return Some(Err(Error::syntax(&words.join(" "))));
+            }
+            Show::Index { db, table }
+        }
+        ["table", "status"] => Show::TableStatus { db: None },
+        ["table", "status", "from" | "in", db] => Show::TableStatus {
+            db: Some(unquote(db)),
+        },
+        ["create", "database" | "schema", name]
+        | ["create", "database" | "schema", "if", "not", "exists", name] => Show::CreateDatabase {
+            name: unquote(name),
+        },
+        ["engines"] | ["storage", "engines"] => Show::Engines,
+        ["collation"] => Show::Collation,
+        ["character", "set"] | ["charset"] => Show::Charset,
+        ["status"] | ["global" | "session", "status"] => Show::Status,
+        ["processlist"] => Show::Processlist { full: false },
+        ["full", "processlist"] => Show::Processlist { full: true },
+        _ => return None,
+    };
+    Some(Ok(Statement::Show { show, like }))
+}
+
+/// `SET NAMES x` among other assignments, which sqlparser rejects (sqlx sends
+/// `SET sql_mode=..., time_zone=..., NAMES utf8mb4`): the SET without its NAMES items
+/// (moltdb speaks utf8mb4 whatever the client names), or the first NAMES item alone if
+/// there is nothing else.
+fn without_extra_set_names(sql: &str) -> Option<String> {
+    let rest = strip_keyword(sql, "set")?;
+    let items = split_top_level(rest);
+    let is_names = |i: &&str| strip_keyword(i, "names").is_some();
+    if items.len() < 2 || !items.iter().any(is_names) {
+        return None;
+    }
+    let others: Vec<&str> = items.iter().copied().filter(|i| !is_names(i)).collect();
+    Some(match others.as_slice() {
+        [] => format!("SET {}", items[0]),
+        _ => format!("SET {}", others.join(", ")),
+    })
+}
+
+/// `name`, `` `name` `` or `'name'` without its quotes.
+fn unquote(w: &str) -> String {
+    w.trim_matches(|c| c == '`' || c == '\'' || c == '"')
+        .to_string()
+}
+
+/// `db.table` or `table`.
+fn qualified(w: &str) -> (Option<String>, String) {
+    match w.split_once('.') {
+        Some((d, t)) => (Some(unquote(d)), unquote(t)),
+        None => (None, unquote(w)),
+    }
+}
+
+/// The pattern of a trailing `LIKE 'x'`, and the words before it.
+fn split_like<'a>(words: &'a [&'a str]) -> (&'a [&'a str], Option<String>) {
+    match words {
+        [rest @ .., "like", pattern] => (rest, Some(unquote(pattern))),
+        _ => (words, None),
+    }
+}
+
+/// A table option of `ALTER TABLE t <options>` (sqlparser 0.63 parses none of them there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableOption {
+    Comment(String),
+    Engine(String),
+    Charset(String),
+    Collate(String),
+}
+
+/// `ALTER TABLE [db.]t opt [,] opt ...` where every option is COMMENT, ENGINE, [DEFAULT]
+/// CHARSET / CHARACTER SET or [DEFAULT] COLLATE: the table name and the options. `None` for
+/// anything else (sqlparser gets the statement).
+fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOption>)> {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    if !strip_words(sql, &["alter", "table"]) {
+        return None;
+    }
+    let dialect = sqlparser::dialect::MySqlDialect {};
+    let tokens: Vec<Token> = Tokenizer::new(&dialect, sql)
+        .tokenize()
+        .ok()?
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    let word = |t: Option<&Token>| match t {
+        Some(Token::Word(w)) => Some(w.value.clone()),
+        _ => None,
+    };
+    let keyword = |t: Option<&Token>, k: &str| match t {
+        Some(Token::Word(w)) => w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k),
+        _ => false,
+    };
+    let mut i = 2;
+    let first = word(tokens.get(i))?;
+    i += 1;
+    let (db, table) = if matches!(tokens.get(i), Some(Token::Period)) {
+        let t = word(tokens.get(i + 1))?;
+        i += 2;
+        (Some(first), t)
+    } else {
+        (None, first)
+    };
+    let mut options = Vec::new();
+    while i < tokens.len() {
+        if matches!(tokens[i], Token::Comma) && !options.is_empty() {
+            i += 1;
+        }
+        if keyword(tokens.get(i), "default") {
+            i += 1;
+        }
+        let name = if keyword(tokens.get(i), "character") && keyword(tokens.get(i + 1), "set") {
+            i += 2;
+            "charset".to_string()
+        } else {
+            let w = word(tokens.get(i))?.to_ascii_lowercase();
+            i += 1;
+            w
+        };
+        if matches!(tokens.get(i), Some(Token::Eq)) {
+            i += 1;
+        }
+        let value = match tokens.get(i)? {
+            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s.clone(),
+            Token::Word(w) => w.value.clone(),
+            _ => return None,
+        };
+        i += 1;
+        options.push(match name.as_str() {
+            "comment" => TableOption::Comment(value),
+            "engine" => TableOption::Engine(value),
+            "charset" => TableOption::Charset(value.to_ascii_lowercase()),
+            "collate" => TableOption::Collate(value.to_ascii_lowercase()),
+            _ => return None,
+        });
+    }
+    (!options.is_empty()).then_some((db, table, options))
+}
+
+/// Whether `sql` starts with `words` (case-insensitive, whitespace-separated).
+fn strip_words(sql: &str, words: &[&str]) -> bool {
+    let mut it = sql.split_whitespace();
+    words
+        .iter()
+        .all(|w| it.next().is_some_and(|x| x.eq_ignore_ascii_case(w)))
+}
+
+/// `... LOCK IN SHARE MODE` (MySQL's older spelling, which sqlparser does not parse) as
+/// `... FOR SHARE`.
+fn share_mode_as_for_share(sql: &str) -> Cow<'_, str> {
+    const SUFFIX: &str = "lock in share mode";
+    let t = sql.trim_end();
+    let n = t.len();
+    if n >= SUFFIX.len()
+        && t.is_char_boundary(n - SUFFIX.len())
+        && t[n - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX)
+    {
+        return format!("{} FOR SHARE", &t[..n - SUFFIX.len()]).into();
+    }
+    sql.into()
+}
+
+/// The text after a leading keyword (case-insensitive), if `sql` starts with it.
+fn strip_keyword<'a>(sql: &'a str, keyword: &str) -> Option<&'a str> {
+    let t = sql.trim_start();
+    let head = t.get(..keyword.len())?;
+    let rest = &t[keyword.len()..];
+    (head.eq_ignore_ascii_case(keyword) && rest.starts_with(char::is_whitespace))
+        .then_some(rest.trim_start())
+}
+
+/// Splits at commas outside quotes and parentheses.
+fn split_top_level(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some(q), '\\') if q != '`' => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(s[start..].trim());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_statement_parses_to_its_variant() {
+        assert!(matches!(
+            parse("ADMIN CANCEL DDL JOBS 1, 2;"),
+            Ok(Statement::Admin(Admin::CancelJobs(ids))) if ids == [1, 2]
+        ));
+        assert!(matches!(
+            parse("show index from d.t"),
+            Ok(Statement::Show { show: Show::Index { db: Some(d), table }, like: None })
+                if d == "d" && table == "t"
+        ));
+        assert!(matches!(
+            parse("SHOW FULL PROCESSLIST"),
+            Ok(Statement::Show {
+                show: Show::Processlist { full: true },
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse("show count(*) warnings"),
+            Ok(Statement::Diagnostics(Diagnostics::WarningCount))
+        ));
+        assert!(matches!(
+            parse("ALTER TABLE t COMMENT 'x', ENGINE=InnoDB"),
+            Ok(Statement::AlterTableOptions { db: None, table, options })
+                if table == "t" && options.len() == 2
+        ));
+        assert!(matches!(
+            parse("SELECT 1 FROM t LOCK IN SHARE MODE"),
+            Ok(Statement::Sql(s)) if s.to_string().ends_with("FOR SHARE")
+        ));
+    }
+
+    #[test]
+    fn set_names_among_assignments_is_dropped() {
+        let Ok(Statement::Sql(s)) = parse("SET sql_mode='', NAMES utf8mb4, time_zone='+00:00'")
+        else {
+            panic!("not parsed");
+        };
+        assert_eq!(s.to_string(), "SET sql_mode = '', time_zone = '+00:00'");
+        assert!(matches!(
+            parse("SET NAMES utf8mb4, NAMES latin1"),
+            Ok(Statement::Sql(s)) if matches!(*s, ast::Statement::Set(_))
+        ));
+    }
+
+    #[test]
+    fn errors_carry_mysql_codes() {
+        assert_eq!(parse("  ;").map(|_| ()).unwrap_err().code(), 1065);
+        assert_eq!(parse("SELEC 1").map(|_| ()).unwrap_err().code(), 1064);
+        assert_eq!(
+            parse("SELECT 1; SELECT 2").map(|_| ()).unwrap_err().code(),
+            1064
+        );
+    }
+}

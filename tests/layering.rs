@@ -1,6 +1,6 @@
 //! The architecture, checked: every top-level module of `src/` may use only the modules
-//! below it in `LAYERS`. A `use crate::x` pointing up (or at a module missing from the
-//! list) fails this test with the offending file and line.
+//! below it in `LAYERS`, and none of the edges in `NEVER`. A `use crate::x` pointing up (or
+//! at a module missing from the list) fails this test with the offending file and line.
 //!
 //! `cargo test --test layering -- --nocapture` prints the import graph.
 
@@ -43,6 +43,10 @@ const LAYERS: &[(&str, &str)] = &[
         "the crate's error and its MySQL code, SQLSTATE and text",
     ),
 ];
+
+/// Edges the order alone would allow but the design does not: statements speak values and
+/// ranges to `table`, which alone encodes keys.
+const NEVER: &[(&str, &str)] = &[("sql", "codec"), ("session", "codec"), ("server", "codec")];
 
 /// The top-level modules each `crate::` path in `source` names, with the line it is on.
 /// Understands `crate::a::b` and groups such as `crate::{a::{B, C}, b}`.
@@ -137,7 +141,8 @@ fn no_module_imports_one_above_it() {
                     continue;
                 }
                 graph.entry(module).or_default().insert(target.clone());
-                let allowed = rank.get(target.as_str()).is_some_and(|&t| t > rank[module]);
+                let allowed = rank.get(target.as_str()).is_some_and(|&t| t > rank[module])
+                    && !NEVER.contains(&(*module, target.as_str()));
                 if !allowed {
                     violations.push(format!(
                         "{}:{line}: {module} uses crate::{target}",

@@ -8,9 +8,7 @@ use std::ops::Bound;
 
 use super::expr::{BinOp, Expr};
 use crate::catalog::{IndexInfo, SchemaState, TableInfo};
-use crate::codec::memcomparable;
-use crate::kv::range::prefix_end;
-use crate::table::HandleRange;
+use crate::table::{HandleRange, IndexRange};
 use crate::types::{convert, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -19,10 +17,10 @@ pub enum Access {
     PointGet(Vec<i64>),
     /// A range of handles.
     TableRange(HandleRange),
-    /// Entries of an index in encoded-value ranges `[start, end)`, then rows by handle.
+    /// Entries of an index in value ranges, then rows by handle.
     IndexLookup {
         index: IndexInfo,
-        ranges: Vec<(Vec<u8>, Vec<u8>)>,
+        ranges: Vec<IndexRange>,
         /// Human-readable ranges for EXPLAIN.
         described: Vec<String>,
     },
@@ -245,26 +243,31 @@ fn best_index(table: &TableInfo, conds: &[ColumnCond]) -> Option<Access> {
     } else {
         None
     };
-    let mut ranges: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut ranges: Vec<IndexRange> = Vec::new();
     let mut described = Vec::new();
     for p in &prefixes {
-        let mut base = Vec::new();
-        memcomparable::encode_values(&mut base, p);
-        let encode_with = |v: &Value| {
-            let mut b = base.clone();
-            memcomparable::encode_value(&mut b, v);
-            b
+        let low = range_cond.and_then(|c| c.low.clone());
+        let high = range_cond.and_then(|c| c.high.clone());
+        let low_text = match &low {
+            None => "-inf".to_string(),
+            Some((v, true)) => format!("[{v}"),
+            Some((v, false)) => format!("({v}"),
         };
-        let (start, low_text) = match range_cond.and_then(|c| c.low.as_ref()) {
-            None => (base.clone(), "-inf".to_string()),
-            Some((v, true)) => (encode_with(v), format!("[{}", v)),
-            Some((v, false)) => (prefix_end(&encode_with(v)), format!("({}", v)),
+        let high_text = match &high {
+            None => "+inf".to_string(),
+            Some((v, true)) => format!("{v}]"),
+            Some((v, false)) => format!("{v})"),
         };
-        let (end, high_text) = match range_cond.and_then(|c| c.high.as_ref()) {
-            None => (prefix_end(&base), "+inf".to_string()),
-            Some((v, true)) => (prefix_end(&encode_with(v)), format!("{}]", v)),
-            Some((v, false)) => (encode_with(v), format!("{})", v)),
+        let range = IndexRange {
+            prefix: p.clone(),
+            low,
+            high,
         };
+        // `IN (18, 18)` (or values equal once converted) would read the same entries twice.
+        if ranges.contains(&range) {
+            continue;
+        }
+        ranges.push(range);
         let shown: Vec<String> = p.iter().map(|v| v.to_string()).collect();
         described.push(if range_cond.is_some() {
             let pre = if shown.is_empty() {
@@ -272,16 +275,10 @@ fn best_index(table: &TableInfo, conds: &[ColumnCond]) -> Option<Access> {
             } else {
                 format!("{} ", shown.join(" "))
             };
-            format!("{}{},{}", pre, low_text, high_text)
+            format!("{pre}{low_text},{high_text}")
         } else {
             format!("[{},{}]", shown.join(" "), shown.join(" "))
         });
-        // `IN (18, 18)` (or values equal once converted) would read the same entries twice.
-        if ranges.iter().any(|(s, e)| *s == start && *e == end) {
-            described.pop();
-            continue;
-        }
-        ranges.push((start, end));
     }
     Some(Access::IndexLookup {
         index: index.clone(),

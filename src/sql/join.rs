@@ -113,9 +113,7 @@ fn read_factor(
 /// FOR UPDATE: remember the row's record key for the statement to lock.
 fn lock_row(exec: &Exec, src: &Source, handle: i64) {
     if let Some(locks) = exec.locks {
-        locks
-            .borrow_mut()
-            .push(crate::codec::keys::record_key(src.table.info.id, handle));
+        locks.borrow_mut().push(src.table.record_key(handle));
     }
 }
 

@@ -139,8 +139,8 @@ pub fn read_rows(
         }
         Access::IndexLookup { index, ranges, .. } => {
             let mut handles = Vec::new();
-            for (start, end) in ranges {
-                t.scan_index(txn, index, start, end, false, |e| {
+            for range in ranges {
+                t.scan_index(txn, index, range, false, |e| {
                     handles.push(e.handle);
                     Ok(true)
                 })?;

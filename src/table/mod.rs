@@ -11,12 +11,14 @@
 //! | delete reorganization  | no          | yes                   | no             | no   |
 //! | public                 | yes         | yes                   | yes            | yes  |
 
+mod check;
 mod error;
 mod read;
 mod write;
 
+pub use check::Mismatch;
 pub use error::{Error, Result};
-pub use read::{HandleRange, IndexEntry};
+pub use read::{HandleRange, IndexEntry, IndexRange};
 
 use std::sync::Arc;
 

@@ -4,7 +4,8 @@ use std::ops::Bound;
 
 use super::{Result, Table};
 use crate::catalog::{ColumnInfo, IndexInfo};
-use crate::codec::{keys, row as row_codec};
+use crate::codec::{keys, memcomparable, row as row_codec};
+use crate::kv::range::prefix_end;
 use crate::kv::{KeyRange, Transaction};
 use crate::types::Value;
 
@@ -24,6 +25,57 @@ impl HandleRange {
             start: Bound::Unbounded,
             end: Bound::Unbounded,
         }
+    }
+}
+
+/// Index entries to read: those whose first columns equal `prefix` and whose next column
+/// lies within `low` and `high` (a bound is a value and whether it is included; `None`:
+/// unbounded). The planner speaks values; the table encodes them.
+#[derive(Debug, Clone)]
+pub struct IndexRange {
+    pub prefix: Vec<Value>,
+    pub low: Option<(Value, bool)>,
+    pub high: Option<(Value, bool)>,
+}
+
+impl IndexRange {
+    /// Every entry of the index.
+    pub fn all() -> Self {
+        IndexRange {
+            prefix: Vec::new(),
+            low: None,
+            high: None,
+        }
+    }
+
+    /// The encoded values `[start, end)` this range covers within the index.
+    fn bounds(&self) -> (Vec<u8>, Vec<u8>) {
+        let mut base = Vec::new();
+        memcomparable::encode_values(&mut base, &self.prefix);
+        let with = |v: &Value| {
+            let mut b = base.clone();
+            memcomparable::encode_value(&mut b, v);
+            b
+        };
+        let start = match &self.low {
+            None => base.clone(),
+            Some((v, true)) => with(v),
+            Some((v, false)) => prefix_end(&with(v)),
+        };
+        let end = match &self.high {
+            None => prefix_end(&base),
+            Some((v, true)) => prefix_end(&with(v)),
+            Some((v, false)) => with(v),
+        };
+        (start, end)
+    }
+}
+
+/// Two ranges are the same when they cover the same entries (`IN (18, 18.0)` twice reads
+/// nothing new).
+impl PartialEq for IndexRange {
+    fn eq(&self, other: &Self) -> bool {
+        self.bounds() == other.bounds()
     }
 }
 
@@ -81,25 +133,25 @@ impl Table {
         }
     }
 
-    /// Visits entries of `index` whose encoded values fall in `[start, end)` (raw
-    /// memcomparable bounds built by the planner; empty end = to the end of the index).
+    /// Visits the entries of `index` in `range`, in index order (descending if `reverse`),
+    /// until `visit` returns false.
     pub fn scan_index(
         &self,
         txn: &dyn Transaction,
         index: &IndexInfo,
-        start: &[u8],
-        end: &[u8],
+        range: &IndexRange,
         reverse: bool,
         mut visit: impl FnMut(IndexEntry) -> Result<bool>,
     ) -> Result<()> {
         let prefix = keys::index_prefix(self.info.id, index.id);
         let full = KeyRange::prefix(&prefix);
+        let (start, end) = range.bounds();
         let mut kr = KeyRange::new(
-            [prefix.as_slice(), start].concat(),
+            [prefix.as_slice(), &start].concat(),
             if end.is_empty() {
                 full.end.clone()
             } else {
-                [prefix.as_slice(), end].concat()
+                [prefix.as_slice(), &end].concat()
             },
         );
         loop {

@@ -1,13 +1,10 @@
 //! ADMIN CHECK TABLE / INDEX: every public index must hold exactly one entry per row, with
 //! the row's values; TiDB's 8223 reports the first difference.
 
-use std::collections::BTreeMap;
-
 use crate::catalog::{SchemaState, TableInfo};
-use crate::codec::keys;
 use crate::error::{Error, Result};
-use crate::kv::{KeyRange, Transaction};
-use crate::table::{HandleRange, Table};
+use crate::kv::Transaction;
+use crate::table::Table;
 use crate::types::Value;
 
 /// TiDB's datum kinds, as its inconsistency messages print values.
@@ -58,74 +55,17 @@ pub fn check_table(
         if only.is_some_and(|n| !n.eq_ignore_ascii_case(&index.name)) {
             continue;
         }
-        // What the index should hold: key -> (handle, index values).
-        let mut expected: BTreeMap<Vec<u8>, (i64, Vec<Value>)> = BTreeMap::new();
-        table.scan_rows(txn, &HandleRange::all(), false, |handle, row| {
-            let (key, _) = table.index_key(index, &row, handle);
-            let values = index.columns.iter().map(|&c| row[c].clone()).collect();
-            expected.insert(key, (handle, values));
-            Ok(true)
-        })?;
-        let prefix = keys::index_prefix(info.id, index.id);
-        let mut range = KeyRange::prefix(&prefix);
-        loop {
-            let batch = txn.scan(&range, 1024, false)?;
-            for (key, value) in &batch {
-                let (values, handle) =
-                    keys::decode_index_key(key, index.columns.len()).map_err(Error::internal)?;
-                let handle = match handle {
-                    Some(h) => h,
-                    None => keys::decode_handle_value(value).map_err(Error::internal)?,
-                };
-                match expected.remove(key) {
-                    Some((h, _)) if h == handle => {}
-                    Some((h, row_values)) => {
-                        return Err(inconsistency(
-                            &info.name,
-                            &index.name,
-                            h,
-                            &describe(handle, &values),
-                            &describe(h, &row_values),
-                        ));
-                    }
-                    None => {
-                        let record = match table.row(txn, handle)? {
-                            Some(row) => describe(
-                                handle,
-                                &index
-                                    .columns
-                                    .iter()
-                                    .map(|&c| row[c].clone())
-                                    .collect::<Vec<_>>(),
-                            ),
-                            None => String::new(),
-                        };
-                        return Err(inconsistency(
-                            &info.name,
-                            &index.name,
-                            handle,
-                            &describe(handle, &values),
-                            &record,
-                        ));
-                    }
-                }
-            }
-            if batch.len() < 1024 {
-                break;
-            }
-            if let Some((last, _)) = batch.last() {
-                let mut next = last.clone();
-                next.push(0);
-                range.start = next;
-            }
-        }
-        if let Some((_, (handle, values))) = expected.into_iter().next() {
+        if let Some(m) = table.check_index(txn, index)? {
+            let shown = |side: &Option<(i64, Vec<Value>)>| {
+                side.as_ref()
+                    .map_or(String::new(), |(h, values)| describe(*h, values))
+            };
             return Err(inconsistency(
                 &info.name,
                 &index.name,
-                handle,
-                "",
-                &describe(handle, &values),
+                m.handle,
+                &shown(&m.index),
+                &shown(&m.record),
             ));
         }
     }

@@ -20,16 +20,18 @@
 //! ```
 //!
 //! A statement's walk: `server::connection` receives COM_QUERY and calls `Session::execute`,
-//! which parses it (`sql::parser`) and runs the statement's handler (`sql::select`,
-//! `sql::dml::insert`, ...) inside the session's transaction, with the schema version the
-//! transaction pinned through the node's `domain::Domain`; the handler binds names against
-//! that schema snapshot (`sql::binder`), picks an access path (`sql::access`), and reads and
-//! writes through `table::Table`, which turns rows into key-value pairs (`codec`) in a
-//! `kv::Transaction`. COMMIT applies the writes atomically and durably. A DDL statement
-//! instead becomes a job (`ddl::submit`) that the DDL owner's worker walks through its
-//! schema states, each state one committed schema version every node loads before the
-//! next. An error travels up as `error::Error` and becomes an ERR packet in
-//! `server::packets`.
+//! which parses it into one `sql::statement::Statement` and hands it, in one `match`, to its
+//! handler (`sql::execution::select`, `sql::dml::insert`, `sql::admin`, ...), inside the
+//! session's transaction, with the schema version the transaction pinned through the
+//! node's `domain::Domain`. A query is planned (`sql::planner`: names bound against that
+//! schema snapshot, joins, an access path of values and ranges per table) and run
+//! (`sql::execution`) through `table::Table`, which turns rows into key-value pairs
+//! (`codec`) in a `kv::Transaction`. COMMIT applies the writes atomically and durably.
+//!
+//! A DDL statement instead becomes a job (`ddl::submit`) that the DDL owner's worker
+//! (`ddl::runner`) walks through the states of its kind (`ddl/kinds/`), each state one
+//! committed schema version every node loads before the next. An error travels up as
+//! `error::Error` and becomes an ERR packet in `server::packets`.
 
 pub mod catalog;
 pub mod codec;

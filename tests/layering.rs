@@ -184,3 +184,26 @@ fn import_parsing_sees_groups_and_paths() {
     let names: Vec<_> = found.iter().map(|(n, l)| format!("{n}@{l}")).collect();
     assert_eq!(names, ["catalog@1", "kv@1", "sql@2"]);
 }
+
+#[test]
+fn planning_never_reaches_into_execution() {
+    let planner = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sql/planner");
+    let mut files = Vec::new();
+    rust_files(&planner, &mut files);
+    assert!(!files.is_empty(), "no planner sources");
+    let mut violations = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read source");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains("execution::") {
+                violations.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "the planner uses execution:\n{}",
+        violations.join("\n")
+    );
+}

@@ -204,7 +204,7 @@ impl Session {
     ) -> Result<crate::catalog::TableInfo> {
         let result_columns = {
             let ctx = self.context();
-            sql::select::plan(&ctx, sql, query)?.columns()
+            sql::planner::select::plan(&ctx, sql, query)?.columns()
         };
         let mut defs = Vec::new();
         for rc in &result_columns {
@@ -254,7 +254,7 @@ impl Session {
     ) -> Result<QueryResult> {
         let result_columns = {
             let ctx = self.context();
-            sql::select::plan(&ctx, sql, query)?.columns()
+            sql::planner::select::plan(&ctx, sql, query)?.columns()
         };
         let quote = |s: &str| format!("`{}`", s.replace('`', "``"));
         let cols: Vec<String> = result_columns.iter().map(|c| quote(&c.name)).collect();

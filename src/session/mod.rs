@@ -16,10 +16,10 @@ use crate::domain::variables::{self, Scope, SessionVariables};
 use crate::domain::{Domain, SchemaPin};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
-use crate::sql::binder::SessionContext;
 use crate::sql::context::split_name;
 use crate::sql::dml;
 use crate::sql::parser::literal_expr as literal;
+use crate::sql::planner::binder::SessionContext;
 use crate::sql::statement::{self as front};
 use crate::sql::{self, parser, Context, QueryResult, Warning};
 use crate::types::Value;
@@ -252,7 +252,7 @@ impl Session {
         let ctx = self.context();
         match &probe {
             Statement::Query(q) => {
-                let plan = sql::select::plan(&ctx, sql, q)?;
+                let plan = sql::planner::select::plan(&ctx, sql, q)?;
                 Ok(plan.columns())
             }
             Statement::Insert(ast::Insert {
@@ -362,9 +362,11 @@ impl Session {
         }
         match stmt {
             Statement::Query(q) if !q.locks.is_empty() => {
-                self.with_txn(|ctx, txn| sql::select::execute_locking(ctx, txn, sql, q))
+                self.with_txn(|ctx, txn| sql::execution::select::execute_locking(ctx, txn, sql, q))
             }
-            Statement::Query(q) => self.with_txn(|ctx, txn| sql::select::execute(ctx, txn, sql, q)),
+            Statement::Query(q) => {
+                self.with_txn(|ctx, txn| sql::execution::select::execute(ctx, txn, sql, q))
+            }
             Statement::Kill { modifier, id } => self.kill(modifier.as_ref(), *id),
             Statement::Insert(ins) => {
                 self.with_txn(|ctx, txn| dml::insert::execute(ctx, txn, sql, ins))
@@ -456,7 +458,7 @@ impl Session {
             Statement::Explain { statement, .. } => match statement.as_ref() {
                 Statement::Query(q) => {
                     let ctx = self.context();
-                    let plan = sql::select::plan(&ctx, sql, q)?;
+                    let plan = sql::planner::select::plan(&ctx, sql, q)?;
                     Ok(sql::explain::render(&plan))
                 }
                 Statement::Update(upd) => {
@@ -625,7 +627,7 @@ impl Session {
             return Err(Error::internal("subquery outside a transaction"));
         };
         let mut ctx = Context::new(&state.domain, schema, &*state, strict);
-        let result = sql::select::execute(&mut ctx, txn.as_mut(), &text, q);
+        let result = sql::execution::select::execute(&mut ctx, txn.as_mut(), &text, q);
         warnings.extend(ctx.warnings);
         match result? {
             QueryResult::Rows(rs) => Ok(rs),
@@ -844,7 +846,7 @@ impl Session {
         name: &str,
         value: &ast::Expr,
     ) -> Result<()> {
-        let v = sql::binder::Binder::new(&Default::default(), &self.state, "field list")
+        let v = sql::planner::binder::Binder::new(&Default::default(), &self.state, "field list")
             .bind(value)
             .or_else(|e| match value {
                 // SET x = ON / OFF / SYSTEM: bare words are strings.

@@ -11,10 +11,10 @@ use std::collections::{HashMap, HashSet};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::expr::{arithmetic, BinOp, Expr};
-use super::rewrite::Step;
-use super::row_key::RowKey;
 use super::subquery::Env;
 use crate::error::{Error, Result};
+use crate::sql::execution::row_key::RowKey;
+use crate::sql::planner::rewrite::Step;
 use crate::types::{DataType, IntKind, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use super::binder::SessionContext;
 use crate::catalog::{InfoSchema, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
+use crate::sql::planner::binder::SessionContext;
 
 /// A note, warning or error shown by SHOW WARNINGS.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,10 +2,10 @@
 
 use sqlparser::ast;
 
-use super::binder::{Binder, Scope, SessionContext};
 use super::types::parse_data_type;
 use crate::catalog::{ColumnInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo};
 use crate::error::{Error, Result};
+use crate::sql::planner::binder::{Binder, Scope, SessionContext};
 use crate::types::{convert, Value};
 
 pub fn table_info(

@@ -1,11 +1,11 @@
 //! EXPLAIN in TiDB's format: id, estRows, task, access object, operator info.
 
-use super::access::Access;
 use super::expr::Expr;
-use super::from::{FactorSource, JoinMethod};
-use super::query::QueryPlan;
 use super::result::{QueryResult, ResultColumn, ResultSet};
-use super::select::{ScanOrder, SelectPlan, Source};
+use crate::sql::planner::access::Access;
+use crate::sql::planner::from::{FactorSource, JoinMethod};
+use crate::sql::planner::query::QueryPlan;
+use crate::sql::planner::select::{ScanOrder, SelectPlan, Source};
 use crate::types::Value;
 
 pub fn render(plan: &QueryPlan) -> QueryResult {
@@ -58,7 +58,7 @@ fn join_rows(rows: &mut Vec<[String; 5]>, plan: &SelectPlan) {
     for f in &plan.from.factors {
         match &f.source {
             FactorSource::Table(src) => {
-                let filter = super::rewrite::and_all(f.filter.clone());
+                let filter = crate::sql::planner::rewrite::and_all(f.filter.clone());
                 let access = src.access(filter.as_ref());
                 access_rows(rows, src, filter.as_ref(), &access, false);
             }

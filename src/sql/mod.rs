@@ -1,30 +1,26 @@
-//! The SQL layer: parse, bind against a schema snapshot, plan, execute.
+//! The SQL layer: parse, plan against a schema snapshot, execute.
 //!
-//! A statement's journey: the session hands the text to [`parse`]; the statement's handler
-//! (one module per statement kind: `select`, `dml::insert`, ...) binds names with the
-//! [`binder`] against the [`Context`]'s schema snapshot, picks an access path ([`access`]),
-//! and reads and writes rows through `table/`, inside the session's transaction.
+//! A statement's journey: the session parses the text into one [`statement::Statement`]
+//! and hands it to its handler (`execution::select`, `dml::insert`, `admin`, `show`, ...).
+//! A query is planned by [`planner`] — names bound against the [`Context`]'s schema
+//! snapshot (`planner::binder`), the FROM clause and its joins, an access path per table
+//! (`planner::access`: point get, handle range, index ranges of values) — and the plan is
+//! run by [`execution`], which reads and writes rows through `table/` inside the session's
+//! transaction. Planning never reads data and never builds storage keys.
 
-pub mod access;
 pub mod admin;
 pub mod aggregate;
-pub mod binder;
 pub mod context;
 pub mod create_table;
 pub mod dml;
+pub mod execution;
 pub mod explain;
 pub mod expr;
-pub mod from;
 pub mod functions;
 pub mod infoschema;
-mod join;
 pub mod parser;
-pub mod query;
+pub mod planner;
 mod result;
-pub mod rewrite;
-mod row_key;
-pub mod select;
-pub mod set_op;
 pub mod show;
 mod special_forms;
 pub mod statement;

@@ -5,10 +5,10 @@
 
 use sqlparser::ast::{self, BinaryOperator};
 
-use super::binder::Binder;
 use super::expr::{BinOp, Expr};
 use super::functions::{Func, TimeUnit};
 use crate::error::{Error, Result};
+use crate::sql::planner::binder::Binder;
 use crate::types::Value;
 
 impl Binder<'_> {

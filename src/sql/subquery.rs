@@ -7,8 +7,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::expr::{bool_value, Expr};
-use super::query::QueryPlan;
 use crate::error::{Error, Result};
+use crate::sql::planner::query::QueryPlan;
 use crate::types::{DataType, Value};
 
 /// Runs a planned query for a subquery, with the rows of the enclosing queries.

@@ -6,8 +6,8 @@ use sqlparser::ast;
 use crate::ddl::control::Control;
 use crate::ddl::{owner, queue, Job, JobState};
 use crate::error::Result;
-use crate::sql::binder::{Binder, Scope, ScopeColumn};
 use crate::sql::context::Context;
+use crate::sql::planner::binder::{Binder, Scope, ScopeColumn};
 use crate::sql::result::{QueryResult, ResultColumn, ResultSet};
 use crate::types::{DataType, IntKind, Value};
 

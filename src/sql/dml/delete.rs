@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::sql::context::Context;
 use crate::sql::expr::Expr;
+use crate::sql::planner::select::Source;
 use crate::sql::result::QueryResult;
-use crate::sql::select::Source;
 
 pub fn execute(
     ctx: &mut Context,

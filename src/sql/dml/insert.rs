@@ -7,11 +7,12 @@ use sqlparser::ast::{self, VisitMut, VisitorMut};
 use super::{assignment_column, default_value, is_default_keyword, store_value};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
-use crate::sql::binder::{Binder, Scope, ScopeColumn};
 use crate::sql::context::{split_name, Context};
+use crate::sql::execution;
 use crate::sql::expr::Expr;
+use crate::sql::planner::binder::{Binder, Scope, ScopeColumn};
+use crate::sql::planner::select;
 use crate::sql::result::{Outcome, QueryResult};
-use crate::sql::select;
 use crate::table::{self, Table};
 use crate::types::Value;
 
@@ -101,7 +102,7 @@ pub fn execute(
                 }
             }
             _ => {
-                let rs = select::run(ctx, txn, &select::plan(ctx, sql, source)?)?;
+                let rs = execution::select::run(ctx, txn, &select::plan(ctx, sql, source)?)?;
                 if rs.columns.len() != targets.len() {
                     return Err(Error::column_count_mismatch(1));
                 }

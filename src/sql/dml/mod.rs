@@ -6,10 +6,10 @@ pub mod update;
 
 use sqlparser::ast;
 
-use super::binder::SessionContext;
 use super::context::Context;
 use crate::catalog::{ColumnInfo, DefaultValue};
 use crate::error::{Error, Result};
+use crate::sql::planner::binder::SessionContext;
 use crate::types::convert::{self, ConvertError};
 use crate::types::{DataType, Value};
 

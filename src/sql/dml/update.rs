@@ -5,11 +5,12 @@ use sqlparser::ast;
 use super::{assignment_column, is_default_keyword, store_value};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
-use crate::sql::binder::Binder;
 use crate::sql::context::{split_name, Context};
+use crate::sql::execution::select::read_rows;
 use crate::sql::expr::Expr;
+use crate::sql::planner::binder::Binder;
+use crate::sql::planner::select::{limit_clause, ScanOrder, Source};
 use crate::sql::result::{Outcome, QueryResult};
-use crate::sql::select::{self, ScanOrder, Source};
 use crate::table::{self, Table};
 use crate::types::Value;
 
@@ -143,7 +144,7 @@ pub fn order_and_limit(
                 offset: None,
                 limit_by: vec![],
             };
-            select::limit_clause(ctx, Some(&lc))?.1
+            limit_clause(ctx, Some(&lc))?.1
         }
     };
     Ok((order, limit))
@@ -153,15 +154,15 @@ pub fn order_and_limit(
 pub fn sorted_rows(
     src: &Source,
     txn: &dyn Transaction,
-    access: &crate::sql::access::Access,
+    access: &crate::sql::planner::access::Access,
     filter: Option<&crate::sql::expr::Expr>,
     order: &Order,
     limit: Option<usize>,
 ) -> Result<Vec<(i64, Vec<Value>)>> {
     if order.is_empty() {
-        return select::read_rows(src, txn, access, filter, ScanOrder::Any, limit);
+        return read_rows(src, txn, access, filter, ScanOrder::Any, limit);
     }
-    let rows = select::read_rows(src, txn, access, filter, ScanOrder::Any, None)?;
+    let rows = read_rows(src, txn, access, filter, ScanOrder::Any, None)?;
     let mut keyed = Vec::with_capacity(rows.len());
     for (h, row) in rows {
         let scope_row = src.project(&row);

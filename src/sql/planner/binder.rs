@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 
-use super::aggregate::{self, AggCall, AggFunc};
-use super::expr::{BinOp, Expr};
-use super::functions::{self, Func};
 use super::query::QueryPlan;
-use super::subquery::{Subquery, SubqueryKind};
-use super::types::parse_data_type;
 use crate::error::{Error, Result};
+use crate::sql::aggregate::{self, AggCall, AggFunc};
+use crate::sql::expr::{BinOp, Expr};
+use crate::sql::functions::{self, Func};
+use crate::sql::subquery::{Subquery, SubqueryKind};
+use crate::sql::types::parse_data_type;
 use crate::types::{DataType, Value};
 
 /// One column visible to an expression.

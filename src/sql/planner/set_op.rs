@@ -8,19 +8,14 @@
 //! often as both sides have it, EXCEPT ALL removes one left row per right row). Rows compare
 //! with NULLs equal.
 
-use std::collections::{HashMap, HashSet};
-
-use rust_decimal::Decimal;
 use sqlparser::ast;
 
 use super::binder::Scope;
-use super::functions::merged_type;
-use super::query::{plan_query, Exec, Planner, QueryPlan};
-use super::result::ResultColumn;
-use super::row_key::RowKey;
-use super::select::{compare_keys, limit_clause, plan_select};
+use super::query::{plan_query, Planner, QueryPlan};
+use super::select::{limit_clause, plan_select};
 use crate::error::{Error, Result};
-use crate::types::{DataType, Value};
+use crate::sql::functions::merged_type;
+use crate::sql::result::ResultColumn;
 
 pub struct SetOpPlan {
     pub tree: SetTree,
@@ -167,115 +162,4 @@ fn output_column(e: &ast::Expr, columns: &[ResultColumn]) -> Result<usize> {
         .iter()
         .position(|c| c.name.eq_ignore_ascii_case(&name))
         .ok_or_else(|| Error::unknown_column(&name, "order clause"))
-}
-
-pub fn run(exec: &Exec, plan: &SetOpPlan, outer: &[Value]) -> Result<Vec<Vec<Value>>> {
-    let mut rows = eval(exec, &plan.tree, outer)?;
-    if matches!(plan.tree, SetTree::Op { .. }) {
-        for row in &mut rows {
-            for (v, c) in row.iter_mut().zip(&plan.columns) {
-                coerce(v, c.ty.as_ref());
-            }
-        }
-    }
-    if !plan.order.is_empty() {
-        let desc: Vec<bool> = plan.order.iter().map(|(_, d)| *d).collect();
-        let key = |r: &Vec<Value>| -> Vec<Value> {
-            plan.order.iter().map(|(i, _)| r[*i].clone()).collect()
-        };
-        rows.sort_by(|a, b| compare_keys(&key(a), &key(b), &desc));
-    }
-    Ok(rows
-        .into_iter()
-        .skip(plan.offset)
-        .take(plan.limit.unwrap_or(usize::MAX))
-        .collect())
-}
-
-fn eval(exec: &Exec, tree: &SetTree, outer: &[Value]) -> Result<Vec<Vec<Value>>> {
-    match tree {
-        SetTree::Query(q) => exec.query(q, outer),
-        SetTree::Op {
-            op,
-            all,
-            left,
-            right,
-        } => {
-            let left = eval(exec, left, outer)?;
-            let right = eval(exec, right, outer)?;
-            Ok(combine(*op, *all, left, right))
-        }
-    }
-}
-
-fn combine(op: SetOp, all: bool, left: Vec<Vec<Value>>, right: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
-    let counts = |rows: Vec<Vec<Value>>| {
-        let mut counts: HashMap<RowKey, usize> = HashMap::new();
-        for r in rows {
-            *counts.entry(RowKey(r)).or_default() += 1;
-        }
-        counts
-    };
-    let mut rows = match op {
-        SetOp::Union => {
-            let mut rows = left;
-            rows.extend(right);
-            rows
-        }
-        SetOp::Intersect => {
-            let mut in_right = counts(right);
-            left.into_iter()
-                .filter(|r| match in_right.get_mut(&RowKey(r.clone())) {
-                    Some(n) if *n > 0 => {
-                        *n -= 1;
-                        true
-                    }
-                    _ => false,
-                })
-                .collect()
-        }
-        SetOp::Except => {
-            let mut in_right = counts(right);
-            left.into_iter()
-                .filter(|r| match in_right.get_mut(&RowKey(r.clone())) {
-                    Some(n) if *n > 0 => {
-                        // EXCEPT DISTINCT drops every copy of a row the right side has.
-                        if all {
-                            *n -= 1;
-                        }
-                        false
-                    }
-                    _ => true,
-                })
-                .collect()
-        }
-    };
-    if !all {
-        let mut seen = HashSet::new();
-        rows.retain(|r| seen.insert(RowKey(r.clone())));
-    }
-    rows
-}
-
-/// A value shown as the union column's merged type: `1` in a DECIMAL(.., 1) column is `1.0`.
-fn coerce(v: &mut Value, ty: Option<&DataType>) {
-    match (ty, &*v) {
-        (
-            Some(DataType::Decimal { scale, .. }),
-            Value::Int(_) | Value::UInt(_) | Value::Decimal(_),
-        ) => {
-            let mut d: Decimal = v.to_decimal();
-            d.rescale(u32::from(*scale));
-            *v = Value::Decimal(d);
-        }
-        (Some(DataType::Double), Value::Int(_) | Value::UInt(_) | Value::Decimal(_)) => {
-            *v = Value::Float(v.to_f64());
-        }
-        (Some(t), Value::Int(_) | Value::UInt(_) | Value::Decimal(_) | Value::Float(_))
-            if t.is_string() =>
-        {
-            *v = Value::Bytes(v.to_text().unwrap_or_default());
-        }
-        _ => {}
-    }
 }

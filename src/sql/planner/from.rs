@@ -12,14 +12,14 @@ use std::sync::Arc;
 use sqlparser::ast;
 
 use super::binder::{Binder, Scope, ScopeColumn};
-use super::context::split_name;
-use super::expr::{BinOp, Expr};
 use super::query::{plan_query, Planner, QueryPlan};
-use super::result::ResultColumn;
 use super::rewrite::conjuncts;
 use super::select::{column_output, Source};
 use crate::catalog::SchemaState;
 use crate::error::{Error, Result};
+use crate::sql::context::split_name;
+use crate::sql::expr::{BinOp, Expr};
+use crate::sql::result::ResultColumn;
 
 /// Where a factor's rows come from.
 pub enum FactorSource {
@@ -281,16 +281,16 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
         ast::TableFactor::Table { name, alias, .. } => {
             let (db, t) = split_name(name)?;
             let in_infoschema = match &db {
-                Some(d) => super::infoschema::is_infoschema(d),
+                Some(d) => crate::sql::infoschema::is_infoschema(d),
                 None => p
                     .ctx
                     .session
                     .current_db()
-                    .is_some_and(|d| super::infoschema::is_infoschema(&d)),
+                    .is_some_and(|d| crate::sql::infoschema::is_infoschema(&d)),
             };
             if in_infoschema {
-                let rs = super::infoschema::table(p.ctx, &t).ok_or_else(|| {
-                    Error::unknown_table(super::infoschema::DB, &t.to_ascii_uppercase())
+                let rs = crate::sql::infoschema::table(p.ctx, &t).ok_or_else(|| {
+                    Error::unknown_table(crate::sql::infoschema::DB, &t.to_ascii_uppercase())
                 })?;
                 let alias = alias
                     .as_ref()

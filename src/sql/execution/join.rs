@@ -7,14 +7,15 @@
 
 use std::collections::HashMap;
 
-use super::expr::Expr;
-use super::from::{Factor, FactorSource, FromPlan, JoinKind, JoinMethod, JoinStep};
-use super::query::Exec;
-use super::rewrite::and_all;
 use super::row_key::RowKey;
-use super::select::{read_rows, ScanOrder, Source};
-use super::subquery::Env;
+use super::select::read_rows;
+use super::Exec;
 use crate::error::Result;
+use crate::sql::expr::Expr;
+use crate::sql::planner::from::{Factor, FactorSource, FromPlan, JoinKind, JoinMethod, JoinStep};
+use crate::sql::planner::rewrite::and_all;
+use crate::sql::planner::select::{ScanOrder, Source};
+use crate::sql::subquery::Env;
 use crate::types::Value;
 
 type Row = Vec<Value>;

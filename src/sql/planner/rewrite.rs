@@ -2,9 +2,9 @@
 //! (splitting conjunctions, moving them between join steps, replacing grouped
 //! subexpressions by columns of the aggregated row).
 
-use super::expr::{BinOp, Expr};
-use super::subquery::{Subquery, SubqueryKind};
 use crate::error::Result;
+use crate::sql::expr::{BinOp, Expr};
+use crate::sql::subquery::{Subquery, SubqueryKind};
 use crate::types::Value;
 
 /// What a rewrite callback decides for one node, top-down.

@@ -6,8 +6,8 @@
 
 use std::ops::Bound;
 
-use super::expr::{BinOp, Expr};
 use crate::catalog::{IndexInfo, SchemaState, TableInfo};
+use crate::sql::expr::{BinOp, Expr};
 use crate::table::{HandleRange, IndexRange};
 use crate::types::{convert, Value};
 

@@ -7,14 +7,11 @@ use std::sync::Arc;
 use sqlparser::ast;
 
 use super::binder::{Scope, SubqueryPlanner};
-use super::context::Context;
-use super::result::ResultColumn;
 use super::select::{self, SelectPlan};
 use super::set_op::{self, SetOpPlan};
-use super::subquery::Runner;
 use crate::error::{Error, Result};
-use crate::kv::Transaction;
-use crate::types::Value;
+use crate::sql::context::Context;
+use crate::sql::result::ResultColumn;
 
 pub enum QueryPlan {
     Select(Box<SelectPlan>),
@@ -59,37 +56,5 @@ pub fn plan_query(p: &Planner, q: &ast::Query, outer: Option<&Scope>) -> Result<
             plan_query(p, inner, outer)
         }
         _ => set_op::plan(p, q, outer).map(|u| QueryPlan::SetOp(Box::new(u))),
-    }
-}
-
-/// Runs plans inside one transaction; the runner of subqueries.
-pub struct Exec<'a> {
-    pub txn: &'a dyn Transaction,
-    /// SELECT ... FOR UPDATE / LOCK IN SHARE MODE: the record keys of the table rows read.
-    pub locks: Option<&'a std::cell::RefCell<Vec<Vec<u8>>>>,
-}
-
-impl Exec<'_> {
-    /// The rows of `plan` inside the enclosing rows `outer`.
-    pub fn query(&self, plan: &QueryPlan, outer: &[Value]) -> Result<Vec<Vec<Value>>> {
-        match plan {
-            QueryPlan::Select(s) => select::run_select(self, s, outer),
-            QueryPlan::SetOp(u) => set_op::run(self, u, outer),
-        }
-    }
-}
-
-impl Runner for Exec<'_> {
-    fn run(
-        &self,
-        plan: &QueryPlan,
-        outer: &[Value],
-        limit: Option<usize>,
-    ) -> Result<Vec<Vec<Value>>> {
-        let mut rows = self.query(plan, outer)?;
-        if let Some(l) = limit {
-            rows.truncate(l);
-        }
-        Ok(rows)
     }
 }

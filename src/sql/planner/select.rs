@@ -6,27 +6,22 @@
 //! then output rows.
 
 use std::cell::RefCell;
-use std::cmp::Ordering;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use sqlparser::ast::{self, Spanned};
 
 use super::access::{self, Access};
-use super::aggregate::Grouping;
 use super::binder::{Binder, Scope, ScopeColumn};
-use super::context::Context;
-use super::expr::Expr;
 use super::from::FromPlan;
-use super::query::{plan_query, Exec, Planner, QueryPlan};
-use super::result::{QueryResult, ResultColumn, ResultSet};
+use super::query::{plan_query, Planner, QueryPlan};
 use super::rewrite::{and_all, conjuncts};
-use super::row_key::RowKey;
-use super::subquery::Env;
 use crate::catalog::TableInfo;
 use crate::error::{Error, Result};
-use crate::kv::Transaction;
-use crate::table::{HandleRange, Table};
+use crate::sql::aggregate::Grouping;
+use crate::sql::context::Context;
+use crate::sql::expr::Expr;
+use crate::sql::result::ResultColumn;
+use crate::table::Table;
 use crate::types::Value;
 
 /// A table as a query sees it: its public columns, under an alias.
@@ -79,85 +74,6 @@ pub enum ScanOrder {
     Any,
     HandleAsc,
     HandleDesc,
-}
-
-/// Reads the rows `access` selects that pass `filter`, as (handle, full table row), stopping
-/// after `limit` matches.
-pub fn read_rows(
-    src: &Source,
-    txn: &dyn Transaction,
-    access: &Access,
-    filter: Option<&Expr>,
-    order: ScanOrder,
-    limit: Option<usize>,
-) -> Result<Vec<(i64, Vec<Value>)>> {
-    let mut out = Vec::new();
-    let limit = limit.unwrap_or(usize::MAX);
-    if limit == 0 {
-        return Ok(out);
-    }
-    let mut err = None;
-    let mut keep = |handle: i64, row: Vec<Value>, out: &mut Vec<(i64, Vec<Value>)>| -> bool {
-        let pass = match filter {
-            None => true,
-            Some(f) => match f.eval(&src.project(&row)) {
-                Ok(v) => v.truth() == Some(true),
-                Err(e) => {
-                    err = Some(e);
-                    return false;
-                }
-            },
-        };
-        if pass {
-            out.push((handle, row));
-        }
-        out.len() < limit
-    };
-    let t = &src.table;
-    match access {
-        Access::PointGet(handles) => {
-            for &h in handles {
-                if let Some(row) = t.row(txn, h)? {
-                    if !keep(h, row, &mut out) {
-                        break;
-                    }
-                }
-            }
-        }
-        Access::TableRange(range) => {
-            t.scan_rows(txn, range, order == ScanOrder::HandleDesc, |h, row| {
-                Ok(keep(h, row, &mut out))
-            })?;
-        }
-        Access::FullScan => {
-            t.scan_rows(
-                txn,
-                &HandleRange::all(),
-                order == ScanOrder::HandleDesc,
-                |h, row| Ok(keep(h, row, &mut out)),
-            )?;
-        }
-        Access::IndexLookup { index, ranges, .. } => {
-            let mut handles = Vec::new();
-            for range in ranges {
-                t.scan_index(txn, index, range, false, |e| {
-                    handles.push(e.handle);
-                    Ok(true)
-                })?;
-            }
-            for h in handles {
-                if let Some(row) = t.row(txn, h)? {
-                    if !keep(h, row, &mut out) {
-                        break;
-                    }
-                }
-            }
-        }
-    }
-    match err {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
 }
 
 /// The text of an expression as the client wrote it: MySQL names result columns by it.
@@ -360,7 +276,7 @@ fn select_list(
     select: &ast::Select,
     from: &FromPlan,
     scope: &Scope,
-    calls: &RefCell<Vec<super::aggregate::AggCall>>,
+    calls: &RefCell<Vec<crate::sql::aggregate::AggCall>>,
 ) -> Result<Vec<Item>> {
     let binder = Binder::new(scope, p.ctx.session, "field list")
         .with_subqueries(p)
@@ -388,7 +304,7 @@ fn select_list(
                 let ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind else {
                     return Err(Error::syntax(&kind.to_string()));
                 };
-                let (_, last) = super::context::split_name(name)?;
+                let (_, last) = crate::sql::context::split_name(name)?;
                 let last = last.as_str();
                 let f = from
                     .factors
@@ -595,132 +511,4 @@ pub fn column_output(src: &Source, i: usize) -> (Expr, ResultColumn) {
             auto_increment: col.auto_increment,
         },
     )
-}
-
-pub fn execute(
-    ctx: &mut Context,
-    txn: &dyn Transaction,
-    sql: &str,
-    query: &ast::Query,
-) -> Result<QueryResult> {
-    let plan = plan(ctx, sql, query)?;
-    run(ctx, txn, &plan).map(QueryResult::Rows)
-}
-
-/// SELECT ... FOR UPDATE / LOCK IN SHARE MODE: runs the query, then locks the record key of
-/// every table row it read (`Transaction::lock`). Transactions are optimistic, as TiDB's
-/// default: nothing blocks, but if another transaction writes a locked row after this one
-/// started, the first of the two to commit wins and the other fails with 9007.
-pub fn execute_locking(
-    ctx: &mut Context,
-    txn: &mut dyn Transaction,
-    sql: &str,
-    query: &ast::Query,
-) -> Result<QueryResult> {
-    let plan = plan(ctx, sql, query)?;
-    let locks = std::cell::RefCell::new(Vec::new());
-    let rows = Exec {
-        txn: &*txn,
-        locks: Some(&locks),
-    }
-    .query(&plan, &[])?;
-    for key in locks.into_inner() {
-        txn.lock(key);
-    }
-    ctx.found_rows = Some(rows.len() as u64);
-    Ok(QueryResult::Rows(ResultSet {
-        columns: plan.columns(),
-        rows,
-    }))
-}
-
-/// Runs a top-level query.
-pub fn run(ctx: &mut Context, txn: &dyn Transaction, plan: &QueryPlan) -> Result<ResultSet> {
-    let rows = Exec { txn, locks: None }.query(plan, &[])?;
-    ctx.found_rows = Some(rows.len() as u64);
-    Ok(ResultSet {
-        columns: plan.columns(),
-        rows,
-    })
-}
-
-/// The output rows of one SELECT block inside the enclosing rows `outer`.
-pub fn run_select(exec: &Exec, plan: &SelectPlan, outer: &[Value]) -> Result<Vec<Vec<Value>>> {
-    let env = Env {
-        outer,
-        runner: Some(exec),
-    };
-    // Reading can stop early only when nothing after it drops, merges or reorders rows.
-    let streaming = plan.filter.is_none()
-        && plan.grouping.is_none()
-        && !plan.distinct
-        && plan.order.is_empty()
-        && plan.from.steps.is_empty();
-    let read_limit = if streaming {
-        plan.limit.map(|l| l.saturating_add(plan.offset))
-    } else {
-        None
-    };
-    let mut rows = plan.from.run(exec, &env, plan.scan_order, read_limit)?;
-    if let Some(f) = &plan.filter {
-        rows = retain(rows, f, &env)?;
-    }
-    if let Some(g) = &plan.grouping {
-        rows = g.run(rows, &env)?;
-        if let Some(h) = &plan.having {
-            rows = retain(rows, h, &env)?;
-        }
-    }
-    let mut out = Vec::with_capacity(rows.len());
-    let mut seen = HashSet::new();
-    for row in &rows {
-        let values: Vec<Value> = plan
-            .projection
-            .iter()
-            .map(|(e, _)| e.eval_in(row, &env))
-            .collect::<Result<_>>()?;
-        if plan.distinct && !seen.insert(RowKey(values.clone())) {
-            continue;
-        }
-        let keys: Vec<Value> = plan
-            .order
-            .iter()
-            .map(|(k, _)| match k {
-                SortKey::Scope(e) => e.eval_in(row, &env),
-                SortKey::Output(i) => Ok(values[*i].clone()),
-            })
-            .collect::<Result<_>>()?;
-        out.push((keys, values));
-    }
-    if !plan.order.is_empty() {
-        let desc: Vec<bool> = plan.order.iter().map(|(_, d)| *d).collect();
-        out.sort_by(|(a, _), (b, _)| compare_keys(a, b, &desc));
-    }
-    Ok(out
-        .into_iter()
-        .skip(plan.offset)
-        .take(plan.limit.unwrap_or(usize::MAX))
-        .map(|(_, r)| r)
-        .collect())
-}
-
-/// ORDER BY comparison: NULLs first ascending, last descending.
-pub fn compare_keys(a: &[Value], b: &[Value], desc: &[bool]) -> Ordering {
-    for ((x, y), d) in a.iter().zip(b).zip(desc) {
-        let o = x.sql_cmp(y);
-        if o != Ordering::Equal {
-            return if *d { o.reverse() } else { o };
-        }
-    }
-    Ordering::Equal
-}
-
-fn retain(rows: Vec<Vec<Value>>, cond: &Expr, env: &Env) -> Result<Vec<Vec<Value>>> {
-    let mut kept = Vec::with_capacity(rows.len());
-    for r in rows {
-        if cond.eval_in(&r, env)?.truth() == Some(true) {
-            kept.push(r);
-        }
-    }
-    Ok(kept)
 }

@@ -243,7 +243,7 @@ impl Session {
     }
 
     /// Fills a table just created by CREATE TABLE ... AS SELECT with the query's rows, in
-    /// one transaction (an INSERT ... SELECT). If that fails, the table is dropped again, so
+    /// one transaction (as INSERT ... SELECT would). If that fails, the table is dropped again, so
     /// the statement has no effect, as in MySQL.
     fn create_table_as_fill(
         &mut self,
@@ -256,19 +256,9 @@ impl Session {
             let ctx = self.context();
             sql::planner::select::plan(&ctx, sql, query)?.columns()
         };
-        let quote = |s: &str| format!("`{}`", s.replace('`', "``"));
-        let cols: Vec<String> = result_columns.iter().map(|c| quote(&c.name)).collect();
-        let insert = format!(
-            "INSERT INTO {}.{} ({}) {query}",
-            quote(db),
-            quote(name),
-            cols.join(", ")
-        );
-        let result = sql::parse(&insert).and_then(|mut stmts| match stmts.pop() {
-            Some(Statement::Insert(ins)) => {
-                self.with_txn(|ctx, txn| sql::dml::insert::execute(ctx, txn, &insert, &ins))
-            }
-            _ => Err(Error::syntax(sql)),
+        let cols: Vec<String> = result_columns.into_iter().map(|c| c.name).collect();
+        let result = self.with_txn(|ctx, txn| {
+            sql::dml::insert::insert_select(ctx, txn, sql, (db, name), &cols, query)
         });
         // The implicit commit of DDL, also with autocommit off.
         let result = result.and_then(|r| self.commit().map(|_| r));

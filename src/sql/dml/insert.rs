@@ -5,6 +5,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{self, VisitMut, VisitorMut};
 
 use super::{assignment_column, default_value, is_default_keyword, store_value};
+use crate::catalog::TableInfo;
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::sql::context::{split_name, Context};
@@ -51,28 +52,7 @@ pub fn execute(
             })
             .collect()
     };
-    let targets: Vec<usize> = if names.is_empty() {
-        info.public_columns().map(|(i, _)| i).collect()
-    } else {
-        names
-            .iter()
-            .map(|n| {
-                info.column_by_name(n)
-                    .filter(|(_, c)| c.state == crate::catalog::SchemaState::Public)
-                    .map(|(i, _)| i)
-                    .ok_or_else(|| Error::unknown_column(n, place))
-            })
-            .collect::<Result<_>>()?
-    };
-    for (i, t) in targets.iter().enumerate() {
-        if targets[..i].contains(t) {
-            return Err(Error::new(
-                1110,
-                "42000",
-                format!("Column '{}' specified twice", info.columns[*t].name),
-            ));
-        }
-    }
+    let targets = targets(&info, &names, place)?;
 
     // The rows of values, as expressions or (INSERT ... SELECT) as values.
     let empty = Scope::default();
@@ -123,8 +103,96 @@ pub fn execute(
         None => None,
     };
 
+    let how = How {
+        ignore: ins.ignore,
+        replace: ins.replace_into,
+        on_dup: on_dup.as_deref(),
+    };
+    write_rows(ctx, txn, &table, &targets, value_rows, &how)
+}
+
+/// CREATE TABLE ... AS SELECT's fill: the rows of `query` into `columns` of `db.name`,
+/// as `INSERT INTO db.name (columns) query` would.
+pub fn insert_select(
+    ctx: &mut Context,
+    txn: &mut dyn Transaction,
+    sql: &str,
+    (db, name): (&str, &str),
+    columns: &[String],
+    query: &ast::Query,
+) -> Result<QueryResult> {
+    let (_, info) = ctx.table(Some(db), name)?;
+    let table = Table::new(info.clone());
+    ctx.written.push(info.id);
+    let targets = targets(&info, columns, "field list")?;
+    let rs = execution::select::run(ctx, txn, &select::plan(ctx, sql, query)?)?;
+    if rs.columns.len() != targets.len() {
+        return Err(Error::column_count_mismatch(1));
+    }
+    let rows = rs
+        .rows
+        .into_iter()
+        .map(|r| r.into_iter().map(Some).collect())
+        .collect();
+    let how = How {
+        ignore: false,
+        replace: false,
+        on_dup: None,
+    };
+    write_rows(ctx, txn, &table, &targets, rows, &how)
+}
+
+/// What to do when a row meets a duplicate key.
+struct How<'a> {
+    /// INSERT IGNORE: skip the row with a warning (and bad values become warnings too).
+    ignore: bool,
+    /// REPLACE: delete the row in the way, then insert.
+    replace: bool,
+    /// ON DUPLICATE KEY UPDATE: update the row in the way instead.
+    on_dup: Option<&'a [(usize, Expr)]>,
+}
+
+/// The table column each given value goes to: `names` in order, or every public column.
+fn targets(info: &TableInfo, names: &[String], place: &str) -> Result<Vec<usize>> {
+    let targets: Vec<usize> = if names.is_empty() {
+        info.public_columns().map(|(i, _)| i).collect()
+    } else {
+        names
+            .iter()
+            .map(|n| {
+                info.column_by_name(n)
+                    .filter(|(_, c)| c.state == crate::catalog::SchemaState::Public)
+                    .map(|(i, _)| i)
+                    .ok_or_else(|| Error::unknown_column(n, place))
+            })
+            .collect::<Result<_>>()?
+    };
+    for (i, t) in targets.iter().enumerate() {
+        if targets[..i].contains(t) {
+            return Err(Error::new(
+                1110,
+                "42000",
+                format!("Column '{}' specified twice", info.columns[*t].name),
+            ));
+        }
+    }
+
+    Ok(targets)
+}
+
+/// Completes each row of values (defaults, AUTO_INCREMENT, conversion to the column types)
+/// and adds it with its index entries.
+fn write_rows(
+    ctx: &mut Context,
+    txn: &mut dyn Transaction,
+    table: &Table,
+    targets: &[usize],
+    value_rows: Vec<Vec<Option<Value>>>,
+    how: &How,
+) -> Result<QueryResult> {
+    let info = &table.info;
     let mut affected = 0u64;
-    let ignore = ins.ignore;
+    let ignore = how.ignore;
     for (r, given) in value_rows.into_iter().enumerate() {
         let row_no = r + 1;
         let mut row = vec![Value::Null; info.columns.len()];
@@ -174,7 +242,7 @@ pub fn execute(
                 }
                 Err(table::Error::Duplicate {
                     existing_handle, ..
-                }) if ins.replace_into => {
+                }) if how.replace => {
                     if let Some(old) = table.row(txn, existing_handle)? {
                         table.remove_record(txn, existing_handle, &old)?;
                         affected += 1;
@@ -182,12 +250,12 @@ pub fn execute(
                 }
                 Err(table::Error::Duplicate {
                     existing_handle, ..
-                }) if on_dup.is_some() => {
-                    let assignments = on_dup.as_deref().unwrap_or(&[]);
+                }) if how.on_dup.is_some() => {
+                    let assignments = how.on_dup.unwrap_or(&[]);
                     affected += update_existing(
                         ctx,
                         txn,
-                        &table,
+                        table,
                         existing_handle,
                         &row,
                         assignments,

@@ -114,3 +114,50 @@ fn run_loader(domain: &Domain) {
         domain.events.wait(seen, RELOAD_INTERVAL);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    fn wait_for(what: &str, cond: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !cond() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn one_owner_at_a_time_and_the_other_takes_over_when_it_stops() {
+        let store = crate::kv::open_memory().expect("store");
+        let events = Arc::new(Events::default());
+        let nodes: Vec<Node> = (0..2)
+            .map(|i| Node::start(store.clone(), i, format!("node{i}"), events.clone()))
+            .collect::<Result<_>>()
+            .expect("start");
+        let owners = || {
+            nodes
+                .iter()
+                .filter(|n| n.domain.ownership.is_owner())
+                .count()
+        };
+        wait_for("an owner", || owners() == 1);
+        let owner = nodes
+            .iter()
+            .position(|n| n.domain.ownership.is_owner())
+            .expect("owner");
+        let other = 1 - owner;
+        // Both nodes report themselves, with the schema version they loaded.
+        let live = syncer::live_nodes(store.as_ref()).expect("live nodes");
+        assert_eq!(live.len(), 2);
+        nodes[owner].stop();
+        assert!(nodes[owner].domain.is_stopped());
+        wait_for("the other node to take over", || {
+            nodes[other].domain.ownership.is_owner()
+        });
+        assert_eq!(syncer::live_nodes(store.as_ref()).expect("live").len(), 1);
+        nodes[other].stop();
+    }
+}

@@ -12,7 +12,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use goldenfile::Mint;
-use moltdb::catalog::{ColumnInfo, IndexInfo, SchemaState, TableInfo};
+use moltdb::catalog::{BackfillState, ColumnInfo, IndexInfo, SchemaState, TableInfo};
 use moltdb::codec::{keys, row as row_codec};
 use moltdb::kv::recording::{RecordingStore, Write};
 use moltdb::kv::Store;
@@ -48,6 +48,7 @@ fn index(id: i64, name: &str, columns: Vec<usize>, unique: bool, state: SchemaSt
         primary: false,
         state,
         comment: String::new(),
+        backfill: Default::default(),
     }
 }
 
@@ -74,6 +75,7 @@ fn table(columns: Vec<ColumnInfo>, indexes: Vec<IndexInfo>) -> Arc<TableInfo> {
 /// (`None`: the object does not exist at this version).
 struct Version {
     state: Option<SchemaState>,
+    backfill: BackfillState,
     info: Arc<TableInfo>,
 }
 
@@ -85,8 +87,12 @@ struct Walk {
     rows: fn(&TableInfo) -> [Vec<Value>; 3],
 }
 
-fn state_name(s: Option<SchemaState>) -> String {
-    s.map_or("absent", SchemaState::as_str).to_string()
+fn state_name(v: &Version) -> String {
+    let state = v.state.map_or("absent", SchemaState::as_str);
+    match v.backfill {
+        BackfillState::Inapplicable => state.to_string(),
+        b => format!("{state} ({})", b.as_str()),
+    }
 }
 
 /// Values for every column of `info`: id, a = 10 * id, b = 100 * id, c = 7 (its default),
@@ -134,6 +140,30 @@ fn describe(info: &TableInfo, w: &Write) -> String {
         return format!("{verb} row {handle}{cols}");
     }
     for ix in &info.indexes {
+        let temp_prefix = keys::index_prefix(TABLE_ID, keys::temp_index_id(ix.id));
+        if key.starts_with(&temp_prefix) {
+            let real = keys::with_index_id(key, ix.id).expect("temp key");
+            let values = keys::decode_index_key(&real, ix.columns.len())
+                .map(|(v, h)| {
+                    let v: Vec<String> = v.iter().map(|v| v.to_string_lossy()).collect();
+                    let h = h.map_or(String::new(), |h| format!(" handle {h}"));
+                    format!("({}){h}", v.join(", "))
+                })
+                .unwrap_or_else(|e| format!("<undecodable key: {e}>"));
+            let ops = match value.map(|v| moltdb::table::decode_ops(v)) {
+                Some(Ok(ops)) => ops
+                    .iter()
+                    .map(|op| match op {
+                        moltdb::table::TempOp::Put { handle, .. } => format!("put {handle}"),
+                        moltdb::table::TempOp::Delete { handle, .. } => format!("delete {handle}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Some(Err(e)) => format!("<undecodable: {e}>"),
+                None => String::new(),
+            };
+            return format!("{verb} {}#temp {values} = [{ops}]", ix.name);
+        }
         if !key.starts_with(&keys::index_prefix(TABLE_ID, ix.id)) {
             continue;
         }
@@ -180,14 +210,14 @@ fn writes_at(info: &Arc<TableInfo>, rows: &[Vec<Value>; 3]) -> Vec<String> {
 
 fn render(walk: &Walk) -> String {
     let mut out = String::new();
-    let path: Vec<String> = walk.versions.iter().map(|v| state_name(v.state)).collect();
+    let path: Vec<String> = walk.versions.iter().map(state_name).collect();
     out.push_str(&format!("## {}\n## {}\n", walk.title, path.join(" -> ")));
     for pair in walk.versions.windows(2) {
         let (prev, cur) = (&pair[0], &pair[1]);
         out.push_str(&format!(
             "\nv = {}, v-1 = {}\n",
-            state_name(cur.state),
-            state_name(prev.state)
+            state_name(cur),
+            state_name(prev)
         ));
         for (label, v) in [("v", cur), ("v-1", prev)] {
             out.push_str(&format!("{label}:\n"));
@@ -209,7 +239,11 @@ fn base_columns() -> Vec<ColumnInfo> {
     ]
 }
 
-fn index_walk(title: &'static str, states: &[Option<SchemaState>], unique: bool) -> Walk {
+fn index_walk(
+    title: &'static str,
+    states: &[(Option<SchemaState>, BackfillState)],
+    unique: bool,
+) -> Walk {
     let (name, cols) = if unique {
         ("ub", vec![2])
     } else {
@@ -219,12 +253,17 @@ fn index_walk(title: &'static str, states: &[Option<SchemaState>], unique: bool)
         title,
         versions: states
             .iter()
-            .map(|&state| Version {
+            .map(|&(state, backfill)| Version {
                 state,
+                backfill,
                 info: table(
                     base_columns(),
                     state
-                        .map(|s| index(1, name, cols.clone(), unique, s))
+                        .map(|s| {
+                            let mut ix = index(1, name, cols.clone(), unique, s);
+                            ix.backfill = backfill;
+                            ix
+                        })
                         .into_iter()
                         .collect(),
                 ),
@@ -232,6 +271,14 @@ fn index_walk(title: &'static str, states: &[Option<SchemaState>], unique: bool)
             .collect(),
         rows: sample_rows,
     }
+}
+
+/// The states of a txn-mode walk (no temporary index).
+fn plain(states: &[Option<SchemaState>]) -> Vec<(Option<SchemaState>, BackfillState)> {
+    states
+        .iter()
+        .map(|&s| (s, BackfillState::Inapplicable))
+        .collect()
 }
 
 fn column_walk(title: &'static str, name: &str, states: &[Option<SchemaState>]) -> Walk {
@@ -247,6 +294,7 @@ fn column_walk(title: &'static str, name: &str, states: &[Option<SchemaState>]) 
                 }
                 Version {
                     state,
+                    backfill: BackfillState::Inapplicable,
                     info: table(cols, Vec::new()),
                 }
             })
@@ -257,6 +305,7 @@ fn column_walk(title: &'static str, name: &str, states: &[Option<SchemaState>]) 
 
 #[test]
 fn writes_in_every_schema_state() {
+    use BackfillState::{Inapplicable, Merging, ReadyToMerge, Running};
     use SchemaState::{DeleteOnly, DeleteReorganization, Public, WriteOnly, WriteReorganization};
     let add = [
         None,
@@ -272,10 +321,22 @@ fn writes_in_every_schema_state() {
         Some(DeleteReorganization),
         None,
     ];
+    let ingest = [
+        (None, Inapplicable),
+        (Some(DeleteOnly), Running),
+        (Some(WriteOnly), Running),
+        (Some(WriteReorganization), Running),
+        (Some(WriteReorganization), ReadyToMerge),
+        (Some(WriteReorganization), Merging),
+        (Some(WriteReorganization), Inapplicable),
+        (Some(Public), Inapplicable),
+    ];
     let walks = [
-        index_walk("ADD INDEX ia (a)", &add, false),
-        index_walk("ADD UNIQUE INDEX ub (b)", &add, true),
-        index_walk("DROP INDEX ia", &drop, false),
+        index_walk("ADD INDEX ia (a)", &plain(&add), false),
+        index_walk("ADD UNIQUE INDEX ub (b)", &plain(&add), true),
+        index_walk("ADD INDEX ia (a), ingest", &ingest, false),
+        index_walk("ADD UNIQUE INDEX ub (b), ingest", &ingest, true),
+        index_walk("DROP INDEX ia", &plain(&drop), false),
         column_walk(
             "ADD COLUMN c INT DEFAULT 7",
             "c",

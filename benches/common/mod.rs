@@ -43,6 +43,7 @@ pub fn k_index(id: i64, name: &str, state: SchemaState) -> IndexInfo {
         primary: false,
         state,
         comment: String::new(),
+        backfill: Default::default(),
     }
 }
 

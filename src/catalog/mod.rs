@@ -12,7 +12,8 @@ mod schema;
 pub use autoid::AutoIdAllocator;
 pub use meta::{MetaError, UserRecord};
 pub use model::{
-    ColumnInfo, DatabaseInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo,
+    BackfillState, ColumnInfo, DatabaseInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState,
+    TableInfo,
 };
 pub use schema::{DatabaseEntry, InfoSchema};
 

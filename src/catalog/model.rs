@@ -77,6 +77,48 @@ pub struct IndexInfo {
     pub primary: bool,
     pub state: SchemaState,
     pub comment: String,
+    /// Where DML writes this index's entries while an ingest ADD INDEX builds it.
+    #[serde(default)]
+    pub backfill: BackfillState,
+}
+
+/// TiDB's `BackfillState` of an index being added with a temporary index (ingest): while the
+/// backfill reads a snapshot and ingests its entries, DML writes into the temporary index
+/// only; once the backfill is done every node writes both indexes, and the temporary
+/// index's entries are merged into the real one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum BackfillState {
+    /// No temporary index: DML writes the index itself (txn backfill, or a public index).
+    #[default]
+    Inapplicable,
+    /// The backfill runs: DML writes the temporary index only.
+    Running,
+    /// The backfill is done: DML writes both indexes, so the merge misses nothing.
+    ReadyToMerge,
+    /// The temporary index is being merged into the real one; DML writes both.
+    Merging,
+}
+
+impl BackfillState {
+    /// TiDB's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackfillState::Inapplicable => "inapplicable",
+            BackfillState::Running => "running",
+            BackfillState::ReadyToMerge => "ready to merge",
+            BackfillState::Merging => "merging",
+        }
+    }
+
+    /// Whether DML writes the real index.
+    pub fn writes_index(self) -> bool {
+        self != BackfillState::Running
+    }
+
+    /// Whether DML writes the temporary index.
+    pub fn writes_temp_index(self) -> bool {
+        self != BackfillState::Inapplicable
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

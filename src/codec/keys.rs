@@ -76,6 +76,28 @@ pub fn index_prefix(table_id: i64, index_id: i64) -> Vec<u8> {
     key
 }
 
+/// TiDB's temp-index bit: the temporary index of index `id` (see `table`'s temp index) has
+/// id `id | TEMP_INDEX_MARK`, so its entries sort after every real index of the table.
+pub const TEMP_INDEX_MARK: i64 = 0x7fff_0000_0000_0000;
+
+/// The id of index `index_id`'s temporary index.
+pub fn temp_index_id(index_id: i64) -> i64 {
+    index_id | TEMP_INDEX_MARK
+}
+
+/// The key `key` (an entry of some index of a table) has in index `index_id` of the same
+/// table: same values, same handle.
+pub fn with_index_id(key: &[u8], index_id: i64) -> Result<Vec<u8>> {
+    let Some(rest) = key.get(SEP_PREFIX_LEN + 8..) else {
+        return corrupt("index key too short");
+    };
+    let mut out = Vec::with_capacity(key.len());
+    out.extend_from_slice(&key[..SEP_PREFIX_LEN]);
+    encode_i64(&mut out, index_id);
+    out.extend_from_slice(rest);
+    Ok(out)
+}
+
 /// The key of an index entry: `values` then, for a non-unique entry, the row's handle.
 ///
 /// With `handle: None` this also builds seek keys: the key of a prefix of the index's columns

@@ -635,6 +635,7 @@ impl Session {
             primary: false,
             state: SchemaState::None,
             comment: String::new(),
+            backfill: Default::default(),
         };
         let job = self.table_job(
             sql,

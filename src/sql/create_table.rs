@@ -259,6 +259,7 @@ fn index(name: &str, columns: Vec<usize>, unique: bool) -> IndexInfo {
         primary: false,
         state: SchemaState::Public,
         comment: String::new(),
+        backfill: Default::default(),
     }
 }
 

@@ -126,6 +126,7 @@ mod tests {
                 primary: false,
                 state: SchemaState::Public,
                 comment: String::new(),
+                backfill: Default::default(),
             }],
             handle_column: Some(0),
             next_column_id: 3,

@@ -14,11 +14,13 @@
 mod check;
 mod error;
 mod read;
+mod temp_index;
 mod write;
 
 pub use check::Mismatch;
 pub use error::{Error, Result};
 pub use read::{HandleRange, IndexEntry, IndexRange};
+pub use temp_index::{decode_ops, TempOp};
 
 use std::sync::Arc;
 

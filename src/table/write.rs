@@ -1,5 +1,6 @@
 //! Adding, updating and removing rows together with their index entries.
 
+use super::temp_index::TempOp;
 use super::{is_deletable, is_writable, Error, Result, Table};
 use crate::catalog::IndexInfo;
 use crate::codec::{keys, row as row_codec};
@@ -17,11 +18,12 @@ impl Table {
         // Every check first, then every write: a duplicate leaves nothing behind.
         let mut entries = Vec::with_capacity(self.info.indexes.len());
         for index in self.info.indexes.iter().filter(|i| is_writable(i.state)) {
-            entries.push(self.index_entry(txn, index, row, handle)?);
+            let (key, unique_form) = self.index_key(index, row, handle);
+            entries.push(self.checked_add(txn, index, row, handle, key, unique_form)?);
         }
         txn.put(record_key, self.encode_row(row));
-        for (key, value) in entries {
-            txn.put(key, value);
+        for add in entries {
+            self.apply_add(txn, add)?;
         }
         Ok(())
     }
@@ -41,15 +43,15 @@ impl Table {
             if old_key == new_key {
                 continue;
             }
-            if is_deletable(index.state) {
-                txn.delete(old_key);
-            }
             if is_writable(index.state) {
-                to_add.push(self.checked_entry(txn, index, new, handle, new_key, unique_form)?);
+                to_add.push(self.checked_add(txn, index, new, handle, new_key, unique_form)?);
+            }
+            if is_deletable(index.state) {
+                self.delete_entry(txn, index, old_key, handle)?;
             }
         }
-        for (key, value) in to_add {
-            txn.put(key, value);
+        for add in to_add {
+            self.apply_add(txn, add)?;
         }
         txn.put(self.record_key(handle), self.encode_row(new));
         Ok(())
@@ -64,7 +66,7 @@ impl Table {
     ) -> Result<()> {
         for index in self.info.indexes.iter().filter(|i| is_deletable(i.state)) {
             let (key, _) = self.index_key(index, row, handle);
-            txn.delete(key);
+            self.delete_entry(txn, index, key, handle)?;
         }
         txn.delete(self.record_key(handle));
         Ok(())
@@ -110,6 +112,88 @@ impl Table {
         Ok((key, index_value(handle, unique_form)))
     }
 
+    /// The entry of `row` (stored under `handle`) in `index` as a bulk build writes it
+    /// (ingest): the same key and value as [`Table::index_entry`], unchecked — a bulk build
+    /// finds duplicates where its sorted entries meet.
+    pub fn index_pair(&self, index: &IndexInfo, row: &[Value], handle: i64) -> (Vec<u8>, Vec<u8>) {
+        let (key, unique_form) = self.index_key(index, row, handle);
+        (key, index_value(handle, unique_form))
+    }
+
+    /// Checks that `row`'s entry `key` can be added to `index` wherever DML writes it now
+    /// (the index, its temporary index, or both); returns the writes to make.
+    fn checked_add<'i>(
+        &self,
+        txn: &dyn Transaction,
+        index: &'i IndexInfo,
+        row: &[Value],
+        handle: i64,
+        key: Vec<u8>,
+        unique_form: bool,
+    ) -> Result<Add<'i>> {
+        let backfill = index.backfill;
+        if unique_form && backfill.writes_temp_index() {
+            if let Some(existing) = self.temp_holder(txn, index, &key, handle)? {
+                return Err(Error::Duplicate {
+                    entry: self.entry_text(&index.columns, row),
+                    key_name: self.index_display_name(index),
+                    existing_handle: existing,
+                });
+            }
+        }
+        let entry = if backfill.writes_index() {
+            Some(self.checked_entry(txn, index, row, handle, key.clone(), unique_form)?)
+        } else {
+            None
+        };
+        let temp = backfill.writes_temp_index().then_some(TempOp::Put {
+            handle,
+            unique_form,
+        });
+        Ok(Add {
+            index,
+            key,
+            entry,
+            temp,
+        })
+    }
+
+    fn apply_add(&self, txn: &mut dyn Transaction, add: Add) -> Result<()> {
+        if let Some(op) = add.temp {
+            self.record_temp(txn, add.index, &add.key, op)?;
+        }
+        if let Some((key, value)) = add.entry {
+            txn.put(key, value);
+        }
+        Ok(())
+    }
+
+    /// Removes the entry `key` of row `handle` from `index`, wherever DML writes it now.
+    fn delete_entry(
+        &self,
+        txn: &mut dyn Transaction,
+        index: &IndexInfo,
+        key: Vec<u8>,
+        handle: i64,
+    ) -> Result<()> {
+        if index.backfill.writes_temp_index() {
+            let unique_form = index.unique && !index_key_has_handle(&key, index)?;
+            self.record_temp(
+                txn,
+                index,
+                &key,
+                TempOp::Delete {
+                    handle,
+                    unique_form,
+                },
+            )?;
+        }
+        if index.backfill.writes_index() {
+            txn.delete(key);
+        }
+        Ok(())
+    }
+
     fn encode_row(&self, row: &[Value]) -> Vec<u8> {
         let cols: Vec<(u64, &Value)> = self
             .columns_to_store()
@@ -131,8 +215,23 @@ impl Table {
     }
 }
 
+/// An index entry to add: to the index (`entry`), to its temporary index (`temp`), or both.
+struct Add<'i> {
+    index: &'i IndexInfo,
+    key: Vec<u8>,
+    entry: Option<(Vec<u8>, Vec<u8>)>,
+    temp: Option<TempOp>,
+}
+
+/// Whether an entry key of `index` ends with the row's handle (the non-unique form).
+fn index_key_has_handle(key: &[u8], index: &IndexInfo) -> Result<bool> {
+    Ok(keys::decode_index_key(key, index.columns.len())?
+        .1
+        .is_some())
+}
+
 /// Unique-form entries carry the handle in the value; non-unique ones in the key.
-fn index_value(handle: i64, unique_form: bool) -> Vec<u8> {
+pub(super) fn index_value(handle: i64, unique_form: bool) -> Vec<u8> {
     if unique_form {
         keys::encode_handle_value(handle)
     } else {

@@ -101,6 +101,7 @@ fn add_index_job(db_id: i64, table_id: i64) -> Job {
         primary: false,
         state: SchemaState::None,
         comment: String::new(),
+        backfill: Default::default(),
     };
     Job::new(
         Action::AddIndex,

@@ -1,0 +1,357 @@
+//! The temporary index of an ingest ADD INDEX (TiDB's temp index).
+//!
+//! While the backfill reads a snapshot of the rows and ingests their entries (a blind write
+//! behind every concurrent transaction), DML cannot write the index itself: the ingest
+//! would overwrite it. It writes what it does to the index into the temporary index
+//! instead, under the same key with the temp-index id: each key holds the operations done
+//! to that entry (put or delete, with the row's handle), in order. Once the backfill is
+//! done, DML writes both indexes and the temporary index is merged into the real one
+//! (`merge_temp_entries`), replaying the operations, so no concurrent change is lost.
+//!
+//! A unique-form key (values without the handle) can see several rows in turn — row 1
+//! gives the value up, row 2 takes it — so its value lists one operation per handle in the
+//! order they happened; a non-unique key has the handle in it and lists one operation.
+
+use super::{Error, Result, Table};
+use crate::catalog::IndexInfo;
+use crate::codec::keys;
+use crate::kv::{KeyRange, Transaction};
+
+/// One operation on an index entry, as the temporary index records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TempOp {
+    Put { handle: i64, unique_form: bool },
+    Delete { handle: i64, unique_form: bool },
+}
+
+const PUT: u8 = b'p';
+const DELETE: u8 = b'x';
+const ELEM_LEN: usize = 10;
+
+impl TempOp {
+    fn handle(self) -> i64 {
+        match self {
+            TempOp::Put { handle, .. } | TempOp::Delete { handle, .. } => handle,
+        }
+    }
+
+    fn encode_into(self, out: &mut Vec<u8>) {
+        let (op, handle, unique_form) = match self {
+            TempOp::Put {
+                handle,
+                unique_form,
+            } => (PUT, handle, unique_form),
+            TempOp::Delete {
+                handle,
+                unique_form,
+            } => (DELETE, handle, unique_form),
+        };
+        out.push(op);
+        out.push(u8::from(unique_form));
+        out.extend_from_slice(&handle.to_be_bytes());
+    }
+}
+
+/// Encodes the operations a temporary-index key holds.
+pub fn encode_ops(ops: &[TempOp]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ops.len() * ELEM_LEN);
+    for op in ops {
+        op.encode_into(&mut out);
+    }
+    out
+}
+
+/// Decodes what [`encode_ops`] wrote.
+pub fn decode_ops(value: &[u8]) -> Result<Vec<TempOp>> {
+    if value.len() % ELEM_LEN != 0 {
+        return Err(corrupt(value.len()));
+    }
+    value
+        .chunks_exact(ELEM_LEN)
+        .map(|e| {
+            let mut handle = [0u8; 8];
+            handle.copy_from_slice(&e[2..]);
+            let (handle, unique_form) = (i64::from_be_bytes(handle), e[1] == 1);
+            match e[0] {
+                PUT => Ok(TempOp::Put {
+                    handle,
+                    unique_form,
+                }),
+                DELETE => Ok(TempOp::Delete {
+                    handle,
+                    unique_form,
+                }),
+                _ => Err(corrupt(value.len())),
+            }
+        })
+        .collect()
+}
+
+fn corrupt(len: usize) -> Error {
+    Error::Codec(crate::codec::Error::Corrupt(format!(
+        "temporary index value of {len} bytes"
+    )))
+}
+
+impl Table {
+    /// Records `op` on the entry `key` of `index` in its temporary index.
+    pub(super) fn record_temp(
+        &self,
+        txn: &mut dyn Transaction,
+        index: &IndexInfo,
+        key: &[u8],
+        op: TempOp,
+    ) -> Result<()> {
+        let temp_key = keys::with_index_id(key, keys::temp_index_id(index.id))?;
+        let unique_form = matches!(
+            op,
+            TempOp::Put {
+                unique_form: true,
+                ..
+            } | TempOp::Delete {
+                unique_form: true,
+                ..
+            }
+        );
+        let mut ops = if unique_form {
+            match txn.get(&temp_key)? {
+                Some(v) => decode_ops(&v)?,
+                None => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
+        // One operation per handle: the newest says what that row did last.
+        ops.retain(|o| o.handle() != op.handle());
+        ops.push(op);
+        txn.put(temp_key, encode_ops(&ops));
+        Ok(())
+    }
+
+    /// The row that holds `key` of a unique index according to its temporary index (the
+    /// last put not deleted since), if another than `handle`.
+    pub(super) fn temp_holder(
+        &self,
+        txn: &dyn Transaction,
+        index: &IndexInfo,
+        key: &[u8],
+        handle: i64,
+    ) -> Result<Option<i64>> {
+        let temp_key = keys::with_index_id(key, keys::temp_index_id(index.id))?;
+        let Some(value) = txn.get(&temp_key)? else {
+            return Ok(None);
+        };
+        Ok(decode_ops(&value)?
+            .into_iter()
+            .rev()
+            .find_map(|op| match op {
+                TempOp::Put { handle: h, .. } if h != handle => Some(h),
+                _ => None,
+            }))
+    }
+
+    /// Replays up to `limit` keys of `index`'s temporary index, from `from` on, onto the
+    /// index; returns how many keys it replayed and where to go on (`None`: done). A put
+    /// that meets another row's entry in a unique index fails with [`Error::Duplicate`].
+    pub fn merge_temp_entries(
+        &self,
+        txn: &mut dyn Transaction,
+        index: &IndexInfo,
+        from: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<(usize, Option<Vec<u8>>)> {
+        let prefix = keys::index_prefix(self.info.id, keys::temp_index_id(index.id));
+        let mut range = KeyRange::prefix(&prefix);
+        if let Some(from) = from {
+            range.start = from.to_vec();
+        }
+        let batch = txn.scan(&range, limit, false)?;
+        for (temp_key, value) in &batch {
+            let key = keys::with_index_id(temp_key, index.id)?;
+            for op in decode_ops(value)? {
+                match op {
+                    TempOp::Put {
+                        handle,
+                        unique_form,
+                    } => {
+                        if unique_form {
+                            if let Some(existing) = txn.get(&key)? {
+                                let existing = keys::decode_handle_value(&existing)?;
+                                if existing != handle {
+                                    return Err(self.duplicate_of_key(index, &key, existing));
+                                }
+                            }
+                        }
+                        txn.put(key.clone(), super::write::index_value(handle, unique_form));
+                    }
+                    TempOp::Delete {
+                        handle,
+                        unique_form,
+                    } => {
+                        // A unique entry may by now be another row's: leave that alone.
+                        let ours = !unique_form
+                            || match txn.get(&key)? {
+                                Some(v) => keys::decode_handle_value(&v)? == handle,
+                                None => false,
+                            };
+                        if ours {
+                            txn.delete(key.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let next = match batch.last() {
+            Some((last, _)) if batch.len() == limit => {
+                let mut next = last.clone();
+                next.push(0);
+                Some(next)
+            }
+            _ => None,
+        };
+        Ok((batch.len(), next))
+    }
+
+    /// A duplicate-entry error for the entry `key` of `index`, held by row `existing`.
+    fn duplicate_of_key(&self, index: &IndexInfo, key: &[u8], existing: i64) -> Error {
+        let entry = match keys::decode_index_key(key, index.columns.len()) {
+            Ok((values, _)) => values
+                .iter()
+                .map(|v| v.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("-"),
+            Err(_) => String::new(),
+        };
+        Error::Duplicate {
+            entry,
+            key_name: self.index_display_name(index),
+            existing_handle: existing,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::catalog::{BackfillState, ColumnInfo, SchemaState, TableInfo};
+    use crate::types::{DataType, IntKind, Value};
+
+    /// `t (id INT PRIMARY KEY, b INT, UNIQUE ub (b))`, the index in `backfill`.
+    fn table(backfill: BackfillState) -> Table {
+        let column = |id: u64, name: &str| ColumnInfo {
+            id,
+            name: name.into(),
+            ty: DataType::Int {
+                kind: IntKind::Int,
+                unsigned: false,
+            },
+            nullable: true,
+            default: None,
+            auto_increment: false,
+            on_update_current_timestamp: false,
+            comment: String::new(),
+            state: SchemaState::Public,
+            origin_default: None,
+        };
+        Table::new(Arc::new(TableInfo {
+            id: 5,
+            db_id: 1,
+            name: "t".into(),
+            columns: vec![column(1, "id"), column(2, "b")],
+            indexes: vec![IndexInfo {
+                id: 1,
+                name: "ub".into(),
+                columns: vec![1],
+                unique: true,
+                primary: false,
+                state: SchemaState::WriteReorganization,
+                comment: String::new(),
+                backfill,
+            }],
+            handle_column: Some(0),
+            next_column_id: 3,
+            next_index_id: 2,
+            comment: String::new(),
+            charset: "utf8mb4".into(),
+            collation: "utf8mb4_bin".into(),
+            state: SchemaState::Public,
+            foreign_keys: Vec::new(),
+        }))
+    }
+
+    fn row(id: i64, b: i64) -> Vec<Value> {
+        vec![Value::Int(id), Value::Int(b)]
+    }
+
+    /// Row 1 held b = 10 at the backfill's snapshot (ingested); during the backfill it gives
+    /// 10 up and row 2 takes it. The merge must end with 10 -> row 2, not a duplicate.
+    #[test]
+    fn merge_replays_a_unique_value_changing_hands() {
+        let store = crate::kv::open_memory().expect("store");
+        let running = table(BackfillState::Running);
+        let index = running.info.indexes[0].clone();
+        let mut txn = store.begin().expect("begin");
+        // The ingested entry of the snapshot.
+        let (key, value) = running.index_pair(&index, &row(1, 10), 1);
+        txn.put(key, value);
+        txn.put(running.record_key(1), Vec::new());
+        // DML during the backfill: only the temporary index sees it.
+        running
+            .update_record(txn.as_mut(), 1, &row(1, 10), &row(1, 11))
+            .expect("update");
+        running
+            .add_record(txn.as_mut(), &row(2, 10), 2)
+            .expect("insert");
+        // Another row taking 10 now is a duplicate, caught from the temporary index.
+        assert!(matches!(
+            running.add_record(txn.as_mut(), &row(3, 10), 3),
+            Err(Error::Duplicate {
+                existing_handle: 2,
+                ..
+            })
+        ));
+        let (n, next) = running
+            .merge_temp_entries(txn.as_mut(), &index, None, 100)
+            .expect("merge");
+        assert_eq!((n, next), (2, None));
+        let done = table(BackfillState::Inapplicable);
+        let ub = &done.info.indexes[0];
+        assert_eq!(done.check_index(txn.as_ref(), ub).expect("check"), None);
+    }
+
+    #[test]
+    fn merge_fails_on_a_real_duplicate() {
+        let store = crate::kv::open_memory().expect("store");
+        let running = table(BackfillState::Running);
+        let index = running.info.indexes[0].clone();
+        let mut txn = store.begin().expect("begin");
+        let (key, value) = running.index_pair(&index, &row(1, 10), 1);
+        txn.put(key, value);
+        running
+            .add_record(txn.as_mut(), &row(2, 10), 2)
+            .expect("insert");
+        let merged = running.merge_temp_entries(txn.as_mut(), &index, None, 100);
+        assert!(matches!(
+            merged,
+            Err(Error::Duplicate { entry, key_name, .. }) if entry == "10" && key_name == "t.ub"
+        ));
+    }
+
+    #[test]
+    fn ops_round_trip() {
+        let ops = [
+            TempOp::Put {
+                handle: 7,
+                unique_form: true,
+            },
+            TempOp::Delete {
+                handle: -3,
+                unique_form: false,
+            },
+        ];
+        assert_eq!(decode_ops(&encode_ops(&ops)).expect("decode"), ops);
+        assert!(decode_ops(b"p1").is_err());
+    }
+}

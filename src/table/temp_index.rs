@@ -63,7 +63,7 @@ pub fn encode_ops(ops: &[TempOp]) -> Vec<u8> {
 
 /// Decodes what [`encode_ops`] wrote.
 pub fn decode_ops(value: &[u8]) -> Result<Vec<TempOp>> {
-    if value.len() % ELEM_LEN != 0 {
+    if !value.len().is_multiple_of(ELEM_LEN) {
         return Err(corrupt(value.len()));
     }
     value

@@ -32,6 +32,10 @@ struct Args {
     /// survives a crash of moltdb but not of the machine (for bulk loads and tests).
     #[arg(long, default_value = "full")]
     durability: Durability,
+    /// Where long work spills to disk: the local sort of an ingest ADD INDEX goes under
+    /// `<temp-dir>/tmp_ddl-<port>/<job id>` (TiDB's `temp-dir`). Default: `<data-dir>/tmp`.
+    #[arg(long)]
+    temp_dir: Option<PathBuf>,
     /// Nodes to run over the one store, each on its own port (port, port+1, ...).
     #[arg(long, default_value_t = 1)]
     nodes: usize,
@@ -75,7 +79,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         durability: args.durability,
     };
     let store = moltdb::kv::open(&args.data_dir, args.engine, &options)?;
-    let cluster = Cluster::start(store, &args.host, args.port, args.nodes.max(1)).await?;
+    let temp_dir = args
+        .temp_dir
+        .clone()
+        .unwrap_or_else(|| args.data_dir.join("tmp"));
+    let cluster = Cluster::start(store, &args.host, args.port, args.nodes.max(1), temp_dir).await?;
     let addrs: Vec<String> = cluster
         .addresses()
         .into_iter()

@@ -109,11 +109,97 @@ async fn cancel_add_index_in_each_state_from_another_node() {
         .unwrap();
 }
 
+/// The backfill state of index `ik` on node `node`, if the index exists there.
+fn backfill_state(cluster: &Cluster, node: usize) -> Option<(String, String)> {
+    let schema = cluster.domain(node)?.catalog.snapshot();
+    let ix = schema.table("d", "t")?.index_by_name("ik")?.clone();
+    Some((ix.state.as_str().into(), ix.backfill.as_str().into()))
+}
+
+/// An ingest ADD INDEX held in each of its states (a lagging node), paused there, then
+/// resumed: it finishes with a consistent index, while DML keeps writing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ingest_pause_and_resume_in_each_state() {
+    let (cluster, _dir) = start_cluster(3).await;
+    populate(&mut node_conn(&cluster, 0, None).await, 3_000, 97).await;
+    let lagging = cluster.domain(2).unwrap();
+    let states = [
+        ("delete only", "running"),
+        ("write only", "running"),
+        ("write reorganization", "running"),
+        ("write reorganization", "ready to merge"),
+        ("write reorganization", "merging"),
+        ("write reorganization", "inapplicable"),
+    ];
+    for (k, (state, backfill)) in states.into_iter().enumerate() {
+        let v0 = lagging.catalog.snapshot().version;
+        lagging.cap_schema_version(Some(v0 + k as u64));
+        let mut submitter = node_conn(&cluster, 0, Some("d")).await;
+        let alter =
+            tokio::spawn(
+                async move { submitter.query_drop("ALTER TABLE t ADD INDEX ik (k)").await },
+            );
+        let want = Some((state.to_string(), backfill.to_string()));
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while backfill_state(&cluster, 0) != want {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never reached {want:?}: {:?}",
+                backfill_state(&cluster, 0)
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // DML from the lagging node and an up-to-date one, while the job is held.
+        let mut dml = node_conn(&cluster, 1, Some("d")).await;
+        dml.query_drop(format!(
+            "UPDATE t SET k = k + 1000 WHERE id % 7 = {k}; DELETE FROM t WHERE id % 11 = {k}"
+        ))
+        .await
+        .unwrap();
+        let mut operator = node_conn(&cluster, 1, Some("d")).await;
+        let (id, ..) = newest_job(&mut operator, "add index").await.unwrap();
+        let rows = control(&mut operator, &format!("ADMIN PAUSE DDL JOBS {id}")).await;
+        assert_eq!(rows[0].1, "successful", "pause in {state} ({backfill})");
+        lagging.cap_schema_version(None);
+        wait_add_index(&mut operator, "paused", |j| j.2 == "paused").await;
+        let mut lagging_dml = node_conn(&cluster, 2, Some("d")).await;
+        lagging_dml
+            .query_drop(format!("INSERT INTO t VALUES ({}, 5, 'x')", 100_000 + k))
+            .await
+            .unwrap();
+        let rows = control(&mut operator, &format!("ADMIN RESUME DDL JOBS {id}")).await;
+        assert_eq!(rows[0].1, "successful");
+        let finished = tokio::time::timeout(Duration::from_secs(60), alter).await;
+        let job = newest_job(&mut operator, "add index").await;
+        let finished = finished.unwrap_or_else(|_| {
+            panic!(
+                "ALTER paused in {state} ({backfill}) never finished: {job:?}, index {:?}",
+                backfill_state(&cluster, 0)
+            )
+        });
+        finished
+            .unwrap()
+            .unwrap_or_else(|e| panic!("ALTER paused in {state} ({backfill}): {e}"));
+        assert_index_matches_scan(&mut operator).await;
+        operator
+            .query_drop("ALTER TABLE t DROP INDEX ik")
+            .await
+            .unwrap();
+    }
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pause_keeps_progress_and_resume_finishes() {
     let (cluster, _dir) = start_cluster(2).await;
     populate(&mut node_conn(&cluster, 0, None).await, 20_000, 97).await;
     let mut op = node_conn(&cluster, 1, Some("d")).await;
+    // The txn-mode backfill, slowed down, with its batch and worker knobs.
+    op.query_drop("SET GLOBAL tidb_ddl_enable_fast_reorg = OFF")
+        .await
+        .unwrap();
     op.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
         .await
         .unwrap();
@@ -121,6 +207,11 @@ async fn pause_keeps_progress_and_resume_finishes() {
         .await
         .unwrap();
     let mut submitter = node_conn(&cluster, 0, Some("d")).await;
+    // The submitting node decides the backfill type: set it there too, not only by reload.
+    submitter
+        .query_drop("SET GLOBAL tidb_ddl_enable_fast_reorg = OFF")
+        .await
+        .unwrap();
     let alter =
         tokio::spawn(async move { submitter.query_drop("ALTER TABLE t ADD INDEX ik (k)").await });
     let (id, ..) = wait_add_index(&mut op, "backfill", |j| {
@@ -287,6 +378,10 @@ async fn jobs_on_different_tables_run_together_and_same_table_jobs_in_order() {
     op.query_drop("INSERT INTO t2 VALUES (1, 1), (2, 2)")
         .await
         .unwrap();
+    // A slow txn-mode backfill keeps the first job running while the others are submitted.
+    op.query_drop("SET GLOBAL tidb_ddl_enable_fast_reorg = OFF")
+        .await
+        .unwrap();
     op.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
         .await
         .unwrap();
@@ -294,6 +389,10 @@ async fn jobs_on_different_tables_run_together_and_same_table_jobs_in_order() {
         .await
         .unwrap();
     let mut first = node_conn(&cluster, 0, Some("d")).await;
+    first
+        .query_drop("SET GLOBAL tidb_ddl_enable_fast_reorg = OFF")
+        .await
+        .unwrap();
     let slow =
         tokio::spawn(async move { first.query_drop("ALTER TABLE t ADD INDEX ik (k)").await });
     wait_add_index(&mut op, "backfill on t", |j| {

@@ -13,15 +13,17 @@ use mysql_async::prelude::*;
 async fn wait_job(server: &TestServer, what: &str, pred: impl Fn(&JobView) -> bool) -> JobView {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut c = server.conn().await;
+    let mut last = None;
     loop {
         if let Some(j) = newest_job(&mut c, "add index").await {
             if pred(&j) {
                 return j;
             }
+            last = Some(j);
         }
         assert!(
             Instant::now() < deadline,
-            "timed out waiting for {what}\n{}",
+            "timed out waiting for {what}; last seen {last:?}\n{}",
             server.log_tail()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -35,6 +37,10 @@ async fn killed_mid_backfill_resumes_after_restart() {
     {
         let mut c = server.conn().await;
         populate(&mut c, rows, 97).await;
+        // The txn-mode backfill, slowed down (the ingest states are covered in ddl_admin).
+        c.query_drop("SET GLOBAL tidb_ddl_enable_fast_reorg = OFF")
+            .await
+            .unwrap();
         c.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
             .await
             .unwrap();
@@ -78,6 +84,10 @@ async fn paused_job_stays_paused_across_restart_and_resumes() {
     {
         let mut c = server.conn().await;
         populate(&mut c, rows, 97).await;
+        // The txn-mode backfill, slowed down (the ingest states are covered in ddl_admin).
+        c.query_drop("SET GLOBAL tidb_ddl_enable_fast_reorg = OFF")
+            .await
+            .unwrap();
         c.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
             .await
             .unwrap();

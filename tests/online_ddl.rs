@@ -131,11 +131,14 @@ async fn owner_stopped_mid_backfill_another_node_finishes_the_job() {
         .expect("owner is a node");
     let submitter = (owner + 1) % 3;
     let watcher = (owner + 2) % 3;
-    // Small batches keep the backfill running long enough to interrupt it.
+    // A txn-mode backfill in small batches runs long enough to interrupt it (set through
+    // every node, so each has it before the ALTER).
     for node in 0..3 {
-        node_conn(&cluster, node, Some("d"))
+        let mut c = node_conn(&cluster, node, Some("d")).await;
+        c.query_drop("SET GLOBAL tidb_ddl_enable_fast_reorg = OFF")
             .await
-            .query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
+            .unwrap();
+        c.query_drop("SET GLOBAL tidb_ddl_reorg_batch_size = 32")
             .await
             .unwrap();
     }

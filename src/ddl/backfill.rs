@@ -36,7 +36,7 @@ pub enum Outcome {
 }
 
 /// How often progress is saved.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+pub(super) const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 fn knob(domain: &Domain, name: &str, default: i64, min: i64, max: i64) -> i64 {
     let globals = domain.globals.read();
@@ -247,7 +247,7 @@ fn backfill_range(
     Ok(rows.len() as u64)
 }
 
-fn save(domain: &Domain, job_id: i64, reorg: &queue::Reorg) -> Result<()> {
+pub(super) fn save(domain: &Domain, job_id: i64, reorg: &queue::Reorg) -> Result<()> {
     loop {
         let mut txn = domain.store.begin()?;
         queue::put_reorg(txn.as_mut(), job_id, reorg);
@@ -260,7 +260,7 @@ fn save(domain: &Domain, job_id: i64, reorg: &queue::Reorg) -> Result<()> {
 }
 
 /// Stop when the job is being cancelled or paused, or this node is no longer the owner.
-fn should_stop(domain: &Domain, job_id: i64) -> Result<bool> {
+pub(super) fn should_stop(domain: &Domain, job_id: i64) -> Result<bool> {
     if domain.is_stopped() || !domain.ownership.is_owner() {
         return Ok(true);
     }

@@ -12,6 +12,7 @@
 
 pub mod backfill;
 pub mod control;
+pub mod ingest;
 pub mod job;
 mod kinds;
 pub mod owner;

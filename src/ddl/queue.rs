@@ -31,6 +31,9 @@ pub struct Reorg {
     pub next_handle: Option<i64>,
     pub row_count: u64,
     pub done: bool,
+    /// Where the merge of a temporary index goes on (`None` = from the start).
+    #[serde(default)]
+    pub next_key: Option<Vec<u8>>,
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(key: &[u8], bytes: &[u8]) -> Result<T> {

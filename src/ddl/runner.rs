@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use super::job::{Job, JobError, JobState};
 use super::kinds::{self, Reorg, Step};
-use super::{backfill, queue, syncer};
+use super::{backfill, ingest, queue, syncer};
 use crate::catalog::{meta, SchemaState};
+use crate::codec::keys;
 use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
@@ -48,6 +49,7 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
     let Some(mut job) = queue::get_job(txn.as_ref(), id)? else {
         return Ok(false);
     };
+    let stored_state = job.state;
     match job.state {
         JobState::Paused => return Ok(false),
         JobState::Pausing => {
@@ -87,6 +89,7 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
         }
         _ => {}
     }
+    let started = stored_state != job.state;
     let kind = kinds::of(job.action);
     let result = if job.state == JobState::RollingBack {
         kind.rollback(txn.as_mut(), &mut job)
@@ -99,7 +102,16 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
             commit_job(domain, txn, &job)
         }
         Ok(Step::Reorg(work)) => {
-            drop(txn);
+            // A job started or resumed right into reorg work is running from now on: the
+            // work stops as soon as it reads any other state.
+            if started {
+                queue::put_job(txn.as_mut(), &job);
+                if !commit(txn)? {
+                    return Ok(true);
+                }
+            } else {
+                drop(txn);
+            }
             run_reorg(domain, &mut job, work)?;
             Ok(true)
         }
@@ -151,12 +163,23 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
         Reorg::Backfill { table, index_id } => {
             backfill::backfill_index(domain, job, table, *index_id)
         }
-        Reorg::CleanupIndex { table_id, index_id } => backfill::delete_prefix(
+        Reorg::Ingest { table, index_id } => ingest::ingest_index(domain, job, table, *index_id),
+        Reorg::Merge { table, index_id } => ingest::merge_temp_index(domain, job, table, *index_id),
+        Reorg::CleanupIndex { table_id, index_id } => {
+            let temp = keys::index_prefix(*table_id, keys::temp_index_id(*index_id));
+            match backfill::delete_prefix(domain, &temp)? {
+                backfill::Outcome::Done(_) => {
+                    backfill::delete_prefix(domain, &keys::index_prefix(*table_id, *index_id))
+                }
+                interrupted => Ok(interrupted),
+            }
+        }
+        Reorg::CleanupTempIndex { table_id, index_id } => backfill::delete_prefix(
             domain,
-            &crate::codec::keys::index_prefix(*table_id, *index_id),
+            &keys::index_prefix(*table_id, keys::temp_index_id(*index_id)),
         ),
         Reorg::CleanupTable { table_id } => {
-            backfill::delete_prefix(domain, &crate::codec::keys::table_prefix(*table_id))
+            backfill::delete_prefix(domain, &keys::table_prefix(*table_id))
         }
     };
     match result {
@@ -170,7 +193,15 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
             Ok(())
         }
         Ok(backfill::Outcome::Interrupted) => Ok(()),
-        Err(e) if matches!(work, Reorg::Backfill { .. }) => fail(domain, job.id, &e),
+        // A build that fails (a duplicate, a full disk) fails the job, which rolls back.
+        Err(e)
+            if matches!(
+                work,
+                Reorg::Backfill { .. } | Reorg::Ingest { .. } | Reorg::Merge { .. }
+            ) =>
+        {
+            fail(domain, job.id, &e)
+        }
         Err(e) => Err(e),
     }
 }

@@ -11,6 +11,7 @@ pub mod processlist;
 pub mod variables;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -35,6 +36,8 @@ pub struct Domain {
     pub id: String,
     pub address: String,
     pub store: Arc<dyn Store>,
+    /// Where long work spills to disk (the server's `--temp-dir`).
+    pub temp_dir: PathBuf,
     pub catalog: Catalog,
     pub autoid: AutoIdAllocator,
     pub globals: RwLock<GlobalVariables>,
@@ -61,11 +64,13 @@ impl Domain {
         index: u32,
         address: String,
         events: Arc<Events>,
+        temp_dir: PathBuf,
     ) -> Result<Domain> {
         bootstrap(store.as_ref())?;
         let domain = Domain {
             id: format!("{:08x}-{index}", rand::random::<u32>()),
             address,
+            temp_dir,
             catalog: Catalog::open(store.clone())?,
             autoid: AutoIdAllocator::new(store.clone()),
             globals: RwLock::new(GlobalVariables::default()),
@@ -84,6 +89,12 @@ impl Domain {
             domain.globals.write().load(txn.as_ref())?;
         }
         Ok(domain)
+    }
+
+    /// Where this node's DDL jobs sort index entries: `<temp-dir>/tmp_ddl-<port>`, as TiDB.
+    pub fn ddl_temp_dir(&self) -> PathBuf {
+        let port = self.address.rsplit(':').next().unwrap_or("0");
+        self.temp_dir.join(format!("tmp_ddl-{port}"))
     }
 
     /// Tells every loop working for this domain to finish.

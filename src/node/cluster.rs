@@ -2,6 +2,7 @@
 //! TiDB nodes over TiKV. Each node listens on its own port (port, port+1, ...).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -21,20 +22,24 @@ struct Member {
 
 pub struct Cluster {
     store: Arc<dyn Store>,
+    temp_dir: PathBuf,
     events: Arc<Events>,
     members: Mutex<Vec<Option<Member>>>,
 }
 
 impl Cluster {
-    /// Starts `nodes` nodes on `host`, the first on `port` (0 = ephemeral ports).
+    /// Starts `nodes` nodes on `host`, the first on `port` (0 = ephemeral ports); they spill
+    /// long work under `temp_dir`.
     pub async fn start(
         store: Arc<dyn Store>,
         host: &str,
         port: u16,
         nodes: usize,
+        temp_dir: PathBuf,
     ) -> std::io::Result<Arc<Cluster>> {
         let cluster = Arc::new(Cluster {
             store,
+            temp_dir,
             events: Arc::new(Events::default()),
             members: Mutex::new(Vec::new()),
         });
@@ -54,6 +59,7 @@ impl Cluster {
             index as u32,
             addr.to_string(),
             self.events.clone(),
+            self.temp_dir.clone(),
         )
         .map_err(std::io::Error::other)?;
         let node = Arc::new(node);

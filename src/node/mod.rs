@@ -6,6 +6,7 @@
 
 pub mod cluster;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -36,8 +37,12 @@ impl Node {
         index: u32,
         address: String,
         events: Arc<Events>,
+        temp_dir: PathBuf,
     ) -> Result<Node> {
-        let domain = Arc::new(Domain::open(store, index, address, events)?);
+        let domain = Arc::new(Domain::open(store, index, address, events, temp_dir)?);
+        // Sort files of jobs this node ran before a crash are orphans now: a resumed ingest
+        // reads and sorts again.
+        let _ = std::fs::remove_dir_all(domain.ddl_temp_dir());
         report(&domain)?;
         let loader = {
             let domain = domain.clone();
@@ -134,7 +139,10 @@ mod tests {
         let store = crate::kv::open_memory().expect("store");
         let events = Arc::new(Events::default());
         let nodes: Vec<Node> = (0..2)
-            .map(|i| Node::start(store.clone(), i, format!("node{i}"), events.clone()))
+            .map(|i| {
+                let temp = std::env::temp_dir().join("moltdb-node-test");
+                Node::start(store.clone(), i, format!("node{i}"), events.clone(), temp)
+            })
             .collect::<Result<_>>()
             .expect("start");
         let owners = || {

@@ -637,12 +637,20 @@ impl Session {
             comment: String::new(),
             backfill: Default::default(),
         };
-        let job = self.table_job(
+        let mut job = self.table_job(
             sql,
             table,
             Action::AddIndex,
             JobArgs::AddIndex { index, columns },
         )?;
+        // TiDB's backfill choice: ingest with fast reorg on (its default), else txn.
+        let fast_reorg = {
+            let globals = self.state.domain.globals.read();
+            globals
+                .get("tidb_ddl_enable_fast_reorg")
+                .is_some_and(|(_, v)| v.truth() == Some(true))
+        };
+        job.reorg_type = Some(if fast_reorg { "ingest" } else { "txn" }.into());
         self.run_job(job)?;
         Ok(QueryResult::ok())
     }

@@ -178,7 +178,7 @@ impl Table {
                             if let Some(existing) = txn.get(&key)? {
                                 let existing = keys::decode_handle_value(&existing)?;
                                 if existing != handle {
-                                    return Err(self.duplicate_of_key(index, &key, existing));
+                                    return Err(self.duplicate_entry(index, &key, existing));
                                 }
                             }
                         }
@@ -213,7 +213,7 @@ impl Table {
     }
 
     /// A duplicate-entry error for the entry `key` of `index`, held by row `existing`.
-    fn duplicate_of_key(&self, index: &IndexInfo, key: &[u8], existing: i64) -> Error {
+    pub fn duplicate_entry(&self, index: &IndexInfo, key: &[u8], existing: i64) -> Error {
         let entry = match keys::decode_index_key(key, index.columns.len()) {
             Ok((values, _)) => values
                 .iter()

@@ -16,7 +16,7 @@ pub async fn start_cluster(nodes: usize) -> (Arc<Cluster>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = moltdb::kv::open(dir.path(), super::test_engine(), &Default::default())
         .expect("open store");
-    let cluster = Cluster::start(store, "127.0.0.1", 0, nodes)
+    let cluster = Cluster::start(store, "127.0.0.1", 0, nodes, dir.path().join("tmp"))
         .await
         .expect("start cluster");
     (cluster, dir)

@@ -1,8 +1,14 @@
 //! ADD INDEX: none -> delete only -> write only -> write reorganization (backfill) -> public.
 //! A failed or cancelled ADD INDEX walks back: delete only -> delete reorganization -> none.
+//!
+//! The backfill is `txn` (transactions over ranges of rows, DML writing the index) or, with
+//! `tidb_ddl_enable_fast_reorg` on, `ingest`: from delete only on, DML writes the temporary
+//! index (`running`); in write reorganization a snapshot is sorted and ingested, then every
+//! node writes both indexes (`ready to merge`), the temporary index is merged (`merging`)
+//! and removed (`inapplicable`), and the index turns public (TiDB's BackfillState walk).
 
 use super::{advance, finish, load_table, reorg_done, reset_reorg, JobKind, Reorg, Step};
-use crate::catalog::{meta, SchemaState};
+use crate::catalog::{meta, BackfillState, SchemaState};
 use crate::ddl::job::{Job, JobArgs, JobState};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
@@ -39,6 +45,11 @@ impl JobKind for AddIndex {
                 .collect::<Result<_>>()?;
             ix.id = table.next_index_id;
             table.next_index_id += 1;
+            if is_ingest(job) {
+                ix.backfill = BackfillState::Running;
+            } else {
+                job.reorg_type = Some("txn".into());
+            }
             advance(job, &mut ix.state, SchemaState::DeleteOnly);
             table.indexes.push(ix);
             reset_reorg(txn, job);
@@ -54,7 +65,45 @@ impl JobKind for AddIndex {
                 SchemaState::DeleteOnly => advance(job, &mut ix.state, SchemaState::WriteOnly),
                 SchemaState::WriteOnly => {
                     advance(job, &mut ix.state, SchemaState::WriteReorganization);
-                    job.reorg_type = Some("txn".into());
+                }
+                SchemaState::WriteReorganization if is_ingest(job) => {
+                    let (index_id, backfill) = (ix.id, ix.backfill);
+                    let done = reorg_done(txn, job)?;
+                    let work = |table| Box::new(table);
+                    match backfill {
+                        BackfillState::Running if !done => {
+                            return Ok(Step::Reorg(Reorg::Ingest {
+                                table: work(table),
+                                index_id,
+                            }));
+                        }
+                        BackfillState::Running => {
+                            ix.backfill = BackfillState::ReadyToMerge;
+                            reset_reorg(txn, job);
+                        }
+                        BackfillState::ReadyToMerge => ix.backfill = BackfillState::Merging,
+                        BackfillState::Merging if !done => {
+                            return Ok(Step::Reorg(Reorg::Merge {
+                                table: work(table),
+                                index_id,
+                            }));
+                        }
+                        BackfillState::Merging => {
+                            ix.backfill = BackfillState::Inapplicable;
+                            reset_reorg(txn, job);
+                        }
+                        // Every node writes the index alone now: drop the temporary index.
+                        BackfillState::Inapplicable if !done => {
+                            return Ok(Step::Reorg(Reorg::CleanupTempIndex {
+                                table_id: table.id,
+                                index_id,
+                            }));
+                        }
+                        BackfillState::Inapplicable => {
+                            advance(job, &mut ix.state, SchemaState::Public);
+                            job.state = JobState::Done;
+                        }
+                    }
                 }
                 SchemaState::WriteReorganization => {
                     if !reorg_done(txn, job)? {
@@ -90,6 +139,8 @@ impl JobKind for AddIndex {
             return finish(job, JobState::RollbackDone, SchemaState::None);
         };
         let ix = &mut table.indexes[pos];
+        // Going back, DML writes the index itself again (its deletes must reach it).
+        ix.backfill = BackfillState::Inapplicable;
         match ix.state {
             SchemaState::DeleteOnly => {
                 advance(job, &mut ix.state, SchemaState::DeleteReorganization);
@@ -119,4 +170,9 @@ impl JobKind for AddIndex {
     fn is_reorg(&self) -> bool {
         true
     }
+}
+
+/// Whether the job builds its index by ingest (chosen when it was submitted).
+fn is_ingest(job: &Job) -> bool {
+    job.reorg_type.as_deref() == Some("ingest")
 }

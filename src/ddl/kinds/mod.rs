@@ -82,13 +82,25 @@ pub enum Step {
 
 /// Long work a step asks for, run in batches of transactions of its own.
 pub enum Reorg {
-    /// Build the entries of an index from the existing rows.
+    /// Build the entries of an index from the existing rows, in transactions (txn mode).
     Backfill {
         table: Box<TableInfo>,
         index_id: i64,
     },
-    /// Delete every entry of an index.
+    /// Build the entries of an index from a snapshot of the rows by sort and ingest.
+    Ingest {
+        table: Box<TableInfo>,
+        index_id: i64,
+    },
+    /// Replay an index's temporary index onto it.
+    Merge {
+        table: Box<TableInfo>,
+        index_id: i64,
+    },
+    /// Delete every entry of an index and of its temporary index.
     CleanupIndex { table_id: i64, index_id: i64 },
+    /// Delete every entry of an index's temporary index.
+    CleanupTempIndex { table_id: i64, index_id: i64 },
     /// Delete every row and index entry of a table.
     CleanupTable { table_id: i64 },
 }

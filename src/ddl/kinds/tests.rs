@@ -198,3 +198,32 @@ fn drop_column_walks_to_none_and_is_not_cancellable_once_started() {
     let t = load_table(txn.as_ref(), &drop).expect("table");
     assert_eq!(t.columns.len(), 1);
 }
+
+#[test]
+fn ingest_add_index_walks_the_backfill_states() {
+    let store = crate::kv::open_memory().expect("store");
+    let (db, table) = with_table(store.as_ref());
+    let mut job = add_index_job(db, table);
+    job.reorg_type = Some("ingest".into());
+    let (states, reorgs) = walk(store.as_ref(), &mut job, false);
+    use SchemaState::*;
+    assert_eq!(
+        states,
+        [
+            DeleteOnly,
+            WriteOnly,
+            WriteReorganization, // running: ingest
+            WriteReorganization, // ready to merge
+            WriteReorganization, // merging: merge
+            WriteReorganization, // inapplicable: temporary index removed
+            Public
+        ]
+    );
+    assert_eq!(reorgs, 3, "ingest, merge, temporary index cleanup");
+    let txn = store.begin().expect("begin");
+    let t = load_table(txn.as_ref(), &job).expect("table");
+    assert_eq!(
+        t.indexes[0].backfill,
+        crate::catalog::BackfillState::Inapplicable
+    );
+}

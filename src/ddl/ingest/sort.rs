@@ -1,0 +1,205 @@
+//! External sort of key-value pairs: bounded memory, sorted runs on disk, a k-way merge.
+//!
+//! Pairs are buffered until `memory_limit` bytes, sorted and written to a run file
+//! (`run-<n>`: repeated `[u32 key len][key][u32 value len][value]`, big-endian lengths);
+//! [`Sorter::finish`] merges the runs and what is still in memory into one ascending
+//! stream. The caller owns the directory and removes it when done.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::kv::Pair;
+
+pub struct Sorter {
+    dir: PathBuf,
+    memory_limit: usize,
+    buffer: Vec<Pair>,
+    buffered_bytes: usize,
+    runs: Vec<PathBuf>,
+    /// Bytes written to run files so far.
+    pub spilled_bytes: u64,
+}
+
+impl Sorter {
+    /// A sorter spilling into `dir` (created if missing) beyond `memory_limit` bytes.
+    pub fn new(dir: &Path, memory_limit: usize) -> io::Result<Sorter> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Sorter {
+            dir: dir.to_path_buf(),
+            memory_limit: memory_limit.max(1),
+            buffer: Vec::new(),
+            buffered_bytes: 0,
+            runs: Vec::new(),
+            spilled_bytes: 0,
+        })
+    }
+
+    pub fn add(&mut self, key: Vec<u8>, value: Vec<u8>) -> io::Result<()> {
+        self.buffered_bytes += key.len() + value.len() + 2 * std::mem::size_of::<Vec<u8>>();
+        self.buffer.push((key, value));
+        if self.buffered_bytes >= self.memory_limit {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// The pairs added so far, in ascending key order (equal keys in any order).
+    pub fn finish(mut self) -> io::Result<Merged> {
+        self.buffer.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut sources: Vec<Box<dyn Iterator<Item = io::Result<Pair>> + Send>> = Vec::new();
+        for run in &self.runs {
+            sources.push(Box::new(RunReader {
+                input: BufReader::with_capacity(1 << 16, File::open(run)?),
+            }));
+        }
+        sources.push(Box::new(
+            std::mem::take(&mut self.buffer).into_iter().map(Ok),
+        ));
+        Merged::new(sources)
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        self.buffer.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let path = self.dir.join(format!("run-{}", self.runs.len()));
+        let mut out = BufWriter::with_capacity(1 << 16, File::create(&path)?);
+        for (k, v) in self.buffer.drain(..) {
+            for part in [&k, &v] {
+                let len = u32::try_from(part.len())
+                    .map_err(|_| io::Error::other("a key or value over 4 GiB"))?;
+                out.write_all(&len.to_be_bytes())?;
+                out.write_all(part)?;
+                self.spilled_bytes += 4 + part.len() as u64;
+            }
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        self.runs.push(path);
+        self.buffered_bytes = 0;
+        Ok(())
+    }
+}
+
+struct RunReader {
+    input: BufReader<File>,
+}
+
+impl RunReader {
+    fn part(&mut self) -> io::Result<Option<Vec<u8>>> {
+        let mut len = [0u8; 4];
+        match self.input.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let mut part = vec![0u8; u32::from_be_bytes(len) as usize];
+        self.input.read_exact(&mut part)?;
+        Ok(Some(part))
+    }
+}
+
+impl Iterator for RunReader {
+    type Item = io::Result<Pair>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let key = match self.part() {
+            Ok(Some(k)) => k,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(match self.part() {
+            Ok(Some(v)) => Ok((key, v)),
+            Ok(None) => Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "sort run ends inside a pair",
+            )),
+            Err(e) => Err(e),
+        })
+    }
+}
+
+/// The ascending merge of sorted sources.
+pub struct Merged {
+    sources: Vec<Box<dyn Iterator<Item = io::Result<Pair>> + Send>>,
+    /// The head of each source: (key, source index) smallest first, with its value.
+    heap: BinaryHeap<Reverse<(Vec<u8>, usize)>>,
+    values: Vec<Option<Vec<u8>>>,
+}
+
+impl Merged {
+    fn new(
+        mut sources: Vec<Box<dyn Iterator<Item = io::Result<Pair>> + Send>>,
+    ) -> io::Result<Merged> {
+        let mut heap = BinaryHeap::new();
+        let mut values = vec![None; sources.len()];
+        for (i, s) in sources.iter_mut().enumerate() {
+            if let Some(pair) = s.next() {
+                let (k, v) = pair?;
+                heap.push(Reverse((k, i)));
+                values[i] = Some(v);
+            }
+        }
+        Ok(Merged {
+            sources,
+            heap,
+            values,
+        })
+    }
+}
+
+impl Iterator for Merged {
+    type Item = io::Result<Pair>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let Reverse((key, i)) = self.heap.pop()?;
+        let value = self.values[i].take().unwrap_or_default();
+        match self.sources[i].next() {
+            Some(Ok((k, v))) => {
+                self.heap.push(Reverse((k, i)));
+                self.values[i] = Some(v);
+            }
+            Some(Err(e)) => return Some(Err(e)),
+            None => {}
+        }
+        Some(Ok((key, value)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spills_and_merges_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut sorter = Sorter::new(dir.path(), 200).expect("sorter");
+        let n = 1000u32;
+        // A permutation of 0..n.
+        for i in 0..n {
+            let k = (i * 7919) % n;
+            sorter
+                .add(k.to_be_bytes().to_vec(), format!("v{k}").into_bytes())
+                .expect("add");
+        }
+        assert!(sorter.runs.len() > 5, "small memory limit spills");
+        assert!(sorter.spilled_bytes > 0);
+        let out: Vec<Pair> = sorter
+            .finish()
+            .expect("finish")
+            .collect::<io::Result<_>>()
+            .expect("merge");
+        assert_eq!(out.len(), n as usize);
+        for (i, (k, v)) in out.iter().enumerate() {
+            assert_eq!(k, &(i as u32).to_be_bytes().to_vec());
+            assert_eq!(v, &format!("v{i}").into_bytes());
+        }
+    }
+
+    #[test]
+    fn nothing_added_merges_to_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sorter = Sorter::new(dir.path(), 1 << 20).expect("sorter");
+        assert_eq!(sorter.finish().expect("finish").count(), 0);
+    }
+}

@@ -5,6 +5,8 @@
 //! cache reloads.
 
 mod autoid;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod meta;
 mod model;
 mod schema;

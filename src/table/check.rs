@@ -94,49 +94,12 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::catalog::{ColumnInfo, SchemaState, TableInfo};
-    use crate::types::{DataType, IntKind};
+    use crate::catalog::fixtures;
+    use crate::catalog::SchemaState;
 
     fn table() -> Table {
-        let column = |id: u64, name: &str| ColumnInfo {
-            id,
-            name: name.into(),
-            ty: DataType::Int {
-                kind: IntKind::Int,
-                unsigned: false,
-            },
-            nullable: true,
-            default: None,
-            auto_increment: false,
-            on_update_current_timestamp: false,
-            comment: String::new(),
-            state: SchemaState::Public,
-            origin_default: None,
-        };
-        Table::new(Arc::new(TableInfo {
-            id: 5,
-            db_id: 1,
-            name: "t".into(),
-            columns: vec![column(1, "id"), column(2, "a")],
-            indexes: vec![IndexInfo {
-                id: 1,
-                name: "ia".into(),
-                columns: vec![1],
-                unique: false,
-                primary: false,
-                state: SchemaState::Public,
-                comment: String::new(),
-                backfill: Default::default(),
-            }],
-            handle_column: Some(0),
-            next_column_id: 3,
-            next_index_id: 2,
-            comment: String::new(),
-            charset: "utf8mb4".into(),
-            collation: "utf8mb4_bin".into(),
-            state: SchemaState::Public,
-            foreign_keys: Vec::new(),
-        }))
+        let ia = fixtures::index(1, "ia", vec![1], false, SchemaState::Public);
+        Table::new(Arc::new(fixtures::table(5, "t", &["id", "a"], vec![ia])))
     }
 
     #[test]

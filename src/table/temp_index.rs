@@ -235,50 +235,14 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::catalog::{BackfillState, ColumnInfo, SchemaState, TableInfo};
-    use crate::types::{DataType, IntKind, Value};
+    use crate::catalog::{fixtures, BackfillState, SchemaState};
+    use crate::types::Value;
 
     /// `t (id INT PRIMARY KEY, b INT, UNIQUE ub (b))`, the index in `backfill`.
     fn table(backfill: BackfillState) -> Table {
-        let column = |id: u64, name: &str| ColumnInfo {
-            id,
-            name: name.into(),
-            ty: DataType::Int {
-                kind: IntKind::Int,
-                unsigned: false,
-            },
-            nullable: true,
-            default: None,
-            auto_increment: false,
-            on_update_current_timestamp: false,
-            comment: String::new(),
-            state: SchemaState::Public,
-            origin_default: None,
-        };
-        Table::new(Arc::new(TableInfo {
-            id: 5,
-            db_id: 1,
-            name: "t".into(),
-            columns: vec![column(1, "id"), column(2, "b")],
-            indexes: vec![IndexInfo {
-                id: 1,
-                name: "ub".into(),
-                columns: vec![1],
-                unique: true,
-                primary: false,
-                state: SchemaState::WriteReorganization,
-                comment: String::new(),
-                backfill,
-            }],
-            handle_column: Some(0),
-            next_column_id: 3,
-            next_index_id: 2,
-            comment: String::new(),
-            charset: "utf8mb4".into(),
-            collation: "utf8mb4_bin".into(),
-            state: SchemaState::Public,
-            foreign_keys: Vec::new(),
-        }))
+        let mut ub = fixtures::index(1, "ub", vec![1], true, SchemaState::WriteReorganization);
+        ub.backfill = backfill;
+        Table::new(Arc::new(fixtures::table(5, "t", &["id", "b"], vec![ub])))
     }
 
     fn row(id: i64, b: i64) -> Vec<Value> {

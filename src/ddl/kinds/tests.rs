@@ -4,24 +4,9 @@
 use super::*;
 use crate::catalog::{ColumnInfo, IndexInfo};
 use crate::ddl::job::{Action, JobArgs};
-use crate::types::{DataType, IntKind};
 
 fn column(name: &str) -> ColumnInfo {
-    ColumnInfo {
-        id: 0,
-        name: name.into(),
-        ty: DataType::Int {
-            kind: IntKind::Int,
-            unsigned: false,
-        },
-        nullable: true,
-        default: None,
-        auto_increment: false,
-        on_update_current_timestamp: false,
-        comment: String::new(),
-        state: SchemaState::Public,
-        origin_default: None,
-    }
+    crate::catalog::fixtures::int_column(0, name)
 }
 
 /// Runs steps of `job` until it finishes, marking every reorg it asks for done at once;

@@ -7,10 +7,23 @@ use std::sync::atomic::AtomicUsize;
 
 use crate::kv::engine::EngineKind;
 
+/// Opens the store in `dir`. sled lets go of its file lock from a background thread a
+/// moment after the previous store was dropped, so a reopen may have to wait for it.
 fn open_in(dir: &std::path::Path, kind: EngineKind) -> MvccStore {
     let options = engine::Options::default();
-    MvccStore::with_engine(engine::open(dir, Some(kind), &options).expect("open engine"))
-        .expect("open")
+    let mut attempts = 0;
+    let engine = loop {
+        match engine::open(dir, Some(kind), &options) {
+            Ok(engine) => break engine,
+            Err(e) if attempts < 100 => {
+                attempts += 1;
+                tracing::debug!(error = %e, "engine still locked; retrying");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("open engine: {e}"),
+        }
+    };
+    MvccStore::with_engine(engine).expect("open")
 }
 
 fn open(kind: EngineKind) -> (tempfile::TempDir, MvccStore) {
@@ -504,17 +517,8 @@ fn dropping_the_store_stops_the_gc_thread(kind: EngineKind) {
     let weak = Arc::downgrade(&store.inner);
     drop(store);
     assert!(weak.upgrade().is_none(), "nothing keeps the database alive");
-    // The engine can be opened again: its lock is released (sled lets go of its file lock
-    // from a background thread shortly after the drop, so allow it a moment).
-    let options = engine::Options::default();
-    let reopened = (0..100).find_map(|_| {
-        let engine = engine::open(dir.path(), Some(kind), &options).ok();
-        if engine.is_none() {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        engine
-    });
-    assert!(reopened.is_some(), "the engine could not be opened again");
+    // The engine can be opened again: its lock is released.
+    open_in(dir.path(), kind);
 }
 
 fn ingest_is_one_commit_visible_all_at_once(kind: EngineKind) {

@@ -141,26 +141,25 @@ impl Table {
                 });
             }
         }
+        // The key is copied only while both indexes are written (ready to merge, merging).
+        let temp = backfill.writes_temp_index().then(|| {
+            let op = TempOp::Put {
+                handle,
+                unique_form,
+            };
+            (key.clone(), op)
+        });
         let entry = if backfill.writes_index() {
-            Some(self.checked_entry(txn, index, row, handle, key.clone(), unique_form)?)
+            Some(self.checked_entry(txn, index, row, handle, key, unique_form)?)
         } else {
             None
         };
-        let temp = backfill.writes_temp_index().then_some(TempOp::Put {
-            handle,
-            unique_form,
-        });
-        Ok(Add {
-            index,
-            key,
-            entry,
-            temp,
-        })
+        Ok(Add { index, entry, temp })
     }
 
     fn apply_add(&self, txn: &mut dyn Transaction, add: Add) -> Result<()> {
-        if let Some(op) = add.temp {
-            self.record_temp(txn, add.index, &add.key, op)?;
+        if let Some((key, op)) = add.temp {
+            self.record_temp(txn, add.index, &key, op)?;
         }
         if let Some((key, value)) = add.entry {
             txn.put(key, value);
@@ -218,9 +217,8 @@ impl Table {
 /// An index entry to add: to the index (`entry`), to its temporary index (`temp`), or both.
 struct Add<'i> {
     index: &'i IndexInfo,
-    key: Vec<u8>,
     entry: Option<(Vec<u8>, Vec<u8>)>,
-    temp: Option<TempOp>,
+    temp: Option<(Vec<u8>, TempOp)>,
 }
 
 /// Whether an entry key of `index` ends with the row's handle (the non-unique form).

@@ -7,7 +7,9 @@
 //! node writes both indexes (`ready to merge`), the temporary index is merged (`merging`)
 //! and removed (`inapplicable`), and the index turns public (TiDB's BackfillState walk).
 
-use super::{advance, finish, load_table, reorg_done, reset_reorg, JobKind, Reorg, Step};
+use super::{
+    advance, finish, load_table, remove_index, reorg_done, reset_reorg, JobKind, Reorg, Step,
+};
 use crate::catalog::{meta, BackfillState, SchemaState};
 use crate::ddl::job::{Job, JobArgs, JobState};
 use crate::error::{Error, Result};
@@ -147,15 +149,7 @@ impl JobKind for AddIndex {
                 reset_reorg(txn, job);
             }
             SchemaState::DeleteReorganization => {
-                if !reorg_done(txn, job)? {
-                    return Ok(Step::Reorg(Reorg::CleanupIndex {
-                        table_id: table.id,
-                        index_id: ix.id,
-                    }));
-                }
-                table.indexes.remove(pos);
-                meta::put_table(txn, &table);
-                return finish(job, JobState::RollbackDone, SchemaState::None);
+                return remove_index(txn, job, table, pos, JobState::RollbackDone);
             }
             _ => advance(job, &mut ix.state, SchemaState::DeleteOnly),
         }

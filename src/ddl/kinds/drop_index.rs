@@ -1,9 +1,7 @@
 //! DROP INDEX: public -> write only -> delete only -> delete reorganization (entries
 //! removed) -> none.
 
-use super::{
-    advance, can_not_drop, finish, load_table, reorg_done, reset_reorg, JobKind, Reorg, Step,
-};
+use super::{advance, can_not_drop, load_table, remove_index, reset_reorg, JobKind, Step};
 use crate::catalog::{meta, SchemaState};
 use crate::ddl::job::{Job, JobArgs, JobState};
 use crate::error::{Error, Result};
@@ -39,15 +37,7 @@ impl JobKind for DropIndex {
                 reset_reorg(txn, job);
             }
             SchemaState::DeleteReorganization => {
-                if !reorg_done(txn, job)? {
-                    return Ok(Step::Reorg(Reorg::CleanupIndex {
-                        table_id: table.id,
-                        index_id: ix.id,
-                    }));
-                }
-                table.indexes.remove(pos);
-                meta::put_table(txn, &table);
-                return finish(job, JobState::Done, SchemaState::None);
+                return remove_index(txn, job, table, pos, JobState::Done);
             }
             _ => return Err(Error::internal("drop index job in an unexpected state")),
         }

@@ -147,6 +147,27 @@ fn reset_reorg(txn: &mut dyn Transaction, job: &Job) {
     );
 }
 
+/// The last step of an index's way out (drop, or a rolled-back add), in delete
+/// reorganization: its entries are removed first, then its definition; the job ends in
+/// `end`.
+fn remove_index(
+    txn: &mut dyn Transaction,
+    job: &mut Job,
+    mut table: TableInfo,
+    pos: usize,
+    end: JobState,
+) -> Result<Step> {
+    if !reorg_done(txn, job)? {
+        return Ok(Step::Reorg(Reorg::CleanupIndex {
+            table_id: table.id,
+            index_id: table.indexes[pos].id,
+        }));
+    }
+    table.indexes.remove(pos);
+    meta::put_table(txn, &table);
+    finish(job, end, SchemaState::None)
+}
+
 /// Index column offsets follow a column inserted at `pos` (+1) or removed from it (-1).
 fn shift_offsets(table: &mut TableInfo, pos: usize, inserted: bool) {
     let shift = |c: &mut usize| {

@@ -10,6 +10,10 @@
 //! coordinator records, as a checkpoint, the first handle not yet covered by a finished
 //! range; after a restart or an owner change the backfill resumes from there. Both knobs are
 //! read again for every range, so changing them affects a running backfill.
+//!
+//! The same backfill is TiDB's `txn-merge` when ingest cannot be set up: the index's
+//! temporary index is `running` then, so the entries go where DML writes them, into the
+//! temporary index, and the merge that follows puts them into the index.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -19,6 +23,7 @@ use std::time::{Duration, Instant};
 use crossbeam::channel;
 
 use super::job::{Job, JobState};
+use super::progress::Tracker;
 use super::queue;
 use crate::catalog::TableInfo;
 use crate::domain::Domain;
@@ -38,7 +43,7 @@ pub enum Outcome {
 /// How often progress is saved.
 pub(super) const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
-fn knob(domain: &Domain, name: &str, default: i64, min: i64, max: i64) -> i64 {
+pub(super) fn knob(domain: &Domain, name: &str, default: i64, min: i64, max: i64) -> i64 {
     let globals = domain.globals.read();
     globals
         .get(name)
@@ -77,6 +82,20 @@ pub fn backfill_index(
     let (done_tx, done_rx) = channel::unbounded::<Done>();
     let error_limit = knob(domain, "tidb_ddl_error_count_limit", 512, 0, i64::MAX) as u64;
     let started = Instant::now();
+    // Progress: the share of the handle space behind the checkpoint.
+    let bounds = {
+        let txn = domain.store.begin()?;
+        table.handle_bounds(txn.as_ref())?
+    };
+    let share = |next: Option<i64>| match (bounds, next) {
+        (Some((min, max)), Some(next)) => {
+            let span = (i128::from(max) - i128::from(min) + 1) as f64;
+            Some((i128::from(next) - i128::from(min)) as f64 / span)
+        }
+        (_, None) => Some(0.0),
+        (None, _) => None,
+    };
+    let tracker = Tracker::new("backfill", share(reorg.next_handle).unwrap_or(0.0));
     std::thread::scope(|scope| -> Result<Outcome> {
         let mut workers = 0usize;
         // first handle of each range in flight -> handle after its end
@@ -142,6 +161,7 @@ pub fn backfill_index(
             }
             if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
                 last_checkpoint = Instant::now();
+                reorg.progress = Some(tracker.at(share(reorg.next_handle)));
                 save(domain, job.id, &reorg)?;
                 if should_stop(domain, job.id)? {
                     outcome = Some(Outcome::Interrupted);
@@ -239,8 +259,14 @@ fn backfill_range(
         Ok(true)
     })?;
     for (handle, row) in &rows {
-        let (key, value) = table.index_entry(txn.as_ref(), index, row, *handle)?;
-        txn.put(key, value);
+        // Where DML writes the index now: a txn-merge backfill (DML writes only the
+        // temporary index) writes the temporary index too.
+        if index.backfill.writes_temp_index() {
+            table.put_temp_entry(txn.as_mut(), index, row, *handle)?;
+        } else {
+            let (key, value) = table.index_entry(txn.as_ref(), index, row, *handle)?;
+            txn.put(key, value);
+        }
         txn.lock(table.record_key(*handle));
     }
     txn.commit()?;
@@ -248,6 +274,9 @@ fn backfill_range(
 }
 
 pub(super) fn save(domain: &Domain, job_id: i64, reorg: &queue::Reorg) -> Result<()> {
+    if let Some(ms) = domain.failpoints.number("reorg-slow") {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
     loop {
         let mut txn = domain.store.begin()?;
         queue::put_reorg(txn.as_mut(), job_id, reorg);

@@ -16,9 +16,11 @@ pub mod ingest;
 pub mod job;
 mod kinds;
 pub mod owner;
+pub mod progress;
 pub mod queue;
 mod runner;
 pub mod syncer;
+mod verify;
 pub mod worker;
 
 pub use job::{Action, Job, JobArgs, JobError, JobState};

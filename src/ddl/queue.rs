@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::job::Job;
+use super::progress::Progress;
 use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Transaction};
 
@@ -25,7 +26,7 @@ fn reorg_key(id: i64) -> Vec<u8> {
 }
 
 /// Backfill progress of a reorg job.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Reorg {
     /// The first handle not yet backfilled; `None` = from the start.
     pub next_handle: Option<i64>,
@@ -34,6 +35,18 @@ pub struct Reorg {
     /// Where the merge of a temporary index goes on (`None` = from the start).
     #[serde(default)]
     pub next_key: Option<Vec<u8>>,
+    /// Ingest: the handle ranges (inclusive) whose entries are ingested already, and how
+    /// many rows they held. A resumed ingest reads only the rest.
+    #[serde(default)]
+    pub ingested: Vec<(i64, i64)>,
+    #[serde(default)]
+    pub ingested_rows: u64,
+    /// The built index matched the rows (the last check before it turns public).
+    #[serde(default)]
+    pub verified: bool,
+    /// What the work is doing now, for people.
+    #[serde(default)]
+    pub progress: Option<Progress>,
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(key: &[u8], bytes: &[u8]) -> Result<T> {

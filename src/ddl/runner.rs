@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::job::{Job, JobError, JobState};
 use super::kinds::{self, Reorg, Step};
-use super::{backfill, ingest, queue, syncer};
+use super::{backfill, ingest, queue, syncer, verify};
 use crate::catalog::{meta, SchemaState};
 use crate::codec::keys;
 use crate::domain::Domain;
@@ -165,6 +165,7 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
         }
         Reorg::Ingest { table, index_id } => ingest::ingest_index(domain, job, table, *index_id),
         Reorg::Merge { table, index_id } => ingest::merge_temp_index(domain, job, table, *index_id),
+        Reorg::Verify { table, index_id } => verify::verify_index(domain, job, table, *index_id),
         Reorg::CleanupIndex { table_id, index_id } => {
             let temp = keys::index_prefix(*table_id, keys::temp_index_id(*index_id));
             match backfill::delete_prefix(domain, &temp)? {
@@ -186,18 +187,27 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
         Ok(backfill::Outcome::Done(rows)) => {
             let mut txn = domain.store.begin()?;
             let mut reorg = queue::get_reorg(txn.as_ref(), job.id)?;
-            reorg.done = true;
-            reorg.row_count = reorg.row_count.max(rows);
+            if matches!(work, Reorg::Verify { .. }) {
+                reorg.verified = true;
+            } else {
+                reorg.done = true;
+                reorg.row_count = reorg.row_count.max(rows);
+            }
+            reorg.progress = None;
             queue::put_reorg(txn.as_mut(), job.id, &reorg);
             commit(txn)?;
             Ok(())
         }
         Ok(backfill::Outcome::Interrupted) => Ok(()),
-        // A build that fails (a duplicate, a full disk) fails the job, which rolls back.
+        // A build that fails (a duplicate, a full disk, a wrong index) fails the job, which
+        // rolls back.
         Err(e)
             if matches!(
                 work,
-                Reorg::Backfill { .. } | Reorg::Ingest { .. } | Reorg::Merge { .. }
+                Reorg::Backfill { .. }
+                    | Reorg::Ingest { .. }
+                    | Reorg::Merge { .. }
+                    | Reorg::Verify { .. }
             ) =>
         {
             fail(domain, job.id, &e)

@@ -7,6 +7,7 @@
 //! schema loader, the DDL worker) are started by `node`, which sits above all of them.
 
 pub mod events;
+pub mod failpoints;
 pub mod processlist;
 pub mod variables;
 
@@ -21,6 +22,7 @@ use crate::catalog::{meta, AutoIdAllocator, Catalog, InfoSchema, UserRecord};
 use crate::error::Result;
 use crate::kv::Store;
 use events::Events;
+use failpoints::Failpoints;
 use variables::GlobalVariables;
 
 /// A domain that has not reloaded its schema for one lease stops serving (TiDB's 8027; its
@@ -46,6 +48,8 @@ pub struct Domain {
     pub ownership: Ownership,
     /// The sessions connected to this domain (SHOW PROCESSLIST, KILL).
     pub processes: Arc<processlist::ProcessList>,
+    /// Test hooks (see `failpoints`).
+    pub failpoints: Failpoints,
     next_conn_id: AtomicU32,
     /// schema version -> open transactions using it (the metadata lock).
     txn_versions: Mutex<BTreeMap<u64, usize>>,
@@ -77,6 +81,7 @@ impl Domain {
             events,
             ownership: Default::default(),
             processes: Default::default(),
+            failpoints: Failpoints::from_env(),
             next_conn_id: AtomicU32::new((index << 22) + 1),
             txn_versions: Mutex::new(BTreeMap::new()),
             last_reload_ms: AtomicI64::new(now_ms()),

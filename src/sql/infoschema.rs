@@ -3,6 +3,7 @@
 //! (`from.rs`) binds them as any other table source, so WHERE, ORDER BY, joins and
 //! subqueries work on them unchanged.
 
+use super::admin::jobs;
 use super::context::Context;
 use super::result::{ResultColumn, ResultSet};
 use crate::catalog::{DefaultValue, SchemaState, TableInfo};
@@ -15,6 +16,7 @@ pub const TABLES: &[&str] = &[
     "CHARACTER_SETS",
     "COLLATIONS",
     "COLUMNS",
+    "DDL_JOBS",
     "ENGINES",
     "KEY_COLUMN_USAGE",
     "PROCESSLIST",
@@ -63,8 +65,10 @@ pub const ENGINES: &[[&str; 6]] = &[[
 enum Kind {
     Text(u32),
     Int,
+    Time,
+    Double,
 }
-use Kind::{Int, Text};
+use Kind::{Double, Int, Text, Time};
 
 fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
     let t64 = || Text(64);
@@ -203,6 +207,27 @@ fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("DESCRIPTION", Text(2048)),
             ("MAXLEN", Int),
         ],
+        // TiDB's columns, then moltdb's progress of a running reorg job (COMMENTS of ADMIN
+        // SHOW DDL JOBS, as columns).
+        "DDL_JOBS" => vec![
+            ("JOB_ID", Int),
+            ("DB_NAME", t64()),
+            ("TABLE_NAME", t64()),
+            ("JOB_TYPE", t64()),
+            ("SCHEMA_STATE", t64()),
+            ("SCHEMA_ID", Int),
+            ("TABLE_ID", Int),
+            ("ROW_COUNT", Int),
+            ("CREATE_TIME", Time),
+            ("START_TIME", Time),
+            ("END_TIME", Time),
+            ("STATE", t64()),
+            ("QUERY", Text(65535)),
+            ("COMMENTS", Text(256)),
+            ("PHASE", t64()),
+            ("PROGRESS", Double),
+            ("ETA_SECONDS", Int),
+        ],
         "PROCESSLIST" => vec![
             ("ID", Int),
             ("USER", Text(32)),
@@ -243,6 +268,8 @@ pub fn table(ctx: &Context, name: &str) -> Option<ResultSet> {
                     kind: IntKind::Big,
                     unsigned: false,
                 },
+                Time => DataType::DateTime { fsp: 6 },
+                Double => DataType::Double,
             };
             ResultColumn {
                 org_name: n.to_string(),
@@ -640,6 +667,7 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
             .iter()
             .map(|(name, coll, desc, max)| vec![s(name), s(coll), s(desc), int(*max)])
             .collect(),
+        "DDL_JOBS" => ddl_jobs(ctx),
         "PROCESSLIST" => ctx
             .domain
             .processes
@@ -660,4 +688,44 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// Every DDL job: queued and running ones first, then the whole history, newest first.
+fn ddl_jobs(ctx: &Context) -> Vec<Vec<Value>> {
+    let listed = match jobs::listed_jobs(ctx, usize::MAX) {
+        Ok(listed) => listed,
+        Err(e) => {
+            tracing::warn!(error = %e, "information_schema.DDL_JOBS: reading the jobs failed");
+            return Vec::new();
+        }
+    };
+    listed
+        .iter()
+        .map(|l| {
+            let (job, progress) = (&l.job, l.progress.as_ref());
+            vec![
+                int(job.id),
+                s(&job.db_name),
+                s(&job.table_name),
+                s(job.action.as_str()),
+                s(job.schema_state.as_str()),
+                int(job.db_id),
+                int(job.table_id),
+                int(job.row_count as i64),
+                jobs::time(Some(job.create_time)),
+                jobs::time(job.start_time),
+                jobs::time(job.end_time),
+                s(job.state.as_str()),
+                s(&job.query),
+                s(&jobs::comments(ctx, l)),
+                opt(progress.map(|p| p.phase.as_str())),
+                progress
+                    .and_then(|p| p.percent)
+                    .map_or(Value::Null, Value::Float),
+                progress
+                    .and_then(|p| p.eta_secs)
+                    .map_or(Value::Null, |e| int(e as i64)),
+            ]
+        })
+        .collect()
 }

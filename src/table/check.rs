@@ -2,6 +2,7 @@
 //! exactly its one entry, and every entry must belong to a row with its values.
 
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 
 use super::{HandleRange, Result, Table};
 use crate::catalog::IndexInfo;
@@ -23,7 +24,98 @@ pub struct Mismatch {
     pub record: Option<(i64, Vec<Value>)>,
 }
 
+impl Mismatch {
+    /// TiDB's 8223 for this difference.
+    pub fn error(&self, table: &str, index: &str) -> crate::error::Error {
+        let shown = |side: &Option<(i64, Vec<Value>)>| {
+            side.as_ref()
+                .map_or(String::new(), |(h, values)| describe(*h, values))
+        };
+        crate::error::Error::new(
+            8223,
+            "HY000",
+            format!(
+                "data inconsistency in table: {table}, index: {index}, handle: {}, index-values:\"{}\" != record-values:\"{}\"",
+                self.handle,
+                shown(&self.index),
+                shown(&self.record)
+            ),
+        )
+    }
+}
+
+/// TiDB's datum kinds, as its inconsistency messages print values.
+fn kind(v: &Value) -> String {
+    match v {
+        Value::Null => "KindNull".into(),
+        Value::Int(i) => format!("KindInt64 {i}"),
+        Value::UInt(u) => format!("KindUint64 {u}"),
+        Value::Float(f) => format!("KindFloat64 {f}"),
+        Value::Decimal(d) => format!("KindMysqlDecimal {d}"),
+        Value::Bytes(_) => format!("KindString {}", v.to_string_lossy()),
+        Value::Date(_) | Value::DateTime(_) => format!("KindMysqlTime {v}"),
+    }
+}
+
+fn describe(handle: i64, values: &[Value]) -> String {
+    let vs: Vec<String> = values.iter().map(kind).collect();
+    format!("handle: {handle}, values: [{}]", vs.join(" "))
+}
+
+/// An order-independent summary of a set of index entries: how many, and the sum of
+/// their hashes. Equal sets have equal digests; a missing, extra or changed entry changes
+/// it (but for a 2^-64 chance).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    pub count: u64,
+    pub sum: u64,
+}
+
+impl Digest {
+    pub fn add(&mut self, key: &[u8], value: &[u8]) {
+        let mut h = std::hash::DefaultHasher::new();
+        key.hash(&mut h);
+        value.hash(&mut h);
+        self.count += 1;
+        self.sum = self.sum.wrapping_add(h.finish());
+    }
+}
+
 impl Table {
+    /// The digest of the entries the rows in `range` should have in `index`.
+    pub fn expected_digest(
+        &self,
+        txn: &dyn Transaction,
+        index: &IndexInfo,
+        range: &HandleRange,
+    ) -> Result<Digest> {
+        let mut digest = Digest::default();
+        self.scan_rows(txn, range, false, |handle, row| {
+            let (key, value) = self.index_pair(index, &row, handle);
+            digest.add(&key, &value);
+            Ok(true)
+        })?;
+        Ok(digest)
+    }
+
+    /// The digest of the entries `index` holds.
+    pub fn index_digest(&self, txn: &dyn Transaction, index: &IndexInfo) -> Result<Digest> {
+        let mut digest = Digest::default();
+        let mut range = KeyRange::prefix(&keys::index_prefix(self.info.id, index.id));
+        loop {
+            let batch = txn.scan(&range, BATCH, false)?;
+            for (key, value) in &batch {
+                digest.add(key, value);
+            }
+            let Some((last, _)) = batch.last().filter(|_| batch.len() == BATCH) else {
+                return Ok(digest);
+            };
+            let mut next = last.clone();
+            next.push(0);
+            range.start = next;
+        }
+    }
+
     /// Compares `index` with the rows at the snapshot of `txn`; `None` when they agree.
     pub fn check_index(
         &self,

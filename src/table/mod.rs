@@ -17,7 +17,7 @@ mod read;
 mod temp_index;
 mod write;
 
-pub use check::Mismatch;
+pub use check::{Digest, Mismatch};
 pub use error::{Error, Result};
 pub use read::{HandleRange, IndexEntry, IndexRange};
 pub use temp_index::{decode_ops, TempOp};

@@ -133,6 +133,18 @@ impl Table {
         }
     }
 
+    /// The smallest and largest handle of the rows (`None`: no rows).
+    pub fn handle_bounds(&self, txn: &dyn Transaction) -> Result<Option<(i64, i64)>> {
+        let all = self.handle_key_range(&HandleRange::all());
+        let end = |reverse| -> Result<Option<i64>> {
+            match txn.scan(&all, 1, reverse)?.first() {
+                Some((key, _)) => Ok(Some(keys::decode_record_key(key)?.1)),
+                None => Ok(None),
+            }
+        };
+        Ok(end(false)?.zip(end(true)?))
+    }
+
     /// Visits the entries of `index` in `range`, in index order (descending if `reverse`),
     /// until `visit` returns false.
     pub fn scan_index(

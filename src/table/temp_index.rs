@@ -128,6 +128,27 @@ impl Table {
         Ok(())
     }
 
+    /// Records in the temporary index that `row`, stored under `handle`, has its entry: how
+    /// a txn-merge backfill writes (the merge puts it into the index with DML's changes).
+    pub fn put_temp_entry(
+        &self,
+        txn: &mut dyn Transaction,
+        index: &IndexInfo,
+        row: &[crate::types::Value],
+        handle: i64,
+    ) -> Result<()> {
+        let (key, unique_form) = self.index_key(index, row, handle);
+        self.record_temp(
+            txn,
+            index,
+            &key,
+            TempOp::Put {
+                handle,
+                unique_form,
+            },
+        )
+    }
+
     /// The row that holds `key` of a unique index according to its temporary index (the
     /// last put not deleted since), if another than `handle`.
     pub(super) fn temp_holder(

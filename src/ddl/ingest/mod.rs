@@ -1,40 +1,62 @@
 //! Fast reorg: ADD INDEX by ingest (TiDB's `tidb_ddl_enable_fast_reorg = ON`).
 //!
 //! While the index is in write reorganization with its temporary index `running` (DML writes
-//! only the temporary index, see `table`'s temp index), [`ingest_index`] reads the table at
-//! a snapshot, encodes every row's entry the way DML does (`Table::index_pair`), sorts the
-//! entries externally under the node's DDL temp directory (`<temp-dir>/tmp_ddl-<port>/<job
-//! id>`) and writes them with `Store::ingest`: blind, sorted, no per-row transaction. A
-//! unique index's duplicates meet in the sorted stream and fail the job with 1062. Then every
-//! node writes both indexes (`ready to merge`), and [`merge_temp_index`] replays the
-//! temporary index onto the real one in small transactions (`merging`), so the changes made
-//! during the build are not lost.
+//! only the temporary index, see `table`'s temp index), [`ingest_index`] builds the index
+//! from the rows:
 //!
-//! An interrupted read-and-sort starts again (entries are idempotent: the same key gets the
-//! same value); the merge resumes from its checkpointed key.
+//! 1. **Check** (`env`): the sort directory `<temp-dir>/tmp_ddl-<port>/<job id>` can be
+//!    made (else the job falls back to `txn-merge`) and its disk is not nearly full (else
+//!    8256).
+//! 2. **Read and sort** (`read`): `tidb_ddl_reorg_worker_cnt` readers take chunks of the
+//!    handle space, read their rows at one snapshot, encode each row's entry as DML does
+//!    and sort them externally (`sort`: bounded memory, sorted runs on disk).
+//! 3. **Ingest** (`write`): the readers' runs are merged into one ascending stream, checked
+//!    for unique duplicates and written with `Store::ingest`: blind, sorted, no per-row
+//!    transaction. Then the chunks are recorded as ingested: the checkpoint.
+//!
+//! Steps 2 and 3 form a round. A round ends early when the sorted data on disk reaches
+//! `tidb_ddl_disk_quota`: what is sorted is ingested and the next round reads the rest. An
+//! interrupted round (pause, cancel, restart, owner change) is abandoned: its chunks are
+//! read again by the next run, and entries already ingested are simply written again (the
+//! same key gets the same value, and a changed row's entry is put right by the merge).
+//! Then every node writes both indexes (`ready to merge`), and `merge` replays the
+//! temporary index onto the real one (`merging`), so the changes made during the build
+//! are not lost.
 
+mod env;
+mod merge;
+mod read;
 mod sort;
+mod write;
 
-use std::path::PathBuf;
+pub use merge::merge_temp_index;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::backfill::{save, should_stop, Outcome, CHECKPOINT_EVERY};
+use super::backfill::{knob, save, should_stop, Outcome, CHECKPOINT_EVERY};
 use super::job::Job;
+use super::progress::{fraction, Tracker};
 use super::queue;
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
-use crate::kv;
-use crate::table::{self, HandleRange, Table};
+use crate::kv::Transaction;
+use crate::table::Table;
+use read::{Chunk, Read, Shared};
 use sort::Sorter;
+use write::Flushed;
 
-/// Memory the sort may hold before it spills a run to disk.
-const SORT_MEMORY: usize = 64 << 20;
+/// Memory all readers' sorters may hold together before they spill runs to disk.
+const SORT_MEMORY: usize = 128 << 20;
 /// Entries per `Store::ingest` call: other commits wait while one runs.
 const INGEST_CHUNK: usize = 64 * 1024;
-/// Temporary-index keys per merge transaction.
-const MERGE_BATCH: usize = 256;
+/// The handle space is cut into about this many chunks per reader.
+const CHUNKS_PER_READER: u64 = 16;
+/// Chunks span at least this many handles.
+const MIN_CHUNK_SPAN: u64 = 4096;
 
 /// Where job `job_id` sorts its entries.
 pub fn job_dir(domain: &Domain, job_id: i64) -> PathBuf {
@@ -53,7 +75,7 @@ fn io_error(what: &str, e: std::io::Error) -> Error {
     Error::new(8247, "HY000", format!("Ingest failed: {what}: {e}"))
 }
 
-/// Builds `index_id` of `table` from a snapshot of the rows by sort and ingest.
+/// Builds `index_id` of `table` from the rows by sort and ingest.
 pub fn ingest_index(
     domain: &Arc<Domain>,
     job: &Job,
@@ -61,141 +83,255 @@ pub fn ingest_index(
     index_id: i64,
 ) -> Result<Outcome> {
     let dir = job_dir(domain, job.id);
-    // Whatever an interrupted run left is stale: this run reads a new snapshot.
+    // Whatever an interrupted run left is stale: its chunks are read again.
     let _ = std::fs::remove_dir_all(&dir);
-    let result = sort_and_ingest(domain, job, table, index_id, &dir);
+    match env::check(domain, &dir) {
+        Ok(()) => {}
+        Err(env::Unfit::NoSpace(e)) => return Err(e),
+        Err(env::Unfit::Unavailable(why)) => {
+            tracing::warn!(job_id = job.id, reason = %why, "ingest unavailable, falling back to txn-merge");
+            fall_back_to_txn_merge(domain, job.id)?;
+            // The job's next step runs the txn-merge backfill.
+            return Ok(Outcome::Interrupted);
+        }
+    }
+    let result = Ingest::new(domain, job, table, index_id, &dir).and_then(|mut i| i.run());
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-fn sort_and_ingest(
-    domain: &Arc<Domain>,
-    job: &Job,
-    info: &TableInfo,
-    index_id: i64,
-    dir: &std::path::Path,
-) -> Result<Outcome> {
-    let table = Table::new(Arc::new(info.clone()));
-    let index = index_of(info, index_id)?;
-    let mut sorter = Sorter::new(dir, SORT_MEMORY).map_err(|e| io_error("temp dir", e))?;
-    let started = Instant::now();
-    let snapshot = domain.store.begin_at(domain.store.current_ts())?;
-    let mut reorg = queue::Reorg::default();
-    let mut last_save = Instant::now();
-    let mut failure: Option<Error> = None;
-    let mut stopped = false;
-    table.scan_rows(
-        snapshot.as_ref(),
-        &HandleRange::all(),
-        false,
-        |handle, row| {
-            let (key, value) = table.index_pair(index, &row, handle);
-            if let Err(e) = sorter.add(key, value) {
-                failure = Some(io_error("sort", e));
-                return Ok(false);
-            }
-            reorg.row_count += 1;
-            if last_save.elapsed() >= CHECKPOINT_EVERY {
-                last_save = Instant::now();
-                // Progress people can read: ROW_COUNT moves while rows are read and sorted.
-                if let Err(e) = save(domain, job.id, &reorg) {
-                    failure = Some(e);
-                    return Ok(false);
-                }
-                match should_stop(domain, job.id) {
-                    Ok(false) => {}
-                    Ok(true) => {
-                        stopped = true;
-                        return Ok(false);
-                    }
-                    Err(e) => {
-                        failure = Some(e);
-                        return Ok(false);
-                    }
-                }
-            }
-            Ok(true)
-        },
-    )?;
-    drop(snapshot);
-    if let Some(e) = failure {
-        return Err(e);
+/// Records that job `job_id` backfills in transactions into the temporary index.
+fn fall_back_to_txn_merge(domain: &Domain, job_id: i64) -> Result<()> {
+    let mut txn = domain.store.begin()?;
+    if let Some(mut job) = queue::get_job(txn.as_ref(), job_id)? {
+        job.reorg_type = Some("txn-merge".into());
+        queue::put_job(txn.as_mut(), &job);
+        txn.commit()?;
     }
-    if stopped {
-        return Ok(Outcome::Interrupted);
-    }
-    let rows = reorg.row_count;
-    let spilled = sorter.spilled_bytes;
-    let sorted = sorter.finish().map_err(|e| io_error("sort", e))?;
-    let mut chunk: Vec<kv::Pair> = Vec::with_capacity(INGEST_CHUNK);
-    let mut previous: Option<Vec<u8>> = None;
-    for pair in sorted {
-        let (key, value) = pair.map_err(|e| io_error("sort", e))?;
-        if previous.as_deref() == Some(key.as_slice()) {
-            // Two rows with the same values in a unique index.
-            let existing = crate::codec::keys::decode_handle_value(&value).unwrap_or(0);
-            let e: table::Error = table.duplicate_entry(index, &key, existing);
-            return Err(e.into());
-        }
-        previous = Some(key.clone());
-        chunk.push((key, value));
-        if chunk.len() == INGEST_CHUNK {
-            domain.store.ingest(&mut chunk.drain(..))?;
-        }
-    }
-    if !chunk.is_empty() {
-        domain.store.ingest(&mut chunk.drain(..))?;
-    }
-    tracing::info!(
-        job_id = job.id,
-        rows,
-        spilled_bytes = spilled,
-        secs = started.elapsed().as_secs_f64(),
-        "ingest backfill finished"
-    );
-    Ok(Outcome::Done(rows))
+    Ok(())
 }
 
-/// Replays the temporary index of `index_id` onto the index, from the checkpoint on.
-pub fn merge_temp_index(
-    domain: &Arc<Domain>,
-    job: &Job,
-    info: &TableInfo,
-    index_id: i64,
-) -> Result<Outcome> {
-    let table = Table::new(Arc::new(info.clone()));
-    let index = index_of(info, index_id)?;
-    let mut reorg = {
-        let txn = domain.store.begin()?;
-        queue::get_reorg(txn.as_ref(), job.id)?
-    };
-    let mut last_save = Instant::now();
-    loop {
-        if should_stop(domain, job.id)? {
-            save(domain, job.id, &reorg)?;
-            return Ok(Outcome::Interrupted);
-        }
-        let mut txn = domain.store.begin()?;
-        let (n, next) = table.merge_temp_entries(
-            txn.as_mut(),
+/// One ingest run over the rounds still to do.
+struct Ingest<'a> {
+    domain: &'a Arc<Domain>,
+    job_id: i64,
+    table: Table,
+    index: IndexInfo,
+    dir: &'a Path,
+    reorg: queue::Reorg,
+    quota: u64,
+}
+
+impl<'a> Ingest<'a> {
+    fn new(
+        domain: &'a Arc<Domain>,
+        job: &Job,
+        info: &TableInfo,
+        index_id: i64,
+        dir: &'a Path,
+    ) -> Result<Ingest<'a>> {
+        let index = index_of(info, index_id)?.clone();
+        let reorg = {
+            let txn = domain.store.begin()?;
+            queue::get_reorg(txn.as_ref(), job.id)?
+        };
+        let quota = domain
+            .failpoints
+            .number("ingest-disk-quota")
+            .unwrap_or_else(|| knob(domain, "tidb_ddl_disk_quota", 100 << 30, 1, i64::MAX) as u64);
+        Ok(Ingest {
+            domain,
+            job_id: job.id,
+            table: Table::new(Arc::new(info.clone())),
             index,
-            reorg.next_key.as_deref(),
-            MERGE_BATCH,
-        )?;
-        match txn.commit() {
-            Ok(_) => {}
-            // A row changed under the batch: do it again.
-            Err(kv::Error::WriteConflict) => continue,
-            Err(e) => return Err(e.into()),
+            dir,
+            reorg,
+            quota,
+        })
+    }
+
+    fn run(&mut self) -> Result<Outcome> {
+        let started = Instant::now();
+        let mut round = 0u32;
+        loop {
+            let snapshot = self.domain.store.begin_at(self.domain.store.current_ts())?;
+            let Some((min, max)) = self.table.handle_bounds(snapshot.as_ref())? else {
+                break;
+            };
+            let readers = self.readers();
+            let total_span = Chunk {
+                first: min,
+                last: max,
+            }
+            .span();
+            let span = (total_span / (readers as u64 * CHUNKS_PER_READER)).max(MIN_CHUNK_SPAN);
+            let todo = read::chunks(min, max, &self.reorg.ingested, span);
+            if todo.is_empty() {
+                break;
+            }
+            let left: u64 = todo.iter().map(|c| c.span()).sum();
+            let done_share = 1.0 - left as f64 / total_span as f64;
+            let Some((reads, rows)) = self.read_round(
+                snapshot.as_ref(),
+                todo,
+                readers,
+                round,
+                done_share,
+                total_span,
+            )?
+            else {
+                return Ok(Outcome::Interrupted);
+            };
+            drop(snapshot);
+            let chunks: Vec<Chunk> = reads.iter().flat_map(|r| r.chunks.clone()).collect();
+            let sorters: Vec<Sorter> = reads.into_iter().map(|r| r.sorter).collect();
+            // From the second round on (or after a restart) entries may be in the store.
+            let check_store = !self.reorg.ingested.is_empty();
+            let tracker = Tracker::new("ingest", 0.0);
+            let (domain, job_id, ingested_rows) =
+                (self.domain, self.job_id, self.reorg.ingested_rows);
+            let mut reorg = self.reorg.clone();
+            let mut last_save = Instant::now();
+            let flushed = write::flush(
+                domain,
+                &self.table,
+                &self.index,
+                sorters,
+                check_store,
+                |written, total| {
+                    if last_save.elapsed() >= CHECKPOINT_EVERY {
+                        last_save = Instant::now();
+                        reorg.row_count = ingested_rows + rows;
+                        reorg.progress = Some(tracker.at(fraction(written, total)));
+                        save(domain, job_id, &reorg)?;
+                        return Ok(!should_stop(domain, job_id)?);
+                    }
+                    Ok(true)
+                },
+            )?;
+            let Flushed::All(entries) = flushed else {
+                return Ok(Outcome::Interrupted);
+            };
+            read::add_ranges(&mut self.reorg.ingested, chunks);
+            self.reorg.ingested_rows += rows;
+            self.reorg.row_count = self.reorg.ingested_rows;
+            save(self.domain, self.job_id, &self.reorg)?;
+            let _ = std::fs::remove_dir_all(self.round_dir(round));
+            tracing::info!(
+                job_id = self.job_id,
+                round,
+                rows,
+                entries,
+                secs = started.elapsed().as_secs_f64(),
+                "ingest round written"
+            );
+            round += 1;
         }
-        reorg.next_key = next;
-        if reorg.next_key.is_none() {
-            save(domain, job.id, &reorg)?;
-            return Ok(Outcome::Done(reorg.row_count));
+        tracing::info!(
+            job_id = self.job_id,
+            rows = self.reorg.ingested_rows,
+            rounds = round,
+            secs = started.elapsed().as_secs_f64(),
+            "ingest backfill finished"
+        );
+        Ok(Outcome::Done(self.reorg.ingested_rows))
+    }
+
+    /// Readers per round: `tidb_ddl_reorg_worker_cnt`, at most one per core.
+    fn readers(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (knob(self.domain, "tidb_ddl_reorg_worker_cnt", 4, 1, 256) as usize).min(cores)
+    }
+
+    fn round_dir(&self, round: u32) -> PathBuf {
+        self.dir.join(format!("round-{round}"))
+    }
+
+    /// Reads and sorts `todo` until it is done or the quota is reached; `None` when the
+    /// round was abandoned. Saves progress meanwhile.
+    fn read_round(
+        &self,
+        snapshot: &dyn Transaction,
+        todo: Vec<Chunk>,
+        readers: usize,
+        round: u32,
+        done_share: f64,
+        total_span: u64,
+    ) -> Result<Option<(Vec<Read>, u64)>> {
+        let (tx, rx) = crossbeam::channel::unbounded();
+        for chunk in todo {
+            let _ = tx.send(chunk);
         }
-        if n > 0 && last_save.elapsed() >= CHECKPOINT_EVERY {
-            last_save = Instant::now();
-            save(domain, job.id, &reorg)?;
+        drop(tx);
+        let shared = Shared::default();
+        if let Some(ms) = self.domain.failpoints.number("reorg-slow") {
+            shared
+                .pause_us
+                .store(ms.saturating_mul(1000), Ordering::Relaxed);
         }
+        let dir = self.round_dir(round);
+        let sorters = (0..readers)
+            .map(|i| Sorter::new(&dir.join(format!("reader-{i}")), SORT_MEMORY / readers))
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| io_error("temp dir", e))?;
+        let tracker = Tracker::new("read+sort", done_share);
+        let mut reorg = self.reorg.clone();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = sorters
+                .into_iter()
+                .map(|sorter| {
+                    let (rx, shared, table, index) = (&rx, &shared, &self.table, &self.index);
+                    scope.spawn(move || {
+                        let read =
+                            read::read(table, index, snapshot, rx, sorter, shared, self.quota);
+                        if read.is_err() {
+                            shared.abort.store(true, Ordering::Relaxed);
+                        }
+                        read
+                    })
+                })
+                .collect();
+            let mut trouble: Option<Error> = None;
+            let mut last_save = Instant::now();
+            while !handles.iter().all(|h| h.is_finished()) {
+                std::thread::sleep(Duration::from_millis(20));
+                if last_save.elapsed() < CHECKPOINT_EVERY || shared.abort.load(Ordering::Relaxed) {
+                    continue;
+                }
+                last_save = Instant::now();
+                let covered = shared.covered.load(Ordering::Relaxed) as f64;
+                reorg.row_count = reorg.ingested_rows + shared.rows.load(Ordering::Relaxed);
+                reorg.progress = Some(tracker.at(Some(done_share + covered / total_span as f64)));
+                let stop = save(self.domain, self.job_id, &reorg)
+                    .and_then(|()| should_stop(self.domain, self.job_id));
+                match stop {
+                    Ok(false) => {}
+                    Ok(true) => shared.abort.store(true, Ordering::Relaxed),
+                    Err(e) => {
+                        trouble = Some(e);
+                        shared.abort.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+            let mut reads = Vec::with_capacity(handles.len());
+            for handle in handles {
+                match handle.join() {
+                    Ok(Ok(read)) => reads.push(read),
+                    Ok(Err(e)) => {
+                        trouble.get_or_insert(e);
+                    }
+                    Err(_) => {
+                        trouble.get_or_insert(Error::internal("an ingest reader panicked"));
+                    }
+                }
+            }
+            if let Some(e) = trouble {
+                return Err(e);
+            }
+            if shared.abort.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            Ok(Some((reads, shared.rows.load(Ordering::Relaxed))))
+        })
     }
 }

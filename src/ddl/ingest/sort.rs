@@ -3,7 +3,8 @@
 //! Pairs are buffered until `memory_limit` bytes, sorted and written to a run file
 //! (`run-<n>`: repeated `[u32 key len][key][u32 value len][value]`, big-endian lengths);
 //! [`Sorter::finish`] merges the runs and what is still in memory into one ascending
-//! stream. The caller owns the directory and removes it when done.
+//! stream; [`merge`] merges several sorters (one per reader) into one. The caller owns the
+//! directory and removes it when done.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -21,6 +22,8 @@ pub struct Sorter {
     runs: Vec<PathBuf>,
     /// Bytes written to run files so far.
     pub spilled_bytes: u64,
+    /// Pairs added so far.
+    pub len: u64,
 }
 
 impl Sorter {
@@ -34,12 +37,14 @@ impl Sorter {
             buffered_bytes: 0,
             runs: Vec::new(),
             spilled_bytes: 0,
+            len: 0,
         })
     }
 
     pub fn add(&mut self, key: Vec<u8>, value: Vec<u8>) -> io::Result<()> {
         self.buffered_bytes += key.len() + value.len() + 2 * std::mem::size_of::<Vec<u8>>();
         self.buffer.push((key, value));
+        self.len += 1;
         if self.buffered_bytes >= self.memory_limit {
             self.spill()?;
         }
@@ -47,9 +52,15 @@ impl Sorter {
     }
 
     /// The pairs added so far, in ascending key order (equal keys in any order).
-    pub fn finish(mut self) -> io::Result<Merged> {
+    #[cfg(test)]
+    pub fn finish(self) -> io::Result<Merged> {
+        merge(vec![self])
+    }
+
+    /// Each run, and what is still in memory, as a sorted source.
+    fn into_sources(mut self) -> io::Result<Vec<Source>> {
         self.buffer.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut sources: Vec<Box<dyn Iterator<Item = io::Result<Pair>> + Send>> = Vec::new();
+        let mut sources: Vec<Source> = Vec::new();
         for run in &self.runs {
             sources.push(Box::new(RunReader {
                 input: BufReader::with_capacity(1 << 16, File::open(run)?),
@@ -58,7 +69,7 @@ impl Sorter {
         sources.push(Box::new(
             std::mem::take(&mut self.buffer).into_iter().map(Ok),
         ));
-        Merged::new(sources)
+        Ok(sources)
     }
 
     fn spill(&mut self) -> io::Result<()> {
@@ -119,18 +130,27 @@ impl Iterator for RunReader {
     }
 }
 
+type Source = Box<dyn Iterator<Item = io::Result<Pair>> + Send>;
+
+/// Everything the sorters were given, in ascending key order (equal keys in any order).
+pub fn merge(sorters: Vec<Sorter>) -> io::Result<Merged> {
+    let mut sources = Vec::new();
+    for sorter in sorters {
+        sources.extend(sorter.into_sources()?);
+    }
+    Merged::new(sources)
+}
+
 /// The ascending merge of sorted sources.
 pub struct Merged {
-    sources: Vec<Box<dyn Iterator<Item = io::Result<Pair>> + Send>>,
+    sources: Vec<Source>,
     /// The head of each source: (key, source index) smallest first, with its value.
     heap: BinaryHeap<Reverse<(Vec<u8>, usize)>>,
     values: Vec<Option<Vec<u8>>>,
 }
 
 impl Merged {
-    fn new(
-        mut sources: Vec<Box<dyn Iterator<Item = io::Result<Pair>> + Send>>,
-    ) -> io::Result<Merged> {
+    fn new(mut sources: Vec<Source>) -> io::Result<Merged> {
         let mut heap = BinaryHeap::new();
         let mut values = vec![None; sources.len()];
         for (i, s) in sources.iter_mut().enumerate() {
@@ -194,6 +214,25 @@ mod tests {
             assert_eq!(k, &(i as u32).to_be_bytes().to_vec());
             assert_eq!(v, &format!("v{i}").into_bytes());
         }
+    }
+
+    #[test]
+    fn several_sorters_merge_into_one_stream() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut sorters: Vec<Sorter> = (0..3)
+            .map(|i| Sorter::new(&dir.path().join(format!("r{i}")), 64).expect("sorter"))
+            .collect();
+        for k in (0..300u32).rev() {
+            let sorter = &mut sorters[(k % 3) as usize];
+            sorter.add(k.to_be_bytes().to_vec(), vec![]).expect("add");
+        }
+        assert_eq!(sorters.iter().map(|s| s.len).sum::<u64>(), 300);
+        let keys: Vec<Vec<u8>> = merge(sorters)
+            .expect("merge")
+            .map(|p| p.expect("pair").0)
+            .collect();
+        let expected: Vec<Vec<u8>> = (0..300u32).map(|k| k.to_be_bytes().to_vec()).collect();
+        assert_eq!(keys, expected);
     }
 
     #[test]

@@ -6,9 +6,15 @@
 //! index (`running`); in write reorganization a snapshot is sorted and ingested, then every
 //! node writes both indexes (`ready to merge`), the temporary index is merged (`merging`)
 //! and removed (`inapplicable`), and the index turns public (TiDB's BackfillState walk).
+//! When ingest cannot be set up the job falls back to `txn-merge`: the same walk, with a
+//! transactional backfill into the temporary index instead of the ingest.
+//!
+//! Either way the index turns public only after it is verified: its entry count and a
+//! checksum over its entries equal those computed from the rows at one snapshot.
 
 use super::{
-    advance, finish, load_table, remove_index, reorg_done, reset_reorg, JobKind, Reorg, Step,
+    advance, finish, load_table, remove_index, reorg_done, reorg_verified, reset_reorg, JobKind,
+    Reorg, Step,
 };
 use crate::catalog::{meta, BackfillState, SchemaState};
 use crate::ddl::job::{Job, JobArgs, JobState};
@@ -47,7 +53,7 @@ impl JobKind for AddIndex {
                 .collect::<Result<_>>()?;
             ix.id = table.next_index_id;
             table.next_index_id += 1;
-            if is_ingest(job) {
+            if uses_temp_index(job) {
                 ix.backfill = BackfillState::Running;
             } else {
                 job.reorg_type = Some("txn".into());
@@ -68,15 +74,17 @@ impl JobKind for AddIndex {
                 SchemaState::WriteOnly => {
                     advance(job, &mut ix.state, SchemaState::WriteReorganization);
                 }
-                SchemaState::WriteReorganization if is_ingest(job) => {
+                SchemaState::WriteReorganization if uses_temp_index(job) => {
                     let (index_id, backfill) = (ix.id, ix.backfill);
                     let done = reorg_done(txn, job)?;
                     let work = |table| Box::new(table);
                     match backfill {
                         BackfillState::Running if !done => {
-                            return Ok(Step::Reorg(Reorg::Ingest {
-                                table: work(table),
-                                index_id,
+                            let table = work(table);
+                            return Ok(Step::Reorg(if is_txn_merge(job) {
+                                Reorg::Backfill { table, index_id }
+                            } else {
+                                Reorg::Ingest { table, index_id }
                             }));
                         }
                         BackfillState::Running => {
@@ -101,6 +109,12 @@ impl JobKind for AddIndex {
                                 index_id,
                             }));
                         }
+                        BackfillState::Inapplicable if !reorg_verified(txn, job)? => {
+                            return Ok(Step::Reorg(Reorg::Verify {
+                                table: work(table),
+                                index_id,
+                            }));
+                        }
                         BackfillState::Inapplicable => {
                             advance(job, &mut ix.state, SchemaState::Public);
                             job.state = JobState::Done;
@@ -108,9 +122,15 @@ impl JobKind for AddIndex {
                     }
                 }
                 SchemaState::WriteReorganization => {
+                    let index_id = ix.id;
                     if !reorg_done(txn, job)? {
-                        let index_id = ix.id;
                         return Ok(Step::Reorg(Reorg::Backfill {
+                            table: Box::new(table),
+                            index_id,
+                        }));
+                    }
+                    if !reorg_verified(txn, job)? {
+                        return Ok(Step::Reorg(Reorg::Verify {
                             table: Box::new(table),
                             index_id,
                         }));
@@ -166,7 +186,12 @@ impl JobKind for AddIndex {
     }
 }
 
-/// Whether the job builds its index by ingest (chosen when it was submitted).
-fn is_ingest(job: &Job) -> bool {
-    job.reorg_type.as_deref() == Some("ingest")
+/// Whether DML writes the temporary index while the job builds its index: by ingest
+/// (chosen when it was submitted), or by txn-merge (ingest could not be set up).
+fn uses_temp_index(job: &Job) -> bool {
+    matches!(job.reorg_type.as_deref(), Some("ingest" | "txn-merge"))
+}
+
+fn is_txn_merge(job: &Job) -> bool {
+    job.reorg_type.as_deref() == Some("txn-merge")
 }

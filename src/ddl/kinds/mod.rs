@@ -97,6 +97,11 @@ pub enum Reorg {
         table: Box<TableInfo>,
         index_id: i64,
     },
+    /// Check a built index against the rows before it turns public.
+    Verify {
+        table: Box<TableInfo>,
+        index_id: i64,
+    },
     /// Delete every entry of an index and of its temporary index.
     CleanupIndex { table_id: i64, index_id: i64 },
     /// Delete every entry of an index's temporary index.
@@ -132,6 +137,11 @@ fn reorg_done(txn: &dyn Transaction, job: &mut Job) -> Result<bool> {
     let reorg = queue::get_reorg(txn, job.id)?;
     job.row_count = reorg.row_count;
     Ok(reorg.done)
+}
+
+/// Whether the built index was verified against the rows.
+fn reorg_verified(txn: &dyn Transaction, job: &Job) -> Result<bool> {
+    Ok(queue::get_reorg(txn, job.id)?.verified)
 }
 
 /// Starts a new reorg phase (e.g. after a backfill, the cleanup of a rollback).

@@ -12,9 +12,19 @@ fn column(name: &str) -> ColumnInfo {
 /// Runs steps of `job` until it finishes, marking every reorg it asks for done at once;
 /// returns the schema states it went through and the reorgs asked for.
 fn walk(store: &dyn crate::kv::Store, job: &mut Job, back: bool) -> (Vec<SchemaState>, usize) {
+    let (states, reorgs) = walk_reorgs(store, job, back);
+    (states, reorgs.len())
+}
+
+/// [`walk`], naming each reorg asked for.
+fn walk_reorgs(
+    store: &dyn crate::kv::Store,
+    job: &mut Job,
+    back: bool,
+) -> (Vec<SchemaState>, Vec<&'static str>) {
     let kind = of(job.action);
     let mut states = Vec::new();
-    let mut reorgs = 0;
+    let mut reorgs = Vec::new();
     for _ in 0..20 {
         let mut txn = store.begin().expect("begin");
         let step = if back {
@@ -24,10 +34,22 @@ fn walk(store: &dyn crate::kv::Store, job: &mut Job, back: bool) -> (Vec<SchemaS
         };
         match step.expect("step") {
             Step::SchemaChanged => states.push(job.schema_state),
-            Step::Reorg(_) => {
-                reorgs += 1;
+            Step::Reorg(work) => {
                 let mut reorg = queue::get_reorg(txn.as_ref(), job.id).expect("reorg");
-                reorg.done = true;
+                reorgs.push(match work {
+                    Reorg::Backfill { .. } => "backfill",
+                    Reorg::Ingest { .. } => "ingest",
+                    Reorg::Merge { .. } => "merge",
+                    Reorg::Verify { .. } => "verify",
+                    Reorg::CleanupIndex { .. } => "cleanup index",
+                    Reorg::CleanupTempIndex { .. } => "cleanup temp index",
+                    Reorg::CleanupTable { .. } => "cleanup table",
+                });
+                if matches!(work, Reorg::Verify { .. }) {
+                    reorg.verified = true;
+                } else {
+                    reorg.done = true;
+                }
                 queue::put_reorg(txn.as_mut(), job.id, &reorg);
             }
         }
@@ -112,10 +134,14 @@ fn add_index_walks_tidbs_states_with_one_backfill() {
     let store = crate::kv::open_memory().expect("store");
     let (db, table) = with_table(store.as_ref());
     let mut job = add_index_job(db, table);
-    let (states, reorgs) = walk(store.as_ref(), &mut job, false);
+    let (states, reorgs) = walk_reorgs(store.as_ref(), &mut job, false);
     use SchemaState::*;
     assert_eq!(states, [DeleteOnly, WriteOnly, WriteReorganization, Public]);
-    assert_eq!(reorgs, 1, "one backfill, in write reorganization");
+    assert_eq!(
+        reorgs,
+        ["backfill", "verify"],
+        "one backfill in write reorganization, verified before public"
+    );
     assert_eq!(job.state, JobState::Done);
     assert_eq!(index_state(store.as_ref(), &job), Some(Public));
 }
@@ -186,11 +212,19 @@ fn drop_column_walks_to_none_and_is_not_cancellable_once_started() {
 
 #[test]
 fn ingest_add_index_walks_the_backfill_states() {
+    for (reorg_type, build) in [("ingest", "ingest"), ("txn-merge", "backfill")] {
+        ingest_walk(reorg_type, build);
+    }
+}
+
+/// An ADD INDEX with a temporary index: `build` fills it, the merge, cleanup and
+/// verification follow.
+fn ingest_walk(reorg_type: &str, build: &str) {
     let store = crate::kv::open_memory().expect("store");
     let (db, table) = with_table(store.as_ref());
     let mut job = add_index_job(db, table);
-    job.reorg_type = Some("ingest".into());
-    let (states, reorgs) = walk(store.as_ref(), &mut job, false);
+    job.reorg_type = Some(reorg_type.into());
+    let (states, reorgs) = walk_reorgs(store.as_ref(), &mut job, false);
     use SchemaState::*;
     assert_eq!(
         states,
@@ -204,7 +238,11 @@ fn ingest_add_index_walks_the_backfill_states() {
             Public
         ]
     );
-    assert_eq!(reorgs, 3, "ingest, merge, temporary index cleanup");
+    assert_eq!(
+        reorgs,
+        [build, "merge", "cleanup temp index", "verify"],
+        "{reorg_type}"
+    );
     let txn = store.begin().expect("begin");
     let t = load_table(txn.as_ref(), &job).expect("table");
     assert_eq!(

@@ -4,6 +4,7 @@
 use sqlparser::ast;
 
 use crate::ddl::control::Control;
+use crate::ddl::progress::Progress;
 use crate::ddl::{owner, queue, Job, JobState};
 use crate::error::Result;
 use crate::sql::context::Context;
@@ -30,31 +31,55 @@ const JOB_COLUMNS: [&str; 13] = [
 /// History jobs ADMIN SHOW DDL JOBS lists by default.
 const DEFAULT_HISTORY: usize = 10;
 
-fn time(micros: Option<i64>) -> Value {
+pub fn time(micros: Option<i64>) -> Value {
     match micros.and_then(chrono::DateTime::from_timestamp_micros) {
         Some(t) => Value::str(&t.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string()),
         None => Value::Null,
     }
 }
 
-/// Queued and running jobs (oldest first), then `history` finished ones (newest first);
-/// running reorg jobs show their live row count.
-fn jobs(ctx: &Context, history: usize) -> Result<Vec<Job>> {
-    let txn = ctx.domain.store.begin()?;
-    let mut jobs = queue::queued_jobs(txn.as_ref())?;
-    for job in &mut jobs {
-        if job.action.is_reorg() {
-            job.row_count = job
-                .row_count
-                .max(queue::get_reorg(txn.as_ref(), job.id)?.row_count);
-        }
-    }
-    jobs.extend(queue::history_jobs(txn.as_ref(), history)?);
-    Ok(jobs)
+/// A job as the listings show it: reorg jobs still running come with their live row
+/// count and their progress.
+pub struct Listed {
+    pub job: Job,
+    pub progress: Option<Progress>,
 }
 
-/// The COMMENTS column: the backfill type, then knobs that differ from their defaults.
-fn comments(ctx: &Context, job: &Job) -> String {
+/// Queued and running jobs (oldest first), then `history` finished ones (newest first).
+pub fn listed_jobs(ctx: &Context, history: usize) -> Result<Vec<Listed>> {
+    let txn = ctx.domain.store.begin()?;
+    let mut listed = Vec::new();
+    for mut job in queue::queued_jobs(txn.as_ref())? {
+        let mut progress = None;
+        if job.action.is_reorg() {
+            let reorg = queue::get_reorg(txn.as_ref(), job.id)?;
+            job.row_count = job.row_count.max(reorg.row_count);
+            progress = reorg.progress;
+        }
+        listed.push(Listed { job, progress });
+    }
+    listed.extend(
+        queue::history_jobs(txn.as_ref(), history)?
+            .into_iter()
+            .map(|job| Listed {
+                job,
+                progress: None,
+            }),
+    );
+    Ok(listed)
+}
+
+fn jobs(ctx: &Context, history: usize) -> Result<Vec<Job>> {
+    Ok(listed_jobs(ctx, history)?
+        .into_iter()
+        .map(|l| l.job)
+        .collect())
+}
+
+/// The COMMENTS column: the backfill type, knobs that differ from their defaults, then
+/// (beyond TiDB) a running job's phase, percent done and ETA.
+pub fn comments(ctx: &Context, listed: &Listed) -> String {
+    let job = &listed.job;
     if !job.action.is_reorg() {
         return String::new();
     }
@@ -67,10 +92,15 @@ fn comments(ctx: &Context, job: &Job) -> String {
     if let Some(n) = knob("tidb_ddl_reorg_batch_size").filter(|n| *n != 256) {
         parts.push(format!("batch_size={n}"));
     }
+    drop(globals);
+    if let Some(p) = &listed.progress {
+        parts.push(p.describe());
+    }
     parts.join(", ")
 }
 
-fn job_row(ctx: &Context, job: &Job) -> Vec<Value> {
+fn job_row(ctx: &Context, listed: &Listed) -> Vec<Value> {
+    let job = &listed.job;
     vec![
         Value::Int(job.id),
         Value::str(&job.db_name),
@@ -84,7 +114,7 @@ fn job_row(ctx: &Context, job: &Job) -> Vec<Value> {
         time(job.start_time),
         time(job.end_time),
         Value::str(job.state.as_str()),
-        Value::str(&comments(ctx, job)),
+        Value::str(&comments(ctx, listed)),
     ]
 }
 
@@ -126,8 +156,8 @@ pub fn show_ddl_jobs(
         .map(|f| Binder::new(&scope, ctx.session, "where clause").bind(f))
         .transpose()?;
     let mut rows = Vec::new();
-    for job in jobs(ctx, limit.unwrap_or(DEFAULT_HISTORY))? {
-        let row = job_row(ctx, &job);
+    for listed in listed_jobs(ctx, limit.unwrap_or(DEFAULT_HISTORY))? {
+        let row = job_row(ctx, &listed);
         let keep = match &filter {
             None => true,
             Some(f) => f.eval(&row)?.truth() == Some(true),

@@ -2,7 +2,7 @@
 //! module per statement family.
 
 mod check;
-mod jobs;
+pub mod jobs;
 
 use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::Parser;

@@ -52,6 +52,13 @@ pub(super) fn knob(domain: &Domain, name: &str, default: i64, min: i64, max: i64
         .clamp(min, max)
 }
 
+/// Threads that read rows in bulk (ingest's read and sort, the verification):
+/// `tidb_ddl_reorg_worker_cnt`, at most one per core (they are CPU-bound).
+pub(super) fn readers(domain: &Domain) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (knob(domain, "tidb_ddl_reorg_worker_cnt", 4, 1, 256) as usize).min(cores)
+}
+
 /// A range of rows for one worker, inclusive.
 struct Task {
     first: i64,

@@ -5,24 +5,41 @@
 //! snapshot. A difference fails the job, which rolls back instead of publishing a wrong
 //! index; the error names the first differing entry (ADMIN CHECK's 8223) when it can.
 //!
-//! The rows are read in handle ranges (progress), the index alongside on another thread;
-//! memory stays small whatever the table's size.
+//! The rows are read in handle ranges by `tidb_ddl_reorg_worker_cnt` threads (at most one
+//! per core), the index alongside on another; memory stays small whatever the table's size.
 
 use std::ops::Bound;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::backfill::{save, should_stop, Outcome, CHECKPOINT_EVERY};
 use super::job::Job;
-use super::progress::Tracker;
+use super::progress::{fraction, Tracker};
 use super::queue;
 use crate::catalog::TableInfo;
 use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::table::{Digest, HandleRange, Table};
 
-/// Handles per range of rows between two progress reports.
+/// Handles per range of rows.
 const RANGE_SPAN: i128 = 64 * 1024;
+
+/// `[min, max]` in ranges of [`RANGE_SPAN`] handles.
+fn ranges(min: i64, max: i64) -> Vec<HandleRange> {
+    let (mut from, max) = (i128::from(min), i128::from(max));
+    let mut out = Vec::new();
+    while from <= max {
+        let to = (from + RANGE_SPAN - 1).min(max);
+        // Both ends lie within [min, max], so within i64.
+        out.push(HandleRange {
+            start: Bound::Included(from as i64),
+            end: Bound::Included(to as i64),
+        });
+        from = to + 1;
+    }
+    out
+}
 
 pub fn verify_index(
     domain: &Arc<Domain>,
@@ -42,39 +59,56 @@ pub fn verify_index(
         queue::get_reorg(txn.as_ref(), job.id)?
     };
     let tracker = Tracker::new("verify", 0.0);
+    let ranges = match table.handle_bounds(snapshot)? {
+        Some((min, max)) => ranges(min, max),
+        None => Vec::new(),
+    };
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // Adds the next range's rows to `digest`; false when none is left (or the work stops).
+    let take = |digest: &mut Digest| -> Result<bool> {
+        let range = match ranges.get(next.fetch_add(1, Ordering::Relaxed)) {
+            Some(range) if !stop.load(Ordering::Relaxed) => range,
+            _ => return Ok(false),
+        };
+        digest.merge(table.expected_digest(snapshot, index, range)?);
+        Ok(true)
+    };
+    let rows_side = || -> Result<Digest> {
+        let mut digest = Digest::default();
+        while take(&mut digest)? {}
+        Ok(digest)
+    };
+    let readers = super::backfill::readers(domain);
     let (index_digest, rows) = std::thread::scope(|scope| {
         let index_side = scope.spawn(|| table.index_digest(snapshot, index));
+        let helpers: Vec<_> = (1..readers).map(|_| scope.spawn(rows_side)).collect();
+        // This thread reads rows too, and reports progress between its ranges.
         let mut rows = Digest::default();
-        if let Some((min, max)) = table.handle_bounds(snapshot)? {
-            let (min, max) = (i128::from(min), i128::from(max));
-            let mut from = min;
-            let mut last_save = Instant::now();
-            while from <= max {
-                let to = (from + RANGE_SPAN - 1).min(max);
-                // Both ends lie within [min, max], so within i64.
-                let range = HandleRange {
-                    start: Bound::Included(from as i64),
-                    end: Bound::Included(to as i64),
-                };
-                let part = table.expected_digest(snapshot, index, &range)?;
-                rows.count += part.count;
-                rows.sum = rows.sum.wrapping_add(part.sum);
-                from = to + 1;
-                if last_save.elapsed() >= CHECKPOINT_EVERY {
-                    last_save = Instant::now();
-                    let done = (from - min) as f64 / (max - min + 1) as f64;
-                    reorg.progress = Some(tracker.at(Some(done)));
-                    save(domain, job.id, &reorg)?;
-                    if should_stop(domain, job.id)? {
-                        return Ok((None, rows));
-                    }
+        let mut last_save = Instant::now();
+        while take(&mut rows)? {
+            if last_save.elapsed() >= CHECKPOINT_EVERY {
+                last_save = Instant::now();
+                let taken = next.load(Ordering::Relaxed).min(ranges.len());
+                reorg.progress = Some(tracker.at(fraction(taken as u64, ranges.len() as u64)));
+                save(domain, job.id, &reorg)?;
+                if should_stop(domain, job.id)? {
+                    stop.store(true, Ordering::Relaxed);
                 }
             }
+        }
+        for helper in helpers {
+            rows.merge(
+                helper
+                    .join()
+                    .map_err(|_| Error::internal("an index check panicked"))??,
+            );
         }
         let index_digest = index_side
             .join()
             .map_err(|_| Error::internal("the index check panicked"))??;
-        Ok::<_, Error>((Some(index_digest), rows))
+        let interrupted = stop.load(Ordering::Relaxed);
+        Ok::<_, Error>(((!interrupted).then_some(index_digest), rows))
     })?;
     let Some(entries) = index_digest else {
         return Ok(Outcome::Interrupted);

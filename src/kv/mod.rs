@@ -44,12 +44,15 @@ pub trait Store: Send + Sync + 'static {
     /// is open: the highest safe point for [`Store::gc`].
     fn min_active_ts(&self) -> u64;
 
-    /// Writes `pairs` (strictly ascending keys, at most one value each) as versions of one new
-    /// commit, without per-key transactions: the bulk path of fast-reorg ADD INDEX and IMPORT
-    /// INTO. Readers see all of it or none of it, also across a crash. It is a blind write —
-    /// no conflict check — and other commits wait while it runs, so callers ingest in chunks.
-    /// Returns the commit timestamp.
-    fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<u64>;
+    /// Writes `pairs` (strictly ascending keys, at most one value each) as versions at `ts`,
+    /// a snapshot already taken (at most [`Store::current_ts`]), straight into the engine's
+    /// files: no transaction, no conflict check, no commit lock — the bulk path of
+    /// fast-reorg ADD INDEX. Only for keys no transaction reads or writes until the caller
+    /// makes them reachable (the entries of an index being built are the rows' entries as
+    /// of `ts`, and nothing reads the index before it is merged and verified): a snapshot
+    /// at or above `ts` may see them appear, and a failed or cut-off ingest may leave part
+    /// of them, which the caller writes again or removes.
+    fn ingest(&self, ts: u64, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()>;
 }
 
 /// One snapshot-isolated transaction. Writes are buffered until [`Transaction::commit`], which

@@ -69,12 +69,12 @@ impl Store for RecordingStore {
         self.inner.min_active_ts()
     }
 
-    fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<u64> {
+    fn ingest(&self, ts: u64, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {
         let mut written = Vec::new();
         let mut recorded = pairs.inspect(|(k, v)| written.push(Write::Put(k.clone(), v.clone())));
-        let ts = self.inner.ingest(&mut recorded)?;
+        self.inner.ingest(ts, &mut recorded)?;
         self.log.lock().extend(written);
-        Ok(ts)
+        Ok(())
     }
 }
 

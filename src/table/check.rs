@@ -79,6 +79,12 @@ impl Digest {
         self.count += 1;
         self.sum = self.sum.wrapping_add(h.finish());
     }
+
+    /// Adds the entries `other` summarizes (a disjoint set).
+    pub fn merge(&mut self, other: Digest) {
+        self.count += other.count;
+        self.sum = self.sum.wrapping_add(other.sum);
+    }
 }
 
 impl Table {
@@ -90,7 +96,7 @@ impl Table {
         range: &HandleRange,
     ) -> Result<Digest> {
         let mut digest = Digest::default();
-        self.scan_rows(txn, range, false, |handle, row| {
+        self.scan_rows_for_index(txn, range, index, |handle, row| {
             let (key, value) = self.index_pair(index, &row, handle);
             digest.add(&key, &value);
             Ok(true)
@@ -127,7 +133,7 @@ impl Table {
         };
         // What the index should hold: key -> (handle, index values).
         let mut expected: BTreeMap<Vec<u8>, (i64, Vec<Value>)> = BTreeMap::new();
-        self.scan_rows(txn, &HandleRange::all(), false, |handle, row| {
+        self.scan_rows_for_index(txn, &HandleRange::all(), index, |handle, row| {
             let (key, _) = self.index_key(index, &row, handle);
             expected.insert(key, (handle, index_values(&row)));
             Ok(true)

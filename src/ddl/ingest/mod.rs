@@ -36,7 +36,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::backfill::{knob, save, should_stop, Outcome, CHECKPOINT_EVERY};
+use super::backfill::{knob, readers, save, should_stop, Outcome, CHECKPOINT_EVERY};
 use super::job::Job;
 use super::progress::{fraction, Tracker};
 use super::queue;
@@ -51,7 +51,8 @@ use write::Flushed;
 
 /// Memory all readers' sorters may hold together before they spill runs to disk.
 const SORT_MEMORY: usize = 128 << 20;
-/// Entries per `Store::ingest` call: other commits wait while one runs.
+/// Entries handed from the merging thread to the ingesting one at a time (and between two
+/// progress reports).
 const INGEST_CHUNK: usize = 64 * 1024;
 /// The handle space is cut into about this many chunks per reader.
 const CHUNKS_PER_READER: u64 = 16;
@@ -158,7 +159,7 @@ impl<'a> Ingest<'a> {
             let Some((min, max)) = self.table.handle_bounds(snapshot.as_ref())? else {
                 break;
             };
-            let readers = self.readers();
+            let readers = readers(self.domain);
             let total_span = Chunk {
                 first: min,
                 last: max,
@@ -169,6 +170,7 @@ impl<'a> Ingest<'a> {
             if todo.is_empty() {
                 break;
             }
+            let read_started = Instant::now();
             let left: u64 = todo.iter().map(|c| c.span()).sum();
             let done_share = 1.0 - left as f64 / total_span as f64;
             let Some((reads, rows)) = self.read_round(
@@ -182,7 +184,10 @@ impl<'a> Ingest<'a> {
             else {
                 return Ok(Outcome::Interrupted);
             };
+            let ts = snapshot.start_ts();
             drop(snapshot);
+            let read_secs = read_started.elapsed().as_secs_f64();
+            let write_started = Instant::now();
             let chunks: Vec<Chunk> = reads.iter().flat_map(|r| r.chunks.clone()).collect();
             let sorters: Vec<Sorter> = reads.into_iter().map(|r| r.sorter).collect();
             // From the second round on (or after a restart) entries may be in the store.
@@ -197,6 +202,7 @@ impl<'a> Ingest<'a> {
                 &self.table,
                 &self.index,
                 sorters,
+                ts,
                 check_store,
                 |written, total| {
                     if last_save.elapsed() >= CHECKPOINT_EVERY {
@@ -222,7 +228,8 @@ impl<'a> Ingest<'a> {
                 round,
                 rows,
                 entries,
-                secs = started.elapsed().as_secs_f64(),
+                read_secs,
+                write_secs = write_started.elapsed().as_secs_f64(),
                 "ingest round written"
             );
             round += 1;
@@ -235,12 +242,6 @@ impl<'a> Ingest<'a> {
             "ingest backfill finished"
         );
         Ok(Outcome::Done(self.reorg.ingested_rows))
-    }
-
-    /// Readers per round: `tidb_ddl_reorg_worker_cnt`, at most one per core.
-    fn readers(&self) -> usize {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        (knob(self.domain, "tidb_ddl_reorg_worker_cnt", 4, 1, 256) as usize).min(cores)
     }
 
     fn round_dir(&self, round: u32) -> PathBuf {

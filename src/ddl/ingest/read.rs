@@ -117,7 +117,7 @@ pub fn read(
         };
         let mut previous = i128::from(chunk.first) - 1;
         let mut failure = None;
-        table.scan_rows(snapshot, &range, false, |handle, row| {
+        table.scan_rows_for_index(snapshot, &range, index, |handle, row| {
             if shared.abort.load(Ordering::Relaxed) {
                 return Ok(false);
             }

@@ -12,7 +12,7 @@ use super::{io_error, INGEST_CHUNK};
 use crate::catalog::IndexInfo;
 use crate::codec::keys;
 use crate::domain::Domain;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::kv::{self, Transaction};
 use crate::table::Table;
 
@@ -25,56 +25,162 @@ pub enum Flushed {
     Stopped,
 }
 
-/// Writes the entries of `sorters`. `check_store`: entries from earlier rounds may be in
-/// the store. `progress(written, total)` is called after every chunk and returns false to
-/// stop.
+/// Writes the entries of `sorters` as versions at `ts` (the snapshot they were read at), in
+/// one ingest. `check_store`: entries from earlier rounds may be in the store.
+/// `progress(written, total)` is called every [`INGEST_CHUNK`] entries and returns false to
+/// stop. Another thread merges and checks the entries while this one ingests them.
 pub fn flush(
     domain: &Domain,
     table: &Table,
     index: &IndexInfo,
     sorters: Vec<Sorter>,
+    ts: u64,
     check_store: bool,
-    mut progress: impl FnMut(u64, u64) -> Result<bool>,
+    progress: impl FnMut(u64, u64) -> Result<bool>,
 ) -> Result<Flushed> {
     let total: u64 = sorters.iter().map(|s| s.len).sum();
-    let mut entries = sort::merge(sorters).map_err(|e| io_error("sort", e))?;
-    if domain.failpoints.is_set("ingest-corrupt-entry") {
-        tracing::warn!("failpoint ingest-corrupt-entry: dropping the first entry");
-        entries.next();
-    }
+    let entries = sort::merge(sorters).map_err(|e| io_error("sort", e))?;
     let stored = if check_store && index.unique {
         Some(domain.store.begin()?)
     } else {
         None
     };
-    let mut chunk: Vec<kv::Pair> = Vec::with_capacity(INGEST_CHUNK);
-    let mut previous: Option<Vec<u8>> = None;
-    let mut written = 0u64;
-    for pair in entries {
-        let (key, value) = pair.map_err(|e| io_error("sort", e))?;
-        if previous.as_deref() == Some(key.as_slice()) {
-            // Two rows with the same values in a unique index.
-            let existing = keys::decode_handle_value(&value).unwrap_or(0);
-            return Err(table.duplicate_entry(index, &key, existing).into());
+    let corrupt = domain.failpoints.is_set("ingest-corrupt-entry");
+    let (tx, rx) = crossbeam::channel::bounded::<Result<Vec<kv::Pair>>>(2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let chunks = Chunks {
+                entries,
+                table,
+                index,
+                stored: stored.as_deref(),
+                previous: None,
+            };
+            for chunk in chunks.skip_first(corrupt) {
+                let failed = chunk.is_err();
+                // The ingesting side hung up: it stopped.
+                if tx.send(chunk).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        let mut feed = Feed {
+            chunks: rx,
+            current: Vec::new().into_iter(),
+            written: 0,
+            total,
+            progress,
+            stopped: false,
+            failure: None,
+        };
+        let ingested = domain.store.ingest(ts, &mut feed);
+        if let Some(e) = feed.failure {
+            return Err(e);
         }
-        if let Some(stored) = &stored {
-            check_stored(stored.as_ref(), table, index, &key, &value)?;
-        }
-        previous = Some(key.clone());
-        chunk.push((key, value));
-        if chunk.len() == INGEST_CHUNK {
-            written += chunk.len() as u64;
-            domain.store.ingest(&mut chunk.drain(..))?;
-            if !progress(written, total)? {
-                return Ok(Flushed::Stopped);
+        ingested?;
+        Ok(if feed.stopped {
+            Flushed::Stopped
+        } else {
+            Flushed::All(feed.written)
+        })
+    })
+}
+
+/// The checked entries as one stream for `Store::ingest`: it ends early when a chunk
+/// failed its checks or `progress` says stop.
+struct Feed<P> {
+    chunks: crossbeam::channel::Receiver<Result<Vec<kv::Pair>>>,
+    current: std::vec::IntoIter<kv::Pair>,
+    written: u64,
+    total: u64,
+    progress: P,
+    stopped: bool,
+    failure: Option<Error>,
+}
+
+impl<P: FnMut(u64, u64) -> Result<bool>> Iterator for Feed<P> {
+    type Item = kv::Pair;
+
+    fn next(&mut self) -> Option<kv::Pair> {
+        loop {
+            if let Some(pair) = self.current.next() {
+                self.written += 1;
+                return Some(pair);
+            }
+            if self.written > 0 {
+                match (self.progress)(self.written, self.total) {
+                    Ok(true) => {}
+                    Ok(false) => self.stopped = true,
+                    Err(e) => self.failure = Some(e),
+                }
+            }
+            if self.stopped || self.failure.is_some() {
+                return None;
+            }
+            match self.chunks.recv() {
+                Ok(Ok(chunk)) => self.current = chunk.into_iter(),
+                Ok(Err(e)) => {
+                    self.failure = Some(e);
+                    return None;
+                }
+                // Every entry was handed out.
+                Err(_) => return None,
             }
         }
     }
-    if !chunk.is_empty() {
-        written += chunk.len() as u64;
-        domain.store.ingest(&mut chunk.drain(..))?;
+}
+
+/// The merged entries, checked, in chunks of [`INGEST_CHUNK`].
+struct Chunks<'a> {
+    entries: sort::Merged,
+    table: &'a Table,
+    index: &'a IndexInfo,
+    stored: Option<&'a dyn Transaction>,
+    previous: Option<Vec<u8>>,
+}
+
+impl Chunks<'_> {
+    /// With the `ingest-corrupt-entry` failpoint, the first entry is lost.
+    fn skip_first(mut self, corrupt: bool) -> Self {
+        if corrupt {
+            tracing::warn!("failpoint ingest-corrupt-entry: dropping the first entry");
+            self.entries.next();
+        }
+        self
     }
-    Ok(Flushed::All(written))
+
+    fn checked(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        if self.previous.as_deref() == Some(key) {
+            // Two rows with the same values in a unique index.
+            let existing = keys::decode_handle_value(value).unwrap_or(0);
+            return Err(self.table.duplicate_entry(self.index, key, existing).into());
+        }
+        if let Some(stored) = self.stored {
+            check_stored(stored, self.table, self.index, key, value)?;
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for Chunks<'_> {
+    type Item = Result<Vec<kv::Pair>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut chunk = Vec::with_capacity(INGEST_CHUNK);
+        while chunk.len() < INGEST_CHUNK {
+            let (key, value) = match self.entries.next() {
+                None => break,
+                Some(Ok(pair)) => pair,
+                Some(Err(e)) => return Some(Err(io_error("sort", e))),
+            };
+            if let Err(e) = self.checked(&key, &value) {
+                return Some(Err(e));
+            }
+            self.previous = Some(key.clone());
+            chunk.push((key, value));
+        }
+        (!chunk.is_empty()).then_some(Ok(chunk))
+    }
 }
 
 /// Fails when the store's entry under `key` belongs to another row that still holds it.

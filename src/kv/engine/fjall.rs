@@ -11,6 +11,9 @@ use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 use super::{Batch, Durability, Engine, EngineIter, EngineKind, Options};
 use crate::kv::{Error, Pair, Result};
 
+/// fjall background workers (flushes and compactions).
+const FJALL_WORKERS: usize = 4;
+
 pub struct FjallEngine {
     db: Database,
     data: Keyspace,
@@ -23,6 +26,11 @@ impl FjallEngine {
             .cache_size(options.cache_bytes)
             // Commits make themselves durable (group commit in the MVCC layer).
             .manual_journal_persist(true)
+            // fjall's first worker hands compactions to the others and takes them back
+            // when they are all busy, spinning a core meanwhile (with the default of one
+            // worker per core, 2 here, a long compaction cost half the machine during an
+            // ingest). With four, some worker is nearly always free to take it.
+            .worker_threads(FJALL_WORKERS)
             .open()?;
         let data = db.keyspace("data", KeyspaceCreateOptions::default)?;
         let sync_mode = match options.durability {

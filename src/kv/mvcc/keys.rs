@@ -17,15 +17,7 @@ pub(super) const META_LAST_TS: &[u8] = b"\x00last_commit_ts";
 /// The highest safe point GC has used; snapshots older than it may have lost versions.
 pub(super) const META_GC_SAFE_POINT: &[u8] = b"\x00gc_safe_point";
 
-/// The commit timestamp of an ingest under way; present only while one runs (or was cut off
-/// by a crash, whose partial versions are then removed at open).
-pub(super) const META_INGEST_TS: &[u8] = b"\x00ingest_ts";
-
-const _: () = assert!(
-    META_LAST_TS[0] == META_PREFIX
-        && META_GC_SAFE_POINT[0] == META_PREFIX
-        && META_INGEST_TS[0] == META_PREFIX
-);
+const _: () = assert!(META_LAST_TS[0] == META_PREFIX && META_GC_SAFE_POINT[0] == META_PREFIX);
 
 /// Tag byte of a value that is a live put.
 const TAG_PUT: u8 = 0x01;
@@ -106,6 +98,16 @@ pub(super) fn after_all_versions(escaped: &[u8]) -> Vec<u8> {
     k.extend_from_slice(escaped);
     k.extend_from_slice(&[0xff; TS_LEN]);
     k.push(0);
+    k
+}
+
+/// The engine key of the version at `ts` of the user key whose escaped form is `escaped`:
+/// where a snapshot at `ts` starts reading that key (newer versions sort before it).
+pub(super) fn version_at(escaped: &[u8], ts: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(1 + escaped.len() + TS_LEN);
+    k.push(DATA_PREFIX);
+    k.extend_from_slice(escaped);
+    k.extend_from_slice(&(!ts).to_be_bytes());
     k
 }
 

@@ -122,9 +122,6 @@ impl MvccStore {
             Some(raw) => keys::decode_ts(&raw)?,
             None => 0,
         };
-        if let Some(raw) = engine.get(keys::META_INGEST_TS)? {
-            remove_unpublished_ingest(engine.as_ref(), keys::decode_ts(&raw)?, last_ts)?;
-        }
         let inner = Arc::new(Inner {
             engine,
             last_ts: AtomicU64::new(last_ts),
@@ -215,19 +212,13 @@ impl Store for MvccStore {
         self.inner.min_active(&active)
     }
 
-    fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<u64> {
+    fn ingest(&self, ts: u64, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {
         let inner = &self.inner;
-        let _commit = inner.commit_lock.lock();
-        let last = inner.last_ts.load(Ordering::Acquire);
-        let commit_ts = last
-            .checked_add(1)
-            .ok_or_else(|| Error::Storage("commit timestamps exhausted".into()))?;
-        // Durably note the ingest first: a crash before its publication leaves versions at
-        // `commit_ts` that the next commit would otherwise expose; open removes them.
-        let mut note = Batch::default();
-        note.put(keys::META_INGEST_TS, keys::encode_ts(commit_ts));
-        inner.engine.write(note)?;
-        inner.engine.sync()?;
+        if ts > inner.last_ts.load(Ordering::Acquire) {
+            return Err(Error::Storage(
+                "ingest above the newest commit timestamp".into(),
+            ));
+        }
         // Versions in user-key order, cut short at the first key out of order.
         let mut previous: Option<Vec<u8>> = None;
         let mut unsorted = false;
@@ -236,29 +227,18 @@ impl Store for MvccStore {
                 unsorted = true;
                 return None;
             }
-            let version = (
-                keys::data_key(&key, commit_ts),
-                keys::encode_value(Some(&value)),
-            );
+            let version = (keys::data_key(&key, ts), keys::encode_value(Some(&value)));
             previous = Some(key);
             Some(version)
         });
-        let written = inner.engine.ingest(&mut versions);
+        inner.engine.ingest(&mut versions)?;
         drop(versions);
-        if written.is_err() || unsorted {
-            remove_unpublished_ingest(inner.engine.as_ref(), commit_ts, last)?;
-            written?;
+        if unsorted {
             return Err(Error::Storage(
                 "ingested keys must be strictly ascending".into(),
             ));
         }
-        let mut publish = Batch::default();
-        publish.put(keys::META_LAST_TS, keys::encode_ts(commit_ts));
-        publish.delete(keys::META_INGEST_TS);
-        inner.engine.write(publish)?;
-        inner.engine.sync()?;
-        inner.last_ts.store(commit_ts, Ordering::Release);
-        Ok(commit_ts)
+        inner.engine.sync()
     }
 }
 
@@ -383,31 +363,6 @@ impl Inner {
         let mut newer = self.engine.range(&keys::data_key(key, u64::MAX), &oldest);
         Ok(newer.next().transpose()?.is_some())
     }
-}
-
-/// Removes the versions of an ingest at `ingest_ts` that a crash cut off before it was
-/// published (`ingest_ts > last_ts`); a published one only loses its note.
-fn remove_unpublished_ingest(engine: &dyn Engine, ingest_ts: u64, last_ts: u64) -> Result<()> {
-    let mut batch = Batch::default();
-    if ingest_ts > last_ts {
-        let mut removed = 0usize;
-        for entry in all_versions(engine) {
-            let (raw_key, _) = entry?;
-            if keys::split_data_key(&raw_key)?.1 == ingest_ts {
-                batch.delete(raw_key);
-            }
-            removed += write_if_full(engine, &mut batch)?;
-        }
-        removed += batch.len();
-        tracing::warn!(
-            ingest_ts,
-            removed,
-            "removed the versions of an unpublished ingest"
-        );
-    }
-    batch.delete(keys::META_INGEST_TS);
-    engine.write(batch)?;
-    engine.sync()
 }
 
 /// Every version of every user key, in engine order.
@@ -594,6 +549,9 @@ impl Transaction for MvccTransaction {
     }
 }
 
+/// Versions a forward scan steps over within one key before it re-seeks past them.
+const MAX_SEQUENTIAL_SKIP: usize = 8;
+
 /// Lazily yields the live pairs of a user key range as of a snapshot, in either direction,
 /// reading one key's versions at a time from the engine.
 struct SnapshotScan<'a> {
@@ -603,8 +561,8 @@ struct SnapshotScan<'a> {
     end: Vec<u8>,
     ts: u64,
     reverse: bool,
-    /// Going backward: the escaped user key whose versions are being skipped, its snapshot
-    /// value already decided. (Going forward, the scan re-seeks past a decided key instead.)
+    /// The escaped user key whose versions are being skipped, its snapshot value already
+    /// decided.
     decided: Option<Vec<u8>>,
 }
 
@@ -625,20 +583,30 @@ impl<'a> SnapshotScan<'a> {
     }
 
     /// Next pair going forward. Versions come newest first, so the first one at or below the
-    /// snapshot decides the key; the scan then jumps past the key's older versions instead of
-    /// stepping over them: in an LSM engine the versions GC removed linger as tombstones until
-    /// compaction, and stepping over those is what a scan of frequently updated rows would pay.
+    /// snapshot decides the key; the scan then steps over the key's older versions. After
+    /// [`MAX_SEQUENTIAL_SKIP`] steps within one key it jumps past the rest with a re-seek
+    /// instead (RocksDB's rule): a re-seek costs a lookup in every table of the LSM tree,
+    /// far more than a step, so it pays only when a key has many versions.
     fn next_forward(&mut self) -> Result<Option<Pair>> {
+        let mut skipped = 0usize;
         while let Some(entry) = self.iter.next() {
             let (raw_key, raw_value) = entry?;
             let (user, ts) = keys::split_data_key(&raw_key)?;
-            if ts > self.ts {
+            let same_key = self.decided.as_deref() == Some(user);
+            if same_key || ts > self.ts {
+                skipped += 1;
+                if skipped >= MAX_SEQUENTIAL_SKIP {
+                    skipped = 0;
+                    let next = if same_key {
+                        keys::after_all_versions(user)
+                    } else {
+                        keys::version_at(user, self.ts)
+                    };
+                    self.iter = self.inner.engine.range(&next, &self.end);
+                }
                 continue;
             }
-            self.iter = self
-                .inner
-                .engine
-                .range(&keys::after_all_versions(user), &self.end);
+            self.decided = Some(user.to_vec());
             if let Some(value) = keys::decode_value(&raw_value)? {
                 return Ok(Some((keys::unescape(user)?, value.to_vec())));
             }

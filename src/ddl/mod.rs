@@ -20,6 +20,7 @@ pub mod progress;
 pub mod queue;
 mod runner;
 pub mod syncer;
+mod throttle;
 mod verify;
 pub mod worker;
 

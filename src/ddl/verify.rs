@@ -9,14 +9,15 @@
 //! per core), the index alongside on another; memory stays small whatever the table's size.
 
 use std::ops::Bound;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::backfill::{save, should_stop, Outcome, CHECKPOINT_EVERY};
 use super::job::Job;
 use super::progress::{fraction, Tracker};
 use super::queue;
+use super::throttle::Throttle;
 use crate::catalog::TableInfo;
 use crate::domain::Domain;
 use crate::error::{Error, Result};
@@ -65,6 +66,9 @@ pub fn verify_index(
     };
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
+    let mut throttle = Throttle::start(domain);
+    // Microseconds each thread rests after each range (the throttle's say).
+    let pause = AtomicU64::new(0);
     // Adds the next range's rows to `digest`; false when none is left (or the work stops).
     let take = |digest: &mut Digest| -> Result<bool> {
         let range = match ranges.get(next.fetch_add(1, Ordering::Relaxed)) {
@@ -72,6 +76,7 @@ pub fn verify_index(
             _ => return Ok(false),
         };
         digest.merge(table.expected_digest(snapshot, index, range)?);
+        std::thread::sleep(Duration::from_micros(pause.load(Ordering::Relaxed)));
         Ok(true)
     };
     let rows_side = || -> Result<Digest> {
@@ -89,6 +94,8 @@ pub fn verify_index(
         while take(&mut rows)? {
             if last_save.elapsed() >= CHECKPOINT_EVERY {
                 last_save = Instant::now();
+                let rest = throttle.adjust(domain).as_micros() as u64;
+                pause.store(rest, Ordering::Relaxed);
                 let taken = next.load(Ordering::Relaxed).min(ranges.len());
                 reorg.progress = Some(tracker.at(fraction(taken as u64, ranges.len() as u64)));
                 save(domain, job.id, &reorg)?;

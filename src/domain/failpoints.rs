@@ -9,7 +9,7 @@
 //! | name | effect |
 //! | --- | --- |
 //! | `ingest-disk-full` | the ingest precheck finds no free space (8256) |
-//! | `ingest-disk-quota=<bytes>` | ingest flushes when its sorted data reaches `<bytes>` instead of `tidb_ddl_disk_quota` |
+//! | `ingest-disk-quota=<bytes>` | ingest flushes when its sorted data reaches `<bytes>` instead of `tidb_ddl_disk_quota` (each reader then also spills beyond `<bytes>` in memory) |
 //! | `ingest-corrupt-entry` | an ingest drops the first entry it would write |
 //! | `reorg-slow=<ms>` | reorg work sleeps `<ms>` at every checkpoint |
 

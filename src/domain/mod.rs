@@ -8,6 +8,7 @@
 
 pub mod events;
 pub mod failpoints;
+pub mod latency;
 pub mod processlist;
 pub mod variables;
 
@@ -50,6 +51,8 @@ pub struct Domain {
     pub processes: Arc<processlist::ProcessList>,
     /// Test hooks (see `failpoints`).
     pub failpoints: Failpoints,
+    /// Recent latency of clients' statements (the adaptive throttle of backend work).
+    pub latency: latency::LatencyMonitor,
     next_conn_id: AtomicU32,
     /// schema version -> open transactions using it (the metadata lock).
     txn_versions: Mutex<BTreeMap<u64, usize>>,
@@ -82,6 +85,7 @@ impl Domain {
             ownership: Default::default(),
             processes: Default::default(),
             failpoints: Failpoints::from_env(),
+            latency: Default::default(),
             next_conn_id: AtomicU32::new((index << 22) + 1),
             txn_versions: Mutex::new(BTreeMap::new()),
             last_reload_ms: AtomicI64::new(now_ms()),

@@ -88,6 +88,9 @@ fn defs() -> &'static [Def] {
                 i(67_108_864),
             ),
             d("max_execution_time", Both, int(0, i64::MAX), i(0)),
+            // moltdb's own: an index build backs off while clients' statements are slower
+            // than before it began (see `ddl::throttle`).
+            d("moltdb_ddl_adaptive_throttle", Global, Bool, i(1)),
             d("net_buffer_length", Both, int(1024, 1_048_576), i(16384)),
             d("net_read_timeout", Both, int(1, i64::MAX), i(30)),
             d("net_write_timeout", Both, int(1, i64::MAX), i(60)),

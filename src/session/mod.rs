@@ -304,10 +304,24 @@ impl Session {
         }
         self.warnings.clear();
         let result = statement.and_then(|statement| match statement {
-            front::Statement::Sql(stmt) => self.retrying(|s| match s.fold_subqueries(&stmt)? {
-                Some(folded) => s.dispatch(sql, &folded),
-                None => s.dispatch(sql, &stmt),
-            }),
+            front::Statement::Sql(stmt) => {
+                let started = std::time::Instant::now();
+                let result = self.retrying(|s| match s.fold_subqueries(&stmt)? {
+                    Some(folded) => s.dispatch(sql, &folded),
+                    None => s.dispatch(sql, &stmt),
+                });
+                // What backend work must not slow down: clients' reads and writes.
+                if matches!(
+                    *stmt,
+                    Statement::Query(_)
+                        | Statement::Insert(_)
+                        | Statement::Update { .. }
+                        | Statement::Delete(_)
+                ) {
+                    self.state.domain.latency.record(started.elapsed());
+                }
+                result
+            }
             front::Statement::Admin(admin) => {
                 self.retrying(|s| s.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin)))
             }

@@ -12,6 +12,7 @@ use crate::ddl::backfill::{save, should_stop, Outcome, CHECKPOINT_EVERY};
 use crate::ddl::job::Job;
 use crate::ddl::progress::{fraction, Tracker};
 use crate::ddl::queue;
+use crate::ddl::throttle::Throttle;
 use crate::domain::Domain;
 use crate::error::Result;
 use crate::kv::{self, KeyRange};
@@ -37,7 +38,10 @@ pub fn merge_temp_index(
     let tracker = Tracker::new("merge", 0.0);
     let mut merged = 0u64;
     let mut last_save = Instant::now();
+    let mut throttle = Throttle::start(domain);
+    let mut pause = std::time::Duration::ZERO;
     loop {
+        std::thread::sleep(pause);
         if should_stop(domain, job.id)? {
             save(domain, job.id, &reorg)?;
             return Ok(Outcome::Interrupted);
@@ -64,6 +68,7 @@ pub fn merge_temp_index(
         }
         if n > 0 && last_save.elapsed() >= CHECKPOINT_EVERY {
             last_save = Instant::now();
+            pause = throttle.adjust(domain);
             save(domain, job.id, &reorg)?;
         }
     }

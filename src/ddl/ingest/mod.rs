@@ -40,6 +40,7 @@ use super::backfill::{knob, readers, save, should_stop, Outcome, CHECKPOINT_EVER
 use super::job::Job;
 use super::progress::{fraction, Tracker};
 use super::queue;
+use super::throttle::Throttle;
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
@@ -153,6 +154,7 @@ impl<'a> Ingest<'a> {
 
     fn run(&mut self) -> Result<Outcome> {
         let started = Instant::now();
+        let mut throttle = Throttle::start(self.domain);
         let mut round = 0u32;
         loop {
             let snapshot = self.domain.store.begin_at(self.domain.store.current_ts())?;
@@ -174,6 +176,7 @@ impl<'a> Ingest<'a> {
             let left: u64 = todo.iter().map(|c| c.span()).sum();
             let done_share = 1.0 - left as f64 / total_span as f64;
             let Some((reads, rows)) = self.read_round(
+                &mut throttle,
                 snapshot.as_ref(),
                 todo,
                 readers,
@@ -197,6 +200,7 @@ impl<'a> Ingest<'a> {
                 (self.domain, self.job_id, self.reorg.ingested_rows);
             let mut reorg = self.reorg.clone();
             let mut last_save = Instant::now();
+            let mut pause = Duration::ZERO;
             let flushed = write::flush(
                 domain,
                 &self.table,
@@ -205,8 +209,10 @@ impl<'a> Ingest<'a> {
                 ts,
                 check_store,
                 |written, total| {
+                    std::thread::sleep(pause);
                     if last_save.elapsed() >= CHECKPOINT_EVERY {
                         last_save = Instant::now();
+                        pause = throttle.adjust(domain);
                         reorg.row_count = ingested_rows + rows;
                         reorg.progress = Some(tracker.at(fraction(written, total)));
                         save(domain, job_id, &reorg)?;
@@ -252,6 +258,7 @@ impl<'a> Ingest<'a> {
     /// round was abandoned. Saves progress meanwhile.
     fn read_round(
         &self,
+        throttle: &mut Throttle,
         snapshot: &dyn Transaction,
         todo: Vec<Chunk>,
         readers: usize,
@@ -265,14 +272,19 @@ impl<'a> Ingest<'a> {
         }
         drop(tx);
         let shared = Shared::default();
-        if let Some(ms) = self.domain.failpoints.number("reorg-slow") {
-            shared
-                .pause_us
-                .store(ms.saturating_mul(1000), Ordering::Relaxed);
-        }
+        let slow = self.domain.failpoints.number("reorg-slow").unwrap_or(0);
+        shared
+            .pause_us
+            .store(slow.saturating_mul(1000), Ordering::Relaxed);
         let dir = self.round_dir(round);
+        // The quota counts only spilled data: with the quota failpoint the sorters' memory
+        // is capped at the quota too, so that small tables spill and need several rounds.
+        let memory = match self.domain.failpoints.number("ingest-disk-quota") {
+            Some(quota) => (SORT_MEMORY / readers).min(quota.max(1) as usize),
+            None => SORT_MEMORY / readers,
+        };
         let sorters = (0..readers)
-            .map(|i| Sorter::new(&dir.join(format!("reader-{i}")), SORT_MEMORY / readers))
+            .map(|i| Sorter::new(&dir.join(format!("reader-{i}")), memory))
             .collect::<std::io::Result<Vec<_>>>()
             .map_err(|e| io_error("temp dir", e))?;
         let tracker = Tracker::new("read+sort", done_share);
@@ -300,6 +312,10 @@ impl<'a> Ingest<'a> {
                     continue;
                 }
                 last_save = Instant::now();
+                let pause = throttle.adjust(self.domain).as_micros() as u64;
+                shared
+                    .pause_us
+                    .store(pause.max(slow.saturating_mul(1000)), Ordering::Relaxed);
                 let covered = shared.covered.load(Ordering::Relaxed) as f64;
                 reorg.row_count = reorg.ingested_rows + shared.rows.load(Ordering::Relaxed);
                 reorg.progress = Some(tracker.at(Some(done_share + covered / total_span as f64)));

@@ -1,0 +1,190 @@
+//! Foreground statement latency over the last few seconds, as the adaptive throttle of
+//! backend work (an index build) reads it: has the p99 of clients' statements risen since
+//! the work began?
+//!
+//! A ring of short windows, each a histogram with four buckets per power of two of
+//! microseconds (so a percentile is known within 19%). Recording is two atomic adds; a
+//! window is cleared when the ring comes round to it again. Races between a clearing
+//! and a concurrent record lose at most that one sample: good enough for a throttle.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
+
+const WINDOW_MS: u64 = 250;
+/// 4 s of history.
+const WINDOWS: usize = 16;
+/// Four buckets per power of two, up to 2^32 µs.
+const BUCKETS: usize = 128;
+
+struct Window {
+    /// Which window of time (now / WINDOW_MS) the counts are for.
+    epoch: AtomicU64,
+    counts: [AtomicU32; BUCKETS],
+}
+
+pub struct LatencyMonitor {
+    windows: [Window; WINDOWS],
+}
+
+impl Default for LatencyMonitor {
+    fn default() -> Self {
+        LatencyMonitor {
+            windows: std::array::from_fn(|_| Window {
+                epoch: AtomicU64::new(0),
+                counts: std::array::from_fn(|_| AtomicU32::new(0)),
+            }),
+        }
+    }
+}
+
+/// A percentile of the recent latencies and how many statements it is taken over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Percentile {
+    pub value: Duration,
+    pub samples: u64,
+}
+
+fn epoch_now() -> u64 {
+    u64::try_from(super::now_ms()).unwrap_or(0) / WINDOW_MS
+}
+
+fn bucket(micros: u64) -> usize {
+    if micros < 4 {
+        return micros as usize;
+    }
+    let log = 63 - u64::from(micros.leading_zeros());
+    // The two bits after the leading one: four buckets per power of two.
+    let fraction = (micros >> (log - 2)) & 3;
+    ((log as usize) * 4 + fraction as usize).min(BUCKETS - 1)
+}
+
+/// The largest latency bucket `b` holds, in microseconds.
+fn bucket_upper(b: usize) -> u64 {
+    if b < 4 {
+        return b as u64;
+    }
+    let (log, fraction) = ((b / 4) as u32, (b % 4) as u64);
+    ((4 + fraction + 1) << (log - 2)) - 1
+}
+
+impl LatencyMonitor {
+    /// Records one foreground statement's latency.
+    pub fn record(&self, latency: Duration) {
+        self.record_at(epoch_now(), latency);
+    }
+
+    fn record_at(&self, epoch: u64, latency: Duration) {
+        let window = &self.windows[(epoch % WINDOWS as u64) as usize];
+        if window.epoch.load(Ordering::Relaxed) != epoch
+            && window.epoch.swap(epoch, Ordering::Relaxed) != epoch
+        {
+            for c in &window.counts {
+                c.store(0, Ordering::Relaxed);
+            }
+        }
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        window.counts[bucket(micros)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The `q` quantile (0 to 1) of the latencies recorded in the last `over`
+    /// (at most 4 s); `None` when nothing was recorded.
+    pub fn percentile(&self, q: f64, over: Duration) -> Option<Percentile> {
+        self.percentile_at(epoch_now(), q, over)
+    }
+
+    fn percentile_at(&self, now: u64, q: f64, over: Duration) -> Option<Percentile> {
+        let span = (u64::try_from(over.as_millis()).unwrap_or(u64::MAX) / WINDOW_MS)
+            .clamp(1, WINDOWS as u64);
+        let oldest = now.saturating_sub(span - 1);
+        let mut counts = [0u64; BUCKETS];
+        for w in &self.windows {
+            let epoch = w.epoch.load(Ordering::Relaxed);
+            if epoch >= oldest && epoch <= now {
+                for (total, c) in counts.iter_mut().zip(&w.counts) {
+                    *total += u64::from(c.load(Ordering::Relaxed));
+                }
+            }
+        }
+        let samples: u64 = counts.iter().sum();
+        if samples == 0 {
+            return None;
+        }
+        let rank = ((samples as f64) * q.clamp(0.0, 1.0)).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (b, n) in counts.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return Some(Percentile {
+                    value: Duration::from_micros(bucket_upper(b)),
+                    samples,
+                });
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_ordered_and_bound_their_values() {
+        let mut last = 0;
+        for us in [
+            0u64,
+            1,
+            3,
+            4,
+            5,
+            7,
+            8,
+            100,
+            999,
+            1000,
+            1_000_000,
+            u64::MAX / 2,
+        ] {
+            let b = bucket(us);
+            assert!(b >= last, "{us}");
+            last = b;
+            if b < BUCKETS - 1 {
+                assert!(bucket_upper(b) >= us, "{us} <= upper of its bucket");
+                assert!(bucket_upper(b) as f64 <= (us as f64 * 1.25).max(3.0) + 1.0);
+            }
+        }
+    }
+
+    #[test]
+    fn percentiles_of_recent_windows_only() {
+        let m = LatencyMonitor::default();
+        let ms = Duration::from_millis;
+        for _ in 0..99 {
+            m.record_at(100, ms(1));
+        }
+        m.record_at(100, ms(50));
+        let p99 = m.percentile_at(100, 0.99, ms(1000)).expect("p99");
+        assert_eq!(p99.samples, 100);
+        assert!(p99.value >= ms(1) && p99.value < ms(2), "{p99:?}");
+        let max = m.percentile_at(100, 1.0, ms(1000)).expect("max");
+        assert!(max.value >= ms(50) && max.value < ms(63), "{max:?}");
+        // Four windows later the old ones are out of a 1 s view, still in a 4 s one.
+        m.record_at(104, ms(10));
+        assert_eq!(
+            m.percentile_at(104, 0.5, ms(1000)).map(|p| p.samples),
+            Some(1)
+        );
+        assert_eq!(
+            m.percentile_at(104, 0.5, ms(4000)).map(|p| p.samples),
+            Some(101)
+        );
+        // A ring's turn later the window is reused, not added to.
+        m.record_at(100 + WINDOWS as u64, ms(1));
+        assert_eq!(
+            m.percentile_at(100 + WINDOWS as u64, 0.5, ms(250))
+                .map(|p| p.samples),
+            Some(1)
+        );
+        assert_eq!(LatencyMonitor::default().percentile(0.99, ms(1000)), None);
+    }
+}

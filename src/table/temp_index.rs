@@ -215,7 +215,11 @@ impl Table {
                                 Some(v) => keys::decode_handle_value(&v)? == handle,
                                 None => false,
                             };
-                        if ours {
+                        // A node in delete only records a row's deletes but not its puts:
+                        // a row that lost the entry and got it back there (REPLACE with the
+                        // same values, an UPDATE and its reverse) has it in the backfill's
+                        // snapshot, and the delete is stale. The row decides.
+                        if ours && !self.row_has_entry(txn, index, handle, &key)? {
                             txn.delete(key.clone());
                         }
                     }
@@ -231,6 +235,20 @@ impl Table {
             _ => None,
         };
         Ok((batch.len(), next))
+    }
+
+    /// Whether row `handle` exists and has the entry `key` in `index`.
+    fn row_has_entry(
+        &self,
+        txn: &dyn Transaction,
+        index: &IndexInfo,
+        handle: i64,
+        key: &[u8],
+    ) -> Result<bool> {
+        Ok(match self.row(txn, handle)? {
+            Some(row) => self.index_key(index, &row, handle).0 == key,
+            None => false,
+        })
     }
 
     /// A duplicate-entry error for the entry `key` of `index`, held by row `existing`.

@@ -89,7 +89,11 @@ pub fn ingest_index(
     let _ = std::fs::remove_dir_all(&dir);
     match env::check(domain, &dir) {
         Ok(()) => {}
-        Err(env::Unfit::NoSpace(e)) => return Err(e),
+        Err(env::Unfit::NoSpace(e)) => {
+            // The check made the directory.
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(e);
+        }
         Err(env::Unfit::Unavailable(why)) => {
             tracing::warn!(job_id = job.id, reason = %why, "ingest unavailable, falling back to txn-merge");
             fall_back_to_txn_merge(domain, job.id)?;

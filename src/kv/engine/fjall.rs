@@ -5,6 +5,9 @@
 //! what makes bulk loads (fast-reorg ADD INDEX, IMPORT INTO) cheap here.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
@@ -18,6 +21,73 @@ pub struct FjallEngine {
     db: Database,
     data: Keyspace,
     sync_mode: PersistMode,
+    /// Tells the compaction watchdog to end.
+    stop: Arc<AtomicBool>,
+    watchdog: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for FjallEngine {
+    fn drop(&mut self) {
+        // The watchdog holds the keyspace: the database closes only once it is gone.
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(watchdog) = self.watchdog.take() {
+            let _ = watchdog.join();
+        }
+    }
+}
+
+/// Level-0 tables from which the watchdog checks that a compaction is under way (fjall
+/// slows writes from 20 level-0 runs and halts them from 30).
+const L0_WATCH: usize = 12;
+
+/// fjall schedules compactions only after a flush or an ingestion, and a compaction
+/// request can be lost (a full worker queue, or a request that met a compaction already
+/// running and found nothing to do). When that happens with many level-0 runs and no
+/// flush to come, every write halts for good: seen here under an index build with DML.
+/// The watchdog notices level 0 staying full and rotates the memtable (whose flush
+/// schedules compactions); with an empty memtable it compacts itself.
+fn spawn_compaction_watchdog(
+    data: Keyspace,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("fjall-watchdog".into())
+        .spawn(move || {
+            let mut previous = 0usize;
+            let mut stuck = 0u32;
+            let mut ticks = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(50));
+                ticks += 1;
+                if ticks % 10 != 0 {
+                    continue;
+                }
+                let l0 = data.l0_table_count();
+                stuck = if l0 >= L0_WATCH && l0 >= previous {
+                    stuck + 1
+                } else {
+                    0
+                };
+                previous = l0;
+                // Two seconds without level 0 shrinking.
+                if stuck < 4 {
+                    continue;
+                }
+                stuck = 0;
+                tracing::info!(
+                    level0_tables = l0,
+                    "fjall level 0 is not shrinking: scheduling a compaction"
+                );
+                let result = match data.rotate_memtable() {
+                    Ok(true) => Ok(()),
+                    Ok(false) => data.major_compact(),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = result {
+                    tracing::warn!(error = %e, "fjall compaction watchdog");
+                }
+            }
+        })
 }
 
 impl FjallEngine {
@@ -37,10 +107,15 @@ impl FjallEngine {
             Durability::Full => PersistMode::SyncAll,
             Durability::Os => PersistMode::Buffer,
         };
+        let stop = Arc::new(AtomicBool::new(false));
+        let watchdog = spawn_compaction_watchdog(data.clone(), stop.clone())
+            .map_err(|e| Error::Storage(format!("cannot start the fjall watchdog: {e}")))?;
         Ok(FjallEngine {
             db,
             data,
             sync_mode,
+            stop,
+            watchdog: Some(watchdog),
         })
     }
 }

@@ -35,6 +35,10 @@ pub struct Reorg {
     /// Where the merge of a temporary index goes on (`None` = from the start).
     #[serde(default)]
     pub next_key: Option<Vec<u8>>,
+    /// Ingest: the smallest and largest handle at the first round's snapshot (`None`: not
+    /// read yet, or no rows): what the build reads.
+    #[serde(default)]
+    pub ingest_bounds: Option<(i64, i64)>,
     /// Ingest: the handle ranges (inclusive) whose entries are ingested already, and how
     /// many rows they held. A resumed ingest reads only the rest.
     #[serde(default)]

@@ -162,7 +162,12 @@ impl<'a> Ingest<'a> {
         let mut round = 0u32;
         loop {
             let snapshot = self.domain.store.begin_at(self.domain.store.current_ts())?;
-            let Some((min, max)) = self.table.handle_bounds(snapshot.as_ref())? else {
+            // The rows are those of the first round's snapshot: rows inserted since are in
+            // the temporary index (a build that chased them would never end under inserts).
+            if self.reorg.ingest_bounds.is_none() {
+                self.reorg.ingest_bounds = self.table.handle_bounds(snapshot.as_ref())?;
+            }
+            let Some((min, max)) = self.reorg.ingest_bounds else {
                 break;
             };
             let readers = readers(self.domain);

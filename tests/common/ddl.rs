@@ -1,6 +1,7 @@
 //! Helpers shared by the online DDL tests: an in-process cluster, a populated table, and the
 //! newest ADD INDEX job as ADMIN SHOW DDL JOBS reports it.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,13 +14,87 @@ pub type JobView = (i64, String, String, i64);
 
 /// Starts `nodes` nodes over one store in a temporary directory, on ephemeral ports.
 pub async fn start_cluster(nodes: usize) -> (Arc<Cluster>, tempfile::TempDir) {
+    start_cluster_with_temp_dir(nodes, |dir| dir.join("tmp")).await
+}
+
+/// Like [`start_cluster`], with the nodes' temp dir (where ingest sorts) chosen by
+/// `temp_dir` from the test's directory: a regular file there makes ingest unavailable.
+pub async fn start_cluster_with_temp_dir(
+    nodes: usize,
+    temp_dir: impl FnOnce(&Path) -> PathBuf,
+) -> (Arc<Cluster>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = moltdb::kv::open(dir.path(), super::test_engine(), &Default::default())
         .expect("open store");
-    let cluster = Cluster::start(store, "127.0.0.1", 0, nodes, dir.path().join("tmp"))
+    let cluster = Cluster::start(store, "127.0.0.1", 0, nodes, temp_dir(dir.path()))
         .await
         .expect("start cluster");
     (cluster, dir)
+}
+
+/// Sets failpoint `name` on every running node (any of them may own the DDL).
+pub fn set_failpoint(cluster: &Cluster, name: &str, value: &str) {
+    for node in 0..cluster.addresses().len() {
+        if let Some(domain) = cluster.domain(node) {
+            domain.failpoints.set(name, value);
+        }
+    }
+}
+
+/// Clears failpoint `name` on every running node.
+pub fn clear_failpoint(cluster: &Cluster, name: &str) {
+    for node in 0..cluster.addresses().len() {
+        if let Some(domain) = cluster.domain(node) {
+            domain.failpoints.clear(name);
+        }
+    }
+}
+
+/// The node that is the DDL owner now (waits up to 30 s for one).
+pub fn owner_node(cluster: &Cluster) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let owner = (0..cluster.addresses().len())
+            .find(|&n| cluster.domain(n).is_some_and(|d| d.ownership.is_owner()));
+        if let Some(owner) = owner {
+            return owner;
+        }
+        assert!(Instant::now() < deadline, "no DDL owner");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The last running node that is not the DDL owner: the one to hold a schema version
+/// behind with `cap_schema_version` (an owner follows its own steps whatever its cap).
+pub fn non_owner_node(cluster: &Cluster) -> usize {
+    let owner = owner_node(cluster);
+    (0..cluster.addresses().len())
+        .rev()
+        .find(|&n| n != owner && cluster.domain(n).is_some())
+        .expect("a node besides the owner")
+}
+
+/// The id of table `db.table`, as node 0 sees it.
+pub fn table_id(cluster: &Cluster, db: &str, table: &str) -> i64 {
+    cluster
+        .domain(0)
+        .unwrap()
+        .catalog
+        .snapshot()
+        .table(db, table)
+        .expect("table exists")
+        .id
+}
+
+/// How many keys of any index (temporary ones included) of table `table_id` are stored.
+pub fn index_entry_count(cluster: &Cluster, table_id: i64) -> usize {
+    let node = cluster.domain(0).unwrap();
+    let txn = node.store.begin().unwrap();
+    let mut prefix = moltdb::codec::keys::table_prefix(table_id);
+    prefix.extend_from_slice(b"_i");
+    txn.scan(&moltdb::kv::KeyRange::prefix(&prefix), usize::MAX, false)
+        .unwrap()
+        .len()
 }
 
 pub fn node_opts(cluster: &Cluster, node: usize, db: Option<&str>) -> Opts {

@@ -35,6 +35,10 @@ pub struct TestServer {
     port: u16,
     user: String,
     password: String,
+    /// Environment variables the spawned binary gets (e.g. `MOLTDB_FAILPOINTS`).
+    env: Vec<(String, String)>,
+    /// Extra command-line arguments of the spawned binary (e.g. `--temp-dir`).
+    args: Vec<String>,
 }
 
 impl TestServer {
@@ -51,9 +55,42 @@ impl TestServer {
             port: 0,
             user: "root".to_string(),
             password: String::new(),
+            env: Vec::new(),
+            args: Vec::new(),
         };
         server.spawn();
         server
+    }
+
+    /// Like [`TestServer::start`], with environment variables and extra arguments for the
+    /// binary (they stay for restarts; [`TestServer::set_env`] changes the variables).
+    pub fn start_with(env: &[(&str, &str)], args: &[String]) -> TestServer {
+        let tempdir = tempfile::Builder::new()
+            .prefix("moltdb-test-")
+            .tempdir()
+            .expect("create temp dir");
+        let mut server = TestServer {
+            child: None,
+            tempdir: Some(tempdir),
+            host: "127.0.0.1".to_string(),
+            port: 0,
+            user: "root".to_string(),
+            password: String::new(),
+            env: Vec::new(),
+            args: args.to_vec(),
+        };
+        server.set_env(env);
+        server.spawn();
+        server
+    }
+
+    /// The environment variables of the next spawn (restart); none of them is inherited
+    /// from the test process.
+    pub fn set_env(&mut self, env: &[(&str, &str)]) {
+        self.env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
     }
 
     /// The external server from `MOLTDB_TEST_ADDR` if set, else a freshly spawned moltdb.
@@ -66,6 +103,8 @@ impl TestServer {
                 port,
                 user: std::env::var("MOLTDB_TEST_USER").unwrap_or_else(|_| "root".to_string()),
                 password: std::env::var("MOLTDB_TEST_PASSWORD").unwrap_or_default(),
+                env: Vec::new(),
+                args: Vec::new(),
             },
             None => TestServer::start(),
         }
@@ -195,6 +234,11 @@ impl TestServer {
         self.spawn();
     }
 
+    /// The whole log of the spawned server (all its runs).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
+    }
+
     /// Last lines of the spawned server's log, for failure messages.
     pub fn log_tail(&self) -> String {
         if self.is_external() {
@@ -248,6 +292,9 @@ impl TestServer {
             .args(test_engine().map(|e| format!("--engine={e}")))
             .arg("--log-level")
             .arg(level)
+            .args(&self.args)
+            .env_remove("MOLTDB_FAILPOINTS")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log2))

@@ -238,7 +238,7 @@ impl Table {
     }
 
     /// Whether row `handle` exists and has the entry `key` in `index`.
-    fn row_has_entry(
+    pub fn row_has_entry(
         &self,
         txn: &dyn Transaction,
         index: &IndexInfo,
@@ -322,6 +322,38 @@ mod tests {
         let done = table(BackfillState::Inapplicable);
         let ub = &done.info.indexes[0];
         assert_eq!(done.check_index(txn.as_ref(), ub).expect("check"), None);
+    }
+
+    /// While the temporary index is merged, DML checks the index too: an ingested entry
+    /// whose row gave its value up (the delete still waits in the temporary index) is no
+    /// duplicate; one whose row still holds the value is.
+    #[test]
+    fn stale_ingested_entries_do_not_block_dml_while_merging() {
+        let store = crate::kv::open_memory().expect("store");
+        let running = table(BackfillState::Running);
+        let index = running.info.indexes[0].clone();
+        let mut txn = store.begin().expect("begin");
+        for (id, b) in [(1, 10), (4, 40)] {
+            let (key, value) = running.index_pair(&index, &row(id, b), id);
+            txn.put(key, value);
+            running
+                .add_record(txn.as_mut(), &row(id, b), id)
+                .expect("row");
+        }
+        running
+            .update_record(txn.as_mut(), 1, &row(1, 10), &row(1, 11))
+            .expect("update");
+        let merging = table(BackfillState::Merging);
+        merging
+            .add_record(txn.as_mut(), &row(2, 10), 2)
+            .expect("10 is free: row 1 gave it up");
+        assert!(matches!(
+            merging.add_record(txn.as_mut(), &row(3, 40), 3),
+            Err(Error::Duplicate {
+                existing_handle: 4,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -99,8 +99,12 @@ impl Table {
             if let Some(existing) = txn.get(&key)? {
                 let existing = keys::decode_handle_value(&existing)?;
                 // The row's own entry (a backfill meeting a row DML already indexed) is no
-                // duplicate.
-                if existing != handle {
+                // duplicate; nor, while the temporary index is merged, an ingested entry its
+                // row has given up since (the delete still waits in the temporary index).
+                let duplicate = existing != handle
+                    && (!index.backfill.writes_temp_index()
+                        || self.row_has_entry(txn, index, existing, &key)?);
+                if duplicate {
                     return Err(Error::Duplicate {
                         entry: self.entry_text(&index.columns, row),
                         key_name: self.index_display_name(index),

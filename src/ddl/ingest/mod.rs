@@ -182,15 +182,12 @@ impl<'a> Ingest<'a> {
                 break;
             }
             let read_started = Instant::now();
-            let left: u64 = todo.iter().map(|c| c.span()).sum();
-            let done_share = 1.0 - left as f64 / total_span as f64;
             let Some((reads, rows)) = self.read_round(
                 &mut throttle,
                 snapshot.as_ref(),
                 todo,
                 readers,
                 round,
-                done_share,
                 total_span,
             )?
             else {
@@ -202,6 +199,8 @@ impl<'a> Ingest<'a> {
             let write_started = Instant::now();
             let chunks: Vec<Chunk> = reads.iter().flat_map(|r| r.chunks.clone()).collect();
             let sorters: Vec<Sorter> = reads.into_iter().map(|r| r.sorter).collect();
+            // The round's peak use of the temp dir.
+            let spilled_bytes: u64 = sorters.iter().map(|s| s.spilled_bytes).sum();
             // From the second round on (or after a restart) entries may be in the store.
             let check_store = !self.reorg.ingested.is_empty();
             let tracker = Tracker::new("ingest", 0.0);
@@ -236,6 +235,15 @@ impl<'a> Ingest<'a> {
             read::add_ranges(&mut self.reorg.ingested, chunks);
             self.reorg.ingested_rows += rows;
             self.reorg.row_count = self.reorg.ingested_rows;
+            // Until the next round reports, the share of the rows read and ingested.
+            let ingested: u64 = self
+                .reorg
+                .ingested
+                .iter()
+                .map(|&(first, last)| Chunk { first, last }.span())
+                .sum();
+            let share = ingested as f64 / total_span as f64;
+            self.reorg.progress = Some(Tracker::new("read+sort", share).at(Some(share)));
             save(self.domain, self.job_id, &self.reorg)?;
             let _ = std::fs::remove_dir_all(self.round_dir(round));
             tracing::info!(
@@ -243,6 +251,7 @@ impl<'a> Ingest<'a> {
                 round,
                 rows,
                 entries,
+                spilled_bytes,
                 read_secs,
                 write_secs = write_started.elapsed().as_secs_f64(),
                 "ingest round written"
@@ -272,9 +281,10 @@ impl<'a> Ingest<'a> {
         todo: Vec<Chunk>,
         readers: usize,
         round: u32,
-        done_share: f64,
         total_span: u64,
     ) -> Result<Option<(Vec<Read>, u64)>> {
+        let left: u64 = todo.iter().map(|c| c.span()).sum();
+        let done_share = 1.0 - left as f64 / total_span as f64;
         let (tx, rx) = crossbeam::channel::unbounded();
         for chunk in todo {
             let _ = tx.send(chunk);

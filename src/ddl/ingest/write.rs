@@ -203,11 +203,7 @@ fn check_stored(
     if existing == ours {
         return Ok(());
     }
-    let holds = match table.row(txn, existing)? {
-        Some(row) => table.index_pair(index, &row, existing).0 == key,
-        None => false,
-    };
-    if holds {
+    if table.row_has_entry(txn, index, existing, key)? {
         return Err(table.duplicate_entry(index, key, existing).into());
     }
     Ok(())

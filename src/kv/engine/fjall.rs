@@ -59,7 +59,7 @@ fn spawn_compaction_watchdog(
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(50));
                 ticks += 1;
-                if ticks % 10 != 0 {
+                if !ticks.is_multiple_of(10) {
                     continue;
                 }
                 let l0 = data.l0_table_count();

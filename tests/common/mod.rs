@@ -44,22 +44,7 @@ pub struct TestServer {
 impl TestServer {
     /// Spawns a moltdb server on a free port with a fresh data directory.
     pub fn start() -> TestServer {
-        let tempdir = tempfile::Builder::new()
-            .prefix("moltdb-test-")
-            .tempdir()
-            .expect("create temp dir");
-        let mut server = TestServer {
-            child: None,
-            tempdir: Some(tempdir),
-            host: "127.0.0.1".to_string(),
-            port: 0,
-            user: "root".to_string(),
-            password: String::new(),
-            env: Vec::new(),
-            args: Vec::new(),
-        };
-        server.spawn();
-        server
+        TestServer::start_with(&[], &[])
     }
 
     /// Like [`TestServer::start`], with environment variables and extra arguments for the

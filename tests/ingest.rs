@@ -1264,3 +1264,74 @@ fn deletes_recorded_in_delete_only_do_not_remove_ingested_entries() {
         stop(cluster).await;
     });
 }
+
+/// kill -9 of a real server while the temporary index is merged (much DML happened during
+/// the build): after a restart the merge goes on from its checkpoint and the index ends
+/// up equal to the rows.
+#[tokio::test]
+async fn killed_during_merge_resumes_after_restart() {
+    let rows = 40_000;
+    let sort = sort_dir();
+    let mut server = TestServer::start_with(
+        // Every checkpoint of the build rests 300 ms (and each reader after each chunk),
+        // which leaves time to see the merge.
+        &[("MOLTDB_FAILPOINTS", "reorg-slow=300")],
+        &[format!("--temp-dir={}", sort.path().display())],
+    );
+    populate(&mut server.conn().await, rows, 97).await;
+    let mut submitter = server.conn().await;
+    let alter = tokio::spawn(async move {
+        submitter
+            .query_drop("ALTER TABLE d.t ADD INDEX ik (k)")
+            .await
+    });
+    // Updates while the rows are read fill the temporary index; then wait for the merge.
+    let mut c = server.conn().await;
+    let mut dml = server.conn().await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut round = 0;
+    let job = loop {
+        assert!(
+            Instant::now() < deadline,
+            "never saw the merge\n{}",
+            server.log_tail()
+        );
+        let job = newest_add_index(&mut c).await;
+        if let Some(job) = job.filter(|j| j.state == "running") {
+            if job.comments.contains("phase=merge") {
+                break job;
+            }
+            if job.comments.contains("phase=read+sort") && round < 8 {
+                let update = format!("UPDATE d.t SET k = k + 1000 WHERE id % 8 = {round}");
+                match dml.query_drop(&update).await {
+                    Ok(()) => round += 1,
+                    // The schema moved on under the statement (8028), or a write conflict:
+                    // what a client sees and retries.
+                    Err(e) if matches!(server_code(&e), 8028 | 9007) => {}
+                    Err(e) => panic!("{update}: {e}"),
+                }
+                continue;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    drop((c, dml));
+    server.kill9();
+    assert!(
+        alter.await.unwrap().is_err(),
+        "the connection died with the server"
+    );
+    assert!(round > 0, "no update ran during the build");
+    server.set_env(&[]);
+    server.restart();
+    let mut c = server.conn().await;
+    let done = wait_job(&mut c, "the job to finish", |j| j.state == "synced").await;
+    assert_eq!(
+        (done.id, done.schema_state.as_str(), done.comments.as_str()),
+        (job.id, "public", "ingest"),
+        "{}",
+        server.log_tail()
+    );
+    c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
+    assert_index_matches_scan(&mut c).await;
+}

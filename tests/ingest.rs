@@ -1335,3 +1335,62 @@ async fn killed_during_merge_resumes_after_restart() {
     c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
     assert_index_matches_scan(&mut c).await;
 }
+
+/// The owner stopped in read and sort, after some rounds were ingested: another node takes
+/// the job over, reads only what was not ingested, and finishes it with every row counted
+/// once.
+#[test]
+fn owner_stopped_during_read_and_sort_another_node_finishes() {
+    run(async {
+        let rows = 40_000;
+        let (cluster, _dir, _sort) = ingest_cluster(3).await;
+        let owner = owner_node(&cluster);
+        let submitter = (owner + 1) % 3;
+        create_table(&mut node_conn(&cluster, submitter, None).await, rows).await;
+        // Rounds of a few chunks, slowed down.
+        set_failpoint(&cluster, "ingest-disk-quota", "524288");
+        set_failpoint(&cluster, "reorg-slow", "300");
+        let mut submit = node_conn(&cluster, submitter, Some("d")).await;
+        let alter =
+            tokio::spawn(async move { submit.query_drop("ALTER TABLE t ADD INDEX ik (k)").await });
+        let mut watch = node_conn(&cluster, (owner + 2) % 3, Some("d")).await;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let job = loop {
+            assert!(Instant::now() < deadline, "no round was ingested");
+            if let Some(job) = newest_add_index(&mut watch).await {
+                let ingested = {
+                    let txn = cluster.domain(submitter).unwrap().store.begin().unwrap();
+                    moltdb::ddl::queue::get_reorg(txn.as_ref(), job.id)
+                        .unwrap()
+                        .ingested_rows
+                };
+                if job.comments.contains("phase=read+sort") && ingested > 0 {
+                    break job;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        let c = cluster.clone();
+        tokio::task::spawn_blocking(move || c.stop_node(owner))
+            .await
+            .unwrap();
+        alter
+            .await
+            .unwrap()
+            .expect("the ALTER finishes on another owner");
+        let done = newest_add_index(&mut watch).await.unwrap();
+        assert_eq!(
+            (
+                done.id,
+                done.schema_state.as_str(),
+                done.state.as_str(),
+                done.comments.as_str(),
+                done.row_count
+            ),
+            (job.id, "public", "synced", "ingest", rows as i64)
+        );
+        assert_index_matches_scan(&mut watch).await;
+        drop(watch);
+        stop(cluster).await;
+    });
+}

@@ -1198,6 +1198,17 @@ async fn killed_during_read_and_sort_resumes_after_restart() {
     );
     c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
     assert_index_matches_scan(&mut c).await;
+    // The killed server's sort files (under its port, not the restarted one's) are gone
+    // once the job has ended.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !job_dirs(sort.path()).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "sort files left: {:?}",
+            job_dirs(sort.path())
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Regression: a node one version behind, in delete only, records a row's deletes in the

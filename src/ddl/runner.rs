@@ -70,6 +70,9 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
                     "DDL job finished"
                 );
                 domain.events.notify();
+                if job.action.is_reorg() {
+                    ingest::remove_job_dirs(domain, job.id);
+                }
             }
             return Ok(false);
         }

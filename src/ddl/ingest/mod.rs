@@ -65,6 +65,20 @@ pub fn job_dir(domain: &Domain, job_id: i64) -> PathBuf {
     domain.ddl_temp_dir().join(job_id.to_string())
 }
 
+/// Removes what job `job_id` sorted under any node's directory of the temp dir: when a
+/// job ends, the sort files a killed owner left (under its port, perhaps not this one) are
+/// orphans.
+pub fn remove_job_dirs(domain: &Domain, job_id: i64) {
+    let Ok(nodes) = std::fs::read_dir(&domain.temp_dir) else {
+        return;
+    };
+    for node in nodes.flatten() {
+        if node.file_name().to_string_lossy().starts_with("tmp_ddl-") {
+            let _ = std::fs::remove_dir_all(node.path().join(job_id.to_string()));
+        }
+    }
+}
+
 fn index_of(table: &TableInfo, index_id: i64) -> Result<&IndexInfo> {
     table
         .indexes

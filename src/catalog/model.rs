@@ -165,6 +165,10 @@ impl TableInfo {
             .find(|(_, c)| c.name.eq_ignore_ascii_case(name))
     }
 
+    pub fn index_by_id(&self, id: i64) -> Option<&IndexInfo> {
+        self.indexes.iter().find(|i| i.id == id)
+    }
+
     pub fn index_by_name(&self, name: &str) -> Option<&IndexInfo> {
         self.indexes
             .iter()

@@ -25,7 +25,7 @@ use crossbeam::channel;
 use super::job::{Job, JobState};
 use super::progress::Tracker;
 use super::queue;
-use crate::catalog::TableInfo;
+use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::kv::{self, KeyRange};
@@ -52,6 +52,13 @@ pub(super) fn knob(domain: &Domain, name: &str, default: i64, min: i64, max: i64
         .clamp(min, max)
 }
 
+/// The index a reorg step builds or checks, as the step's table definition has it.
+pub(super) fn index_being_built(table: &TableInfo, index_id: i64) -> Result<&IndexInfo> {
+    table
+        .index_by_id(index_id)
+        .ok_or_else(|| Error::internal("the index being built vanished"))
+}
+
 /// Threads that read rows in bulk (ingest's read and sort, the verification):
 /// `tidb_ddl_reorg_worker_cnt`, at most one per core (they are CPU-bound).
 pub(super) fn readers(domain: &Domain) -> usize {
@@ -76,14 +83,9 @@ pub fn backfill_index(
     table: &TableInfo,
     index_id: i64,
 ) -> Result<Outcome> {
-    let Some(index) = table.indexes.iter().find(|i| i.id == index_id).cloned() else {
-        return Err(Error::internal("backfill of an unknown index"));
-    };
+    let index = index_being_built(table, index_id)?.clone();
     let table = Table::new(Arc::new(table.clone()));
-    let mut reorg = {
-        let txn = domain.store.begin()?;
-        queue::get_reorg(txn.as_ref(), job.id)?
-    };
+    let mut reorg = queue::load_reorg(domain.store.as_ref(), job.id)?;
     tracing::info!(job_id = job.id, table = %table.info.name, index = %index.name, resume_from = ?reorg.next_handle, "backfill started");
     let (task_tx, task_rx) = channel::unbounded::<Task>();
     let (done_tx, done_rx) = channel::unbounded::<Done>();

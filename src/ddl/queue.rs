@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::job::Job;
 use super::progress::Progress;
 use crate::error::{Error, Result};
-use crate::kv::{KeyRange, Transaction};
+use crate::kv::{KeyRange, Store, Transaction};
 
 fn job_key(id: i64) -> Vec<u8> {
     format!("mDDLJob:{id:020}").into_bytes()
@@ -128,6 +128,12 @@ pub fn get_reorg(txn: &dyn Transaction, id: i64) -> Result<Reorg> {
         .map(|b| decode(&key, &b))
         .transpose()?
         .unwrap_or_default())
+}
+
+/// The checkpoint of job `id` as committed now (reorg work reads it when it starts).
+pub fn load_reorg(store: &dyn Store, id: i64) -> Result<Reorg> {
+    let txn = store.begin()?;
+    get_reorg(txn.as_ref(), id)
 }
 
 pub fn put_reorg(txn: &mut dyn Transaction, id: i64, reorg: &Reorg) {

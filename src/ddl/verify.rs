@@ -8,39 +8,23 @@
 //! The rows are read in handle ranges by `tidb_ddl_reorg_worker_cnt` threads (at most one
 //! per core), the index alongside on another; memory stays small whatever the table's size.
 
-use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::backfill::{save, should_stop, Outcome, CHECKPOINT_EVERY};
+use super::backfill::{index_being_built, save, should_stop, Outcome, CHECKPOINT_EVERY};
+use super::ingest::chunks;
 use super::job::Job;
 use super::progress::{fraction, Tracker};
 use super::queue;
 use super::throttle::Throttle;
-use crate::catalog::TableInfo;
+use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
-use crate::table::{Digest, HandleRange, Table};
+use crate::table::{Digest, Table};
 
 /// Handles per range of rows.
-const RANGE_SPAN: i128 = 64 * 1024;
-
-/// `[min, max]` in ranges of [`RANGE_SPAN`] handles.
-fn ranges(min: i64, max: i64) -> Vec<HandleRange> {
-    let (mut from, max) = (i128::from(min), i128::from(max));
-    let mut out = Vec::new();
-    while from <= max {
-        let to = (from + RANGE_SPAN - 1).min(max);
-        // Both ends lie within [min, max], so within i64.
-        out.push(HandleRange {
-            start: Bound::Included(from as i64),
-            end: Bound::Included(to as i64),
-        });
-        from = to + 1;
-    }
-    out
-}
+const RANGE_SPAN: u64 = 64 * 1024;
 
 pub fn verify_index(
     domain: &Arc<Domain>,
@@ -49,19 +33,17 @@ pub fn verify_index(
     index_id: i64,
 ) -> Result<Outcome> {
     let table = Table::new(Arc::new(info.clone()));
-    let Some(index) = info.indexes.iter().find(|i| i.id == index_id) else {
-        return Err(Error::internal("the index being verified vanished"));
-    };
+    let index = index_being_built(info, index_id)?;
     let started = Instant::now();
     let snapshot = domain.store.begin_at(domain.store.current_ts())?;
     let snapshot = snapshot.as_ref();
-    let mut reorg = {
-        let txn = domain.store.begin()?;
-        queue::get_reorg(txn.as_ref(), job.id)?
-    };
+    let mut reorg = queue::load_reorg(domain.store.as_ref(), job.id)?;
     let tracker = Tracker::new("verify", 0.0);
     let ranges = match table.handle_bounds(snapshot)? {
-        Some((min, max)) => ranges(min, max),
+        Some((min, max)) => chunks(min, max, &[], RANGE_SPAN)
+            .into_iter()
+            .map(|c| c.range())
+            .collect(),
         None => Vec::new(),
     };
     let next = AtomicUsize::new(0);
@@ -127,7 +109,7 @@ pub fn verify_index(
             ?rows,
             "the built index does not match the rows"
         );
-        return Err(mismatch(&table, info, index_id, snapshot, entries, rows));
+        return Err(mismatch(&table, index, snapshot, entries, rows));
     }
     tracing::info!(
         job_id = job.id,
@@ -142,23 +124,20 @@ pub fn verify_index(
 /// or TiDB's count mismatch (8134) when that search finds none.
 fn mismatch(
     table: &Table,
-    info: &TableInfo,
-    index_id: i64,
+    index: &IndexInfo,
     snapshot: &dyn crate::kv::Transaction,
     entries: Digest,
     rows: Digest,
 ) -> Error {
-    let index = info.indexes.iter().find(|i| i.id == index_id);
-    let name = index.map_or("", |i| i.name.as_str());
-    if let Some(Ok(Some(m))) = index.map(|i| table.check_index(snapshot, i)) {
-        return m.error(&info.name, name);
+    if let Ok(Some(m)) = table.check_index(snapshot, index) {
+        return m.error(&table.info.name, &index.name);
     }
     Error::new(
         8134,
         "HY000",
         format!(
-            "data inconsistency in table: {}, index: {name}, index-count:{} != record-count:{}",
-            info.name, entries.count, rows.count
+            "data inconsistency in table: {}, index: {}, index-count:{} != record-count:{}",
+            table.info.name, index.name, entries.count, rows.count
         ),
     )
 }

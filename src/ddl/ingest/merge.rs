@@ -5,10 +5,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::index_of;
 use crate::catalog::TableInfo;
 use crate::codec::keys;
-use crate::ddl::backfill::{save, should_stop, Outcome, CHECKPOINT_EVERY};
+use crate::ddl::backfill::{index_being_built, save, should_stop, Outcome, CHECKPOINT_EVERY};
 use crate::ddl::job::Job;
 use crate::ddl::progress::{fraction, Tracker};
 use crate::ddl::queue;
@@ -29,11 +28,8 @@ pub fn merge_temp_index(
     index_id: i64,
 ) -> Result<Outcome> {
     let table = Table::new(Arc::new(info.clone()));
-    let index = index_of(info, index_id)?;
-    let mut reorg = {
-        let txn = domain.store.begin()?;
-        queue::get_reorg(txn.as_ref(), job.id)?
-    };
+    let index = index_being_built(info, index_id)?;
+    let mut reorg = queue::load_reorg(domain.store.as_ref(), job.id)?;
     let total = keys_to_merge(domain, info.id, index_id, reorg.next_key.as_deref())?;
     let tracker = Tracker::new("merge", 0.0);
     let mut merged = 0u64;

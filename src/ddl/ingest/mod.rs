@@ -30,13 +30,16 @@ mod sort;
 mod write;
 
 pub use merge::merge_temp_index;
+pub(super) use read::chunks;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::backfill::{knob, readers, save, should_stop, Outcome, CHECKPOINT_EVERY};
+use super::backfill::{
+    index_being_built, knob, readers, save, should_stop, Outcome, CHECKPOINT_EVERY,
+};
 use super::job::Job;
 use super::progress::{fraction, Tracker};
 use super::queue;
@@ -77,14 +80,6 @@ pub fn remove_job_dirs(domain: &Domain, job_id: i64) {
             let _ = std::fs::remove_dir_all(node.path().join(job_id.to_string()));
         }
     }
-}
-
-fn index_of(table: &TableInfo, index_id: i64) -> Result<&IndexInfo> {
-    table
-        .indexes
-        .iter()
-        .find(|i| i.id == index_id)
-        .ok_or_else(|| Error::internal("the index being added vanished"))
 }
 
 fn io_error(what: &str, e: std::io::Error) -> Error {
@@ -150,11 +145,8 @@ impl<'a> Ingest<'a> {
         index_id: i64,
         dir: &'a Path,
     ) -> Result<Ingest<'a>> {
-        let index = index_of(info, index_id)?.clone();
-        let reorg = {
-            let txn = domain.store.begin()?;
-            queue::get_reorg(txn.as_ref(), job.id)?
-        };
+        let index = index_being_built(info, index_id)?.clone();
+        let reorg = queue::load_reorg(domain.store.as_ref(), job.id)?;
         let quota = domain
             .failpoints
             .number("ingest-disk-quota")

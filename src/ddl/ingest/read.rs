@@ -22,6 +22,14 @@ pub struct Chunk {
 }
 
 impl Chunk {
+    /// The rows the chunk covers.
+    pub fn range(self) -> HandleRange {
+        HandleRange {
+            start: Bound::Included(self.first),
+            end: Bound::Included(self.last),
+        }
+    }
+
     /// How many handles the chunk spans.
     pub fn span(self) -> u64 {
         (i128::from(self.last) - i128::from(self.first) + 1) as u64
@@ -90,6 +98,17 @@ pub struct Shared {
     pub pause_us: AtomicU64,
 }
 
+impl Shared {
+    /// Adds `rows` read and `handles` of the handle space covered.
+    fn report(&self, rows: u64, handles: i128) {
+        self.rows.fetch_add(rows, Ordering::Relaxed);
+        self.covered.fetch_add(handles as u64, Ordering::Relaxed);
+    }
+}
+
+/// Rows a reader reads between two updates of the shared progress counters.
+const REPORT_EVERY: u64 = 1024;
+
 /// What one reader did in a round.
 pub struct Read {
     pub sorter: Sorter,
@@ -111,13 +130,13 @@ pub fn read(
     let mut done = Vec::new();
     while !shared.full.load(Ordering::Relaxed) && !shared.abort.load(Ordering::Relaxed) {
         let Ok(chunk) = todo.try_recv() else { break };
-        let range = HandleRange {
-            start: Bound::Included(chunk.first),
-            end: Bound::Included(chunk.last),
-        };
         let mut previous = i128::from(chunk.first) - 1;
+        // Progress goes to the shared counters every few rows, not per row: the readers
+        // would otherwise fight over their cache line.
+        let mut unreported_rows = 0u64;
+        let mut reported_to = previous;
         let mut failure = None;
-        table.scan_rows_for_index(snapshot, &range, index, |handle, row| {
+        table.scan_rows_for_index(snapshot, &chunk.range(), index, |handle, row| {
             if shared.abort.load(Ordering::Relaxed) {
                 return Ok(false);
             }
@@ -128,19 +147,17 @@ pub fn read(
                 return Ok(false);
             }
             if sorter.spilled_bytes > spilled {
-                let total = shared
-                    .spilled
-                    .fetch_add(sorter.spilled_bytes - spilled, Ordering::Relaxed);
-                if total + (sorter.spilled_bytes - spilled) >= quota {
+                let more = sorter.spilled_bytes - spilled;
+                if shared.spilled.fetch_add(more, Ordering::Relaxed) + more >= quota {
                     shared.full.store(true, Ordering::Relaxed);
                 }
             }
-            shared.rows.fetch_add(1, Ordering::Relaxed);
-            let h = i128::from(handle);
-            shared
-                .covered
-                .fetch_add((h - previous) as u64, Ordering::Relaxed);
-            previous = h;
+            previous = i128::from(handle);
+            unreported_rows += 1;
+            if unreported_rows == REPORT_EVERY {
+                shared.report(unreported_rows, previous - reported_to);
+                (unreported_rows, reported_to) = (0, previous);
+            }
             Ok(true)
         })?;
         if let Some(e) = failure {
@@ -149,10 +166,7 @@ pub fn read(
         if shared.abort.load(Ordering::Relaxed) {
             break;
         }
-        shared.covered.fetch_add(
-            (i128::from(chunk.last) - previous) as u64,
-            Ordering::Relaxed,
-        );
+        shared.report(unreported_rows, i128::from(chunk.last) - reported_to);
         done.push(chunk);
         let pause = shared.pause_us.load(Ordering::Relaxed);
         if pause > 0 {

@@ -136,6 +136,7 @@ struct Chunks<'a> {
     table: &'a Table,
     index: &'a IndexInfo,
     stored: Option<&'a dyn Transaction>,
+    /// The last key of the chunk before (within a chunk, the chunk's own last one).
     previous: Option<Vec<u8>>,
 }
 
@@ -149,8 +150,8 @@ impl Chunks<'_> {
         self
     }
 
-    fn checked(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        if self.previous.as_deref() == Some(key) {
+    fn checked(&self, previous: Option<&[u8]>, key: &[u8], value: &[u8]) -> Result<()> {
+        if previous == Some(key) {
             // Two rows with the same values in a unique index.
             let existing = keys::decode_handle_value(value).unwrap_or(0);
             return Err(self.table.duplicate_entry(self.index, key, existing).into());
@@ -166,19 +167,23 @@ impl Iterator for Chunks<'_> {
     type Item = Result<Vec<kv::Pair>>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let mut chunk = Vec::with_capacity(INGEST_CHUNK);
+        let mut chunk: Vec<kv::Pair> = Vec::with_capacity(INGEST_CHUNK);
         while chunk.len() < INGEST_CHUNK {
             let (key, value) = match self.entries.next() {
                 None => break,
                 Some(Ok(pair)) => pair,
                 Some(Err(e)) => return Some(Err(io_error("sort", e))),
             };
-            if let Err(e) = self.checked(&key, &value) {
+            let previous = match chunk.last() {
+                Some((last, _)) => Some(last.as_slice()),
+                None => self.previous.as_deref(),
+            };
+            if let Err(e) = self.checked(previous, &key, &value) {
                 return Some(Err(e));
             }
-            self.previous = Some(key.clone());
             chunk.push((key, value));
         }
+        self.previous = chunk.last().map(|(key, _)| key.clone());
         (!chunk.is_empty()).then_some(Ok(chunk))
     }
 }

@@ -274,3 +274,38 @@ impl Error {
         Error::new(1365, "22012", "Division by 0")
     }
 }
+
+/// An error kept in the store: what a failed DDL job or backend task returns to the
+/// statement waiting for it, possibly on another node or after a restart.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedError {
+    pub code: u16,
+    pub state: String,
+    pub message: String,
+}
+
+impl From<&Error> for SavedError {
+    fn from(e: &Error) -> Self {
+        SavedError {
+            code: e.code(),
+            state: e.sqlstate().to_string(),
+            message: e.message(),
+        }
+    }
+}
+
+impl SavedError {
+    pub fn to_error(&self) -> Error {
+        let state: &'static str = match self.state.as_str() {
+            "23000" => "23000",
+            "01000" => "01000",
+            "42000" => "42000",
+            "42S02" => "42S02",
+            "42S01" => "42S01",
+            "42S21" => "42S21",
+            "42S22" => "42S22",
+            _ => "HY000",
+        };
+        Error::new(self.code, state, self.message.clone())
+    }
+}

@@ -5,11 +5,12 @@
 //! checks every `use crate::...` against this order):
 //!
 //! ```text
-//! client ─MySQL wire─> node     threads of a node: schema loader, DDL worker; the cluster
+//! client ─MySQL wire─> node     threads of a node: schema loader, DDL worker, DXF; the cluster
 //!                      server   packets, handshake, authentication, commands
 //!                      session  current database, variables, the open transaction
 //!                      sql      parse -> bind -> access path -> execute
 //!                      ddl      schema-change jobs: queue, owner, state steps, backfill
+//!                      dxf      backend tasks split into subtasks every node executes
 //!                      domain   a node's shared state: store, schema cache, variables
 //!                      table    rows and index entries, as each index's state requires
 //!                      catalog  schema model, persisted schema, per-node schema cache
@@ -37,6 +38,7 @@ pub mod catalog;
 pub mod codec;
 pub mod ddl;
 pub mod domain;
+pub mod dxf;
 pub mod error;
 pub mod kv;
 pub mod node;

@@ -6,6 +6,7 @@ use clap::Parser;
 use moltdb::kv::engine::{Durability, Options};
 use moltdb::kv::EngineKind;
 use moltdb::node::cluster::Cluster;
+use moltdb::node::NodeConfig;
 
 /// A MySQL-compatible SQL server with TiDB-style online schema change.
 #[derive(Debug, Parser)]
@@ -39,6 +40,10 @@ struct Args {
     /// Nodes to run over the one store, each on its own port (port, port+1, ...).
     #[arg(long, default_value_t = 1)]
     nodes: usize,
+    /// Slots of each node's resource pool for backend tasks (the distributed execution
+    /// framework): a subtask holds as many as its task's concurrency. Default: CPU cores.
+    #[arg(long)]
+    dxf_slots: Option<usize>,
     /// Log filter: error, warn, info, debug, trace (or a tracing directive).
     #[arg(long, default_value = "info")]
     log_level: String,
@@ -83,7 +88,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .temp_dir
         .clone()
         .unwrap_or_else(|| args.data_dir.join("tmp"));
-    let cluster = Cluster::start(store, &args.host, args.port, args.nodes.max(1), temp_dir).await?;
+    let mut config = NodeConfig::new(temp_dir);
+    if let Some(slots) = args.dxf_slots {
+        config.dxf_slots = slots.max(1);
+    }
+    let cluster = Cluster::start(store, &args.host, args.port, args.nodes.max(1), config).await?;
     let addrs: Vec<String> = cluster
         .addresses()
         .into_iter()

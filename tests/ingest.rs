@@ -4,6 +4,9 @@
 //! information_schema.DDL_JOBS, pause and cancel in read+sort and in merge, several
 //! rounds (the `ingest-disk-quota` failpoint), and kill -9 of a real server mid-build.
 //!
+//! These builds are the owner's own (`tidb_enable_dist_task = OFF`, set by every test
+//! here): `tests/dxf.rs` runs the same pipeline as a distributed task.
+//!
 //! Failpoints (`domain::failpoints`) are set on every node of an in-process cluster, since
 //! any node may own the DDL; a spawned server gets them through `MOLTDB_FAILPOINTS`.
 
@@ -19,22 +22,6 @@ use common::TestServer;
 use moltdb::node::cluster::Cluster;
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, Row};
-
-/// Runs a test body on a runtime of its own. The in-process nodes serve their sessions on
-/// it, and a session may block (in `block_in_place`) waiting for a DDL job: a failing test
-/// must not then hang in the runtime's shutdown, which waits for every blocked thread.
-fn run(body: impl std::future::Future<Output = ()>) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(body)));
-    runtime.shutdown_timeout(Duration::from_secs(2));
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
-}
 
 /// A directory for the nodes' sort files (their temp dir), apart from the data, so tests
 /// can look at what a job leaves there.
@@ -102,9 +89,17 @@ fn percent_in(comments: &str) -> Option<f64> {
     rest[..rest.find('%')?].parse().ok()
 }
 
+/// Builds run by the DDL owner alone, not as a distributed task.
+async fn owner_alone(c: &mut Conn) {
+    c.query_drop("SET GLOBAL tidb_enable_dist_task = OFF")
+        .await
+        .unwrap();
+}
+
 /// Creates `d.t (id INT PRIMARY KEY, k INT, c VARCHAR(32), u INT)` with rows 1..=`rows`,
-/// k = id % 97 (many duplicates) and u = id (unique).
+/// k = id % 97 (many duplicates) and u = id (unique); builds run by the owner alone.
 async fn create_table(c: &mut Conn, rows: usize) {
+    owner_alone(c).await;
     c.query_drop("CREATE DATABASE d").await.unwrap();
     c.query_drop("CREATE TABLE d.t (id INT PRIMARY KEY, k INT, c VARCHAR(32), u INT)")
         .await
@@ -335,7 +330,7 @@ async fn alter_under_dml(cluster: &Cluster, alter: &str, seed: u64, base: usize)
 /// the indexes equal the rows on every node.
 #[test]
 fn ingest_under_dml_from_every_node_and_a_lagging_one() {
-    run(async {
+    run_test(async {
         let rows = 4_000;
         let (cluster, _dir, _sort) = ingest_cluster(3).await;
         create_table(&mut node_conn(&cluster, 0, None).await, rows).await;
@@ -401,7 +396,7 @@ async fn assert_rolled_back(cluster: &Cluster, c: &mut Conn, table_id: i64) {
 /// duplicate of an entry ingested in an earlier round.
 #[test]
 fn unique_index_over_duplicates_fails_with_1062_and_rolls_back() {
-    run(async {
+    run_test(async {
         let rows = 20_000;
         let (cluster, _dir, _sort) = ingest_cluster(2).await;
         let mut c = node_conn(&cluster, 1, None).await;
@@ -489,7 +484,7 @@ fn unique_index_over_duplicates_fails_with_1062_and_rolls_back() {
 /// before anything is written.
 #[test]
 fn disk_full_fails_the_precheck_with_8256() {
-    run(async {
+    run_test(async {
         let (cluster, _dir, sort) = ingest_cluster(2).await;
         let mut c = node_conn(&cluster, 0, None).await;
         create_table(&mut c, 3_000).await;
@@ -536,7 +531,7 @@ fn disk_full_fails_the_precheck_with_8256() {
 /// and ADD UNIQUE INDEX fall back to txn-merge, duplicates included.
 #[test]
 fn unusable_temp_dir_falls_back_to_txn_merge() {
-    run(async {
+    run_test(async {
         let rows = 3_000;
         let (cluster, _dir) = start_cluster_with_temp_dir(2, |dir| {
             let file = dir.join("not-a-directory");
@@ -606,7 +601,7 @@ fn unusable_temp_dir_falls_back_to_txn_merge() {
 /// fails (ADMIN CHECK's 8223, or 8134) and rolls back; without the fault it succeeds.
 #[test]
 fn verification_catches_a_lost_entry() {
-    run(async {
+    run_test(async {
         let (cluster, _dir, sort) = ingest_cluster(2).await;
         let mut c = node_conn(&cluster, 0, None).await;
         create_table(&mut c, 5_000).await;
@@ -654,7 +649,7 @@ fn verification_catches_a_lost_entry() {
 /// counts every row once.
 #[test]
 fn read_and_sort_progress_is_reported() {
-    run(async {
+    run_test(async {
         let rows = 40_000;
         let (cluster, _dir, _sort) = ingest_cluster(2).await;
         let mut c = node_conn(&cluster, 1, None).await;
@@ -761,7 +756,7 @@ fn read_and_sort_progress_is_reported() {
 /// Pause and cancel in the read and sort phase.
 #[test]
 fn pause_and_cancel_during_read_and_sort() {
-    run(async {
+    run_test(async {
         let rows = 40_000;
         let (cluster, _dir, sort) = ingest_cluster(2).await;
         let mut op = node_conn(&cluster, 1, None).await;
@@ -914,7 +909,7 @@ async fn alter_until_merging(
 ///  during the build).
 #[test]
 fn pause_and_cancel_during_merge() {
-    run(async {
+    run_test(async {
         let rows = 20_000;
         let (cluster, _dir, _sort) = ingest_cluster(2).await;
         let mut op = node_conn(&cluster, 1, None).await;
@@ -998,7 +993,7 @@ fn pause_and_cancel_during_merge() {
 /// meet them in the store; the index still ends up equal to the rows.
 #[test]
 fn several_rounds_with_values_moving_between_them() {
-    run(async {
+    run_test(async {
         let rows = 40_000;
         let (cluster, _dir, _sort) = ingest_cluster(2).await;
         let mut op = node_conn(&cluster, 1, None).await;
@@ -1135,6 +1130,7 @@ async fn killed_during_read_and_sort_resumes_after_restart() {
         )],
         &[format!("--temp-dir={}", sort.path().display())],
     );
+    owner_alone(&mut server.conn().await).await;
     populate(&mut server.conn().await, rows, 97).await;
     let mut submitter = server.conn().await;
     let alter = tokio::spawn(async move {
@@ -1218,7 +1214,7 @@ async fn killed_during_read_and_sort_resumes_after_restart() {
 /// not apply it over the ingested entry.
 #[test]
 fn deletes_recorded_in_delete_only_do_not_remove_ingested_entries() {
-    run(async {
+    run_test(async {
         let rows = 3_000;
         let (cluster, _dir, _sort) = ingest_cluster(2).await;
         create_table(&mut node_conn(&cluster, 0, None).await, rows).await;
@@ -1289,6 +1285,7 @@ async fn killed_during_merge_resumes_after_restart() {
         &[("MOLTDB_FAILPOINTS", "reorg-slow=300")],
         &[format!("--temp-dir={}", sort.path().display())],
     );
+    owner_alone(&mut server.conn().await).await;
     populate(&mut server.conn().await, rows, 97).await;
     let mut submitter = server.conn().await;
     let alter = tokio::spawn(async move {
@@ -1352,7 +1349,7 @@ async fn killed_during_merge_resumes_after_restart() {
 /// once.
 #[test]
 fn owner_stopped_during_read_and_sort_another_node_finishes() {
-    run(async {
+    run_test(async {
         let rows = 40_000;
         let (cluster, _dir, _sort) = ingest_cluster(3).await;
         let owner = owner_node(&cluster);

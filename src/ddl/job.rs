@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{ColumnInfo, IndexInfo, SchemaState, TableInfo};
-use crate::error::Error;
+use crate::error::SavedError;
 
 /// TiDB's `JobState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,40 +148,6 @@ pub enum ColumnPosition {
     After(String),
 }
 
-/// The error a failed or cancelled job returns to the waiting statement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobError {
-    pub code: u16,
-    pub state: String,
-    pub message: String,
-}
-
-impl From<&Error> for JobError {
-    fn from(e: &Error) -> Self {
-        JobError {
-            code: e.code(),
-            state: e.sqlstate().to_string(),
-            message: e.message(),
-        }
-    }
-}
-
-impl JobError {
-    pub fn to_error(&self) -> Error {
-        let state: &'static str = match self.state.as_str() {
-            "23000" => "23000",
-            "01000" => "01000",
-            "42000" => "42000",
-            "42S02" => "42S02",
-            "42S01" => "42S01",
-            "42S21" => "42S21",
-            "42S22" => "42S22",
-            _ => "HY000",
-        };
-        Error::new(self.code, state, self.message.clone())
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Job {
     pub id: i64,
@@ -199,14 +165,18 @@ pub struct Job {
     pub end_time: Option<i64>,
     pub query: String,
     pub args: JobArgs,
-    pub error: Option<JobError>,
+    pub error: Option<SavedError>,
     /// Errors retried so far (tidb_ddl_error_count_limit bounds them).
     pub error_count: u64,
     /// The schema version the job's last step produced: every node must load it before the
     /// next step.
     pub schema_version: u64,
-    /// Backfill type for reorg jobs: `txn`.
+    /// Backfill type for reorg jobs: `txn`, `ingest` or `txn-merge`.
     pub reorg_type: Option<String>,
+    /// An ingest that runs as a task of the distributed execution framework
+    /// (`tidb_enable_dist_task` when the job was submitted).
+    #[serde(default)]
+    pub dist_reorg: bool,
 }
 
 impl Job {
@@ -230,6 +200,7 @@ impl Job {
             error_count: 0,
             schema_version: 0,
             reorg_type: None,
+            dist_reorg: false,
         }
     }
 

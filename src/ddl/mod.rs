@@ -12,6 +12,7 @@
 
 pub mod backfill;
 pub mod control;
+pub mod dist;
 pub mod ingest;
 pub mod job;
 mod kinds;
@@ -24,7 +25,7 @@ mod throttle;
 mod verify;
 pub mod worker;
 
-pub use job::{Action, Job, JobArgs, JobError, JobState};
+pub use job::{Action, Job, JobArgs, JobState};
 pub use kinds::check_modify_column;
 
 use std::time::Duration;

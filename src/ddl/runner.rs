@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use super::job::{Job, JobError, JobState};
+use super::job::{Job, JobState};
 use super::kinds::{self, Reorg, Step};
-use super::{backfill, ingest, queue, syncer, verify};
+use super::{backfill, dist, ingest, queue, syncer, verify};
 use crate::catalog::{meta, SchemaState};
 use crate::codec::keys;
 use crate::domain::Domain;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SavedError};
 use crate::kv::Transaction;
 
 pub fn run_job(domain: &Arc<Domain>, id: i64) {
@@ -77,8 +77,12 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
             return Ok(false);
         }
         JobState::Cancelling => {
+            // A distributed build stops on every node before the job rolls back.
+            if job.dist_reorg && !dist::end_task(domain, id)? {
+                return Ok(false);
+            }
             let cancelled = Error::Cancelled;
-            job.error = Some(JobError::from(&cancelled));
+            job.error = Some(SavedError::from(&cancelled));
             job.state = if job.start_time.is_none() || job.schema_state == SchemaState::None {
                 JobState::Cancelled
             } else {
@@ -129,12 +133,20 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
 
 /// Records a job's failure: it rolls back what it did (or just ends, if nothing was done).
 fn fail(domain: &Domain, id: i64, e: &Error) -> Result<()> {
+    let dist_reorg = {
+        let txn = domain.store.begin()?;
+        queue::get_job(txn.as_ref(), id)?.is_some_and(|j| j.dist_reorg)
+    };
+    // A distributed build stops on every node before the job rolls back.
+    if dist_reorg && !dist::end_task(domain, id)? {
+        return Ok(());
+    }
     let txn = domain.store.begin()?;
     let Some(mut job) = queue::get_job(txn.as_ref(), id)? else {
         return Ok(());
     };
     tracing::warn!(job_id = id, error = %e, "DDL job failed, rolling back");
-    job.error = Some(JobError::from(e));
+    job.error = Some(SavedError::from(e));
     job.state = if job.schema_state == SchemaState::None || job.state == JobState::RollingBack {
         JobState::RollbackDone
     } else {
@@ -166,7 +178,13 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
         Reorg::Backfill { table, index_id } => {
             backfill::backfill_index(domain, job, table, *index_id)
         }
+        Reorg::Ingest { table, index_id } if job.dist_reorg => {
+            dist::build(domain, job, table, *index_id, dist::Phase::Ingest)
+        }
         Reorg::Ingest { table, index_id } => ingest::ingest_index(domain, job, table, *index_id),
+        Reorg::Merge { table, index_id } if job.dist_reorg => {
+            dist::build(domain, job, table, *index_id, dist::Phase::Merge)
+        }
         Reorg::Merge { table, index_id } => ingest::merge_temp_index(domain, job, table, *index_id),
         Reorg::Verify { table, index_id } => verify::verify_index(domain, job, table, *index_id),
         Reorg::CleanupIndex { table_id, index_id } => {
@@ -191,11 +209,17 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
         Ok(backfill::Outcome::Done(rows)) => {
             let mut txn = domain.store.begin()?;
             let mut reorg = queue::get_reorg(txn.as_ref(), job.id)?;
-            if matches!(work, Reorg::Verify { .. }) {
-                reorg.verified = true;
-            } else {
-                reorg.done = true;
-                reorg.row_count = reorg.row_count.max(rows);
+            match work {
+                Reorg::Verify { .. } => reorg.verified = true,
+                // ROW_COUNT is the rows an index was built from, not the keys a cleanup
+                // removed.
+                Reorg::CleanupIndex { .. }
+                | Reorg::CleanupTempIndex { .. }
+                | Reorg::CleanupTable { .. } => reorg.done = true,
+                Reorg::Backfill { .. } | Reorg::Ingest { .. } | Reorg::Merge { .. } => {
+                    reorg.done = true;
+                    reorg.row_count = reorg.row_count.max(rows);
+                }
             }
             reorg.progress = None;
             queue::put_reorg(txn.as_mut(), job.id, &reorg);

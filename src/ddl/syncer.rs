@@ -3,8 +3,9 @@
 //! Every node writes `mNode:{id}` with the schema version it has loaded, the oldest schema
 //! version an open transaction of it still uses, and a heartbeat time. The owner advances a
 //! job past a schema version only once every live node has loaded it and no transaction
-//! anywhere uses a version older than the previous one (TiDB's metadata-lock rule), so at any
-//! moment all nodes work with at most two adjacent schema versions.
+//! anywhere still uses an older one (TiDB's metadata-lock rule), so at any moment all nodes
+//! and transactions work with at most two adjacent schema versions: the one a job just
+//! committed and the one before it.
 
 use std::time::Duration;
 
@@ -60,15 +61,16 @@ pub fn live_nodes(store: &dyn Store) -> Result<Vec<NodeInfo>> {
         .collect())
 }
 
-/// Waits until every live node has loaded `version` and no open transaction uses a version
-/// older than `version - 1`. `keep_going` is asked between polls: the owner stops waiting
+/// Waits until every live node has loaded `version` and no open transaction uses an older
+/// version: then the next version may be committed, and a transaction begun on `version`
+/// is at most one behind it. `keep_going` is asked between polls: the owner stops waiting
 /// when it is no longer owner or is shutting down.
 pub fn wait_synced(store: &dyn Store, version: u64, keep_going: &dyn Fn() -> bool) -> Result<()> {
     loop {
         let nodes = live_nodes(store)?;
         let synced = nodes
             .iter()
-            .all(|n| n.loaded_version >= version && n.min_txn_version.saturating_add(1) >= version);
+            .all(|n| n.loaded_version >= version && n.min_txn_version >= version);
         if synced {
             return Ok(());
         }

@@ -2,14 +2,13 @@
 //! TiDB nodes over TiKV. Each node listens on its own port (port, port+1, ...).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use super::Node;
+use super::{Node, NodeConfig};
 use crate::domain::events::Events;
 use crate::domain::Domain;
 use crate::kv::Store;
@@ -22,24 +21,24 @@ struct Member {
 
 pub struct Cluster {
     store: Arc<dyn Store>,
-    temp_dir: PathBuf,
+    config: NodeConfig,
     events: Arc<Events>,
     members: Mutex<Vec<Option<Member>>>,
 }
 
 impl Cluster {
-    /// Starts `nodes` nodes on `host`, the first on `port` (0 = ephemeral ports); they spill
-    /// long work under `temp_dir`.
+    /// Starts `nodes` nodes on `host`, the first on `port` (0 = ephemeral ports), each
+    /// with `config`.
     pub async fn start(
         store: Arc<dyn Store>,
         host: &str,
         port: u16,
         nodes: usize,
-        temp_dir: PathBuf,
+        config: NodeConfig,
     ) -> std::io::Result<Arc<Cluster>> {
         let cluster = Arc::new(Cluster {
             store,
-            temp_dir,
+            config,
             events: Arc::new(Events::default()),
             members: Mutex::new(Vec::new()),
         });
@@ -59,7 +58,7 @@ impl Cluster {
             index as u32,
             addr.to_string(),
             self.events.clone(),
-            self.temp_dir.clone(),
+            &self.config,
         )
         .map_err(std::io::Error::other)?;
         let node = Arc::new(node);

@@ -2,7 +2,9 @@
 //! starts and stops the threads that keep it current:
 //! - the schema loader reloads the schema when the global version moves and reports the
 //!   loaded version, the oldest version an open transaction uses, and a heartbeat;
-//! - the DDL worker campaigns for ownership and, while owner, runs the job queue.
+//! - the DDL worker campaigns for ownership and, while owner, runs the job queue;
+//! - the DXF scheduler runs the subtasks assigned to the node, and the DXF dispatcher,
+//!   while the node is owner, plans and advances every task.
 
 pub mod cluster;
 
@@ -16,6 +18,7 @@ use parking_lot::Mutex;
 use crate::ddl::{self, syncer};
 use crate::domain::events::Events;
 use crate::domain::{now_ms, Domain};
+use crate::dxf;
 use crate::error::{Error, Result};
 use crate::kv::Store;
 
@@ -29,6 +32,31 @@ pub struct Node {
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
+/// What a node starts with besides its store and address.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Where long work spills to disk (the server's `--temp-dir`).
+    pub temp_dir: PathBuf,
+    /// Slots of the node's DXF resource pool (`--dxf-slots`; default: the CPU cores).
+    pub dxf_slots: usize,
+}
+
+impl NodeConfig {
+    pub fn new(temp_dir: PathBuf) -> NodeConfig {
+        NodeConfig {
+            temp_dir,
+            dxf_slots: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+/// The backend task types every node runs.
+fn task_types() -> Arc<dxf::Registry> {
+    let mut registry = dxf::Registry::default();
+    registry.register(Arc::new(ddl::dist::Backfill));
+    Arc::new(registry)
+}
+
 impl Node {
     /// Opens a node over `store` and starts its background threads. `index` numbers the
     /// node within its process.
@@ -37,9 +65,15 @@ impl Node {
         index: u32,
         address: String,
         events: Arc<Events>,
-        temp_dir: PathBuf,
+        config: &NodeConfig,
     ) -> Result<Node> {
-        let domain = Arc::new(Domain::open(store, index, address, events, temp_dir)?);
+        let domain = Arc::new(Domain::open(
+            store,
+            index,
+            address,
+            events,
+            config.temp_dir.clone(),
+        )?);
         // Sort files of jobs this node ran before a crash are orphans now: a resumed ingest
         // reads and sorts again.
         let _ = std::fs::remove_dir_all(domain.ddl_temp_dir());
@@ -58,9 +92,11 @@ impl Node {
                 .spawn(move || ddl::worker::run(&domain))
                 .map_err(Error::internal)?
         };
+        let mut threads = vec![loader, worker];
+        threads.extend(dxf::start(&domain, task_types(), config.dxf_slots, index)?);
         Ok(Node {
             domain,
-            threads: Mutex::new(vec![loader, worker]),
+            threads: Mutex::new(threads),
         })
     }
 
@@ -140,8 +176,14 @@ mod tests {
         let events = Arc::new(Events::default());
         let nodes: Vec<Node> = (0..2)
             .map(|i| {
-                let temp = std::env::temp_dir().join("moltdb-node-test");
-                Node::start(store.clone(), i, format!("node{i}"), events.clone(), temp)
+                let config = NodeConfig::new(std::env::temp_dir().join("moltdb-node-test"));
+                Node::start(
+                    store.clone(),
+                    i,
+                    format!("node{i}"),
+                    events.clone(),
+                    &config,
+                )
             })
             .collect::<Result<_>>()
             .expect("start");

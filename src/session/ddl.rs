@@ -117,7 +117,9 @@ impl Session {
         if_not_exists: bool,
     ) -> Result<QueryResult> {
         let (_, name) = split_name(name)?;
-        if self.schema().database(&name).is_some() {
+        let system =
+            sql::infoschema::is_infoschema(&name) || sql::system_tables::is_system_db(&name);
+        if system || self.schema().database(&name).is_some() {
             if if_not_exists {
                 self.note(Error::database_exists(&name));
                 return Ok(QueryResult::affected(1));
@@ -643,14 +645,22 @@ impl Session {
             Action::AddIndex,
             JobArgs::AddIndex { index, columns },
         )?;
-        // TiDB's backfill choice: ingest with fast reorg on (its default), else txn.
-        let fast_reorg = {
+        // TiDB's backfill choice: ingest with fast reorg on (its default), else txn; an
+        // ingest runs as a distributed task when the framework is on (its default too).
+        let (fast_reorg, dist_task) = {
             let globals = self.state.domain.globals.read();
-            globals
-                .get("tidb_ddl_enable_fast_reorg")
-                .is_some_and(|(_, v)| v.truth() == Some(true))
+            let on = |name: &str| {
+                globals
+                    .get(name)
+                    .is_some_and(|(_, v)| v.truth() == Some(true))
+            };
+            (
+                on("tidb_ddl_enable_fast_reorg"),
+                on("tidb_enable_dist_task"),
+            )
         };
         job.reorg_type = Some(if fast_reorg { "ingest" } else { "txn" }.into());
+        job.dist_reorg = fast_reorg && dist_task;
         self.run_job(job)?;
         Ok(QueryResult::ok())
     }

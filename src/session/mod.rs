@@ -681,9 +681,11 @@ impl Session {
     }
 
     pub fn use_database(&mut self, name: &str) -> Result<()> {
-        if sql::infoschema::is_infoschema(name) {
-            self.state.current_db = Some(sql::infoschema::DB.to_string());
-            return Ok(());
+        for db in [sql::infoschema::DB, sql::system_tables::DB] {
+            if db.eq_ignore_ascii_case(name) {
+                self.state.current_db = Some(db.to_string());
+                return Ok(());
+            }
         }
         let schema = self.schema();
         let db = schema

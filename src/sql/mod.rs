@@ -25,6 +25,7 @@ pub mod show;
 mod special_forms;
 pub mod statement;
 pub mod subquery;
+pub mod system_tables;
 pub mod types;
 
 pub use context::{Context, Warning};

@@ -32,7 +32,8 @@ pub fn databases(ctx: &Context, like: Option<&str>) -> QueryResult {
         .iter()
         .map(|d| d.name.clone())
         .collect();
-    names.push("information_schema".into());
+    names.push(super::infoschema::DB.into());
+    names.push(super::system_tables::DB.into());
     names.sort();
     let rows = names
         .into_iter()
@@ -53,16 +54,19 @@ pub fn tables(
     like: Option<&str>,
 ) -> Result<QueryResult> {
     let db = ctx.database_name(db)?;
-    let virtual_db = super::infoschema::is_infoschema(&db);
-    if ctx.schema.database(&db).is_none() && !virtual_db {
+    let virtual_tables = if super::infoschema::is_infoschema(&db) {
+        Some((super::infoschema::TABLES, "SYSTEM VIEW"))
+    } else if super::system_tables::is_system_db(&db) {
+        Some((super::system_tables::TABLES, "BASE TABLE"))
+    } else {
+        None
+    };
+    if ctx.schema.database(&db).is_none() && virtual_tables.is_none() {
         return Err(Error::unknown_database(&db));
     }
     let header = format!("Tables_in_{db}");
-    let names: Vec<(String, &str)> = if virtual_db {
-        super::infoschema::TABLES
-            .iter()
-            .map(|t| (t.to_string(), "SYSTEM VIEW"))
-            .collect()
+    let names: Vec<(String, &str)> = if let Some((tables, kind)) = virtual_tables {
+        tables.iter().map(|t| (t.to_string(), kind)).collect()
     } else {
         ctx.schema
             .tables(&db)

@@ -171,20 +171,25 @@ impl Table {
             }))
     }
 
-    /// Replays up to `limit` keys of `index`'s temporary index, from `from` on, onto the
-    /// index; returns how many keys it replayed and where to go on (`None`: done). A put
-    /// that meets another row's entry in a unique index fails with [`Error::Duplicate`].
+    /// Replays up to `limit` keys of `index`'s temporary index, from `from` on (and before
+    /// `until`, if given), onto the index; returns how many keys it replayed and where to
+    /// go on (`None`: done). A put that meets another row's entry in a unique index fails
+    /// with [`Error::Duplicate`].
     pub fn merge_temp_entries(
         &self,
         txn: &mut dyn Transaction,
         index: &IndexInfo,
         from: Option<&[u8]>,
+        until: Option<&[u8]>,
         limit: usize,
     ) -> Result<(usize, Option<Vec<u8>>)> {
         let prefix = keys::index_prefix(self.info.id, keys::temp_index_id(index.id));
         let mut range = KeyRange::prefix(&prefix);
         if let Some(from) = from {
             range.start = from.to_vec();
+        }
+        if let Some(until) = until {
+            range.end = until.to_vec();
         }
         let batch = txn.scan(&range, limit, false)?;
         for (temp_key, value) in &batch {
@@ -316,7 +321,7 @@ mod tests {
             })
         ));
         let (n, next) = running
-            .merge_temp_entries(txn.as_mut(), &index, None, 100)
+            .merge_temp_entries(txn.as_mut(), &index, None, None, 100)
             .expect("merge");
         assert_eq!((n, next), (2, None));
         let done = table(BackfillState::Inapplicable);
@@ -367,7 +372,7 @@ mod tests {
         running
             .add_record(txn.as_mut(), &row(2, 10), 2)
             .expect("insert");
-        let merged = running.merge_temp_entries(txn.as_mut(), &index, None, 100);
+        let merged = running.merge_temp_entries(txn.as_mut(), &index, None, None, 100);
         assert!(matches!(
             merged,
             Err(Error::Duplicate { entry, key_name, .. }) if entry == "10" && key_name == "t.ub"

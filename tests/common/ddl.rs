@@ -6,11 +6,28 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use moltdb::node::cluster::Cluster;
+use moltdb::node::NodeConfig;
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, OptsBuilder, Row};
 
 /// (job id, schema state, state, row count) of a DDL job.
 pub type JobView = (i64, String, String, i64);
+
+/// Runs a test body on a runtime of its own. The in-process nodes serve their sessions on
+/// it, and a session may block (in `block_in_place`) waiting for a DDL job: a failing test
+/// must not then hang in the runtime's shutdown, which waits for every blocked thread.
+pub fn run_test(body: impl std::future::Future<Output = ()>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(body)));
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
 
 /// Starts `nodes` nodes over one store in a temporary directory, on ephemeral ports.
 pub async fn start_cluster(nodes: usize) -> (Arc<Cluster>, tempfile::TempDir) {
@@ -26,7 +43,8 @@ pub async fn start_cluster_with_temp_dir(
     let dir = tempfile::tempdir().expect("tempdir");
     let store = moltdb::kv::open(dir.path(), super::test_engine(), &Default::default())
         .expect("open store");
-    let cluster = Cluster::start(store, "127.0.0.1", 0, nodes, temp_dir(dir.path()))
+    let config = NodeConfig::new(temp_dir(dir.path()));
+    let cluster = Cluster::start(store, "127.0.0.1", 0, nodes, config)
         .await
         .expect("start cluster");
     (cluster, dir)

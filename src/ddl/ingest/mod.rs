@@ -29,12 +29,16 @@ mod read;
 mod sort;
 mod write;
 
-pub use merge::merge_temp_index;
-pub(super) use read::chunks;
+pub(super) use merge::merge_range;
+pub use merge::{merge_temp_index, temp_index_range};
+pub(super) use read::{chunks, Chunk};
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use super::backfill::{
@@ -49,7 +53,7 @@ use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::table::Table;
-use read::{Chunk, Read, Shared};
+use read::{Read, Shared};
 use sort::Sorter;
 use write::Flushed;
 
@@ -86,6 +90,57 @@ fn io_error(what: &str, e: std::io::Error) -> Error {
     Error::new(8247, "HY000", format!("Ingest failed: {what}: {e}"))
 }
 
+/// What a build reports to and asks of whoever runs it: the DDL job on the owner, or a
+/// subtask of the job's distributed task on any node.
+pub trait Steer: Sync {
+    /// Readers for the next round.
+    fn readers(&self) -> usize;
+    /// Keeps the build's checkpoint and progress.
+    fn save(&self, reorg: &queue::Reorg) -> Result<()>;
+    /// Whether to stop now (pause, cancel, ownership lost, node stopping).
+    fn should_stop(&self) -> Result<bool>;
+}
+
+/// A build run by the DDL job itself: its checkpoint is the job's reorg record.
+struct JobSteer<'a> {
+    domain: &'a Domain,
+    job_id: i64,
+}
+
+impl Steer for JobSteer<'_> {
+    fn readers(&self) -> usize {
+        readers(self.domain)
+    }
+
+    fn save(&self, reorg: &queue::Reorg) -> Result<()> {
+        save(self.domain, self.job_id, reorg)
+    }
+
+    fn should_stop(&self) -> Result<bool> {
+        should_stop(self.domain, self.job_id)
+    }
+}
+
+/// Whether ingest can run for job `job_id`: `Ok(false)` when the sort directory cannot be
+/// made (the job falls back to txn-merge), 8256 when its disk is nearly full.
+pub fn prepare(domain: &Domain, job_id: i64) -> Result<bool> {
+    let dir = job_dir(domain, job_id);
+    // Whatever an interrupted run left is stale: its chunks are read again.
+    let _ = std::fs::remove_dir_all(&dir);
+    let checked = env::check(domain, &dir);
+    // The check made the directory.
+    let _ = std::fs::remove_dir_all(&dir);
+    match checked {
+        Ok(()) => Ok(true),
+        Err(env::Unfit::NoSpace(e)) => Err(e),
+        Err(env::Unfit::Unavailable(why)) => {
+            tracing::warn!(job_id, reason = %why, "ingest unavailable, falling back to txn-merge");
+            fall_back_to_txn_merge(domain, job_id)?;
+            Ok(false)
+        }
+    }
+}
+
 /// Builds `index_id` of `table` from the rows by sort and ingest.
 pub fn ingest_index(
     domain: &Arc<Domain>,
@@ -93,26 +148,50 @@ pub fn ingest_index(
     table: &TableInfo,
     index_id: i64,
 ) -> Result<Outcome> {
-    let dir = job_dir(domain, job.id);
-    // Whatever an interrupted run left is stale: its chunks are read again.
-    let _ = std::fs::remove_dir_all(&dir);
-    match env::check(domain, &dir) {
-        Ok(()) => {}
-        Err(env::Unfit::NoSpace(e)) => {
-            // The check made the directory.
-            let _ = std::fs::remove_dir_all(&dir);
-            return Err(e);
-        }
-        Err(env::Unfit::Unavailable(why)) => {
-            tracing::warn!(job_id = job.id, reason = %why, "ingest unavailable, falling back to txn-merge");
-            fall_back_to_txn_merge(domain, job.id)?;
-            // The job's next step runs the txn-merge backfill.
-            return Ok(Outcome::Interrupted);
-        }
+    if !prepare(domain, job.id)? {
+        // The job's next step runs the txn-merge backfill.
+        return Ok(Outcome::Interrupted);
     }
-    let result = Ingest::new(domain, job, table, index_id, &dir).and_then(|mut i| i.run());
+    let dir = job_dir(domain, job.id);
+    let reorg = queue::load_reorg(domain.store.as_ref(), job.id)?;
+    let steer = JobSteer {
+        domain,
+        job_id: job.id,
+    };
+    let result = Ingest::new(domain, &steer, job.id, table, index_id, &dir, reorg, false)
+        .and_then(|mut i| i.run());
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// Builds the entries of the rows `rows` (handles, both ends included) of `index_id`, one
+/// subtask of a distributed build: other subtasks ingest into the same index meanwhile.
+/// `reorg` is the subtask's checkpoint; returns how the run ended and the checkpoint.
+pub fn ingest_range(
+    domain: &Arc<Domain>,
+    steer: &dyn Steer,
+    job_id: i64,
+    subtask_id: i64,
+    table: &TableInfo,
+    index_id: i64,
+    mut reorg: queue::Reorg,
+) -> Result<(Outcome, queue::Reorg)> {
+    let dir = job_dir(domain, job_id).join(format!("subtask-{subtask_id}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let unfit = match env::check(domain, &dir) {
+        Ok(()) => None,
+        Err(env::Unfit::NoSpace(e)) => Some(e),
+        Err(env::Unfit::Unavailable(why)) => Some(io_error("temp dir", std::io::Error::other(why))),
+    };
+    if let Some(e) = unfit {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(e);
+    }
+    reorg.progress = None;
+    let mut ingest = Ingest::new(domain, steer, job_id, table, index_id, &dir, reorg, true)?;
+    let result = ingest.run();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((result?, ingest.reorg))
 }
 
 /// Records that job `job_id` backfills in transactions into the temporary index.
@@ -120,6 +199,8 @@ fn fall_back_to_txn_merge(domain: &Domain, job_id: i64) -> Result<()> {
     let mut txn = domain.store.begin()?;
     if let Some(mut job) = queue::get_job(txn.as_ref(), job_id)? {
         job.reorg_type = Some("txn-merge".into());
+        // A transactional backfill runs on the owner alone.
+        job.dist_reorg = false;
         queue::put_job(txn.as_mut(), &job);
         txn.commit()?;
     }
@@ -129,36 +210,57 @@ fn fall_back_to_txn_merge(domain: &Domain, job_id: i64) -> Result<()> {
 /// One ingest run over the rounds still to do.
 struct Ingest<'a> {
     domain: &'a Arc<Domain>,
+    steer: &'a dyn Steer,
     job_id: i64,
     table: Table,
     index: IndexInfo,
     dir: &'a Path,
     reorg: queue::Reorg,
     quota: u64,
+    /// Other builds ingest into the index at the same time (the subtasks of a distributed
+    /// build): unique entries are always checked against the store, one build at a time.
+    shared: bool,
+}
+
+/// Locks by (table id, index id).
+type IndexLocks = HashMap<(i64, i64), Arc<Mutex<()>>>;
+
+/// One lock per index that several builds fill at once: a unique index's duplicate check
+/// against the store and the ingest after it must not interleave with another build's.
+fn unique_lock(table_id: i64, index_id: i64) -> Arc<Mutex<()>> {
+    static LOCKS: OnceLock<Mutex<IndexLocks>> = OnceLock::new();
+    let mut locks = LOCKS.get_or_init(Default::default).lock();
+    locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+    locks.entry((table_id, index_id)).or_default().clone()
 }
 
 impl<'a> Ingest<'a> {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         domain: &'a Arc<Domain>,
-        job: &Job,
+        steer: &'a dyn Steer,
+        job_id: i64,
         info: &TableInfo,
         index_id: i64,
         dir: &'a Path,
+        reorg: queue::Reorg,
+        shared: bool,
     ) -> Result<Ingest<'a>> {
         let index = index_being_built(info, index_id)?.clone();
-        let reorg = queue::load_reorg(domain.store.as_ref(), job.id)?;
         let quota = domain
             .failpoints
             .number("ingest-disk-quota")
             .unwrap_or_else(|| knob(domain, "tidb_ddl_disk_quota", 100 << 30, 1, i64::MAX) as u64);
         Ok(Ingest {
             domain,
-            job_id: job.id,
+            steer,
+            job_id,
             table: Table::new(Arc::new(info.clone())),
             index,
             dir,
             reorg,
             quota,
+            shared,
         })
     }
 
@@ -176,7 +278,7 @@ impl<'a> Ingest<'a> {
             let Some((min, max)) = self.reorg.ingest_bounds else {
                 break;
             };
-            let readers = readers(self.domain);
+            let readers = self.steer.readers();
             let total_span = Chunk {
                 first: min,
                 last: max,
@@ -208,10 +310,13 @@ impl<'a> Ingest<'a> {
             // The round's peak use of the temp dir.
             let spilled_bytes: u64 = sorters.iter().map(|s| s.spilled_bytes).sum();
             // From the second round on (or after a restart) entries may be in the store.
-            let check_store = !self.reorg.ingested.is_empty();
+            let check_store = !self.reorg.ingested.is_empty() || self.shared;
+            let lock = (self.shared && self.index.unique)
+                .then(|| unique_lock(self.table.info.id, self.index.id));
+            let _one_at_a_time = lock.as_ref().map(|l| l.lock());
             let tracker = Tracker::new("ingest", 0.0);
-            let (domain, job_id, ingested_rows) =
-                (self.domain, self.job_id, self.reorg.ingested_rows);
+            let (domain, steer, ingested_rows) =
+                (self.domain, self.steer, self.reorg.ingested_rows);
             let mut reorg = self.reorg.clone();
             let mut last_save = Instant::now();
             let mut pause = Duration::ZERO;
@@ -229,8 +334,8 @@ impl<'a> Ingest<'a> {
                         pause = throttle.adjust(domain);
                         reorg.row_count = ingested_rows + rows;
                         reorg.progress = Some(tracker.at(fraction(written, total)));
-                        save(domain, job_id, &reorg)?;
-                        return Ok(!should_stop(domain, job_id)?);
+                        steer.save(&reorg)?;
+                        return Ok(!steer.should_stop()?);
                     }
                     Ok(true)
                 },
@@ -250,7 +355,7 @@ impl<'a> Ingest<'a> {
                 .sum();
             let share = ingested as f64 / total_span as f64;
             self.reorg.progress = Some(Tracker::new("read+sort", share).at(Some(share)));
-            save(self.domain, self.job_id, &self.reorg)?;
+            self.steer.save(&self.reorg)?;
             let _ = std::fs::remove_dir_all(self.round_dir(round));
             tracing::info!(
                 job_id = self.job_id,
@@ -344,8 +449,10 @@ impl<'a> Ingest<'a> {
                 let covered = shared.covered.load(Ordering::Relaxed) as f64;
                 reorg.row_count = reorg.ingested_rows + shared.rows.load(Ordering::Relaxed);
                 reorg.progress = Some(tracker.at(Some(done_share + covered / total_span as f64)));
-                let stop = save(self.domain, self.job_id, &reorg)
-                    .and_then(|()| should_stop(self.domain, self.job_id));
+                let stop = self
+                    .steer
+                    .save(&reorg)
+                    .and_then(|()| self.steer.should_stop());
                 match stop {
                     Ok(false) => {}
                     Ok(true) => shared.abort.store(true, Ordering::Relaxed),

@@ -84,6 +84,9 @@ pub fn comments(ctx: &Context, listed: &Listed) -> String {
         return String::new();
     }
     let mut parts = vec![job.reorg_type.clone().unwrap_or_else(|| "txn".into())];
+    if job.dist_reorg && job.reorg_type.as_deref() == Some("ingest") {
+        parts.push("DXF".into());
+    }
     let globals = ctx.domain.globals.read();
     let knob = |name: &str| globals.get(name).map(|(_, v)| v.to_f64() as i64);
     if let Some(n) = knob("tidb_ddl_reorg_worker_cnt").filter(|n| *n != 4) {

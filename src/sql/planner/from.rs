@@ -280,18 +280,22 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
     match relation {
         ast::TableFactor::Table { name, alias, .. } => {
             let (db, t) = split_name(name)?;
-            let in_infoschema = match &db {
-                Some(d) => crate::sql::infoschema::is_infoschema(d),
-                None => p
-                    .ctx
-                    .session
-                    .current_db()
-                    .is_some_and(|d| crate::sql::infoschema::is_infoschema(&d)),
+            let db_name = db.clone().or_else(|| p.ctx.session.current_db());
+            let virtual_table = match db_name.as_deref() {
+                Some(d) if crate::sql::infoschema::is_infoschema(d) => {
+                    Some(crate::sql::infoschema::table(p.ctx, &t).ok_or_else(|| {
+                        Error::unknown_table(crate::sql::infoschema::DB, &t.to_ascii_uppercase())
+                    }))
+                }
+                Some(d) if crate::sql::system_tables::is_system_db(d) => Some(
+                    crate::sql::system_tables::table(p.ctx, &t).unwrap_or_else(|| {
+                        Err(Error::unknown_table(crate::sql::system_tables::DB, &t))
+                    }),
+                ),
+                _ => None,
             };
-            if in_infoschema {
-                let rs = crate::sql::infoschema::table(p.ctx, &t).ok_or_else(|| {
-                    Error::unknown_table(crate::sql::infoschema::DB, &t.to_ascii_uppercase())
-                })?;
+            if let Some(rs) = virtual_table {
+                let rs = rs?;
                 let alias = alias
                     .as_ref()
                     .map(|a| a.name.value.clone())

@@ -1,0 +1,234 @@
+//! The `mysql` schema: TiDB's system tables of the distributed execution framework, as
+//! virtual tables read from the framework's records when a query names them (the FROM
+//! planner binds them like `information_schema`'s, so WHERE, ORDER BY and joins work).
+//!
+//! - `tidb_global_task`, `tidb_global_task_history`: tasks running and finished;
+//! - `tidb_background_subtask`, `tidb_background_subtask_history`: their subtasks;
+//! - `dist_framework_meta`: the live nodes taking part, with their service scope.
+
+use super::context::Context;
+use super::result::{ResultColumn, ResultSet};
+use crate::dxf::proto::{type_number, NodeMeta, Subtask, Task};
+use crate::dxf::{dispatcher, storage};
+use crate::error::{Result, SavedError};
+use crate::types::{DataType, IntKind, Value};
+
+pub const DB: &str = "mysql";
+
+/// The tables this module serves, in SHOW TABLES order.
+pub const TABLES: &[&str] = &[
+    "dist_framework_meta",
+    "tidb_background_subtask",
+    "tidb_background_subtask_history",
+    "tidb_global_task",
+    "tidb_global_task_history",
+];
+
+pub fn is_system_db(db: &str) -> bool {
+    db.eq_ignore_ascii_case(DB)
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Int,
+    Time,
+}
+use Kind::{Int, Text, Time};
+
+const TASK_COLUMNS: &[(&str, Kind)] = &[
+    ("id", Int),
+    ("task_key", Text),
+    ("type", Text),
+    ("dispatcher_id", Text),
+    ("state", Text),
+    ("priority", Int),
+    ("create_time", Time),
+    ("start_time", Time),
+    ("state_update_time", Time),
+    ("end_time", Time),
+    ("meta", Text),
+    ("concurrency", Int),
+    ("step", Int),
+    ("target_scope", Text),
+    ("error", Text),
+    ("modify_params", Text),
+    ("max_node_count", Int),
+    ("extra_params", Text),
+    ("keyspace", Text),
+];
+
+const SUBTASK_COLUMNS: &[(&str, Kind)] = &[
+    ("id", Int),
+    ("step", Int),
+    ("namespace", Text),
+    ("task_key", Text),
+    ("ddl_physical_tid", Int),
+    ("type", Int),
+    ("exec_id", Text),
+    ("exec_expired", Time),
+    ("state", Text),
+    ("checkpoint", Text),
+    ("concurrency", Int),
+    ("create_time", Time),
+    ("start_time", Int),
+    ("state_update_time", Int),
+    ("end_time", Time),
+    ("meta", Text),
+    ("ordinal", Int),
+    ("error", Text),
+    ("summary", Text),
+];
+
+const NODE_COLUMNS: &[(&str, Kind)] = &[
+    ("host", Text),
+    ("role", Text),
+    ("cpu_count", Int),
+    ("keyspace_id", Text),
+];
+
+/// Materializes `mysql.<name>`; `None` if there is no such table.
+pub fn table(ctx: &Context, name: &str) -> Option<Result<ResultSet>> {
+    let lower = name.to_ascii_lowercase();
+    let columns = match lower.as_str() {
+        "tidb_global_task" | "tidb_global_task_history" => TASK_COLUMNS,
+        "tidb_background_subtask" | "tidb_background_subtask_history" => SUBTASK_COLUMNS,
+        "dist_framework_meta" => NODE_COLUMNS,
+        _ => return None,
+    };
+    Some(rows(ctx, &lower).map(|rows| ResultSet {
+        columns: columns.iter().map(|&(n, k)| column(&lower, n, k)).collect(),
+        rows,
+    }))
+}
+
+fn column(table: &str, name: &str, kind: Kind) -> ResultColumn {
+    let ty = match kind {
+        Text => DataType::Char {
+            len: 256,
+            varying: true,
+        },
+        Int => DataType::Int {
+            kind: IntKind::Big,
+            unsigned: false,
+        },
+        Time => DataType::DateTime { fsp: 0 },
+    };
+    ResultColumn {
+        org_name: name.to_string(),
+        table: table.to_string(),
+        org_table: table.to_string(),
+        db: DB.to_string(),
+        ..ResultColumn::computed(name, Some(ty))
+    }
+}
+
+fn rows(ctx: &Context, table: &str) -> Result<Vec<Vec<Value>>> {
+    let txn = ctx.domain.store.begin()?;
+    let txn = txn.as_ref();
+    Ok(match table {
+        "tidb_global_task" => storage::tasks(txn)?.iter().map(task_row).collect(),
+        "tidb_global_task_history" => storage::history(txn)?.iter().map(task_row).collect(),
+        "tidb_background_subtask" => storage::all_subtasks(txn)?
+            .iter()
+            .map(subtask_row)
+            .collect(),
+        "tidb_background_subtask_history" => storage::subtask_history(txn)?
+            .iter()
+            .map(subtask_row)
+            .collect(),
+        _ => {
+            let now = crate::domain::now_ms();
+            storage::nodes(txn)?
+                .iter()
+                .filter(|n| now - n.heartbeat_ms < dispatcher::NODE_LEASE_MS)
+                .map(node_row)
+                .collect()
+        }
+    })
+}
+
+fn s(v: &str) -> Value {
+    Value::str(v)
+}
+
+fn json(bytes: &[u8]) -> Value {
+    Value::Bytes(bytes.to_vec())
+}
+
+/// A timestamp, to the second, from microseconds since the epoch.
+fn time(micros: Option<i64>) -> Value {
+    match micros.and_then(|m| chrono::DateTime::from_timestamp(m.div_euclid(1_000_000), 0)) {
+        Some(t) => Value::DateTime(t.naive_utc()),
+        None => Value::Null,
+    }
+}
+
+fn unix_seconds(micros: Option<i64>) -> Value {
+    micros.map_or(Value::Null, |m| Value::Int(m.div_euclid(1_000_000)))
+}
+
+fn error(e: &Option<SavedError>) -> Value {
+    match e {
+        Some(e) => s(&format!("[{}]{}", e.code, e.message)),
+        None => Value::Null,
+    }
+}
+
+fn task_row(t: &Task) -> Vec<Value> {
+    vec![
+        Value::Int(t.id),
+        s(&t.key),
+        s(&t.task_type),
+        s(&t.dispatcher_id),
+        s(t.state.as_str()),
+        Value::Int(t.priority),
+        time(Some(t.create_time)),
+        time(t.start_time),
+        time(Some(t.state_update_time)),
+        time(t.end_time),
+        json(&t.meta),
+        Value::Int(i64::from(t.concurrency)),
+        Value::Int(t.step),
+        s(&t.target_scope),
+        error(&t.error),
+        Value::Null,
+        Value::Int(t.eligible.len() as i64),
+        Value::Null,
+        s(""),
+    ]
+}
+
+fn subtask_row(st: &Subtask) -> Vec<Value> {
+    let summary = serde_json::to_vec(&st.summary).unwrap_or_default();
+    vec![
+        Value::Int(st.id),
+        Value::Int(st.step),
+        s(""),
+        s(&st.task_id.to_string()),
+        Value::Null,
+        Value::Int(type_number(&st.task_type)),
+        s(&st.exec_id),
+        Value::Null,
+        s(st.state.as_str()),
+        json(&st.checkpoint),
+        Value::Int(i64::from(st.concurrency)),
+        time(Some(st.create_time)),
+        unix_seconds(st.start_time),
+        unix_seconds(Some(st.state_update_time)),
+        time(st.end_time),
+        json(&st.meta),
+        Value::Int(st.ordinal),
+        error(&st.error),
+        json(&summary),
+    ]
+}
+
+fn node_row(n: &NodeMeta) -> Vec<Value> {
+    vec![
+        s(&n.host),
+        s(&n.role),
+        Value::Int(i64::from(n.cpu_count)),
+        s(""),
+    ]
+}

@@ -446,7 +446,8 @@ fn a_failed_subtask_reverts_the_task_and_rolls_the_job_back() {
 }
 
 /// kill -9 while the task's subtasks run: after the restart the node takes its subtasks up
-/// again from their checkpoints and the task, and the job, finish.
+/// again from their checkpoints; paused, the task stays paused across another kill -9;
+/// resumed, the task and the job finish.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_resumes_the_task_after_restart() {
     let rows = 60_000;
@@ -465,9 +466,41 @@ async fn a_killed_server_resumes_the_task_after_restart() {
     .await;
     server.kill9();
     let _ = alter.await;
+    server.restart();
+    let mut c = server.conn().await;
+    // The restarted node takes its subtasks up again; paused now, the task stays paused
+    // across another kill -9.
+    wait_task(&mut c, "a subtask running again", |t, s| {
+        t.0 == task.0 && s.iter().any(|s| s.3 == "running")
+    })
+    .await;
+    let (job_id, ..) = newest_job(&mut c, "add index").await.unwrap();
+    c.query_drop(format!("ADMIN PAUSE DDL JOBS {job_id}"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while job_state(&mut c, job_id).await.1 != "paused" {
+        assert!(Instant::now() < deadline, "never paused");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill9();
     server.set_env(&[]);
     server.restart();
     let mut c = server.conn().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(job_state(&mut c, job_id).await.1, "paused");
+    let paused = task_of(&mut c, "tidb_global_task", job_id).await.unwrap();
+    assert_eq!(paused.2, "paused");
+    let subtasks = subtasks_of(&mut c, "tidb_background_subtask", task.0).await;
+    assert!(
+        subtasks
+            .iter()
+            .all(|s| s.3 != "running" && s.3 != "pending"),
+        "{subtasks:?}"
+    );
+    c.query_drop(format!("ADMIN RESUME DDL JOBS {job_id}"))
+        .await
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     let job_id = loop {
         let (id, _, state, _) = newest_job(&mut c, "add index").await.unwrap();

@@ -53,6 +53,10 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
     match job.state {
         JobState::Paused => return Ok(false),
         JobState::Pausing => {
+            // A distributed build stops on every node before the job is paused.
+            if job.dist_reorg && !dist::pause_task(domain, id)? {
+                return Ok(false);
+            }
             job.state = JobState::Paused;
             return commit_job(domain, txn, &job).map(|_| false);
         }

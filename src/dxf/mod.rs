@@ -19,6 +19,31 @@
 //! The framework knows no task type: `ddl` and `import` register theirs in a [`Registry`].
 //! `mysql.tidb_global_task`, `mysql.tidb_background_subtask` (and their histories) and
 //! `mysql.dist_framework_meta` show all of it.
+//!
+//! ## Across hosts
+//!
+//! Here the nodes of a cluster are threads of one process over one embedded store; nothing
+//! in the framework depends on that. Everything nodes share goes through `kv::Store`
+//! transactions: tasks, subtasks and heartbeats are records under `mDXF*` keys, claims and
+//! state changes are read-modify-write transactions that lose with a write conflict when
+//! another node got there first, and the dispatcher runs only on the holder of the DDL
+//! owner lease (`ddl::owner`, also a record in the store). Put TiKV behind `kv::Store`
+//! (its transactional client gives the same begin / get / scan / commit with conflicts and
+//! the same bulk ingest, as SST import) and run one moltdb process per host: the same
+//! records and transactions coordinate them. What would change:
+//!
+//! - **Leases and liveness**: the owner lease and node heartbeats would better live in PD's
+//!   etcd (leases with keep-alive, watches instead of polling), as TiDB keeps them; the
+//!   wall-clock comparison of heartbeats assumes hosts with synchronized clocks.
+//! - **Wake-ups**: `domain::events` wakes threads of one process; across hosts a watch on the
+//!   task keys (etcd) or the same polling the loops already do (every 200 ms) stands in.
+//! - **Sort files**: a subtask sorts under its own host's temp dir and ingests from there, as
+//!   TiDB's local sort does; nothing crosses hosts but the ingested keys. A global sort
+//!   (sorted runs in shared object storage, merged by later steps) would need two more
+//!   steps and a cloud storage URI, as TiDB's `tidb_cloud_storage_uri`.
+//! - **Unique indexes**: concurrent subtasks check duplicates against the store under a lock
+//!   of this process (`ddl::ingest`); across hosts that check moves to the ingest itself
+//!   (TiKV's duplicate detection on import) or to a lock record in the store.
 
 pub mod dispatcher;
 pub mod pool;

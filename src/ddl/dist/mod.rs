@@ -71,7 +71,7 @@ pub fn build(
     let mut follower = Follower::new(phase);
     loop {
         let seen = domain.events.generation();
-        if let Some(outcome) = steer(domain, job.id, &key)? {
+        if let Some(outcome) = steer(domain, job.id)? {
             return Ok(outcome);
         }
         let Some(task) = dxf::task(domain, &key)? else {
@@ -157,7 +157,7 @@ fn read_index_done(task: &Task, subtasks: &[Subtask]) -> bool {
 /// Carries the job's wishes to its task: `Some` when the job's thread must stop following
 /// it (this node lost ownership or stops; the job is pausing or cancelling, and then the
 /// task is paused or ended first, so the job's next step never races a running subtask).
-fn steer(domain: &Domain, job_id: i64, key: &str) -> Result<Option<Outcome>> {
+fn steer(domain: &Domain, job_id: i64) -> Result<Option<Outcome>> {
     if domain.is_stopped() || !domain.ownership.is_owner() {
         return Ok(Some(Outcome::Interrupted));
     }
@@ -168,8 +168,7 @@ fn steer(domain: &Domain, job_id: i64, key: &str) -> Result<Option<Outcome>> {
     match state {
         Some(JobState::Running) => Ok(None),
         Some(JobState::Pausing) => {
-            dxf::control(domain, key, Control::Pause)?;
-            wait_for(domain, key, |s| s == TaskState::Paused || s.is_final())?;
+            pause_task(domain, job_id)?;
             Ok(Some(Outcome::Interrupted))
         }
         _ => {
@@ -177,6 +176,14 @@ fn steer(domain: &Domain, job_id: i64, key: &str) -> Result<Option<Outcome>> {
             Ok(Some(Outcome::Interrupted))
         }
     }
+}
+
+/// Pauses job `job_id`'s task, if it has one still going, and waits until no subtask of it
+/// runs; false if this node stopped being the owner meanwhile.
+pub fn pause_task(domain: &Domain, job_id: i64) -> Result<bool> {
+    let key = task_key(job_id);
+    dxf::control(domain, &key, Control::Pause)?;
+    wait_for(domain, &key, |s| s == TaskState::Paused || s.is_final())
 }
 
 /// Cancels job `job_id`'s task, if it has one still going, and waits until no subtask of

@@ -10,6 +10,7 @@
 //!                      session  current database, variables, the open transaction
 //!                      sql      parse -> bind -> access path -> execute
 //!                      ddl      schema-change jobs: queue, owner, state steps, backfill
+//!                      import   IMPORT INTO: files -> rows -> sorted pairs -> ingest
 //!                      dxf      backend tasks split into subtasks every node executes
 //!                      domain   a node's shared state: store, schema cache, variables
 //!                      table    rows and index entries, as each index's state requires
@@ -40,6 +41,7 @@ pub mod ddl;
 pub mod domain;
 pub mod dxf;
 pub mod error;
+pub mod import;
 pub mod kv;
 pub mod node;
 pub mod server;

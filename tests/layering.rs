@@ -27,6 +27,10 @@ const LAYERS: &[(&str, &str)] = &[
         "online schema change jobs: queue, owner, steps, backfill",
     ),
     (
+        "import",
+        "IMPORT INTO: read files, encode rows, sort, ingest",
+    ),
+    (
         "dxf",
         "backend tasks: dispatcher, scheduler, subtasks, resource pool",
     ),

@@ -120,7 +120,11 @@ fn dispatch(
     };
     match task.state {
         TaskState::Pending => {
-            let nodes = eligible(live, &task.target_scope);
+            let nodes = if task.eligible.is_empty() {
+                eligible(live, &task.target_scope)
+            } else {
+                task.eligible.clone()
+            };
             update(domain, &task, |_, t| {
                 t.state = TaskState::Running;
                 t.start_time = Some(now_micros());
@@ -153,7 +157,7 @@ fn dispatch(
                         t.step = STEP_DONE;
                         Ok(true)
                     })?;
-                    kind.cleanup(domain, &task);
+                    kind.cleanup(domain, &ended(&task, TaskState::Succeed));
                     Ok(())
                 }
                 NextStep::Plan { step, subtasks } => {
@@ -207,7 +211,7 @@ fn dispatch(
                     Ok(true)
                 })?;
                 tracing::info!(task = %task.key, "task reverted");
-                kind.cleanup(domain, &task);
+                kind.cleanup(domain, &ended(&task, TaskState::Reverted));
             }
             Ok(())
         }
@@ -233,6 +237,14 @@ fn dispatch(
             Ok(true)
         }),
         TaskState::Paused | TaskState::Succeed | TaskState::Failed | TaskState::Reverted => Ok(()),
+    }
+}
+
+/// `task` as it ended, for its type's cleanup.
+fn ended(task: &Task, state: TaskState) -> Task {
+    Task {
+        state,
+        ..task.clone()
     }
 }
 

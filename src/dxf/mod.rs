@@ -96,6 +96,8 @@ pub struct NewTask {
     pub concurrency: u32,
     pub priority: i64,
     pub target_scope: String,
+    /// The nodes that run it (their addresses); empty: the nodes its scope allows.
+    pub nodes: Vec<String>,
 }
 
 /// Submits a task: pending until the dispatcher starts it.
@@ -112,7 +114,7 @@ pub fn submit(domain: &Domain, new: &NewTask) -> Result<Task> {
             concurrency: new.concurrency.max(1),
             target_scope: new.target_scope.clone(),
             dispatcher_id: String::new(),
-            eligible: Vec::new(),
+            eligible: new.nodes.clone(),
             meta: new.meta.clone(),
             error: None,
             create_time: now,
@@ -138,9 +140,7 @@ pub fn task(domain: &Domain, key: &str) -> Result<Option<Task>> {
 pub fn subtasks(domain: &Domain, task: &Task) -> Result<Vec<Subtask>> {
     let txn = domain.store.begin()?;
     if task.state.is_final() {
-        let mut all = storage::subtask_history(txn.as_ref())?;
-        all.retain(|s| s.task_id == task.id);
-        Ok(all)
+        storage::subtask_history_of(txn.as_ref(), task.id)
     } else {
         storage::subtasks(txn.as_ref(), task.id)
     }

@@ -159,6 +159,11 @@ pub fn subtask_history(txn: &dyn Transaction) -> Result<Vec<Subtask>> {
     scan(txn, b"mDXFSubtaskHistory:")
 }
 
+/// The subtasks of a finished task.
+pub fn subtask_history_of(txn: &dyn Transaction, task_id: i64) -> Result<Vec<Subtask>> {
+    scan(txn, format!("mDXFSubtaskHistory:{task_id:020}:").as_bytes())
+}
+
 /// Moves a finished task and its subtasks to the history.
 pub fn finish(txn: &mut dyn Transaction, task: &Task) -> Result<()> {
     for subtask in subtasks(txn, task.id)? {

@@ -12,6 +12,7 @@ mod error;
 mod mvcc;
 pub mod range;
 pub mod recording;
+pub mod sort;
 
 pub use engine::EngineKind;
 pub use error::{Error, Result};

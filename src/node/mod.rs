@@ -54,6 +54,7 @@ impl NodeConfig {
 fn task_types() -> Arc<dxf::Registry> {
     let mut registry = dxf::Registry::default();
     registry.register(Arc::new(ddl::dist::Backfill));
+    registry.register(Arc::new(crate::import::ImportInto));
     Arc::new(registry)
 }
 

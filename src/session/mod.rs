@@ -2,6 +2,7 @@
 //! dispatch of each statement to its handler in `sql/`.
 
 mod ddl;
+mod import;
 mod meta;
 
 use std::collections::{BTreeSet, HashMap};
@@ -330,6 +331,7 @@ impl Session {
             }
             front::Statement::Show { show, like } => self.show(&show, like.as_deref()),
             front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
+            front::Statement::Import(statement) => self.import(statement),
         });
         match &result {
             Ok(QueryResult::Done(o)) => self.state.row_count = o.affected_rows as i64,

@@ -17,6 +17,7 @@ pub mod execution;
 pub mod explain;
 pub mod expr;
 pub mod functions;
+pub mod import;
 pub mod infoschema;
 pub mod parser;
 pub mod planner;

@@ -30,6 +30,8 @@ pub enum Statement {
     /// SHOW WARNINGS / ERRORS and their counts: they read the previous statement's
     /// diagnostics, so running them must not clear those.
     Diagnostics(Diagnostics),
+    /// IMPORT INTO, SHOW IMPORT JOB(S), CANCEL IMPORT JOB.
+    Import(super::import::ImportStatement),
 }
 
 /// SHOW forms moltdb parses itself.
@@ -61,6 +63,9 @@ pub fn parse(sql: &str) -> Result<Statement> {
     }
     if let Some(admin) = admin::parse(sql) {
         return admin.map(Statement::Admin);
+    }
+    if let Some(import) = super::import::parse(sql) {
+        return import.map(Statement::Import);
     }
     if let Some((db, table, options)) = alter_table_options(sql) {
         return Ok(Statement::AlterTableOptions { db, table, options });

@@ -124,6 +124,39 @@ impl Table {
         (key, index_value(handle, unique_form))
     }
 
+    /// The row's own pair as a bulk load writes it (import into an empty table): the same
+    /// key and value as [`Table::add_record`], unchecked.
+    pub fn record_pair(&self, row: &[Value], handle: i64) -> (Vec<u8>, Vec<u8>) {
+        (self.record_key(handle), self.encode_row(row))
+    }
+
+    /// The duplicate a bulk load reports where two of its sorted pairs share `key`: two rows
+    /// with one handle, or with the same values in a unique index (`value` names the
+    /// handle of the one met first).
+    pub fn duplicate_of(&self, key: &[u8], value: &[u8]) -> Error {
+        if let Ok((_, handle)) = keys::decode_record_key(key) {
+            return Error::Duplicate {
+                entry: handle.to_string(),
+                key_name: format!("{}.PRIMARY", self.info.name),
+                existing_handle: handle,
+            };
+        }
+        let existing = keys::decode_handle_value(value).unwrap_or(0);
+        match self
+            .info
+            .indexes
+            .iter()
+            .find(|ix| key.starts_with(&keys::index_prefix(self.info.id, ix.id)))
+        {
+            Some(index) => self.duplicate_entry(index, key, existing),
+            None => Error::Duplicate {
+                entry: String::new(),
+                key_name: format!("{}.?", self.info.name),
+                existing_handle: existing,
+            },
+        }
+    }
+
     /// Checks that `row`'s entry `key` can be added to `index` wherever DML writes it now
     /// (the index, its temporary index, or both); returns the writes to make.
     fn checked_add<'i>(

@@ -131,6 +131,7 @@ fn submit(domain: &Domain, job: &Job, table: &TableInfo, index_id: i64) -> Resul
             concurrency: knob(domain, "tidb_ddl_reorg_worker_cnt", 4, 1, 256) as u32,
             priority: PRIORITY,
             target_scope: scope,
+            nodes: Vec::new(),
         },
     )
 }

@@ -26,7 +26,6 @@
 mod env;
 mod merge;
 mod read;
-mod sort;
 mod write;
 
 pub(super) use merge::merge_range;
@@ -51,10 +50,10 @@ use super::throttle::Throttle;
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
+use crate::kv::sort::Sorter;
 use crate::kv::Transaction;
 use crate::table::Table;
 use read::{Read, Shared};
-use sort::Sorter;
 use write::Flushed;
 
 /// Memory all readers' sorters may hold together before they spill runs to disk.

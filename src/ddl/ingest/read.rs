@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crossbeam::channel::Receiver;
 
 use super::io_error;
-use super::sort::Sorter;
 use crate::catalog::IndexInfo;
 use crate::error::Result;
+use crate::kv::sort::Sorter;
 use crate::kv::Transaction;
 use crate::table::{HandleRange, Table};
 

@@ -7,12 +7,12 @@
 //! that row still has those values — a stale entry (its row changed since; the temporary
 //! index holds the change) is simply overwritten.
 
-use super::sort::{self, Sorter};
 use super::{io_error, INGEST_CHUNK};
 use crate::catalog::IndexInfo;
 use crate::codec::keys;
 use crate::domain::Domain;
 use crate::error::{Error, Result};
+use crate::kv::sort::{self, Sorter};
 use crate::kv::{self, Transaction};
 use crate::table::Table;
 

@@ -1,4 +1,5 @@
-//! External sort of key-value pairs: bounded memory, sorted runs on disk, a k-way merge.
+//! External sort of key-value pairs ahead of a bulk ingest (`Store::ingest` wants them in
+//! key order): bounded memory, sorted runs on disk, a k-way merge.
 //!
 //! Pairs are buffered until `memory_limit` bytes, sorted and written to a run file
 //! (`run-<n>`: repeated `[u32 key len][key][u32 value len][value]`, big-endian lengths);
@@ -12,7 +13,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::kv::Pair;
+use super::Pair;
 
 pub struct Sorter {
     dir: PathBuf,
@@ -52,7 +53,6 @@ impl Sorter {
     }
 
     /// The pairs added so far, in ascending key order (equal keys in any order).
-    #[cfg(test)]
     pub fn finish(self) -> io::Result<Merged> {
         merge(vec![self])
     }

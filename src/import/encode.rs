@@ -1,0 +1,182 @@
+//! A row of fields becomes the key-value pairs a table stores: the fields are mapped to
+//! columns (a column list, `@var` fields skipped), the other columns get their defaults,
+//! AUTO_INCREMENT and hidden row ids are allocated as INSERT allocates them, each value is
+//! converted to its column's type under strict mode, and `table` encodes the record and
+//! every index entry exactly as DML does.
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::delimited::Field;
+use crate::catalog::{DefaultValue, TableInfo};
+use crate::domain::Domain;
+use crate::error::{Error, Result};
+use crate::table::Table;
+use crate::types::convert::{self, ConvertError};
+use crate::types::Value;
+
+/// Where a field of the file goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Target {
+    /// The column at this position of the table.
+    Column(usize),
+    /// A user variable: the field is read and not stored.
+    Var(String),
+}
+
+/// Count, bytes and an order-independent checksum of key-value pairs: what an import wrote
+/// and what the table holds must agree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checksum {
+    pub kvs: u64,
+    pub bytes: u64,
+    pub sum: u64,
+}
+
+impl Checksum {
+    pub fn add(&mut self, key: &[u8], value: &[u8]) {
+        self.kvs += 1;
+        self.bytes += (key.len() + value.len()) as u64;
+        self.sum = self
+            .sum
+            .wrapping_add(xxh3_64(key) ^ xxh3_64(value).rotate_left(17));
+    }
+
+    pub fn merge(&mut self, other: &Checksum) {
+        self.kvs += other.kvs;
+        self.bytes += other.bytes;
+        self.sum = self.sum.wrapping_add(other.sum);
+    }
+}
+
+pub struct Encoder<'a> {
+    domain: &'a Domain,
+    table: Table,
+    targets: Vec<Target>,
+    latin1: bool,
+    now: chrono::NaiveDateTime,
+    /// The largest explicit AUTO_INCREMENT value seen (the post-process rebases past it).
+    pub max_auto_id: i64,
+}
+
+impl<'a> Encoder<'a> {
+    pub fn new(
+        domain: &'a Domain,
+        info: TableInfo,
+        targets: Vec<Target>,
+        charset: &str,
+    ) -> Result<Encoder<'a>> {
+        if matches!(charset, "gbk" | "gb18030") {
+            return Err(Error::Unsupported(format!(
+                "IMPORT INTO with CHARACTER_SET '{charset}'"
+            )));
+        }
+        Ok(Encoder {
+            domain,
+            table: Table::new(std::sync::Arc::new(info)),
+            targets,
+            latin1: charset == "latin1",
+            now: chrono::Utc::now().naive_utc(),
+            max_auto_id: 0,
+        })
+    }
+
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// Encodes the row of `fields` (line `line` of `file`) and hands each pair to `out`.
+    pub fn encode(
+        &mut self,
+        fields: Vec<Field>,
+        file: &str,
+        line: u64,
+        out: &mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        let info = self.table.info.clone();
+        let mut row = vec![Value::Null; info.columns.len()];
+        let mut given = vec![false; info.columns.len()];
+        // Fields beyond the targets are ignored; targets beyond the fields get NULL.
+        let mut fields = fields.into_iter();
+        for target in &self.targets {
+            let field = fields.next().flatten();
+            if let Target::Column(i) = target {
+                given[*i] = true;
+                row[*i] = match field {
+                    Some(bytes) if self.latin1 => Value::Bytes(
+                        bytes
+                            .iter()
+                            .map(|&b| b as char)
+                            .collect::<String>()
+                            .into_bytes(),
+                    ),
+                    Some(bytes) => Value::Bytes(bytes),
+                    None => Value::Null,
+                };
+            }
+        }
+        let at = |e: Error| {
+            Error::new(
+                e.code(),
+                e.sqlstate(),
+                format!("{} (file {file}, line {line})", e.message()),
+            )
+        };
+        for (i, col) in info.columns.iter().enumerate() {
+            if !given[i] {
+                row[i] = match &col.default {
+                    Some(DefaultValue::Literal(s)) => {
+                        convert::to_column_type(&Value::str(s), &col.ty)
+                            .map_err(|_| Error::internal("bad default"))?
+                    }
+                    Some(DefaultValue::CurrentTimestamp) => Value::DateTime(self.now),
+                    _ => Value::Null,
+                };
+            }
+        }
+        if let Some(a) = info.auto_increment_column() {
+            let wants_id = match &row[a] {
+                Value::Null => true,
+                Value::Bytes(b) => b.is_empty() || b.as_slice() == b"0",
+                _ => false,
+            };
+            if wants_id {
+                row[a] = Value::Int(self.domain.autoid.alloc(info.id, 1)?);
+            }
+        }
+        for (i, col) in info.columns.iter().enumerate() {
+            let v = std::mem::replace(&mut row[i], Value::Null);
+            if v.is_null() {
+                if !col.nullable {
+                    return Err(at(Error::column_not_null(&col.name)));
+                }
+                continue;
+            }
+            row[i] = convert::to_column_type(&v, &col.ty).map_err(|e| {
+                at(match e {
+                    ConvertError::OutOfRange { .. } => Error::out_of_range(&col.name, 1),
+                    ConvertError::TooLong { .. } => Error::too_long(&col.name, 1),
+                    ConvertError::Incorrect {
+                        type_name, value, ..
+                    } => Error::incorrect_value(type_name, &value, &col.name, 1),
+                })
+            })?;
+        }
+        if let Some(a) = info.auto_increment_column() {
+            if let Value::Int(id) = row[a] {
+                self.max_auto_id = self.max_auto_id.max(id);
+            }
+        }
+        let handle = match self.table.handle_of(&row) {
+            Some(h) => h,
+            None => self.domain.autoid.alloc(info.id, 1)?,
+        };
+        let (key, value) = self.table.record_pair(&row, handle);
+        out(key, value)?;
+        for index in &info.indexes {
+            let (key, value) = self.table.index_pair(index, &row, handle);
+            out(key, value)?;
+        }
+        Ok(())
+    }
+}

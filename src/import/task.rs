@@ -1,0 +1,420 @@
+//! The `ImportInto` task type: how the framework plans and executes an import.
+//!
+//! - `import`: the files, in groups, one subtask per group; a subtask reads its files,
+//!   encodes every row's record and index entries (`encode`), sorts them under the node's
+//!   temp dir and ingests them with `Store::ingest`, and records a checksum of what it
+//!   wrote. Two rows with one key within a subtask fail it with 1062.
+//! - `post-process`: one subtask compares the table's checksum with the sum of what the
+//!   subtasks wrote (CHECKSUM_TABLE; duplicates across subtasks show here), and rebases
+//!   AUTO_INCREMENT past the largest id imported.
+//!
+//! The planner, on the owner, also moves the import job through its status and phase; a
+//! task that ends reverted leaves the target table empty again, as it was.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::delimited::Reader;
+use super::encode::{Checksum, Encoder, Target};
+use super::job::{self, Status};
+use super::options::{self, Format, Options};
+use super::source::{self, DataFile};
+use crate::catalog::{meta, TableInfo};
+use crate::codec::keys;
+use crate::domain::Domain;
+use crate::dxf::{
+    self, NextStep, Outcome, Step, Subtask, SubtaskContext, Summary, Task, TaskState, TaskType,
+};
+use crate::dxf::{STEP_DONE, STEP_INIT};
+use crate::error::{Error, Result};
+use crate::kv::sort::Sorter;
+use crate::kv::{KeyRange, Pair};
+
+pub const TASK_TYPE: &str = "ImportInto";
+const STEP_IMPORT: Step = 1;
+const STEP_POST_PROCESS: Step = 2;
+/// Memory one subtask's sorter holds before it spills sorted runs to disk.
+const SORT_MEMORY: usize = 64 << 20;
+/// Rows between two checks whether to stop.
+const CHECK_EVERY: u64 = 4096;
+/// At most this many import subtasks per eligible node.
+const GROUPS_PER_NODE: usize = 4;
+
+/// What an import task does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskMeta {
+    pub job_id: i64,
+    pub db_id: i64,
+    pub table_id: i64,
+    pub targets: Vec<Target>,
+    pub format: Format,
+    pub options: Options,
+    pub files: Vec<DataFile>,
+}
+
+/// What an import subtask wrote (its checkpoint once done).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct Written {
+    checksum: Checksum,
+    rows: u64,
+    max_auto_id: i64,
+}
+
+pub struct ImportInto;
+
+fn decode<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::internal(format!("corrupt {what}: {e}")))
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+fn load_table(domain: &Domain, m: &TaskMeta) -> Result<TableInfo> {
+    let txn = domain.store.begin()?;
+    meta::load_tables(txn.as_ref(), m.db_id)?
+        .into_iter()
+        .find(|t| t.id == m.table_id)
+        .ok_or_else(|| Error::internal("the table of an import vanished"))
+}
+
+/// Changes import job `id` through `change`.
+pub fn update_job(domain: &Domain, id: i64, change: impl Fn(&mut job::ImportJob)) -> Result<()> {
+    dxf::storage::retry(domain.store.as_ref(), |txn| {
+        if let Some(mut j) = job::get(txn, id)? {
+            change(&mut j);
+            job::put(txn, &j);
+        }
+        Ok(())
+    })?;
+    domain.events.notify();
+    Ok(())
+}
+
+/// The files cut into at most `groups` groups of neighbouring files of similar size.
+fn group(files: &[DataFile], groups: usize) -> Vec<Vec<DataFile>> {
+    let total: u64 = files.iter().map(|f| f.size.max(1)).sum();
+    let per = total.div_ceil(groups.max(1) as u64).max(1);
+    let mut out: Vec<Vec<DataFile>> = Vec::new();
+    let mut size = 0u64;
+    for f in files {
+        if out.is_empty() || size >= per {
+            out.push(Vec::new());
+            size = 0;
+        }
+        size += f.size.max(1);
+        if let Some(last) = out.last_mut() {
+            last.push(f.clone());
+        }
+    }
+    out
+}
+
+impl TaskType for ImportInto {
+    fn name(&self) -> &'static str {
+        TASK_TYPE
+    }
+
+    fn step_name(&self, step: Step) -> &'static str {
+        match step {
+            STEP_INIT => "init",
+            STEP_IMPORT => "import",
+            STEP_POST_PROCESS => "post-process",
+            STEP_DONE => "done",
+            _ => "unknown",
+        }
+    }
+
+    fn next_step(
+        &self,
+        domain: &Arc<Domain>,
+        task: &Task,
+        previous: &[Subtask],
+        nodes: usize,
+    ) -> Result<NextStep> {
+        let m: TaskMeta = decode("import task meta", &task.meta)?;
+        match task.step {
+            STEP_INIT => {
+                update_job(domain, m.job_id, |j| {
+                    j.status = Status::Running;
+                    j.phase = "importing".into();
+                    j.start_time = Some(dxf::proto::now_micros());
+                })?;
+                Ok(NextStep::Plan {
+                    step: STEP_IMPORT,
+                    subtasks: group(&m.files, nodes * GROUPS_PER_NODE)
+                        .iter()
+                        .map(encode)
+                        .collect(),
+                })
+            }
+            STEP_IMPORT => {
+                let mut total = Written::default();
+                for s in previous {
+                    let w: Written = decode("import subtask checkpoint", &s.checkpoint)?;
+                    total.checksum.merge(&w.checksum);
+                    total.rows += w.rows;
+                    total.max_auto_id = total.max_auto_id.max(w.max_auto_id);
+                }
+                update_job(domain, m.job_id, |j| j.phase = "validating".into())?;
+                Ok(NextStep::Plan {
+                    step: STEP_POST_PROCESS,
+                    subtasks: vec![encode(&total)],
+                })
+            }
+            _ => {
+                let rows = previous
+                    .first()
+                    .map(|s| decode::<Written>("post-process meta", &s.meta))
+                    .transpose()?
+                    .map_or(0, |w| w.rows);
+                update_job(domain, m.job_id, |j| {
+                    if !j.status.is_final() {
+                        j.status = Status::Finished;
+                        j.phase = String::new();
+                        j.imported_rows = Some(rows);
+                        j.end_time = Some(dxf::proto::now_micros());
+                    }
+                })?;
+                Ok(NextStep::Done)
+            }
+        }
+    }
+
+    fn execute(&self, ctx: &SubtaskContext, subtask: &Subtask) -> Result<Outcome> {
+        let m: TaskMeta = decode("import task meta", &ctx.task.meta)?;
+        match subtask.step {
+            STEP_IMPORT => {
+                let files: Vec<DataFile> = decode("import subtask", &subtask.meta)?;
+                import(ctx, &m, subtask.id, &files)
+            }
+            STEP_POST_PROCESS => {
+                let expected: Written = decode("post-process meta", &subtask.meta)?;
+                post_process(ctx.domain, &m, &expected)?;
+                Ok(Outcome::Done(Summary {
+                    row_count: expected.rows,
+                    bytes: expected.checksum.bytes,
+                }))
+            }
+            step => Err(Error::internal(format!("ImportInto has no step {step}"))),
+        }
+    }
+
+    fn cleanup(&self, domain: &Arc<Domain>, task: &Task) {
+        let Ok(m) = decode::<TaskMeta>("import task meta", &task.meta) else {
+            return;
+        };
+        let _ = std::fs::remove_dir_all(job_dir(domain, m.job_id));
+        if task.state == TaskState::Succeed {
+            return;
+        }
+        // A failed import leaves the table as it was: empty.
+        if let Err(e) = delete_table_data(domain, m.table_id) {
+            tracing::warn!(job_id = m.job_id, error = %e, "could not empty the table of a failed import");
+        }
+        let error = task.error.clone();
+        let message = error
+            .as_ref()
+            .map_or_else(|| "the import failed".to_string(), |e| e.message.clone());
+        let _ = update_job(domain, m.job_id, |j| {
+            if !j.status.is_final() {
+                j.status = Status::Failed;
+                j.error_message = message.clone();
+                j.error = error.clone();
+            }
+            j.end_time.get_or_insert(dxf::proto::now_micros());
+        });
+    }
+}
+
+/// Where the subtasks of import job `job_id` on this node sort.
+fn job_dir(domain: &Domain, job_id: i64) -> std::path::PathBuf {
+    domain.temp_dir.join(format!("import-{job_id}"))
+}
+
+fn io(what: &str, e: std::io::Error) -> Error {
+    Error::new(8247, "HY000", format!("Ingest failed: {what}: {e}"))
+}
+
+/// One import subtask: its files read, encoded, sorted and ingested.
+fn import(
+    ctx: &SubtaskContext,
+    m: &TaskMeta,
+    subtask_id: i64,
+    files: &[DataFile],
+) -> Result<Outcome> {
+    let domain = ctx.domain;
+    let info = load_table(domain, m)?;
+    let dir = job_dir(domain, m.job_id).join(format!("subtask-{subtask_id}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut sorter = Sorter::new(&dir, SORT_MEMORY).map_err(|e| io("temp dir", e))?;
+    let mut encoder = Encoder::new(domain, info, m.targets.clone(), &m.options.character_set)?;
+    let mut rows = 0u64;
+    let mut read_bytes = 0u64;
+    for file in files {
+        if m.format != Format::Csv {
+            return Err(Error::Unsupported(format!(
+                "IMPORT INTO of {:?} files",
+                m.format
+            )));
+        }
+        let name = file
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&file.path)
+            .to_string();
+        let mut reader = Reader::new(source::open(&file.path)?, &m.options, &name);
+        reader.skip(m.options.skip_rows)?;
+        while let Some(fields) = reader.next_row()? {
+            let line = reader.line.saturating_sub(1);
+            encoder.encode(fields, &name, line, &mut |k, v| {
+                sorter.add(k, v).map_err(|e| io("sort", e))
+            })?;
+            rows += 1;
+            if rows.is_multiple_of(CHECK_EVERY) {
+                if ctx.should_stop()? {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    return Ok(Outcome::Interrupted);
+                }
+                ctx.save(
+                    Vec::new(),
+                    Summary {
+                        row_count: rows,
+                        bytes: read_bytes,
+                    },
+                )?;
+            }
+        }
+        read_bytes += file.size;
+    }
+    let table = encoder.table();
+    let merged = sorter.finish().map_err(|e| io("sort", e))?;
+    let mut checked = Checked {
+        merged,
+        previous: None,
+        checksum: Checksum::default(),
+        failure: None,
+        table,
+    };
+    let ts = domain.store.current_ts();
+    let ingested = domain.store.ingest(ts, &mut checked);
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some(e) = checked.failure {
+        return Err(e);
+    }
+    ingested?;
+    let written = Written {
+        checksum: checked.checksum,
+        rows,
+        max_auto_id: encoder.max_auto_id,
+    };
+    let summary = Summary {
+        row_count: rows,
+        bytes: read_bytes,
+    };
+    // The framework keeps the checkpoint of a succeeded subtask: the post-process sums them.
+    ctx.save(encode(&written), summary)?;
+    Ok(Outcome::Done(summary))
+}
+
+/// The sorted pairs for `Store::ingest`, checked for two rows with one key, checksummed.
+struct Checked<'a> {
+    merged: crate::kv::sort::Merged,
+    previous: Option<Pair>,
+    checksum: Checksum,
+    failure: Option<Error>,
+    table: &'a crate::table::Table,
+}
+
+impl Iterator for Checked<'_> {
+    type Item = Pair;
+
+    fn next(&mut self) -> Option<Pair> {
+        if self.failure.is_some() {
+            return None;
+        }
+        let (key, value) = match self.merged.next()? {
+            Ok(pair) => pair,
+            Err(e) => {
+                self.failure = Some(io("sort", e));
+                return None;
+            }
+        };
+        if let Some((pk, pv)) = &self.previous {
+            if *pk == key {
+                self.failure = Some(self.table.duplicate_of(pk, pv).into());
+                return None;
+            }
+        }
+        self.checksum.add(&key, &value);
+        self.previous = Some((key.clone(), value.clone()));
+        Some((key, value))
+    }
+}
+
+/// The table's checksum against what the subtasks wrote, then AUTO_INCREMENT rebased.
+fn post_process(domain: &Domain, m: &TaskMeta, expected: &Written) -> Result<()> {
+    if m.options.checksum_table != options::Checksum::Off {
+        let remote = table_checksum(domain, m.table_id)?;
+        let local = expected.checksum;
+        if remote != local {
+            let message = format!(
+                "[Lighting:Restore:ErrChecksumMismatch]checksum mismatched remote vs local => (checksum: {} vs {}) (total_kvs: {} vs {}) (total_bytes: {} vs {})",
+                remote.sum, local.sum, remote.kvs, local.kvs, remote.bytes, local.bytes
+            );
+            if m.options.checksum_table == options::Checksum::Required {
+                return Err(Error::new(8180, "HY000", message));
+            }
+            tracing::warn!(job_id = m.job_id, "{message}");
+        }
+    }
+    if expected.max_auto_id > 0 {
+        domain.autoid.rebase(m.table_id, expected.max_auto_id)?;
+    }
+    Ok(())
+}
+
+/// Count, bytes and checksum of every key of the table (rows and index entries).
+fn table_checksum(domain: &Domain, table_id: i64) -> Result<Checksum> {
+    let txn = domain.store.begin()?;
+    let mut range = KeyRange::prefix(&keys::table_prefix(table_id));
+    let mut sum = Checksum::default();
+    loop {
+        let batch = txn.scan(&range, 4096, false)?;
+        for (k, v) in &batch {
+            sum.add(k, v);
+        }
+        match batch.last() {
+            Some((last, _)) if batch.len() == 4096 => {
+                let mut next = last.clone();
+                next.push(0);
+                range.start = next;
+            }
+            _ => return Ok(sum),
+        }
+    }
+}
+
+/// Removes every row and index entry of the table, in batches.
+fn delete_table_data(domain: &Domain, table_id: i64) -> Result<()> {
+    let mut range = KeyRange::prefix(&keys::table_prefix(table_id));
+    loop {
+        let mut txn = domain.store.begin()?;
+        let batch = txn.scan(&range, 1024, false)?;
+        let Some((last, _)) = batch.last() else {
+            return Ok(());
+        };
+        let mut next = last.clone();
+        next.push(0);
+        for (k, _) in batch {
+            txn.delete(k);
+        }
+        match txn.commit() {
+            Ok(_) => range.start = next,
+            Err(crate::kv::Error::WriteConflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}

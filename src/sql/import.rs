@@ -1,0 +1,249 @@
+//! TiDB's import statements, which sqlparser does not know: IMPORT INTO, SHOW IMPORT
+//! JOB(S), CANCEL IMPORT JOB; their parsing and the rows TiDB answers them with.
+
+use sqlparser::dialect::MySqlDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::Token;
+
+use super::admin::jobs::time;
+use super::result::{QueryResult, ResultColumn, ResultSet};
+use crate::error::{Error, Result};
+use crate::import::{source, Given, ImportJob};
+use crate::types::Value;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportStatement {
+    Import(ImportInto),
+    /// SHOW IMPORT JOBS (`None`) or SHOW IMPORT JOB id.
+    Show(Option<i64>),
+    Cancel(i64),
+}
+
+/// A field of the column list: a column, or a `@variable` that consumes a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    Column(String),
+    Var(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportInto {
+    pub db: Option<String>,
+    pub table: String,
+    pub fields: Option<Vec<Field>>,
+    pub location: String,
+    pub format: Option<String>,
+    pub options: Vec<(String, Given)>,
+}
+
+/// Parses `sql` if it is an import statement (`None` otherwise).
+pub fn parse(sql: &str) -> Option<Result<ImportStatement>> {
+    let words: Vec<String> = sql
+        .split_whitespace()
+        .take(4)
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let id = |w: Option<&&str>| -> Result<i64> {
+        w.and_then(|w| w.parse().ok())
+            .ok_or_else(|| Error::syntax(sql))
+    };
+    match words.as_slice() {
+        ["import", "into", ..] => Some(parse_import(sql).map(ImportStatement::Import)),
+        ["show", "import", "jobs"] => Some(Ok(ImportStatement::Show(None))),
+        ["show", "import", "job", rest @ ..] => {
+            Some(id(rest.first()).map(|id| ImportStatement::Show(Some(id))))
+        }
+        ["cancel", "import", "job", rest @ ..] => {
+            Some(id(rest.first()).map(ImportStatement::Cancel))
+        }
+        _ => None,
+    }
+}
+
+fn parse_import(sql: &str) -> Result<ImportInto> {
+    let syntax = |_| Error::syntax(sql);
+    let dialect = MySqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
+    let word = |p: &mut Parser, w: &str| match p.next_token().token {
+        Token::Word(x) if x.value.eq_ignore_ascii_case(w) => Ok(()),
+        _ => Err(Error::syntax(sql)),
+    };
+    word(&mut p, "import")?;
+    p.expect_keyword(Keyword::INTO).map_err(syntax)?;
+    let name = p.parse_object_name(false).map_err(syntax)?;
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|part| part.as_ident().map(|i| i.value.clone()))
+        .collect();
+    let (db, table) = match parts.as_slice() {
+        [t] => (None, t.clone()),
+        [d, t] => (Some(d.clone()), t.clone()),
+        _ => return Err(Error::syntax(sql)),
+    };
+    let mut fields = None;
+    if p.consume_token(&Token::LParen) {
+        let mut list = Vec::new();
+        loop {
+            let field = match p.next_token().token {
+                Token::AtSign => Field::Var(p.parse_identifier().map_err(syntax)?.value),
+                Token::Word(w) if w.value.starts_with('@') => {
+                    Field::Var(w.value.trim_start_matches('@').to_string())
+                }
+                Token::Word(w) => Field::Column(w.value),
+                _ => return Err(Error::syntax(sql)),
+            };
+            list.push(field);
+            if !p.consume_token(&Token::Comma) {
+                break;
+            }
+        }
+        p.expect_token(&Token::RParen).map_err(syntax)?;
+        fields = Some(list);
+    }
+    if p.parse_keyword(Keyword::SET) {
+        return Err(Error::Unsupported("IMPORT INTO ... SET".into()));
+    }
+    p.expect_keyword(Keyword::FROM).map_err(syntax)?;
+    if p.parse_keyword(Keyword::SELECT) {
+        return Err(Error::Unsupported("IMPORT INTO ... FROM SELECT".into()));
+    }
+    let location = p.parse_literal_string().map_err(syntax)?;
+    let mut format = None;
+    if p.parse_keyword(Keyword::FORMAT) {
+        format = Some(p.parse_literal_string().map_err(syntax)?);
+    }
+    let mut options = Vec::new();
+    if p.parse_keyword(Keyword::WITH) {
+        loop {
+            let name = p.parse_identifier().map_err(syntax)?.value;
+            let given = if p.consume_token(&Token::Eq) {
+                match p.next_token().token {
+                    Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => Given::Text(s),
+                    Token::Number(n, _) => Given::Number(n.parse().map_err(|_| {
+                        Error::new(
+                            8164,
+                            "HY000",
+                            format!("Invalid option value for {}", name.to_ascii_lowercase()),
+                        )
+                    })?),
+                    Token::Minus => match p.next_token().token {
+                        Token::Number(n, _) => Given::Number(-n.parse::<i64>().unwrap_or(i64::MAX)),
+                        _ => return Err(Error::syntax(sql)),
+                    },
+                    _ => return Err(Error::syntax(sql)),
+                }
+            } else {
+                Given::Flag
+            };
+            options.push((name, given));
+            if !p.consume_token(&Token::Comma) {
+                break;
+            }
+        }
+    }
+    if p.peek_token().token != Token::EOF {
+        return Err(Error::syntax(sql));
+    }
+    Ok(ImportInto {
+        db,
+        table,
+        fields,
+        location,
+        format,
+        options,
+    })
+}
+
+/// The rows IMPORT INTO and SHOW IMPORT JOB(S) answer with (TiDB's 13 columns).
+pub fn job_rows(jobs: &[ImportJob]) -> QueryResult {
+    let names = [
+        "Job_ID",
+        "Data_Source",
+        "Target_Table",
+        "Table_ID",
+        "Phase",
+        "Status",
+        "Source_File_Size",
+        "Imported_Rows",
+        "Result_Message",
+        "Create_Time",
+        "Start_Time",
+        "End_Time",
+        "Created_By",
+    ];
+    let columns = names
+        .iter()
+        .map(|&n| match n {
+            "Job_ID" | "Table_ID" | "Imported_Rows" => ResultColumn::bigint(n),
+            _ => ResultColumn::computed(
+                n,
+                Some(crate::types::DataType::Char {
+                    len: 256,
+                    varying: true,
+                }),
+            ),
+        })
+        .collect();
+    let rows = jobs
+        .iter()
+        .map(|j| {
+            vec![
+                Value::Int(j.id),
+                Value::str(&j.data_source),
+                Value::str(&format!("`{}`.`{}`", j.db, j.table)),
+                Value::Int(j.table_id),
+                Value::str(&j.phase),
+                Value::str(j.status.as_str()),
+                Value::str(&source::human_size(j.source_file_size)),
+                j.imported_rows
+                    .map_or(Value::Null, |n| Value::Int(n as i64)),
+                Value::str(&j.error_message),
+                time(Some(j.create_time)),
+                time(j.start_time),
+                time(j.end_time),
+                Value::str(&j.created_by),
+            ]
+        })
+        .collect();
+    QueryResult::Rows(ResultSet { columns, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_into_parses() {
+        let Some(Ok(ImportStatement::Import(i))) = parse(
+            "IMPORT INTO d.t (a, @skip, b) FROM '/x/*.csv' FORMAT 'csv' WITH skip_rows=1, detached, fields_terminated_by='\\t'",
+        ) else {
+            panic!("not parsed");
+        };
+        assert_eq!((i.db.as_deref(), i.table.as_str()), (Some("d"), "t"));
+        assert_eq!(
+            i.fields,
+            Some(vec![
+                Field::Column("a".into()),
+                Field::Var("skip".into()),
+                Field::Column("b".into())
+            ])
+        );
+        assert_eq!(i.location, "/x/*.csv");
+        assert_eq!(i.format.as_deref(), Some("csv"));
+        assert_eq!(i.options[0], ("skip_rows".into(), Given::Number(1)));
+        assert_eq!(i.options[1], ("detached".into(), Given::Flag));
+        assert_eq!(
+            parse("SHOW IMPORT JOB 7"),
+            Some(Ok(ImportStatement::Show(Some(7))))
+        );
+        assert_eq!(
+            parse("cancel import job 9"),
+            Some(Ok(ImportStatement::Cancel(9)))
+        );
+        assert!(parse("IMPORT INTO t FROM").unwrap().is_err());
+        assert!(parse("select 1").is_none());
+    }
+}

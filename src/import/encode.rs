@@ -164,7 +164,11 @@ impl<'a> Encoder<'a> {
         }
         if let Some(a) = info.auto_increment_column() {
             if let Value::Int(id) = row[a] {
-                self.max_auto_id = self.max_auto_id.max(id);
+                if id > self.max_auto_id {
+                    // Later generated ids go past it, as after an INSERT of an explicit id.
+                    self.domain.autoid.rebase(info.id, id)?;
+                    self.max_auto_id = id;
+                }
             }
         }
         let handle = match self.table.handle_of(&row) {
@@ -173,7 +177,11 @@ impl<'a> Encoder<'a> {
         };
         let (key, value) = self.table.record_pair(&row, handle);
         out(key, value)?;
-        for index in &info.indexes {
+        for index in info
+            .indexes
+            .iter()
+            .filter(|i| crate::table::is_writable(i.state))
+        {
             let (key, value) = self.table.index_pair(index, &row, handle);
             out(key, value)?;
         }

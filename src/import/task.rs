@@ -163,22 +163,8 @@ impl TaskType for ImportInto {
                     subtasks: vec![encode(&total)],
                 })
             }
-            _ => {
-                let rows = previous
-                    .first()
-                    .map(|s| decode::<Written>("post-process meta", &s.meta))
-                    .transpose()?
-                    .map_or(0, |w| w.rows);
-                update_job(domain, m.job_id, |j| {
-                    if !j.status.is_final() {
-                        j.status = Status::Finished;
-                        j.phase = String::new();
-                        j.imported_rows = Some(rows);
-                        j.end_time = Some(dxf::proto::now_micros());
-                    }
-                })?;
-                Ok(NextStep::Done)
-            }
+            // The job finishes in `cleanup`, once the task is in the history.
+            _ => Ok(NextStep::Done),
         }
     }
 
@@ -207,6 +193,26 @@ impl TaskType for ImportInto {
         };
         let _ = std::fs::remove_dir_all(job_dir(domain, m.job_id));
         if task.state == TaskState::Succeed {
+            let rows = dxf::subtasks(domain, task).map(|subtasks| {
+                subtasks
+                    .iter()
+                    .filter(|s| s.step == STEP_POST_PROCESS)
+                    .map(|s| s.summary.row_count)
+                    .sum::<u64>()
+            });
+            let finished = rows.and_then(|rows| {
+                update_job(domain, m.job_id, |j| {
+                    if !j.status.is_final() {
+                        j.status = Status::Finished;
+                        j.phase = String::new();
+                        j.imported_rows = Some(rows);
+                        j.end_time = Some(dxf::proto::now_micros());
+                    }
+                })
+            });
+            if let Err(e) = finished {
+                tracing::warn!(job_id = m.job_id, error = %e, "could not finish an import job");
+            }
             return;
         }
         // A failed import leaves the table as it was: empty.
@@ -252,6 +258,9 @@ fn import(
     let mut encoder = Encoder::new(domain, info, m.targets.clone(), &m.options.character_set)?;
     let mut rows = 0u64;
     let mut read_bytes = 0u64;
+    // Test hook: rest this many milliseconds every few rows (and check for a stop then).
+    let slow = domain.failpoints.number("import-slow");
+    let check_every = if slow.is_some() { 64 } else { CHECK_EVERY };
     for file in files {
         if m.format != Format::Csv {
             return Err(Error::Unsupported(format!(
@@ -273,7 +282,10 @@ fn import(
                 sorter.add(k, v).map_err(|e| io("sort", e))
             })?;
             rows += 1;
-            if rows.is_multiple_of(CHECK_EVERY) {
+            if rows.is_multiple_of(check_every) {
+                if let Some(ms) = slow {
+                    std::thread::sleep(std::time::Duration::from_millis(ms));
+                }
                 if ctx.should_stop()? {
                     let _ = std::fs::remove_dir_all(&dir);
                     return Ok(Outcome::Interrupted);
@@ -344,8 +356,10 @@ impl Iterator for Checked<'_> {
         };
         if let Some((pk, pv)) = &self.previous {
             if *pk == key {
-                self.failure = Some(self.table.duplicate_of(pk, pv).into());
-                return None;
+                if let Some(e) = self.table.duplicate_of(pk, pv) {
+                    self.failure = Some(e.into());
+                    return None;
+                }
             }
         }
         self.checksum.add(&key, &value);

@@ -132,29 +132,23 @@ impl Table {
 
     /// The duplicate a bulk load reports where two of its sorted pairs share `key`: two rows
     /// with one handle, or with the same values in a unique index (`value` names the
-    /// handle of the one met first).
-    pub fn duplicate_of(&self, key: &[u8], value: &[u8]) -> Error {
+    /// handle of the one met first). `None` for a non-unique index's entry: its key holds
+    /// the handle, so the rows' own keys meet too and tell.
+    pub fn duplicate_of(&self, key: &[u8], value: &[u8]) -> Option<Error> {
         if let Ok((_, handle)) = keys::decode_record_key(key) {
-            return Error::Duplicate {
+            return Some(Error::Duplicate {
                 entry: handle.to_string(),
                 key_name: format!("{}.PRIMARY", self.info.name),
                 existing_handle: handle,
-            };
+            });
         }
-        let existing = keys::decode_handle_value(value).unwrap_or(0);
-        match self
+        let index = self
             .info
             .indexes
             .iter()
-            .find(|ix| key.starts_with(&keys::index_prefix(self.info.id, ix.id)))
-        {
-            Some(index) => self.duplicate_entry(index, key, existing),
-            None => Error::Duplicate {
-                entry: String::new(),
-                key_name: format!("{}.?", self.info.name),
-                existing_handle: existing,
-            },
-        }
+            .find(|ix| key.starts_with(&keys::index_prefix(self.info.id, ix.id)))?;
+        let existing = keys::decode_handle_value(value).ok()?;
+        Some(self.duplicate_entry(index, key, existing))
     }
 
     /// Checks that `row`'s entry `key` can be added to `index` wherever DML writes it now

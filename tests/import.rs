@@ -1,0 +1,547 @@
+//! IMPORT INTO end to end, through the MySQL protocol on in-process clusters: CSV with each
+//! delimiter / enclosure / escape / NULL option, globbed and compressed files, tables with
+//! secondary and unique indexes and AUTO_INCREMENT (ADMIN CHECK TABLE and the rows equal to
+//! the files), each precheck and option error, bad data and duplicates (the table left
+//! empty), DETACHED with SHOW IMPORT JOB(S) and CANCEL IMPORT JOB, and where the task runs:
+//! on several nodes with the framework on, on the statement's node with it off.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::ddl::*;
+use moltdb::node::cluster::Cluster;
+use mysql_async::prelude::*;
+use mysql_async::{Conn, Row};
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn gzip(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(text.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// `rows` lines `id,k,"c<id>",u` with u unique and k = id % 97.
+fn csv_rows(range: std::ops::Range<usize>) -> String {
+    range
+        .map(|i| format!("{i},{},\"c{i}, with a comma\",{}\n", i % 97, i * 10))
+        .collect()
+}
+
+async fn create_t(c: &mut Conn) {
+    c.query_drop("CREATE DATABASE IF NOT EXISTS d")
+        .await
+        .unwrap();
+    c.query_drop("DROP TABLE IF EXISTS d.t").await.unwrap();
+    c.query_drop(
+        "CREATE TABLE d.t (id INT PRIMARY KEY, k INT, c VARCHAR(40), u INT, \
+         INDEX ik (k), UNIQUE KEY uu (u))",
+    )
+    .await
+    .unwrap();
+}
+
+/// The import's result row as (job id, phase, status, imported rows, message).
+fn result(row: &Row) -> (i64, String, String, Option<i64>, String) {
+    (
+        row.get("Job_ID").unwrap(),
+        row.get("Phase").unwrap(),
+        row.get("Status").unwrap(),
+        row.get("Imported_Rows").unwrap(),
+        row.get("Result_Message").unwrap(),
+    )
+}
+
+async fn import(c: &mut Conn, sql: &str) -> Result<Row, mysql_async::Error> {
+    let row: Option<Row> = c.query_first(sql).await?;
+    Ok(row.expect("a result row"))
+}
+
+async fn count(c: &mut Conn) -> i64 {
+    c.query_first("SELECT COUNT(*) FROM d.t")
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn code(e: &mysql_async::Error) -> (u16, String) {
+    match e {
+        mysql_async::Error::Server(s) => (s.code, s.message.clone()),
+        other => panic!("not a server error: {other}"),
+    }
+}
+
+async fn stop(cluster: Arc<Cluster>) {
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}
+
+/// Globbed plain and gzip files into a table with a secondary and a unique index: every row
+/// lands once, the indexes agree with the rows, the task ran its two steps.
+#[test]
+fn csv_files_with_indexes_land_whole() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(3).await;
+        let files = tempfile::tempdir().unwrap();
+        write(files.path(), "part-1.csv", &csv_rows(1..20_001));
+        write(files.path(), "part-2.csv", &csv_rows(20_001..30_001));
+        gzip(files.path(), "part-3.csv.gz", &csv_rows(30_001..40_001));
+        write(files.path(), "other.txt", "not,matched\n");
+        let mut c = node_conn(&cluster, 0, None).await;
+        create_t(&mut c).await;
+        let location = format!("{}/part-*.csv*", files.path().display());
+        let row = import(&mut c, &format!("IMPORT INTO d.t FROM '{location}'"))
+            .await
+            .unwrap();
+        let (job, phase, status, rows, message) = result(&row);
+        assert_eq!(
+            (phase.as_str(), status.as_str(), rows, message.as_str()),
+            ("", "finished", Some(40_000), "")
+        );
+        assert_eq!(row.get::<String, _>("Target_Table").unwrap(), "`d`.`t`");
+        assert_eq!(count(&mut c).await, 40_000);
+        c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
+        let sample: Vec<(i64, i64, String, i64)> = c
+            .query("SELECT id, k, c, u FROM d.t WHERE id IN (1, 20001, 39999) ORDER BY id")
+            .await
+            .unwrap();
+        assert_eq!(
+            sample,
+            vec![
+                (1, 1, "c1, with a comma".into(), 10),
+                (20001, 20001 % 97, "c20001, with a comma".into(), 200010),
+                (39999, 39999 % 97, "c39999, with a comma".into(), 399990),
+            ]
+        );
+        let by_index: i64 = c
+            .query_first("SELECT COUNT(*) FROM d.t WHERE k >= 0")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_index, 40_000);
+        let steps: Vec<(i64, String)> = c
+            .exec(
+                "SELECT step, state FROM mysql.tidb_background_subtask_history \
+                 WHERE task_key = (SELECT CAST(id AS CHAR) FROM mysql.tidb_global_task_history \
+                 WHERE task_key = ?) ORDER BY step",
+                (format!("ImportInto/{job}"),),
+            )
+            .await
+            .unwrap();
+        assert!(
+            steps.iter().any(|s| s.0 == 1) && steps.iter().any(|s| s.0 == 2),
+            "{steps:?}"
+        );
+        assert!(steps.iter().all(|s| s.1 == "succeed"), "{steps:?}");
+        let shown: Row = c
+            .query_first(format!("SHOW IMPORT JOB {job}"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(result(&shown), result(&row));
+        drop(c);
+        stop(cluster).await;
+    });
+}
+
+/// Each CSV option: separators of any length, no enclosure, another escape, a NULL marker,
+/// SKIP_ROWS, a column list with a skipped field; missing fields are NULL, AUTO_INCREMENT
+/// fills and is rebased past the imported ids.
+#[test]
+fn csv_options_and_column_lists() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(1).await;
+        let files = tempfile::tempdir().unwrap();
+        let mut c = node_conn(&cluster, 0, None).await;
+        c.query_drop("CREATE DATABASE d").await.unwrap();
+        c.query_drop(
+            "CREATE TABLE d.o (id INT AUTO_INCREMENT PRIMARY KEY, a VARCHAR(20), b INT, \
+             note VARCHAR(20) DEFAULT 'dflt')",
+        )
+        .await
+        .unwrap();
+        let path = write(
+            files.path(),
+            "o.tsv",
+            "header line to skip\n7\tx|y\t1\tignored\n\tNIL\tNIL\n9\ttab\\there\t3\n",
+        );
+        let row = import(
+            &mut c,
+            &format!(
+                "IMPORT INTO d.o (id, a, b, @rest) FROM '{path}' WITH \
+                 fields_terminated_by='\\t', fields_enclosed_by='', fields_defined_null_by='NIL', \
+                 skip_rows=1"
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(result(&row).3, Some(3));
+        let rows: Vec<(i64, Option<String>, Option<i64>, String)> = c
+            .query("SELECT id, a, b, note FROM d.o ORDER BY id")
+            .await
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (7, Some("x|y".into()), Some(1), "dflt".into()),
+                (8, None, None, "dflt".into()),
+                (9, Some("tab\there".into()), Some(3), "dflt".into()),
+            ]
+        );
+        c.query_drop("INSERT INTO d.o (a) VALUES ('after')")
+            .await
+            .unwrap();
+        let next: i64 = c
+            .query_first("SELECT MAX(id) FROM d.o")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            next > 9,
+            "AUTO_INCREMENT rebased past the imported ids: {next}"
+        );
+
+        // Multi-character separators and terminators; '' enclosures in the data.
+        c.query_drop("CREATE TABLE d.m (a INT, b VARCHAR(20), c VARCHAR(20))")
+            .await
+            .unwrap();
+        let path = write(
+            files.path(),
+            "m.txt",
+            "1::'it''s'::\\N;;2::'a::b'::'c;;d';;",
+        );
+        import(
+            &mut c,
+            &format!(
+                "IMPORT INTO d.m FROM '{path}' FORMAT 'csv' WITH fields_terminated_by='::', \
+                 fields_enclosed_by='''', lines_terminated_by=';;'"
+            ),
+        )
+        .await
+        .unwrap();
+        let rows: Vec<(i64, String, Option<String>)> =
+            c.query("SELECT a, b, c FROM d.m ORDER BY a").await.unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (1, "it's".into(), None),
+                (2, "a::b".into(), Some("c;;d".into()))
+            ]
+        );
+        drop(c);
+        stop(cluster).await;
+    });
+}
+
+/// TiDB's errors for bad statements and the prechecks; nothing is imported.
+#[test]
+fn option_errors_and_prechecks() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(1).await;
+        let files = tempfile::tempdir().unwrap();
+        let good = write(files.path(), "g.csv", &csv_rows(1..11));
+        write(files.path(), "empty.csv", "");
+        let mut c = node_conn(&cluster, 0, None).await;
+        create_t(&mut c).await;
+        let cases = [
+            (format!("IMPORT INTO d.t FROM '{good}' WITH xx=1"), 8163, "Unknown option xx"),
+            (format!("IMPORT INTO d.t FROM '{good}' WITH detached='x'"), 8164, "Invalid option value for detached"),
+            (format!("IMPORT INTO d.t FROM '{good}' WITH thread=0"), 8164, "Invalid option value for thread"),
+            (format!("IMPORT INTO d.t FROM '{good}' WITH detached, DETACHED"), 8165, "Option detached specified more than once"),
+            (format!("IMPORT INTO d.t FROM '{good}' FORMAT 'sql' WITH skip_rows=1"), 8166, "Unsupported option skip_rows for non-CSV format"),
+            (format!("IMPORT INTO d.t FROM '{good}' FORMAT 'xml'"), 8157, "The FORMAT 'xml' is not supported"),
+            (format!("IMPORT INTO d.t FROM '{good}' WITH split_file"), 8164, "Invalid option value for lines_terminated_by, should not be empty when use split_file"),
+            ("IMPORT INTO d.t FROM 's3://bucket/x.csv'".to_string(), 8158, "The URI of data source is invalid. Reason: storage s3 not support yet."),
+            (format!("IMPORT INTO d.t FROM '{}/none-*.csv'", files.path().display()), 8173, "PreCheck failed: No file matched, or the file is empty. Please provide a valid file location."),
+            (format!("IMPORT INTO d.t FROM '{}/empty.csv'", files.path().display()), 8173, "PreCheck failed: No file matched, or the file is empty. Please provide a valid file location."),
+            (format!("IMPORT INTO d.t (id, nope) FROM '{good}'"), 1054, "Unknown column 'nope' in 'field list'"),
+            (format!("IMPORT INTO d.nope FROM '{good}'"), 1146, "Table 'd.nope' doesn't exist"),
+        ];
+        for (sql, want, text) in cases {
+            let e = c.query_drop(&sql).await.expect_err(&sql);
+            let (got, message) = code(&e);
+            assert_eq!(got, want, "{sql}: {message}");
+            assert!(message.starts_with(text), "{sql}: {message}");
+        }
+        c.query_drop("BEGIN").await.unwrap();
+        let e = c
+            .query_drop(format!("IMPORT INTO d.t FROM '{good}'"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            code(&e),
+            (
+                1105,
+                "cannot run IMPORT INTO in explicit transaction".into()
+            )
+        );
+        c.query_drop("ROLLBACK").await.unwrap();
+        c.query_drop("INSERT INTO d.t VALUES (1, 1, 'x', 1)")
+            .await
+            .unwrap();
+        let e = c
+            .query_drop(format!("IMPORT INTO d.t FROM '{good}'"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            code(&e),
+            (8173, "PreCheck failed: target table is not empty".into())
+        );
+        assert_eq!(count(&mut c).await, 1);
+        drop(c);
+        stop(cluster).await;
+    });
+}
+
+/// A value that does not fit its column, a NULL in a NOT NULL column, an unterminated
+/// quote, two rows with one key in a file and across files: the import fails with the
+/// reason and the table is left empty.
+#[test]
+fn bad_data_and_duplicates_leave_the_table_empty() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(2).await;
+        let files = tempfile::tempdir().unwrap();
+        let mut c = node_conn(&cluster, 0, None).await;
+        create_t(&mut c).await;
+        let mut bad_type = csv_rows(1..5_000);
+        bad_type.push_str("5000,not-a-number,x,50000\n");
+        let cases = [
+            (
+                bad_type,
+                1366,
+                "Incorrect integer value: 'not-a-number' for column 'k'",
+            ),
+            (
+                format!("{}\\N,1,x,1\n", csv_rows(1..100)),
+                1048,
+                "Column 'id' cannot be null",
+            ),
+            (
+                format!("{}7,1,\"open,1\n", csv_rows(1..5)),
+                8160,
+                "Failed to read source files. Reason: unterminated quoted field",
+            ),
+            (
+                format!("{}2999,5,dup,99999\n", csv_rows(1..3_000)),
+                1062,
+                "Duplicate entry '2999' for key 't.PRIMARY'",
+            ),
+            (
+                format!("{}4000,1,x,10\n", csv_rows(1..3_000)),
+                1062,
+                "Duplicate entry '10' for key 't.uu'",
+            ),
+        ];
+        for (i, (text, want, start)) in cases.into_iter().enumerate() {
+            let path = write(files.path(), &format!("bad-{i}.csv"), &text);
+            let e = c
+                .query_drop(format!("IMPORT INTO d.t FROM '{path}'"))
+                .await
+                .expect_err(start);
+            let (got, message) = code(&e);
+            assert_eq!(got, want, "{message}");
+            assert!(message.starts_with(start), "{message}");
+            assert_eq!(count(&mut c).await, 0, "{start}: the table is left empty");
+            c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
+        }
+        // The same key in two files (two subtasks): the checksum tells.
+        let dup_dir = tempfile::tempdir().unwrap();
+        write(dup_dir.path(), "a.csv", &csv_rows(1..2_000));
+        write(dup_dir.path(), "b.csv", &csv_rows(1_999..3_000));
+        let e = c
+            .query_drop(format!(
+                "IMPORT INTO d.t FROM '{}/*.csv'",
+                dup_dir.path().display()
+            ))
+            .await
+            .unwrap_err();
+        let (_, message) = code(&e);
+        assert!(
+            message.contains("checksum mismatched remote vs local"),
+            "{message}"
+        );
+        assert_eq!(count(&mut c).await, 0);
+        let jobs: Vec<Row> = c.query("SHOW IMPORT JOBS").await.unwrap();
+        let last = jobs.last().unwrap();
+        assert_eq!(last.get::<String, _>("Status").unwrap(), "failed");
+        assert!(last
+            .get::<String, _>("Result_Message")
+            .unwrap()
+            .contains("checksum mismatched"));
+        drop(c);
+        stop(cluster).await;
+    });
+}
+
+/// DETACHED returns at once with a pending job; SHOW IMPORT JOB follows it to the end;
+/// CANCEL IMPORT JOB of a running job leaves it cancelled with an empty table; unknown and
+/// finished ids get 8170 and 8171.
+#[test]
+fn detached_jobs_show_and_cancel() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(1).await;
+        let files = tempfile::tempdir().unwrap();
+        let path = write(files.path(), "a.csv", &csv_rows(1..30_001));
+        let mut c = node_conn(&cluster, 0, None).await;
+        create_t(&mut c).await;
+        let row = import(
+            &mut c,
+            &format!("IMPORT INTO d.t FROM '{path}' WITH DETACHED"),
+        )
+        .await
+        .unwrap();
+        let (job, phase, status, rows, _) = result(&row);
+        assert_eq!(
+            (phase.as_str(), status.as_str(), rows),
+            ("", "pending", None)
+        );
+        assert_eq!(row.get::<Option<String>, _>("Start_Time").unwrap(), None);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let done = loop {
+            let r: Row = c
+                .query_first(format!("SHOW IMPORT JOB {job}"))
+                .await
+                .unwrap()
+                .unwrap();
+            if result(&r).2 == "finished" {
+                break r;
+            }
+            assert!(Instant::now() < deadline, "{:?}", result(&r));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!(result(&done).3, Some(30_000));
+        assert_eq!(count(&mut c).await, 30_000);
+        let e = c
+            .query_drop(format!("CANCEL IMPORT JOB {job}"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            code(&e),
+            (
+                8171,
+                "The current job status cannot perform the operation. CANCEL".into()
+            )
+        );
+        let e = c.query_drop("SHOW IMPORT JOB 987654").await.unwrap_err();
+        assert_eq!(code(&e), (8170, "Job ID 987654 doesn't exist".into()));
+
+        // Cancel one that is running (slowed by the failpoint).
+        create_t(&mut c).await;
+        set_failpoint(&cluster, "import-slow", "20");
+        let row = import(
+            &mut c,
+            &format!("IMPORT INTO d.t FROM '{path}' WITH DETACHED"),
+        )
+        .await
+        .unwrap();
+        let job = result(&row).0;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let r: Row = c
+                .query_first(format!("SHOW IMPORT JOB {job}"))
+                .await
+                .unwrap()
+                .unwrap();
+            if result(&r).2 == "running" {
+                break;
+            }
+            assert!(Instant::now() < deadline);
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        c.query_drop(format!("CANCEL IMPORT JOB {job}"))
+            .await
+            .unwrap();
+        clear_failpoint(&cluster, "import-slow");
+        let r: Row = c
+            .query_first(format!("SHOW IMPORT JOB {job}"))
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, _, status, _, message) = result(&r);
+        assert_eq!(
+            (status.as_str(), message.as_str()),
+            ("cancelled", "cancelled by user")
+        );
+        let task: (String,) = c
+            .exec_first(
+                "SELECT state FROM mysql.tidb_global_task_history WHERE task_key = ?",
+                (format!("ImportInto/{job}"),),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(task.0, "reverted");
+        assert_eq!(count(&mut c).await, 0);
+        drop(c);
+        stop(cluster).await;
+    });
+}
+
+/// With the framework on, an import's files are read on several nodes; off, only on the
+/// node the statement came to.
+#[test]
+fn where_the_import_runs() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(3).await;
+        let files = tempfile::tempdir().unwrap();
+        for i in 0..6 {
+            write(
+                files.path(),
+                &format!("f{i}.csv"),
+                &csv_rows(i * 5_000 + 1..(i + 1) * 5_000 + 1),
+            );
+        }
+        let location = format!("{}/f*.csv", files.path().display());
+        let mut c = node_conn(&cluster, 1, None).await;
+        let nodes_of = |job: i64| {
+            format!(
+            "SELECT DISTINCT exec_id FROM mysql.tidb_background_subtask_history WHERE step = 1 \
+             AND task_key = (SELECT CAST(id AS CHAR) FROM mysql.tidb_global_task_history \
+             WHERE task_key = 'ImportInto/{job}')"
+        )
+        };
+        create_t(&mut c).await;
+        let job = result(
+            &import(&mut c, &format!("IMPORT INTO d.t FROM '{location}'"))
+                .await
+                .unwrap(),
+        )
+        .0;
+        let used: BTreeSet<String> = c.query(nodes_of(job)).await.unwrap().into_iter().collect();
+        assert!(used.len() >= 2, "subtasks on several nodes: {used:?}");
+        assert_eq!(count(&mut c).await, 30_000);
+
+        c.query_drop("SET GLOBAL tidb_enable_dist_task = OFF")
+            .await
+            .unwrap();
+        create_t(&mut c).await;
+        let job = result(
+            &import(&mut c, &format!("IMPORT INTO d.t FROM '{location}'"))
+                .await
+                .unwrap(),
+        )
+        .0;
+        let used: Vec<String> = c.query(nodes_of(job)).await.unwrap();
+        let here = cluster.addresses()[1].unwrap().to_string();
+        assert_eq!(used, vec![here], "only the statement's node");
+        c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
+        assert_eq!(count(&mut c).await, 30_000);
+        drop(c);
+        stop(cluster).await;
+    });
+}

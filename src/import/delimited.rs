@@ -27,6 +27,9 @@ pub struct Reader<R> {
     quote: Option<u8>,
     escape: Option<u8>,
     null: Vec<u8>,
+    /// The bytes that may start something other than field content: `[0]` outside an
+    /// enclosed field (escape, separator, row end), `[1]` inside (escape, enclosure).
+    special: [[bool; 256]; 2],
     /// The line the next row starts on (1-based), for error messages.
     pub line: u64,
     name: String,
@@ -34,7 +37,25 @@ pub struct Reader<R> {
 
 impl<R: Read> Reader<R> {
     pub fn new(input: R, options: &Options, name: &str) -> Reader<R> {
+        let mut special = [[false; 256]; 2];
+        let mut mark = |table: usize, b: Option<u8>| {
+            if let Some(b) = b {
+                special[table][usize::from(b)] = true;
+            }
+        };
+        mark(0, options.fields_escaped_by);
+        mark(0, options.fields_terminated_by.first().copied());
+        match &options.lines_terminated_by {
+            Some(t) => mark(0, t.first().copied()),
+            None => {
+                mark(0, Some(b'\n'));
+                mark(0, Some(b'\r'));
+            }
+        }
+        mark(1, options.fields_escaped_by);
+        mark(1, options.fields_enclosed_by);
         Reader {
+            special,
             input,
             buf: Vec::new(),
             pos: 0,
@@ -73,17 +94,22 @@ impl<R: Read> Reader<R> {
         Ok(self.buf.get(self.pos).copied())
     }
 
-    fn at(&mut self, pattern: &[u8]) -> Result<bool> {
-        self.fill(pattern.len())?;
-        Ok(self.buf[self.pos..].starts_with(pattern))
+    /// Whether the field separator is at `pos`.
+    fn at_separator(&mut self) -> Result<bool> {
+        self.fill(self.sep.len())?;
+        Ok(self.buf[self.pos..].starts_with(&self.sep))
     }
 
     /// The length of the row terminator at `pos`, if one is there.
     fn at_line_end(&mut self) -> Result<Option<usize>> {
-        match &self.term {
-            Some(t) => {
-                let t = t.clone();
-                Ok(self.at(&t)?.then_some(t.len()))
+        match self.term.as_ref().map(Vec::len) {
+            Some(n) => {
+                self.fill(n)?;
+                let at = self
+                    .term
+                    .as_ref()
+                    .is_some_and(|t| self.buf[self.pos..].starts_with(t));
+                Ok(at.then_some(n))
             }
             None => {
                 self.fill(2)?;
@@ -143,8 +169,20 @@ impl<R: Read> Reader<R> {
         let start_line = self.line;
         let mut escaped_any = false;
         loop {
+            // Most bytes are none of the special ones: copy them in runs.
+            self.fill(1)?;
+            let run = self.ordinary_run(quoted);
+            if run > 0 {
+                let bytes = &self.buf[self.pos..self.pos + run];
+                if quoted {
+                    self.line += bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+                }
+                value.extend_from_slice(bytes);
+                self.pos += run;
+                continue;
+            }
             if !quoted {
-                if self.at(&self.sep.clone())? {
+                if self.at_separator()? {
                     self.pos += self.sep.len();
                     return Ok((self.finish(value, escaped_any), false));
                 }
@@ -192,7 +230,7 @@ impl<R: Read> Reader<R> {
                     continue;
                 }
                 // The closing quote: a separator, a row end or the input's end must follow.
-                if self.at(&self.sep.clone())? {
+                if self.at_separator()? {
                     self.pos += self.sep.len();
                     return Ok((Some(value), false));
                 }
@@ -212,6 +250,18 @@ impl<R: Read> Reader<R> {
             }
             value.push(c);
         }
+    }
+
+    /// How many bytes from `pos` on (within the buffer) can start nothing special: no
+    /// escape, and in an enclosed field no enclosing character, in another no separator
+    /// and no row end.
+    fn ordinary_run(&self, quoted: bool) -> usize {
+        let special = &self.special[usize::from(quoted)];
+        let window = &self.buf[self.pos..];
+        window
+            .iter()
+            .position(|&b| special[usize::from(b)])
+            .unwrap_or(window.len())
     }
 
     /// An unenclosed field: NULL when it is FIELDS_DEFINED_NULL_BY (or an escaped `\N`).

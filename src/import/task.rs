@@ -12,10 +12,11 @@
 //! task that ends reverted leaves the target table empty again, as it was.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::delimited::Reader;
+use super::delimited::{Field, Reader};
 use super::encode::{Checksum, Encoder, Target};
 use super::job::{self, Status};
 use super::options::{self, Format, Options};
@@ -30,6 +31,7 @@ use crate::dxf::{STEP_DONE, STEP_INIT};
 use crate::error::{Error, Result};
 use crate::kv::sort::Sorter;
 use crate::kv::{KeyRange, Pair};
+use crate::table::Table;
 
 pub const TASK_TYPE: &str = "ImportInto";
 const STEP_IMPORT: Step = 1;
@@ -243,72 +245,106 @@ fn io(what: &str, e: std::io::Error) -> Error {
     Error::new(8247, "HY000", format!("Ingest failed: {what}: {e}"))
 }
 
-/// One import subtask: its files read, encoded, sorted and ingested.
+/// Rows handed from the reading thread to the encoding ones at a time.
+const BATCH_ROWS: usize = 1024;
+
+/// Parsed rows of one file, in order: (line, fields).
+struct Batch {
+    file: Arc<str>,
+    rows: Vec<(u64, Vec<Field>)>,
+}
+
+/// What one encoding thread made: its sorted pairs and the largest AUTO_INCREMENT id.
+struct Encoded {
+    sorter: Sorter,
+    max_auto_id: i64,
+}
+
+/// One import subtask: its files read (this thread), encoded and sorted (one thread per
+/// slot the subtask holds), then ingested as one sorted stream.
 fn import(
     ctx: &SubtaskContext,
     m: &TaskMeta,
     subtask_id: i64,
     files: &[DataFile],
 ) -> Result<Outcome> {
+    if m.format != Format::Csv {
+        return Err(Error::Unsupported(format!(
+            "IMPORT INTO of {:?} files",
+            m.format
+        )));
+    }
     let domain = ctx.domain;
     let info = load_table(domain, m)?;
     let dir = job_dir(domain, m.job_id).join(format!("subtask-{subtask_id}"));
     let _ = std::fs::remove_dir_all(&dir);
-    let mut sorter = Sorter::new(&dir, SORT_MEMORY).map_err(|e| io("temp dir", e))?;
-    let mut encoder = Encoder::new(domain, info, m.targets.clone(), &m.options.character_set)?;
-    let mut rows = 0u64;
-    let mut read_bytes = 0u64;
-    // Test hook: rest this many milliseconds every few rows (and check for a stop then).
-    let slow = domain.failpoints.number("import-slow");
-    let check_every = if slow.is_some() { 64 } else { CHECK_EVERY };
-    for file in files {
-        if m.format != Format::Csv {
-            return Err(Error::Unsupported(format!(
-                "IMPORT INTO of {:?} files",
-                m.format
-            )));
-        }
-        let name = file
-            .path
-            .rsplit('/')
-            .next()
-            .unwrap_or(&file.path)
-            .to_string();
-        let mut reader = Reader::new(source::open(&file.path)?, &m.options, &name);
-        reader.skip(m.options.skip_rows)?;
-        while let Some(fields) = reader.next_row()? {
-            let line = reader.line.saturating_sub(1);
-            encoder.encode(fields, &name, line, &mut |k, v| {
-                sorter.add(k, v).map_err(|e| io("sort", e))
-            })?;
-            rows += 1;
-            if rows.is_multiple_of(check_every) {
-                if let Some(ms) = slow {
-                    std::thread::sleep(std::time::Duration::from_millis(ms));
+    let started = Instant::now();
+    let workers = ctx.slots.max(1);
+    let (tx, rx) = crossbeam::channel::bounded::<Batch>(workers * 4);
+    let outcome = std::thread::scope(|scope| -> Result<Option<(u64, Vec<Encoded>)>> {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let (rx, info, dir) = (rx.clone(), info.clone(), &dir);
+                scope.spawn(move || -> Result<Encoded> {
+                    let mut sorter =
+                        Sorter::new(&dir.join(format!("worker-{w}")), SORT_MEMORY / workers)
+                            .map_err(|e| io("temp dir", e))?;
+                    let mut encoder =
+                        Encoder::new(domain, info, m.targets.clone(), &m.options.character_set)?;
+                    for batch in rx {
+                        for (line, fields) in batch.rows {
+                            encoder.encode(fields, &batch.file, line, &mut |k, v| {
+                                sorter.add(k, v).map_err(|e| io("sort", e))
+                            })?;
+                        }
+                    }
+                    Ok(Encoded {
+                        sorter,
+                        max_auto_id: encoder.max_auto_id,
+                    })
+                })
+            })
+            .collect();
+        drop(rx);
+        let read = read_files(ctx, m, files, &tx);
+        drop(tx);
+        let mut encoded = Vec::with_capacity(workers);
+        let mut failure = None;
+        for handle in handles {
+            match handle.join() {
+                Ok(Ok(e)) => encoded.push(e),
+                Ok(Err(e)) => {
+                    failure.get_or_insert(e);
                 }
-                if ctx.should_stop()? {
-                    let _ = std::fs::remove_dir_all(&dir);
-                    return Ok(Outcome::Interrupted);
+                Err(_) => {
+                    failure.get_or_insert(Error::internal("an import encoder panicked"));
                 }
-                ctx.save(
-                    Vec::new(),
-                    Summary {
-                        row_count: rows,
-                        bytes: read_bytes,
-                    },
-                )?;
             }
         }
-        read_bytes += file.size;
-    }
-    let table = encoder.table();
-    let merged = sorter.finish().map_err(|e| io("sort", e))?;
+        // An encoder's failure stopped the reading: it is the cause.
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        Ok(read?.map(|rows| (rows, encoded)))
+    });
+    let Some((rows, encoded)) = outcome.inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&dir);
+    })?
+    else {
+        let _ = std::fs::remove_dir_all(&dir);
+        return Ok(Outcome::Interrupted);
+    };
+    let read_secs = started.elapsed().as_secs_f64();
+    let max_auto_id = encoded.iter().map(|e| e.max_auto_id).max().unwrap_or(0);
+    let table = Table::new(Arc::new(info));
+    let merged = crate::kv::sort::merge(encoded.into_iter().map(|e| e.sorter).collect())
+        .map_err(|e| io("sort", e))?;
     let mut checked = Checked {
         merged,
         previous: None,
         checksum: Checksum::default(),
         failure: None,
-        table,
+        table: &table,
     };
     let ts = domain.store.current_ts();
     let ingested = domain.store.ingest(ts, &mut checked);
@@ -317,10 +353,20 @@ fn import(
         return Err(e);
     }
     ingested?;
+    let read_bytes: u64 = files.iter().map(|f| f.size).sum();
+    tracing::info!(
+        job_id = m.job_id,
+        subtask = subtask_id,
+        rows,
+        kvs = checked.checksum.kvs,
+        read_secs,
+        ingest_secs = started.elapsed().as_secs_f64() - read_secs,
+        "import subtask written"
+    );
     let written = Written {
         checksum: checked.checksum,
         rows,
-        max_auto_id: encoder.max_auto_id,
+        max_auto_id,
     };
     let summary = Summary {
         row_count: rows,
@@ -331,13 +377,81 @@ fn import(
     Ok(Outcome::Done(summary))
 }
 
+/// Reads `files` into batches for the encoders; the rows read, or `None` when the task
+/// stopped. Ends early (without an error of its own) when the encoders hung up.
+fn read_files(
+    ctx: &SubtaskContext,
+    m: &TaskMeta,
+    files: &[DataFile],
+    tx: &crossbeam::channel::Sender<Batch>,
+) -> Result<Option<u64>> {
+    // Test hook: rest this many milliseconds every few rows (and check for a stop then).
+    let slow = ctx.domain.failpoints.number("import-slow");
+    let check_every = if slow.is_some() { 64 } else { CHECK_EVERY };
+    let mut rows = 0u64;
+    let mut read_bytes = 0u64;
+    for file in files {
+        let name: Arc<str> = Arc::from(file.path.rsplit('/').next().unwrap_or(&file.path));
+        let mut reader = Reader::new(source::open(&file.path)?, &m.options, &name);
+        reader.skip(m.options.skip_rows)?;
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        loop {
+            let line = reader.line;
+            let Some(fields) = reader.next_row()? else {
+                break;
+            };
+            batch.push((line, fields));
+            rows += 1;
+            if batch.len() == BATCH_ROWS {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                if tx
+                    .send(Batch {
+                        file: name.clone(),
+                        rows: full,
+                    })
+                    .is_err()
+                {
+                    return Ok(Some(rows));
+                }
+            }
+            if rows.is_multiple_of(check_every) {
+                if let Some(ms) = slow {
+                    std::thread::sleep(std::time::Duration::from_millis(ms));
+                }
+                if ctx.should_stop()? {
+                    return Ok(None);
+                }
+                ctx.save(
+                    Vec::new(),
+                    Summary {
+                        row_count: rows,
+                        bytes: read_bytes,
+                    },
+                )?;
+            }
+        }
+        if !batch.is_empty()
+            && tx
+                .send(Batch {
+                    file: name,
+                    rows: batch,
+                })
+                .is_err()
+        {
+            return Ok(Some(rows));
+        }
+        read_bytes += file.size;
+    }
+    Ok(Some(rows))
+}
+
 /// The sorted pairs for `Store::ingest`, checked for two rows with one key, checksummed.
 struct Checked<'a> {
     merged: crate::kv::sort::Merged,
     previous: Option<Pair>,
     checksum: Checksum,
     failure: Option<Error>,
-    table: &'a crate::table::Table,
+    table: &'a Table,
 }
 
 impl Iterator for Checked<'_> {
@@ -390,10 +504,41 @@ fn post_process(domain: &Domain, m: &TaskMeta, expected: &Written) -> Result<()>
     Ok(())
 }
 
-/// Count, bytes and checksum of every key of the table (rows and index entries).
+/// Count, bytes and checksum of every key of the table: its index entries and its rows,
+/// read side by side at one snapshot.
 fn table_checksum(domain: &Domain, table_id: i64) -> Result<Checksum> {
     let txn = domain.store.begin()?;
-    let mut range = KeyRange::prefix(&keys::table_prefix(table_id));
+    let whole = KeyRange::prefix(&keys::table_prefix(table_id));
+    let rows = keys::record_prefix(table_id);
+    // Index keys (`_i`) sort before record keys (`_r`).
+    let parts = [
+        KeyRange {
+            start: whole.start.clone(),
+            end: rows.clone(),
+        },
+        KeyRange {
+            start: rows,
+            end: whole.end,
+        },
+    ];
+    let txn = txn.as_ref();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|range| scope.spawn(move || range_checksum(txn, range)))
+            .collect();
+        let mut total = Checksum::default();
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| Error::internal("a checksum reader panicked"))??;
+            total.merge(&part);
+        }
+        Ok(total)
+    })
+}
+
+fn range_checksum(txn: &dyn crate::kv::Transaction, mut range: KeyRange) -> Result<Checksum> {
     let mut sum = Checksum::default();
     loop {
         let batch = txn.scan(&range, 4096, false)?;

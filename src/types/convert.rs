@@ -131,7 +131,10 @@ fn to_int(
                 i128::MAX
             }),
         Value::Bytes(b) => {
-            let s = String::from_utf8_lossy(b);
+            let s = match std::str::from_utf8(b) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(b),
+            };
             let t = s.trim();
             match t.parse::<i128>() {
                 Ok(n) => n,

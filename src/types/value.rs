@@ -115,7 +115,11 @@ impl Value {
 
     pub fn to_string_lossy(&self) -> String {
         match self {
-            Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+            // Valid UTF-8 (nearly always) is checked much faster than it is repaired.
+            Value::Bytes(b) => match std::str::from_utf8(b) {
+                Ok(s) => s.to_owned(),
+                Err(_) => String::from_utf8_lossy(b).into_owned(),
+            },
             other => other.to_string(),
         }
     }

@@ -218,3 +218,69 @@ fn mariadb_cli_batch_mode() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// LOAD DATA LOCAL INFILE from the mariadb CLI: the client sends its file, the server's
+/// OK carries MySQL's `Records: ...` line (printed with -vv), duplicates are skipped with
+/// warnings; with --local-infile=0 the client refuses to send.
+#[test]
+fn mariadb_cli_load_data_local() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("items.tsv");
+    std::fs::write(&file, "1\tpen\t1.50\n2\tbook\t\\N\n1\tdup\t9\n3\tink\n").unwrap();
+    let run = |sql: &str, extra: &[&str]| {
+        Command::new(tool("mariadb"))
+            .args([
+                "-h",
+                server.host(),
+                "-P",
+                &server.port().to_string(),
+                "-u",
+                "root",
+            ])
+            .args(extra)
+            .args(["-e", sql])
+            .output()
+            .expect("run mariadb")
+    };
+    check(
+        "create",
+        run(
+            "CREATE DATABASE cli; CREATE TABLE cli.items (id INT PRIMARY KEY, name VARCHAR(20), price DECIMAL(6,2))",
+            &[],
+        ),
+    );
+    let sql = format!(
+        "LOAD DATA LOCAL INFILE '{}' INTO TABLE cli.items; SHOW WARNINGS; \
+         SELECT * FROM cli.items ORDER BY id",
+        file.display()
+    );
+    let text = check(
+        "LOAD DATA LOCAL",
+        run(&sql, &["--local-infile=1", "-vv", "--batch"]),
+    );
+    assert!(
+        text.contains("Records: 4  Deleted: 0  Skipped: 1  Warnings: 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Warning\t1062\tDuplicate entry '1' for key 'items.PRIMARY'"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Warning\t1261\tRow 4 doesn't contain data for all columns"),
+        "{text}"
+    );
+    assert!(
+        text.contains("id\tname\tprice\n1\tpen\t1.50\n2\tbook\tNULL\n3\tink\tNULL\n"),
+        "{text}"
+    );
+    let out = run(
+        &format!(
+            "LOAD DATA LOCAL INFILE '{}' INTO TABLE cli.items",
+            file.display()
+        ),
+        &["--local-infile=0"],
+    );
+    assert!(!out.status.success(), "sent a file it was told not to");
+}

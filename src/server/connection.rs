@@ -18,7 +18,8 @@ use tokio::net::TcpStream;
 use super::auth;
 use super::codec::{self, PacketReader, ReadError};
 use super::handshake::{
-    self, Cursor, Login, CLIENT_FOUND_ROWS, CLIENT_MULTI_STATEMENTS, SERVER_CAPABILITIES,
+    self, Cursor, Login, CLIENT_FOUND_ROWS, CLIENT_LOCAL_FILES, CLIENT_MULTI_STATEMENTS,
+    SERVER_CAPABILITIES,
 };
 use super::packets::{
     ResponseBuilder, SERVER_MORE_RESULTS_EXISTS, SERVER_STATUS_AUTOCOMMIT, SERVER_STATUS_IN_TRANS,
@@ -381,7 +382,13 @@ impl Connection {
                     Some(matched) if self.capabilities & CLIENT_FOUND_ROWS != 0 => matched,
                     _ => o.affected_rows,
                 };
-                b.ok(rows, o.last_insert_id, status, warnings)
+                b.ok_with_info(
+                    rows,
+                    o.last_insert_id,
+                    status,
+                    warnings,
+                    o.info.as_deref().unwrap_or(""),
+                )
             }
             Ok(QueryResult::Rows(rs)) => {
                 b.columns(&rs.columns, status);
@@ -416,7 +423,22 @@ impl Connection {
         let mut b = self.response();
         let last = statements.len().saturating_sub(1);
         for (i, stmt) in statements.into_iter().enumerate() {
-            let result = self.run(|s| s.execute(stmt));
+            let result = match crate::sql::import::local_infile(stmt) {
+                Some(name) => {
+                    // The client sends the file now; the answer follows its packets.
+                    let (file, next) = self.receive_local_file(&mut b, &name).await?;
+                    b = next;
+                    let result = match &file {
+                        Ok(path) => self.run(|s| s.execute_with_local_file(stmt, path)),
+                        Err(e) => Err(e.clone()),
+                    };
+                    if let Ok(path) = &file {
+                        let _ = std::fs::remove_file(path);
+                    }
+                    result
+                }
+                None => self.run(|s| s.execute(stmt)),
+            };
             let failed = result.is_err();
             self.write_result(&mut b, result, false, i < last && !failed)
                 .await?;
@@ -425,6 +447,65 @@ impl Connection {
             }
         }
         self.send(b.take()).await
+    }
+
+    /// LOAD DATA LOCAL: asks the client for file `name` (a 0xFB packet after what `b` holds)
+    /// and stores what it sends, up to its empty packet, in a file of the temp dir. Returns
+    /// that file (or why there is none) and the builder for the answer, numbered after the
+    /// client's last packet.
+    async fn receive_local_file(
+        &mut self,
+        b: &mut ResponseBuilder,
+        name: &str,
+    ) -> io::Result<(Result<std::path::PathBuf, Error>, ResponseBuilder)> {
+        if self.capabilities & CLIENT_LOCAL_FILES == 0 {
+            let refused = Error::new(
+                3948,
+                "42000",
+                "Loading local data is disabled; this must be enabled on both the client and server sides",
+            );
+            return Ok((Err(refused), std::mem::replace(b, self.response())));
+        }
+        let mut request = vec![0xfb];
+        request.extend_from_slice(name.as_bytes());
+        b.raw(&request);
+        let bytes = b.take();
+        self.send(bytes).await?;
+        let dir = self.domain.temp_dir.clone();
+        let path = dir.join(format!("local-infile-{:016x}", rand::random::<u64>()));
+        let mut file = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::File::create(&path))
+            .map_err(|e| Error::new(1105, "HY000", format!("cannot store the local file: {e}")));
+        let mut packet = Vec::new();
+        loop {
+            match self.reader.read_into(&mut packet, self.max_packet).await {
+                Ok(()) => {}
+                Err(ReadError::Io(e)) => return Err(e),
+                Err(ReadError::Closed) => {
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed"))
+                }
+                Err(ReadError::TooLarge) => {
+                    return Err(io::Error::other(
+                        "a LOCAL INFILE packet over max_allowed_packet",
+                    ))
+                }
+            }
+            if packet.is_empty() {
+                break;
+            }
+            if let Ok(f) = &mut file {
+                use std::io::Write;
+                if let Err(e) = f.write_all(&packet) {
+                    file = Err(Error::new(
+                        1105,
+                        "HY000",
+                        format!("cannot store the local file: {e}"),
+                    ));
+                }
+            }
+        }
+        let next = self.response();
+        Ok((file.map(|_| path), next))
     }
 
     /// COM_FIELD_LIST (deprecated, still sent by the mysql CLI's name completion): the

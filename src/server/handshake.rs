@@ -9,6 +9,7 @@ pub const CLIENT_FOUND_ROWS: u32 = 1 << 1;
 pub const CLIENT_LONG_FLAG: u32 = 1 << 2;
 pub const CLIENT_CONNECT_WITH_DB: u32 = 1 << 3;
 pub const CLIENT_NO_SCHEMA: u32 = 1 << 4;
+pub const CLIENT_LOCAL_FILES: u32 = 1 << 7;
 pub const CLIENT_IGNORE_SPACE: u32 = 1 << 8;
 pub const CLIENT_PROTOCOL_41: u32 = 1 << 9;
 pub const CLIENT_INTERACTIVE: u32 = 1 << 10;
@@ -25,13 +26,14 @@ pub const CLIENT_CONNECT_ATTRS: u32 = 1 << 20;
 pub const CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA: u32 = 1 << 21;
 pub const CLIENT_DEPRECATE_EOF: u32 = 1 << 24;
 
-/// What moltdb offers. Not offered: SSL (no TLS yet), LOCAL_FILES (no LOAD DATA LOCAL),
-/// SESSION_TRACK and QUERY_ATTRIBUTES (moltdb sends neither).
+/// What moltdb offers. Not offered: SSL (no TLS yet), SESSION_TRACK and QUERY_ATTRIBUTES
+/// (moltdb sends neither).
 pub const SERVER_CAPABILITIES: u32 = CLIENT_LONG_PASSWORD
     | CLIENT_FOUND_ROWS
     | CLIENT_LONG_FLAG
     | CLIENT_CONNECT_WITH_DB
     | CLIENT_NO_SCHEMA
+    | CLIENT_LOCAL_FILES
     | CLIENT_IGNORE_SPACE
     | CLIENT_PROTOCOL_41
     | CLIENT_INTERACTIVE

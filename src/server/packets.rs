@@ -90,15 +90,34 @@ impl ResponseBuilder {
     }
 
     pub fn ok(&mut self, affected: u64, last_insert_id: u64, status: u16, warnings: u16) {
-        self.ok_with_header(0x00, affected, last_insert_id, status, warnings);
+        self.ok_with_header(0x00, affected, last_insert_id, status, warnings, "");
     }
 
-    fn ok_with_header(&mut self, header: u8, affected: u64, id: u64, status: u16, warnings: u16) {
+    /// An OK packet with a human-readable info text after its counts (the mysql CLI prints
+    /// it under the statement: `Records: 3  Deleted: 0  Skipped: 0  Warnings: 0`).
+    pub fn ok_with_info(&mut self, affected: u64, id: u64, status: u16, warnings: u16, info: &str) {
+        self.ok_with_header(0x00, affected, id, status, warnings, info);
+    }
+
+    fn ok_with_header(
+        &mut self,
+        header: u8,
+        affected: u64,
+        id: u64,
+        status: u16,
+        warnings: u16,
+        info: &str,
+    ) {
         let mut p = vec![header];
         put_lenenc_int(&mut p, affected);
         put_lenenc_int(&mut p, id);
         p.extend_from_slice(&status.to_le_bytes());
         p.extend_from_slice(&warnings.to_le_bytes());
+        // MySQL's server writes the info length-prefixed (and libmariadb reads it so).
+        if !info.is_empty() {
+            put_lenenc_int(&mut p, info.len() as u64);
+            p.extend_from_slice(info.as_bytes());
+        }
         self.packet(&p);
     }
 
@@ -202,7 +221,7 @@ impl ResponseBuilder {
     /// Ends a result set.
     pub fn end_rows(&mut self, status: u16, warnings: u16) {
         if self.deprecate_eof {
-            self.ok_with_header(0xfe, 0, 0, status, warnings);
+            self.ok_with_header(0xfe, 0, 0, status, warnings, "");
         } else {
             self.eof(status, warnings);
         }

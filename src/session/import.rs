@@ -1,13 +1,21 @@
 //! The session's side of IMPORT INTO: the statement resolved against the session's schema
 //! and variables, handed to `import`, and waited for (unless DETACHED; KILL cancels it).
 
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use super::Session;
 use crate::error::{Error, Result};
+use crate::import::delimited::Reader;
 use crate::import::{self, options, Format, Request, Target};
-use crate::sql::import::{job_rows, Field, ImportInto, ImportStatement};
-use crate::sql::QueryResult;
+use crate::sql::dml::insert::load_rows;
+use crate::sql::import::{job_rows, Field, ImportInto, ImportStatement, LoadData, OnDuplicate};
+use crate::sql::{Outcome, QueryResult};
+use crate::table::Table;
+use crate::types::Value;
+
+/// LOAD DATA rows inserted at a time.
+const LOAD_BATCH: usize = 1024;
 
 impl Session {
     pub(super) fn import(&mut self, statement: ImportStatement) -> Result<QueryResult> {
@@ -20,7 +28,106 @@ impl Session {
                 Ok(QueryResult::ok())
             }
             ImportStatement::Import(i) => self.import_into(i),
+            ImportStatement::LoadData(l) => self.load_data(l),
         }
+    }
+
+    /// Runs `sql`, a LOAD DATA LOCAL statement, over the file the client sent (at `path`).
+    pub fn execute_with_local_file(&mut self, sql: &str, path: &Path) -> Result<QueryResult> {
+        self.local_file = Some(path.to_path_buf());
+        let result = self.execute(sql);
+        self.local_file = None;
+        result
+    }
+
+    /// LOAD DATA: the file's rows inserted as INSERT inserts them, in the statement's
+    /// transaction, with MySQL's warnings and its `Records: ...` summary.
+    fn load_data(&mut self, l: LoadData) -> Result<QueryResult> {
+        let path = match (l.local, &self.local_file) {
+            (true, Some(p)) => p.clone(),
+            (true, None) => return Err(Error::new(1105, "HY000", "the client sent no file")),
+            (false, _) => PathBuf::from(&l.path),
+        };
+        let db = self.db_or_current(l.db.clone())?;
+        let schema = self.schema();
+        let info = schema
+            .table(&db, &l.table)
+            .ok_or_else(|| Error::unknown_table(&db, &l.table))?
+            .clone();
+        // The column each field goes to (`None`: a @variable).
+        let slots: Vec<Option<usize>> = match &l.fields {
+            None => info.public_columns().map(|(i, _)| Some(i)).collect(),
+            Some(fields) => fields
+                .iter()
+                .map(|f| match f {
+                    Field::Var(_) => Ok(None),
+                    Field::Column(c) => info
+                        .column_by_name(c)
+                        .map(|(pos, _)| Some(pos))
+                        .ok_or_else(|| Error::unknown_column(c, "field list")),
+                })
+                .collect::<Result<_>>()?,
+        };
+        let targets: Vec<usize> = slots.iter().flatten().copied().collect();
+        let ignore = l.on_duplicate == OnDuplicate::Ignore;
+        let replace = l.on_duplicate == OnDuplicate::Replace;
+        self.retrying(|s| {
+            s.with_txn(|ctx, txn| {
+                let file = std::fs::File::open(&path).map_err(|e| {
+                    let reason = e.to_string();
+                    let reason = reason.split(" (os error").next().unwrap_or_default();
+                    let errno = e.raw_os_error().unwrap_or(0);
+                    Error::new(
+                        29,
+                        "HY000",
+                        format!("File '{}' not found (OS errno {errno} - {reason})", l.path),
+                    )
+                })?;
+                let mut reader = Reader::new(std::io::BufReader::new(file), &l.format, &l.path);
+                reader.skip(l.ignore_lines)?;
+                let table = Table::new(info.clone());
+                let (mut records, mut written) = (0u64, 0u64);
+                let mut batch: Vec<Vec<Option<Value>>> = Vec::with_capacity(LOAD_BATCH);
+                while let Some(fields) = reader.next_row()? {
+                    records += 1;
+                    if fields.len() < slots.len() {
+                        ctx.warn(&Error::new(1261, "01000", format!("Row {records} doesn't contain data for all columns")));
+                    } else if fields.len() > slots.len() {
+                        ctx.warn(&Error::new(1262, "01000", format!("Row {records} was truncated; it contained more data than there were input columns")));
+                    }
+                    let mut fields = fields.into_iter();
+                    let mut values = Vec::with_capacity(targets.len());
+                    for slot in &slots {
+                        let field = fields.next();
+                        if slot.is_some() {
+                            values.push(match field {
+                                Some(Some(bytes)) => Some(Value::Bytes(bytes)),
+                                Some(None) => Some(Value::Null),
+                                // A missing field: the column's default.
+                                None => None,
+                            });
+                        }
+                    }
+                    batch.push(values);
+                    if batch.len() == LOAD_BATCH {
+                        let rows = std::mem::replace(&mut batch, Vec::with_capacity(LOAD_BATCH));
+                        written += load_rows(ctx, txn, &table, &targets, rows, ignore, replace)?;
+                    }
+                }
+                written += load_rows(ctx, txn, &table, &targets, batch, ignore, replace)?;
+                let deleted = if replace { written.saturating_sub(records) } else { 0 };
+                let skipped = if ignore { records.saturating_sub(written) } else { 0 };
+                let info = format!(
+                    "Records: {records}  Deleted: {deleted}  Skipped: {skipped}  Warnings: {}",
+                    ctx.warnings.len()
+                );
+                Ok(QueryResult::Done(Outcome {
+                    affected_rows: written,
+                    info: Some(info),
+                    ..Outcome::default()
+                }))
+            })
+        })
     }
 
     fn import_into(&mut self, i: ImportInto) -> Result<QueryResult> {

@@ -116,6 +116,8 @@ pub struct Session {
     next_stmt_id: u32,
     /// This session's entry in the node's process list (SHOW PROCESSLIST, KILL).
     process: crate::domain::processlist::Registration,
+    /// The file the client sent for the LOAD DATA LOCAL being run.
+    local_file: Option<std::path::PathBuf>,
 }
 
 impl Session {
@@ -146,6 +148,7 @@ impl Session {
             warnings: Vec::new(),
             prepared: HashMap::new(),
             next_stmt_id: 1,
+            local_file: None,
         }
     }
 
@@ -331,7 +334,7 @@ impl Session {
             }
             front::Statement::Show { show, like } => self.show(&show, like.as_deref()),
             front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
-            front::Statement::Import(statement) => self.import(statement),
+            front::Statement::Import(statement) => self.import(*statement),
         });
         match &result {
             Ok(QueryResult::Done(o)) => self.state.row_count = o.affected_rows as i64,

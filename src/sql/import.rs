@@ -9,7 +9,7 @@ use sqlparser::tokenizer::Token;
 use super::admin::jobs::time;
 use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::error::{Error, Result};
-use crate::import::{source, Given, ImportJob};
+use crate::import::{source, Given, ImportJob, Options};
 use crate::types::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +18,33 @@ pub enum ImportStatement {
     /// SHOW IMPORT JOBS (`None`) or SHOW IMPORT JOB id.
     Show(Option<i64>),
     Cancel(i64),
+    LoadData(LoadData),
+}
+
+/// What LOAD DATA does with a row whose key is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDuplicate {
+    /// An error (the default without LOCAL).
+    Error,
+    Replace,
+    /// Skip the row with a warning (IGNORE, and the default with LOCAL).
+    Ignore,
+}
+
+/// `LOAD DATA [LOCAL] INFILE 'file' [REPLACE | IGNORE] INTO TABLE t [CHARACTER SET cs]
+/// [FIELDS ...] [LINES ...] [IGNORE n LINES] [(col_or_@var, ...)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadData {
+    pub local: bool,
+    pub path: String,
+    pub on_duplicate: OnDuplicate,
+    pub db: Option<String>,
+    pub table: String,
+    /// FIELDS / LINES / CHARACTER SET, in IMPORT INTO's terms (MySQL's defaults: fields end
+    /// at a tab, nothing encloses them, lines end at `\n`).
+    pub format: Options,
+    pub ignore_lines: u64,
+    pub fields: Option<Vec<Field>>,
 }
 
 /// A field of the column list: a column, or a `@variable` that consumes a field.
@@ -58,6 +85,7 @@ pub fn parse(sql: &str) -> Option<Result<ImportStatement>> {
         ["cancel", "import", "job", rest @ ..] => {
             Some(id(rest.first()).map(ImportStatement::Cancel))
         }
+        ["load", "data", ..] => Some(parse_load_data(sql).map(ImportStatement::LoadData)),
         _ => None,
     }
 }
@@ -157,6 +185,180 @@ fn parse_import(sql: &str) -> Result<ImportInto> {
     })
 }
 
+/// The file a `LOAD DATA LOCAL` statement asks the client for (`None` for anything else):
+/// the wire layer fetches it before the statement runs.
+pub fn local_infile(sql: &str) -> Option<String> {
+    match parse(sql.trim()) {
+        Some(Ok(ImportStatement::LoadData(l))) if l.local => Some(l.path),
+        _ => None,
+    }
+}
+
+fn parse_load_data(sql: &str) -> Result<LoadData> {
+    let syntax = |_| Error::syntax(sql);
+    let dialect = MySqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
+    let is = |p: &mut Parser, w: &str| match &p.peek_token().token {
+        Token::Word(x) if x.value.eq_ignore_ascii_case(w) => {
+            p.next_token();
+            true
+        }
+        _ => false,
+    };
+    let expect = |p: &mut Parser, w: &str| {
+        if is(p, w) {
+            Ok(())
+        } else {
+            Err(Error::syntax(sql))
+        }
+    };
+    expect(&mut p, "load")?;
+    expect(&mut p, "data")?;
+    let _ = is(&mut p, "low_priority") || is(&mut p, "concurrent");
+    let local = is(&mut p, "local");
+    expect(&mut p, "infile")?;
+    let path = p.parse_literal_string().map_err(syntax)?;
+    let on_duplicate = if is(&mut p, "replace") {
+        OnDuplicate::Replace
+    } else if is(&mut p, "ignore") || local {
+        // LOCAL skips duplicates (the client cannot stop sending the file).
+        OnDuplicate::Ignore
+    } else {
+        OnDuplicate::Error
+    };
+    expect(&mut p, "into")?;
+    expect(&mut p, "table")?;
+    let name = p.parse_object_name(false).map_err(syntax)?;
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|part| part.as_ident().map(|i| i.value.clone()))
+        .collect();
+    let (db, table) = match parts.as_slice() {
+        [t] => (None, t.clone()),
+        [d, t] => (Some(d.clone()), t.clone()),
+        _ => return Err(Error::syntax(sql)),
+    };
+    let mut format = Options {
+        fields_terminated_by: b"\t".to_vec(),
+        fields_enclosed_by: None,
+        lines_terminated_by: Some(b"\n".to_vec()),
+        ..Options::default()
+    };
+    // A one-character argument of ENCLOSED BY / ESCAPED BY ('' for none).
+    let one = |p: &mut Parser| -> Result<Option<u8>> {
+        let s = p.parse_literal_string().map_err(syntax)?;
+        match s.as_bytes() {
+            [] => Ok(None),
+            [c] => Ok(Some(*c)),
+            _ => Err(Error::new(
+                1083,
+                "42000",
+                "Field separator argument is not what is expected; check the manual",
+            )),
+        }
+    };
+    if is(&mut p, "character") {
+        expect(&mut p, "set")?;
+        format.character_set = p
+            .parse_identifier()
+            .map_err(syntax)?
+            .value
+            .to_ascii_lowercase();
+    } else if is(&mut p, "charset") {
+        format.character_set = p
+            .parse_identifier()
+            .map_err(syntax)?
+            .value
+            .to_ascii_lowercase();
+    }
+    if is(&mut p, "fields") || is(&mut p, "columns") {
+        loop {
+            if is(&mut p, "terminated") {
+                expect(&mut p, "by")?;
+                let t = p.parse_literal_string().map_err(syntax)?;
+                if t.is_empty() {
+                    return Err(Error::unsupported("FIELDS TERMINATED BY ''"));
+                }
+                format.fields_terminated_by = t.into_bytes();
+            } else if is(&mut p, "optionally") || is(&mut p, "enclosed") {
+                let _ = is(&mut p, "enclosed");
+                expect(&mut p, "by")?;
+                format.fields_enclosed_by = one(&mut p)?;
+            } else if is(&mut p, "escaped") {
+                expect(&mut p, "by")?;
+                format.fields_escaped_by = one(&mut p)?;
+            } else {
+                break;
+            }
+        }
+    }
+    if is(&mut p, "lines") {
+        loop {
+            if is(&mut p, "starting") {
+                expect(&mut p, "by")?;
+                if !p.parse_literal_string().map_err(syntax)?.is_empty() {
+                    return Err(Error::unsupported("LINES STARTING BY"));
+                }
+            } else if is(&mut p, "terminated") {
+                expect(&mut p, "by")?;
+                let t = p.parse_literal_string().map_err(syntax)?;
+                if t.is_empty() {
+                    return Err(Error::unsupported("LINES TERMINATED BY ''"));
+                }
+                format.lines_terminated_by = Some(t.into_bytes());
+            } else {
+                break;
+            }
+        }
+    }
+    let mut ignore_lines = 0;
+    if is(&mut p, "ignore") {
+        ignore_lines = match p.next_token().token {
+            Token::Number(n, _) => n.parse().map_err(|_| Error::syntax(sql))?,
+            _ => return Err(Error::syntax(sql)),
+        };
+        if !(is(&mut p, "lines") || is(&mut p, "rows")) {
+            return Err(Error::syntax(sql));
+        }
+    }
+    let mut fields = None;
+    if p.consume_token(&Token::LParen) {
+        let mut list = Vec::new();
+        loop {
+            list.push(match p.next_token().token {
+                Token::AtSign => Field::Var(p.parse_identifier().map_err(syntax)?.value),
+                Token::Word(w) if w.value.starts_with('@') => {
+                    Field::Var(w.value.trim_start_matches('@').to_string())
+                }
+                Token::Word(w) => Field::Column(w.value),
+                _ => return Err(Error::syntax(sql)),
+            });
+            if !p.consume_token(&Token::Comma) {
+                break;
+            }
+        }
+        p.expect_token(&Token::RParen).map_err(syntax)?;
+        fields = Some(list);
+    }
+    if p.parse_keyword(Keyword::SET) {
+        return Err(Error::unsupported("LOAD DATA ... SET"));
+    }
+    if p.peek_token().token != Token::EOF {
+        return Err(Error::syntax(sql));
+    }
+    Ok(LoadData {
+        local,
+        path,
+        on_duplicate,
+        db,
+        table,
+        format,
+        ignore_lines,
+        fields,
+    })
+}
+
 /// The rows IMPORT INTO and SHOW IMPORT JOB(S) answer with (TiDB's 13 columns).
 pub fn job_rows(jobs: &[ImportJob]) -> QueryResult {
     let names = [
@@ -245,5 +447,37 @@ mod tests {
         );
         assert!(parse("IMPORT INTO t FROM").unwrap().is_err());
         assert!(parse("select 1").is_none());
+    }
+
+    #[test]
+    fn load_data_parses() {
+        let Some(Ok(ImportStatement::LoadData(l))) = parse(
+            "LOAD DATA LOCAL INFILE '/tmp/x.csv' REPLACE INTO TABLE d.t CHARACTER SET utf8mb4 \
+             FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '\"' ESCAPED BY '\\\\' \
+             LINES TERMINATED BY '\\r\\n' IGNORE 1 LINES (a, @x, b)",
+        ) else {
+            panic!("not parsed");
+        };
+        assert!(l.local);
+        assert_eq!(l.on_duplicate, OnDuplicate::Replace);
+        assert_eq!((l.db.as_deref(), l.table.as_str()), (Some("d"), "t"));
+        assert_eq!(l.format.fields_terminated_by, b",");
+        assert_eq!(l.format.fields_enclosed_by, Some(b'"'));
+        assert_eq!(l.format.fields_escaped_by, Some(b'\\'));
+        assert_eq!(l.format.lines_terminated_by.as_deref(), Some(&b"\r\n"[..]));
+        assert_eq!(l.ignore_lines, 1);
+        assert_eq!(l.fields.as_ref().map(Vec::len), Some(3));
+        assert_eq!(
+            local_infile("load data local infile '/a' into table t"),
+            Some("/a".into())
+        );
+        assert_eq!(local_infile("load data infile '/a' into table t"), None);
+        let Some(Ok(ImportStatement::LoadData(l))) = parse("load data infile '/a' into table t")
+        else {
+            panic!("not parsed");
+        };
+        assert_eq!(l.on_duplicate, OnDuplicate::Error);
+        assert_eq!(l.format.fields_terminated_by, b"\t");
+        assert_eq!(l.format.fields_enclosed_by, None);
     }
 }

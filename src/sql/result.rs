@@ -77,6 +77,9 @@ pub struct Outcome {
     /// CLIENT_FOUND_ROWS (ORMs checking that an UPDATE found its row) get this count instead
     /// of `affected_rows`.
     pub matched_rows: Option<u64>,
+    /// The OK packet's human-readable info (LOAD DATA's `Records: 3  Deleted: 0  Skipped:
+    /// 0  Warnings: 0`).
+    pub info: Option<String>,
 }
 
 /// The answer to one statement.

@@ -31,7 +31,7 @@ pub enum Statement {
     /// diagnostics, so running them must not clear those.
     Diagnostics(Diagnostics),
     /// IMPORT INTO, SHOW IMPORT JOB(S), CANCEL IMPORT JOB.
-    Import(super::import::ImportStatement),
+    Import(Box<super::import::ImportStatement>),
 }
 
 /// SHOW forms moltdb parses itself.
@@ -65,7 +65,7 @@ pub fn parse(sql: &str) -> Result<Statement> {
         return admin.map(Statement::Admin);
     }
     if let Some(import) = super::import::parse(sql) {
-        return import.map(Statement::Import);
+        return import.map(|i| Statement::Import(Box::new(i)));
     }
     if let Some((db, table, options)) = alter_table_options(sql) {
         return Ok(Statement::AlterTableOptions { db, table, options });

@@ -177,6 +177,46 @@ def table_digest(conn):
     return digest.hexdigest()
 
 
+class LoadDataLocal(unittest.TestCase):
+    """LOAD DATA LOCAL INFILE from drivers that send the file when asked."""
+
+    def load(self, conn, path):
+        cur = conn.cursor()
+        cur.execute(
+            f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE loads.t "
+            "FIELDS TERMINATED BY ',' ENCLOSED BY '\"' LINES TERMINATED BY '\\n' "
+            "IGNORE 1 LINES (id, @skip, name)"
+        )
+        count = cur.rowcount
+        cur.close()
+        return count
+
+    def test_pymysql_and_mysqlclient_send_the_file(self):
+        import tempfile
+
+        fresh_database("loads")
+        setup = pymysql.connect(host=HOST, port=PORT, user="root", autocommit=True)
+        with setup.cursor() as cur:
+            cur.execute("CREATE TABLE loads.t (id INT PRIMARY KEY, name VARCHAR(40))")
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            f.write("id,skip,name\n")
+            for i in range(1, 2001):
+                f.write(f'{i},x,"name, {i}"\n')
+            path = f.name
+        conn = pymysql.connect(
+            host=HOST, port=PORT, user="root", autocommit=True, local_infile=True
+        )
+        self.assertEqual(self.load(conn, path), 2000)
+        self.assertEqual(rows(conn, "SELECT COUNT(*), MAX(name) FROM loads.t"), [(2000, "name, 999")])
+        with setup.cursor() as cur:
+            cur.execute("DELETE FROM loads.t")
+        conn = MySQLdb.connect(host=HOST, port=PORT, user="root", local_infile=1)
+        conn.autocommit(True)
+        self.assertEqual(self.load(conn, path), 2000)
+        self.assertEqual(rows(conn, "SELECT id, name FROM loads.t WHERE id = 7"), [(7, "name, 7")])
+        os.unlink(path)
+
+
 class PreparedStatements(unittest.TestCase):
     """Server-side prepared statements executed many times load exactly what text does."""
 

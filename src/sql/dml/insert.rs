@@ -276,7 +276,32 @@ fn write_rows(
         affected_rows: affected,
         last_insert_id,
         matched_rows: None,
+        info: None,
     }))
+}
+
+/// LOAD DATA's rows, each value `None` for the column's default, written as INSERT writes
+/// them: `ignore` skips a row whose key is taken (and makes bad values warnings), `replace`
+/// replaces the row in the way. Returns the rows written (a replaced row counts twice).
+pub fn load_rows(
+    ctx: &mut Context,
+    txn: &mut dyn Transaction,
+    table: &Table,
+    targets: &[usize],
+    rows: Vec<Vec<Option<Value>>>,
+    ignore: bool,
+    replace: bool,
+) -> Result<u64> {
+    ctx.written.push(table.info.id);
+    let how = How {
+        ignore,
+        replace,
+        on_dup: None,
+    };
+    match write_rows(ctx, txn, table, targets, rows, &how)? {
+        QueryResult::Done(o) => Ok(o.affected_rows),
+        QueryResult::Rows(_) => Ok(0),
+    }
 }
 
 fn as_i64(v: &Value) -> Option<i64> {

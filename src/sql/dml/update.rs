@@ -70,6 +70,7 @@ pub fn execute(
         affected_rows: changed,
         last_insert_id: 0,
         matched_rows: Some(matched),
+        info: None,
     }))
 }
 

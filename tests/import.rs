@@ -2,7 +2,8 @@
 //! delimiter / enclosure / escape / NULL option, globbed and compressed files, tables with
 //! secondary and unique indexes and AUTO_INCREMENT (ADMIN CHECK TABLE and the rows equal to
 //! the files), each precheck and option error, bad data and duplicates (the table left
-//! empty), DETACHED with SHOW IMPORT JOB(S) and CANCEL IMPORT JOB, and where the task runs:
+//! empty), DETACHED with SHOW IMPORT JOB(S) and CANCEL IMPORT JOB, kill -9 mid-import, and where
+//! the task runs:
 //! on several nodes with the framework on, on the statement's node with it off.
 
 mod common;
@@ -544,4 +545,64 @@ fn where_the_import_runs() {
         drop(c);
         stop(cluster).await;
     });
+}
+
+/// kill -9 of the server while an import runs: after the restart the node takes the
+/// import's subtask up again (rows with explicit keys encode to the same pairs), the job
+/// finishes, and every row is there once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_resumes_the_import() {
+    let files = tempfile::tempdir().unwrap();
+    let path = write(files.path(), "k.csv", &csv_rows(1..20_001));
+    let mut server =
+        common::TestServer::start_with(&[("MOLTDB_FAILPOINTS", "import-slow=20")], &[]);
+    let mut c = server.conn().await;
+    create_t(&mut c).await;
+    let row = import(
+        &mut c,
+        &format!("IMPORT INTO d.t FROM '{path}' WITH DETACHED"),
+    )
+    .await
+    .unwrap();
+    let job = result(&row).0;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, _, status, ..) = result(
+            &c.query_first(format!("SHOW IMPORT JOB {job}"))
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+        if status == "running" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never running");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.kill9();
+    server.set_env(&[]);
+    server.restart();
+    let mut c = server.conn().await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done = loop {
+        let r: Row = c
+            .query_first(format!("SHOW IMPORT JOB {job}"))
+            .await
+            .unwrap()
+            .unwrap();
+        if result(&r).2 != "running" && result(&r).2 != "pending" {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "{}", server.log_tail());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        (result(&done).2.as_str(), result(&done).3),
+        ("finished", Some(20_000)),
+        "{:?}",
+        result(&done)
+    );
+    assert_eq!(count(&mut c).await, 20_000);
+    c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
 }

@@ -113,6 +113,11 @@ pub fn load_databases(txn: &dyn Transaction) -> Result<Vec<DatabaseInfo>> {
     scan_json(txn, b"mDB:")
 }
 
+/// Table `table_id` of database `db_id`, as the schema has it now.
+pub fn get_table(txn: &dyn Transaction, db_id: i64, table_id: i64) -> Result<Option<TableInfo>> {
+    get_json(txn, &table_key(db_id, table_id))
+}
+
 pub fn load_tables(txn: &dyn Transaction, db_id: i64) -> Result<Vec<TableInfo>> {
     scan_json(txn, format!("mTable:{db_id:020}:").as_bytes())
 }

@@ -88,6 +88,17 @@ pub fn start(
     Ok(vec![scheduler, dispatcher])
 }
 
+/// This node's `tidb_service_scope` ('' or 'background'): which tasks it runs, and the
+/// target scope of the tasks it submits.
+pub fn service_scope(domain: &Domain) -> String {
+    domain
+        .globals
+        .read()
+        .get("tidb_service_scope")
+        .map(|(_, v)| v.to_string_lossy())
+        .unwrap_or_default()
+}
+
 /// What a new task needs.
 pub struct NewTask {
     pub key: String,

@@ -1,9 +1,10 @@
 //! What the framework keeps about a task and its subtasks, with TiDB's states and step
 //! numbers (`pkg/disttask/framework/proto`).
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::error::SavedError;
+use crate::error::{Error, Result, SavedError};
 
 /// A task's step: a number its type defines, or one of the two the framework knows.
 pub type Step = i64;
@@ -180,4 +181,15 @@ pub fn type_number(task_type: &str) -> i64 {
 /// Microseconds since the epoch.
 pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
+}
+
+/// A task's or subtask's meta or checkpoint (JSON, as its type defines it).
+pub fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    // Plain data structs always serialize.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// Reads back what [`to_json`] wrote; `what` names it in the error.
+pub fn from_json<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::internal(format!("corrupt {what}: {e}")))
 }

@@ -96,12 +96,7 @@ pub fn run(domain: &Arc<Domain>, registry: &Registry, pool: &Arc<Pool>) {
 }
 
 fn heartbeat(domain: &Domain, pool: &Pool) -> Result<()> {
-    let role = domain
-        .globals
-        .read()
-        .get("tidb_service_scope")
-        .map(|(_, v)| v.to_string_lossy())
-        .unwrap_or_default();
+    let role = super::service_scope(domain);
     let node = NodeMeta {
         host: domain.address.clone(),
         role,

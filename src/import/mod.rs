@@ -121,12 +121,7 @@ pub fn submit(domain: &Domain, request: Request) -> Result<ImportJob> {
         options: request.options,
         files,
     };
-    let scope = domain
-        .globals
-        .read()
-        .get("tidb_service_scope")
-        .map(|(_, v)| v.to_string_lossy())
-        .unwrap_or_default();
+    let scope = dxf::service_scope(domain);
     let submitted = dxf::submit(
         domain,
         &dxf::NewTask {

@@ -24,6 +24,7 @@ use super::source::{self, DataFile};
 use crate::catalog::{meta, TableInfo};
 use crate::codec::keys;
 use crate::domain::Domain;
+use crate::dxf::proto::{from_json, to_json};
 use crate::dxf::{
     self, NextStep, Outcome, Step, Subtask, SubtaskContext, Summary, Task, TaskState, TaskType,
 };
@@ -65,19 +66,9 @@ struct Written {
 
 pub struct ImportInto;
 
-fn decode<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| Error::internal(format!("corrupt {what}: {e}")))
-}
-
-fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_default()
-}
-
 fn load_table(domain: &Domain, m: &TaskMeta) -> Result<TableInfo> {
     let txn = domain.store.begin()?;
-    meta::load_tables(txn.as_ref(), m.db_id)?
-        .into_iter()
-        .find(|t| t.id == m.table_id)
+    meta::get_table(txn.as_ref(), m.db_id, m.table_id)?
         .ok_or_else(|| Error::internal("the table of an import vanished"))
 }
 
@@ -135,7 +126,7 @@ impl TaskType for ImportInto {
         previous: &[Subtask],
         nodes: usize,
     ) -> Result<NextStep> {
-        let m: TaskMeta = decode("import task meta", &task.meta)?;
+        let m: TaskMeta = from_json("import task meta", &task.meta)?;
         match task.step {
             STEP_INIT => {
                 update_job(domain, m.job_id, |j| {
@@ -147,14 +138,14 @@ impl TaskType for ImportInto {
                     step: STEP_IMPORT,
                     subtasks: group(&m.files, nodes * GROUPS_PER_NODE)
                         .iter()
-                        .map(encode)
+                        .map(to_json)
                         .collect(),
                 })
             }
             STEP_IMPORT => {
                 let mut total = Written::default();
                 for s in previous {
-                    let w: Written = decode("import subtask checkpoint", &s.checkpoint)?;
+                    let w: Written = from_json("import subtask checkpoint", &s.checkpoint)?;
                     total.checksum.merge(&w.checksum);
                     total.rows += w.rows;
                     total.max_auto_id = total.max_auto_id.max(w.max_auto_id);
@@ -162,7 +153,7 @@ impl TaskType for ImportInto {
                 update_job(domain, m.job_id, |j| j.phase = "validating".into())?;
                 Ok(NextStep::Plan {
                     step: STEP_POST_PROCESS,
-                    subtasks: vec![encode(&total)],
+                    subtasks: vec![to_json(&total)],
                 })
             }
             // The job finishes in `cleanup`, once the task is in the history.
@@ -171,14 +162,14 @@ impl TaskType for ImportInto {
     }
 
     fn execute(&self, ctx: &SubtaskContext, subtask: &Subtask) -> Result<Outcome> {
-        let m: TaskMeta = decode("import task meta", &ctx.task.meta)?;
+        let m: TaskMeta = from_json("import task meta", &ctx.task.meta)?;
         match subtask.step {
             STEP_IMPORT => {
-                let files: Vec<DataFile> = decode("import subtask", &subtask.meta)?;
+                let files: Vec<DataFile> = from_json("import subtask", &subtask.meta)?;
                 import(ctx, &m, subtask.id, &files)
             }
             STEP_POST_PROCESS => {
-                let expected: Written = decode("post-process meta", &subtask.meta)?;
+                let expected: Written = from_json("post-process meta", &subtask.meta)?;
                 post_process(ctx.domain, &m, &expected)?;
                 Ok(Outcome::Done(Summary {
                     row_count: expected.rows,
@@ -190,7 +181,7 @@ impl TaskType for ImportInto {
     }
 
     fn cleanup(&self, domain: &Arc<Domain>, task: &Task) {
-        let Ok(m) = decode::<TaskMeta>("import task meta", &task.meta) else {
+        let Ok(m) = from_json::<TaskMeta>("import task meta", &task.meta) else {
             return;
         };
         let _ = std::fs::remove_dir_all(job_dir(domain, m.job_id));
@@ -373,7 +364,7 @@ fn import(
         bytes: read_bytes,
     };
     // The framework keeps the checkpoint of a succeeded subtask: the post-process sums them.
-    ctx.save(encode(&written), summary)?;
+    ctx.save(to_json(&written), summary)?;
     Ok(Outcome::Done(summary))
 }
 

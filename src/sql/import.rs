@@ -90,6 +90,45 @@ pub fn parse(sql: &str) -> Option<Result<ImportStatement>> {
     }
 }
 
+/// `[db.]table`.
+fn table_name(p: &mut Parser, sql: &str) -> Result<(Option<String>, String)> {
+    let name = p.parse_object_name(false).map_err(|_| Error::syntax(sql))?;
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|part| part.as_ident().map(|i| i.value.clone()))
+        .collect();
+    match parts.as_slice() {
+        [t] => Ok((None, t.clone())),
+        [d, t] => Ok((Some(d.clone()), t.clone())),
+        _ => Err(Error::syntax(sql)),
+    }
+}
+
+/// An optional `(column_or_@var, ...)` list.
+fn field_list(p: &mut Parser, sql: &str) -> Result<Option<Vec<Field>>> {
+    if !p.consume_token(&Token::LParen) {
+        return Ok(None);
+    }
+    let syntax = |_| Error::syntax(sql);
+    let mut list = Vec::new();
+    loop {
+        list.push(match p.next_token().token {
+            Token::AtSign => Field::Var(p.parse_identifier().map_err(syntax)?.value),
+            Token::Word(w) if w.value.starts_with('@') => {
+                Field::Var(w.value.trim_start_matches('@').to_string())
+            }
+            Token::Word(w) => Field::Column(w.value),
+            _ => return Err(Error::syntax(sql)),
+        });
+        if !p.consume_token(&Token::Comma) {
+            break;
+        }
+    }
+    p.expect_token(&Token::RParen).map_err(syntax)?;
+    Ok(Some(list))
+}
+
 fn parse_import(sql: &str) -> Result<ImportInto> {
     let syntax = |_| Error::syntax(sql);
     let dialect = MySqlDialect {};
@@ -100,37 +139,8 @@ fn parse_import(sql: &str) -> Result<ImportInto> {
     };
     word(&mut p, "import")?;
     p.expect_keyword(Keyword::INTO).map_err(syntax)?;
-    let name = p.parse_object_name(false).map_err(syntax)?;
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .filter_map(|part| part.as_ident().map(|i| i.value.clone()))
-        .collect();
-    let (db, table) = match parts.as_slice() {
-        [t] => (None, t.clone()),
-        [d, t] => (Some(d.clone()), t.clone()),
-        _ => return Err(Error::syntax(sql)),
-    };
-    let mut fields = None;
-    if p.consume_token(&Token::LParen) {
-        let mut list = Vec::new();
-        loop {
-            let field = match p.next_token().token {
-                Token::AtSign => Field::Var(p.parse_identifier().map_err(syntax)?.value),
-                Token::Word(w) if w.value.starts_with('@') => {
-                    Field::Var(w.value.trim_start_matches('@').to_string())
-                }
-                Token::Word(w) => Field::Column(w.value),
-                _ => return Err(Error::syntax(sql)),
-            };
-            list.push(field);
-            if !p.consume_token(&Token::Comma) {
-                break;
-            }
-        }
-        p.expect_token(&Token::RParen).map_err(syntax)?;
-        fields = Some(list);
-    }
+    let (db, table) = table_name(&mut p, sql)?;
+    let fields = field_list(&mut p, sql)?;
     if p.parse_keyword(Keyword::SET) {
         return Err(Error::Unsupported("IMPORT INTO ... SET".into()));
     }
@@ -228,17 +238,7 @@ fn parse_load_data(sql: &str) -> Result<LoadData> {
     };
     expect(&mut p, "into")?;
     expect(&mut p, "table")?;
-    let name = p.parse_object_name(false).map_err(syntax)?;
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .filter_map(|part| part.as_ident().map(|i| i.value.clone()))
-        .collect();
-    let (db, table) = match parts.as_slice() {
-        [t] => (None, t.clone()),
-        [d, t] => (Some(d.clone()), t.clone()),
-        _ => return Err(Error::syntax(sql)),
-    };
+    let (db, table) = table_name(&mut p, sql)?;
     let mut format = Options {
         fields_terminated_by: b"\t".to_vec(),
         fields_enclosed_by: None,
@@ -322,25 +322,7 @@ fn parse_load_data(sql: &str) -> Result<LoadData> {
             return Err(Error::syntax(sql));
         }
     }
-    let mut fields = None;
-    if p.consume_token(&Token::LParen) {
-        let mut list = Vec::new();
-        loop {
-            list.push(match p.next_token().token {
-                Token::AtSign => Field::Var(p.parse_identifier().map_err(syntax)?.value),
-                Token::Word(w) if w.value.starts_with('@') => {
-                    Field::Var(w.value.trim_start_matches('@').to_string())
-                }
-                Token::Word(w) => Field::Column(w.value),
-                _ => return Err(Error::syntax(sql)),
-            });
-            if !p.consume_token(&Token::Comma) {
-                break;
-            }
-        }
-        p.expect_token(&Token::RParen).map_err(syntax)?;
-        fields = Some(list);
-    }
+    let fields = field_list(&mut p, sql)?;
     if p.parse_keyword(Keyword::SET) {
         return Err(Error::unsupported("LOAD DATA ... SET"));
     }

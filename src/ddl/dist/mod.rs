@@ -116,12 +116,7 @@ fn submit(domain: &Domain, job: &Job, table: &TableInfo, index_id: i64) -> Resul
         table_id: table.id,
         index_id,
     };
-    let scope = domain
-        .globals
-        .read()
-        .get("tidb_service_scope")
-        .map(|(_, v)| v.to_string_lossy())
-        .unwrap_or_default();
+    let scope = dxf::service_scope(domain);
     dxf::submit(
         domain,
         &dxf::NewTask {

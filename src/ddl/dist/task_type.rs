@@ -17,6 +17,7 @@ use crate::ddl::backfill::Outcome as BuildOutcome;
 use crate::ddl::ingest::{self, chunks, merge_range, Chunk, Steer};
 use crate::ddl::queue::Reorg;
 use crate::domain::Domain;
+use crate::dxf::proto::{from_json, to_json};
 use crate::dxf::{NextStep, Outcome, Step, Subtask, SubtaskContext, Summary, Task, TaskType};
 use crate::dxf::{STEP_DONE, STEP_INIT};
 use crate::error::{Error, Result};
@@ -48,20 +49,10 @@ struct MergeRange {
 
 pub struct Backfill;
 
-fn decode<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| Error::internal(format!("corrupt {what}: {e}")))
-}
-
-fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_default()
-}
-
 /// The table as the schema has it now (the job's current state).
 fn load_table(domain: &Domain, m: &TaskMeta) -> Result<TableInfo> {
     let txn = domain.store.begin()?;
-    meta::load_tables(txn.as_ref(), m.db_id)?
-        .into_iter()
-        .find(|t| t.id == m.table_id)
+    meta::get_table(txn.as_ref(), m.db_id, m.table_id)?
         .ok_or_else(|| Error::internal("the table of a backfill task vanished"))
 }
 
@@ -87,7 +78,7 @@ impl TaskType for Backfill {
         _previous: &[Subtask],
         nodes: usize,
     ) -> Result<NextStep> {
-        let m: TaskMeta = decode("backfill task meta", &task.meta)?;
+        let m: TaskMeta = from_json("backfill task meta", &task.meta)?;
         match task.step {
             STEP_INIT => {
                 let table = Table::new(Arc::new(load_table(domain, &m)?));
@@ -108,7 +99,7 @@ impl TaskType for Backfill {
                         chunks(min, max, &[], per)
                             .into_iter()
                             .map(|c| {
-                                encode(&ReadRange {
+                                to_json(&ReadRange {
                                     first: c.first,
                                     last: c.last,
                                 })
@@ -140,17 +131,17 @@ impl TaskType for Backfill {
     }
 
     fn execute(&self, ctx: &SubtaskContext, subtask: &Subtask) -> Result<Outcome> {
-        let m: TaskMeta = decode("backfill task meta", &ctx.task.meta)?;
+        let m: TaskMeta = from_json("backfill task meta", &ctx.task.meta)?;
         let table = load_table(ctx.domain, &m)?;
         let steer = SubtaskSteer { ctx };
         let checkpoint: Option<Reorg> = if subtask.checkpoint.is_empty() {
             None
         } else {
-            Some(decode("subtask checkpoint", &subtask.checkpoint)?)
+            Some(from_json("subtask checkpoint", &subtask.checkpoint)?)
         };
         match subtask.step {
             STEP_READ_INDEX => {
-                let range: ReadRange = decode("read-index subtask", &subtask.meta)?;
+                let range: ReadRange = from_json("read-index subtask", &subtask.meta)?;
                 let reorg = checkpoint.unwrap_or_else(|| Reorg {
                     ingest_bounds: Some((range.first, range.last)),
                     ..Default::default()
@@ -161,7 +152,7 @@ impl TaskType for Backfill {
                 Ok(done(outcome))
             }
             STEP_MERGE_TEMP_INDEX => {
-                let range: MergeRange = decode("merge-temp-index subtask", &subtask.meta)?;
+                let range: MergeRange = from_json("merge-temp-index subtask", &subtask.meta)?;
                 let mut reorg = checkpoint.unwrap_or_default();
                 let unhex = |k: &str| {
                     hex::decode(k).map_err(|e| Error::internal(format!("corrupt merge range: {e}")))
@@ -179,7 +170,7 @@ impl TaskType for Backfill {
     }
 
     fn cleanup(&self, domain: &Arc<Domain>, task: &Task) {
-        if let Ok(m) = decode::<TaskMeta>("backfill task meta", &task.meta) {
+        if let Ok(m) = from_json::<TaskMeta>("backfill task meta", &task.meta) {
             ingest::remove_job_dirs(domain, m.job_id);
         }
     }
@@ -228,7 +219,7 @@ fn merge_ranges(domain: &Domain, m: &TaskMeta, nodes: usize) -> Result<Vec<Vec<u
     Ok(bounds
         .windows(2)
         .map(|w| {
-            encode(&MergeRange {
+            to_json(&MergeRange {
                 start: hex::encode(&w[0]),
                 end: hex::encode(&w[1]),
             })
@@ -254,7 +245,7 @@ impl Steer for SubtaskSteer<'_> {
             row_count: reorg.row_count,
             bytes: 0,
         };
-        self.ctx.save(encode(reorg), summary)
+        self.ctx.save(to_json(reorg), summary)
     }
 
     fn should_stop(&self) -> Result<bool> {

@@ -2,9 +2,9 @@
 //! delimiter / enclosure / escape / NULL option, globbed and compressed files, tables with
 //! secondary and unique indexes and AUTO_INCREMENT (ADMIN CHECK TABLE and the rows equal to
 //! the files), each precheck and option error, bad data and duplicates (the table left
-//! empty), DETACHED with SHOW IMPORT JOB(S) and CANCEL IMPORT JOB, kill -9 mid-import, and where
-//! the task runs:
-//! on several nodes with the framework on, on the statement's node with it off.
+//! empty), DETACHED with SHOW IMPORT JOB(S) and CANCEL IMPORT JOB, kill -9 mid-import, and
+//! where the task runs: on several nodes with the framework on, on the statement's node with
+//! it off.
 
 mod common;
 

@@ -264,12 +264,16 @@ fn a_stopped_node_hands_its_subtasks_to_the_others() {
     });
 }
 
-/// Fills the temporary index while `read-index` runs: two updates of every row.
+/// Fills the temporary index while `read-index` runs: two updates of every row, in one
+/// transaction, which holds the job before `merging` (the metadata lock) until it commits,
+/// so the merge has all of it still to do when this returns.
 async fn update_every_row_twice(cluster: &Cluster, node: usize) {
     let mut dml = node_conn(cluster, node, Some("d")).await;
+    dml.query_drop("BEGIN").await.unwrap();
     for _ in 0..2 {
         dml.query_drop("UPDATE t SET k = k + 1").await.unwrap();
     }
+    dml.query_drop("COMMIT").await.unwrap();
 }
 
 /// ADMIN PAUSE and RESUME, then ADMIN CANCEL, in `read-index` and in `merge-temp-index`:

@@ -1,5 +1,7 @@
-//! The session's side of IMPORT INTO: the statement resolved against the session's schema
-//! and variables, handed to `import`, and waited for (unless DETACHED; KILL cancels it).
+//! The session's side of the bulk loads. IMPORT INTO: the statement resolved against the
+//! session's schema and variables, handed to `import`, and waited for (unless DETACHED;
+//! KILL cancels it). LOAD DATA [LOCAL]: the file's rows inserted through INSERT's write path
+//! in the statement's transaction (the wire layer has fetched a LOCAL file beforehand).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;

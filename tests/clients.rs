@@ -161,25 +161,28 @@ async fn sysbench_in_prepared_mode_runs_clean_and_writes_what_text_mode_writes()
     }
 }
 
+/// Runs `sql` with the mariadb CLI against `server`, with `extra` options.
+fn mariadb(server: &TestServer, sql: &str, extra: &[&str]) -> Output {
+    Command::new(tool("mariadb"))
+        .args([
+            "-h",
+            server.host(),
+            "-P",
+            &server.port().to_string(),
+            "-u",
+            "root",
+        ])
+        .args(extra)
+        .args(["-e", sql])
+        .output()
+        .expect("run mariadb")
+}
+
 /// The mariadb CLI in batch mode: its table output, its error line, its exit status.
 #[test]
 fn mariadb_cli_batch_mode() {
     let server = TestServer::start();
-    let run = |sql: &str, extra: &[&str]| {
-        Command::new(tool("mariadb"))
-            .args([
-                "-h",
-                server.host(),
-                "-P",
-                &server.port().to_string(),
-                "-u",
-                "root",
-            ])
-            .args(extra)
-            .args(["-e", sql])
-            .output()
-            .expect("run mariadb")
-    };
+    let run = |sql: &str, extra: &[&str]| mariadb(&server, sql, extra);
     let out = run(
         "CREATE DATABASE cli; USE cli; \
          CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20), price DECIMAL(6,2)); \
@@ -228,21 +231,7 @@ fn mariadb_cli_load_data_local() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("items.tsv");
     std::fs::write(&file, "1\tpen\t1.50\n2\tbook\t\\N\n1\tdup\t9\n3\tink\n").unwrap();
-    let run = |sql: &str, extra: &[&str]| {
-        Command::new(tool("mariadb"))
-            .args([
-                "-h",
-                server.host(),
-                "-P",
-                &server.port().to_string(),
-                "-u",
-                "root",
-            ])
-            .args(extra)
-            .args(["-e", sql])
-            .output()
-            .expect("run mariadb")
-    };
+    let run = |sql: &str, extra: &[&str]| mariadb(&server, sql, extra);
     check(
         "create",
         run(

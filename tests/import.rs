@@ -72,6 +72,27 @@ async fn import(c: &mut Conn, sql: &str) -> Result<Row, mysql_async::Error> {
     Ok(row.expect("a result row"))
 }
 
+/// SHOW IMPORT JOB `job`'s row.
+async fn show_job(c: &mut Conn, job: i64) -> Row {
+    c.query_first(format!("SHOW IMPORT JOB {job}"))
+        .await
+        .unwrap()
+        .expect("job listed")
+}
+
+/// Polls SHOW IMPORT JOB `job` until its status is one of `statuses` (panics after 60 s).
+async fn wait_status(c: &mut Conn, job: i64, statuses: &[&str]) -> Row {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = show_job(c, job).await;
+        if statuses.contains(&result(&r).2.as_str()) {
+            return r;
+        }
+        assert!(Instant::now() < deadline, "{:?}", result(&r));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn count(c: &mut Conn) -> i64 {
     c.query_first("SELECT COUNT(*) FROM d.t")
         .await
@@ -412,19 +433,7 @@ fn detached_jobs_show_and_cancel() {
             ("", "pending", None)
         );
         assert_eq!(row.get::<Option<String>, _>("Start_Time").unwrap(), None);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let done = loop {
-            let r: Row = c
-                .query_first(format!("SHOW IMPORT JOB {job}"))
-                .await
-                .unwrap()
-                .unwrap();
-            if result(&r).2 == "finished" {
-                break r;
-            }
-            assert!(Instant::now() < deadline, "{:?}", result(&r));
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
+        let done = wait_status(&mut c, job, &["finished"]).await;
         assert_eq!(result(&done).3, Some(30_000));
         assert_eq!(count(&mut c).await, 30_000);
         let e = c
@@ -451,29 +460,12 @@ fn detached_jobs_show_and_cancel() {
         .await
         .unwrap();
         let job = result(&row).0;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let r: Row = c
-                .query_first(format!("SHOW IMPORT JOB {job}"))
-                .await
-                .unwrap()
-                .unwrap();
-            if result(&r).2 == "running" {
-                break;
-            }
-            assert!(Instant::now() < deadline);
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        wait_status(&mut c, job, &["running"]).await;
         c.query_drop(format!("CANCEL IMPORT JOB {job}"))
             .await
             .unwrap();
         clear_failpoint(&cluster, "import-slow");
-        let r: Row = c
-            .query_first(format!("SHOW IMPORT JOB {job}"))
-            .await
-            .unwrap()
-            .unwrap();
-        let (_, _, status, _, message) = result(&r);
+        let (_, _, status, _, message) = result(&show_job(&mut c, job).await);
         assert_eq!(
             (status.as_str(), message.as_str()),
             ("cancelled", "cancelled by user")
@@ -565,38 +557,13 @@ async fn a_killed_server_resumes_the_import() {
     .await
     .unwrap();
     let job = result(&row).0;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, _, status, ..) = result(
-            &c.query_first(format!("SHOW IMPORT JOB {job}"))
-                .await
-                .unwrap()
-                .unwrap(),
-        );
-        if status == "running" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "never running");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_status(&mut c, job, &["running"]).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.kill9();
     server.set_env(&[]);
     server.restart();
     let mut c = server.conn().await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let done = loop {
-        let r: Row = c
-            .query_first(format!("SHOW IMPORT JOB {job}"))
-            .await
-            .unwrap()
-            .unwrap();
-        if result(&r).2 != "running" && result(&r).2 != "pending" {
-            break r;
-        }
-        assert!(Instant::now() < deadline, "{}", server.log_tail());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let done = wait_status(&mut c, job, &["finished", "failed", "cancelled"]).await;
     assert_eq!(
         (result(&done).2.as_str(), result(&done).3),
         ("finished", Some(20_000)),

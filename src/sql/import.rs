@@ -66,6 +66,14 @@ pub struct ImportInto {
 
 /// Parses `sql` if it is an import statement (`None` otherwise).
 pub fn parse(sql: &str) -> Option<Result<ImportStatement>> {
+    // Every statement passes here: look no further than its first word unless it may be one.
+    let first = sql.split_whitespace().next().unwrap_or("");
+    if !["import", "show", "cancel", "load"]
+        .iter()
+        .any(|w| first.eq_ignore_ascii_case(w))
+    {
+        return None;
+    }
     let words: Vec<String> = sql
         .split_whitespace()
         .take(4)
@@ -198,7 +206,11 @@ fn parse_import(sql: &str) -> Result<ImportInto> {
 /// The file a `LOAD DATA LOCAL` statement asks the client for (`None` for anything else):
 /// the wire layer fetches it before the statement runs.
 pub fn local_infile(sql: &str) -> Option<String> {
-    match parse(sql.trim()) {
+    let sql = sql.trim();
+    if !sql.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("load")) {
+        return None;
+    }
+    match parse(sql) {
         Some(Ok(ImportStatement::LoadData(l))) if l.local => Some(l.path),
         _ => None,
     }

@@ -1,5 +1,6 @@
 //! IMPORT INTO end to end, through the MySQL protocol on in-process clusters: CSV with each
-//! delimiter / enclosure / escape / NULL option, globbed and compressed files, tables with
+//! delimiter / enclosure / escape / NULL option, SQL dumps and parquet files, SET
+//! assignments, globbed and compressed files, tables with
 //! secondary and unique indexes and AUTO_INCREMENT (ADMIN CHECK TABLE and the rows equal to
 //! the files), each precheck and option error, bad data and duplicates (the table left
 //! empty), DETACHED with SHOW IMPORT JOB(S) and CANCEL IMPORT JOB, kill -9 mid-import, and
@@ -265,6 +266,213 @@ fn csv_options_and_column_lists() {
                 (2, "a::b".into(), Some("c;;d".into()))
             ]
         );
+        drop(c);
+        stop(cluster).await;
+    });
+}
+
+/// A parquet file of `rows` rows with columns (k INT32, id INT64, name UTF8 nullable,
+/// d DATE), snappy-compressed: the columns in another order than the table's.
+fn parquet_file(dir: &Path, name: &str, rows: std::ops::Range<i64>) -> String {
+    use parquet::data_type::{ByteArray, ByteArrayType, Int32Type, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    let schema = parquet::schema::parser::parse_message_type(
+        "message m { REQUIRED INT32 k; REQUIRED INT64 id; OPTIONAL BINARY name (UTF8); \
+         REQUIRED INT32 d (DATE); }",
+    )
+    .unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::SNAPPY)
+        .build();
+    let path = dir.join(name);
+    let file = std::fs::File::create(&path).unwrap();
+    let mut writer = SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).unwrap();
+    let ids: Vec<i64> = rows.collect();
+    let mut group = writer.next_row_group().unwrap();
+    let mut column = 0;
+    while let Some(mut w) = group.next_column().unwrap() {
+        match column {
+            0 => {
+                let k: Vec<i32> = ids.iter().map(|i| (i % 7) as i32).collect();
+                w.typed::<Int32Type>().write_batch(&k, None, None).unwrap();
+            }
+            1 => {
+                w.typed::<Int64Type>()
+                    .write_batch(&ids, None, None)
+                    .unwrap();
+            }
+            2 => {
+                // Every tenth name is NULL.
+                let levels: Vec<i16> = ids.iter().map(|i| i16::from(i % 10 != 0)).collect();
+                let names: Vec<ByteArray> = ids
+                    .iter()
+                    .filter(|i| *i % 10 != 0)
+                    .map(|i| ByteArray::from(format!("n{i}").as_str()))
+                    .collect();
+                w.typed::<ByteArrayType>()
+                    .write_batch(&names, Some(&levels), None)
+                    .unwrap();
+            }
+            _ => {
+                // 2024-01-01 is day 19723 of the epoch.
+                let days: Vec<i32> = ids.iter().map(|i| 19723 + (i % 30) as i32).collect();
+                w.typed::<Int32Type>()
+                    .write_batch(&days, None, None)
+                    .unwrap();
+            }
+        }
+        w.close().unwrap();
+        column += 1;
+    }
+    group.close().unwrap();
+    writer.close().unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// SQL dumps (comments, SET statements, escapes, multi-row INSERTs, a gzip file), parquet
+/// files (columns mapped by name, NULLs, dates, a column left to its default) and SET
+/// assignments over `@variables`, with TiDB's errors for assignments it refuses.
+#[test]
+fn sql_and_parquet_files_and_set_assignments() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(1).await;
+        let files = tempfile::tempdir().unwrap();
+        let mut c = node_conn(&cluster, 0, None).await;
+        create_t(&mut c).await;
+        let dump = |range: std::ops::Range<usize>| {
+            let mut text = String::from("/*!40101 SET NAMES binary*/;\n-- rows; of t\n");
+            for chunk in range.collect::<Vec<_>>().chunks(100) {
+                let tuples: Vec<String> = chunk
+                    .iter()
+                    .map(|i| format!("({i},{},'it''s \\\"{i}\\\"; ok',{})", i % 97, i * 10))
+                    .collect();
+                text.push_str(&format!("INSERT INTO `t` VALUES {};\n", tuples.join(",\n")));
+            }
+            text
+        };
+        write(files.path(), "t.000.sql", &dump(1..5_001));
+        gzip(files.path(), "t.001.sql.gz", &dump(5_001..10_001));
+        let location = format!("{}/t.00*", files.path().display());
+        let row = import(
+            &mut c,
+            &format!("IMPORT INTO d.t FROM '{location}' FORMAT 'sql'"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(result(&row).3, Some(10_000));
+        c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
+        let sample: Option<(i64, String, i64)> = c
+            .query_first("SELECT k, c, u FROM d.t WHERE id = 9999")
+            .await
+            .unwrap();
+        assert_eq!(sample, Some((9999 % 97, "it's \"9999\"; ok".into(), 99990)));
+        let bad = write(
+            files.path(),
+            "bad.sql",
+            "INSERT INTO t VALUES (1, 2, 'x', 3);\nINSERT INTO t VALUES (2, now(), 'y', 4);",
+        );
+        create_t(&mut c).await;
+        let e = import(&mut c, &format!("IMPORT INTO d.t FROM '{bad}'"))
+            .await
+            .unwrap_err();
+        let (code_, message) = code(&e);
+        assert_eq!(code_, 8160, "{message}");
+        assert!(message.contains("line 2 of bad.sql"), "{message}");
+        assert_eq!(count(&mut c).await, 0);
+
+        c.query_drop(
+            "CREATE TABLE d.p (id BIGINT PRIMARY KEY, k INT, name VARCHAR(20), d DATE, \
+             note VARCHAR(10) DEFAULT 'dflt', INDEX (k))",
+        )
+        .await
+        .unwrap();
+        parquet_file(files.path(), "p-1.parquet", 1..3_001);
+        parquet_file(files.path(), "p-2.parquet", 3_001..6_001);
+        let location = format!("{}/p-*.parquet", files.path().display());
+        let row = import(&mut c, &format!("IMPORT INTO d.p FROM '{location}'"))
+            .await
+            .unwrap();
+        assert_eq!(result(&row).3, Some(6_000));
+        c.query_drop("ADMIN CHECK TABLE d.p").await.unwrap();
+        let rows: Vec<(i64, i64, Option<String>, String, String)> = c
+            .query("SELECT id, k, name, CAST(d AS CHAR), note FROM d.p WHERE id IN (10, 4321) ORDER BY id")
+            .await
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (10, 3, None, "2024-01-11".into(), "dflt".into()),
+                (
+                    4321,
+                    4321 % 7,
+                    Some("n4321".into()),
+                    "2024-01-02".into(),
+                    "dflt".into()
+                ),
+            ]
+        );
+        c.query_drop("CREATE TABLE d.narrow (id BIGINT PRIMARY KEY, k INT)")
+            .await
+            .unwrap();
+        let e = import(&mut c, &format!("IMPORT INTO d.narrow FROM '{location}'"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            code(&e),
+            (1054, "Unknown column 'name' in 'field list'".into())
+        );
+
+        c.query_drop("CREATE TABLE d.s (id INT PRIMARY KEY, c VARCHAR(40), k INT)")
+            .await
+            .unwrap();
+        let path = write(files.path(), "s.csv", "1,ab,3\n2,cd,\\N\n");
+        import(
+            &mut c,
+            &format!(
+                "IMPORT INTO d.s (id, @a, @b) SET c = concat(upper(@a), '-', @b), k = @b * 2 \
+                 FROM '{path}'"
+            ),
+        )
+        .await
+        .unwrap();
+        let rows: Vec<(i64, Option<String>, Option<i64>)> = c
+            .query("SELECT id, c, k FROM d.s ORDER BY id")
+            .await
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![(1, Some("AB-3".into()), Some(6)), (2, None, None)]
+        );
+        for (set, message) in [
+            (
+                "c = id + 1",
+                "COLUMN reference is not supported in IMPORT INTO column assignment, index 0",
+            ),
+            (
+                "k = 1, c = (SELECT 1)",
+                "subquery is not supported in IMPORT INTO column assignment, index 1",
+            ),
+            (
+                "c = @zz",
+                "column assignment cannot use variables set outside IMPORT INTO statement, index 0",
+            ),
+        ] {
+            let e = import(
+                &mut c,
+                &format!("IMPORT INTO d.s (id, @a, @b) SET {set} FROM '{path}'"),
+            )
+            .await
+            .unwrap_err();
+            assert_eq!(code(&e), (1105, message.into()), "{set}");
+        }
+        let e = import(
+            &mut c,
+            &format!("IMPORT INTO d.s (id, @a) SET nope = @a FROM '{path}'"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(code(&e).0, 1054);
         drop(c);
         stop(cluster).await;
     });

@@ -9,10 +9,8 @@
 use std::io::Read;
 
 use super::options::Options;
+use super::rows::Field;
 use crate::error::{Error, Result};
-
-/// A field: `None` is NULL.
-pub type Field = Option<Vec<u8>>;
 
 const BLOCK: usize = 1 << 20;
 

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::delimited::Field;
+use super::rows::Field;
 use crate::catalog::{DefaultValue, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
@@ -49,10 +49,43 @@ impl Checksum {
     }
 }
 
+/// IMPORT INTO's `SET col = expr, ...`, compiled (by the SQL layer, which knows
+/// expressions): maps the row's variable values, in [`variables`] order, to one value per
+/// assignment.
+pub type Assignments = Box<dyn Fn(&[Value]) -> Result<Vec<Value>> + Send>;
+
+/// Compiles assignments: (variable names, expressions as SQL text).
+pub type CompileAssignments = fn(&[String], &[String]) -> Result<Assignments>;
+
+/// The distinct `@variables` of a column list, in order of first appearance, lower case.
+pub fn variables(targets: &[Target]) -> Vec<String> {
+    let mut vars: Vec<String> = Vec::new();
+    for t in targets {
+        if let Target::Var(v) = t {
+            let v = v.to_ascii_lowercase();
+            if !vars.contains(&v) {
+                vars.push(v);
+            }
+        }
+    }
+    vars
+}
+
+/// The assignments of an import, ready to run.
+pub struct Set {
+    /// The column each assignment sets.
+    pub columns: Vec<usize>,
+    pub eval: Assignments,
+}
+
 pub struct Encoder<'a> {
     domain: &'a Domain,
     table: Table,
     targets: Vec<Target>,
+    /// For each target, the variable it sets (an index into [`variables`]).
+    var_slots: Vec<Option<usize>>,
+    var_count: usize,
+    set: Option<Set>,
     latin1: bool,
     now: chrono::NaiveDateTime,
     /// The largest explicit AUTO_INCREMENT value seen (the post-process rebases past it).
@@ -65,16 +98,28 @@ impl<'a> Encoder<'a> {
         info: TableInfo,
         targets: Vec<Target>,
         charset: &str,
+        set: Option<Set>,
     ) -> Result<Encoder<'a>> {
         if matches!(charset, "gbk" | "gb18030") {
             return Err(Error::Unsupported(format!(
                 "IMPORT INTO with CHARACTER_SET '{charset}'"
             )));
         }
+        let vars = variables(&targets);
+        let var_slots = targets
+            .iter()
+            .map(|t| match t {
+                Target::Var(v) => vars.iter().position(|x| x.eq_ignore_ascii_case(v)),
+                Target::Column(_) => None,
+            })
+            .collect();
         Ok(Encoder {
             domain,
             table: Table::new(std::sync::Arc::new(info)),
             targets,
+            var_slots,
+            var_count: vars.len(),
+            set,
             latin1: charset == "latin1",
             now: chrono::Utc::now().naive_utc(),
             max_auto_id: 0,
@@ -98,21 +143,26 @@ impl<'a> Encoder<'a> {
         let mut given = vec![false; info.columns.len()];
         // Fields beyond the targets are ignored; targets beyond the fields get NULL.
         let mut fields = fields.into_iter();
-        for target in &self.targets {
-            let field = fields.next().flatten();
-            if let Target::Column(i) = target {
-                given[*i] = true;
-                row[*i] = match field {
-                    Some(bytes) if self.latin1 => Value::Bytes(
-                        bytes
-                            .iter()
-                            .map(|&b| b as char)
-                            .collect::<String>()
-                            .into_bytes(),
-                    ),
-                    Some(bytes) => Value::Bytes(bytes),
-                    None => Value::Null,
-                };
+        let mut vars = vec![Value::Null; self.var_count];
+        for (target, slot) in self.targets.iter().zip(&self.var_slots) {
+            let value = match fields.next().flatten() {
+                Some(bytes) if self.latin1 => Value::Bytes(
+                    bytes
+                        .iter()
+                        .map(|&b| b as char)
+                        .collect::<String>()
+                        .into_bytes(),
+                ),
+                Some(bytes) => Value::Bytes(bytes),
+                None => Value::Null,
+            };
+            match (target, slot) {
+                (Target::Column(i), _) => {
+                    given[*i] = true;
+                    row[*i] = value;
+                }
+                (Target::Var(_), Some(v)) => vars[*v] = value,
+                (Target::Var(_), None) => {}
             }
         }
         let at = |e: Error| {
@@ -122,6 +172,12 @@ impl<'a> Encoder<'a> {
                 format!("{} (file {file}, line {line})", e.message()),
             )
         };
+        if let Some(set) = &self.set {
+            for (&i, value) in set.columns.iter().zip((set.eval)(&vars).map_err(at)?) {
+                given[i] = true;
+                row[i] = value;
+            }
+        }
         for (i, col) in info.columns.iter().enumerate() {
             if !given[i] {
                 row[i] = match &col.default {

@@ -16,10 +16,13 @@ pub mod delimited;
 pub mod encode;
 pub mod job;
 pub mod options;
+mod parquet;
+pub mod rows;
 pub mod source;
+mod sql_dump;
 mod task;
 
-pub use encode::Target;
+pub use encode::{variables, Assignments, CompileAssignments, Target};
 pub use job::{ImportJob, Status};
 pub use options::{Format, Given, Options};
 pub use task::{ImportInto, TASK_TYPE};
@@ -37,7 +40,11 @@ pub struct Request {
     pub db: String,
     pub db_id: i64,
     pub table: TableInfo,
-    pub targets: Vec<Target>,
+    /// Where each field goes; `None` without a column list: the table's columns in order,
+    /// or for parquet the columns the file's columns are named after.
+    pub targets: Option<Vec<Target>>,
+    /// `SET col = expr`: (column position, expression as SQL text).
+    pub assignments: Vec<(usize, String)>,
     pub location: String,
     pub format: Format,
     pub options: Options,
@@ -82,6 +89,15 @@ pub fn submit(domain: &Domain, request: Request) -> Result<ImportJob> {
     if has_rows {
         return Err(precheck("target table is not empty"));
     }
+    let targets = match request.targets {
+        Some(targets) => targets,
+        None if request.format == Format::Parquet => files
+            .first()
+            .map_or(Ok(Vec::new()), |f| parquet_targets(&request.table, &f.path))?,
+        None => (0..request.table.columns.len())
+            .map(Target::Column)
+            .collect(),
+    };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = request
         .options
@@ -116,7 +132,8 @@ pub fn submit(domain: &Domain, request: Request) -> Result<ImportJob> {
         job_id: import.id,
         db_id: request.db_id,
         table_id: request.table.id,
-        targets: request.targets,
+        targets,
+        assignments: request.assignments,
         format: request.format,
         options: request.options,
         files,
@@ -148,6 +165,19 @@ pub fn submit(domain: &Domain, request: Request) -> Result<ImportJob> {
     }
     tracing::info!(job_id = import.id, table = %import.table, files = meta.files.len(), size, "import submitted");
     Ok(import)
+}
+
+/// The table column each column of a parquet file is named after.
+fn parquet_targets(table: &TableInfo, path: &str) -> Result<Vec<Target>> {
+    parquet::column_names(path)?
+        .iter()
+        .map(|name| {
+            table
+                .column_by_name(name)
+                .map(|(pos, _)| Target::Column(pos))
+                .ok_or_else(|| Error::unknown_column(name, "field list"))
+        })
+        .collect()
 }
 
 pub fn get(domain: &Domain, id: i64) -> Result<ImportJob> {

@@ -16,11 +16,11 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::delimited::{Field, Reader};
-use super::encode::{Checksum, Encoder, Target};
+use super::encode::{self, Checksum, CompileAssignments, Encoder, Set, Target};
 use super::job::{self, Status};
 use super::options::{self, Format, Options};
-use super::source::{self, DataFile};
+use super::rows::{self, Field};
+use super::source::DataFile;
 use crate::catalog::{meta, TableInfo};
 use crate::codec::keys;
 use crate::domain::Domain;
@@ -51,6 +51,9 @@ pub struct TaskMeta {
     pub db_id: i64,
     pub table_id: i64,
     pub targets: Vec<Target>,
+    /// `SET col = expr`: (column position, expression as SQL text).
+    #[serde(default)]
+    pub assignments: Vec<(usize, String)>,
     pub format: Format,
     pub options: Options,
     pub files: Vec<DataFile>,
@@ -64,7 +67,10 @@ struct Written {
     max_auto_id: i64,
 }
 
-pub struct ImportInto;
+pub struct ImportInto {
+    /// Compiles the statement's SET assignments (the SQL layer's binder).
+    pub compile: CompileAssignments,
+}
 
 fn load_table(domain: &Domain, m: &TaskMeta) -> Result<TableInfo> {
     let txn = domain.store.begin()?;
@@ -166,7 +172,7 @@ impl TaskType for ImportInto {
         match subtask.step {
             STEP_IMPORT => {
                 let files: Vec<DataFile> = from_json("import subtask", &subtask.meta)?;
-                import(ctx, &m, subtask.id, &files)
+                import(ctx, &m, self.compile, subtask.id, &files)
             }
             STEP_POST_PROCESS => {
                 let expected: Written = from_json("post-process meta", &subtask.meta)?;
@@ -256,17 +262,23 @@ struct Encoded {
 fn import(
     ctx: &SubtaskContext,
     m: &TaskMeta,
+    compile: CompileAssignments,
     subtask_id: i64,
     files: &[DataFile],
 ) -> Result<Outcome> {
-    if m.format != Format::Csv {
-        return Err(Error::Unsupported(format!(
-            "IMPORT INTO of {:?} files",
-            m.format
-        )));
-    }
     let domain = ctx.domain;
     let info = load_table(domain, m)?;
+    let columns: Vec<String> = m
+        .targets
+        .iter()
+        .map(|t| match t {
+            Target::Column(i) => info
+                .columns
+                .get(*i)
+                .map_or_else(String::new, |c| c.name.to_ascii_lowercase()),
+            Target::Var(v) => format!("@{}", v.to_ascii_lowercase()),
+        })
+        .collect();
     let dir = job_dir(domain, m.job_id).join(format!("subtask-{subtask_id}"));
     let _ = std::fs::remove_dir_all(&dir);
     let started = Instant::now();
@@ -280,8 +292,23 @@ fn import(
                     let mut sorter =
                         Sorter::new(&dir.join(format!("worker-{w}")), SORT_MEMORY / workers)
                             .map_err(|e| io("temp dir", e))?;
-                    let mut encoder =
-                        Encoder::new(domain, info, m.targets.clone(), &m.options.character_set)?;
+                    let set = if m.assignments.is_empty() {
+                        None
+                    } else {
+                        let exprs: Vec<String> =
+                            m.assignments.iter().map(|(_, e)| e.clone()).collect();
+                        Some(Set {
+                            columns: m.assignments.iter().map(|(c, _)| *c).collect(),
+                            eval: compile(&encode::variables(&m.targets), &exprs)?,
+                        })
+                    };
+                    let mut encoder = Encoder::new(
+                        domain,
+                        info,
+                        m.targets.clone(),
+                        &m.options.character_set,
+                        set,
+                    )?;
                     for batch in rx {
                         for (line, fields) in batch.rows {
                             encoder.encode(fields, &batch.file, line, &mut |k, v| {
@@ -297,7 +324,7 @@ fn import(
             })
             .collect();
         drop(rx);
-        let read = read_files(ctx, m, files, &tx);
+        let read = read_files(ctx, m, files, &columns, &tx);
         drop(tx);
         let mut encoded = Vec::with_capacity(workers);
         let mut failure = None;
@@ -374,6 +401,7 @@ fn read_files(
     ctx: &SubtaskContext,
     m: &TaskMeta,
     files: &[DataFile],
+    columns: &[String],
     tx: &crossbeam::channel::Sender<Batch>,
 ) -> Result<Option<u64>> {
     // Test hook: rest this many milliseconds every few rows (and check for a stop then).
@@ -383,14 +411,9 @@ fn read_files(
     let mut read_bytes = 0u64;
     for file in files {
         let name: Arc<str> = Arc::from(file.path.rsplit('/').next().unwrap_or(&file.path));
-        let mut reader = Reader::new(source::open(&file.path)?, &m.options, &name);
-        reader.skip(m.options.skip_rows)?;
+        let mut reader = rows::open(file, m.format, &m.options, &name, columns.to_vec())?;
         let mut batch = Vec::with_capacity(BATCH_ROWS);
-        loop {
-            let line = reader.line;
-            let Some(fields) = reader.next_row()? else {
-                break;
-            };
+        while let Some((line, fields)) = reader.next_row()? {
             batch.push((line, fields));
             rows += 1;
             if batch.len() == BATCH_ROWS {

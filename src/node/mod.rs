@@ -54,7 +54,9 @@ impl NodeConfig {
 fn task_types() -> Arc<dxf::Registry> {
     let mut registry = dxf::Registry::default();
     registry.register(Arc::new(ddl::dist::Backfill));
-    registry.register(Arc::new(crate::import::ImportInto));
+    registry.register(Arc::new(crate::import::ImportInto {
+        compile: crate::sql::import::assignments::compile,
+    }));
     Arc::new(registry)
 }
 

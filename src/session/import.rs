@@ -154,18 +154,34 @@ impl Session {
             .table(&db, &i.table)
             .ok_or_else(|| Error::unknown_table(&db, &i.table))?;
         let targets = match &i.fields {
-            None => (0..table.columns.len()).map(Target::Column).collect(),
-            Some(fields) => fields
-                .iter()
-                .map(|f| match f {
-                    Field::Var(v) => Ok(Target::Var(v.clone())),
-                    Field::Column(c) => table
-                        .column_by_name(c)
-                        .map(|(pos, _)| Target::Column(pos))
-                        .ok_or_else(|| Error::unknown_column(c, "field list")),
-                })
-                .collect::<Result<Vec<_>>>()?,
+            None => None,
+            Some(fields) => Some(
+                fields
+                    .iter()
+                    .map(|f| match f {
+                        Field::Var(v) => Ok(Target::Var(v.clone())),
+                        Field::Column(c) => table
+                            .column_by_name(c)
+                            .map(|(pos, _)| Target::Column(pos))
+                            .ok_or_else(|| Error::unknown_column(c, "field list")),
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
         };
+        // The assignments compile here so that a bad one fails the statement, not the job.
+        let assignments = i
+            .assignments
+            .iter()
+            .map(|(c, e)| {
+                table
+                    .column_by_name(c)
+                    .map(|(pos, _)| (pos, e.clone()))
+                    .ok_or_else(|| Error::unknown_column(c, "field list"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let vars = import::variables(targets.as_deref().unwrap_or_default());
+        let exprs: Vec<String> = assignments.iter().map(|(_, e)| e.clone()).collect();
+        let _checked = crate::sql::import::assignments::compile(&vars, &exprs)?;
         let local_only = !domain_flag(self, "tidb_enable_dist_task");
         let detached = options.detached;
         let request = Request {
@@ -173,6 +189,7 @@ impl Session {
             db_id: dbinfo.info.id,
             table: table.as_ref().clone(),
             targets,
+            assignments,
             location: i.location.clone(),
             format,
             options,

@@ -1,6 +1,8 @@
 //! TiDB's import statements, which sqlparser does not know: IMPORT INTO, SHOW IMPORT
 //! JOB(S), CANCEL IMPORT JOB; their parsing and the rows TiDB answers them with.
 
+pub mod assignments;
+
 use sqlparser::dialect::MySqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
@@ -59,6 +61,8 @@ pub struct ImportInto {
     pub db: Option<String>,
     pub table: String,
     pub fields: Option<Vec<Field>>,
+    /// `SET col = expr, ...`: (column, expression as SQL text).
+    pub assignments: Vec<(String, String)>,
     pub location: String,
     pub format: Option<String>,
     pub options: Vec<(String, Given)>,
@@ -149,8 +153,17 @@ fn parse_import(sql: &str) -> Result<ImportInto> {
     p.expect_keyword(Keyword::INTO).map_err(syntax)?;
     let (db, table) = table_name(&mut p, sql)?;
     let fields = field_list(&mut p, sql)?;
+    let mut assignments = Vec::new();
     if p.parse_keyword(Keyword::SET) {
-        return Err(Error::Unsupported("IMPORT INTO ... SET".into()));
+        loop {
+            let column = p.parse_identifier().map_err(syntax)?.value;
+            p.expect_token(&Token::Eq).map_err(syntax)?;
+            let expr = p.parse_expr().map_err(syntax)?;
+            assignments.push((column, expr.to_string()));
+            if !p.consume_token(&Token::Comma) {
+                break;
+            }
+        }
     }
     p.expect_keyword(Keyword::FROM).map_err(syntax)?;
     if p.parse_keyword(Keyword::SELECT) {
@@ -197,6 +210,7 @@ fn parse_import(sql: &str) -> Result<ImportInto> {
         db,
         table,
         fields,
+        assignments,
         location,
         format,
         options,

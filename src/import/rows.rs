@@ -1,0 +1,49 @@
+//! The rows of one data file, whatever its format: the encoders see fields only, each the
+//! text (or bytes) of one value as a CSV file would hold it, converted to its column's type
+//! later exactly as a CSV field is.
+
+use std::io::Read;
+
+use super::options::{Format, Options};
+use super::source::{self, DataFile};
+use super::{delimited, parquet, sql_dump};
+use crate::error::Result;
+
+/// A field: `None` is NULL.
+pub type Field = Option<Vec<u8>>;
+
+pub trait Rows: Send {
+    /// The next row's fields and the line (or row number) it starts on; `None` at the end.
+    fn next_row(&mut self) -> Result<Option<(u64, Vec<Field>)>>;
+}
+
+impl<R: Read + Send> Rows for delimited::Reader<R> {
+    fn next_row(&mut self) -> Result<Option<(u64, Vec<Field>)>> {
+        let line = self.line;
+        Ok(delimited::Reader::next_row(self)?.map(|fields| (line, fields)))
+    }
+}
+
+/// The rows of `file` (`name` in error messages), SKIP_ROWS skipped; `columns` are the
+/// names of the fields the import expects (what a dump's INSERT may name).
+pub fn open(
+    file: &DataFile,
+    format: Format,
+    options: &Options,
+    name: &str,
+    columns: Vec<String>,
+) -> Result<Box<dyn Rows>> {
+    Ok(match format {
+        Format::Csv => {
+            let mut reader = delimited::Reader::new(source::open(&file.path)?, options, name);
+            reader.skip(options.skip_rows)?;
+            Box::new(reader)
+        }
+        Format::Sql => Box::new(sql_dump::Reader::new(
+            source::open(&file.path)?,
+            name,
+            columns,
+        )),
+        Format::Parquet => Box::new(parquet::Reader::open(&file.path, name)?),
+    })
+}

@@ -643,6 +643,7 @@ fn detached_jobs_show_and_cancel() {
         assert_eq!(row.get::<Option<String>, _>("Start_Time").unwrap(), None);
         let done = wait_status(&mut c, job, &["finished"]).await;
         assert_eq!(result(&done).3, Some(30_000));
+        assert_eq!(done.get::<Option<String>, _>("Cur_Step").unwrap(), None);
         assert_eq!(count(&mut c).await, 30_000);
         let e = c
             .query_drop(format!("CANCEL IMPORT JOB {job}"))
@@ -669,6 +670,29 @@ fn detached_jobs_show_and_cancel() {
         .unwrap();
         let job = result(&row).0;
         wait_status(&mut c, job, &["running"]).await;
+        // Progress while it runs: rows and bytes read grow, with a percent, speed and ETA.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let progress = loop {
+            let r = show_job(&mut c, job).await;
+            let rows: Option<i64> = r.get("Imported_Rows").unwrap();
+            let pct: Option<String> = r.get("Cur_Step_Progress_Pct").unwrap();
+            if rows.unwrap_or(0) > 0 && pct.is_some() {
+                break r;
+            }
+            assert!(Instant::now() < deadline, "no progress shown");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let text = |name: &str| progress.get::<Option<String>, _>(name).unwrap();
+        assert_eq!(text("Cur_Step").as_deref(), Some("import"));
+        assert_eq!(text("Cur_Step_Total_Size").as_deref(), Some("1.134MB"));
+        let pct: u64 = text("Cur_Step_Progress_Pct").unwrap().parse().unwrap();
+        assert!(pct < 100, "{pct}");
+        assert!(text("Cur_Step_Speed").unwrap().ends_with("B/s"));
+        assert!(
+            text("Cur_Step_ETA").is_some_and(|t| t.len() == 8),
+            "{:?}",
+            text("Cur_Step_ETA")
+        );
         c.query_drop(format!("CANCEL IMPORT JOB {job}"))
             .await
             .unwrap();

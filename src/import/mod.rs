@@ -190,6 +190,73 @@ pub fn all(domain: &Domain) -> Result<Vec<ImportJob>> {
     job::all(txn.as_ref())
 }
 
+/// How far a running import's current step is: what SHOW IMPORT JOB's `Cur_Step_*`
+/// columns show.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    /// The task's step: `import` or `post-process`.
+    pub step: &'static str,
+    /// Bytes of the files read, and all of them (0 for a step that reads no files).
+    pub processed: u64,
+    pub total: u64,
+    /// Rows read so far.
+    pub rows: u64,
+    /// When the step started and when a subtask last reported (microseconds).
+    pub started: i64,
+    pub updated: i64,
+}
+
+impl Progress {
+    /// Bytes per second since the step started.
+    pub fn speed(&self, now: i64) -> f64 {
+        let secs = (now - self.started).max(1) as f64 / 1e6;
+        self.processed as f64 / secs
+    }
+
+    /// Seconds left at the step's pace so far (`None` until there is a pace).
+    pub fn eta_secs(&self, now: i64) -> Option<u64> {
+        let speed = self.speed(now);
+        (speed > 0.0 && self.total > 0)
+            .then(|| (self.total.saturating_sub(self.processed) as f64 / speed) as u64)
+    }
+}
+
+/// The progress of import job `job` if it is running.
+pub fn progress(domain: &Domain, job: &ImportJob) -> Result<Option<Progress>> {
+    if job.status != Status::Running {
+        return Ok(None);
+    }
+    let Some(task) = dxf::task(domain, &task_key(job.id))? else {
+        return Ok(None);
+    };
+    if task.state.is_final() {
+        return Ok(None);
+    }
+    let subtasks = dxf::subtasks(domain, &task)?;
+    let current: Vec<_> = subtasks.iter().filter(|s| s.step == task.step).collect();
+    let reads = task.step == task::STEP_IMPORT;
+    Ok(Some(Progress {
+        step: task::step_name(task.step),
+        processed: if reads {
+            current.iter().map(|s| s.summary.bytes).sum()
+        } else {
+            0
+        },
+        total: if reads { job.source_file_size } else { 0 },
+        rows: current.iter().map(|s| s.summary.row_count).sum(),
+        started: current
+            .iter()
+            .filter_map(|s| s.start_time)
+            .min()
+            .unwrap_or(task.state_update_time),
+        updated: current
+            .iter()
+            .map(|s| s.state_update_time)
+            .max()
+            .unwrap_or(task.state_update_time),
+    }))
+}
+
 /// Waits until job `id` ends; its error if it failed. A `cancelled()` session cancels it.
 pub fn wait(domain: &Domain, id: i64, cancelled: &dyn Fn() -> bool) -> Result<ImportJob> {
     loop {

@@ -3,6 +3,8 @@
 //! later exactly as a CSV field is.
 
 use std::io::Read;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use super::options::{Format, Options};
 use super::source::{self, DataFile};
@@ -25,22 +27,24 @@ impl<R: Read + Send> Rows for delimited::Reader<R> {
 }
 
 /// The rows of `file` (`name` in error messages), SKIP_ROWS skipped; `columns` are the
-/// names of the fields the import expects (what a dump's INSERT may name).
+/// names of the fields the import expects (what a dump's INSERT may name); `read` counts
+/// the bytes of the file read so far (CSV and SQL files).
 pub fn open(
     file: &DataFile,
     format: Format,
     options: &Options,
     name: &str,
     columns: Vec<String>,
+    read: &Arc<AtomicU64>,
 ) -> Result<Box<dyn Rows>> {
     Ok(match format {
         Format::Csv => {
-            let mut reader = delimited::Reader::new(source::open(&file.path)?, options, name);
+            let mut reader = delimited::Reader::new(source::open(&file.path, read)?, options, name);
             reader.skip(options.skip_rows)?;
             Box::new(reader)
         }
         Format::Sql => Box::new(sql_dump::Reader::new(
-            source::open(&file.path)?,
+            source::open(&file.path, read)?,
             name,
             columns,
         )),

@@ -5,6 +5,8 @@
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -78,9 +80,28 @@ fn describe(path: &Path) -> Result<DataFile> {
     })
 }
 
-/// The file's content, decompressed as its extension says.
-pub fn open(path: &str) -> Result<Box<dyn Read + Send>> {
-    let file = BufReader::with_capacity(1 << 20, File::open(path).map_err(cannot_read)?);
+/// A file that counts the bytes read from it (before decompression): how far a reader is.
+struct Counted {
+    file: File,
+    read: Arc<AtomicU64>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The file's content, decompressed as its extension says; `read` counts the file's bytes
+/// read so far.
+pub fn open(path: &str, read: &Arc<AtomicU64>) -> Result<Box<dyn Read + Send>> {
+    let file = Counted {
+        file: File::open(path).map_err(cannot_read)?,
+        read: read.clone(),
+    };
+    let file = BufReader::with_capacity(1 << 20, file);
     let lower = path.to_ascii_lowercase();
     Ok(if lower.ends_with(".gz") || lower.ends_with(".gzip") {
         Box::new(flate2::read::MultiGzDecoder::new(file))
@@ -113,6 +134,30 @@ pub fn human_size(bytes: u64) -> String {
     format!("{text}{unit}")
 }
 
+/// A size in decimal units with four significant digits, as TiDB prints the progress
+/// columns of SHOW IMPORT JOB (`4.55GB`, `298GB`, `10.96MB`).
+pub fn decimal_size(bytes: f64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut value = bytes.max(0.0);
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    let whole_digits = if value >= 1.0 {
+        value.log10().floor() as usize + 1
+    } else {
+        1
+    };
+    let text = format!("{value:.*}", 4usize.saturating_sub(whole_digits));
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    format!("{text}{}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +167,10 @@ mod tests {
         assert_eq!(human_size(16), "16B");
         assert_eq!(human_size(7780), "7.598KiB");
         assert_eq!(human_size(1 << 20), "1MiB");
+        assert_eq!(decimal_size(4.55e9), "4.55GB");
+        assert_eq!(decimal_size(298e9), "298GB");
+        assert_eq!(decimal_size(10_960_000.0), "10.96MB");
+        assert_eq!(decimal_size(512.0), "512B");
     }
 
     #[test]

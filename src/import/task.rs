@@ -11,6 +11,7 @@
 //! The planner, on the owner, also moves the import job through its status and phase; a
 //! task that ends reverted leaves the target table empty again, as it was.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -35,7 +36,7 @@ use crate::kv::{KeyRange, Pair};
 use crate::table::Table;
 
 pub const TASK_TYPE: &str = "ImportInto";
-const STEP_IMPORT: Step = 1;
+pub(super) const STEP_IMPORT: Step = 1;
 const STEP_POST_PROCESS: Step = 2;
 /// Memory one subtask's sorter holds before it spills sorted runs to disk.
 const SORT_MEMORY: usize = 64 << 20;
@@ -116,13 +117,7 @@ impl TaskType for ImportInto {
     }
 
     fn step_name(&self, step: Step) -> &'static str {
-        match step {
-            STEP_INIT => "init",
-            STEP_IMPORT => "import",
-            STEP_POST_PROCESS => "post-process",
-            STEP_DONE => "done",
-            _ => "unknown",
-        }
+        step_name(step)
     }
 
     fn next_step(
@@ -230,6 +225,16 @@ impl TaskType for ImportInto {
             }
             j.end_time.get_or_insert(dxf::proto::now_micros());
         });
+    }
+}
+
+pub(super) fn step_name(step: Step) -> &'static str {
+    match step {
+        STEP_INIT => "init",
+        STEP_IMPORT => "import",
+        STEP_POST_PROCESS => "post-process",
+        STEP_DONE => "done",
+        _ => "unknown",
     }
 }
 
@@ -409,9 +414,33 @@ fn read_files(
     let check_every = if slow.is_some() { 64 } else { CHECK_EVERY };
     let mut rows = 0u64;
     let mut read_bytes = 0u64;
+    // The progress SHOW IMPORT JOB reports: rows and bytes read so far (and the log, every
+    // ten seconds).
+    let last_log = std::cell::Cell::new(Instant::now());
+    let report = |rows: u64, bytes: u64| {
+        if last_log.get().elapsed().as_secs() >= 10 {
+            last_log.set(Instant::now());
+            tracing::info!(job_id = m.job_id, rows, bytes, "import subtask reading");
+        }
+        ctx.save(
+            Vec::new(),
+            Summary {
+                row_count: rows,
+                bytes,
+            },
+        )
+    };
     for file in files {
         let name: Arc<str> = Arc::from(file.path.rsplit('/').next().unwrap_or(&file.path));
-        let mut reader = rows::open(file, m.format, &m.options, &name, columns.to_vec())?;
+        let in_file = Arc::new(AtomicU64::new(0));
+        let mut reader = rows::open(
+            file,
+            m.format,
+            &m.options,
+            &name,
+            columns.to_vec(),
+            &in_file,
+        )?;
         let mut batch = Vec::with_capacity(BATCH_ROWS);
         while let Some((line, fields)) = reader.next_row()? {
             batch.push((line, fields));
@@ -435,13 +464,7 @@ fn read_files(
                 if ctx.should_stop()? {
                     return Ok(None);
                 }
-                ctx.save(
-                    Vec::new(),
-                    Summary {
-                        row_count: rows,
-                        bytes: read_bytes,
-                    },
-                )?;
+                report(rows, read_bytes + in_file.load(Ordering::Relaxed))?;
             }
         }
         if !batch.is_empty()
@@ -455,6 +478,7 @@ fn read_files(
             return Ok(Some(rows));
         }
         read_bytes += file.size;
+        report(rows, read_bytes)?;
     }
     Ok(Some(rows))
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use super::Session;
+use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::import::delimited::Reader;
 use crate::import::{self, options, Format, Request, Target};
@@ -23,8 +24,8 @@ impl Session {
     pub(super) fn import(&mut self, statement: ImportStatement) -> Result<QueryResult> {
         let domain = self.state.domain.clone();
         match statement {
-            ImportStatement::Show(None) => Ok(job_rows(&import::all(&domain)?)),
-            ImportStatement::Show(Some(id)) => Ok(job_rows(&[import::get(&domain, id)?])),
+            ImportStatement::Show(None) => listed(&domain, import::all(&domain)?),
+            ImportStatement::Show(Some(id)) => listed(&domain, vec![import::get(&domain, id)?]),
             ImportStatement::Cancel(id) => {
                 import::cancel(&domain, id)?;
                 Ok(QueryResult::ok())
@@ -199,13 +200,25 @@ impl Session {
         let domain = self.state.domain.clone();
         let submitted = import::submit(&domain, request)?;
         if detached {
-            return Ok(job_rows(&[submitted]));
+            return Ok(job_rows(&[(submitted, None)]));
         }
         let killed = self.killed.clone();
         let done = import::wait(&domain, submitted.id, &|| killed.load(Ordering::SeqCst))?;
         // The session's next statement sees the new AUTO_INCREMENT base and the rows.
-        Ok(job_rows(&[done]))
+        Ok(job_rows(&[(done, None)]))
     }
+}
+
+/// Jobs as SHOW IMPORT JOB(S) lists them: the running ones with their progress.
+fn listed(domain: &Domain, jobs: Vec<import::ImportJob>) -> Result<QueryResult> {
+    let rows = jobs
+        .into_iter()
+        .map(|j| {
+            let progress = import::progress(domain, &j)?;
+            Ok((j, progress))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(job_rows(&rows))
 }
 
 fn domain_flag(session: &Session, name: &str) -> bool {

@@ -11,7 +11,7 @@ use sqlparser::tokenizer::Token;
 use super::admin::jobs::time;
 use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::error::{Error, Result};
-use crate::import::{source, Given, ImportJob, Options};
+use crate::import::{source, Given, ImportJob, Options, Progress};
 use crate::types::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -368,7 +368,7 @@ fn parse_load_data(sql: &str) -> Result<LoadData> {
 }
 
 /// The rows IMPORT INTO and SHOW IMPORT JOB(S) answer with (TiDB's 13 columns).
-pub fn job_rows(jobs: &[ImportJob]) -> QueryResult {
+pub fn job_rows(jobs: &[(ImportJob, Option<Progress>)]) -> QueryResult {
     let names = [
         "Job_ID",
         "Data_Source",
@@ -383,6 +383,13 @@ pub fn job_rows(jobs: &[ImportJob]) -> QueryResult {
         "Start_Time",
         "End_Time",
         "Created_By",
+        "Last_Update_Time",
+        "Cur_Step",
+        "Cur_Step_Processed_Size",
+        "Cur_Step_Total_Size",
+        "Cur_Step_Progress_Pct",
+        "Cur_Step_Speed",
+        "Cur_Step_ETA",
     ];
     let columns = names
         .iter()
@@ -397,10 +404,11 @@ pub fn job_rows(jobs: &[ImportJob]) -> QueryResult {
             ),
         })
         .collect();
+    let now = chrono::Utc::now().timestamp_micros();
     let rows = jobs
         .iter()
-        .map(|j| {
-            vec![
+        .map(|(j, progress)| {
+            let mut row = vec![
                 Value::Int(j.id),
                 Value::str(&j.data_source),
                 Value::str(&format!("`{}`.`{}`", j.db, j.table)),
@@ -408,17 +416,61 @@ pub fn job_rows(jobs: &[ImportJob]) -> QueryResult {
                 Value::str(&j.phase),
                 Value::str(j.status.as_str()),
                 Value::str(&source::human_size(j.source_file_size)),
-                j.imported_rows
-                    .map_or(Value::Null, |n| Value::Int(n as i64)),
+                match (j.imported_rows, progress) {
+                    (Some(n), _) => Value::Int(n as i64),
+                    // While running: the rows read so far.
+                    (None, Some(p)) => Value::Int(p.rows as i64),
+                    (None, None) => Value::Null,
+                },
                 Value::str(&j.error_message),
                 time(Some(j.create_time)),
                 time(j.start_time),
                 time(j.end_time),
                 Value::str(&j.created_by),
-            ]
+            ];
+            row.extend(progress_columns(j, progress.as_ref(), now));
+            row
         })
         .collect();
     QueryResult::Rows(ResultSet { columns, rows })
+}
+
+/// Last_Update_Time and the `Cur_Step_*` columns (NULL once the job is no longer running).
+fn progress_columns(j: &ImportJob, progress: Option<&Progress>, now: i64) -> Vec<Value> {
+    let seconds =
+        |micros: Option<i64>| match micros.and_then(chrono::DateTime::from_timestamp_micros) {
+            Some(t) => Value::str(&t.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string()),
+            None => Value::Null,
+        };
+    let Some(p) = progress else {
+        let mut row = vec![seconds(j.end_time.or(j.start_time).or(Some(j.create_time)))];
+        row.extend(std::iter::repeat_n(Value::Null, 6));
+        return row;
+    };
+    let sized = |bytes: u64| {
+        if p.total == 0 {
+            Value::Null
+        } else {
+            Value::str(&source::decimal_size(bytes as f64))
+        }
+    };
+    let percent = (p.total > 0).then(|| (p.processed.min(p.total) * 100 / p.total).to_string());
+    let eta = p
+        .eta_secs(now)
+        .map(|s| format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60));
+    vec![
+        seconds(Some(p.updated)),
+        Value::str(p.step),
+        sized(p.processed),
+        sized(p.total),
+        percent.map_or(Value::Null, |t| Value::str(&t)),
+        if p.total == 0 {
+            Value::Null
+        } else {
+            Value::str(&format!("{}/s", source::decimal_size(p.speed(now))))
+        },
+        eta.map_or(Value::Null, |t| Value::str(&t)),
+    ]
 }
 
 #[cfg(test)]

@@ -1,11 +1,10 @@
 //! IMPORT INTO end to end, through the MySQL protocol on in-process clusters: CSV with each
 //! delimiter / enclosure / escape / NULL option, SQL dumps and parquet files, SET
-//! assignments, globbed and compressed files, tables with
-//! secondary and unique indexes and AUTO_INCREMENT (ADMIN CHECK TABLE and the rows equal to
-//! the files), each precheck and option error, bad data and duplicates (the table left
-//! empty), DETACHED with SHOW IMPORT JOB(S) and CANCEL IMPORT JOB, kill -9 mid-import, and
-//! where the task runs: on several nodes with the framework on, on the statement's node with
-//! it off.
+//! assignments, globbed and compressed files, tables with secondary and unique indexes and
+//! AUTO_INCREMENT (ADMIN CHECK TABLE and the rows equal to the files), each precheck and option error, bad data and duplicates (the table left
+//! empty), DETACHED with SHOW IMPORT JOB(S) (progress included) and CANCEL IMPORT JOB,
+//! kill -9 mid-import, a node stopped mid-import on a 3-node cluster, and where the task
+//! runs: on several nodes with the framework on, on the statement's node with it off.
 
 mod common;
 
@@ -766,6 +765,80 @@ fn where_the_import_runs() {
         assert_eq!(used, vec![here], "only the statement's node");
         c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
         assert_eq!(count(&mut c).await, 30_000);
+        drop(c);
+        stop(cluster).await;
+    });
+}
+
+/// A node stopped while it runs an import subtask, on a 3-node cluster with the framework
+/// on: the dispatcher hands its subtasks to the other nodes, the statement keeps waiting
+/// and succeeds, and every row is there once.
+#[test]
+fn a_node_stopped_mid_import_hands_its_files_to_the_others() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(3).await;
+        let owner = owner_node(&cluster);
+        let victim = (owner + 1) % 3;
+        let victim_addr = cluster.addresses()[victim].unwrap().to_string();
+        let files = tempfile::tempdir().unwrap();
+        for i in 0..6 {
+            write(
+                files.path(),
+                &format!("f{i}.csv"),
+                &csv_rows(i * 8_000 + 1..(i + 1) * 8_000 + 1),
+            );
+        }
+        let location = format!("{}/f*.csv", files.path().display());
+        let mut c = node_conn(&cluster, owner, None).await;
+        create_t(&mut c).await;
+        set_failpoint(&cluster, "import-slow", "20");
+        let mut submit = node_conn(&cluster, owner, None).await;
+        let statement = format!("IMPORT INTO d.t FROM '{location}'");
+        let running = tokio::spawn(async move { import(&mut submit, &statement).await });
+        // The victim's running and pending import subtasks, once one of them runs.
+        let subtasks = "SELECT s.id, s.state FROM mysql.tidb_background_subtask s \
+                        JOIN mysql.tidb_global_task t ON s.task_key = CAST(t.id AS CHAR) \
+                        WHERE t.task_key LIKE 'ImportInto/%' AND s.step = 1 AND s.exec_id = ?";
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let handed: Vec<i64> = loop {
+            let rows: Vec<(i64, String)> = c.exec(subtasks, (&victim_addr,)).await.unwrap();
+            if rows.iter().any(|r| r.1 == "running") {
+                break rows
+                    .iter()
+                    .filter(|r| r.1 == "running" || r.1 == "pending")
+                    .map(|r| r.0)
+                    .collect();
+            }
+            assert!(Instant::now() < deadline, "no subtask ran on the victim");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let stopping = cluster.clone();
+        tokio::task::spawn_blocking(move || stopping.stop_node(victim))
+            .await
+            .unwrap();
+        clear_failpoint(&cluster, "import-slow");
+        let row = tokio::time::timeout(Duration::from_secs(120), running)
+            .await
+            .expect("the import finishes")
+            .unwrap()
+            .expect("the import succeeds");
+        assert_eq!(result(&row).3, Some(48_000));
+        assert_eq!(count(&mut c).await, 48_000);
+        c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
+        for id in handed {
+            let (exec, state): (String, String) = c
+                .exec_first(
+                    "SELECT exec_id, state FROM mysql.tidb_background_subtask_history WHERE id = ?",
+                    (id,),
+                )
+                .await
+                .unwrap()
+                .expect("subtask kept");
+            assert!(
+                exec != victim_addr && state == "succeed",
+                "subtask {id} finished elsewhere: {exec} {state}"
+            );
+        }
         drop(c);
         stop(cluster).await;
     });

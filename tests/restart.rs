@@ -132,6 +132,93 @@ async fn committed_rows_survive_kill_9() {
     assert_eq!(ids(&mut c, "t").await, all);
 }
 
+/// A commit of more writes than the store applies through its write buffer (it ingests
+/// them): acknowledged, it survives kill -9 whole; killed while in flight, it is there
+/// whole or not at all, and later commits land above it.
+#[tokio::test]
+async fn a_huge_commit_is_all_or_nothing_across_kill_9() {
+    let mut server = TestServer::start();
+    let mut c = server.conn().await;
+    c.query_drop("CREATE DATABASE huge").await.unwrap();
+    c.query_drop("USE huge").await.unwrap();
+    c.query_drop("CREATE TABLE src (id BIGINT PRIMARY KEY, k INT, KEY ik (k))")
+        .await
+        .unwrap();
+    for chunk in 0..30 {
+        let values: Vec<String> = (chunk * 1000..(chunk + 1) * 1000)
+            .map(|i| format!("({i}, {})", i % 13))
+            .collect();
+        c.query_drop(format!("INSERT INTO src VALUES {}", values.join(",")))
+            .await
+            .unwrap();
+    }
+    c.query_drop("CREATE TABLE acked LIKE src").await.unwrap();
+    let started = std::time::Instant::now();
+    c.query_drop("INSERT INTO acked SELECT * FROM src")
+        .await
+        .unwrap();
+    // Kills around the time the copy takes, to land in its commit.
+    let took = started.elapsed().as_millis() as u64;
+    drop(c);
+    server.kill9();
+    for delay_ms in [took * 8 / 10, took * 95 / 100, took * 11 / 10] {
+        server.restart();
+        let mut c = server.conn().await;
+        c.query_drop("USE huge").await.unwrap();
+        c.query_drop("DROP TABLE IF EXISTS inflight").await.unwrap();
+        c.query_drop("CREATE TABLE inflight LIKE src")
+            .await
+            .unwrap();
+        let opts = server.opts();
+        let copy = tokio::spawn(async move {
+            let mut conn = Conn::new(opts).await.unwrap();
+            let _ = conn
+                .query_drop("INSERT INTO huge.inflight SELECT * FROM huge.src")
+                .await;
+        });
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        server.kill9();
+        let _ = copy.await;
+        server.restart();
+        let mut c = server.conn().await;
+        c.query_drop("USE huge").await.unwrap();
+        let acked: i64 = c
+            .query_first("SELECT COUNT(*) FROM acked")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(acked, 30_000);
+        let inflight: i64 = c
+            .query_first("SELECT COUNT(*) FROM inflight")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            inflight == 0 || inflight == 30_000,
+            "{inflight} rows after a kill at {delay_ms} ms"
+        );
+        eprintln!("killed at {delay_ms} ms: {inflight} rows");
+        c.query_drop("ADMIN CHECK TABLE acked, inflight")
+            .await
+            .unwrap();
+        // A later commit is seen over the huge one.
+        c.query_drop("UPDATE acked SET k = -1 WHERE id = 7")
+            .await
+            .unwrap();
+        let k: i64 = c
+            .query_first("SELECT k FROM acked WHERE id = 7")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(k, -1);
+        c.query_drop("UPDATE acked SET k = 7 WHERE id = 7")
+            .await
+            .unwrap();
+        drop(c);
+        server.kill9();
+    }
+}
+
 #[tokio::test]
 async fn concurrent_commits_survive_kill_9() {
     let mut server = TestServer::start();

@@ -12,6 +12,8 @@
 mod ceiling;
 #[path = "moltdb_bench/data.rs"]
 mod data;
+#[path = "moltdb_bench/file_load.rs"]
+mod file_load;
 #[path = "moltdb_bench/stats.rs"]
 mod stats;
 #[path = "moltdb_bench/workloads.rs"]
@@ -39,7 +41,7 @@ enum Workload {
     ReadWrite,
     /// DML (--ddl-mix) while `ALTER TABLE sbtest1 ADD INDEX k_2 (k)` runs.
     DdlUnderLoad,
-    /// Multi-row INSERTs of --batch-rows into a fresh table.
+    /// --table-size rows into a fresh table, as --load-method says.
     BulkLoad,
     /// CREATE TABLE / DROP TABLE latency.
     CreateTable,
@@ -111,7 +113,12 @@ struct Args {
     /// ddl-under-load: keep k_2 afterwards instead of dropping it.
     #[arg(long)]
     keep_index: bool,
-    /// storage-ceiling: where to create the scratch stores (default: the system temp dir).
+    /// bulk-load: multi-row INSERTs, or one LOAD DATA [LOCAL] INFILE or IMPORT INTO of a
+    /// CSV file the tool writes first.
+    #[arg(long, value_enum, default_value = "insert")]
+    load_method: file_load::Method,
+    /// storage-ceiling: where to create the scratch stores; bulk-load: where to write the
+    /// CSV file (default: the system temp dir).
     #[arg(long)]
     data_dir: Option<PathBuf>,
 }
@@ -232,7 +239,15 @@ async fn run(args: Args) -> Result<(), workloads::BoxError> {
             report.ddl = Some(ddl);
             report.notes.extend(notes);
         }
-        Workload::BulkLoad => report.lines.extend(workloads::bulk_load(&cfg).await?),
+        Workload::BulkLoad if args.load_method == file_load::Method::Insert => {
+            report.lines.extend(workloads::bulk_load(&cfg).await?)
+        }
+        Workload::BulkLoad => {
+            let dir = args.data_dir.clone().unwrap_or_else(std::env::temp_dir);
+            report
+                .lines
+                .extend(file_load::run(&cfg, args.load_method, &dir).await?)
+        }
         Workload::CreateTable => report.lines.extend(workloads::create_table(&cfg).await?),
         Workload::StorageCeiling => unreachable!("handled above"),
     }

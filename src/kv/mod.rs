@@ -70,6 +70,12 @@ pub trait Transaction: Send + Sync {
     /// with this transaction's own uncommitted writes.
     fn scan(&self, range: &KeyRange, limit: usize, reverse: bool) -> Result<Vec<Pair>>;
 
+    /// Whether the snapshot holds no key in `range` (this transaction's own writes aside).
+    /// An empty range is remembered: the snapshot never changes, so later reads of keys in
+    /// it need not look at the store. LOAD DATA into an empty table saves a store lookup
+    /// per row this way.
+    fn snapshot_is_empty(&mut self, range: &KeyRange) -> Result<bool>;
+
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>);
 
     fn delete(&mut self, key: Vec<u8>);

@@ -100,6 +100,10 @@ impl Transaction for RecordingTransaction {
         self.inner.scan(range, limit, reverse)
     }
 
+    fn snapshot_is_empty(&mut self, range: &KeyRange) -> Result<bool> {
+        self.inner.snapshot_is_empty(range)
+    }
+
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.pending.push(Write::Put(key.clone(), value.clone()));
         self.inner.put(key, value);

@@ -89,6 +89,7 @@ impl Session {
                 let mut reader = Reader::new(std::io::BufReader::new(file), &l.format, &l.path);
                 reader.skip(l.ignore_lines)?;
                 let table = Table::new(info.clone());
+                table.snapshot_is_empty(txn)?;
                 let (mut records, mut written) = (0u64, 0u64);
                 let mut batch: Vec<Vec<Option<Value>>> = Vec::with_capacity(LOAD_BATCH);
                 while let Some(fields) = reader.next_row()? {

@@ -184,6 +184,14 @@ impl Table {
         Ok(end(false)?.zip(end(true)?))
     }
 
+    /// Whether the transaction's snapshot holds no row and no index entry of the table; an
+    /// empty table is remembered by the transaction, whose later reads of its keys then
+    /// skip the store (a bulk load into an empty table reads no key per row).
+    pub fn snapshot_is_empty(&self, txn: &mut dyn Transaction) -> Result<bool> {
+        let all = KeyRange::prefix(&keys::table_prefix(self.info.id));
+        Ok(txn.snapshot_is_empty(&all)?)
+    }
+
     /// Visits the entries of `index` in `range`, in index order (descending if `reverse`),
     /// until `visit` returns false.
     pub fn scan_index(

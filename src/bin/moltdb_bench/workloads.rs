@@ -38,7 +38,7 @@ pub struct Config {
 }
 
 impl Config {
-    fn opts(&self) -> Opts {
+    pub fn opts(&self) -> Opts {
         let b = OptsBuilder::default()
             .ip_or_hostname(self.host.clone())
             .tcp_port(self.port)
@@ -419,7 +419,7 @@ async fn load(
     Ok((total, start.elapsed()))
 }
 
-async fn recreate(cfg: &Config, table: &str) -> Result<()> {
+pub async fn recreate(cfg: &Config, table: &str) -> Result<()> {
     let mut conn = cfg.connect().await?;
     conn.query_drop(format!("DROP TABLE IF EXISTS {table}"))
         .await?;

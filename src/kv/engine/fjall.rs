@@ -173,6 +173,10 @@ impl Engine for FjallEngine {
         Ok(())
     }
 
+    fn ingest_is_atomic(&self) -> bool {
+        true
+    }
+
     fn disk_size(&self) -> Result<u64> {
         Ok(self.db.disk_space()?)
     }

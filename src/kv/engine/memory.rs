@@ -55,6 +55,10 @@ impl Engine for MemoryEngine {
         Ok(())
     }
 
+    fn ingest_is_atomic(&self) -> bool {
+        true
+    }
+
     fn disk_size(&self) -> Result<u64> {
         Ok(0)
     }

@@ -38,9 +38,16 @@ pub trait Engine: Send + Sync + 'static {
     fn sync(&self) -> Result<()>;
 
     /// Writes pairs given in strictly ascending key order (the caller guarantees it; fjall
-    /// panics otherwise), faster than batches; they are durable when this returns. Atomicity is the caller's business (the MVCC layer makes
-    /// an ingest visible only through its commit timestamp).
+    /// panics otherwise), faster than batches; they are durable when this returns.
+    /// Atomicity is the caller's business (the MVCC layer makes an ingest visible only
+    /// through its commit timestamp) unless [`Engine::ingest_is_atomic`].
     fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()>;
+
+    /// Whether after a crash an ingest is there whole or not at all (fjall registers the
+    /// tables it wrote in one step; sled inserts one pair at a time).
+    fn ingest_is_atomic(&self) -> bool {
+        false
+    }
 
     /// Bytes the engine occupies on disk.
     fn disk_size(&self) -> Result<u64>;

@@ -591,6 +591,50 @@ fn ingest_writes_versions_at_a_past_snapshot(kind: EngineKind) {
     assert!(store.ingest(store.current_ts() + 1, &mut one).is_err());
 }
 
+/// A commit big enough to be applied as an ingest (where the engine's ingest is atomic)
+/// reads like any other: over older versions, with its deletions, conflict-checked, and
+/// still there after a reopen.
+fn a_huge_commit_reads_like_any_other(kind: EngineKind) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open_in(dir.path(), kind);
+    put(&store, &[(b"k000007", b"old"), (b"k000008", b"gone")]);
+    let before = store.begin().expect("begin");
+    let mut rival = store.begin().expect("begin");
+    let mut txn = store.begin().expect("begin");
+    for i in 0..INGEST_WRITES as u32 + 10 {
+        txn.put(format!("k{i:06}").into_bytes(), i.to_be_bytes().to_vec());
+    }
+    txn.delete(b"k000008".to_vec());
+    let ts = txn.commit().expect("commit");
+    let now = store.begin().expect("begin");
+    assert_eq!(
+        now.get(b"k000007").expect("get"),
+        Some(7u32.to_be_bytes().to_vec())
+    );
+    assert_eq!(now.get(b"k000008").expect("get"), None);
+    assert_eq!(
+        now.scan(&all(), usize::MAX, false).expect("scan").len(),
+        INGEST_WRITES + 9
+    );
+    assert_eq!(before.get(b"k000007").expect("get"), Some(b"old".to_vec()));
+    rival.put(b"k000100".to_vec(), b"late".to_vec());
+    assert!(matches!(rival.commit(), Err(Error::WriteConflict)));
+    // Commits after it are above it.
+    assert!(put(&store, &[(b"k000007", b"newer")]) > ts);
+    drop((before, now));
+    if kind != EngineKind::Memory {
+        drop(store);
+        let store = open_in(dir.path(), kind);
+        let txn = store.begin().expect("begin");
+        assert_eq!(txn.get(b"k000007").expect("get"), Some(b"newer".to_vec()));
+        assert_eq!(
+            txn.get(b"k050000").expect("get"),
+            Some(50_000u32.to_be_bytes().to_vec())
+        );
+        assert!(put(&store, &[(b"x", b"y")]) > ts + 1);
+    }
+}
+
 /// Instantiates every conformance test for one engine.
 macro_rules! conformance {
     ($engine:ident, $kind:expr, [$($test:ident),* $(,)?]) => {
@@ -636,7 +680,8 @@ for_every_engine!([
     scan_over_many_versions_on_both_sides_of_the_snapshot,
     min_active_ts_tracks_open_transactions,
     dropping_the_store_stops_the_gc_thread,
-    ingest_writes_versions_at_a_past_snapshot
+    ingest_writes_versions_at_a_past_snapshot,
+    a_huge_commit_reads_like_any_other
 ]);
 
 for_every_disk_engine!([

@@ -765,6 +765,72 @@ fn where_the_import_runs() {
         assert_eq!(used, vec![here], "only the statement's node");
         c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
         assert_eq!(count(&mut c).await, 30_000);
+
+        // SPLIT_FILE: one file read in chunks by several subtasks on several nodes (chunks
+        // of 64 KB here instead of 256 MiB), a header skipped, rows straddling the cuts
+        // read once; with a two-byte terminator too.
+        c.query_drop("SET GLOBAL tidb_enable_dist_task = ON")
+            .await
+            .unwrap();
+        set_failpoint(&cluster, "import-split-size", "65536");
+        for (name, terminator) in [("one.csv", "\n"), ("crlf.csv", "\r\n")] {
+            let text =
+                format!("id,k,c,u{terminator}") + &csv_rows(1..40_001).replace('\n', terminator);
+            let path = write(files.path(), name, &text);
+            create_t(&mut c).await;
+            let escaped = terminator.replace('\r', "\\r").replace('\n', "\\n");
+            let job = result(
+                &import(
+                    &mut c,
+                    &format!(
+                        "IMPORT INTO d.t FROM '{path}' WITH split_file, skip_rows=1, \
+                         lines_terminated_by='{escaped}'"
+                    ),
+                )
+                .await
+                .unwrap(),
+            )
+            .0;
+            let used: BTreeSet<String> =
+                c.query(nodes_of(job)).await.unwrap().into_iter().collect();
+            assert!(used.len() >= 2, "chunks on several nodes: {used:?}");
+            let chunks: i64 = c
+                .query_first(format!(
+                    "SELECT COUNT(*) FROM mysql.tidb_background_subtask_history WHERE step = 1 \
+                     AND task_key = (SELECT CAST(id AS CHAR) FROM mysql.tidb_global_task_history \
+                     WHERE task_key = 'ImportInto/{job}')"
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(chunks >= 6, "{chunks} subtasks");
+            assert_eq!(count(&mut c).await, 40_000, "{name}");
+            let sum: i64 = c
+                .query_first("SELECT SUM(id) FROM d.t")
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(sum, 40_000 * 40_001 / 2);
+            c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
+        }
+        clear_failpoint(&cluster, "import-split-size");
+
+        // MAX_WRITE_SPEED holds the writing back: about 450 KB of pairs at 150 KiB/s.
+        create_t(&mut c).await;
+        let path = write(files.path(), "slow.csv", &csv_rows(1..5_001));
+        let started = Instant::now();
+        import(
+            &mut c,
+            &format!("IMPORT INTO d.t FROM '{path}' WITH max_write_speed='150KiB'"),
+        )
+        .await
+        .unwrap();
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_secs(2),
+            "throttled import took {took:?}"
+        );
+        assert_eq!(count(&mut c).await, 5_000);
         drop(c);
         stop(cluster).await;
     });

@@ -18,6 +18,10 @@ pub struct Reader<R> {
     input: R,
     buf: Vec<u8>,
     pos: usize,
+    /// Bytes of the input consumed before `buf`.
+    base: u64,
+    /// No row starts at or after this position of the input (a SPLIT_FILE chunk's end).
+    pub limit: Option<u64>,
     eof: bool,
     sep: Vec<u8>,
     /// `None`: `\n`, `\r\n` or `\r`.
@@ -57,6 +61,8 @@ impl<R: Read> Reader<R> {
             input,
             buf: Vec::new(),
             pos: 0,
+            base: 0,
+            limit: None,
             eof: false,
             sep: options.fields_terminated_by.clone(),
             term: options.lines_terminated_by.clone(),
@@ -72,6 +78,7 @@ impl<R: Read> Reader<R> {
     fn fill(&mut self, n: usize) -> Result<()> {
         while self.buf.len() - self.pos < n && !self.eof {
             self.buf.drain(..self.pos);
+            self.base += self.pos as u64;
             self.pos = 0;
             let start = self.buf.len();
             self.buf.resize(start + BLOCK, 0);
@@ -128,9 +135,10 @@ impl<R: Read> Reader<R> {
         )
     }
 
-    /// The next row's fields; `None` at the end of the input.
+    /// The next row's fields; `None` at the end of the input (or of the chunk).
     pub fn next_row(&mut self) -> Result<Option<Vec<Field>>> {
-        if self.peek()?.is_none() {
+        let at = self.base + self.pos as u64;
+        if self.limit.is_some_and(|limit| at >= limit) || self.peek()?.is_none() {
             return Ok(None);
         }
         let mut fields = Vec::new();
@@ -141,6 +149,23 @@ impl<R: Read> Reader<R> {
                 self.line += 1;
                 return Ok(Some(fields));
             }
+        }
+    }
+
+    /// Skips the input up to and including the first `terminator`: a SPLIT_FILE chunk
+    /// begins after the row that straddles its start.
+    pub fn skip_through(&mut self, terminator: &[u8]) -> Result<()> {
+        loop {
+            self.fill(terminator.len().max(1))?;
+            if self.buf.len() - self.pos < terminator.len() {
+                self.pos = self.buf.len();
+                return Ok(());
+            }
+            if self.buf[self.pos..].starts_with(terminator) {
+                self.pos += terminator.len();
+                return Ok(());
+            }
+            self.pos += 1;
         }
     }
 

@@ -39,12 +39,22 @@ pub fn open(
 ) -> Result<Box<dyn Rows>> {
     Ok(match format {
         Format::Csv => {
-            let mut reader = delimited::Reader::new(source::open(&file.path, read)?, options, name);
-            reader.skip(options.skip_rows)?;
+            // A chunk after the first starts after the row that straddles its offset: read
+            // from a terminator's length before it, through the first terminator.
+            let terminator = options.lines_terminated_by.as_deref().unwrap_or(b"\n");
+            let from = file.offset.saturating_sub(terminator.len() as u64);
+            let input = source::open(&file.path, from, read)?;
+            let mut reader = delimited::Reader::new(input, options, name);
+            reader.limit = file.end.map(|end| end.saturating_sub(from));
+            if file.offset > 0 {
+                reader.skip_through(terminator)?;
+            } else {
+                reader.skip(options.skip_rows)?;
+            }
             Box::new(reader)
         }
         Format::Sql => Box::new(sql_dump::Reader::new(
-            source::open(&file.path, read)?,
+            source::open(&file.path, 0, read)?,
             name,
             columns,
         )),

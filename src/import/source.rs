@@ -3,7 +3,7 @@
 //! `.gz`/`.gzip`, `.zst`/`.zstd`, `.snappy`).
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -12,11 +12,55 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// One file of an import, with its size on disk.
+/// One file of an import, with its size on disk; with SPLIT_FILE, a chunk of it: the rows
+/// that start in `offset..end`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataFile {
     pub path: String,
     pub size: u64,
+    #[serde(default)]
+    pub offset: u64,
+    /// `None`: to the end of the file.
+    #[serde(default)]
+    pub end: Option<u64>,
+}
+
+impl DataFile {
+    /// Whether the file can be read from the middle (not compressed).
+    pub fn splittable(&self) -> bool {
+        compression(&self.path).is_none()
+    }
+
+    /// The file cut into chunks of about `chunk` bytes.
+    pub fn chunks(&self, chunk: u64) -> Vec<DataFile> {
+        let chunk = chunk.max(1);
+        (0..self.size.div_ceil(chunk).max(1))
+            .map(|i| {
+                let offset = i * chunk;
+                let end = offset.saturating_add(chunk);
+                DataFile {
+                    path: self.path.clone(),
+                    size: end.min(self.size) - offset.min(self.size),
+                    offset,
+                    end: (end < self.size).then_some(end),
+                }
+            })
+            .collect()
+    }
+}
+
+/// How a file is compressed, by its extension.
+fn compression(path: &str) -> Option<&'static str> {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".gz") || lower.ends_with(".gzip") {
+        Some("gzip")
+    } else if lower.ends_with(".zst") || lower.ends_with(".zstd") {
+        Some("zstd")
+    } else if lower.ends_with(".snappy") {
+        Some("snappy")
+    } else {
+        None
+    }
 }
 
 fn cannot_read(reason: impl std::fmt::Display) -> Error {
@@ -77,6 +121,8 @@ fn describe(path: &Path) -> Result<DataFile> {
     Ok(DataFile {
         path: path.to_string_lossy().into_owned(),
         size: meta.len(),
+        offset: 0,
+        end: None,
     })
 }
 
@@ -94,23 +140,25 @@ impl Read for Counted {
     }
 }
 
-/// The file's content, decompressed as its extension says; `read` counts the file's bytes
-/// read so far.
-pub fn open(path: &str, read: &Arc<AtomicU64>) -> Result<Box<dyn Read + Send>> {
+/// The file's content from byte `offset` on, decompressed as its extension says (only an
+/// uncompressed file is read from an offset); `read` counts the file's bytes read so far.
+pub fn open(path: &str, offset: u64, read: &Arc<AtomicU64>) -> Result<Box<dyn Read + Send>> {
+    let mut file = File::open(path).map_err(cannot_read)?;
+    if offset > 0 {
+        file.seek(SeekFrom::Start(offset)).map_err(cannot_read)?;
+    }
     let file = Counted {
-        file: File::open(path).map_err(cannot_read)?,
+        file,
         read: read.clone(),
     };
     let file = BufReader::with_capacity(1 << 20, file);
-    let lower = path.to_ascii_lowercase();
-    Ok(if lower.ends_with(".gz") || lower.ends_with(".gzip") {
-        Box::new(flate2::read::MultiGzDecoder::new(file))
-    } else if lower.ends_with(".zst") || lower.ends_with(".zstd") {
-        Box::new(ruzstd::decoding::StreamingDecoder::new(file).map_err(cannot_read)?)
-    } else if lower.ends_with(".snappy") {
-        Box::new(snap::read::FrameDecoder::new(file))
-    } else {
-        Box::new(file)
+    Ok(match compression(path) {
+        Some("gzip") => Box::new(flate2::read::MultiGzDecoder::new(file)),
+        Some("zstd") => {
+            Box::new(ruzstd::decoding::StreamingDecoder::new(file).map_err(cannot_read)?)
+        }
+        Some(_) => Box::new(snap::read::FrameDecoder::new(file)),
+        None => Box::new(file),
     })
 }
 
@@ -171,6 +219,31 @@ mod tests {
         assert_eq!(decimal_size(298e9), "298GB");
         assert_eq!(decimal_size(10_960_000.0), "10.96MB");
         assert_eq!(decimal_size(512.0), "512B");
+    }
+
+    #[test]
+    fn files_cut_into_chunks() {
+        let f = DataFile {
+            path: "/d/a.csv".into(),
+            size: 250,
+            offset: 0,
+            end: None,
+        };
+        let chunks: Vec<(u64, Option<u64>, u64)> = f
+            .chunks(100)
+            .iter()
+            .map(|c| (c.offset, c.end, c.size))
+            .collect();
+        assert_eq!(
+            chunks,
+            vec![(0, Some(100), 100), (100, Some(200), 100), (200, None, 50)]
+        );
+        assert!(f.splittable());
+        assert!(!DataFile {
+            path: "/d/a.csv.gz".into(),
+            ..f
+        }
+        .splittable());
     }
 
     #[test]

@@ -42,6 +42,8 @@ const STEP_POST_PROCESS: Step = 2;
 const SORT_MEMORY: usize = 64 << 20;
 /// Rows between two checks whether to stop.
 const CHECK_EVERY: u64 = 4096;
+/// SPLIT_FILE cuts uncompressed files into chunks of this many bytes (TiDB's size).
+const SPLIT_CHUNK: u64 = 256 << 20;
 /// At most this many import subtasks per eligible node.
 const GROUPS_PER_NODE: usize = 4;
 
@@ -135,9 +137,28 @@ impl TaskType for ImportInto {
                     j.phase = "importing".into();
                     j.start_time = Some(dxf::proto::now_micros());
                 })?;
+                let files: Vec<DataFile> = if m.options.split_file {
+                    // Test hook: chunks of this many bytes instead of TiDB's 256 MiB.
+                    let chunk = domain
+                        .failpoints
+                        .number("import-split-size")
+                        .unwrap_or(SPLIT_CHUNK);
+                    m.files
+                        .iter()
+                        .flat_map(|f| {
+                            if f.splittable() {
+                                f.chunks(chunk)
+                            } else {
+                                vec![f.clone()]
+                            }
+                        })
+                        .collect()
+                } else {
+                    m.files.clone()
+                };
                 Ok(NextStep::Plan {
                     step: STEP_IMPORT,
-                    subtasks: group(&m.files, nodes * GROUPS_PER_NODE)
+                    subtasks: group(&files, nodes * GROUPS_PER_NODE)
                         .iter()
                         .map(to_json)
                         .collect(),
@@ -368,6 +389,8 @@ fn import(
         checksum: Checksum::default(),
         failure: None,
         table: &table,
+        max_speed: m.options.max_write_speed,
+        started: Instant::now(),
     };
     let ts = domain.store.current_ts();
     let ingested = domain.store.ingest(ts, &mut checked);
@@ -483,13 +506,32 @@ fn read_files(
     Ok(Some(rows))
 }
 
-/// The sorted pairs for `Store::ingest`, checked for two rows with one key, checksummed.
+/// The sorted pairs for `Store::ingest`, checked for two rows with one key, checksummed,
+/// and held to MAX_WRITE_SPEED.
 struct Checked<'a> {
     merged: crate::kv::sort::Merged,
     previous: Option<Pair>,
     checksum: Checksum,
     failure: Option<Error>,
     table: &'a Table,
+    /// Bytes per second at most (0: unlimited), since `started`.
+    max_speed: u64,
+    started: Instant,
+}
+
+impl Checked<'_> {
+    /// Rests while the bytes written so far are ahead of MAX_WRITE_SPEED; checked every
+    /// 64 KiB.
+    fn throttle(&self, before: u64) {
+        if self.max_speed == 0 || before >> 16 == self.checksum.bytes >> 16 {
+            return;
+        }
+        let due =
+            std::time::Duration::from_secs_f64(self.checksum.bytes as f64 / self.max_speed as f64);
+        if let Some(ahead) = due.checked_sub(self.started.elapsed()) {
+            std::thread::sleep(ahead);
+        }
+    }
 }
 
 impl Iterator for Checked<'_> {
@@ -514,7 +556,9 @@ impl Iterator for Checked<'_> {
                 }
             }
         }
+        let before = self.checksum.bytes;
         self.checksum.add(&key, &value);
+        self.throttle(before);
         self.previous = Some((key.clone(), value.clone()));
         Some((key, value))
     }

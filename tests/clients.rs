@@ -224,7 +224,7 @@ fn mariadb_cli_batch_mode() {
 
 /// LOAD DATA LOCAL INFILE from the mariadb CLI: the client sends its file, the server's
 /// OK carries MySQL's `Records: ...` line (printed with -vv), duplicates are skipped with
-/// warnings; with --local-infile=0 the client refuses to send.
+/// warnings; with --local-infile=0 the client refuses to send; LINES STARTING BY and SET.
 #[test]
 fn mariadb_cli_load_data_local() {
     let server = TestServer::start();
@@ -272,4 +272,23 @@ fn mariadb_cli_load_data_local() {
         &["--local-infile=0"],
     );
     assert!(!out.status.success(), "sent a file it was told not to");
+
+    // LINES STARTING BY, a column list with @variables and SET over them and the columns.
+    let file = dir.path().join("prefixed.txt");
+    std::fs::write(
+        &file,
+        "noise line\nxxx10,ruler,2\nskip me too\nxxx11,glue,3\n",
+    )
+    .unwrap();
+    let sql = format!(
+        "LOAD DATA LOCAL INFILE '{}' INTO TABLE cli.items FIELDS TERMINATED BY ',' \
+         LINES STARTING BY 'xxx' (id, @name, @qty) SET name = UPPER(@name), \
+         price = @qty * 1.25 + id; SELECT * FROM cli.items WHERE id >= 10 ORDER BY id",
+        file.display()
+    );
+    let text = check(
+        "LOAD DATA ... SET",
+        run(&sql, &["--local-infile=1", "--batch"]),
+    );
+    assert_eq!(text, "id\tname\tprice\n10\tRULER\t12.50\n11\tGLUE\t14.75\n");
 }

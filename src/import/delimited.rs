@@ -22,6 +22,9 @@ pub struct Reader<R> {
     base: u64,
     /// No row starts at or after this position of the input (a SPLIT_FILE chunk's end).
     pub limit: Option<u64>,
+    /// LOAD DATA's LINES STARTING BY: each row begins after this prefix; what precedes it
+    /// (lines without it) is skipped.
+    pub starting_by: Option<Vec<u8>>,
     eof: bool,
     sep: Vec<u8>,
     /// `None`: `\n`, `\r\n` or `\r`.
@@ -63,6 +66,7 @@ impl<R: Read> Reader<R> {
             pos: 0,
             base: 0,
             limit: None,
+            starting_by: None,
             eof: false,
             sep: options.fields_terminated_by.clone(),
             term: options.lines_terminated_by.clone(),
@@ -138,7 +142,15 @@ impl<R: Read> Reader<R> {
     /// The next row's fields; `None` at the end of the input (or of the chunk).
     pub fn next_row(&mut self) -> Result<Option<Vec<Field>>> {
         let at = self.base + self.pos as u64;
-        if self.limit.is_some_and(|limit| at >= limit) || self.peek()?.is_none() {
+        if self.limit.is_some_and(|limit| at >= limit) {
+            return Ok(None);
+        }
+        if let Some(prefix) = self.starting_by.take() {
+            let skipped = self.skip_through(&prefix);
+            self.starting_by = Some(prefix);
+            skipped?;
+        }
+        if self.peek()?.is_none() {
             return Ok(None);
         }
         let mut fields = Vec::new();

@@ -12,7 +12,9 @@ use crate::error::{Error, Result};
 use crate::import::delimited::Reader;
 use crate::import::{self, options, Format, Request, Target};
 use crate::sql::dml::insert::load_rows;
-use crate::sql::import::{job_rows, Field, ImportInto, ImportStatement, LoadData, OnDuplicate};
+use crate::sql::import::{
+    assignments, job_rows, Field, ImportInto, ImportStatement, LoadData, OnDuplicate,
+};
 use crate::sql::{Outcome, QueryResult};
 use crate::table::Table;
 use crate::types::Value;
@@ -57,21 +59,66 @@ impl Session {
             .table(&db, &l.table)
             .ok_or_else(|| Error::unknown_table(&db, &l.table))?
             .clone();
-        // The column each field goes to (`None`: a @variable).
-        let slots: Vec<Option<usize>> = match &l.fields {
-            None => info.public_columns().map(|(i, _)| Some(i)).collect(),
+        // Where each field goes: a column, or a @variable (its index in `vars`).
+        let vars = import::variables(
+            &l.fields
+                .iter()
+                .flatten()
+                .filter_map(|f| match f {
+                    Field::Var(v) => Some(Target::Var(v.clone())),
+                    Field::Column(_) => None,
+                })
+                .collect::<Vec<_>>(),
+        );
+        let slots: Vec<Target> = match &l.fields {
+            None => info
+                .public_columns()
+                .map(|(i, _)| Target::Column(i))
+                .collect(),
             Some(fields) => fields
                 .iter()
                 .map(|f| match f {
-                    Field::Var(_) => Ok(None),
+                    Field::Var(v) => Ok(Target::Var(v.to_ascii_lowercase())),
                     Field::Column(c) => info
                         .column_by_name(c)
-                        .map(|(pos, _)| Some(pos))
+                        .map(|(pos, _)| Target::Column(pos))
                         .ok_or_else(|| Error::unknown_column(c, "field list")),
                 })
                 .collect::<Result<_>>()?,
         };
-        let targets: Vec<usize> = slots.iter().flatten().copied().collect();
+        // The columns written: the fields' columns, then those only SET assigns.
+        let mut targets: Vec<usize> = slots
+            .iter()
+            .filter_map(|t| match t {
+                Target::Column(c) => Some(*c),
+                Target::Var(_) => None,
+            })
+            .collect();
+        let set_columns = l
+            .assignments
+            .iter()
+            .map(|(c, _)| {
+                info.column_by_name(c)
+                    .map(|(pos, _)| pos)
+                    .ok_or_else(|| Error::unknown_column(c, "field list"))
+            })
+            .collect::<Result<Vec<usize>>>()?;
+        for c in &set_columns {
+            if !targets.contains(c) {
+                targets.push(*c);
+            }
+        }
+        let column_names: Vec<String> = info.columns.iter().map(|c| c.name.clone()).collect();
+        let exprs: Vec<String> = l.assignments.iter().map(|(_, e)| e.clone()).collect();
+        let set = if exprs.is_empty() {
+            None
+        } else {
+            Some(assignments::compile_for_load_data(
+                &vars,
+                &column_names,
+                &exprs,
+            )?)
+        };
         let ignore = l.on_duplicate == OnDuplicate::Ignore;
         let replace = l.on_duplicate == OnDuplicate::Replace;
         self.retrying(|s| {
@@ -87,6 +134,7 @@ impl Session {
                     )
                 })?;
                 let mut reader = Reader::new(std::io::BufReader::new(file), &l.format, &l.path);
+                reader.starting_by = l.lines_starting_by.clone();
                 reader.skip(l.ignore_lines)?;
                 let table = Table::new(info.clone());
                 table.snapshot_is_empty(txn)?;
@@ -99,17 +147,33 @@ impl Session {
                     } else if fields.len() > slots.len() {
                         ctx.warn(&Error::new(1262, "01000", format!("Row {records} was truncated; it contained more data than there were input columns")));
                     }
+                    // (var values, then column values as read) for SET; the row's values.
+                    let mut inputs = vec![Value::Null; vars.len() + info.columns.len()];
+                    let mut values: Vec<Option<Value>> = vec![None; targets.len()];
                     let mut fields = fields.into_iter();
-                    let mut values = Vec::with_capacity(targets.len());
                     for slot in &slots {
-                        let field = fields.next();
-                        if slot.is_some() {
-                            values.push(match field {
-                                Some(Some(bytes)) => Some(Value::Bytes(bytes)),
-                                Some(None) => Some(Value::Null),
-                                // A missing field: the column's default.
-                                None => None,
-                            });
+                        // A missing field leaves its column to the default.
+                        let Some(field) = fields.next() else { break };
+                        let value = field.map_or(Value::Null, Value::Bytes);
+                        match slot {
+                            Target::Column(c) => {
+                                inputs[vars.len() + c] = value.clone();
+                                if let Some(i) = targets.iter().position(|t| t == c) {
+                                    values[i] = Some(value);
+                                }
+                            }
+                            Target::Var(v) => {
+                                if let Some(i) = vars.iter().position(|x| x == v) {
+                                    inputs[i] = value;
+                                }
+                            }
+                        }
+                    }
+                    if let Some(set) = &set {
+                        for (c, value) in set_columns.iter().zip(set(&inputs)?) {
+                            if let Some(i) = targets.iter().position(|t| t == c) {
+                                values[i] = Some(value);
+                            }
                         }
                     }
                     batch.push(values);

@@ -1,7 +1,9 @@
-//! IMPORT INTO's `SET col = expr`: expressions over the `@variables` of the column list,
-//! checked here as TiDB checks them (no column references, subqueries, system variables or
-//! variables from outside the statement; errors name the assignment's index) and bound so
-//! that the import's encoders, on whichever node, evaluate them per row.
+//! The `SET col = expr` of IMPORT INTO and LOAD DATA. IMPORT INTO's expressions see the
+//! `@variables` of the column list only, checked as TiDB checks them (no column
+//! references, subqueries, system variables or variables from outside the statement;
+//! errors name the assignment's index), and are bound so that the import's encoders, on
+//! whichever node, evaluate them per row. LOAD DATA's may also name the table's columns (the
+//! row's values as read), as MySQL's may.
 
 use std::ops::ControlFlow;
 
@@ -22,12 +24,20 @@ fn not_supported(what: &str, index: usize) -> Error {
     )
 }
 
-/// Checks assignment `index`'s expression against the variables `vars` of the column list.
-fn check(expr: &ast::Expr, index: usize, vars: &[String]) -> Result<()> {
+/// Checks assignment `index`'s expression against the variables `vars` of the column list
+/// and the `columns` it may name (LOAD DATA's; `None` for IMPORT INTO).
+fn check(
+    expr: &ast::Expr,
+    index: usize,
+    vars: &[String],
+    columns: Option<&[String]>,
+) -> Result<()> {
     let found = visit_expressions(expr, |e| {
         let error = match e {
             ast::Expr::Identifier(id) => match id.value.strip_prefix('@') {
                 Some(sys) if sys.starts_with('@') => Some(not_supported("system variable", index)),
+                // LOAD DATA reads other user variables as NULL.
+                Some(_) if columns.is_some() => None,
                 Some(var) if !vars.iter().any(|v| v.eq_ignore_ascii_case(var)) => {
                     Some(Error::new(
                         1105,
@@ -36,7 +46,13 @@ fn check(expr: &ast::Expr, index: usize, vars: &[String]) -> Result<()> {
                     ))
                 }
                 Some(_) => None,
-                None => Some(not_supported("COLUMN reference", index)),
+                None => match columns {
+                    Some(columns) if columns.iter().any(|c| c.eq_ignore_ascii_case(&id.value)) => {
+                        None
+                    }
+                    Some(_) => Some(Error::unknown_column(&id.value, "field list")),
+                    None => Some(not_supported("COLUMN reference", index)),
+                },
             },
             ast::Expr::CompoundIdentifier(ids) => Some(
                 if ids.first().is_some_and(|i| i.value.starts_with("@@")) {
@@ -86,7 +102,9 @@ impl SessionContext for NoSession {
         chrono::Utc::now().naive_utc()
     }
     fn system_variable(&self, name: &str, _global: bool) -> Result<Value> {
-        Err(not_supported(&format!("system variable {name}"), 0))
+        Err(Error::unsupported(format!(
+            "system variable {name} in a column assignment"
+        )))
     }
     fn user_variable(&self, _name: &str) -> Value {
         Value::Null
@@ -99,16 +117,41 @@ impl SessionContext for NoSession {
     }
 }
 
-/// Compiles the expressions `exprs` (SQL text) over the column list's variables `vars`:
-/// the result maps a row's variable values (in `vars` order) to one value per expression.
+/// IMPORT INTO's assignments: the expressions `exprs` (SQL text) compiled over the column
+/// list's variables `vars`; the result maps a row's variable values (in `vars` order) to
+/// one value per expression.
 pub fn compile(vars: &[String], exprs: &[String]) -> Result<Assignments> {
+    build(vars, None, exprs)
+}
+
+/// LOAD DATA's assignments: as [`compile`], over the variables and then the table's
+/// `columns` (the row handed to the result holds both, in that order).
+pub fn compile_for_load_data(
+    vars: &[String],
+    columns: &[String],
+    exprs: &[String],
+) -> Result<Assignments> {
+    build(vars, Some(columns), exprs)
+}
+
+/// The scope name of variable `v`: no column can be named so (a NUL byte first), nor can
+/// the binder take it for a variable (no `@` first).
+fn var_name(v: &str) -> String {
+    format!("\u{0}@{}", v.to_ascii_lowercase())
+}
+
+fn build(vars: &[String], columns: Option<&[String]>, exprs: &[String]) -> Result<Assignments> {
+    let text = DataType::Text { max_len: u32::MAX };
+    let names = vars
+        .iter()
+        .map(|v| var_name(v))
+        .chain(columns.unwrap_or_default().iter().cloned());
     let scope = Scope {
-        columns: vars
-            .iter()
-            .map(|v| ScopeColumn {
+        columns: names
+            .map(|name| ScopeColumn {
                 table: String::new(),
-                name: v.to_ascii_lowercase(),
-                ty: DataType::Text { max_len: u32::MAX },
+                name,
+                ty: text.clone(),
             })
             .collect(),
         outer: None,
@@ -119,12 +162,14 @@ pub fn compile(vars: &[String], exprs: &[String]) -> Result<Assignments> {
             .try_with_sql(text)
             .and_then(|mut p| p.parse_expr())
             .map_err(|_| Error::syntax(text))?;
-        check(&expr, index, vars)?;
-        // `@v` becomes the scope's column `v`: no column can be named here any more.
+        check(&expr, index, vars, columns)?;
+        // A variable of the column list becomes its scope column; others stay variables.
         let _ = visit_expressions_mut(&mut expr, |e| {
             if let ast::Expr::Identifier(id) = e {
                 if let Some(var) = id.value.strip_prefix('@') {
-                    id.value = var.to_ascii_lowercase();
+                    if vars.iter().any(|v| v.eq_ignore_ascii_case(var)) {
+                        id.value = var_name(var);
+                    }
                 }
             }
             ControlFlow::<()>::Continue(())
@@ -167,6 +212,23 @@ mod tests {
             error("@c"),
             "column assignment cannot use variables set outside IMPORT INTO statement, index 0"
         );
+    }
+
+    #[test]
+    fn load_data_assignments_see_columns_too() {
+        let f = compile_for_load_data(
+            &["a".into()],
+            &["a".into(), "b".into()],
+            &["concat(@a, b, a)".into(), "@elsewhere".into()],
+        )
+        .unwrap();
+        let out = f(&[Value::str("v"), Value::str("col-a"), Value::str("col-b")]).unwrap();
+        assert_eq!(out[0], Value::str("vcol-bcol-a"));
+        assert_eq!(out[1], Value::Null);
+        let e = compile_for_load_data(&[], &["a".into()], &["zz".into()])
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), 1054);
     }
 
     #[test]

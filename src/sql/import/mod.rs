@@ -47,6 +47,10 @@ pub struct LoadData {
     pub format: Options,
     pub ignore_lines: u64,
     pub fields: Option<Vec<Field>>,
+    /// LINES STARTING BY: a row begins after this prefix (lines without it are skipped).
+    pub lines_starting_by: Option<Vec<u8>>,
+    /// `SET col = expr, ...`: (column, expression as SQL text).
+    pub assignments: Vec<(String, String)>,
 }
 
 /// A field of the column list: a column, or a `@variable` that consumes a field.
@@ -141,18 +145,9 @@ fn field_list(p: &mut Parser, sql: &str) -> Result<Option<Vec<Field>>> {
     Ok(Some(list))
 }
 
-fn parse_import(sql: &str) -> Result<ImportInto> {
+/// An optional `SET col = expr, ...`: (column, expression as SQL text).
+fn assignment_list(p: &mut Parser, sql: &str) -> Result<Vec<(String, String)>> {
     let syntax = |_| Error::syntax(sql);
-    let dialect = MySqlDialect {};
-    let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
-    let word = |p: &mut Parser, w: &str| match p.next_token().token {
-        Token::Word(x) if x.value.eq_ignore_ascii_case(w) => Ok(()),
-        _ => Err(Error::syntax(sql)),
-    };
-    word(&mut p, "import")?;
-    p.expect_keyword(Keyword::INTO).map_err(syntax)?;
-    let (db, table) = table_name(&mut p, sql)?;
-    let fields = field_list(&mut p, sql)?;
     let mut assignments = Vec::new();
     if p.parse_keyword(Keyword::SET) {
         loop {
@@ -165,6 +160,22 @@ fn parse_import(sql: &str) -> Result<ImportInto> {
             }
         }
     }
+    Ok(assignments)
+}
+
+fn parse_import(sql: &str) -> Result<ImportInto> {
+    let syntax = |_| Error::syntax(sql);
+    let dialect = MySqlDialect {};
+    let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
+    let word = |p: &mut Parser, w: &str| match p.next_token().token {
+        Token::Word(x) if x.value.eq_ignore_ascii_case(w) => Ok(()),
+        _ => Err(Error::syntax(sql)),
+    };
+    word(&mut p, "import")?;
+    p.expect_keyword(Keyword::INTO).map_err(syntax)?;
+    let (db, table) = table_name(&mut p, sql)?;
+    let fields = field_list(&mut p, sql)?;
+    let assignments = assignment_list(&mut p, sql)?;
     p.expect_keyword(Keyword::FROM).map_err(syntax)?;
     if p.parse_keyword(Keyword::SELECT) {
         return Err(Error::Unsupported("IMPORT INTO ... FROM SELECT".into()));
@@ -319,13 +330,13 @@ fn parse_load_data(sql: &str) -> Result<LoadData> {
             }
         }
     }
+    let mut lines_starting_by = None;
     if is(&mut p, "lines") {
         loop {
             if is(&mut p, "starting") {
                 expect(&mut p, "by")?;
-                if !p.parse_literal_string().map_err(syntax)?.is_empty() {
-                    return Err(Error::unsupported("LINES STARTING BY"));
-                }
+                let prefix = p.parse_literal_string().map_err(syntax)?;
+                lines_starting_by = (!prefix.is_empty()).then(|| prefix.into_bytes());
             } else if is(&mut p, "terminated") {
                 expect(&mut p, "by")?;
                 let t = p.parse_literal_string().map_err(syntax)?;
@@ -349,9 +360,7 @@ fn parse_load_data(sql: &str) -> Result<LoadData> {
         }
     }
     let fields = field_list(&mut p, sql)?;
-    if p.parse_keyword(Keyword::SET) {
-        return Err(Error::unsupported("LOAD DATA ... SET"));
-    }
+    let assignments = assignment_list(&mut p, sql)?;
     if p.peek_token().token != Token::EOF {
         return Err(Error::syntax(sql));
     }
@@ -364,6 +373,8 @@ fn parse_load_data(sql: &str) -> Result<LoadData> {
         format,
         ignore_lines,
         fields,
+        lines_starting_by,
+        assignments,
     })
 }
 

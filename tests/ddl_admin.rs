@@ -259,6 +259,43 @@ async fn pause_keeps_progress_and_resume_finishes() {
         .unwrap();
 }
 
+/// SHOW GLOBAL VARIABLES while SET GLOBAL runs on other nodes: SHOW once held the
+/// variables' read lock while it read each value under it again, and a writer waiting in
+/// between (the node loading another node's SET GLOBAL) hung the session and the node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn show_variables_alongside_set_global_never_hangs() {
+    let (cluster, _dir) = start_cluster(3).await;
+    let mut shows = Vec::new();
+    for node in [0, 2] {
+        let mut c = node_conn(&cluster, node, None).await;
+        shows.push(tokio::spawn(async move {
+            for _ in 0..300 {
+                let rows: Vec<(String, String)> = c.query("SHOW GLOBAL VARIABLES").await.unwrap();
+                assert!(rows.len() > 10);
+            }
+        }));
+    }
+    let mut set = node_conn(&cluster, 1, None).await;
+    let setter = tokio::spawn(async move {
+        for i in 0..300 {
+            set.query_drop(format!("SET GLOBAL tidb_ddl_reorg_batch_size = {}", 32 + i))
+                .await
+                .unwrap();
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(120), async {
+        for show in shows {
+            show.await.unwrap();
+        }
+        setter.await.unwrap();
+    })
+    .await
+    .expect("SHOW GLOBAL VARIABLES hung");
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn system_variables_are_validated_and_shared_by_every_node() {
     let (cluster, _dir) = start_cluster(3).await;

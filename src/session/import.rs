@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 use super::Session;
+use crate::catalog::TableInfo;
 use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::import::delimited::Reader;
@@ -60,32 +61,14 @@ impl Session {
             .ok_or_else(|| Error::unknown_table(&db, &l.table))?
             .clone();
         // Where each field goes: a column, or a @variable (its index in `vars`).
-        let vars = import::variables(
-            &l.fields
-                .iter()
-                .flatten()
-                .filter_map(|f| match f {
-                    Field::Var(v) => Some(Target::Var(v.clone())),
-                    Field::Column(_) => None,
-                })
-                .collect::<Vec<_>>(),
-        );
-        let slots: Vec<Target> = match &l.fields {
-            None => info
-                .public_columns()
+        let slots = field_targets(&info, l.fields.as_deref())?.unwrap_or_else(|| {
+            info.public_columns()
                 .map(|(i, _)| Target::Column(i))
-                .collect(),
-            Some(fields) => fields
-                .iter()
-                .map(|f| match f {
-                    Field::Var(v) => Ok(Target::Var(v.to_ascii_lowercase())),
-                    Field::Column(c) => info
-                        .column_by_name(c)
-                        .map(|(pos, _)| Target::Column(pos))
-                        .ok_or_else(|| Error::unknown_column(c, "field list")),
-                })
-                .collect::<Result<_>>()?,
-        };
+                .collect()
+        });
+        let vars = import::variables(&slots);
+        let assigned = assigned_columns(&info, &l.assignments)?;
+        let set_columns: Vec<usize> = assigned.iter().map(|(c, _)| *c).collect();
         // The columns written: the fields' columns, then those only SET assigns.
         let mut targets: Vec<usize> = slots
             .iter()
@@ -94,22 +77,13 @@ impl Session {
                 Target::Var(_) => None,
             })
             .collect();
-        let set_columns = l
-            .assignments
-            .iter()
-            .map(|(c, _)| {
-                info.column_by_name(c)
-                    .map(|(pos, _)| pos)
-                    .ok_or_else(|| Error::unknown_column(c, "field list"))
-            })
-            .collect::<Result<Vec<usize>>>()?;
         for c in &set_columns {
             if !targets.contains(c) {
                 targets.push(*c);
             }
         }
         let column_names: Vec<String> = info.columns.iter().map(|c| c.name.clone()).collect();
-        let exprs: Vec<String> = l.assignments.iter().map(|(_, e)| e.clone()).collect();
+        let exprs: Vec<String> = assigned.iter().map(|(_, e)| e.clone()).collect();
         let set = if exprs.is_empty() {
             None
         } else {
@@ -219,32 +193,9 @@ impl Session {
         let table = schema
             .table(&db, &i.table)
             .ok_or_else(|| Error::unknown_table(&db, &i.table))?;
-        let targets = match &i.fields {
-            None => None,
-            Some(fields) => Some(
-                fields
-                    .iter()
-                    .map(|f| match f {
-                        Field::Var(v) => Ok(Target::Var(v.clone())),
-                        Field::Column(c) => table
-                            .column_by_name(c)
-                            .map(|(pos, _)| Target::Column(pos))
-                            .ok_or_else(|| Error::unknown_column(c, "field list")),
-                    })
-                    .collect::<Result<Vec<_>>>()?,
-            ),
-        };
+        let targets = field_targets(table, i.fields.as_deref())?;
         // The assignments compile here so that a bad one fails the statement, not the job.
-        let assignments = i
-            .assignments
-            .iter()
-            .map(|(c, e)| {
-                table
-                    .column_by_name(c)
-                    .map(|(pos, _)| (pos, e.clone()))
-                    .ok_or_else(|| Error::unknown_column(c, "field list"))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let assignments = assigned_columns(table, &i.assignments)?;
         let vars = import::variables(targets.as_deref().unwrap_or_default());
         let exprs: Vec<String> = assignments.iter().map(|(_, e)| e.clone()).collect();
         let _checked = crate::sql::import::assignments::compile(&vars, &exprs)?;
@@ -272,6 +223,40 @@ impl Session {
         // The session's next statement sees the new AUTO_INCREMENT base and the rows.
         Ok(job_rows(&[(done, None)]))
     }
+}
+
+/// Where each field of a column list goes (`None` without a list).
+fn field_targets(table: &TableInfo, fields: Option<&[Field]>) -> Result<Option<Vec<Target>>> {
+    fields
+        .map(|fields| {
+            fields
+                .iter()
+                .map(|f| match f {
+                    Field::Var(v) => Ok(Target::Var(v.to_ascii_lowercase())),
+                    Field::Column(c) => table
+                        .column_by_name(c)
+                        .map(|(pos, _)| Target::Column(pos))
+                        .ok_or_else(|| Error::unknown_column(c, "field list")),
+                })
+                .collect()
+        })
+        .transpose()
+}
+
+/// The column each `SET col = expr` assigns, with its expression.
+fn assigned_columns(
+    table: &TableInfo,
+    assignments: &[(String, String)],
+) -> Result<Vec<(usize, String)>> {
+    assignments
+        .iter()
+        .map(|(c, e)| {
+            table
+                .column_by_name(c)
+                .map(|(pos, _)| (pos, e.clone()))
+                .ok_or_else(|| Error::unknown_column(c, "field list"))
+        })
+        .collect()
 }
 
 /// Jobs as SHOW IMPORT JOB(S) lists them: the running ones with their progress.

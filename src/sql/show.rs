@@ -272,9 +272,14 @@ pub fn warnings(warnings: &[super::context::Warning]) -> QueryResult {
 }
 
 pub fn variables(ctx: &Context, global: bool, like: Option<&str>) -> Result<QueryResult> {
-    let globals = ctx.domain.globals.read();
+    // The names first, the guard dropped: reading a value takes the lock again, and a
+    // second read lock waits behind a writer that waits for the first (a deadlock).
+    let names: Vec<(&'static str, Scope)> = {
+        let globals = ctx.domain.globals.read();
+        globals.all().into_iter().map(|(n, s, _)| (n, s)).collect()
+    };
     let mut rows = Vec::new();
-    for (name, scope, _) in globals.all() {
+    for (name, scope) in names {
         if !matches(like, name) || (global && scope == Scope::Session) {
             continue;
         }

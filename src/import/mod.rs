@@ -199,7 +199,7 @@ pub struct Progress {
     /// Bytes of the files read, and all of them (0 for a step that reads no files).
     pub processed: u64,
     pub total: u64,
-    /// Rows read so far.
+    /// Rows the import step read so far.
     pub rows: u64,
     /// When the step started and when a subtask last reported (microseconds).
     pub started: i64,
@@ -243,7 +243,12 @@ pub fn progress(domain: &Domain, job: &ImportJob) -> Result<Option<Progress>> {
             0
         },
         total: if reads { job.source_file_size } else { 0 },
-        rows: current.iter().map(|s| s.summary.row_count).sum(),
+        // The rows the import step read, during the post-process too.
+        rows: subtasks
+            .iter()
+            .filter(|s| s.step == task::STEP_IMPORT)
+            .map(|s| s.summary.row_count)
+            .sum(),
         started: current
             .iter()
             .filter_map(|s| s.start_time)

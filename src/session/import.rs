@@ -93,6 +93,17 @@ impl Session {
                 &exprs,
             )?)
         };
+        // Worked out once, not per row: for each field, its index in `targets` (a column)
+        // and in SET's inputs; for each SET column, its index in `targets`.
+        let place = |c: usize| targets.iter().position(|t| *t == c);
+        let slot_places: Vec<(Option<usize>, Option<usize>)> = slots
+            .iter()
+            .map(|slot| match slot {
+                Target::Column(c) => (place(*c), Some(vars.len() + c)),
+                Target::Var(v) => (None, vars.iter().position(|x| x == v)),
+            })
+            .collect();
+        let set_places: Vec<usize> = set_columns.iter().filter_map(|c| place(*c)).collect();
         let ignore = l.on_duplicate == OnDuplicate::Ignore;
         let replace = l.on_duplicate == OnDuplicate::Replace;
         self.retrying(|s| {
@@ -121,33 +132,27 @@ impl Session {
                     } else if fields.len() > slots.len() {
                         ctx.warn(&Error::new(1262, "01000", format!("Row {records} was truncated; it contained more data than there were input columns")));
                     }
-                    // (var values, then column values as read) for SET; the row's values.
-                    let mut inputs = vec![Value::Null; vars.len() + info.columns.len()];
+                    // The row's values; with SET, also (vars, then columns as read) for it.
                     let mut values: Vec<Option<Value>> = vec![None; targets.len()];
-                    let mut fields = fields.into_iter();
-                    for slot in &slots {
-                        // A missing field leaves its column to the default.
-                        let Some(field) = fields.next() else { break };
+                    let mut inputs = match set {
+                        Some(_) => vec![Value::Null; vars.len() + info.columns.len()],
+                        None => Vec::new(),
+                    };
+                    for (field, &(target, input)) in fields.into_iter().zip(&slot_places) {
                         let value = field.map_or(Value::Null, Value::Bytes);
-                        match slot {
-                            Target::Column(c) => {
-                                inputs[vars.len() + c] = value.clone();
-                                if let Some(i) = targets.iter().position(|t| t == c) {
-                                    values[i] = Some(value);
-                                }
+                        match (target, input.and_then(|i| inputs.get_mut(i))) {
+                            (Some(t), Some(input)) => {
+                                *input = value.clone();
+                                values[t] = Some(value);
                             }
-                            Target::Var(v) => {
-                                if let Some(i) = vars.iter().position(|x| x == v) {
-                                    inputs[i] = value;
-                                }
-                            }
+                            (Some(t), None) => values[t] = Some(value),
+                            (None, Some(input)) => *input = value,
+                            (None, None) => {}
                         }
                     }
                     if let Some(set) = &set {
-                        for (c, value) in set_columns.iter().zip(set(&inputs)?) {
-                            if let Some(i) = targets.iter().position(|t| t == c) {
-                                values[i] = Some(value);
-                            }
+                        for (&t, value) in set_places.iter().zip(set(&inputs)?) {
+                            values[t] = Some(value);
                         }
                     }
                     batch.push(values);

@@ -944,3 +944,61 @@ async fn a_killed_server_resumes_the_import() {
     assert_eq!(count(&mut c).await, 20_000);
     c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
 }
+
+/// DISK_QUOTA: a subtask whose sorted data reaches the quota ingests it and reads on, so
+/// rows land while the import runs; killed with rounds ingested, the restarted server
+/// resumes after them. The table has no primary key, so a row read twice would land twice
+/// (under a new row id) and the count and the checksum would show it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disk_quota_rounds_land_once_across_kill_9() {
+    let files = tempfile::tempdir().unwrap();
+    let path = write(files.path(), "q.csv", &csv_rows(1..20_001));
+    let mut server =
+        common::TestServer::start_with(&[("MOLTDB_FAILPOINTS", "import-slow=20")], &[]);
+    let mut c = server.conn().await;
+    c.query_drop("CREATE DATABASE d").await.unwrap();
+    c.query_drop("CREATE TABLE d.t (k INT, c VARCHAR(40), u INT, INDEX ik (k), UNIQUE KEY uu (u))")
+        .await
+        .unwrap();
+    let row = import(
+        &mut c,
+        &format!(
+            "IMPORT INTO d.t (@id, k, c, u) FROM '{path}' \
+             WITH DETACHED, DISK_QUOTA = '128KiB', THREAD = 1"
+        ),
+    )
+    .await
+    .unwrap();
+    let job = result(&row).0;
+    // Rows of the first rounds are in the table while the import still runs.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let landed = loop {
+        let n = count(&mut c).await;
+        if n > 0 {
+            break n;
+        }
+        assert!(Instant::now() < deadline, "no round landed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(landed < 20_000, "{landed}");
+    assert_eq!(result(&show_job(&mut c, job).await).2, "running");
+    server.kill9();
+    server.set_env(&[]);
+    server.restart();
+    let mut c = server.conn().await;
+    let done = wait_status(&mut c, job, &["finished", "failed", "cancelled"]).await;
+    assert_eq!(
+        (result(&done).2.as_str(), result(&done).3),
+        ("finished", Some(20_000)),
+        "{:?}",
+        result(&done)
+    );
+    assert_eq!(count(&mut c).await, 20_000);
+    let distinct: i64 = c
+        .query_first("SELECT COUNT(DISTINCT u) FROM d.t")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(distinct, 20_000);
+    c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
+}

@@ -2,8 +2,9 @@
 //!
 //! - `import`: the files, in groups, one subtask per group; a subtask reads its files,
 //!   encodes every row's record and index entries (`encode`), sorts them under the node's
-//!   temp dir and ingests them with `Store::ingest`, and records a checksum of what it
-//!   wrote. Two rows with one key within a subtask fail it with 1062.
+//!   temp dir and ingests them with `Store::ingest` — in rounds, whenever the sorted data
+//!   reaches DISK_QUOTA, each round checkpointed — and records a checksum of what it
+//!   wrote. Two rows with one key within a round fail it with 1062.
 //! - `post-process`: one subtask compares the table's checksum with the sum of what the
 //!   subtasks wrote (CHECKSUM_TABLE; duplicates across subtasks show here), and rebases
 //!   AUTO_INCREMENT past the largest id imported.
@@ -188,7 +189,7 @@ impl TaskType for ImportInto {
         match subtask.step {
             STEP_IMPORT => {
                 let files: Vec<DataFile> = from_json("import subtask", &subtask.meta)?;
-                import(ctx, &m, self.compile, subtask.id, &files)
+                import(ctx, &m, self.compile, subtask, &files)
             }
             STEP_POST_PROCESS => {
                 let expected: Written = from_json("post-process meta", &subtask.meta)?;
@@ -277,47 +278,204 @@ struct Batch {
     rows: Vec<(u64, Vec<Field>)>,
 }
 
-/// What one encoding thread made: its sorted pairs and the largest AUTO_INCREMENT id.
+/// What one encoding thread made in a round: its sorted pairs, their checksum and the
+/// largest AUTO_INCREMENT id.
 struct Encoded {
     sorter: Sorter,
+    checksum: Checksum,
     max_auto_id: i64,
 }
 
-/// One import subtask: its files read (this thread), encoded and sorted (one thread per
-/// slot the subtask holds), then ingested as one sorted stream.
+/// A running import subtask's checkpoint: what the rounds ingested so far wrote (the rows
+/// of its files they cover, in order). Before a round is ingested it is recorded as in
+/// flight with its first pair; a resumed run that finds that pair in the store knows the
+/// round landed, so no row is ingested twice (a row read again would get a new handle).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Resume {
+    written: Written,
+    in_flight: Option<InFlight>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct InFlight {
+    key: Vec<u8>,
+    value: Vec<u8>,
+    /// What the rounds wrote once this one landed.
+    written: Written,
+}
+
+impl Resume {
+    /// What the rounds that landed wrote, from the checkpoint of an earlier run.
+    fn settle(checkpoint: &[u8], domain: &Domain) -> Result<Written> {
+        if checkpoint.is_empty() {
+            return Ok(Written::default());
+        }
+        let resume: Resume = from_json("import subtask checkpoint", checkpoint)?;
+        Ok(match resume.in_flight {
+            Some(f) if domain.store.begin()?.get(&f.key)?.as_deref() == Some(&f.value[..]) => {
+                f.written
+            }
+            _ => resume.written,
+        })
+    }
+}
+
+/// DISK_QUOTA when the statement gives none: 80% of the temp dir's disk (TiDB's default;
+/// 50 GiB when the disk's size is unknown).
+fn default_disk_quota(dir: &std::path::Path) -> u64 {
+    let _ = std::fs::create_dir_all(dir);
+    fs4::statvfs(dir).map_or(50 << 30, |s| s.total_space() / 5 * 4)
+}
+
+/// One import subtask in rounds: its files read (this thread), encoded and sorted (one
+/// thread per slot the subtask holds) until the sorted data reaches DISK_QUOTA or the files
+/// end, then ingested as one sorted stream; the next round reads on.
 fn import(
     ctx: &SubtaskContext,
     m: &TaskMeta,
     compile: CompileAssignments,
-    subtask_id: i64,
+    subtask: &Subtask,
     files: &[DataFile],
 ) -> Result<Outcome> {
     let domain = ctx.domain;
-    let info = load_table(domain, m)?;
-    let columns: Vec<String> = m
-        .targets
-        .iter()
-        .map(|t| match t {
-            Target::Column(i) => info
-                .columns
-                .get(*i)
-                .map_or_else(String::new, |c| c.name.to_ascii_lowercase()),
-            Target::Var(v) => format!("@{}", v.to_ascii_lowercase()),
-        })
-        .collect();
-    let dir = job_dir(domain, m.job_id).join(format!("subtask-{subtask_id}"));
+    let dir = job_dir(domain, m.job_id).join(format!("subtask-{}", subtask.id));
     let _ = std::fs::remove_dir_all(&dir);
-    let started = Instant::now();
+    let quota = m
+        .options
+        .disk_quota
+        .unwrap_or_else(|| default_disk_quota(&domain.temp_dir));
+    let done = Resume::settle(&subtask.checkpoint, domain)?;
+    let info = load_table(domain, m)?;
+    let mut reader = Reader::new(ctx, m, &info, files, done);
+    let outcome = rounds(ctx, m, compile, &info, &dir, quota, &mut reader);
+    let _ = std::fs::remove_dir_all(&dir);
+    let Some(written) = outcome? else {
+        return Ok(Outcome::Interrupted);
+    };
+    let summary = Summary {
+        row_count: written.rows,
+        bytes: files.iter().map(|f| f.size).sum(),
+    };
+    // The framework keeps the checkpoint of a succeeded subtask: the post-process sums them.
+    ctx.save(to_json(&written), summary)?;
+    Ok(Outcome::Done(summary))
+}
+
+/// The rounds of a subtask until its files end; what they wrote, or `None` when the task
+/// stopped.
+fn rounds(
+    ctx: &SubtaskContext,
+    m: &TaskMeta,
+    compile: CompileAssignments,
+    info: &TableInfo,
+    dir: &std::path::Path,
+    quota: u64,
+    reader: &mut Reader,
+) -> Result<Option<Written>> {
+    let table = Table::new(Arc::new(info.clone()));
+    let mut round = 0u64;
+    loop {
+        let started = Instant::now();
+        let round_dir = dir.join(format!("round-{round}"));
+        let Some((encoded, end)) = read_round(ctx, m, compile, info, &round_dir, quota, reader)?
+        else {
+            return Ok(None);
+        };
+        let read_secs = started.elapsed().as_secs_f64();
+        let mut after = reader.done;
+        after.rows = reader.rows;
+        for e in &encoded {
+            after.checksum.merge(&e.checksum);
+            after.max_auto_id = after.max_auto_id.max(e.max_auto_id);
+        }
+        let mut merged = crate::kv::sort::merge(encoded.into_iter().map(|e| e.sorter).collect())
+            .map_err(|e| io("sort", e))?;
+        if let Some(first) = merged.next() {
+            let (key, value) = first.map_err(|e| io("sort", e))?;
+            reader.checkpoint = to_json(&Resume {
+                written: reader.done,
+                in_flight: Some(InFlight {
+                    key: key.clone(),
+                    value: value.clone(),
+                    written: after,
+                }),
+            });
+            reader.report(true)?;
+            let mut checked = Checked {
+                first: Some((key, value)),
+                merged,
+                previous: None,
+                bytes: 0,
+                failure: None,
+                table: &table,
+                max_speed: m.options.max_write_speed,
+                started: Instant::now(),
+            };
+            let ingested = ctx
+                .domain
+                .store
+                .ingest(ctx.domain.store.current_ts(), &mut checked);
+            if let Some(e) = checked.failure {
+                return Err(e);
+            }
+            ingested?;
+        }
+        let _ = std::fs::remove_dir_all(&round_dir);
+        tracing::info!(
+            job_id = m.job_id,
+            round,
+            rows = after.rows - reader.done.rows,
+            kvs = after.checksum.kvs - reader.done.checksum.kvs,
+            read_secs,
+            ingest_secs = started.elapsed().as_secs_f64() - read_secs,
+            "import subtask round ingested"
+        );
+        reader.done = after;
+        reader.checkpoint = to_json(&Resume {
+            written: after,
+            in_flight: None,
+        });
+        if end == RoundEnd::Files {
+            return Ok(Some(after));
+        }
+        reader.report(true)?;
+        round += 1;
+    }
+}
+
+/// Why a round stopped reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoundEnd {
+    /// The files are read.
+    Files,
+    /// The sorted data reached DISK_QUOTA.
+    Quota,
+}
+
+/// One round: rows read and handed to one encoder per slot until the files end or the
+/// sorted data reaches `quota`; the encoders' sorted pairs, or `None` when the task stopped.
+fn read_round(
+    ctx: &SubtaskContext,
+    m: &TaskMeta,
+    compile: CompileAssignments,
+    info: &TableInfo,
+    dir: &std::path::Path,
+    quota: u64,
+    reader: &mut Reader,
+) -> Result<Option<(Vec<Encoded>, RoundEnd)>> {
+    let domain = ctx.domain;
     let workers = ctx.slots.max(1);
+    // Below the quota, the sorters spill what they hold beyond it.
+    let memory = (SORT_MEMORY as u64).min(quota.max(1)) as usize / workers;
+    let sorted = AtomicU64::new(0);
     let (tx, rx) = crossbeam::channel::bounded::<Batch>(workers * 4);
-    let outcome = std::thread::scope(|scope| -> Result<Option<(u64, Vec<Encoded>)>> {
+    std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|w| {
-                let (rx, info, dir) = (rx.clone(), info.clone(), &dir);
+                let (rx, sorted) = (rx.clone(), &sorted);
                 scope.spawn(move || -> Result<Encoded> {
-                    let mut sorter =
-                        Sorter::new(&dir.join(format!("worker-{w}")), SORT_MEMORY / workers)
-                            .map_err(|e| io("temp dir", e))?;
+                    let mut sorter = Sorter::new(&dir.join(format!("worker-{w}")), memory)
+                        .map_err(|e| io("temp dir", e))?;
                     let set = if m.assignments.is_empty() {
                         None
                     } else {
@@ -330,27 +488,32 @@ fn import(
                     };
                     let mut encoder = Encoder::new(
                         domain,
-                        info,
+                        info.clone(),
                         m.targets.clone(),
                         &m.options.character_set,
                         set,
                     )?;
+                    let mut checksum = Checksum::default();
                     for batch in rx {
+                        let before = checksum.bytes;
                         for (line, fields) in batch.rows {
                             encoder.encode(fields, &batch.file, line, &mut |k, v| {
+                                checksum.add(&k, &v);
                                 sorter.add(k, v).map_err(|e| io("sort", e))
                             })?;
                         }
+                        sorted.fetch_add(checksum.bytes - before, Ordering::Relaxed);
                     }
                     Ok(Encoded {
                         sorter,
+                        checksum,
                         max_auto_id: encoder.max_auto_id,
                     })
                 })
             })
             .collect();
         drop(rx);
-        let read = read_files(ctx, m, files, &columns, &tx);
+        let read = reader.read(&tx, &|| sorted.load(Ordering::Relaxed) >= quota);
         drop(tx);
         let mut encoded = Vec::with_capacity(workers);
         let mut failure = None;
@@ -369,149 +532,185 @@ fn import(
         if let Some(e) = failure {
             return Err(e);
         }
-        Ok(read?.map(|rows| (rows, encoded)))
-    });
-    let Some((rows, encoded)) = outcome.inspect_err(|_| {
-        let _ = std::fs::remove_dir_all(&dir);
-    })?
-    else {
-        let _ = std::fs::remove_dir_all(&dir);
-        return Ok(Outcome::Interrupted);
-    };
-    let read_secs = started.elapsed().as_secs_f64();
-    let max_auto_id = encoded.iter().map(|e| e.max_auto_id).max().unwrap_or(0);
-    let table = Table::new(Arc::new(info));
-    let merged = crate::kv::sort::merge(encoded.into_iter().map(|e| e.sorter).collect())
-        .map_err(|e| io("sort", e))?;
-    let mut checked = Checked {
-        merged,
-        previous: None,
-        checksum: Checksum::default(),
-        failure: None,
-        table: &table,
-        max_speed: m.options.max_write_speed,
-        started: Instant::now(),
-    };
-    let ts = domain.store.current_ts();
-    let ingested = domain.store.ingest(ts, &mut checked);
-    let _ = std::fs::remove_dir_all(&dir);
-    if let Some(e) = checked.failure {
-        return Err(e);
-    }
-    ingested?;
-    let read_bytes: u64 = files.iter().map(|f| f.size).sum();
-    tracing::info!(
-        job_id = m.job_id,
-        subtask = subtask_id,
-        rows,
-        kvs = checked.checksum.kvs,
-        read_secs,
-        ingest_secs = started.elapsed().as_secs_f64() - read_secs,
-        "import subtask written"
-    );
-    let written = Written {
-        checksum: checked.checksum,
-        rows,
-        max_auto_id,
-    };
-    let summary = Summary {
-        row_count: rows,
-        bytes: read_bytes,
-    };
-    // The framework keeps the checkpoint of a succeeded subtask: the post-process sums them.
-    ctx.save(to_json(&written), summary)?;
-    Ok(Outcome::Done(summary))
+        Ok(read?.map(|end| (encoded, end)))
+    })
 }
 
-/// Reads `files` into batches for the encoders; the rows read, or `None` when the task
-/// stopped. Ends early (without an error of its own) when the encoders hung up.
-fn read_files(
-    ctx: &SubtaskContext,
-    m: &TaskMeta,
-    files: &[DataFile],
-    columns: &[String],
-    tx: &crossbeam::channel::Sender<Batch>,
-) -> Result<Option<u64>> {
-    // Test hook: rest this many milliseconds every few rows (and check for a stop then).
-    let slow = ctx.domain.failpoints.number("import-slow");
-    let check_every = if slow.is_some() { 64 } else { CHECK_EVERY };
-    let mut rows = 0u64;
-    let mut read_bytes = 0u64;
-    // The progress SHOW IMPORT JOB reports: rows and bytes read so far (and the log, every
-    // ten seconds).
-    let last_log = std::cell::Cell::new(Instant::now());
-    let report = |rows: u64, bytes: u64| {
-        if last_log.get().elapsed().as_secs() >= 10 {
-            last_log.set(Instant::now());
-            tracing::info!(job_id = m.job_id, rows, bytes, "import subtask reading");
+/// A row of a data file: the file's name, the row's line and its fields.
+type FileRow = (Arc<str>, u64, Vec<Field>);
+
+/// Reads a subtask's files, in order, across its rounds.
+struct Reader<'a> {
+    ctx: &'a SubtaskContext<'a>,
+    m: &'a TaskMeta,
+    files: &'a [DataFile],
+    columns: Vec<String>,
+    /// The file being read: its name and rows.
+    current: Option<(Arc<str>, Box<dyn rows::Rows>)>,
+    next_file: usize,
+    /// Rows read so far (including those skipped on resume).
+    rows: u64,
+    /// Bytes of the files before the current one, and of the current one so far.
+    read_bytes: u64,
+    in_file: Arc<AtomicU64>,
+    /// What the rounds ingested so far wrote; the rows they cover are skipped on resume.
+    done: Written,
+    /// The checkpoint saved with each progress report.
+    checkpoint: Vec<u8>,
+    last_log: Instant,
+}
+
+impl<'a> Reader<'a> {
+    fn new(
+        ctx: &'a SubtaskContext<'a>,
+        m: &'a TaskMeta,
+        info: &TableInfo,
+        files: &'a [DataFile],
+        done: Written,
+    ) -> Reader<'a> {
+        let columns = m
+            .targets
+            .iter()
+            .map(|t| match t {
+                Target::Column(i) => info
+                    .columns
+                    .get(*i)
+                    .map_or_else(String::new, |c| c.name.to_ascii_lowercase()),
+                Target::Var(v) => format!("@{}", v.to_ascii_lowercase()),
+            })
+            .collect();
+        Reader {
+            ctx,
+            m,
+            files,
+            columns,
+            current: None,
+            next_file: 0,
+            rows: 0,
+            read_bytes: 0,
+            in_file: Arc::new(AtomicU64::new(0)),
+            checkpoint: to_json(&Resume {
+                written: done,
+                in_flight: None,
+            }),
+            done,
+            last_log: Instant::now(),
         }
-        ctx.save(
-            Vec::new(),
-            Summary {
-                row_count: rows,
-                bytes,
-            },
-        )
-    };
-    for file in files {
-        let name: Arc<str> = Arc::from(file.path.rsplit('/').next().unwrap_or(&file.path));
-        let in_file = Arc::new(AtomicU64::new(0));
-        let mut reader = rows::open(
-            file,
-            m.format,
-            &m.options,
-            &name,
-            columns.to_vec(),
-            &in_file,
-        )?;
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
-        while let Some((line, fields)) = reader.next_row()? {
-            batch.push((line, fields));
-            rows += 1;
-            if batch.len() == BATCH_ROWS {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-                if tx
-                    .send(Batch {
-                        file: name.clone(),
-                        rows: full,
-                    })
-                    .is_err()
-                {
-                    return Ok(Some(rows));
+    }
+
+    /// The next row (its file, line and fields), `None` after the last file.
+    fn next_row(&mut self) -> Result<Option<FileRow>> {
+        loop {
+            if let Some((name, rows)) = &mut self.current {
+                if let Some((line, fields)) = rows.next_row()? {
+                    return Ok(Some((name.clone(), line, fields)));
+                }
+                self.read_bytes += self.in_file.swap(0, Ordering::Relaxed);
+                self.current = None;
+            }
+            let Some(file) = self.files.get(self.next_file) else {
+                return Ok(None);
+            };
+            let name: Arc<str> = Arc::from(file.path.rsplit('/').next().unwrap_or(&file.path));
+            let rows = rows::open(
+                file,
+                self.m.format,
+                &self.m.options,
+                &name,
+                self.columns.clone(),
+                &self.in_file,
+            )?;
+            self.current = Some((name, rows));
+            self.next_file += 1;
+        }
+    }
+
+    /// Reads rows into batches for the encoders until the files end or `full` says the
+    /// round is full; `None` when the task stopped. Ends early (without an error of its
+    /// own) when the encoders hung up.
+    fn read(
+        &mut self,
+        tx: &crossbeam::channel::Sender<Batch>,
+        full: &dyn Fn() -> bool,
+    ) -> Result<Option<RoundEnd>> {
+        // Test hook: rest this many milliseconds every few rows (and check for a stop then).
+        let slow = self.ctx.domain.failpoints.number("import-slow");
+        let check_every = if slow.is_some() { 64 } else { CHECK_EVERY };
+        let mut batch: Option<Batch> = None;
+        let send = |batch: &mut Option<Batch>| match batch.take() {
+            Some(b) if !b.rows.is_empty() => tx.send(b).is_ok(),
+            _ => true,
+        };
+        loop {
+            let Some((file, line, fields)) = self.next_row()? else {
+                send(&mut batch);
+                self.report(true)?;
+                return Ok(Some(RoundEnd::Files));
+            };
+            self.rows += 1;
+            // Rows the rounds of an earlier run ingested.
+            if self.rows <= self.done.rows {
+                continue;
+            }
+            if batch.as_ref().is_some_and(|b| b.file != file) && !send(&mut batch) {
+                return Ok(Some(RoundEnd::Files));
+            }
+            let b = batch.get_or_insert_with(|| Batch {
+                file,
+                rows: Vec::with_capacity(BATCH_ROWS),
+            });
+            b.rows.push((line, fields));
+            if b.rows.len() == BATCH_ROWS {
+                if !send(&mut batch) {
+                    return Ok(Some(RoundEnd::Files));
+                }
+                if full() {
+                    return Ok(Some(RoundEnd::Quota));
                 }
             }
-            if rows.is_multiple_of(check_every) {
+            if self.rows.is_multiple_of(check_every) {
                 if let Some(ms) = slow {
                     std::thread::sleep(std::time::Duration::from_millis(ms));
                 }
-                if ctx.should_stop()? {
+                if self.ctx.should_stop()? {
                     return Ok(None);
                 }
-                report(rows, read_bytes + in_file.load(Ordering::Relaxed))?;
+                self.report(false)?;
             }
         }
-        if !batch.is_empty()
-            && tx
-                .send(Batch {
-                    file: name,
-                    rows: batch,
-                })
-                .is_err()
-        {
-            return Ok(Some(rows));
-        }
-        read_bytes += file.size;
-        report(rows, read_bytes)?;
     }
-    Ok(Some(rows))
+
+    /// Saves the checkpoint with the rows and bytes read so far, the progress SHOW IMPORT
+    /// JOB reports (and logs them every ten seconds).
+    fn report(&mut self, log: bool) -> Result<()> {
+        let bytes = self.read_bytes + self.in_file.load(Ordering::Relaxed);
+        if log || self.last_log.elapsed().as_secs() >= 10 {
+            self.last_log = Instant::now();
+            tracing::info!(
+                job_id = self.m.job_id,
+                rows = self.rows,
+                bytes,
+                "import subtask reading"
+            );
+        }
+        self.ctx.save(
+            self.checkpoint.clone(),
+            Summary {
+                row_count: self.rows,
+                bytes,
+            },
+        )
+    }
 }
 
-/// The sorted pairs for `Store::ingest`, checked for two rows with one key, checksummed,
-/// and held to MAX_WRITE_SPEED.
+/// The sorted pairs for `Store::ingest`, checked for two rows with one key and held to MAX_WRITE_SPEED.
 struct Checked<'a> {
+    /// The first pair, taken from `merged` to mark the round in flight.
+    first: Option<Pair>,
     merged: crate::kv::sort::Merged,
     previous: Option<Pair>,
-    checksum: Checksum,
+    /// Bytes handed to the store so far.
+    bytes: u64,
     failure: Option<Error>,
     table: &'a Table,
     /// Bytes per second at most (0: unlimited), since `started`.
@@ -523,11 +722,10 @@ impl Checked<'_> {
     /// Rests while the bytes written so far are ahead of MAX_WRITE_SPEED; checked every
     /// 64 KiB.
     fn throttle(&self, before: u64) {
-        if self.max_speed == 0 || before >> 16 == self.checksum.bytes >> 16 {
+        if self.max_speed == 0 || before >> 16 == self.bytes >> 16 {
             return;
         }
-        let due =
-            std::time::Duration::from_secs_f64(self.checksum.bytes as f64 / self.max_speed as f64);
+        let due = std::time::Duration::from_secs_f64(self.bytes as f64 / self.max_speed as f64);
         if let Some(ahead) = due.checked_sub(self.started.elapsed()) {
             std::thread::sleep(ahead);
         }
@@ -541,7 +739,7 @@ impl Iterator for Checked<'_> {
         if self.failure.is_some() {
             return None;
         }
-        let (key, value) = match self.merged.next()? {
+        let (key, value) = match self.first.take().map(Ok).or_else(|| self.merged.next())? {
             Ok(pair) => pair,
             Err(e) => {
                 self.failure = Some(io("sort", e));
@@ -556,8 +754,8 @@ impl Iterator for Checked<'_> {
                 }
             }
         }
-        let before = self.checksum.bytes;
-        self.checksum.add(&key, &value);
+        let before = self.bytes;
+        self.bytes += (key.len() + value.len()) as u64;
         self.throttle(before);
         self.previous = Some((key.clone(), value.clone()));
         Some((key, value))

@@ -291,4 +291,34 @@ fn mariadb_cli_load_data_local() {
         run(&sql, &["--local-infile=1", "--batch"]),
     );
     assert_eq!(text, "id\tname\tprice\n10\tRULER\t12.50\n11\tGLUE\t14.75\n");
+
+    // CHARACTER SET: a gbk file's text converted; an unknown character set is 1115.
+    let file = dir.path().join("gbk.txt");
+    let mut gbk = b"20\t".to_vec();
+    gbk.extend_from_slice(&encoding_rs::GBK.encode("\u{4e2d}\u{6587}").0);
+    gbk.extend_from_slice(b"\t1\n");
+    std::fs::write(&file, gbk).unwrap();
+    let sql = format!(
+        "LOAD DATA LOCAL INFILE '{}' INTO TABLE cli.items CHARACTER SET gbk; \
+         SELECT name, HEX(name) FROM cli.items WHERE id = 20",
+        file.display()
+    );
+    let text = check(
+        "LOAD DATA ... CHARACTER SET gbk",
+        run(&sql, &["--local-infile=1", "--batch"]),
+    );
+    assert_eq!(text, "name\tHEX(name)\n\u{4e2d}\u{6587}\tE4B8ADE69687\n");
+    let out = run(
+        &format!(
+            "LOAD DATA LOCAL INFILE '{}' INTO TABLE cli.items CHARACTER SET klingon",
+            file.display()
+        ),
+        &["--local-infile=1"],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ERROR 1115 (42000)")
+            && String::from_utf8_lossy(&out.stderr).contains("Unknown character set: 'klingon'"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

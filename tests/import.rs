@@ -265,6 +265,54 @@ fn csv_options_and_column_lists() {
                 (2, "a::b".into(), Some("c;;d".into()))
             ]
         );
+
+        // CHARACTER_SET: gbk and gb18030 text decoded; a malformed sequence fails the
+        // import with its bytes, file and line, and leaves the table empty.
+        c.query_drop("CREATE TABLE d.g (a INT, b VARCHAR(20))")
+            .await
+            .unwrap();
+        let mut gbk = b"1,".to_vec();
+        gbk.extend_from_slice(&encoding_rs::GBK.encode("\u{4e2d}\u{6587}").0);
+        gbk.extend_from_slice(b"\n2,");
+        gbk.extend_from_slice(&encoding_rs::GB18030.encode("\u{20000}").0);
+        gbk.push(b'\n');
+        let path = files.path().join("g.csv");
+        std::fs::write(&path, &gbk).unwrap();
+        for charset in ["gbk", "gb18030"] {
+            c.query_drop("TRUNCATE TABLE d.g").await.unwrap();
+            let result = import(
+                &mut c,
+                &format!(
+                    "IMPORT INTO d.g FROM '{}' WITH character_set='{charset}'",
+                    path.display()
+                ),
+            )
+            .await;
+            if charset == "gbk" {
+                // U+20000 is beyond GBK: its four gb18030 bytes are not GBK.
+                let (code, message) = self::code(&result.unwrap_err());
+                assert_eq!(code, 1300, "{message}");
+                assert!(
+                    message.starts_with("Invalid gbk character string: '")
+                        && message.ends_with("(file g.csv, line 2)"),
+                    "{message}"
+                );
+                assert_eq!(
+                    c.query_first::<i64, _>("SELECT COUNT(*) FROM d.g")
+                        .await
+                        .unwrap(),
+                    Some(0)
+                );
+            } else {
+                result.unwrap();
+                let rows: Vec<(i64, String)> =
+                    c.query("SELECT a, b FROM d.g ORDER BY a").await.unwrap();
+                assert_eq!(
+                    rows,
+                    vec![(1, "\u{4e2d}\u{6587}".into()), (2, "\u{20000}".into())]
+                );
+            }
+        }
         drop(c);
         stop(cluster).await;
     });

@@ -78,6 +78,70 @@ pub struct Set {
     pub eval: Assignments,
 }
 
+/// How a field's bytes become text (IMPORT INTO's CHARACTER_SET, LOAD DATA's CHARACTER SET).
+pub enum Charset {
+    /// utf8mb4, utf8, ascii, binary: as they are.
+    Utf8,
+    /// Each byte one character (U+0000..U+00FF).
+    Latin1,
+    /// gbk, gb18030: decoded; a malformed sequence is an error.
+    Decode(&'static encoding_rs::Encoding),
+}
+
+impl Charset {
+    /// The character set called `name` (lower case); `None` for one moltdb does not know.
+    pub fn named(name: &str) -> Option<Charset> {
+        Some(match name {
+            "utf8mb4" | "utf8" | "utf8mb3" | "ascii" | "binary" => Charset::Utf8,
+            "latin1" => Charset::Latin1,
+            "gbk" => Charset::Decode(encoding_rs::GBK),
+            "gb18030" => Charset::Decode(encoding_rs::GB18030),
+            _ => return None,
+        })
+    }
+
+    /// `bytes` in this character set as UTF-8; a malformed sequence is error 1300.
+    pub fn text(&self, bytes: Vec<u8>) -> Result<Vec<u8>> {
+        match self {
+            Charset::Utf8 => Ok(bytes),
+            Charset::Latin1 => Ok(bytes
+                .iter()
+                .map(|&b| b as char)
+                .collect::<String>()
+                .into_bytes()),
+            Charset::Decode(encoding) => (*encoding != encoding_rs::GBK || is_gbk(&bytes))
+                .then(|| encoding.decode_without_bom_handling_and_without_replacement(&bytes))
+                .flatten()
+                .map(|text| text.into_owned().into_bytes())
+                .ok_or_else(|| {
+                    let hex: String = bytes.iter().take(16).map(|b| format!("{b:02X}")).collect();
+                    Error::new(
+                        1300,
+                        "HY000",
+                        format!(
+                            "Invalid {} character string: '{hex}'",
+                            encoding.name().to_ascii_lowercase()
+                        ),
+                    )
+                }),
+        }
+    }
+}
+
+/// Whether `bytes` are GBK as MySQL knows it: ASCII and two-byte characters only (the
+/// decoder, WHATWG's, also takes gb18030's four-byte sequences and 0x80).
+fn is_gbk(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            0x00..=0x7F => i += 1,
+            0x81..=0xFE if matches!(bytes.get(i + 1), Some(0x40..=0x7E | 0x80..=0xFE)) => i += 2,
+            _ => return false,
+        }
+    }
+    true
+}
+
 pub struct Encoder<'a> {
     domain: &'a Domain,
     table: Table,
@@ -86,7 +150,7 @@ pub struct Encoder<'a> {
     var_slots: Vec<Option<usize>>,
     var_count: usize,
     set: Option<Set>,
-    latin1: bool,
+    charset: Charset,
     now: chrono::NaiveDateTime,
     /// The largest explicit AUTO_INCREMENT value seen (the post-process rebases past it).
     pub max_auto_id: i64,
@@ -100,11 +164,6 @@ impl<'a> Encoder<'a> {
         charset: &str,
         set: Option<Set>,
     ) -> Result<Encoder<'a>> {
-        if matches!(charset, "gbk" | "gb18030") {
-            return Err(Error::Unsupported(format!(
-                "IMPORT INTO with CHARACTER_SET '{charset}'"
-            )));
-        }
         let vars = variables(&targets);
         let var_slots = targets
             .iter()
@@ -120,7 +179,7 @@ impl<'a> Encoder<'a> {
             var_slots,
             var_count: vars.len(),
             set,
-            latin1: charset == "latin1",
+            charset: Charset::named(charset).unwrap_or(Charset::Utf8),
             now: chrono::Utc::now().naive_utc(),
             max_auto_id: 0,
         })
@@ -144,16 +203,16 @@ impl<'a> Encoder<'a> {
         // Fields beyond the targets are ignored; targets beyond the fields get NULL.
         let mut fields = fields.into_iter();
         let mut vars = vec![Value::Null; self.var_count];
+        let at = |e: Error| {
+            Error::new(
+                e.code(),
+                e.sqlstate(),
+                format!("{} (file {file}, line {line})", e.message()),
+            )
+        };
         for (target, slot) in self.targets.iter().zip(&self.var_slots) {
             let value = match fields.next().flatten() {
-                Some(bytes) if self.latin1 => Value::Bytes(
-                    bytes
-                        .iter()
-                        .map(|&b| b as char)
-                        .collect::<String>()
-                        .into_bytes(),
-                ),
-                Some(bytes) => Value::Bytes(bytes),
+                Some(bytes) => Value::Bytes(self.charset.text(bytes).map_err(at)?),
                 None => Value::Null,
             };
             match (target, slot) {
@@ -165,13 +224,6 @@ impl<'a> Encoder<'a> {
                 (Target::Var(_), None) => {}
             }
         }
-        let at = |e: Error| {
-            Error::new(
-                e.code(),
-                e.sqlstate(),
-                format!("{} (file {file}, line {line})", e.message()),
-            )
-        };
         if let Some(set) = &self.set {
             for (&i, value) in set.columns.iter().zip((set.eval)(&vars).map_err(at)?) {
                 given[i] = true;

@@ -22,7 +22,7 @@ pub mod source;
 mod sql_dump;
 mod task;
 
-pub use encode::{variables, Assignments, CompileAssignments, Target};
+pub use encode::{variables, Assignments, Charset, CompileAssignments, Target};
 pub use job::{ImportJob, Status};
 pub use options::{Format, Given, Options};
 pub use task::{ImportInto, TASK_TYPE};

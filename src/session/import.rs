@@ -11,7 +11,7 @@ use crate::catalog::TableInfo;
 use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::import::delimited::Reader;
-use crate::import::{self, options, Format, Request, Target};
+use crate::import::{self, options, Charset, Format, Request, Target};
 use crate::sql::dml::insert::load_rows;
 use crate::sql::import::{
     assignments, job_rows, Field, ImportInto, ImportStatement, LoadData, OnDuplicate,
@@ -104,6 +104,13 @@ impl Session {
             })
             .collect();
         let set_places: Vec<usize> = set_columns.iter().filter_map(|c| place(*c)).collect();
+        let charset = Charset::named(&l.format.character_set).ok_or_else(|| {
+            Error::new(
+                1115,
+                "42000",
+                format!("Unknown character set: '{}'", l.format.character_set),
+            )
+        })?;
         let ignore = l.on_duplicate == OnDuplicate::Ignore;
         let replace = l.on_duplicate == OnDuplicate::Replace;
         self.retrying(|s| {
@@ -139,7 +146,10 @@ impl Session {
                         None => Vec::new(),
                     };
                     for (field, &(target, input)) in fields.into_iter().zip(&slot_places) {
-                        let value = field.map_or(Value::Null, Value::Bytes);
+                        let value = match field {
+                            Some(bytes) => Value::Bytes(charset.text(bytes)?),
+                            None => Value::Null,
+                        };
                         match (target, input.and_then(|i| inputs.get_mut(i))) {
                             (Some(t), Some(input)) => {
                                 *input = value.clone();

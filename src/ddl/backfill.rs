@@ -28,7 +28,7 @@ use super::queue;
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
-use crate::kv::{self, KeyRange};
+use crate::kv;
 use crate::table::{self, HandleRange, Table};
 use crate::types::Value;
 
@@ -305,38 +305,4 @@ pub(super) fn should_stop(domain: &Domain, job_id: i64) -> Result<bool> {
     let txn = domain.store.begin()?;
     let state = queue::get_job(txn.as_ref(), job_id)?.map(|j| j.state);
     Ok(!matches!(state, Some(JobState::Running)))
-}
-
-/// Deletes every key under `prefix` in batches of transactions of their own.
-pub fn delete_prefix(domain: &Domain, prefix: &[u8]) -> Result<Outcome> {
-    let mut removed = 0u64;
-    // Nothing writes under the prefix any more (the object is dropped or in delete
-    // reorganization), so each batch goes on after the last key deleted instead of
-    // scanning again over the deletions already made.
-    let mut range = KeyRange::prefix(prefix);
-    loop {
-        if domain.is_stopped() || !domain.ownership.is_owner() {
-            return Ok(Outcome::Interrupted);
-        }
-        let mut txn = domain.store.begin()?;
-        let batch = txn.scan(&range, 1024, false)?;
-        let Some((last, _)) = batch.last() else {
-            return Ok(Outcome::Done(removed));
-        };
-        let mut next = last.clone();
-        next.push(0);
-        let n = batch.len() as u64;
-        for (k, _) in batch {
-            txn.delete(k);
-        }
-        match txn.commit() {
-            Ok(_) => {
-                removed += n;
-                range.start = next;
-            }
-            // A row's delete raced ours: read the batch again.
-            Err(kv::Error::WriteConflict) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
 }

@@ -12,6 +12,7 @@
 
 pub mod backfill;
 pub mod control;
+pub mod delete_range;
 pub mod dist;
 pub mod ingest;
 pub mod job;

@@ -8,7 +8,6 @@ use super::job::{Job, JobState};
 use super::kinds::{self, Reorg, Step};
 use super::{backfill, dist, ingest, queue, syncer, verify};
 use crate::catalog::{meta, SchemaState};
-use crate::codec::keys;
 use crate::domain::Domain;
 use crate::error::{Error, Result, SavedError};
 use crate::kv::Transaction;
@@ -191,22 +190,6 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
         }
         Reorg::Merge { table, index_id } => ingest::merge_temp_index(domain, job, table, *index_id),
         Reorg::Verify { table, index_id } => verify::verify_index(domain, job, table, *index_id),
-        Reorg::CleanupIndex { table_id, index_id } => {
-            let temp = keys::index_prefix(*table_id, keys::temp_index_id(*index_id));
-            match backfill::delete_prefix(domain, &temp)? {
-                backfill::Outcome::Done(_) => {
-                    backfill::delete_prefix(domain, &keys::index_prefix(*table_id, *index_id))
-                }
-                interrupted => Ok(interrupted),
-            }
-        }
-        Reorg::CleanupTempIndex { table_id, index_id } => backfill::delete_prefix(
-            domain,
-            &keys::index_prefix(*table_id, keys::temp_index_id(*index_id)),
-        ),
-        Reorg::CleanupTable { table_id } => {
-            backfill::delete_prefix(domain, &keys::table_prefix(*table_id))
-        }
     };
     release_memory();
     match result {
@@ -215,11 +198,6 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
             let mut reorg = queue::get_reorg(txn.as_ref(), job.id)?;
             match work {
                 Reorg::Verify { .. } => reorg.verified = true,
-                // ROW_COUNT is the rows an index was built from, not the keys a cleanup
-                // removed.
-                Reorg::CleanupIndex { .. }
-                | Reorg::CleanupTempIndex { .. }
-                | Reorg::CleanupTable { .. } => reorg.done = true,
                 Reorg::Backfill { .. } | Reorg::Ingest { .. } | Reorg::Merge { .. } => {
                     reorg.done = true;
                     reorg.row_count = reorg.row_count.max(rows);

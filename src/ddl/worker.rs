@@ -1,5 +1,6 @@
 //! The DDL worker every node runs: it campaigns for ownership, and while owner it schedules
-//! queued jobs and runs each runnable one on a thread of its own.
+//! queued jobs and runs each runnable one on a thread of its own, and removes the data of
+//! dropped objects on another (`delete_range`).
 //!
 //! Scheduling follows TiDB since v6.2: jobs on the same table run in submission order,
 //! schema-level jobs (CREATE/DROP DATABASE) exclude every job on that database, and jobs on
@@ -13,16 +14,20 @@ use std::time::Duration;
 
 use super::job::{Job, JobArgs, JobState};
 use super::owner::{self, OWNER_LEASE_MS};
-use super::{queue, runner};
+use super::{delete_range, queue, runner};
 use crate::domain::now_ms;
 use crate::domain::Domain;
 
 /// Renew the lease this often (well inside OWNER_LEASE_MS).
 const RENEW_EVERY_MS: i64 = 1_000;
+/// Look for delete ranges to remove this often.
+const DELETE_RANGES_EVERY_MS: i64 = 1_000;
 
 pub fn run(domain: &Arc<Domain>) {
     let mut running: HashMap<i64, JoinHandle<()>> = HashMap::new();
     let mut last_campaign = 0i64;
+    let mut deleting: Option<JoinHandle<()>> = None;
+    let mut last_delete = 0i64;
     while !domain.is_stopped() {
         let seen = domain.events.generation();
         if now_ms() - last_campaign >= RENEW_EVERY_MS {
@@ -44,12 +49,34 @@ pub fn run(domain: &Arc<Domain>) {
             if let Err(e) = schedule(domain, &mut running) {
                 tracing::warn!(error = %e, "DDL scheduling failed");
             }
+            let idle = deleting.as_ref().is_none_or(|h| h.is_finished());
+            if idle && now_ms() - last_delete >= DELETE_RANGES_EVERY_MS {
+                last_delete = now_ms();
+                deleting = spawn_delete_ranges(domain).or(deleting);
+            }
         }
         domain.events.wait(seen, Duration::from_millis(100));
     }
     for (_, h) in running {
         let _ = h.join();
     }
+    if let Some(h) = deleting {
+        let _ = h.join();
+    }
+}
+
+/// One pass of the delete-range worker on a thread of its own (a large range takes a while).
+fn spawn_delete_ranges(domain: &Arc<Domain>) -> Option<JoinHandle<()>> {
+    let domain = domain.clone();
+    std::thread::Builder::new()
+        .name("ddl-delete-range".into())
+        .spawn(move || {
+            if let Err(e) = delete_range::run(&domain) {
+                tracing::warn!(error = %e, "delete range failed; retried on the next pass");
+            }
+        })
+        .inspect_err(|e| tracing::warn!(error = %e, "cannot start the delete-range worker"))
+        .ok()
 }
 
 /// The objects a job locks: `(db, None)` is the whole database, `(db, Some(table))` one table.

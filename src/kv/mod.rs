@@ -54,6 +54,12 @@ pub trait Store: Send + Sync + 'static {
     /// at or above `ts` may see them appear, and a failed or cut-off ingest may leave part
     /// of them, which the caller writes again or removes.
     fn ingest(&self, ts: u64, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()>;
+
+    /// Removes every version of every key in `range` straight from the engine, durably: no
+    /// transaction, and no snapshot keeps them. Only for ranges nothing reads or writes any
+    /// more — a dropped table's or index's data once no open snapshot predates the drop
+    /// (`ddl::delete_range`). Idempotent; returns how many versions it removed.
+    fn delete_range(&self, range: &KeyRange) -> Result<u64>;
 }
 
 /// One snapshot-isolated transaction. Writes are buffered until [`Transaction::commit`], which

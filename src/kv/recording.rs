@@ -76,6 +76,10 @@ impl Store for RecordingStore {
         self.log.lock().extend(written);
         Ok(())
     }
+
+    fn delete_range(&self, range: &KeyRange) -> Result<u64> {
+        self.inner.delete_range(range)
+    }
 }
 
 struct RecordingTransaction {

@@ -4,10 +4,13 @@
 //!
 //! - `tidb_global_task`, `tidb_global_task_history`: tasks running and finished;
 //! - `tidb_background_subtask`, `tidb_background_subtask_history`: their subtasks;
-//! - `dist_framework_meta`: the live nodes taking part, with their service scope.
+//! - `dist_framework_meta`: the live nodes taking part, with their service scope;
+//! - `gc_delete_range`, `gc_delete_range_done`: the data of dropped tables and indexes
+//!   waiting for removal, and removed (`ddl::delete_range`).
 
 use super::context::Context;
 use super::result::{ResultColumn, ResultSet};
+use crate::ddl::delete_range::{self, DeleteRange};
 use crate::dxf::proto::{type_number, NodeMeta, Subtask, Task};
 use crate::dxf::{dispatcher, storage};
 use crate::error::{Result, SavedError};
@@ -18,6 +21,8 @@ pub const DB: &str = "mysql";
 /// The tables this module serves, in SHOW TABLES order.
 pub const TABLES: &[&str] = &[
     "dist_framework_meta",
+    "gc_delete_range",
+    "gc_delete_range_done",
     "tidb_background_subtask",
     "tidb_background_subtask_history",
     "tidb_global_task",
@@ -80,6 +85,14 @@ const SUBTASK_COLUMNS: &[(&str, Kind)] = &[
     ("summary", Text),
 ];
 
+const DELETE_RANGE_COLUMNS: &[(&str, Kind)] = &[
+    ("job_id", Int),
+    ("element_id", Int),
+    ("start_key", Text),
+    ("end_key", Text),
+    ("ts", Int),
+];
+
 const NODE_COLUMNS: &[(&str, Kind)] = &[
     ("host", Text),
     ("role", Text),
@@ -94,6 +107,7 @@ pub fn table(ctx: &Context, name: &str) -> Option<Result<ResultSet>> {
         "tidb_global_task" | "tidb_global_task_history" => TASK_COLUMNS,
         "tidb_background_subtask" | "tidb_background_subtask_history" => SUBTASK_COLUMNS,
         "dist_framework_meta" => NODE_COLUMNS,
+        "gc_delete_range" | "gc_delete_range_done" => DELETE_RANGE_COLUMNS,
         _ => return None,
     };
     Some(rows(ctx, &lower).map(|rows| ResultSet {
@@ -137,6 +151,14 @@ fn rows(ctx: &Context, table: &str) -> Result<Vec<Vec<Value>>> {
             .iter()
             .map(subtask_row)
             .collect(),
+        "gc_delete_range" => delete_range::pending(txn)?
+            .iter()
+            .map(delete_range_row)
+            .collect(),
+        "gc_delete_range_done" => delete_range::done(txn)?
+            .iter()
+            .map(delete_range_row)
+            .collect(),
         _ => {
             let now = crate::domain::now_ms();
             storage::nodes(txn)?
@@ -173,6 +195,21 @@ fn error(e: &Option<SavedError>) -> Value {
         Some(e) => s(&format!("[{}]{}", e.code, e.message)),
         None => Value::Null,
     }
+}
+
+/// Keys as TiDB shows them: lower-case hex.
+fn hex(key: &[u8]) -> Value {
+    s(&key.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn delete_range_row(r: &DeleteRange) -> Vec<Value> {
+    vec![
+        Value::Int(r.job_id),
+        Value::Int(r.element_id),
+        hex(&r.start_key),
+        hex(&r.end_key),
+        Value::Int(i64::try_from(r.ts).unwrap_or(i64::MAX)),
+    ]
 }
 
 fn task_row(t: &Task) -> Vec<Value> {

@@ -104,9 +104,18 @@ pub fn table_id(cluster: &Cluster, db: &str, table: &str) -> i64 {
         .id
 }
 
-/// How many keys of any index (temporary ones included) of table `table_id` are stored.
+/// How many keys of any index (temporary ones included) of table `table_id` are stored,
+/// once the data of dropped indexes is removed (the delete ranges of finished jobs).
 pub fn index_entry_count(cluster: &Cluster, table_id: i64) -> usize {
     let node = cluster.domain(0).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !moltdb::ddl::delete_range::pending(node.store.begin().unwrap().as_ref())
+        .unwrap()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "delete ranges not removed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let txn = node.store.begin().unwrap();
     let mut prefix = moltdb::codec::keys::table_prefix(table_id);
     prefix.extend_from_slice(b"_i");

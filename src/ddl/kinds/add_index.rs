@@ -17,6 +17,7 @@ use super::{
     Reorg, Step,
 };
 use crate::catalog::{meta, BackfillState, SchemaState};
+use crate::ddl::delete_range;
 use crate::ddl::job::{Job, JobArgs, JobState};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
@@ -102,20 +103,16 @@ impl JobKind for AddIndex {
                             ix.backfill = BackfillState::Inapplicable;
                             reset_reorg(txn, job);
                         }
-                        // Every node writes the index alone now: drop the temporary index.
-                        BackfillState::Inapplicable if !done => {
-                            return Ok(Step::Reorg(Reorg::CleanupTempIndex {
-                                table_id: table.id,
-                                index_id,
-                            }));
-                        }
                         BackfillState::Inapplicable if !reorg_verified(txn, job)? => {
                             return Ok(Step::Reorg(Reorg::Verify {
                                 table: work(table),
                                 index_id,
                             }));
                         }
+                        // Every node writes the index alone since the last step: its
+                        // temporary index goes.
                         BackfillState::Inapplicable => {
+                            delete_range::add_temp_index(txn, job, table.id, index_id);
                             advance(job, &mut ix.state, SchemaState::Public);
                             job.state = JobState::Done;
                         }

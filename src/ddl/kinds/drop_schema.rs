@@ -1,11 +1,13 @@
-//! DROP DATABASE: public -> write only (no new statements use it) -> none, its tables'
-//! data and records removed in the last step.
+//! DROP DATABASE: public -> write only (no new statements use it) -> none; the last step
+//! removes its tables' records and records their data for the delete-range worker
+//! (`ddl::delete_range`).
 
 use super::{advance, finish, JobKind, Step};
 use crate::catalog::{meta, SchemaState};
+use crate::ddl::delete_range;
 use crate::ddl::job::{Job, JobState};
 use crate::error::{Error, Result};
-use crate::kv::{KeyRange, Transaction};
+use crate::kv::Transaction;
 
 pub struct DropSchema;
 
@@ -25,7 +27,7 @@ impl JobKind for DropSchema {
             }
             _ => {
                 for t in meta::load_tables(txn, db.id)? {
-                    delete_range(txn, &crate::codec::keys::table_prefix(t.id))?;
+                    delete_range::add_table(txn, job, t.id);
                     txn.delete(meta::table_key(db.id, t.id));
                 }
                 txn.delete(meta::db_key(db.id));
@@ -36,23 +38,5 @@ impl JobKind for DropSchema {
 
     fn is_rollbackable(&self, state: SchemaState) -> bool {
         state == SchemaState::Public
-    }
-}
-
-/// Deletes every key under `prefix` inside the transaction (small tables only: large ones
-/// are cleaned in batches by the reorg cleanup).
-fn delete_range(txn: &mut dyn Transaction, prefix: &[u8]) -> Result<()> {
-    let mut range = KeyRange::prefix(prefix);
-    loop {
-        let batch = txn.scan(&range, 1024, false)?;
-        let Some((last, _)) = batch.last() else {
-            return Ok(());
-        };
-        let mut next = last.clone();
-        next.push(0);
-        range.start = next;
-        for (k, _) in batch {
-            txn.delete(k);
-        }
     }
 }

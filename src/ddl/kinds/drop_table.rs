@@ -1,8 +1,9 @@
-//! DROP TABLE: public -> write only -> delete only (rows and entries removed in batches)
-//! -> none.
+//! DROP TABLE: public -> write only -> delete only -> none; the last step records the
+//! table's rows and entries for the delete-range worker (`ddl::delete_range`).
 
-use super::{advance, finish, load_table, reorg_done, reset_reorg, JobKind, Reorg, Step};
+use super::{advance, finish, load_table, JobKind, Step};
 use crate::catalog::{meta, SchemaState};
+use crate::ddl::delete_range;
 use crate::ddl::job::{Job, JobState};
 use crate::error::Result;
 use crate::kv::Transaction;
@@ -14,14 +15,9 @@ impl JobKind for DropTable {
         let mut table = load_table(txn, job)?;
         match job.schema_state {
             SchemaState::None => advance(job, &mut table.state, SchemaState::WriteOnly),
-            SchemaState::WriteOnly => {
-                advance(job, &mut table.state, SchemaState::DeleteOnly);
-                reset_reorg(txn, job);
-            }
+            SchemaState::WriteOnly => advance(job, &mut table.state, SchemaState::DeleteOnly),
             _ => {
-                if !reorg_done(txn, job)? {
-                    return Ok(Step::Reorg(Reorg::CleanupTable { table_id: table.id }));
-                }
+                delete_range::add_table(txn, job, table.id);
                 txn.delete(meta::table_key(table.db_id, table.id));
                 return finish(job, JobState::Done, SchemaState::None);
             }

@@ -24,7 +24,7 @@ mod truncate_table;
 pub use modify_column::check_modify_column;
 
 use super::job::{Action, Job, JobState};
-use super::queue;
+use super::{delete_range, queue};
 use crate::catalog::{meta, SchemaState, TableInfo};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
@@ -102,12 +102,6 @@ pub enum Reorg {
         table: Box<TableInfo>,
         index_id: i64,
     },
-    /// Delete every entry of an index and of its temporary index.
-    CleanupIndex { table_id: i64, index_id: i64 },
-    /// Delete every entry of an index's temporary index.
-    CleanupTempIndex { table_id: i64, index_id: i64 },
-    /// Delete every row and index entry of a table.
-    CleanupTable { table_id: i64 },
 }
 
 /// Moves an object (index, column, table, database) and its job to `next` together: the
@@ -158,8 +152,8 @@ fn reset_reorg(txn: &mut dyn Transaction, job: &Job) {
 }
 
 /// The last step of an index's way out (drop, or a rolled-back add), in delete
-/// reorganization: its entries are removed first, then its definition; the job ends in
-/// `end`.
+/// reorganization: its definition is removed and its entries (and its temporary index's)
+/// recorded for the delete-range worker; the job ends in `end`.
 fn remove_index(
     txn: &mut dyn Transaction,
     job: &mut Job,
@@ -167,12 +161,7 @@ fn remove_index(
     pos: usize,
     end: JobState,
 ) -> Result<Step> {
-    if !reorg_done(txn, job)? {
-        return Ok(Step::Reorg(Reorg::CleanupIndex {
-            table_id: table.id,
-            index_id: table.indexes[pos].id,
-        }));
-    }
+    delete_range::add_index(txn, job, table.id, table.indexes[pos].id);
     table.indexes.remove(pos);
     meta::put_table(txn, &table);
     finish(job, end, SchemaState::None)

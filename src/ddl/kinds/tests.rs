@@ -41,9 +41,6 @@ fn walk_reorgs(
                     Reorg::Ingest { .. } => "ingest",
                     Reorg::Merge { .. } => "merge",
                     Reorg::Verify { .. } => "verify",
-                    Reorg::CleanupIndex { .. } => "cleanup index",
-                    Reorg::CleanupTempIndex { .. } => "cleanup temp index",
-                    Reorg::CleanupTable { .. } => "cleanup table",
                 });
                 if matches!(work, Reorg::Verify { .. }) {
                     reorg.verified = true;
@@ -168,9 +165,23 @@ fn cancelled_add_index_walks_back_and_removes_the_index() {
     let (states, reorgs) = walk(store.as_ref(), &mut job, true);
     use SchemaState::*;
     assert_eq!(states, [DeleteOnly, DeleteReorganization, None]);
-    assert_eq!(reorgs, 1, "one cleanup of the entries written so far");
+    assert_eq!(reorgs, 0, "the entries written so far go by delete range");
     assert_eq!(job.state, JobState::RollbackDone);
     assert_eq!(index_state(store.as_ref(), &job), Option::None);
+    let txn = store.begin().expect("begin");
+    let ranges = crate::ddl::delete_range::pending(txn.as_ref()).expect("ranges");
+    let index_id = 1;
+    assert_eq!(
+        ranges
+            .iter()
+            .map(|r| (r.job_id, r.element_id, r.start_key.clone()))
+            .collect::<Vec<_>>(),
+        [index_id, crate::codec::keys::temp_index_id(index_id)].map(|id| (
+            job.id,
+            id,
+            crate::codec::keys::index_prefix(table, id)
+        ))
+    );
 }
 
 #[test]
@@ -217,8 +228,8 @@ fn ingest_add_index_walks_the_backfill_states() {
     }
 }
 
-/// An ADD INDEX with a temporary index: `build` fills it, the merge, cleanup and
-/// verification follow.
+/// An ADD INDEX with a temporary index: `build` fills it, the merge and verification
+/// follow, and the temporary index is recorded for the delete-range worker.
 fn ingest_walk(reorg_type: &str, build: &str) {
     let store = crate::kv::open_memory().expect("store");
     let (db, table) = with_table(store.as_ref());
@@ -234,19 +245,20 @@ fn ingest_walk(reorg_type: &str, build: &str) {
             WriteReorganization, // running: ingest
             WriteReorganization, // ready to merge
             WriteReorganization, // merging: merge
-            WriteReorganization, // inapplicable: temporary index removed
+            WriteReorganization, // inapplicable: the index alone is written
             Public
         ]
     );
-    assert_eq!(
-        reorgs,
-        [build, "merge", "cleanup temp index", "verify"],
-        "{reorg_type}"
-    );
+    assert_eq!(reorgs, [build, "merge", "verify"], "{reorg_type}");
     let txn = store.begin().expect("begin");
     let t = load_table(txn.as_ref(), &job).expect("table");
     assert_eq!(
         t.indexes[0].backfill,
         crate::catalog::BackfillState::Inapplicable
+    );
+    let ranges = crate::ddl::delete_range::pending(txn.as_ref()).expect("ranges");
+    assert_eq!(
+        ranges.iter().map(|r| r.element_id).collect::<Vec<_>>(),
+        [crate::codec::keys::temp_index_id(t.indexes[0].id)]
     );
 }

@@ -1,8 +1,10 @@
-//! TRUNCATE TABLE: the table gets a new id at once (statements see it empty); the old id's
-//! rows and entries are removed afterwards, in batches.
+//! TRUNCATE TABLE: the table gets a new id at once (statements see it empty); once every
+//! node uses the new id, the old id's rows and entries are recorded for the delete-range
+//! worker (`ddl::delete_range`).
 
-use super::{finish, load_table, reorg_done, reset_reorg, JobKind, Reorg, Step};
+use super::{finish, load_table, JobKind, Step};
 use crate::catalog::{meta, SchemaState};
+use crate::ddl::delete_range;
 use crate::ddl::job::{Job, JobState};
 use crate::error::Result;
 use crate::kv::Transaction;
@@ -18,15 +20,10 @@ impl JobKind for TruncateTable {
                 table.id = meta::allocate_ids(txn, 1)?;
                 meta::put_table(txn, &table);
                 job.schema_state = SchemaState::DeleteOnly;
-                reset_reorg(txn, job);
                 Ok(Step::SchemaChanged)
             }
             _ => {
-                if !reorg_done(txn, job)? {
-                    return Ok(Step::Reorg(Reorg::CleanupTable {
-                        table_id: job.table_id,
-                    }));
-                }
+                delete_range::add_table(txn, job, job.table_id);
                 finish(job, JobState::Done, SchemaState::Public)
             }
         }

@@ -251,6 +251,26 @@ impl Store for MvccStore {
         }
         inner.engine.sync()
     }
+
+    fn delete_range(&self, range: &KeyRange) -> Result<u64> {
+        let engine = self.inner.engine.as_ref();
+        let (start, end) = (
+            keys::data_lower_bound(&range.start),
+            keys::data_upper_bound(&range.end),
+        );
+        let mut removed = 0u64;
+        let mut batch = Batch::default();
+        for entry in engine.range(&start, &end) {
+            batch.delete(entry?.0);
+            removed += write_if_full(engine, &mut batch)? as u64;
+        }
+        removed += batch.len() as u64;
+        if !batch.is_empty() {
+            engine.write(batch)?;
+        }
+        engine.sync()?;
+        Ok(removed)
+    }
 }
 
 impl Inner {

@@ -635,6 +635,37 @@ fn a_huge_commit_reads_like_any_other(kind: EngineKind) {
     }
 }
 
+fn delete_range_removes_every_version_in_the_range_only(kind: EngineKind) {
+    let (_dir, store) = open(kind);
+    // Keys with a zero byte inside the range and on its edges, several versions each.
+    let inside: [&[u8]; 3] = [b"t1", b"t1\x00", b"t1_r\x00\x01"];
+    let outside: [&[u8]; 3] = [b"t0\xff", b"t2", b"t\x00"];
+    for round in 0..3u8 {
+        for k in inside.iter().chain(&outside) {
+            put(&store, &[(k, &[round])]);
+        }
+    }
+    del(&store, b"t1");
+    let range = KeyRange::prefix(b"t1");
+    assert_eq!(store.delete_range(&range).expect("delete range"), 10);
+    let gone: Vec<Vec<u8>> = versions(&store).into_iter().map(|(k, _)| k).collect();
+    assert!(gone.iter().all(|k| !range.contains(k)), "{gone:?}");
+    assert_eq!(
+        gone.len(),
+        9,
+        "three versions of each key outside: {gone:?}"
+    );
+    let txn = store.begin().expect("begin");
+    for k in outside {
+        assert_eq!(txn.get(k).expect("get"), Some(vec![2]));
+    }
+    assert!(txn
+        .scan(&range, usize::MAX, false)
+        .expect("scan")
+        .is_empty());
+    assert_eq!(store.delete_range(&range).expect("again"), 0);
+}
+
 /// Instantiates every conformance test for one engine.
 macro_rules! conformance {
     ($engine:ident, $kind:expr, [$($test:ident),* $(,)?]) => {
@@ -681,7 +712,8 @@ for_every_engine!([
     min_active_ts_tracks_open_transactions,
     dropping_the_store_stops_the_gc_thread,
     ingest_writes_versions_at_a_past_snapshot,
-    a_huge_commit_reads_like_any_other
+    a_huge_commit_reads_like_any_other,
+    delete_range_removes_every_version_in_the_range_only
 ]);
 
 for_every_disk_engine!([

@@ -23,12 +23,18 @@ pub enum MetaError {
     Kv(#[from] kv::Error),
     #[error("corrupt schema record {key}: {reason}")]
     Corrupt { key: String, reason: String },
+    /// Every AUTO_INCREMENT value (or row id) up to the largest BIGINT is used.
+    #[error("Failed to read auto-increment value from storage engine")]
+    AutoIdExhausted,
 }
 
 impl From<MetaError> for crate::error::Error {
     fn from(e: MetaError) -> Self {
         match e {
             MetaError::Kv(e) => e.into(),
+            MetaError::AutoIdExhausted => {
+                crate::error::Error::new(1467, "HY000", MetaError::AutoIdExhausted.to_string())
+            }
             other => crate::error::Error::internal(other),
         }
     }

@@ -307,6 +307,8 @@ impl Session {
             return Ok(self.diagnostics(*d));
         }
         self.warnings.clear();
+        // Left by a statement that failed half-way.
+        drop(sql::functions::take_warnings());
         let result = statement.and_then(|statement| match statement {
             front::Statement::Sql(stmt) => {
                 let started = std::time::Instant::now();
@@ -336,6 +338,9 @@ impl Session {
             front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
             front::Statement::Import(statement) => self.import(*statement),
         });
+        let evaluated = sql::functions::take_warnings();
+        self.warnings
+            .extend(evaluated.iter().map(sql::context::Warning::of));
         match &result {
             Ok(QueryResult::Done(o)) => self.state.row_count = o.affected_rows as i64,
             Ok(QueryResult::Rows(_)) => self.state.row_count = -1,

@@ -3,18 +3,62 @@
 //!
 //! One module per family: [`string`], [`numeric`], [`datetime`]; control flow (IF,
 //! COALESCE, ...) and CAST live here.
+//!
+//! A function that would build a string longer than [`MAX_RESULT_BYTES`] returns NULL with
+//! warning 1301 instead, as MySQL does past `max_allowed_packet`: a short query never
+//! allocates gigabytes. Expression evaluation has no statement context, so such warnings
+//! wait on the evaluating thread until the session takes them ([`take_warnings`]).
 
 mod datetime;
 mod numeric;
 mod string;
 
+use std::cell::RefCell;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::expr::Expr;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::types::{convert, DataType, IntKind, Value};
 
 pub use datetime::TimeUnit;
+
+/// The longest string a function builds: MySQL's default `max_allowed_packet`.
+pub const MAX_RESULT_BYTES: usize = 64 << 20;
+
+/// Warnings kept per statement at most (MySQL's `max_error_count` default).
+const MAX_WARNINGS: usize = 1024;
+
+thread_local! {
+    static WARNINGS: RefCell<Vec<Error>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Raises a warning from inside expression evaluation.
+fn warn(e: Error) {
+    WARNINGS.with(|w| {
+        let mut w = w.borrow_mut();
+        if w.len() < MAX_WARNINGS {
+            w.push(e);
+        }
+    });
+}
+
+/// The warnings expression evaluation raised on this thread since the last call.
+pub fn take_warnings() -> Vec<Error> {
+    WARNINGS.with(|w| std::mem::take(&mut *w.borrow_mut()))
+}
+
+/// NULL, with MySQL's warning that `function`'s result would exceed the limit.
+fn too_large(function: &str) -> Value {
+    warn(Error::new(
+        1301,
+        "HY000",
+        format!(
+            "Result of {function}() was larger than max_allowed_packet ({MAX_RESULT_BYTES}) - truncated"
+        ),
+    ));
+    Value::Null
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Func {

@@ -1,7 +1,7 @@
 //! String functions. Positions and lengths count characters (utf8mb4), except LENGTH,
 //! which counts bytes, as in MySQL.
 
-use super::Func;
+use super::{too_large, Func, MAX_RESULT_BYTES};
 use crate::error::Result;
 use crate::types::Value;
 
@@ -34,6 +34,11 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             .filter(|v| !v.is_null())
             .map(text)
             .collect();
+        let bytes = parts.iter().map(String::len).sum::<usize>()
+            + sep.len() * parts.len().saturating_sub(1);
+        if bytes > MAX_RESULT_BYTES {
+            return Ok(too_large("concat_ws"));
+        }
         return Ok(s(parts.join(&sep)));
     }
     if args.iter().any(Value::is_null) {
@@ -45,6 +50,9 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             let mut out = Vec::new();
             for a in args {
                 out.extend(a.to_text().unwrap_or_default());
+                if out.len() > MAX_RESULT_BYTES {
+                    return Ok(too_large("concat"));
+                }
             }
             Value::Bytes(out)
         }
@@ -66,7 +74,7 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
                 return Ok(Value::str(""));
             }
             let len = args.get(2).map_or(n, int).max(0);
-            let end = (start + len).min(n);
+            let end = start.saturating_add(len).min(n);
             s(c[start as usize..end as usize].iter().collect())
         }
         Left => {
@@ -97,7 +105,17 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             if from.is_empty() {
                 args[0].clone()
             } else {
-                s(text(&args[0]).replace(&from, &text(&args[2])))
+                let (body, to) = (text(&args[0]), text(&args[2]));
+                let grows = to.len().saturating_sub(from.len());
+                let bytes = body
+                    .matches(&from)
+                    .count()
+                    .saturating_mul(grows)
+                    .saturating_add(body.len());
+                if bytes > MAX_RESULT_BYTES {
+                    return Ok(too_large("replace"));
+                }
+                s(body.replace(&from, &to))
             }
         }
         LPad | RPad => {
@@ -113,6 +131,17 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             }
             if pad.is_empty() {
                 return Ok(Value::Null);
+            }
+            // The result's bytes: the string's, then whole rounds of the pad and a part.
+            let fill_chars = len - c.len();
+            let pad_bytes = text(&args[2]).len();
+            let body_bytes = text(&args[0]).len();
+            let bytes = (fill_chars / pad.len())
+                .saturating_add(1)
+                .saturating_mul(pad_bytes)
+                .saturating_add(body_bytes);
+            if bytes > MAX_RESULT_BYTES {
+                return Ok(too_large(if f == LPad { "lpad" } else { "rpad" }));
             }
             let fill: String = pad.iter().cycle().take(len - c.len()).collect();
             let body: String = c.iter().collect();
@@ -132,9 +161,22 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             };
             Value::Int(find(&hay, &needle, from).map_or(0, |p| p as i64 + 1))
         }
-        Repeat => s(text(&args[0]).repeat(int(&args[1]).clamp(0, 1 << 20) as usize)),
+        Repeat => {
+            let body = text(&args[0]);
+            let count = usize::try_from(int(&args[1]).max(0)).unwrap_or(usize::MAX);
+            if body.len().saturating_mul(count) > MAX_RESULT_BYTES {
+                return Ok(too_large("repeat"));
+            }
+            s(body.repeat(count))
+        }
         Reverse => s(text(&args[0]).chars().rev().collect()),
-        Space => s(" ".repeat(int(&args[0]).clamp(0, 1 << 20) as usize)),
+        Space => {
+            let count = usize::try_from(int(&args[0]).max(0)).unwrap_or(usize::MAX);
+            if count > MAX_RESULT_BYTES {
+                return Ok(too_large("space"));
+            }
+            s(" ".repeat(count))
+        }
         Ascii => Value::Int(
             args[0]
                 .to_text()
@@ -151,12 +193,13 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
                 };
                 s(format!("{n:X}"))
             }
-            other => s(other
-                .to_text()
-                .unwrap_or_default()
-                .iter()
-                .map(|b| format!("{b:02X}"))
-                .collect()),
+            other => {
+                let bytes = other.to_text().unwrap_or_default();
+                if bytes.len().saturating_mul(2) > MAX_RESULT_BYTES {
+                    return Ok(too_large("hex"));
+                }
+                s(bytes.iter().map(|b| format!("{b:02X}")).collect())
+            }
         },
         Unhex => {
             let digits = args[0].to_text().unwrap_or_default();
@@ -219,6 +262,45 @@ mod tests {
     fn run(f: Func, args: &[&str]) -> String {
         let args: Vec<Value> = args.iter().map(|a| Value::str(a)).collect();
         call(f, &args).unwrap().to_string_lossy()
+    }
+
+    #[test]
+    fn results_past_the_limit_are_null_with_warning_1301() {
+        let _ = super::super::take_warnings();
+        let tb = (1u64 << 40).to_string();
+        assert!(call(
+            Func::LPad,
+            &[Value::str("a"), Value::str(&tb), Value::str("b")]
+        )
+        .unwrap()
+        .is_null());
+        assert!(call(Func::Repeat, &[Value::str("ab"), Value::Int(1 << 40)])
+            .unwrap()
+            .is_null());
+        assert!(call(Func::Space, &[Value::Int(i64::MAX)])
+            .unwrap()
+            .is_null());
+        let big = "a".repeat(100_000);
+        let wide = "b".repeat(100_000);
+        assert!(call(
+            Func::Replace,
+            &[Value::str(&big), Value::str("a"), Value::str(&wide)]
+        )
+        .unwrap()
+        .is_null());
+        let warnings = super::super::take_warnings();
+        assert_eq!(warnings.len(), 4);
+        assert_eq!(
+            warnings[1].message(),
+            "Result of repeat() was larger than max_allowed_packet (67108864) - truncated"
+        );
+        assert!(warnings.iter().all(|w| w.code() == 1301));
+        // Below the limit nothing changes: REPEAT is not cut short.
+        assert_eq!(run(Func::Repeat, &["ab", "2000000"]).len(), 4_000_000);
+        assert_eq!(
+            run(Func::Substring, &["abc", "2", &i64::MAX.to_string()]),
+            "bc"
+        );
     }
 
     #[test]

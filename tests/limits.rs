@@ -1,0 +1,97 @@
+//! Short queries that ask for huge results or overflowing numbers get MySQL's answers — NULL
+//! with warning 1301 past `max_allowed_packet`, an error for an exhausted AUTO_INCREMENT —
+//! and the server, a spawned release-like process, keeps serving.
+
+mod common;
+
+use mysql_async::prelude::*;
+
+#[tokio::test]
+async fn huge_string_results_are_null_with_warning_1301() {
+    let server = common::TestServer::start();
+    let mut c = server.conn().await;
+    for (function, sql) in [
+        ("lpad", "SELECT LPAD('a', 1099511627776, 'b')"),
+        ("rpad", "SELECT RPAD('a', 1099511627776, 'b')"),
+        ("repeat", "SELECT REPEAT(REPEAT('ab', 100000), 100000)"),
+        (
+            "replace",
+            "SELECT REPLACE(REPEAT('a', 100000), 'a', REPEAT('b', 100000))",
+        ),
+        ("space", "SELECT SPACE(9223372036854775807)"),
+        (
+            "concat",
+            "SELECT CONCAT(REPEAT('a', 40000000), REPEAT('b', 40000000))",
+        ),
+    ] {
+        let value: Option<Option<Vec<u8>>> = c.query_first(sql).await.unwrap();
+        assert_eq!(value, Some(None), "{sql}");
+        let warnings: Vec<(String, u16, String)> = c.query("SHOW WARNINGS").await.unwrap();
+        assert_eq!(
+            warnings,
+            vec![(
+                "Warning".to_string(),
+                1301,
+                format!(
+                    "Result of {function}() was larger than max_allowed_packet (67108864) - truncated"
+                )
+            )],
+            "{sql}"
+        );
+    }
+    // Below the limit results are whole, and positions do not overflow.
+    let n: i64 = c
+        .query_first("SELECT LENGTH(REPEAT('ab', 2000000))")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n, 4_000_000);
+    let tail: String = c
+        .query_first("SELECT SUBSTRING('abc', 2, 9223372036854775807)")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tail, "bc");
+    // A row per warning at most MySQL's 1024.
+    let rows: Vec<Option<String>> = c
+        .query(
+            "SELECT LPAD('a', 1099511627776 + id, 'b') FROM \
+             (SELECT 1 AS id UNION ALL SELECT 2) AS t",
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![None, None]);
+    let count: i64 = c
+        .query_first("SELECT @@warning_count")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(count, 2);
+}
+
+#[tokio::test]
+async fn an_exhausted_auto_increment_is_an_error() {
+    let server = common::TestServer::start();
+    let mut c = server.conn().await;
+    c.query_drop("CREATE DATABASE h").await.unwrap();
+    c.query_drop("CREATE TABLE h.a (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)")
+        .await
+        .unwrap();
+    c.query_drop("INSERT INTO h.a VALUES (9223372036854775807, 1)")
+        .await
+        .unwrap();
+    let err = c
+        .query_drop("INSERT INTO h.a (v) VALUES (2)")
+        .await
+        .unwrap_err();
+    match err {
+        mysql_async::Error::Server(e) => assert_eq!(e.code, 1467, "{}", e.message),
+        other => panic!("{other}"),
+    }
+    let n: i64 = c
+        .query_first("SELECT COUNT(*) FROM h.a")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n, 1);
+}

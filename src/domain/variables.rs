@@ -33,6 +33,101 @@ pub enum Kind {
     Str,
     /// tidb_service_scope: up to 64 characters of [0-9a-zA-Z_-].
     ServiceScope,
+    /// sql_mode: a comma-separated set of [`SQL_MODES`], combination modes expanded.
+    SqlMode,
+    /// A character set name ([`CHARSETS`]); 1115 for another.
+    Charset,
+}
+
+/// MySQL 8's sql_mode names in its order (how @@sql_mode lists them), then the names MySQL
+/// 5.7 had that TiDB still accepts (old clients set them).
+const SQL_MODES: &[&str] = &[
+    "REAL_AS_FLOAT",
+    "PIPES_AS_CONCAT",
+    "ANSI_QUOTES",
+    "IGNORE_SPACE",
+    "ONLY_FULL_GROUP_BY",
+    "NO_UNSIGNED_SUBTRACTION",
+    "NO_DIR_IN_CREATE",
+    "POSTGRESQL",
+    "ORACLE",
+    "MSSQL",
+    "DB2",
+    "MAXDB",
+    "NO_KEY_OPTIONS",
+    "NO_TABLE_OPTIONS",
+    "NO_FIELD_OPTIONS",
+    "MYSQL323",
+    "MYSQL40",
+    "ANSI",
+    "NO_AUTO_VALUE_ON_ZERO",
+    "NO_BACKSLASH_ESCAPES",
+    "STRICT_TRANS_TABLES",
+    "STRICT_ALL_TABLES",
+    "NO_ZERO_IN_DATE",
+    "NO_ZERO_DATE",
+    "ALLOW_INVALID_DATES",
+    "ERROR_FOR_DIVISION_BY_ZERO",
+    "TRADITIONAL",
+    "NO_AUTO_CREATE_USER",
+    "HIGH_NOT_PRECEDENCE",
+    "NO_ENGINE_SUBSTITUTION",
+    "PAD_CHAR_TO_FULL_LENGTH",
+    "TIME_TRUNCATE_FRACTIONAL",
+];
+
+/// What a combination mode sets besides itself (MySQL 8).
+fn sql_mode_expansion(mode: &str) -> &'static [&'static str] {
+    match mode {
+        "ANSI" => &[
+            "REAL_AS_FLOAT",
+            "PIPES_AS_CONCAT",
+            "ANSI_QUOTES",
+            "IGNORE_SPACE",
+            "ONLY_FULL_GROUP_BY",
+        ],
+        "TRADITIONAL" => &[
+            "STRICT_TRANS_TABLES",
+            "STRICT_ALL_TABLES",
+            "NO_ZERO_IN_DATE",
+            "NO_ZERO_DATE",
+            "ERROR_FOR_DIVISION_BY_ZERO",
+            "NO_ENGINE_SUBSTITUTION",
+        ],
+        _ => &[],
+    }
+}
+
+/// The character sets moltdb knows (SHOW CHARACTER SET lists the same).
+pub const CHARSETS: &[&str] = &[
+    "utf8mb4", "utf8mb3", "utf8", "ascii", "latin1", "binary", "gbk", "gb18030",
+];
+
+/// 1115 for a character set moltdb does not know.
+pub fn unknown_charset(name: &str) -> Error {
+    Error::new(1115, "42000", format!("Unknown character set: '{name}'"))
+}
+
+/// sql_mode's value as MySQL stores it: known modes only, combinations expanded, in
+/// MySQL's order, each once. `None` for an unknown mode.
+fn normalize_sql_mode(text: &str) -> Option<String> {
+    if text.trim() == "0" {
+        return Some(String::new());
+    }
+    let mut set: Vec<&'static str> = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let mode = SQL_MODES.iter().find(|m| m.eq_ignore_ascii_case(part))?;
+        set.push(mode);
+        set.extend(sql_mode_expansion(mode));
+    }
+    Some(
+        SQL_MODES
+            .iter()
+            .filter(|m| set.contains(m))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(","),
+    )
 }
 
 pub struct Def {
@@ -64,11 +159,11 @@ fn defs() -> &'static [Def] {
             d("autocommit", Both, Bool, i(1)),
             d("auto_increment_increment", Both, int(1, 65535), i(1)),
             d("auto_increment_offset", Both, int(1, 65535), i(1)),
-            d("character_set_client", Both, Str, s("utf8mb4")),
-            d("character_set_connection", Both, Str, s("utf8mb4")),
-            d("character_set_database", Both, Str, s("utf8mb4")),
-            d("character_set_results", Both, Str, s("utf8mb4")),
-            d("character_set_server", Both, Str, s("utf8mb4")),
+            d("character_set_client", Both, Charset, s("utf8mb4")),
+            d("character_set_connection", Both, Charset, s("utf8mb4")),
+            d("character_set_database", Both, Charset, s("utf8mb4")),
+            d("character_set_results", Both, Charset, s("utf8mb4")),
+            d("character_set_server", Both, Charset, s("utf8mb4")),
             d("character_set_system", Global, Str, s("utf8mb3")),
             d("collation_connection", Both, Str, s("utf8mb4_bin")),
             d("collation_database", Both, Str, s("utf8mb4_bin")),
@@ -103,7 +198,7 @@ fn defs() -> &'static [Def] {
                 s("OFF"),
             ),
             d("sql_auto_is_null", Both, Bool, i(0)),
-            d("sql_mode", Both, Str, s(DEFAULT_SQL_MODE)),
+            d("sql_mode", Both, SqlMode, s(DEFAULT_SQL_MODE)),
             d("sql_notes", Both, Bool, i(1)),
             d("sql_safe_updates", Both, Bool, i(0)),
             d("sql_select_limit", Both, int(0, i64::MAX), i(i64::MAX)),
@@ -241,6 +336,14 @@ pub fn normalize(def: &Def, v: &Value) -> Result<(Value, Option<Error>)> {
             .map(|e| (Value::str(e), None))
             .ok_or_else(bad_value),
         Kind::Str => Ok((Value::str(&text), None)),
+        Kind::SqlMode => normalize_sql_mode(&text)
+            .map(|m| (Value::str(&m), None))
+            .ok_or_else(bad_value),
+        Kind::Charset => CHARSETS
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(&text))
+            .map(|c| (Value::str(c), None))
+            .ok_or_else(|| unknown_charset(&text)),
         Kind::ServiceScope => {
             let ok = text.len() <= 64
                 && text

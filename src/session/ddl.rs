@@ -117,6 +117,7 @@ impl Session {
         if_not_exists: bool,
     ) -> Result<QueryResult> {
         let (_, name) = split_name(name)?;
+        sql::limits::identifier(&name)?;
         let system =
             sql::infoschema::is_infoschema(&name) || sql::system_tables::is_system_db(&name);
         if system || self.schema().database(&name).is_some() {
@@ -403,6 +404,7 @@ impl Session {
                         }
                         return Err(Error::duplicate_column(&column_def.name.value));
                     }
+                    sql::limits::column_count(table.columns.len() + 1)?;
                     let (defined, mut column) =
                         self.define_column(sql, column_def.clone(), &tname)?;
                     if defined.handle_column.is_some()
@@ -616,6 +618,7 @@ impl Session {
         if info.index_by_name(name).is_some() || name.eq_ignore_ascii_case("primary") {
             return Err(Error::duplicate_key_name(name));
         }
+        sql::limits::index_count(info.indexes.len() + 1)?;
         for c in &columns {
             if info
                 .column_by_name(c)
@@ -639,6 +642,7 @@ impl Session {
             comment: String::new(),
             backfill: Default::default(),
         };
+        sql::limits::index(&index, columns.len())?;
         let mut job = self.table_job(
             sql,
             table,
@@ -708,6 +712,7 @@ impl Session {
         if new_db.is_some_and(|d| !d.eq_ignore_ascii_case(&old_db)) {
             return Err(Error::unsupported("RENAME TABLE across databases"));
         }
+        sql::limits::identifier(&new_name)?;
         if self.schema().table(&old_db, &new_name).is_some() {
             return Err(Error::table_exists(&new_name));
         }

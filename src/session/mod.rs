@@ -859,7 +859,19 @@ impl Session {
                     self.assign(a.scope.as_ref(), &name, &a.value)?;
                 }
             }
-            ast::Set::SetNames { .. } | ast::Set::SetNamesDefault { .. } => {}
+            // The three variables follow (1115 for a set moltdb does not know); the bytes
+            // of queries and results stay utf8mb4.
+            ast::Set::SetNames { charset_name, .. } => {
+                let charset = ast::Expr::Identifier(charset_name.clone());
+                for name in [
+                    "character_set_client",
+                    "character_set_connection",
+                    "character_set_results",
+                ] {
+                    self.assign(None, name, &charset)?;
+                }
+            }
+            ast::Set::SetNamesDefault { .. } => {}
             ast::Set::SetTransaction { .. } => {}
             other => return Err(Error::unsupported(other)),
         }
@@ -902,6 +914,20 @@ impl Session {
         }
         let def = variables::lookup(&name).ok_or_else(|| Error::unknown_system_variable(&name))?;
         let name = def.name;
+        // SET x = DEFAULT: the global value for the session, the compiled default globally.
+        let default = matches!(value, ast::Expr::Identifier(id)
+            if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"));
+        let v = match (default, global) {
+            (false, _) => v,
+            (true, true) => def.default.clone(),
+            (true, false) => self
+                .state
+                .domain
+                .globals
+                .read()
+                .get(name)
+                .map_or_else(|| def.default.clone(), |(_, v)| v.clone()),
+        };
         let (v, warning) = variables::normalize(def, &v)?;
         if let Some(w) = warning {
             self.warnings.push(Warning::of(&w));

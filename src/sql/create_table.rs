@@ -184,7 +184,7 @@ pub fn table_info(
         ix.id = i as i64 + 1;
     }
     let next_index_id = indexes.len() as i64 + 1;
-    Ok(TableInfo {
+    let info = TableInfo {
         id: 0,
         db_id: 0,
         name: name.to_string(),
@@ -203,7 +203,9 @@ pub fn table_info(
         collation: "utf8mb4_bin".into(),
         state: SchemaState::Public,
         foreign_keys,
-    })
+    };
+    super::limits::table(&info)?;
+    Ok(info)
 }
 
 fn col_offset_of(names: &[String], name: &str) -> Result<usize> {

@@ -19,6 +19,7 @@ pub mod expr;
 pub mod functions;
 pub mod import;
 pub mod infoschema;
+pub mod limits;
 pub mod parser;
 pub mod planner;
 mod result;

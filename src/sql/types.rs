@@ -11,7 +11,10 @@ fn int(kind: IntKind, unsigned: bool) -> DataType {
 
 fn char_len(l: &Option<ast::CharacterLength>, default: u32) -> u32 {
     match l {
-        Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
+        // Past u32, a length is as wrong as u32::MAX: the limits refuse both.
+        Some(ast::CharacterLength::IntegerLength { length, .. }) => {
+            u32::try_from(*length).unwrap_or(u32::MAX)
+        }
         _ => default,
     }
 }
@@ -66,18 +69,22 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
         },
         A::Varchar(l) | A::CharVarying(l) | A::CharacterVarying(l) | A::Nvarchar(l) => {
             let len = match l {
-                Some(ast::CharacterLength::IntegerLength { length, .. }) => *length as u32,
+                Some(ast::CharacterLength::IntegerLength { length, .. }) => {
+                    u32::try_from(*length).unwrap_or(u32::MAX)
+                }
                 _ => return Err(Error::syntax("varchar")),
             };
             DataType::Char { len, varying: true }
         }
         A::Binary(l) => DataType::Binary {
-            len: l.unwrap_or(1) as u32,
+            len: u32::try_from(l.unwrap_or(1)).unwrap_or(u32::MAX),
             varying: false,
         },
         A::Varbinary(l) => DataType::Binary {
             len: match l {
-                Some(ast::BinaryLength::IntegerLength { length }) => *length as u32,
+                Some(ast::BinaryLength::IntegerLength { length }) => {
+                    u32::try_from(*length).unwrap_or(u32::MAX)
+                }
                 _ => return Err(Error::syntax("varbinary")),
             },
             varying: true,

@@ -1,0 +1,116 @@
+//! MySQL's limits on names and table shapes, checked where a statement introduces a name,
+//! a column or an index, with MySQL's errors: a client cannot create what MySQL would
+//! refuse (a 100,000-character name, 5,000 columns, VARCHAR(100000000)).
+
+use crate::catalog::{ColumnInfo, IndexInfo, TableInfo};
+use crate::error::{Error, Result};
+use crate::types::DataType;
+
+/// Characters in a database, table, column or index name.
+const MAX_IDENTIFIER_CHARS: usize = 64;
+/// Columns in a table (InnoDB's and TiDB's default limit).
+const MAX_COLUMNS: usize = 1017;
+/// Indexes on a table.
+const MAX_INDEXES: usize = 64;
+/// Columns in one index.
+const MAX_KEY_PARTS: usize = 16;
+/// Characters of a VARCHAR: 65,535 bytes of utf8mb4.
+const MAX_VARCHAR_CHARS: u32 = 16_383;
+/// Characters of a CHAR, bytes of a BINARY.
+const MAX_CHAR: u32 = 255;
+/// Bytes of a VARBINARY.
+const MAX_VARBINARY: u32 = 65_535;
+
+/// 1059 for a name longer than MySQL allows.
+pub fn identifier(name: &str) -> Result<()> {
+    if name.chars().count() > MAX_IDENTIFIER_CHARS {
+        return Err(Error::new(
+            1059,
+            "42000",
+            format!("Identifier name '{name}' is too long"),
+        ));
+    }
+    Ok(())
+}
+
+/// A column's name and type (1059, 1074).
+pub fn column(col: &ColumnInfo) -> Result<()> {
+    identifier(&col.name)?;
+    let max = match col.ty {
+        DataType::Char { len, varying: true } if len > MAX_VARCHAR_CHARS => MAX_VARCHAR_CHARS,
+        DataType::Char {
+            len,
+            varying: false,
+        } if len > MAX_CHAR => MAX_CHAR,
+        DataType::Binary { len, varying: true } if len > MAX_VARBINARY => MAX_VARBINARY,
+        DataType::Binary {
+            len,
+            varying: false,
+        } if len > MAX_CHAR => MAX_CHAR,
+        _ => return Ok(()),
+    };
+    Err(Error::new(
+        1074,
+        "42000",
+        format!(
+            "Column length too big for column '{}' (max = {max}); use BLOB or TEXT instead",
+            col.name
+        ),
+    ))
+}
+
+/// An index's name and parts (1059, 1070).
+pub fn index(index: &IndexInfo, parts: usize) -> Result<()> {
+    identifier(&index.name)?;
+    if parts > MAX_KEY_PARTS {
+        return Err(Error::new(
+            1070,
+            "42000",
+            format!("Too many key parts specified; max {MAX_KEY_PARTS} parts allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// How many columns a table may have (1117).
+pub fn column_count(count: usize) -> Result<()> {
+    if count > MAX_COLUMNS {
+        return Err(Error::new(1117, "HY000", "Too many columns"));
+    }
+    Ok(())
+}
+
+/// How many indexes a table may have (1069).
+pub fn index_count(count: usize) -> Result<()> {
+    if count > MAX_INDEXES {
+        return Err(Error::new(
+            1069,
+            "42000",
+            format!("Too many keys specified; max {MAX_INDEXES} keys allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// A whole new table: its name, columns and indexes.
+pub fn table(info: &TableInfo) -> Result<()> {
+    identifier(&info.name)?;
+    column_count(info.columns.len())?;
+    info.columns.iter().try_for_each(column)?;
+    index_count(info.indexes.len())?;
+    info.indexes
+        .iter()
+        .try_for_each(|ix| index(ix, ix.columns.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_count_characters_not_bytes() {
+        assert!(identifier(&"é".repeat(64)).is_ok());
+        let e = identifier(&"x".repeat(65)).unwrap_err();
+        assert_eq!((e.code(), e.sqlstate()), (1059, "42000"));
+    }
+}

@@ -95,3 +95,40 @@ async fn an_exhausted_auto_increment_is_an_error() {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+#[tokio::test]
+async fn connections_past_max_connections_get_1040() {
+    let server = common::TestServer::start();
+    let mut first = server.conn().await;
+    first
+        .query_drop("SET GLOBAL max_connections = 3")
+        .await
+        .unwrap();
+    let second = server.conn().await;
+    let third = server.conn().await;
+    let refused = mysql_async::Conn::new(server.opts()).await.unwrap_err();
+    match refused {
+        mysql_async::Error::Server(e) => {
+            assert_eq!((e.code, e.message.as_str()), (1040, "Too many connections"))
+        }
+        other => panic!("{other}"),
+    }
+    drop(third.disconnect().await);
+    // The slot is free once the server sees the connection end.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut again = loop {
+        match mysql_async::Conn::new(server.opts()).await {
+            Ok(c) => break c,
+            Err(_) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await
+            }
+            Err(e) => panic!("{e}"),
+        }
+    };
+    again.query_drop("SELECT 1").await.unwrap();
+    first
+        .query_drop("SET GLOBAL max_connections = 151")
+        .await
+        .unwrap();
+    drop(second);
+}

@@ -176,6 +176,8 @@ fn defs() -> &'static [Def] {
             d("interactive_timeout", Both, int(1, 31_536_000), i(28800)),
             d("license", Global, Str, s("Apache-2.0")),
             d("lower_case_table_names", Global, int(0, 2), i(2)),
+            // MySQL's default; 0 means no limit, as in TiDB.
+            d("max_connections", Global, int(0, 100_000), i(151)),
             d(
                 "max_allowed_packet",
                 Both,

@@ -961,6 +961,24 @@ fn a_node_stopped_mid_import_hands_its_files_to_the_others() {
 /// kill -9 of the server while an import runs: after the restart the node takes the
 /// import's subtask up again (rows with explicit keys encode to the same pairs), the job
 /// finishes, and every row is there once.
+/// Kills the server mid-import, restarts it without failpoints and waits for import job
+/// `job` to finish with its 20,000 rows, each once.
+async fn kill_and_finish(server: &mut common::TestServer, job: i64) -> Conn {
+    server.kill9();
+    server.set_env(&[]);
+    server.restart();
+    let mut c = server.conn().await;
+    let done = wait_status(&mut c, job, &["finished", "failed", "cancelled"]).await;
+    assert_eq!(
+        (result(&done).2.as_str(), result(&done).3),
+        ("finished", Some(20_000)),
+        "{:?}",
+        result(&done)
+    );
+    assert_eq!(count(&mut c).await, 20_000);
+    c
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_resumes_the_import() {
     let files = tempfile::tempdir().unwrap();
@@ -978,18 +996,7 @@ async fn a_killed_server_resumes_the_import() {
     let job = result(&row).0;
     wait_status(&mut c, job, &["running"]).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    server.kill9();
-    server.set_env(&[]);
-    server.restart();
-    let mut c = server.conn().await;
-    let done = wait_status(&mut c, job, &["finished", "failed", "cancelled"]).await;
-    assert_eq!(
-        (result(&done).2.as_str(), result(&done).3),
-        ("finished", Some(20_000)),
-        "{:?}",
-        result(&done)
-    );
-    assert_eq!(count(&mut c).await, 20_000);
+    let mut c = kill_and_finish(&mut server, job).await;
     c.query_drop("ADMIN CHECK TABLE d.t").await.unwrap();
 }
 
@@ -1030,18 +1037,7 @@ async fn disk_quota_rounds_land_once_across_kill_9() {
     };
     assert!(landed < 20_000, "{landed}");
     assert_eq!(result(&show_job(&mut c, job).await).2, "running");
-    server.kill9();
-    server.set_env(&[]);
-    server.restart();
-    let mut c = server.conn().await;
-    let done = wait_status(&mut c, job, &["finished", "failed", "cancelled"]).await;
-    assert_eq!(
-        (result(&done).2.as_str(), result(&done).3),
-        ("finished", Some(20_000)),
-        "{:?}",
-        result(&done)
-    );
-    assert_eq!(count(&mut c).await, 20_000);
+    let mut c = kill_and_finish(&mut server, job).await;
     let distinct: i64 = c
         .query_first("SELECT COUNT(DISTINCT u) FROM d.t")
         .await

@@ -347,7 +347,15 @@ fn import(
     let done = Resume::settle(&subtask.checkpoint, domain)?;
     let info = load_table(domain, m)?;
     let mut reader = Reader::new(ctx, m, &info, files, done);
-    let outcome = rounds(ctx, m, compile, &info, &dir, quota, &mut reader);
+    let rounds = Rounds {
+        ctx,
+        m,
+        compile,
+        info: &info,
+        dir: &dir,
+        quota,
+    };
+    let outcome = rounds.run(&mut reader);
     let _ = std::fs::remove_dir_all(&dir);
     let Some(written) = outcome? else {
         return Ok(Outcome::Interrupted);
@@ -361,88 +369,6 @@ fn import(
     Ok(Outcome::Done(summary))
 }
 
-/// The rounds of a subtask until its files end; what they wrote, or `None` when the task
-/// stopped.
-fn rounds(
-    ctx: &SubtaskContext,
-    m: &TaskMeta,
-    compile: CompileAssignments,
-    info: &TableInfo,
-    dir: &std::path::Path,
-    quota: u64,
-    reader: &mut Reader,
-) -> Result<Option<Written>> {
-    let table = Table::new(Arc::new(info.clone()));
-    let mut round = 0u64;
-    loop {
-        let started = Instant::now();
-        let round_dir = dir.join(format!("round-{round}"));
-        let Some((encoded, end)) = read_round(ctx, m, compile, info, &round_dir, quota, reader)?
-        else {
-            return Ok(None);
-        };
-        let read_secs = started.elapsed().as_secs_f64();
-        let mut after = reader.done;
-        after.rows = reader.rows;
-        for e in &encoded {
-            after.checksum.merge(&e.checksum);
-            after.max_auto_id = after.max_auto_id.max(e.max_auto_id);
-        }
-        let mut merged = crate::kv::sort::merge(encoded.into_iter().map(|e| e.sorter).collect())
-            .map_err(|e| io("sort", e))?;
-        if let Some(first) = merged.next() {
-            let (key, value) = first.map_err(|e| io("sort", e))?;
-            reader.checkpoint = to_json(&Resume {
-                written: reader.done,
-                in_flight: Some(InFlight {
-                    key: key.clone(),
-                    value: value.clone(),
-                    written: after,
-                }),
-            });
-            reader.report(true)?;
-            let mut checked = Checked {
-                first: Some((key, value)),
-                merged,
-                previous: None,
-                bytes: 0,
-                failure: None,
-                table: &table,
-                max_speed: m.options.max_write_speed,
-                started: Instant::now(),
-            };
-            let ingested = ctx
-                .domain
-                .store
-                .ingest(ctx.domain.store.current_ts(), &mut checked);
-            if let Some(e) = checked.failure {
-                return Err(e);
-            }
-            ingested?;
-        }
-        let _ = std::fs::remove_dir_all(&round_dir);
-        tracing::info!(
-            job_id = m.job_id,
-            round,
-            rows = after.rows - reader.done.rows,
-            kvs = after.checksum.kvs - reader.done.checksum.kvs,
-            read_secs,
-            ingest_secs = started.elapsed().as_secs_f64() - read_secs,
-            "import subtask round ingested"
-        );
-        reader.done = after;
-        reader.checkpoint = to_json(&Resume {
-            written: after,
-            in_flight: None,
-        });
-        if end == RoundEnd::Files {
-            return Ok(Some(after));
-        }
-        reader.report(true)?;
-        round += 1;
-    }
-}
-
 /// Why a round stopped reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RoundEnd {
@@ -452,88 +378,180 @@ enum RoundEnd {
     Quota,
 }
 
-/// One round: rows read and handed to one encoder per slot until the files end or the
-/// sorted data reaches `quota`; the encoders' sorted pairs, or `None` when the task stopped.
-fn read_round(
-    ctx: &SubtaskContext,
-    m: &TaskMeta,
+/// What every round of a subtask reads, encodes into and sorts under.
+struct Rounds<'a> {
+    ctx: &'a SubtaskContext<'a>,
+    m: &'a TaskMeta,
     compile: CompileAssignments,
-    info: &TableInfo,
-    dir: &std::path::Path,
+    info: &'a TableInfo,
+    dir: &'a std::path::Path,
     quota: u64,
-    reader: &mut Reader,
-) -> Result<Option<(Vec<Encoded>, RoundEnd)>> {
-    let domain = ctx.domain;
-    let workers = ctx.slots.max(1);
-    // Below the quota, the sorters spill what they hold beyond it.
-    let memory = (SORT_MEMORY as u64).min(quota.max(1)) as usize / workers;
-    let sorted = AtomicU64::new(0);
-    let (tx, rx) = crossbeam::channel::bounded::<Batch>(workers * 4);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let (rx, sorted) = (rx.clone(), &sorted);
-                scope.spawn(move || -> Result<Encoded> {
-                    let mut sorter = Sorter::new(&dir.join(format!("worker-{w}")), memory)
-                        .map_err(|e| io("temp dir", e))?;
-                    let set = if m.assignments.is_empty() {
-                        None
-                    } else {
-                        let exprs: Vec<String> =
-                            m.assignments.iter().map(|(_, e)| e.clone()).collect();
-                        Some(Set {
-                            columns: m.assignments.iter().map(|(c, _)| *c).collect(),
-                            eval: compile(&encode::variables(&m.targets), &exprs)?,
-                        })
-                    };
-                    let mut encoder = Encoder::new(
-                        domain,
-                        info.clone(),
-                        m.targets.clone(),
-                        &m.options.character_set,
-                        set,
-                    )?;
-                    let mut checksum = Checksum::default();
-                    for batch in rx {
-                        let before = checksum.bytes;
-                        for (line, fields) in batch.rows {
-                            encoder.encode(fields, &batch.file, line, &mut |k, v| {
-                                checksum.add(&k, &v);
-                                sorter.add(k, v).map_err(|e| io("sort", e))
-                            })?;
+}
+
+impl Rounds<'_> {
+    /// The rounds of a subtask until its files end; what they wrote, or `None` when the task
+    /// stopped.
+    fn run(&self, reader: &mut Reader) -> Result<Option<Written>> {
+        let Rounds { ctx, m, dir, .. } = *self;
+        let table = Table::new(Arc::new(self.info.clone()));
+        let mut round = 0u64;
+        loop {
+            let started = Instant::now();
+            let round_dir = dir.join(format!("round-{round}"));
+            let Some((encoded, end)) = self.read_round(&round_dir, reader)? else {
+                return Ok(None);
+            };
+            let read_secs = started.elapsed().as_secs_f64();
+            let mut after = reader.done;
+            after.rows = reader.rows;
+            for e in &encoded {
+                after.checksum.merge(&e.checksum);
+                after.max_auto_id = after.max_auto_id.max(e.max_auto_id);
+            }
+            let mut merged =
+                crate::kv::sort::merge(encoded.into_iter().map(|e| e.sorter).collect())
+                    .map_err(|e| io("sort", e))?;
+            if let Some(first) = merged.next() {
+                let (key, value) = first.map_err(|e| io("sort", e))?;
+                reader.checkpoint = to_json(&Resume {
+                    written: reader.done,
+                    in_flight: Some(InFlight {
+                        key: key.clone(),
+                        value: value.clone(),
+                        written: after,
+                    }),
+                });
+                reader.report(true)?;
+                let mut checked = Checked {
+                    first: Some((key, value)),
+                    merged,
+                    previous: None,
+                    bytes: 0,
+                    failure: None,
+                    table: &table,
+                    max_speed: m.options.max_write_speed,
+                    started: Instant::now(),
+                };
+                let ingested = ctx
+                    .domain
+                    .store
+                    .ingest(ctx.domain.store.current_ts(), &mut checked);
+                if let Some(e) = checked.failure {
+                    return Err(e);
+                }
+                ingested?;
+            }
+            let _ = std::fs::remove_dir_all(&round_dir);
+            tracing::info!(
+                job_id = m.job_id,
+                round,
+                rows = after.rows - reader.done.rows,
+                kvs = after.checksum.kvs - reader.done.checksum.kvs,
+                read_secs,
+                ingest_secs = started.elapsed().as_secs_f64() - read_secs,
+                "import subtask round ingested"
+            );
+            reader.done = after;
+            reader.checkpoint = to_json(&Resume {
+                written: after,
+                in_flight: None,
+            });
+            if end == RoundEnd::Files {
+                return Ok(Some(after));
+            }
+            reader.report(true)?;
+            round += 1;
+        }
+    }
+
+    /// One round: rows read and handed to one encoder per slot until the files end or the
+    /// sorted data reaches the quota; the encoders' sorted pairs, or `None` when the task
+    /// stopped.
+    fn read_round(
+        &self,
+        dir: &std::path::Path,
+        reader: &mut Reader,
+    ) -> Result<Option<(Vec<Encoded>, RoundEnd)>> {
+        let Rounds {
+            ctx,
+            m,
+            compile,
+            info,
+            quota,
+            ..
+        } = *self;
+        let domain = ctx.domain;
+        let workers = ctx.slots.max(1);
+        // Below the quota, the sorters spill what they hold beyond it.
+        let memory = (SORT_MEMORY as u64).min(quota.max(1)) as usize / workers;
+        let sorted = AtomicU64::new(0);
+        let (tx, rx) = crossbeam::channel::bounded::<Batch>(workers * 4);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let (rx, sorted) = (rx.clone(), &sorted);
+                    scope.spawn(move || -> Result<Encoded> {
+                        let mut sorter = Sorter::new(&dir.join(format!("worker-{w}")), memory)
+                            .map_err(|e| io("temp dir", e))?;
+                        let set = if m.assignments.is_empty() {
+                            None
+                        } else {
+                            let exprs: Vec<String> =
+                                m.assignments.iter().map(|(_, e)| e.clone()).collect();
+                            Some(Set {
+                                columns: m.assignments.iter().map(|(c, _)| *c).collect(),
+                                eval: compile(&encode::variables(&m.targets), &exprs)?,
+                            })
+                        };
+                        let mut encoder = Encoder::new(
+                            domain,
+                            info.clone(),
+                            m.targets.clone(),
+                            &m.options.character_set,
+                            set,
+                        )?;
+                        let mut checksum = Checksum::default();
+                        for batch in rx {
+                            let before = checksum.bytes;
+                            for (line, fields) in batch.rows {
+                                encoder.encode(fields, &batch.file, line, &mut |k, v| {
+                                    checksum.add(&k, &v);
+                                    sorter.add(k, v).map_err(|e| io("sort", e))
+                                })?;
+                            }
+                            sorted.fetch_add(checksum.bytes - before, Ordering::Relaxed);
                         }
-                        sorted.fetch_add(checksum.bytes - before, Ordering::Relaxed);
-                    }
-                    Ok(Encoded {
-                        sorter,
-                        checksum,
-                        max_auto_id: encoder.max_auto_id,
+                        Ok(Encoded {
+                            sorter,
+                            checksum,
+                            max_auto_id: encoder.max_auto_id,
+                        })
                     })
                 })
-            })
-            .collect();
-        drop(rx);
-        let read = reader.read(&tx, &|| sorted.load(Ordering::Relaxed) >= quota);
-        drop(tx);
-        let mut encoded = Vec::with_capacity(workers);
-        let mut failure = None;
-        for handle in handles {
-            match handle.join() {
-                Ok(Ok(e)) => encoded.push(e),
-                Ok(Err(e)) => {
-                    failure.get_or_insert(e);
-                }
-                Err(_) => {
-                    failure.get_or_insert(Error::internal("an import encoder panicked"));
+                .collect();
+            drop(rx);
+            let read = reader.read(&tx, &|| sorted.load(Ordering::Relaxed) >= quota);
+            drop(tx);
+            let mut encoded = Vec::with_capacity(workers);
+            let mut failure = None;
+            for handle in handles {
+                match handle.join() {
+                    Ok(Ok(e)) => encoded.push(e),
+                    Ok(Err(e)) => {
+                        failure.get_or_insert(e);
+                    }
+                    Err(_) => {
+                        failure.get_or_insert(Error::internal("an import encoder panicked"));
+                    }
                 }
             }
-        }
-        // An encoder's failure stopped the reading: it is the cause.
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        Ok(read?.map(|end| (encoded, end)))
-    })
+            // An encoder's failure stopped the reading: it is the cause.
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            Ok(read?.map(|end| (encoded, end)))
+        })
+    }
 }
 
 /// A row of a data file: the file's name, the row's line and its fields.

@@ -4,6 +4,7 @@
 mod ddl;
 mod import;
 mod meta;
+mod savepoint;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::AtomicBool;
@@ -109,6 +110,8 @@ pub struct Session {
     written: BTreeSet<i64>,
     /// True inside BEGIN ... COMMIT (or with autocommit off).
     explicit: bool,
+    /// SAVEPOINTs of the open transaction, oldest first.
+    savepoints: Vec<savepoint::Named>,
     /// Set by KILL from another connection: a waiting DDL statement stops waiting.
     pub killed: Arc<AtomicBool>,
     pub warnings: Vec<Warning>,
@@ -144,6 +147,7 @@ impl Session {
             pin: None,
             written: BTreeSet::new(),
             explicit: false,
+            savepoints: Vec::new(),
             killed,
             warnings: Vec::new(),
             prepared: HashMap::new(),
@@ -407,8 +411,23 @@ impl Session {
                 self.commit()?;
                 Ok(QueryResult::ok())
             }
+            Statement::Rollback {
+                savepoint: Some(name),
+                ..
+            } => {
+                self.rollback_to_savepoint(&name.value)?;
+                Ok(QueryResult::ok())
+            }
             Statement::Rollback { .. } => {
                 self.rollback();
+                Ok(QueryResult::ok())
+            }
+            Statement::Savepoint { name } => {
+                self.savepoint(&name.value)?;
+                Ok(QueryResult::ok())
+            }
+            Statement::ReleaseSavepoint { name } => {
+                self.release_savepoint(&name.value)?;
                 Ok(QueryResult::ok())
             }
             Statement::Set(set) => self.set(set),
@@ -706,6 +725,7 @@ impl Session {
     }
 
     fn begin(&mut self) -> Result<()> {
+        self.savepoints.clear();
         self.pin = Some(self.state.domain.pin_schema());
         self.txn = Some(self.state.domain.store.begin()?);
         self.written.clear();
@@ -819,6 +839,7 @@ impl Session {
 
     pub fn commit(&mut self) -> Result<()> {
         self.explicit = false;
+        self.savepoints.clear();
         let pin = self.pin.take();
         let written = std::mem::take(&mut self.written);
         if let Some(txn) = self.txn.take() {
@@ -836,6 +857,7 @@ impl Session {
 
     pub fn rollback(&mut self) {
         self.explicit = false;
+        self.savepoints.clear();
         self.txn = None;
         self.pin = None;
         self.written.clear();

@@ -1,6 +1,6 @@
 //! moltdb driven by the stock clients users have: the Python drivers and SQLAlchemy
-//! (`tests/clients/drivers.py`), sysbench in its default prepared-statement mode, and the
-//! mariadb command-line client. `scripts/test.sh` installs them (Debian packages and a Python
+//! (`tests/clients/drivers.py`), Django's ORM (`tests/clients/django_app.py`), sysbench in
+//! its default prepared-statement mode, and the mariadb command-line client. `scripts/test.sh` installs them (Debian packages and a Python
 //! venv named by `MOLTDB_PYTHON`); a missing client fails the test with that advice.
 
 mod common;
@@ -57,6 +57,20 @@ fn python_drivers_and_sqlalchemy() {
         .output()
         .expect("run the Python client suite");
     check("tests/clients/drivers.py", out);
+}
+
+/// Django's ORM over mysqlclient: migrations (foreign keys added by ALTER TABLE), lookups
+/// with `LIKE BINARY`, nested atomic blocks (savepoints).
+#[test]
+fn django_orm() {
+    let server = TestServer::start();
+    let out = Command::new(python())
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/django_app.py"))
+        .env("MOLTDB_HOST", server.host())
+        .env("MOLTDB_PORT", server.port().to_string())
+        .output()
+        .expect("run the Django client suite");
+    check("tests/clients/django_app.py", out);
 }
 
 /// sysbench through libmariadb's prepared statements, which re-execute without re-sending

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{ColumnInfo, IndexInfo, SchemaState, TableInfo};
+use crate::catalog::{ColumnInfo, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo};
 use crate::error::SavedError;
 
 /// TiDB's `JobState`.
@@ -64,6 +64,8 @@ pub enum Action {
     ModifyColumn,
     ModifyTableComment,
     ModifyTableCharsetAndCollate,
+    AddForeignKey,
+    DropForeignKey,
 }
 
 impl Action {
@@ -83,6 +85,8 @@ impl Action {
             Action::ModifyColumn => "modify column",
             Action::ModifyTableComment => "modify table comment",
             Action::ModifyTableCharsetAndCollate => "modify table charset and collate",
+            Action::AddForeignKey => "add foreign key",
+            Action::DropForeignKey => "drop foreign key",
         }
     }
 
@@ -137,6 +141,13 @@ pub enum JobArgs {
     ModifyTableCharsetAndCollate {
         charset: String,
         collation: String,
+    },
+    /// Recorded only, as a FOREIGN KEY clause of CREATE TABLE: not enforced.
+    AddForeignKey {
+        fk: Box<ForeignKeyInfo>,
+    },
+    DropForeignKey {
+        name: String,
     },
 }
 

@@ -379,8 +379,37 @@ impl Session {
                             .unwrap_or_else(|| columns[0].clone());
                         self.add_index(sql, &at.name, &name, columns, true)?;
                     }
+                    ast::TableConstraint::ForeignKey(fk) => {
+                        let (db, tname) = split_name(&at.name)?;
+                        let db = self.db_or_current(db)?;
+                        let n = self
+                            .schema()
+                            .table(&db, &tname)
+                            .map_or(0, |t| t.foreign_keys.len())
+                            + 1;
+                        let fk = sql::create_table::foreign_key(fk, &tname, n)?;
+                        sql::limits::identifier(&fk.name)?;
+                        let job = self.table_job(
+                            sql,
+                            &at.name,
+                            Action::AddForeignKey,
+                            JobArgs::AddForeignKey { fk: Box::new(fk) },
+                        )?;
+                        self.run_job(job)?;
+                    }
                     other => return Err(Error::unsupported(format!("ALTER TABLE ADD {other}"))),
                 },
+                ast::AlterTableOperation::DropForeignKey { name, .. } => {
+                    let job = self.table_job(
+                        sql,
+                        &at.name,
+                        Action::DropForeignKey,
+                        JobArgs::DropForeignKey {
+                            name: name.value.clone(),
+                        },
+                    )?;
+                    self.run_job(job)?;
+                }
                 ast::AlterTableOperation::DropIndex { name } => {
                     self.drop_index(sql, &at.name, &name.value)?;
                 }

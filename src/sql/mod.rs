@@ -12,6 +12,7 @@ pub mod admin;
 pub mod aggregate;
 pub mod context;
 pub mod create_table;
+pub mod dialect;
 pub mod dml;
 pub mod execution;
 pub mod explain;

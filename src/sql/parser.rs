@@ -3,7 +3,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{self, Statement, VisitMut, VisitorMut};
-use sqlparser::dialect::MySqlDialect;
+use crate::sql::dialect::MySql;
 use sqlparser::parser::{Parser, ParserError};
 
 use crate::error::{Error, Result};
@@ -15,7 +15,7 @@ use crate::types::Value;
 pub const MAX_NESTING: usize = 256;
 
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
-    Parser::new(&MySqlDialect {})
+    Parser::new(&MySql)
         .with_recursion_limit(MAX_NESTING)
         .try_with_sql(sql)
         .and_then(|mut p| p.parse_statements())

@@ -195,7 +195,7 @@ fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOp
     if !strip_words(sql, &["alter", "table"]) {
         return None;
     }
-    let dialect = sqlparser::dialect::MySqlDialect {};
+    let dialect = crate::sql::dialect::MySql;
     let tokens: Vec<Token> = Tokenizer::new(&dialect, sql)
         .tokenize()
         .ok()?

@@ -66,9 +66,10 @@ pub fn of(action: Action) -> &'static dyn JobKind {
         Action::AddColumn => &add_column::AddColumn,
         Action::DropColumn => &drop_column::DropColumn,
         Action::ModifyColumn => &modify_column::ModifyColumn,
-        Action::ModifyTableComment | Action::ModifyTableCharsetAndCollate => {
-            &table_options::TableOptions
-        }
+        Action::ModifyTableComment
+        | Action::ModifyTableCharsetAndCollate
+        | Action::AddForeignKey
+        | Action::DropForeignKey => &table_options::TableOptions,
     }
 }
 

@@ -4,7 +4,7 @@
 mod check;
 pub mod jobs;
 
-use sqlparser::dialect::MySqlDialect;
+use crate::sql::dialect::MySql;
 use sqlparser::parser::Parser;
 
 use super::context::Context;
@@ -93,7 +93,7 @@ fn parse_admin(rest: &str) -> Result<Admin> {
                     .get(..5)
                     .filter(|w| w.eq_ignore_ascii_case("where"))
                     .ok_or_else(syntax)?;
-                let expr = Parser::new(&MySqlDialect {})
+                let expr = Parser::new(&MySql)
                     .try_with_sql(&where_text[5..])
                     .and_then(|mut p| p.parse_expr())
                     .map_err(|_| syntax())?;

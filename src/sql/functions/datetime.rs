@@ -127,6 +127,34 @@ fn int(v: &Value) -> i64 {
     }
 }
 
+/// CONVERT_TZ(dt, from, to) with zones as UTC offsets (`+08:00`, from -13:59 to +14:00)
+/// or SYSTEM (moltdb's clock is UTC). Named zones need MySQL's time zone tables, which
+/// moltdb does not have: NULL, as MySQL answers without them (Django probes exactly this).
+fn convert_tz(dt: &Value, from: &Value, to: &Value) -> Value {
+    let offset = |zone: &Value| -> Option<i64> {
+        let text = zone.to_string_lossy();
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("system") {
+            return Some(0);
+        }
+        let (sign, rest) = match text.as_bytes().first()? {
+            b'+' => (1, &text[1..]),
+            b'-' => (-1, &text[1..]),
+            _ => return None,
+        };
+        let (h, m) = rest.split_once(':')?;
+        let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+        let minutes = sign * (h * 60 + m);
+        ((0..60).contains(&m) && (-(13 * 60 + 59)..=14 * 60).contains(&minutes))
+            .then_some(minutes)
+    };
+    let (Some((dt, _)), Some(from), Some(to)) = (datetime(dt), offset(from), offset(to)) else {
+        return Value::Null;
+    };
+    dt.checked_add_signed(chrono::Duration::minutes(to - from))
+        .map_or(Value::Null, Value::DateTime)
+}
+
 pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
     use Func::*;
     if args.iter().any(Value::is_null) {
@@ -144,6 +172,9 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
                 _ => t.second(),
             })),
         });
+    }
+    if f == ConvertTz {
+        return Ok(convert_tz(first, &args[1], &args[2]));
     }
     if f == FromUnixtime {
         let secs = first.to_f64();

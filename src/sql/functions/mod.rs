@@ -135,6 +135,7 @@ pub enum Func {
     DayName,
     MonthName,
     LastDay,
+    ConvertTz,
 }
 
 /// Every function with its SQL names; the first name is how EXPLAIN shows it.
@@ -207,6 +208,7 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::DayName, &["dayname"]),
     (Func::MonthName, &["monthname"]),
     (Func::LastDay, &["last_day"]),
+    (Func::ConvertTz, &["convert_tz"]),
 ];
 
 /// Looks a function up by name; `None` if moltdb does not know it.
@@ -235,7 +237,7 @@ pub fn arity(f: Func) -> (usize, usize) {
         ConcatWs | Greatest | Least => (2, MANY),
         IfNull | NullIf | Left | Right | Repeat | Instr | Strcmp | Truncate | Mod | Pow
         | DateFormat | DateDiff | TrimLeading | TrimTrailing => (2, 2),
-        If | Replace | LPad | RPad | DateAdd | DateSub => (3, 3),
+        If | Replace | LPad | RPad | DateAdd | DateSub | ConvertTz => (3, 3),
         Substring | Locate => (2, 3),
         Trim | Round | Log | FromUnixtime => (1, 2),
         UnixTimestamp => (0, 1),
@@ -288,7 +290,7 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         },
         Pow | Sqrt | Exp | Ln | Log | Log2 | Log10 | Pi => Some(DataType::Double),
         DateAdd | DateSub => datetime::add_type(arg(0), args.get(2)),
-        FromUnixtime => Some(DataType::DateTime { fsp: 0 }),
+        FromUnixtime | ConvertTz => Some(DataType::DateTime { fsp: 0 }),
         Date | LastDay => Some(DataType::Date),
     }
 }

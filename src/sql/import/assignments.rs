@@ -8,7 +8,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{self, visit_expressions, visit_expressions_mut};
-use sqlparser::dialect::MySqlDialect;
+use crate::sql::dialect::MySql;
 use sqlparser::parser::Parser;
 
 use super::super::planner::binder::{Binder, Scope, ScopeColumn, SessionContext};
@@ -158,7 +158,7 @@ fn build(vars: &[String], columns: Option<&[String]>, exprs: &[String]) -> Resul
     };
     let mut bound = Vec::with_capacity(exprs.len());
     for (index, text) in exprs.iter().enumerate() {
-        let mut expr = Parser::new(&MySqlDialect {})
+        let mut expr = Parser::new(&MySql)
             .try_with_sql(text)
             .and_then(|mut p| p.parse_expr())
             .map_err(|_| Error::syntax(text))?;

@@ -3,7 +3,7 @@
 
 pub mod assignments;
 
-use sqlparser::dialect::MySqlDialect;
+use crate::sql::dialect::MySql;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
@@ -165,7 +165,7 @@ fn assignment_list(p: &mut Parser, sql: &str) -> Result<Vec<(String, String)>> {
 
 fn parse_import(sql: &str) -> Result<ImportInto> {
     let syntax = |_| Error::syntax(sql);
-    let dialect = MySqlDialect {};
+    let dialect = MySql;
     let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
     let word = |p: &mut Parser, w: &str| match p.next_token().token {
         Token::Word(x) if x.value.eq_ignore_ascii_case(w) => Ok(()),
@@ -243,7 +243,7 @@ pub fn local_infile(sql: &str) -> Option<String> {
 
 fn parse_load_data(sql: &str) -> Result<LoadData> {
     let syntax = |_| Error::syntax(sql);
-    let dialect = MySqlDialect {};
+    let dialect = MySql;
     let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
     let is = |p: &mut Parser, w: &str| match &p.peek_token().token {
         Token::Word(x) if x.value.eq_ignore_ascii_case(w) => {

@@ -1,0 +1,177 @@
+//! The SQL dialect moltdb parses: sqlparser's MySQL dialect, with the `BINARY` operator
+//! bound as tightly as MySQL binds it. sqlparser reads `BINARY` as a cast of the whole
+//! expression after it, so Django's `name LIKE BINARY 'p%' AND id > 3` became
+//! `name LIKE CAST('p%' AND id > 3 AS BINARY)`; MySQL reads `(name LIKE BINARY 'p%') AND
+//! id > 3`. Everything else is the MySQL dialect's: each hook below forwards to it, and
+//! the dialect reports itself as MySQL's so sqlparser's MySQL-only rules apply.
+
+use std::any::TypeId;
+
+use sqlparser::ast::{CastKind, DataType, Expr, Statement};
+use sqlparser::dialect::{Dialect, MySqlDialect, Precedence};
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::Token;
+
+#[derive(Debug, Default)]
+pub struct MySql;
+
+const MYSQL: MySqlDialect = MySqlDialect {};
+
+impl Dialect for MySql {
+    fn dialect(&self) -> TypeId {
+        TypeId::of::<MySqlDialect>()
+    }
+
+    /// `BINARY x` casts the operand only: the next operator applies to the cast.
+    fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        let is_binary = matches!(
+            &parser.peek_token_ref().token,
+            Token::Word(w) if w.keyword == Keyword::BINARY
+        );
+        if !is_binary {
+            return None;
+        }
+        parser.next_token();
+        let operand = parser.parse_subexpr(self.prec_value(Precedence::DoubleColon));
+        Some(operand.map(|expr| Expr::Cast {
+            kind: CastKind::Cast,
+            expr: Box::new(expr),
+            data_type: DataType::Binary(None),
+            format: None,
+        }))
+    }
+
+    fn is_identifier_start(&self, ch: char) -> bool {
+        MYSQL.is_identifier_start(ch)
+    }
+    fn is_identifier_part(&self, ch: char) -> bool {
+        MYSQL.is_identifier_part(ch)
+    }
+    fn is_delimited_identifier_start(&self, ch: char) -> bool {
+        MYSQL.is_delimited_identifier_start(ch)
+    }
+    fn identifier_quote_style(&self, identifier: &str) -> Option<char> {
+        MYSQL.identifier_quote_style(identifier)
+    }
+    fn supports_string_literal_backslash_escape(&self) -> bool {
+        MYSQL.supports_string_literal_backslash_escape()
+    }
+    fn supports_string_literal_concatenation(&self) -> bool {
+        MYSQL.supports_string_literal_concatenation()
+    }
+    fn ignores_wildcard_escapes(&self) -> bool {
+        MYSQL.ignores_wildcard_escapes()
+    }
+    fn supports_numeric_prefix(&self) -> bool {
+        MYSQL.supports_numeric_prefix()
+    }
+    fn supports_bitwise_shift_operators(&self) -> bool {
+        MYSQL.supports_bitwise_shift_operators()
+    }
+    fn supports_multiline_comment_hints(&self) -> bool {
+        MYSQL.supports_multiline_comment_hints()
+    }
+    fn parse_infix(
+        &self,
+        parser: &mut Parser,
+        expr: &Expr,
+        precedence: u8,
+    ) -> Option<Result<Expr, ParserError>> {
+        MYSQL.parse_infix(parser, expr, precedence)
+    }
+    fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
+        MYSQL.parse_statement(parser)
+    }
+    fn require_interval_qualifier(&self) -> bool {
+        MYSQL.require_interval_qualifier()
+    }
+    fn supports_limit_comma(&self) -> bool {
+        MYSQL.supports_limit_comma()
+    }
+    fn supports_create_table_select(&self) -> bool {
+        MYSQL.supports_create_table_select()
+    }
+    fn supports_insert_set(&self) -> bool {
+        MYSQL.supports_insert_set()
+    }
+    fn supports_user_host_grantee(&self) -> bool {
+        MYSQL.supports_user_host_grantee()
+    }
+    fn is_table_factor_alias(&self, explicit: bool, kw: &Keyword, parser: &mut Parser) -> bool {
+        MYSQL.is_table_factor_alias(explicit, kw, parser)
+    }
+    fn supports_table_hints(&self) -> bool {
+        MYSQL.supports_table_hints()
+    }
+    fn requires_single_line_comment_whitespace(&self) -> bool {
+        MYSQL.requires_single_line_comment_whitespace()
+    }
+    fn supports_match_against(&self) -> bool {
+        MYSQL.supports_match_against()
+    }
+    fn supports_select_modifiers(&self) -> bool {
+        MYSQL.supports_select_modifiers()
+    }
+    fn supports_set_names(&self) -> bool {
+        MYSQL.supports_set_names()
+    }
+    fn supports_comma_separated_set_assignments(&self) -> bool {
+        MYSQL.supports_comma_separated_set_assignments()
+    }
+    fn supports_update_order_by(&self) -> bool {
+        MYSQL.supports_update_order_by()
+    }
+    fn supports_data_type_signed_suffix(&self) -> bool {
+        MYSQL.supports_data_type_signed_suffix()
+    }
+    fn supports_cross_join_constraint(&self) -> bool {
+        MYSQL.supports_cross_join_constraint()
+    }
+    fn supports_double_ampersand_operator(&self) -> bool {
+        MYSQL.supports_double_ampersand_operator()
+    }
+    fn supports_binary_kw_as_cast(&self) -> bool {
+        MYSQL.supports_binary_kw_as_cast()
+    }
+    fn supports_comment_optimizer_hint(&self) -> bool {
+        MYSQL.supports_comment_optimizer_hint()
+    }
+    fn supports_constraint_keyword_without_name(&self) -> bool {
+        MYSQL.supports_constraint_keyword_without_name()
+    }
+    fn supports_key_column_option(&self) -> bool {
+        MYSQL.supports_key_column_option()
+    }
+    fn supports_group_by_with_modifier(&self) -> bool {
+        MYSQL.supports_group_by_with_modifier()
+    }
+    fn supports_left_associative_joins_without_parens(&self) -> bool {
+        MYSQL.supports_left_associative_joins_without_parens()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expr(sql: &str) -> String {
+        Parser::new(&MySql)
+            .try_with_sql(sql)
+            .and_then(|mut p| p.parse_expr())
+            .map(|e| e.to_string())
+            .unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn binary_casts_its_operand_only() {
+        assert_eq!(
+            expr("name LIKE BINARY 'p%' AND id > 3"),
+            "name LIKE CAST('p%' AS BINARY) AND id > 3"
+        );
+        assert_eq!(expr("BINARY a = b"), "CAST(a AS BINARY) = b");
+        assert_eq!(expr("BINARY t.c"), "CAST(t.c AS BINARY)");
+        assert_eq!(expr("CAST(a AND b AS BINARY)"), "CAST(a AND b AS BINARY)");
+        assert_eq!(expr("7 DIV 2"), "7 DIV 2");
+    }
+}

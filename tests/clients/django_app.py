@@ -1,0 +1,121 @@
+"""moltdb driven by Django's ORM as an application would use it.
+
+Run by tests/clients.rs against a freshly started server (MOLTDB_HOST / MOLTDB_PORT): Django
+connects through mysqlclient, probes the server (version, time zone tables), migrates
+contrib.auth and contenttypes (CREATE TABLE, ALTER TABLE ... ADD CONSTRAINT ... FOREIGN
+KEY, CREATE INDEX), then creates, filters and updates rows, with case-sensitive lookups
+(`LIKE BINARY`) and nested atomic blocks (savepoints) that roll back.
+"""
+
+import os
+import unittest
+
+import django
+import MySQLdb
+from django.conf import settings
+
+HOST = os.environ.get("MOLTDB_HOST", "127.0.0.1")
+PORT = int(os.environ.get("MOLTDB_PORT", "4000"))
+
+conn = MySQLdb.connect(host=HOST, port=PORT, user="root", passwd="")
+conn.cursor().execute("DROP DATABASE IF EXISTS django_app")
+conn.cursor().execute("CREATE DATABASE django_app")
+conn.close()
+
+settings.configure(
+    DATABASES={
+        "default": {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": "django_app",
+            "USER": "root",
+            "PASSWORD": "",
+            "HOST": HOST,
+            "PORT": str(PORT),
+        }
+    },
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
+    USE_TZ=True,
+    DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+)
+django.setup()
+
+from django.contrib.auth.models import Group, Permission, User  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import IntegrityError, connection, transaction  # noqa: E402
+
+call_command("migrate", verbosity=0)
+
+
+class DjangoOrm(unittest.TestCase):
+    def test_migrations_made_the_tables_and_foreign_keys(self):
+        tables = connection.introspection.table_names()
+        for t in ["auth_user", "auth_group", "auth_permission", "django_content_type"]:
+            self.assertIn(t, tables)
+        with connection.cursor() as cur:
+            constraints = connection.introspection.get_constraints(cur, "auth_permission")
+        fks = [c for c in constraints.values() if c["foreign_key"]]
+        self.assertEqual([c["foreign_key"] for c in fks], [("django_content_type", "id")])
+        # contrib.auth's post-migrate signal created the default permissions.
+        self.assertGreater(Permission.objects.count(), 0)
+
+    def test_crud_and_case_sensitive_lookups(self):
+        User.objects.create_user("Alice", "alice@example.com", "pw")
+        User.objects.create_user("alicia", "alicia@example.com", "pw")
+        self.assertEqual(
+            sorted(User.objects.filter(username__contains="lic").values_list("username", flat=True)),
+            ["Alice", "alicia"],
+        )
+        # LIKE BINARY: exact case, and the rest of the WHERE still applies.
+        self.assertEqual(
+            list(
+                User.objects.filter(username__startswith="A", is_active=True).values_list(
+                    "username", flat=True
+                )
+            ),
+            ["Alice"],
+        )
+        self.assertEqual(User.objects.filter(username__startswith="A", is_active=False).count(), 0)
+        # istartswith is a plain LIKE: under TiDB's default collation, utf8mb4_bin, it is
+        # case-sensitive too (MySQL's utf8mb4_0900_ai_ci would match both).
+        self.assertEqual(
+            list(User.objects.filter(username__istartswith="a").values_list("username", flat=True)),
+            ["alicia"],
+        )
+        User.objects.filter(username="alicia").update(first_name="Ali")
+        self.assertEqual(User.objects.get(username="alicia").first_name, "Ali")
+        User.objects.filter(username__in=["Alice", "alicia"]).delete()
+        self.assertFalse(User.objects.filter(username__in=["Alice", "alicia"]).exists())
+
+    def test_nested_atomic_blocks_roll_back_to_their_savepoints(self):
+        with transaction.atomic():
+            Group.objects.create(name="outer")
+            try:
+                with transaction.atomic():
+                    Group.objects.create(name="inner")
+                    Group.objects.create(name="outer")  # unique name: IntegrityError
+            except IntegrityError:
+                pass
+            Group.objects.create(name="after")
+        self.assertEqual(
+            sorted(Group.objects.values_list("name", flat=True)), ["after", "outer"]
+        )
+        try:
+            with transaction.atomic():
+                Group.objects.create(name="doomed")
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+        self.assertFalse(Group.objects.filter(name="doomed").exists())
+        Group.objects.all().delete()
+
+    def test_many_to_many(self):
+        user = User.objects.create_user("bob", "bob@example.com", "pw")
+        group = Group.objects.create(name="staff")
+        user.groups.add(group)
+        self.assertEqual(list(group.user_set.values_list("username", flat=True)), ["bob"])
+        user.delete()
+        group.delete()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -2,8 +2,8 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{self, Statement, VisitMut, VisitorMut};
 use crate::sql::dialect::MySql;
+use sqlparser::ast::{self, Statement, VisitMut, VisitorMut};
 use sqlparser::parser::{Parser, ParserError};
 
 use crate::error::{Error, Result};

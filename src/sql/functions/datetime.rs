@@ -145,8 +145,7 @@ fn convert_tz(dt: &Value, from: &Value, to: &Value) -> Value {
         let (h, m) = rest.split_once(':')?;
         let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
         let minutes = sign * (h * 60 + m);
-        ((0..60).contains(&m) && (-(13 * 60 + 59)..=14 * 60).contains(&minutes))
-            .then_some(minutes)
+        ((0..60).contains(&m) && (-(13 * 60 + 59)..=14 * 60).contains(&minutes)).then_some(minutes)
     };
     let (Some((dt, _)), Some(from), Some(to)) = (datetime(dt), offset(from), offset(to)) else {
         return Value::Null;

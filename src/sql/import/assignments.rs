@@ -7,8 +7,8 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{self, visit_expressions, visit_expressions_mut};
 use crate::sql::dialect::MySql;
+use sqlparser::ast::{self, visit_expressions, visit_expressions_mut};
 use sqlparser::parser::Parser;
 
 use super::super::planner::binder::{Binder, Scope, ScopeColumn, SessionContext};

@@ -432,3 +432,42 @@ impl WriteAllChecked for std::net::TcpStream {
         self.flush().expect("flush");
     }
 }
+
+/// Temporal values print as many fractional digits as their type has: NOW(3) and a
+/// DATETIME(3) column three, NOW() none; NOW(7) is MySQL's 1426.
+#[tokio::test]
+async fn fractional_seconds_print_to_their_precision() {
+    let server = TestServer::external_or_start();
+    let mut conn = server.conn().await;
+    let (now, now3, now6): (String, String, String) = conn
+        .query_first("SELECT NOW(), NOW(3), CURRENT_TIMESTAMP(6)")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((now.len(), now3.len(), now6.len()), (19, 23, 26));
+    expect_server_error(conn.query_drop("SELECT NOW(7)").await, 1426);
+    conn.query_drop("DROP DATABASE IF EXISTS proto_fsp")
+        .await
+        .unwrap();
+    conn.query_drop("CREATE DATABASE proto_fsp").await.unwrap();
+    conn.query_drop("CREATE TABLE proto_fsp.t (a DATETIME(3), b DATETIME)")
+        .await
+        .unwrap();
+    conn.query_drop(
+        "INSERT INTO proto_fsp.t VALUES ('2020-01-01 00:00:00.5', '2020-01-01 00:00:01')",
+    )
+    .await
+    .unwrap();
+    let row: (String, String) = conn
+        .query_first("SELECT a, b FROM proto_fsp.t")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row,
+        (
+            "2020-01-01 00:00:00.500".into(),
+            "2020-01-01 00:00:01".into()
+        )
+    );
+}

@@ -366,6 +366,16 @@ fn param_definition() -> Vec<u8> {
 fn text_value(c: &ResultColumn, v: &Value) -> Option<Vec<u8>> {
     match (v, &c.ty) {
         (Value::Float(x), Some(DataType::Float)) => Some(format_float(*x as f32).into_bytes()),
+        // As many fractional digits as the column's precision, as MySQL prints them.
+        (Value::DateTime(d), Some(DataType::DateTime { fsp } | DataType::Timestamp { fsp })) => {
+            let mut text = d.format("%Y-%m-%d %H:%M:%S").to_string();
+            if *fsp > 0 {
+                let micros = format!("{:06}", d.and_utc().timestamp_subsec_micros());
+                text.push('.');
+                text.push_str(&micros[..usize::from((*fsp).min(6))]);
+            }
+            Some(text.into_bytes())
+        }
         _ => v.to_text(),
     }
 }

@@ -413,8 +413,35 @@ impl<'a> Binder<'a> {
             "user" | "current_user" | "session_user" | "system_user" => Some(Value::str(&s.user())),
             "found_rows" => Some(Value::UInt(s.found_rows())),
             "row_count" => Some(Value::Int(s.row_count())),
-            "now" | "current_timestamp" | "localtime" | "localtimestamp" | "sysdate" => {
+            "now" | "current_timestamp" | "localtime" | "localtimestamp" | "sysdate"
+                if args.is_empty() =>
+            {
                 Some(Value::DateTime(trim_micros(s.now())))
+            }
+            // NOW(fsp): that many fractional digits, typed so results print them.
+            "now" | "current_timestamp" | "localtime" | "localtimestamp" | "sysdate" => {
+                let fsp = match args.first() {
+                    Some(ast::Expr::Value(v)) => match &v.value {
+                        ast::Value::Number(n, _) => n.parse::<u8>().ok().filter(|f| *f <= 6),
+                        _ => None,
+                    },
+                    _ => None,
+                }
+                .ok_or_else(|| {
+                    Error::new(
+                        1426,
+                        "42000",
+                        format!("Too big precision specified for '{name}'. Maximum is 6."),
+                    )
+                })?;
+                let now = s.now();
+                let step = 10u32.pow(6 - u32::from(fsp));
+                let micros = now.and_utc().timestamp_subsec_micros() / step * step;
+                let value = chrono::Timelike::with_nanosecond(&now, micros * 1000).unwrap_or(now);
+                return Ok(Expr::Cast(
+                    Box::new(Expr::Literal(Value::DateTime(value))),
+                    DataType::DateTime { fsp },
+                ));
             }
             "curdate" | "current_date" | "utc_date" => Some(Value::Date(s.now().date())),
             "curtime" | "current_time" | "utc_time" => {

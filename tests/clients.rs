@@ -47,30 +47,28 @@ fn check(what: &str, out: Output) -> String {
     stdout
 }
 
-#[test]
-fn python_drivers_and_sqlalchemy() {
+/// Runs the Python client suite `script` against a fresh server.
+fn python_suite(script: &str) {
     let server = TestServer::start();
     let out = Command::new(python())
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/drivers.py"))
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(script))
         .env("MOLTDB_HOST", server.host())
         .env("MOLTDB_PORT", server.port().to_string())
         .output()
         .expect("run the Python client suite");
-    check("tests/clients/drivers.py", out);
+    check(script, out);
+}
+
+#[test]
+fn python_drivers_and_sqlalchemy() {
+    python_suite("tests/clients/drivers.py");
 }
 
 /// Django's ORM over mysqlclient: migrations (foreign keys added by ALTER TABLE), lookups
 /// with `LIKE BINARY`, nested atomic blocks (savepoints).
 #[test]
 fn django_orm() {
-    let server = TestServer::start();
-    let out = Command::new(python())
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/django_app.py"))
-        .env("MOLTDB_HOST", server.host())
-        .env("MOLTDB_PORT", server.port().to_string())
-        .output()
-        .expect("run the Django client suite");
-    check("tests/clients/django_app.py", out);
+    python_suite("tests/clients/django_app.py");
 }
 
 /// sysbench through libmariadb's prepared statements, which re-execute without re-sending

@@ -808,12 +808,8 @@ impl Session {
         } else {
             charset
         };
-        if !KNOWN_CHARSETS.contains(&charset.as_str()) {
-            return Err(Error::new(
-                1115,
-                "42000",
-                format!("Unknown character set: '{charset}'"),
-            ));
+        if !crate::domain::variables::CHARSETS.contains(&charset.as_str()) {
+            return Err(crate::domain::variables::unknown_charset(&charset));
         }
         let collation = collation.unwrap_or_else(|| {
             if charset == "binary" {
@@ -866,11 +862,6 @@ impl Session {
         )
     }
 }
-
-/// Character sets ALTER TABLE ... CHARSET accepts (and records).
-const KNOWN_CHARSETS: &[&str] = &[
-    "utf8mb4", "utf8mb3", "ascii", "latin1", "binary", "gbk", "gb18030",
-];
 
 fn index_columns(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
     cols.iter()

@@ -104,13 +104,9 @@ impl Session {
             })
             .collect();
         let set_places: Vec<usize> = set_columns.iter().filter_map(|c| place(*c)).collect();
-        let charset = Charset::named(&l.format.character_set).ok_or_else(|| {
-            Error::new(
-                1115,
-                "42000",
-                format!("Unknown character set: '{}'", l.format.character_set),
-            )
-        })?;
+        let charset = Charset::named(&l.format.character_set)
+            .ok_or_else(|| crate::domain::variables::unknown_charset(&l.format.character_set))?;
+
         let ignore = l.on_duplicate == OnDuplicate::Ignore;
         let replace = l.on_duplicate == OnDuplicate::Replace;
         self.retrying(|s| {

@@ -5,8 +5,8 @@
 //! from the rows:
 //!
 //! 1. **Check** (`env`): the sort directory `<temp-dir>/tmp_ddl-<port>/<job id>` can be
-//!    made (else the job falls back to `txn-merge`) and its disk is not nearly full (else
-//!    8256).
+//!    made (else the job falls back to `txn-merge`) and its disk can take a sorted run
+//!    (else 8256).
 //! 2. **Read and sort** (`read`): `tidb_ddl_reorg_worker_cnt` readers take chunks of the
 //!    handle space, read their rows at one snapshot, encode each row's entry as DML does
 //!    and sort them externally (`sort`: bounded memory, sorted runs on disk).
@@ -15,10 +15,11 @@
 //!    transaction. Then the chunks are recorded as ingested: the checkpoint.
 //!
 //! Steps 2 and 3 form a round. A round ends early when the sorted data on disk reaches
-//! `tidb_ddl_disk_quota`: what is sorted is ingested and the next round reads the rest. An
-//! interrupted round (pause, cancel, restart, owner change) is abandoned: its chunks are
-//! read again by the next run, and entries already ingested are simply written again (the
-//! same key gets the same value, and a changed row's entry is put right by the merge).
+//! `tidb_ddl_disk_quota` (or the disk's free space above a tenth of it, if less): what is
+//! sorted is ingested and the next round reads the rest. An interrupted round (pause,
+//! cancel, restart, owner change) is abandoned: its chunks are read again by the next run,
+//! and entries already ingested are simply written again (the same key gets the same value,
+//! and a changed row's entry is put right by the merge).
 //! Then every node writes both indexes (`ready to merge`), and `merge` replays the
 //! temporary index onto the real one (`merging`), so the changes made during the build
 //! are not lost.
@@ -121,7 +122,7 @@ impl Steer for JobSteer<'_> {
 }
 
 /// Whether ingest can run for job `job_id`: `Ok(false)` when the sort directory cannot be
-/// made (the job falls back to txn-merge), 8256 when its disk is nearly full.
+/// made (the job falls back to txn-merge), 8256 when its disk cannot take a sorted run.
 pub fn prepare(domain: &Domain, job_id: i64) -> Result<bool> {
     let dir = job_dir(domain, job_id);
     // Whatever an interrupted run left is stale: its chunks are read again.
@@ -249,7 +250,10 @@ impl<'a> Ingest<'a> {
         let quota = domain
             .failpoints
             .number("ingest-disk-quota")
-            .unwrap_or_else(|| knob(domain, "tidb_ddl_disk_quota", 100 << 30, 1, i64::MAX) as u64);
+            .unwrap_or_else(|| {
+                let knob = knob(domain, "tidb_ddl_disk_quota", 100 << 30, 1, i64::MAX) as u64;
+                knob.min(env::room(&domain.ddl_temp_dir()))
+            });
         Ok(Ingest {
             domain,
             steer,

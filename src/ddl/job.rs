@@ -66,6 +66,7 @@ pub enum Action {
     ModifyTableCharsetAndCollate,
     AddForeignKey,
     DropForeignKey,
+    MultiSchemaChange,
 }
 
 impl Action {
@@ -87,6 +88,7 @@ impl Action {
             Action::ModifyTableCharsetAndCollate => "modify table charset and collate",
             Action::AddForeignKey => "add foreign key",
             Action::DropForeignKey => "drop foreign key",
+            Action::MultiSchemaChange => "alter table multi-schema change",
         }
     }
 
@@ -149,6 +151,46 @@ pub enum JobArgs {
     DropForeignKey {
         name: String,
     },
+    /// One ALTER TABLE with several changes: one job, all or nothing.
+    MultiSchemaChange(MultiSchemaInfo),
+}
+
+/// The sub-jobs of a multi-schema change (TiDB's `MultiSchemaInfo`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultiSchemaInfo {
+    pub subs: Vec<SubJob>,
+    /// Every change can still be rolled back: some sub-job has not reached the last state
+    /// from which it can go back.
+    pub revertible: bool,
+}
+
+/// One change of a multi-schema change: a job of its own kind, walked by the parent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubJob {
+    pub action: Action,
+    pub args: JobArgs,
+    pub state: JobState,
+    pub schema_state: SchemaState,
+    pub row_count: u64,
+    /// Reached its last revertible state: it waits there until every sub-job has.
+    pub held: bool,
+    /// The reorg record of an index build held before it turns public: the next sub-job's
+    /// build reuses the job's record meanwhile.
+    pub reorg: Option<super::queue::Reorg>,
+}
+
+impl SubJob {
+    pub fn new(action: Action, args: JobArgs) -> SubJob {
+        SubJob {
+            action,
+            args,
+            state: JobState::Queueing,
+            schema_state: SchemaState::None,
+            row_count: 0,
+            held: false,
+            reorg: None,
+        }
+    }
 }
 
 /// Where ADD COLUMN puts the column.
@@ -223,7 +265,10 @@ impl Job {
 
     /// Can ADMIN CANCEL still roll it back? (TiDB's rollbackable rules, per kind.)
     pub fn is_rollbackable(&self) -> bool {
-        super::kinds::of(self.action).is_rollbackable(self.schema_state)
+        match &self.args {
+            JobArgs::MultiSchemaChange(info) => info.revertible,
+            _ => super::kinds::of(self.action).is_rollbackable(self.schema_state),
+        }
     }
 }
 

@@ -5,8 +5,7 @@ use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{self, Statement};
 
 use super::Session;
-use crate::catalog::{ColumnInfo, IndexInfo, SchemaState, TableInfo};
-use crate::ddl::job::ColumnPosition;
+use crate::catalog::{ColumnInfo, TableInfo};
 use crate::ddl::{self, Action, Job, JobArgs};
 use crate::error::{Error, Result};
 use crate::sql::context::split_name;
@@ -57,7 +56,7 @@ impl Session {
                         .as_ref()
                         .map(|n| n.to_string().trim_matches('`').to_string())
                         .ok_or_else(|| Error::syntax("CREATE INDEX"))?;
-                    let columns = index_columns(&ci.columns)?;
+                    let columns = super::alter_table::index_columns(&ci.columns)?;
                     s.add_index(sql, &ci.table_name, &name, columns, ci.unique)
                 }
                 Statement::AlterTable(at) => s.alter_table(sql, at),
@@ -79,7 +78,7 @@ impl Session {
 
     /// Defines one column exactly as CREATE TABLE would; also returns the probe table (a
     /// table of just that column) so callers can see whether the definition asked for keys.
-    fn define_column(
+    pub(super) fn define_column(
         &self,
         sql: &str,
         def: ast::ColumnDef,
@@ -96,7 +95,7 @@ impl Session {
         Ok((defined, column))
     }
 
-    fn run_job(&mut self, job: Job) -> Result<Job> {
+    pub(super) fn run_job(&mut self, job: Job) -> Result<Job> {
         let domain = self.state.domain.clone();
         let id = ddl::submit(&domain, job)?;
         let killed = self.killed.clone();
@@ -354,407 +353,6 @@ impl Session {
         }
     }
 
-    fn alter_table(&mut self, sql: &str, at: &ast::AlterTable) -> Result<QueryResult> {
-        // Each operation runs as a job of its own, in order (TiDB would run several as one
-        // atomic multi-schema change).
-        for op in &at.operations {
-            match op {
-                ast::AlterTableOperation::AddConstraint { constraint, .. } => match constraint {
-                    ast::TableConstraint::Index(ix) => {
-                        let columns = index_columns(&ix.columns)?;
-                        let name = ix
-                            .name
-                            .as_ref()
-                            .map(|n| n.value.clone())
-                            .unwrap_or_else(|| columns[0].clone());
-                        self.add_index(sql, &at.name, &name, columns, false)?;
-                    }
-                    ast::TableConstraint::Unique(u) => {
-                        let columns = index_columns(&u.columns)?;
-                        let name = u
-                            .name
-                            .as_ref()
-                            .or(u.index_name.as_ref())
-                            .map(|n| n.value.clone())
-                            .unwrap_or_else(|| columns[0].clone());
-                        self.add_index(sql, &at.name, &name, columns, true)?;
-                    }
-                    ast::TableConstraint::ForeignKey(fk) => {
-                        let (db, tname) = split_name(&at.name)?;
-                        let db = self.db_or_current(db)?;
-                        let n = self
-                            .schema()
-                            .table(&db, &tname)
-                            .map_or(0, |t| t.foreign_keys.len())
-                            + 1;
-                        let fk = sql::create_table::foreign_key(fk, &tname, n)?;
-                        sql::limits::identifier(&fk.name)?;
-                        let job = self.table_job(
-                            sql,
-                            &at.name,
-                            Action::AddForeignKey,
-                            JobArgs::AddForeignKey { fk: Box::new(fk) },
-                        )?;
-                        self.run_job(job)?;
-                    }
-                    other => return Err(Error::unsupported(format!("ALTER TABLE ADD {other}"))),
-                },
-                ast::AlterTableOperation::DropForeignKey { name, .. } => {
-                    let job = self.table_job(
-                        sql,
-                        &at.name,
-                        Action::DropForeignKey,
-                        JobArgs::DropForeignKey {
-                            name: name.value.clone(),
-                        },
-                    )?;
-                    self.run_job(job)?;
-                }
-                ast::AlterTableOperation::DropIndex { name } => {
-                    self.drop_index(sql, &at.name, &name.value)?;
-                }
-                ast::AlterTableOperation::AddColumn {
-                    column_def,
-                    column_position,
-                    if_not_exists,
-                    ..
-                } => {
-                    let (db, tname) = split_name(&at.name)?;
-                    let db = self.db_or_current(db)?;
-                    let table = self
-                        .schema()
-                        .table(&db, &tname)
-                        .cloned()
-                        .ok_or_else(|| Error::unknown_table(&db, &tname))?;
-                    if table.column_by_name(&column_def.name.value).is_some() {
-                        if *if_not_exists {
-                            self.note(Error::duplicate_column(&column_def.name.value));
-                            continue;
-                        }
-                        return Err(Error::duplicate_column(&column_def.name.value));
-                    }
-                    sql::limits::column_count(table.columns.len() + 1)?;
-                    let (defined, mut column) =
-                        self.define_column(sql, column_def.clone(), &tname)?;
-                    if defined.handle_column.is_some()
-                        || !defined.indexes.is_empty()
-                        || column.auto_increment
-                    {
-                        return Err(Error::unsupported(
-                            "ADD COLUMN with a key or AUTO_INCREMENT",
-                        ));
-                    }
-                    column.origin_default = sql::dml::origin_default_text(&self.state, &column)?;
-                    let position = match column_position {
-                        None => ColumnPosition::Last,
-                        Some(ast::MySQLColumnPosition::First) => ColumnPosition::First,
-                        Some(ast::MySQLColumnPosition::After(c)) => {
-                            ColumnPosition::After(c.value.clone())
-                        }
-                    };
-                    let job = self.table_job(
-                        sql,
-                        &at.name,
-                        Action::AddColumn,
-                        JobArgs::AddColumn {
-                            column: Box::new(column),
-                            position,
-                        },
-                    )?;
-                    self.run_job(job)?;
-                }
-                ast::AlterTableOperation::DropColumn {
-                    column_names,
-                    if_exists,
-                    ..
-                } => {
-                    for c in column_names {
-                        let (db, tname) = split_name(&at.name)?;
-                        let db = self.db_or_current(db)?;
-                        let exists = self
-                            .schema()
-                            .table(&db, &tname)
-                            .is_some_and(|t| t.column_by_name(&c.value).is_some());
-                        if !exists && *if_exists {
-                            self.note(Error::new(
-                                1091,
-                                "42000",
-                                format!("Can't DROP '{}'; check that column/key exists", c.value),
-                            ));
-                            continue;
-                        }
-                        let job = self.table_job(
-                            sql,
-                            &at.name,
-                            Action::DropColumn,
-                            JobArgs::DropColumn {
-                                name: c.value.clone(),
-                            },
-                        )?;
-                        self.run_job(job)?;
-                    }
-                }
-                ast::AlterTableOperation::ModifyColumn {
-                    col_name,
-                    data_type,
-                    options,
-                    column_position,
-                } => {
-                    self.modify_column(
-                        sql,
-                        &at.name,
-                        &col_name.value,
-                        &col_name.value,
-                        data_type,
-                        options,
-                        column_position.as_ref(),
-                    )?;
-                }
-                ast::AlterTableOperation::ChangeColumn {
-                    old_name,
-                    new_name,
-                    data_type,
-                    options,
-                    column_position,
-                } => {
-                    self.modify_column(
-                        sql,
-                        &at.name,
-                        &old_name.value,
-                        &new_name.value,
-                        data_type,
-                        options,
-                        column_position.as_ref(),
-                    )?;
-                }
-                ast::AlterTableOperation::RenameTable { table_name } => {
-                    let new_name = match table_name {
-                        ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => n,
-                    };
-                    self.rename_table(sql, &at.name, new_name)?;
-                }
-                other => return Err(Error::unsupported(format!("ALTER TABLE {other}"))),
-            }
-        }
-        Ok(QueryResult::ok())
-    }
-
-    /// MODIFY / CHANGE COLUMN: the new definition is built as CREATE TABLE would build it,
-    /// checked for a metadata-only change here (8200 otherwise), and run as a `modify
-    /// column` job.
-    #[allow(clippy::too_many_arguments)]
-    fn modify_column(
-        &mut self,
-        sql: &str,
-        table: &ast::ObjectName,
-        old_name: &str,
-        new_name: &str,
-        data_type: &ast::DataType,
-        options: &[ast::ColumnOption],
-        column_position: Option<&ast::MySQLColumnPosition>,
-    ) -> Result<()> {
-        let (db, tname) = split_name(table)?;
-        let db = self.db_or_current(db)?;
-        let info = self
-            .schema()
-            .table(&db, &tname)
-            .cloned()
-            .ok_or_else(|| Error::unknown_table(&db, &tname))?;
-        let Some((pos, old)) = info
-            .column_by_name(old_name)
-            .filter(|(_, c)| c.state == SchemaState::Public)
-        else {
-            return Err(Error::unknown_column(old_name, &info.name));
-        };
-        let old = old.clone();
-        if !old_name.eq_ignore_ascii_case(new_name) && info.column_by_name(new_name).is_some() {
-            return Err(Error::duplicate_column(new_name));
-        }
-        let def = ast::ColumnDef {
-            name: ast::Ident::with_quote('`', new_name),
-            data_type: data_type.clone(),
-            options: options
-                .iter()
-                .map(|option| ast::ColumnOptionDef {
-                    name: None,
-                    option: option.clone(),
-                })
-                .collect(),
-        };
-        let (defined, mut column) = self.define_column(sql, def, &tname)?;
-        let in_primary = info.handle_column == Some(pos)
-            || info
-                .indexes
-                .iter()
-                .any(|ix| ix.primary && ix.columns.contains(&pos));
-        let adds_key =
-            !defined.indexes.is_empty() || (defined.handle_column.is_some() && !in_primary);
-        if adds_key {
-            return Err(Error::new(
-                8200,
-                "HY000",
-                "Unsupported modify column: can't add a key in MODIFY/CHANGE COLUMN; use ADD INDEX",
-            ));
-        }
-        if in_primary {
-            // Primary key columns are NOT NULL whatever the definition says, as in MySQL.
-            column.nullable = false;
-        }
-        if old.auto_increment && !column.auto_increment {
-            return Err(Error::new(
-                8200,
-                "HY000",
-                "Unsupported modify column: can't remove auto_increment without @@tidb_allow_remove_auto_inc enabled",
-            ));
-        }
-        ddl::check_modify_column(&old, &column)?;
-        let position = match column_position {
-            None => None,
-            Some(ast::MySQLColumnPosition::First) => Some(ColumnPosition::First),
-            Some(ast::MySQLColumnPosition::After(c)) => {
-                Some(ColumnPosition::After(c.value.clone()))
-            }
-        };
-        let job = self.table_job(
-            sql,
-            table,
-            Action::ModifyColumn,
-            JobArgs::ModifyColumn {
-                old_name: old.name.clone(),
-                column: Box::new(column),
-                position,
-            },
-        )?;
-        self.run_job(job)?;
-        Ok(())
-    }
-
-    fn add_index(
-        &mut self,
-        sql: &str,
-        table: &ast::ObjectName,
-        name: &str,
-        columns: Vec<String>,
-        unique: bool,
-    ) -> Result<QueryResult> {
-        let (db, tname) = split_name(table)?;
-        let db = self.db_or_current(db)?;
-        let info = self
-            .schema()
-            .table(&db, &tname)
-            .cloned()
-            .ok_or_else(|| Error::unknown_table(&db, &tname))?;
-        if info.index_by_name(name).is_some() || name.eq_ignore_ascii_case("primary") {
-            return Err(Error::duplicate_key_name(name));
-        }
-        sql::limits::index_count(info.indexes.len() + 1)?;
-        for c in &columns {
-            if info
-                .column_by_name(c)
-                .filter(|(_, col)| col.state == SchemaState::Public)
-                .is_none()
-            {
-                return Err(Error::new(
-                    1072,
-                    "42000",
-                    format!("Key column '{c}' doesn't exist in table"),
-                ));
-            }
-        }
-        let index = IndexInfo {
-            id: 0,
-            name: name.to_string(),
-            columns: Vec::new(),
-            unique,
-            primary: false,
-            state: SchemaState::None,
-            comment: String::new(),
-            backfill: Default::default(),
-        };
-        sql::limits::index(&index, columns.len())?;
-        let mut job = self.table_job(
-            sql,
-            table,
-            Action::AddIndex,
-            JobArgs::AddIndex { index, columns },
-        )?;
-        // TiDB's backfill choice: ingest with fast reorg on (its default), else txn; an
-        // ingest runs as a distributed task when the framework is on (its default too).
-        let (fast_reorg, dist_task) = {
-            let globals = self.state.domain.globals.read();
-            let on = |name: &str| {
-                globals
-                    .get(name)
-                    .is_some_and(|(_, v)| v.truth() == Some(true))
-            };
-            (
-                on("tidb_ddl_enable_fast_reorg"),
-                on("tidb_enable_dist_task"),
-            )
-        };
-        job.reorg_type = Some(if fast_reorg { "ingest" } else { "txn" }.into());
-        job.dist_reorg = fast_reorg && dist_task;
-        self.run_job(job)?;
-        Ok(QueryResult::ok())
-    }
-
-    fn drop_index(&mut self, sql: &str, table: &ast::ObjectName, name: &str) -> Result<()> {
-        let (db, tname) = split_name(table)?;
-        let db = self.db_or_current(db)?;
-        let info = self
-            .schema()
-            .table(&db, &tname)
-            .cloned()
-            .ok_or_else(|| Error::unknown_table(&db, &tname))?;
-        match info.index_by_name(name) {
-            Some(ix) if ix.primary => return Err(Error::unsupported("DROP PRIMARY KEY")),
-            Some(_) => {}
-            None => {
-                return Err(Error::new(
-                    1091,
-                    "42000",
-                    format!("Can't DROP '{name}'; check that column/key exists"),
-                ))
-            }
-        }
-        let job = self.table_job(
-            sql,
-            table,
-            Action::DropIndex,
-            JobArgs::DropIndex {
-                name: name.to_string(),
-            },
-        )?;
-        self.run_job(job)?;
-        Ok(())
-    }
-
-    fn rename_table(
-        &mut self,
-        sql: &str,
-        old: &ast::ObjectName,
-        new: &ast::ObjectName,
-    ) -> Result<()> {
-        let (new_db, new_name) = split_name(new)?;
-        let (old_db, _) = split_name(old)?;
-        let old_db = self.db_or_current(old_db)?;
-        if new_db.is_some_and(|d| !d.eq_ignore_ascii_case(&old_db)) {
-            return Err(Error::unsupported("RENAME TABLE across databases"));
-        }
-        sql::limits::identifier(&new_name)?;
-        if self.schema().table(&old_db, &new_name).is_some() {
-            return Err(Error::table_exists(&new_name));
-        }
-        let job = self.table_job(
-            sql,
-            old,
-            Action::RenameTable,
-            JobArgs::RenameTable { new_name },
-        )?;
-        self.run_job(job)?;
-        Ok(())
-    }
-
     /// `ALTER TABLE t COMMENT = .. / ENGINE = .. / [DEFAULT] CHARSET = .. / COLLATE = ..`.
     /// COMMENT and CHARSET / COLLATE are jobs that change the table's metadata; ENGINE is
     /// accepted and ignored, as TiDB does. A charset other than utf8mb4 is recorded (SHOW
@@ -840,7 +438,7 @@ impl Session {
     }
 
     /// A job on an existing table, with its ids filled in.
-    fn table_job(
+    pub(super) fn table_job(
         &self,
         sql: &str,
         table: &ast::ObjectName,
@@ -861,13 +459,4 @@ impl Session {
                 .on_table(info.id, &info.name),
         )
     }
-}
-
-fn index_columns(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
-    cols.iter()
-        .map(|c| match &c.column.expr {
-            ast::Expr::Identifier(id) => Ok(id.value.clone()),
-            other => Err(Error::unsupported(format!("index on expression {other}"))),
-        })
-        .collect()
 }

@@ -1,9 +1,11 @@
 //! One client session: its current database, variables and open transaction, and the
 //! dispatch of each statement to its handler in `sql/`.
 
+mod alter_table;
 mod ddl;
 mod import;
 mod meta;
+mod multi_schema;
 mod savepoint;
 
 use std::collections::{BTreeSet, HashMap};
@@ -680,6 +682,10 @@ impl Session {
 
     fn note(&mut self, e: Error) {
         self.warnings.push(Warning::note(&e));
+    }
+
+    fn warn(&mut self, e: Error) {
+        self.warnings.push(Warning::of(&e));
     }
 
     fn db_or_current(&self, db: Option<String>) -> Result<String> {

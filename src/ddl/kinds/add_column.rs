@@ -82,4 +82,8 @@ impl JobKind for AddColumn {
     fn is_rollbackable(&self, state: SchemaState) -> bool {
         state != SchemaState::Public
     }
+
+    fn holds(&self, _txn: &dyn Transaction, job: &Job) -> Result<bool> {
+        Ok(job.schema_state == SchemaState::WriteOnly)
+    }
 }

@@ -181,6 +181,21 @@ impl JobKind for AddIndex {
     fn is_reorg(&self) -> bool {
         true
     }
+
+    /// Built, merged and verified: the next step makes the index public.
+    fn holds(&self, txn: &dyn Transaction, job: &Job) -> Result<bool> {
+        if job.schema_state != SchemaState::WriteReorganization {
+            return Ok(false);
+        }
+        let JobArgs::AddIndex { index, .. } = &job.args else {
+            return Err(Error::internal("add index job without its index"));
+        };
+        let table = load_table(txn, job)?;
+        let merged = table
+            .index_by_name(&index.name)
+            .is_some_and(|ix| ix.backfill == BackfillState::Inapplicable);
+        Ok(merged && reorg_verified(txn, job)?)
+    }
 }
 
 /// Whether DML writes the temporary index while the job builds its index: by ingest

@@ -32,8 +32,13 @@ impl JobKind for DropColumn {
                         "You can't delete all columns with ALTER TABLE; use DROP TABLE instead",
                     ));
                 }
+                // An index on its way out (dropped by the same multi-schema change) goes
+                // with the column; other jobs on the table wait for this one.
                 let indexed = table.handle_column == Some(pos)
-                    || table.indexes.iter().any(|i| i.columns.contains(&pos));
+                    || table
+                        .indexes
+                        .iter()
+                        .any(|i| i.columns.contains(&pos) && i.state == SchemaState::Public);
                 if indexed {
                     return Err(Error::new(
                         8200,

@@ -5,8 +5,8 @@
 //! stored, moves the object and the job to their next state together ([`advance`]), and
 //! either changes the schema (the runner then bumps the schema version and waits for
 //! every node) or asks for long work outside the transaction ([`Reorg`]: a backfill, a
-//! cleanup), after which the same step is tried again. A multi-schema change will be a
-//! list of these steps walked in lockstep.
+//! cleanup), after which the same step is tried again. A multi-schema change
+//! (`multi_schema_change`) walks the steps of its sub-jobs.
 
 mod add_column;
 mod add_index;
@@ -17,6 +17,7 @@ mod drop_index;
 mod drop_schema;
 mod drop_table;
 mod modify_column;
+mod multi_schema_change;
 mod rename_table;
 mod table_options;
 mod truncate_table;
@@ -50,6 +51,14 @@ pub trait JobKind: Sync {
     fn is_reorg(&self) -> bool {
         false
     }
+
+    /// Whether the job, in its current state, has done everything it can still undo: a
+    /// multi-schema change holds each sub-job here until every sub-job is, then takes them
+    /// on together. Kinds whose first step cannot be undone (drops) or that are a single
+    /// step hold before they start.
+    fn holds(&self, _txn: &dyn Transaction, _job: &Job) -> Result<bool> {
+        Ok(true)
+    }
 }
 
 /// The kind of job `action` runs.
@@ -70,6 +79,7 @@ pub fn of(action: Action) -> &'static dyn JobKind {
         | Action::ModifyTableCharsetAndCollate
         | Action::AddForeignKey
         | Action::DropForeignKey => &table_options::TableOptions,
+        Action::MultiSchemaChange => &multi_schema_change::MultiSchemaChange,
     }
 }
 

@@ -262,3 +262,138 @@ fn ingest_walk(reorg_type: &str, build: &str) {
         [crate::codec::keys::temp_index_id(t.indexes[0].id)]
     );
 }
+
+/// A multi-schema change of `subs` on table `t`.
+fn multi_job(db_id: i64, table_id: i64, subs: Vec<(Action, JobArgs)>) -> Job {
+    let subs = subs
+        .into_iter()
+        .map(|(action, args)| crate::ddl::job::SubJob::new(action, args))
+        .collect();
+    let info = crate::ddl::job::MultiSchemaInfo {
+        subs,
+        revertible: true,
+    };
+    Job::new(
+        Action::MultiSchemaChange,
+        db_id,
+        "d",
+        "",
+        JobArgs::MultiSchemaChange(info),
+    )
+    .on_table(table_id, "t")
+}
+
+fn add_column_args(name: &str) -> (Action, JobArgs) {
+    let args = JobArgs::AddColumn {
+        column: Box::new(column(name)),
+        position: crate::ddl::job::ColumnPosition::Last,
+    };
+    (Action::AddColumn, args)
+}
+
+fn add_index_args(name: &str, column: &str) -> (Action, JobArgs) {
+    let JobArgs::AddIndex { mut index, .. } = add_index_job(0, 0).args else {
+        unreachable!("add_index_job builds an ADD INDEX")
+    };
+    index.name = name.into();
+    let columns = vec![column.into()];
+    (Action::AddIndex, JobArgs::AddIndex { index, columns })
+}
+
+fn table_states(store: &dyn crate::kv::Store, job: &Job) -> (Vec<SchemaState>, Vec<SchemaState>) {
+    let txn = store.begin().expect("begin");
+    let t = load_table(txn.as_ref(), job).expect("table");
+    (
+        t.columns.iter().map(|c| c.state).collect(),
+        t.indexes.iter().map(|i| i.state).collect(),
+    )
+}
+
+#[test]
+fn multi_schema_change_builds_everything_then_turns_it_public_in_one_step() {
+    let store = crate::kv::open_memory().expect("store");
+    let (db, table) = with_table(store.as_ref());
+    let subs = vec![
+        add_column_args("b"),
+        add_index_args("i1", "a"),
+        add_index_args("i2", "a"),
+    ];
+    let mut job = multi_job(db, table, subs);
+    let (states, reorgs) = walk_reorgs(store.as_ref(), &mut job, false);
+    use SchemaState::*;
+    assert_eq!(
+        states,
+        [
+            DeleteOnly, // b
+            WriteOnly,  // b holds here
+            DeleteOnly, // i1
+            WriteOnly,
+            WriteReorganization, // i1 built and verified: holds
+            DeleteOnly,          // i2
+            WriteOnly,
+            WriteReorganization, // i2 built and verified: every sub-job holds
+            None,                // b, i1 and i2 public in one step
+        ]
+    );
+    assert_eq!(reorgs, ["backfill", "verify", "backfill", "verify"]);
+    assert_eq!(job.state, JobState::Done);
+    assert!(!job.is_rollbackable());
+    assert_eq!(
+        table_states(store.as_ref(), &job),
+        (vec![Public, Public], vec![Public, Public])
+    );
+}
+
+#[test]
+fn multi_schema_change_rolls_every_started_sub_job_back() {
+    let store = crate::kv::open_memory().expect("store");
+    let (db, table) = with_table(store.as_ref());
+    let subs = vec![
+        add_column_args("b"),
+        add_index_args("i1", "a"),
+        add_column_args("c"),
+    ];
+    let mut job = multi_job(db, table, subs);
+    // b to write only, then i1 to delete only and write only.
+    for _ in 0..4 {
+        let mut txn = store.begin().expect("begin");
+        of(job.action)
+            .forward(txn.as_mut(), &mut job)
+            .expect("step");
+        txn.commit().expect("commit");
+    }
+    use SchemaState::*;
+    assert_eq!(
+        table_states(store.as_ref(), &job),
+        (vec![Public, WriteOnly], vec![WriteOnly])
+    );
+    assert!(job.is_rollbackable());
+    job.state = JobState::RollingBack;
+    let (states, _) = walk(store.as_ref(), &mut job, true);
+    // i1 walks back first (delete only, delete reorganization, removed), then b goes,
+    // then the job ends.
+    assert_eq!(
+        states,
+        [
+            DeleteOnly,
+            DeleteReorganization,
+            DeleteReorganization,
+            DeleteReorganization,
+            None
+        ]
+    );
+    assert_eq!(job.state, JobState::RollbackDone);
+    assert_eq!(table_states(store.as_ref(), &job), (vec![Public], vec![]));
+    let JobArgs::MultiSchemaChange(info) = &job.args else {
+        panic!("not a multi-schema change")
+    };
+    let sub_states: Vec<JobState> = info.subs.iter().map(|s| s.state).collect();
+    assert_eq!(
+        sub_states,
+        [
+            JobState::RollbackDone,
+            JobState::RollbackDone,
+            JobState::Cancelled
+        ]
+    );
+}

@@ -5,7 +5,7 @@ use sqlparser::ast;
 
 use crate::ddl::control::Control;
 use crate::ddl::progress::Progress;
-use crate::ddl::{owner, queue, Job, JobState};
+use crate::ddl::{owner, queue, Job, JobArgs, JobState};
 use crate::error::Result;
 use crate::sql::context::Context;
 use crate::sql::planner::binder::{Binder, Scope, ScopeColumn};
@@ -121,6 +121,25 @@ fn job_row(ctx: &Context, listed: &Listed) -> Vec<Value> {
     ]
 }
 
+/// A job's row, then for a multi-schema change one row per sub-job, as TiDB lists them:
+/// the parent's id and times, the sub-job's type (`add index /* subjob */`) and states.
+fn job_rows(ctx: &Context, listed: &Listed) -> Vec<Vec<Value>> {
+    let parent = job_row(ctx, listed);
+    let mut rows = vec![parent.clone()];
+    if let JobArgs::MultiSchemaChange(info) = &listed.job.args {
+        for sub in &info.subs {
+            let mut row = parent.clone();
+            row[3] = Value::str(&format!("{} /* subjob */", sub.action.as_str()));
+            row[4] = Value::str(sub.schema_state.as_str());
+            row[7] = Value::Int(sub.row_count as i64);
+            row[11] = Value::str(sub.state.as_str());
+            row[12] = Value::str("");
+            rows.push(row);
+        }
+    }
+    rows
+}
+
 fn column_type(name: &str) -> DataType {
     match name {
         "JOB_ID" | "SCHEMA_ID" | "TABLE_ID" | "ROW_COUNT" => DataType::Int {
@@ -160,13 +179,14 @@ pub fn show_ddl_jobs(
         .transpose()?;
     let mut rows = Vec::new();
     for listed in listed_jobs(ctx, limit.unwrap_or(DEFAULT_HISTORY))? {
-        let row = job_row(ctx, &listed);
-        let keep = match &filter {
-            None => true,
-            Some(f) => f.eval(&row)?.truth() == Some(true),
-        };
-        if keep {
-            rows.push(row);
+        for row in job_rows(ctx, &listed) {
+            let keep = match &filter {
+                None => true,
+                Some(f) => f.eval(&row)?.truth() == Some(true),
+            };
+            if keep {
+                rows.push(row);
+            }
         }
     }
     Ok(QueryResult::Rows(ResultSet { columns, rows }))

@@ -1,0 +1,479 @@
+//! ALTER TABLE, CREATE / DROP INDEX and RENAME TABLE: each clause becomes a [`Change`] (a
+//! job kind and its arguments) validated against the table as it is before the statement.
+//! One change runs as a job of its own kind; several run as ONE multi-schema change job,
+//! all or nothing, after TiDB's same-object rules (`multi_schema`).
+
+use sqlparser::ast;
+
+use super::multi_schema;
+use super::Session;
+use crate::catalog::{IndexInfo, SchemaState, TableInfo};
+use crate::ddl::job::{ColumnPosition, MultiSchemaInfo, SubJob};
+use crate::ddl::{self, Action, JobArgs};
+use crate::error::{Error, Result};
+use crate::sql;
+use crate::sql::context::split_name;
+use crate::sql::QueryResult;
+
+/// One change of an ALTER TABLE: what its job (or sub-job) does.
+pub(super) type Change = (Action, JobArgs);
+
+impl Session {
+    pub(super) fn alter_table(&mut self, sql: &str, at: &ast::AlterTable) -> Result<QueryResult> {
+        let table = self.table_info(&at.name)?;
+        let specs: Vec<&ast::AlterTableOperation> = at
+            .operations
+            .iter()
+            .filter(|op| !is_algorithm_or_lock(op))
+            .collect();
+        if specs.len() > 1 {
+            multi_schema::check(&table, &specs)?;
+        }
+        let mut changes = Vec::new();
+        for op in &specs {
+            changes.extend(self.changes(sql, &at.name, &table, op)?);
+        }
+        for op in &at.operations {
+            if let ast::AlterTableOperation::Algorithm { algorithm, .. } = op {
+                for (action, _) in &changes {
+                    if let Some(w) = unsupported_algorithm(*action, algorithm) {
+                        self.warn(w);
+                    }
+                }
+            }
+        }
+        self.run_changes(sql, &at.name, changes)?;
+        Ok(QueryResult::ok())
+    }
+
+    /// The changes one ALTER TABLE clause makes (none for an IF [NOT] EXISTS clause that
+    /// has nothing to do: a note says so).
+    fn changes(
+        &mut self,
+        sql: &str,
+        name: &ast::ObjectName,
+        table: &TableInfo,
+        op: &ast::AlterTableOperation,
+    ) -> Result<Vec<Change>> {
+        use ast::AlterTableOperation as Op;
+        let change = match op {
+            Op::AddConstraint { constraint, .. } => match constraint {
+                ast::TableConstraint::Index(ix) => {
+                    let columns = index_columns(&ix.columns)?;
+                    let index = ix.name.as_ref().map_or(&columns[0], |n| &n.value).clone();
+                    add_index_change(table, &index, columns, false)?
+                }
+                ast::TableConstraint::Unique(u) => {
+                    let columns = index_columns(&u.columns)?;
+                    let index = u
+                        .name
+                        .as_ref()
+                        .or(u.index_name.as_ref())
+                        .map_or(&columns[0], |n| &n.value)
+                        .clone();
+                    add_index_change(table, &index, columns, true)?
+                }
+                ast::TableConstraint::ForeignKey(fk) => {
+                    let n = table.foreign_keys.len() + 1;
+                    let fk = sql::create_table::foreign_key(fk, &table.name, n)?;
+                    sql::limits::identifier(&fk.name)?;
+                    let args = JobArgs::AddForeignKey { fk: Box::new(fk) };
+                    (Action::AddForeignKey, args)
+                }
+                other => return Err(Error::unsupported(format!("ALTER TABLE ADD {other}"))),
+            },
+            Op::DropForeignKey { name, .. } => {
+                let name = name.value.clone();
+                (Action::DropForeignKey, JobArgs::DropForeignKey { name })
+            }
+            Op::DropIndex { name } => drop_index_change(table, &name.value)?,
+            Op::AddColumn {
+                column_def,
+                column_position,
+                if_not_exists,
+                ..
+            } => {
+                let column = &column_def.name.value;
+                if table.column_by_name(column).is_some() {
+                    if *if_not_exists {
+                        self.note(Error::duplicate_column(column));
+                        return Ok(Vec::new());
+                    }
+                    return Err(Error::duplicate_column(column));
+                }
+                sql::limits::column_count(table.columns.len() + 1)?;
+                let (defined, mut column) =
+                    self.define_column(sql, column_def.clone(), &table.name)?;
+                if defined.handle_column.is_some()
+                    || !defined.indexes.is_empty()
+                    || column.auto_increment
+                {
+                    return Err(Error::unsupported(
+                        "ADD COLUMN with a key or AUTO_INCREMENT",
+                    ));
+                }
+                column.origin_default = sql::dml::origin_default_text(&self.state, &column)?;
+                let position = position(column_position.as_ref()).unwrap_or(ColumnPosition::Last);
+                let args = JobArgs::AddColumn {
+                    column: Box::new(column),
+                    position,
+                };
+                (Action::AddColumn, args)
+            }
+            Op::DropColumn {
+                column_names,
+                if_exists,
+                ..
+            } => {
+                let mut changes = Vec::new();
+                for c in column_names {
+                    if table.column_by_name(&c.value).is_none() {
+                        let missing = Error::new(
+                            1091,
+                            "42000",
+                            format!("Can't DROP '{}'; check that column/key exists", c.value),
+                        );
+                        if *if_exists {
+                            self.note(missing);
+                            continue;
+                        }
+                        return Err(missing);
+                    }
+                    let args = JobArgs::DropColumn {
+                        name: c.value.clone(),
+                    };
+                    changes.push((Action::DropColumn, args));
+                }
+                return Ok(changes);
+            }
+            Op::ModifyColumn {
+                col_name,
+                data_type,
+                options,
+                column_position,
+            } => {
+                let def = (data_type, options.as_slice(), column_position.as_ref());
+                self.modify_column_change(sql, table, &col_name.value, &col_name.value, def)?
+            }
+            Op::ChangeColumn {
+                old_name,
+                new_name,
+                data_type,
+                options,
+                column_position,
+            } => {
+                let def = (data_type, options.as_slice(), column_position.as_ref());
+                self.modify_column_change(sql, table, &old_name.value, &new_name.value, def)?
+            }
+            Op::RenameTable { table_name } => {
+                let new_name = match table_name {
+                    ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => n,
+                };
+                self.rename_table_change(name, new_name)?
+            }
+            other => return Err(Error::unsupported(format!("ALTER TABLE {other}"))),
+        };
+        Ok(vec![change])
+    }
+
+    /// Runs the changes of one statement: one as a job of its kind, several as one
+    /// multi-schema change.
+    pub(super) fn run_changes(
+        &mut self,
+        sql: &str,
+        name: &ast::ObjectName,
+        mut changes: Vec<Change>,
+    ) -> Result<()> {
+        let builds_index = changes.iter().any(|(a, _)| *a == Action::AddIndex);
+        let mut job = match changes.len() {
+            0 => return Ok(()),
+            1 => {
+                let (action, args) = changes.remove(0);
+                self.table_job(sql, name, action, args)?
+            }
+            _ => {
+                if let Some((action, _)) = changes.iter().find(|(a, _)| !in_multi_schema(*a)) {
+                    return Err(Error::new(
+                        8200,
+                        "HY000",
+                        format!("Unsupported multi schema change for {}", action.as_str()),
+                    ));
+                }
+                let subs = changes
+                    .into_iter()
+                    .map(|(action, args)| SubJob::new(action, args))
+                    .collect();
+                let info = MultiSchemaInfo {
+                    subs,
+                    revertible: true,
+                };
+                let args = JobArgs::MultiSchemaChange(info);
+                self.table_job(sql, name, Action::MultiSchemaChange, args)?
+            }
+        };
+        if builds_index {
+            // TiDB's backfill choice: ingest with fast reorg on (its default), else txn; an
+            // ingest runs as a distributed task when the framework is on (its default too),
+            // except inside a multi-schema change, whose builds run one after another here.
+            let (fast_reorg, dist_task) = {
+                let globals = self.state.domain.globals.read();
+                let on = |name: &str| {
+                    globals
+                        .get(name)
+                        .is_some_and(|(_, v)| v.truth() == Some(true))
+                };
+                (
+                    on("tidb_ddl_enable_fast_reorg"),
+                    on("tidb_enable_dist_task"),
+                )
+            };
+            job.reorg_type = Some(if fast_reorg { "ingest" } else { "txn" }.into());
+            job.dist_reorg = fast_reorg && dist_task && job.action == Action::AddIndex;
+        }
+        self.run_job(job)?;
+        Ok(())
+    }
+
+    /// CREATE [UNIQUE] INDEX.
+    pub(super) fn add_index(
+        &mut self,
+        sql: &str,
+        table: &ast::ObjectName,
+        name: &str,
+        columns: Vec<String>,
+        unique: bool,
+    ) -> Result<QueryResult> {
+        let info = self.table_info(table)?;
+        let change = add_index_change(&info, name, columns, unique)?;
+        self.run_changes(sql, table, vec![change])?;
+        Ok(QueryResult::ok())
+    }
+
+    /// DROP INDEX.
+    pub(super) fn drop_index(
+        &mut self,
+        sql: &str,
+        table: &ast::ObjectName,
+        name: &str,
+    ) -> Result<()> {
+        let info = self.table_info(table)?;
+        let change = drop_index_change(&info, name)?;
+        self.run_changes(sql, table, vec![change])
+    }
+
+    /// RENAME TABLE.
+    pub(super) fn rename_table(
+        &mut self,
+        sql: &str,
+        old: &ast::ObjectName,
+        new: &ast::ObjectName,
+    ) -> Result<()> {
+        let change = self.rename_table_change(old, new)?;
+        self.run_changes(sql, old, vec![change])
+    }
+
+    fn rename_table_change(&self, old: &ast::ObjectName, new: &ast::ObjectName) -> Result<Change> {
+        let (new_db, new_name) = split_name(new)?;
+        let (old_db, _) = split_name(old)?;
+        let old_db = self.db_or_current(old_db)?;
+        if new_db.is_some_and(|d| !d.eq_ignore_ascii_case(&old_db)) {
+            return Err(Error::unsupported("RENAME TABLE across databases"));
+        }
+        sql::limits::identifier(&new_name)?;
+        if self.schema().table(&old_db, &new_name).is_some() {
+            return Err(Error::table_exists(&new_name));
+        }
+        Ok((Action::RenameTable, JobArgs::RenameTable { new_name }))
+    }
+
+    /// MODIFY / CHANGE COLUMN: the new definition is built as CREATE TABLE would build it,
+    /// checked for a metadata-only change here (8200 otherwise), and run as a `modify
+    /// column` job.
+    fn modify_column_change(
+        &self,
+        sql: &str,
+        info: &TableInfo,
+        old_name: &str,
+        new_name: &str,
+        (data_type, options, column_position): (
+            &ast::DataType,
+            &[ast::ColumnOption],
+            Option<&ast::MySQLColumnPosition>,
+        ),
+    ) -> Result<Change> {
+        let Some((pos, old)) = info
+            .column_by_name(old_name)
+            .filter(|(_, c)| c.state == SchemaState::Public)
+        else {
+            return Err(Error::unknown_column(old_name, &info.name));
+        };
+        if !old_name.eq_ignore_ascii_case(new_name) && info.column_by_name(new_name).is_some() {
+            return Err(Error::duplicate_column(new_name));
+        }
+        let def = ast::ColumnDef {
+            name: ast::Ident::with_quote('`', new_name),
+            data_type: data_type.clone(),
+            options: options
+                .iter()
+                .map(|option| ast::ColumnOptionDef {
+                    name: None,
+                    option: option.clone(),
+                })
+                .collect(),
+        };
+        let (defined, mut column) = self.define_column(sql, def, &info.name)?;
+        let in_primary = info.handle_column == Some(pos)
+            || info
+                .indexes
+                .iter()
+                .any(|ix| ix.primary && ix.columns.contains(&pos));
+        let adds_key =
+            !defined.indexes.is_empty() || (defined.handle_column.is_some() && !in_primary);
+        if adds_key {
+            return Err(Error::new(
+                8200,
+                "HY000",
+                "Unsupported modify column: can't add a key in MODIFY/CHANGE COLUMN; use ADD INDEX",
+            ));
+        }
+        if in_primary {
+            // Primary key columns are NOT NULL whatever the definition says, as in MySQL.
+            column.nullable = false;
+        }
+        if old.auto_increment && !column.auto_increment {
+            return Err(Error::new(
+                8200,
+                "HY000",
+                "Unsupported modify column: can't remove auto_increment without @@tidb_allow_remove_auto_inc enabled",
+            ));
+        }
+        ddl::check_modify_column(old, &column)?;
+        let args = JobArgs::ModifyColumn {
+            old_name: old.name.clone(),
+            column: Box::new(column),
+            position: position(column_position),
+        };
+        Ok((Action::ModifyColumn, args))
+    }
+
+    /// The table `name` names, as this session's schema has it.
+    fn table_info(&self, name: &ast::ObjectName) -> Result<TableInfo> {
+        let (db, tname) = split_name(name)?;
+        let db = self.db_or_current(db)?;
+        self.schema()
+            .table(&db, &tname)
+            .map(|t| TableInfo::clone(t))
+            .ok_or_else(|| Error::unknown_table(&db, &tname))
+    }
+}
+
+fn add_index_change(
+    info: &TableInfo,
+    name: &str,
+    columns: Vec<String>,
+    unique: bool,
+) -> Result<Change> {
+    if info.index_by_name(name).is_some() || name.eq_ignore_ascii_case("primary") {
+        return Err(Error::duplicate_key_name(name));
+    }
+    sql::limits::index_count(info.indexes.len() + 1)?;
+    for c in &columns {
+        if info
+            .column_by_name(c)
+            .filter(|(_, col)| col.state == SchemaState::Public)
+            .is_none()
+        {
+            return Err(Error::new(
+                1072,
+                "42000",
+                format!("Key column '{c}' doesn't exist in table"),
+            ));
+        }
+    }
+    let index = IndexInfo {
+        id: 0,
+        name: name.to_string(),
+        columns: Vec::new(),
+        unique,
+        primary: false,
+        state: SchemaState::None,
+        comment: String::new(),
+        backfill: Default::default(),
+    };
+    sql::limits::index(&index, columns.len())?;
+    Ok((Action::AddIndex, JobArgs::AddIndex { index, columns }))
+}
+
+fn drop_index_change(info: &TableInfo, name: &str) -> Result<Change> {
+    match info.index_by_name(name) {
+        Some(ix) if ix.primary => Err(Error::unsupported("DROP PRIMARY KEY")),
+        Some(_) => Ok((
+            Action::DropIndex,
+            JobArgs::DropIndex {
+                name: name.to_string(),
+            },
+        )),
+        None => Err(Error::new(
+            1091,
+            "42000",
+            format!("Can't DROP '{name}'; check that column/key exists"),
+        )),
+    }
+}
+
+fn position(p: Option<&ast::MySQLColumnPosition>) -> Option<ColumnPosition> {
+    match p? {
+        ast::MySQLColumnPosition::First => Some(ColumnPosition::First),
+        ast::MySQLColumnPosition::After(c) => Some(ColumnPosition::After(c.value.clone())),
+    }
+}
+
+/// The kinds a multi-schema change may hold (TiDB's list, as far as moltdb has them).
+fn in_multi_schema(action: Action) -> bool {
+    matches!(
+        action,
+        Action::AddColumn
+            | Action::DropColumn
+            | Action::AddIndex
+            | Action::DropIndex
+            | Action::ModifyColumn
+            | Action::ModifyTableComment
+            | Action::ModifyTableCharsetAndCollate
+            | Action::AddForeignKey
+            | Action::DropForeignKey
+    )
+}
+
+fn is_algorithm_or_lock(op: &ast::AlterTableOperation) -> bool {
+    matches!(
+        op,
+        ast::AlterTableOperation::Algorithm { .. } | ast::AlterTableOperation::Lock { .. }
+    )
+}
+
+/// TiDB's warning 1846 for an ALGORITHM a change cannot be made with (the change is made
+/// anyway, with the algorithm it has): index builds are INPLACE, the rest INSTANT (which
+/// also accepts INPLACE). LOCK is accepted and has no effect: no change locks the table.
+fn unsupported_algorithm(action: Action, algorithm: &ast::AlterTableAlgorithm) -> Option<Error> {
+    use ast::AlterTableAlgorithm as A;
+    let (asked, best) = match (action == Action::AddIndex, algorithm) {
+        (_, A::Default) | (true, A::Inplace) | (false, A::Inplace | A::Instant) => return None,
+        (true, A::Instant) => ("INSTANT", "INPLACE"),
+        (true, A::Copy) => ("COPY", "INPLACE"),
+        (false, A::Copy) => ("COPY", "INSTANT"),
+    };
+    Some(Error::new(
+        1846,
+        "0A000",
+        format!("ALGORITHM={asked} is not supported. Reason: Cannot alter table by {asked}. Try ALGORITHM={best}."),
+    ))
+}
+
+pub(super) fn index_columns(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
+    cols.iter()
+        .map(|c| match &c.column.expr {
+            ast::Expr::Identifier(id) => Ok(id.value.clone()),
+            other => Err(Error::unsupported(format!("index on expression {other}"))),
+        })
+        .collect()
+}

@@ -10,60 +10,12 @@ mod common;
 
 use common::ddl::*;
 use mysql_async::prelude::*;
-use mysql_async::{Conn, Opts};
 
 fn rows_env(default: usize) -> usize {
     std::env::var("MOLTDB_DDL_TEST_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Errors concurrent clients legitimately get: write conflicts and duplicate keys.
-fn expected_dml_error(e: &mysql_async::Error) -> bool {
-    matches!(e, mysql_async::Error::Server(s) if s.code == 9007 || s.code == 1062)
-}
-
-/// Runs a DML mix on `node` until `stop`; returns (statements, unexpected errors).
-async fn dml_client(
-    opts: Opts,
-    seed: u64,
-    base: usize,
-    stop: Arc<AtomicBool>,
-) -> (u64, Vec<String>) {
-    let mut c = Conn::new(opts).await.expect("connect");
-    let mut x = seed;
-    let mut next = || {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (x >> 33) as usize
-    };
-    let (mut n, mut errors) = (0u64, Vec::new());
-    while !stop.load(Ordering::SeqCst) {
-        let id = next() % base + 1;
-        let sql = match next() % 6 {
-            0 => format!(
-                "INSERT INTO t VALUES ({}, {}, 'new')",
-                base + next() % base + 1,
-                next() % 997
-            ),
-            1 => format!("UPDATE t SET k = {} WHERE id = {id}", next() % 997),
-            2 => format!("DELETE FROM t WHERE id = {id}"),
-            3 => format!("REPLACE INTO t VALUES ({id}, {}, 'rep')", next() % 997),
-            4 => format!(
-                "INSERT INTO t VALUES ({id}, {}, 'dup') ON DUPLICATE KEY UPDATE k = k + 1",
-                next() % 997
-            ),
-            _ => format!("UPDATE t SET c = 'u' WHERE id = {id}"),
-        };
-        match c.query_drop(&sql).await {
-            Ok(()) => n += 1,
-            Err(e) if expected_dml_error(&e) => {}
-            Err(e) => errors.push(format!("{sql}: {e}")),
-        }
-    }
-    (n, errors)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,7 +1,8 @@
 //! Helpers shared by the online DDL tests: an in-process cluster, a populated table, and the
-//! newest ADD INDEX job as ADMIN SHOW DDL JOBS reports it.
+//! newest ADD INDEX job as ADMIN SHOW DDL JOBS reports it, clients running DML meanwhile.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -219,4 +220,52 @@ pub fn server_code(e: &mysql_async::Error) -> u16 {
         mysql_async::Error::Server(s) => s.code,
         other => panic!("not a server error: {other}"),
     }
+}
+
+/// Errors concurrent clients legitimately get: write conflicts and duplicate keys.
+pub fn expected_dml_error(e: &mysql_async::Error) -> bool {
+    matches!(e, mysql_async::Error::Server(s) if s.code == 9007 || s.code == 1062)
+}
+
+/// Runs a DML mix on `d.t` (as [`populate`] makes it, naming its columns) until `stop`;
+/// returns (statements, unexpected errors).
+pub async fn dml_client(
+    opts: Opts,
+    seed: u64,
+    base: usize,
+    stop: Arc<AtomicBool>,
+) -> (u64, Vec<String>) {
+    let mut c = Conn::new(opts).await.expect("connect");
+    let mut x = seed;
+    let mut next = || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) as usize
+    };
+    let (mut n, mut errors) = (0u64, Vec::new());
+    while !stop.load(Ordering::SeqCst) {
+        let id = next() % base + 1;
+        let sql = match next() % 6 {
+            0 => format!(
+                "INSERT INTO t (id, k, c) VALUES ({}, {}, 'new')",
+                base + next() % base + 1,
+                next() % 997
+            ),
+            1 => format!("UPDATE t SET k = {} WHERE id = {id}", next() % 997),
+            2 => format!("DELETE FROM t WHERE id = {id}"),
+            3 => format!("REPLACE INTO t (id, k, c) VALUES ({id}, {}, 'rep')", next() % 997),
+            4 => format!(
+                "INSERT INTO t (id, k, c) VALUES ({id}, {}, 'dup') ON DUPLICATE KEY UPDATE k = k + 1",
+                next() % 997
+            ),
+            _ => format!("UPDATE t SET c = 'u' WHERE id = {id}"),
+        };
+        match c.query_drop(&sql).await {
+            Ok(()) => n += 1,
+            Err(e) if expected_dml_error(&e) => {}
+            Err(e) => errors.push(format!("{sql}: {e}")),
+        }
+    }
+    (n, errors)
 }

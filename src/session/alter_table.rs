@@ -165,6 +165,10 @@ impl Session {
                 let def = (data_type, options.as_slice(), column_position.as_ref());
                 self.modify_column_change(sql, table, &old_name.value, &new_name.value, def)?
             }
+            Op::RenameColumn {
+                old_column_name,
+                new_column_name,
+            } => rename_column_change(table, &old_column_name.value, &new_column_name.value)?,
             Op::RenameTable { table_name } => {
                 let new_name = match table_name {
                     ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n) => n,
@@ -402,6 +406,28 @@ fn add_index_change(
     };
     sql::limits::index(&index, columns.len())?;
     Ok((Action::AddIndex, JobArgs::AddIndex { index, columns }))
+}
+
+/// RENAME COLUMN: a `modify column` job that keeps the column's definition (TiDB's way).
+fn rename_column_change(info: &TableInfo, old_name: &str, new_name: &str) -> Result<Change> {
+    let Some((_, old)) = info
+        .column_by_name(old_name)
+        .filter(|(_, c)| c.state == SchemaState::Public)
+    else {
+        return Err(Error::unknown_column(old_name, &info.name));
+    };
+    if !old_name.eq_ignore_ascii_case(new_name) && info.column_by_name(new_name).is_some() {
+        return Err(Error::duplicate_column(new_name));
+    }
+    sql::limits::identifier(new_name)?;
+    let mut column = old.clone();
+    column.name = new_name.to_string();
+    let args = JobArgs::ModifyColumn {
+        old_name: old.name.clone(),
+        column: Box::new(column),
+        position: None,
+    };
+    Ok((Action::ModifyColumn, args))
 }
 
 fn drop_index_change(info: &TableInfo, name: &str) -> Result<Change> {

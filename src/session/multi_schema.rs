@@ -89,6 +89,13 @@ pub fn check(table: &TableInfo, specs: &[&Op]) -> Result<()> {
                 }
                 after(&mut t, table, column_position.as_ref())?;
             }
+            Op::RenameColumn {
+                old_column_name,
+                new_column_name,
+            } => {
+                t.column(&old_column_name.value)?;
+                t.column(&new_column_name.value)?;
+            }
             Op::AddConstraint { constraint, .. } => {
                 let (name, columns) = match constraint {
                     ast::TableConstraint::Index(ix) => (ix.name.as_ref(), &ix.columns),

@@ -60,6 +60,15 @@ impl InfoSchema {
             .find_map(|d| d.tables.values().find(|t| t.id == id))
     }
 
+    /// The tables (in any state) of the database with id `db_id`, even one being dropped.
+    pub fn tables_by_db_id(&self, db_id: i64) -> Vec<&Arc<TableInfo>> {
+        self.dbs
+            .values()
+            .filter(|d| d.info.id == db_id)
+            .flat_map(|d| d.tables.values())
+            .collect()
+    }
+
     /// Public databases sorted by name.
     pub fn databases(&self) -> Vec<&DatabaseInfo> {
         let mut v: Vec<_> = self

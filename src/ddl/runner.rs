@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::job::{Job, JobState};
+use super::job::{Action, Job, JobState};
 use super::kinds::{self, Reorg, Step};
 use super::{backfill, dist, ingest, queue, syncer, verify};
 use crate::catalog::{meta, SchemaState};
@@ -31,14 +31,41 @@ fn drive(domain: &Arc<Domain>, id: i64) -> Result<()> {
         if job.schema_version > 0 {
             domain.events.set_sync_target(job.schema_version);
             let keep_going = || !domain.is_stopped() && domain.ownership.is_owner();
-            let synced =
-                syncer::wait_synced(domain.store.as_ref(), job.schema_version, &keep_going);
+            let tables = locked_tables(domain, &job);
+            let synced = syncer::wait_synced(
+                domain.store.as_ref(),
+                job.schema_version,
+                &tables,
+                &keep_going,
+            );
             domain.events.set_sync_target(0);
             synced?;
         }
         if !step_once(domain, id)? {
             return Ok(());
         }
+    }
+}
+
+/// The tables whose transactions a step of `job` waits for (the metadata lock): the job's
+/// table, or every table of a dropped database; none with `tidb_enable_metadata_lock` off
+/// (a transaction then fails with 8028 at its commit if a table it wrote moved on).
+fn locked_tables(domain: &Domain, job: &Job) -> Vec<i64> {
+    if !domain.metadata_lock_enabled() {
+        return Vec::new();
+    }
+    if job.table_id != 0 {
+        return vec![job.table_id];
+    }
+    match job.action {
+        Action::DropSchema => domain
+            .catalog
+            .snapshot()
+            .tables_by_db_id(job.db_id)
+            .iter()
+            .map(|t| t.id)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -1,16 +1,18 @@
 //! Which nodes are alive and which schema version each has loaded.
 //!
 //! Every node writes `mNode:{id}` with the schema version it has loaded, the oldest schema
-//! version an open transaction of it still uses, and a heartbeat time. The owner advances a
-//! job past a schema version only once every live node has loaded it and no transaction
-//! anywhere still uses an older one (TiDB's metadata-lock rule), so at any moment all nodes
-//! and transactions work with at most two adjacent schema versions: the one a job just
-//! committed and the one before it.
+//! version at which its open transactions hold each table they used (`domain::mdl`), and a
+//! heartbeat time. The owner advances a job past a schema version only once every live node
+//! has loaded it and no transaction anywhere holds the job's table at an older one (TiDB's
+//! metadata-lock rule), so at any moment all nodes and the transactions using the table
+//! work with at most two adjacent schema versions of it: the one a job just committed and
+//! the one before it.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::mdl::Holder;
 use crate::domain::now_ms;
 use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Store};
@@ -23,9 +25,30 @@ pub struct NodeInfo {
     pub id: String,
     pub address: String,
     pub loaded_version: u64,
-    /// The oldest schema version an open transaction on the node uses (u64::MAX: none).
-    pub min_txn_version: u64,
+    /// The tables the node's open transactions hold, and at which versions.
+    #[serde(default)]
+    pub holders: Vec<Holder>,
     pub heartbeat_ms: i64,
+}
+
+impl NodeInfo {
+    /// Whether no open transaction of the node holds one of `tables` at a version older
+    /// than `version`.
+    fn releases(&self, tables: &[i64], version: u64) -> bool {
+        self.blockers(tables, version).next().is_none()
+    }
+
+    /// The transactions of the node holding one of `tables` at a version older than
+    /// `version`.
+    pub fn blockers<'a>(
+        &'a self,
+        tables: &'a [i64],
+        version: u64,
+    ) -> impl Iterator<Item = &'a Holder> + 'a {
+        self.holders
+            .iter()
+            .filter(move |h| h.version < version && tables.contains(&h.table_id))
+    }
 }
 
 fn node_key(id: &str) -> Vec<u8> {
@@ -61,16 +84,21 @@ pub fn live_nodes(store: &dyn Store) -> Result<Vec<NodeInfo>> {
         .collect())
 }
 
-/// Waits until every live node has loaded `version` and no open transaction uses an older
-/// version: then the next version may be committed, and a transaction begun on `version`
-/// is at most one behind it. `keep_going` is asked between polls: the owner stops waiting
-/// when it is no longer owner or is shutting down.
-pub fn wait_synced(store: &dyn Store, version: u64, keep_going: &dyn Fn() -> bool) -> Result<()> {
+/// Waits until every live node has loaded `version` and no open transaction holds one of
+/// `tables` at an older version: then the next version may be committed, and a transaction
+/// using the tables is at most one behind it. `keep_going` is asked between polls: the
+/// owner stops waiting when it is no longer owner or is shutting down.
+pub fn wait_synced(
+    store: &dyn Store,
+    version: u64,
+    tables: &[i64],
+    keep_going: &dyn Fn() -> bool,
+) -> Result<()> {
     loop {
         let nodes = live_nodes(store)?;
         let synced = nodes
             .iter()
-            .all(|n| n.loaded_version >= version && n.min_txn_version >= version);
+            .all(|n| n.loaded_version >= version && n.releases(tables, version));
         if synced {
             return Ok(());
         }

@@ -1,5 +1,5 @@
 //! A node's shared state (TiDB's "domain"): the store, the schema cache and the versions
-//! open transactions pin, the global system variables, auto-id allocation, the sessions,
+//! tables open transactions hold, the global system variables, auto-id allocation, the sessions,
 //! the wake-up events, DDL ownership and the stop flag.
 //!
 //! Everything that runs on a domain takes a `&Domain`: the DDL worker and backfill (`ddl`),
@@ -9,21 +9,22 @@
 pub mod events;
 pub mod failpoints;
 pub mod latency;
+pub mod mdl;
 pub mod processlist;
 pub mod variables;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::catalog::{meta, AutoIdAllocator, Catalog, InfoSchema, UserRecord};
+use crate::catalog::{meta, AutoIdAllocator, Catalog, UserRecord};
 use crate::error::Result;
 use crate::kv::Store;
 use events::Events;
 use failpoints::Failpoints;
+pub use mdl::SchemaPin;
 use variables::GlobalVariables;
 
 /// A domain that has not reloaded its schema for one lease stops serving (TiDB's 8027; its
@@ -54,8 +55,8 @@ pub struct Domain {
     /// Recent latency of clients' statements (the adaptive throttle of backend work).
     pub latency: latency::LatencyMonitor,
     next_conn_id: AtomicU32,
-    /// schema version -> open transactions using it (the metadata lock).
-    txn_versions: Mutex<BTreeMap<u64, usize>>,
+    /// The tables open transactions hold, and at which versions (the metadata lock).
+    holds: Mutex<mdl::Holds>,
     last_reload_ms: AtomicI64,
     stopped: AtomicBool,
     /// Test hook: the loader loads no schema newer than this version (0: no limit), so a
@@ -87,7 +88,7 @@ impl Domain {
             failpoints: Failpoints::from_env(),
             latency: Default::default(),
             next_conn_id: AtomicU32::new((index << 22) + 1),
-            txn_versions: Mutex::new(BTreeMap::new()),
+            holds: Mutex::new(mdl::Holds::default()),
             last_reload_ms: AtomicI64::new(now_ms()),
             stopped: AtomicBool::new(false),
             version_cap: AtomicU64::new(0),
@@ -127,19 +128,18 @@ impl Domain {
         Ok(meta::get_user(txn.as_ref(), name)?)
     }
 
-    /// Takes the current schema for a transaction and holds its version (the metadata lock)
-    /// until the returned guard is dropped.
-    pub fn pin_schema(self: &Arc<Self>) -> SchemaPin {
-        // Registering under the lock that `sync_state` holds keeps the two in order: a
-        // report either counts this transaction or was made after the schema it reads.
-        let mut versions = self.txn_versions.lock();
-        let schema = self.catalog.snapshot();
-        *versions.entry(schema.version).or_insert(0) += 1;
-        drop(versions);
-        SchemaPin {
-            domain: self.clone(),
-            schema,
-        }
+    /// Takes the current schema for a transaction; the tables it then uses are held until
+    /// the returned pin is dropped (see `mdl`).
+    pub fn pin_schema(self: &Arc<Self>, conn_id: u32) -> SchemaPin {
+        SchemaPin::new(self.clone(), conn_id)
+    }
+
+    /// `tidb_enable_metadata_lock`: DDL waits for the transactions using its table.
+    pub fn metadata_lock_enabled(&self) -> bool {
+        self.globals
+            .read()
+            .get("tidb_enable_metadata_lock")
+            .is_none_or(|(_, v)| v.truth() != Some(false))
     }
 
     /// Whether the node's schema is fresh enough to serve (else TiDB's 8027).
@@ -155,11 +155,12 @@ impl Domain {
         self.events.notify();
     }
 
-    /// The loaded version and the oldest version in use, read together (see `pin_schema`).
-    pub fn sync_state(&self) -> (u64, u64) {
-        let versions = self.txn_versions.lock();
+    /// The loaded version and the tables open transactions hold, read together (see
+    /// `mdl`).
+    pub fn sync_state(&self) -> (u64, Vec<mdl::Holder>) {
+        let holds = self.holds.lock();
         let loaded = self.catalog.snapshot().version;
-        (loaded, versions.keys().next().copied().unwrap_or(u64::MAX))
+        (loaded, holds.list())
     }
 
     /// Reloads the schema if the global version moved (unless capped) and SET GLOBAL values
@@ -211,28 +212,6 @@ impl Ownership {
     /// Records a won campaign (the lease's end) or a lost one (0).
     pub fn set_until(&self, until_ms: i64) {
         self.until_ms.store(until_ms, Ordering::SeqCst);
-    }
-}
-
-/// A transaction's hold on a schema version.
-pub struct SchemaPin {
-    domain: Arc<Domain>,
-    pub schema: Arc<InfoSchema>,
-}
-
-impl Drop for SchemaPin {
-    fn drop(&mut self) {
-        let mut versions = self.domain.txn_versions.lock();
-        if let Some(n) = versions.get_mut(&self.schema.version) {
-            *n -= 1;
-            if *n == 0 {
-                versions.remove(&self.schema.version);
-            }
-        }
-        drop(versions);
-        if self.domain.events.sync_target() > 0 {
-            self.domain.events.notify();
-        }
     }
 }
 

@@ -120,26 +120,26 @@ impl Node {
 }
 
 fn report(domain: &Domain) -> Result<()> {
-    let (loaded_version, min_txn_version) = domain.sync_state();
+    let (loaded_version, held) = domain.sync_state();
     syncer::report(
         domain.store.as_ref(),
         &syncer::NodeInfo {
             id: domain.id.clone(),
             address: domain.address.clone(),
             loaded_version,
-            min_txn_version,
+            holders: held,
             heartbeat_ms: now_ms(),
         },
     )
 }
 
 fn run_loader(domain: &Domain) {
-    let mut last_report = (0u64, 0u64, 0i64);
+    let mut last_report = (0u64, Default::default(), 0i64);
     while !domain.is_stopped() {
         let seen = domain.events.generation();
         domain.reload();
-        let (loaded, min_txn) = domain.sync_state();
-        let state = (loaded, min_txn, now_ms());
+        let (loaded, held) = domain.sync_state();
+        let state = (loaded, held, now_ms());
         // Report at once what the DDL owner may be waiting for; otherwise heartbeat.
         let owner_waiting = domain.events.sync_target() > 0 && state.1 != last_report.1;
         if state.0 != last_report.0

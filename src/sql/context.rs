@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::catalog::{InfoSchema, TableInfo};
-use crate::domain::Domain;
+use crate::domain::{Domain, SchemaPin};
 use crate::error::{Error, Result};
 use crate::sql::planner::binder::SessionContext;
 
@@ -46,6 +46,9 @@ pub struct Context<'a> {
     pub found_rows: Option<u64>,
     /// Ids of the tables the statement wrote.
     pub written: Vec<i64>,
+    /// The transaction's hold on the tables it uses (the metadata lock): tables are looked
+    /// up through it when there is one.
+    pub pin: Option<Arc<SchemaPin>>,
 }
 
 impl<'a> Context<'a> {
@@ -64,6 +67,7 @@ impl<'a> Context<'a> {
             generated_id: None,
             found_rows: None,
             written: Vec::new(),
+            pin: None,
         }
     }
 
@@ -78,6 +82,15 @@ impl<'a> Context<'a> {
     /// Looks up a table; errors as MySQL does for a missing database or table.
     pub fn table(&self, db: Option<&str>, name: &str) -> Result<(String, Arc<TableInfo>)> {
         let db = self.database_name(db)?;
+        if let Some(pin) = &self.pin {
+            return match pin.table(&db, name)? {
+                Some(t) => Ok((db, t)),
+                None if self.domain.catalog.snapshot().database(&db).is_none() => {
+                    Err(Error::unknown_database(&db))
+                }
+                None => Err(Error::unknown_table(&db, name)),
+            };
+        }
         if self.schema.database(&db).is_none() {
             return Err(Error::unknown_database(&db));
         }

@@ -6,11 +6,14 @@
 //! - `tidb_background_subtask`, `tidb_background_subtask_history`: their subtasks;
 //! - `dist_framework_meta`: the live nodes taking part, with their service scope;
 //! - `gc_delete_range`, `gc_delete_range_done`: the data of dropped tables and indexes
-//!   waiting for removal, and removed (`ddl::delete_range`).
+//!   waiting for removal, and removed (`ddl::delete_range`);
+//! - `tidb_mdl_view`: which open transactions (by session id) hold which DDL job back
+//!   (the metadata lock, `domain::mdl`).
 
 use super::context::Context;
 use super::result::{ResultColumn, ResultSet};
 use crate::ddl::delete_range::{self, DeleteRange};
+use crate::ddl::{queue, syncer};
 use crate::dxf::proto::{type_number, NodeMeta, Subtask, Task};
 use crate::dxf::{dispatcher, storage};
 use crate::error::{Result, SavedError};
@@ -27,6 +30,7 @@ pub const TABLES: &[&str] = &[
     "tidb_background_subtask_history",
     "tidb_global_task",
     "tidb_global_task_history",
+    "tidb_mdl_view",
 ];
 
 pub fn is_system_db(db: &str) -> bool {
@@ -93,6 +97,16 @@ const DELETE_RANGE_COLUMNS: &[(&str, Kind)] = &[
     ("ts", Int),
 ];
 
+const MDL_COLUMNS: &[(&str, Kind)] = &[
+    ("job_id", Int),
+    ("db_name", Text),
+    ("table_name", Text),
+    ("query", Text),
+    ("session_id", Int),
+    ("start_time", Time),
+    ("SQL_DIGESTS", Text),
+];
+
 const NODE_COLUMNS: &[(&str, Kind)] = &[
     ("host", Text),
     ("role", Text),
@@ -108,6 +122,7 @@ pub fn table(ctx: &Context, name: &str) -> Option<Result<ResultSet>> {
         "tidb_background_subtask" | "tidb_background_subtask_history" => SUBTASK_COLUMNS,
         "dist_framework_meta" => NODE_COLUMNS,
         "gc_delete_range" | "gc_delete_range_done" => DELETE_RANGE_COLUMNS,
+        "tidb_mdl_view" => MDL_COLUMNS,
         _ => return None,
     };
     Some(rows(ctx, &lower).map(|rows| ResultSet {
@@ -159,6 +174,7 @@ fn rows(ctx: &Context, table: &str) -> Result<Vec<Vec<Value>>> {
             .iter()
             .map(delete_range_row)
             .collect(),
+        "tidb_mdl_view" => mdl_rows(ctx, txn)?,
         _ => {
             let now = crate::domain::now_ms();
             storage::nodes(txn)?
@@ -168,6 +184,35 @@ fn rows(ctx: &Context, table: &str) -> Result<Vec<Vec<Value>>> {
                 .collect()
         }
     })
+}
+
+/// One row per (running job, transaction holding the job's table at an older version than
+/// the job's last step), on any node. SQL_DIGESTS (the transaction's statements in TiDB)
+/// is not kept: NULL.
+fn mdl_rows(ctx: &Context, txn: &dyn crate::kv::Transaction) -> Result<Vec<Vec<Value>>> {
+    let nodes = syncer::live_nodes(ctx.domain.store.as_ref())?;
+    let mut rows = Vec::new();
+    for job in queue::queued_jobs(txn)? {
+        if job.schema_version == 0 || job.table_id == 0 {
+            continue;
+        }
+        let tables = [job.table_id];
+        for holder in nodes
+            .iter()
+            .flat_map(|n| n.blockers(&tables, job.schema_version))
+        {
+            rows.push(vec![
+                Value::Int(job.id),
+                s(&job.db_name),
+                s(&job.table_name),
+                s(&job.query),
+                Value::Int(i64::from(holder.conn_id)),
+                time(Some(holder.txn_start_ms.saturating_mul(1000))),
+                Value::Null,
+            ]);
+        }
+    }
+    Ok(rows)
 }
 
 fn s(v: &str) -> Value {

@@ -7,7 +7,8 @@
 //! node writes both indexes (`ready to merge`), the temporary index is merged (`merging`)
 //! and removed (`inapplicable`), and the index turns public (TiDB's BackfillState walk).
 //! When ingest cannot be set up the job falls back to `txn-merge`: the same walk, with a
-//! transactional backfill into the temporary index instead of the ingest.
+//! transactional backfill into the temporary index instead of the ingest. On a table with
+//! no rows when the job starts, the job is `txn` whatever was asked: nothing to sort.
 //!
 //! Either way the index turns public only after it is verified: its entry count and a
 //! checksum over its entries equal those computed from the rows at one snapshot.
@@ -54,6 +55,13 @@ impl JobKind for AddIndex {
                 .collect::<Result<_>>()?;
             ix.id = table.next_index_id;
             table.next_index_id += 1;
+            if uses_temp_index(job) && is_empty(txn, &table)? {
+                // Nothing to sort and ingest: the transactional backfill walks four schema
+                // versions instead of seven, with no temporary index to merge (DML written
+                // meanwhile is backfilled either way).
+                job.reorg_type = Some("txn".into());
+                job.dist_reorg = false;
+            }
             if uses_temp_index(job) {
                 ix.backfill = BackfillState::Running;
             } else {
@@ -202,6 +210,12 @@ impl JobKind for AddIndex {
 /// (chosen when it was submitted), or by txn-merge (ingest could not be set up).
 fn uses_temp_index(job: &Job) -> bool {
     matches!(job.reorg_type.as_deref(), Some("ingest" | "txn-merge"))
+}
+
+/// Whether the table has no row at the step's snapshot.
+fn is_empty(txn: &dyn Transaction, table: &crate::catalog::TableInfo) -> Result<bool> {
+    let table = crate::table::Table::new(std::sync::Arc::new(table.clone()));
+    Ok(table.handle_bounds(txn)?.is_none())
 }
 
 fn is_txn_merge(job: &Job) -> bool {

@@ -120,6 +120,34 @@ fn add_index_job(db_id: i64, table_id: i64) -> Job {
     .on_table(table_id, "t")
 }
 
+/// Puts one row in the job's table (an empty table's index is built in txn mode).
+fn insert_row(store: &dyn crate::kv::Store, job: &Job) {
+    let mut txn = store.begin().expect("begin");
+    let info = load_table(txn.as_ref(), job).expect("table");
+    let table = crate::table::Table::new(std::sync::Arc::new(info));
+    table
+        .add_record(txn.as_mut(), &[crate::types::Value::Int(1)], 1)
+        .expect("row");
+    txn.commit().expect("commit");
+}
+
+#[test]
+fn add_index_on_an_empty_table_takes_the_txn_walk() {
+    let store = crate::kv::open_memory().expect("store");
+    let (db, table) = with_table(store.as_ref());
+    let mut job = add_index_job(db, table);
+    job.reorg_type = Some("ingest".into());
+    job.dist_reorg = true;
+    let (states, reorgs) = walk_reorgs(store.as_ref(), &mut job, false);
+    use SchemaState::*;
+    assert_eq!(states, [DeleteOnly, WriteOnly, WriteReorganization, Public]);
+    assert_eq!(reorgs, ["backfill", "verify"]);
+    assert_eq!(
+        (job.reorg_type.as_deref(), job.dist_reorg),
+        (Some("txn"), false)
+    );
+}
+
 fn index_state(store: &dyn crate::kv::Store, job: &Job) -> Option<SchemaState> {
     let txn = store.begin().expect("begin");
     let table = load_table(txn.as_ref(), job).expect("table");
@@ -234,6 +262,7 @@ fn ingest_walk(reorg_type: &str, build: &str) {
     let store = crate::kv::open_memory().expect("store");
     let (db, table) = with_table(store.as_ref());
     let mut job = add_index_job(db, table);
+    insert_row(store.as_ref(), &job);
     job.reorg_type = Some(reorg_type.into());
     let (states, reorgs) = walk_reorgs(store.as_ref(), &mut job, false);
     use SchemaState::*;

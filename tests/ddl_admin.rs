@@ -1,6 +1,6 @@
 //! Operators steering DDL on a 3-node cluster: ADMIN CANCEL in every state of an ADD INDEX
-//! (from a node other than the submitter's), PAUSE and RESUME, TiDB's per-id messages, and
-//! the tidb_* system variables seen cluster-wide.
+//! (from a node other than the submitter's), PAUSE and RESUME, TiDB's per-id messages, the
+//! tidb_* system variables seen cluster-wide, and ADMIN CHECKSUM TABLE.
 
 use std::time::{Duration, Instant};
 
@@ -481,6 +481,70 @@ async fn jobs_on_different_tables_run_together_and_same_table_jobs_in_order() {
     op.query_drop("ADMIN CHECK TABLE t").await.unwrap();
     op.query_drop("ADMIN CHECK TABLE t2").await.unwrap();
     drop(op);
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}
+
+/// (Checksum_crc64_xor, Total_kvs, Total_bytes) of `d.t`.
+async fn checksum(c: &mut Conn) -> (u64, u64, u64) {
+    let row: Row = c
+        .query_first("ADMIN CHECKSUM TABLE d.t")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.columns_ref()
+            .iter()
+            .map(|c| c.name_str().to_string())
+            .collect::<Vec<_>>(),
+        [
+            "Db_name",
+            "Table_name",
+            "Checksum_crc64_xor",
+            "Total_kvs",
+            "Total_bytes"
+        ]
+    );
+    assert_eq!(
+        (
+            row.get::<String, _>(0).unwrap(),
+            row.get::<String, _>(1).unwrap()
+        ),
+        ("d".to_string(), "t".to_string())
+    );
+    (
+        row.get(2).unwrap(),
+        row.get(3).unwrap(),
+        row.get(4).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admin_checksum_table_follows_the_data_on_every_node() {
+    let (cluster, _dir) = start_cluster(2).await;
+    populate(&mut node_conn(&cluster, 0, None).await, 1_000, 7).await;
+    let mut c = node_conn(&cluster, 0, Some("d")).await;
+    let rows_only = checksum(&mut c).await;
+    assert_eq!(rows_only.1, 1_000, "one pair per row");
+    c.query_drop("CREATE INDEX ik ON t (k)").await.unwrap();
+    let indexed = checksum(&mut c).await;
+    assert_eq!(indexed.1, 2_000, "rows and index entries");
+    assert!(indexed.2 > rows_only.2);
+    // Another node, the same snapshot of the same data: the same figures.
+    let mut other = node_conn(&cluster, 1, Some("d")).await;
+    assert_eq!(checksum(&mut other).await, indexed);
+    // A change shows; undoing it restores the checksum.
+    c.query_drop("UPDATE t SET c = 'changed' WHERE id = 5")
+        .await
+        .unwrap();
+    let changed = checksum(&mut other).await;
+    assert_ne!(changed.0, indexed.0);
+    c.query_drop("UPDATE t SET c = 'c5' WHERE id = 5")
+        .await
+        .unwrap();
+    assert_eq!(checksum(&mut other).await, indexed);
+    drop((c, other));
     tokio::task::spawn_blocking(move || cluster.stop())
         .await
         .unwrap();

@@ -2,6 +2,7 @@
 //! module per statement family.
 
 mod check;
+mod checksum;
 pub mod jobs;
 
 use crate::sql::dialect::MySql;
@@ -17,6 +18,7 @@ use crate::kv::Transaction;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Admin {
     CheckTable(Vec<(Option<String>, String)>),
+    ChecksumTable(Vec<(Option<String>, String)>),
     CheckIndex {
         table: (Option<String>, String),
         index: String,
@@ -63,6 +65,14 @@ fn parse_admin(rest: &str) -> Result<Admin> {
                 .map(|n| table_name(n.trim()))
                 .collect::<Result<Vec<_>>>()?;
             Ok(Admin::CheckTable(tables))
+        }
+        ["checksum", "table", ..] => {
+            let names = after_words(rest, 2);
+            let tables = names
+                .split(',')
+                .map(|n| table_name(n.trim()))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Admin::ChecksumTable(tables))
         }
         ["check", "index", table, index] => Ok(Admin::CheckIndex {
             table: table_name(table)?,
@@ -179,6 +189,14 @@ pub fn execute(ctx: &mut Context, txn: &dyn Transaction, admin: &Admin) -> Resul
             }
             Ok(QueryResult::ok())
         }
+        Admin::ChecksumTable(tables) => {
+            let mut rows = Vec::new();
+            for (db, t) in tables {
+                let (db, info) = ctx.table(db.as_deref(), t)?;
+                rows.push((db, info.name.clone(), checksum::checksum(txn, &info)?));
+            }
+            Ok(QueryResult::Rows(checksum::result(rows)))
+        }
         Admin::CheckIndex { table, index } => {
             let (_, info) = ctx.table(table.0.as_deref(), &table.1)?;
             if info.index_by_name(index).is_none() {
@@ -244,6 +262,10 @@ mod tests {
                 offset: 4,
                 limit: 3
             }
+        );
+        assert_eq!(
+            parse("admin checksum table t1, `d`.`t2`").unwrap().unwrap(),
+            Admin::ChecksumTable(vec![(None, "t1".into()), (Some("d".into()), "t2".into())])
         );
         assert!(parse("admin frobnicate").unwrap().is_err());
     }

@@ -14,6 +14,8 @@ use super::expr::{arithmetic, BinOp, Expr};
 use super::subquery::Env;
 use crate::error::{Error, Result};
 use crate::sql::execution::row_key::RowKey;
+use crate::sql::execution::select::compare_keys;
+use crate::sql::functions::warn;
 use crate::sql::planner::rewrite::Step;
 use crate::types::{DataType, IntKind, Value};
 
@@ -50,6 +52,28 @@ pub struct AggCall {
     pub func: AggFunc,
     pub args: Vec<Expr>,
     pub distinct: bool,
+    /// GROUP_CONCAT's clauses; `None` for the other aggregates.
+    pub concat: Option<ConcatOptions>,
+}
+
+/// What GROUP_CONCAT takes besides its values: `ORDER BY` keys (bound over the FROM row,
+/// with `true` for DESC), `SEPARATOR` (a comma by default) and the session's
+/// `group_concat_max_len` when the query was planned, past which the result is cut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConcatOptions {
+    pub order: Vec<(Expr, bool)>,
+    pub separator: Vec<u8>,
+    pub max_len: usize,
+}
+
+impl Default for ConcatOptions {
+    fn default() -> Self {
+        ConcatOptions {
+            order: Vec::new(),
+            separator: b",".to_vec(),
+            max_len: 1024,
+        }
+    }
 }
 
 fn bigint() -> DataType {
@@ -99,7 +123,8 @@ struct Acc {
     count: i64,
     value: Value,
     seen: Option<HashSet<RowKey>>,
-    texts: Vec<Vec<u8>>,
+    /// GROUP_CONCAT: each row's ORDER BY key values and its text.
+    texts: Vec<(Vec<Value>, Vec<u8>)>,
 }
 
 impl Acc {
@@ -112,7 +137,10 @@ impl Acc {
         }
     }
 
-    fn add(&mut self, call: &AggCall, args: Vec<Value>) -> Result<()> {
+    /// Adds one row: `args` are the call's argument values, then (GROUP_CONCAT) its ORDER BY
+    /// key values.
+    fn add(&mut self, call: &AggCall, mut args: Vec<Value>) -> Result<()> {
+        let keys = args.split_off(call.args.len().min(args.len()));
         if call.func == AggFunc::AnyValue {
             if self.count == 0 {
                 self.value = args.into_iter().next().unwrap_or(Value::Null);
@@ -130,6 +158,11 @@ impl Acc {
             }
         }
         self.count += 1;
+        if call.func == AggFunc::GroupConcat {
+            let text = args.iter().flat_map(|v| v.to_text().unwrap_or_default());
+            self.texts.push((keys, text.collect()));
+            return Ok(());
+        }
         let Some(v) = args.into_iter().next() else {
             return Ok(());
         };
@@ -160,12 +193,14 @@ impl Acc {
                     self.value = v;
                 }
             }
-            AggFunc::GroupConcat => self.texts.push(v.to_text().unwrap_or_default()),
+            AggFunc::GroupConcat => {}
         }
         Ok(())
     }
 
-    fn finish(self, call: &AggCall) -> Value {
+    /// The aggregate's value; `concat_rows` counts the values GROUP_CONCAT has joined so far
+    /// in this statement (its warning numbers rows across groups, as MySQL's does).
+    fn finish(self, call: &AggCall, concat_rows: &mut u64) -> Value {
         match call.func {
             AggFunc::Count => Value::Int(self.count),
             AggFunc::Sum => match (self.value, call.scale()) {
@@ -181,10 +216,56 @@ impl Acc {
                 (v, _) => Value::Float(v.to_f64() / self.count as f64),
             },
             AggFunc::GroupConcat if self.texts.is_empty() => Value::Null,
-            AggFunc::GroupConcat => Value::Bytes(self.texts.join(&b","[..])),
+            AggFunc::GroupConcat => {
+                let default = ConcatOptions::default();
+                let opts = call.concat.as_ref().unwrap_or(&default);
+                Value::Bytes(concat_texts(self.texts, opts, concat_rows))
+            }
             AggFunc::Min | AggFunc::Max | AggFunc::AnyValue => self.value,
         }
     }
+}
+
+/// GROUP_CONCAT's result: the texts in ORDER BY order (a stable sort, so ties keep the
+/// order rows came in), joined by the separator and cut to `max_len` bytes at a character
+/// boundary with warning 1260, which names the row that did not fit as MySQL does.
+fn concat_texts(
+    mut texts: Vec<(Vec<Value>, Vec<u8>)>,
+    opts: &ConcatOptions,
+    rows: &mut u64,
+) -> Vec<u8> {
+    if !opts.order.is_empty() {
+        let desc: Vec<bool> = opts.order.iter().map(|(_, d)| *d).collect();
+        texts.sort_by(|(a, _), (b, _)| compare_keys(a, b, &desc));
+    }
+    let mut out = Vec::new();
+    for (i, (_, text)) in texts.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(&opts.separator);
+        }
+        out.extend_from_slice(text);
+        *rows = rows.saturating_add(1);
+        if out.len() > opts.max_len {
+            out.truncate(char_boundary(&out, opts.max_len));
+            warn(Error::new(
+                1260,
+                "HY000",
+                format!("Row {rows} was cut by GROUP_CONCAT()"),
+            ));
+            break;
+        }
+    }
+    out
+}
+
+/// The largest length at most `len` that does not split a UTF-8 character of `bytes`.
+fn char_boundary(bytes: &[u8], len: usize) -> usize {
+    let mut end = len.min(bytes.len());
+    // A UTF-8 continuation byte (10xxxxxx) cannot start a character.
+    while end > 0 && end < bytes.len() && bytes[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    end
 }
 
 /// A decimal rounded half away from zero to exactly `scale` digits, as MySQL shows it.
@@ -224,6 +305,7 @@ impl Grouping {
                 func: AggFunc::AnyValue,
                 args: vec![e],
                 distinct: false,
+                concat: None,
             };
             let ty = call.result_type().unwrap_or(DataType::Double);
             let j = match self.calls.iter().position(|c| *c == call) {
@@ -262,18 +344,25 @@ impl Grouping {
             };
             let accs = &mut groups[g].1;
             for (call, acc) in self.calls.iter().zip(accs.iter_mut()) {
+                let order = call
+                    .concat
+                    .iter()
+                    .flat_map(|c| c.order.iter().map(|(e, _)| e));
                 let args = call
                     .args
                     .iter()
+                    .chain(order)
                     .map(|a| a.eval_in(&row, env))
                     .collect::<Result<Vec<_>>>()?;
                 acc.add(call, args)?;
             }
         }
+        let mut concat_rows = vec![0u64; self.calls.len()];
         Ok(groups
             .into_iter()
             .map(|(mut key, accs)| {
-                key.extend(accs.into_iter().zip(&self.calls).map(|(a, c)| a.finish(c)));
+                let values = accs.into_iter().zip(&self.calls).zip(&mut concat_rows);
+                key.extend(values.map(|((a, c), rows)| a.finish(c, rows)));
                 key
             })
             .collect())

@@ -34,7 +34,7 @@ thread_local! {
 }
 
 /// Raises a warning from inside expression evaluation.
-fn warn(e: Error) {
+pub(crate) fn warn(e: Error) {
     WARNINGS.with(|w| {
         let mut w = w.borrow_mut();
         if w.len() < MAX_WARNINGS {

@@ -8,7 +8,7 @@ use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 
 use super::query::QueryPlan;
 use crate::error::{Error, Result};
-use crate::sql::aggregate::{self, AggCall, AggFunc};
+use crate::sql::aggregate::{self, AggCall, AggFunc, ConcatOptions};
 use crate::sql::expr::{BinOp, Expr};
 use crate::sql::functions::{self, Func};
 use crate::sql::subquery::{Subquery, SubqueryKind};
@@ -513,10 +513,16 @@ impl<'a> Binder<'a> {
         if !arity_ok {
             return Err(Error::syntax(&f.to_string()));
         }
+        let concat = match func {
+            AggFunc::GroupConcat => Some(self.concat_options(&list.clauses, &args)?),
+            _ if !list.clauses.is_empty() => return Err(Error::syntax(&f.to_string())),
+            _ => None,
+        };
         let call = AggCall {
             func,
             args,
             distinct,
+            concat,
         };
         let ty = call.result_type();
         let mut calls = calls.borrow_mut();
@@ -528,6 +534,59 @@ impl<'a> Binder<'a> {
             }
         };
         Ok(Expr::AggRef(j, ty))
+    }
+}
+
+impl Binder<'_> {
+    /// GROUP_CONCAT's `ORDER BY` (bound over the FROM row, like its arguments `args`; a
+    /// position such as `ORDER BY 2` names an argument) and `SEPARATOR`, with the session's
+    /// `group_concat_max_len`.
+    fn concat_options(
+        &self,
+        clauses: &[ast::FunctionArgumentClause],
+        args: &[Expr],
+    ) -> Result<ConcatOptions> {
+        let inner = self.without_aggregates();
+        let mut opts = ConcatOptions::default();
+        for clause in clauses {
+            match clause {
+                ast::FunctionArgumentClause::OrderBy(keys) => {
+                    for k in keys {
+                        let desc = matches!(k.options.sort, Some(ast::OrderBySort::Desc));
+                        let key = match &k.expr {
+                            ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                                let pos = v.value.to_string();
+                                pos.parse::<usize>()
+                                    .ok()
+                                    .and_then(|p| p.checked_sub(1))
+                                    .and_then(|i| args.get(i))
+                                    .cloned()
+                                    .ok_or_else(|| Error::unknown_column(&pos, "order clause"))?
+                            }
+                            e => inner.bind(e)?,
+                        };
+                        opts.order.push((key, desc));
+                    }
+                }
+                ast::FunctionArgumentClause::Separator(sep) => {
+                    let text = match &sep.value {
+                        ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s,
+                        other => return Err(Error::syntax(&other.to_string())),
+                    };
+                    opts.separator = text.as_bytes().to_vec();
+                }
+                other => return Err(Error::syntax(&other.to_string())),
+            }
+        }
+        let max_len = self
+            .session
+            .system_variable("group_concat_max_len", false)?;
+        opts.max_len = match max_len {
+            Value::Int(n) => usize::try_from(n).unwrap_or(0),
+            Value::UInt(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            _ => opts.max_len,
+        };
+        Ok(opts)
     }
 }
 

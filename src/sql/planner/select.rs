@@ -235,7 +235,12 @@ pub fn plan_select(
     } else {
         (None, None)
     };
-    let distinct = select.distinct.is_some();
+    // `SELECT ALL` is the default spelled out: it keeps duplicates.
+    let distinct = match &select.distinct {
+        None | Some(ast::Distinct::All) => false,
+        Some(ast::Distinct::Distinct) => true,
+        Some(ast::Distinct::On(_)) => return Err(Error::syntax("DISTINCT ON")),
+    };
     let (offset, limit) = limit_clause(p.ctx, limit)?;
     let mut scan_order = ScanOrder::Any;
     if grouping.is_none() && !distinct && filter.is_none() {

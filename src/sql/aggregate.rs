@@ -281,13 +281,15 @@ fn rescale(d: Decimal, scale: u32) -> Decimal {
 pub struct Grouping {
     pub keys: Vec<Expr>,
     pub calls: Vec<AggCall>,
+    /// GROUP BY ... WITH ROLLUP: also aggregate every prefix of the keys.
+    pub rollup: bool,
 }
 
 impl Grouping {
     /// Turns an expression over the FROM row (with `AggRef`s) into one over the aggregated
     /// row. A subexpression equal to a group key becomes that key's column; an `AggRef` its
-    /// aggregate's column; anything else that reads the row and holds no aggregate is
-    /// taken from the group's first row (MySQL without ONLY_FULL_GROUP_BY).
+    /// aggregate's column; anything else that reads the row and holds neither an aggregate
+    /// nor a key is taken from the group's first row (MySQL without ONLY_FULL_GROUP_BY).
     pub fn rewrite(&mut self, e: Expr) -> Result<Expr> {
         let mut step = |e: Expr| -> Result<Step> {
             if let Some(k) = self.keys.iter().position(|key| *key == e) {
@@ -298,7 +300,10 @@ impl Grouping {
                 let ty = ty.clone().unwrap_or(DataType::Double);
                 return Ok(Step::Replace(Expr::Column(self.keys.len() + j, ty)));
             }
-            if e.has_aggregate() || e.is_constant() || !reads_row(&e) {
+            // An expression over a group key reads the key itself (NULL in a rollup row),
+            // not the group's first row.
+            let has_key = e.any(&|x| self.keys.contains(x));
+            if has_key || e.has_aggregate() || e.is_constant() || !reads_row(&e) {
                 return Ok(Step::Descend(e));
             }
             let call = AggCall {
@@ -321,12 +326,20 @@ impl Grouping {
     }
 
     /// Groups `rows` (FROM rows) into aggregated rows: keys, then aggregate values. Without
-    /// GROUP BY an empty input still makes one row (COUNT 0, the others NULL).
+    /// GROUP BY an empty input still makes one row (COUNT 0, the others NULL). WITH ROLLUP
+    /// adds the super-aggregate rows (see [`Grouping::rollup_rows`]).
     pub fn run(&self, rows: Vec<Vec<Value>>, env: &Env) -> Result<Vec<Vec<Value>>> {
-        let mut index: HashMap<RowKey, usize> = HashMap::new();
-        let mut groups: Vec<(Vec<Value>, Vec<Acc>)> = Vec::new();
-        if self.keys.is_empty() {
-            groups.push((vec![], self.calls.iter().map(Acc::new).collect()));
+        let n = self.keys.len();
+        // One table of groups per key prefix length aggregated: all keys, then (WITH
+        // ROLLUP) each shorter prefix down to the grand total.
+        let lengths: Vec<usize> = if self.rollup {
+            (0..=n).rev().collect()
+        } else {
+            vec![n]
+        };
+        let mut tables: Vec<Groups> = lengths.iter().map(|_| Groups::default()).collect();
+        if n == 0 {
+            tables[0].entry(vec![], &self.calls);
         }
         for row in rows {
             let key: Vec<Value> = self
@@ -334,39 +347,125 @@ impl Grouping {
                 .iter()
                 .map(|k| k.eval_in(&row, env))
                 .collect::<Result<_>>()?;
-            let g = if self.keys.is_empty() {
-                0
-            } else {
-                *index.entry(RowKey(key.clone())).or_insert_with(|| {
-                    groups.push((key, self.calls.iter().map(Acc::new).collect()));
-                    groups.len() - 1
-                })
-            };
-            let accs = &mut groups[g].1;
-            for (call, acc) in self.calls.iter().zip(accs.iter_mut()) {
+            let args = self.call_args(&row, env)?;
+            for (table, &len) in tables.iter_mut().zip(&lengths) {
+                let accs = table.entry(key[..len].to_vec(), &self.calls);
+                for ((call, acc), args) in self.calls.iter().zip(accs.iter_mut()).zip(&args) {
+                    acc.add(call, args.clone())?;
+                }
+            }
+        }
+        let mut concat_rows = vec![0u64; self.calls.len()];
+        let mut finished = tables.into_iter().map(|table| {
+            table
+                .list
+                .into_iter()
+                .map(|(key, accs)| self.finish_group(key, accs, &mut concat_rows))
+                .collect::<Vec<_>>()
+        });
+        let detail = finished.next().unwrap_or_default();
+        if !self.rollup {
+            return Ok(detail);
+        }
+        Ok(rollup_rows(detail, finished.collect(), n))
+    }
+
+    /// Each call's argument values for one FROM row, GROUP_CONCAT's ORDER BY keys after its
+    /// arguments.
+    fn call_args(&self, row: &[Value], env: &Env) -> Result<Vec<Vec<Value>>> {
+        self.calls
+            .iter()
+            .map(|call| {
                 let order = call
                     .concat
                     .iter()
                     .flat_map(|c| c.order.iter().map(|(e, _)| e));
-                let args = call
-                    .args
+                call.args
                     .iter()
                     .chain(order)
-                    .map(|a| a.eval_in(&row, env))
-                    .collect::<Result<Vec<_>>>()?;
-                acc.add(call, args)?;
+                    .map(|a| a.eval_in(row, env))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect()
+    }
+
+    /// An aggregated row: the group's key values, NULL for the keys a rollup row rolled
+    /// up, then the aggregate values.
+    fn finish_group(
+        &self,
+        mut key: Vec<Value>,
+        accs: Vec<Acc>,
+        concat_rows: &mut [u64],
+    ) -> Vec<Value> {
+        key.resize(self.keys.len(), Value::Null);
+        let values = accs
+            .into_iter()
+            .zip(&self.calls)
+            .zip(concat_rows.iter_mut());
+        key.extend(values.map(|((a, c), rows)| a.finish(c, rows)));
+        key
+    }
+}
+
+/// The groups of one key prefix, in the order they were first seen.
+#[derive(Default)]
+struct Groups {
+    index: HashMap<RowKey, usize>,
+    list: Vec<(Vec<Value>, Vec<Acc>)>,
+}
+
+impl Groups {
+    fn entry(&mut self, key: Vec<Value>, calls: &[AggCall]) -> &mut Vec<Acc> {
+        let list = &mut self.list;
+        let g = *self.index.entry(RowKey(key.clone())).or_insert_with(|| {
+            list.push((key, calls.iter().map(Acc::new).collect()));
+            list.len() - 1
+        });
+        &mut list[g].1
+    }
+}
+
+/// WITH ROLLUP's output: the groups sorted by their keys (NULLs first, as MySQL's rollup
+/// sorts), each run of groups sharing a key prefix followed by the super-aggregate row of
+/// that prefix, the grand total last. `detail` are the groups of all `n` keys; `levels`
+/// the aggregated rows of the prefixes of length n-1 down to 0 (rolled-up keys NULL).
+fn rollup_rows(
+    mut detail: Vec<Vec<Value>>,
+    levels: Vec<Vec<Vec<Value>>>,
+    n: usize,
+) -> Vec<Vec<Value>> {
+    let asc = vec![false; n];
+    detail.sort_by(|a, b| compare_keys(&a[..n], &b[..n], &asc));
+    // Super-aggregate rows by prefix length, then by the prefix's values.
+    let mut by_prefix: Vec<HashMap<RowKey, Vec<Value>>> = vec![HashMap::new(); n];
+    for (level, len) in levels.into_iter().zip((0..n).rev()) {
+        for row in level {
+            by_prefix[len].insert(RowKey(row[..len].to_vec()), row);
+        }
+    }
+    let mut out = Vec::with_capacity(detail.len() * 2);
+    for i in 0..detail.len() {
+        let next = detail.get(i + 1).map(|r| RowKey(r[..n].to_vec()));
+        let cur = &detail[i];
+        // The prefixes this group ends, longest first: a shorter one ends only when a
+        // longer one does.
+        let mut ended = Vec::new();
+        for len in (0..n).rev() {
+            let prefix = RowKey(cur[..len].to_vec());
+            let same = next
+                .as_ref()
+                .is_some_and(|nk| RowKey(nk.0[..len].to_vec()) == prefix);
+            if same {
+                break;
+            }
+            if let Some(row) = by_prefix[len].remove(&prefix) {
+                ended.push(row);
             }
         }
-        let mut concat_rows = vec![0u64; self.calls.len()];
-        Ok(groups
-            .into_iter()
-            .map(|(mut key, accs)| {
-                let values = accs.into_iter().zip(&self.calls).zip(&mut concat_rows);
-                key.extend(values.map(|((a, c), rows)| a.finish(c, rows)));
-                key
-            })
-            .collect())
+        out.push(detail[i].clone());
+        out.extend(ended);
     }
+    out
 }
 
 /// True if the expression depends on the FROM row (a column, or a subquery that may

@@ -221,7 +221,11 @@ pub fn plan_select(
     let mut projection: Vec<(Expr, ResultColumn)> =
         items.into_iter().map(|i| (i.expr, i.column)).collect();
     let (grouping, having) = if grouped {
-        let mut g = Grouping { keys, calls };
+        let mut g = Grouping {
+            keys,
+            calls,
+            rollup: with_rollup(select)?,
+        };
         for (e, _) in &mut projection {
             *e = g.rewrite(std::mem::replace(e, Expr::Literal(Value::Null)))?;
         }
@@ -378,6 +382,21 @@ fn group_keys(
         keys.push(key);
     }
     Ok(keys)
+}
+
+/// True for `GROUP BY ... WITH ROLLUP`; MySQL has no other modifier (CUBE, GROUPING SETS).
+fn with_rollup(select: &ast::Select) -> Result<bool> {
+    let ast::GroupByExpr::Expressions(_, modifiers) = &select.group_by else {
+        return Ok(false);
+    };
+    let mut rollup = false;
+    for m in modifiers {
+        match m {
+            ast::GroupByWithModifier::Rollup => rollup = true,
+            other => return Err(Error::syntax(&other.to_string())),
+        }
+    }
+    Ok(rollup)
 }
 
 /// `ORDER BY 2`, `GROUP BY 2`: a position in the select list.

@@ -9,18 +9,18 @@
 //! allocates gigabytes. Expression evaluation has no statement context, so such warnings
 //! wait on the evaluating thread until the session takes them ([`take_warnings`]).
 
+mod cast;
 mod datetime;
 mod numeric;
 mod string;
 
 use std::cell::RefCell;
 
-use rust_decimal::{Decimal, RoundingStrategy};
-
 use super::expr::Expr;
 use crate::error::{Error, Result};
-use crate::types::{convert, DataType, IntKind, Value};
+use crate::types::{DataType, IntKind, Value};
 
+pub use cast::cast;
 pub use datetime::TimeUnit;
 
 /// The longest string a function builds: MySQL's default `max_allowed_packet`.
@@ -391,23 +391,4 @@ fn sleep(secs: &Value) -> Value {
         std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(31_536_000.0)));
     }
     Value::Int(0)
-}
-
-/// CAST(v AS ty): like storing into a column of that type, but never an error: values that
-/// do not fit become the nearest value, as MySQL's CAST does.
-pub fn cast(v: Value, ty: &DataType) -> Result<Value> {
-    if let (DataType::Decimal { scale, .. }, Value::Float(f)) = (ty, &v) {
-        let d = Decimal::from_f64_retain(*f).unwrap_or_default();
-        return Ok(Value::Decimal(d.round_dp_with_strategy(
-            u32::from(*scale),
-            RoundingStrategy::MidpointAwayFromZero,
-        )));
-    }
-    Ok(match convert::to_column_type(&v, ty) {
-        Ok(v) => v,
-        Err(e) => match e.clamped() {
-            Value::Date(d) if d == chrono::NaiveDate::MIN => Value::Null,
-            other => other,
-        },
-    })
 }

@@ -280,15 +280,17 @@ impl<'a> Binder<'a> {
             }
             A::IsNull(e) => Expr::IsNull(Box::new(self.bind(e)?), false),
             A::IsNotNull(e) => Expr::IsNull(Box::new(self.bind(e)?), true),
+            // By truth value (any non-zero number is true), not by the integer the value
+            // casts to: `2 IS TRUE` and `0.4 IS TRUE` are 1.
             A::IsTrue(e) => Expr::Binary(
                 BinOp::NullSafeEq,
-                Box::new(Expr::Cast(Box::new(self.bind(e)?), truth_type())),
+                Box::new(Expr::Not(Box::new(Expr::Not(Box::new(self.bind(e)?))))),
                 Box::new(Expr::Literal(Value::Int(1))),
             ),
             A::IsFalse(e) => Expr::Binary(
                 BinOp::NullSafeEq,
-                Box::new(Expr::Cast(Box::new(self.bind(e)?), truth_type())),
-                Box::new(Expr::Literal(Value::Int(0))),
+                Box::new(Expr::Not(Box::new(self.bind(e)?))),
+                Box::new(Expr::Literal(Value::Int(1))),
             ),
             A::InList {
                 expr,
@@ -593,13 +595,6 @@ impl Binder<'_> {
 fn trim_micros(dt: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
     use chrono::Timelike;
     dt.with_nanosecond(0).unwrap_or(dt)
-}
-
-fn truth_type() -> DataType {
-    DataType::Int {
-        kind: crate::types::IntKind::Big,
-        unsigned: false,
-    }
 }
 
 /// The targets CAST accepts: SIGNED, UNSIGNED, DECIMAL, CHAR, DATE, DATETIME, DOUBLE...

@@ -376,8 +376,26 @@ fn text_value(c: &ResultColumn, v: &Value) -> Option<Vec<u8>> {
             }
             Some(text.into_bytes())
         }
+        (Value::Decimal(d), Some(DataType::Decimal { scale, .. })) => {
+            Some(decimal_text(d, *scale).into_bytes())
+        }
         _ => v.to_text(),
     }
+}
+
+/// A decimal with as many fractional digits as its type's scale, as MySQL prints it. Values
+/// keep up to 28 digits, so a DECIMAL(65,30) value (or one whose integer part leaves no room
+/// for its scale) is padded with the zeros it could not hold.
+fn decimal_text(d: &rust_decimal::Decimal, scale: u8) -> String {
+    let mut text = d.to_string();
+    let have = u8::try_from(d.scale()).unwrap_or(u8::MAX);
+    if have < scale {
+        if have == 0 {
+            text.push('.');
+        }
+        text.extend(std::iter::repeat_n('0', usize::from(scale - have)));
+    }
+    text
 }
 
 /// FLOAT columns hold single precision: print the shortest form that reads back as that f32.
@@ -410,7 +428,7 @@ fn put_binary_value(p: &mut Vec<u8>, c: &ResultColumn, v: &Value) {
         DataType::Date | DataType::DateTime { .. } | DataType::Timestamp { .. } => {
             put_binary_datetime(p, v)
         }
-        _ => put_lenenc_bytes(p, &v.to_text().unwrap_or_default()),
+        _ => put_lenenc_bytes(p, &text_value(c, v).unwrap_or_default()),
     }
 }
 

@@ -634,8 +634,13 @@ pub fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
             if d.is_zero() {
                 return Ok(Value::Null);
             }
-            let q = (a.to_decimal() / d).trunc();
-            return Ok(Value::Int(q.try_into().unwrap_or(0)));
+            // Past BIGINT (or past a Decimal) is MySQL's 1690, never a wrapped or zero result.
+            return a
+                .to_decimal()
+                .checked_div(d)
+                .and_then(|q| i64::try_from(q.trunc()).ok())
+                .map(Value::Int)
+                .ok_or_else(|| out_of_range("BIGINT", &expr()));
         }
         BinOp::Mod => {
             if kind == 0 {
@@ -647,7 +652,10 @@ pub fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
                 return Ok(if d.is_zero() {
                     Value::Null
                 } else {
-                    Value::Decimal(a.to_decimal() % d)
+                    match a.to_decimal().checked_rem(d) {
+                        Some(r) => Value::Decimal(r),
+                        None => return Err(out_of_range("DECIMAL", &expr())),
+                    }
                 });
             }
             let d = b.to_f64();

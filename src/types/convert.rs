@@ -23,6 +23,10 @@ pub enum ConvertError {
         value: String,
         clamped: Value,
     },
+    /// 1264 in every sql_mode: a number a wide DECIMAL column could hold but this server's
+    /// decimals (28 significant digits) cannot. No value stored instead would be right, so
+    /// callers refuse it rather than clamp it.
+    Unrepresentable,
 }
 
 impl ConvertError {
@@ -32,6 +36,7 @@ impl ConvertError {
             ConvertError::OutOfRange { clamped }
             | ConvertError::TooLong { clamped }
             | ConvertError::Incorrect { clamped, .. } => clamped.clone(),
+            ConvertError::Unrepresentable => Value::Null,
         }
     }
 }
@@ -203,6 +208,10 @@ fn to_decimal(v: &Value, precision: u8, scale: u8) -> Result<Value, ConvertError
                 .or_else(|_| Decimal::from_scientific(t))
             {
                 Ok(d) => d,
+                // A number, but too long for a Decimal (`1e30`, 30 digits).
+                Err(_) if t.parse::<f64>().is_ok_and(f64::is_finite) => {
+                    return Err(ConvertError::Unrepresentable)
+                }
                 Err(_) => {
                     return Err(ConvertError::Incorrect {
                         type_name: "decimal",
@@ -212,23 +221,56 @@ fn to_decimal(v: &Value, precision: u8, scale: u8) -> Result<Value, ConvertError
                 }
             }
         }
-        Value::Float(f) => Decimal::from_f64_retain(*f).unwrap_or_default(),
+        Value::Float(f) => double_to_decimal(*f)?,
         other => other.to_decimal(),
     };
     let mut d = d.round_dp_with_strategy(u32::from(scale), RoundingStrategy::MidpointAwayFromZero);
-    d.rescale(u32::from(scale));
+    // Decimals hold at most 28 fractional digits (output pads the rest of a wider scale).
+    d.rescale(u32::from(scale).min(28));
     let int_digits = u32::from(precision.saturating_sub(scale));
-    let limit = Decimal::from(10u64.pow(int_digits.min(19)));
-    if int_digits <= 18 && d.abs() >= limit {
-        // The largest value of the type: all nines.
-        let mut max = limit - Decimal::new(1, u32::from(scale));
-        max.rescale(u32::from(scale));
+    // 10^28 is the largest power of ten a Decimal holds; with more integer digits every
+    // Decimal fits the type.
+    if int_digits > 28 {
+        return Ok(Value::Decimal(d));
+    }
+    let limit = Decimal::from_i128_with_scale(10i128.pow(int_digits), 0);
+    if d.abs() >= limit {
+        let max = largest_below(limit, u32::from(scale));
         let clamped = if d.is_sign_negative() { -max } else { max };
         return Err(ConvertError::OutOfRange {
             clamped: Value::Decimal(clamped),
         });
     }
     Ok(Value::Decimal(d))
+}
+
+/// The largest value of a DECIMAL type below `limit` (10^integer digits): all nines, as
+/// many fractional ones as the scale has and a Decimal's 28 significant digits can hold.
+fn largest_below(limit: Decimal, scale: u32) -> Decimal {
+    let mut digits = scale.min(28);
+    loop {
+        let mut max = limit - Decimal::new(1, digits);
+        if max < limit || digits == 0 {
+            max.rescale(digits);
+            return max;
+        }
+        digits -= 1;
+    }
+}
+
+/// A double as a Decimal, read from its shortest decimal form as MySQL converts doubles
+/// (1e28 is 10000000000000000000000000000, not the binary value's 9999999999999999583119736832).
+/// One too large for a Decimal cannot be stored exactly.
+pub fn double_to_decimal(f: f64) -> Result<Decimal, ConvertError> {
+    if !f.is_finite() {
+        return Err(ConvertError::Unrepresentable);
+    }
+    match Decimal::from_scientific(&format!("{f:e}")) {
+        Ok(d) => Ok(d),
+        // Below Decimal's smallest step the value rounds to zero at any scale MySQL has.
+        Err(_) if f.abs() < 1.0 => Ok(Decimal::ZERO),
+        Err(_) => Err(ConvertError::Unrepresentable),
+    }
 }
 
 fn to_double(v: &Value, single: bool) -> Result<Value, ConvertError> {
@@ -373,6 +415,40 @@ mod tests {
             to_column_type(&Value::Int(1000), &ty),
             Err(ConvertError::OutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn numbers_past_28_digits_are_refused_not_zeroed() {
+        let wide = DataType::Decimal {
+            precision: 65,
+            scale: 0,
+        };
+        for v in [
+            Value::Float(1e30),
+            Value::str("1e30"),
+            Value::str("1000000000000000000000000000000"),
+        ] {
+            assert_eq!(
+                to_column_type(&v, &wide),
+                Err(ConvertError::Unrepresentable),
+                "{v:?}"
+            );
+        }
+        assert_eq!(
+            to_column_type(&Value::Float(1e28), &wide),
+            Ok(Value::Decimal(
+                "10000000000000000000000000000".parse().unwrap()
+            ))
+        );
+        // A scale past 28 keeps the value (output pads the zeros).
+        let fine = DataType::Decimal {
+            precision: 35,
+            scale: 30,
+        };
+        assert_eq!(
+            to_column_type(&Value::str("0.1"), &fine),
+            Ok(Value::Decimal("0.1".parse().unwrap()))
+        );
     }
 
     #[test]

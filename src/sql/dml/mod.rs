@@ -36,9 +36,12 @@ pub fn store_value(
     }
     match convert::to_column_type(&v, &col.ty) {
         Ok(v) => Ok(v),
+        Err(ConvertError::Unrepresentable) => Err(Error::out_of_range(&col.name, row)),
         Err(e) => {
             let err = match &e {
-                ConvertError::OutOfRange { .. } => Error::out_of_range(&col.name, row),
+                ConvertError::OutOfRange { .. } | ConvertError::Unrepresentable => {
+                    Error::out_of_range(&col.name, row)
+                }
                 ConvertError::TooLong { .. } => Error::too_long(&col.name, row),
                 ConvertError::Incorrect {
                     type_name, value, ..
@@ -68,7 +71,7 @@ pub fn implicit_default(ty: &DataType) -> Value {
         DataType::Int { unsigned: true, .. } => Value::UInt(0),
         DataType::Int { .. } => Value::Int(0),
         DataType::Decimal { scale, .. } => {
-            Value::Decimal(rust_decimal::Decimal::new(0, u32::from(*scale)))
+            Value::Decimal(rust_decimal::Decimal::new(0, u32::from(*scale).min(28)))
         }
         DataType::Float | DataType::Double => Value::Float(0.0),
         DataType::Date => Value::Date(chrono::NaiveDate::MIN),

@@ -108,7 +108,7 @@ fn coerce(v: &mut Value, ty: Option<&DataType>) {
             Value::Int(_) | Value::UInt(_) | Value::Decimal(_),
         ) => {
             let mut d: Decimal = v.to_decimal();
-            d.rescale(u32::from(*scale));
+            d.rescale(u32::from(*scale).min(28));
             *v = Value::Decimal(d);
         }
         (Some(DataType::Double), Value::Int(_) | Value::UInt(_) | Value::Decimal(_)) => {

@@ -16,24 +16,25 @@ pub fn cast(v: Value, ty: &DataType) -> Result<Value> {
     if v.is_null() {
         return Ok(Value::Null);
     }
-    match ty {
-        DataType::Int {
-            kind: IntKind::Big,
-            unsigned,
-        } => return Ok(cast_integer(&v, *unsigned)),
-        DataType::Decimal { scale, .. } => {
-            if let Value::Float(f) = &v {
-                let d = Decimal::from_f64_retain(*f).unwrap_or_default();
-                return Ok(Value::Decimal(d.round_dp_with_strategy(
-                    u32::from(*scale),
-                    RoundingStrategy::MidpointAwayFromZero,
-                )));
-            }
-        }
-        _ => {}
+    if let DataType::Int {
+        kind: IntKind::Big,
+        unsigned,
+    } = ty
+    {
+        return Ok(cast_integer(&v, *unsigned));
     }
     Ok(match convert::to_column_type(&v, ty) {
         Ok(v) => v,
+        Err(convert::ConvertError::Unrepresentable) => {
+            return Err(Error::new(
+                1690,
+                "22003",
+                format!(
+                    "DECIMAL value is out of range in 'cast({v} as {})'",
+                    ty.sql_name()
+                ),
+            ))
+        }
         Err(e) => match e.clamped() {
             Value::Date(d) if d == chrono::NaiveDate::MIN => Value::Null,
             other => other,

@@ -2,12 +2,13 @@
 //! bound as tightly as MySQL binds it. sqlparser reads `BINARY` as a cast of the whole
 //! expression after it, so Django's `name LIKE BINARY 'p%' AND id > 3` became
 //! `name LIKE CAST('p%' AND id > 3 AS BINARY)`; MySQL reads `(name LIKE BINARY 'p%') AND
-//! id > 3`. Everything else is the MySQL dialect's: each hook below forwards to it, and
-//! the dialect reports itself as MySQL's so sqlparser's MySQL-only rules apply.
+//! id > 3`. `a MOD b` is the modulo operator, as MySQL has it. Everything else is the
+//! MySQL dialect's: each hook below forwards to it, and the dialect reports itself as
+//! MySQL's so sqlparser's MySQL-only rules apply.
 
 use std::any::TypeId;
 
-use sqlparser::ast::{CastKind, DataType, Expr, Statement};
+use sqlparser::ast::{BinaryOperator, CastKind, DataType, Expr, Statement};
 use sqlparser::dialect::{Dialect, MySqlDialect, Precedence};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -72,12 +73,32 @@ impl Dialect for MySql {
     fn supports_multiline_comment_hints(&self) -> bool {
         MYSQL.supports_multiline_comment_hints()
     }
+    /// `a MOD b` binds as `%` does (sqlparser reads `MOD` after an expression as an alias).
+    fn get_next_precedence(&self, parser: &Parser) -> Option<Result<u8, ParserError>> {
+        let is_mod = matches!(
+            &parser.peek_token_ref().token,
+            Token::Word(w) if w.keyword == Keyword::MOD
+        );
+        is_mod.then(|| Ok(self.prec_value(Precedence::MulDivModOp)))
+    }
+
     fn parse_infix(
         &self,
         parser: &mut Parser,
         expr: &Expr,
         precedence: u8,
     ) -> Option<Result<Expr, ParserError>> {
+        if parser.parse_keyword(Keyword::MOD) {
+            let right = match parser.parse_subexpr(precedence) {
+                Ok(e) => e,
+                Err(e) => return Some(Err(e)),
+            };
+            return Some(Ok(Expr::BinaryOp {
+                left: Box::new(expr.clone()),
+                op: BinaryOperator::Modulo,
+                right: Box::new(right),
+            }));
+        }
         MYSQL.parse_infix(parser, expr, precedence)
     }
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
@@ -173,5 +194,12 @@ mod tests {
         assert_eq!(expr("BINARY t.c"), "CAST(t.c AS BINARY)");
         assert_eq!(expr("CAST(a AND b AS BINARY)"), "CAST(a AND b AS BINARY)");
         assert_eq!(expr("7 DIV 2"), "7 DIV 2");
+    }
+
+    #[test]
+    fn mod_is_the_modulo_operator() {
+        assert_eq!(expr("10 MOD 3"), "10 % 3");
+        assert_eq!(expr("1 + 10 mod 3 * 2"), "1 + 10 % 3 * 2");
+        assert_eq!(expr("MOD(10, 3)"), "MOD(10, 3)");
     }
 }

@@ -42,6 +42,22 @@ impl BinOp {
         )
     }
 
+    /// Arithmetic and bit operators: their operands are read as numbers.
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::IntDiv | BinOp::Mod
+        ) || self.is_bitwise()
+    }
+
+    /// `&`, `|`, `^`, `<<`, `>>`: BIGINT UNSIGNED over integer operands.
+    pub fn is_bitwise(self) -> bool {
+        matches!(
+            self,
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::ShiftLeft | BinOp::ShiftRight
+        )
+    }
+
     fn symbol(self) -> &'static str {
         match self {
             BinOp::Add => "+",

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 
 use super::query::QueryPlan;
+use crate::domain::variables::CHARSETS;
 use crate::error::{Error, Result};
 use crate::sql::aggregate::{self, AggCall, AggFunc, ConcatOptions};
 use crate::sql::expr::{BinOp, Expr};
@@ -237,7 +238,12 @@ impl<'a> Binder<'a> {
                 },
             )?,
             A::UnaryOp { op, expr } => {
-                let inner = self.bind(expr)?;
+                let numeric = match op {
+                    UnaryOperator::Minus => Some(Numeric::Double),
+                    UnaryOperator::BitwiseNot => Some(Numeric::Integer),
+                    _ => None,
+                };
+                let inner = self.bind_operand(expr, numeric)?;
                 match op {
                     UnaryOperator::Minus => Expr::Neg(Box::new(inner)),
                     UnaryOperator::Plus => inner,
@@ -276,7 +282,27 @@ impl<'a> Binder<'a> {
                     BinaryOperator::PGBitwiseShiftRight => BinOp::ShiftRight,
                     other => return Err(Error::unsupported(format!("operator {other}"))),
                 };
-                Expr::Binary(op, Box::new(self.bind(left)?), Box::new(self.bind(right)?))
+                let numeric = if op.is_bitwise() {
+                    Some(Numeric::Integer)
+                } else if op.is_numeric() {
+                    Some(Numeric::Double)
+                } else {
+                    None
+                };
+                Expr::Binary(
+                    op,
+                    Box::new(self.bind_operand(left, numeric)?),
+                    Box::new(self.bind_operand(right, numeric)?),
+                )
+            }
+            // `_utf8mb4'a'`: the literal, in a character set moltdb knows. MySQL's lexer
+            // reads `_name` of an unknown set as an identifier (then 'a' is its alias).
+            A::Prefixed { prefix, value } => {
+                let charset = prefix.value.strip_prefix('_').unwrap_or(&prefix.value);
+                if !CHARSETS.contains(&charset.to_ascii_lowercase().as_str()) {
+                    return self.column(None, &prefix.value);
+                }
+                self.bind(value)?
             }
             A::IsNull(e) => Expr::IsNull(Box::new(self.bind(e)?), false),
             A::IsNotNull(e) => Expr::IsNull(Box::new(self.bind(e)?), true),
@@ -368,6 +394,21 @@ impl<'a> Binder<'a> {
             A::Function(f) => self.bind_function(f)?,
             other => return self.bind_special_form(other),
         })
+    }
+
+    /// An operand; in a numeric context a hex or bit literal is the unsigned integer its
+    /// bytes spell, as MySQL reads `x'41' + 0` (65) and `b'101' | 0` (5), where elsewhere
+    /// it is a binary string. Arithmetic reads it as a double (its type is a string's).
+    fn bind_operand(&self, e: &ast::Expr, numeric: Option<Numeric>) -> Result<Expr> {
+        if let (Some(context), ast::Expr::Value(v)) = (numeric, e) {
+            if let Some(n) = bits_literal(&v.value)? {
+                return Ok(Expr::Literal(match context {
+                    Numeric::Integer => Value::UInt(n),
+                    Numeric::Double => Value::Float(n as f64),
+                }));
+            }
+        }
+        self.bind(e)
     }
 
     fn variable(&self, name: &str, rest: Option<&str>) -> Result<Value> {
@@ -628,6 +669,7 @@ pub fn literal(v: &ast::Value) -> Result<Value> {
         ast::Value::Number(n, _) => number_literal(n)?,
         ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => Value::str(s),
         ast::Value::HexStringLiteral(h) => Value::Bytes(decode_hex(h)?),
+        ast::Value::SingleQuotedByteStringLiteral(b) => Value::Bytes(decode_bits(b)?),
         ast::Value::Boolean(b) => Value::Int(i64::from(*b)),
         ast::Value::Null => Value::Null,
         ast::Value::Placeholder(p) => {
@@ -654,6 +696,57 @@ pub fn number_literal(n: &str) -> Result<Value> {
         .map(Value::Decimal)
         .or_else(|_| n.parse::<f64>().map(Value::Float))
         .map_err(|_| Error::syntax(n))
+}
+
+/// How an operator reads a hex or bit literal operand.
+#[derive(Clone, Copy)]
+enum Numeric {
+    /// Bit operators: BIGINT UNSIGNED.
+    Integer,
+    /// Arithmetic: a string operand makes it DOUBLE arithmetic.
+    Double,
+}
+
+/// A hex (`x'41'`) or bit (`b'101'`) literal as a number, big-endian (MySQL's 1690 past
+/// eight bytes). `None` for any other literal.
+fn bits_literal(v: &ast::Value) -> Result<Option<u64>> {
+    let bytes = match v {
+        ast::Value::HexStringLiteral(h) => decode_hex(h)?,
+        ast::Value::SingleQuotedByteStringLiteral(b) => decode_bits(b)?,
+        _ => return Ok(None),
+    };
+    let significant = bytes.iter().skip_while(|&&b| b == 0).count();
+    if significant > 8 {
+        return Err(Error::new(
+            1690,
+            "22003",
+            format!("BIGINT UNSIGNED value is out of range in '{v}'"),
+        ));
+    }
+    Ok(Some(
+        bytes.iter().fold(0u64, |n, &b| (n << 8) | u64::from(b)),
+    ))
+}
+
+/// A bit-value literal `b'1010'`: its bits, right-aligned, in as few bytes as hold them
+/// (`b''` is the empty string).
+fn decode_bits(bits: &str) -> Result<Vec<u8>> {
+    if !bits.bytes().all(|c| c == b'0' || c == b'1') {
+        return Err(Error::syntax(&format!("b'{bits}'")));
+    }
+    let digits = bits.as_bytes();
+    let first = digits.len() % 8;
+    let mut out = Vec::with_capacity(digits.len().div_ceil(8));
+    let (head, rest) = digits.split_at(first);
+    if !head.is_empty() {
+        out.push(bits_byte(head));
+    }
+    out.extend(rest.chunks(8).map(bits_byte));
+    Ok(out)
+}
+
+fn bits_byte(bits: &[u8]) -> u8 {
+    bits.iter().fold(0u8, |b, &c| (b << 1) | (c - b'0'))
 }
 
 fn decode_hex(h: &str) -> Result<Vec<u8>> {

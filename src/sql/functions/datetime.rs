@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, Duration, Months, NaiveDateTime, NaiveTime, Timelike};
 
-use super::Func;
+use super::{warn, Func};
 use crate::error::{Error, Result};
 use crate::sql::expr::Expr;
 use crate::types::convert::parse_datetime;
@@ -222,7 +222,12 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             } else {
                 int(&args[1])
             };
-            let Some(r) = add(dt, n, unit) else {
+            let Some(r) = add(dt, n, unit).filter(in_range) else {
+                warn(Error::new(
+                    1441,
+                    "22008",
+                    "Datetime function: datetime field overflow",
+                ));
                 return Ok(Value::Null);
             };
             let as_string = matches!(first, Value::Bytes(_));
@@ -236,6 +241,12 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
         }
         _ => Value::Null,
     })
+}
+
+/// Date arithmetic stays within the years 0 to 9999, as MySQL's; past them its result is
+/// NULL with warning 1441 (never a year 10000 printed as `+10000-01-01`).
+fn in_range(dt: &NaiveDateTime) -> bool {
+    (0..=9999).contains(&dt.year())
 }
 
 /// `dt` moved by `n` units; months clamp to the last day (Jan 31 + 1 month = Feb 28/29).

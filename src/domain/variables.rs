@@ -486,10 +486,18 @@ impl SessionVariables {
 
     /// True if the current sql_mode makes conversion problems errors rather than warnings.
     pub fn strict(&self, globals: &GlobalVariables) -> bool {
+        self.sql_mode_has(globals, "STRICT_TRANS_TABLES")
+            || self.sql_mode_has(globals, "STRICT_ALL_TABLES")
+    }
+
+    /// True if the current sql_mode includes `mode` (an upper-case mode name).
+    pub fn sql_mode_has(&self, globals: &GlobalVariables, mode: &str) -> bool {
         self.get("sql_mode", globals)
             .map(|m| {
-                let m = m.to_string_lossy().to_ascii_uppercase();
-                m.contains("STRICT_TRANS_TABLES") || m.contains("STRICT_ALL_TABLES")
+                m.to_string_lossy()
+                    .to_ascii_uppercase()
+                    .split(',')
+                    .any(|m| m.trim() == mode)
             })
             .unwrap_or(true)
     }

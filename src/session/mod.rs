@@ -344,7 +344,11 @@ impl Session {
             front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
             front::Statement::Import(statement) => self.import(*statement),
         });
-        let evaluated = sql::functions::take_warnings();
+        let mut evaluated = sql::functions::take_warnings();
+        // Without ERROR_FOR_DIVISION_BY_ZERO a division by zero is a silent NULL.
+        if !self.sql_mode_has("ERROR_FOR_DIVISION_BY_ZERO") {
+            evaluated.retain(|w| w.code() != sql::functions::DIVISION_BY_ZERO);
+        }
         self.warnings
             .extend(evaluated.iter().map(sql::context::Warning::of));
         match &result {
@@ -661,6 +665,7 @@ impl Session {
     fn subquery(&mut self, q: &ast::Query) -> Result<sql::ResultSet> {
         let text = q.to_string();
         let strict = self.strict();
+        let division_by_zero_error = self.sql_mode_has("ERROR_FOR_DIVISION_BY_ZERO");
         let schema = self.schema();
         let Session {
             state,
@@ -674,6 +679,7 @@ impl Session {
         };
         let mut ctx = Context::new(&state.domain, schema, &*state, strict);
         ctx.pin = pin.clone();
+        ctx.division_by_zero_error = division_by_zero_error;
         let result = sql::execution::select::execute(&mut ctx, txn.as_mut(), &text, q);
         warnings.extend(ctx.warnings);
         match result? {
@@ -700,6 +706,11 @@ impl Session {
         self.state.vars.strict(&globals)
     }
 
+    fn sql_mode_has(&self, mode: &str) -> bool {
+        let globals = self.state.domain.globals.read();
+        self.state.vars.sql_mode_has(&globals, mode)
+    }
+
     /// The schema statements bind against: the open transaction's, or the newest.
     fn schema(&self) -> Arc<crate::catalog::InfoSchema> {
         match &self.pin {
@@ -716,6 +727,7 @@ impl Session {
             self.strict(),
         );
         ctx.pin = self.pin.clone();
+        ctx.division_by_zero_error = self.sql_mode_has("ERROR_FOR_DIVISION_BY_ZERO");
         ctx
     }
 
@@ -798,6 +810,7 @@ impl Session {
             }
         }
         let strict = self.strict();
+        let division_by_zero_error = self.sql_mode_has("ERROR_FOR_DIVISION_BY_ZERO");
         let schema = self.schema();
         let Session {
             state,
@@ -813,6 +826,7 @@ impl Session {
         let savepoint = txn.savepoint();
         let mut ctx = Context::new(&state.domain, schema, &*state, strict);
         ctx.pin = pin.clone();
+        ctx.division_by_zero_error = division_by_zero_error;
         let result = f(&mut ctx, txn.as_mut());
         let Context {
             warnings: new_warnings,

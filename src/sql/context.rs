@@ -39,6 +39,9 @@ pub struct Context<'a> {
     pub schema: Arc<InfoSchema>,
     pub session: &'a dyn SessionContext,
     pub strict: bool,
+    /// sql_mode has ERROR_FOR_DIVISION_BY_ZERO: with `strict`, a division by zero in
+    /// INSERT or UPDATE is error 1365 instead of a NULL with that warning.
+    pub division_by_zero_error: bool,
     pub warnings: Vec<Warning>,
     /// The first id this statement generated for an AUTO_INCREMENT column.
     pub generated_id: Option<u64>,
@@ -63,6 +66,7 @@ impl<'a> Context<'a> {
             schema,
             session,
             strict,
+            division_by_zero_error: false,
             warnings: Vec::new(),
             generated_id: None,
             found_rows: None,

@@ -614,20 +614,15 @@ fn num_kind(v: &Value) -> u8 {
 pub fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
     let kind = num_kind(a).max(num_kind(b));
     let expr = || format!("({} {} {})", a, op.symbol(), b);
+    if matches!(op, BinOp::Div | BinOp::IntDiv | BinOp::Mod) && divisor_is_zero(b, kind) {
+        return Ok(functions::divided_by_zero());
+    }
     match op {
         BinOp::Div => {
             if kind == 2 {
-                let d = b.to_f64();
-                return Ok(if d == 0.0 {
-                    Value::Null
-                } else {
-                    Value::Float(a.to_f64() / d)
-                });
+                return Ok(Value::Float(a.to_f64() / b.to_f64()));
             }
             let (x, y) = (a.to_decimal(), b.to_decimal());
-            if y.is_zero() {
-                return Ok(Value::Null);
-            }
             let scale = x.scale() + 4;
             return Ok(match x.checked_div(y) {
                 Some(q) => {
@@ -641,45 +636,31 @@ pub fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
                 None => return Err(out_of_range("DECIMAL", &expr())),
             });
         }
+        // Past BIGINT (or past a Decimal) is MySQL's 1690, never a wrapped or zero result.
         BinOp::IntDiv => {
             if kind == 0 {
-                return int_op(a, b, |x, y| if y == 0 { None } else { Some(x / y) })
-                    .map(|v| v.unwrap_or(Value::Null));
+                return int_op(a, b, |x, y| Some(x / y))?
+                    .ok_or_else(|| out_of_range("BIGINT", &expr()));
             }
-            let d = b.to_decimal();
-            if d.is_zero() {
-                return Ok(Value::Null);
-            }
-            // Past BIGINT (or past a Decimal) is MySQL's 1690, never a wrapped or zero result.
             return a
                 .to_decimal()
-                .checked_div(d)
+                .checked_div(b.to_decimal())
                 .and_then(|q| i64::try_from(q.trunc()).ok())
                 .map(Value::Int)
                 .ok_or_else(|| out_of_range("BIGINT", &expr()));
         }
         BinOp::Mod => {
-            if kind == 0 {
-                return int_op(a, b, |x, y| if y == 0 { None } else { Some(x % y) })
-                    .map(|v| v.unwrap_or(Value::Null));
-            }
-            if kind == 1 {
-                let d = b.to_decimal();
-                return Ok(if d.is_zero() {
-                    Value::Null
-                } else {
-                    match a.to_decimal().checked_rem(d) {
-                        Some(r) => Value::Decimal(r),
-                        None => return Err(out_of_range("DECIMAL", &expr())),
-                    }
-                });
-            }
-            let d = b.to_f64();
-            return Ok(if d == 0.0 {
-                Value::Null
-            } else {
-                Value::Float(a.to_f64() % d)
-            });
+            return match kind {
+                0 => {
+                    int_op(a, b, |x, y| Some(x % y))?.ok_or_else(|| out_of_range("BIGINT", &expr()))
+                }
+                1 => a
+                    .to_decimal()
+                    .checked_rem(b.to_decimal())
+                    .map(Value::Decimal)
+                    .ok_or_else(|| out_of_range("DECIMAL", &expr())),
+                _ => Ok(Value::Float(a.to_f64() % b.to_f64())),
+            };
         }
         _ => {}
     }
@@ -718,6 +699,16 @@ pub fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
                 Err(out_of_range("DOUBLE", &expr()))
             }
         }
+    }
+}
+
+/// True if `b`, read as the operation reads it (`kind`: 0 integer, 1 decimal, 2 double),
+/// is zero.
+fn divisor_is_zero(b: &Value, kind: u8) -> bool {
+    if kind == 1 {
+        b.to_decimal().is_zero()
+    } else {
+        b.to_f64() == 0.0
     }
 }
 

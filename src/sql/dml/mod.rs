@@ -9,13 +9,16 @@ use sqlparser::ast;
 use super::context::Context;
 use crate::catalog::{ColumnInfo, DefaultValue};
 use crate::error::{Error, Result};
+use crate::sql::functions;
 use crate::sql::planner::binder::SessionContext;
 use crate::types::convert::{self, ConvertError};
 use crate::types::{DataType, Value};
 
 /// Converts a value for storage in `col`, applying strict mode: in strict mode a value that
 /// does not fit is an error; otherwise it is clamped with a warning. `ignore` (INSERT IGNORE,
-/// UPDATE IGNORE) downgrades errors to warnings as non-strict mode does.
+/// UPDATE IGNORE) downgrades errors to warnings as non-strict mode does. A division by zero
+/// while computing the statement's values is error 1365 in strict mode with
+/// ERROR_FOR_DIVISION_BY_ZERO (the value stays NULL with the warning otherwise).
 pub fn store_value(
     ctx: &mut Context,
     col: &ColumnInfo,
@@ -23,6 +26,10 @@ pub fn store_value(
     row: usize,
     ignore: bool,
 ) -> Result<Value> {
+    let refuse_division = ctx.strict && ctx.division_by_zero_error && !ignore;
+    if refuse_division && functions::raised(functions::DIVISION_BY_ZERO) {
+        return Err(functions::division_by_zero());
+    }
     if v.is_null() {
         if col.nullable {
             return Ok(Value::Null);

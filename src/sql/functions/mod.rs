@@ -43,6 +43,27 @@ pub(crate) fn warn(e: Error) {
     });
 }
 
+/// MySQL's code for a division (`/`, DIV, MOD, `%`) by zero.
+pub const DIVISION_BY_ZERO: u16 = 1365;
+
+/// Error or warning 1365.
+pub fn division_by_zero() -> Error {
+    Error::new(DIVISION_BY_ZERO, "22012", "Division by 0")
+}
+
+/// A division by zero: NULL, with warning 1365 (which INSERT and UPDATE turn into an error
+/// in strict mode, and the session drops without ERROR_FOR_DIVISION_BY_ZERO).
+pub fn divided_by_zero() -> Value {
+    warn(division_by_zero());
+    Value::Null
+}
+
+/// True if expression evaluation on this thread raised a warning with `code` since the
+/// warnings were last taken.
+pub fn raised(code: u16) -> bool {
+    WARNINGS.with(|w| w.borrow().iter().any(|e| e.code() == code))
+}
+
 /// The warnings expression evaluation raised on this thread since the last call.
 pub fn take_warnings() -> Vec<Error> {
     WARNINGS.with(|w| std::mem::take(&mut *w.borrow_mut()))

@@ -5,6 +5,7 @@
 
 use sqlparser::ast::{self, BinaryOperator};
 
+use super::collation::{self, Fold};
 use super::expr::{BinOp, Expr};
 use super::functions::{Func, TimeUnit};
 use crate::error::{Error, Result};
@@ -67,21 +68,55 @@ impl Binder<'_> {
             A::IsNotUnknown(e) => Ok(Expr::IsNull(Box::new(self.bind(e)?), true)),
             A::IsNotTrue(e) => Ok(Expr::Not(Box::new(self.bind(&A::IsTrue(e.clone()))?))),
             A::IsNotFalse(e) => Ok(Expr::Not(Box::new(self.bind(&A::IsFalse(e.clone()))?))),
-            A::IsNotDistinctFrom(l, r) => Ok(Expr::Binary(
-                BinOp::NullSafeEq,
-                Box::new(self.bind(l)?),
-                Box::new(self.bind(r)?),
-            )),
-            A::IsDistinctFrom(l, r) => Ok(Expr::Not(Box::new(Expr::Binary(
-                BinOp::NullSafeEq,
-                Box::new(self.bind(l)?),
-                Box::new(self.bind(r)?),
-            )))),
-            // Strings compare bytewise whatever collation is named.
-            A::Collate { expr, .. } => self.bind(expr),
+            A::IsNotDistinctFrom(l, r) => {
+                let [l, r] = self.bind_compared([l, r])?;
+                Ok(Expr::Binary(BinOp::NullSafeEq, Box::new(l), Box::new(r)))
+            }
+            A::IsDistinctFrom(l, r) => {
+                let [l, r] = self.bind_compared([l, r])?;
+                Ok(Expr::Not(Box::new(Expr::Binary(
+                    BinOp::NullSafeEq,
+                    Box::new(l),
+                    Box::new(r),
+                ))))
+            }
+            // The value is unchanged: the comparisons it takes part in apply the collation
+            // (see `bind_compared`).
+            A::Collate { expr, collation } => {
+                collation::lookup(&collation_name(collation))?;
+                self.bind(expr)
+            }
             A::Interval(_) => Err(Error::syntax(&e.to_string())),
             other => Err(Error::unsupported(format!("expression {other}"))),
         }
+    }
+
+    /// The operands of one comparison (`=`, `<`, IN, BETWEEN, LIKE, ...), bound. When one
+    /// of them names a case-insensitive collation (`x COLLATE utf8mb4_general_ci`), the
+    /// collation holds for the whole comparison, as MySQL's explicit COLLATE does: every
+    /// operand is compared by its collation key.
+    pub(super) fn bind_compared<const N: usize>(
+        &self,
+        operands: [&ast::Expr; N],
+    ) -> Result<[Expr; N]> {
+        let mut fold = None;
+        for e in operands {
+            if let Some(f) = explicit_fold(e)? {
+                fold = Some(f);
+                break;
+            }
+        }
+        let mut bound = Vec::with_capacity(N);
+        for e in operands {
+            let b = self.bind(e)?;
+            bound.push(match fold {
+                Some(f) => Expr::Call(Func::CollationKey(f), vec![b]),
+                None => b,
+            });
+        }
+        bound
+            .try_into()
+            .map_err(|_| Error::internal("operand count"))
     }
 
     /// `d + INTERVAL n unit`, `INTERVAL n unit + d` and `d - INTERVAL n unit`.
@@ -133,4 +168,22 @@ impl Binder<'_> {
         };
         Ok((self.bind(&i.value)?, Expr::Literal(Value::str(unit.name()))))
     }
+}
+
+/// The case-insensitive collation an operand names with COLLATE (through parentheses), if
+/// any.
+pub(super) fn explicit_fold(e: &ast::Expr) -> Result<Option<Fold>> {
+    match e {
+        ast::Expr::Nested(inner) => explicit_fold(inner),
+        ast::Expr::Collate { collation, .. } => collation::lookup(&collation_name(collation)),
+        _ => Ok(None),
+    }
+}
+
+/// A collation name as written: `utf8mb4_general_ci`, `'utf8mb4_general_ci'` or quoted
+/// with backticks.
+fn collation_name(name: &ast::ObjectName) -> String {
+    name.to_string()
+        .trim_matches(|c| c == '`' || c == '\'' || c == '"')
+        .to_string()
 }

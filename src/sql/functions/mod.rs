@@ -117,6 +117,9 @@ pub enum Func {
     Unhex,
     // misc
     Sleep,
+    /// The comparison key of a string under an explicit case-insensitive COLLATE; the
+    /// binder adds it, SQL cannot name it.
+    CollationKey(crate::sql::collation::Fold),
     // numbers
     Abs,
     Round,
@@ -242,6 +245,9 @@ pub fn lookup(name: &str) -> Option<Func> {
 }
 
 pub fn name(f: Func) -> &'static str {
+    if let Func::CollationKey(_) = f {
+        return "collation_key";
+    }
     NAMES
         .iter()
         .find(|(g, _)| *g == f)
@@ -300,6 +306,7 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
             varying: true,
         }),
         Sleep => Some(bigint()),
+        CollationKey(_) => arg(0),
         Length | CharLength | Locate | Instr | Ascii | Strcmp | Sign | DateDiff | Year | Month
         | Day | Hour | Minute | Second | DayOfWeek | DayOfYear | Weekday | Quarter
         | UnixTimestamp => Some(bigint()),
@@ -395,6 +402,7 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
             string::call(f, &args)?
         }
         Sleep => sleep(args.first().unwrap_or(&Value::Null)),
+        CollationKey(fold) => crate::sql::collation::key(args.pop().unwrap_or(Value::Null), fold),
         Abs | Round | Truncate | Floor | Ceil | Mod | Pow | Sqrt | Sign | Exp | Ln | Log | Log2
         | Log10 | Pi | Greatest | Least => numeric::call(f, &args)?,
         _ => datetime::call(f, &args)?,

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::sql::aggregate::{self, AggCall, AggFunc, ConcatOptions};
 use crate::sql::expr::{BinOp, Expr};
 use crate::sql::functions::{self, Func};
+use crate::sql::special_forms::explicit_fold;
 use crate::sql::subquery::{Subquery, SubqueryKind};
 use crate::sql::types::parse_data_type;
 use crate::types::{DataType, Value};
@@ -282,6 +283,10 @@ impl<'a> Binder<'a> {
                     BinaryOperator::PGBitwiseShiftRight => BinOp::ShiftRight,
                     other => return Err(Error::unsupported(format!("operator {other}"))),
                 };
+                if op.is_comparison() || op == BinOp::NullSafeEq {
+                    let [l, r] = self.bind_compared([left, right])?;
+                    return Ok(Expr::Binary(op, Box::new(l), Box::new(r)));
+                }
                 let numeric = if op.is_bitwise() {
                     Some(Numeric::Integer)
                 } else if op.is_numeric() {
@@ -322,22 +327,41 @@ impl<'a> Binder<'a> {
                 expr,
                 list,
                 negated,
-            } => Expr::InList {
-                expr: Box::new(self.bind(expr)?),
-                list: list.iter().map(|e| self.bind(e)).collect::<Result<_>>()?,
-                negated: *negated,
-            },
+            } => {
+                let mut operands: Vec<&ast::Expr> = vec![expr];
+                operands.extend(list);
+                let fold = operands
+                    .iter()
+                    .map(|e| explicit_fold(e))
+                    .find_map(|f| f.transpose())
+                    .transpose()?;
+                let key = |e: Expr| match fold {
+                    Some(f) => Expr::Call(Func::CollationKey(f), vec![e]),
+                    None => e,
+                };
+                Expr::InList {
+                    expr: Box::new(key(self.bind(expr)?)),
+                    list: list
+                        .iter()
+                        .map(|e| self.bind(e).map(key))
+                        .collect::<Result<_>>()?,
+                    negated: *negated,
+                }
+            }
             A::Between {
                 expr,
                 negated,
                 low,
                 high,
-            } => Expr::Between {
-                expr: Box::new(self.bind(expr)?),
-                low: Box::new(self.bind(low)?),
-                high: Box::new(self.bind(high)?),
-                negated: *negated,
-            },
+            } => {
+                let [expr, low, high] = self.bind_compared([expr, low, high])?;
+                Expr::Between {
+                    expr: Box::new(expr),
+                    low: Box::new(low),
+                    high: Box::new(high),
+                    negated: *negated,
+                }
+            }
             A::Like {
                 negated,
                 expr,
@@ -355,9 +379,10 @@ impl<'a> Binder<'a> {
                         _ => return Err(Error::syntax("ESCAPE")),
                     },
                 };
+                let [expr, pattern] = self.bind_compared([expr, pattern])?;
                 Expr::Like {
-                    expr: Box::new(self.bind(expr)?),
-                    pattern: Box::new(self.bind(pattern)?),
+                    expr: Box::new(expr),
+                    pattern: Box::new(pattern),
                     escape,
                     negated: *negated,
                 }

@@ -20,7 +20,9 @@ use crate::error::{Error, Result};
 use crate::sql::aggregate::Grouping;
 use crate::sql::context::Context;
 use crate::sql::expr::Expr;
+use crate::sql::functions::Func;
 use crate::sql::result::ResultColumn;
+use crate::sql::special_forms::explicit_fold;
 use crate::table::Table;
 use crate::types::Value;
 
@@ -369,7 +371,7 @@ fn group_keys(
                     .ok_or_else(|| Error::unknown_column(&pos.to_string(), "group statement"))?;
                 item.expr.clone()
             }
-            None => match binder.bind(e) {
+            None => match binder.bind(e).and_then(|b| collation_key(e, b)) {
                 Err(err @ Error::UnknownColumn { .. }) => {
                     alias_item(e, items).ok_or(err)?.expr.clone()
                 }
@@ -382,6 +384,16 @@ fn group_keys(
         keys.push(key);
     }
     Ok(keys)
+}
+
+/// A GROUP BY or ORDER BY key `e` (bound: `bound`) that names a case-insensitive collation
+/// groups and sorts by its collation key: `GROUP BY name COLLATE utf8mb4_general_ci` puts
+/// 'a' and 'A' in one group.
+fn collation_key(e: &ast::Expr, bound: Expr) -> Result<Expr> {
+    Ok(match explicit_fold(e)? {
+        Some(fold) => Expr::Call(Func::CollationKey(fold), vec![bound]),
+        None => bound,
+    })
 }
 
 /// True for `GROUP BY ... WITH ROLLUP`; MySQL has no other modifier (CUBE, GROUPING SETS).
@@ -446,7 +458,7 @@ fn order_key(e: &ast::Expr, binder: &Binder, items: &[Item]) -> Result<SortKey> 
             return Ok(SortKey::Output(i));
         }
     }
-    match binder.bind(e) {
+    match binder.bind(e).and_then(|b| collation_key(e, b)) {
         Ok(b) => Ok(SortKey::Scope(b)),
         Err(err @ Error::UnknownColumn { .. }) => match alias_item(e, items) {
             Some(item) => Ok(SortKey::Scope(item.expr.clone())),

@@ -49,6 +49,7 @@ fn index(id: i64, name: &str, columns: Vec<usize>, unique: bool, state: SchemaSt
         state,
         comment: String::new(),
         backfill: Default::default(),
+        invisible: false,
     }
 }
 

@@ -44,6 +44,7 @@ pub fn k_index(id: i64, name: &str, state: SchemaState) -> IndexInfo {
         state,
         comment: String::new(),
         backfill: Default::default(),
+        invisible: false,
     }
 }
 

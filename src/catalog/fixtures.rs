@@ -39,6 +39,7 @@ pub fn index(
         state,
         comment: String::new(),
         backfill: Default::default(),
+        invisible: false,
     }
 }
 

@@ -80,6 +80,16 @@ pub struct IndexInfo {
     /// Where DML writes this index's entries while an ingest ADD INDEX builds it.
     #[serde(default)]
     pub backfill: BackfillState,
+    /// ALTER INDEX ... INVISIBLE: maintained by DML, never chosen by the planner.
+    #[serde(default)]
+    pub invisible: bool,
+}
+
+impl IndexInfo {
+    /// Whether the planner may read through this index.
+    pub fn usable(&self) -> bool {
+        self.state == SchemaState::Public && !self.invisible
+    }
 }
 
 /// TiDB's `BackfillState` of an index being added with a temporary index (ingest): while the

@@ -66,6 +66,8 @@ pub enum Action {
     ModifyTableCharsetAndCollate,
     AddForeignKey,
     DropForeignKey,
+    RenameIndex,
+    AlterIndexVisibility,
     MultiSchemaChange,
 }
 
@@ -88,6 +90,8 @@ impl Action {
             Action::ModifyTableCharsetAndCollate => "modify table charset and collate",
             Action::AddForeignKey => "add foreign key",
             Action::DropForeignKey => "drop foreign key",
+            Action::RenameIndex => "rename index",
+            Action::AlterIndexVisibility => "alter index visibility",
             Action::MultiSchemaChange => "alter table multi-schema change",
         }
     }
@@ -150,6 +154,14 @@ pub enum JobArgs {
     },
     DropForeignKey {
         name: String,
+    },
+    RenameIndex {
+        from: String,
+        to: String,
+    },
+    AlterIndexVisibility {
+        name: String,
+        invisible: bool,
     },
     /// One ALTER TABLE with several changes: one job, all or nothing.
     MultiSchemaChange(MultiSchemaInfo),

@@ -12,6 +12,7 @@ use crate::ddl::job::{ColumnPosition, MultiSchemaInfo, SubJob};
 use crate::ddl::{self, Action, JobArgs};
 use crate::error::{Error, Result};
 use crate::sql;
+use crate::sql::alter_index::AlterClause;
 use crate::sql::context::split_name;
 use crate::sql::QueryResult;
 
@@ -19,22 +20,37 @@ use crate::sql::QueryResult;
 pub(super) type Change = (Action, JobArgs);
 
 impl Session {
-    pub(super) fn alter_table(&mut self, sql: &str, at: &ast::AlterTable) -> Result<QueryResult> {
-        let table = self.table_info(&at.name)?;
-        let specs: Vec<&ast::AlterTableOperation> = at
-            .operations
+    pub(super) fn alter_table(
+        &mut self,
+        sql: &str,
+        name: &ast::ObjectName,
+        clauses: &[AlterClause],
+    ) -> Result<QueryResult> {
+        let table = self.table_info(name)?;
+        let specs: Vec<&AlterClause> = clauses
             .iter()
-            .filter(|op| !is_algorithm_or_lock(op))
+            .filter(|c| !matches!(c, AlterClause::Sql(op) if is_algorithm_or_lock(op)))
             .collect();
         if specs.len() > 1 {
             multi_schema::check(&table, &specs)?;
         }
         let mut changes = Vec::new();
-        for op in &specs {
-            changes.extend(self.changes(sql, &at.name, &table, op)?);
+        for clause in &specs {
+            changes.extend(match clause {
+                AlterClause::Sql(op) => self.changes(sql, name, &table, op.as_ref())?,
+                AlterClause::RenameIndex { from, to } => {
+                    vec![rename_index_change(&table, from, to)?]
+                }
+                AlterClause::IndexVisibility { name, invisible } => {
+                    vec![visibility_change(&table, name, *invisible)?]
+                }
+            });
         }
-        for op in &at.operations {
-            if let ast::AlterTableOperation::Algorithm { algorithm, .. } = op {
+        for clause in clauses {
+            let AlterClause::Sql(op) = clause else {
+                continue;
+            };
+            if let ast::AlterTableOperation::Algorithm { algorithm, .. } = op.as_ref() {
                 for (action, _) in &changes {
                     if let Some(w) = unsupported_algorithm(*action, algorithm) {
                         self.warn(w);
@@ -42,7 +58,7 @@ impl Session {
                 }
             }
         }
-        self.run_changes(sql, &at.name, changes)?;
+        self.run_changes(sql, name, changes)?;
         Ok(QueryResult::ok())
     }
 
@@ -403,6 +419,7 @@ fn add_index_change(
         state: SchemaState::None,
         comment: String::new(),
         backfill: Default::default(),
+        invisible: false,
     };
     sql::limits::index(&index, columns.len())?;
     Ok((Action::AddIndex, JobArgs::AddIndex { index, columns }))
@@ -428,6 +445,52 @@ fn rename_column_change(info: &TableInfo, old_name: &str, new_name: &str) -> Res
         position: None,
     };
     Ok((Action::ModifyColumn, args))
+}
+
+/// The public index `name` of `info` (MySQL's 1176 otherwise).
+fn public_index<'a>(info: &'a TableInfo, name: &str) -> Result<&'a IndexInfo> {
+    info.index_by_name(name)
+        .filter(|ix| ix.state == SchemaState::Public)
+        .ok_or_else(|| {
+            Error::new(
+                1176,
+                "42000",
+                format!("Key '{name}' doesn't exist in table '{}'", info.name),
+            )
+        })
+}
+
+/// RENAME {INDEX | KEY} from TO to.
+fn rename_index_change(info: &TableInfo, from: &str, to: &str) -> Result<Change> {
+    public_index(info, from)?;
+    if !from.eq_ignore_ascii_case(to)
+        && (info.index_by_name(to).is_some() || to.eq_ignore_ascii_case("primary"))
+    {
+        return Err(Error::duplicate_key_name(to));
+    }
+    sql::limits::identifier(to)?;
+    let args = JobArgs::RenameIndex {
+        from: from.to_string(),
+        to: to.to_string(),
+    };
+    Ok((Action::RenameIndex, args))
+}
+
+/// ALTER INDEX name {VISIBLE | INVISIBLE}.
+fn visibility_change(info: &TableInfo, name: &str, invisible: bool) -> Result<Change> {
+    let clustered = info.handle_column.is_some() && name.eq_ignore_ascii_case("primary");
+    if clustered || public_index(info, name)?.primary {
+        return Err(Error::new(
+            3522,
+            "HY000",
+            "A primary key index cannot be invisible",
+        ));
+    }
+    let args = JobArgs::AlterIndexVisibility {
+        name: name.to_string(),
+        invisible,
+    };
+    Ok((Action::AlterIndexVisibility, args))
 }
 
 fn drop_index_change(info: &TableInfo, name: &str) -> Result<Change> {
@@ -467,6 +530,8 @@ fn in_multi_schema(action: Action) -> bool {
             | Action::ModifyTableCharsetAndCollate
             | Action::AddForeignKey
             | Action::DropForeignKey
+            | Action::RenameIndex
+            | Action::AlterIndexVisibility
     )
 }
 

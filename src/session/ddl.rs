@@ -8,6 +8,7 @@ use super::Session;
 use crate::catalog::{ColumnInfo, TableInfo};
 use crate::ddl::{self, Action, Job, JobArgs};
 use crate::error::{Error, Result};
+use crate::sql::alter_index::AlterClause;
 use crate::sql::context::split_name;
 use crate::sql::statement::TableOption;
 use crate::sql::{self, QueryResult};
@@ -59,7 +60,14 @@ impl Session {
                     let columns = super::alter_table::index_columns(&ci.columns)?;
                     s.add_index(sql, &ci.table_name, &name, columns, ci.unique)
                 }
-                Statement::AlterTable(at) => s.alter_table(sql, at),
+                Statement::AlterTable(at) => {
+                    let clauses: Vec<AlterClause> = at
+                        .operations
+                        .iter()
+                        .map(|op| AlterClause::Sql(Box::new(op.clone())))
+                        .collect();
+                    s.alter_table(sql, &at.name, &clauses)
+                }
                 _ => Err(Error::internal("not DDL")),
             }
         };

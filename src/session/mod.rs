@@ -340,6 +340,9 @@ impl Session {
             front::Statement::AlterTableOptions { db, table, options } => {
                 self.alter_table_options(sql, db, &table, &options)
             }
+            front::Statement::AlterTable { name, clauses } => self
+                .commit()
+                .and_then(|_| self.alter_table(sql, &name, &clauses)),
             front::Statement::Show { show, like } => self.show(&show, like.as_deref()),
             front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
             front::Statement::Import(statement) => self.import(*statement),

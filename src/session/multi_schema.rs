@@ -9,6 +9,7 @@ use sqlparser::ast::{self, AlterTableOperation as Op};
 use super::alter_table::index_columns;
 use crate::catalog::TableInfo;
 use crate::error::{Error, Result};
+use crate::sql::alter_index::AlterClause;
 
 /// What the clauses touch, by lower-case name.
 #[derive(Default)]
@@ -25,9 +26,21 @@ struct Touched {
     added: usize,
     added_indexes: HashSet<String>,
     dropped_indexes: HashSet<String>,
+    /// Indexes renamed (both names) or made (in)visible.
+    other_indexes: HashSet<String>,
 }
 
 impl Touched {
+    /// An index renamed or made (in)visible: touched by no other clause.
+    fn index(&mut self, name: &str) -> Result<()> {
+        let key = name.to_lowercase();
+        let touched = self.added_indexes.contains(&key) || self.dropped_indexes.contains(&key);
+        if touched || !self.other_indexes.insert(key) {
+            return Err(same("index", name));
+        }
+        Ok(())
+    }
+
     fn column(&mut self, name: &str) -> Result<()> {
         if !self.columns.insert(name.to_lowercase()) {
             return Err(same("column", name));
@@ -37,10 +50,22 @@ impl Touched {
 }
 
 /// Checks the clauses of one ALTER TABLE (ALGORITHM and LOCK left out) as TiDB does.
-pub fn check(table: &TableInfo, specs: &[&Op]) -> Result<()> {
+pub fn check(table: &TableInfo, specs: &[&AlterClause]) -> Result<()> {
     let mut t = Touched::default();
     let exists = |c: &str| table.column_by_name(c).is_some();
-    for op in specs {
+    for spec in specs {
+        let op = match spec {
+            AlterClause::Sql(op) => op.as_ref(),
+            AlterClause::RenameIndex { from, to } => {
+                t.index(from)?;
+                t.index(to)?;
+                continue;
+            }
+            AlterClause::IndexVisibility { name, .. } => {
+                t.index(name)?;
+                continue;
+            }
+        };
         match op {
             Op::AddColumn {
                 column_def,
@@ -109,6 +134,9 @@ pub fn check(table: &TableInfo, specs: &[&Op]) -> Result<()> {
                     n.value.clone()
                 });
                 let key = name.to_lowercase();
+                if t.other_indexes.contains(&key) {
+                    return Err(same("index", &name));
+                }
                 if t.dropped_indexes.contains(&key) {
                     return Err(Error::new(
                         1061,
@@ -123,6 +151,9 @@ pub fn check(table: &TableInfo, specs: &[&Op]) -> Result<()> {
             }
             Op::DropIndex { name } => {
                 let key = name.value.to_lowercase();
+                if t.other_indexes.contains(&key) {
+                    return Err(same("index", &name.value));
+                }
                 if t.added_indexes.contains(&key) {
                     return Err(Error::new(
                         1091,

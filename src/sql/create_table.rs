@@ -262,6 +262,7 @@ fn index(name: &str, columns: Vec<usize>, unique: bool) -> IndexInfo {
         state: SchemaState::Public,
         comment: String::new(),
         backfill: Default::default(),
+        invisible: false,
     }
 }
 

@@ -295,23 +295,41 @@ fn all_tables<'a>(ctx: &'a Context) -> Vec<(String, &'a std::sync::Arc<TableInfo
 }
 
 /// Public indexes as (name, unique, primary, column offsets), the handle primary key first.
-pub fn indexes(t: &TableInfo) -> Vec<(String, bool, bool, Vec<usize>, String)> {
+/// A public index (or the handle as PRIMARY) as SHOW INDEX and the statistics tables list it.
+pub struct IndexRow {
+    pub name: String,
+    pub unique: bool,
+    pub primary: bool,
+    pub columns: Vec<usize>,
+    pub comment: String,
+    pub visible: bool,
+}
+
+pub fn indexes(t: &TableInfo) -> Vec<IndexRow> {
     let mut out = Vec::new();
     if let Some(h) = t.handle_column {
-        out.push(("PRIMARY".to_string(), true, true, vec![h], String::new()));
+        out.push(IndexRow {
+            name: "PRIMARY".to_string(),
+            unique: true,
+            primary: true,
+            columns: vec![h],
+            comment: String::new(),
+            visible: true,
+        });
     }
     for ix in t.indexes.iter().filter(|i| i.state == SchemaState::Public) {
-        out.push((
-            if ix.primary {
+        out.push(IndexRow {
+            name: if ix.primary {
                 "PRIMARY".to_string()
             } else {
                 ix.name.clone()
             },
-            ix.unique,
-            ix.primary,
-            ix.columns.clone(),
-            ix.comment.clone(),
-        ));
+            unique: ix.unique,
+            primary: ix.primary,
+            columns: ix.columns.clone(),
+            comment: ix.comment.clone(),
+            visible: !ix.invisible,
+        });
     }
     out
 }
@@ -319,8 +337,9 @@ pub fn indexes(t: &TableInfo) -> Vec<(String, bool, bool, Vec<usize>, String)> {
 pub fn column_key(t: &TableInfo, col: usize) -> &'static str {
     let ixs = indexes(t);
     let first = |unique: bool, primary: bool| {
-        ixs.iter()
-            .any(|(_, u, p, cols, _)| cols.first() == Some(&col) && *u == unique && *p == primary)
+        ixs.iter().any(|ix| {
+            ix.columns.first() == Some(&col) && ix.unique == unique && ix.primary == primary
+        })
     };
     if first(true, true) {
         "PRI"
@@ -516,16 +535,16 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
         "STATISTICS" => {
             let mut rows = Vec::new();
             for (db, t) in all_tables(ctx) {
-                for (name, unique, _, cols, comment) in indexes(t) {
-                    for (seq, &c) in cols.iter().enumerate() {
+                for ix in indexes(t) {
+                    for (seq, &c) in ix.columns.iter().enumerate() {
                         let col = &t.columns[c];
                         rows.push(vec![
                             def.clone(),
                             s(&db),
                             s(&t.name),
-                            int(i64::from(!unique)),
+                            int(i64::from(!ix.unique)),
                             s(&db),
-                            s(&name),
+                            s(&ix.name),
                             int(seq as i64 + 1),
                             s(&col.name),
                             s("A"),
@@ -535,8 +554,8 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                             s(if col.nullable { "YES" } else { "" }),
                             s("BTREE"),
                             s(""),
-                            s(&comment),
-                            s("YES"),
+                            s(&ix.comment),
+                            s(if ix.visible { "YES" } else { "NO" }),
                             Value::Null,
                         ]);
                     }
@@ -547,15 +566,16 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
         "KEY_COLUMN_USAGE" => {
             let mut rows = Vec::new();
             for (db, t) in all_tables(ctx) {
-                for (name, unique, _, cols, _) in indexes(t) {
-                    if !unique {
+                for ix in indexes(t) {
+                    let (name, cols) = (&ix.name, &ix.columns);
+                    if !ix.unique {
                         continue;
                     }
                     for (seq, &c) in cols.iter().enumerate() {
                         rows.push(vec![
                             def.clone(),
                             s(&db),
-                            s(&name),
+                            s(name),
                             def.clone(),
                             s(&db),
                             s(&t.name),
@@ -592,14 +612,15 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
         "TABLE_CONSTRAINTS" => {
             let mut rows = Vec::new();
             for (db, t) in all_tables(ctx) {
-                for (name, unique, primary, _, _) in indexes(t) {
-                    if !unique {
+                for ix in indexes(t) {
+                    let (name, primary) = (&ix.name, ix.primary);
+                    if !ix.unique {
                         continue;
                     }
                     rows.push(vec![
                         def.clone(),
                         s(&db),
-                        s(&name),
+                        s(name),
                         s(&db),
                         s(&t.name),
                         s(if primary { "PRIMARY KEY" } else { "UNIQUE" }),

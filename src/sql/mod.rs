@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod aggregate;
+pub mod alter_index;
 pub mod collation;
 pub mod context;
 pub mod create_table;

@@ -356,13 +356,13 @@ pub fn full_columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<Quer
 pub fn index(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult> {
     let (_, info) = ctx.table(db, table)?;
     let mut rows = Vec::new();
-    for (name, unique, _, cols, comment) in super::infoschema::indexes(&info) {
-        for (seq, &c) in cols.iter().enumerate() {
+    for ix in super::infoschema::indexes(&info) {
+        for (seq, &c) in ix.columns.iter().enumerate() {
             let col = &info.columns[c];
             rows.push(vec![
                 Value::str(&info.name),
-                Value::Int(i64::from(!unique)),
-                Value::str(&name),
+                Value::Int(i64::from(!ix.unique)),
+                Value::str(&ix.name),
                 Value::Int(seq as i64 + 1),
                 Value::str(&col.name),
                 Value::str("A"),
@@ -372,8 +372,8 @@ pub fn index(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult
                 Value::str(if col.nullable { "YES" } else { "" }),
                 Value::str("BTREE"),
                 Value::str(""),
-                Value::str(&comment),
-                Value::str("YES"),
+                Value::str(&ix.comment),
+                Value::str(if ix.visible { "YES" } else { "NO" }),
                 Value::Null,
             ]);
         }

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use sqlparser::ast;
 
 use super::admin::{self, Admin};
+use super::alter_index::{self, AlterClause};
 use super::parser;
 use crate::error::{Error, Result};
 
@@ -24,6 +25,11 @@ pub enum Statement {
         db: Option<String>,
         table: String,
         options: Vec<TableOption>,
+    },
+    /// ALTER TABLE with RENAME INDEX or ALTER INDEX ... [IN]VISIBLE among its clauses.
+    AlterTable {
+        name: ast::ObjectName,
+        clauses: Vec<AlterClause>,
     },
     /// A SHOW form sqlparser does not parse, with its `LIKE` pattern.
     Show { show: Show, like: Option<String> },
@@ -69,6 +75,9 @@ pub fn parse(sql: &str) -> Result<Statement> {
     }
     if let Some((db, table, options)) = alter_table_options(sql) {
         return Ok(Statement::AlterTableOptions { db, table, options });
+    }
+    if let Some(alter) = alter_index::parse(sql) {
+        return alter.map(|(name, clauses)| Statement::AlterTable { name, clauses });
     }
     let words: Vec<String> = sql
         .split_whitespace()

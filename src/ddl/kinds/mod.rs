@@ -78,7 +78,9 @@ pub fn of(action: Action) -> &'static dyn JobKind {
         Action::ModifyTableComment
         | Action::ModifyTableCharsetAndCollate
         | Action::AddForeignKey
-        | Action::DropForeignKey => &table_options::TableOptions,
+        | Action::DropForeignKey
+        | Action::RenameIndex
+        | Action::AlterIndexVisibility => &table_options::TableOptions,
         Action::MultiSchemaChange => &multi_schema_change::MultiSchemaChange,
     }
 }

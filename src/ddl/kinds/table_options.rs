@@ -1,10 +1,10 @@
-//! ALTER TABLE ... COMMENT / CHARSET / COLLATE / ADD and DROP FOREIGN KEY: metadata only,
-//! none -> public in one step. The charset and collation are recorded only (every string
+//! ALTER TABLE ... COMMENT / CHARSET / COLLATE / ADD and DROP FOREIGN KEY / RENAME INDEX /
+//! ALTER INDEX ... [IN]VISIBLE: metadata only, none -> public in one step. The charset and collation are recorded only (every string
 //! is stored and compared as utf8mb4 whatever the table says), and so are foreign keys, as
 //! CREATE TABLE records them: shown, not enforced.
 
 use super::{can_not_drop, finish, load_table, JobKind, Step};
-use crate::catalog::{meta, SchemaState};
+use crate::catalog::{meta, IndexInfo, SchemaState, TableInfo};
 use crate::ddl::job::{Job, JobArgs, JobState};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
@@ -52,6 +52,24 @@ impl JobKind for TableOptions {
                     return Err(can_not_drop(name));
                 }
             }
+            JobArgs::RenameIndex { from, to } => {
+                if !from.eq_ignore_ascii_case(to) && table.index_by_name(to).is_some() {
+                    return Err(Error::duplicate_key_name(to));
+                }
+                let ix = public_index(&mut table, from)?;
+                ix.name.clone_from(to);
+            }
+            JobArgs::AlterIndexVisibility { name, invisible } => {
+                let ix = public_index(&mut table, name)?;
+                if ix.primary && *invisible {
+                    return Err(Error::new(
+                        3522,
+                        "HY000",
+                        "A primary key index cannot be invisible",
+                    ));
+                }
+                ix.invisible = *invisible;
+            }
             _ => return Err(Error::internal("table option job without its option")),
         }
         meta::put_table(txn, &table);
@@ -61,4 +79,20 @@ impl JobKind for TableOptions {
     fn is_rollbackable(&self, state: SchemaState) -> bool {
         state == SchemaState::None
     }
+}
+
+/// The public index `name` of `table` (1176 as MySQL otherwise).
+fn public_index<'a>(table: &'a mut TableInfo, name: &str) -> Result<&'a mut IndexInfo> {
+    let table_name = table.name.clone();
+    table
+        .indexes
+        .iter_mut()
+        .find(|i| i.name.eq_ignore_ascii_case(name) && i.state == SchemaState::Public)
+        .ok_or_else(|| {
+            Error::new(
+                1176,
+                "42000",
+                format!("Key '{name}' doesn't exist in table '{table_name}'"),
+            )
+        })
 }

@@ -106,6 +106,7 @@ fn add_index_job(db_id: i64, table_id: i64) -> Job {
         state: SchemaState::None,
         comment: String::new(),
         backfill: Default::default(),
+        invisible: false,
     };
     Job::new(
         Action::AddIndex,

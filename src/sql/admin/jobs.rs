@@ -5,7 +5,7 @@ use sqlparser::ast;
 
 use crate::ddl::control::Control;
 use crate::ddl::progress::Progress;
-use crate::ddl::{owner, queue, Job, JobArgs, JobState};
+use crate::ddl::{owner, queue, Action, Job, JobArgs, JobState};
 use crate::error::Result;
 use crate::sql::context::Context;
 use crate::sql::planner::binder::{Binder, Scope, ScopeColumn};
@@ -80,7 +80,9 @@ fn jobs(ctx: &Context, history: usize) -> Result<Vec<Job>> {
 /// (beyond TiDB) a running job's phase, percent done and ETA.
 pub fn comments(ctx: &Context, listed: &Listed) -> String {
     let job = &listed.job;
-    if !job.action.is_reorg() {
+    // A multi-schema change reorganizes data only when it adds an index.
+    let builds = job.action != Action::MultiSchemaChange || job.reorg_type.is_some();
+    if !job.action.is_reorg() || !builds {
         return String::new();
     }
     let mut parts = vec![job.reorg_type.clone().unwrap_or_else(|| "txn".into())];

@@ -6,7 +6,7 @@
 
 use std::ops::Bound;
 
-use crate::catalog::{IndexInfo, SchemaState, TableInfo};
+use crate::catalog::{IndexInfo, TableInfo};
 use crate::sql::expr::{BinOp, Expr};
 use crate::table::{HandleRange, IndexRange};
 use crate::types::{convert, Value};
@@ -197,11 +197,7 @@ fn tighten_high(c: &mut ColumnCond, v: Value, inclusive: bool) {
 /// column); a unique index fully covered by equalities wins outright.
 fn best_index(table: &TableInfo, conds: &[ColumnCond]) -> Option<Access> {
     let mut best: Option<(u32, &IndexInfo, usize, bool)> = None;
-    for index in table
-        .indexes
-        .iter()
-        .filter(|i| i.state == SchemaState::Public)
-    {
+    for index in table.indexes.iter().filter(|i| i.usable()) {
         let eq_len = index
             .columns
             .iter()

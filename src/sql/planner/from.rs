@@ -15,7 +15,6 @@ use super::binder::{Binder, Scope, ScopeColumn};
 use super::query::{plan_query, Planner, QueryPlan};
 use super::rewrite::conjuncts;
 use super::select::{column_output, Source};
-use crate::catalog::SchemaState;
 use crate::error::{Error, Result};
 use crate::sql::context::split_name;
 use crate::sql::expr::{BinOp, Expr};
@@ -406,9 +405,10 @@ fn indexed_key(right: &Factor, on: &[Expr]) -> bool {
                 .data_type()
                 .is_none_or(|k| k.is_string() == ty.is_string());
             let indexed = info.handle_column == Some(table_col)
-                || info.indexes.iter().any(|ix| {
-                    ix.state == SchemaState::Public && ix.columns.first() == Some(&table_col)
-                });
+                || info
+                    .indexes
+                    .iter()
+                    .any(|ix| ix.usable() && ix.columns.first() == Some(&table_col));
             comparable && indexed
         })
 }

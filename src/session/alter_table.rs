@@ -12,7 +12,7 @@ use crate::ddl::job::{ColumnPosition, MultiSchemaInfo, SubJob};
 use crate::ddl::{self, Action, JobArgs};
 use crate::error::{Error, Result};
 use crate::sql;
-use crate::sql::alter_index::AlterClause;
+use crate::sql::alter_table::AlterClause;
 use crate::sql::context::split_name;
 use crate::sql::QueryResult;
 

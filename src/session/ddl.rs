@@ -8,7 +8,7 @@ use super::Session;
 use crate::catalog::{ColumnInfo, TableInfo};
 use crate::ddl::{self, Action, Job, JobArgs};
 use crate::error::{Error, Result};
-use crate::sql::alter_index::AlterClause;
+use crate::sql::alter_table::AlterClause;
 use crate::sql::context::split_name;
 use crate::sql::statement::TableOption;
 use crate::sql::{self, QueryResult};

@@ -9,7 +9,7 @@ use sqlparser::ast::{self, AlterTableOperation as Op};
 use super::alter_table::index_columns;
 use crate::catalog::TableInfo;
 use crate::error::{Error, Result};
-use crate::sql::alter_index::AlterClause;
+use crate::sql::alter_table::AlterClause;
 
 /// What the clauses touch, by lower-case name.
 #[derive(Default)]

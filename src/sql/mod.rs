@@ -10,7 +10,7 @@
 
 pub mod admin;
 pub mod aggregate;
-pub mod alter_index;
+pub mod alter_table;
 pub mod collation;
 pub mod context;
 pub mod create_table;

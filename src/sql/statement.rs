@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use sqlparser::ast;
 
 use super::admin::{self, Admin};
-use super::alter_index::{self, AlterClause};
+use super::alter_table::{self, AlterClause};
 use super::parser;
 use crate::error::{Error, Result};
 
@@ -76,7 +76,7 @@ pub fn parse(sql: &str) -> Result<Statement> {
     if let Some((db, table, options)) = alter_table_options(sql) {
         return Ok(Statement::AlterTableOptions { db, table, options });
     }
-    if let Some(alter) = alter_index::parse(sql) {
+    if let Some(alter) = alter_table::parse(sql) {
         return alter.map(|(name, clauses)| Statement::AlterTable { name, clauses });
     }
     let words: Vec<String> = sql

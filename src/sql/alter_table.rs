@@ -1,8 +1,10 @@
-//! ALTER TABLE clauses on indexes that sqlparser's MySQL dialect does not parse: `RENAME
-//! {INDEX | KEY} a TO b` and `ALTER INDEX a {VISIBLE | INVISIBLE}`. A statement holding one
-//! is split into its top-level clauses; these two are read here, every other clause by
-//! sqlparser, and the statement keeps its clauses in order (a multi-schema change checks
-//! them together).
+//! ALTER TABLE clauses sqlparser's MySQL dialect does not read: `RENAME {INDEX | KEY} a TO
+//! b`, `ALTER INDEX a {VISIBLE | INVISIBLE}`, `ADD [COLUMN] IF NOT EXISTS ...` (it drops the
+//! IF NOT EXISTS) and `ADD [COLUMN] [IF NOT EXISTS] (a INT, b INT, INDEX i (a))`. A
+//! statement holding one is split into its top-level clauses; the index clauses are read
+//! here, the column forms become one `ADD COLUMN` / `ADD INDEX` clause per item read by
+//! sqlparser, as is every other clause, and the statement keeps its clauses in order (a
+//! multi-schema change checks them together).
 
 use sqlparser::ast;
 use sqlparser::keywords::Keyword;
@@ -41,11 +43,16 @@ pub fn parse(sql: &str) -> Option<Result<(ast::ObjectName, Vec<AlterClause>)>> {
     };
     let (name, clauses) = rest.split_at(name_len);
     let clauses: Vec<&[Token]> = split_top_level(clauses);
-    if !clauses.iter().any(|c| index_clause(c).is_some()) {
+    if !clauses.iter().any(|c| is_own(c)) {
         return None;
     }
     let name_text: String = name.iter().map(ToString::to_string).collect();
     Some(read(&name_text, &clauses))
+}
+
+/// Whether sqlparser cannot read `clause` as MySQL means it.
+fn is_own(clause: &[Token]) -> bool {
+    index_clause(clause).is_some() || add_columns(clause).is_some()
 }
 
 fn read(name: &str, clauses: &[&[Token]]) -> Result<(ast::ObjectName, Vec<AlterClause>)> {
@@ -56,19 +63,28 @@ fn read(name: &str, clauses: &[&[Token]]) -> Result<(ast::ObjectName, Vec<AlterC
             out.push(c);
             continue;
         }
-        let text: Vec<String> = clause.iter().map(ToString::to_string).collect();
-        let sql = format!("ALTER TABLE {name} {}", text.join(" "));
-        let mut stmts = parser::parse(&sql)?;
-        match stmts.pop() {
-            Some(ast::Statement::AlterTable(at)) if stmts.is_empty() => {
-                object = Some(at.name);
-                out.extend(
-                    at.operations
-                        .into_iter()
-                        .map(|op| AlterClause::Sql(Box::new(op))),
-                );
+        let (texts, if_not_exists) = match add_columns(clause) {
+            Some(add) => add,
+            None => (vec![text(clause)], false),
+        };
+        for text in texts {
+            let sql = format!("ALTER TABLE {name} {text}");
+            let mut stmts = parser::parse(&sql)?;
+            let Some(ast::Statement::AlterTable(at)) = stmts.pop().filter(|_| stmts.is_empty())
+            else {
+                return Err(Error::syntax(&sql));
+            };
+            object = Some(at.name);
+            for mut op in at.operations {
+                if let ast::AlterTableOperation::AddColumn {
+                    if_not_exists: flag,
+                    ..
+                } = &mut op
+                {
+                    *flag |= if_not_exists;
+                }
+                out.push(AlterClause::Sql(Box::new(op)));
             }
-            _ => return Err(Error::syntax(&sql)),
         }
     }
     let object = match object {
@@ -81,6 +97,64 @@ fn read(name: &str, clauses: &[&[Token]]) -> Result<(ast::ObjectName, Vec<AlterC
         }
     };
     Ok((object, out))
+}
+
+fn text(tokens: &[Token]) -> String {
+    let words: Vec<String> = tokens.iter().map(ToString::to_string).collect();
+    words.join(" ")
+}
+
+/// `ADD [COLUMN] IF NOT EXISTS def` and `ADD [COLUMN] [IF NOT EXISTS] (item, ...)`: the
+/// clauses sqlparser reads for them (one per item), and whether IF NOT EXISTS was given.
+fn add_columns(tokens: &[Token]) -> Option<(Vec<String>, bool)> {
+    let [first, rest @ ..] = tokens else {
+        return None;
+    };
+    if !word(first, "add") {
+        return None;
+    }
+    let rest = match rest {
+        [column, rest @ ..] if word(column, "column") => rest,
+        rest => rest,
+    };
+    let (rest, if_not_exists) = match rest {
+        [i, n, e, rest @ ..] if word(i, "if") && word(n, "not") && word(e, "exists") => {
+            (rest, true)
+        }
+        rest => (rest, false),
+    };
+    match rest {
+        [Token::LParen, items @ .., Token::RParen] => {
+            let clauses = split_top_level(items)
+                .into_iter()
+                .map(|item| match item.first() {
+                    Some(t) if CONSTRAINT_WORDS.iter().any(|w| word(t, w)) => {
+                        format!("ADD {}", text(item))
+                    }
+                    _ => format!("ADD COLUMN {}", text(item)),
+                })
+                .collect();
+            Some((clauses, if_not_exists))
+        }
+        rest if if_not_exists => Some((vec![format!("ADD COLUMN {}", text(rest))], true)),
+        _ => None,
+    }
+}
+
+/// Words that start an index or constraint inside `ADD (...)`.
+const CONSTRAINT_WORDS: &[&str] = &[
+    "index",
+    "key",
+    "unique",
+    "primary",
+    "constraint",
+    "foreign",
+    "fulltext",
+];
+
+/// `t` is the unquoted word `w` (any case).
+fn word(t: &Token, w: &str) -> bool {
+    matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w))
 }
 
 /// Splits at the commas outside parentheses.
@@ -102,7 +176,6 @@ fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
 }
 
 fn index_clause(tokens: &[Token]) -> Option<AlterClause> {
-    let word = |t: &Token, w: &str| matches!(t, Token::Word(x) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
     let ident = |t: &Token| match t {
         Token::Word(w) => Some(w.value.clone()),
         _ => None,
@@ -142,6 +215,17 @@ mod tests {
     #[test]
     fn reads_index_clauses_among_others() {
         assert!(parse("ALTER TABLE t ADD COLUMN a INT").is_none());
+        let (_, clauses) = parse("ALTER TABLE t ADD COLUMN IF NOT EXISTS (a INT, INDEX i (a))")
+            .unwrap()
+            .unwrap();
+        assert!(matches!(
+            &clauses[0],
+            AlterClause::Sql(op) if matches!(**op, ast::AlterTableOperation::AddColumn { if_not_exists: true, .. })
+        ));
+        assert!(matches!(
+            &clauses[1],
+            AlterClause::Sql(op) if matches!(**op, ast::AlterTableOperation::AddConstraint { .. })
+        ));
         assert!(parse("SELECT 1").is_none());
         let (name, clauses) = parse(
             "alter table d.`t` rename key `a` to b, add index i ((x)), ALTER INDEX b INVISIBLE",

@@ -19,9 +19,12 @@ use crate::kv::Transaction;
 pub enum Admin {
     CheckTable(Vec<(Option<String>, String)>),
     ChecksumTable(Vec<(Option<String>, String)>),
+    /// Without handle ranges a check; with them, the entries whose handle lies in one of
+    /// the `[lo, hi)` ranges.
     CheckIndex {
         table: (Option<String>, String),
         index: String,
+        ranges: Vec<(i64, i64)>,
     },
     ShowDdl,
     ShowDdlJobs {
@@ -74,10 +77,18 @@ fn parse_admin(rest: &str) -> Result<Admin> {
                 .collect::<Result<Vec<_>>>()?;
             Ok(Admin::ChecksumTable(tables))
         }
-        ["check", "index", table, index] => Ok(Admin::CheckIndex {
-            table: table_name(table)?,
-            index: unquote(index),
-        }),
+        ["check", "index", ..] if words.len() >= 4 => {
+            let (table, index) = (words[2], words[3]);
+            // `(lo, hi), ...` may touch the index name: `idx(1, 2)`.
+            let (index, first) = index.split_once('(').map_or((index, ""), |(i, r)| (i, r));
+            let tail = format!("{}{}", if first.is_empty() { "" } else { "(" }, first);
+            let ranges = handle_ranges(&format!("{tail}{}", after_words(rest, 4)))?;
+            Ok(Admin::CheckIndex {
+                table: table_name(table)?,
+                index: unquote(index),
+                ranges,
+            })
+        }
         ["show", "ddl"] => Ok(Admin::ShowDdl),
         ["show", "ddl", "jobs", ..] => {
             // ADMIN SHOW DDL JOBS [n] [WHERE expr]
@@ -143,6 +154,29 @@ fn parse_admin(rest: &str) -> Result<Admin> {
     }
 }
 
+/// `(lo, hi), (lo, hi) ...`: ADMIN CHECK INDEX's handle ranges (none: an empty list).
+fn handle_ranges(text: &str) -> Result<Vec<(i64, i64)>> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.is_empty() {
+        return Ok(Vec::new());
+    }
+    let syntax = || Error::syntax(text.trim());
+    let inner = compact
+        .strip_prefix('(')
+        .and_then(|t| t.strip_suffix(')'))
+        .ok_or_else(syntax)?;
+    inner
+        .split("),(")
+        .map(|pair| {
+            let (lo, hi) = pair.split_once(',').ok_or_else(syntax)?;
+            Ok((
+                lo.parse().map_err(|_| syntax())?,
+                hi.parse().map_err(|_| syntax())?,
+            ))
+        })
+        .collect()
+}
+
 /// The text after the first `n` words.
 fn after_words(s: &str, n: usize) -> String {
     let mut rest = s.trim_start();
@@ -197,14 +231,21 @@ pub fn execute(ctx: &mut Context, txn: &dyn Transaction, admin: &Admin) -> Resul
             }
             Ok(QueryResult::Rows(checksum::result(rows)))
         }
-        Admin::CheckIndex { table, index } => {
+        Admin::CheckIndex {
+            table,
+            index,
+            ranges,
+        } => {
             let (_, info) = ctx.table(table.0.as_deref(), &table.1)?;
-            if info.index_by_name(index).is_none() {
+            let Some(ix) = info.index_by_name(index) else {
                 return Err(Error::new(
                     1176,
                     "42000",
                     format!("Key '{index}' doesn't exist in table '{}'", info.name),
                 ));
+            };
+            if !ranges.is_empty() {
+                return check::index_entries(txn, &info, ix, ranges).map(QueryResult::Rows);
             }
             check::check_table(txn, &info, Some(index))?;
             Ok(QueryResult::ok())
@@ -267,6 +308,25 @@ mod tests {
             parse("admin checksum table t1, `d`.`t2`").unwrap().unwrap(),
             Admin::ChecksumTable(vec![(None, "t1".into()), (Some("d".into()), "t2".into())])
         );
+        assert_eq!(
+            parse("admin check index t a_b (2, 3), (4,5)")
+                .unwrap()
+                .unwrap(),
+            Admin::CheckIndex {
+                table: (None, "t".into()),
+                index: "a_b".into(),
+                ranges: vec![(2, 3), (4, 5)]
+            }
+        );
+        assert_eq!(
+            parse("admin check index t i").unwrap().unwrap(),
+            Admin::CheckIndex {
+                table: (None, "t".into()),
+                index: "i".into(),
+                ranges: Vec::new()
+            }
+        );
+        assert!(parse("admin check index t i (1, x)").unwrap().is_err());
         assert!(parse("admin frobnicate").unwrap().is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! Operators steering DDL on a 3-node cluster: ADMIN CANCEL in every state of an ADD INDEX
 //! (from a node other than the submitter's), PAUSE and RESUME, TiDB's per-id messages, the
-//! tidb_* system variables seen cluster-wide, and ADMIN CHECKSUM TABLE.
+//! tidb_* system variables seen cluster-wide, ADMIN CHECKSUM TABLE and ADMIN ALTER DDL JOBS.
 
 use std::time::{Duration, Instant};
 
@@ -545,6 +545,76 @@ async fn admin_checksum_table_follows_the_data_on_every_node() {
         .unwrap();
     assert_eq!(checksum(&mut other).await, indexed);
     drop((c, other));
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}
+
+/// The COMMENTS of job `id` in ADMIN SHOW DDL JOBS.
+async fn comments(c: &mut Conn, id: i64) -> String {
+    let rows: Vec<Row> = c
+        .query(format!("ADMIN SHOW DDL JOBS 10 WHERE job_id = {id}"))
+        .await
+        .unwrap();
+    rows.first()
+        .and_then(|r| r.get("COMMENTS"))
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn admin_alter_ddl_jobs_retunes_a_running_backfill() {
+    let (cluster, _dir) = start_cluster(1).await;
+    populate(&mut node_conn(&cluster, 0, None).await, 20_000, 97).await;
+    let mut op = node_conn(&cluster, 0, Some("d")).await;
+    for knob in [
+        "tidb_ddl_enable_fast_reorg = OFF",
+        "tidb_ddl_reorg_batch_size = 32",
+        "tidb_ddl_reorg_worker_cnt = 1",
+    ] {
+        op.query_drop(format!("SET GLOBAL {knob}")).await.unwrap();
+    }
+    set_failpoint(&cluster, "reorg-slow", "200");
+    let mut submitter = node_conn(&cluster, 0, Some("d")).await;
+    let alter =
+        tokio::spawn(async move { submitter.query_drop("ALTER TABLE t ADD INDEX ik (k)").await });
+    let (id, ..) = wait_add_index(&mut op, "backfill", |j| {
+        j.1 == "write reorganization" && j.3 > 0
+    })
+    .await;
+    assert!(comments(&mut op, id)
+        .await
+        .starts_with("txn, thread=1, batch_size=32, phase=backfill"));
+    op.query_drop(format!(
+        "ADMIN ALTER DDL JOBS {id} THREAD = 2, BATCH_SIZE = 2048"
+    ))
+    .await
+    .unwrap();
+    assert!(comments(&mut op, id)
+        .await
+        .starts_with("txn, thread=2, batch_size=2048"));
+    clear_failpoint(&cluster, "reorg-slow");
+    alter.await.unwrap().expect("the index is built");
+    assert_index_matches_scan(&mut op).await;
+    // A finished job, and a job of a kind without a backfill, cannot be altered.
+    let err = op
+        .query_drop(format!("ADMIN ALTER DDL JOBS {id} THREAD = 4"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains(&format!("ERROR 1105 (HY000): ddl job {id} is not running")),
+        "{err}"
+    );
+    let err = op
+        .query_drop("ADMIN ALTER DDL JOBS 1 BATCH_SIZE = 31")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the value 31 for batch_size is out of range [32, 10240]"),
+        "{err}"
+    );
+    drop(op);
     tokio::task::spawn_blocking(move || cluster.stop())
         .await
         .unwrap();

@@ -62,8 +62,35 @@ pub(super) fn index_being_built(table: &TableInfo, index_id: i64) -> Result<&Ind
 /// Threads that read rows in bulk (ingest's read and sort, the verification):
 /// `tidb_ddl_reorg_worker_cnt`, at most one per core (they are CPU-bound).
 pub(super) fn readers(domain: &Domain) -> usize {
+    cores(knob(domain, "tidb_ddl_reorg_worker_cnt", 4, 1, 256) as usize)
+}
+
+/// At most one thread per core.
+pub(super) fn cores(threads: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    (knob(domain, "tidb_ddl_reorg_worker_cnt", 4, 1, 256) as usize).min(cores)
+    threads.min(cores)
+}
+
+/// Job `job_id`'s (worker count, batch size): its own (ADMIN ALTER DDL JOBS) or the global
+/// variables', read again at every call so that a change reaches a running backfill.
+pub(super) fn job_knobs(domain: &Domain, job_id: i64) -> Result<(usize, usize)> {
+    let params = {
+        let txn = domain.store.begin()?;
+        queue::get_job(txn.as_ref(), job_id)?.map(|j| j.reorg_params)
+    }
+    .unwrap_or_default();
+    let threads = match params.thread {
+        Some(n) => i64::from(n),
+        None => knob(domain, "tidb_ddl_reorg_worker_cnt", 4, 1, 256),
+    };
+    let batch = match params.batch_size {
+        Some(n) => i64::from(n),
+        None => knob(domain, "tidb_ddl_reorg_batch_size", 256, 32, 10240),
+    };
+    Ok((
+        threads.clamp(1, 256) as usize,
+        batch.clamp(32, 10240) as usize,
+    ))
 }
 
 /// A range of rows for one worker, inclusive.
@@ -115,8 +142,7 @@ pub fn backfill_index(
         let mut last_checkpoint = Instant::now();
         let mut outcome = None;
         while outcome.is_none() {
-            let worker_cnt = knob(domain, "tidb_ddl_reorg_worker_cnt", 4, 1, 256) as usize;
-            let batch = knob(domain, "tidb_ddl_reorg_batch_size", 256, 32, 10240) as usize;
+            let (worker_cnt, batch) = job_knobs(domain, job.id)?;
             while workers < worker_cnt {
                 let (rx, tx, table, index, domain) = (
                     task_rx.clone(),

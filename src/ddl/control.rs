@@ -1,11 +1,12 @@
 //! ADMIN CANCEL / PAUSE / RESUME DDL JOBS: which requests a job accepts in which state,
-//! with TiDB's messages for the ones it refuses. The runner (`runner`) then carries a
+//! with TiDB's messages for the ones it refuses; ADMIN ALTER DDL JOBS: a reorg job's own
+//! knobs. The runner (`runner`) then carries a
 //! cancelling job back through its kind's rollback, and a pausing one to paused.
 
-use super::job::{Job, JobState};
+use super::job::{Action, Job, JobState, ReorgParams};
 use super::queue;
 use crate::domain::Domain;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::kv;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,4 +145,37 @@ mod tests {
         assert_eq!(decide(&mut j, Control::Resume), Ok(true));
         assert_eq!(j.state, JobState::Queueing);
     }
+}
+
+/// ADMIN ALTER DDL JOBS `id` THREAD = n, BATCH_SIZE = m: sets the job's own knobs (the
+/// values are checked by the parser); a running backfill takes them at its next batch.
+pub fn alter_params(domain: &Domain, id: i64, params: &ReorgParams) -> Result<()> {
+    let mut txn = domain.store.begin()?;
+    let Some(mut job) = queue::get_job(txn.as_ref(), id)? else {
+        return Err(Error::new(
+            1105,
+            "HY000",
+            format!("ddl job {id} is not running"),
+        ));
+    };
+    if !matches!(job.action, Action::AddIndex | Action::ModifyColumn) {
+        return Err(Error::new(
+            1105,
+            "HY000",
+            format!(
+                "unsupported DDL operation: {}. Supported DDL operations are: ADD INDEX, MODIFY COLUMN, and ALTER TABLE REORGANIZE PARTITION",
+                job.action.as_str()
+            ),
+        ));
+    }
+    if params.thread.is_some() {
+        job.reorg_params.thread = params.thread;
+    }
+    if params.batch_size.is_some() {
+        job.reorg_params.batch_size = params.batch_size;
+    }
+    queue::put_job(txn.as_mut(), &job);
+    txn.commit()?;
+    domain.events.notify();
+    Ok(())
 }

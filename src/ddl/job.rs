@@ -242,6 +242,18 @@ pub struct Job {
     /// (`tidb_enable_dist_task` when the job was submitted).
     #[serde(default)]
     pub dist_reorg: bool,
+    /// ADMIN ALTER DDL JOBS: this job's own backfill knobs (else the global variables).
+    #[serde(default)]
+    pub reorg_params: ReorgParams,
+}
+
+/// A reorg job's own knobs, set by ADMIN ALTER DDL JOBS (TiDB's `ReorgMeta` concurrency and
+/// batch size): they override `tidb_ddl_reorg_worker_cnt` / `tidb_ddl_reorg_batch_size`
+/// for this job, also while it runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReorgParams {
+    pub thread: Option<u32>,
+    pub batch_size: Option<u32>,
 }
 
 impl Job {
@@ -266,6 +278,7 @@ impl Job {
             schema_version: 0,
             reorg_type: None,
             dist_reorg: false,
+            reorg_params: ReorgParams::default(),
         }
     }
 

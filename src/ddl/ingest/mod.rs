@@ -42,7 +42,8 @@ use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use super::backfill::{
-    index_being_built, knob, readers, save, should_stop, Outcome, CHECKPOINT_EVERY,
+    cores, index_being_built, job_knobs, knob, readers, save, should_stop, Outcome,
+    CHECKPOINT_EVERY,
 };
 use super::job::Job;
 use super::progress::{fraction, Tracker};
@@ -109,7 +110,7 @@ struct JobSteer<'a> {
 
 impl Steer for JobSteer<'_> {
     fn readers(&self) -> usize {
-        readers(self.domain)
+        job_knobs(self.domain, self.job_id).map_or_else(|_| readers(self.domain), |(n, _)| cores(n))
     }
 
     fn save(&self, reorg: &queue::Reorg) -> Result<()> {

@@ -91,10 +91,19 @@ pub fn comments(ctx: &Context, listed: &Listed) -> String {
     }
     let globals = ctx.domain.globals.read();
     let knob = |name: &str| globals.get(name).map(|(_, v)| v.to_f64() as i64);
-    if let Some(n) = knob("tidb_ddl_reorg_worker_cnt").filter(|n| *n != 4) {
+    let own = &job.reorg_params;
+    let thread = own
+        .thread
+        .map(i64::from)
+        .or_else(|| knob("tidb_ddl_reorg_worker_cnt"));
+    if let Some(n) = thread.filter(|n| *n != 4) {
         parts.push(format!("thread={n}"));
     }
-    if let Some(n) = knob("tidb_ddl_reorg_batch_size").filter(|n| *n != 256) {
+    let batch = own
+        .batch_size
+        .map(i64::from)
+        .or_else(|| knob("tidb_ddl_reorg_batch_size"));
+    if let Some(n) = batch.filter(|n| *n != 256) {
         parts.push(format!("batch_size={n}"));
     }
     drop(globals);

@@ -11,6 +11,7 @@ use sqlparser::parser::Parser;
 use super::context::Context;
 use super::result::QueryResult;
 use crate::ddl::control::Control;
+use crate::ddl::job::ReorgParams;
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
 
@@ -37,6 +38,11 @@ pub enum Admin {
         limit: usize,
     },
     CancelJobs(Vec<i64>),
+    /// ADMIN ALTER DDL JOBS id THREAD = n, BATCH_SIZE = m.
+    AlterJob {
+        id: i64,
+        params: ReorgParams,
+    },
     PauseJobs(Vec<i64>),
     ResumeJobs(Vec<i64>),
 }
@@ -147,11 +153,53 @@ fn parse_admin(rest: &str) -> Result<Admin> {
         ["show", "ddl", "job", "queries", ..] => {
             Ok(Admin::ShowDdlJobQueries(ids(&after_words(rest, 4))?))
         }
+        ["alter", "ddl", "jobs", id, ..] => Ok(Admin::AlterJob {
+            id: id.parse().map_err(|_| syntax())?,
+            params: reorg_params(&after_words(rest, 4))?,
+        }),
         ["cancel", "ddl", "jobs", ..] => Ok(Admin::CancelJobs(ids(&after_words(rest, 3))?)),
         ["pause", "ddl", "jobs", ..] => Ok(Admin::PauseJobs(ids(&after_words(rest, 3))?)),
         ["resume", "ddl", "jobs", ..] => Ok(Admin::ResumeJobs(ids(&after_words(rest, 3))?)),
         _ => Err(syntax()),
     }
+}
+
+/// `THREAD = n, BATCH_SIZE = m`, checked as TiDB checks them.
+fn reorg_params(text: &str) -> Result<ReorgParams> {
+    let mut params = ReorgParams::default();
+    for assignment in text.split(',') {
+        let (name, value) = assignment
+            .split_once('=')
+            .ok_or_else(|| Error::syntax(text.trim()))?;
+        let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
+        let (slot, min, max) = match name.as_str() {
+            "thread" => (&mut params.thread, 1, 256),
+            "batch_size" => (&mut params.batch_size, 32, 10240),
+            "max_write_speed" => {
+                return Err(Error::unsupported(
+                    "ADMIN ALTER DDL JOBS ... MAX_WRITE_SPEED",
+                ))
+            }
+            _ => return Err(Error::syntax(text.trim())),
+        };
+        let invalid = || {
+            Error::new(
+                1105,
+                "HY000",
+                format!("the value for {name} is invalid, only integer is allowed"),
+            )
+        };
+        let n: i64 = value.parse().map_err(|_| invalid())?;
+        if !(min..=max).contains(&n) {
+            return Err(Error::new(
+                1105,
+                "HY000",
+                format!("the value {n} for {name} is out of range [{min}, {max}]"),
+            ));
+        }
+        *slot = u32::try_from(n).ok();
+    }
+    Ok(params)
 }
 
 /// `(lo, hi), (lo, hi) ...`: ADMIN CHECK INDEX's handle ranges (none: an empty list).
@@ -256,6 +304,10 @@ pub fn execute(ctx: &mut Context, txn: &dyn Transaction, admin: &Admin) -> Resul
         Admin::ShowDdlJobQueriesLimit { offset, limit } => {
             jobs::show_job_queries_limit(ctx, *offset, *limit)
         }
+        Admin::AlterJob { id, params } => {
+            crate::ddl::control::alter_params(ctx.domain, *id, params)?;
+            Ok(QueryResult::ok())
+        }
         Admin::CancelJobs(ids) => jobs::control(ctx, ids, Control::Cancel),
         Admin::PauseJobs(ids) => jobs::control(ctx, ids, Control::Pause),
         Admin::ResumeJobs(ids) => jobs::control(ctx, ids, Control::Resume),
@@ -327,6 +379,35 @@ mod tests {
             }
         );
         assert!(parse("admin check index t i (1, x)").unwrap().is_err());
+        assert_eq!(
+            parse("admin alter ddl jobs 7 thread = 8, BATCH_SIZE=256")
+                .unwrap()
+                .unwrap(),
+            Admin::AlterJob {
+                id: 7,
+                params: ReorgParams {
+                    thread: Some(8),
+                    batch_size: Some(256)
+                }
+            }
+        );
+        let message = |sql: &str| parse(sql).unwrap().unwrap_err().message();
+        assert_eq!(
+            message("admin alter ddl jobs 1 thread = 0"),
+            "the value 0 for thread is out of range [1, 256]"
+        );
+        assert_eq!(
+            message("admin alter ddl jobs 1 batch_size = 10241"),
+            "the value 10241 for batch_size is out of range [32, 10240]"
+        );
+        assert_eq!(
+            message("admin alter ddl jobs 1 thread = '16'"),
+            "the value for thread is invalid, only integer is allowed"
+        );
+        assert_eq!(
+            message("admin alter ddl jobs 1 batch_size = 321.3"),
+            "the value for batch_size is invalid, only integer is allowed"
+        );
         assert!(parse("admin frobnicate").unwrap().is_err());
     }
 }

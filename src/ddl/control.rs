@@ -92,6 +92,39 @@ fn decide(job: &mut Job, action: Control) -> std::result::Result<bool, String> {
     }
 }
 
+/// ADMIN ALTER DDL JOBS `id` THREAD = n, BATCH_SIZE = m: sets the job's own knobs (the
+/// values are checked by the parser); a running backfill takes them at its next batch.
+pub fn alter_params(domain: &Domain, id: i64, params: &ReorgParams) -> Result<()> {
+    let mut txn = domain.store.begin()?;
+    let Some(mut job) = queue::get_job(txn.as_ref(), id)? else {
+        return Err(Error::new(
+            1105,
+            "HY000",
+            format!("ddl job {id} is not running"),
+        ));
+    };
+    if !matches!(job.action, Action::AddIndex | Action::ModifyColumn) {
+        return Err(Error::new(
+            1105,
+            "HY000",
+            format!(
+                "unsupported DDL operation: {}. Supported DDL operations are: ADD INDEX, MODIFY COLUMN, and ALTER TABLE REORGANIZE PARTITION",
+                job.action.as_str()
+            ),
+        ));
+    }
+    if params.thread.is_some() {
+        job.reorg_params.thread = params.thread;
+    }
+    if params.batch_size.is_some() {
+        job.reorg_params.batch_size = params.batch_size;
+    }
+    queue::put_job(txn.as_mut(), &job);
+    txn.commit()?;
+    domain.events.notify();
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,37 +178,4 @@ mod tests {
         assert_eq!(decide(&mut j, Control::Resume), Ok(true));
         assert_eq!(j.state, JobState::Queueing);
     }
-}
-
-/// ADMIN ALTER DDL JOBS `id` THREAD = n, BATCH_SIZE = m: sets the job's own knobs (the
-/// values are checked by the parser); a running backfill takes them at its next batch.
-pub fn alter_params(domain: &Domain, id: i64, params: &ReorgParams) -> Result<()> {
-    let mut txn = domain.store.begin()?;
-    let Some(mut job) = queue::get_job(txn.as_ref(), id)? else {
-        return Err(Error::new(
-            1105,
-            "HY000",
-            format!("ddl job {id} is not running"),
-        ));
-    };
-    if !matches!(job.action, Action::AddIndex | Action::ModifyColumn) {
-        return Err(Error::new(
-            1105,
-            "HY000",
-            format!(
-                "unsupported DDL operation: {}. Supported DDL operations are: ADD INDEX, MODIFY COLUMN, and ALTER TABLE REORGANIZE PARTITION",
-                job.action.as_str()
-            ),
-        ));
-    }
-    if params.thread.is_some() {
-        job.reorg_params.thread = params.thread;
-    }
-    if params.batch_size.is_some() {
-        job.reorg_params.batch_size = params.batch_size;
-    }
-    queue::put_job(txn.as_mut(), &job);
-    txn.commit()?;
-    domain.events.notify();
-    Ok(())
 }

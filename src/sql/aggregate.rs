@@ -29,6 +29,9 @@ pub enum AggFunc {
     GroupConcat,
     /// The value of the group's first row: non-grouped columns of a grouped query.
     AnyValue,
+    /// GROUPING(key, ...) WITH ROLLUP: a bit per argument, 1 where the row rolled that key
+    /// up (its NULL is a super-aggregate's, not the data's).
+    Grouping,
 }
 
 impl AggFunc {
@@ -41,6 +44,7 @@ impl AggFunc {
             "max" => AggFunc::Max,
             "group_concat" => AggFunc::GroupConcat,
             "any_value" => AggFunc::AnyValue,
+            "grouping" => AggFunc::Grouping,
             _ => return None,
         })
     }
@@ -89,7 +93,7 @@ impl AggCall {
     pub fn result_type(&self) -> Option<DataType> {
         let arg = self.args.first().and_then(|a| a.data_type());
         match self.func {
-            AggFunc::Count => Some(bigint()),
+            AggFunc::Count | AggFunc::Grouping => Some(bigint()),
             AggFunc::Sum | AggFunc::Avg => {
                 let extra = if self.func == AggFunc::Avg { 4 } else { 0 };
                 Some(match arg {
@@ -141,6 +145,10 @@ impl Acc {
     /// key values.
     fn add(&mut self, call: &AggCall, mut args: Vec<Value>) -> Result<()> {
         let keys = args.split_off(call.args.len().min(args.len()));
+        if call.func == AggFunc::Grouping {
+            // Its value depends on the row's rollup level alone (see `finish_group`).
+            return Ok(());
+        }
         if call.func == AggFunc::AnyValue {
             if self.count == 0 {
                 self.value = args.into_iter().next().unwrap_or(Value::Null);
@@ -167,7 +175,7 @@ impl Acc {
             return Ok(());
         };
         match call.func {
-            AggFunc::Count | AggFunc::AnyValue => {}
+            AggFunc::Count | AggFunc::AnyValue | AggFunc::Grouping => {}
             AggFunc::Sum | AggFunc::Avg => {
                 let v = if call.scale().is_some() {
                     Value::Decimal(v.to_decimal())
@@ -203,6 +211,7 @@ impl Acc {
     fn finish(self, call: &AggCall, concat_rows: &mut u64) -> Value {
         match call.func {
             AggFunc::Count => Value::Int(self.count),
+            AggFunc::Grouping => Value::Int(0),
             AggFunc::Sum => match (self.value, call.scale()) {
                 (Value::Decimal(d), Some(s)) => Value::Decimal(rescale(d, s)),
                 (v, _) => v,
@@ -356,11 +365,11 @@ impl Grouping {
             }
         }
         let mut concat_rows = vec![0u64; self.calls.len()];
-        let mut finished = tables.into_iter().map(|table| {
+        let mut finished = tables.into_iter().zip(&lengths).map(|(table, &len)| {
             table
                 .list
                 .into_iter()
-                .map(|(key, accs)| self.finish_group(key, accs, &mut concat_rows))
+                .map(|(key, accs)| self.finish_group(key, accs, len, &mut concat_rows))
                 .collect::<Vec<_>>()
         });
         let detail = finished.next().unwrap_or_default();
@@ -391,10 +400,12 @@ impl Grouping {
 
     /// An aggregated row: the group's key values, NULL for the keys a rollup row rolled
     /// up, then the aggregate values.
+    /// `len` is how many keys the group has (fewer in a rollup row).
     fn finish_group(
         &self,
         mut key: Vec<Value>,
         accs: Vec<Acc>,
+        len: usize,
         concat_rows: &mut [u64],
     ) -> Vec<Value> {
         key.resize(self.keys.len(), Value::Null);
@@ -402,8 +413,44 @@ impl Grouping {
             .into_iter()
             .zip(&self.calls)
             .zip(concat_rows.iter_mut());
-        key.extend(values.map(|((a, c), rows)| a.finish(c, rows)));
+        key.extend(values.map(|((a, c), rows)| match c.func {
+            AggFunc::Grouping => Value::Int(self.grouping_bits(c, len)),
+            _ => a.finish(c, rows),
+        }));
         key
+    }
+
+    /// GROUPING(a, b, ...) in a row of `len` keys: bit 1 for each argument rolled up.
+    fn grouping_bits(&self, call: &AggCall, len: usize) -> i64 {
+        call.args.iter().fold(0i64, |bits, arg| {
+            let rolled = self
+                .keys
+                .iter()
+                .position(|k| k == arg)
+                .is_none_or(|i| i >= len);
+            (bits << 1) | i64::from(rolled)
+        })
+    }
+
+    /// MySQL's checks on GROUPING(): only WITH ROLLUP (1111), and only over GROUP BY keys
+    /// (3580), at most 64 of them.
+    pub fn check_grouping_calls(&self) -> Result<()> {
+        for call in self.calls.iter().filter(|c| c.func == AggFunc::Grouping) {
+            if !self.rollup || call.args.len() > 64 {
+                return Err(misplaced());
+            }
+            if let Some(i) = call.args.iter().position(|a| !self.keys.contains(a)) {
+                return Err(Error::new(
+                    3580,
+                    "HY000",
+                    format!(
+                        "Argument #{} of GROUPING function is not in GROUP BY",
+                        i + 1
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -576,6 +576,7 @@ impl<'a> Binder<'a> {
         let arity_ok = match func {
             AggFunc::Count => !args.is_empty() || !distinct,
             AggFunc::GroupConcat => !args.is_empty(),
+            AggFunc::Grouping => !args.is_empty() && !distinct,
             _ => args.len() == 1,
         };
         if !arity_ok {

@@ -228,6 +228,7 @@ pub fn plan_select(
             calls,
             rollup: with_rollup(select)?,
         };
+        g.check_grouping_calls()?;
         for (e, _) in &mut projection {
             *e = g.rewrite(std::mem::replace(e, Expr::Literal(Value::Null)))?;
         }

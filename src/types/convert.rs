@@ -203,15 +203,14 @@ fn to_decimal(v: &Value, precision: u8, scale: u8) -> Result<Value, ConvertError
         Value::Bytes(b) => {
             let s = String::from_utf8_lossy(b);
             let t = s.trim();
-            match t
+            let exact = t
                 .parse::<Decimal>()
-                .or_else(|_| Decimal::from_scientific(t))
-            {
+                .or_else(|_| Decimal::from_scientific(t));
+            match exact.map_err(|_| t.parse::<f64>()) {
                 Ok(d) => d,
-                // A number, but too long for a Decimal (`1e30`, 30 digits).
-                Err(_) if t.parse::<f64>().is_ok_and(f64::is_finite) => {
-                    return Err(ConvertError::Unrepresentable)
-                }
+                // A number, but out of a Decimal's reach: too large (`1e30`, 30 digits) is
+                // refused, too small (`1e-40`) rounds to zero.
+                Err(Ok(f)) if f.is_finite() => double_to_decimal(f)?,
                 Err(_) => {
                     return Err(ConvertError::Incorrect {
                         type_name: "decimal",
@@ -434,6 +433,10 @@ mod tests {
                 "{v:?}"
             );
         }
+        assert_eq!(
+            to_column_type(&Value::str("1e-40"), &wide),
+            Ok(Value::Decimal(Decimal::ZERO))
+        );
         assert_eq!(
             to_column_type(&Value::Float(1e28), &wide),
             Ok(Value::Decimal(

@@ -112,12 +112,26 @@ pub fn source_text(sql: &str, e: &ast::Expr) -> String {
         offset(end.line, end.column),
     ) {
         // Spans of some expressions cover only part of them: trust a span only when it
-        // holds the whole expression.
-        (Some(a), Some(b)) if a < b && b <= sql.len() && squash(&sql[a..b]) == squash(&shown) => {
-            sql[a..b].to_string()
+        // holds the whole expression, as written (`10 MOD 3` shows as `10 % 3`, so the
+        // text is parsed again when it differs).
+        (Some(a), Some(b)) if a < b && sql.get(a..b).is_some() => {
+            let text = &sql[a..b];
+            if squash(text) == squash(&shown) || reparses_as(text, &shown) {
+                text.to_string()
+            } else {
+                shown
+            }
         }
         _ => shown,
     }
+}
+
+/// True if `text` parses as one expression displayed as `shown`.
+fn reparses_as(text: &str, shown: &str) -> bool {
+    sqlparser::parser::Parser::new(&crate::sql::dialect::MySql)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+        .is_ok_and(|e| e.to_string() == shown)
 }
 
 pub struct SelectPlan {
@@ -548,4 +562,35 @@ pub fn column_output(src: &Source, i: usize) -> (Expr, ResultColumn) {
             auto_increment: col.auto_increment,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The select-list items of `sql` named as the result columns name them.
+    fn names(sql: &str) -> Vec<String> {
+        let stmts = crate::sql::parse(sql).unwrap();
+        let ast::Statement::Query(q) = &stmts[0] else {
+            panic!("not a query")
+        };
+        let ast::SetExpr::Select(s) = q.body.as_ref() else {
+            panic!("not a select")
+        };
+        s.projection
+            .iter()
+            .map(|item| match item {
+                ast::SelectItem::UnnamedExpr(e) => source_text(sql, e),
+                other => other.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn columns_are_named_by_the_text_as_written() {
+        assert_eq!(
+            names("SELECT 10 mod 3, 1+2, a  +  b FROM t"),
+            ["10 mod 3", "1+2", "a  +  b"]
+        );
+    }
 }

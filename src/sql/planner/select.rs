@@ -114,16 +114,54 @@ pub fn source_text(sql: &str, e: &ast::Expr) -> String {
         // Spans of some expressions cover only part of them: trust a span only when it
         // holds the whole expression, as written (`10 MOD 3` shows as `10 % 3`, so the
         // text is parsed again when it differs).
+        // A function call's span can stop before clauses such as GROUP_CONCAT's ORDER BY:
+        // its text then runs to the call's closing parenthesis.
         (Some(a), Some(b)) if a < b && sql.get(a..b).is_some() => {
-            let text = &sql[a..b];
-            if squash(text) == squash(&shown) || reparses_as(text, &shown) {
-                text.to_string()
-            } else {
-                shown
-            }
+            let whole = call_end(sql, a)
+                .filter(|&end| end > b)
+                .map(|end| &sql[a..end]);
+            [Some(&sql[a..b]), whole]
+                .into_iter()
+                .flatten()
+                .find(|text| squash(text) == squash(&shown) || reparses_as(text, &shown))
+                .map_or(shown.clone(), str::to_string)
         }
         _ => shown,
     }
+}
+
+/// Where the function call starting at `start` of `sql` (a name, then a parenthesised
+/// argument list) ends: just past its closing parenthesis, quoted text skipped.
+fn call_end(sql: &str, start: usize) -> Option<usize> {
+    let bytes = sql.as_bytes();
+    let mut i = start;
+    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+        i += 1;
+    }
+    if i == start || bytes.get(i) != Some(&b'(') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match quote {
+            Some(_) if c == b'\\' => i += 1,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if matches!(c, b'\'' | b'"' | b'`') => quote = Some(c),
+            None if c == b'(' => depth += 1,
+            None if c == b')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// True if `text` parses as one expression displayed as `shown`.
@@ -591,6 +629,10 @@ mod tests {
         assert_eq!(
             names("SELECT 10 mod 3, 1+2, a  +  b FROM t"),
             ["10 mod 3", "1+2", "a  +  b"]
+        );
+        assert_eq!(
+            names("SELECT group_concat(a order by a desc separator ')'), count(*) FROM t"),
+            ["group_concat(a order by a desc separator ')')", "count(*)"]
         );
     }
 }

@@ -33,7 +33,7 @@ fn drive(domain: &Arc<Domain>, id: i64) -> Result<()> {
             let keep_going = || !domain.is_stopped() && domain.ownership.is_owner();
             let tables = locked_tables(domain, &job);
             let synced = syncer::wait_synced(
-                domain.store.as_ref(),
+                domain,
                 job.schema_version,
                 &tables,
                 &keep_going,

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::mdl::Holder;
-use crate::domain::now_ms;
+use crate::domain::{now_ms, Domain};
 use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Store};
 
@@ -86,18 +86,29 @@ pub fn live_nodes(store: &dyn Store) -> Result<Vec<NodeInfo>> {
 
 /// Waits until every live node has loaded `version` and no open transaction holds one of
 /// `tables` at an older version: then the next version may be committed, and a transaction
-/// using the tables is at most one behind it. `keep_going` is asked between polls: the
-/// owner stops waiting when it is no longer owner or is shutting down.
+/// using the tables is at most one behind it. `domain`, the owner's own node, is checked
+/// directly rather than through its report, so a step on one node waits for no heartbeat
+/// write. `keep_going` is asked between polls: the owner stops waiting when it is no longer
+/// owner or is shutting down.
 pub fn wait_synced(
-    store: &dyn Store,
+    domain: &Domain,
     version: u64,
     tables: &[i64],
     keep_going: &dyn Fn() -> bool,
 ) -> Result<()> {
     loop {
-        let nodes = live_nodes(store)?;
-        let synced = nodes
-            .iter()
+        let seen = domain.events.generation();
+        let (loaded, holders) = domain.sync_state();
+        let me = NodeInfo {
+            id: domain.id.clone(),
+            address: domain.address.clone(),
+            loaded_version: loaded,
+            holders,
+            heartbeat_ms: now_ms(),
+        };
+        let nodes = live_nodes(domain.store.as_ref())?;
+        let synced = std::iter::once(&me)
+            .chain(nodes.iter().filter(|n| n.id != domain.id))
             .all(|n| n.loaded_version >= version && n.releases(tables, version));
         if synced {
             return Ok(());
@@ -109,6 +120,7 @@ pub fn wait_synced(
                 "DDL owner changed while waiting for schema sync",
             ));
         }
-        std::thread::sleep(Duration::from_millis(2));
+        // Nodes of this process wake the owner when they report; others are polled.
+        domain.events.wait(seen, Duration::from_millis(2));
     }
 }

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::ddl::*;
@@ -71,17 +69,7 @@ async fn multi_schema_change_while_every_node_writes() {
     let rows = 20_000;
     let (cluster, _dir) = start_cluster(3).await;
     populate(&mut node_conn(&cluster, 0, None).await, rows, 997).await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..3)
-        .map(|node| {
-            tokio::spawn(dml_client(
-                node_opts(&cluster, node, Some("d")),
-                node as u64 + 11,
-                rows,
-                stop.clone(),
-            ))
-        })
-        .collect();
+    let clients = DmlClients::start(&cluster, 3, rows, 11);
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut admin = node_conn(&cluster, 1, Some("d")).await;
     admin
@@ -89,14 +77,7 @@ async fn multi_schema_change_while_every_node_writes() {
         .await
         .expect("multi-schema change");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    stop.store(true, Ordering::SeqCst);
-    let mut total = 0;
-    for c in clients {
-        let (n, errors) = c.await.unwrap();
-        assert!(errors.is_empty(), "unexpected DML errors: {errors:?}");
-        total += n;
-    }
-    assert!(total > 0, "no DML ran during the change");
+    clients.finish().await;
     for node in 0..3 {
         let mut c = node_conn(&cluster, node, Some("d")).await;
         assert_index_matches_scan(&mut c).await;

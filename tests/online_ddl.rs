@@ -2,8 +2,6 @@
 //! MySQL protocol: ADD INDEX while every node runs DML, owner failover mid-backfill, and DML
 //! on a node kept one schema version behind in every state of an ADD INDEX.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
@@ -23,17 +21,7 @@ async fn add_index_while_every_node_writes() {
     let rows = rows_env(100_000);
     let (cluster, _dir) = start_cluster(3).await;
     populate(&mut node_conn(&cluster, 0, None).await, rows, 997).await;
-    let stop = Arc::new(AtomicBool::new(false));
-    let clients: Vec<_> = (0..3)
-        .map(|node| {
-            tokio::spawn(dml_client(
-                node_opts(&cluster, node, Some("d")),
-                node as u64 + 1,
-                rows,
-                stop.clone(),
-            ))
-        })
-        .collect();
+    let clients = DmlClients::start(&cluster, 3, rows, 1);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut admin = node_conn(&cluster, 1, Some("d")).await;
     let started = Instant::now();
@@ -43,14 +31,7 @@ async fn add_index_while_every_node_writes() {
         .expect("add index");
     let build = started.elapsed();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    stop.store(true, Ordering::SeqCst);
-    let mut total = 0;
-    for c in clients {
-        let (n, errors) = c.await.unwrap();
-        assert!(errors.is_empty(), "unexpected DML errors: {errors:?}");
-        total += n;
-    }
-    assert!(total > 0, "no DML ran during the build");
+    let total = clients.finish().await;
     eprintln!("ADD INDEX on {rows} rows took {build:?} with {total} concurrent DML statements");
     for node in 0..3 {
         assert_index_matches_scan(&mut node_conn(&cluster, node, Some("d")).await).await;

@@ -32,12 +32,7 @@ fn drive(domain: &Arc<Domain>, id: i64) -> Result<()> {
             domain.events.set_sync_target(job.schema_version);
             let keep_going = || !domain.is_stopped() && domain.ownership.is_owner();
             let tables = locked_tables(domain, &job);
-            let synced = syncer::wait_synced(
-                domain,
-                job.schema_version,
-                &tables,
-                &keep_going,
-            );
+            let synced = syncer::wait_synced(domain, job.schema_version, &tables, &keep_going);
             domain.events.set_sync_target(0);
             synced?;
         }

@@ -269,3 +269,40 @@ pub async fn dml_client(
     }
     (n, errors)
 }
+
+/// A [`dml_client`] on each of the first `nodes` nodes of a cluster.
+pub struct DmlClients {
+    stop: Arc<AtomicBool>,
+    clients: Vec<tokio::task::JoinHandle<(u64, Vec<String>)>>,
+}
+
+impl DmlClients {
+    pub fn start(cluster: &Cluster, nodes: usize, rows: usize, seed: u64) -> DmlClients {
+        let stop = Arc::new(AtomicBool::new(false));
+        let clients = (0..nodes)
+            .map(|node| {
+                tokio::spawn(dml_client(
+                    node_opts(cluster, node, Some("d")),
+                    seed + node as u64,
+                    rows,
+                    stop.clone(),
+                ))
+            })
+            .collect();
+        DmlClients { stop, clients }
+    }
+
+    /// Stops the clients; returns how many statements ran (asserting none failed
+    /// unexpectedly, and that some ran).
+    pub async fn finish(self) -> u64 {
+        self.stop.store(true, Ordering::SeqCst);
+        let mut total = 0;
+        for c in self.clients {
+            let (n, errors) = c.await.unwrap();
+            assert!(errors.is_empty(), "unexpected DML errors: {errors:?}");
+            total += n;
+        }
+        assert!(total > 0, "no DML ran meanwhile");
+        total
+    }
+}

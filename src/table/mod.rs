@@ -12,12 +12,14 @@
 //! | public                 | yes         | yes                   | yes            | yes  |
 
 mod check;
+mod checksum;
 mod error;
 mod read;
 mod temp_index;
 mod write;
 
 pub use check::{Digest, Mismatch};
+pub use checksum::Checksum;
 pub use error::{Error, Result};
 pub use read::{HandleRange, IndexEntry, IndexRange};
 pub use temp_index::{decode_ops, TempOp};

@@ -275,7 +275,8 @@ pub fn execute(ctx: &mut Context, txn: &dyn Transaction, admin: &Admin) -> Resul
             let mut rows = Vec::new();
             for (db, t) in tables {
                 let (db, info) = ctx.table(db.as_deref(), t)?;
-                rows.push((db, info.name.clone(), checksum::checksum(txn, &info)?));
+                let sum = crate::table::Table::new(info.clone()).checksum(txn)?;
+                rows.push((db, info.name.clone(), sum));
             }
             Ok(QueryResult::Rows(checksum::result(rows)))
         }

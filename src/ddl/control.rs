@@ -41,7 +41,7 @@ pub fn apply(
         }
         match txn.commit() {
             Ok(_) => {
-                domain.events.notify();
+                domain.events.queue_changed();
                 return Ok(results);
             }
             Err(kv::Error::WriteConflict) if attempt < 3 => continue,

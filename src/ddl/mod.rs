@@ -41,7 +41,7 @@ pub fn submit(domain: &Domain, mut job: Job) -> Result<i64> {
         let mut txn = domain.store.begin()?;
         job.id = meta::allocate_ids(txn.as_mut(), 1)?;
         job.create_time = job::now_micros();
-        queue::put_job(txn.as_mut(), &job);
+        queue::enqueue_job(txn.as_mut(), &job)?;
         match txn.commit() {
             Ok(_) => break,
             Err(crate::kv::Error::WriteConflict) => continue,
@@ -49,7 +49,7 @@ pub fn submit(domain: &Domain, mut job: Job) -> Result<i64> {
         }
     }
     tracing::info!(job_id = job.id, job_type = job.action.as_str(), query = %job.query, "DDL job submitted");
-    domain.events.notify();
+    domain.events.queue_changed();
     Ok(job.id)
 }
 

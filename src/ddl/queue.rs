@@ -3,6 +3,9 @@
 //! the same transaction as the schema change it makes.
 //!
 //! - `mDDLJob:{id:020}` -> Job (queued, running, paused, ...)
+//! - `mDDLJobIds` -> the ids of the queued jobs: the queue is read by id, never by scanning
+//!   the job prefix, which holds the dead versions of every finished job until GC and
+//!   compaction remove them (a scan there slowed each DDL step with the DDL history)
 //! - `mDDLHistory:{id:020}` -> Job (synced, rollback done, cancelled)
 //! - `mDDLReorg:{id:020}` -> Reorg (backfill checkpoint and progress)
 
@@ -16,6 +19,8 @@ use crate::kv::{KeyRange, Store, Transaction};
 fn job_key(id: i64) -> Vec<u8> {
     format!("mDDLJob:{id:020}").into_bytes()
 }
+
+const QUEUE_IDS: &[u8] = b"mDDLJobIds";
 
 fn history_key(id: i64) -> Vec<u8> {
     format!("mDDLHistory:{id:020}").into_bytes()
@@ -80,16 +85,47 @@ pub fn get_history(txn: &dyn Transaction, id: i64) -> Result<Option<Job>> {
     txn.get(&key)?.map(|b| decode(&key, &b)).transpose()
 }
 
+/// Puts a new job in the queue.
+pub fn enqueue_job(txn: &mut dyn Transaction, job: &Job) -> Result<()> {
+    let mut ids = queue_ids(txn)?;
+    ids.push(job.id);
+    txn.put(QUEUE_IDS.to_vec(), encode(&ids));
+    put_job(txn, job);
+    Ok(())
+}
+
 /// Moves a finished job from the queue to the history.
-pub fn finish_job(txn: &mut dyn Transaction, job: &Job) {
+pub fn finish_job(txn: &mut dyn Transaction, job: &Job) -> Result<()> {
+    let mut ids = queue_ids(txn)?;
+    ids.retain(|&id| id != job.id);
+    txn.put(QUEUE_IDS.to_vec(), encode(&ids));
     txn.delete(job_key(job.id));
     txn.delete(reorg_key(job.id));
     txn.put(history_key(job.id), encode(job));
+    Ok(())
+}
+
+/// The ids of the queued jobs (from the job records themselves in a data directory written
+/// before the id list existed).
+fn queue_ids(txn: &dyn Transaction) -> Result<Vec<i64>> {
+    match txn.get(QUEUE_IDS)? {
+        Some(bytes) => decode(QUEUE_IDS, &bytes),
+        None => Ok(scan_all(txn, b"mDDLJob:", false, usize::MAX)?
+            .iter()
+            .map(|j| j.id)
+            .collect()),
+    }
 }
 
 /// Every queued or running job, in id (submission) order.
 pub fn queued_jobs(txn: &dyn Transaction) -> Result<Vec<Job>> {
-    scan_all(txn, b"mDDLJob:", false, usize::MAX)
+    let mut ids = queue_ids(txn)?;
+    ids.sort_unstable();
+    let mut jobs = Vec::with_capacity(ids.len());
+    for id in ids {
+        jobs.extend(get_job(txn, id)?);
+    }
+    Ok(jobs)
 }
 
 /// The newest `n` history jobs, newest first.

@@ -86,7 +86,7 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
                 job.state = JobState::Synced;
             }
             job.end_time.get_or_insert_with(super::job::now_micros);
-            queue::finish_job(txn.as_mut(), &job);
+            queue::finish_job(txn.as_mut(), &job)?;
             if commit(txn)? {
                 tracing::info!(
                     job_id = job.id,
@@ -94,7 +94,7 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
                     state = job.state.as_str(),
                     "DDL job finished"
                 );
-                domain.events.notify();
+                domain.events.queue_changed();
                 if job.action.is_reorg() {
                     ingest::remove_job_dirs(domain, job.id);
                 }

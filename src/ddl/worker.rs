@@ -20,6 +20,8 @@ use crate::domain::Domain;
 
 /// Renew the lease this often (well inside OWNER_LEASE_MS).
 const RENEW_EVERY_MS: i64 = 1_000;
+/// Scan the queue at least this often, whatever the process was told.
+const SCHEDULE_EVERY_MS: i64 = 1_000;
 /// Look for delete ranges to remove this often.
 const DELETE_RANGES_EVERY_MS: i64 = 1_000;
 
@@ -28,6 +30,7 @@ pub fn run(domain: &Arc<Domain>) {
     let mut last_campaign = 0i64;
     let mut deleting: Option<JoinHandle<()>> = None;
     let mut last_delete = 0i64;
+    let (mut scheduled, mut last_schedule) = (u64::MAX, 0i64);
     while !domain.is_stopped() {
         let seen = domain.events.generation();
         if now_ms() - last_campaign >= RENEW_EVERY_MS {
@@ -44,10 +47,19 @@ pub fn run(domain: &Arc<Domain>) {
             }
             last_campaign = campaign_start;
         }
+        let before = running.len();
         running.retain(|_, h| !h.is_finished());
+        let freed = running.len() != before;
         if domain.ownership.is_owner() {
-            if let Err(e) = schedule(domain, &mut running) {
-                tracing::warn!(error = %e, "DDL scheduling failed");
+            // The queue is scanned when it changed, a job thread ended, or a second passed
+            // (jobs submitted by another process): not at every wake-up of the process.
+            let queue = domain.events.queue_generation();
+            if queue != scheduled || freed || now_ms() - last_schedule >= SCHEDULE_EVERY_MS {
+                scheduled = queue;
+                last_schedule = now_ms();
+                if let Err(e) = schedule(domain, &mut running) {
+                    tracing::warn!(error = %e, "DDL scheduling failed");
+                }
             }
             let idle = deleting.as_ref().is_none_or(|h| h.is_finished());
             if idle && now_ms() - last_delete >= DELETE_RANGES_EVERY_MS {

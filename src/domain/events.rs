@@ -14,6 +14,9 @@ pub struct Events {
     /// The schema version the DDL owner is waiting for every node to sync to (0: none).
     /// While it is set, nodes report the end of blocking transactions at once.
     sync_target: AtomicU64,
+    /// Bumped when a job is submitted, finishes, or is paused, resumed or cancelled: the
+    /// DDL worker rescans the queue only then (and once a second).
+    queue: AtomicU64,
 }
 
 impl Events {
@@ -24,6 +27,16 @@ impl Events {
 
     pub fn sync_target(&self) -> u64 {
         self.sync_target.load(Ordering::SeqCst)
+    }
+
+    /// A job was submitted or finished, or ADMIN changed one: wakes the DDL worker.
+    pub fn queue_changed(&self) {
+        self.queue.fetch_add(1, Ordering::SeqCst);
+        self.notify();
+    }
+
+    pub fn queue_generation(&self) -> u64 {
+        self.queue.load(Ordering::SeqCst)
     }
 
     pub fn notify(&self) {

@@ -290,10 +290,7 @@ impl Job {
 
     /// Can ADMIN CANCEL still roll it back? (TiDB's rollbackable rules, per kind.)
     pub fn is_rollbackable(&self) -> bool {
-        match &self.args {
-            JobArgs::MultiSchemaChange(info) => info.revertible,
-            _ => super::kinds::of(self.action).is_rollbackable(self.schema_state),
-        }
+        super::kinds::of(self.action).is_rollbackable(self)
     }
 }
 

@@ -163,21 +163,22 @@ impl Session {
                 return Ok(changes);
             }
             Op::ModifyColumn {
-                col_name,
+                col_name: old_name,
                 data_type,
                 options,
                 column_position,
-            } => {
-                let def = (data_type, options.as_slice(), column_position.as_ref());
-                self.modify_column_change(sql, table, &col_name.value, &col_name.value, def)?
             }
-            Op::ChangeColumn {
+            | Op::ChangeColumn {
                 old_name,
-                new_name,
                 data_type,
                 options,
                 column_position,
+                ..
             } => {
+                let new_name = match op {
+                    Op::ChangeColumn { new_name, .. } => new_name,
+                    _ => old_name,
+                };
                 let def = (data_type, options.as_slice(), column_position.as_ref());
                 self.modify_column_change(sql, table, &old_name.value, &new_name.value, def)?
             }

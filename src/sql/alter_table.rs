@@ -8,6 +8,7 @@
 
 use sqlparser::ast;
 use sqlparser::keywords::Keyword;
+use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::dialect::MySql;
@@ -56,7 +57,10 @@ fn is_own(clause: &[Token]) -> bool {
 }
 
 fn read(name: &str, clauses: &[&[Token]]) -> Result<(ast::ObjectName, Vec<AlterClause>)> {
-    let mut object = None;
+    let object = Parser::new(&MySql)
+        .try_with_sql(name)
+        .and_then(|mut p| p.parse_object_name(false))
+        .map_err(|_| Error::syntax(name))?;
     let mut out = Vec::new();
     for clause in clauses {
         if let Some(c) = index_clause(clause) {
@@ -74,7 +78,6 @@ fn read(name: &str, clauses: &[&[Token]]) -> Result<(ast::ObjectName, Vec<AlterC
             else {
                 return Err(Error::syntax(&sql));
             };
-            object = Some(at.name);
             for mut op in at.operations {
                 if let ast::AlterTableOperation::AddColumn {
                     if_not_exists: flag,
@@ -87,15 +90,6 @@ fn read(name: &str, clauses: &[&[Token]]) -> Result<(ast::ObjectName, Vec<AlterC
             }
         }
     }
-    let object = match object {
-        Some(o) => o,
-        None => {
-            let parts = name
-                .split('.')
-                .map(|p| ast::Ident::new(p.trim_matches('`')));
-            ast::ObjectName::from(parts.collect::<Vec<_>>())
-        }
-    };
     Ok((object, out))
 }
 

@@ -79,8 +79,8 @@ impl JobKind for AddColumn {
         finish(job, JobState::RollbackDone, SchemaState::None)
     }
 
-    fn is_rollbackable(&self, state: SchemaState) -> bool {
-        state != SchemaState::Public
+    fn is_rollbackable(&self, job: &Job) -> bool {
+        job.schema_state != SchemaState::Public
     }
 
     fn holds(&self, _txn: &dyn Transaction, job: &Job) -> Result<bool> {

@@ -182,8 +182,8 @@ impl JobKind for AddIndex {
         Ok(Step::SchemaChanged)
     }
 
-    fn is_rollbackable(&self, state: SchemaState) -> bool {
-        state != SchemaState::Public
+    fn is_rollbackable(&self, job: &Job) -> bool {
+        job.schema_state != SchemaState::Public
     }
 
     fn is_reorg(&self) -> bool {

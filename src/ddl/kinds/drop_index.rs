@@ -45,7 +45,7 @@ impl JobKind for DropIndex {
         Ok(Step::SchemaChanged)
     }
 
-    fn is_rollbackable(&self, state: SchemaState) -> bool {
-        state == SchemaState::Public
+    fn is_rollbackable(&self, job: &Job) -> bool {
+        job.schema_state == SchemaState::Public
     }
 }

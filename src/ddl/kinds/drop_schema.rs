@@ -36,7 +36,7 @@ impl JobKind for DropSchema {
         }
     }
 
-    fn is_rollbackable(&self, state: SchemaState) -> bool {
-        state == SchemaState::Public
+    fn is_rollbackable(&self, job: &Job) -> bool {
+        job.schema_state == SchemaState::Public
     }
 }

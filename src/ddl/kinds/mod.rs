@@ -41,10 +41,10 @@ pub trait JobKind: Sync {
         finish(job, JobState::RollbackDone, SchemaState::None)
     }
 
-    /// Whether ADMIN CANCEL can still roll back a started job in `state` (TiDB's
+    /// Whether ADMIN CANCEL can still roll back a started job in its state (TiDB's
     /// rollbackable rules; a job not started yet can always be cancelled). Pausing follows
     /// the same rule.
-    fn is_rollbackable(&self, state: SchemaState) -> bool;
+    fn is_rollbackable(&self, job: &Job) -> bool;
 
     /// Whether the job reorganizes data (ADMIN SHOW DDL JOBS shows its live row count and
     /// its reorg type in COMMENTS).

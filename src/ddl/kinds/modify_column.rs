@@ -101,8 +101,8 @@ impl JobKind for ModifyColumn {
         finish(job, JobState::Done, SchemaState::Public)
     }
 
-    fn is_rollbackable(&self, state: SchemaState) -> bool {
-        state == SchemaState::None
+    fn is_rollbackable(&self, job: &Job) -> bool {
+        job.schema_state == SchemaState::None
     }
 }
 

@@ -44,9 +44,9 @@ impl JobKind for MultiSchemaChange {
         step
     }
 
-    /// Decided by the parent's revertible flag instead (see `Job::is_rollbackable`).
-    fn is_rollbackable(&self, _state: SchemaState) -> bool {
-        true
+    /// Until every sub-job reached its last revertible state.
+    fn is_rollbackable(&self, job: &Job) -> bool {
+        matches!(&job.args, JobArgs::MultiSchemaChange(info) if info.revertible)
     }
 
     fn is_reorg(&self) -> bool {

@@ -16,6 +16,15 @@ fn walk(store: &dyn crate::kv::Store, job: &mut Job, back: bool) -> (Vec<SchemaS
     (states, reorgs.len())
 }
 
+/// Takes `steps` steps forward, each in a transaction of its own.
+fn forward(store: &dyn crate::kv::Store, job: &mut Job, steps: usize) {
+    for _ in 0..steps {
+        let mut txn = store.begin().expect("begin");
+        of(job.action).forward(txn.as_mut(), job).expect("step");
+        txn.commit().expect("commit");
+    }
+}
+
 /// [`walk`], naming each reorg asked for.
 fn walk_reorgs(
     store: &dyn crate::kv::Store,
@@ -178,13 +187,7 @@ fn cancelled_add_index_walks_back_and_removes_the_index() {
     let (db, table) = with_table(store.as_ref());
     let mut job = add_index_job(db, table);
     // Two steps forward: delete only, then write only.
-    for _ in 0..2 {
-        let mut txn = store.begin().expect("begin");
-        of(job.action)
-            .forward(txn.as_mut(), &mut job)
-            .expect("step");
-        txn.commit().expect("commit");
-    }
+    forward(store.as_ref(), &mut job, 2);
     assert_eq!(
         index_state(store.as_ref(), &job),
         Some(SchemaState::WriteOnly)
@@ -385,13 +388,7 @@ fn multi_schema_change_rolls_every_started_sub_job_back() {
     ];
     let mut job = multi_job(db, table, subs);
     // b to write only, then i1 to delete only and write only.
-    for _ in 0..4 {
-        let mut txn = store.begin().expect("begin");
-        of(job.action)
-            .forward(txn.as_mut(), &mut job)
-            .expect("step");
-        txn.commit().expect("commit");
-    }
+    forward(store.as_ref(), &mut job, 4);
     use SchemaState::*;
     assert_eq!(
         table_states(store.as_ref(), &job),

@@ -29,7 +29,7 @@ impl JobKind for TruncateTable {
         }
     }
 
-    fn is_rollbackable(&self, state: SchemaState) -> bool {
-        state == SchemaState::None
+    fn is_rollbackable(&self, job: &Job) -> bool {
+        job.schema_state == SchemaState::None
     }
 }

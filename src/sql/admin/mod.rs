@@ -83,16 +83,17 @@ fn parse_admin(rest: &str) -> Result<Admin> {
                 .collect::<Result<Vec<_>>>()?;
             Ok(Admin::ChecksumTable(tables))
         }
-        ["check", "index", ..] if words.len() >= 4 => {
-            let (table, index) = (words[2], words[3]);
-            // `(lo, hi), ...` may touch the index name: `idx(1, 2)`.
-            let (index, first) = index.split_once('(').map_or((index, ""), |(i, r)| (i, r));
-            let tail = format!("{}{}", if first.is_empty() { "" } else { "(" }, first);
-            let ranges = handle_ranges(&format!("{tail}{}", after_words(rest, 4)))?;
+        ["check", "index", _, _, ..] => {
+            // The index name, then `(lo, hi), ...`, which may touch it: `idx(1, 2)`.
+            let tail = after_words(rest, 3);
+            let end = tail
+                .find(|c: char| c == '(' || c.is_whitespace())
+                .unwrap_or(tail.len());
+            let (index, ranges) = tail.split_at(end);
             Ok(Admin::CheckIndex {
-                table: table_name(table)?,
+                table: table_name(words[2])?,
                 index: unquote(index),
-                ranges,
+                ranges: handle_ranges(ranges)?,
             })
         }
         ["show", "ddl"] => Ok(Admin::ShowDdl),

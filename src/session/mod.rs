@@ -6,6 +6,7 @@ mod ddl;
 mod import;
 mod meta;
 mod multi_schema;
+mod prepared_sql;
 mod savepoint;
 
 use std::collections::{BTreeSet, HashMap};
@@ -40,6 +41,8 @@ pub struct SessionState {
     pub last_insert_id: u64,
     pub found_rows: u64,
     pub row_count: i64,
+    /// Values `@x := v` expressions of the running statement assigned.
+    pub assigned: sql::expr::VariableSink,
 }
 
 impl SessionContext for SessionState {
@@ -91,6 +94,9 @@ impl SessionContext for SessionState {
     fn row_count(&self) -> i64 {
         self.row_count
     }
+    fn variable_sink(&self) -> Option<sql::expr::VariableSink> {
+        Some(self.assigned.clone())
+    }
 }
 
 /// A prepared statement: parsed once, executed with parameters many times.
@@ -118,6 +124,8 @@ pub struct Session {
     pub killed: Arc<AtomicBool>,
     pub warnings: Vec<Warning>,
     prepared: HashMap<u32, Prepared>,
+    /// PREPARE's names for statements in `prepared`.
+    named: HashMap<String, u32>,
     next_stmt_id: u32,
     /// This session's entry in the node's process list (SHOW PROCESSLIST, KILL).
     process: crate::domain::processlist::Registration,
@@ -144,6 +152,7 @@ impl Session {
                 last_insert_id: 0,
                 found_rows: 0,
                 row_count: -1,
+                assigned: Default::default(),
             },
             txn: None,
             pin: None,
@@ -153,6 +162,7 @@ impl Session {
             killed,
             warnings: Vec::new(),
             prepared: HashMap::new(),
+            named: HashMap::new(),
             next_stmt_id: 1,
             local_file: None,
         }
@@ -217,6 +227,14 @@ impl Session {
             // moltdb's own statements take no parameters and describe their columns when
             // they run.
             let statement = front::parse(&trimmed)?;
+            if matches!(statement, front::Statement::Prepared(_)) {
+                // Would let EXECUTE run itself.
+                return Err(Error::new(
+                    1295,
+                    "HY000",
+                    "This command is not supported in the prepared statement protocol yet",
+                ));
+            }
             let id = self.next_stmt_id;
             self.next_stmt_id += 1;
             self.prepared.insert(
@@ -278,29 +296,40 @@ impl Session {
     }
 
     pub fn execute_prepared(&mut self, id: u32, params: &[Value]) -> Result<QueryResult> {
+        let (sql, stmt) = self.bind_prepared(id, params, "mysqld_stmt_execute")?;
+        self.statement_started(&sql);
+        let result = self.run(&sql, Ok(stmt));
+        self.statement_ended();
+        result
+    }
+
+    /// Prepared statement `id` with `params` in place of its `?`s, and its text; `by` names
+    /// the command in MySQL's errors.
+    fn bind_prepared(
+        &self,
+        id: u32,
+        params: &[Value],
+        by: &str,
+    ) -> Result<(String, front::Statement)> {
         let p = self.prepared.get(&id).ok_or_else(|| {
             Error::new(
                 1243,
                 "HY000",
-                format!("Unknown prepared statement handler ({id}) given to mysqld_stmt_execute"),
+                format!("Unknown prepared statement handler ({id}) given to {by}"),
             )
         })?;
         if params.len() != p.params {
             return Err(Error::new(
                 1210,
                 "HY000",
-                "Incorrect arguments to mysqld_stmt_execute",
+                format!("Incorrect arguments to {by}"),
             ));
         }
         let mut stmt = p.statement.clone();
-        let sql = p.sql.clone();
         if let front::Statement::Sql(stmt) = &mut stmt {
             parser::bind_placeholders(stmt, params)?;
         }
-        self.statement_started(&sql);
-        let result = self.run(&sql, Ok(stmt));
-        self.statement_ended();
-        result
+        Ok((p.sql.clone(), stmt))
     }
 
     pub fn close_prepared(&mut self, id: u32) {
@@ -316,24 +345,7 @@ impl Session {
         // Left by a statement that failed half-way.
         drop(sql::functions::take_warnings());
         let result = statement.and_then(|statement| match statement {
-            front::Statement::Sql(stmt) => {
-                let started = std::time::Instant::now();
-                let result = self.retrying(|s| match s.fold_subqueries(&stmt)? {
-                    Some(folded) => s.dispatch(sql, &folded),
-                    None => s.dispatch(sql, &stmt),
-                });
-                // What backend work must not slow down: clients' reads and writes.
-                if matches!(
-                    *stmt,
-                    Statement::Query(_)
-                        | Statement::Insert(_)
-                        | Statement::Update { .. }
-                        | Statement::Delete(_)
-                ) {
-                    self.state.domain.latency.record(started.elapsed());
-                }
-                result
-            }
+            front::Statement::Sql(stmt) => self.run_sql(sql, &stmt),
             front::Statement::Admin(admin) => {
                 self.retrying(|s| s.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin)))
             }
@@ -343,10 +355,24 @@ impl Session {
             front::Statement::AlterTable { name, clauses } => self
                 .commit()
                 .and_then(|_| self.alter_table(sql, &name, &clauses)),
-            front::Statement::Show { show, like } => self.show(&show, like.as_deref()),
+            front::Statement::Show { show, like, filter } => {
+                let result = self.show(&show, like.as_deref())?;
+                match filter {
+                    Some(cond) => sql::show::filter_where(&self.context(), result, &cond),
+                    None => Ok(result),
+                }
+            }
             front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
             front::Statement::Import(statement) => self.import(*statement),
+            front::Statement::Prepared(statement) => self.prepared_sql(statement),
+            front::Statement::Do(query) => self
+                .run_sql(sql, &Statement::Query(query))
+                .map(|_| QueryResult::ok()),
         });
+        let assigned = self.state.assigned.take();
+        if result.is_ok() {
+            self.state.user_vars.extend(assigned);
+        }
         let mut evaluated = sql::functions::take_warnings();
         // Without ERROR_FOR_DIVISION_BY_ZERO a division by zero is a silent NULL.
         if !self.sql_mode_has("ERROR_FOR_DIVISION_BY_ZERO") {
@@ -365,6 +391,27 @@ impl Session {
                     message: e.message(),
                 });
             }
+        }
+        result
+    }
+
+    /// A statement sqlparser parsed: its subqueries folded, retried after a lost conflict
+    /// when it runs on its own.
+    fn run_sql(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
+        let started = std::time::Instant::now();
+        let result = self.retrying(|s| match s.fold_subqueries(stmt)? {
+            Some(folded) => s.dispatch(sql, &folded),
+            None => s.dispatch(sql, stmt),
+        });
+        // What backend work must not slow down: clients' reads and writes.
+        if matches!(
+            stmt,
+            Statement::Query(_)
+                | Statement::Insert(_)
+                | Statement::Update { .. }
+                | Statement::Delete(_)
+        ) {
+            self.state.domain.latency.record(started.elapsed());
         }
         result
     }
@@ -451,12 +498,10 @@ impl Session {
                 Ok(QueryResult::ok())
             }
             Statement::ShowDatabases { show_options, .. } => {
-                let like = like_filter(show_options.filter_position.as_ref().map(|f| match f {
-                    ast::ShowStatementFilterPosition::Infix(f)
-                    | ast::ShowStatementFilterPosition::Suffix(f) => f,
-                }));
+                let f = show_filter(show_options);
                 let ctx = self.context();
-                Ok(sql::show::databases(&ctx, like.as_deref()))
+                let result = sql::show::databases(&ctx, like_filter(f).as_deref());
+                sql::show::filter(&ctx, result, f)
             }
             Statement::ShowTables {
                 full, show_options, ..
@@ -466,12 +511,11 @@ impl Session {
                     .as_ref()
                     .and_then(|s| s.parent_name.as_ref())
                     .map(|n| n.to_string().trim_matches('`').to_string());
-                let like = like_filter(show_options.filter_position.as_ref().map(|f| match f {
-                    ast::ShowStatementFilterPosition::Infix(f)
-                    | ast::ShowStatementFilterPosition::Suffix(f) => f,
-                }));
+                let f = show_filter(show_options);
                 let ctx = self.context();
-                sql::show::tables(&ctx, db.as_deref(), *full, like.as_deref())
+                let result =
+                    sql::show::tables(&ctx, db.as_deref(), *full, like_filter(f).as_deref())?;
+                sql::show::filter(&ctx, result, f)
             }
             Statement::ShowColumns {
                 show_options, full, ..
@@ -483,11 +527,12 @@ impl Session {
                     .ok_or_else(|| Error::syntax("SHOW COLUMNS"))?;
                 let (db, t) = split_name(name)?;
                 let ctx = self.context();
-                if *full {
+                let result = if *full {
                     sql::show::full_columns(&ctx, db.as_deref(), &t)
                 } else {
                     sql::show::columns(&ctx, db.as_deref(), &t)
-                }
+                }?;
+                sql::show::filter(&ctx, result, show_filter(show_options))
             }
             Statement::ExplainTable { table_name, .. } => {
                 let (db, t) = split_name(table_name)?;
@@ -505,7 +550,8 @@ impl Session {
             Statement::ShowVariables { filter, global, .. } => {
                 let like = like_filter(filter.as_ref());
                 let ctx = self.context();
-                sql::show::variables(&ctx, *global, like.as_deref())
+                let result = sql::show::variables(&ctx, *global, like.as_deref())?;
+                sql::show::filter(&ctx, result, filter.as_ref())
             }
             Statement::Explain { statement, .. } => match statement.as_ref() {
                 Statement::Query(q) => {
@@ -1065,6 +1111,13 @@ fn count_result(name: &str, n: usize) -> QueryResult {
     QueryResult::Rows(sql::ResultSet {
         columns: vec![sql::ResultColumn::bigint(name)],
         rows: vec![vec![Value::Int(n as i64)]],
+    })
+}
+
+fn show_filter(options: &ast::ShowStatementOptions) -> Option<&ast::ShowStatementFilter> {
+    options.filter_position.as_ref().map(|f| match f {
+        ast::ShowStatementFilterPosition::Infix(f)
+        | ast::ShowStatementFilterPosition::Suffix(f) => f,
     })
 }
 

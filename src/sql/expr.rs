@@ -127,6 +127,40 @@ pub enum Expr {
     },
     Cast(Box<Expr>, DataType),
     Call(Func, Vec<Expr>),
+    /// `@name := value`: evaluates to the value and hands it to the session, which sets the
+    /// user variable when the statement ends (reads of `@name` in the same statement see the
+    /// value it had before, as they are bound once).
+    AssignVariable {
+        name: String,
+        value: Box<Expr>,
+        sink: VariableSink,
+    },
+}
+
+/// Where `@name := value` expressions of one statement leave their values for the session.
+#[derive(Debug, Clone, Default)]
+pub struct VariableSink(std::sync::Arc<parking_lot::Mutex<Vec<(String, Value)>>>);
+
+impl VariableSink {
+    fn assign(&self, name: &str, v: Value) {
+        let mut assigned = self.0.lock();
+        match assigned.iter_mut().find(|(n, _)| n == name) {
+            Some((_, old)) => *old = v,
+            None => assigned.push((name.to_string(), v)),
+        }
+    }
+
+    /// The values assigned since the last call, each variable's latest.
+    pub fn take(&self) -> Vec<(String, Value)> {
+        std::mem::take(&mut *self.0.lock())
+    }
+}
+
+/// Sinks compare by identity: two plans are equal only if they assign into the same session.
+impl PartialEq for VariableSink {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Expr {
@@ -245,6 +279,11 @@ impl Expr {
                     .collect::<Result<Vec<_>>>()?;
                 functions::call(*f, vals)
             }
+            Expr::AssignVariable { name, value, sink } => {
+                let v = value.eval_in(row, env)?;
+                sink.assign(name, v.clone());
+                Ok(v)
+            }
         }
     }
 
@@ -277,6 +316,7 @@ impl Expr {
                 .flatten(),
             Expr::Cast(_, ty) => Some(ty.clone()),
             Expr::Call(f, args) => functions::result_type(*f, args),
+            Expr::AssignVariable { value, .. } => value.data_type(),
         }
     }
 
@@ -300,7 +340,7 @@ impl Expr {
                 expr, low, high, ..
             } => expr.is_constant() && low.is_constant() && high.is_constant(),
             Expr::Like { expr, pattern, .. } => expr.is_constant() && pattern.is_constant(),
-            Expr::Case { .. } => false,
+            Expr::Case { .. } | Expr::AssignVariable { .. } => false,
             Expr::Call(f, args) => {
                 functions::is_deterministic(*f) && args.iter().all(|a| a.is_constant())
             }
@@ -373,6 +413,9 @@ impl Expr {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Expr::AssignVariable { name, value, .. } => {
+                format!("setvar(\"{name}\", {})", value.display(names))
+            }
         }
     }
 }

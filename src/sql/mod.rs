@@ -25,6 +25,7 @@ pub mod infoschema;
 pub mod limits;
 pub mod parser;
 pub mod planner;
+pub mod prepare;
 mod result;
 pub mod show;
 mod special_forms;

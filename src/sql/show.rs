@@ -2,11 +2,65 @@
 
 use super::context::Context;
 use super::expr::like_match;
+use super::planner::binder::{Binder, Scope as BindScope, ScopeColumn};
 use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::catalog::{DefaultValue, TableInfo};
 use crate::domain::variables::{self, Scope};
 use crate::error::{Error, Result};
-use crate::types::Value;
+use crate::types::{DataType, Value};
+use sqlparser::ast;
+
+/// `SHOW ... LIKE 'p'` (on the first column, case-insensitive) or `SHOW ... WHERE cond`
+/// over a SHOW result.
+pub fn filter(
+    ctx: &Context,
+    result: QueryResult,
+    f: Option<&ast::ShowStatementFilter>,
+) -> Result<QueryResult> {
+    match (f, result) {
+        (Some(ast::ShowStatementFilter::Where(cond)), result) => filter_where(ctx, result, cond),
+        (Some(ast::ShowStatementFilter::Like(p)), QueryResult::Rows(mut rs)) => {
+            rs.rows.retain(|r| {
+                r.first()
+                    .is_some_and(|v| matches(Some(p), &v.to_string_lossy()))
+            });
+            Ok(QueryResult::Rows(rs))
+        }
+        (_, result) => Ok(result),
+    }
+}
+
+/// `SHOW ... WHERE cond`: the rows of a SHOW result for which `cond`, naming the result's
+/// columns, is true.
+pub fn filter_where(ctx: &Context, result: QueryResult, cond: &ast::Expr) -> Result<QueryResult> {
+    let QueryResult::Rows(mut rs) = result else {
+        return Ok(result);
+    };
+    let scope = BindScope {
+        columns: rs
+            .columns
+            .iter()
+            .map(|c| ScopeColumn {
+                table: String::new(),
+                name: c.name.clone(),
+                ty: c.ty.clone().unwrap_or(DataType::Char {
+                    len: 64,
+                    varying: true,
+                }),
+            })
+            .collect(),
+        outer: None,
+    };
+    let cond = Binder::new(&scope, ctx.session, "where clause").bind(cond)?;
+    let mut kept = Vec::with_capacity(rs.rows.len());
+    for row in rs.rows {
+        if cond.eval(&row)?.truth() == Some(true) {
+            kept.push(row);
+        }
+    }
+    rs.rows = kept;
+    Ok(QueryResult::Rows(rs))
+}
 
 fn text_rows(names: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
     QueryResult::Rows(ResultSet {

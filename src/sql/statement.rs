@@ -31,13 +31,21 @@ pub enum Statement {
         name: ast::ObjectName,
         clauses: Vec<AlterClause>,
     },
-    /// A SHOW form sqlparser does not parse, with its `LIKE` pattern.
-    Show { show: Show, like: Option<String> },
+    /// A SHOW form sqlparser does not parse, with its `LIKE` pattern or `WHERE` condition.
+    Show {
+        show: Show,
+        like: Option<String>,
+        filter: Option<Box<ast::Expr>>,
+    },
     /// SHOW WARNINGS / ERRORS and their counts: they read the previous statement's
     /// diagnostics, so running them must not clear those.
     Diagnostics(Diagnostics),
     /// IMPORT INTO, SHOW IMPORT JOB(S), CANCEL IMPORT JOB.
     Import(Box<super::import::ImportStatement>),
+    /// `DO expr, ...`: the expressions evaluated, their values dropped.
+    Do(Box<ast::Query>),
+    /// PREPARE / EXECUTE / DEALLOCATE PREPARE.
+    Prepared(super::prepare::PrepareStatement),
 }
 
 /// SHOW forms moltdb parses itself.
@@ -73,6 +81,9 @@ pub fn parse(sql: &str) -> Result<Statement> {
     if let Some(import) = super::import::parse(sql) {
         return import.map(|i| Statement::Import(Box::new(i)));
     }
+    if let Some(p) = super::prepare::parse(sql) {
+        return p.map(Statement::Prepared);
+    }
     if let Some((db, table, options)) = alter_table_options(sql) {
         return Ok(Statement::AlterTableOptions { db, table, options });
     }
@@ -87,9 +98,16 @@ pub fn parse(sql: &str) -> Result<Statement> {
     if let Some(diagnostics) = diagnostics(&words) {
         return Ok(Statement::Diagnostics(diagnostics));
     }
-    if let Some(statement) = show(&words) {
+    if let Some(statement) = show_where(sql).or_else(|| show(&words)) {
         return statement;
     }
+    if let Some(exprs) = strip_keyword(sql, "do") {
+        return match parser::parse(&format!("SELECT {exprs}"))?.pop() {
+            Some(ast::Statement::Query(q)) => Ok(Statement::Do(q)),
+            _ => Err(Error::syntax(sql)),
+        };
+    }
+    let sql = &*set_with_colon_equals(sql);
     let text = without_extra_set_names(sql)
         .map(Cow::Owned)
         .unwrap_or_else(|| share_mode_as_for_share(sql));
@@ -144,7 +162,73 @@ fn show(words: &[&str]) -> Option<Result<Statement>> {
         ["full", "processlist"] => Show::Processlist { full: true },
         _ => return None,
     };
-    Some(Ok(Statement::Show { show, like }))
+    Some(Ok(Statement::Show {
+        show,
+        like,
+        filter: None,
+    }))
+}
+
+/// `SHOW <form> WHERE cond` for the forms [`show`] reads.
+fn show_where(sql: &str) -> Option<Result<Statement>> {
+    strip_keyword(sql, "show")?;
+    let at = top_level_keyword(sql, "where")?;
+    let head: Vec<String> = sql[..at]
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    let statement = show(&head)?;
+    let cond = &sql[at + "where".len()..];
+    let parsed = sqlparser::parser::Parser::new(&super::dialect::MySql)
+        .try_with_sql(cond)
+        .and_then(|mut p| p.parse_expr());
+    Some(statement.and_then(|s| match (s, parsed) {
+        (
+            Statement::Show {
+                show, like: None, ..
+            },
+            Ok(cond),
+        ) => Ok(Statement::Show {
+            show,
+            like: None,
+            filter: Some(Box::new(cond)),
+        }),
+        _ => Err(Error::syntax(cond)),
+    }))
+}
+
+/// The byte offset of `keyword` as a word outside quotes and parentheses.
+fn top_level_keyword(sql: &str, keyword: &str) -> Option<usize> {
+    let (mut depth, mut quote) = (0i32, None::<u8>);
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match (quote, b) {
+            (Some(q), b'\\') if q != b'`' => i += 1,
+            (Some(q), b) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"' | b'`') => quote = Some(b),
+            (None, b'(') => depth += 1,
+            (None, b')') => depth -= 1,
+            (None, _)
+                if depth == 0
+                    && sql
+                        .get(i..i + keyword.len())
+                        .is_some_and(|w| w.eq_ignore_ascii_case(keyword))
+                    && (i == 0 || bytes[i - 1].is_ascii_whitespace())
+                    && bytes
+                        .get(i + keyword.len())
+                        .is_none_or(|c| c.is_ascii_whitespace() || *c == b'(') =>
+            {
+                return Some(i);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// `SET NAMES x` among other assignments, which sqlparser rejects (sqlx sends
@@ -163,6 +247,41 @@ fn without_extra_set_names(sql: &str) -> Option<String> {
         [] => format!("SET {}", items[0]),
         _ => format!("SET {}", others.join(", ")),
     })
+}
+
+/// `SET @x := 1, @@y := 2` as `SET @x = 1, @@y = 2` (sqlparser knows only `=` there): every
+/// `:=` outside quotes and parentheses of a SET statement is an assignment.
+fn set_with_colon_equals(sql: &str) -> Cow<'_, str> {
+    if strip_keyword(sql, "set").is_none() || !sql.contains(":=") {
+        return sql.into();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let (mut depth, mut quote) = (0i32, None::<char>);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), '\\') if q != '`' => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+                continue;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ':') if depth == 0 && chars.peek() == Some(&'=') => {
+                chars.next();
+                out.push_str(" =");
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out.into()
 }
 
 /// `name`, `` `name` `` or `'name'` without its quotes.
@@ -335,7 +454,7 @@ mod tests {
         ));
         assert!(matches!(
             parse("show index from d.t"),
-            Ok(Statement::Show { show: Show::Index { db: Some(d), table }, like: None })
+            Ok(Statement::Show { show: Show::Index { db: Some(d), table }, like: None, .. })
                 if d == "d" && table == "t"
         ));
         assert!(matches!(
@@ -371,6 +490,14 @@ mod tests {
             parse("SET NAMES utf8mb4, NAMES latin1"),
             Ok(Statement::Sql(s)) if matches!(*s, ast::Statement::Set(_))
         ));
+    }
+
+    #[test]
+    fn set_accepts_colon_equals() {
+        let Ok(Statement::Sql(s)) = parse("SET @a := 1, @b := ':=', @c = (@d := 2)") else {
+            panic!("not parsed");
+        };
+        assert_eq!(s.to_string(), "SET @a = 1, @b = ':=', @c = (@d := 2)");
     }
 
     #[test]

@@ -70,6 +70,11 @@ pub fn execute(
         match source.body.as_ref() {
             ast::SetExpr::Values(values) => {
                 for (r, exprs) in values.rows.iter().enumerate() {
+                    // `INSERT INTO t [()] VALUES ()`: a row of defaults.
+                    if exprs.is_empty() && names.is_empty() {
+                        value_rows.push(vec![None; targets.len()]);
+                        continue;
+                    }
                     if exprs.len() != targets.len() {
                         return Err(Error::column_count_mismatch(r + 1));
                     }

@@ -138,8 +138,20 @@ pub fn execute_locking(
 
 /// Runs a top-level query.
 pub fn run(ctx: &mut Context, txn: &dyn Transaction, plan: &QueryPlan) -> Result<ResultSet> {
-    let rows = Exec { txn, locks: None }.query(plan, &[])?;
-    ctx.found_rows = Some(rows.len() as u64);
+    let exec = Exec { txn, locks: None };
+    let rows = match plan {
+        // FOUND_ROWS() is then the count without the LIMIT.
+        QueryPlan::Select(s) if s.calc_found_rows => {
+            let all = select_uncut(&exec, s, &[], false)?;
+            ctx.found_rows = Some(all.len() as u64);
+            cut(s, all)
+        }
+        _ => {
+            let rows = exec.query(plan, &[])?;
+            ctx.found_rows = Some(rows.len() as u64);
+            rows
+        }
+    };
     Ok(ResultSet {
         columns: plan.columns(),
         rows,
@@ -148,12 +160,24 @@ pub fn run(ctx: &mut Context, txn: &dyn Transaction, plan: &QueryPlan) -> Result
 
 /// The output rows of one SELECT block inside the enclosing rows `outer`.
 pub fn run_select(exec: &Exec, plan: &SelectPlan, outer: &[Value]) -> Result<Vec<Vec<Value>>> {
+    Ok(cut(plan, select_uncut(exec, plan, outer, true)?))
+}
+
+/// The block's rows in order, before OFFSET and LIMIT; with `may_stop` reading stops once
+/// the LIMIT is certainly reached.
+fn select_uncut(
+    exec: &Exec,
+    plan: &SelectPlan,
+    outer: &[Value],
+    may_stop: bool,
+) -> Result<Vec<Vec<Value>>> {
     let env = Env {
         outer,
         runner: Some(exec),
     };
     // Reading can stop early only when nothing after it drops, merges or reorders rows.
-    let streaming = plan.filter.is_none()
+    let streaming = may_stop
+        && plan.filter.is_none()
         && plan.grouping.is_none()
         && !plan.distinct
         && plan.order.is_empty()
@@ -198,12 +222,15 @@ pub fn run_select(exec: &Exec, plan: &SelectPlan, outer: &[Value]) -> Result<Vec
         let desc: Vec<bool> = plan.order.iter().map(|(_, d)| *d).collect();
         out.sort_by(|(a, _), (b, _)| compare_keys(a, b, &desc));
     }
-    Ok(out
-        .into_iter()
+    Ok(out.into_iter().map(|(_, r)| r).collect())
+}
+
+/// OFFSET and LIMIT.
+fn cut(plan: &SelectPlan, rows: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+    rows.into_iter()
         .skip(plan.offset)
         .take(plan.limit.unwrap_or(usize::MAX))
-        .map(|(_, r)| r)
-        .collect())
+        .collect()
 }
 
 /// ORDER BY comparison: NULLs first ascending, last descending.

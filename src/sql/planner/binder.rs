@@ -10,7 +10,7 @@ use super::query::QueryPlan;
 use crate::domain::variables::CHARSETS;
 use crate::error::{Error, Result};
 use crate::sql::aggregate::{self, AggCall, AggFunc, ConcatOptions};
-use crate::sql::expr::{BinOp, Expr};
+use crate::sql::expr::{BinOp, Expr, VariableSink};
 use crate::sql::functions::{self, Func};
 use crate::sql::special_forms::explicit_fold;
 use crate::sql::subquery::{Subquery, SubqueryKind};
@@ -109,6 +109,10 @@ pub trait SessionContext {
     fn user_variable(&self, name: &str) -> Value;
     fn found_rows(&self) -> u64;
     fn row_count(&self) -> i64;
+    /// Where `@x := v` leaves its values; `None` where assignments are not allowed.
+    fn variable_sink(&self) -> Option<VariableSink> {
+        None
+    }
 }
 
 /// Plans the subqueries found while binding, with the binder's scope as their outer scope.
@@ -190,6 +194,25 @@ impl<'a> Binder<'a> {
         Ok(Expr::Subquery(Box::new(Subquery::new(plan, kind)?)))
     }
 
+    /// `@name := value`.
+    fn assignment(&self, target: &ast::Expr, value: &ast::Expr) -> Result<Expr> {
+        let name = match target {
+            ast::Expr::Identifier(id) => id.value.strip_prefix('@'),
+            _ => None,
+        }
+        .filter(|n| !n.is_empty() && !n.starts_with('@'))
+        .ok_or_else(|| Error::syntax(&format!("{target} := {value}")))?;
+        let sink = self
+            .session
+            .variable_sink()
+            .ok_or_else(|| Error::unsupported("variable assignment in this place"))?;
+        Ok(Expr::AssignVariable {
+            name: name.to_ascii_lowercase(),
+            value: Box::new(self.bind(value)?),
+            sink,
+        })
+    }
+
     pub fn bind(&self, e: &ast::Expr) -> Result<Expr> {
         use ast::Expr as A;
         Ok(match e {
@@ -253,6 +276,11 @@ impl<'a> Binder<'a> {
                     other => return Err(Error::unsupported(format!("operator {other}"))),
                 }
             }
+            A::BinaryOp {
+                left,
+                op: BinaryOperator::Assignment,
+                right,
+            } => self.assignment(left, right)?,
             A::BinaryOp { left, op, right } => {
                 if let Some(e) = self.interval_arithmetic(left, op, right)? {
                     return Ok(e);

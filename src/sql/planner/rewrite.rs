@@ -41,7 +41,8 @@ impl Expr {
             | Expr::BitNot(e)
             | Expr::Not(e)
             | Expr::IsNull(e, _)
-            | Expr::Cast(e, _) => e.walk(f),
+            | Expr::Cast(e, _)
+            | Expr::AssignVariable { value: e, .. } => e.walk(f),
             Expr::Binary(_, l, r) => {
                 l.walk(f);
                 r.walk(f);
@@ -153,6 +154,11 @@ impl Expr {
             Expr::Call(func, args) => {
                 Expr::Call(func, args.into_iter().map(&mut *f).collect::<Result<_>>()?)
             }
+            Expr::AssignVariable { name, value, sink } => Expr::AssignVariable {
+                name,
+                value: b(value, f)?,
+                sink,
+            },
         })
     }
 

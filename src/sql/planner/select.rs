@@ -187,6 +187,8 @@ pub struct SelectPlan {
     pub scan_order: ScanOrder,
     pub offset: usize,
     pub limit: Option<usize>,
+    /// SQL_CALC_FOUND_ROWS: FOUND_ROWS() counts the rows before OFFSET and LIMIT.
+    pub calc_found_rows: bool,
 }
 
 pub enum SortKey {
@@ -321,6 +323,10 @@ pub fn plan_select(
         scan_order,
         offset,
         limit,
+        calc_found_rows: select
+            .select_modifiers
+            .as_ref()
+            .is_some_and(|m| m.sql_calc_found_rows),
     })
 }
 

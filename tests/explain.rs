@@ -120,3 +120,116 @@ async fn explain_shows_index_access() {
         .unwrap();
     assert_eq!(ids, vec![1, 2]);
 }
+
+/// USE / FORCE / IGNORE INDEX choose among the indexes as MySQL's hints do; a name the
+/// table does not have (or an invisible index) is 1176; the rows are the same either way.
+#[tokio::test]
+async fn index_hints_steer_the_access_path() {
+    let server = TestServer::start();
+    let mut c = server.conn().await;
+    c.query_drop("CREATE DATABASE hints").await.unwrap();
+    c.query_drop("USE hints").await.unwrap();
+    c.query_drop(
+        "CREATE TABLE t (id INT PRIMARY KEY, a INT, b INT, KEY ia (a), KEY ib (b), KEY iab (a, b))",
+    )
+    .await
+    .unwrap();
+    c.query_drop("INSERT INTO t VALUES (1, 1, 1), (2, 1, 2), (3, 2, 2), (4, 3, 3)")
+        .await
+        .unwrap();
+
+    let where_ab = "WHERE a = 1 AND b = 2";
+    let (_, plan) = explain(&mut c, &format!("SELECT * FROM t {where_ab}")).await;
+    assert!(plan.contains("iab"), "the widest index by default:\n{plan}");
+    let (_, plan) = explain(
+        &mut c,
+        &format!("SELECT * FROM t FORCE INDEX (ib) {where_ab}"),
+    )
+    .await;
+    assert!(plan.contains("index:ib"), "FORCE INDEX (ib):\n{plan}");
+    let (_, plan) = explain(
+        &mut c,
+        &format!("SELECT * FROM t USE INDEX (ia, ib) {where_ab}"),
+    )
+    .await;
+    assert!(
+        !plan.contains("iab"),
+        "USE INDEX (ia, ib) excludes iab:\n{plan}"
+    );
+    let (_, plan) = explain(
+        &mut c,
+        &format!("SELECT * FROM t IGNORE INDEX (iab) IGNORE KEY (ia) {where_ab}"),
+    )
+    .await;
+    assert!(
+        plan.contains("index:ib"),
+        "IGNORE iab and ia leaves ib:\n{plan}"
+    );
+    let (_, plan) = explain(&mut c, &format!("SELECT * FROM t USE INDEX () {where_ab}")).await;
+    assert!(
+        plan.contains("fullscan"),
+        "USE INDEX () reads no index:\n{plan}"
+    );
+    let (_, plan) = explain(
+        &mut c,
+        "SELECT * FROM t IGNORE INDEX (PRIMARY) WHERE id = 2",
+    )
+    .await;
+    assert!(plan.contains("fullscan"), "IGNORE INDEX (PRIMARY):\n{plan}");
+    let (_, plan) = explain(
+        &mut c,
+        "SELECT * FROM t x FORCE INDEX (PRIMARY) WHERE id = 2",
+    )
+    .await;
+    assert!(!plan.contains("fullscan"), "FORCE INDEX (PRIMARY):\n{plan}");
+    let (_, plan) = explain(&mut c, "DELETE FROM t IGNORE INDEX (ib) WHERE b = 3").await;
+    assert!(plan.contains("fullscan"), "hints on a DML target:\n{plan}");
+
+    for hint in [
+        "",
+        "FORCE INDEX (ib)",
+        "USE INDEX ()",
+        "IGNORE INDEX (iab, ia)",
+    ] {
+        let ids: Vec<i32> = c
+            .query(format!("SELECT id FROM t {hint} {where_ab} ORDER BY id"))
+            .await
+            .unwrap();
+        assert_eq!(ids, vec![2], "rows under '{hint}'");
+    }
+    // Joins take the hints of the table they read by index.
+    for hint in ["", "IGNORE INDEX (ia, iab)", "FORCE INDEX (iab)"] {
+        let n: Vec<i64> = c
+            .query(format!(
+                "SELECT COUNT(*) FROM t x JOIN t y {hint} ON y.a = x.b"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(n, vec![5], "join under '{hint}'");
+    }
+
+    for sql in [
+        "SELECT * FROM t FORCE INDEX (nope)",
+        "SELECT * FROM t USE INDEX (ia, nope) WHERE a = 1",
+        "SELECT * FROM t IGNORE INDEX (nope)",
+        "UPDATE t FORCE INDEX (nope) SET a = 1",
+    ] {
+        let err = c.query_drop(sql).await.unwrap_err();
+        assert!(
+            matches!(&err, mysql_async::Error::Server(e)
+                if e.code == 1176 && e.message == "Key 'nope' doesn't exist in table 't'"),
+            "{sql}: {err:?}"
+        );
+    }
+    c.query_drop("ALTER TABLE t ALTER INDEX ib INVISIBLE")
+        .await
+        .unwrap();
+    let err = c
+        .query_drop("SELECT * FROM t FORCE INDEX (ib) WHERE b = 2")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, mysql_async::Error::Server(e) if e.code == 1176),
+        "{err:?}"
+    );
+}

@@ -106,14 +106,15 @@ pub fn target(
 
 pub fn source_of(ctx: &Context, relation: &ast::TableFactor) -> Result<Source> {
     match relation {
-        ast::TableFactor::Table { name, alias, .. } => {
+        ast::TableFactor::Table {
+            name,
+            alias,
+            index_hints,
+            ..
+        } => {
             let (db, t) = split_name(name)?;
             let (db, info) = ctx.table(db.as_deref(), &t)?;
-            Ok(Source::new(
-                db,
-                info,
-                alias.as_ref().map(|a| a.name.value.clone()),
-            ))
+            Source::hinted(db, info, alias.as_ref(), index_hints)
         }
         other => Err(Error::unsupported(format!("target {other}"))),
     }

@@ -6,6 +6,7 @@
 
 use std::ops::Bound;
 
+use super::hints::IndexHints;
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::sql::expr::{BinOp, Expr};
 use crate::table::{HandleRange, IndexRange};
@@ -36,7 +37,12 @@ struct ColumnCond {
 }
 
 /// `scope_to_table[i]` is the table column offset behind scope column `i`.
-pub fn choose(table: &TableInfo, filter: Option<&Expr>, scope_to_table: &[usize]) -> Access {
+pub fn choose(
+    table: &TableInfo,
+    filter: Option<&Expr>,
+    scope_to_table: &[usize],
+    hints: &IndexHints,
+) -> Access {
     let Some(filter) = filter else {
         return Access::FullScan;
     };
@@ -46,7 +52,7 @@ pub fn choose(table: &TableInfo, filter: Option<&Expr>, scope_to_table: &[usize]
     for c in conjuncts {
         collect(c, table, scope_to_table, &mut conds);
     }
-    if let Some(h) = table.handle_column {
+    if let Some(h) = table.handle_column.filter(|_| hints.allows_handle()) {
         let c = &conds[h];
         if let Some(eq) = &c.eq {
             let mut handles: Vec<i64> = eq.iter().filter_map(as_handle).collect();
@@ -66,7 +72,7 @@ pub fn choose(table: &TableInfo, filter: Option<&Expr>, scope_to_table: &[usize]
             });
         }
     }
-    best_index(table, &conds).unwrap_or(Access::FullScan)
+    best_index(table, &conds, hints).unwrap_or(Access::FullScan)
 }
 
 fn as_handle(v: &Value) -> Option<i64> {
@@ -195,9 +201,13 @@ fn tighten_high(c: &mut ColumnCond, v: Value, inclusive: bool) {
 
 /// The public index with the longest usable prefix of equalities (then a range on the next
 /// column); a unique index fully covered by equalities wins outright.
-fn best_index(table: &TableInfo, conds: &[ColumnCond]) -> Option<Access> {
+fn best_index(table: &TableInfo, conds: &[ColumnCond], hints: &IndexHints) -> Option<Access> {
     let mut best: Option<(u32, &IndexInfo, usize, bool)> = None;
-    for index in table.indexes.iter().filter(|i| i.usable()) {
+    for index in table
+        .indexes
+        .iter()
+        .filter(|i| i.usable() && hints.allows_index(i))
+    {
         let eq_len = index
             .columns
             .iter()

@@ -277,7 +277,12 @@ impl Factor {
 /// A table or derived table of FROM.
 fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Factor> {
     match relation {
-        ast::TableFactor::Table { name, alias, .. } => {
+        ast::TableFactor::Table {
+            name,
+            alias,
+            index_hints,
+            ..
+        } => {
             let (db, t) = split_name(name)?;
             let db_name = db.clone().or_else(|| p.ctx.session.current_db());
             let virtual_table = match db_name.as_deref() {
@@ -309,7 +314,7 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
                 });
             }
             let (db, info) = p.ctx.table(db.as_deref(), &t)?;
-            let src = Source::new(db, info, alias.as_ref().map(|a| a.name.value.clone()));
+            let src = Source::hinted(db, info, alias.as_ref(), index_hints)?;
             let columns = (0..src.scope.columns.len())
                 .map(|i| column_output(&src, i).1)
                 .collect::<Vec<_>>();
@@ -404,11 +409,12 @@ fn indexed_key(right: &Factor, on: &[Expr]) -> bool {
             let comparable = key
                 .data_type()
                 .is_none_or(|k| k.is_string() == ty.is_string());
-            let indexed = info.handle_column == Some(table_col)
-                || info
-                    .indexes
-                    .iter()
-                    .any(|ix| ix.usable() && ix.columns.first() == Some(&table_col));
+            let indexed = (info.handle_column == Some(table_col) && src.hints.allows_handle())
+                || info.indexes.iter().any(|ix| {
+                    ix.usable()
+                        && src.hints.allows_index(ix)
+                        && ix.columns.first() == Some(&table_col)
+                });
             comparable && indexed
         })
 }

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod binder;
 pub mod from;
+pub mod hints;
 pub mod query;
 pub mod rewrite;
 pub mod select;

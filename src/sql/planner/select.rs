@@ -13,6 +13,7 @@ use sqlparser::ast::{self, Spanned};
 use super::access::{self, Access};
 use super::binder::{Binder, Scope, ScopeColumn};
 use super::from::FromPlan;
+use super::hints::IndexHints;
 use super::query::{plan_query, Planner, QueryPlan};
 use super::rewrite::{and_all, conjuncts};
 use crate::catalog::TableInfo;
@@ -34,6 +35,8 @@ pub struct Source {
     /// Table column offset of each scope column.
     pub scope_to_table: Vec<usize>,
     pub scope: Scope,
+    /// USE / FORCE / IGNORE INDEX given after the table's name.
+    pub hints: IndexHints,
 }
 
 impl Source {
@@ -55,7 +58,21 @@ impl Source {
             alias,
             scope_to_table,
             scope,
+            hints: IndexHints::default(),
         }
+    }
+
+    /// A table named in FROM or as a DML target, with the index hints given after its name.
+    pub fn hinted(
+        db: String,
+        info: Arc<TableInfo>,
+        alias: Option<&ast::TableAlias>,
+        hints: &[ast::TableIndexHints],
+    ) -> Result<Source> {
+        let hints = IndexHints::new(&info, hints)?;
+        let mut src = Source::new(db, info, alias.map(|a| a.name.value.clone()));
+        src.hints = hints;
+        Ok(src)
     }
 
     pub fn project(&self, row: &[Value]) -> Vec<Value> {
@@ -66,7 +83,7 @@ impl Source {
     }
 
     pub fn access(&self, filter: Option<&Expr>) -> Access {
-        access::choose(&self.table.info, filter, &self.scope_to_table)
+        access::choose(&self.table.info, filter, &self.scope_to_table, &self.hints)
     }
 }
 

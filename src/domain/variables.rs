@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Store, Transaction};
+use crate::types::time_zone::TimeZone;
 use crate::types::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub enum Kind {
     SqlMode,
     /// A character set name ([`CHARSETS`]); 1115 for another.
     Charset,
+    /// time_zone: SYSTEM, an offset or a named zone ([`TimeZone::parse`]); 1298 otherwise.
+    TimeZone,
 }
 
 /// MySQL 8's sql_mode names in its order (how @@sql_mode lists them), then the names MySQL
@@ -238,7 +241,7 @@ fn defs() -> &'static [Def] {
                 i(1024),
             ),
             d("tidb_service_scope", Instance, ServiceScope, s("")),
-            d("time_zone", Both, Str, s("SYSTEM")),
+            d("time_zone", Both, Kind::TimeZone, s("SYSTEM")),
             d(
                 "transaction_isolation",
                 Both,
@@ -338,6 +341,14 @@ pub fn normalize(def: &Def, v: &Value) -> Result<(Value, Option<Error>)> {
             .map(|e| (Value::str(e), None))
             .ok_or_else(bad_value),
         Kind::Str => Ok((Value::str(&text), None)),
+        Kind::TimeZone => match TimeZone::parse(&text) {
+            Some(_) => Ok((Value::str(&text), None)),
+            None => Err(Error::new(
+                1298,
+                "HY000",
+                format!("Unknown or incorrect time zone: '{text}'"),
+            )),
+        },
         Kind::SqlMode => normalize_sql_mode(&text)
             .map(|m| (Value::str(&m), None))
             .ok_or_else(bad_value),

@@ -58,8 +58,14 @@ impl SessionContext for SessionState {
     fn user(&self) -> String {
         format!("{}@{}", self.user, self.host)
     }
-    fn now(&self) -> chrono::NaiveDateTime {
+    fn utc_now(&self) -> chrono::NaiveDateTime {
         chrono::Utc::now().naive_utc()
+    }
+    fn time_zone(&self) -> String {
+        let globals = self.domain.globals.read();
+        self.vars
+            .get("time_zone", &globals)
+            .map_or_else(|| "SYSTEM".into(), |v| v.to_string_lossy())
     }
     fn system_variable(&self, name: &str, global: bool) -> Result<Value> {
         let globals = self.domain.globals.read();

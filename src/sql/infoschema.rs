@@ -368,9 +368,10 @@ pub fn extra(c: &crate::catalog::ColumnInfo) -> String {
     if matches!(c.default, Some(DefaultValue::CurrentTimestamp)) {
         parts.push("DEFAULT_GENERATED");
     }
-    if c.on_update_current_timestamp {
-        parts.push("on update CURRENT_TIMESTAMP");
-    }
+    let on_update = c
+        .on_update_current_timestamp
+        .then(|| format!("on update {}", super::show::current_timestamp(&c.ty)));
+    parts.extend(on_update.as_deref());
     parts.join(" ")
 }
 

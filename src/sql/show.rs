@@ -158,20 +158,14 @@ pub fn columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResu
                 Some(DefaultValue::CurrentTimestamp) => Value::str("CURRENT_TIMESTAMP"),
                 _ => Value::Null,
             };
-            let extra = if c.auto_increment {
-                "auto_increment"
-            } else if matches!(c.default, Some(DefaultValue::CurrentTimestamp)) {
-                "DEFAULT_GENERATED"
-            } else {
-                ""
-            };
+            let extra = super::infoschema::extra(c);
             vec![
                 Value::str(&c.name),
                 Value::str(&c.ty.sql_name()),
                 Value::str(if c.nullable { "YES" } else { "NO" }),
                 Value::str(key),
                 default,
-                Value::str(extra),
+                Value::str(&extra),
             ]
         })
         .collect();
@@ -212,6 +206,16 @@ pub fn create_table(ctx: &Context, db: Option<&str>, table: &str) -> Result<Quer
     ))
 }
 
+/// `CURRENT_TIMESTAMP` with the column's fractional digits, as SHOW CREATE TABLE prints it.
+pub fn current_timestamp(ty: &DataType) -> String {
+    match ty {
+        DataType::DateTime { fsp } | DataType::Timestamp { fsp } if *fsp > 0 => {
+            format!("CURRENT_TIMESTAMP({fsp})")
+        }
+        _ => "CURRENT_TIMESTAMP".into(),
+    }
+}
+
 pub fn create_table_text(info: &TableInfo) -> String {
     let mut lines = Vec::new();
     for (_, c) in info.public_columns() {
@@ -223,10 +227,15 @@ pub fn create_table_text(info: &TableInfo) -> String {
             Some(DefaultValue::Literal(v)) => {
                 s.push_str(&format!(" DEFAULT '{}'", v.replace('\'', "''")))
             }
-            Some(DefaultValue::CurrentTimestamp) => s.push_str(" DEFAULT CURRENT_TIMESTAMP"),
+            Some(DefaultValue::CurrentTimestamp) => {
+                s.push_str(&format!(" DEFAULT {}", current_timestamp(&c.ty)))
+            }
             Some(DefaultValue::Null) => s.push_str(" DEFAULT NULL"),
             None if c.nullable && !c.auto_increment => s.push_str(" DEFAULT NULL"),
             None => {}
+        }
+        if c.on_update_current_timestamp {
+            s.push_str(&format!(" ON UPDATE {}", current_timestamp(&c.ty)));
         }
         if c.auto_increment {
             s.push_str(" AUTO_INCREMENT");

@@ -136,12 +136,31 @@ impl Binder<'_> {
         Ok(Some(Expr::Call(f, vec![self.bind(date)?, n, unit])))
     }
 
-    /// DATE_ADD(d, INTERVAL n unit) and friends; ADDDATE(d, n) adds days.
+    /// DATE_ADD(d, INTERVAL n unit) and friends; ADDDATE(d, n) adds days; TIMESTAMPDIFF and
+    /// TIMESTAMPADD, whose first argument is a unit keyword.
     pub(super) fn bind_date_arithmetic(
         &self,
         name: &str,
         args: &[&ast::Expr],
     ) -> Result<Option<Expr>> {
+        if let ("timestampdiff" | "timestampadd", [unit, a, b]) = (name, args) {
+            let unit = match unit {
+                ast::Expr::Identifier(id) if id.quote_style.is_none() => {
+                    TimeUnit::parse(&id.value)?
+                }
+                other => return Err(Error::syntax(&other.to_string())),
+            };
+            let unit = Expr::Literal(Value::str(unit.name()));
+            return Ok(Some(if name == "timestampdiff" {
+                Expr::Call(
+                    Func::TimestampDiff,
+                    vec![unit, self.bind(a)?, self.bind(b)?],
+                )
+            } else {
+                // TIMESTAMPADD(unit, n, d) is DATE_ADD(d, INTERVAL n unit).
+                Expr::Call(Func::DateAdd, vec![self.bind(b)?, self.bind(a)?, unit])
+            }));
+        }
         let f = match name {
             "date_add" | "adddate" => Func::DateAdd,
             "date_sub" | "subdate" => Func::DateSub,

@@ -6,6 +6,7 @@
 
 pub mod convert;
 mod data_type;
+pub mod time_zone;
 mod value;
 
 pub use data_type::{DataType, IntKind};

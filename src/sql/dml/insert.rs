@@ -424,6 +424,8 @@ fn update_existing(
         let v = e.eval(&input)?;
         updated[*col] = store_value(ctx, &table.info.columns[*col], v, row_no, false)?;
     }
+    let assigned = |c: usize| assignments.iter().any(|(col, _)| *col == c);
+    super::touch_on_update(ctx, &table.info.columns, &old, &mut updated, &assigned)?;
     if updated == old {
         return Ok(0);
     }

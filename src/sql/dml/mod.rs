@@ -93,6 +93,27 @@ pub fn implicit_default(ty: &DataType) -> Value {
     }
 }
 
+/// `ON UPDATE CURRENT_TIMESTAMP`: when an UPDATE (or ON DUPLICATE KEY UPDATE) changes a
+/// row, each such column the statement did not assign takes the current time, as in MySQL.
+pub fn touch_on_update(
+    ctx: &mut Context,
+    columns: &[ColumnInfo],
+    old: &[Value],
+    new: &mut [Value],
+    assigned: &dyn Fn(usize) -> bool,
+) -> Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    for (i, col) in columns.iter().enumerate() {
+        if col.on_update_current_timestamp && !assigned(i) && i < new.len() {
+            let now = Value::DateTime(ctx.session.now());
+            new[i] = store_value(ctx, col, now, 1, false)?;
+        }
+    }
+    Ok(())
+}
+
 /// The value of a column the statement did not give.
 pub fn default_value(ctx: &mut Context, col: &ColumnInfo, ignore: bool) -> Result<Value> {
     match &col.default {

@@ -61,6 +61,8 @@ pub fn execute(
             scope_row[*scope_col] = v.clone();
             new[*col] = v;
         }
+        let assigned = |c: usize| sets.iter().any(|(col, ..)| *col == c);
+        super::touch_on_update(ctx, &src.table.info.columns, &old, &mut new, &assigned)?;
         if new != old {
             write_updated(txn, &src.table, handle, &old, &new)?;
             changed += 1;

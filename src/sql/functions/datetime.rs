@@ -1,5 +1,5 @@
-//! Date and time functions. Times are the session's clock in UTC (time_zone is not
-//! applied); a string argument is read as a DATE or DATETIME literal, and one that is not
+//! Date and time functions. The session's clock and time zone are folded in when a
+//! statement is bound (NOW(), FROM_UNIXTIME); a string argument is read as a DATE or DATETIME literal, and one that is not
 //! a valid date makes the result NULL, as in MySQL.
 
 use chrono::{Datelike, Duration, Months, NaiveDateTime, NaiveTime, Timelike};
@@ -8,6 +8,7 @@ use super::{warn, Func};
 use crate::error::{Error, Result};
 use crate::sql::expr::Expr;
 use crate::types::convert::parse_datetime;
+use crate::types::time_zone::TimeZone;
 use crate::types::{DataType, Value};
 
 /// The units of INTERVAL, DATE_ADD, EXTRACT.
@@ -127,31 +128,14 @@ fn int(v: &Value) -> i64 {
     }
 }
 
-/// CONVERT_TZ(dt, from, to) with zones as UTC offsets (`+08:00`, from -13:59 to +14:00)
-/// or SYSTEM (moltdb's clock is UTC). Named zones need MySQL's time zone tables, which
-/// moltdb does not have: NULL, as MySQL answers without them (Django probes exactly this).
+/// CONVERT_TZ(dt, from, to): zones as `SET time_zone` takes them (offsets, SYSTEM, IANA
+/// names); NULL for a zone that is none of these, as MySQL answers.
 fn convert_tz(dt: &Value, from: &Value, to: &Value) -> Value {
-    let offset = |zone: &Value| -> Option<i64> {
-        let text = zone.to_string_lossy();
-        let text = text.trim();
-        if text.eq_ignore_ascii_case("system") {
-            return Some(0);
-        }
-        let (sign, rest) = match text.as_bytes().first()? {
-            b'+' => (1, &text[1..]),
-            b'-' => (-1, &text[1..]),
-            _ => return None,
-        };
-        let (h, m) = rest.split_once(':')?;
-        let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-        let minutes = sign * (h * 60 + m);
-        ((0..60).contains(&m) && (-(13 * 60 + 59)..=14 * 60).contains(&minutes)).then_some(minutes)
-    };
-    let (Some((dt, _)), Some(from), Some(to)) = (datetime(dt), offset(from), offset(to)) else {
-        return Value::Null;
-    };
-    dt.checked_add_signed(chrono::Duration::minutes(to - from))
-        .map_or(Value::Null, Value::DateTime)
+    let zone = |z: &Value| TimeZone::parse(&z.to_string_lossy());
+    match (datetime(dt), zone(from), zone(to)) {
+        (Some((dt, _)), Some(from), Some(to)) => Value::DateTime(to.from_utc(from.to_utc(dt))),
+        _ => Value::Null,
+    }
 }
 
 pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
@@ -170,6 +154,13 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
                 Minute => t.minute(),
                 _ => t.second(),
             })),
+        });
+    }
+    if f == TimestampDiff {
+        let unit = TimeUnit::parse(&first.to_string_lossy())?;
+        return Ok(match (datetime(&args[1]), datetime(&args[2])) {
+            (Some((a, _)), Some((b, _))) => Value::Int(timestamp_diff(unit, a, b)),
+            _ => Value::Null,
         });
     }
     if f == ConvertTz {
@@ -241,6 +232,34 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
         }
         _ => Value::Null,
     })
+}
+
+/// TIMESTAMPDIFF: `b - a` in whole `unit`s, truncated toward zero; months count only once
+/// the day and time of month are reached, as in MySQL.
+fn timestamp_diff(unit: TimeUnit, a: NaiveDateTime, b: NaiveDateTime) -> i64 {
+    let micros = (b - a).num_microseconds().unwrap_or(i64::MAX);
+    let months = || {
+        let index = |d: &NaiveDateTime| i64::from(d.year()) * 12 + i64::from(d.month0());
+        let within = |d: &NaiveDateTime| (d.day(), d.time());
+        let mut m = index(&b) - index(&a);
+        if m > 0 && within(&b) < within(&a) {
+            m -= 1;
+        } else if m < 0 && within(&b) > within(&a) {
+            m += 1;
+        }
+        m
+    };
+    match unit {
+        TimeUnit::Microsecond => micros,
+        TimeUnit::Second => micros / 1_000_000,
+        TimeUnit::Minute => micros / 60_000_000,
+        TimeUnit::Hour => micros / 3_600_000_000,
+        TimeUnit::Day => micros / 86_400_000_000,
+        TimeUnit::Week => micros / 604_800_000_000,
+        TimeUnit::Month => months(),
+        TimeUnit::Quarter => months() / 3,
+        TimeUnit::Year => months() / 12,
+    }
 }
 
 /// Date arithmetic stays within the years 0 to 9999, as MySQL's; past them its result is

@@ -143,6 +143,7 @@ pub enum Func {
     DateAdd,
     DateSub,
     DateDiff,
+    TimestampDiff,
     UnixTimestamp,
     FromUnixtime,
     Year,
@@ -216,6 +217,7 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::DateAdd, &["date_add", "adddate"]),
     (Func::DateSub, &["date_sub", "subdate"]),
     (Func::DateDiff, &["datediff"]),
+    (Func::TimestampDiff, &["timestampdiff"]),
     (Func::UnixTimestamp, &["unix_timestamp"]),
     (Func::FromUnixtime, &["from_unixtime"]),
     (Func::Year, &["year"]),
@@ -264,7 +266,7 @@ pub fn arity(f: Func) -> (usize, usize) {
         ConcatWs | Greatest | Least => (2, MANY),
         IfNull | NullIf | Left | Right | Repeat | Instr | Strcmp | Truncate | Mod | Pow
         | DateFormat | DateDiff | TrimLeading | TrimTrailing => (2, 2),
-        If | Replace | LPad | RPad | DateAdd | DateSub | ConvertTz => (3, 3),
+        If | Replace | LPad | RPad | DateAdd | DateSub | ConvertTz | TimestampDiff => (3, 3),
         Substring | Locate => (2, 3),
         Trim | Round | Log | FromUnixtime => (1, 2),
         UnixTimestamp => (0, 1),
@@ -309,7 +311,7 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         CollationKey(_) => arg(0),
         Length | CharLength | Locate | Instr | Ascii | Strcmp | Sign | DateDiff | Year | Month
         | Day | Hour | Minute | Second | DayOfWeek | DayOfYear | Weekday | Quarter
-        | UnixTimestamp => Some(bigint()),
+        | UnixTimestamp | TimestampDiff => Some(bigint()),
         Abs | Mod => arg(0).map(|t| numeric::exact_or_double(t, arg(1))),
         Round | Truncate => numeric::round_type(arg(0), args.get(1)),
         Floor | Ceil => match arg(0) {

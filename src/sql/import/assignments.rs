@@ -98,7 +98,7 @@ impl SessionContext for NoSession {
     fn user(&self) -> String {
         String::new()
     }
-    fn now(&self) -> chrono::NaiveDateTime {
+    fn utc_now(&self) -> chrono::NaiveDateTime {
         chrono::Utc::now().naive_utc()
     }
     fn system_variable(&self, name: &str, _global: bool) -> Result<Value> {

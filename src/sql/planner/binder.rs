@@ -15,6 +15,7 @@ use crate::sql::functions::{self, Func};
 use crate::sql::special_forms::explicit_fold;
 use crate::sql::subquery::{Subquery, SubqueryKind};
 use crate::sql::types::parse_data_type;
+use crate::types::time_zone::TimeZone;
 use crate::types::{DataType, Value};
 
 /// One column visible to an expression.
@@ -103,7 +104,16 @@ pub trait SessionContext {
     fn connection_id(&self) -> u32;
     fn last_insert_id(&self) -> u64;
     fn user(&self) -> String;
-    fn now(&self) -> chrono::NaiveDateTime;
+    /// The current time in UTC.
+    fn utc_now(&self) -> chrono::NaiveDateTime;
+    /// `@@time_zone` as set (`SYSTEM`, an offset or a zone name).
+    fn time_zone(&self) -> String {
+        "SYSTEM".into()
+    }
+    /// The current time in the session's time zone (NOW(), CURRENT_TIMESTAMP defaults).
+    fn now(&self) -> chrono::NaiveDateTime {
+        zone(self).from_utc(self.utc_now())
+    }
     /// `@@name`, `@@session.name`, `@@global.name`.
     fn system_variable(&self, name: &str, global: bool) -> Result<Value>;
     fn user_variable(&self, name: &str) -> Value;
@@ -539,12 +549,14 @@ impl<'a> Binder<'a> {
                     DataType::DateTime { fsp },
                 ));
             }
-            "curdate" | "current_date" | "utc_date" => Some(Value::Date(s.now().date())),
-            "curtime" | "current_time" | "utc_time" => {
-                Some(Value::str(&s.now().format("%H:%M:%S").to_string()))
+            "curdate" | "current_date" => Some(Value::Date(s.now().date())),
+            "utc_date" => Some(Value::Date(s.utc_now().date())),
+            "curtime" | "current_time" => Some(Value::str(&s.now().format("%H:%M:%S").to_string())),
+            "utc_time" => Some(Value::str(&s.utc_now().format("%H:%M:%S").to_string())),
+            "utc_timestamp" => Some(Value::DateTime(trim_micros(s.utc_now()))),
+            "unix_timestamp" if args.is_empty() => {
+                Some(Value::Int(s.utc_now().and_utc().timestamp()))
             }
-            "utc_timestamp" => Some(Value::DateTime(trim_micros(s.now()))),
-            "unix_timestamp" if args.is_empty() => Some(Value::Int(s.now().and_utc().timestamp())),
             _ => None,
         };
         if let Some(v) = folded {
@@ -576,7 +588,7 @@ impl<'a> Binder<'a> {
             .into_iter()
             .map(|a| self.bind(a))
             .collect::<Result<Vec<_>>>()?;
-        Ok(Expr::Call(func, bound))
+        Ok(in_session_zone(s, func, bound))
     }
 
     /// COUNT(*), COUNT([DISTINCT] x, ...), SUM, AVG, MIN, MAX, GROUP_CONCAT, ANY_VALUE.
@@ -718,6 +730,46 @@ fn cast_target(t: &ast::DataType) -> Result<DataType> {
 
 /// A SQL literal as a value: integers as BIGINT (or BIGINT UNSIGNED when they need it),
 /// literals with a point as DECIMAL, with an exponent as DOUBLE.
+/// The session's time zone (UTC if `@@time_zone` cannot be read as one).
+fn zone(s: &(impl SessionContext + ?Sized)) -> TimeZone {
+    TimeZone::parse(&s.time_zone()).unwrap_or(TimeZone::UTC)
+}
+
+/// FROM_UNIXTIME answers in the session's time zone and UNIX_TIMESTAMP(dt) reads `dt` in
+/// it: outside UTC they are bound with the CONVERT_TZ that makes that so.
+fn in_session_zone(s: &dyn SessionContext, func: Func, mut args: Vec<Expr>) -> Expr {
+    let name = s.time_zone();
+    if zone(s).is_utc() {
+        return Expr::Call(func, args);
+    }
+    let convert = |e: Expr, from: &str, to: &str| {
+        Expr::Call(
+            Func::ConvertTz,
+            vec![
+                e,
+                Expr::Literal(Value::str(from)),
+                Expr::Literal(Value::str(to)),
+            ],
+        )
+    };
+    match (func, args.len()) {
+        (Func::FromUnixtime, _) => {
+            let format = args.get(1).cloned();
+            args.truncate(1);
+            let local = convert(Expr::Call(func, args), "+00:00", &name);
+            match format {
+                Some(f) => Expr::Call(Func::DateFormat, vec![local, f]),
+                None => local,
+            }
+        }
+        (Func::UnixTimestamp, 1) => {
+            let utc = args.pop().map(|dt| convert(dt, &name, "+00:00"));
+            Expr::Call(func, utc.into_iter().collect())
+        }
+        _ => Expr::Call(func, args),
+    }
+}
+
 pub fn literal(v: &ast::Value) -> Result<Value> {
     Ok(match v {
         ast::Value::Number(n, _) => number_literal(n)?,

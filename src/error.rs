@@ -155,6 +155,15 @@ impl Error {
         Error::new(1051, "42S02", format!("Unknown table '{table}'"))
     }
 
+    /// TiDB's 8006 for what temporary tables do not take (`admin check table`, ...).
+    pub fn unsupported_on_temporary(what: &str) -> Self {
+        Error::new(
+            8006,
+            "HY000",
+            format!("`{what}` is unsupported on temporary tables."),
+        )
+    }
+
     pub fn table_exists(table: &str) -> Self {
         Error::new(1050, "42S01", format!("Table '{table}' already exists"))
     }

@@ -56,6 +56,7 @@ fn index(id: i64, name: &str, columns: Vec<usize>, unique: bool, state: SchemaSt
 /// `t (id INT PRIMARY KEY /* the handle */, a INT, b INT, ...)`.
 fn table(columns: Vec<ColumnInfo>, indexes: Vec<IndexInfo>) -> Arc<TableInfo> {
     Arc::new(TableInfo {
+        temporary: false,
         id: TABLE_ID,
         db_id: 1,
         name: "t".into(),

@@ -57,6 +57,7 @@ pub fn sbtest_info() -> Arc<TableInfo> {
     };
     Arc::new(TableInfo {
         foreign_keys: Vec::new(),
+        temporary: false,
         id: 104,
         db_id: 2,
         name: "sbtest1".into(),

@@ -63,5 +63,6 @@ pub fn table(id: i64, name: &str, columns: &[&str], indexes: Vec<IndexInfo>) -> 
         collation: "utf8mb4_bin".into(),
         state: SchemaState::Public,
         foreign_keys: Vec::new(),
+        temporary: false,
     }
 }

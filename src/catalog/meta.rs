@@ -107,6 +107,26 @@ pub fn allocate_ids(txn: &mut dyn Transaction, n: i64) -> Result<i64> {
     Ok(next)
 }
 
+/// The registry of temporary tables' ids: `mTempTable:{id}` while a session has the table.
+const TEMPORARY_PREFIX: &str = "mTempTable:";
+
+fn temporary_key(id: i64) -> Vec<u8> {
+    format!("{TEMPORARY_PREFIX}{id:020}").into_bytes()
+}
+
+pub fn put_temporary_table(txn: &mut dyn Transaction, id: i64) {
+    put_json(txn, temporary_key(id), &id);
+}
+
+pub fn remove_temporary_table(txn: &mut dyn Transaction, id: i64) {
+    txn.delete(temporary_key(id));
+}
+
+/// The ids of every registered temporary table.
+pub fn temporary_tables(txn: &dyn Transaction) -> Result<Vec<i64>> {
+    scan_json(txn, TEMPORARY_PREFIX.as_bytes())
+}
+
 pub fn put_database(txn: &mut dyn Transaction, db: &DatabaseInfo) {
     put_json(txn, db_key(db.id), db);
 }

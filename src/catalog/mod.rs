@@ -10,6 +10,7 @@ pub(crate) mod fixtures;
 pub mod meta;
 mod model;
 mod schema;
+mod temporary;
 
 pub use autoid::AutoIdAllocator;
 pub use meta::{MetaError, UserRecord};
@@ -18,6 +19,7 @@ pub use model::{
     TableInfo,
 };
 pub use schema::{DatabaseEntry, InfoSchema};
+pub use temporary::TemporaryTables;
 
 use std::sync::Arc;
 

@@ -152,6 +152,9 @@ pub struct TableInfo {
     /// FOREIGN KEY clauses as declared: kept and shown in metadata, not enforced.
     #[serde(default)]
     pub foreign_keys: Vec<ForeignKeyInfo>,
+    /// A session's temporary table (never in the shared catalog).
+    #[serde(default)]
+    pub temporary: bool,
 }
 
 /// A declared foreign key (moltdb records it; like TiDB before v6.6 it does not enforce it).

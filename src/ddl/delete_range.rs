@@ -40,36 +40,60 @@ fn key(prefix: &str, job_id: i64, element_id: i64) -> Vec<u8> {
     format!("{prefix}{job_id:020}:{element_id:020}").into_bytes()
 }
 
-fn record(txn: &mut dyn Transaction, job: &Job, element_id: i64, prefix: &[u8]) {
+fn record(txn: &mut dyn Transaction, job_id: i64, element_id: i64, prefix: &[u8]) {
     let range = KeyRange::prefix(prefix);
     let record = DeleteRange {
-        job_id: job.id,
+        job_id,
         element_id,
         start_key: range.start,
         end_key: range.end,
         ts: txn.start_ts(),
     };
     txn.put(
-        key(TODO_PREFIX, job.id, element_id),
+        key(TODO_PREFIX, job_id, element_id),
         serde_json::to_vec(&record).unwrap_or_default(),
     );
 }
 
+/// Records the rows of a temporary table whose session dropped it or ended, and removes
+/// it from the registry of temporary tables, in `txn`. Not a job's: recorded under job 0.
+pub fn add_temporary_table(txn: &mut dyn Transaction, table_id: i64) {
+    record(txn, 0, table_id, &keys::table_prefix(table_id));
+    crate::catalog::meta::remove_temporary_table(txn, table_id);
+}
+
+/// At start, before any session: every registered temporary table belonged to a session of
+/// a process that is gone.
+pub fn release_temporary_tables(store: &dyn crate::kv::Store) -> Result<usize> {
+    let mut txn = store.begin()?;
+    let ids = crate::catalog::meta::temporary_tables(txn.as_ref())?;
+    for &id in &ids {
+        add_temporary_table(txn.as_mut(), id);
+    }
+    txn.commit()?;
+    Ok(ids.len())
+}
+
 /// Records a dropped table's rows and index entries for removal.
 pub fn add_table(txn: &mut dyn Transaction, job: &Job, table_id: i64) {
-    record(txn, job, table_id, &keys::table_prefix(table_id));
+    record(txn, job.id, table_id, &keys::table_prefix(table_id));
 }
 
 /// Records an index's entries and those of its temporary index for removal.
 pub fn add_index(txn: &mut dyn Transaction, job: &Job, table_id: i64, index_id: i64) {
-    record(txn, job, index_id, &keys::index_prefix(table_id, index_id));
+    record(
+        txn,
+        job.id,
+        index_id,
+        &keys::index_prefix(table_id, index_id),
+    );
     add_temp_index(txn, job, table_id, index_id);
 }
 
 /// Records the entries of an index's temporary index for removal.
 pub fn add_temp_index(txn: &mut dyn Transaction, job: &Job, table_id: i64, index_id: i64) {
     let temp = keys::temp_index_id(index_id);
-    record(txn, job, temp, &keys::index_prefix(table_id, temp));
+    record(txn, job.id, temp, &keys::index_prefix(table_id, temp));
 }
 
 fn list(txn: &dyn Transaction, prefix: &str) -> Result<Vec<DeleteRange>> {

@@ -36,6 +36,13 @@ impl Cluster {
         nodes: usize,
         config: NodeConfig,
     ) -> std::io::Result<Arc<Cluster>> {
+        // No session of this process exists yet: registered temporary tables are a
+        // previous process's.
+        match crate::ddl::delete_range::release_temporary_tables(store.as_ref()) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(tables = n, "temporary tables of a previous run released"),
+            Err(e) => tracing::warn!(error = %e, "temporary tables of a previous run not released"),
+        }
         let cluster = Arc::new(Cluster {
             store,
             config,

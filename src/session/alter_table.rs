@@ -26,6 +26,7 @@ impl Session {
         name: &ast::ObjectName,
         clauses: &[AlterClause],
     ) -> Result<QueryResult> {
+        self.refuse_on_temporary(name, "ALTER TABLE")?;
         let table = self.table_info(name)?;
         let specs: Vec<&AlterClause> = clauses
             .iter()

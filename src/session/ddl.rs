@@ -17,9 +17,37 @@ impl Session {
     /// Runs a DDL statement; `None` if `stmt` is not DDL.
     pub(super) fn ddl(&mut self, sql: &str, stmt: &Statement) -> Option<Result<QueryResult>> {
         let run = |s: &mut Session| -> Result<QueryResult> {
+            // Temporary tables are the session's: no job, no implicit commit.
+            let mut drop_names = None;
+            match stmt {
+                Statement::CreateTable(ct) if ct.temporary => return s.create_temporary(ct),
+                Statement::Drop {
+                    object_type: ast::ObjectType::Table,
+                    temporary,
+                    if_exists,
+                    names,
+                    ..
+                } => {
+                    let rest = s.drop_temporary(names, *temporary, *if_exists)?;
+                    if rest.is_empty() {
+                        return Ok(QueryResult::ok());
+                    }
+                    drop_names = Some(rest);
+                }
+                _ => {}
+            }
             // DDL commits the open transaction first, as in MySQL.
             s.commit()?;
             match stmt {
+                Statement::Drop {
+                    if_exists, table, ..
+                } if drop_names.is_some() => s.drop(
+                    sql,
+                    &ast::ObjectType::Table,
+                    *if_exists,
+                    drop_names.as_deref().unwrap_or_default(),
+                    table.as_ref(),
+                ),
                 Statement::CreateDatabase {
                     db_name,
                     if_not_exists,
@@ -35,6 +63,9 @@ impl Session {
                 } => s.drop(sql, object_type, *if_exists, names, table.as_ref()),
                 Statement::Truncate(t) => {
                     for target in &t.table_names {
+                        if s.truncate_temporary(&target.name)? {
+                            continue;
+                        }
                         let job = s.table_job(
                             sql,
                             &target.name,
@@ -47,11 +78,13 @@ impl Session {
                 }
                 Statement::RenameTable(renames) => {
                     for r in renames {
+                        s.refuse_on_temporary(&r.old_name, "RENAME TABLE")?;
                         s.rename_table(sql, &r.old_name, &r.new_name)?;
                     }
                     Ok(QueryResult::ok())
                 }
                 Statement::CreateIndex(ci) => {
+                    s.refuse_on_temporary(&ci.table_name, "CREATE INDEX")?;
                     let name = ci
                         .name
                         .as_ref()
@@ -171,6 +204,9 @@ impl Session {
             ) => {
                 let (sdb, sname) = split_name(&like.name)?;
                 let sdb = self.db_or_current(sdb)?;
+                if self.state.temporary.get(&sdb, &sname).is_some() {
+                    return Err(Error::unsupported_on_temporary("create table like"));
+                }
                 let src = schema
                     .table(&sdb, &sname)
                     .ok_or_else(|| Error::unknown_table(&sdb, &sname))?;
@@ -377,6 +413,7 @@ impl Session {
             Some(d) => ast::ObjectName::from(vec![ast::Ident::new(d), ast::Ident::new(table)]),
             None => ast::ObjectName::from(vec![ast::Ident::new(table)]),
         };
+        self.refuse_on_temporary(&name, "ALTER TABLE")?;
         let dbname = self.db_or_current(db)?;
         let info = self
             .schema()

@@ -8,6 +8,7 @@ mod meta;
 mod multi_schema;
 mod prepared_sql;
 mod savepoint;
+mod temporary;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::AtomicBool;
@@ -43,6 +44,8 @@ pub struct SessionState {
     pub row_count: i64,
     /// Values `@x := v` expressions of the running statement assigned.
     pub assigned: sql::expr::VariableSink,
+    /// CREATE TEMPORARY TABLE's tables.
+    pub temporary: crate::catalog::TemporaryTables,
 }
 
 impl SessionContext for SessionState {
@@ -99,6 +102,9 @@ impl SessionContext for SessionState {
     }
     fn row_count(&self) -> i64 {
         self.row_count
+    }
+    fn temporary_table(&self, db: &str, name: &str) -> Option<Arc<crate::catalog::TableInfo>> {
+        self.temporary.get(db, name)
     }
     fn variable_sink(&self) -> Option<sql::expr::VariableSink> {
         Some(self.assigned.clone())
@@ -159,6 +165,7 @@ impl Session {
                 found_rows: 0,
                 row_count: -1,
                 assigned: Default::default(),
+                temporary: Default::default(),
             },
             txn: None,
             pin: None,
@@ -176,20 +183,15 @@ impl Session {
 
     /// COM_RESET_CONNECTION / COM_CHANGE_USER: back to a fresh session.
     pub fn reset(&mut self) {
-        let domain = self.state.domain.clone();
-        let fresh = Session::new(
-            domain,
+        let mut fresh = Session::new(
+            self.state.domain.clone(),
             self.state.connection_id,
             self.state.user.clone(),
             self.state.host.clone(),
         );
-        *self = Session {
-            state: SessionState {
-                current_db: self.state.current_db.take(),
-                ..fresh.state
-            },
-            ..fresh
-        };
+        fresh.state.current_db = self.state.current_db.take();
+        // The old session (its temporary tables with it) is dropped here.
+        *self = fresh;
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -1086,6 +1088,13 @@ impl Session {
 }
 
 /// Whether `stmt` has a subquery anywhere.
+/// A session that ends takes its temporary tables with it.
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.release_temporary_tables();
+    }
+}
+
 fn has_subquery(stmt: &Statement) -> bool {
     let found = ast::visit_expressions(stmt, |e| match e {
         ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {

@@ -83,9 +83,14 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Looks up a table; errors as MySQL does for a missing database or table.
+    /// Looks up a table (the session's temporary table of that name first); errors as MySQL
+    /// does for a missing database or table.
     pub fn table(&self, db: Option<&str>, name: &str) -> Result<(String, Arc<TableInfo>)> {
         let db = self.database_name(db)?;
+        // Temporary tables take no metadata lock: no other session sees them.
+        if let Some(t) = self.session.temporary_table(&db, name) {
+            return Ok((db, t));
+        }
         if let Some(pin) = &self.pin {
             return match pin.table(&db, name)? {
                 Some(t) => Ok((db, t)),

@@ -203,6 +203,7 @@ pub fn table_info(
         collation: "utf8mb4_bin".into(),
         state: SchemaState::Public,
         foreign_keys,
+        temporary: ct.temporary,
     };
     super::limits::table(&info)?;
     Ok(info)

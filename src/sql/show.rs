@@ -302,7 +302,8 @@ pub fn create_table_text(info: &TableInfo) -> String {
         lines.push(line);
     }
     let mut text = format!(
-        "CREATE TABLE `{}` (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET={} COLLATE={}",
+        "CREATE {}TABLE `{}` (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET={} COLLATE={}",
+        if info.temporary { "TEMPORARY " } else { "" },
         info.name,
         lines.join(",\n"),
         info.charset,

@@ -91,6 +91,7 @@ fn with_table(store: &dyn crate::kv::Store) -> (i64, i64) {
         collation: "utf8mb4_bin".into(),
         state: SchemaState::None,
         foreign_keys: Vec::new(),
+        temporary: false,
     };
     let mut create = Job::new(
         Action::CreateTable,

@@ -16,6 +16,11 @@ pub fn check_table(
     info: &std::sync::Arc<TableInfo>,
     only: Option<&str>,
 ) -> Result<()> {
+    if info.temporary {
+        return Err(crate::error::Error::unsupported_on_temporary(
+            "admin check table",
+        ));
+    }
     let table = Table::new(info.clone());
     for index in info
         .indexes

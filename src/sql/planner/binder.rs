@@ -119,6 +119,10 @@ pub trait SessionContext {
     fn user_variable(&self, name: &str) -> Value;
     fn found_rows(&self) -> u64;
     fn row_count(&self) -> i64;
+    /// The session's temporary table of that name, found before the shared catalog's.
+    fn temporary_table(&self, _db: &str, _name: &str) -> Option<Arc<crate::catalog::TableInfo>> {
+        None
+    }
     /// Where `@x := v` leaves its values; `None` where assignments are not allowed.
     fn variable_sink(&self) -> Option<VariableSink> {
         None

@@ -16,6 +16,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
 use super::auth;
+use super::charset;
 use super::codec::{self, PacketReader, ReadError};
 use super::handshake::{
     self, Cursor, Login, CLIENT_FOUND_ROWS, CLIENT_LOCAL_FILES, CLIENT_MULTI_STATEMENTS,
@@ -197,9 +198,18 @@ impl Connection {
         }
     }
 
-    /// A response builder numbered after the command just read.
+    /// A response builder numbered after the command just read, sending text in the
+    /// session's `character_set_results`.
     fn response(&self) -> ResponseBuilder {
         ResponseBuilder::with_seq(self.capabilities, self.reader.last_seq.wrapping_add(1))
+            .with_results_encoding(self.encoding("character_set_results"))
+    }
+
+    /// The conversion the session's character set variable `name` asks for.
+    fn encoding(&self, name: &str) -> Option<&'static encoding_rs::Encoding> {
+        let globals = self.domain.globals.read();
+        let value = self.session.state.vars.get(name, &globals)?;
+        charset::encoding(&value.to_string_lossy())
     }
 
     async fn send(&mut self, bytes: Vec<u8>) -> io::Result<()> {
@@ -412,9 +422,11 @@ impl Connection {
     /// COM_QUERY: one statement, or several when the client enabled multi-statements (each
     /// result flagged "more results" but the last; the first error ends the batch).
     async fn query(&mut self, body: &[u8]) -> io::Result<()> {
-        let Ok(sql) = std::str::from_utf8(body) else {
-            return self.reply(Err(invalid_utf8(body))).await;
+        let sql = match charset::decode(body, self.encoding("character_set_client")) {
+            Ok(sql) => sql.into_owned(),
+            Err(e) => return self.reply(Err(e)).await,
         };
+        let sql = sql.as_str();
         let statements = if self.multi_statements {
             crate::sql::parser::split_statements(sql)
         } else {
@@ -525,9 +537,11 @@ impl Connection {
     }
 
     async fn prepare(&mut self, body: &[u8]) -> io::Result<()> {
-        let Ok(sql) = std::str::from_utf8(body) else {
-            return self.reply(Err(invalid_utf8(body))).await;
+        let sql = match charset::decode(body, self.encoding("character_set_client")) {
+            Ok(sql) => sql.into_owned(),
+            Err(e) => return self.reply(Err(e)).await,
         };
+        let sql = sql.as_str();
         let prepared = self.run(|s| s.prepare(sql));
         match prepared {
             Ok((id, params, _)) if params > MAX_PLACEHOLDERS => {
@@ -646,6 +660,10 @@ fn login_session(
         login.user.clone(),
         peer_host.to_string(),
     );
+    // The character set the client logged in with is the session's, as SET NAMES makes it.
+    if let Some(charset) = charset::of_collation(login.collation) {
+        session.execute(&format!("SET NAMES {charset}"))?;
+    }
     if let Some(db) = &login.database {
         session.use_database(db)?;
     }
@@ -661,22 +679,5 @@ fn unknown_statement(id: u32, command: &str) -> Error {
         1243,
         "HY000",
         format!("Unknown prepared statement handler ({id}) given to {command}"),
-    )
-}
-
-/// A statement that is not valid UTF-8 (moltdb reads statements as utf8mb4 only).
-fn invalid_utf8(body: &[u8]) -> Error {
-    let bad = std::str::from_utf8(body)
-        .err()
-        .map_or(0, |e| e.valid_up_to());
-    let hex: String = body[bad..]
-        .iter()
-        .take(4)
-        .map(|b| format!("\\x{b:02X}"))
-        .collect();
-    Error::new(
-        1300,
-        "HY000",
-        format!("Invalid utf8mb4 character string: '{hex}'"),
     )
 }

@@ -92,6 +92,8 @@ pub fn auth_switch(scramble: &[u8; 20]) -> Vec<u8> {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Login {
     pub capabilities: u32,
+    /// The collation id the client connects with: its character set is the session's.
+    pub collation: u8,
     pub user: String,
     pub auth_response: Vec<u8>,
     /// `None` when the client named no database (or an empty one, as mysql-connector does).
@@ -124,8 +126,9 @@ pub fn parse_response(p: &[u8]) -> Result<Login, BadLogin> {
     if capabilities & CLIENT_SSL != 0 && p.len() <= 32 {
         return Err(BadLogin("TLS is not supported"));
     }
-    r.skip(4 + 1 + 23)
-        .ok_or(BadLogin("short handshake response"))?;
+    r.skip(4).ok_or(BadLogin("short handshake response"))?;
+    let collation = r.u8().ok_or(BadLogin("short handshake response"))?;
+    r.skip(23).ok_or(BadLogin("short handshake response"))?;
     let user = r.nul_str().ok_or(BadLogin("no user name"))?;
     let auth_response = auth_response(&mut r, capabilities)?;
     let database = if capabilities & CLIENT_CONNECT_WITH_DB != 0 {
@@ -140,6 +143,7 @@ pub fn parse_response(p: &[u8]) -> Result<Login, BadLogin> {
     };
     Ok(Login {
         capabilities,
+        collation,
         user,
         auth_response,
         database,
@@ -158,14 +162,17 @@ pub fn parse_change_user(p: &[u8], capabilities: u32) -> Result<Login, BadLogin>
         capabilities & !CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA,
     )?;
     let database = r.nul_str().filter(|d| !d.is_empty());
+    let mut collation = 0;
     let plugin = if r.0.len() >= 2 && capabilities & CLIENT_PLUGIN_AUTH != 0 {
-        r.skip(2); // character set
+        collation = r.u8().unwrap_or(0);
+        r.skip(1);
         r.nul_str().filter(|p| !p.is_empty())
     } else {
         None
     };
     Ok(Login {
         capabilities,
+        collation,
         user,
         auth_response,
         database,

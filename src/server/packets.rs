@@ -53,6 +53,8 @@ pub struct ResponseBuilder {
     buf: Vec<u8>,
     seq: u8,
     deprecate_eof: bool,
+    /// `character_set_results` when text must be re-encoded (not UTF-8).
+    results: Option<&'static encoding_rs::Encoding>,
 }
 
 impl ResponseBuilder {
@@ -67,7 +69,17 @@ impl ResponseBuilder {
             buf: Vec::with_capacity(256),
             seq,
             deprecate_eof: client_capabilities & CLIENT_DEPRECATE_EOF != 0,
+            results: None,
         }
+    }
+
+    /// Text values and column definitions in `results` instead of utf8mb4.
+    pub fn with_results_encoding(
+        mut self,
+        results: Option<&'static encoding_rs::Encoding>,
+    ) -> Self {
+        self.results = results;
+        self
     }
 
     /// Bytes built and not yet taken.
@@ -138,7 +150,7 @@ impl ResponseBuilder {
         put_lenenc_int(&mut p, columns.len() as u64);
         self.packet(&p);
         for c in columns {
-            self.packet(&column_definition(c));
+            self.packet(&column_definition(c, self.results));
         }
         if !self.deprecate_eof {
             self.eof(status, 0);
@@ -170,7 +182,7 @@ impl ResponseBuilder {
         }
         if !columns.is_empty() {
             for c in columns {
-                self.packet(&column_definition(c));
+                self.packet(&column_definition(c, self.results));
             }
             if !self.deprecate_eof {
                 self.eof(0, 0);
@@ -182,7 +194,7 @@ impl ResponseBuilder {
     /// then the end marker.
     pub fn field_list(&mut self, columns: &[ResultColumn], status: u16) {
         for c in columns {
-            let mut p = column_definition(c);
+            let mut p = column_definition(c, self.results);
             p.push(0xfb);
             self.packet(&p);
         }
@@ -195,10 +207,25 @@ impl ResponseBuilder {
         for (c, v) in columns.iter().zip(row) {
             match text_value(c, v) {
                 None => p.push(0xfb),
-                Some(bytes) => put_lenenc_bytes(&mut p, &bytes),
+                Some(bytes) => match self.converted(c, v) {
+                    Some(text) => put_lenenc_bytes(&mut p, &text),
+                    None => put_lenenc_bytes(&mut p, &bytes),
+                },
             }
         }
         self.packet(&p);
+    }
+
+    /// A string value of a text column re-encoded for `character_set_results`, if that is
+    /// not UTF-8.
+    fn converted(&self, c: &ResultColumn, v: &Value) -> Option<Vec<u8>> {
+        let enc = self.results?;
+        match v {
+            Value::Bytes(b) if wire_type(&c.ty).1 != CHARSET_BINARY => {
+                Some(super::charset::encode(b, enc))
+            }
+            _ => None,
+        }
     }
 
     /// One row in the binary protocol (answers to COM_STMT_EXECUTE).
@@ -211,6 +238,8 @@ impl ResponseBuilder {
         for (i, (c, v)) in columns.iter().zip(row).enumerate() {
             if v.is_null() || c.ty.is_none() {
                 p[bitmap_at + (i + 2) / 8] |= 1 << ((i + 2) % 8);
+            } else if let Some(text) = self.converted(c, v) {
+                put_binary_value(&mut p, c, &Value::Bytes(text));
             } else {
                 put_binary_value(&mut p, c, v);
             }
@@ -312,8 +341,11 @@ fn datetime_len(fsp: u8) -> u32 {
     19 + if fsp > 0 { 1 + u32::from(fsp) } else { 0 }
 }
 
-fn column_definition(c: &ResultColumn) -> Vec<u8> {
-    let (t, charset, len, mut flags, decimals) = wire_type(&c.ty);
+fn column_definition(c: &ResultColumn, results: Option<&'static encoding_rs::Encoding>) -> Vec<u8> {
+    let (t, mut charset, len, mut flags, decimals) = wire_type(&c.ty);
+    if let Some(enc) = results.filter(|_| charset != CHARSET_BINARY) {
+        charset = super::charset::collation_id(enc);
+    }
     if c.not_null {
         flags |= NOT_NULL;
     }

@@ -143,6 +143,41 @@ class Connect(unittest.TestCase):
             self.assertEqual(caught.exception.args[0], 1045)
 
 
+class Charsets(unittest.TestCase):
+    """A latin1 client's text is decoded on the way in and re-encoded on the way out."""
+
+    def test_latin1_clients_read_and_write_text(self):
+        fresh_database("py_latin1")
+        utf8 = pymysql.connect(host=HOST, port=PORT, user="root", password="", database="py_latin1",
+                               autocommit=True, charset="utf8mb4")
+        cur = utf8.cursor()
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(20))")
+        cur.execute("INSERT INTO t VALUES (1, %s)", ("\u00e9t\u00e9 \u20ac",))
+        for connect in (
+            lambda: pymysql.connect(host=HOST, port=PORT, user="root", password="", database="py_latin1",
+                                    autocommit=True, charset="latin1"),
+            lambda: MySQLdb.connect(host=HOST, port=PORT, user="root", passwd="", db="py_latin1",
+                                    autocommit=True, charset="latin1"),
+        ):
+            conn = connect()
+            self.assertEqual(rows(conn, "SELECT @@character_set_client, @@character_set_results"),
+                             [("latin1", "latin1")])
+            self.assertEqual(rows(conn, "SELECT s FROM t WHERE id = 1"), [("\u00e9t\u00e9 \u20ac",)])
+            latin1_cur = conn.cursor()
+            latin1_cur.execute("REPLACE INTO t VALUES (2, %s)", ("na\u00efve",))
+            latin1_cur.close()
+            # Stored as UTF-8: a utf8mb4 client reads the same text, HEX shows its bytes.
+            self.assertEqual(rows(utf8, "SELECT s, HEX(s) FROM t WHERE id = 2"), [("na\u00efve", "6E61C3AF7665")])
+            conn.close()
+        # A character latin1 cannot hold arrives as '?', as MySQL sends it.
+        cur.execute("INSERT INTO t VALUES (3, %s)", ("\u65e5",))
+        conn = pymysql.connect(host=HOST, port=PORT, user="root", password="", database="py_latin1",
+                               charset="latin1")
+        self.assertEqual(rows(conn, "SELECT s FROM t WHERE id = 3"), [("?",)])
+        conn.close()
+        utf8.close()
+
+
 # One row of every parameter type the drivers send in the binary protocol.
 def sample_rows(n):
     out = []

@@ -23,6 +23,9 @@ pub enum Error {
     Interrupted,
     /// A unique key or the primary key already holds these values.
     Duplicate { entry: String, key_name: String },
+    /// A FOREIGN KEY constraint refused a write or a DDL (INSERT IGNORE turns the
+    /// row-level ones into warnings).
+    ForeignKey(ForeignKeyError),
     /// A column name resolves nowhere in scope; `place` is MySQL's "field list",
     /// "where clause", ...
     UnknownColumn { column: String, place: String },
@@ -66,6 +69,7 @@ impl Error {
             Error::Cancelled => 8214,
             Error::Interrupted => 1317,
             Error::Duplicate { .. } => 1062,
+            Error::ForeignKey(e) => e.code(),
             Error::UnknownColumn { .. } => 1054,
             Error::Syntax { .. } => 1064,
             Error::Unsupported(_) => 1235,
@@ -83,6 +87,7 @@ impl Error {
             | Error::Internal(_) => "HY000",
             Error::Interrupted => "70100",
             Error::Duplicate { .. } => "23000",
+            Error::ForeignKey(e) => e.sqlstate(),
             Error::UnknownColumn { .. } => "42S22",
             Error::Syntax { .. } | Error::Unsupported(_) => "42000",
             Error::Mysql { state, .. } => state,
@@ -101,6 +106,7 @@ impl Error {
             Error::Duplicate { entry, key_name } => {
                 format!("Duplicate entry '{entry}' for key '{key_name}'")
             }
+            Error::ForeignKey(e) => e.message(),
             Error::UnknownColumn { column, place } => {
                 format!("Unknown column '{column}' in '{place}'")
             }
@@ -281,6 +287,141 @@ impl Error {
 
     pub fn division_by_zero() -> Self {
         Error::new(1365, "22012", "Division by 0")
+    }
+}
+
+/// The ways a FOREIGN KEY constraint refuses something, with MySQL's codes and texts
+/// (TiDB's are the same). `constraint` in the row-level ones is the constraint as
+/// `ForeignKeyInfo::describe` spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForeignKeyError {
+    /// A child row's key has no parent row (ER_NO_REFERENCED_ROW_2).
+    NoReferencedRow { constraint: String },
+    /// A parent row still has child rows under RESTRICT / NO ACTION (ER_ROW_IS_REFERENCED_2).
+    RowIsReferenced { constraint: String },
+    /// ON DELETE / ON UPDATE CASCADE went more than 15 levels deep (ER_FK_DEPTH_EXCEEDED).
+    CascadeDepthExceeded,
+    /// DROP TABLE / DROP DATABASE of a parent (ER_FK_CANNOT_DROP_PARENT).
+    CannotDropParent {
+        table: String,
+        constraint: String,
+        child: String,
+    },
+    /// TRUNCATE of a parent (ER_TRUNCATE_ILLEGAL_FK); `constraint` is TiDB's
+    /// `` `db`.`child` CONSTRAINT `fk` ``.
+    TruncateReferenced { constraint: String },
+    /// The referenced columns are neither the primary key nor the leading columns of an
+    /// index (ER_FK_NO_INDEX_PARENT).
+    MissingParentIndex { constraint: String, table: String },
+    /// The referenced table does not exist (ER_FK_CANNOT_OPEN_PARENT).
+    CannotOpenParent { table: String },
+    /// A referenced column does not exist (ER_FK_NO_COLUMN_PARENT).
+    NoParentColumn {
+        column: String,
+        constraint: String,
+        table: String,
+    },
+    /// Different numbers of columns on the two sides (ER_WRONG_FK_DEF).
+    WrongDefinition { constraint: String },
+    /// Column types that cannot reference each other (ER_FK_INCOMPATIBLE_COLUMNS).
+    IncompatibleColumns {
+        column: String,
+        ref_column: String,
+        constraint: String,
+    },
+    /// SET NULL on a NOT NULL column (ER_FK_COLUMN_NOT_NULL).
+    ColumnNotNull { column: String, constraint: String },
+    /// DROP INDEX of the index a foreign key reads (ER_DROP_INDEX_FK).
+    IndexNeeded { index: String },
+}
+
+impl ForeignKeyError {
+    pub fn code(&self) -> u16 {
+        match self {
+            ForeignKeyError::NoReferencedRow { .. } => 1452,
+            ForeignKeyError::RowIsReferenced { .. } => 1451,
+            ForeignKeyError::CascadeDepthExceeded => 3008,
+            ForeignKeyError::CannotDropParent { .. } => 3730,
+            ForeignKeyError::TruncateReferenced { .. } => 1701,
+            ForeignKeyError::MissingParentIndex { .. } => 1822,
+            ForeignKeyError::CannotOpenParent { .. } => 1824,
+            ForeignKeyError::NoParentColumn { .. } => 3734,
+            ForeignKeyError::WrongDefinition { .. } => 1239,
+            ForeignKeyError::IncompatibleColumns { .. } => 3780,
+            ForeignKeyError::ColumnNotNull { .. } => 1830,
+            ForeignKeyError::IndexNeeded { .. } => 1553,
+        }
+    }
+
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            ForeignKeyError::NoReferencedRow { .. } | ForeignKeyError::RowIsReferenced { .. } => {
+                "23000"
+            }
+            ForeignKeyError::TruncateReferenced { .. } | ForeignKeyError::WrongDefinition { .. } => {
+                "42000"
+            }
+            _ => "HY000",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            ForeignKeyError::NoReferencedRow { constraint } => format!(
+                "Cannot add or update a child row: a foreign key constraint fails ({constraint})"
+            ),
+            ForeignKeyError::RowIsReferenced { constraint } => format!(
+                "Cannot delete or update a parent row: a foreign key constraint fails ({constraint})"
+            ),
+            ForeignKeyError::CascadeDepthExceeded => {
+                "Foreign key cascade delete/update exceeds max depth of 15.".into()
+            }
+            ForeignKeyError::CannotDropParent {
+                table,
+                constraint,
+                child,
+            } => format!(
+                "Cannot drop table '{table}' referenced by a foreign key constraint '{constraint}' on table '{child}'."
+            ),
+            ForeignKeyError::TruncateReferenced { constraint } => format!(
+                "Cannot truncate a table referenced in a foreign key constraint ({constraint})"
+            ),
+            ForeignKeyError::MissingParentIndex { constraint, table } => format!(
+                "Failed to add the foreign key constraint. Missing index for constraint '{constraint}' in the referenced table '{table}'"
+            ),
+            ForeignKeyError::CannotOpenParent { table } => {
+                format!("Failed to open the referenced table '{table}'")
+            }
+            ForeignKeyError::NoParentColumn {
+                column,
+                constraint,
+                table,
+            } => format!(
+                "Failed to add the foreign key constraint. Missing column '{column}' for constraint '{constraint}' in the referenced table '{table}'"
+            ),
+            ForeignKeyError::WrongDefinition { constraint } => format!(
+                "Incorrect foreign key definition for '{constraint}': Key reference and table reference don't match"
+            ),
+            ForeignKeyError::IncompatibleColumns {
+                column,
+                ref_column,
+                constraint,
+            } => format!(
+                "Referencing column '{column}' and referenced column '{ref_column}' in foreign key constraint '{constraint}' are incompatible."
+            ),
+            ForeignKeyError::ColumnNotNull { column, constraint } => format!(
+                "Column '{column}' cannot be NOT NULL: needed in a foreign key constraint '{constraint}' SET NULL"
+            ),
+            ForeignKeyError::IndexNeeded { index } => {
+                format!("Cannot drop index '{index}': needed in a foreign key constraint")
+            }
+        }
+    }
+}
+
+impl From<ForeignKeyError> for Error {
+    fn from(e: ForeignKeyError) -> Self {
+        Error::ForeignKey(e)
     }
 }
 

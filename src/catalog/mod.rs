@@ -15,8 +15,8 @@ mod temporary;
 pub use autoid::AutoIdAllocator;
 pub use meta::{MetaError, UserRecord};
 pub use model::{
-    BackfillState, ColumnInfo, DatabaseInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState,
-    TableInfo,
+    BackfillState, ColumnInfo, DatabaseInfo, DefaultValue, ForeignKeyInfo, IndexInfo, RefAction,
+    SchemaState, TableInfo,
 };
 pub use schema::{DatabaseEntry, InfoSchema};
 pub use temporary::TemporaryTables;

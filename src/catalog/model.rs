@@ -149,7 +149,9 @@ pub struct TableInfo {
     pub charset: String,
     pub collation: String,
     pub state: SchemaState,
-    /// FOREIGN KEY clauses as declared: kept and shown in metadata, not enforced.
+    /// The table's FOREIGN KEY constraints (this table is the child). DML enforces them
+    /// while `foreign_key_checks` is on (`table::foreign_key`); the tables referencing this
+    /// one are found through [`crate::catalog::InfoSchema::referencing`].
     #[serde(default)]
     pub foreign_keys: Vec<ForeignKeyInfo>,
     /// A session's temporary table (never in the shared catalog).
@@ -157,7 +159,11 @@ pub struct TableInfo {
     pub temporary: bool,
 }
 
-/// A declared foreign key (moltdb records it; like TiDB before v6.6 it does not enforce it).
+/// A FOREIGN KEY constraint of its (child) table, enforced as MySQL 8.0 / TiDB >= 6.6 do:
+/// a child row's non-NULL key must exist in the parent, and a parent row's change applies
+/// `on_delete` / `on_update` to the rows referencing it. Columns are kept by name (the
+/// parent may not exist yet when `foreign_key_checks` is off, as in TiDB), and resolved to
+/// offsets on use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ForeignKeyInfo {
     pub name: String,
@@ -166,8 +172,90 @@ pub struct ForeignKeyInfo {
     pub ref_db: Option<String>,
     pub ref_table: String,
     pub ref_columns: Vec<String>,
+    /// As declared (`CASCADE`, `SET NULL`, `RESTRICT`, `NO ACTION`, `SET DEFAULT`); read
+    /// through [`ForeignKeyInfo::on_delete_action`].
     pub on_delete: String,
     pub on_update: String,
+    /// Public once ADD FOREIGN KEY has validated the existing rows. Before that, DML checks
+    /// the constraint but never cascades (TiDB's rule: a cascade cannot be undone if the
+    /// job rolls back). Constraints stored before enforcement existed read as public.
+    #[serde(default = "public")]
+    pub state: SchemaState,
+}
+
+fn public() -> SchemaState {
+    SchemaState::Public
+}
+
+/// What a change of a referenced parent row does to the child rows referencing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefAction {
+    /// RESTRICT, NO ACTION and SET DEFAULT (which InnoDB treats as RESTRICT): the change
+    /// fails while a child row references the parent row.
+    Restrict,
+    /// The child rows are deleted (ON DELETE) or follow the new key (ON UPDATE).
+    Cascade,
+    /// The child rows' foreign key columns become NULL.
+    SetNull,
+}
+
+impl RefAction {
+    fn parse(declared: &str) -> RefAction {
+        match declared.to_ascii_uppercase().as_str() {
+            "CASCADE" => RefAction::Cascade,
+            "SET NULL" => RefAction::SetNull,
+            _ => RefAction::Restrict,
+        }
+    }
+}
+
+impl ForeignKeyInfo {
+    pub fn on_delete_action(&self) -> RefAction {
+        RefAction::parse(&self.on_delete)
+    }
+
+    pub fn on_update_action(&self) -> RefAction {
+        RefAction::parse(&self.on_update)
+    }
+
+    /// The database of the parent table, given the child's.
+    pub fn parent_db<'a>(&'a self, child_db: &'a str) -> &'a str {
+        self.ref_db.as_deref().unwrap_or(child_db)
+    }
+
+    /// Whether the constraint references `db`.`table` (names compare case-insensitively).
+    pub fn references(&self, child_db: &str, db: &str, table: &str) -> bool {
+        self.parent_db(child_db).eq_ignore_ascii_case(db)
+            && self.ref_table.eq_ignore_ascii_case(table)
+    }
+
+    /// The constraint as MySQL's 1451 / 1452 messages name it (TiDB's `FKInfo.String`):
+    /// `` `db`.`child`, CONSTRAINT `fk` FOREIGN KEY (`a`) REFERENCES `parent` (`id`) ``,
+    /// with the actions that differ from the default.
+    pub fn describe(&self, child_db: &str, child_table: &str) -> String {
+        let list = |cols: &[String]| {
+            cols.iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let parent = match &self.ref_db {
+            Some(d) if !d.eq_ignore_ascii_case(child_db) => format!("`{d}`.`{}`", self.ref_table),
+            _ => format!("`{}`", self.ref_table),
+        };
+        let mut text = format!(
+            "`{child_db}`.`{child_table}`, CONSTRAINT `{}` FOREIGN KEY ({}) REFERENCES {parent} ({})",
+            self.name,
+            list(&self.columns),
+            list(&self.ref_columns)
+        );
+        for (word, action) in [("DELETE", &self.on_delete), ("UPDATE", &self.on_update)] {
+            if !action.eq_ignore_ascii_case("NO ACTION") {
+                text.push_str(&format!(" ON {word} {action}"));
+            }
+        }
+        text
+    }
 }
 
 impl TableInfo {
@@ -198,6 +286,32 @@ impl TableInfo {
 
     pub fn auto_increment_column(&self) -> Option<usize> {
         self.columns.iter().position(|c| c.auto_increment)
+    }
+
+    /// Offsets of the columns `names` (`None` if one is missing).
+    pub fn column_offsets(&self, names: &[String]) -> Option<Vec<usize>> {
+        names
+            .iter()
+            .map(|n| self.column_by_name(n).map(|(i, _)| i))
+            .collect()
+    }
+
+    /// Whether lookups by `columns` can go through a key: the handle column, or a public
+    /// index whose leading columns are `columns` in that order. What a foreign key needs
+    /// on both of its sides (MySQL's 1822 when the parent lacks one; the child gets one).
+    pub fn has_index_on(&self, columns: &[usize]) -> bool {
+        self.handle_column.is_some_and(|h| columns == [h]) || self.index_on(columns).is_some()
+    }
+
+    /// The public index whose leading columns are `columns` (unique ones first).
+    pub fn index_on(&self, columns: &[usize]) -> Option<&IndexInfo> {
+        let mut covering: Vec<&IndexInfo> = self
+            .indexes
+            .iter()
+            .filter(|ix| ix.state == SchemaState::Public && ix.columns.starts_with(columns))
+            .collect();
+        covering.sort_by_key(|ix| !(ix.unique && ix.columns.len() == columns.len()));
+        covering.first().copied()
     }
 
     /// The primary key: the handle column or the index marked primary.

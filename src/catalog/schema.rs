@@ -19,6 +19,10 @@ pub struct DatabaseEntry {
 pub struct InfoSchema {
     pub version: u64,
     dbs: HashMap<String, Arc<DatabaseEntry>>,
+    /// (parent database, parent table), lower-cased -> the tables whose foreign keys
+    /// reference it, as (database, table) names (TiDB's referred foreign key map, built at
+    /// load: a child may be created before its parent while `foreign_key_checks` is off).
+    referenced_by: HashMap<(String, String), Vec<(String, String)>>,
 }
 
 impl InfoSchema {
@@ -36,7 +40,20 @@ impl InfoSchema {
                 Arc::new(DatabaseEntry { info, tables }),
             );
         }
-        Ok(InfoSchema { version, dbs })
+        let referenced_by = referenced_by(&dbs);
+        Ok(InfoSchema {
+            version,
+            dbs,
+            referenced_by,
+        })
+    }
+
+    /// The tables (public or not) with a foreign key referencing `db`.`table`, the table
+    /// itself included when it references itself: (database, table) names.
+    pub fn referencing(&self, db: &str, table: &str) -> &[(String, String)] {
+        self.referenced_by
+            .get(&(db.to_lowercase(), table.to_lowercase()))
+            .map_or(&[], |v| v.as_slice())
     }
 
     pub fn database(&self, name: &str) -> Option<&DatabaseEntry> {
@@ -95,4 +112,27 @@ impl InfoSchema {
         v.sort_by(|a, b| a.name.cmp(&b.name));
         v
     }
+}
+
+/// The reverse of every table's foreign keys: parent -> children.
+fn referenced_by(
+    dbs: &HashMap<String, Arc<DatabaseEntry>>,
+) -> HashMap<(String, String), Vec<(String, String)>> {
+    let mut map: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
+    for db in dbs.values() {
+        for table in db.tables.values() {
+            for fk in &table.foreign_keys {
+                let parent = (
+                    fk.parent_db(&db.info.name).to_lowercase(),
+                    fk.ref_table.to_lowercase(),
+                );
+                let child = (db.info.name.clone(), table.name.clone());
+                let children = map.entry(parent).or_default();
+                if !children.contains(&child) {
+                    children.push(child);
+                }
+            }
+        }
+    }
+    map
 }

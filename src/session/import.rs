@@ -164,10 +164,10 @@ impl Session {
                     batch.push(values);
                     if batch.len() == LOAD_BATCH {
                         let rows = std::mem::replace(&mut batch, Vec::with_capacity(LOAD_BATCH));
-                        written += load_rows(ctx, txn, &table, &targets, rows, ignore, replace)?;
+                        written += load_rows(ctx, txn, (&db, &table), &targets, rows, ignore, replace)?;
                     }
                 }
-                written += load_rows(ctx, txn, &table, &targets, batch, ignore, replace)?;
+                written += load_rows(ctx, txn, (&db, &table), &targets, batch, ignore, replace)?;
                 let deleted = if replace { written.saturating_sub(records) } else { 0 };
                 let skipped = if ignore { records.saturating_sub(written) } else { 0 };
                 let info = format!(

@@ -4,7 +4,7 @@ use sqlparser::ast;
 
 use super::types::parse_data_type;
 use crate::catalog::{ColumnInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo};
-use crate::error::{Error, Result};
+use crate::error::{Error, ForeignKeyError, Result};
 use crate::sql::planner::binder::{Binder, Scope, SessionContext};
 use crate::types::{convert, Value};
 
@@ -19,6 +19,8 @@ pub fn table_info(
     let mut explicit_names: Vec<bool> = Vec::new();
     let mut primary: Option<Vec<usize>> = None;
     let mut foreign_keys = Vec::new();
+    // Each foreign key's index name and columns: the index it gets unless one has them.
+    let mut fk_indexes: Vec<(Option<String>, Vec<usize>)> = Vec::new();
     for (i, def) in ct.columns.iter().enumerate() {
         if columns
             .iter()
@@ -133,14 +135,28 @@ pub fn table_info(
                 indexes.push(index(&name, cols, false));
             }
             ast::TableConstraint::ForeignKey(fk) => {
-                for c in &fk.columns {
-                    col_offset_of(&column_names, &c.value)?;
-                }
+                let cols = fk
+                    .columns
+                    .iter()
+                    .map(|c| col_offset_of(&column_names, &c.value))
+                    .collect::<Result<Vec<_>>>()?;
                 let n = foreign_keys.len() + 1;
                 foreign_keys.push(foreign_key(fk, name, n)?);
+                fk_indexes.push((foreign_key_index_name(fk), cols));
             }
             ast::TableConstraint::Check(_) => {}
             other => return Err(Error::unsupported(format!("constraint {other}"))),
+        }
+    }
+    // A foreign key needs an index starting with its columns; MySQL adds one if no key
+    // has them (named after the constraint, else the column).
+    for (fk_name, cols) in fk_indexes {
+        let covered = primary.as_ref().is_some_and(|p| p.starts_with(&cols))
+            || indexes.iter().any(|ix| ix.columns.starts_with(&cols));
+        if !covered {
+            explicit_names.push(fk_name.is_some());
+            let name = fk_name.unwrap_or_else(|| columns[cols[0]].name.clone());
+            indexes.push(index(&name, cols, false));
         }
     }
     // MySQL names unnamed indexes after their first column, adding _2, _3 on clashes.
@@ -222,24 +238,30 @@ fn col_offset_of(names: &[String], name: &str) -> Result<usize> {
         })
 }
 
-/// A FOREIGN KEY clause as moltdb records it (declared, shown in metadata, not enforced).
+/// A FOREIGN KEY clause as moltdb records it; `n` numbers it among the table's (the
+/// name of an unnamed one, `t_ibfk_n`). The other side is checked where the schema is
+/// known (`sql::foreign_key`).
 pub fn foreign_key(
     fk: &ast::ForeignKeyConstraint,
     table: &str,
     n: usize,
 ) -> Result<ForeignKeyInfo> {
     let (ref_db, ref_table) = super::context::split_name(&fk.foreign_table)?;
+    let name = fk
+        .name
+        .as_ref()
+        .map(|n| n.value.clone())
+        .unwrap_or_else(|| format!("{table}_ibfk_{n}"));
+    if fk.columns.len() != fk.referred_columns.len() {
+        return Err(ForeignKeyError::WrongDefinition { constraint: name }.into());
+    }
     let action = |a: &Option<ast::ReferentialAction>| {
         a.as_ref()
             .map(|a| a.to_string())
             .unwrap_or_else(|| "NO ACTION".into())
     };
     Ok(ForeignKeyInfo {
-        name: fk
-            .name
-            .as_ref()
-            .map(|n| n.value.clone())
-            .unwrap_or_else(|| format!("{table}_ibfk_{n}")),
+        name,
         columns: fk.columns.iter().map(|c| c.value.clone()).collect(),
         ref_db,
         ref_table,
@@ -250,7 +272,18 @@ pub fn foreign_key(
             .collect(),
         on_delete: action(&fk.on_delete),
         on_update: action(&fk.on_update),
+        state: SchemaState::Public,
     })
+}
+
+/// The name of the index MySQL adds for a foreign key whose columns no index starts
+/// with: the constraint's name, else the FOREIGN KEY clause's index name (`None`: the
+/// first column's, as for any unnamed index).
+pub fn foreign_key_index_name(fk: &ast::ForeignKeyConstraint) -> Option<String> {
+    fk.name
+        .as_ref()
+        .or(fk.index_name.as_ref())
+        .map(|n| n.value.clone())
 }
 
 fn index(name: &str, columns: Vec<usize>, unique: bool) -> IndexInfo {

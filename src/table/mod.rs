@@ -14,6 +14,7 @@
 mod check;
 mod checksum;
 mod error;
+pub mod foreign_key;
 mod read;
 mod temp_index;
 mod write;
@@ -50,8 +51,12 @@ impl Table {
 
     /// The handle a row is stored under when the table's handle is a column of it.
     pub fn handle_of(&self, row: &[Value]) -> Option<i64> {
-        let h = self.info.handle_column?;
-        match &row[h] {
+        self.handle_of_value(&row[self.info.handle_column?])
+    }
+
+    /// The handle a row whose handle column holds `value` is stored under.
+    pub fn handle_of_value(&self, value: &Value) -> Option<i64> {
+        match value {
             Value::Int(i) => Some(*i),
             Value::UInt(u) => Some(*u as i64),
             _ => None,

@@ -2,6 +2,7 @@
 
 use sqlparser::ast;
 
+use super::foreign_keys::StatementTables;
 use super::update::{self, order_and_limit, sorted_rows};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
@@ -20,10 +21,24 @@ pub fn execute(
     let (order, limit) = order_and_limit(ctx, &src, &del.order_by, del.limit.as_ref())?;
     let access = src.access(filter.as_ref());
     let rows = sorted_rows(&src, txn, &access, filter.as_ref(), &order, limit)?;
-    let n = rows.len() as u64;
+    let tables = StatementTables::of(ctx);
+    let writer = tables.writer();
+    // A cascade of an earlier row may remove or change a later one (a table that
+    // references itself): only the rows the statement itself removes count.
+    let reread = writer.cascades_from(&src.db, &src.table)?;
+    let mut n = 0;
     for (handle, row) in rows {
-        src.table.remove_record(txn, handle, &row)?;
+        let row = match reread {
+            true => match update::current_row(&src, txn, handle, &row, filter.as_ref())? {
+                Some(row) => row,
+                None => continue,
+            },
+            false => row,
+        };
+        writer.delete(txn, &src.db, &src.table, handle, &row)?;
+        n += 1;
     }
+    ctx.written.extend(writer.cascaded_tables());
     Ok(QueryResult::affected(n))
 }
 

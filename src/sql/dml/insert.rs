@@ -4,9 +4,10 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{self, VisitMut, VisitorMut};
 
+use super::foreign_keys::StatementTables;
 use super::{assignment_column, default_value, is_default_keyword, store_value};
 use crate::catalog::TableInfo;
-use crate::error::{Error, Result};
+use crate::error::{Error, ForeignKeyError, Result};
 use crate::kv::Transaction;
 use crate::sql::context::{split_name, Context};
 use crate::sql::execution;
@@ -14,6 +15,7 @@ use crate::sql::expr::Expr;
 use crate::sql::planner::binder::{Binder, Scope, ScopeColumn};
 use crate::sql::planner::select;
 use crate::sql::result::{Outcome, QueryResult};
+use crate::table::foreign_key::Writer;
 use crate::table::{self, Table};
 use crate::types::Value;
 
@@ -30,7 +32,7 @@ pub fn execute(
         return Err(Error::unsupported("INSERT INTO TABLE FUNCTION"));
     };
     let (db, tname) = split_name(name)?;
-    let (_, info) = ctx.table(db.as_deref(), &tname)?;
+    let (db, info) = ctx.table(db.as_deref(), &tname)?;
     let table = Table::new(info.clone());
     ctx.written.push(info.id);
     let place = "field list";
@@ -113,7 +115,7 @@ pub fn execute(
         replace: ins.replace_into,
         on_dup: on_dup.as_deref(),
     };
-    write_rows(ctx, txn, &table, &targets, value_rows, &how)
+    write_rows(ctx, txn, (&db, &table), &targets, value_rows, &how)
 }
 
 /// CREATE TABLE ... AS SELECT's fill: the rows of `query` into `columns` of `db.name`,
@@ -126,7 +128,7 @@ pub fn insert_select(
     columns: &[String],
     query: &ast::Query,
 ) -> Result<QueryResult> {
-    let (_, info) = ctx.table(Some(db), name)?;
+    let (db, info) = ctx.table(Some(db), name)?;
     let table = Table::new(info.clone());
     ctx.written.push(info.id);
     let targets = targets(&info, columns, "field list")?;
@@ -144,7 +146,7 @@ pub fn insert_select(
         replace: false,
         on_dup: None,
     };
-    write_rows(ctx, txn, &table, &targets, rows, &how)
+    write_rows(ctx, txn, (&db, &table), &targets, rows, &how)
 }
 
 /// What to do when a row meets a duplicate key.
@@ -186,11 +188,27 @@ fn targets(info: &TableInfo, names: &[String], place: &str) -> Result<Vec<usize>
 }
 
 /// Completes each row of values (defaults, AUTO_INCREMENT, conversion to the column types)
-/// and adds it with its index entries.
+/// and adds it with its index entries, its foreign keys checked.
 fn write_rows(
     ctx: &mut Context,
     txn: &mut dyn Transaction,
-    table: &Table,
+    (db, table): (&str, &Table),
+    targets: &[usize],
+    value_rows: Vec<Vec<Option<Value>>>,
+    how: &How,
+) -> Result<QueryResult> {
+    let tables = StatementTables::of(ctx);
+    let writer = tables.writer();
+    let result = write_checked_rows(ctx, txn, &writer, (db, table), targets, value_rows, how);
+    ctx.written.extend(writer.cascaded_tables());
+    result
+}
+
+fn write_checked_rows(
+    ctx: &mut Context,
+    txn: &mut dyn Transaction,
+    writer: &Writer,
+    (db, table): (&str, &Table),
     targets: &[usize],
     value_rows: Vec<Vec<Option<Value>>>,
     how: &How,
@@ -240,7 +258,7 @@ fn write_rows(
             None => ctx.domain.autoid.alloc(info.id, 1)?,
         };
         loop {
-            match table.add_record(txn, &row, handle) {
+            match writer.insert(txn, db, table, &row, handle) {
                 Ok(()) => {
                     affected += 1;
                     break;
@@ -249,7 +267,7 @@ fn write_rows(
                     existing_handle, ..
                 }) if how.replace => {
                     if let Some(old) = table.row(txn, existing_handle)? {
-                        table.remove_record(txn, existing_handle, &old)?;
+                        writer.delete(txn, db, table, existing_handle, &old)?;
                         affected += 1;
                     }
                 }
@@ -257,18 +275,19 @@ fn write_rows(
                     existing_handle, ..
                 }) if how.on_dup.is_some() => {
                     let assignments = how.on_dup.unwrap_or(&[]);
-                    affected += update_existing(
-                        ctx,
-                        txn,
-                        table,
-                        existing_handle,
-                        &row,
-                        assignments,
-                        row_no,
-                    )?;
+                    let existing = (db, table, existing_handle);
+                    affected +=
+                        update_existing(ctx, txn, writer, existing, &row, assignments, row_no)?;
                     break;
                 }
                 Err(e @ table::Error::Duplicate { .. }) if ignore => {
+                    ctx.warn(&e.into());
+                    break;
+                }
+                // INSERT IGNORE skips a row without its parent, as MySQL and TiDB do.
+                Err(table::Error::ForeignKey(e @ ForeignKeyError::NoReferencedRow { .. }))
+                    if ignore =>
+                {
                     ctx.warn(&e.into());
                     break;
                 }
@@ -291,7 +310,7 @@ fn write_rows(
 pub fn load_rows(
     ctx: &mut Context,
     txn: &mut dyn Transaction,
-    table: &Table,
+    (db, table): (&str, &Table),
     targets: &[usize],
     rows: Vec<Vec<Option<Value>>>,
     ignore: bool,
@@ -303,7 +322,7 @@ pub fn load_rows(
         replace,
         on_dup: None,
     };
-    match write_rows(ctx, txn, table, targets, rows, &how)? {
+    match write_rows(ctx, txn, (db, table), targets, rows, &how)? {
         QueryResult::Done(o) => Ok(o.affected_rows),
         QueryResult::Rows(_) => Ok(0),
     }
@@ -408,8 +427,8 @@ impl VisitorMut for QualifyExisting {
 fn update_existing(
     ctx: &mut Context,
     txn: &mut dyn Transaction,
-    table: &Table,
-    handle: i64,
+    writer: &Writer,
+    (db, table, handle): (&str, &Table, i64),
     new_row: &[Value],
     assignments: &[(usize, Expr)],
     row_no: usize,
@@ -429,6 +448,6 @@ fn update_existing(
     if updated == old {
         return Ok(0);
     }
-    super::update::write_updated(txn, table, handle, &old, &updated)?;
+    writer.update(txn, db, table, handle, &old, &updated)?;
     Ok(2)
 }

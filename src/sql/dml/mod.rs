@@ -1,6 +1,7 @@
 //! INSERT, UPDATE and DELETE, and the value checks they share.
 
 pub mod delete;
+pub mod foreign_keys;
 pub mod insert;
 pub mod update;
 

@@ -2,6 +2,7 @@
 
 use sqlparser::ast;
 
+use super::foreign_keys::StatementTables;
 use super::{assignment_column, is_default_keyword, store_value};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
@@ -11,7 +12,6 @@ use crate::sql::expr::Expr;
 use crate::sql::planner::binder::Binder;
 use crate::sql::planner::select::{limit_clause, ScanOrder, Source};
 use crate::sql::result::{Outcome, QueryResult};
-use crate::table::{self, Table};
 use crate::types::Value;
 
 pub fn execute(
@@ -45,9 +45,20 @@ pub fn execute(
     let (order, limit) = order_and_limit(ctx, &src, &upd.order_by, upd.limit.as_ref())?;
     let access = src.access(filter.as_ref());
     let rows = sorted_rows(&src, txn, &access, filter.as_ref(), &order, limit)?;
+    let tables = StatementTables::of(ctx);
+    let writer = tables.writer();
+    let reread = writer.cascades_from(&src.db, &src.table)?;
     let mut changed = 0;
-    let matched = rows.len() as u64;
+    let mut matched = 0;
     for (row_no, (handle, old)) in rows.into_iter().enumerate() {
+        let old = match reread {
+            true => match current_row(&src, txn, handle, &old, filter.as_ref())? {
+                Some(row) => row,
+                None => continue,
+            },
+            false => old,
+        };
+        matched += 1;
         let mut new = old.clone();
         let mut scope_row = src.project(&old);
         for (col, scope_col, expr) in &sets {
@@ -64,10 +75,11 @@ pub fn execute(
         let assigned = |c: usize| sets.iter().any(|(col, ..)| *col == c);
         super::touch_on_update(ctx, &src.table.info.columns, &old, &mut new, &assigned)?;
         if new != old {
-            write_updated(txn, &src.table, handle, &old, &new)?;
+            writer.update(txn, &src.db, &src.table, handle, &old, &new)?;
             changed += 1;
         }
     }
+    ctx.written.extend(writer.cascaded_tables());
     Ok(QueryResult::Done(Outcome {
         affected_rows: changed,
         last_insert_id: 0,
@@ -76,21 +88,27 @@ pub fn execute(
     }))
 }
 
-/// Writes a changed row, moving it if its handle changed.
-pub fn write_updated(
-    txn: &mut dyn Transaction,
-    table: &Table,
+/// The row at `handle` as it is now, if the statement still writes it: a cascade of an
+/// earlier row of the same statement may have removed it, or changed it so that the WHERE
+/// clause no longer holds (a table referencing itself). `read` is the row as read first.
+pub fn current_row(
+    src: &Source,
+    txn: &dyn Transaction,
     handle: i64,
-    old: &[Value],
-    new: &[Value],
-) -> table::Result<()> {
-    match table.handle_of(new) {
-        Some(h) if h != handle => {
-            table.remove_record(txn, handle, old)?;
-            table.add_record(txn, new, h)
+    read: &[Value],
+    filter: Option<&Expr>,
+) -> Result<Option<Vec<Value>>> {
+    let Some(row) = src.table.row(txn, handle)? else {
+        return Ok(None);
+    };
+    if row != read {
+        if let Some(f) = filter {
+            if f.eval(&src.project(&row))?.truth() != Some(true) {
+                return Ok(None);
+            }
         }
-        _ => table.update_record(txn, handle, old, new),
     }
+    Ok(Some(row))
 }
 
 /// The table a statement changes and its bound WHERE clause.

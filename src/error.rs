@@ -333,6 +333,8 @@ pub enum ForeignKeyError {
     ColumnNotNull { column: String, constraint: String },
     /// DROP INDEX of the index a foreign key reads (ER_DROP_INDEX_FK).
     IndexNeeded { index: String },
+    /// A column referencing itself (ER_CANNOT_ADD_FOREIGN).
+    CannotAdd,
 }
 
 impl ForeignKeyError {
@@ -350,6 +352,7 @@ impl ForeignKeyError {
             ForeignKeyError::IncompatibleColumns { .. } => 3780,
             ForeignKeyError::ColumnNotNull { .. } => 1830,
             ForeignKeyError::IndexNeeded { .. } => 1553,
+            ForeignKeyError::CannotAdd => 1215,
         }
     }
 
@@ -415,6 +418,7 @@ impl ForeignKeyError {
             ForeignKeyError::IndexNeeded { index } => {
                 format!("Cannot drop index '{index}': needed in a foreign key constraint")
             }
+            ForeignKeyError::CannotAdd => "Cannot add foreign key constraint".into(),
         }
     }
 }

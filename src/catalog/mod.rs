@@ -5,6 +5,7 @@
 //! cache reloads.
 
 mod autoid;
+mod foreign_key;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod meta;
@@ -14,9 +15,9 @@ mod temporary;
 
 pub use autoid::AutoIdAllocator;
 pub use meta::{MetaError, UserRecord};
+pub use foreign_key::{check_reference, ForeignKeyInfo, RefAction};
 pub use model::{
-    BackfillState, ColumnInfo, DatabaseInfo, DefaultValue, ForeignKeyInfo, IndexInfo, RefAction,
-    SchemaState, TableInfo,
+    BackfillState, ColumnInfo, DatabaseInfo, DefaultValue, IndexInfo, SchemaState, TableInfo,
 };
 pub use schema::{DatabaseEntry, InfoSchema};
 pub use temporary::TemporaryTables;

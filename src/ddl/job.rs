@@ -148,9 +148,12 @@ pub enum JobArgs {
         charset: String,
         collation: String,
     },
-    /// Recorded only, as a FOREIGN KEY clause of CREATE TABLE: not enforced.
+    /// ADD FOREIGN KEY: `checks` is the session's `foreign_key_checks` (off, neither the
+    /// parent nor the rows are checked, as in MySQL).
     AddForeignKey {
         fk: Box<ForeignKeyInfo>,
+        #[serde(default = "checks_on")]
+        checks: bool,
     },
     DropForeignKey {
         name: String,
@@ -165,6 +168,10 @@ pub enum JobArgs {
     },
     /// One ALTER TABLE with several changes: one job, all or nothing.
     MultiSchemaChange(MultiSchemaInfo),
+}
+
+fn checks_on() -> bool {
+    true
 }
 
 /// The sub-jobs of a multi-schema change (TiDB's `MultiSchemaInfo`).

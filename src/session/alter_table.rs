@@ -91,11 +91,7 @@ impl Session {
                     add_index_change(table, &index, columns, true)?
                 }
                 ast::TableConstraint::ForeignKey(fk) => {
-                    let n = table.foreign_keys.len() + 1;
-                    let fk = sql::create_table::foreign_key(fk, &table.name, n)?;
-                    sql::limits::identifier(&fk.name)?;
-                    let args = JobArgs::AddForeignKey { fk: Box::new(fk) };
-                    (Action::AddForeignKey, args)
+                    return self.add_foreign_key_changes(table, fk);
                 }
                 other => return Err(Error::unsupported(format!("ALTER TABLE ADD {other}"))),
             },
@@ -103,7 +99,7 @@ impl Session {
                 let name = name.value.clone();
                 (Action::DropForeignKey, JobArgs::DropForeignKey { name })
             }
-            Op::DropIndex { name } => drop_index_change(table, &name.value)?,
+            Op::DropIndex { name: index } => self.drop_index_change(name, table, &index.value)?,
             Op::AddColumn {
                 column_def,
                 column_position,
@@ -279,8 +275,52 @@ impl Session {
         name: &str,
     ) -> Result<()> {
         let info = self.table_info(table)?;
-        let change = drop_index_change(&info, name)?;
+        let change = self.drop_index_change(table, &info, name)?;
         self.run_changes(sql, table, vec![change])
+    }
+
+    /// DROP INDEX `index` of `info` (which `table` names), unless a foreign key needs it.
+    fn drop_index_change(
+        &self,
+        table: &ast::ObjectName,
+        info: &TableInfo,
+        index: &str,
+    ) -> Result<Change> {
+        let change = drop_index_change(info, index)?;
+        if let Some(ix) = info.index_by_name(index) {
+            let (db, _) = split_name(table)?;
+            self.check_drop_index(&self.db_or_current(db)?, info, ix)?;
+        }
+        Ok(change)
+    }
+
+    /// ADD [CONSTRAINT [name]] FOREIGN KEY: an `add foreign key` job, which checks the
+    /// parent and the rows; when no index of the table starts with the constraint's
+    /// columns, with the ADD INDEX MySQL makes for it before (one multi-schema change,
+    /// so a constraint that fails leaves no index behind either).
+    fn add_foreign_key_changes(
+        &self,
+        table: &TableInfo,
+        fk: &ast::ForeignKeyConstraint,
+    ) -> Result<Vec<Change>> {
+        let n = table.foreign_keys.len() + 1;
+        let info = sql::create_table::foreign_key(fk, &table.name, n)?;
+        sql::limits::identifier(&info.name)?;
+        let mut changes = Vec::new();
+        let columns = table.column_offsets(&info.columns);
+        if columns.is_some_and(|c| !table.has_index_on(&c)) {
+            let name = match sql::create_table::foreign_key_index_name(fk) {
+                Some(name) => name,
+                None => unused_index_name(table, &info.columns[0]),
+            };
+            changes.push(add_index_change(table, &name, info.columns.clone(), false)?);
+        }
+        let args = JobArgs::AddForeignKey {
+            fk: Box::new(info),
+            checks: self.foreign_key_checks(),
+        };
+        changes.push((Action::AddForeignKey, args));
+        Ok(changes)
     }
 
     /// RENAME TABLE.
@@ -387,6 +427,19 @@ impl Session {
             .map(|t| TableInfo::clone(t))
             .ok_or_else(|| Error::unknown_table(&db, &tname))
     }
+}
+
+/// `base`, or `base_2`, `base_3`, ...: the first no index of `table` has (MySQL's names for
+/// unnamed indexes).
+fn unused_index_name(table: &TableInfo, base: &str) -> String {
+    let taken = |n: &str| table.index_by_name(n).is_some() || n.eq_ignore_ascii_case("primary");
+    if !taken(base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base}_{n}"))
+        .find(|n| !taken(n))
+        .unwrap_or_else(|| base.to_string())
 }
 
 fn add_index_change(

@@ -66,6 +66,8 @@ impl Session {
                         if s.truncate_temporary(&target.name)? {
                             continue;
                         }
+                        let (db, name) = split_name(&target.name)?;
+                        s.check_truncate(&s.db_or_current(db)?, &name)?;
                         let job = s.table_job(
                             sql,
                             &target.name,
@@ -214,6 +216,9 @@ impl Session {
                 info.id = 0;
                 info.db_id = 0;
                 info.name = name.clone();
+                // As in MySQL and TiDB, the copy has the source's indexes but none of its
+                // foreign keys.
+                info.foreign_keys.clear();
                 info
             }
             None => match &ct.query {
@@ -221,6 +226,7 @@ impl Session {
                 None => sql::create_table::table_info(ct, &name, &self.state)?,
             },
         };
+        self.check_new_foreign_keys(&db, &info)?;
         let job = Job::new(
             Action::CreateTable,
             dbinfo.info.id,
@@ -343,6 +349,7 @@ impl Session {
                         }
                         return Err(Error::drop_missing_database(&name));
                     };
+                    self.check_drop_database(&db.info.name)?;
                     let job = Job::new(
                         Action::DropSchema,
                         db.info.id,
@@ -365,17 +372,22 @@ impl Session {
             ast::ObjectType::Table => {
                 let mut missing = Vec::new();
                 let mut targets = Vec::new();
+                let mut dropped = Vec::new();
                 for n in names {
                     let (db, name) = split_name(n)?;
                     let db = self.db_or_current(db)?;
                     match self.schema().table(&db, &name) {
-                        Some(_) => targets.push(n.clone()),
+                        Some(_) => {
+                            targets.push(n.clone());
+                            dropped.push((db, name));
+                        }
                         None => missing.push(format!("{db}.{name}")),
                     }
                 }
                 if !missing.is_empty() && !if_exists {
                     return Err(Error::bad_table(&missing.join(",")));
                 }
+                self.check_drop_tables(&dropped)?;
                 for m in &missing {
                     self.note(Error::bad_table(m));
                 }

@@ -3,6 +3,7 @@
 
 mod alter_table;
 mod ddl;
+mod foreign_keys;
 mod import;
 mod meta;
 mod multi_schema;

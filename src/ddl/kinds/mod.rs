@@ -9,6 +9,7 @@
 //! (`multi_schema_change`) walks the steps of its sub-jobs.
 
 mod add_column;
+mod add_foreign_key;
 mod add_index;
 mod create_schema;
 mod create_table;
@@ -75,9 +76,9 @@ pub fn of(action: Action) -> &'static dyn JobKind {
         Action::AddColumn => &add_column::AddColumn,
         Action::DropColumn => &drop_column::DropColumn,
         Action::ModifyColumn => &modify_column::ModifyColumn,
+        Action::AddForeignKey => &add_foreign_key::AddForeignKey,
         Action::ModifyTableComment
         | Action::ModifyTableCharsetAndCollate
-        | Action::AddForeignKey
         | Action::DropForeignKey
         | Action::RenameIndex
         | Action::AlterIndexVisibility => &table_options::TableOptions,

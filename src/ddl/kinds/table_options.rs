@@ -1,7 +1,8 @@
-//! ALTER TABLE ... COMMENT / CHARSET / COLLATE / ADD and DROP FOREIGN KEY / RENAME INDEX /
-//! ALTER INDEX ... [IN]VISIBLE: metadata only, none -> public in one step. The charset and collation are recorded only (every string
-//! is stored and compared as utf8mb4 whatever the table says), and so are foreign keys, as
-//! CREATE TABLE records them: shown, not enforced.
+//! ALTER TABLE ... COMMENT / CHARSET / COLLATE / DROP FOREIGN KEY / RENAME INDEX /
+//! ALTER INDEX ... [IN]VISIBLE: metadata only, none -> public in one step. The charset and
+//! collation are recorded only (every string is stored and compared as utf8mb4 whatever the
+//! table says). ADD FOREIGN KEY, which reads the rows, is a kind of its own
+//! (`add_foreign_key`).
 
 use super::{can_not_drop, finish, load_table, JobKind, Step};
 use crate::catalog::{meta, IndexInfo, SchemaState, TableInfo};
@@ -19,29 +20,6 @@ impl JobKind for TableOptions {
             JobArgs::ModifyTableCharsetAndCollate { charset, collation } => {
                 table.charset.clone_from(charset);
                 table.collation.clone_from(collation);
-            }
-            JobArgs::AddForeignKey { fk } => {
-                for c in &fk.columns {
-                    if table.column_by_name(c).is_none() {
-                        return Err(Error::new(
-                            1072,
-                            "42000",
-                            format!("Key column '{c}' doesn't exist in table"),
-                        ));
-                    }
-                }
-                if table
-                    .foreign_keys
-                    .iter()
-                    .any(|k| k.name.eq_ignore_ascii_case(&fk.name))
-                {
-                    return Err(Error::new(
-                        1826,
-                        "HY000",
-                        format!("Duplicate foreign key constraint name '{}'", fk.name),
-                    ));
-                }
-                table.foreign_keys.push((**fk).clone());
             }
             JobArgs::DropForeignKey { name } => {
                 let before = table.foreign_keys.len();

@@ -4,7 +4,8 @@ Run by tests/clients.rs against a freshly started server (MOLTDB_HOST / MOLTDB_P
 connects through mysqlclient, probes the server (version, time zone tables), migrates
 contrib.auth and contenttypes (CREATE TABLE, ALTER TABLE ... ADD CONSTRAINT ... FOREIGN
 KEY, CREATE INDEX), then creates, filters and updates rows, with case-sensitive lookups
-(`LIKE BINARY`) and nested atomic blocks (savepoints) that roll back.
+(`LIKE BINARY`) and nested atomic blocks (savepoints) that roll back. The foreign keys the
+migrations added are enforced, and have the index MySQL gives them (Django relies on it).
 """
 
 import os
@@ -40,6 +41,7 @@ settings.configure(
 django.setup()
 
 from django.contrib.auth.models import Group, Permission, User  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import IntegrityError, connection, transaction  # noqa: E402
 
@@ -107,6 +109,23 @@ class DjangoOrm(unittest.TestCase):
             pass
         self.assertFalse(Group.objects.filter(name="doomed").exists())
         Group.objects.all().delete()
+
+    def test_foreign_keys_are_enforced(self):
+        with self.assertRaises(IntegrityError):
+            with transaction.atomic():
+                Permission.objects.create(name="bad", codename="bad", content_type_id=987654)
+        # The ORM deletes dependent rows itself; the database refuses to orphan them.
+        content_type = ContentType.objects.get_for_model(Group)
+        with self.assertRaises(IntegrityError):
+            with transaction.atomic():
+                with connection.cursor() as cur:
+                    cur.execute("DELETE FROM django_content_type WHERE id = %s", [content_type.id])
+        self.assertTrue(ContentType.objects.filter(id=content_type.id).exists())
+        # No index started with auth_user_groups.group_id: the constraint got one.
+        with connection.cursor() as cur:
+            constraints = connection.introspection.get_constraints(cur, "auth_user_groups")
+        indexed = [c["columns"] for c in constraints.values() if c["index"]]
+        self.assertIn(["group_id"], indexed)
 
     def test_many_to_many(self):
         user = User.objects.create_user("bob", "bob@example.com", "pw")

@@ -361,9 +361,8 @@ impl ForeignKeyError {
             ForeignKeyError::NoReferencedRow { .. } | ForeignKeyError::RowIsReferenced { .. } => {
                 "23000"
             }
-            ForeignKeyError::TruncateReferenced { .. } | ForeignKeyError::WrongDefinition { .. } => {
-                "42000"
-            }
+            ForeignKeyError::TruncateReferenced { .. }
+            | ForeignKeyError::WrongDefinition { .. } => "42000",
             _ => "HY000",
         }
     }

@@ -158,6 +158,40 @@ async fn conflict_with_a_commit_after_the_snapshot() {
     assert_eq!(v, Some(1));
 }
 
+/// A child row's parent joins the transaction's lock set (as SELECT ... FOR UPDATE's rows
+/// do): a concurrent delete of that parent, committed first, fails the child's transaction
+/// at COMMIT instead of leaving an orphan.
+#[tokio::test]
+async fn a_child_rows_parent_is_locked_until_commit() {
+    let server = TestServer::start();
+    let mut c1 = setup(&server, "txn_fk").await;
+    let mut c2 = conn_in(&server, "txn_fk").await;
+    c1.query_drop(
+        "CREATE TABLE child (id INT PRIMARY KEY, t_id INT, FOREIGN KEY (t_id) REFERENCES t (id))",
+    )
+    .await
+    .unwrap();
+
+    c1.query_drop("BEGIN").await.unwrap();
+    c1.query_drop("INSERT INTO child VALUES (1, 1)")
+        .await
+        .unwrap();
+    // c2 cannot see the uncommitted child: its delete of the parent goes through.
+    c2.query_drop("DELETE FROM t WHERE id = 1").await.unwrap();
+    let res = c1.query_drop("COMMIT").await;
+    expect_server_error(res, ER_WRITE_CONFLICT);
+    let children: Vec<i32> = c1.query("SELECT id FROM child").await.unwrap();
+    assert!(children.is_empty(), "an orphan was committed: {children:?}");
+
+    // A parent the other transaction left alone is no conflict.
+    c1.query_drop("BEGIN").await.unwrap();
+    c1.query_drop("INSERT INTO child VALUES (2, 2)")
+        .await
+        .unwrap();
+    c2.query_drop("INSERT INTO t VALUES (3, 30)").await.unwrap();
+    c1.query_drop("COMMIT").await.unwrap();
+}
+
 #[tokio::test]
 async fn disjoint_writers_both_commit() {
     let server = TestServer::start();

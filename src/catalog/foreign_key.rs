@@ -133,7 +133,9 @@ pub fn check_reference(
     let Some(columns) = child.column_offsets(&fk.columns) else {
         return Err(ForeignKeyError::CannotAdd);
     };
-    if child.id == parent.id && child.name.eq_ignore_ascii_case(&parent.name) && columns == ref_columns
+    if child.id == parent.id
+        && child.name.eq_ignore_ascii_case(&parent.name)
+        && columns == ref_columns
     {
         return Err(ForeignKeyError::CannotAdd);
     }
@@ -146,7 +148,8 @@ pub fn check_reference(
                 constraint: fk.name.clone(),
             });
         }
-        let sets_null = [fk.on_delete_action(), fk.on_update_action()].contains(&RefAction::SetNull);
+        let sets_null =
+            [fk.on_delete_action(), fk.on_update_action()].contains(&RefAction::SetNull);
         if sets_null && !col.nullable {
             return Err(ForeignKeyError::ColumnNotNull {
                 column: col.name.clone(),

@@ -5,17 +5,17 @@
 //! cache reloads.
 
 mod autoid;
-mod foreign_key;
 #[cfg(test)]
 pub(crate) mod fixtures;
+mod foreign_key;
 pub mod meta;
 mod model;
 mod schema;
 mod temporary;
 
 pub use autoid::AutoIdAllocator;
-pub use meta::{MetaError, UserRecord};
 pub use foreign_key::{check_reference, ForeignKeyInfo, RefAction};
+pub use meta::{MetaError, UserRecord};
 pub use model::{
     BackfillState, ColumnInfo, DatabaseInfo, DefaultValue, IndexInfo, SchemaState, TableInfo,
 };

@@ -27,7 +27,9 @@ pub struct AddForeignKey;
 impl JobKind for AddForeignKey {
     fn forward(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
         let JobArgs::AddForeignKey { fk, checks } = &job.args else {
-            return Err(Error::internal("add foreign key job without its constraint"));
+            return Err(Error::internal(
+                "add foreign key job without its constraint",
+            ));
         };
         let (fk, checks) = ((**fk).clone(), *checks);
         let mut table = load_table(txn, job)?;

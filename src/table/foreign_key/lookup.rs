@@ -46,15 +46,20 @@ pub(super) fn rows_with(
         })?;
         return Ok(found);
     }
-    table.scan_rows(txn, &super::super::HandleRange::all(), false, |handle, row| {
-        let equal = columns
-            .iter()
-            .zip(&key)
-            .all(|(&c, v)| !row[c].is_null() && row[c].sql_cmp(v).is_eq());
-        if equal {
-            found.push(handle);
-        }
-        Ok(found.len() < limit)
-    })?;
+    table.scan_rows(
+        txn,
+        &super::super::HandleRange::all(),
+        false,
+        |handle, row| {
+            let equal = columns
+                .iter()
+                .zip(&key)
+                .all(|(&c, v)| !row[c].is_null() && row[c].sql_cmp(v).is_eq());
+            if equal {
+                found.push(handle);
+            }
+            Ok(found.len() < limit)
+        },
+    )?;
     Ok(found)
 }

@@ -335,6 +335,15 @@ pub enum ForeignKeyError {
     IndexNeeded { index: String },
     /// A column referencing itself (ER_CANNOT_ADD_FOREIGN).
     CannotAdd,
+    /// DROP COLUMN of a column of one of the table's constraints (ER_FK_COLUMN_CANNOT_DROP).
+    ColumnNeeded { column: String, constraint: String },
+    /// DROP COLUMN of a column another table's constraint references
+    /// (ER_FK_COLUMN_CANNOT_DROP_CHILD).
+    ColumnNeededByChild {
+        column: String,
+        constraint: String,
+        table: String,
+    },
 }
 
 impl ForeignKeyError {
@@ -353,6 +362,8 @@ impl ForeignKeyError {
             ForeignKeyError::ColumnNotNull { .. } => 1830,
             ForeignKeyError::IndexNeeded { .. } => 1553,
             ForeignKeyError::CannotAdd => 1215,
+            ForeignKeyError::ColumnNeeded { .. } => 1828,
+            ForeignKeyError::ColumnNeededByChild { .. } => 1829,
         }
     }
 
@@ -418,6 +429,16 @@ impl ForeignKeyError {
                 format!("Cannot drop index '{index}': needed in a foreign key constraint")
             }
             ForeignKeyError::CannotAdd => "Cannot add foreign key constraint".into(),
+            ForeignKeyError::ColumnNeeded { column, constraint } => format!(
+                "Cannot drop column '{column}': needed in a foreign key constraint '{constraint}'"
+            ),
+            ForeignKeyError::ColumnNeededByChild {
+                column,
+                constraint,
+                table,
+            } => format!(
+                "Cannot drop column '{column}': needed in a foreign key constraint '{constraint}' of table '{table}'"
+            ),
         }
     }
 }

@@ -152,6 +152,8 @@ impl Session {
                         }
                         return Err(missing);
                     }
+                    let (db, _) = split_name(name)?;
+                    self.check_drop_column(&self.db_or_current(db)?, table, &c.value)?;
                     let args = JobArgs::DropColumn {
                         name: c.value.clone(),
                     };

@@ -121,6 +121,47 @@ impl Session {
         Ok(())
     }
 
+    /// DROP COLUMN `column` of `db`.`table`: 1828 if one of the table's constraints has it
+    /// (whatever the checks), 1829 if another table's constraint references it (while the
+    /// checks are on).
+    pub(super) fn check_drop_column(
+        &self,
+        db: &str,
+        table: &TableInfo,
+        column: &str,
+    ) -> Result<()> {
+        let named = |cols: &[String]| cols.iter().any(|c| c.eq_ignore_ascii_case(column));
+        if let Some(fk) = table.foreign_keys.iter().find(|fk| named(&fk.columns)) {
+            return Err(ForeignKeyError::ColumnNeeded {
+                column: column.to_string(),
+                constraint: fk.name.clone(),
+            }
+            .into());
+        }
+        if !self.foreign_key_checks() {
+            return Ok(());
+        }
+        let schema = self.schema();
+        for (child_db, child) in schema.referencing(db, &table.name) {
+            let Some(info) = schema.table(child_db, child) else {
+                continue;
+            };
+            if let Some(fk) = info
+                .foreign_keys
+                .iter()
+                .find(|fk| fk.references(child_db, db, &table.name) && named(&fk.ref_columns))
+            {
+                return Err(ForeignKeyError::ColumnNeededByChild {
+                    column: column.to_string(),
+                    constraint: fk.name.clone(),
+                    table: info.name.clone(),
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
     /// DROP INDEX `index` of `db`.`table`: 1553 if a constraint of the table, or one
     /// referencing it, reads through it and no other key would do (whatever the checks).
     pub(super) fn check_drop_index(

@@ -198,6 +198,34 @@ fn shift_offsets(table: &mut TableInfo, pos: usize, inserted: bool) {
     }
 }
 
+/// Applies `change` to every foreign key referencing `db`.`table` (in any database, the
+/// table's own included) and stores the tables changed, in the step's transaction: a
+/// parent renamed, or its referenced column renamed, keeps its children, as in MySQL and
+/// TiDB. Reads the tables as the transaction has them, so a table the step already
+/// stored is changed as stored.
+fn update_references(
+    txn: &mut dyn Transaction,
+    db: &str,
+    table: &str,
+    change: impl Fn(&mut crate::catalog::ForeignKeyInfo),
+) -> Result<()> {
+    for database in meta::load_databases(txn)? {
+        for mut child in meta::load_tables(txn, database.id)? {
+            let mut changed = false;
+            for fk in &mut child.foreign_keys {
+                if fk.references(&database.name, db, table) {
+                    change(fk);
+                    changed = true;
+                }
+            }
+            if changed {
+                meta::put_table(txn, &child);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// "Can't DROP 'x'; check that column/key exists".
 fn can_not_drop(name: &str) -> Error {
     Error::new(

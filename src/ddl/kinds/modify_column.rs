@@ -57,6 +57,7 @@ impl JobKind for ModifyColumn {
         col.id = old.id;
         col.state = SchemaState::Public;
         col.origin_default = old.origin_default.clone();
+        let col_name = col.name.clone();
         for fk in &mut table.foreign_keys {
             for c in &mut fk.columns {
                 if c.eq_ignore_ascii_case(&old.name) {
@@ -98,6 +99,16 @@ impl JobKind for ModifyColumn {
             }
         }
         meta::put_table(txn, &table);
+        if !old.name.eq_ignore_ascii_case(&col_name) {
+            // The constraints referencing the column follow its new name.
+            super::update_references(txn, &job.db_name, &table.name, |fk| {
+                for c in &mut fk.ref_columns {
+                    if c.eq_ignore_ascii_case(&old.name) {
+                        c.clone_from(&col_name);
+                    }
+                }
+            })?;
+        }
         finish(job, JobState::Done, SchemaState::Public)
     }
 

@@ -21,8 +21,13 @@ impl JobKind for RenameTable {
         {
             return Err(Error::table_exists(&new_name));
         }
-        table.name = new_name;
+        let old_name = std::mem::replace(&mut table.name, new_name.clone());
         meta::put_table(txn, &table);
+        // The constraints referencing the table follow it (its own, if it references
+        // itself, included).
+        super::update_references(txn, &job.db_name, &old_name, |fk| {
+            fk.ref_table.clone_from(&new_name);
+        })?;
         finish(job, JobState::Done, SchemaState::Public)
     }
 

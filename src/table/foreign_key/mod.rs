@@ -294,3 +294,6 @@ fn undo_on_error(
     }
     result
 }
+
+#[cfg(test)]
+mod tests;

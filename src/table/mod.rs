@@ -10,6 +10,10 @@
 //! | write only / write reorganization | yes | yes                 | yes            | no   |
 //! | delete reorganization  | no          | yes                   | no             | no   |
 //! | public                 | yes         | yes                   | yes            | yes  |
+//!
+//! Statements write rows through [`foreign_key::Writer`], which adds what a table's
+//! FOREIGN KEY constraints require on top of these paths: the parent looked up (and locked)
+//! for a child row, the children of a parent row restricted, cascaded or cleared.
 
 mod check;
 mod checksum;

@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::foreign_key::ForeignKeyInfo;
 use crate::types::DataType;
-
-pub use super::foreign_key::ForeignKeyInfo;
 
 /// Where an object is in its online schema change. DML consults the state of every index and
 /// column on each write (see `table/`), so nodes one schema version apart stay consistent.

@@ -333,4 +333,34 @@ fn mariadb_cli_load_data_local() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // A foreign key: LOCAL skips a row without its parent with warning 1452, as it skips a
+    // duplicate.
+    let file = dir.path().join("orders.tsv");
+    std::fs::write(&file, "1\t1\n2\t99\n3\t2\n").unwrap();
+    check(
+        "create the child",
+        run(
+            "CREATE TABLE cli.orders (id INT PRIMARY KEY, item_id INT, FOREIGN KEY (item_id) REFERENCES cli.items (id))",
+            &[],
+        ),
+    );
+    let sql = format!(
+        "LOAD DATA LOCAL INFILE '{}' INTO TABLE cli.orders; SHOW WARNINGS; \
+         SELECT * FROM cli.orders ORDER BY id",
+        file.display()
+    );
+    let text = check(
+        "LOAD DATA into a child",
+        run(&sql, &["--local-infile=1", "-vv", "--batch"]),
+    );
+    assert!(
+        text.contains("Records: 3  Deleted: 0  Skipped: 1  Warnings: 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Warning\t1452\tCannot add or update a child row: a foreign key constraint fails (`cli`.`orders`, CONSTRAINT `orders_ibfk_1` FOREIGN KEY (`item_id`) REFERENCES `items` (`id`))"),
+        "{text}"
+    );
+    assert!(text.contains("id\titem_id\n1\t1\n3\t2\n"), "{text}");
 }

@@ -139,9 +139,10 @@ impl<'a> Writer<'a> {
         undo_on_error(txn, savepoint, result)
     }
 
-    /// Whether writing `db`.`table` may cascade: then a row a statement read before its
-    /// first write may have been changed or removed by a cascade since (a table that
-    /// references itself), and is read again before it is written.
+    /// Whether a write to `db`.`table` can reach other rows through constraints (some
+    /// constraint references the table, and the checks are on): then a row the statement
+    /// read before its first write may have been changed or removed by a cascade since (a
+    /// table that references itself), and is read again before it is written.
     pub fn cascades_from(&self, db: &str, table: &Table) -> Result<bool> {
         Ok(self.checks && !self.children(db, table)?.is_empty())
     }

@@ -235,10 +235,14 @@ impl<'a> Writer<'a> {
         Ok(parent)
     }
 
-    /// The foreign keys referencing `db`.`parent`.
+    /// The foreign keys referencing `db`.`parent`. None reference a session's temporary
+    /// table, even one named like a table that is referenced.
     fn children(&self, db: &str, parent: &Table) -> Result<Rc<[Child]>> {
         if let Some(found) = self.children.borrow().get(&parent.id()) {
             return Ok(found.clone());
+        }
+        if parent.info.temporary {
+            return Ok(Rc::from([]));
         }
         let name = &parent.info.name;
         let mut children = Vec::new();

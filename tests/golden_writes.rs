@@ -57,6 +57,7 @@ fn index(id: i64, name: &str, columns: Vec<usize>, unique: bool, state: SchemaSt
 fn table(columns: Vec<ColumnInfo>, indexes: Vec<IndexInfo>) -> Arc<TableInfo> {
     Arc::new(TableInfo {
         temporary: false,
+        view: None,
         id: TABLE_ID,
         db_id: 1,
         name: "t".into(),

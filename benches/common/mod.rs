@@ -58,6 +58,7 @@ pub fn sbtest_info() -> Arc<TableInfo> {
     Arc::new(TableInfo {
         foreign_keys: Vec::new(),
         temporary: false,
+        view: None,
         id: 104,
         db_id: 2,
         name: "sbtest1".into(),

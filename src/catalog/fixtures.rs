@@ -64,5 +64,6 @@ pub fn table(id: i64, name: &str, columns: &[&str], indexes: Vec<IndexInfo>) -> 
         state: SchemaState::Public,
         foreign_keys: Vec::new(),
         temporary: false,
+        view: None,
     }
 }

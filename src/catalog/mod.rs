@@ -18,6 +18,7 @@ pub use foreign_key::{check_reference, ForeignKeyInfo, RefAction};
 pub use meta::{MetaError, UserRecord};
 pub use model::{
     BackfillState, ColumnInfo, DatabaseInfo, DefaultValue, IndexInfo, SchemaState, TableInfo,
+    ViewInfo,
 };
 pub use schema::{DatabaseEntry, InfoSchema};
 pub use temporary::TemporaryTables;

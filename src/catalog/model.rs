@@ -158,6 +158,22 @@ pub struct TableInfo {
     /// A session's temporary table (never in the shared catalog).
     #[serde(default)]
     pub temporary: bool,
+    /// A view: its query (the columns above are what it returns); it has no rows.
+    #[serde(default)]
+    pub view: Option<ViewInfo>,
+}
+
+/// What CREATE VIEW recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewInfo {
+    /// The SELECT, with every table name qualified by its database (a view reads the
+    /// tables it was created over, whatever database its reader is in).
+    pub query: String,
+    pub algorithm: String,
+    pub definer: String,
+    pub security: String,
+    /// `CASCADED`, `LOCAL` or `NONE` (WITH CHECK OPTION is recorded, not enforced).
+    pub check_option: String,
 }
 
 impl TableInfo {

@@ -69,6 +69,8 @@ pub enum Action {
     RenameIndex,
     AlterIndexVisibility,
     MultiSchemaChange,
+    CreateView,
+    DropView,
 }
 
 impl Action {
@@ -93,6 +95,8 @@ impl Action {
             Action::RenameIndex => "rename index",
             Action::AlterIndexVisibility => "alter index visibility",
             Action::MultiSchemaChange => "alter table multi-schema change",
+            Action::CreateView => "create view",
+            Action::DropView => "drop view",
         }
     }
 
@@ -111,6 +115,11 @@ pub enum JobArgs {
     DropSchema,
     CreateTable {
         table: Box<TableInfo>,
+    },
+    /// CREATE [OR REPLACE] VIEW: the view as a table whose `view` holds its query.
+    CreateView {
+        view: Box<TableInfo>,
+        or_replace: bool,
     },
     DropTable,
     TruncateTable,

@@ -54,6 +54,7 @@ impl Session {
                     ..
                 } => s.create_database(sql, db_name, *if_not_exists),
                 Statement::CreateTable(ct) => s.create_table(sql, ct),
+                Statement::CreateView(cv) => s.create_view(sql, cv),
                 Statement::Drop {
                     object_type,
                     if_exists,
@@ -110,6 +111,7 @@ impl Session {
             stmt,
             Statement::CreateDatabase { .. }
                 | Statement::CreateTable(_)
+                | Statement::CreateView(_)
                 | Statement::Drop { .. }
                 | Statement::Truncate(_)
                 | Statement::RenameTable(_)
@@ -178,6 +180,45 @@ impl Session {
         );
         self.run_job(job)?;
         Ok(QueryResult::affected(1))
+    }
+
+    /// CREATE [OR REPLACE] VIEW: defined (and checked) here, created by a `create view` job.
+    fn create_view(&mut self, sql: &str, cv: &ast::CreateView) -> Result<QueryResult> {
+        if cv.materialized || cv.temporary {
+            return Err(Error::unsupported("this kind of view"));
+        }
+        let (db, name) = split_name(&cv.name)?;
+        let db = self.db_or_current(db)?;
+        let schema = self.schema();
+        let db_id = schema
+            .database(&db)
+            .ok_or_else(|| Error::unknown_database(&db))?
+            .info
+            .id;
+        match schema.table(&db, &name) {
+            Some(t) if cv.or_replace && t.view.is_none() => {
+                return Err(sql::view::wrong_object(&db, &name, "VIEW"))
+            }
+            Some(_) if !cv.or_replace => return Err(Error::table_exists(&name)),
+            _ => {}
+        }
+        let view = {
+            let ctx = self.context();
+            sql::view::define(&ctx, sql, cv, &db, &name)?
+        };
+        let job = Job::new(
+            Action::CreateView,
+            db_id,
+            &db,
+            sql,
+            JobArgs::CreateView {
+                view: Box::new(view),
+                or_replace: cv.or_replace,
+            },
+        )
+        .on_table(0, &name);
+        self.run_job(job)?;
+        Ok(QueryResult::ok())
     }
 
     fn create_table(&mut self, sql: &str, ct: &ast::CreateTable) -> Result<QueryResult> {
@@ -377,11 +418,11 @@ impl Session {
                     let (db, name) = split_name(n)?;
                     let db = self.db_or_current(db)?;
                     match self.schema().table(&db, &name) {
-                        Some(_) => {
+                        Some(t) if t.view.is_none() => {
                             targets.push(n.clone());
                             dropped.push((db, name));
                         }
-                        None => missing.push(format!("{db}.{name}")),
+                        _ => missing.push(format!("{db}.{name}")),
                     }
                 }
                 if !missing.is_empty() && !if_exists {
@@ -393,6 +434,25 @@ impl Session {
                 }
                 for n in targets {
                     let job = self.table_job(sql, &n, Action::DropTable, JobArgs::DropTable)?;
+                    self.run_job(job)?;
+                }
+                Ok(QueryResult::ok())
+            }
+            ast::ObjectType::View => {
+                for n in names {
+                    let (db, name) = split_name(n)?;
+                    let db = self.db_or_current(db)?;
+                    let schema = self.schema();
+                    match schema.table(&db, &name) {
+                        Some(t) if t.view.is_some() => {}
+                        Some(_) => return Err(sql::view::wrong_object(&db, &name, "VIEW")),
+                        None if if_exists => {
+                            self.note(Error::bad_table(&format!("{db}.{name}")));
+                            continue;
+                        }
+                        None => return Err(Error::bad_table(&format!("{db}.{name}"))),
+                    }
+                    let job = self.relation_job(sql, n, Action::DropView, JobArgs::DropTable)?;
                     self.run_job(job)?;
                 }
                 Ok(QueryResult::ok())
@@ -496,6 +556,29 @@ impl Session {
 
     /// A job on an existing table, with its ids filled in.
     pub(super) fn table_job(
+        &self,
+        sql: &str,
+        table: &ast::ObjectName,
+        action: Action,
+        args: JobArgs,
+    ) -> Result<Job> {
+        let job = self.relation_job(sql, table, action, args)?;
+        if self
+            .schema()
+            .table(&job.db_name, &job.table_name)
+            .is_some_and(|t| t.view.is_some())
+        {
+            return Err(sql::view::wrong_object(
+                &job.db_name,
+                &job.table_name,
+                "BASE TABLE",
+            ));
+        }
+        Ok(job)
+    }
+
+    /// A job on a table or view.
+    fn relation_job(
         &self,
         sql: &str,
         table: &ast::ObjectName,

@@ -556,6 +556,14 @@ impl Session {
                 let ctx = self.context();
                 sql::show::create_table(&ctx, db.as_deref(), &t)
             }
+            Statement::ShowCreate {
+                obj_type: ast::ShowCreateObject::View,
+                obj_name,
+            } => {
+                let (db, t) = split_name(obj_name)?;
+                let ctx = self.context();
+                sql::show::create_view(&ctx, db.as_deref(), &t)
+            }
             Statement::ShowVariables { filter, global, .. } => {
                 let like = like_filter(filter.as_ref());
                 let ctx = self.context();

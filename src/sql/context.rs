@@ -86,6 +86,15 @@ impl<'a> Context<'a> {
     /// Looks up a table (the session's temporary table of that name first); errors as MySQL
     /// does for a missing database or table.
     pub fn table(&self, db: Option<&str>, name: &str) -> Result<(String, Arc<TableInfo>)> {
+        let (db, info) = self.relation(db, name)?;
+        if info.view.is_some() {
+            return Err(super::view::wrong_object(&db, name, "BASE TABLE"));
+        }
+        Ok((db, info))
+    }
+
+    /// A table or a view (what a query's FROM may name).
+    pub fn relation(&self, db: Option<&str>, name: &str) -> Result<(String, Arc<TableInfo>)> {
         let db = self.database_name(db)?;
         // Temporary tables take no metadata lock: no other session sees them.
         if let Some(t) = self.session.temporary_table(&db, name) {

@@ -220,6 +220,7 @@ pub fn table_info(
         state: SchemaState::Public,
         foreign_keys,
         temporary: ct.temporary,
+        view: None,
     };
     super::limits::table(&info)?;
     Ok(info)

@@ -25,6 +25,7 @@ pub const TABLES: &[&str] = &[
     "STATISTICS",
     "TABLES",
     "TABLE_CONSTRAINTS",
+    "VIEWS",
 ];
 
 pub fn is_infoschema(db: &str) -> bool {
@@ -183,6 +184,18 @@ fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("DELETE_RULE", Text(11)),
             ("TABLE_NAME", t64()),
             ("REFERENCED_TABLE_NAME", t64()),
+        ],
+        "VIEWS" => vec![
+            ("TABLE_CATALOG", t64()),
+            ("TABLE_SCHEMA", t64()),
+            ("TABLE_NAME", t64()),
+            ("VIEW_DEFINITION", Text(65535)),
+            ("CHECK_OPTION", Text(8)),
+            ("IS_UPDATABLE", Text(3)),
+            ("DEFINER", Text(288)),
+            ("SECURITY_TYPE", Text(7)),
+            ("CHARACTER_SET_CLIENT", t64()),
+            ("COLLATION_CONNECTION", t64()),
         ],
         "ENGINES" => vec![
             ("ENGINE", t64()),
@@ -477,7 +490,11 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                     def.clone(),
                     s(&db),
                     s(&t.name),
-                    s("BASE TABLE"),
+                    s(if t.view.is_some() {
+                        "VIEW"
+                    } else {
+                        "BASE TABLE"
+                    }),
                     s("InnoDB"),
                     int(10),
                     s("Dynamic"),
@@ -663,6 +680,25 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
             }
             rows
         }
+        "VIEWS" => all_tables(ctx)
+            .into_iter()
+            .filter_map(|(db, t)| {
+                let v = t.view.as_ref()?;
+                Some(vec![
+                    def.clone(),
+                    s(&db),
+                    s(&t.name),
+                    s(&v.query),
+                    s(&v.check_option),
+                    // Writing through a view is not supported.
+                    s("NO"),
+                    s(&v.definer.replace('`', "")),
+                    s(&v.security),
+                    s("utf8mb4"),
+                    s("utf8mb4_bin"),
+                ])
+            })
+            .collect(),
         "ENGINES" => ENGINES
             .iter()
             .map(|e| e.iter().map(|v| s(v)).collect())

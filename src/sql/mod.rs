@@ -33,6 +33,7 @@ pub mod statement;
 pub mod subquery;
 pub mod system_tables;
 pub mod types;
+pub mod view;
 
 pub use context::{Context, Warning};
 pub use parser::parse;

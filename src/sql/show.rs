@@ -125,7 +125,14 @@ pub fn tables(
         ctx.schema
             .tables(&db)
             .into_iter()
-            .map(|t| (t.name.clone(), "BASE TABLE"))
+            .map(|t| {
+                let kind = if t.view.is_some() {
+                    "VIEW"
+                } else {
+                    "BASE TABLE"
+                };
+                (t.name.clone(), kind)
+            })
             .collect()
     };
     let rows = names
@@ -148,7 +155,7 @@ pub fn tables(
 }
 
 pub fn columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult> {
-    let (_, info) = ctx.table(db, table)?;
+    let (_, info) = ctx.relation(db, table)?;
     let rows = info
         .public_columns()
         .map(|(i, c)| {
@@ -195,13 +202,39 @@ fn key_kind(info: &TableInfo, col: usize) -> &'static str {
     }
 }
 
+/// SHOW CREATE TABLE (of a view: SHOW CREATE VIEW's answer, as MySQL gives).
 pub fn create_table(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult> {
-    let (_, info) = ctx.table(db, table)?;
+    let (db, info) = ctx.relation(db, table)?;
+    if info.view.is_some() {
+        return create_view(ctx, Some(&db), table);
+    }
     Ok(text_rows(
         &["Table", "Create Table"],
         vec![vec![
             Value::str(&info.name),
             Value::str(&create_table_text(&info)),
+        ]],
+    ))
+}
+
+/// SHOW CREATE VIEW: 1347 for a table.
+pub fn create_view(ctx: &Context, db: Option<&str>, name: &str) -> Result<QueryResult> {
+    let (db, info) = ctx.relation(db, name)?;
+    if info.view.is_none() {
+        return Err(super::view::wrong_object(&db, name, "VIEW"));
+    }
+    Ok(text_rows(
+        &[
+            "View",
+            "Create View",
+            "character_set_client",
+            "collation_connection",
+        ],
+        vec![vec![
+            Value::str(&info.name),
+            Value::str(&super::view::create_text(&info)),
+            Value::str("utf8mb4"),
+            Value::str("utf8mb4_bin"),
         ]],
     ))
 }
@@ -373,7 +406,7 @@ fn like_rows(
 /// SHOW FULL COLUMNS: DESCRIBE's columns plus Collation, Privileges and Comment.
 pub fn full_columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult> {
     use super::infoschema::{column_key, default_text, extra};
-    let (_, info) = ctx.table(db, table)?;
+    let (_, info) = ctx.relation(db, table)?;
     let rows = info
         .public_columns()
         .map(|(i, c)| {
@@ -418,7 +451,7 @@ pub fn full_columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<Quer
 
 /// SHOW INDEX / INDEXES / KEYS.
 pub fn index(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult> {
-    let (_, info) = ctx.table(db, table)?;
+    let (_, info) = ctx.relation(db, table)?;
     let mut rows = Vec::new();
     for ix in super::infoschema::indexes(&info) {
         for (seq, &c) in ix.columns.iter().enumerate() {

@@ -13,6 +13,7 @@ mod add_foreign_key;
 mod add_index;
 mod create_schema;
 mod create_table;
+mod create_view;
 mod drop_column;
 mod drop_index;
 mod drop_schema;
@@ -68,7 +69,9 @@ pub fn of(action: Action) -> &'static dyn JobKind {
         Action::CreateSchema => &create_schema::CreateSchema,
         Action::DropSchema => &drop_schema::DropSchema,
         Action::CreateTable => &create_table::CreateTable,
-        Action::DropTable => &drop_table::DropTable,
+        // A view has no rows: dropping one walks the states a table does.
+        Action::DropTable | Action::DropView => &drop_table::DropTable,
+        Action::CreateView => &create_view::CreateView,
         Action::TruncateTable => &truncate_table::TruncateTable,
         Action::RenameTable => &rename_table::RenameTable,
         Action::AddIndex => &add_index::AddIndex,

@@ -92,6 +92,7 @@ fn with_table(store: &dyn crate::kv::Store) -> (i64, i64) {
         state: SchemaState::None,
         foreign_keys: Vec::new(),
         temporary: false,
+        view: None,
     };
     let mut create = Job::new(
         Action::CreateTable,

@@ -313,7 +313,10 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
                     columns: rs.columns,
                 });
             }
-            let (db, info) = p.ctx.table(db.as_deref(), &t)?;
+            let (db, info) = p.ctx.relation(db.as_deref(), &t)?;
+            if info.view.is_some() {
+                return view_factor(p, &db, &info, alias.as_ref(), offset);
+            }
             let src = Source::hinted(db, info, alias.as_ref(), index_hints)?;
             let columns = (0..src.scope.columns.len())
                 .map(|i| column_output(&src, i).1)
@@ -364,6 +367,30 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
         ast::TableFactor::NestedJoin { .. } => Err(Error::unsupported("parenthesized joins")),
         other => Err(Error::unsupported(format!("FROM {other}"))),
     }
+}
+
+/// A view named in FROM: its query planned as a derived table under the view's name (or
+/// alias), its columns named as the view names them.
+fn view_factor(
+    p: &Planner,
+    db: &str,
+    info: &crate::catalog::TableInfo,
+    alias: Option<&ast::TableAlias>,
+    offset: usize,
+) -> Result<Factor> {
+    let plan = crate::sql::view::expand(db, info, |q| plan_query(p, q, None))?;
+    let mut columns = plan.columns();
+    for (c, def) in columns.iter_mut().zip(&info.columns) {
+        c.name = def.name.clone();
+    }
+    Ok(Factor {
+        alias: alias.map_or_else(|| info.name.clone(), |a| a.name.value.clone()),
+        offset,
+        width: columns.len(),
+        source: FactorSource::Derived(Arc::new(plan)),
+        filter: Vec::new(),
+        columns,
+    })
 }
 
 /// A conjunct over one factor, with its columns made relative to the factor.

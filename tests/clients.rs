@@ -223,6 +223,26 @@ fn mariadb_cli_batch_mode() {
     // SHOW ... LIKE names its column after the pattern, as MySQL does.
     let out = run("SHOW DATABASES LIKE 'cl%'", &["--batch"]);
     assert_eq!(check("SHOW DATABASES LIKE", out), "Database (cl%)\ncli\n");
+    // SHOW ... WHERE, views and server-side PREPARE, as a CLI user types them.
+    let out = run(
+        "SHOW INDEX FROM items WHERE Key_name = 'PRIMARY'; \
+         SHOW COLUMNS FROM items WHERE Field LIKE 'p%'; \
+         CREATE VIEW cheap AS SELECT name FROM items WHERE price < 2; \
+         SELECT * FROM cheap; \
+         PREPARE s FROM 'SELECT HEX(name) FROM items WHERE id = ?'; SET @i := 2; EXECUTE s USING @i",
+        &["-D", "cli", "--batch"],
+    );
+    assert_eq!(
+        check("SHOW ... WHERE, views, PREPARE", out),
+        "Table\tNon_unique\tKey_name\tSeq_in_index\tColumn_name\tCollation\tCardinality\tSub_part\tPacked\tNull\tIndex_type\tComment\tIndex_comment\tVisible\tExpression\n\
+         items\t0\tPRIMARY\t1\tid\tA\t0\tNULL\tNULL\t\tBTREE\t\t\tYES\tNULL\n\
+         Field\tType\tNull\tKey\tDefault\tExtra\n\
+         price\tdecimal(6,2)\tYES\t\tNULL\t\n\
+         name\n\
+         pen\n\
+         HEX(name)\n\
+         626F6F6B\n"
+    );
     let out = run("SELECT * FROM nosuch", &["-D", "cli", "--batch"]);
     assert!(!out.status.success());
     // (mariadb 10.11's CLI echoes the failed statement before the error line)

@@ -182,6 +182,31 @@ impl Session {
         Ok(QueryResult::affected(1))
     }
 
+    /// CREATE [TEMPORARY] TABLE ... LIKE: the source's definition (columns, indexes,
+    /// options) under `name`, without its foreign keys (as MySQL and TiDB copy it). A
+    /// temporary source is TiDB's 8006, a view 1347.
+    pub(super) fn like_source(&self, source: &ast::ObjectName, name: &str) -> Result<TableInfo> {
+        let (sdb, sname) = split_name(source)?;
+        let sdb = self.db_or_current(sdb)?;
+        if self.state.temporary.get(&sdb, &sname).is_some() {
+            return Err(Error::unsupported_on_temporary("create table like"));
+        }
+        let src = self
+            .schema()
+            .table(&sdb, &sname)
+            .cloned()
+            .ok_or_else(|| Error::unknown_table(&sdb, &sname))?;
+        if src.view.is_some() {
+            return Err(sql::view::wrong_object(&sdb, &sname, "BASE TABLE"));
+        }
+        let mut info = (*src).clone();
+        info.id = 0;
+        info.db_id = 0;
+        info.name = name.to_string();
+        info.foreign_keys.clear();
+        Ok(info)
+    }
+
     /// CREATE [OR REPLACE] VIEW: defined (and checked) here, created by a `create view` job.
     fn create_view(&mut self, sql: &str, cv: &ast::CreateView) -> Result<QueryResult> {
         if cv.materialized || cv.temporary {
@@ -240,28 +265,10 @@ impl Session {
             return Err(Error::table_exists(&name));
         }
         let info = match &ct.like {
-            // CREATE TABLE ... LIKE: the source's definition (columns, indexes, options).
             Some(
                 ast::CreateTableLikeKind::Parenthesized(like)
                 | ast::CreateTableLikeKind::Plain(like),
-            ) => {
-                let (sdb, sname) = split_name(&like.name)?;
-                let sdb = self.db_or_current(sdb)?;
-                if self.state.temporary.get(&sdb, &sname).is_some() {
-                    return Err(Error::unsupported_on_temporary("create table like"));
-                }
-                let src = schema
-                    .table(&sdb, &sname)
-                    .ok_or_else(|| Error::unknown_table(&sdb, &sname))?;
-                let mut info = (**src).clone();
-                info.id = 0;
-                info.db_id = 0;
-                info.name = name.clone();
-                // As in MySQL and TiDB, the copy has the source's indexes but none of its
-                // foreign keys.
-                info.foreign_keys.clear();
-                info
-            }
+            ) => self.like_source(&like.name, &name)?,
             None => match &ct.query {
                 Some(q) => self.create_table_as_columns(sql, ct, q, &name)?,
                 None => sql::create_table::table_info(ct, &name, &self.state)?,

@@ -40,20 +40,7 @@ impl Session {
             Some(
                 ast::CreateTableLikeKind::Parenthesized(like)
                 | ast::CreateTableLikeKind::Plain(like),
-            ) => {
-                let (sdb, sname) = split_name(&like.name)?;
-                let sdb = self.db_or_current(sdb)?;
-                if self.state.temporary.get(&sdb, &sname).is_some() {
-                    return Err(Error::unsupported_on_temporary("create table like"));
-                }
-                let src = schema
-                    .table(&sdb, &sname)
-                    .ok_or_else(|| Error::unknown_table(&sdb, &sname))?;
-                let mut info = (**src).clone();
-                info.name = name.clone();
-                info.foreign_keys.clear();
-                info
-            }
+            ) => self.like_source(&like.name, &name)?,
             None => sql::create_table::table_info(ct, &name, &self.state)?,
         };
         if !info.foreign_keys.is_empty() {

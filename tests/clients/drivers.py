@@ -178,6 +178,52 @@ class Charsets(unittest.TestCase):
         utf8.close()
 
 
+class SessionStatements(unittest.TestCase):
+    """What PyMySQL users send besides DML: server-side PREPARE, user variables, FOUND_ROWS,
+    time zones, temporary tables, index hints, views."""
+
+    def connect(self):
+        return pymysql.connect(host=HOST, port=PORT, user="root", password="", database="py_session",
+                               autocommit=True)
+
+    def test_session_statements(self):
+        fresh_database("py_session")
+        a, b = self.connect(), self.connect()
+        cur = a.cursor()
+        cur.execute("CREATE TABLE t (id INT PRIMARY KEY, v INT, KEY iv (v), "
+                    "ts DATETIME DEFAULT '2000-01-01 00:00:00' ON UPDATE CURRENT_TIMESTAMP)")
+        cur.execute("INSERT INTO t (id, v) VALUES (1, 10), (2, 20), (3, 30)")
+        cur.execute("PREPARE s FROM 'SELECT v FROM t WHERE id = ?'")
+        cur.execute("SET @id := 2")
+        cur.execute("EXECUTE s USING @id")
+        self.assertEqual(cur.fetchall(), ((20,),))
+        cur.execute("DEALLOCATE PREPARE s")
+        cur.execute("SELECT SQL_CALC_FOUND_ROWS id FROM t ORDER BY id LIMIT 1")
+        self.assertEqual(cur.fetchall(), ((1,),))
+        self.assertEqual(rows(a, "SELECT FOUND_ROWS()"), [(3,)])
+        cur.execute("SET time_zone = '+05:00'")
+        self.assertEqual(rows(a, "SELECT TIMESTAMPDIFF(HOUR, UTC_TIMESTAMP(), NOW())"), [(5,)])
+        cur.execute("UPDATE t SET v = 11 WHERE id = 1")
+        self.assertEqual(rows(a, "SELECT ts > '2020-01-01' FROM t ORDER BY id"), [(1,), (0,), (0,)])
+        # Temporary tables are the connection's own.
+        cur.execute("CREATE TEMPORARY TABLE scratch (x INT)")
+        cur.execute("INSERT INTO scratch VALUES (1)")
+        with self.assertRaises(pymysql.err.ProgrammingError) as caught:
+            rows(b, "SELECT * FROM scratch")
+        self.assertEqual(caught.exception.args[0], 1146)
+        self.assertEqual(rows(a, "SELECT COUNT(*) FROM scratch"), [(1,)])
+        # Index hints: a missing index is an error, a present one is used.
+        with self.assertRaises(pymysql.err.OperationalError) as caught:
+            rows(a, "SELECT * FROM t FORCE INDEX (nope)")
+        self.assertEqual(caught.exception.args[0], 1176)
+        self.assertEqual(rows(a, "SELECT id FROM t FORCE INDEX (iv) WHERE v = 30"), [(3,)])
+        # A view another connection reads.
+        cur.execute("CREATE VIEW big AS SELECT id, v FROM t WHERE v > 15")
+        self.assertEqual(rows(b, "SELECT * FROM big ORDER BY id"), [(2, 20), (3, 30)])
+        a.close()
+        b.close()
+
+
 # One row of every parameter type the drivers send in the binary protocol.
 def sample_rows(n):
     out = []

@@ -1105,6 +1105,20 @@ impl Drop for Session {
 }
 
 fn has_subquery(stmt: &Statement) -> bool {
+    // A subquery may name a CTE: only the planner, inside the WITH's scope, can run it.
+    struct HasWith;
+    impl ast::Visitor for HasWith {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &ast::Query) -> ControlFlow<()> {
+            match q.with {
+                Some(_) => ControlFlow::Break(()),
+                None => ControlFlow::Continue(()),
+            }
+        }
+    }
+    if ast::Visit::visit(stmt, &mut HasWith).is_break() {
+        return false;
+    }
     let found = ast::visit_expressions(stmt, |e| match e {
         ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
             ControlFlow::Break(())

@@ -32,11 +32,17 @@ pub fn define(
     name: &str,
 ) -> Result<TableInfo> {
     let mut query = (*cv.query).clone();
+    let ctes = cte_names(&query);
     let current = ctx.session.current_db();
     let mut missing_db = false;
     let mut recursive = false;
     let _ = ast::visit_relations_mut(&mut query, |relation| {
-        if relation.0.len() == 1 {
+        let is_cte = relation
+            .0
+            .first()
+            .and_then(|p| p.as_ident())
+            .is_some_and(|i| ctes.iter().any(|c| c.eq_ignore_ascii_case(&i.value)));
+        if relation.0.len() == 1 && !is_cte {
             match &current {
                 Some(d) => relation.0.insert(
                     0,
@@ -122,6 +128,24 @@ pub fn define(
             check_option: "NONE".into(),
         }),
     })
+}
+
+/// The names every WITH clause of `query` defines (they are not tables to qualify).
+fn cte_names(query: &ast::Query) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl ast::Visitor for Names {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &ast::Query) -> ControlFlow<()> {
+            if let Some(with) = &q.with {
+                self.0
+                    .extend(with.cte_tables.iter().map(|c| c.alias.name.value.clone()));
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut names = Names(Vec::new());
+    let _ = ast::Visit::visit(query, &mut names);
+    names.0
 }
 
 /// The account of `user@host` as a DEFINER clause writes it (accounts are any host).

@@ -284,6 +284,13 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
             ..
         } => {
             let (db, t) = split_name(name)?;
+            if db.is_none() {
+                if let Some(planned) = super::cte::expand(&t, |q| plan_query(p, q, None)) {
+                    let (plan, names) = planned?;
+                    let alias = alias.as_ref().map_or(t, |a| a.name.value.clone());
+                    return derived_factor(alias, plan, &names, offset);
+                }
+            }
             let db_name = db.clone().or_else(|| p.ctx.session.current_db());
             let virtual_table = match db_name.as_deref() {
                 Some(d) if crate::sql::infoschema::is_infoschema(d) => {
@@ -337,36 +344,46 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
                 Error::new(1248, "42000", "Every derived table must have its own alias")
             })?;
             let plan = plan_query(p, subquery, None)?;
-            let mut columns = plan.columns();
-            for (i, c) in alias.columns.iter().enumerate() {
-                if let Some(col) = columns.get_mut(i) {
-                    col.name = c.name.value.clone();
-                }
-            }
-            for (i, c) in columns.iter().enumerate() {
-                if columns[..i]
-                    .iter()
-                    .any(|d| d.name.eq_ignore_ascii_case(&c.name))
-                {
-                    return Err(Error::new(
-                        1060,
-                        "42S21",
-                        format!("Duplicate column name '{}'", c.name),
-                    ));
-                }
-            }
-            Ok(Factor {
-                alias: alias.name.value.clone(),
-                offset,
-                width: columns.len(),
-                source: FactorSource::Derived(Arc::new(plan)),
-                filter: Vec::new(),
-                columns,
-            })
+            let names: Vec<String> = alias.columns.iter().map(|c| c.name.value.clone()).collect();
+            derived_factor(alias.name.value.clone(), plan, &names, offset)
         }
         ast::TableFactor::NestedJoin { .. } => Err(Error::unsupported("parenthesized joins")),
         other => Err(Error::unsupported(format!("FROM {other}"))),
     }
+}
+
+/// A planned derived table (or CTE) under `alias`, its columns renamed by `names` (those
+/// given); 1060 when two columns end up with one name.
+fn derived_factor(
+    alias: String,
+    plan: QueryPlan,
+    names: &[String],
+    offset: usize,
+) -> Result<Factor> {
+    let mut columns = plan.columns();
+    for (col, name) in columns.iter_mut().zip(names) {
+        col.name = name.clone();
+    }
+    for (i, c) in columns.iter().enumerate() {
+        if columns[..i]
+            .iter()
+            .any(|d| d.name.eq_ignore_ascii_case(&c.name))
+        {
+            return Err(Error::new(
+                1060,
+                "42S21",
+                format!("Duplicate column name '{}'", c.name),
+            ));
+        }
+    }
+    Ok(Factor {
+        alias,
+        offset,
+        width: columns.len(),
+        source: FactorSource::Derived(Arc::new(plan)),
+        filter: Vec::new(),
+        columns,
+    })
 }
 
 /// A view named in FROM: its query planned as a derived table under the view's name (or
@@ -379,18 +396,9 @@ fn view_factor(
     offset: usize,
 ) -> Result<Factor> {
     let plan = crate::sql::view::expand(db, info, |q| plan_query(p, q, None))?;
-    let mut columns = plan.columns();
-    for (c, def) in columns.iter_mut().zip(&info.columns) {
-        c.name = def.name.clone();
-    }
-    Ok(Factor {
-        alias: alias.map_or_else(|| info.name.clone(), |a| a.name.value.clone()),
-        offset,
-        width: columns.len(),
-        source: FactorSource::Derived(Arc::new(plan)),
-        filter: Vec::new(),
-        columns,
-    })
+    let names: Vec<String> = info.columns.iter().map(|c| c.name.clone()).collect();
+    let alias = alias.map_or_else(|| info.name.clone(), |a| a.name.value.clone());
+    derived_factor(alias, plan, &names, offset)
 }
 
 /// A conjunct over one factor, with its columns made relative to the factor.

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod binder;
+pub mod cte;
 pub mod from;
 pub mod hints;
 pub mod query;

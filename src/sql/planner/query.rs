@@ -9,7 +9,7 @@ use sqlparser::ast;
 use super::binder::{Scope, SubqueryPlanner};
 use super::select::{self, SelectPlan};
 use super::set_op::{self, SetOpPlan};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::sql::context::Context;
 use crate::sql::result::ResultColumn;
 
@@ -43,9 +43,13 @@ impl SubqueryPlanner for Planner<'_> {
 
 /// Plans a query; inside a subquery `outer` is the scope of the enclosing query.
 pub fn plan_query(p: &Planner, q: &ast::Query, outer: Option<&Scope>) -> Result<QueryPlan> {
-    if q.with.is_some() {
-        return Err(Error::unsupported("WITH"));
+    match &q.with {
+        Some(with) => super::cte::with_scope(with, || plan_body(p, q, outer)),
+        None => plan_body(p, q, outer),
     }
+}
+
+fn plan_body(p: &Planner, q: &ast::Query, outer: Option<&Scope>) -> Result<QueryPlan> {
     match q.body.as_ref() {
         ast::SetExpr::Select(s) => {
             let plan =

@@ -570,8 +570,9 @@ impl Connection {
         let (Some(id), Some(_flags), Some(_iterations)) = (r.u32(), r.u8(), r.u32()) else {
             return self.reply(Err(malformed())).await;
         };
+        let client = self.encoding("character_set_client");
         let params = match self.statements.get_mut(&id) {
-            Some(stmt) => stmt.decode(r.rest()),
+            Some(stmt) => stmt.decode_in(r.rest(), client),
             None => Err(unknown_statement(id, "mysqld_stmt_execute")),
         };
         let result = match params {

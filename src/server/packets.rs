@@ -32,8 +32,10 @@ pub(super) const T_TIME: u8 = 11;
 pub(super) const T_DATETIME: u8 = 12;
 pub(super) const T_YEAR: u8 = 13;
 const T_BLOB: u8 = 0xfc;
-const T_VAR_STRING: u8 = 0xfd;
-const T_STRING: u8 = 0xfe;
+pub const T_VAR_STRING: u8 = 0xfd;
+pub const T_STRING: u8 = 0xfe;
+/// MYSQL_TYPE_VARCHAR, which clients may bind a text parameter as.
+pub const T_VARCHAR: u8 = 0x0f;
 
 // Column flags.
 const NOT_NULL: u16 = 1;

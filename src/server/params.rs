@@ -12,8 +12,8 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::handshake::Cursor;
 use super::packets::{
-    T_DATE, T_DATETIME, T_DOUBLE, T_FLOAT, T_INT24, T_LONG, T_LONGLONG, T_NULL, T_SHORT, T_TIME,
-    T_TIMESTAMP, T_TINY, T_YEAR,
+    T_DATE, T_DATETIME, T_DOUBLE, T_FLOAT, T_INT24, T_LONG, T_LONGLONG, T_NULL, T_SHORT, T_STRING,
+    T_TIME, T_TIMESTAMP, T_TINY, T_VARCHAR, T_VAR_STRING, T_YEAR,
 };
 use crate::error::Error;
 use crate::types::Value;
@@ -55,7 +55,30 @@ impl StatementWire {
     }
 
     /// Decodes the parameters of a COM_STMT_EXECUTE body that follows the statement id, flags
-    /// and iteration count. Long data is used up by the execution, as in MySQL.
+    /// and iteration count. Long data is used up by the execution, as in MySQL. Text
+    /// parameters of a client whose character set is not UTF-8 (`client`) are converted.
+    pub fn decode_in(
+        &mut self,
+        body: &[u8],
+        client: Option<&'static encoding_rs::Encoding>,
+    ) -> Result<Vec<Value>, Error> {
+        let mut values = self.decode(body)?;
+        if let (Some(enc), Some(types)) = (client, &self.types) {
+            for (v, &(t, _)) in values.iter_mut().zip(types) {
+                if let (Value::Bytes(b), T_STRING | T_VAR_STRING | T_VARCHAR) = (&*v, t) {
+                    *v = Value::Bytes(
+                        enc.decode_without_bom_handling(b)
+                            .0
+                            .into_owned()
+                            .into_bytes(),
+                    );
+                }
+            }
+        }
+        Ok(values)
+    }
+
+    /// The parameters as sent (text bytes untouched).
     pub fn decode(&mut self, body: &[u8]) -> Result<Vec<Value>, Error> {
         let long_data = std::mem::take(&mut self.long_data);
         if self.params == 0 {
@@ -327,5 +350,20 @@ mod tests {
             let mut s = StatementWire::new(3);
             assert!(s.decode(&full[..n]).is_err(), "prefix {n}");
         }
+    }
+
+    #[test]
+    fn text_parameters_of_a_latin1_client_are_converted() {
+        let mut s = StatementWire::new(2);
+        let types = [(T_VAR_STRING, 0), (T_VARCHAR, 0)];
+        // Two length-prefixed strings: "\xe9t\xe9" and "ok".
+        let v = b"\x03\xe9t\xe9\x02ok";
+        let got = s
+            .decode_in(
+                &body(2, &[], Some(&types), v),
+                Some(encoding_rs::WINDOWS_1252),
+            )
+            .unwrap();
+        assert_eq!(got, vec![Value::str("\u{e9}t\u{e9}"), Value::str("ok")]);
     }
 }

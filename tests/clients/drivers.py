@@ -169,6 +169,16 @@ class Charsets(unittest.TestCase):
             # Stored as UTF-8: a utf8mb4 client reads the same text, HEX shows its bytes.
             self.assertEqual(rows(utf8, "SELECT s, HEX(s) FROM t WHERE id = 2"), [("na\u00efve", "6E61C3AF7665")])
             conn.close()
+        # mysql-connector's prepared statements send text parameters in latin1 too.
+        conn = mysql.connector.connect(host=HOST, port=PORT, user="root", password="",
+                                       database="py_latin1", charset="latin1", autocommit=True)
+        prepared = conn.cursor(prepared=True)
+        prepared.execute("INSERT INTO t VALUES (%s, %s)", (4, "gar\u00e7on"))
+        prepared.execute("SELECT s FROM t WHERE id = %s", (4,))
+        self.assertEqual([tuple(r) for r in prepared.fetchall()], [("gar\u00e7on",)])
+        prepared.close()
+        conn.close()
+        self.assertEqual(rows(utf8, "SELECT HEX(s) FROM t WHERE id = 4"), [("676172C3A76F6E",)])
         # A character latin1 cannot hold arrives as '?', as MySQL sends it.
         cur.execute("INSERT INTO t VALUES (3, %s)", ("\u65e5",))
         conn = pymysql.connect(host=HOST, port=PORT, user="root", password="", database="py_latin1",

@@ -70,6 +70,10 @@ fn join_rows(rows: &mut Vec<[String; 5]>, plan: &SelectPlan) {
                 let object = format!("table:{}", f.alias);
                 rows.push(row("Projection_derived", "-", "root", &object, "subquery"));
             }
+            FactorSource::Recursive(_) | FactorSource::Work(_) => {
+                let object = format!("table:{}", f.alias);
+                rows.push(row("CTEFullScan", "-", "root", &object, "recursive CTE"));
+            }
         }
     }
 }

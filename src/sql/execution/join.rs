@@ -108,6 +108,25 @@ fn read_factor(
             }
             Ok(out)
         }
+        FactorSource::Recursive(r) => {
+            let mut out = Vec::new();
+            for row in super::recursive::run(exec, r)? {
+                if passes(&f.filter, &row, env)? {
+                    out.push(row);
+                }
+            }
+            Ok(out)
+        }
+        FactorSource::Work(w) => {
+            let rows = w.rows.lock().clone();
+            let mut out = Vec::new();
+            for row in rows.iter() {
+                if passes(&f.filter, row, env)? {
+                    out.push(row.clone());
+                }
+            }
+            Ok(out)
+        }
     }
 }
 

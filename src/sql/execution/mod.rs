@@ -2,6 +2,7 @@
 //! subqueries. Everything here reads a plan from `planner`; nothing here plans.
 
 pub mod join;
+pub mod recursive;
 pub mod row_key;
 pub mod select;
 pub mod set_op;

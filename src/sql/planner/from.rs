@@ -27,6 +27,10 @@ pub enum FactorSource {
     Derived(Arc<QueryPlan>),
     /// An information_schema table, materialized from the schema snapshot at plan time.
     Virtual(Arc<Vec<Vec<crate::types::Value>>>),
+    /// A recursive CTE, run round by round when the query runs.
+    Recursive(Arc<super::cte::RecursivePlan>),
+    /// Inside a recursive CTE's step: the rows of the previous round.
+    Work(Arc<super::cte::WorkTable>),
 }
 
 /// One table or derived table of the FROM clause.
@@ -248,7 +252,10 @@ impl FromPlan {
         let f = &self.factors[self.factor_of(i)];
         match &f.source {
             FactorSource::Table(src) => Some(column_output(src, i - f.offset).1),
-            FactorSource::Derived(_) | FactorSource::Virtual(_) => {
+            FactorSource::Derived(_)
+            | FactorSource::Virtual(_)
+            | FactorSource::Recursive(_)
+            | FactorSource::Work(_) => {
                 let mut c = f.columns.get(i - f.offset)?.clone();
                 c.table = f.alias.clone();
                 Some(c)
@@ -269,7 +276,10 @@ impl Factor {
     pub fn table(&self) -> Option<&Source> {
         match &self.source {
             FactorSource::Table(s) => Some(s),
-            FactorSource::Derived(_) | FactorSource::Virtual(_) => None,
+            FactorSource::Derived(_)
+            | FactorSource::Virtual(_)
+            | FactorSource::Recursive(_)
+            | FactorSource::Work(_) => None,
         }
     }
 }
@@ -285,10 +295,10 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
         } => {
             let (db, t) = split_name(name)?;
             if db.is_none() {
-                if let Some(planned) = super::cte::expand(&t, |q| plan_query(p, q, None)) {
-                    let (plan, names) = planned?;
+                if let Some(planned) = super::cte::expand(&t, &|q| plan_query(p, q, None)) {
+                    let (expanded, names) = planned?;
                     let alias = alias.as_ref().map_or(t, |a| a.name.value.clone());
-                    return derived_factor(alias, plan, &names, offset);
+                    return cte_factor(alias, expanded, &names, offset);
                 }
             }
             let db_name = db.clone().or_else(|| p.ctx.session.current_db());
@@ -381,6 +391,35 @@ fn derived_factor(
         offset,
         width: columns.len(),
         source: FactorSource::Derived(Arc::new(plan)),
+        filter: Vec::new(),
+        columns,
+    })
+}
+
+/// A CTE named in FROM.
+fn cte_factor(
+    alias: String,
+    expanded: super::cte::Expanded,
+    names: &[String],
+    offset: usize,
+) -> Result<Factor> {
+    use super::cte::Expanded;
+    let (source, columns) = match expanded {
+        Expanded::Query(plan) => return derived_factor(alias, plan, names, offset),
+        Expanded::Recursive(r) => {
+            let columns = r.work.columns.clone();
+            (FactorSource::Recursive(Arc::new(r)), columns)
+        }
+        Expanded::Work(w) => {
+            let columns = w.columns.clone();
+            (FactorSource::Work(w), columns)
+        }
+    };
+    Ok(Factor {
+        alias,
+        offset,
+        width: columns.len(),
+        source,
         filter: Vec::new(),
         columns,
     })

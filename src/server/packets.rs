@@ -44,6 +44,7 @@ const UNIQUE_KEY: u16 = 4;
 const MULTIPLE_KEY: u16 = 8;
 const BLOB: u16 = 16;
 const UNSIGNED: u16 = 32;
+const ZEROFILL: u16 = 64;
 const BINARY: u16 = 128;
 const AUTO_INCREMENT: u16 = 512;
 const TIMESTAMP: u16 = 1024;
@@ -336,6 +337,7 @@ fn wire_type(ty: &Option<DataType>) -> (u8, u16, u32, u16, u8) {
             BINARY | TIMESTAMP,
             *fsp,
         ),
+        DataType::Year => (T_YEAR, CHARSET_BINARY, 4, UNSIGNED | ZEROFILL | NUM, 0),
     }
 }
 
@@ -410,6 +412,8 @@ fn text_value(c: &ResultColumn, v: &Value) -> Option<Vec<u8>> {
             }
             Some(text.into_bytes())
         }
+        // YEAR prints four digits: 0 is 0000.
+        (Value::Int(y), Some(DataType::Year)) => Some(format!("{y:04}").into_bytes()),
         (Value::Decimal(d), Some(DataType::Decimal { scale, .. })) => {
             Some(decimal_text(d, *scale).into_bytes())
         }
@@ -457,6 +461,7 @@ fn put_binary_value(p: &mut Vec<u8>, c: &ResultColumn, v: &Value) {
                 IntKind::Big => p.extend_from_slice(&bits.to_le_bytes()),
             }
         }
+        DataType::Year => p.extend_from_slice(&(v.to_f64() as u16).to_le_bytes()),
         DataType::Float => p.extend_from_slice(&(v.to_f64() as f32).to_le_bytes()),
         DataType::Double => p.extend_from_slice(&v.to_f64().to_le_bytes()),
         DataType::Date | DataType::DateTime { .. } | DataType::Timestamp { .. } => {

@@ -440,7 +440,7 @@ fn type_facts(ty: &DataType) -> [Value; 5] {
             n.clone(),
             n,
         ],
-        DataType::Date => [n.clone(), n.clone(), n.clone(), n.clone(), n],
+        DataType::Date | DataType::Year => [n.clone(), n.clone(), n.clone(), n.clone(), n],
         DataType::DateTime { fsp } | DataType::Timestamp { fsp } => {
             [n.clone(), n.clone(), n.clone(), n, int(i64::from(*fsp))]
         }

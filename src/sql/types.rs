@@ -108,6 +108,13 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
         A::Timestamp(fsp, _) => DataType::Timestamp {
             fsp: check_fsp(*fsp)?,
         },
+        // YEAR and the deprecated YEAR(4).
+        A::Custom(name, args)
+            if name.to_string().eq_ignore_ascii_case("year")
+                && (args.is_empty() || args.as_slice() == ["4"]) =>
+        {
+            DataType::Year
+        }
         other => return Err(Error::unsupported(format!("type {other}"))),
     })
 }

@@ -106,7 +106,38 @@ pub fn to_column_type(v: &Value, ty: &DataType) -> Result<Value, ConvertError> {
                 other => other,
             })
         }
+        DataType::Year => to_year(v),
     }
+}
+
+/// A YEAR: 1901 to 2155 as given, two digits as MySQL reads them (1-69: 2001-2069, 70-99:
+/// 1970-1999; the number 0 is 0000 but the string '0' or '00' is 2000), the year of a date;
+/// 1264 otherwise (0000 stored in non-strict mode).
+fn to_year(v: &Value) -> Result<Value, ConvertError> {
+    use chrono::Datelike;
+    let from_text = match v {
+        Value::Date(d) => return Ok(Value::Int(i64::from(d.year()))),
+        Value::DateTime(dt) => return Ok(Value::Int(i64::from(dt.year()))),
+        Value::Bytes(_) => true,
+        _ => false,
+    };
+    let n = match to_int(v, false, (i64::MIN, i64::MAX), u64::MAX)? {
+        Value::Int(i) => i,
+        Value::UInt(u) => i64::try_from(u).unwrap_or(i64::MAX),
+        _ => i64::MAX,
+    };
+    let year = match n {
+        0 if !from_text => 0,
+        0..=69 => 2000 + n,
+        70..=99 => 1900 + n,
+        1901..=2155 => n,
+        _ => {
+            return Err(ConvertError::OutOfRange {
+                clamped: Value::Int(0),
+            })
+        }
+    };
+    Ok(Value::Int(year))
 }
 
 fn bytes_of(v: &Value) -> Vec<u8> {

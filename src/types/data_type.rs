@@ -91,6 +91,8 @@ pub enum DataType {
     Timestamp {
         fsp: u8,
     },
+    /// YEAR: 1901 to 2155, or 0 (`0000`); held as an integer.
+    Year,
 }
 
 impl DataType {
@@ -146,6 +148,7 @@ impl DataType {
             DataType::Date => "date".into(),
             DataType::DateTime { fsp } => with_fsp("datetime", *fsp),
             DataType::Timestamp { fsp } => with_fsp("timestamp", *fsp),
+            DataType::Year => "year".into(),
         }
     }
 }

@@ -77,7 +77,7 @@ pub fn store_value(
 pub fn implicit_default(ty: &DataType) -> Value {
     match ty {
         DataType::Int { unsigned: true, .. } => Value::UInt(0),
-        DataType::Int { .. } => Value::Int(0),
+        DataType::Int { .. } | DataType::Year => Value::Int(0),
         DataType::Decimal { scale, .. } => {
             Value::Decimal(rust_decimal::Decimal::new(0, u32::from(*scale).min(28)))
         }

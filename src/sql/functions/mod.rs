@@ -1,8 +1,9 @@
 //! Built-in scalar functions that depend only on their arguments. Functions that read the
 //! session (DATABASE(), CONNECTION_ID(), NOW(), ...) are folded to literals by the binder.
 //!
-//! One module per family: [`string`], [`numeric`], [`datetime`]; control flow (IF,
-//! COALESCE, ...) and CAST live here.
+//! One module per family: [`string`], [`numeric`], [`datetime`], [`encode`] (hashes,
+//! base64), [`misc`] (REGEXP, UUID, INET_ATON); control flow (IF, COALESCE, ...) and CAST
+//! live here.
 //!
 //! A function that would build a string longer than [`MAX_RESULT_BYTES`] returns NULL with
 //! warning 1301 instead, as MySQL does past `max_allowed_packet`: a short query never
@@ -11,6 +12,8 @@
 
 mod cast;
 mod datetime;
+mod encode;
+mod misc;
 mod numeric;
 mod string;
 
@@ -115,8 +118,30 @@ pub enum Func {
     Strcmp,
     Hex,
     Unhex,
+    Field,
+    FindInSet,
+    Elt,
+    SubstringIndex,
+    Insert,
+    Quote,
+    Char,
+    Ord,
+    BitLength,
+    // hashes and encodings
+    Md5,
+    Sha1,
+    Sha2,
+    Crc32,
+    ToBase64,
+    FromBase64,
     // misc
     Sleep,
+    IsNull,
+    Uuid,
+    InetAton,
+    InetNtoa,
+    /// REGEXP_LIKE(), and the REGEXP / RLIKE operators.
+    RegexpLike,
     /// The comparison key of a string under an explicit case-insensitive COLLATE; the
     /// binder adds it, SQL cannot name it.
     CollationKey(crate::sql::collation::Fold),
@@ -138,6 +163,21 @@ pub enum Func {
     Pi,
     Greatest,
     Least,
+    Conv,
+    Bin,
+    Oct,
+    Format,
+    Rand,
+    Sin,
+    Cos,
+    Tan,
+    Cot,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Degrees,
+    Radians,
     // dates and times
     DateFormat,
     DateAdd,
@@ -195,7 +235,27 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::Strcmp, &["strcmp"]),
     (Func::Hex, &["hex"]),
     (Func::Unhex, &["unhex"]),
+    (Func::Field, &["field"]),
+    (Func::FindInSet, &["find_in_set"]),
+    (Func::Elt, &["elt"]),
+    (Func::SubstringIndex, &["substring_index"]),
+    (Func::Insert, &["insert"]),
+    (Func::Quote, &["quote"]),
+    (Func::Char, &["char"]),
+    (Func::Ord, &["ord"]),
+    (Func::BitLength, &["bit_length"]),
+    (Func::Md5, &["md5"]),
+    (Func::Sha1, &["sha1", "sha"]),
+    (Func::Sha2, &["sha2"]),
+    (Func::Crc32, &["crc32"]),
+    (Func::ToBase64, &["to_base64"]),
+    (Func::FromBase64, &["from_base64"]),
     (Func::Sleep, &["sleep"]),
+    (Func::IsNull, &["isnull"]),
+    (Func::Uuid, &["uuid"]),
+    (Func::InetAton, &["inet_aton"]),
+    (Func::InetNtoa, &["inet_ntoa"]),
+    (Func::RegexpLike, &["regexp_like"]),
     (Func::Abs, &["abs"]),
     (Func::Round, &["round"]),
     (Func::Truncate, &["truncate"]),
@@ -213,6 +273,21 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::Pi, &["pi"]),
     (Func::Greatest, &["greatest"]),
     (Func::Least, &["least"]),
+    (Func::Conv, &["conv"]),
+    (Func::Bin, &["bin"]),
+    (Func::Oct, &["oct"]),
+    (Func::Format, &["format"]),
+    (Func::Rand, &["rand"]),
+    (Func::Sin, &["sin"]),
+    (Func::Cos, &["cos"]),
+    (Func::Tan, &["tan"]),
+    (Func::Cot, &["cot"]),
+    (Func::Asin, &["asin"]),
+    (Func::Acos, &["acos"]),
+    (Func::Atan, &["atan"]),
+    (Func::Atan2, &["atan2"]),
+    (Func::Degrees, &["degrees"]),
+    (Func::Radians, &["radians"]),
     (Func::DateFormat, &["date_format"]),
     (Func::DateAdd, &["date_add", "adddate"]),
     (Func::DateSub, &["date_sub", "subdate"]),
@@ -261,22 +336,25 @@ pub fn arity(f: Func) -> (usize, usize) {
     use Func::*;
     const MANY: usize = usize::MAX;
     match f {
-        Pi => (0, 0),
-        Concat | Coalesce => (1, MANY),
-        ConcatWs | Greatest | Least => (2, MANY),
+        Pi | Uuid => (0, 0),
+        Concat | Coalesce | Char => (1, MANY),
+        ConcatWs | Greatest | Least | Field | Elt => (2, MANY),
         IfNull | NullIf | Left | Right | Repeat | Instr | Strcmp | Truncate | Mod | Pow
-        | DateFormat | DateDiff | TrimLeading | TrimTrailing => (2, 2),
-        If | Replace | LPad | RPad | DateAdd | DateSub | ConvertTz | TimestampDiff => (3, 3),
-        Substring | Locate => (2, 3),
-        Trim | Round | Log | FromUnixtime => (1, 2),
-        UnixTimestamp => (0, 1),
+        | DateFormat | DateDiff | TrimLeading | TrimTrailing | FindInSet | Sha2 | Format
+        | Atan2 => (2, 2),
+        If | Replace | LPad | RPad | DateAdd | DateSub | ConvertTz | TimestampDiff
+        | SubstringIndex | Conv => (3, 3),
+        Insert => (4, 4),
+        Substring | Locate | RegexpLike => (2, 3),
+        Trim | Round | Log | FromUnixtime | Atan => (1, 2),
+        UnixTimestamp | Rand => (0, 1),
         _ => (1, 1),
     }
 }
 
 /// False for functions that must run for every row (never folded to a constant).
 pub fn is_deterministic(f: Func) -> bool {
-    f != Func::Sleep
+    !matches!(f, Func::Sleep | Func::Rand | Func::Uuid)
 }
 
 fn bigint() -> DataType {
@@ -302,8 +380,9 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         If => merged_type([arg(1), arg(2)]),
         Concat | ConcatWs | Lower | Upper | Substring | Left | Right | Trim | LTrim | RTrim
         | TrimLeading | TrimTrailing | Replace | LPad | RPad | Repeat | Reverse | Space
-        | DateFormat | DayName | MonthName | Hex => Some(varchar()),
-        Unhex => Some(DataType::Binary {
+        | DateFormat | DayName | MonthName | Hex | Elt | SubstringIndex | Insert | Quote | Md5
+        | Sha1 | Sha2 | ToBase64 | Conv | Bin | Oct | Format | Uuid | InetNtoa => Some(varchar()),
+        Unhex | Char | FromBase64 => Some(DataType::Binary {
             len: 255,
             varying: true,
         }),
@@ -311,14 +390,20 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         CollationKey(_) => arg(0),
         Length | CharLength | Locate | Instr | Ascii | Strcmp | Sign | DateDiff | Year | Month
         | Day | Hour | Minute | Second | DayOfWeek | DayOfYear | Weekday | Quarter
-        | UnixTimestamp | TimestampDiff => Some(bigint()),
+        | UnixTimestamp | TimestampDiff | Field | FindInSet | Ord | BitLength | IsNull
+        | RegexpLike => Some(bigint()),
+        Crc32 | InetAton => Some(DataType::Int {
+            kind: IntKind::Big,
+            unsigned: true,
+        }),
         Abs | Mod => arg(0).map(|t| numeric::exact_or_double(t, arg(1))),
         Round | Truncate => numeric::round_type(arg(0), args.get(1)),
         Floor | Ceil => match arg(0) {
             Some(DataType::Int { .. } | DataType::Decimal { .. }) => Some(bigint()),
             _ => Some(DataType::Double),
         },
-        Pow | Sqrt | Exp | Ln | Log | Log2 | Log10 | Pi => Some(DataType::Double),
+        Pow | Sqrt | Exp | Ln | Log | Log2 | Log10 | Pi | Rand | Sin | Cos | Tan | Cot | Asin
+        | Acos | Atan | Atan2 | Degrees | Radians => Some(DataType::Double),
         DateAdd | DateSub => datetime::add_type(arg(0), args.get(2)),
         FromUnixtime | ConvertTz => Some(DataType::DateTime { fsp: 0 }),
         Date | LastDay => Some(DataType::Date),
@@ -400,13 +485,16 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
         }
         Concat | ConcatWs | Length | CharLength | Lower | Upper | Substring | Left | Right
         | Trim | LTrim | RTrim | TrimLeading | TrimTrailing | Replace | LPad | RPad | Locate
-        | Instr | Repeat | Reverse | Space | Ascii | Strcmp | Hex | Unhex => {
-            string::call(f, &args)?
-        }
+        | Instr | Repeat | Reverse | Space | Ascii | Strcmp | Hex | Unhex | Field | FindInSet
+        | Elt | SubstringIndex | Insert | Quote | Char | Ord | BitLength => string::call(f, &args)?,
+        Md5 | Sha1 | Sha2 | Crc32 | ToBase64 | FromBase64 => encode::call(f, &args)?,
+        IsNull => Value::Int(i64::from(args.first().is_none_or(Value::is_null))),
+        Uuid | InetAton | InetNtoa | RegexpLike => misc::call(f, &args)?,
         Sleep => sleep(args.first().unwrap_or(&Value::Null)),
         CollationKey(fold) => crate::sql::collation::key(args.pop().unwrap_or(Value::Null), fold),
         Abs | Round | Truncate | Floor | Ceil | Mod | Pow | Sqrt | Sign | Exp | Ln | Log | Log2
-        | Log10 | Pi | Greatest | Least => numeric::call(f, &args)?,
+        | Log10 | Pi | Greatest | Least | Conv | Bin | Oct | Format | Rand | Sin | Cos | Tan
+        | Cot | Asin | Acos | Atan | Atan2 | Degrees | Radians => numeric::call(f, &args)?,
         _ => datetime::call(f, &args)?,
     })
 }

@@ -84,6 +84,13 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
     if f == Pi {
         return Ok(Value::Float(std::f64::consts::PI));
     }
+    if f == Rand {
+        return Ok(match args.first() {
+            None => Value::Float(rand::random::<f64>()),
+            // NULL seeds like 0, as in MySQL.
+            Some(seed) => Value::Float(seeded_rand(if seed.is_null() { 0 } else { int_arg(seed) })),
+        });
+    }
     if args.iter().any(Value::is_null) {
         return Ok(Value::Null);
     }
@@ -159,8 +166,182 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             }
             best
         }
+        Conv | Bin | Oct => {
+            let (from, to) = match f {
+                Bin => (10, 2),
+                Oct => (10, 8),
+                _ => (int_arg(&args[1]), int_arg(&args[2])),
+            };
+            conv(&x.to_text().unwrap_or_default(), from, to).map_or(Value::Null, |t| Value::str(&t))
+        }
+        Format => Value::str(&format_number(x, int_arg(&args[1]).clamp(0, 30) as usize)),
+        Sin => double(x.to_f64().sin()),
+        Cos => double(x.to_f64().cos()),
+        Tan => double(x.to_f64().tan()),
+        Cot => {
+            let t = x.to_f64().tan();
+            if t == 0.0 || !(1.0 / t).is_finite() {
+                return Err(Error::new(
+                    1690,
+                    "22003",
+                    format!("DOUBLE value is out of range in 'cot({x})'"),
+                ));
+            }
+            double(1.0 / t)
+        }
+        Asin | Acos => {
+            let v = x.to_f64();
+            if !(-1.0..=1.0).contains(&v) {
+                Value::Null
+            } else {
+                double(if f == Asin { v.asin() } else { v.acos() })
+            }
+        }
+        Atan | Atan2 => match args.get(1) {
+            Some(b) => double(x.to_f64().atan2(b.to_f64())),
+            None => double(x.to_f64().atan()),
+        },
+        Degrees => double(x.to_f64().to_degrees()),
+        Radians => double(x.to_f64().to_radians()),
         _ => Value::Null,
     })
+}
+
+/// RAND(seed): the first number of MySQL's generator seeded with `seed` (its
+/// `randominit` / `my_rnd`), so a seed gives MySQL's value.
+fn seeded_rand(seed: i64) -> f64 {
+    const MAX: u64 = 0x3FFF_FFFF;
+    let seed = seed as u32;
+    let s1 = u64::from(seed.wrapping_mul(0x10001).wrapping_add(55_555_555)) % MAX;
+    let s2 = u64::from(seed.wrapping_mul(0x1000_0001)) % MAX;
+    let s1 = (s1 * 3 + s2) % MAX;
+    s1 as f64 / MAX as f64
+}
+
+/// CONV(n, from, to): `digits` read in base |from| (signed when from < 0) up to the first
+/// character that is not a digit, written in base |to| (signed when to < 0). NULL for a
+/// base outside 2..36 or an empty string.
+fn conv(digits: &[u8], from: i64, to: i64) -> Option<String> {
+    let ok = |b: i64| (2..=36).contains(&b.unsigned_abs());
+    if !ok(from) || !ok(to) || digits.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(digits);
+    let text = text.trim_start_matches([' ', '\t', '\n', '\r']);
+    let (negative, body) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let base = from.unsigned_abs() as u32;
+    let mut magnitude: u64 = 0;
+    let mut overflow = false;
+    for c in body.chars() {
+        let Some(d) = c.to_digit(base) else { break };
+        match magnitude
+            .checked_mul(u64::from(base))
+            .and_then(|m| m.checked_add(u64::from(d)))
+        {
+            Some(m) => magnitude = m,
+            None => overflow = true,
+        }
+    }
+    // my_strntoull: an overflow is the largest value; a sign negates modulo 2^64.
+    // my_strntoll (from < 0): held within the signed range.
+    let value: u64 = if from < 0 {
+        let v: i64 = if negative {
+            if overflow || magnitude > 1u64 << 63 {
+                i64::MIN
+            } else {
+                0i64.wrapping_sub_unsigned(magnitude)
+            }
+        } else {
+            i64::try_from(magnitude)
+                .ok()
+                .filter(|_| !overflow)
+                .unwrap_or(i64::MAX)
+        };
+        v as u64
+    } else if overflow {
+        u64::MAX
+    } else if negative {
+        magnitude.wrapping_neg()
+    } else {
+        magnitude
+    };
+    let (sign, mut n) = if to < 0 && (value as i64) < 0 {
+        ("-", (value as i64).unsigned_abs())
+    } else {
+        ("", value)
+    };
+    let radix = to.unsigned_abs();
+    let mut out = Vec::new();
+    loop {
+        let d = (n % radix) as u32;
+        out.push(
+            std::char::from_digit(d, 36)
+                .unwrap_or('0')
+                .to_ascii_uppercase(),
+        );
+        n /= radix;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(sign.chars());
+    Some(out.into_iter().rev().collect())
+}
+
+/// FORMAT(x, d): x rounded to d decimals (exact numbers half away from zero, doubles as
+/// ROUND rounds them), with a comma between each group of three integer digits.
+fn format_number(x: &Value, d: usize) -> String {
+    let plain = match x {
+        Value::Int(_) | Value::UInt(_) | Value::Decimal(_) => {
+            let v = x.to_decimal();
+            let r =
+                v.round_dp_with_strategy(d.min(28) as u32, RoundingStrategy::MidpointAwayFromZero);
+            let mut t = r.to_string();
+            let have = t.find('.').map_or(0, |p| t.len() - p - 1);
+            if d > 0 && have == 0 {
+                t.push('.');
+            }
+            t.extend(std::iter::repeat_n('0', d.saturating_sub(have)));
+            t
+        }
+        v => {
+            let r = match round(v, d as i64, false) {
+                Value::Float(r) => r,
+                _ => return format_double_plain(v.to_f64()),
+            };
+            format!("{r:.d$}")
+        }
+    };
+    group_thousands(&plain)
+}
+
+/// An infinite or NaN double as FORMAT leaves it.
+fn format_double_plain(f: f64) -> String {
+    crate::types::format_double(f)
+}
+
+fn group_thousands(plain: &str) -> String {
+    let (sign, rest) = match plain.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", plain),
+    };
+    let (int, frac) = match rest.find('.') {
+        Some(p) => (&rest[..p], &rest[p..]),
+        None => (rest, ""),
+    };
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push_str(frac);
+    out
 }
 
 /// ROUND / TRUNCATE to `d` decimal places (negative: tens, hundreds, ...).

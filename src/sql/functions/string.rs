@@ -41,6 +41,21 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
         }
         return Ok(s(parts.join(&sep)));
     }
+    match f {
+        Field => return Ok(field(args)),
+        Elt => {
+            let n = if args[0].is_null() { 0 } else { int(&args[0]) };
+            return Ok(usize::try_from(n)
+                .ok()
+                .filter(|&n| n >= 1)
+                .and_then(|n| args.get(n))
+                .cloned()
+                .unwrap_or(Value::Null));
+        }
+        Quote => return Ok(quote(&args[0])),
+        Char => return Ok(Value::Bytes(char_bytes(args))),
+        _ => {}
+    }
     if args.iter().any(Value::is_null) {
         return Ok(Value::Null);
     }
@@ -221,8 +236,150 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             std::cmp::Ordering::Equal => 0,
             std::cmp::Ordering::Greater => 1,
         }),
+        FindInSet => {
+            let needle = text(&args[0]);
+            let list = text(&args[1]);
+            // A needle with a comma never matches; an empty list has no members.
+            if needle.contains(',') || list.is_empty() {
+                return Ok(Value::Int(0));
+            }
+            Value::Int(
+                list.split(',')
+                    .position(|m| m == needle)
+                    .map_or(0, |p| p as i64 + 1),
+            )
+        }
+        SubstringIndex => s(substring_index(
+            &text(&args[0]),
+            &text(&args[1]),
+            int(&args[2]),
+        )),
+        Insert => {
+            let c = chars(0);
+            let n = c.len() as i64;
+            let (pos, len) = (int(&args[1]), int(&args[2]));
+            // Outside the string: unchanged. A negative or too long length: to the end.
+            if pos < 1 || pos > n {
+                return Ok(args[0].clone());
+            }
+            let start = (pos - 1) as usize;
+            let end = if len < 0 {
+                c.len()
+            } else {
+                start
+                    .saturating_add(usize::try_from(len).unwrap_or(usize::MAX))
+                    .min(c.len())
+            };
+            let new = text(&args[3]);
+            let mut out: String = c[..start].iter().collect();
+            out.push_str(&new);
+            out.extend(&c[end..]);
+            if out.len() > MAX_RESULT_BYTES {
+                return Ok(too_large("insert"));
+            }
+            s(out)
+        }
+        // The bytes of the first character, read as a big-endian number.
+        Ord => {
+            let bytes = args[0].to_text().unwrap_or_default();
+            let width = match std::str::from_utf8(&bytes) {
+                Ok(t) => t.chars().next().map_or(0, char::len_utf8),
+                Err(e) if e.valid_up_to() > 0 => std::str::from_utf8(&bytes[..e.valid_up_to()])
+                    .ok()
+                    .and_then(|t| t.chars().next())
+                    .map_or(1, char::len_utf8),
+                Err(_) => bytes.len().min(1),
+            };
+            Value::Int(
+                bytes[..width]
+                    .iter()
+                    .fold(0i64, |acc, b| (acc << 8) | i64::from(*b)),
+            )
+        }
+        BitLength => {
+            Value::Int((args[0].to_text().unwrap_or_default().len() as i64).saturating_mul(8))
+        }
         _ => Value::Null,
     })
+}
+
+/// FIELD(x, a, b, ...): the 1-based position of the first argument equal to x, 0 for none
+/// (and for a NULL x). Strings compare as strings when all are strings, as numbers
+/// otherwise.
+fn field(args: &[Value]) -> Value {
+    let x = &args[0];
+    if x.is_null() {
+        return Value::Int(0);
+    }
+    let all_strings = args
+        .iter()
+        .all(|a| matches!(a, Value::Bytes(_) | Value::Null));
+    let pos = args[1..].iter().position(|a| {
+        !a.is_null()
+            && if all_strings {
+                a.to_text() == x.to_text()
+            } else if matches!(x, Value::Bytes(_)) || matches!(a, Value::Bytes(_)) {
+                a.to_f64() == x.to_f64()
+            } else {
+                a.sql_cmp(x).is_eq()
+            }
+    });
+    Value::Int(pos.map_or(0, |p| p as i64 + 1))
+}
+
+/// QUOTE(x): a string literal SQL reads back as x; `NULL` (unquoted) for NULL.
+fn quote(v: &Value) -> Value {
+    let Some(bytes) = v.to_text() else {
+        return Value::str("NULL");
+    };
+    let mut out = Vec::with_capacity(bytes.len() + 2);
+    out.push(b'\'');
+    for b in bytes {
+        match b {
+            b'\\' | b'\'' => out.extend([b'\\', b]),
+            0 => out.extend(*b"\\0"),
+            0x1a => out.extend(*b"\\Z"),
+            b => out.push(b),
+        }
+    }
+    out.push(b'\'');
+    Value::Bytes(out)
+}
+
+/// CHAR(n, ...): each integer's bytes (of its low 32 bits, without leading zero bytes), NULL
+/// arguments skipped.
+fn char_bytes(args: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for a in args.iter().filter(|a| !a.is_null()) {
+        let n = match a {
+            Value::UInt(u) => *u as u32,
+            other => int(other) as u32,
+        };
+        let bytes = n.to_be_bytes();
+        let skip = bytes.iter().take(3).take_while(|b| **b == 0).count();
+        out.extend(&bytes[skip..]);
+    }
+    out
+}
+
+/// SUBSTRING_INDEX(s, delim, count): what precedes the count-th delimiter (counting from
+/// the end when count is negative, then what follows it); all of `s` if there are fewer.
+fn substring_index(v: &str, delim: &str, count: i64) -> String {
+    if delim.is_empty() || count == 0 {
+        return String::new();
+    }
+    let want = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
+    if count > 0 {
+        match v.match_indices(delim).nth(want - 1) {
+            Some((i, _)) => v[..i].to_string(),
+            None => v.to_string(),
+        }
+    } else {
+        match v.rmatch_indices(delim).nth(want - 1) {
+            Some((i, _)) => v[i + delim.len()..].to_string(),
+            None => v.to_string(),
+        }
+    }
 }
 
 /// LOCATE's search: the character offset of `needle` in `hay` at or after `from`.

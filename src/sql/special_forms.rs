@@ -1,6 +1,6 @@
 //! Binding the expressions sqlparser gives their own syntax: CEIL/FLOOR, SUBSTRING ... FROM
 //! ... FOR, TRIM(LEADING x FROM y), POSITION(a IN b), EXTRACT(unit FROM d), INTERVAL
-//! arithmetic, IS [NOT] UNKNOWN, `IS [NOT] DISTINCT FROM`, COLLATE. They become ordinary
+//! arithmetic, IS [NOT] UNKNOWN, [NOT] REGEXP / RLIKE, `IS [NOT] DISTINCT FROM`, COLLATE. They become ordinary
 //! function calls and operators.
 
 use sqlparser::ast::{self, BinaryOperator};
@@ -63,6 +63,19 @@ impl Binder<'_> {
                     .extractor()
                     .ok_or_else(|| Error::unsupported(format!("EXTRACT({field})")))?;
                 call(f, vec![self.bind(expr)?])
+            }
+            // `x [NOT] REGEXP p` / RLIKE: REGEXP_LIKE(x, p).
+            A::RLike {
+                negated,
+                expr,
+                pattern,
+                ..
+            } => {
+                let m = Expr::Call(
+                    Func::RegexpLike,
+                    vec![self.bind(expr)?, self.bind(pattern)?],
+                );
+                Ok(if *negated { Expr::Not(Box::new(m)) } else { m })
             }
             A::IsUnknown(e) => Ok(Expr::IsNull(Box::new(self.bind(e)?), false)),
             A::IsNotUnknown(e) => Ok(Expr::IsNull(Box::new(self.bind(e)?), true)),

@@ -10,6 +10,7 @@
 //! allocates gigabytes. Expression evaluation has no statement context, so such warnings
 //! wait on the evaluating thread until the session takes them ([`take_warnings`]).
 
+mod calendar;
 mod cast;
 mod datetime;
 mod encode;
@@ -201,6 +202,19 @@ pub enum Func {
     MonthName,
     LastDay,
     ConvertTz,
+    ToDays,
+    FromDays,
+    MakeDate,
+    Week,
+    YearWeek,
+    PeriodAdd,
+    PeriodDiff,
+    Time,
+    TimeToSec,
+    SecToTime,
+    TimeDiff,
+    Microsecond,
+    StrToDate,
 }
 
 /// Every function with its SQL names; the first name is how EXPLAIN shows it.
@@ -310,6 +324,19 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::MonthName, &["monthname"]),
     (Func::LastDay, &["last_day"]),
     (Func::ConvertTz, &["convert_tz"]),
+    (Func::ToDays, &["to_days"]),
+    (Func::FromDays, &["from_days"]),
+    (Func::MakeDate, &["makedate"]),
+    (Func::Week, &["week"]),
+    (Func::YearWeek, &["yearweek"]),
+    (Func::PeriodAdd, &["period_add"]),
+    (Func::PeriodDiff, &["period_diff"]),
+    (Func::Time, &["time"]),
+    (Func::TimeToSec, &["time_to_sec"]),
+    (Func::SecToTime, &["sec_to_time"]),
+    (Func::TimeDiff, &["timediff"]),
+    (Func::Microsecond, &["microsecond"]),
+    (Func::StrToDate, &["str_to_date"]),
 ];
 
 /// Looks a function up by name; `None` if moltdb does not know it.
@@ -341,12 +368,12 @@ pub fn arity(f: Func) -> (usize, usize) {
         ConcatWs | Greatest | Least | Field | Elt => (2, MANY),
         IfNull | NullIf | Left | Right | Repeat | Instr | Strcmp | Truncate | Mod | Pow
         | DateFormat | DateDiff | TrimLeading | TrimTrailing | FindInSet | Sha2 | Format
-        | Atan2 => (2, 2),
+        | Atan2 | PeriodAdd | PeriodDiff | TimeDiff | StrToDate | MakeDate => (2, 2),
         If | Replace | LPad | RPad | DateAdd | DateSub | ConvertTz | TimestampDiff
         | SubstringIndex | Conv => (3, 3),
         Insert => (4, 4),
         Substring | Locate | RegexpLike => (2, 3),
-        Trim | Round | Log | FromUnixtime | Atan => (1, 2),
+        Trim | Round | Log | FromUnixtime | Atan | Week | YearWeek => (1, 2),
         UnixTimestamp | Rand => (0, 1),
         _ => (1, 1),
     }
@@ -381,7 +408,8 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         Concat | ConcatWs | Lower | Upper | Substring | Left | Right | Trim | LTrim | RTrim
         | TrimLeading | TrimTrailing | Replace | LPad | RPad | Repeat | Reverse | Space
         | DateFormat | DayName | MonthName | Hex | Elt | SubstringIndex | Insert | Quote | Md5
-        | Sha1 | Sha2 | ToBase64 | Conv | Bin | Oct | Format | Uuid | InetNtoa => Some(varchar()),
+        | Sha1 | Sha2 | ToBase64 | Conv | Bin | Oct | Format | Uuid | InetNtoa | Time
+        | SecToTime | TimeDiff => Some(varchar()),
         Unhex | Char | FromBase64 => Some(DataType::Binary {
             len: 255,
             varying: true,
@@ -391,7 +419,8 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         Length | CharLength | Locate | Instr | Ascii | Strcmp | Sign | DateDiff | Year | Month
         | Day | Hour | Minute | Second | DayOfWeek | DayOfYear | Weekday | Quarter
         | UnixTimestamp | TimestampDiff | Field | FindInSet | Ord | BitLength | IsNull
-        | RegexpLike => Some(bigint()),
+        | RegexpLike | ToDays | Week | YearWeek | PeriodAdd | PeriodDiff | TimeToSec
+        | Microsecond => Some(bigint()),
         Crc32 | InetAton => Some(DataType::Int {
             kind: IntKind::Big,
             unsigned: true,
@@ -406,7 +435,20 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         | Acos | Atan | Atan2 | Degrees | Radians => Some(DataType::Double),
         DateAdd | DateSub => datetime::add_type(arg(0), args.get(2)),
         FromUnixtime | ConvertTz => Some(DataType::DateTime { fsp: 0 }),
-        Date | LastDay => Some(DataType::Date),
+        Date | LastDay | FromDays | MakeDate => Some(DataType::Date),
+        // A DATETIME when the (literal) format reads a time of day.
+        StrToDate => match args.get(1) {
+            Some(Expr::Literal(f)) if calendar::format_has_time(&f.to_string_lossy()) => {
+                Some(DataType::DateTime {
+                    fsp: if f.to_string_lossy().contains("%f") {
+                        6
+                    } else {
+                        0
+                    },
+                })
+            }
+            _ => Some(DataType::Date),
+        },
     }
 }
 
@@ -495,6 +537,8 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
         Abs | Round | Truncate | Floor | Ceil | Mod | Pow | Sqrt | Sign | Exp | Ln | Log | Log2
         | Log10 | Pi | Greatest | Least | Conv | Bin | Oct | Format | Rand | Sin | Cos | Tan
         | Cot | Asin | Acos | Atan | Atan2 | Degrees | Radians => numeric::call(f, &args)?,
+        ToDays | FromDays | MakeDate | Week | YearWeek | PeriodAdd | PeriodDiff | Time
+        | TimeToSec | SecToTime | TimeDiff | Microsecond | StrToDate => calendar::call(f, &args)?,
         _ => datetime::call(f, &args)?,
     })
 }

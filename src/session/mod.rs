@@ -830,9 +830,9 @@ impl Session {
     }
 
     /// Runs a whole statement, again if it is an autocommit statement that lost a write
-    /// conflict at commit, as TiDB retries autocommit statements: nothing of the failed
-    /// attempt was visible to the client, and the retry reads a new snapshot (its
-    /// subqueries too).
+    /// conflict at commit or met a table changed under its snapshot (8028), as TiDB retries
+    /// autocommit statements: nothing of the failed attempt was visible to the client, and
+    /// the retry reads a new snapshot (its subqueries too).
     fn retrying(
         &mut self,
         statement: impl Fn(&mut Session) -> Result<QueryResult>,
@@ -847,15 +847,15 @@ impl Session {
                 self.rollback();
             }
             match result {
-                Err(Error::WriteConflict { .. })
+                // A lost write conflict, or a table that gained a public index between the
+                // statement's snapshot and its first read of the table (8028): the statement
+                // is undone whole, so it runs again on a fresh snapshot, as TiDB retries it.
+                Err(Error::WriteConflict { .. } | Error::SchemaChanged)
                     if autocommit_statement && attempt < AUTOCOMMIT_RETRIES =>
                 {
                     attempt += 1;
                     self.warnings.truncate(warnings_before);
-                    tracing::debug!(
-                        attempt,
-                        "retrying an autocommit statement after a write conflict"
-                    );
+                    tracing::debug!(attempt, "retrying an autocommit statement");
                     std::thread::sleep(std::time::Duration::from_millis(u64::from(attempt) * 2));
                 }
                 result => return result,

@@ -115,7 +115,9 @@ pub fn expand(
         let mut frames = f.borrow_mut();
         let inner = frames.split_off(depth + 1);
         let visible = std::mem::replace(&mut frames[depth].visible, index);
-        (inner, visible)
+        // A recursive step being planned in this frame keeps its work table afterwards.
+        let work = frames[depth].work.take();
+        (inner, visible, work)
     });
     let planned = match recursion(&cte) {
         Some((seed, step, distinct)) if recursive => {
@@ -126,7 +128,7 @@ pub fn expand(
     FRAMES.with(|f| {
         let mut frames = f.borrow_mut();
         frames[depth].visible = saved.1;
-        frames[depth].work = None;
+        frames[depth].work = saved.2;
         frames.extend(saved.0);
     });
     let columns = cte

@@ -273,6 +273,35 @@ impl Error {
         )
     }
 
+    /// 1227: a statement needs a global privilege the account lacks.
+    pub fn specific_access_denied(privilege: &str) -> Self {
+        Error::new(
+            1227,
+            "42000",
+            format!(
+                "Access denied; you need (at least one of) the {privilege} privilege(s) for this operation"
+            ),
+        )
+    }
+
+    /// 1044: the account has no privilege on the database (`account` prints as 'u'@'h').
+    pub fn db_access_denied(account: &dyn fmt::Display, db: &str) -> Self {
+        Error::new(
+            1044,
+            "42000",
+            format!("Access denied for user {account} to database '{db}'"),
+        )
+    }
+
+    /// 1142: the account lacks `command`'s privilege on the table.
+    pub fn table_access_denied(command: &str, account: &dyn fmt::Display, table: &str) -> Self {
+        Error::new(
+            1142,
+            "42000",
+            format!("{command} command denied to user {account} for table '{table}'"),
+        )
+    }
+
     pub fn write_conflict(start_ts: u64) -> Self {
         Error::WriteConflict { start_ts }
     }

@@ -13,6 +13,7 @@
 //!                      import   IMPORT INTO: files -> rows -> sorted pairs -> ingest
 //!                      dxf      backend tasks split into subtasks every node executes
 //!                      domain   a node's shared state: store, schema cache, variables
+//!                      privilege accounts, grants, what an account may do
 //!                      table    rows and index entries, as each index's state requires
 //!                      catalog  schema model, persisted schema, per-node schema cache
 //!                      codec    memcomparable keys (TiDB's layout), compact rows
@@ -44,6 +45,7 @@ pub mod error;
 pub mod import;
 pub mod kv;
 pub mod node;
+pub mod privilege;
 pub mod server;
 pub mod session;
 pub mod sql;

@@ -44,6 +44,14 @@ struct Args {
     /// framework): a subtask holds as many as its task's concurrency. Default: CPU cores.
     #[arg(long)]
     dxf_slots: Option<usize>,
+    /// root's password when the data directory is new (root@'%' has every privilege). An
+    /// existing directory keeps its accounts: change a password with ALTER USER.
+    #[arg(long, env = "MOLTDB_ROOT_PASSWORD", hide_env_values = true)]
+    initial_root_password: Option<String>,
+    /// Listen on a non-loopback address although an account has no password (anyone
+    /// who reaches the port could log in as it).
+    #[arg(long)]
+    allow_empty_passwords: bool,
     /// Log filter: error, warn, info, debug, trace (or a tracing directive).
     #[arg(long, default_value = "info")]
     log_level: String,
@@ -92,6 +100,21 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(slots) = args.dxf_slots {
         config.dxf_slots = slots.max(1);
     }
+    config.initial_root_password = args.initial_root_password.clone().unwrap_or_default();
+    moltdb::domain::bootstrap(store.as_ref(), &config.initial_root_password)?;
+    if !is_loopback(&args.host) && !args.allow_empty_passwords {
+        let txn = store.begin()?;
+        let stored = moltdb::privilege::records::load(txn.as_ref())?;
+        if let Some(a) = stored.accounts.iter().find(|a| a.auth.is_empty()) {
+            return Err(format!(
+                "refusing to listen on {}: account '{}'@'{}' has no password (set one with \
+                 --initial-root-password on a new data directory or ALTER USER, or pass \
+                 --allow-empty-passwords)",
+                args.host, a.user, a.host
+            )
+            .into());
+        }
+    }
     let cluster = Cluster::start(store, &args.host, args.port, args.nodes.max(1), config).await?;
     let addrs: Vec<String> = cluster
         .addresses()
@@ -110,6 +133,14 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // Stopping joins the nodes' threads: keep that off the async workers.
     tokio::task::spawn_blocking(move || cluster.stop()).await?;
     Ok(())
+}
+
+/// Whether only this machine can reach the address.
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn shutdown_signal() {

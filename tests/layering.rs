@@ -38,6 +38,7 @@ const LAYERS: &[(&str, &str)] = &[
         "domain",
         "a node's shared state: store, schema cache, variables, sessions",
     ),
+    ("privilege", "accounts, grants and the checks on them"),
     (
         "table",
         "rows and index entries as each schema state requires",

@@ -7,9 +7,8 @@
 //! - `mDB:{db_id:020}` -> DatabaseInfo
 //! - `mTable:{db_id:020}:{table_id:020}` -> TableInfo
 //! - `mAutoID:{table_id:020}` -> i64, the persisted end of the handed-out auto id range
-//! - `mUser:{name}` -> UserRecord
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Serialize};
 
 use super::model::{DatabaseInfo, TableInfo};
 use crate::kv::{self, KeyRange, Transaction};
@@ -42,15 +41,6 @@ impl From<MetaError> for crate::error::Error {
 
 pub type Result<T> = std::result::Result<T, MetaError>;
 
-/// An account that may log in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserRecord {
-    pub user: String,
-    pub host: String,
-    /// mysql_native_password's stored form: SHA1(SHA1(password)), empty for no password.
-    pub auth_hash: Vec<u8>,
-}
-
 pub fn db_key(db_id: i64) -> Vec<u8> {
     format!("mDB:{db_id:020}").into_bytes()
 }
@@ -61,10 +51,6 @@ pub fn table_key(db_id: i64, table_id: i64) -> Vec<u8> {
 
 pub fn auto_id_key(table_id: i64) -> Vec<u8> {
     format!("mAutoID:{table_id:020}").into_bytes()
-}
-
-fn user_key(user: &str) -> Vec<u8> {
-    format!("mUser:{user}").into_bytes()
 }
 
 fn get_json<T: DeserializeOwned>(txn: &dyn Transaction, key: &[u8]) -> Result<Option<T>> {
@@ -165,18 +151,6 @@ fn scan_json<T: DeserializeOwned>(txn: &dyn Transaction, prefix: &[u8]) -> Resul
         range.start = next_start;
     }
     Ok(out)
-}
-
-pub fn get_user(txn: &dyn Transaction, user: &str) -> Result<Option<UserRecord>> {
-    get_json(txn, &user_key(user))
-}
-
-pub fn put_user(txn: &mut dyn Transaction, record: &UserRecord) {
-    put_json(txn, user_key(&record.user), record);
-}
-
-pub fn delete_user(txn: &mut dyn Transaction, user: &str) {
-    txn.delete(user_key(user));
 }
 
 pub fn get_auto_id(txn: &dyn Transaction, table_id: i64) -> Result<i64> {

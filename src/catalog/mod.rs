@@ -15,7 +15,7 @@ mod temporary;
 
 pub use autoid::AutoIdAllocator;
 pub use foreign_key::{check_reference, ForeignKeyInfo, RefAction};
-pub use meta::{MetaError, UserRecord};
+pub use meta::MetaError;
 pub use model::{
     BackfillState, ColumnInfo, DatabaseInfo, DefaultValue, IndexInfo, SchemaState, TableInfo,
     ViewInfo,

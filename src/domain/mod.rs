@@ -19,9 +19,10 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
 
-use crate::catalog::{meta, AutoIdAllocator, Catalog, UserRecord};
+use crate::catalog::{AutoIdAllocator, Catalog};
 use crate::error::Result;
 use crate::kv::Store;
+use crate::privilege::{records as privilege_records, Privileges};
 use events::Events;
 use failpoints::Failpoints;
 pub use mdl::SchemaPin;
@@ -54,6 +55,8 @@ pub struct Domain {
     pub failpoints: Failpoints,
     /// Recent latency of clients' statements (the adaptive throttle of backend work).
     pub latency: latency::LatencyMonitor,
+    /// Accounts and grants as last loaded (reloaded when their stored version moves).
+    privileges: RwLock<Arc<Privileges>>,
     next_conn_id: AtomicU32,
     /// The tables open transactions hold, and at which versions (the metadata lock).
     holds: Mutex<mdl::Holds>,
@@ -65,8 +68,8 @@ pub struct Domain {
 }
 
 impl Domain {
-    /// Opens domain number `index` of its process over `store`, creating `root` on a new data
-    /// directory. Connection ids of different nodes never collide.
+    /// Opens domain number `index` of its process over `store` (see [`bootstrap`] for a new
+    /// data directory). Connection ids of different nodes never collide.
     pub fn open(
         store: Arc<dyn Store>,
         index: u32,
@@ -74,7 +77,6 @@ impl Domain {
         events: Arc<Events>,
         temp_dir: PathBuf,
     ) -> Result<Domain> {
-        bootstrap(store.as_ref())?;
         let domain = Domain {
             id: format!("{:08x}-{index}", rand::random::<u32>()),
             address,
@@ -87,6 +89,7 @@ impl Domain {
             processes: Default::default(),
             failpoints: Failpoints::from_env(),
             latency: Default::default(),
+            privileges: RwLock::new(Arc::new(Privileges::default())),
             next_conn_id: AtomicU32::new((index << 22) + 1),
             holds: Mutex::new(mdl::Holds::default()),
             last_reload_ms: AtomicI64::new(now_ms()),
@@ -97,6 +100,8 @@ impl Domain {
         {
             let txn = domain.store.begin()?;
             domain.globals.write().load(txn.as_ref())?;
+            *domain.privileges.write() =
+                Arc::new(Privileges::new(privilege_records::load(txn.as_ref())?));
         }
         Ok(domain)
     }
@@ -123,9 +128,20 @@ impl Domain {
         self.next_conn_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    pub fn user(&self, name: &str) -> Result<Option<UserRecord>> {
+    /// The accounts and grants this node checks against.
+    pub fn privileges(&self) -> Arc<Privileges> {
+        self.privileges.read().clone()
+    }
+
+    /// Loads accounts and grants again if their stored version moved (an account statement
+    /// on this node calls it after committing; the loader, for the other nodes).
+    pub fn reload_privileges(&self) -> Result<()> {
         let txn = self.store.begin()?;
-        Ok(meta::get_user(txn.as_ref(), name)?)
+        if privilege_records::stored_version(txn.as_ref())? != self.privileges.read().version {
+            let loaded = Privileges::new(privilege_records::load(txn.as_ref())?);
+            *self.privileges.write() = Arc::new(loaded);
+        }
+        Ok(())
     }
 
     /// Takes the current schema for a transaction; the tables it then uses are held until
@@ -167,6 +183,9 @@ impl Domain {
     /// made on any domain; marks the schema fresh.
     pub fn reload(&self) {
         self.reload_globals();
+        if let Err(e) = self.reload_privileges() {
+            tracing::warn!(domain = %self.id, error = %e, "reloading privileges failed");
+        }
         let cap = self.version_cap.load(Ordering::SeqCst);
         if cap == 0 || self.catalog.snapshot().version < cap {
             match self.catalog.reload() {
@@ -215,19 +234,15 @@ impl Ownership {
     }
 }
 
-/// Creates `root` with an empty password the first time a data directory is used.
-fn bootstrap(store: &dyn Store) -> Result<()> {
+/// Prepares a data directory's accounts at its first start: `root`@`%` with every
+/// privilege and `root_password` (empty: none). Later starts leave the accounts alone.
+pub fn bootstrap(store: &dyn Store, root_password: &str) -> Result<()> {
     let mut txn = store.begin()?;
-    if meta::get_user(txn.as_ref(), "root")?.is_none() {
-        meta::put_user(
-            txn.as_mut(),
-            &UserRecord {
-                user: "root".into(),
-                host: "%".into(),
-                auth_hash: Vec::new(),
-            },
-        );
+    let digest =
+        crate::privilege::password::digest(privilege_records::NATIVE_PASSWORD, root_password);
+    if privilege_records::bootstrap(txn.as_mut(), digest)? {
         match txn.commit() {
+            // Another node of this process bootstrapped first.
             Ok(_) | Err(crate::kv::Error::WriteConflict) => {}
             Err(e) => return Err(e.into()),
         }

@@ -39,6 +39,8 @@ pub struct NodeConfig {
     pub temp_dir: PathBuf,
     /// Slots of the node's DXF resource pool (`--dxf-slots`; default: the CPU cores).
     pub dxf_slots: usize,
+    /// root's password on a new data directory (`--initial-root-password`; empty: none).
+    pub initial_root_password: String,
 }
 
 impl NodeConfig {
@@ -46,6 +48,7 @@ impl NodeConfig {
         NodeConfig {
             temp_dir,
             dxf_slots: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            initial_root_password: String::new(),
         }
     }
 }
@@ -70,6 +73,7 @@ impl Node {
         events: Arc<Events>,
         config: &NodeConfig,
     ) -> Result<Node> {
+        crate::domain::bootstrap(store.as_ref(), &config.initial_root_password)?;
         let domain = Arc::new(Domain::open(
             store,
             index,

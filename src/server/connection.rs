@@ -15,7 +15,6 @@ use std::sync::Arc;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
-use super::auth;
 use super::charset;
 use super::codec::{self, PacketReader, ReadError};
 use super::handshake::{
@@ -28,6 +27,7 @@ use super::packets::{
 use super::params::StatementWire;
 use crate::domain::Domain;
 use crate::error::Error;
+use crate::privilege::{password, AccountName};
 use crate::session::Session;
 use crate::sql::QueryResult;
 
@@ -91,7 +91,7 @@ impl Connection {
         domain: Arc<Domain>,
     ) -> io::Result<Option<Connection>> {
         let connection_id = domain.next_connection_id();
-        let scramble = auth::new_scramble();
+        let scramble = password::new_scramble();
         let peer_host = peer.ip().to_string();
         let mut reader = PacketReader::new(read);
         let mut out = Vec::new();
@@ -125,24 +125,25 @@ impl Connection {
             }
         };
         let capabilities = login.capabilities & SERVER_CAPABILITIES;
-        let mut seq = reader.last_seq.wrapping_add(1);
-        if login.needs_switch() {
-            let mut b = ResponseBuilder::with_seq(capabilities, seq);
-            b.raw(&handshake::auth_switch(&scramble));
-            codec::send(&mut writer, &b.take()).await?;
-            if reader
-                .read_into(&mut packet, MAX_LOGIN_PACKET)
-                .await
-                .is_err()
-            {
-                return Ok(None);
-            }
-            login.auth_response = packet.clone();
-            seq = reader.last_seq.wrapping_add(1);
-        }
+        let seq = reader.last_seq.wrapping_add(1);
+        let checked = authenticate(
+            &mut reader,
+            &mut writer,
+            capabilities,
+            &domain,
+            (&peer_host, &scramble),
+            &mut login,
+            seq,
+        )
+        .await?;
+        let Some((account, seq)) = checked.ready() else {
+            return Ok(None);
+        };
         let mut b = ResponseBuilder::with_seq(capabilities, seq);
-        let session = match tokio::task::block_in_place(|| {
-            login_session(&domain, connection_id, &peer_host, &scramble, &login)
+        let session = match account.and_then(|account| {
+            tokio::task::block_in_place(|| {
+                login_session(&domain, connection_id, &peer_host, account, &login)
+            })
         }) {
             Ok(session) => session,
             Err(e) => {
@@ -593,29 +594,27 @@ impl Connection {
                 return Ok(Flow::Close);
             }
         };
-        let mut seq = self.reader.last_seq.wrapping_add(1);
-        if login.needs_switch() {
-            let mut b = ResponseBuilder::with_seq(self.capabilities, seq);
-            b.raw(&handshake::auth_switch(&self.scramble));
-            self.send(b.take()).await?;
-            let mut packet = Vec::new();
-            if self
-                .reader
-                .read_into(&mut packet, MAX_LOGIN_PACKET)
-                .await
-                .is_err()
-            {
-                return Ok(Flow::Close);
-            }
-            login.auth_response = packet;
-            seq = self.reader.last_seq.wrapping_add(1);
-        }
+        let seq = self.reader.last_seq.wrapping_add(1);
         let id = self.session.state.connection_id;
         let domain = self.domain.clone();
         let (host, scramble) = (self.peer_host.clone(), self.scramble);
+        let checked = authenticate(
+            &mut self.reader,
+            &mut self.writer,
+            self.capabilities,
+            &domain,
+            (&host, &scramble),
+            &mut login,
+            seq,
+        )
+        .await?;
+        let Some((account, seq)) = checked.ready() else {
+            return Ok(Flow::Close);
+        };
         let mut b = ResponseBuilder::with_seq(self.capabilities, seq);
-        let session =
-            tokio::task::block_in_place(|| login_session(&domain, id, &host, &scramble, &login));
+        let session = account.and_then(|account| {
+            tokio::task::block_in_place(|| login_session(&domain, id, &host, account, &login))
+        });
         match session {
             Ok(session) => {
                 self.session.rollback();
@@ -639,27 +638,94 @@ enum Flow {
     Close,
 }
 
-/// Checks a login against the accounts and opens its session in the database it names.
+/// What [`authenticate`] found: the account (or why the login is refused) and the sequence
+/// number of the next packet, or a client that went away mid-login.
+enum Checked {
+    Done(Result<AccountName, Error>, u8),
+    Gone,
+}
+
+impl Checked {
+    fn ready(self) -> Option<(Result<AccountName, Error>, u8)> {
+        match self {
+            Checked::Done(account, seq) => Some((account, seq)),
+            Checked::Gone => None,
+        }
+    }
+}
+
+/// Checks a login's password against the account it picks (MySQL's order: the most
+/// specific host first), asking the client to answer with the account's auth plugin first
+/// if it used another one. caching_sha2_password's fast path is confirmed before the OK.
+async fn authenticate(
+    reader: &mut PacketReader<OwnedReadHalf>,
+    writer: &mut OwnedWriteHalf,
+    capabilities: u32,
+    domain: &Domain,
+    (peer_host, scramble): (&str, &[u8; 20]),
+    login: &mut Login,
+    mut seq: u8,
+) -> io::Result<Checked> {
+    let privileges = domain.privileges();
+    let account = privileges.login_account(&login.user, peer_host);
+    let plugin = account.map_or(handshake::NATIVE_PASSWORD, |a| a.plugin.as_str());
+    if login.needs_switch(plugin) {
+        let mut b = ResponseBuilder::with_seq(capabilities, seq);
+        b.raw(&handshake::auth_switch(plugin, scramble));
+        codec::send(writer, &b.take()).await?;
+        let mut packet = Vec::new();
+        if reader
+            .read_into(&mut packet, MAX_LOGIN_PACKET)
+            .await
+            .is_err()
+        {
+            return Ok(Checked::Gone);
+        }
+        login.auth_response = packet;
+        seq = reader.last_seq.wrapping_add(1);
+    }
+    let denied = || Error::access_denied(&login.user, peer_host, !login.auth_response.is_empty());
+    let Some(account) = account else {
+        return Ok(Checked::Done(Err(denied()), seq));
+    };
+    if !password::verify(plugin, &account.auth, scramble, &login.auth_response) {
+        return Ok(Checked::Done(Err(denied()), seq));
+    }
+    if account.locked {
+        let e = Error::new(
+            3118,
+            "HY000",
+            format!(
+                "Access denied for user '{}'@'{}'. Account is locked.",
+                login.user, peer_host
+            ),
+        );
+        return Ok(Checked::Done(Err(e), seq));
+    }
+    if plugin == handshake::CACHING_SHA2_PASSWORD && !account.auth.is_empty() {
+        let mut b = ResponseBuilder::with_seq(capabilities, seq);
+        b.raw(&handshake::FAST_AUTH_SUCCESS);
+        codec::send(writer, &b.take()).await?;
+        seq = seq.wrapping_add(1);
+    }
+    let name = AccountName::new(account.user.clone(), account.host.clone());
+    Ok(Checked::Done(Ok(name), seq))
+}
+
+/// Opens an authenticated login's session in the database it names.
 fn login_session(
     domain: &Arc<Domain>,
     connection_id: u32,
     peer_host: &str,
-    scramble: &[u8; 20],
+    account: AccountName,
     login: &Login,
 ) -> Result<Session, Error> {
-    let denied = || Error::access_denied(&login.user, peer_host, !login.auth_response.is_empty());
-    let record = domain
-        .user(&login.user)
-        .map_err(Error::internal)?
-        .ok_or_else(denied)?;
-    if !auth::verify(&record.auth_hash, scramble, &login.auth_response) {
-        return Err(denied());
-    }
     let mut session = Session::new(
         domain.clone(),
         connection_id,
         login.user.clone(),
         peer_host.to_string(),
+        account,
     );
     // The character set the client logged in with is the session's, as SET NAMES makes it.
     if let Some(charset) = charset::of_collation(login.collation) {

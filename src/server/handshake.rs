@@ -1,6 +1,6 @@
 //! The connection phase: the server's greeting (Protocol::HandshakeV10), the client's
 //! HandshakeResponse41, COM_CHANGE_USER's body, and the auth-switch request moltdb sends when
-//! a client starts with a plugin other than mysql_native_password.
+//! a client answered with a plugin other than its account's.
 
 use super::packets::SERVER_STATUS_AUTOCOMMIT;
 
@@ -49,7 +49,7 @@ pub const SERVER_CAPABILITIES: u32 = CLIENT_LONG_PASSWORD
     | CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA
     | CLIENT_DEPRECATE_EOF;
 
-pub const NATIVE_PASSWORD: &str = "mysql_native_password";
+pub use crate::privilege::records::{CACHING_SHA2_PASSWORD, NATIVE_PASSWORD};
 
 /// utf8mb4_bin, the collation moltdb compares strings with (TiDB's default too).
 const SERVER_COLLATION: u8 = 46;
@@ -78,15 +78,18 @@ pub fn greeting(version: &str, connection_id: u32, scramble: &[u8; 20]) -> Vec<u
     p
 }
 
-/// The request to answer with a mysql_native_password response to `scramble` instead.
-pub fn auth_switch(scramble: &[u8; 20]) -> Vec<u8> {
+/// The request to answer with a response of `plugin` to `scramble` instead.
+pub fn auth_switch(plugin: &str, scramble: &[u8; 20]) -> Vec<u8> {
     let mut p = vec![0xfe];
-    p.extend_from_slice(NATIVE_PASSWORD.as_bytes());
+    p.extend_from_slice(plugin.as_bytes());
     p.push(0);
     p.extend_from_slice(scramble);
     p.push(0);
     p
 }
+
+/// caching_sha2_password's "fast auth succeeded" (AuthMoreData 0x03), sent before the OK.
+pub const FAST_AUTH_SUCCESS: [u8; 2] = [0x01, 0x03];
 
 /// A client's login: HandshakeResponse41 or the body of COM_CHANGE_USER.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -103,12 +106,10 @@ pub struct Login {
 }
 
 impl Login {
-    /// Whether the client's response must be redone as mysql_native_password.
-    pub fn needs_switch(&self) -> bool {
-        match &self.plugin {
-            Some(p) => p != NATIVE_PASSWORD,
-            None => false,
-        }
+    /// Whether the client's response must be redone with the account's `plugin` (a client
+    /// that names none answered as mysql_native_password).
+    pub fn needs_switch(&self, plugin: &str) -> bool {
+        self.plugin.as_deref().unwrap_or(NATIVE_PASSWORD) != plugin
     }
 }
 
@@ -318,7 +319,12 @@ mod tests {
         assert_eq!(login.user, "u");
         assert_eq!(login.auth_response, vec![1; 20]);
         assert_eq!(login.database.as_deref(), Some("shop"));
-        assert!(login.needs_switch());
+        assert!(login.needs_switch(NATIVE_PASSWORD));
+        assert!(
+            !parse_response(&response(caps, "u", b"", "", NATIVE_PASSWORD))
+                .unwrap()
+                .needs_switch(NATIVE_PASSWORD)
+        );
     }
 
     #[test]

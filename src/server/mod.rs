@@ -4,18 +4,15 @@
 //! moltdb speaks the protocol itself, in small parts that each do one thing:
 //! `codec` frames packets (and enforces `max_allowed_packet`), `charset` converts text from
 //! and to the client's character sets, `handshake` is the connection
-//! phase, `auth` checks passwords, `params` decodes prepared-statement parameters, `packets`
+//! phase (passwords are checked by `crate::privilege`), `params` decodes prepared-statement parameters, `packets`
 //! encodes every response, and `connection` answers each command through the session.
 
-mod auth;
 mod charset;
 mod codec;
 mod connection;
 mod handshake;
 pub mod packets;
 mod params;
-
-pub use auth::hash_password;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

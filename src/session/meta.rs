@@ -54,6 +54,23 @@ impl Session {
     ) -> Result<QueryResult> {
         let query_only = matches!(modifier, Some(ast::KillType::Query));
         let id = u32::try_from(id).unwrap_or(u32::MAX);
+        // Another user's connection takes SUPER (MySQL's CONNECTION_ADMIN).
+        let owner = self
+            .state
+            .domain
+            .processes
+            .list()
+            .into_iter()
+            .find(|p| p.id == id);
+        if owner.is_some_and(|p| p.user != self.state.user)
+            && !self.has_global(crate::privilege::Priv::Super)
+        {
+            return Err(Error::new(
+                1095,
+                "HY000",
+                format!("You are not owner of thread {id}"),
+            ));
+        }
         if !self.state.domain.processes.kill(id, query_only) {
             return Err(Error::new(
                 1094,

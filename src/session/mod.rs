@@ -1,7 +1,9 @@
 //! One client session: its current database, variables and open transaction, and the
 //! dispatch of each statement to its handler in `sql/`.
 
+mod account;
 mod alter_table;
+mod authorize;
 mod ddl;
 mod foreign_keys;
 mod import;
@@ -23,6 +25,7 @@ use crate::domain::variables::{self, Scope, SessionVariables};
 use crate::domain::{Domain, SchemaPin};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
+use crate::privilege::AccountName;
 use crate::sql::context::split_name;
 use crate::sql::dml;
 use crate::sql::parser::literal_expr as literal;
@@ -35,8 +38,11 @@ use crate::types::Value;
 pub struct SessionState {
     pub domain: Arc<Domain>,
     pub connection_id: u32,
+    /// The user name the client logged in with, and the address it came from (USER()).
     pub user: String,
     pub host: String,
+    /// The account the login was checked against (CURRENT_USER(), every privilege check).
+    pub account: AccountName,
     pub current_db: Option<String>,
     pub vars: SessionVariables,
     pub user_vars: HashMap<String, Value>,
@@ -47,6 +53,15 @@ pub struct SessionState {
     pub assigned: sql::expr::VariableSink,
     /// CREATE TEMPORARY TABLE's tables.
     pub temporary: crate::catalog::TemporaryTables,
+}
+
+impl SessionState {
+    /// Whose privileges limit the metadata a statement shows (`None` for an account that
+    /// may see everything).
+    fn viewer(&self) -> Option<(Arc<crate::privilege::Privileges>, AccountName)> {
+        let privileges = self.domain.privileges();
+        (!privileges.is_superuser(&self.account)).then(|| (privileges, self.account.clone()))
+    }
 }
 
 impl SessionContext for SessionState {
@@ -61,6 +76,9 @@ impl SessionContext for SessionState {
     }
     fn user(&self) -> String {
         format!("{}@{}", self.user, self.host)
+    }
+    fn current_user(&self) -> String {
+        format!("{}@{}", self.account.user, self.account.host)
     }
     fn utc_now(&self) -> chrono::NaiveDateTime {
         chrono::Utc::now().naive_utc()
@@ -147,7 +165,13 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(domain: Arc<Domain>, connection_id: u32, user: String, host: String) -> Session {
+    pub fn new(
+        domain: Arc<Domain>,
+        connection_id: u32,
+        user: String,
+        host: String,
+        account: AccountName,
+    ) -> Session {
         let killed = Arc::new(AtomicBool::new(false));
         let process = domain
             .processes
@@ -159,6 +183,7 @@ impl Session {
                 connection_id,
                 user,
                 host,
+                account,
                 current_db: None,
                 vars: SessionVariables::default(),
                 user_vars: HashMap::new(),
@@ -189,6 +214,7 @@ impl Session {
             self.state.connection_id,
             self.state.user.clone(),
             self.state.host.clone(),
+            self.state.account.clone(),
         );
         fresh.state.current_db = self.state.current_db.take();
         // The old session (its temporary tables with it) is dropped here.
@@ -353,31 +379,34 @@ impl Session {
         self.warnings.clear();
         // Left by a statement that failed half-way.
         drop(sql::functions::take_warnings());
-        let result = statement.and_then(|statement| match statement {
-            front::Statement::Sql(stmt) => self.run_sql(sql, &stmt),
-            front::Statement::Admin(admin) => {
-                self.retrying(|s| s.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin)))
-            }
-            front::Statement::AlterTableOptions { db, table, options } => {
-                self.alter_table_options(sql, db, &table, &options)
-            }
-            front::Statement::AlterTable { name, clauses } => self
-                .commit()
-                .and_then(|_| self.alter_table(sql, &name, &clauses)),
-            front::Statement::Show { show, like, filter } => {
-                let result = self.show(&show, like.as_deref())?;
-                match filter {
-                    Some(cond) => sql::show::filter_where(&self.context(), result, &cond),
-                    None => Ok(result),
+        let result = statement
+            .and_then(|statement| self.authorize(&statement).map(|_| statement))
+            .and_then(|statement| match statement {
+                front::Statement::Sql(stmt) => self.run_sql(sql, &stmt),
+                front::Statement::Account(statement) => self.account_statement(statement),
+                front::Statement::Admin(admin) => {
+                    self.retrying(|s| s.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin)))
                 }
-            }
-            front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
-            front::Statement::Import(statement) => self.import(*statement),
-            front::Statement::Prepared(statement) => self.prepared_sql(statement),
-            front::Statement::Do(query) => self
-                .run_sql(sql, &Statement::Query(query))
-                .map(|_| QueryResult::ok()),
-        });
+                front::Statement::AlterTableOptions { db, table, options } => {
+                    self.alter_table_options(sql, db, &table, &options)
+                }
+                front::Statement::AlterTable { name, clauses } => self
+                    .commit()
+                    .and_then(|_| self.alter_table(sql, &name, &clauses)),
+                front::Statement::Show { show, like, filter } => {
+                    let result = self.show(&show, like.as_deref())?;
+                    match filter {
+                        Some(cond) => sql::show::filter_where(&self.context(), result, &cond),
+                        None => Ok(result),
+                    }
+                }
+                front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
+                front::Statement::Import(statement) => self.import(*statement),
+                front::Statement::Prepared(statement) => self.prepared_sql(statement),
+                front::Statement::Do(query) => self
+                    .run_sql(sql, &Statement::Query(query))
+                    .map(|_| QueryResult::ok()),
+            });
         let assigned = self.state.assigned.take();
         if result.is_ok() {
             self.state.user_vars.extend(assigned);
@@ -744,6 +773,7 @@ impl Session {
             return Err(Error::internal("subquery outside a transaction"));
         };
         let mut ctx = Context::new(&state.domain, schema, &*state, strict);
+        ctx.viewer = state.viewer();
         ctx.pin = pin.clone();
         ctx.division_by_zero_error = division_by_zero_error;
         let result = sql::execution::select::execute(&mut ctx, txn.as_mut(), &text, q);
@@ -794,10 +824,18 @@ impl Session {
         );
         ctx.pin = self.pin.clone();
         ctx.division_by_zero_error = self.sql_mode_has("ERROR_FOR_DIVISION_BY_ZERO");
+        ctx.viewer = self.state.viewer();
         ctx
     }
 
     pub fn use_database(&mut self, name: &str) -> Result<()> {
+        // Without a privilege there, a database is refused whether or not it exists.
+        let privileges = self.state.domain.privileges();
+        if !sql::infoschema::is_infoschema(name)
+            && !privileges.can_see_db(&self.state.account, name)
+        {
+            return Err(Error::db_access_denied(&self.state.account, name));
+        }
         for db in [sql::infoschema::DB, sql::system_tables::DB] {
             if db.eq_ignore_ascii_case(name) {
                 self.state.current_db = Some(db.to_string());
@@ -891,6 +929,7 @@ impl Session {
         };
         let savepoint = txn.savepoint();
         let mut ctx = Context::new(&state.domain, schema, &*state, strict);
+        ctx.viewer = state.viewer();
         ctx.pin = pin.clone();
         ctx.division_by_zero_error = division_by_zero_error;
         let result = f(&mut ctx, txn.as_mut());
@@ -1029,6 +1068,11 @@ impl Session {
         }
         let def = variables::lookup(&name).ok_or_else(|| Error::unknown_system_variable(&name))?;
         let name = def.name;
+        if global && !self.has_global(crate::privilege::Priv::Super) {
+            return Err(Error::specific_access_denied(
+                "SUPER or SYSTEM_VARIABLES_ADMIN",
+            ));
+        }
         // SET x = DEFAULT: the global value for the session, the compiled default globally.
         let default = matches!(value, ast::Expr::Identifier(id)
             if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"));

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::catalog::{InfoSchema, TableInfo};
 use crate::domain::{Domain, SchemaPin};
 use crate::error::{Error, Result};
+use crate::privilege::{AccountName, Priv, Privileges};
 use crate::sql::planner::binder::SessionContext;
 
 /// A note, warning or error shown by SHOW WARNINGS.
@@ -52,6 +53,9 @@ pub struct Context<'a> {
     /// The transaction's hold on the tables it uses (the metadata lock): tables are looked
     /// up through it when there is one.
     pub pin: Option<Arc<SchemaPin>>,
+    /// The account whose privileges limit what metadata (SHOW, information_schema, the
+    /// process list) shows; `None`: everything.
+    pub viewer: Option<(Arc<Privileges>, AccountName)>,
 }
 
 impl<'a> Context<'a> {
@@ -72,7 +76,30 @@ impl<'a> Context<'a> {
             found_rows: None,
             written: Vec::new(),
             pin: None,
+            viewer: None,
         }
+    }
+
+    /// Whether the viewer has a privilege in the database (its name may show).
+    pub fn can_see_db(&self, db: &str) -> bool {
+        self.viewer
+            .as_ref()
+            .is_none_or(|(p, who)| p.can_see_db(who, db))
+    }
+
+    /// Whether the viewer has a privilege on the table (its name and columns may show).
+    pub fn can_see_table(&self, db: &str, table: &str) -> bool {
+        self.viewer
+            .as_ref()
+            .is_none_or(|(p, who)| p.can_see_table(who, db, table))
+    }
+
+    /// Whether the viewer may see another connection's process-list row: its own user's,
+    /// or any with PROCESS.
+    pub fn can_see_process(&self, user: &str) -> bool {
+        self.viewer
+            .as_ref()
+            .is_none_or(|(p, who)| who.user == user || p.global(who).contains(Priv::Process))
     }
 
     /// The database a possibly qualified name refers to.

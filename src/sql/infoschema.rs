@@ -301,7 +301,9 @@ fn all_tables<'a>(ctx: &'a Context) -> Vec<(String, &'a std::sync::Arc<TableInfo
     let mut out = Vec::new();
     for db in ctx.schema.databases() {
         for t in ctx.schema.tables(&db.name) {
-            out.push((db.name.clone(), t));
+            if ctx.can_see_table(&db.name, &t.name) {
+                out.push((db.name.clone(), t));
+            }
         }
     }
     out
@@ -464,6 +466,9 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                 s("NO"),
             ]];
             for db in ctx.schema.databases() {
+                if !ctx.can_see_db(&db.name) {
+                    continue;
+                }
                 rows.push(vec![
                     def.clone(),
                     s(&db.name),
@@ -731,6 +736,7 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
             .processes
             .list()
             .into_iter()
+            .filter(|p| ctx.can_see_process(&p.user))
             .map(|p| {
                 vec![
                     int(i64::from(p.id)),
@@ -759,6 +765,11 @@ fn ddl_jobs(ctx: &Context) -> Vec<Vec<Value>> {
     };
     listed
         .iter()
+        // A job shows to whoever may see its table (or database, for database jobs).
+        .filter(|l| match l.job.table_name.as_str() {
+            "" => ctx.can_see_db(&l.job.db_name),
+            t => ctx.can_see_table(&l.job.db_name, t),
+        })
         .map(|l| {
             let (job, progress) = (&l.job, l.progress.as_ref());
             vec![

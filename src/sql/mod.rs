@@ -8,6 +8,7 @@
 //! run by [`execution`], which reads and writes rows through `table/` inside the session's
 //! transaction. Planning never reads data and never builds storage keys.
 
+pub mod account;
 pub mod admin;
 pub mod aggregate;
 pub mod alter_table;

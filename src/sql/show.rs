@@ -84,10 +84,13 @@ pub fn databases(ctx: &Context, like: Option<&str>) -> QueryResult {
         .schema
         .databases()
         .iter()
+        .filter(|d| ctx.can_see_db(&d.name))
         .map(|d| d.name.clone())
         .collect();
     names.push(super::infoschema::DB.into());
-    names.push(super::system_tables::DB.into());
+    if ctx.can_see_db(super::system_tables::DB) {
+        names.push(super::system_tables::DB.into());
+    }
     names.sort();
     let rows = names
         .into_iter()
@@ -125,6 +128,7 @@ pub fn tables(
         ctx.schema
             .tables(&db)
             .into_iter()
+            .filter(|t| ctx.can_see_table(&db, &t.name))
             .map(|t| {
                 let kind = if t.view.is_some() {
                     "VIEW"
@@ -535,28 +539,31 @@ pub fn table_status(ctx: &Context, db: Option<&str>, like: Option<&str>) -> Resu
     if ctx.schema.database(&db).is_none() {
         return Err(Error::unknown_database(&db));
     }
-    let rows = ctx.schema.tables(&db).into_iter().map(|t| {
-        vec![
-            Value::str(&t.name),
-            Value::str("InnoDB"),
-            Value::Int(10),
-            Value::str("Dynamic"),
-            Value::Int(0),
-            Value::Int(0),
-            Value::Int(0),
-            Value::Int(0),
-            Value::Int(0),
-            Value::Int(0),
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::str(&t.collation),
-            Value::Null,
-            Value::str(""),
-            Value::str(&t.comment),
-        ]
-    });
+    let visible = ctx.schema.tables(&db).into_iter();
+    let rows = visible
+        .filter(|t| ctx.can_see_table(&db, &t.name))
+        .map(|t| {
+            vec![
+                Value::str(&t.name),
+                Value::str("InnoDB"),
+                Value::Int(10),
+                Value::str("Dynamic"),
+                Value::Int(0),
+                Value::Int(0),
+                Value::Int(0),
+                Value::Int(0),
+                Value::Int(0),
+                Value::Int(0),
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::str(&t.collation),
+                Value::Null,
+                Value::str(""),
+                Value::str(&t.comment),
+            ]
+        });
     Ok(like_rows(
         &[
             "Name",
@@ -682,6 +689,7 @@ pub fn processlist(ctx: &Context, full: bool) -> QueryResult {
             .processes
             .list()
             .into_iter()
+            .filter(|p| ctx.can_see_process(&p.user))
             .map(|p| {
                 let info = p.info.map(|i| {
                     if full {

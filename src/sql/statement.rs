@@ -46,6 +46,9 @@ pub enum Statement {
     Do(Box<ast::Query>),
     /// PREPARE / EXECUTE / DEALLOCATE PREPARE.
     Prepared(super::prepare::PrepareStatement),
+    /// CREATE / ALTER / DROP / RENAME USER, SET PASSWORD, GRANT, REVOKE, SHOW GRANTS, FLUSH
+    /// PRIVILEGES.
+    Account(super::account::AccountStatement),
 }
 
 /// SHOW forms moltdb parses itself.
@@ -83,6 +86,9 @@ pub fn parse(sql: &str) -> Result<Statement> {
     }
     if let Some(p) = super::prepare::parse(sql) {
         return p.map(Statement::Prepared);
+    }
+    if let Some(account) = super::account::parse(sql) {
+        return account.map(Statement::Account);
     }
     if let Some((db, table, options)) = alter_table_options(sql) {
         return Ok(Statement::AlterTableOptions { db, table, options });

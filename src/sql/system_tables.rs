@@ -8,7 +8,9 @@
 //! - `gc_delete_range`, `gc_delete_range_done`: the data of dropped tables and indexes
 //!   waiting for removal, and removed (`ddl::delete_range`);
 //! - `tidb_mdl_view`: which open transactions (by session id) hold which DDL job back
-//!   (the metadata lock, `domain::mdl`).
+//!   (the metadata lock, `domain::mdl`);
+//! - `user`, `db`, `tables_priv`: accounts and their grants (`privilege::records`), read
+//!   only: GRANT, REVOKE and the USER statements change them.
 
 use super::context::Context;
 use super::result::{ResultColumn, ResultSet};
@@ -17,12 +19,14 @@ use crate::ddl::{queue, syncer};
 use crate::dxf::proto::{type_number, NodeMeta, Subtask, Task};
 use crate::dxf::{dispatcher, storage};
 use crate::error::{Result, SavedError};
+use crate::privilege::{password, records as privilege_records, Level, Priv, ALL_PRIVS};
 use crate::types::{DataType, IntKind, Value};
 
 pub const DB: &str = "mysql";
 
 /// The tables this module serves, in SHOW TABLES order.
 pub const TABLES: &[&str] = &[
+    "db",
     "dist_framework_meta",
     "gc_delete_range",
     "gc_delete_range_done",
@@ -30,7 +34,9 @@ pub const TABLES: &[&str] = &[
     "tidb_background_subtask_history",
     "tidb_global_task",
     "tidb_global_task_history",
+    "tables_priv",
     "tidb_mdl_view",
+    "user",
 ];
 
 pub fn is_system_db(db: &str) -> bool {
@@ -107,6 +113,115 @@ const MDL_COLUMNS: &[(&str, Kind)] = &[
     ("SQL_DIGESTS", Text),
 ];
 
+/// `mysql.user`: the account, a `Y` / `N` column per privilege, then how it logs in.
+fn user_columns() -> Vec<(&'static str, Kind)> {
+    let mut columns = vec![("Host", Text), ("User", Text)];
+    columns.extend(ALL_PRIVS.iter().map(|p| (p.column(), Text)));
+    columns.extend([
+        ("plugin", Text),
+        ("authentication_string", Text),
+        ("account_locked", Text),
+    ]);
+    columns
+}
+
+/// `mysql.db`: the privileges a database grant can hold.
+fn db_columns() -> Vec<(&'static str, Kind)> {
+    let mut columns = vec![("Host", Text), ("DB", Text), ("User", Text)];
+    columns.extend(
+        ALL_PRIVS
+            .iter()
+            .filter(|p| p.grantable_at(Level::Database))
+            .map(|p| (p.column(), Text)),
+    );
+    columns
+}
+
+const TABLES_PRIV_COLUMNS: &[(&str, Kind)] = &[
+    ("Host", Text),
+    ("DB", Text),
+    ("User", Text),
+    ("Table_name", Text),
+    ("Grantor", Text),
+    ("Timestamp", Time),
+    ("Table_priv", Text),
+    ("Column_priv", Text),
+];
+
+fn yes_no(on: bool) -> Value {
+    Value::str(if on { "Y" } else { "N" })
+}
+
+/// `mysql.tables_priv.Table_priv`'s words for a table privilege (MySQL's SET members).
+fn table_priv_word(p: Priv) -> &'static str {
+    match p {
+        Priv::Select => "Select",
+        Priv::Insert => "Insert",
+        Priv::Update => "Update",
+        Priv::Delete => "Delete",
+        Priv::Create => "Create",
+        Priv::Drop => "Drop",
+        Priv::GrantOption => "Grant",
+        Priv::References => "References",
+        Priv::Index => "Index",
+        Priv::Alter => "Alter",
+        Priv::CreateView => "Create View",
+        Priv::ShowView => "Show view",
+        _ => "Trigger",
+    }
+}
+
+fn privilege_rows(table: &str, txn: &dyn crate::kv::Transaction) -> Result<Vec<Vec<Value>>> {
+    let stored = privilege_records::load(txn)?;
+    Ok(match table {
+        "user" => stored
+            .accounts
+            .iter()
+            .map(|a| {
+                let mut row = vec![Value::str(&a.host), Value::str(&a.user)];
+                row.extend(ALL_PRIVS.iter().map(|p| yes_no(a.privs.contains(*p))));
+                row.extend([
+                    Value::str(&a.plugin),
+                    Value::str(&password::display(&a.plugin, &a.auth)),
+                    yes_no(a.locked),
+                ]);
+                row
+            })
+            .collect(),
+        "db" => stored
+            .dbs
+            .iter()
+            .map(|g| {
+                let mut row = vec![Value::str(&g.host), Value::str(&g.db), Value::str(&g.user)];
+                row.extend(
+                    ALL_PRIVS
+                        .iter()
+                        .filter(|p| p.grantable_at(Level::Database))
+                        .map(|p| yes_no(g.privs.contains(*p))),
+                );
+                row
+            })
+            .collect(),
+        _ => stored
+            .tables
+            .iter()
+            .map(|g| {
+                let words: Vec<&str> = g.privs.iter().map(table_priv_word).collect();
+                vec![
+                    Value::str(&g.host),
+                    Value::str(&g.db),
+                    Value::str(&g.user),
+                    Value::str(&g.table),
+                    Value::str(""),
+                    Value::Null,
+                    Value::str(&words.join(",")),
+                    Value::str(""),
+                ]
+            })
+            .collect(),
+    })
+}
+
 const NODE_COLUMNS: &[(&str, Kind)] = &[
     ("host", Text),
     ("role", Text),
@@ -118,11 +233,14 @@ const NODE_COLUMNS: &[(&str, Kind)] = &[
 pub fn table(ctx: &Context, name: &str) -> Option<Result<ResultSet>> {
     let lower = name.to_ascii_lowercase();
     let columns = match lower.as_str() {
-        "tidb_global_task" | "tidb_global_task_history" => TASK_COLUMNS,
-        "tidb_background_subtask" | "tidb_background_subtask_history" => SUBTASK_COLUMNS,
-        "dist_framework_meta" => NODE_COLUMNS,
-        "gc_delete_range" | "gc_delete_range_done" => DELETE_RANGE_COLUMNS,
-        "tidb_mdl_view" => MDL_COLUMNS,
+        "tidb_global_task" | "tidb_global_task_history" => TASK_COLUMNS.to_vec(),
+        "tidb_background_subtask" | "tidb_background_subtask_history" => SUBTASK_COLUMNS.to_vec(),
+        "dist_framework_meta" => NODE_COLUMNS.to_vec(),
+        "gc_delete_range" | "gc_delete_range_done" => DELETE_RANGE_COLUMNS.to_vec(),
+        "tidb_mdl_view" => MDL_COLUMNS.to_vec(),
+        "user" => user_columns(),
+        "db" => db_columns(),
+        "tables_priv" => TABLES_PRIV_COLUMNS.to_vec(),
         _ => return None,
     };
     Some(rows(ctx, &lower).map(|rows| ResultSet {
@@ -175,6 +293,7 @@ fn rows(ctx: &Context, table: &str) -> Result<Vec<Vec<Value>>> {
             .map(delete_range_row)
             .collect(),
         "tidb_mdl_view" => mdl_rows(ctx, txn)?,
+        "user" | "db" | "tables_priv" => privilege_rows(table, txn)?,
         _ => {
             let now = crate::domain::now_ms();
             storage::nodes(txn)?

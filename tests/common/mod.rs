@@ -294,6 +294,10 @@ impl TestServer {
             }
             match raw::RawConn::connect(addr, "root", Duration::from_secs(2)) {
                 Ok(_) => return Ok(child),
+                // Up, with a root password (`--initial-root-password`).
+                Err(e) if e.to_string().contains("authentication failed: 1045") => {
+                    return Ok(child)
+                }
                 Err(e) => last = e.to_string(),
             }
             std::thread::sleep(Duration::from_millis(100));

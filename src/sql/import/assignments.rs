@@ -98,6 +98,9 @@ impl SessionContext for NoSession {
     fn user(&self) -> String {
         String::new()
     }
+    fn current_user(&self) -> String {
+        String::new()
+    }
     fn utc_now(&self) -> chrono::NaiveDateTime {
         chrono::Utc::now().naive_utc()
     }

@@ -104,6 +104,8 @@ pub trait SessionContext {
     fn connection_id(&self) -> u32;
     fn last_insert_id(&self) -> u64;
     fn user(&self) -> String;
+    /// The account privileges are checked against: CURRENT_USER().
+    fn current_user(&self) -> String;
     /// The current time in UTC.
     fn utc_now(&self) -> chrono::NaiveDateTime;
     /// `@@time_zone` as set (`SYSTEM`, an offset or a zone name).
@@ -520,7 +522,8 @@ impl<'a> Binder<'a> {
             "connection_id" => Some(Value::UInt(u64::from(s.connection_id()))),
             "last_insert_id" if args.is_empty() => Some(Value::UInt(s.last_insert_id())),
             "version" => Some(Value::str(&crate::domain::variables::server_version())),
-            "user" | "current_user" | "session_user" | "system_user" => Some(Value::str(&s.user())),
+            "user" | "session_user" | "system_user" => Some(Value::str(&s.user())),
+            "current_user" => Some(Value::str(&s.current_user())),
             "found_rows" => Some(Value::UInt(s.found_rows())),
             "row_count" => Some(Value::Int(s.row_count())),
             "now" | "current_timestamp" | "localtime" | "localtimestamp" | "sysdate"

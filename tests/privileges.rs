@@ -315,3 +315,75 @@ fn a_public_address_needs_passwords() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("has no password"), "{stderr}");
 }
+
+/// Retries `attempt` for up to ten seconds (another node loads account changes within its
+/// loader's next round).
+async fn eventually<T>(what: &str, mut attempt: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(v) = attempt().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn every_node_sees_account_changes() {
+    common::ddl::run_test(async {
+        let (cluster, _dir) = common::ddl::start_cluster(2).await;
+        let mut root = common::ddl::node_conn(&cluster, 0, None).await;
+        for sql in [
+            "CREATE DATABASE g",
+            "CREATE TABLE g.t (id INT PRIMARY KEY)",
+            "CREATE USER gu IDENTIFIED BY 'g'",
+        ] {
+            root.query_drop(sql).await.unwrap();
+        }
+        let other: Opts = OptsBuilder::from_opts(common::ddl::node_opts(&cluster, 1, None))
+            .user(Some("gu"))
+            .pass(Some("g"))
+            .into();
+        let mut gu = eventually("node 1 lets the new account in", async || {
+            Conn::new(other.clone()).await.ok()
+        })
+        .await;
+        assert_eq!(code_of(&mut gu, "SELECT * FROM g.t").await, Some(1142));
+        root.query_drop("GRANT SELECT ON g.t TO gu").await.unwrap();
+        eventually("node 1 applies the grant", async || {
+            code_of(&mut gu, "SELECT * FROM g.t")
+                .await
+                .is_none()
+                .then_some(())
+        })
+        .await;
+        root.query_drop("DROP USER gu").await.unwrap();
+        eventually("node 1 refuses the dropped account", async || {
+            Conn::new(other.clone()).await.is_err().then_some(())
+        })
+        .await;
+        tokio::task::spawn_blocking(move || cluster.stop())
+            .await
+            .unwrap();
+    });
+}
+
+#[tokio::test]
+async fn preparing_a_statement_checks_it_too() {
+    let server = TestServer::start();
+    let mut root = server.conn().await;
+    for sql in [
+        "CREATE DATABASE p",
+        "CREATE TABLE p.hidden (secret_column INT)",
+        "CREATE USER prep",
+    ] {
+        root.query_drop(sql).await.unwrap();
+    }
+    let mut c = login(&server, "prep", "").await.unwrap();
+    let err = c
+        .prep("SELECT * FROM p.hidden WHERE secret_column = ?")
+        .await
+        .unwrap_err();
+    assert_eq!(server_error_code(&err), Some(1142), "{err:?}");
+}

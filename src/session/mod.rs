@@ -283,6 +283,8 @@ impl Session {
             return Ok((id, 0, Vec::new()));
         };
         let params = parser::count_placeholders(&mut statement);
+        // Describing the result would show the columns of tables the account may not read.
+        self.authorize(&front::Statement::Sql(statement.clone()))?;
         // A NULL probe for every `?` is no valid LIMIT / OFFSET: retry those with 0.
         let columns = match self.describe(&trimmed, &statement, params, Value::Null) {
             Err(Error::Syntax { .. }) => self.describe(&trimmed, &statement, params, Value::Int(0)),

@@ -341,3 +341,61 @@ class PreparedStatements(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
+
+
+class Accounts(unittest.TestCase):
+    """Accounts of both auth plugins log in through every driver; a reader of one database
+    gets MySQL's 1142 / 1044 for anything else."""
+
+    @classmethod
+    def setUpClass(cls):
+        fresh_database("acct")
+        conn = pymysql.connect(host=HOST, port=PORT, user="root", password="", autocommit=True)
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE acct.t (id INT PRIMARY KEY, v VARCHAR(10))")
+            cur.execute("INSERT INTO acct.t VALUES (1, 'one')")
+            for user in ("py_native", "py_sha"):
+                cur.execute(f"DROP USER IF EXISTS {user}")
+            cur.execute("CREATE USER py_native IDENTIFIED BY 'n-pw'")
+            cur.execute("CREATE USER py_sha IDENTIFIED WITH caching_sha2_password BY 's-pw'")
+            cur.execute("GRANT SELECT ON acct.* TO py_native, py_sha")
+        conn.close()
+
+    def connectors(self, user, password):
+        return {
+            "pymysql": lambda: pymysql.connect(host=HOST, port=PORT, user=user, password=password),
+            "mysqlclient": lambda: MySQLdb.connect(host=HOST, port=PORT, user=user, passwd=password),
+            "mysql-connector": lambda: mysql.connector.connect(
+                host=HOST, port=PORT, user=user, password=password, use_pure=True
+            ),
+        }
+
+    def test_both_plugins_log_in_with_every_driver(self):
+        for user, password in (("py_native", "n-pw"), ("py_sha", "s-pw")):
+            for name, connect in self.connectors(user, password).items():
+                with self.subTest(user=user, driver=name):
+                    conn = connect()
+                    self.assertEqual(rows(conn, "SELECT CURRENT_USER()"), [(f"{user}@%",)])
+                    self.assertEqual(rows(conn, "SELECT v FROM acct.t"), [("one",)])
+                    conn.close()
+            for name, connect in self.connectors(user, "wrong").items():
+                with self.subTest(user=user, driver=name, password="wrong"):
+                    with self.assertRaises(Exception) as caught:
+                        connect()
+                    self.assertEqual(caught.exception.args[0], 1045)
+
+    def test_a_reader_is_refused_writes_and_other_databases(self):
+        for name, connect in self.connectors("py_native", "n-pw").items():
+            with self.subTest(driver=name):
+                conn = connect()
+                cur = conn.cursor()
+                with self.assertRaises(Exception) as caught:
+                    cur.execute("INSERT INTO acct.t VALUES (2, 'two')")
+                self.assertEqual(caught.exception.args[0], 1142)
+                self.assertIn("INSERT command denied to user 'py_native'@'%' for table 't'",
+                              str(caught.exception))
+                with self.assertRaises(Exception) as caught:
+                    cur.execute("CREATE DATABASE acct_other")
+                self.assertEqual(caught.exception.args[0], 1044)
+                cur.close()
+                conn.close()

@@ -1,77 +1,70 @@
 //! The privileges MySQL 8.0 names (its static ones), and sets of them.
 
-/// One privilege. The order is MySQL's: SHOW GRANTS lists privileges in it, and it is the
-/// order of the `*_priv` columns of `mysql.user`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Priv {
-    Select,
-    Insert,
-    Update,
-    Delete,
-    Create,
-    Drop,
-    Reload,
-    Shutdown,
-    Process,
-    File,
-    GrantOption,
-    References,
-    Index,
-    Alter,
-    ShowDatabases,
-    Super,
-    CreateTemporaryTables,
-    LockTables,
-    Execute,
-    ReplicationSlave,
-    ReplicationClient,
-    CreateView,
-    ShowView,
-    CreateRoutine,
-    AlterRoutine,
-    CreateUser,
-    Event,
-    Trigger,
-    CreateTablespace,
-    CreateRole,
-    DropRole,
+/// Declares [`Priv`], [`ALL_PRIVS`] and each privilege's names from one table.
+macro_rules! privileges {
+    ($($variant:ident => $name:literal, $column:literal;)*) => {
+        /// One privilege. The order is MySQL's: SHOW GRANTS lists privileges in it, and it
+        /// is the order of the `*_priv` columns of `mysql.user`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Priv {
+            $($variant,)*
+        }
+
+        pub const ALL_PRIVS: &[Priv] = &[$(Priv::$variant,)*];
+
+        impl Priv {
+            /// The name GRANT takes and SHOW GRANTS prints.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Priv::$variant => $name,)*
+                }
+            }
+
+            /// Its column in `mysql.user` / `mysql.db` (`Select_priv`, ...).
+            pub fn column(self) -> &'static str {
+                match self {
+                    $(Priv::$variant => $column,)*
+                }
+            }
+        }
+    };
+}
+
+privileges! {
+    Select => "SELECT", "Select_priv";
+    Insert => "INSERT", "Insert_priv";
+    Update => "UPDATE", "Update_priv";
+    Delete => "DELETE", "Delete_priv";
+    Create => "CREATE", "Create_priv";
+    Drop => "DROP", "Drop_priv";
+    Reload => "RELOAD", "Reload_priv";
+    Shutdown => "SHUTDOWN", "Shutdown_priv";
+    Process => "PROCESS", "Process_priv";
+    File => "FILE", "File_priv";
+    GrantOption => "GRANT OPTION", "Grant_priv";
+    References => "REFERENCES", "References_priv";
+    Index => "INDEX", "Index_priv";
+    Alter => "ALTER", "Alter_priv";
+    ShowDatabases => "SHOW DATABASES", "Show_db_priv";
+    Super => "SUPER", "Super_priv";
+    CreateTemporaryTables => "CREATE TEMPORARY TABLES", "Create_tmp_table_priv";
+    LockTables => "LOCK TABLES", "Lock_tables_priv";
+    Execute => "EXECUTE", "Execute_priv";
+    ReplicationSlave => "REPLICATION SLAVE", "Repl_slave_priv";
+    ReplicationClient => "REPLICATION CLIENT", "Repl_client_priv";
+    CreateView => "CREATE VIEW", "Create_view_priv";
+    ShowView => "SHOW VIEW", "Show_view_priv";
+    CreateRoutine => "CREATE ROUTINE", "Create_routine_priv";
+    AlterRoutine => "ALTER ROUTINE", "Alter_routine_priv";
+    CreateUser => "CREATE USER", "Create_user_priv";
+    Event => "EVENT", "Event_priv";
+    Trigger => "TRIGGER", "Trigger_priv";
+    CreateTablespace => "CREATE TABLESPACE", "Create_tablespace_priv";
+    CreateRole => "CREATE ROLE", "Create_role_priv";
+    DropRole => "DROP ROLE", "Drop_role_priv";
 }
 
 use Priv::*;
-
-pub const ALL_PRIVS: [Priv; 31] = [
-    Select,
-    Insert,
-    Update,
-    Delete,
-    Create,
-    Drop,
-    Reload,
-    Shutdown,
-    Process,
-    File,
-    GrantOption,
-    References,
-    Index,
-    Alter,
-    ShowDatabases,
-    Super,
-    CreateTemporaryTables,
-    LockTables,
-    Execute,
-    ReplicationSlave,
-    ReplicationClient,
-    CreateView,
-    ShowView,
-    CreateRoutine,
-    AlterRoutine,
-    CreateUser,
-    Event,
-    Trigger,
-    CreateTablespace,
-    CreateRole,
-    DropRole,
-];
 
 /// Where a privilege is granted: `*.*`, `db.*` or `db.table`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,80 +75,6 @@ pub enum Level {
 }
 
 impl Priv {
-    /// The name GRANT takes and SHOW GRANTS prints.
-    pub fn name(self) -> &'static str {
-        match self {
-            Select => "SELECT",
-            Insert => "INSERT",
-            Update => "UPDATE",
-            Delete => "DELETE",
-            Create => "CREATE",
-            Drop => "DROP",
-            Reload => "RELOAD",
-            Shutdown => "SHUTDOWN",
-            Process => "PROCESS",
-            File => "FILE",
-            GrantOption => "GRANT OPTION",
-            References => "REFERENCES",
-            Index => "INDEX",
-            Alter => "ALTER",
-            ShowDatabases => "SHOW DATABASES",
-            Super => "SUPER",
-            CreateTemporaryTables => "CREATE TEMPORARY TABLES",
-            LockTables => "LOCK TABLES",
-            Execute => "EXECUTE",
-            ReplicationSlave => "REPLICATION SLAVE",
-            ReplicationClient => "REPLICATION CLIENT",
-            CreateView => "CREATE VIEW",
-            ShowView => "SHOW VIEW",
-            CreateRoutine => "CREATE ROUTINE",
-            AlterRoutine => "ALTER ROUTINE",
-            CreateUser => "CREATE USER",
-            Event => "EVENT",
-            Trigger => "TRIGGER",
-            CreateTablespace => "CREATE TABLESPACE",
-            CreateRole => "CREATE ROLE",
-            DropRole => "DROP ROLE",
-        }
-    }
-
-    /// Its column in `mysql.user` / `mysql.db` (`Select_priv`, ...).
-    pub fn column(self) -> &'static str {
-        match self {
-            Select => "Select_priv",
-            Insert => "Insert_priv",
-            Update => "Update_priv",
-            Delete => "Delete_priv",
-            Create => "Create_priv",
-            Drop => "Drop_priv",
-            Reload => "Reload_priv",
-            Shutdown => "Shutdown_priv",
-            Process => "Process_priv",
-            File => "File_priv",
-            GrantOption => "Grant_priv",
-            References => "References_priv",
-            Index => "Index_priv",
-            Alter => "Alter_priv",
-            ShowDatabases => "Show_db_priv",
-            Super => "Super_priv",
-            CreateTemporaryTables => "Create_tmp_table_priv",
-            LockTables => "Lock_tables_priv",
-            Execute => "Execute_priv",
-            ReplicationSlave => "Repl_slave_priv",
-            ReplicationClient => "Repl_client_priv",
-            CreateView => "Create_view_priv",
-            ShowView => "Show_view_priv",
-            CreateRoutine => "Create_routine_priv",
-            AlterRoutine => "Alter_routine_priv",
-            CreateUser => "Create_user_priv",
-            Event => "Event_priv",
-            Trigger => "Trigger_priv",
-            CreateTablespace => "Create_tablespace_priv",
-            CreateRole => "Create_role_priv",
-            DropRole => "Drop_role_priv",
-        }
-    }
-
     /// The privilege a GRANT / REVOKE list names (upper-case words joined by one space).
     pub fn from_name(name: &str) -> Option<Priv> {
         let name = match name {
@@ -163,7 +82,7 @@ impl Priv {
             "REPLICATION REPLICA" => "REPLICATION SLAVE",
             other => other,
         };
-        ALL_PRIVS.into_iter().find(|p| p.name() == name)
+        ALL_PRIVS.iter().copied().find(|p| p.name() == name)
     }
 
     /// Whether the privilege can be granted at `level` (MySQL's 1221 / 1144 otherwise).
@@ -219,7 +138,8 @@ impl PrivSet {
     /// ALL [PRIVILEGES] at a level: everything grantable there but GRANT OPTION.
     pub fn all_at(level: Level) -> PrivSet {
         ALL_PRIVS
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|p| *p != GrantOption && p.grantable_at(level))
             .collect()
     }
@@ -253,7 +173,7 @@ impl PrivSet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Priv> {
-        ALL_PRIVS.into_iter().filter(move |p| self.contains(*p))
+        ALL_PRIVS.iter().copied().filter(move |p| self.contains(*p))
     }
 }
 
@@ -269,7 +189,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_levels() {
-        for p in ALL_PRIVS {
+        for &p in ALL_PRIVS {
             assert_eq!(Priv::from_name(p.name()), Some(p));
         }
         assert_eq!(Priv::from_name("SHOW SCHEMAS"), Some(ShowDatabases));

@@ -48,6 +48,12 @@ struct Args {
     /// existing directory keeps its accounts: change a password with ALTER USER.
     #[arg(long, env = "MOLTDB_ROOT_PASSWORD", hide_env_values = true)]
     initial_root_password: Option<String>,
+    /// A PEM certificate chain: clients may then connect over TLS (with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Listen on a non-loopback address although an account has no password (anyone
     /// who reaches the port could log in as it).
     #[arg(long)]
@@ -101,6 +107,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         config.dxf_slots = slots.max(1);
     }
     config.initial_root_password = args.initial_root_password.clone().unwrap_or_default();
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        config.tls = Some(moltdb::server::tls::Tls::from_pem_files(cert, key)?);
+    }
     moltdb::domain::bootstrap(store.as_ref(), &config.initial_root_password)?;
     if !is_loopback(&args.host) && !args.allow_empty_passwords {
         let txn = store.begin()?;

@@ -384,3 +384,91 @@ fn mariadb_cli_load_data_local() {
     );
     assert!(text.contains("id\titem_id\n1\t1\n3\t2\n"), "{text}");
 }
+
+/// TLS (`--tls-cert` / `--tls-key`, a self-signed certificate): the mariadb CLI, PyMySQL,
+/// mysqlclient and mysql-connector connect over it and see its version in SHOW STATUS; an
+/// account with REQUIRE SSL and `require_secure_transport` refuse plain connections.
+#[test]
+fn tls_for_the_cli_and_the_python_drivers() {
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.key_pair.serialize_pem()).unwrap();
+    let server = TestServer::start_with(
+        &[],
+        &[
+            "--tls-cert".into(),
+            cert.display().to_string(),
+            "--tls-key".into(),
+            key.display().to_string(),
+        ],
+    );
+    let status = "SHOW STATUS LIKE 'Ssl_version'";
+    let secured = check("mariadb --ssl", mariadb(&server, status, &["--ssl"]));
+    assert!(secured.contains("TLSv1.3"), "{secured}");
+    let plain = check(
+        "mariadb --skip-ssl",
+        mariadb(&server, status, &["--skip-ssl"]),
+    );
+    assert!(!plain.contains("TLS"), "{plain}");
+
+    check(
+        "create the account",
+        mariadb(
+            &server,
+            "CREATE USER sec IDENTIFIED BY 'pw' REQUIRE SSL",
+            &["--ssl"],
+        ),
+    );
+    let as_sec = |flag: &str| {
+        Command::new(tool("mariadb"))
+            .args(["-h", server.host(), "-P", &server.port().to_string()])
+            .args(["-u", "sec", "-ppw", flag, "-e", "SELECT CURRENT_USER()"])
+            .output()
+            .unwrap()
+    };
+    let refused = as_sec("--skip-ssl");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("1045"));
+    assert!(check("sec over TLS", as_sec("--ssl")).contains("sec@%"));
+
+    check(
+        "require_secure_transport",
+        mariadb(
+            &server,
+            "SET GLOBAL require_secure_transport = ON",
+            &["--ssl"],
+        ),
+    );
+    let refused = mariadb(&server, "SELECT 1", &["--skip-ssl"]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("3159"));
+    check("TLS still in", mariadb(&server, "SELECT 1", &["--ssl"]));
+
+    let script = r#"
+import os, ssl, pymysql, MySQLdb, mysql.connector
+host, port = os.environ["MOLTDB_HOST"], int(os.environ["MOLTDB_PORT"])
+connections = {
+    "pymysql": pymysql.connect(host=host, port=port, user="sec", password="pw",
+                               ssl={"check_hostname": False, "verify_mode": ssl.CERT_NONE}),
+    "mysqlclient": MySQLdb.connect(host=host, port=port, user="sec", passwd="pw",
+                                   ssl_mode="REQUIRED"),
+    "mysql-connector": mysql.connector.connect(host=host, port=port, user="sec", password="pw",
+                                               use_pure=True, ssl_verify_cert=False),
+}
+for name, conn in connections.items():
+    cur = conn.cursor()
+    cur.execute("SHOW STATUS LIKE 'Ssl_version'")
+    print(name, cur.fetchall()[0][1])
+"#;
+    let out = Command::new(python())
+        .args(["-c", script])
+        .env("MOLTDB_HOST", server.host())
+        .env("MOLTDB_PORT", server.port().to_string())
+        .output()
+        .unwrap();
+    let printed = check("Python drivers over TLS", out);
+    for driver in ["pymysql", "mysqlclient", "mysql-connector"] {
+        assert!(printed.contains(&format!("{driver} TLSv1.3")), "{printed}");
+    }
+}

@@ -158,6 +158,14 @@ impl Domain {
             .is_none_or(|(_, v)| v.truth() != Some(false))
     }
 
+    /// `require_secure_transport`: logins over plain TCP are refused (3159).
+    pub fn require_secure_transport(&self) -> bool {
+        self.globals
+            .read()
+            .get("require_secure_transport")
+            .is_some_and(|(_, v)| v.truth() == Some(true))
+    }
+
     /// Whether the node's schema is fresh enough to serve (else TiDB's 8027).
     pub fn schema_is_fresh(&self) -> bool {
         now_ms() - self.last_reload_ms.load(Ordering::Relaxed) < SCHEMA_LEASE_MS

@@ -188,6 +188,8 @@ fn defs() -> &'static [Def] {
                 i(67_108_864),
             ),
             d("max_execution_time", Both, int(0, i64::MAX), i(0)),
+            // Logins over plain TCP are refused (3159) while ON (TLS needs --tls-cert).
+            d("require_secure_transport", Global, Bool, i(0)),
             // moltdb's own: an index build backs off while clients' statements are slower
             // than before it began (see `ddl::throttle`).
             d("moltdb_ddl_adaptive_throttle", Global, Bool, i(1)),

@@ -70,8 +70,9 @@ impl Cluster {
         .map_err(std::io::Error::other)?;
         let node = Arc::new(node);
         let serving = node.domain.clone();
+        let tls = self.config.tls.clone();
         let server = tokio::spawn(async move {
-            if let Err(e) = crate::server::serve(listener, serving).await {
+            if let Err(e) = crate::server::serve(listener, serving, tls).await {
                 tracing::error!(error = %e, "listener failed");
             }
         });

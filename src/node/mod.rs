@@ -41,6 +41,8 @@ pub struct NodeConfig {
     pub dxf_slots: usize,
     /// root's password on a new data directory (`--initial-root-password`; empty: none).
     pub initial_root_password: String,
+    /// The certificate clients may connect over TLS with (`--tls-cert` / `--tls-key`).
+    pub tls: Option<crate::server::tls::Tls>,
 }
 
 impl NodeConfig {
@@ -49,6 +51,7 @@ impl NodeConfig {
             temp_dir,
             dxf_slots: std::thread::available_parallelism().map_or(1, |n| n.get()),
             initial_root_password: String::new(),
+            tls: None,
         }
     }
 }

@@ -185,6 +185,7 @@ mod tests {
             auth: Vec::new(),
             privs,
             locked: false,
+            require_ssl: false,
         }
     }
 

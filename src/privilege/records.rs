@@ -39,6 +39,9 @@ pub struct Account {
     pub privs: PrivSet,
     /// ACCOUNT LOCK: the account cannot log in (3118).
     pub locked: bool,
+    /// REQUIRE SSL: the account logs in only over TLS.
+    #[serde(default)]
+    pub require_ssl: bool,
 }
 
 /// Privileges on one database (`db` may hold `%` / `_` wildcards, as in MySQL).
@@ -201,6 +204,7 @@ pub fn bootstrap(txn: &mut dyn Transaction, root_auth: Vec<u8>) -> Result<bool> 
             auth,
             privs: PrivSet::all_at(super::privs::Level::Global).with(super::Priv::GrantOption),
             locked: false,
+            require_ssl: false,
         },
     );
     bump_version(txn)?;

@@ -32,6 +32,23 @@ impl From<io::Error> for ReadError {
     }
 }
 
+/// Reads one physical packet straight from `stream`, without reading ahead: the greeting's
+/// answer, after which the bytes may belong to a TLS handshake. Returns its sequence number.
+pub async fn read_one<R: AsyncRead + Unpin>(
+    stream: &mut R,
+    max_len: usize,
+) -> Result<(u8, Vec<u8>), ReadError> {
+    let mut header = [0u8; 4];
+    stream.read_exact(&mut header).await?;
+    let len = u32::from_le_bytes([header[0], header[1], header[2], 0]) as usize;
+    if len > max_len || len >= MAX_PAYLOAD {
+        return Err(ReadError::TooLarge);
+    }
+    let mut payload = vec![0; len];
+    stream.read_exact(&mut payload).await?;
+    Ok((header[3], payload))
+}
+
 /// Reads logical packets from the client.
 pub struct PacketReader<R> {
     inner: BufReader<R>,

@@ -12,23 +12,24 @@ use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::charset;
 use super::codec::{self, PacketReader, ReadError};
 use super::handshake::{
     self, Cursor, Login, CLIENT_FOUND_ROWS, CLIENT_LOCAL_FILES, CLIENT_MULTI_STATEMENTS,
-    SERVER_CAPABILITIES,
+    CLIENT_SSL, SERVER_CAPABILITIES,
 };
 use super::packets::{
     ResponseBuilder, SERVER_MORE_RESULTS_EXISTS, SERVER_STATUS_AUTOCOMMIT, SERVER_STATUS_IN_TRANS,
 };
 use super::params::StatementWire;
+use super::tls::Tls;
 use crate::domain::Domain;
 use crate::error::Error;
 use crate::privilege::{password, AccountName};
-use crate::session::Session;
+use crate::session::{Session, TlsInfo};
 use crate::sql::QueryResult;
 
 const COM_QUIT: u8 = 0x01;
@@ -55,22 +56,40 @@ const MAX_LOGIN_PACKET: usize = 1 << 20;
 /// MySQL's limit on placeholders in one statement (the count is a 16-bit field).
 const MAX_PLACEHOLDERS: usize = u16::MAX as usize;
 
+/// The client's side of the connection, plain or TLS.
+type ClientRead = Box<dyn AsyncRead + Unpin + Send>;
+type ClientWrite = Box<dyn AsyncWrite + Unpin + Send>;
+
 /// Runs one connection to its end.
-pub async fn run(stream: TcpStream, peer: SocketAddr, domain: Arc<Domain>) -> io::Result<()> {
+pub async fn run(
+    stream: TcpStream,
+    peer: SocketAddr,
+    domain: Arc<Domain>,
+    tls: Option<Tls>,
+) -> io::Result<()> {
     stream.set_nodelay(true)?;
-    let (read, write) = stream.into_split();
-    let Some(mut conn) = Connection::accept(read, write, peer, domain).await? else {
+    let Some(mut conn) = Connection::accept(stream, peer, domain, tls).await? else {
         return Ok(());
     };
     conn.serve().await
 }
 
+/// Who is logging in, from where, and over what.
+struct Peer<'a> {
+    host: &'a str,
+    scramble: &'a [u8; 20],
+    /// Whether the connection is TLS.
+    secure: bool,
+}
+
 struct Connection {
     domain: Arc<Domain>,
-    reader: PacketReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    reader: PacketReader<ClientRead>,
+    writer: ClientWrite,
     scramble: [u8; 20],
     peer_host: String,
+    /// What TLS negotiated, on a secured connection.
+    tls: Option<TlsInfo>,
     /// The capabilities both sides have.
     capabilities: u32,
     /// CLIENT_MULTI_STATEMENTS, switched by COM_SET_OPTION.
@@ -82,18 +101,18 @@ struct Connection {
 }
 
 impl Connection {
-    /// The connection phase: greeting, login, optional auth switch, OK. `None` when the
-    /// client was refused (it has been told why).
+    /// The connection phase: greeting, an optional SSLRequest and TLS handshake, login,
+    /// optional auth switch, OK. `None` when the client was refused (it has been told why).
     async fn accept(
-        read: OwnedReadHalf,
-        mut writer: OwnedWriteHalf,
+        mut stream: TcpStream,
         peer: SocketAddr,
         domain: Arc<Domain>,
+        tls: Option<Tls>,
     ) -> io::Result<Option<Connection>> {
         let connection_id = domain.next_connection_id();
         let scramble = password::new_scramble();
         let peer_host = peer.ip().to_string();
-        let mut reader = PacketReader::new(read);
+        let server_caps = SERVER_CAPABILITIES | if tls.is_some() { CLIENT_SSL } else { 0 };
         let mut out = Vec::new();
         codec::frame(
             &mut out,
@@ -102,18 +121,42 @@ impl Connection {
                 &crate::domain::variables::server_version(),
                 connection_id,
                 &scramble,
+                server_caps,
             ),
         );
-        codec::send(&mut writer, &out).await?;
+        codec::send(&mut stream, &out).await?;
 
-        let mut packet = Vec::new();
-        if reader
-            .read_into(&mut packet, MAX_LOGIN_PACKET)
-            .await
-            .is_err()
-        {
+        // Read unbuffered: after an SSLRequest the next bytes are the TLS handshake's.
+        let Ok((seq, first)) = codec::read_one(&mut stream, MAX_LOGIN_PACKET).await else {
             return Ok(None);
-        }
+        };
+        let (mut reader, mut writer, packet, negotiated) = match &tls {
+            Some(tls) if handshake::is_ssl_request(&first) => {
+                let (secured, negotiated) = tls.accept(stream).await?;
+                let (read, write) = tokio::io::split(secured);
+                let mut reader = PacketReader::new(Box::new(read) as ClientRead);
+                let mut packet = Vec::new();
+                if reader
+                    .read_into(&mut packet, MAX_LOGIN_PACKET)
+                    .await
+                    .is_err()
+                {
+                    return Ok(None);
+                }
+                (
+                    reader,
+                    Box::new(write) as ClientWrite,
+                    packet,
+                    Some(negotiated),
+                )
+            }
+            _ => {
+                let (read, write) = stream.into_split();
+                let mut reader = PacketReader::new(Box::new(read) as ClientRead);
+                reader.last_seq = seq;
+                (reader, Box::new(write) as ClientWrite, first, None)
+            }
+        };
         let mut login = match handshake::parse_response(&packet) {
             Ok(login) => login,
             Err(bad) => {
@@ -124,14 +167,19 @@ impl Connection {
                 return Ok(None);
             }
         };
-        let capabilities = login.capabilities & SERVER_CAPABILITIES;
+        let capabilities = login.capabilities & server_caps;
         let seq = reader.last_seq.wrapping_add(1);
+        let from = Peer {
+            host: &peer_host,
+            scramble: &scramble,
+            secure: negotiated.is_some(),
+        };
         let checked = authenticate(
             &mut reader,
             &mut writer,
             capabilities,
             &domain,
-            (&peer_host, &scramble),
+            &from,
             &mut login,
             seq,
         )
@@ -143,6 +191,10 @@ impl Connection {
         let session = match account.and_then(|account| {
             tokio::task::block_in_place(|| {
                 login_session(&domain, connection_id, &peer_host, account, &login)
+            })
+            .map(|mut session| {
+                session.state.tls = negotiated.clone();
+                session
             })
         }) {
             Ok(session) => session,
@@ -159,6 +211,7 @@ impl Connection {
             writer,
             scramble,
             peer_host,
+            tls: negotiated,
             capabilities,
             multi_statements: capabilities & CLIENT_MULTI_STATEMENTS != 0,
             max_packet,
@@ -598,12 +651,17 @@ impl Connection {
         let id = self.session.state.connection_id;
         let domain = self.domain.clone();
         let (host, scramble) = (self.peer_host.clone(), self.scramble);
+        let from = Peer {
+            host: &host,
+            scramble: &scramble,
+            secure: self.tls.is_some(),
+        };
         let checked = authenticate(
             &mut self.reader,
             &mut self.writer,
             self.capabilities,
             &domain,
-            (&host, &scramble),
+            &from,
             &mut login,
             seq,
         )
@@ -612,8 +670,14 @@ impl Connection {
             return Ok(Flow::Close);
         };
         let mut b = ResponseBuilder::with_seq(self.capabilities, seq);
+        let tls = self.tls.clone();
         let session = account.and_then(|account| {
-            tokio::task::block_in_place(|| login_session(&domain, id, &host, account, &login))
+            tokio::task::block_in_place(|| login_session(&domain, id, &host, account, &login)).map(
+                |mut session| {
+                    session.state.tls = tls;
+                    session
+                },
+            )
         });
         match session {
             Ok(session) => {
@@ -658,14 +722,23 @@ impl Checked {
 /// specific host first), asking the client to answer with the account's auth plugin first
 /// if it used another one. caching_sha2_password's fast path is confirmed before the OK.
 async fn authenticate(
-    reader: &mut PacketReader<OwnedReadHalf>,
-    writer: &mut OwnedWriteHalf,
+    reader: &mut PacketReader<ClientRead>,
+    writer: &mut ClientWrite,
     capabilities: u32,
     domain: &Domain,
-    (peer_host, scramble): (&str, &[u8; 20]),
+    from: &Peer<'_>,
     login: &mut Login,
     mut seq: u8,
 ) -> io::Result<Checked> {
+    let (peer_host, scramble) = (from.host, from.scramble);
+    if !from.secure && domain.require_secure_transport() {
+        let e = Error::new(
+            3159,
+            "HY000",
+            "Connections using insecure transport are prohibited while --require_secure_transport=ON.",
+        );
+        return Ok(Checked::Done(Err(e), seq));
+    }
     let privileges = domain.privileges();
     let account = privileges.login_account(&login.user, peer_host);
     let plugin = account.map_or(handshake::NATIVE_PASSWORD, |a| a.plugin.as_str());
@@ -688,7 +761,9 @@ async fn authenticate(
     let Some(account) = account else {
         return Ok(Checked::Done(Err(denied()), seq));
     };
-    if !password::verify(plugin, &account.auth, scramble, &login.auth_response) {
+    // REQUIRE SSL: refused like a wrong password, as MySQL does.
+    let insecure = account.require_ssl && !from.secure;
+    if insecure || !password::verify(plugin, &account.auth, scramble, &login.auth_response) {
         return Ok(Checked::Done(Err(denied()), seq));
     }
     if account.locked {

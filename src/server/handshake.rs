@@ -26,8 +26,8 @@ pub const CLIENT_CONNECT_ATTRS: u32 = 1 << 20;
 pub const CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA: u32 = 1 << 21;
 pub const CLIENT_DEPRECATE_EOF: u32 = 1 << 24;
 
-/// What moltdb offers. Not offered: SSL (no TLS yet), SESSION_TRACK and QUERY_ATTRIBUTES
-/// (moltdb sends neither).
+/// What moltdb offers (and CLIENT_SSL when it has a certificate). Not offered:
+/// SESSION_TRACK and QUERY_ATTRIBUTES (moltdb sends neither).
 pub const SERVER_CAPABILITIES: u32 = CLIENT_LONG_PASSWORD
     | CLIENT_FOUND_ROWS
     | CLIENT_LONG_FLAG
@@ -55,7 +55,12 @@ pub use crate::privilege::records::{CACHING_SHA2_PASSWORD, NATIVE_PASSWORD};
 const SERVER_COLLATION: u8 = 46;
 
 /// The server's greeting, sent as packet 0 of every connection.
-pub fn greeting(version: &str, connection_id: u32, scramble: &[u8; 20]) -> Vec<u8> {
+pub fn greeting(
+    version: &str,
+    connection_id: u32,
+    scramble: &[u8; 20],
+    capabilities: u32,
+) -> Vec<u8> {
     let mut p = Vec::with_capacity(128);
     p.push(10);
     p.extend_from_slice(version.as_bytes());
@@ -63,12 +68,12 @@ pub fn greeting(version: &str, connection_id: u32, scramble: &[u8; 20]) -> Vec<u
     p.extend_from_slice(&connection_id.to_le_bytes());
     p.extend_from_slice(&scramble[..8]);
     p.push(0);
-    p.extend_from_slice(&(SERVER_CAPABILITIES as u16).to_le_bytes());
+    p.extend_from_slice(&(capabilities as u16).to_le_bytes());
     p.push(SERVER_COLLATION);
     // A new session has autocommit on: drivers (PyMySQL, mysqlclient) read this flag to decide
     // whether they must send `SET autocommit=0` for a transaction.
     p.extend_from_slice(&SERVER_STATUS_AUTOCOMMIT.to_le_bytes());
-    p.extend_from_slice(&((SERVER_CAPABILITIES >> 16) as u16).to_le_bytes());
+    p.extend_from_slice(&((capabilities >> 16) as u16).to_le_bytes());
     p.push(21); // scramble length + 1
     p.extend_from_slice(&[0; 10]);
     p.extend_from_slice(&scramble[8..]);
@@ -86,6 +91,16 @@ pub fn auth_switch(plugin: &str, scramble: &[u8; 20]) -> Vec<u8> {
     p.extend_from_slice(scramble);
     p.push(0);
     p
+}
+
+/// Whether the client's first packet is an SSLRequest: the 32 bytes of a handshake
+/// response's fixed part with CLIENT_SSL set, and nothing after.
+pub fn is_ssl_request(packet: &[u8]) -> bool {
+    packet.len() == 32
+        && packet
+            .get(..4)
+            .and_then(|b| b.try_into().ok())
+            .is_some_and(|b: [u8; 4]| u32::from_le_bytes(b) & CLIENT_SSL != 0)
 }
 
 /// caching_sha2_password's "fast auth succeeded" (AuthMoreData 0x03), sent before the OK.
@@ -297,7 +312,7 @@ mod tests {
 
     #[test]
     fn greeting_says_autocommit_and_protocol_41() {
-        let g = greeting("8.0.11-x", 7, &[b'a'; 20]);
+        let g = greeting("8.0.11-x", 7, &[b'a'; 20], SERVER_CAPABILITIES);
         assert_eq!(g[0], 10);
         let after_version = 1 + "8.0.11-x".len() + 1;
         let caps_low = u16::from_le_bytes([g[after_version + 13], g[after_version + 14]]);
@@ -305,6 +320,23 @@ mod tests {
         let status = u16::from_le_bytes([g[after_version + 16], g[after_version + 17]]);
         assert_eq!(status, SERVER_STATUS_AUTOCOMMIT);
         assert!(g.ends_with(b"mysql_native_password\0"));
+    }
+
+    #[test]
+    fn an_ssl_request_is_the_fixed_part_with_client_ssl() {
+        let mut request = (CLIENT_PROTOCOL_41 | CLIENT_SSL).to_le_bytes().to_vec();
+        request.resize(32, 0);
+        assert!(is_ssl_request(&request));
+        request[1] = 0;
+        assert!(!is_ssl_request(&request));
+        let login = response(
+            CLIENT_PROTOCOL_41 | CLIENT_SSL,
+            "u",
+            b"",
+            "",
+            NATIVE_PASSWORD,
+        );
+        assert!(!is_ssl_request(&login));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! ([`connection`]) from the handshake to its last command.
 //!
 //! moltdb speaks the protocol itself, in small parts that each do one thing:
-//! `codec` frames packets (and enforces `max_allowed_packet`), `charset` converts text from
+//! `codec` frames packets (and enforces `max_allowed_packet`), `tls` secures a connection
+//! whose client asks (`--tls-cert` / `--tls-key`), `charset` converts text from
 //! and to the client's character sets, `handshake` is the connection
 //! phase (passwords are checked by `crate::privilege`), `params` decodes prepared-statement parameters, `packets`
 //! encodes every response, and `connection` answers each command through the session.
@@ -13,6 +14,7 @@ mod connection;
 mod handshake;
 pub mod packets;
 mod params;
+pub mod tls;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -23,7 +25,11 @@ use crate::domain::Domain;
 
 /// Accepts connections until the listener fails or the task is dropped. Past
 /// `max_connections` open ones, a new client gets 1040 instead of the greeting.
-pub async fn serve(listener: TcpListener, domain: Arc<Domain>) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    domain: Arc<Domain>,
+    tls: Option<tls::Tls>,
+) -> std::io::Result<()> {
     let open = Arc::new(AtomicUsize::new(0));
     loop {
         let (stream, peer) = listener.accept().await?;
@@ -34,8 +40,9 @@ pub async fn serve(listener: TcpListener, domain: Arc<Domain>) -> std::io::Resul
             continue;
         }
         let counted = Counted::new(&open);
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection::run(stream, peer, domain).await {
+            if let Err(e) = connection::run(stream, peer, domain, tls).await {
                 tracing::debug!(%peer, error = %e, "connection ended");
             }
             drop(counted);

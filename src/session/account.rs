@@ -70,8 +70,9 @@ impl Session {
             AccountStatement::CreateUser { .. }
             | AccountStatement::DropUser { .. }
             | AccountStatement::RenameUser(_) => need_global(Priv::CreateUser),
-            AccountStatement::AlterUser { users, lock, .. } => {
-                let only_me = lock.is_none() && users.iter().all(|u| self.resolve(&u.user) == *me);
+            AccountStatement::AlterUser { users, options, .. } => {
+                let only_me = *options == Default::default()
+                    && users.iter().all(|u| self.resolve(&u.user) == *me);
                 if only_me {
                     Ok(())
                 } else {
@@ -198,7 +199,7 @@ impl Session {
             AccountStatement::CreateUser {
                 if_not_exists,
                 users,
-                lock,
+                options,
             } => {
                 let mut exist = Vec::new();
                 for spec in users {
@@ -225,7 +226,8 @@ impl Session {
                             plugin,
                             auth,
                             privs: PrivSet::EMPTY,
-                            locked: lock.unwrap_or(false),
+                            locked: options.lock.unwrap_or(false),
+                            require_ssl: options.require_ssl.unwrap_or(false),
                         },
                     );
                 }
@@ -236,7 +238,7 @@ impl Session {
             AccountStatement::AlterUser {
                 if_exists,
                 users,
-                lock,
+                options,
             } => {
                 let mut missing = Vec::new();
                 for spec in users {
@@ -257,8 +259,11 @@ impl Session {
                     if spec.auth.is_some() {
                         (account.plugin, account.auth) = credentials(spec, Some(old))?;
                     }
-                    if let Some(lock) = lock {
-                        account.locked = *lock;
+                    if let Some(lock) = options.lock {
+                        account.locked = lock;
+                    }
+                    if let Some(require) = options.require_ssl {
+                        account.require_ssl = require;
                     }
                     records::put_account(txn, &account);
                 }

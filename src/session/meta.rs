@@ -40,7 +40,11 @@ impl Session {
             Show::Engines => Ok(sql::show::engines()),
             Show::Collation => Ok(sql::show::collation(like)),
             Show::Charset => Ok(sql::show::charset(like)),
-            Show::Status => Ok(sql::show::status(&ctx, like)),
+            Show::Status => {
+                let tls = self.state.tls.as_ref();
+                let ssl = tls.map(|t| (t.version.as_str(), t.cipher.as_str()));
+                Ok(sql::show::status(&ctx, like, ssl))
+            }
             Show::Processlist { full } => Ok(sql::show::processlist(&ctx, *full)),
         }
     }

@@ -34,6 +34,13 @@ use crate::sql::statement::{self as front};
 use crate::sql::{self, parser, Context, QueryResult, Warning};
 use crate::types::Value;
 
+/// What a TLS connection negotiated (SHOW STATUS's `Ssl_version` and `Ssl_cipher`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsInfo {
+    pub version: String,
+    pub cipher: String,
+}
+
 /// The part of a session statements read (through [`SessionContext`]).
 pub struct SessionState {
     pub domain: Arc<Domain>,
@@ -43,6 +50,8 @@ pub struct SessionState {
     pub host: String,
     /// The account the login was checked against (CURRENT_USER(), every privilege check).
     pub account: AccountName,
+    /// TLS, when the connection has it.
+    pub tls: Option<TlsInfo>,
     pub current_db: Option<String>,
     pub vars: SessionVariables,
     pub user_vars: HashMap<String, Value>,
@@ -184,6 +193,7 @@ impl Session {
                 user,
                 host,
                 account,
+                tls: None,
                 current_db: None,
                 vars: SessionVariables::default(),
                 user_vars: HashMap::new(),
@@ -217,6 +227,7 @@ impl Session {
             self.state.account.clone(),
         );
         fresh.state.current_db = self.state.current_db.take();
+        fresh.state.tls = self.state.tls.take();
         // The old session (its temporary tables with it) is dropped here.
         *self = fresh;
     }

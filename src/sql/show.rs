@@ -658,7 +658,8 @@ pub fn charset(like: Option<&str>) -> QueryResult {
 }
 
 /// SHOW [GLOBAL|SESSION] STATUS: the counters drivers and tools look for.
-pub fn status(ctx: &Context, like: Option<&str>) -> QueryResult {
+/// SHOW STATUS; `ssl` is the connection's TLS version and cipher, if it has TLS.
+pub fn status(ctx: &Context, like: Option<&str>, ssl: Option<(&str, &str)>) -> QueryResult {
     let uptime = ctx.domain.processes.uptime_secs();
     let threads = ctx.domain.processes.list().len();
     let rows = [
@@ -668,7 +669,14 @@ pub fn status(ctx: &Context, like: Option<&str>) -> QueryResult {
         ("Com_rollback", "0".to_string()),
         ("Connections", threads.to_string()),
         ("Questions", "0".to_string()),
-        ("Ssl_cipher", String::new()),
+        (
+            "Ssl_cipher",
+            ssl.map(|s| s.1).unwrap_or_default().to_string(),
+        ),
+        (
+            "Ssl_version",
+            ssl.map(|s| s.0).unwrap_or_default().to_string(),
+        ),
         ("Threads_connected", threads.to_string()),
         ("Threads_running", "1".to_string()),
         ("Uptime", uptime.to_string()),

@@ -118,6 +118,7 @@ fn user_columns() -> Vec<(&'static str, Kind)> {
     let mut columns = vec![("Host", Text), ("User", Text)];
     columns.extend(ALL_PRIVS.iter().map(|p| (p.column(), Text)));
     columns.extend([
+        ("ssl_type", Text),
         ("plugin", Text),
         ("authentication_string", Text),
         ("account_locked", Text),
@@ -181,6 +182,7 @@ fn privilege_rows(table: &str, txn: &dyn crate::kv::Transaction) -> Result<Vec<V
                 let mut row = vec![Value::str(&a.host), Value::str(&a.user)];
                 row.extend(ALL_PRIVS.iter().map(|p| yes_no(a.privs.contains(*p))));
                 row.extend([
+                    Value::str(if a.require_ssl { "ANY" } else { "" }),
                     Value::str(&a.plugin),
                     Value::str(&password::display(&a.plugin, &a.auth)),
                     yes_no(a.locked),

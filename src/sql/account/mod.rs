@@ -58,18 +58,26 @@ pub enum GrantOn {
     Table(Option<String>, String),
 }
 
+/// What CREATE / ALTER USER set besides the password (`None`: left as is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountOptions {
+    /// ACCOUNT LOCK (`Some(true)`) / UNLOCK.
+    pub lock: Option<bool>,
+    /// REQUIRE SSL (`Some(true)`) / NONE.
+    pub require_ssl: Option<bool>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountStatement {
     CreateUser {
         if_not_exists: bool,
         users: Vec<UserSpec>,
-        /// ACCOUNT LOCK (`Some(true)`) / UNLOCK.
-        lock: Option<bool>,
+        options: AccountOptions,
     },
     AlterUser {
         if_exists: bool,
         users: Vec<UserSpec>,
-        lock: Option<bool>,
+        options: AccountOptions,
     },
     DropUser {
         if_exists: bool,

@@ -1,7 +1,7 @@
 //! Reads an account statement; `None` when the text is not one (sqlparser takes it then).
 
 use super::tokens::{tokenize, Token};
-use super::{AccountStatement, Auth, GrantOn, PrivList, UserRef, UserSpec};
+use super::{AccountOptions, AccountStatement, Auth, GrantOn, PrivList, UserRef, UserSpec};
 use crate::error::{Error, Result};
 use crate::privilege::{AccountName, Priv};
 
@@ -151,21 +151,21 @@ impl Parser {
         if self.accept_all(&["CREATE", "USER"]) {
             let if_not_exists = self.accept_all(&["IF", "NOT", "EXISTS"]);
             let users = self.user_specs()?;
-            let lock = self.account_options()?;
+            let options = self.account_options()?;
             return Ok(AccountStatement::CreateUser {
                 if_not_exists,
                 users,
-                lock,
+                options,
             });
         }
         if self.accept_all(&["ALTER", "USER"]) {
             let if_exists = self.accept_all(&["IF", "EXISTS"]);
             let users = self.user_specs()?;
-            let lock = self.account_options()?;
+            let options = self.account_options()?;
             return Ok(AccountStatement::AlterUser {
                 if_exists,
                 users,
-                lock,
+                options,
             });
         }
         if self.accept_all(&["DROP", "USER"]) {
@@ -351,18 +351,24 @@ impl Parser {
         Ok(Auth::Plugin(plugin))
     }
 
-    /// Options after the account list: ACCOUNT LOCK / UNLOCK, REQUIRE NONE. Others are not
-    /// built (no TLS, no password expiry or resource limits): refused, not ignored.
-    fn account_options(&mut self) -> Result<Option<bool>> {
-        let mut lock = None;
-        while self.peek().is_some() && !self.peek_is(";") {
+    /// Options after the account list: ACCOUNT LOCK / UNLOCK, REQUIRE SSL / NONE. Others
+    /// are not built (certificate requirements, password expiry, resource limits): refused,
+    /// not ignored.
+    fn account_options(&mut self) -> Result<AccountOptions> {
+        let mut options = AccountOptions::default();
+        while self.peek().is_some() {
             if self.accept_all(&["ACCOUNT", "LOCK"]) {
-                lock = Some(true);
+                options.lock = Some(true);
             } else if self.accept_all(&["ACCOUNT", "UNLOCK"]) {
-                lock = Some(false);
+                options.lock = Some(false);
             } else if self.accept_all(&["REQUIRE", "NONE"]) {
+                options.require_ssl = Some(false);
+            } else if self.accept_all(&["REQUIRE", "SSL"]) {
+                options.require_ssl = Some(true);
             } else if self.peek_is("REQUIRE") {
-                return Err(Error::unsupported("REQUIRE SSL / X509 (no TLS)"));
+                return Err(Error::unsupported(
+                    "REQUIRE X509 / ISSUER / SUBJECT / CIPHER",
+                ));
             } else if self.peek_is("PASSWORD") || self.peek_is("WITH") {
                 return Err(Error::unsupported(
                     "password expiry, history and resource limits",
@@ -371,7 +377,7 @@ impl Parser {
                 break;
             }
         }
-        Ok(lock)
+        Ok(options)
     }
 
     fn priv_list(&mut self) -> Result<PrivList> {
@@ -470,7 +476,10 @@ mod tests {
                         auth: None
                     },
                 ],
-                lock: Some(true),
+                options: AccountOptions {
+                    lock: Some(true),
+                    require_ssl: None
+                },
             }
         );
         assert_eq!(
@@ -484,7 +493,7 @@ mod tests {
                         password: "x".into()
                     }),
                 }],
-                lock: None,
+                options: AccountOptions::default(),
             }
         );
         assert_eq!(
@@ -498,7 +507,7 @@ mod tests {
                         password: "n".into()
                     }),
                 }],
-                lock: None,
+                options: AccountOptions::default(),
             }
         );
         assert_eq!(
@@ -528,7 +537,17 @@ mod tests {
         );
         assert!(parse("SET NAMES utf8").is_none());
         assert!(parse("CREATE USER").unwrap().is_err());
-        assert!(parse("CREATE USER a REQUIRE SSL").unwrap().is_err());
+        assert!(parse("CREATE USER a REQUIRE X509").unwrap().is_err());
+        assert!(matches!(
+            ok("CREATE USER a REQUIRE SSL"),
+            AccountStatement::CreateUser {
+                options: AccountOptions {
+                    require_ssl: Some(true),
+                    ..
+                },
+                ..
+            }
+        ));
     }
 
     #[test]

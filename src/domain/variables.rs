@@ -188,6 +188,9 @@ fn defs() -> &'static [Def] {
                 i(67_108_864),
             ),
             d("max_execution_time", Both, int(0, i64::MAX), i(0)),
+            // A statement's intermediate results past this many bytes fail with 8175
+            // (0 or less: no limit); TiDB's default, 1 GiB.
+            d("tidb_mem_quota_query", Both, int(-1, i64::MAX), i(1 << 30)),
             // Logins over plain TCP are refused (3159) while ON (TLS needs --tls-cert).
             d("require_secure_transport", Global, Bool, i(0)),
             // moltdb's own: an index build backs off while clients' statements are slower

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use super::memory::MemoryQuota;
 use super::row_key::RowKey;
 use super::select::read_rows;
 use super::Exec;
@@ -137,6 +138,12 @@ fn lock_row(exec: &Exec, src: &Source, handle: i64) {
     }
 }
 
+/// Adds a joined row, failing the statement if the result outgrows its memory quota.
+fn emit(quota: &MemoryQuota, out: &mut Vec<Row>, row: Row) -> Result<()> {
+    out.push(row);
+    quota.check(out)
+}
+
 fn joined(l: &[Value], r: &[Value]) -> Row {
     l.iter().chain(r).cloned().collect()
 }
@@ -163,7 +170,7 @@ fn join(
         ) => {
             let rrows = read_factor(exec, right, env, ScanOrder::Any, None)?;
             let table = build(&left, lk, env)?;
-            probe_right(step, right.offset, &left, rrows, rk, &table, env)
+            probe_right(exec, step, right.offset, &left, rrows, (rk, &table), env)
         }
         (
             JoinMethod::Hash {
@@ -182,12 +189,12 @@ fn join(
                         let row = joined(l, &rrows[i]);
                         if passes(&step.on, &row, env)? {
                             matched = true;
-                            out.push(row);
+                            emit(&exec.memory, &mut out, row)?;
                         }
                     }
                 }
                 if !matched && step.kind == JoinKind::Left {
-                    out.push(joined(l, &nulls(right.width)));
+                    emit(&exec.memory, &mut out, joined(l, &nulls(right.width)))?;
                 }
             }
             Ok(out)
@@ -202,11 +209,11 @@ fn join(
                         let row = joined(l, r);
                         if passes(&step.on, &row, env)? {
                             matched = true;
-                            out.push(row);
+                            emit(&exec.memory, &mut out, row)?;
                         }
                     }
                     if !matched {
-                        out.push(joined(&nulls(right.offset), r));
+                        emit(&exec.memory, &mut out, joined(&nulls(right.offset), r))?;
                     }
                 }
                 return Ok(out);
@@ -217,11 +224,11 @@ fn join(
                     let row = joined(l, r);
                     if passes(&step.on, &row, env)? {
                         matched = true;
-                        out.push(row);
+                        emit(&exec.memory, &mut out, row)?;
                     }
                 }
                 if !matched && kind == JoinKind::Left {
-                    out.push(joined(l, &nulls(right.width)));
+                    emit(&exec.memory, &mut out, joined(l, &nulls(right.width)))?;
                 }
             }
             Ok(out)
@@ -254,12 +261,12 @@ fn build(rows: &[Row], exprs: &[Expr], env: &Env) -> Result<HashMap<RowKey, Vec<
 
 /// RIGHT JOIN by hash: every right row, with its matching left rows or NULLs.
 fn probe_right(
+    exec: &Exec,
     step: &JoinStep,
     left_width: usize,
     left: &[Row],
     rrows: Vec<Row>,
-    right_keys: &[Expr],
-    table: &HashMap<RowKey, Vec<usize>>,
+    (right_keys, table): (&[Expr], &HashMap<RowKey, Vec<usize>>),
     env: &Env,
 ) -> Result<Vec<Row>> {
     let mut out = Vec::new();
@@ -270,12 +277,12 @@ fn probe_right(
                 let row = joined(&left[i], r);
                 if passes(&step.on, &row, env)? {
                     matched = true;
-                    out.push(row);
+                    emit(&exec.memory, &mut out, row)?;
                 }
             }
         }
         if !matched {
-            out.push(joined(&nulls(left_width), r));
+            emit(&exec.memory, &mut out, joined(&nulls(left_width), r))?;
         }
     }
     Ok(out)
@@ -329,11 +336,11 @@ fn index_join(
             let row = joined(l, &src.project(&r));
             if passes(&residual, &row, env)? {
                 matched = true;
-                out.push(row);
+                emit(&exec.memory, &mut out, row)?;
             }
         }
         if !matched && step.kind == JoinKind::Left {
-            out.push(joined(l, &nulls(right.width)));
+            emit(&exec.memory, &mut out, joined(l, &nulls(right.width)))?;
         }
     }
     Ok(out)

@@ -2,6 +2,7 @@
 //! subqueries. Everything here reads a plan from `planner`; nothing here plans.
 
 pub mod join;
+pub mod memory;
 pub mod recursive;
 pub mod row_key;
 pub mod select;
@@ -18,6 +19,8 @@ pub struct Exec<'a> {
     pub txn: &'a dyn Transaction,
     /// SELECT ... FOR UPDATE / LOCK IN SHARE MODE: the record keys of the table rows read.
     pub locks: Option<&'a std::cell::RefCell<Vec<Vec<u8>>>>,
+    /// How large an intermediate result may grow (`tidb_mem_quota_query`).
+    pub memory: memory::MemoryQuota,
 }
 
 impl Exec<'_> {

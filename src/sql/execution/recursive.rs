@@ -42,6 +42,7 @@ pub fn run(exec: &Exec, plan: &RecursivePlan) -> Result<Vec<Vec<Value>>> {
         *plan.work.rows.lock() = Arc::new(last);
         last = fresh(exec.query(&plan.step, &[])?);
         all.extend(last.iter().cloned());
+        exec.memory.check_now(&all)?;
     }
     *plan.work.rows.lock() = Arc::new(Vec::new());
     Ok(all)

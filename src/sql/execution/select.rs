@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use sqlparser::ast;
 
+use super::memory::MemoryQuota;
 use super::row_key::RowKey;
 use super::Exec;
 use crate::error::Result;
@@ -124,6 +125,7 @@ pub fn execute_locking(
     let rows = Exec {
         txn: &*txn,
         locks: Some(&locks),
+        memory: memory_quota(ctx),
     }
     .query(&plan, &[])?;
     for key in locks.into_inner() {
@@ -136,9 +138,23 @@ pub fn execute_locking(
     }))
 }
 
+/// The session's `tidb_mem_quota_query`.
+fn memory_quota(ctx: &Context) -> MemoryQuota {
+    let bytes = ctx
+        .session
+        .system_variable("tidb_mem_quota_query", false)
+        .ok()
+        .map_or(0, |v| v.to_f64() as i64);
+    MemoryQuota::new(bytes, ctx.session.connection_id())
+}
+
 /// Runs a top-level query.
 pub fn run(ctx: &mut Context, txn: &dyn Transaction, plan: &QueryPlan) -> Result<ResultSet> {
-    let exec = Exec { txn, locks: None };
+    let exec = Exec {
+        txn,
+        locks: None,
+        memory: memory_quota(ctx),
+    };
     let rows = match plan {
         // FOUND_ROWS() is then the count without the LIMIT.
         QueryPlan::Select(s) if s.calc_found_rows => {

@@ -479,6 +479,11 @@ fn add_index_change(
         invisible: false,
     };
     sql::limits::index(&index, columns.len())?;
+    sql::limits::key_length(
+        columns
+            .iter()
+            .filter_map(|c| info.column_by_name(c).map(|(_, col)| col)),
+    )?;
     Ok((Action::AddIndex, JobArgs::AddIndex { index, columns }))
 }
 

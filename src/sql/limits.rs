@@ -20,6 +20,8 @@ const MAX_VARCHAR_CHARS: u32 = 16_383;
 const MAX_CHAR: u32 = 255;
 /// Bytes of a VARBINARY.
 const MAX_VARBINARY: u32 = 65_535;
+/// Bytes an index key may take (InnoDB's and TiDB's `max-index-length`).
+const MAX_KEY_BYTES: usize = 3072;
 
 /// 1059 for a name longer than MySQL allows.
 pub fn identifier(name: &str) -> Result<()> {
@@ -72,6 +74,50 @@ pub fn index(index: &IndexInfo, parts: usize) -> Result<()> {
     Ok(())
 }
 
+/// The most bytes a column contributes to an index key: utf8mb4 takes up to 4 a character.
+/// TEXT and BLOB count nothing: moltdb indexes them whole, where MySQL would ask for a
+/// prefix length.
+fn key_bytes(ty: &DataType) -> usize {
+    use crate::types::IntKind;
+    match *ty {
+        DataType::Int { kind, .. } => match kind {
+            IntKind::Tiny => 1,
+            IntKind::Small => 2,
+            IntKind::Medium => 3,
+            IntKind::Int => 4,
+            IntKind::Big => 8,
+        },
+        DataType::Decimal { precision, .. } => usize::from(precision) / 2 + 1,
+        DataType::Float => 4,
+        DataType::Double => 8,
+        DataType::Char { len, .. } => (len as usize).saturating_mul(4),
+        DataType::Binary { len, .. } => len as usize,
+        DataType::Text { .. } | DataType::Blob { .. } => 0,
+        DataType::Date => 3,
+        DataType::DateTime { fsp } => 5 + usize::from(fsp).div_ceil(2),
+        DataType::Timestamp { fsp } => 4 + usize::from(fsp).div_ceil(2),
+        DataType::Year => 1,
+    }
+}
+
+/// 1071 for an index whose columns could make a key longer than MySQL allows.
+pub fn key_length<'a>(columns: impl IntoIterator<Item = &'a ColumnInfo>) -> Result<()> {
+    let bytes = columns
+        .into_iter()
+        .map(|c| key_bytes(&c.ty))
+        .fold(0usize, usize::saturating_add);
+    if bytes > MAX_KEY_BYTES {
+        return Err(Error::new(
+            1071,
+            "42000",
+            format!(
+                "Specified key was too long ({bytes} bytes); max key length is {MAX_KEY_BYTES} bytes"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// How many columns a table may have (1117).
 pub fn column_count(count: usize) -> Result<()> {
     if count > MAX_COLUMNS {
@@ -98,9 +144,10 @@ pub fn table(info: &TableInfo) -> Result<()> {
     column_count(info.columns.len())?;
     info.columns.iter().try_for_each(column)?;
     index_count(info.indexes.len())?;
-    info.indexes
-        .iter()
-        .try_for_each(|ix| index(ix, ix.columns.len()))
+    info.indexes.iter().try_for_each(|ix| {
+        index(ix, ix.columns.len())?;
+        key_length(ix.columns.iter().filter_map(|&c| info.columns.get(c)))
+    })
 }
 
 #[cfg(test)]
@@ -112,5 +159,18 @@ mod tests {
         assert!(identifier(&"é".repeat(64)).is_ok());
         let e = identifier(&"x".repeat(65)).unwrap_err();
         assert_eq!((e.code(), e.sqlstate()), (1059, "42000"));
+    }
+
+    #[test]
+    fn keys_count_utf8mb4_characters_as_four_bytes() {
+        let column = |len| ColumnInfo {
+            ty: DataType::Char { len, varying: true },
+            ..crate::catalog::fixtures::int_column(1, "c")
+        };
+        assert!(key_length([&column(768)]).is_ok());
+        let e = key_length([&column(769)]).unwrap_err();
+        assert_eq!(e.code(), 1071);
+        assert!(e.message().contains("(3076 bytes)"));
+        assert!(key_length([&column(700), &column(100)]).is_err());
     }
 }

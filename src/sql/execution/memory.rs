@@ -97,7 +97,10 @@ mod tests {
         assert_eq!(e.code(), 8175);
         assert!(e.message().ends_with("[conn=7]"));
         let row = row_bytes(&rows[0]);
-        assert!(at * row > 1 << 20 && (at - CHECK_EVERY) * row <= 1 << 20, "stopped at {at} rows");
+        assert!(
+            at * row > 1 << 20 && (at - CHECK_EVERY) * row <= 1 << 20,
+            "stopped at {at} rows"
+        );
         // No limit, no failure.
         assert!(MemoryQuota::unlimited().check_now(&rows).is_ok());
     }

@@ -520,6 +520,7 @@ impl Session {
         if charset.is_none() && collation.is_none() {
             return Ok(QueryResult::ok());
         }
+        sql::collation::check_definition(charset.as_deref(), collation.as_deref())?;
         let charset = charset.unwrap_or_else(|| match &collation {
             Some(c) if c == "binary" => "binary".into(),
             Some(c) => c.split('_').next().unwrap_or("utf8mb4").to_string(),

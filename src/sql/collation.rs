@@ -45,6 +45,28 @@ pub fn lookup(name: &str) -> Result<Option<Fold>> {
     })
 }
 
+/// 1273 for a collation of no character set moltdb knows (`nope_ci`, `utf8mb4_nope`), as
+/// a column or table definition names it; 1115 for an unknown character set.
+pub fn check_definition(charset: Option<&str>, collation: Option<&str>) -> Result<()> {
+    use crate::domain::variables::{unknown_charset, CHARSETS};
+    if let Some(cs) = charset {
+        if !CHARSETS.contains(&cs.to_ascii_lowercase().as_str()) {
+            return Err(unknown_charset(cs));
+        }
+    }
+    let Some(name) = collation else {
+        return Ok(());
+    };
+    let lower = name.to_ascii_lowercase();
+    let prefix = lower.split('_').next().unwrap_or_default();
+    match prefix {
+        _ if lower == "binary" => Ok(()),
+        "utf8mb4" => lookup(name).map(|_| ()),
+        _ if CHARSETS.contains(&prefix) && lower.len() > prefix.len() + 1 => Ok(()),
+        _ => Err(unknown(name)),
+    }
+}
+
 /// 1253 for a collation of a character set moltdb knows (`latin1_swedish_ci`), which a
 /// utf8mb4 string cannot take; 1273 otherwise.
 fn other_charset(lower: &str, name: &str) -> Error {
@@ -117,5 +139,15 @@ mod tests {
         assert_eq!(lookup("binary").unwrap_err().code(), 1253);
         assert_eq!(lookup("nope_ci").unwrap_err().code(), 1273);
         assert_eq!(lookup("utf8mb4_nope").unwrap_err().code(), 1273);
+        assert!(check_definition(Some("latin1"), Some("latin1_swedish_ci")).is_ok());
+        assert!(check_definition(None, Some("utf8mb4_0900_ai_ci")).is_ok());
+        assert_eq!(
+            check_definition(None, Some("nope_ci")).unwrap_err().code(),
+            1273
+        );
+        assert_eq!(
+            check_definition(Some("nope"), None).unwrap_err().code(),
+            1115
+        );
     }
 }

@@ -4,11 +4,12 @@
 
 mod common;
 
+use common::{server_error_code, TestServer};
 use mysql_async::prelude::*;
 
 #[tokio::test]
 async fn huge_string_results_are_null_with_warning_1301() {
-    let server = common::TestServer::start();
+    let server = TestServer::start();
     let mut c = server.conn().await;
     for (function, sql) in [
         ("lpad", "SELECT LPAD('a', 1099511627776, 'b')"),
@@ -71,7 +72,7 @@ async fn huge_string_results_are_null_with_warning_1301() {
 
 #[tokio::test]
 async fn an_exhausted_auto_increment_is_an_error() {
-    let server = common::TestServer::start();
+    let server = TestServer::start();
     let mut c = server.conn().await;
     c.query_drop("CREATE DATABASE h").await.unwrap();
     c.query_drop("CREATE TABLE h.a (id BIGINT AUTO_INCREMENT PRIMARY KEY, v INT)")
@@ -98,7 +99,7 @@ async fn an_exhausted_auto_increment_is_an_error() {
 
 #[tokio::test]
 async fn connections_past_max_connections_get_1040() {
-    let server = common::TestServer::start();
+    let server = TestServer::start();
     let mut first = server.conn().await;
     first
         .query_drop("SET GLOBAL max_connections = 3")
@@ -131,4 +132,43 @@ async fn connections_past_max_connections_get_1040() {
         .await
         .unwrap();
     drop(second);
+}
+
+/// Statements whose shape drives recursion (issue examples that overflowed a worker's
+/// stack and aborted the process): wide sums, long OR chains and UNION ALL chains answer;
+/// nesting past the parser's limit is a 1064, and the connection goes on.
+#[tokio::test]
+async fn deep_and_wide_statements_answer_instead_of_aborting() {
+    let server = TestServer::start();
+    let mut c = server.conn().await;
+    let sum = format!("SELECT {}", vec!["1"; 2000].join("+"));
+    let total: Option<i64> = c.query_first(&sum).await.unwrap();
+    assert_eq!(total, Some(2000));
+
+    c.query_drop("CREATE DATABASE deep").await.unwrap();
+    c.query_drop("CREATE TABLE deep.t (a INT PRIMARY KEY)")
+        .await
+        .unwrap();
+    c.query_drop("INSERT INTO deep.t VALUES (1), (500), (1999), (5000)")
+        .await
+        .unwrap();
+    let ors: Vec<String> = (0..2000).map(|i| format!("a={i}")).collect();
+    let count: Option<i64> = c
+        .query_first(format!(
+            "SELECT COUNT(*) FROM deep.t WHERE {}",
+            ors.join(" OR ")
+        ))
+        .await
+        .unwrap();
+    assert_eq!(count, Some(3));
+
+    let unions = vec!["SELECT 1"; 1000].join(" UNION ALL ");
+    let rows: Vec<i64> = c.query(&unions).await.unwrap();
+    assert_eq!(rows.len(), 1000);
+
+    let nested = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
+    let err = c.query_drop(&nested).await.unwrap_err();
+    assert_eq!(server_error_code(&err), Some(1064), "{err:?}");
+    let one: Option<i64> = c.query_first("SELECT 1").await.unwrap();
+    assert_eq!(one, Some(1));
 }

@@ -21,6 +21,10 @@ async fn huge_string_results_are_null_with_warning_1301() {
         ),
         ("space", "SELECT SPACE(9223372036854775807)"),
         (
+            "regexp_replace",
+            "SELECT REGEXP_REPLACE(REPEAT('a', 100000), 'a', REPEAT('b', 1000))",
+        ),
+        (
             "concat",
             "SELECT CONCAT(REPEAT('a', 40000000), REPEAT('b', 40000000))",
         ),

@@ -1,4 +1,5 @@
-//! REGEXP_LIKE (and the REGEXP / RLIKE operators), UUID(), INET_ATON / INET_NTOA.
+//! REGEXP_LIKE (and the REGEXP / RLIKE operators), REGEXP_INSTR / SUBSTR / REPLACE, UUID(),
+//! INET_ATON / INET_NTOA.
 
 use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -40,8 +41,93 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             let matched = with_regex(&text(&args[1]), &flags, |re| re.is_match(&text(&args[0])))?;
             Value::Int(i64::from(matched))
         }
+        RegexpInstr | RegexpSubstr => {
+            let subject = text(&args[0]);
+            let start = start_byte(&subject, args.get(2))?;
+            let occurrence = int_arg(args.get(3), 1).max(1);
+            let (return_end, flags_at) = match f {
+                RegexpInstr => (int_arg(args.get(4), 0) == 1, 5),
+                _ => (false, 4),
+            };
+            let flags = args.get(flags_at).map(text).unwrap_or_default();
+            let found = with_regex(&text(&args[1]), &flags, |re| {
+                re.find_iter(&subject[start..])
+                    .nth(usize::try_from(occurrence - 1).unwrap_or(usize::MAX))
+                    .map(|m| (start + m.start(), start + m.end()))
+            })?;
+            match (f, found) {
+                (RegexpSubstr, Some((a, b))) => Value::str(&subject[a..b]),
+                (RegexpSubstr, None) => Value::Null,
+                (_, Some((a, b))) => {
+                    let at = if return_end { b } else { a };
+                    Value::Int(subject[..at].chars().count() as i64 + 1)
+                }
+                (_, None) => Value::Int(0),
+            }
+        }
+        RegexpReplace => {
+            let subject = text(&args[0]);
+            let start = start_byte(&subject, args.get(3))?;
+            let occurrence = int_arg(args.get(4), 0).max(0);
+            let flags = args.get(5).map(text).unwrap_or_default();
+            let replacement = text(&args[2]);
+            let replaced = with_regex(&text(&args[1]), &flags, |re| {
+                replace(re, &subject[start..], &replacement, occurrence)
+            })?;
+            match replaced {
+                Some(tail) => Value::str(&format!("{}{tail}", &subject[..start])),
+                None => super::too_large("regexp_replace"),
+            }
+        }
         _ => Value::Null,
     })
+}
+
+/// An optional integer argument (`default` when absent).
+fn int_arg(v: Option<&Value>, default: i64) -> i64 {
+    v.map_or(default, |v| v.to_f64() as i64)
+}
+
+/// The byte offset of the 1-based character position `pos` (absent: 1); MySQL's 3686 when
+/// it is before the start or past the end.
+fn start_byte(s: &str, pos: Option<&Value>) -> Result<usize> {
+    let pos = int_arg(pos, 1);
+    let chars = s.chars().count();
+    if pos < 1 || pos as u64 > chars as u64 + 1 {
+        return Err(Error::new(
+            3686,
+            "HY000",
+            "Index out of bounds in regular expression search.",
+        ));
+    }
+    let skip = usize::try_from(pos - 1).unwrap_or(usize::MAX);
+    Ok(s.char_indices().nth(skip).map_or(s.len(), |(i, _)| i))
+}
+
+/// `text` with the `occurrence`-th match (0: every match) replaced by `replacement` (`$1`
+/// names a group); `None` once the result would pass the result-size limit.
+fn replace(re: &Regex, text: &str, replacement: &str, occurrence: i64) -> Option<String> {
+    let mut out = String::new();
+    let mut copied = 0;
+    for (n, caps) in re.captures_iter(text).enumerate() {
+        let Some(m) = caps.get(0) else {
+            continue;
+        };
+        if occurrence != 0 && n as i64 + 1 != occurrence {
+            continue;
+        }
+        out.push_str(&text[copied..m.start()]);
+        caps.expand(replacement, &mut out);
+        copied = m.end();
+        if out.len() > super::MAX_RESULT_BYTES {
+            return None;
+        }
+        if occurrence != 0 {
+            break;
+        }
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
 thread_local! {

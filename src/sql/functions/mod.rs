@@ -143,6 +143,9 @@ pub enum Func {
     InetNtoa,
     /// REGEXP_LIKE(), and the REGEXP / RLIKE operators.
     RegexpLike,
+    RegexpInstr,
+    RegexpSubstr,
+    RegexpReplace,
     /// The comparison key of a string under an explicit case-insensitive COLLATE; the
     /// binder adds it, SQL cannot name it.
     CollationKey(crate::sql::collation::Fold),
@@ -270,6 +273,9 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::InetAton, &["inet_aton"]),
     (Func::InetNtoa, &["inet_ntoa"]),
     (Func::RegexpLike, &["regexp_like"]),
+    (Func::RegexpInstr, &["regexp_instr"]),
+    (Func::RegexpSubstr, &["regexp_substr"]),
+    (Func::RegexpReplace, &["regexp_replace"]),
     (Func::Abs, &["abs"]),
     (Func::Round, &["round"]),
     (Func::Truncate, &["truncate"]),
@@ -373,6 +379,9 @@ pub fn arity(f: Func) -> (usize, usize) {
         | SubstringIndex | Conv => (3, 3),
         Insert => (4, 4),
         Substring | Locate | RegexpLike => (2, 3),
+        RegexpInstr => (2, 6),
+        RegexpSubstr => (2, 5),
+        RegexpReplace => (3, 6),
         Trim | Round | Log | FromUnixtime | Atan | Week | YearWeek => (1, 2),
         UnixTimestamp | Rand => (0, 1),
         _ => (1, 1),
@@ -409,7 +418,7 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         | TrimLeading | TrimTrailing | Replace | LPad | RPad | Repeat | Reverse | Space
         | DateFormat | DayName | MonthName | Hex | Elt | SubstringIndex | Insert | Quote | Md5
         | Sha1 | Sha2 | ToBase64 | Conv | Bin | Oct | Format | Uuid | InetNtoa | Time
-        | SecToTime | TimeDiff => Some(varchar()),
+        | SecToTime | TimeDiff | RegexpSubstr | RegexpReplace => Some(varchar()),
         Unhex | Char | FromBase64 => Some(DataType::Binary {
             len: 255,
             varying: true,
@@ -419,8 +428,8 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         Length | CharLength | Locate | Instr | Ascii | Strcmp | Sign | DateDiff | Year | Month
         | Day | Hour | Minute | Second | DayOfWeek | DayOfYear | Weekday | Quarter
         | UnixTimestamp | TimestampDiff | Field | FindInSet | Ord | BitLength | IsNull
-        | RegexpLike | ToDays | Week | YearWeek | PeriodAdd | PeriodDiff | TimeToSec
-        | Microsecond => Some(bigint()),
+        | RegexpLike | RegexpInstr | ToDays | Week | YearWeek | PeriodAdd | PeriodDiff
+        | TimeToSec | Microsecond => Some(bigint()),
         Crc32 | InetAton => Some(DataType::Int {
             kind: IntKind::Big,
             unsigned: true,
@@ -531,7 +540,9 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
         | Elt | SubstringIndex | Insert | Quote | Char | Ord | BitLength => string::call(f, &args)?,
         Md5 | Sha1 | Sha2 | Crc32 | ToBase64 | FromBase64 => encode::call(f, &args)?,
         IsNull => Value::Int(i64::from(args.first().is_none_or(Value::is_null))),
-        Uuid | InetAton | InetNtoa | RegexpLike => misc::call(f, &args)?,
+        Uuid | InetAton | InetNtoa | RegexpLike | RegexpInstr | RegexpSubstr | RegexpReplace => {
+            misc::call(f, &args)?
+        }
         Sleep => sleep(args.first().unwrap_or(&Value::Null)),
         CollationKey(fold) => crate::sql::collation::key(args.pop().unwrap_or(Value::Null), fold),
         Abs | Round | Truncate | Floor | Ceil | Mod | Pow | Sqrt | Sign | Exp | Ln | Log | Log2

@@ -1,5 +1,6 @@
-//! GROUP BY and aggregate functions: COUNT, SUM, AVG, MIN, MAX, GROUP_CONCAT (and the
-//! ANY_VALUE the planner adds for non-grouped columns), with MySQL's result types.
+//! GROUP BY and aggregate functions: COUNT, SUM, AVG, MIN, MAX, GROUP_CONCAT, the standard
+//! deviations and variances, BIT_AND / BIT_OR / BIT_XOR (and the ANY_VALUE the planner adds
+//! for non-grouped columns), with MySQL's result types.
 //!
 //! A grouped query is planned in two layers. Its expressions are first bound over the FROM
 //! row, with each aggregate call collected into [`AggCall`]s and left as an
@@ -32,6 +33,17 @@ pub enum AggFunc {
     /// GROUPING(key, ...) WITH ROLLUP: a bit per argument, 1 where the row rolled that key
     /// up (its NULL is a super-aggregate's, not the data's).
     Grouping,
+    /// STD, STDDEV, STDDEV_POP (`sample: false`) and STDDEV_SAMP.
+    StdDev {
+        sample: bool,
+    },
+    /// VARIANCE, VAR_POP (`sample: false`) and VAR_SAMP.
+    Variance {
+        sample: bool,
+    },
+    BitAnd,
+    BitOr,
+    BitXor,
 }
 
 impl AggFunc {
@@ -45,6 +57,13 @@ impl AggFunc {
             "group_concat" => AggFunc::GroupConcat,
             "any_value" => AggFunc::AnyValue,
             "grouping" => AggFunc::Grouping,
+            "std" | "stddev" | "stddev_pop" => AggFunc::StdDev { sample: false },
+            "stddev_samp" => AggFunc::StdDev { sample: true },
+            "variance" | "var_pop" => AggFunc::Variance { sample: false },
+            "var_samp" => AggFunc::Variance { sample: true },
+            "bit_and" => AggFunc::BitAnd,
+            "bit_or" => AggFunc::BitOr,
+            "bit_xor" => AggFunc::BitXor,
             _ => return None,
         })
     }
@@ -110,6 +129,11 @@ impl AggCall {
             }
             AggFunc::GroupConcat => Some(DataType::Text { max_len: 65_535 }),
             AggFunc::Min | AggFunc::Max | AggFunc::AnyValue => arg,
+            AggFunc::StdDev { .. } | AggFunc::Variance { .. } => Some(DataType::Double),
+            AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => Some(DataType::Int {
+                kind: IntKind::Big,
+                unsigned: true,
+            }),
         }
     }
 
@@ -129,6 +153,12 @@ struct Acc {
     seen: Option<HashSet<RowKey>>,
     /// GROUP_CONCAT: each row's ORDER BY key values and its text.
     texts: Vec<(Vec<Value>, Vec<u8>)>,
+    /// The deviations and variances: the running mean and sum of squared differences
+    /// (Welford's method, stable where sums of squares lose digits).
+    mean: f64,
+    m2: f64,
+    /// BIT_AND / BIT_OR / BIT_XOR so far.
+    bits: u64,
 }
 
 impl Acc {
@@ -138,6 +168,13 @@ impl Acc {
             value: Value::Null,
             seen: call.distinct.then(HashSet::new),
             texts: Vec::new(),
+            mean: 0.0,
+            m2: 0.0,
+            bits: if call.func == AggFunc::BitAnd {
+                u64::MAX
+            } else {
+                0
+            },
         }
     }
 
@@ -202,6 +239,20 @@ impl Acc {
                 }
             }
             AggFunc::GroupConcat => {}
+            AggFunc::StdDev { .. } | AggFunc::Variance { .. } => {
+                let x = v.to_f64();
+                let delta = x - self.mean;
+                self.mean += delta / self.count as f64;
+                self.m2 += delta * (x - self.mean);
+            }
+            AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => {
+                let b = bits_of(&v);
+                self.bits = match call.func {
+                    AggFunc::BitAnd => self.bits & b,
+                    AggFunc::BitOr => self.bits | b,
+                    _ => self.bits ^ b,
+                };
+            }
         }
         Ok(())
     }
@@ -231,6 +282,35 @@ impl Acc {
                 Value::Bytes(concat_texts(self.texts, opts, concat_rows))
             }
             AggFunc::Min | AggFunc::Max | AggFunc::AnyValue => self.value,
+            AggFunc::StdDev { sample } | AggFunc::Variance { sample } => {
+                let n = self.count as f64 - if sample { 1.0 } else { 0.0 };
+                if self.count == 0 || n <= 0.0 {
+                    return Value::Null;
+                }
+                let variance = self.m2 / n;
+                match call.func {
+                    AggFunc::StdDev { .. } => Value::Float(variance.sqrt()),
+                    _ => Value::Float(variance),
+                }
+            }
+            AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => Value::UInt(self.bits),
+        }
+    }
+}
+
+/// A value as the 64 bits BIT_AND / BIT_OR / BIT_XOR combine: integers as two's complement,
+/// other numbers and numeric strings rounded first (MySQL's conversion to BIGINT UNSIGNED).
+fn bits_of(v: &Value) -> u64 {
+    match v {
+        Value::Int(i) => *i as u64,
+        Value::UInt(u) => *u,
+        other => {
+            let f = other.to_f64().round();
+            if f < 0.0 {
+                (f as i64) as u64
+            } else {
+                f as u64
+            }
         }
     }
 }

@@ -190,11 +190,8 @@ impl Connection {
         let mut b = ResponseBuilder::with_seq(capabilities, seq);
         let session = match account.and_then(|account| {
             tokio::task::block_in_place(|| {
-                login_session(&domain, connection_id, &peer_host, account, &login)
-            })
-            .map(|mut session| {
-                session.state.tls = negotiated.clone();
-                session
+                let tls = negotiated.clone();
+                login_session(&domain, connection_id, &peer_host, account, tls, &login)
             })
         }) {
             Ok(session) => session,
@@ -672,12 +669,7 @@ impl Connection {
         let mut b = ResponseBuilder::with_seq(self.capabilities, seq);
         let tls = self.tls.clone();
         let session = account.and_then(|account| {
-            tokio::task::block_in_place(|| login_session(&domain, id, &host, account, &login)).map(
-                |mut session| {
-                    session.state.tls = tls;
-                    session
-                },
-            )
+            tokio::task::block_in_place(|| login_session(&domain, id, &host, account, tls, &login))
         });
         match session {
             Ok(session) => {
@@ -787,12 +779,14 @@ async fn authenticate(
     Ok(Checked::Done(Ok(name), seq))
 }
 
-/// Opens an authenticated login's session in the database it names.
+/// Opens an authenticated login's session (over TLS if `tls` says so) in the database it
+/// names.
 fn login_session(
     domain: &Arc<Domain>,
     connection_id: u32,
     peer_host: &str,
     account: AccountName,
+    tls: Option<TlsInfo>,
     login: &Login,
 ) -> Result<Session, Error> {
     let mut session = Session::new(
@@ -802,6 +796,7 @@ fn login_session(
         peer_host.to_string(),
         account,
     );
+    session.state.tls = tls;
     // The character set the client logged in with is the session's, as SET NAMES makes it.
     if let Some(charset) = charset::of_collation(login.collation) {
         session.execute(&format!("SET NAMES {charset}"))?;

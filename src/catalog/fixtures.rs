@@ -5,21 +5,14 @@ use crate::types::{DataType, IntKind};
 
 /// A nullable public INT column.
 pub fn int_column(id: u64, name: &str) -> ColumnInfo {
-    ColumnInfo {
+    ColumnInfo::new(
         id,
-        name: name.into(),
-        ty: DataType::Int {
+        name,
+        DataType::Int {
             kind: IntKind::Int,
             unsigned: false,
         },
-        nullable: true,
-        default: None,
-        auto_increment: false,
-        on_update_current_timestamp: false,
-        comment: String::new(),
-        state: SchemaState::Public,
-        origin_default: None,
-    }
+    )
 }
 
 /// Index `id` on the columns at `columns`.

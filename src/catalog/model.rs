@@ -68,6 +68,25 @@ pub struct ColumnInfo {
     pub origin_default: Option<String>,
 }
 
+impl ColumnInfo {
+    /// A public, nullable column of `ty` without DEFAULT or other attributes, which a
+    /// definition then adjusts.
+    pub fn new(id: u64, name: impl Into<String>, ty: DataType) -> ColumnInfo {
+        ColumnInfo {
+            id,
+            name: name.into(),
+            ty,
+            nullable: true,
+            default: None,
+            auto_increment: false,
+            on_update_current_timestamp: false,
+            comment: String::new(),
+            state: SchemaState::Public,
+            origin_default: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexInfo {
     pub id: i64,

@@ -430,6 +430,7 @@ impl Session {
                     let Some(account) = find(&name) else {
                         return Err(failed("REVOKE", &[name]));
                     };
+                    // Removing the account removes its grants; it then comes back with none.
                     records::delete_account(txn, stored, &account.user, &account.host);
                     records::put_account(
                         txn,

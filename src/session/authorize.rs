@@ -47,13 +47,22 @@ impl Session {
 
     /// Fails with MySQL's error if the session's account may not run `statement`.
     pub(super) fn authorize(&self, statement: &front::Statement) -> Result<()> {
+        self.check_needs(|needs| self.needs_of(statement, needs))
+    }
+
+    /// [`Session::authorize`] for a statement sqlparser parsed (COM_STMT_PREPARE).
+    pub(super) fn authorize_sql(&self, statement: &Statement) -> Result<()> {
+        self.check_needs(|needs| self.sql_needs(statement, needs))
+    }
+
+    fn check_needs(&self, collect: impl FnOnce(&mut Needs) -> Result<()>) -> Result<()> {
         let privileges = self.state.domain.privileges();
         let me = &self.state.account;
         if privileges.is_superuser(me) {
             return Ok(());
         }
         let mut needs = Needs::default();
-        self.needs_of(statement, &mut needs)?;
+        collect(&mut needs)?;
         for need in needs.list {
             check(&privileges, me, &need)?;
         }

@@ -207,20 +207,45 @@ impl Session {
         Ok(info)
     }
 
+    /// The database (its name and id) and the name of a table or view being created; 1049
+    /// for a database that does not exist.
+    pub(super) fn new_object_name(&self, name: &ast::ObjectName) -> Result<(String, i64, String)> {
+        let (db, name) = split_name(name)?;
+        let db = self.db_or_current(db)?;
+        let db_id = self
+            .schema()
+            .database(&db)
+            .ok_or_else(|| Error::unknown_database(&db))?
+            .info
+            .id;
+        Ok((db, db_id, name))
+    }
+
+    /// CREATE TABLE of a name already taken: a note under IF NOT EXISTS, else 1050.
+    pub(super) fn table_exists(
+        &mut self,
+        db: &str,
+        name: &str,
+        if_not_exists: bool,
+    ) -> Result<QueryResult> {
+        if !if_not_exists {
+            return Err(Error::table_exists(name));
+        }
+        self.note(Error::new(
+            1050,
+            "42S01",
+            format!("Table '{db}.{name}' already exists"),
+        ));
+        Ok(QueryResult::ok())
+    }
+
     /// CREATE [OR REPLACE] VIEW: defined (and checked) here, created by a `create view` job.
     fn create_view(&mut self, sql: &str, cv: &ast::CreateView) -> Result<QueryResult> {
         if cv.materialized || cv.temporary {
             return Err(Error::unsupported("this kind of view"));
         }
-        let (db, name) = split_name(&cv.name)?;
-        let db = self.db_or_current(db)?;
-        let schema = self.schema();
-        let db_id = schema
-            .database(&db)
-            .ok_or_else(|| Error::unknown_database(&db))?
-            .info
-            .id;
-        match schema.table(&db, &name) {
+        let (db, db_id, name) = self.new_object_name(&cv.name)?;
+        match self.schema().table(&db, &name) {
             Some(t) if cv.or_replace && t.view.is_none() => {
                 return Err(sql::view::wrong_object(&db, &name, "VIEW"))
             }
@@ -254,15 +279,7 @@ impl Session {
             return Err(Error::unknown_database(&db));
         };
         if schema.table(&db, &name).is_some() {
-            if ct.if_not_exists {
-                self.note(Error::new(
-                    1050,
-                    "42S01",
-                    format!("Table '{db}.{name}' already exists"),
-                ));
-                return Ok(QueryResult::ok());
-            }
-            return Err(Error::table_exists(&name));
+            return self.table_exists(&db, &name, ct.if_not_exists);
         }
         let info = match &ct.like {
             Some(

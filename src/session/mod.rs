@@ -295,7 +295,7 @@ impl Session {
         };
         let params = parser::count_placeholders(&mut statement);
         // Describing the result would show the columns of tables the account may not read.
-        self.authorize(&front::Statement::Sql(statement.clone()))?;
+        self.authorize_sql(&statement)?;
         // A NULL probe for every `?` is no valid LIMIT / OFFSET: retry those with 0.
         let columns = match self.describe(&trimmed, &statement, params, Value::Null) {
             Err(Error::Syntax { .. }) => self.describe(&trimmed, &statement, params, Value::Int(0)),

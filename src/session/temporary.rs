@@ -14,24 +14,9 @@ use crate::sql::{self, QueryResult};
 
 impl Session {
     pub(super) fn create_temporary(&mut self, ct: &ast::CreateTable) -> Result<QueryResult> {
-        let (db, name) = split_name(&ct.name)?;
-        let db = self.db_or_current(db)?;
-        let schema = self.schema();
-        let db_id = schema
-            .database(&db)
-            .ok_or_else(|| Error::unknown_database(&db))?
-            .info
-            .id;
+        let (db, db_id, name) = self.new_object_name(&ct.name)?;
         if self.state.temporary.get(&db, &name).is_some() {
-            if ct.if_not_exists {
-                self.note(Error::new(
-                    1050,
-                    "42S01",
-                    format!("Table '{db}.{name}' already exists"),
-                ));
-                return Ok(QueryResult::ok());
-            }
-            return Err(Error::table_exists(&name));
+            return self.table_exists(&db, &name, ct.if_not_exists);
         }
         if ct.query.is_some() {
             return Err(Error::unsupported("CREATE TEMPORARY TABLE ... AS SELECT"));

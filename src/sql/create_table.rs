@@ -29,18 +29,7 @@ pub fn table_info(
             return Err(Error::duplicate_column(&def.name.value));
         }
         let ty = parse_data_type(&def.data_type)?;
-        let mut col = ColumnInfo {
-            id: i as u64 + 1,
-            name: def.name.value.clone(),
-            ty,
-            nullable: true,
-            default: None,
-            auto_increment: false,
-            on_update_current_timestamp: false,
-            comment: String::new(),
-            state: SchemaState::Public,
-            origin_default: None,
-        };
+        let mut col = ColumnInfo::new(i as u64 + 1, def.name.value.clone(), ty);
         for opt in &def.options {
             match &opt.option {
                 ast::ColumnOption::Null => col.nullable = true,

@@ -163,10 +163,7 @@ mod tests {
 
     #[test]
     fn keys_count_utf8mb4_characters_as_four_bytes() {
-        let column = |len| ColumnInfo {
-            ty: DataType::Char { len, varying: true },
-            ..crate::catalog::fixtures::int_column(1, "c")
-        };
+        let column = |len| ColumnInfo::new(1, "c", DataType::Char { len, varying: true });
         assert!(key_length([&column(768)]).is_ok());
         let e = key_length([&column(769)]).unwrap_err();
         assert_eq!(e.code(), 1071);

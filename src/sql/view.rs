@@ -82,20 +82,13 @@ pub fn define(
         {
             return Err(Error::duplicate_column(&col_name));
         }
+        let ty = rc.ty.clone().unwrap_or(DataType::Binary {
+            len: 0,
+            varying: false,
+        });
         columns.push(ColumnInfo {
-            id: i as u64 + 1,
-            name: col_name,
-            ty: rc.ty.clone().unwrap_or(DataType::Binary {
-                len: 0,
-                varying: false,
-            }),
             nullable: !rc.not_null,
-            default: None,
-            auto_increment: false,
-            on_update_current_timestamp: false,
-            comment: String::new(),
-            state: SchemaState::Public,
-            origin_default: None,
+            ..ColumnInfo::new(i as u64 + 1, col_name, ty)
         });
     }
     let params = cv.params.as_ref();

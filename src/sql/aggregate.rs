@@ -145,9 +145,9 @@ impl AggCall {
     }
 }
 
-/// The running state of one aggregate in one group.
+/// The running state of one aggregate in one group (or one window frame).
 #[derive(Debug, Clone)]
-struct Acc {
+pub(crate) struct Acc {
     count: i64,
     value: Value,
     seen: Option<HashSet<RowKey>>,
@@ -162,7 +162,7 @@ struct Acc {
 }
 
 impl Acc {
-    fn new(call: &AggCall) -> Acc {
+    pub(crate) fn new(call: &AggCall) -> Acc {
         Acc {
             count: 0,
             value: Value::Null,
@@ -180,7 +180,7 @@ impl Acc {
 
     /// Adds one row: `args` are the call's argument values, then (GROUP_CONCAT) its ORDER BY
     /// key values.
-    fn add(&mut self, call: &AggCall, mut args: Vec<Value>) -> Result<()> {
+    pub(crate) fn add(&mut self, call: &AggCall, mut args: Vec<Value>) -> Result<()> {
         let keys = args.split_off(call.args.len().min(args.len()));
         if call.func == AggFunc::Grouping {
             // Its value depends on the row's rollup level alone (see `finish_group`).
@@ -259,7 +259,7 @@ impl Acc {
 
     /// The aggregate's value; `concat_rows` counts the values GROUP_CONCAT has joined so far
     /// in this statement (its warning numbers rows across groups, as MySQL's does).
-    fn finish(self, call: &AggCall, concat_rows: &mut u64) -> Value {
+    pub(crate) fn finish(self, call: &AggCall, concat_rows: &mut u64) -> Value {
         match call.func {
             AggFunc::Count => Value::Int(self.count),
             AggFunc::Grouping => Value::Int(0),
@@ -391,8 +391,9 @@ impl Grouping {
             }
             // An expression over a group key reads the key itself (NULL in a rollup row),
             // not the group's first row.
+            // A window call's value is computed after grouping, over the aggregated row.
             let has_key = e.any(&|x| self.keys.contains(x));
-            if has_key || e.has_aggregate() || e.is_constant() || !reads_row(&e) {
+            if has_key || e.has_aggregate() || e.has_window() || e.is_constant() || !reads_row(&e) {
                 return Ok(Step::Descend(e));
             }
             let call = AggCall {

@@ -96,6 +96,10 @@ pub enum Expr {
     /// An aggregate call while a grouped query is being bound: the `n`th aggregate of the
     /// query. Planning replaces it by a column of the aggregated row; it is never evaluated.
     AggRef(usize, Option<DataType>),
+    /// A window function call while a SELECT block is being bound: the `n`th window call
+    /// of the block. Planning replaces it by a column the window stage appends; it is never
+    /// evaluated.
+    WindowRef(usize, Option<DataType>),
     /// A subquery evaluated per row (correlated) or once (uncorrelated).
     Subquery(Box<Subquery>),
     Neg(Box<Expr>),
@@ -177,6 +181,7 @@ impl Expr {
             Expr::Column(i, _) => Ok(row.get(*i).cloned().unwrap_or(Value::Null)),
             Expr::OuterColumn(i, _) => Ok(env.outer.get(*i).cloned().unwrap_or(Value::Null)),
             Expr::AggRef(..) => Err(Error::new(1111, "HY000", "Invalid use of group function")),
+            Expr::WindowRef(..) => Err(Error::new(3593, "HY000", "Invalid use of window function")),
             Expr::Subquery(sq) => sq.eval(row, env),
             Expr::Neg(e) => negate(e.eval_in(row, env)?),
             Expr::BitNot(e) => Ok(match e.eval_in(row, env)? {
@@ -292,7 +297,7 @@ impl Expr {
         match self {
             Expr::Literal(v) => literal_type(v),
             Expr::Column(_, ty) | Expr::OuterColumn(_, ty) => Some(ty.clone()),
-            Expr::AggRef(_, ty) => ty.clone(),
+            Expr::AggRef(_, ty) | Expr::WindowRef(_, ty) => ty.clone(),
             Expr::Subquery(sq) => sq.data_type(),
             Expr::Neg(e) => e.data_type(),
             Expr::BitNot(_) => Some(DataType::Int {
@@ -324,9 +329,11 @@ impl Expr {
     pub fn is_constant(&self) -> bool {
         match self {
             Expr::Literal(_) => true,
-            Expr::Column(..) | Expr::OuterColumn(..) | Expr::AggRef(..) | Expr::Subquery(_) => {
-                false
-            }
+            Expr::Column(..)
+            | Expr::OuterColumn(..)
+            | Expr::AggRef(..)
+            | Expr::WindowRef(..)
+            | Expr::Subquery(_) => false,
             Expr::Neg(e)
             | Expr::BitNot(e)
             | Expr::Not(e)
@@ -357,6 +364,7 @@ impl Expr {
             Expr::Column(i, _) => names(*i),
             Expr::OuterColumn(i, _) => format!("outer#{i}"),
             Expr::AggRef(i, _) => format!("agg#{i}"),
+            Expr::WindowRef(i, _) => format!("window#{i}"),
             Expr::Subquery(_) => "subquery".into(),
             Expr::Neg(e) => format!("-{}", e.display(names)),
             Expr::BitNot(e) => format!("~{}", e.display(names)),

@@ -193,7 +193,7 @@ impl Binder<'_> {
         Ok(Some(Expr::Call(f, vec![self.bind(date)?, n, unit])))
     }
 
-    fn interval(&self, i: &ast::Interval) -> Result<(Expr, Expr)> {
+    pub(crate) fn interval(&self, i: &ast::Interval) -> Result<(Expr, Expr)> {
         let unit = match &i.leading_field {
             Some(f) => TimeUnit::parse(&f.to_string())?,
             None => TimeUnit::Second,

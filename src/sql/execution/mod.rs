@@ -7,6 +7,7 @@ pub mod recursive;
 pub mod row_key;
 pub mod select;
 pub mod set_op;
+pub mod window;
 
 use crate::error::Result;
 use crate::kv::Transaction;

@@ -195,6 +195,7 @@ fn select_uncut(
     let streaming = may_stop
         && plan.filter.is_none()
         && plan.grouping.is_none()
+        && plan.windows.is_empty()
         && !plan.distinct
         && plan.order.is_empty()
         && plan.from.steps.is_empty();
@@ -212,6 +213,9 @@ fn select_uncut(
         if let Some(h) = &plan.having {
             rows = retain(rows, h, &env)?;
         }
+    }
+    if !plan.windows.is_empty() {
+        rows = super::window::run(&plan.windows, rows, &env)?;
     }
     let mut out = Vec::with_capacity(rows.len());
     let mut seen = HashSet::new();

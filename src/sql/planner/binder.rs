@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 
 use super::query::QueryPlan;
+use super::window::Windows;
 use crate::domain::variables::CHARSETS;
 use crate::error::{Error, Result};
 use crate::sql::aggregate::{self, AggCall, AggFunc, ConcatOptions};
@@ -147,6 +148,8 @@ pub struct Binder<'a> {
     aggregates: Option<&'a RefCell<Vec<AggCall>>>,
     /// Select-list aliases a bare name may refer to when no column has it (HAVING).
     aliases: &'a [(String, Expr)],
+    /// Collects window calls; without it a window function is error 3593.
+    windows: Option<&'a Windows<'a>>,
 }
 
 impl<'a> Binder<'a> {
@@ -158,6 +161,7 @@ impl<'a> Binder<'a> {
             subqueries: None,
             aggregates: None,
             aliases: &[],
+            windows: None,
         }
     }
 
@@ -176,13 +180,31 @@ impl<'a> Binder<'a> {
         self
     }
 
-    /// A binder for aggregate arguments: same scope, no nested aggregates.
+    pub fn with_windows(mut self, windows: &'a Windows<'a>) -> Self {
+        self.windows = Some(windows);
+        self
+    }
+
+    /// A binder for aggregate arguments: same scope, no nested aggregates or windows.
     fn without_aggregates(&self) -> Binder<'a> {
         Binder {
             aggregates: None,
             aliases: &[],
+            windows: None,
             ..*self
         }
+    }
+
+    /// A binder for a window call's arguments and window: aggregates, but no windows.
+    pub(super) fn without_windows(&self) -> Binder<'a> {
+        Binder {
+            windows: None,
+            ..*self
+        }
+    }
+
+    pub(super) fn window_collector(&self) -> Option<&'a Windows<'a>> {
+        self.windows
     }
 
     fn column(&self, table: Option<&str>, name: &str) -> Result<Expr> {
@@ -495,6 +517,26 @@ impl<'a> Binder<'a> {
 
     fn bind_function(&self, f: &ast::Function) -> Result<Expr> {
         let name = f.name.to_string().to_ascii_lowercase();
+        if let Some(over) = &f.over {
+            return self.bind_window(&name, f, over);
+        }
+        // These are reserved words in MySQL: without OVER the statement does not parse.
+        if matches!(
+            name.as_str(),
+            "row_number"
+                | "rank"
+                | "dense_rank"
+                | "percent_rank"
+                | "cume_dist"
+                | "ntile"
+                | "lag"
+                | "lead"
+                | "first_value"
+                | "last_value"
+                | "nth_value"
+        ) {
+            return Err(Error::syntax(&f.to_string()));
+        }
         if let Some(func) = AggFunc::lookup(&name) {
             return self.bind_aggregate(func, f);
         }

@@ -1,6 +1,6 @@
 //! Planning: names bound against the schema snapshot (`binder`), the FROM clause and its
 //! joins (`from`), access paths (`access`), SELECT blocks (`select`) and set operations
-//! (`set_op`) turned into plans (`query::QueryPlan`) that `execution` runs. Planning reads
+//! (`set_op`) and window functions (`window`) turned into plans (`query::QueryPlan`) that `execution` runs. Planning reads
 //! the schema, never the data (except subqueries folded before planning), and hands
 //! `table` values and ranges, never keys.
 
@@ -13,3 +13,4 @@ pub mod query;
 pub mod rewrite;
 pub mod select;
 pub mod set_op;
+pub mod window;

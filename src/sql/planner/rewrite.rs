@@ -31,7 +31,11 @@ impl Expr {
             return;
         }
         match self {
-            Expr::Literal(_) | Expr::Column(..) | Expr::OuterColumn(..) | Expr::AggRef(..) => {}
+            Expr::Literal(_)
+            | Expr::Column(..)
+            | Expr::OuterColumn(..)
+            | Expr::AggRef(..)
+            | Expr::WindowRef(..) => {}
             Expr::Subquery(sq) => {
                 if let SubqueryKind::In { expr, .. } = &sq.kind {
                     expr.walk(f);
@@ -89,8 +93,11 @@ impl Expr {
             f(*e).map(Box::new)
         }
         Ok(match self {
-            e
-            @ (Expr::Literal(_) | Expr::Column(..) | Expr::OuterColumn(..) | Expr::AggRef(..)) => e,
+            e @ (Expr::Literal(_)
+            | Expr::Column(..)
+            | Expr::OuterColumn(..)
+            | Expr::AggRef(..)
+            | Expr::WindowRef(..)) => e,
             Expr::Subquery(sq) => {
                 let Subquery { plan, kind } = *sq;
                 let kind = match kind {
@@ -181,6 +188,10 @@ impl Expr {
 
     pub fn has_aggregate(&self) -> bool {
         self.any(&|e| matches!(e, Expr::AggRef(..)))
+    }
+
+    pub fn has_window(&self) -> bool {
+        self.any(&|e| matches!(e, Expr::WindowRef(..)))
     }
 
     /// The smallest and largest row column the expression reads, if any.

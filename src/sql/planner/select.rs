@@ -15,7 +15,8 @@ use super::binder::{Binder, Scope, ScopeColumn};
 use super::from::FromPlan;
 use super::hints::IndexHints;
 use super::query::{plan_query, Planner, QueryPlan};
-use super::rewrite::{and_all, conjuncts};
+use super::rewrite::{and_all, conjuncts, Step};
+use super::window::{WindowCall, Windows};
 use crate::catalog::TableInfo;
 use crate::error::{Error, Result};
 use crate::sql::aggregate::Grouping;
@@ -25,7 +26,7 @@ use crate::sql::functions::Func;
 use crate::sql::result::ResultColumn;
 use crate::sql::special_forms::explicit_fold;
 use crate::table::Table;
-use crate::types::Value;
+use crate::types::{DataType, Value};
 
 /// A table as a query sees it: its public columns, under an alias.
 pub struct Source {
@@ -135,6 +136,7 @@ pub fn source_text(sql: &str, e: &ast::Expr) -> String {
         // its text then runs to the call's closing parenthesis.
         (Some(a), Some(b)) if a < b && sql.get(a..b).is_some() => {
             let whole = call_end(sql, a)
+                .map(|end| over_end(sql, end).unwrap_or(end))
                 .filter(|&end| end > b)
                 .map(|end| &sql[a..end]);
             [Some(&sql[a..b]), whole]
@@ -150,16 +152,29 @@ pub fn source_text(sql: &str, e: &ast::Expr) -> String {
 /// Where the function call starting at `start` of `sql` (a name, then a parenthesised
 /// argument list) ends: just past its closing parenthesis, quoted text skipped.
 fn call_end(sql: &str, start: usize) -> Option<usize> {
-    let bytes = sql.as_bytes();
-    let mut i = start;
-    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-        i += 1;
+    let name = word_len(sql.get(start..)?);
+    if name == 0 {
+        return None;
     }
-    if i == start || bytes.get(i) != Some(&b'(') {
+    group_end(sql, start + name)
+}
+
+/// The length of the identifier-like word `text` starts with.
+fn word_len(text: &str) -> usize {
+    text.bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count()
+}
+
+/// Just past the parenthesis closing the one at `open` of `sql`, quoted text skipped.
+fn group_end(sql: &str, open: usize) -> Option<usize> {
+    let bytes = sql.as_bytes();
+    if bytes.get(open) != Some(&b'(') {
         return None;
     }
     let mut depth = 0usize;
     let mut quote: Option<u8> = None;
+    let mut i = open;
     while i < bytes.len() {
         let c = bytes[i];
         match quote {
@@ -181,6 +196,27 @@ fn call_end(sql: &str, start: usize) -> Option<usize> {
     None
 }
 
+/// Where the `OVER (...)` or `OVER name` of a window call whose arguments end at `at` of
+/// `sql` ends, if one follows.
+fn over_end(sql: &str, at: usize) -> Option<usize> {
+    let skip_ws = |i: usize| -> Option<usize> {
+        let rest = sql.get(i..)?;
+        Some(i + rest.len() - rest.trim_start().len())
+    };
+    let over = skip_ws(at)?;
+    if !sql.get(over..over + 4)?.eq_ignore_ascii_case("over") {
+        return None;
+    }
+    let window = skip_ws(over + 4)?;
+    match group_end(sql, window) {
+        Some(end) => Some(end),
+        None => {
+            let name = word_len(sql.get(window..)?);
+            (name > 0).then_some(window + name)
+        }
+    }
+}
+
 /// True if `text` parses as one expression displayed as `shown`.
 fn reparses_as(text: &str, shown: &str) -> bool {
     sqlparser::parser::Parser::new(&crate::sql::dialect::MySql)
@@ -196,7 +232,12 @@ pub struct SelectPlan {
     pub grouping: Option<Grouping>,
     /// Over aggregated rows.
     pub having: Option<Expr>,
-    /// Over aggregated rows in a grouped query, FROM rows otherwise.
+    /// Window calls over the rows after grouping and HAVING (aggregated rows in a grouped
+    /// query, FROM rows otherwise); each appends one column to the row, read by the
+    /// projection and ORDER BY.
+    pub windows: Vec<WindowCall>,
+    /// Over aggregated rows in a grouped query, FROM rows otherwise, then the window
+    /// columns.
     pub projection: Vec<(Expr, ResultColumn)>,
     pub distinct: bool,
     /// Sort keys: an expression over the projection's input row, or an output column.
@@ -259,7 +300,8 @@ pub fn plan_select(
     from.choose_methods();
 
     let calls = RefCell::new(Vec::new());
-    let items = select_list(p, select, &from, &scope, &calls)?;
+    let windows = Windows::new(&select.named_window)?;
+    let items = select_list(p, select, &from, &scope, &calls, &windows)?;
     let keys = group_keys(p, select, &scope, &items)?;
     let aliases: Vec<(String, Expr)> = items
         .iter()
@@ -283,13 +325,15 @@ pub fn plan_select(
         };
         let binder = Binder::new(&scope, session, "order clause")
             .with_subqueries(p)
-            .with_aggregates(&calls);
+            .with_aggregates(&calls)
+            .with_windows(&windows);
         for o in exprs {
             let desc = matches!(o.options.sort, Some(ast::OrderBySort::Desc));
             order.push((order_key(&o.expr, &binder, &items)?, desc));
         }
     }
     let calls = calls.into_inner();
+    let mut window_calls = windows.calls.into_inner();
     let grouped = !keys.is_empty() || !calls.is_empty() || having.is_some();
     let mut projection: Vec<(Expr, ResultColumn)> =
         items.into_iter().map(|i| (i.expr, i.column)).collect();
@@ -309,10 +353,30 @@ pub fn plan_select(
             }
         }
         let having = having.map(|h| g.rewrite(h)).transpose()?;
+        for call in &mut window_calls {
+            for e in call.exprs_mut() {
+                *e = g.rewrite(std::mem::replace(e, Expr::Literal(Value::Null)))?;
+            }
+        }
         (Some(g), having)
     } else {
         (None, None)
     };
+    // The window columns follow the row they are computed over.
+    let width = match &grouping {
+        Some(g) => g.keys.len() + g.calls.len(),
+        None => scope.columns.len(),
+    };
+    for e in projection
+        .iter_mut()
+        .map(|(e, _)| e)
+        .chain(order.iter_mut().filter_map(|(k, _)| match k {
+            SortKey::Scope(e) => Some(e),
+            SortKey::Output(_) => None,
+        }))
+    {
+        *e = window_columns(std::mem::replace(e, Expr::Literal(Value::Null)), width)?;
+    }
     // `SELECT ALL` is the default spelled out: it keeps duplicates.
     let distinct = match &select.distinct {
         None | Some(ast::Distinct::All) => false,
@@ -321,7 +385,7 @@ pub fn plan_select(
     };
     let (offset, limit) = limit_clause(p.ctx, limit)?;
     let mut scan_order = ScanOrder::Any;
-    if grouping.is_none() && !distinct && filter.is_none() {
+    if grouping.is_none() && !distinct && filter.is_none() && window_calls.is_empty() {
         if let Some(f) = from.single_table() {
             scan_order = handle_order(f.table(), &order, &access_of(&from));
         }
@@ -334,6 +398,7 @@ pub fn plan_select(
         filter,
         grouping,
         having,
+        windows: window_calls,
         projection,
         distinct,
         order,
@@ -344,6 +409,19 @@ pub fn plan_select(
             .select_modifiers
             .as_ref()
             .is_some_and(|m| m.sql_calc_found_rows),
+    })
+}
+
+/// Turns each window call reference into the column the window stage appends after the
+/// `width` columns of the row it runs over.
+fn window_columns(e: Expr, width: usize) -> Result<Expr> {
+    e.rewrite(&mut |e| {
+        Ok(match e {
+            Expr::WindowRef(j, ty) => {
+                Step::Replace(Expr::Column(width + j, ty.unwrap_or(DataType::Double)))
+            }
+            other => Step::Descend(other),
+        })
     })
 }
 
@@ -364,10 +442,12 @@ fn select_list(
     from: &FromPlan,
     scope: &Scope,
     calls: &RefCell<Vec<crate::sql::aggregate::AggCall>>,
+    windows: &Windows,
 ) -> Result<Vec<Item>> {
     let binder = Binder::new(scope, p.ctx.session, "field list")
         .with_subqueries(p)
-        .with_aggregates(calls);
+        .with_aggregates(calls)
+        .with_windows(windows);
     let column = |i: usize| -> Item {
         let ty = scope.columns[i].ty.clone();
         Item {
@@ -656,6 +736,13 @@ mod tests {
         assert_eq!(
             names("SELECT group_concat(a order by a desc separator ')'), count(*) FROM t"),
             ["group_concat(a order by a desc separator ')')", "count(*)"]
+        );
+        assert_eq!(
+            names("SELECT row_number() over (partition by a order by b), sum(a) OVER w FROM t"),
+            [
+                "row_number() over (partition by a order by b)",
+                "sum(a) OVER w"
+            ]
         );
     }
 }

@@ -80,6 +80,12 @@ pub struct FromPlan {
     pub steps: Vec<JoinStep>,
     /// Every column of the FROM row, inside the enclosing query's scope.
     pub scope: Scope,
+    /// The factors in the order the query names them (`SELECT *` lists their columns so),
+    /// which differs from `factors` once the joins are reordered.
+    pub written: Vec<usize>,
+    /// True when the factors may be joined in another order: only inner joins with ON
+    /// conditions (or none), no STRAIGHT_JOIN, USING or NATURAL.
+    reorderable: bool,
 }
 
 impl FromPlan {
@@ -88,27 +94,223 @@ impl FromPlan {
         from: &[ast::TableWithJoins],
         outer: Option<&Scope>,
     ) -> Result<FromPlan> {
-        let mut plan = FromPlan {
+        let mut plan = FromPlan::empty(outer);
+        for twj in from {
+            plan.add_joins(p, twj)?;
+        }
+        Ok(plan)
+    }
+
+    /// Adds a table and the tables joined to it, left to right.
+    fn add_joins(&mut self, p: &Planner, twj: &ast::TableWithJoins) -> Result<()> {
+        self.add_relation(p, &twj.relation, JoinKind::Inner, None)?;
+        for join in &twj.joins {
+            use ast::JoinOperator as J;
+            let (kind, constraint) = match &join.join_operator {
+                J::Join(c) | J::Inner(c) | J::CrossJoin(c) => (JoinKind::Inner, c),
+                J::StraightJoin(c) => {
+                    self.reorderable = false;
+                    (JoinKind::Inner, c)
+                }
+                J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, c),
+                J::Right(c) | J::RightOuter(c) => (JoinKind::Right, c),
+                other => return Err(Error::unsupported(format!("join {other:?}"))),
+            };
+            let plain_on = matches!(
+                constraint,
+                ast::JoinConstraint::On(_) | ast::JoinConstraint::None
+            );
+            if kind != JoinKind::Inner || !plain_on {
+                self.reorderable = false;
+            }
+            self.add_relation(p, &join.relation, kind, Some(constraint))?;
+        }
+        Ok(())
+    }
+
+    /// Adds one relation of FROM. A parenthesized join `(b JOIN c ON ...)` is flattened
+    /// where that keeps its meaning: first in FROM, or on the right of an inner join when
+    /// it holds no RIGHT JOIN (`a JOIN (b LEFT JOIN c ON p) ON q` is `a JOIN b LEFT JOIN c
+    /// ON p` filtered by q). An outer join of a parenthesized join is refused.
+    fn add_relation(
+        &mut self,
+        p: &Planner,
+        relation: &ast::TableFactor,
+        kind: JoinKind,
+        constraint: Option<&ast::JoinConstraint>,
+    ) -> Result<()> {
+        let ast::TableFactor::NestedJoin {
+            table_with_joins,
+            alias: None,
+        } = relation
+        else {
+            return self.add(p, relation, kind, constraint);
+        };
+        self.reorderable = false;
+        if self.factors.is_empty() {
+            return self.add_joins(p, table_with_joins);
+        }
+        if kind != JoinKind::Inner || has_right_join(table_with_joins) {
+            return Err(Error::unsupported("outer join of a parenthesized join"));
+        }
+        self.add_joins(p, table_with_joins)?;
+        let on = match constraint {
+            None | Some(ast::JoinConstraint::None) => return Ok(()),
+            Some(ast::JoinConstraint::On(e)) => e,
+            Some(_) => return Err(Error::unsupported("USING with a parenthesized join")),
+        };
+        let bound = Binder::new(&self.scope, p.ctx.session, "on clause")
+            .with_subqueries(p)
+            .bind(on)?;
+        let mut conds = Vec::new();
+        conjuncts(bound, &mut conds);
+        // The condition filters the rows once the last table of the parenthesis joined:
+        // after a LEFT JOIN as a filter, not as the outer join's own condition.
+        if let Some(step) = self.steps.last_mut() {
+            match step.kind {
+                JoinKind::Inner => step.on.extend(conds),
+                _ => step.post.extend(conds),
+            }
+        }
+        Ok(())
+    }
+
+    fn empty(outer: Option<&Scope>) -> FromPlan {
+        FromPlan {
             factors: Vec::new(),
             steps: Vec::new(),
             scope: Scope::nested(Vec::new(), outer),
+            written: Vec::new(),
+            reorderable: true,
+        }
+    }
+
+    /// An order of the factors in which every one joins through a condition to those
+    /// before it, when the written order instead makes some step a cross product that
+    /// another order avoids (`FROM t1, t2, t3 WHERE a1 = a3 AND a3 = a2`). `conjuncts` are
+    /// the WHERE conjuncts over the FROM row. `None` keeps the written order.
+    ///
+    /// Greedy over the join graph: start from the first factor, then always take the
+    /// earliest-written factor that a condition connects to those taken; only when none is
+    /// connected, the earliest remaining one (a cross product no order avoids).
+    pub fn connected_order(&self, conjuncts: &[Expr]) -> Option<Vec<usize>> {
+        let n = self.factors.len();
+        if !self.reorderable || n < 3 {
+            return None;
+        }
+        // The factors each condition reads, for those reading two or more.
+        let edges: Vec<Vec<usize>> = conjuncts
+            .iter()
+            .chain(self.steps.iter().flat_map(|s| &s.on))
+            .map(|c| self.factors_read(c))
+            .filter(|f| f.len() > 1)
+            .collect();
+        let connects = |taken: &[bool], f: usize| {
+            edges
+                .iter()
+                .any(|e| e.contains(&f) && e.iter().all(|&g| g == f || taken[g]))
         };
+        let mut taken = vec![false; n];
+        taken[0] = true;
+        let mut written_cross = 0;
+        for k in 1..n {
+            if !connects(&taken, k) {
+                written_cross += 1;
+            }
+            taken[k] = true;
+        }
+        if written_cross == 0 {
+            return None;
+        }
+        let mut taken = vec![false; n];
+        taken[0] = true;
+        let mut order = vec![0];
+        let mut cross = 0;
+        while order.len() < n {
+            let next = (0..n)
+                .find(|&f| !taken[f] && connects(&taken, f))
+                .or_else(|| {
+                    cross += 1;
+                    (0..n).find(|&f| !taken[f])
+                })?;
+            taken[next] = true;
+            order.push(next);
+        }
+        (cross < written_cross).then_some(order)
+    }
+
+    /// The factors a condition reads.
+    fn factors_read(&self, c: &Expr) -> Vec<usize> {
+        let mut read = Vec::new();
+        c.walk(&mut |e| {
+            if let Expr::Column(i, _) = e {
+                let f = self.factor_of(*i);
+                if !read.contains(&f) {
+                    read.push(f);
+                }
+            }
+            true
+        });
+        read
+    }
+
+    /// Plans the FROM clause (inner joins only, see [`FromPlan::connected_order`]) with its
+    /// factors joined in `order` (written positions). Returns the plan and the ON
+    /// conditions, bound over the new FROM row, for the caller to distribute with WHERE's:
+    /// each ON still sees only the tables written up to its join.
+    pub fn plan_in_order(
+        p: &Planner,
+        from: &[ast::TableWithJoins],
+        order: &[usize],
+        outer: Option<&Scope>,
+    ) -> Result<(FromPlan, Vec<Expr>)> {
+        let mut written: Vec<(&ast::TableFactor, Option<&ast::Expr>)> = Vec::new();
         for twj in from {
-            plan.add(p, &twj.relation, JoinKind::Inner, None)?;
+            written.push((&twj.relation, None));
             for join in &twj.joins {
                 use ast::JoinOperator as J;
-                let (kind, constraint) = match &join.join_operator {
-                    J::Join(c) | J::Inner(c) | J::StraightJoin(c) | J::CrossJoin(c) => {
-                        (JoinKind::Inner, c)
-                    }
-                    J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, c),
-                    J::Right(c) | J::RightOuter(c) => (JoinKind::Right, c),
-                    other => return Err(Error::unsupported(format!("join {other:?}"))),
+                let on = match &join.join_operator {
+                    J::Join(c) | J::Inner(c) | J::CrossJoin(c) => match c {
+                        ast::JoinConstraint::On(e) => Some(e),
+                        _ => None,
+                    },
+                    _ => return Err(Error::unsupported("reordering an outer join")),
                 };
-                plan.add(p, &join.relation, kind, Some(constraint))?;
+                written.push((&join.relation, on));
             }
         }
-        Ok(plan)
+        let mut plan = FromPlan::empty(outer);
+        for &w in order {
+            let (relation, _) = written
+                .get(w)
+                .ok_or_else(|| Error::unsupported("join order"))?;
+            plan.add(p, relation, JoinKind::Inner, None)?;
+        }
+        plan.written = (0..order.len())
+            .map(|w| order.iter().position(|&o| o == w).unwrap_or(w))
+            .collect();
+        let mut on = Vec::new();
+        for (w, (_, cond)) in written.iter().enumerate() {
+            let Some(cond) = cond else {
+                continue;
+            };
+            // The tables written after this join are not visible to its ON.
+            let mut visible = plan.scope.clone();
+            for (f, &fw) in order.iter().enumerate() {
+                if fw > w {
+                    let factor = &plan.factors[f];
+                    for c in &mut visible.columns[factor.offset..factor.offset + factor.width] {
+                        c.name.clear();
+                        c.table.clear();
+                    }
+                }
+            }
+            let bound = Binder::new(&visible, p.ctx.session, "on clause")
+                .with_subqueries(p)
+                .bind(cond)?;
+            conjuncts(bound, &mut on);
+        }
+        Ok((plan, on))
     }
 
     fn add(
@@ -141,6 +343,7 @@ impl FromPlan {
             debug_assert_eq!(self.scope.columns.len(), offset + i + 1);
         }
         let first = self.factors.is_empty();
+        self.written.push(self.factors.len());
         self.factors.push(factor);
         if first {
             return Ok(());
@@ -282,6 +485,23 @@ impl Factor {
             | FactorSource::Work(_) => None,
         }
     }
+}
+
+/// True if a RIGHT JOIN appears in `twj`, parenthesized joins included.
+fn has_right_join(twj: &ast::TableWithJoins) -> bool {
+    let nested = |f: &ast::TableFactor| match f {
+        ast::TableFactor::NestedJoin {
+            table_with_joins, ..
+        } => has_right_join(table_with_joins),
+        _ => false,
+    };
+    nested(&twj.relation)
+        || twj.joins.iter().any(|j| {
+            matches!(
+                j.join_operator,
+                ast::JoinOperator::Right(_) | ast::JoinOperator::RightOuter(_)
+            ) || nested(&j.relation)
+        })
 }
 
 /// A table or derived table of FROM.

@@ -287,15 +287,30 @@ pub fn plan_select(
     outer: Option<&Scope>,
 ) -> Result<SelectPlan> {
     let mut from = FromPlan::plan(p, &select.from, outer)?;
-    let scope = from.scope.clone();
     let session = p.ctx.session;
-    let mut filter = Vec::new();
-    if let Some(w) = &select.selection {
-        let bound = Binder::new(&scope, session, "where clause")
-            .with_subqueries(p)
-            .bind(w)?;
-        conjuncts(bound, &mut filter);
+    let where_conjuncts = |scope: &Scope| -> Result<Vec<Expr>> {
+        let mut filter = Vec::new();
+        if let Some(w) = &select.selection {
+            let bound = Binder::new(scope, session, "where clause")
+                .with_subqueries(p)
+                .bind(w)?;
+            conjuncts(bound, &mut filter);
+        }
+        Ok(filter)
+    };
+    let mut filter = where_conjuncts(&from.scope)?;
+    let straight = select
+        .select_modifiers
+        .as_ref()
+        .is_some_and(|m| m.straight_join);
+    if let Some(order) = from.connected_order(&filter).filter(|_| !straight) {
+        // Planned again in the new order, WHERE bound over the new FROM row.
+        let (reordered, on) = FromPlan::plan_in_order(p, &select.from, &order, outer)?;
+        from = reordered;
+        filter = where_conjuncts(&from.scope)?;
+        filter.extend(on);
     }
+    let scope = from.scope.clone();
     let filter = and_all(from.push_where(filter)?);
     from.choose_methods();
 
@@ -465,7 +480,11 @@ fn select_list(
                 if from.factors.is_empty() {
                     return Err(Error::new(1096, "HY000", "No tables used"));
                 }
-                items.extend((0..scope.columns.len()).map(column));
+                // The columns of the tables in the order the query names them.
+                for &f in &from.written {
+                    let f = &from.factors[f];
+                    items.extend((f.offset..f.offset + f.width).map(column));
+                }
             }
             ast::SelectItem::QualifiedWildcard(kind, _) => {
                 let ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind else {

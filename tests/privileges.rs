@@ -387,3 +387,54 @@ async fn preparing_a_statement_checks_it_too() {
         .unwrap_err();
     assert_eq!(server_error_code(&err), Some(1142), "{err:?}");
 }
+
+/// A multi-table UPDATE or DELETE writes only the tables its SET columns or targets
+/// resolve to: UPDATE / DELETE is needed there (also for an unqualified column, which only
+/// execution can place), SELECT on the tables it only reads.
+#[tokio::test]
+async fn multi_table_statements_need_write_privileges_on_what_they_write() {
+    let server = TestServer::start();
+    let mut root = server.conn().await;
+    for sql in [
+        "CREATE DATABASE shop",
+        "CREATE TABLE shop.items (id INT PRIMARY KEY, price INT)",
+        "CREATE TABLE shop.prices (item INT, amount INT)",
+        "INSERT INTO shop.items VALUES (1, 10), (2, 20)",
+        "INSERT INTO shop.prices VALUES (1, 11), (2, 21)",
+        "CREATE USER clerk IDENTIFIED BY 'pw'",
+        "GRANT SELECT, UPDATE ON shop.items TO clerk",
+        "GRANT SELECT ON shop.prices TO clerk",
+    ] {
+        root.query_drop(sql).await.unwrap();
+    }
+    let mut clerk = Conn::new(as_user(&server, "clerk", "pw", Some("shop")))
+        .await
+        .unwrap();
+    // Writing items from prices: allowed, qualified or not.
+    clerk
+        .query_drop("UPDATE items JOIN prices ON prices.item = items.id SET items.price = amount")
+        .await
+        .unwrap();
+    clerk
+        .query_drop("UPDATE items, prices SET price = 5 WHERE items.id = 1 AND prices.item = 9")
+        .await
+        .unwrap();
+    // Writing prices: denied, however the column is named.
+    for sql in [
+        "UPDATE items JOIN prices ON prices.item = items.id SET prices.amount = 0",
+        "UPDATE items, prices SET amount = 0 WHERE prices.item = items.id",
+        "DELETE prices FROM items JOIN prices ON prices.item = items.id",
+    ] {
+        assert_eq!(code_of(&mut clerk, sql).await, Some(1142), "{sql}");
+    }
+    let prices: Vec<(i32, i32)> = root
+        .query("SELECT item, amount FROM shop.prices ORDER BY item")
+        .await
+        .unwrap();
+    assert_eq!(prices, vec![(1, 11), (2, 21)]);
+    let items: Vec<(i32, i32)> = root
+        .query("SELECT id, price FROM shop.items ORDER BY id")
+        .await
+        .unwrap();
+    assert_eq!(items, vec![(1, 11), (2, 21)]);
+}

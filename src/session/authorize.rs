@@ -159,8 +159,19 @@ impl Session {
                 }
             }
             Statement::Update(upd) => {
-                let targets = update_targets(&upd.table, &upd.assignments);
-                for (i, name) in relations_of(&upd.table).iter().enumerate() {
+                // `UPDATE a, b SET ...` keeps the tables after the first as FROM tables.
+                let mut tables = vec![&upd.table];
+                if let Some(
+                    ast::UpdateTableFromKind::BeforeSet(more)
+                    | ast::UpdateTableFromKind::AfterSet(more),
+                ) = &upd.from
+                {
+                    tables.extend(more);
+                }
+                let targets = update_targets(&tables, &upd.assignments);
+                let names: Vec<ast::ObjectName> =
+                    tables.iter().flat_map(|t| relations_of(t)).collect();
+                for (i, name) in names.iter().enumerate() {
                     let written = targets.contains(&i);
                     if written {
                         self.table_need(Priv::Update, name, needs)?;
@@ -170,10 +181,17 @@ impl Session {
                         self.table_need(Priv::Select, name, needs)?;
                     }
                 }
-                for j in &upd.table.joins {
-                    self.reads(&j.join_operator, needs);
+                for t in &tables {
+                    // ON conditions, and what derived tables read.
+                    for j in &t.joins {
+                        self.reads(&j.join_operator, needs);
+                    }
+                    let factors =
+                        std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation));
+                    for f in factors.filter(|f| !matches!(f, ast::TableFactor::Table { .. })) {
+                        self.reads(f, needs);
+                    }
                 }
-                self.reads(&upd.from, needs);
                 self.reads(&upd.selection, needs);
                 self.reads(&upd.assignments, needs);
             }
@@ -429,20 +447,29 @@ fn alias_of(factor: &ast::TableFactor) -> Option<(&ast::ObjectName, Option<&str>
     }
 }
 
-/// Which of an UPDATE's tables (indexes into [`relations_of`]) its SET clauses write: those
-/// a qualified column names (by table or alias), or the first table.
-fn update_targets(t: &ast::TableWithJoins, assignments: &[ast::Assignment]) -> HashSet<usize> {
-    let factors: Vec<_> = std::iter::once(&t.relation)
-        .chain(t.joins.iter().map(|j| &j.relation))
+/// Which of an UPDATE's tables (indexes into their [`relations_of`], table after table)
+/// its SET clauses write: those a qualified column names (by table or alias), or the first
+/// table. An unqualified column of a multi-table UPDATE may belong to any table: the
+/// statement checks the privilege on the table it resolves to when it runs.
+fn update_targets(
+    tables: &[&ast::TableWithJoins],
+    assignments: &[ast::Assignment],
+) -> HashSet<usize> {
+    let factors: Vec<_> = tables
+        .iter()
+        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
         .filter_map(alias_of)
         .collect();
+    let single = factors.len() == 1;
     let mut targets = HashSet::new();
     for a in assignments {
         let ast::AssignmentTarget::ColumnName(col) = &a.target else {
             continue;
         };
         if col.0.len() < 2 {
-            targets.insert(0);
+            if single {
+                targets.insert(0);
+            }
             continue;
         }
         let qualifier = col.0[col.0.len() - 2]
@@ -459,7 +486,7 @@ fn update_targets(t: &ast::TableWithJoins, assignments: &[ast::Assignment]) -> H
         });
         targets.insert(found.unwrap_or(0));
     }
-    if targets.is_empty() {
+    if targets.is_empty() && single {
         targets.insert(0);
     }
     targets

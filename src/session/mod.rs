@@ -619,6 +619,9 @@ impl Session {
                     Ok(sql::explain::render(&plan))
                 }
                 Statement::Update(upd) => {
+                    if !upd.table.joins.is_empty() || upd.from.is_some() {
+                        return Err(Error::unsupported("EXPLAIN of a multi-table UPDATE"));
+                    }
                     let ctx = self.context();
                     let (src, filter) =
                         dml::update::target(&ctx, &upd.table.relation, upd.selection.as_ref())?;

@@ -94,6 +94,21 @@ impl<'a> Context<'a> {
             .is_none_or(|(p, who)| p.can_see_table(who, db, table))
     }
 
+    /// 1142 unless the session's account holds `p` on the table: for what only execution
+    /// resolves, such as the table an unqualified SET column of a multi-table UPDATE
+    /// belongs to. The session's temporary tables need nothing.
+    pub fn require_on_table(&self, p: Priv, db: &str, table: &str) -> Result<()> {
+        let Some((privileges, who)) = &self.viewer else {
+            return Ok(());
+        };
+        if self.session.temporary_table(db, table).is_some()
+            || privileges.on_table(who, db, table).contains(p)
+        {
+            return Ok(());
+        }
+        Err(Error::table_access_denied(p.name(), who, table))
+    }
+
     /// Whether the viewer may see another connection's process-list row: its own user's,
     /// or any with PROCESS.
     pub fn can_see_process(&self, user: &str) -> bool {

@@ -8,7 +8,8 @@
 
 use std::any::TypeId;
 
-use sqlparser::ast::{BinaryOperator, CastKind, DataType, Expr, Statement};
+use sqlparser::ast::helpers::attached_token::AttachedToken;
+use sqlparser::ast::{self, BinaryOperator, CastKind, DataType, Expr, Statement};
 use sqlparser::dialect::{Dialect, MySqlDialect, Precedence};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -102,7 +103,11 @@ impl Dialect for MySql {
         MYSQL.parse_infix(parser, expr, precedence)
     }
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
-        MYSQL.parse_statement(parser)
+        match parser.maybe_parse(multi_table_update) {
+            Ok(Some(update)) => Some(Ok(update)),
+            Ok(None) => MYSQL.parse_statement(parser),
+            Err(e) => Some(Err(e)),
+        }
     }
     fn require_interval_qualifier(&self) -> bool {
         MYSQL.require_interval_qualifier()
@@ -170,6 +175,43 @@ impl Dialect for MySql {
     fn supports_left_associative_joins_without_parens(&self) -> bool {
         MYSQL.supports_left_associative_joins_without_parens()
     }
+}
+
+/// `UPDATE t1, t2 SET ...`, MySQL's comma form of a multi-table UPDATE, which sqlparser
+/// does not read: the tables after the first are kept as the statement's FROM tables
+/// (where sqlparser puts `UPDATE t FROM t2 SET`), joined as a comma join.
+fn multi_table_update(p: &mut Parser) -> Result<Statement, ParserError> {
+    let token = p.expect_keyword(Keyword::UPDATE)?;
+    let table = p.parse_table_and_joins()?;
+    p.expect_token(&Token::Comma)?;
+    let more = p.parse_comma_separated(Parser::parse_table_and_joins)?;
+    p.expect_keyword_is(Keyword::SET)?;
+    let assignments = p.parse_comma_separated(Parser::parse_assignment)?;
+    let selection = match p.parse_keyword(Keyword::WHERE) {
+        true => Some(p.parse_expr()?),
+        false => None,
+    };
+    let order_by = match p.parse_keywords(&[Keyword::ORDER, Keyword::BY]) {
+        true => p.parse_comma_separated(Parser::parse_order_by_expr)?,
+        false => Vec::new(),
+    };
+    let limit = match p.parse_keyword(Keyword::LIMIT) {
+        true => Some(p.parse_expr()?),
+        false => None,
+    };
+    Ok(Statement::Update(ast::Update {
+        update_token: AttachedToken(token),
+        optimizer_hints: Vec::new(),
+        table,
+        assignments,
+        from: Some(ast::UpdateTableFromKind::BeforeSet(more)),
+        selection,
+        returning: None,
+        output: None,
+        or: None,
+        order_by,
+        limit,
+    }))
 }
 
 #[cfg(test)]

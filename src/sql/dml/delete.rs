@@ -16,6 +16,9 @@ pub fn execute(
     txn: &mut dyn Transaction,
     del: &ast::Delete,
 ) -> Result<QueryResult> {
+    if is_multi_table(del) {
+        return super::multi_table::delete(ctx, txn, del);
+    }
     let (src, filter) = target(ctx, del)?;
     ctx.written.push(src.table.id());
     let (order, limit) = order_and_limit(ctx, &src, &del.order_by, del.limit.as_ref())?;
@@ -42,16 +45,24 @@ pub fn execute(
     Ok(QueryResult::affected(n))
 }
 
-/// The table DELETE removes from and its bound WHERE clause.
+/// True for `DELETE t1, t2 FROM ...` and `DELETE FROM t1 USING ...`, and a join after FROM.
+pub fn is_multi_table(del: &ast::Delete) -> bool {
+    let from = match &del.from {
+        ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
+    };
+    !del.tables.is_empty()
+        || del.using.is_some()
+        || from.len() != 1
+        || from.iter().any(|twj| !twj.joins.is_empty())
+}
+
+/// The table a single-table DELETE removes from and its bound WHERE clause.
 pub fn target(ctx: &Context, del: &ast::Delete) -> Result<(Source, Option<Expr>)> {
     let from = match &del.from {
         ast::FromTable::WithFromKeyword(f) | ast::FromTable::WithoutKeyword(f) => f,
     };
-    let [twj] = from.as_slice() else {
-        return Err(Error::unsupported("multi-table DELETE"));
-    };
-    if !twj.joins.is_empty() || !del.tables.is_empty() || del.using.is_some() {
-        return Err(Error::unsupported("multi-table DELETE"));
+    match from.as_slice() {
+        [twj] if !is_multi_table(del) => update::target(ctx, &twj.relation, del.selection.as_ref()),
+        _ => Err(Error::unsupported("multi-table DELETE")),
     }
-    update::target(ctx, &twj.relation, del.selection.as_ref())
 }

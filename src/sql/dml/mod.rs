@@ -3,6 +3,7 @@
 pub mod delete;
 pub mod foreign_keys;
 pub mod insert;
+pub mod multi_table;
 pub mod update;
 
 use sqlparser::ast;

@@ -20,7 +20,7 @@ pub fn execute(
     upd: &ast::Update,
 ) -> Result<QueryResult> {
     if !upd.table.joins.is_empty() || upd.from.is_some() {
-        return Err(Error::unsupported("multi-table UPDATE"));
+        return super::multi_table::update(ctx, txn, upd);
     }
     let (src, filter) = target(ctx, &upd.table.relation, upd.selection.as_ref())?;
     // Each assignment: (table column, scope column, expression or None for DEFAULT).
@@ -39,7 +39,11 @@ pub fn execute(
         } else {
             Some(binder.bind(&a.value)?)
         };
-        sets.push((src.scope_to_table[scope_col], scope_col, expr));
+        let col = *src
+            .scope_to_table
+            .get(scope_col)
+            .ok_or_else(|| not_updatable(&name))?;
+        sets.push((col, scope_col, expr));
     }
     ctx.written.push(src.table.id());
     let (order, limit) = order_and_limit(ctx, &src, &upd.order_by, upd.limit.as_ref())?;
@@ -60,7 +64,7 @@ pub fn execute(
         };
         matched += 1;
         let mut new = old.clone();
-        let mut scope_row = src.project(&old);
+        let mut scope_row = src.project(handle, &old);
         for (col, scope_col, expr) in &sets {
             let info = &src.table.info.columns[*col];
             let v = match expr {
@@ -88,6 +92,11 @@ pub fn execute(
     }))
 }
 
+/// 1348: `_tidb_rowid` is read-only.
+pub fn not_updatable(name: &str) -> Error {
+    Error::new(1348, "HY000", format!("Column '{name}' is not updatable"))
+}
+
 /// The row at `handle` as it is now, if the statement still writes it: a cascade of an
 /// earlier row of the same statement may have removed it, or changed it so that the WHERE
 /// clause no longer holds (a table referencing itself). `read` is the row as read first.
@@ -103,7 +112,7 @@ pub fn current_row(
     };
     if row != read {
         if let Some(f) = filter {
-            if f.eval(&src.project(&row))?.truth() != Some(true) {
+            if f.eval(&src.project(handle, &row))?.truth() != Some(true) {
                 return Ok(None);
             }
         }
@@ -187,7 +196,7 @@ pub fn sorted_rows(
     let rows = read_rows(src, txn, access, filter, ScanOrder::Any, None)?;
     let mut keyed = Vec::with_capacity(rows.len());
     for (h, row) in rows {
-        let scope_row = src.project(&row);
+        let scope_row = src.project(h, &row);
         let keys = order
             .iter()
             .map(|(e, _)| e.eval(&scope_row))

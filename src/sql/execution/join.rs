@@ -86,7 +86,7 @@ fn read_factor(
                     .into_iter()
                     .map(|(handle, row)| {
                         lock_row(exec, src, handle);
-                        src.project(&row)
+                        src.project(handle, &row)
                     })
                     .collect(),
             )
@@ -333,7 +333,7 @@ fn index_join(
             None,
         )? {
             lock_row(exec, src, handle);
-            let row = joined(l, &src.project(&r));
+            let row = joined(l, &src.project(handle, &r));
             if passes(&residual, &row, env)? {
                 matched = true;
                 emit(&exec.memory, &mut out, row)?;

@@ -40,7 +40,7 @@ pub fn read_rows(
     let mut keep = |handle: i64, row: Vec<Value>, out: &mut Vec<(i64, Vec<Value>)>| -> bool {
         let pass = match filter {
             None => true,
-            Some(f) => match f.eval(&src.project(&row)) {
+            Some(f) => match f.eval(&src.project(handle, &row)) {
                 Ok(v) => v.truth() == Some(true),
                 Err(e) => {
                     err = Some(e);
@@ -139,7 +139,7 @@ pub fn execute_locking(
 }
 
 /// The session's `tidb_mem_quota_query`.
-fn memory_quota(ctx: &Context) -> MemoryQuota {
+pub fn memory_quota(ctx: &Context) -> MemoryQuota {
     let bytes = ctx
         .session
         .system_variable("tidb_mem_quota_query", false)

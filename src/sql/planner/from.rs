@@ -39,6 +39,8 @@ pub struct Factor {
     /// Offset of the factor's first column in the FROM row.
     pub offset: usize,
     pub width: usize,
+    /// The leading columns `SELECT *` lists (a table's hidden handle follows them).
+    pub visible: usize,
     pub source: FactorSource,
     /// Conjuncts over the factor's own columns (offsets relative to the factor).
     pub filter: Vec<Expr>,
@@ -429,7 +431,8 @@ impl FromPlan {
         Ok(rest)
     }
 
-    fn factor_of(&self, col: usize) -> usize {
+    /// The factor whose columns include FROM row column `col`.
+    pub fn factor_of(&self, col: usize) -> usize {
         self.factors
             .iter()
             .rposition(|f| f.offset <= col)
@@ -545,6 +548,7 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
                     alias,
                     offset,
                     width: rs.columns.len(),
+                    visible: rs.columns.len(),
                     source: FactorSource::Virtual(Arc::new(rs.rows)),
                     filter: Vec::new(),
                     columns: rs.columns,
@@ -562,6 +566,7 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
                 alias: src.alias.clone(),
                 offset,
                 width: columns.len(),
+                visible: src.visible_width(),
                 source: FactorSource::Table(src),
                 filter: Vec::new(),
                 columns,
@@ -610,6 +615,7 @@ fn derived_factor(
         alias,
         offset,
         width: columns.len(),
+        visible: columns.len(),
         source: FactorSource::Derived(Arc::new(plan)),
         filter: Vec::new(),
         columns,
@@ -639,6 +645,7 @@ fn cte_factor(
         alias,
         offset,
         width: columns.len(),
+        visible: columns.len(),
         source,
         filter: Vec::new(),
         columns,
@@ -698,7 +705,9 @@ fn indexed_key(right: &Factor, on: &[Expr]) -> bool {
     on.iter()
         .filter_map(|c| equality(c, right))
         .any(|(col, key)| {
-            let table_col = src.scope_to_table[col];
+            let Some(&table_col) = src.scope_to_table.get(col) else {
+                return false;
+            };
             let ty = &info.columns[table_col].ty;
             let comparable = key
                 .data_type()

@@ -28,7 +28,12 @@ use crate::sql::special_forms::explicit_fold;
 use crate::table::Table;
 use crate::types::{DataType, Value};
 
-/// A table as a query sees it: its public columns, under an alias.
+/// The name TiDB gives the hidden handle of a table without an integer primary key; a
+/// query may name it, `SELECT *` does not list it.
+pub const ROWID: &str = "_tidb_rowid";
+
+/// A table as a query sees it: its public columns, under an alias, then (for a table whose
+/// handle is hidden) `_tidb_rowid`.
 pub struct Source {
     pub db: String,
     pub table: Table,
@@ -53,6 +58,16 @@ impl Source {
             });
             scope_to_table.push(i);
         }
+        if info.handle_column.is_none() {
+            scope.columns.push(ScopeColumn {
+                table: alias.clone(),
+                name: ROWID.to_string(),
+                ty: DataType::Int {
+                    kind: crate::types::IntKind::Big,
+                    unsigned: false,
+                },
+            });
+        }
         Source {
             db,
             table: Table::new(info),
@@ -76,11 +91,35 @@ impl Source {
         Ok(src)
     }
 
-    pub fn project(&self, row: &[Value]) -> Vec<Value> {
-        self.scope_to_table
+    /// The row as the scope sees it: its public columns, then the hidden handle if any.
+    pub fn project(&self, handle: i64, row: &[Value]) -> Vec<Value> {
+        let mut out: Vec<Value> = self
+            .scope_to_table
             .iter()
             .map(|&i| row[i].clone())
-            .collect()
+            .collect();
+        if self.table.info.handle_column.is_none() {
+            out.push(Value::Int(handle));
+        }
+        out
+    }
+
+    /// The scope column that holds the row's handle: the integer primary key, or the
+    /// hidden `_tidb_rowid`.
+    pub fn handle_scope_column(&self) -> usize {
+        match self.table.info.handle_column {
+            Some(h) => self
+                .scope_to_table
+                .iter()
+                .position(|&i| i == h)
+                .unwrap_or(self.scope_to_table.len()),
+            None => self.scope_to_table.len(),
+        }
+    }
+
+    /// How many scope columns `SELECT *` lists: all but the hidden handle.
+    pub fn visible_width(&self) -> usize {
+        self.scope_to_table.len()
     }
 
     pub fn access(&self, filter: Option<&Expr>) -> Access {
@@ -483,7 +522,7 @@ fn select_list(
                 // The columns of the tables in the order the query names them.
                 for &f in &from.written {
                     let f = &from.factors[f];
-                    items.extend((f.offset..f.offset + f.width).map(column));
+                    items.extend((f.offset..f.offset + f.visible).map(column));
                 }
             }
             ast::SelectItem::QualifiedWildcard(kind, _) => {
@@ -497,7 +536,7 @@ fn select_list(
                     .iter()
                     .find(|f| f.alias.eq_ignore_ascii_case(last))
                     .ok_or_else(|| Error::new(1051, "42S02", format!("Unknown table '{last}'")))?;
-                items.extend((f.offset..f.offset + f.width).map(column));
+                items.extend((f.offset..f.offset + f.visible).map(column));
             }
             ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
                 let bound = binder.bind(e)?;
@@ -698,7 +737,16 @@ pub fn limit_clause(
 
 pub fn column_output(src: &Source, i: usize) -> (Expr, ResultColumn) {
     let info = &src.table.info;
-    let col_idx = src.scope_to_table[i];
+    let Some(&col_idx) = src.scope_to_table.get(i) else {
+        // The hidden handle.
+        let ty = src.scope.columns[i].ty.clone();
+        let mut column = ResultColumn::computed(ROWID.to_string(), Some(ty.clone()));
+        column.table = src.alias.clone();
+        column.org_table = info.name.clone();
+        column.db = src.db.clone();
+        column.not_null = true;
+        return (Expr::Column(i, ty), column);
+    };
     let col = &info.columns[col_idx];
     let in_index = |unique: bool, primary: bool| {
         info.indexes.iter().any(|ix| {

@@ -241,6 +241,17 @@ impl Error {
         )
     }
 
+    /// 3140: a JSON column given what is not JSON text.
+    pub fn invalid_json_text(message: &str, position: usize, col: &str) -> Self {
+        Error::new(
+            3140,
+            "22032",
+            format!(
+                "Invalid JSON text: \"{message}\" at position {position} in value for column '{col}'."
+            ),
+        )
+    }
+
     pub fn incorrect_value(type_name: &str, value: &str, col: &str, row: usize) -> Self {
         let (code, state) = if matches!(type_name, "date" | "datetime" | "timestamp") {
             (1292, "22007")

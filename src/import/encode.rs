@@ -269,6 +269,9 @@ impl<'a> Encoder<'a> {
                     ConvertError::Incorrect {
                         type_name, value, ..
                     } => Error::incorrect_value(type_name, &value, &col.name, 1),
+                    ConvertError::InvalidJson { message, position } => {
+                        Error::invalid_json_text(message, position, &col.name)
+                    }
                 })
             })?;
         }

@@ -32,6 +32,7 @@ pub(super) const T_TIME: u8 = 11;
 pub(super) const T_DATETIME: u8 = 12;
 pub(super) const T_YEAR: u8 = 13;
 const T_BLOB: u8 = 0xfc;
+const T_JSON: u8 = 0xf5;
 pub const T_VAR_STRING: u8 = 0xfd;
 pub const T_STRING: u8 = 0xfe;
 /// MYSQL_TYPE_VARCHAR, which clients may bind a text parameter as.
@@ -338,6 +339,8 @@ fn wire_type(ty: &Option<DataType>) -> (u8, u16, u32, u16, u8) {
             *fsp,
         ),
         DataType::Year => (T_YEAR, CHARSET_BINARY, 4, UNSIGNED | ZEROFILL | NUM, 0),
+        // As MySQL: the binary character set; drivers decode it as text by its type.
+        DataType::Json => (T_JSON, CHARSET_BINARY, u32::MAX, BLOB | BINARY, 0),
     }
 }
 

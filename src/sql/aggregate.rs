@@ -44,6 +44,10 @@ pub enum AggFunc {
     BitAnd,
     BitOr,
     BitXor,
+    /// JSON_ARRAYAGG(v): a JSON array of the values (NULL as null).
+    JsonArrayAgg,
+    /// JSON_OBJECTAGG(k, v): a JSON object (a key seen twice keeps its last value).
+    JsonObjectAgg,
 }
 
 impl AggFunc {
@@ -64,6 +68,8 @@ impl AggFunc {
             "bit_and" => AggFunc::BitAnd,
             "bit_or" => AggFunc::BitOr,
             "bit_xor" => AggFunc::BitXor,
+            "json_arrayagg" => AggFunc::JsonArrayAgg,
+            "json_objectagg" => AggFunc::JsonObjectAgg,
             _ => return None,
         })
     }
@@ -134,6 +140,31 @@ impl AggCall {
                 kind: IntKind::Big,
                 unsigned: true,
             }),
+            AggFunc::JsonArrayAgg | AggFunc::JsonObjectAgg => Some(DataType::Json),
+        }
+    }
+
+    /// How many arguments the aggregate takes (COUNT and GROUP_CONCAT: several).
+    pub fn arity_ok(&self) -> bool {
+        match self.func {
+            AggFunc::Count => !self.args.is_empty() || !self.distinct,
+            AggFunc::GroupConcat => !self.args.is_empty(),
+            AggFunc::Grouping => !self.args.is_empty() && !self.distinct,
+            AggFunc::JsonObjectAgg => self.args.len() == 2,
+            _ => self.args.len() == 1,
+        }
+    }
+
+    /// The JSON aggregates take their values as JSON (see `functions::json::coerce`).
+    pub fn coerce_json_values(&mut self) {
+        let value = match self.func {
+            AggFunc::JsonArrayAgg => 0,
+            AggFunc::JsonObjectAgg => 1,
+            _ => return,
+        };
+        if let Some(v) = self.args.get_mut(value) {
+            let e = std::mem::replace(v, Expr::Literal(Value::Null));
+            *v = crate::sql::functions::json::as_json(e);
         }
     }
 
@@ -186,6 +217,9 @@ impl Acc {
             // Its value depends on the row's rollup level alone (see `finish_group`).
             return Ok(());
         }
+        if matches!(call.func, AggFunc::JsonArrayAgg | AggFunc::JsonObjectAgg) {
+            return self.add_json(call, args);
+        }
         if call.func == AggFunc::AnyValue {
             if self.count == 0 {
                 self.value = args.into_iter().next().unwrap_or(Value::Null);
@@ -212,7 +246,11 @@ impl Acc {
             return Ok(());
         };
         match call.func {
-            AggFunc::Count | AggFunc::AnyValue | AggFunc::Grouping => {}
+            AggFunc::Count
+            | AggFunc::AnyValue
+            | AggFunc::Grouping
+            | AggFunc::JsonArrayAgg
+            | AggFunc::JsonObjectAgg => {}
             AggFunc::Sum | AggFunc::Avg => {
                 let v = if call.scale().is_some() {
                     Value::Decimal(v.to_decimal())
@@ -257,6 +295,53 @@ impl Acc {
         Ok(())
     }
 
+    /// JSON_ARRAYAGG / JSON_OBJECTAGG keep each row's value text (and key): NULL values are
+    /// part of the result, a NULL key is 3158.
+    fn add_json(&mut self, call: &AggCall, mut args: Vec<Value>) -> Result<()> {
+        let value = match args.pop().unwrap_or(Value::Null) {
+            Value::Null => b"null".to_vec(),
+            v => v.to_text().unwrap_or_default(),
+        };
+        let key = match call.func {
+            AggFunc::JsonObjectAgg => match args.pop() {
+                None | Some(Value::Null) => {
+                    return Err(Error::new(
+                        3158,
+                        "22032",
+                        "JSON documents may not contain NULL member names.",
+                    ))
+                }
+                Some(k) => vec![k],
+            },
+            _ => Vec::new(),
+        };
+        self.count += 1;
+        self.texts.push((key, value));
+        Ok(())
+    }
+
+    /// The JSON document JSON_ARRAYAGG / JSON_OBJECTAGG built; NULL over no rows.
+    fn finish_json(self, call: &AggCall) -> Value {
+        use crate::types::json::{self, Json};
+        if self.texts.is_empty() {
+            return Value::Null;
+        }
+        let parse = |text: &[u8]| json::parse(text).unwrap_or(Json::Null);
+        let doc = match call.func {
+            AggFunc::JsonObjectAgg => Json::Object(
+                self.texts
+                    .iter()
+                    .map(|(key, text)| {
+                        let k = key.first().map(Value::to_string_lossy).unwrap_or_default();
+                        (k, parse(text))
+                    })
+                    .collect(),
+            ),
+            _ => Json::Array(self.texts.iter().map(|(_, text)| parse(text)).collect()),
+        };
+        Value::Bytes(json::to_text(&doc).into_bytes())
+    }
+
     /// The aggregate's value; `concat_rows` counts the values GROUP_CONCAT has joined so far
     /// in this statement (its warning numbers rows across groups, as MySQL's does).
     pub(crate) fn finish(self, call: &AggCall, concat_rows: &mut u64) -> Value {
@@ -294,6 +379,7 @@ impl Acc {
                 }
             }
             AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => Value::UInt(self.bits),
+            AggFunc::JsonArrayAgg | AggFunc::JsonObjectAgg => self.finish_json(call),
         }
     }
 }

@@ -435,6 +435,7 @@ fn type_facts(ty: &DataType) -> [Value; 5] {
             n.clone(),
             n,
         ],
+        DataType::Json => [n.clone(), n.clone(), n.clone(), n.clone(), n],
         DataType::Text { max_len } | DataType::Blob { max_len } => [
             int(i64::from(*max_len)),
             int(i64::from(*max_len)),

@@ -92,7 +92,7 @@ fn key_bytes(ty: &DataType) -> usize {
         DataType::Double => 8,
         DataType::Char { len, .. } => (len as usize).saturating_mul(4),
         DataType::Binary { len, .. } => len as usize,
-        DataType::Text { .. } | DataType::Blob { .. } => 0,
+        DataType::Text { .. } | DataType::Blob { .. } | DataType::Json => 0,
         DataType::Date => 3,
         DataType::DateTime { fsp } => 5 + usize::from(fsp).div_ceil(2),
         DataType::Timestamp { fsp } => 4 + usize::from(fsp).div_ceil(2),

@@ -127,6 +127,18 @@ impl Binder<'_> {
                 None => b,
             });
         }
+        // A JSON value against a SQL one compares as the SQL value it holds: the JSON
+        // string "bob" equals 'bob'.
+        let json = |e: &Expr| e.data_type() == Some(crate::types::DataType::Json);
+        if bound.iter().any(json) && !bound.iter().all(json) {
+            bound = bound
+                .into_iter()
+                .map(|b| match json(&b) {
+                    true => Expr::Call(Func::JsonUnquote, vec![b]),
+                    false => b,
+                })
+                .collect();
+        }
         bound
             .try_into()
             .map_err(|_| Error::internal("operand count"))

@@ -115,6 +115,7 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
         {
             DataType::Year
         }
+        A::JSON => DataType::Json,
         other => return Err(Error::unsupported(format!("type {other}"))),
     })
 }

@@ -27,6 +27,11 @@ pub enum ConvertError {
     /// decimals (28 significant digits) cannot. No value stored instead would be right, so
     /// callers refuse it rather than clamp it.
     Unrepresentable,
+    /// 3140 in every sql_mode: not JSON text (MySQL's reason and byte position).
+    InvalidJson {
+        message: &'static str,
+        position: usize,
+    },
 }
 
 impl ConvertError {
@@ -36,7 +41,7 @@ impl ConvertError {
             ConvertError::OutOfRange { clamped }
             | ConvertError::TooLong { clamped }
             | ConvertError::Incorrect { clamped, .. } => clamped.clone(),
-            ConvertError::Unrepresentable => Value::Null,
+            ConvertError::Unrepresentable | ConvertError::InvalidJson { .. } => Value::Null,
         }
     }
 }
@@ -107,6 +112,25 @@ pub fn to_column_type(v: &Value, ty: &DataType) -> Result<Value, ConvertError> {
             })
         }
         DataType::Year => to_year(v),
+        DataType::Json => to_json(v),
+    }
+}
+
+/// A JSON column's value: a string (or a JSON function's result) parsed and put in normal
+/// form. Other values are refused as MySQL refuses them: they need a CAST.
+fn to_json(v: &Value) -> Result<Value, ConvertError> {
+    let Value::Bytes(text) = v else {
+        return Err(ConvertError::InvalidJson {
+            message: "not a JSON text, may need CAST",
+            position: 0,
+        });
+    };
+    match super::json::parse(text) {
+        Ok(doc) => Ok(Value::Bytes(super::json::to_text(&doc).into_bytes())),
+        Err(e) => Err(ConvertError::InvalidJson {
+            message: e.message,
+            position: e.position,
+        }),
     }
 }
 

@@ -93,6 +93,8 @@ pub enum DataType {
     },
     /// YEAR: 1901 to 2155, or 0 (`0000`); held as an integer.
     Year,
+    /// JSON: held as the text of the value's normal form (see `types::json`).
+    Json,
 }
 
 impl DataType {
@@ -149,6 +151,7 @@ impl DataType {
             DataType::DateTime { fsp } => with_fsp("datetime", *fsp),
             DataType::Timestamp { fsp } => with_fsp("timestamp", *fsp),
             DataType::Year => "year".into(),
+            DataType::Json => "json".into(),
         }
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! A [`Value`] is what a cell holds at run time; a [`DataType`] is what a column declares.
 //! Strings and binary strings are both [`Value::Bytes`]: MySQL strings are byte strings with a
-//! character set, and the column's type says how to show and compare them.
+//! character set, and the column's type says how to show and compare them. JSON values are
+//! the text of their normal form ([`json`]).
 
 pub mod convert;
 mod data_type;
+pub mod json;
 pub mod time_zone;
 mod value;
 

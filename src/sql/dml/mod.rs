@@ -46,11 +46,15 @@ pub fn store_value(
     match convert::to_column_type(&v, &col.ty) {
         Ok(v) => Ok(v),
         Err(ConvertError::Unrepresentable) => Err(Error::out_of_range(&col.name, row)),
+        // Not JSON is an error in every sql_mode.
+        Err(ConvertError::InvalidJson { message, position }) => {
+            Err(Error::invalid_json_text(message, position, &col.name))
+        }
         Err(e) => {
             let err = match &e {
-                ConvertError::OutOfRange { .. } | ConvertError::Unrepresentable => {
-                    Error::out_of_range(&col.name, row)
-                }
+                ConvertError::OutOfRange { .. }
+                | ConvertError::Unrepresentable
+                | ConvertError::InvalidJson { .. } => Error::out_of_range(&col.name, row),
                 ConvertError::TooLong { .. } => Error::too_long(&col.name, row),
                 ConvertError::Incorrect {
                     type_name, value, ..

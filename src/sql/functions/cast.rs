@@ -16,6 +16,9 @@ pub fn cast(v: Value, ty: &DataType) -> Result<Value> {
     if v.is_null() {
         return Ok(Value::Null);
     }
+    if *ty == DataType::Json {
+        return super::json::cast(v);
+    }
     if let DataType::Int {
         kind: IntKind::Big,
         unsigned,

@@ -2,7 +2,7 @@
 //! session (DATABASE(), CONNECTION_ID(), NOW(), ...) are folded to literals by the binder.
 //!
 //! One module per family: [`string`], [`numeric`], [`datetime`], [`encode`] (hashes,
-//! base64), [`misc`] (REGEXP, UUID, INET_ATON); control flow (IF, COALESCE, ...) and CAST
+//! base64), [`misc`] (REGEXP, UUID, INET_ATON), [`json`]; control flow (IF, COALESCE, ...) and CAST
 //! live here.
 //!
 //! A function that would build a string longer than [`MAX_RESULT_BYTES`] returns NULL with
@@ -14,6 +14,7 @@ mod calendar;
 mod cast;
 mod datetime;
 mod encode;
+pub mod json;
 mod misc;
 mod numeric;
 mod string;
@@ -218,6 +219,34 @@ pub enum Func {
     TimeDiff,
     Microsecond,
     StrToDate,
+    // JSON
+    JsonValid,
+    JsonType,
+    JsonExtract,
+    JsonUnquote,
+    JsonQuote,
+    JsonObject,
+    JsonArray,
+    JsonKeys,
+    JsonLength,
+    JsonDepth,
+    JsonContains,
+    JsonContainsPath,
+    JsonOverlaps,
+    JsonSet,
+    JsonInsert,
+    JsonReplace,
+    JsonRemove,
+    JsonArrayAppend,
+    JsonArrayInsert,
+    JsonMergePatch,
+    JsonMergePreserve,
+    JsonPretty,
+    /// `v MEMBER OF (array)`.
+    MemberOf,
+    /// A SQL value made into JSON where a JSON function takes a value: the binder adds it
+    /// (see `json::coerce`), SQL cannot name it.
+    ToJson,
 }
 
 /// Every function with its SQL names; the first name is how EXPLAIN shows it.
@@ -343,6 +372,32 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::TimeDiff, &["timediff"]),
     (Func::Microsecond, &["microsecond"]),
     (Func::StrToDate, &["str_to_date"]),
+    (Func::JsonValid, &["json_valid"]),
+    (Func::JsonType, &["json_type"]),
+    (Func::JsonExtract, &["json_extract"]),
+    (Func::JsonUnquote, &["json_unquote"]),
+    (Func::JsonQuote, &["json_quote"]),
+    (Func::JsonObject, &["json_object"]),
+    (Func::JsonArray, &["json_array"]),
+    (Func::JsonKeys, &["json_keys"]),
+    (Func::JsonLength, &["json_length"]),
+    (Func::JsonDepth, &["json_depth"]),
+    (Func::JsonContains, &["json_contains"]),
+    (Func::JsonContainsPath, &["json_contains_path"]),
+    (Func::JsonOverlaps, &["json_overlaps"]),
+    (Func::JsonSet, &["json_set"]),
+    (Func::JsonInsert, &["json_insert"]),
+    (Func::JsonReplace, &["json_replace"]),
+    (Func::JsonRemove, &["json_remove"]),
+    (Func::JsonArrayAppend, &["json_array_append"]),
+    (Func::JsonArrayInsert, &["json_array_insert"]),
+    (Func::JsonMergePatch, &["json_merge_patch"]),
+    (
+        Func::JsonMergePreserve,
+        &["json_merge_preserve", "json_merge"],
+    ),
+    (Func::JsonPretty, &["json_pretty"]),
+    (Func::MemberOf, &["member of"]),
 ];
 
 /// Looks a function up by name; `None` if moltdb does not know it.
@@ -357,6 +412,9 @@ pub fn lookup(name: &str) -> Option<Func> {
 pub fn name(f: Func) -> &'static str {
     if let Func::CollationKey(_) = f {
         return "collation_key";
+    }
+    if f == Func::ToJson {
+        return "cast_as_json";
     }
     NAMES
         .iter()
@@ -384,6 +442,13 @@ pub fn arity(f: Func) -> (usize, usize) {
         RegexpReplace => (3, 6),
         Trim | Round | Log | FromUnixtime | Atan | Week | YearWeek => (1, 2),
         UnixTimestamp | Rand => (0, 1),
+        JsonObject | JsonArray => (0, MANY),
+        JsonExtract | JsonRemove | JsonMergePatch | JsonMergePreserve => (2, MANY),
+        JsonKeys | JsonLength => (1, 2),
+        JsonContains => (2, 3),
+        JsonOverlaps | MemberOf => (2, 2),
+        JsonContainsPath | JsonSet | JsonInsert | JsonReplace | JsonArrayAppend
+        | JsonArrayInsert => (3, MANY),
         _ => (1, 1),
     }
 }
@@ -425,6 +490,13 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         }),
         Sleep => Some(bigint()),
         CollationKey(_) => arg(0),
+        ToJson | JsonExtract | JsonObject | JsonArray | JsonKeys | JsonSet | JsonInsert
+        | JsonReplace | JsonRemove | JsonArrayAppend | JsonArrayInsert | JsonMergePatch
+        | JsonMergePreserve => Some(DataType::Json),
+        JsonUnquote | JsonPretty => Some(DataType::Text { max_len: u32::MAX }),
+        JsonQuote | JsonType => Some(varchar()),
+        JsonValid | JsonLength | JsonDepth | JsonContains | JsonContainsPath | JsonOverlaps
+        | MemberOf => Some(bigint()),
         Length | CharLength | Locate | Instr | Ascii | Strcmp | Sign | DateDiff | Year | Month
         | Day | Hour | Minute | Second | DayOfWeek | DayOfYear | Weekday | Quarter
         | UnixTimestamp | TimestampDiff | Field | FindInSet | Ord | BitLength | IsNull
@@ -544,6 +616,12 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
             misc::call(f, &args)?
         }
         Sleep => sleep(args.first().unwrap_or(&Value::Null)),
+        JsonValid | JsonType | JsonExtract | JsonUnquote | JsonQuote | JsonObject | JsonArray
+        | JsonKeys | JsonLength | JsonDepth | JsonContains | JsonContainsPath | JsonOverlaps
+        | JsonSet | JsonInsert | JsonReplace | JsonRemove | JsonArrayAppend | JsonArrayInsert
+        | JsonMergePatch | JsonMergePreserve | JsonPretty | MemberOf | ToJson => {
+            json::call(f, &args)?
+        }
         CollationKey(fold) => crate::sql::collation::key(args.pop().unwrap_or(Value::Null), fold),
         Abs | Round | Truncate | Floor | Ceil | Mod | Pow | Sqrt | Sign | Exp | Ln | Log | Log2
         | Log10 | Pi | Greatest | Least | Conv | Bin | Oct | Format | Rand | Sin | Cos | Tan

@@ -284,6 +284,13 @@ impl<'a> Binder<'a> {
                 Expr::Literal(functions::cast(Value::str(&s), &ty)?)
             }
             A::Nested(inner) => self.bind(inner)?,
+            A::MemberOf(m) => {
+                let args = vec![self.bind(&m.value)?, self.bind(&m.array)?];
+                Expr::Call(
+                    Func::MemberOf,
+                    functions::json::coerce(Func::MemberOf, args),
+                )
+            }
             A::Subquery(q) => self.subquery(q, SubqueryKind::Scalar)?,
             A::Exists { subquery, negated } => {
                 self.subquery(subquery, SubqueryKind::Exists { negated: *negated })?
@@ -322,6 +329,15 @@ impl<'a> Binder<'a> {
             A::BinaryOp { left, op, right } => {
                 if let Some(e) = self.interval_arithmetic(left, op, right)? {
                     return Ok(e);
+                }
+                // `doc->path` is JSON_EXTRACT(doc, path); `doc->>path` unquotes it too.
+                if matches!(op, BinaryOperator::Arrow | BinaryOperator::LongArrow) {
+                    let extract =
+                        Expr::Call(Func::JsonExtract, vec![self.bind(left)?, self.bind(right)?]);
+                    return Ok(match op {
+                        BinaryOperator::Arrow => extract,
+                        _ => Expr::Call(Func::JsonUnquote, vec![extract]),
+                    });
                 }
                 let op = match op {
                     BinaryOperator::Plus => BinOp::Add,
@@ -626,7 +642,7 @@ impl<'a> Binder<'a> {
             )
         })?;
         let (min, max) = functions::arity(func);
-        if args.len() < min || args.len() > max {
+        if args.len() < min || args.len() > max || !functions::json::count_ok(func, args.len()) {
             return Err(Error::new(
                 1582,
                 "42000",
@@ -635,8 +651,17 @@ impl<'a> Binder<'a> {
         }
         let bound = args
             .into_iter()
-            .map(|a| self.bind(a))
+            .enumerate()
+            .map(|(i, a)| match a {
+                // TRUE and FALSE given to a JSON function are JSON booleans.
+                ast::Expr::Value(v) if functions::json::takes_value(func, i) => match v.value {
+                    ast::Value::Boolean(b) => Ok(functions::json::boolean(b)),
+                    _ => self.bind(a),
+                },
+                _ => self.bind(a),
+            })
             .collect::<Result<Vec<_>>>()?;
+        let bound = functions::json::coerce(func, bound);
         Ok(in_session_zone(s, func, bound))
     }
 
@@ -662,26 +687,23 @@ impl<'a> Binder<'a> {
                 other => return Err(Error::syntax(&other.to_string())),
             }
         }
-        let arity_ok = match func {
-            AggFunc::Count => !args.is_empty() || !distinct,
-            AggFunc::GroupConcat => !args.is_empty(),
-            AggFunc::Grouping => !args.is_empty() && !distinct,
-            _ => args.len() == 1,
-        };
-        if !arity_ok {
-            return Err(Error::syntax(&f.to_string()));
-        }
         let concat = match func {
-            AggFunc::GroupConcat => Some(self.concat_options(&list.clauses, &args)?),
+            AggFunc::GroupConcat if !args.is_empty() => {
+                Some(self.concat_options(&list.clauses, &args)?)
+            }
             _ if !list.clauses.is_empty() => return Err(Error::syntax(&f.to_string())),
             _ => None,
         };
-        let call = AggCall {
+        let mut call = AggCall {
             func,
             args,
             distinct,
             concat,
         };
+        if !call.arity_ok() {
+            return Err(Error::syntax(&f.to_string()));
+        }
+        call.coerce_json_values();
         let ty = call.result_type();
         let mut calls = calls.borrow_mut();
         let j = match calls.iter().position(|c| *c == call) {

@@ -408,14 +408,17 @@ impl Binder<'_> {
                     if matches!(l.args.as_slice(),
                         [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]));
                 if !(agg == AggFunc::Count && star) {
-                    arity(1, 1)?;
+                    let n = if agg == AggFunc::JsonObjectAgg { 2 } else { 1 };
+                    arity(n, n)?;
                 }
-                WindowFunc::Aggregate(AggCall {
+                let mut call = AggCall {
                     func: agg,
                     args: args.iter().map(|a| inner.bind(a)).collect::<Result<_>>()?,
                     distinct: false,
                     concat: None,
-                })
+                };
+                call.coerce_json_values();
+                WindowFunc::Aggregate(call)
             }
         };
         let frame = match &spec.frame {

@@ -43,9 +43,22 @@ django.setup()
 from django.contrib.auth.models import Group, Permission, User  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import IntegrityError, connection, transaction  # noqa: E402
+from django.db import IntegrityError, connection, models, transaction  # noqa: E402
 
 call_command("migrate", verbosity=0)
+
+
+class Doc(models.Model):
+    """A model with a JSONField, its table made by the schema editor."""
+
+    data = models.JSONField()
+
+    class Meta:
+        app_label = "contenttypes"
+
+
+with connection.schema_editor() as editor:
+    editor.create_model(Doc)
 
 
 class DjangoOrm(unittest.TestCase):
@@ -134,6 +147,24 @@ class DjangoOrm(unittest.TestCase):
         self.assertEqual(list(group.user_set.values_list("username", flat=True)), ["bob"])
         user.delete()
         group.delete()
+
+    def test_json_fields(self):
+        ann = Doc.objects.create(data={"name": "ann", "age": 30, "tags": ["a", "b"]})
+        Doc.objects.create(data={"name": "bob", "age": 7, "extra": None})
+        Doc.objects.create(data=[1, 2])
+        self.assertEqual(Doc.objects.get(pk=ann.pk).data, {"name": "ann", "age": 30, "tags": ["a", "b"]})
+        self.assertEqual(list(Doc.objects.filter(data__name="ann").values_list("pk", flat=True)), [ann.pk])
+        self.assertEqual(Doc.objects.filter(data__age__gt=10).count(), 1)
+        self.assertEqual(Doc.objects.filter(data__has_key="extra").count(), 1)
+        self.assertEqual(Doc.objects.filter(data__contains={"tags": ["b"]}).count(), 1)
+        self.assertEqual(Doc.objects.filter(data__tags__0="a").count(), 1)
+        self.assertEqual(
+            sorted(Doc.objects.filter(data__has_key="name").values_list("data__name", flat=True)),
+            ["ann", "bob"],
+        )
+        Doc.objects.filter(pk=ann.pk).update(data={"name": "ann", "age": 31})
+        self.assertEqual(Doc.objects.get(pk=ann.pk).data["age"], 31)
+        Doc.objects.all().delete()
 
 
 if __name__ == "__main__":

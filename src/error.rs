@@ -241,6 +241,15 @@ impl Error {
         )
     }
 
+    /// 1265: a value cut to fit its column (an error in strict mode, else a warning).
+    pub fn truncated(col: &str, row: usize) -> Self {
+        Error::new(
+            1265,
+            "01000",
+            format!("Data truncated for column '{col}' at row {row}"),
+        )
+    }
+
     /// 3140: a JSON column given what is not JSON text.
     pub fn invalid_json_text(message: &str, position: usize, col: &str) -> Self {
         Error::new(

@@ -266,6 +266,7 @@ impl<'a> Encoder<'a> {
                         Error::out_of_range(&col.name, 1)
                     }
                     ConvertError::TooLong { .. } => Error::too_long(&col.name, 1),
+                    ConvertError::Truncated { .. } => Error::truncated(&col.name, 1),
                     ConvertError::Incorrect {
                         type_name, value, ..
                     } => Error::incorrect_value(type_name, &value, &col.name, 1),

@@ -47,6 +47,8 @@ const BLOB: u16 = 16;
 const UNSIGNED: u16 = 32;
 const ZEROFILL: u16 = 64;
 const BINARY: u16 = 128;
+const ENUM: u16 = 256;
+const SET: u16 = 2048;
 const AUTO_INCREMENT: u16 = 512;
 const TIMESTAMP: u16 = 1024;
 const NUM: u16 = 32768;
@@ -341,6 +343,14 @@ fn wire_type(ty: &Option<DataType>) -> (u8, u16, u32, u16, u8) {
         DataType::Year => (T_YEAR, CHARSET_BINARY, 4, UNSIGNED | ZEROFILL | NUM, 0),
         // As MySQL: the binary character set; drivers decode it as text by its type.
         DataType::Json => (T_JSON, CHARSET_BINARY, u32::MAX, BLOB | BINARY, 0),
+        DataType::Enum { members } => {
+            let len = members.iter().map(|m| m.chars().count()).max().unwrap_or(0);
+            (T_STRING, CHARSET_UTF8MB4_BIN, (len * 4) as u32, ENUM, 0)
+        }
+        DataType::Set { members } => {
+            let len: usize = members.iter().map(|m| m.chars().count() + 1).sum();
+            (T_STRING, CHARSET_UTF8MB4_BIN, (len * 4) as u32, SET, 0)
+        }
     }
 }
 

@@ -436,6 +436,21 @@ fn type_facts(ty: &DataType) -> [Value; 5] {
             n,
         ],
         DataType::Json => [n.clone(), n.clone(), n.clone(), n.clone(), n],
+        DataType::Enum { members } | DataType::Set { members } => {
+            // The longest value: a member, or (SET) all of them.
+            let longest = match ty {
+                DataType::Enum { .. } => members.iter().map(|m| m.chars().count()).max(),
+                _ => Some(
+                    members
+                        .iter()
+                        .map(|m| m.chars().count() + 1)
+                        .sum::<usize>()
+                        .saturating_sub(1),
+                ),
+            }
+            .unwrap_or(0) as i64;
+            [int(longest), int(longest * 4), n.clone(), n.clone(), n]
+        }
         DataType::Text { max_len } | DataType::Blob { max_len } => [
             int(i64::from(*max_len)),
             int(i64::from(*max_len)),

@@ -97,6 +97,8 @@ fn key_bytes(ty: &DataType) -> usize {
         DataType::DateTime { fsp } => 5 + usize::from(fsp).div_ceil(2),
         DataType::Timestamp { fsp } => 4 + usize::from(fsp).div_ceil(2),
         DataType::Year => 1,
+        DataType::Enum { .. } => 2,
+        DataType::Set { .. } => 8,
     }
 }
 

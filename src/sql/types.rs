@@ -116,6 +116,22 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
             DataType::Year
         }
         A::JSON => DataType::Json,
+        A::Enum(members, _) => DataType::Enum {
+            members: members
+                .iter()
+                .map(|m| match m {
+                    ast::EnumMember::Name(n) | ast::EnumMember::NamedValue(n, _) => {
+                        n.trim_end_matches(' ').to_string()
+                    }
+                })
+                .collect(),
+        },
+        A::Set(members) => DataType::Set {
+            members: members
+                .iter()
+                .map(|m| m.trim_end_matches(' ').to_string())
+                .collect(),
+        },
         other => return Err(Error::unsupported(format!("type {other}"))),
     })
 }

@@ -27,6 +27,9 @@ pub enum ConvertError {
     /// decimals (28 significant digits) cannot. No value stored instead would be right, so
     /// callers refuse it rather than clamp it.
     Unrepresentable,
+    /// 1265: not a member of an ENUM or SET column; `clamped` is '' (ENUM) or the members
+    /// that are (SET).
+    Truncated { clamped: Value },
     /// 3140 in every sql_mode: not JSON text (MySQL's reason and byte position).
     InvalidJson {
         message: &'static str,
@@ -40,6 +43,7 @@ impl ConvertError {
         match self {
             ConvertError::OutOfRange { clamped }
             | ConvertError::TooLong { clamped }
+            | ConvertError::Truncated { clamped }
             | ConvertError::Incorrect { clamped, .. } => clamped.clone(),
             ConvertError::Unrepresentable | ConvertError::InvalidJson { .. } => Value::Null,
         }
@@ -113,6 +117,73 @@ pub fn to_column_type(v: &Value, ty: &DataType) -> Result<Value, ConvertError> {
         }
         DataType::Year => to_year(v),
         DataType::Json => to_json(v),
+        DataType::Enum { members } => to_enum(v, members),
+        DataType::Set { members } => to_set(v, members),
+    }
+}
+
+/// The member `text` names (case-insensitively, trailing spaces ignored, as MySQL matches
+/// under the default collation), as the definition spells it.
+fn member<'m>(members: &'m [String], text: &str) -> Option<&'m String> {
+    let text = text.trim_end_matches(' ').to_lowercase();
+    members.iter().find(|m| m.to_lowercase() == text)
+}
+
+/// An ENUM value: a member's name, or its position (from 1).
+fn to_enum(v: &Value, members: &[String]) -> Result<Value, ConvertError> {
+    let found = match v {
+        Value::Int(_) | Value::UInt(_) => usize::try_from(v.to_f64() as i64)
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| members.get(i)),
+        other => member(members, &other.to_string_lossy()),
+    };
+    match found {
+        Some(m) => Ok(Value::str(m)),
+        None => Err(ConvertError::Truncated {
+            clamped: Value::str(""),
+        }),
+    }
+}
+
+/// A SET value: comma-separated member names in any order (kept once each, in definition
+/// order), or a bit mask of member positions.
+fn to_set(v: &Value, members: &[String]) -> Result<Value, ConvertError> {
+    let mut chosen = vec![false; members.len()];
+    let mut valid = true;
+    match v {
+        Value::Int(_) | Value::UInt(_) => {
+            let bits = match v {
+                Value::Int(i) => *i as u64,
+                Value::UInt(u) => *u,
+                _ => 0,
+            };
+            for (i, c) in chosen.iter_mut().enumerate().take(64) {
+                *c = bits & (1 << i) != 0;
+            }
+            valid = members.len() >= 64 || bits >> members.len() == 0;
+        }
+        other => {
+            let text = other.to_string_lossy();
+            for part in text.split(',').filter(|p| !p.is_empty()) {
+                match member(members, part).and_then(|m| members.iter().position(|x| x == m)) {
+                    Some(i) => chosen[i] = true,
+                    None => valid = false,
+                }
+            }
+        }
+    }
+    let text: Vec<&str> = members
+        .iter()
+        .zip(&chosen)
+        .filter(|(_, c)| **c)
+        .map(|(m, _)| m.as_str())
+        .collect();
+    let value = Value::str(&text.join(","));
+    if valid {
+        Ok(value)
+    } else {
+        Err(ConvertError::Truncated { clamped: value })
     }
 }
 

@@ -95,6 +95,16 @@ pub enum DataType {
     Year,
     /// JSON: held as the text of the value's normal form (see `types::json`).
     Json,
+    /// ENUM('a', 'b', ...): one of the members (or '' for an invalid value stored in
+    /// non-strict mode), held as the member's text as the definition spells it.
+    Enum {
+        members: Vec<String>,
+    },
+    /// SET('a', 'b', ...): any subset, held as its members' text in definition order,
+    /// comma-separated.
+    Set {
+        members: Vec<String>,
+    },
 }
 
 impl DataType {
@@ -104,7 +114,13 @@ impl DataType {
 
     /// Character strings: compared and shown as text.
     pub fn is_text(&self) -> bool {
-        matches!(self, DataType::Char { .. } | DataType::Text { .. })
+        matches!(
+            self,
+            DataType::Char { .. }
+                | DataType::Text { .. }
+                | DataType::Enum { .. }
+                | DataType::Set { .. }
+        )
     }
 
     /// Any string type, text or binary.
@@ -115,6 +131,8 @@ impl DataType {
                 | DataType::Text { .. }
                 | DataType::Binary { .. }
                 | DataType::Blob { .. }
+                | DataType::Enum { .. }
+                | DataType::Set { .. }
         )
     }
 
@@ -152,8 +170,19 @@ impl DataType {
             DataType::Timestamp { fsp } => with_fsp("timestamp", *fsp),
             DataType::Year => "year".into(),
             DataType::Json => "json".into(),
+            DataType::Enum { members } => format!("enum({})", quoted_list(members)),
+            DataType::Set { members } => format!("set({})", quoted_list(members)),
         }
     }
+}
+
+/// `'a','b'`: members as SHOW CREATE TABLE lists them, quotes doubled.
+fn quoted_list(members: &[String]) -> String {
+    members
+        .iter()
+        .map(|m| format!("'{}'", m.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn with_fsp(name: &str, fsp: u8) -> String {

@@ -56,6 +56,7 @@ pub fn store_value(
                 | ConvertError::Unrepresentable
                 | ConvertError::InvalidJson { .. } => Error::out_of_range(&col.name, row),
                 ConvertError::TooLong { .. } => Error::too_long(&col.name, row),
+                ConvertError::Truncated { .. } => Error::truncated(&col.name, row),
                 ConvertError::Incorrect {
                     type_name, value, ..
                 } => Error::incorrect_value(type_name, value, &col.name, row),
@@ -65,11 +66,7 @@ pub fn store_value(
             }
             // Non-strict truncation of strings is reported as 1265, as MySQL does.
             let err = match e {
-                ConvertError::TooLong { .. } => Error::new(
-                    1265,
-                    "01000",
-                    format!("Data truncated for column '{}' at row {row}", col.name),
-                ),
+                ConvertError::TooLong { .. } => Error::truncated(&col.name, row),
                 _ => err,
             };
             ctx.warn(&err);
@@ -95,6 +92,8 @@ pub fn implicit_default(ty: &DataType) -> Value {
             len,
             varying: false,
         } => Value::Bytes(vec![0; *len as usize]),
+        DataType::Enum { members } => Value::str(members.first().map_or("", String::as_str)),
+        DataType::Json => Value::str("null"),
         _ => Value::Bytes(Vec::new()),
     }
 }
@@ -128,6 +127,8 @@ pub fn default_value(ctx: &mut Context, col: &ColumnInfo, ignore: bool) -> Resul
         Some(DefaultValue::CurrentTimestamp) => Ok(Value::DateTime(ctx.session.now())),
         Some(DefaultValue::Null) => Ok(Value::Null),
         None if col.nullable || col.auto_increment => Ok(Value::Null),
+        // An ENUM NOT NULL without a default takes its first member, in every sql_mode.
+        None if matches!(col.ty, DataType::Enum { .. }) => Ok(implicit_default(&col.ty)),
         None => {
             let err = Error::no_default(&col.name);
             if ctx.strict && !ignore {

@@ -431,6 +431,9 @@ pub fn plan_select(
     {
         *e = window_columns(std::mem::replace(e, Expr::Literal(Value::Null)), width)?;
     }
+    for (key, _) in &mut order {
+        enum_sort_key(key, &projection);
+    }
     // `SELECT ALL` is the default spelled out: it keeps duplicates.
     let distinct = match &select.distinct {
         None | Some(ast::Distinct::All) => false,
@@ -464,6 +467,23 @@ pub fn plan_select(
             .as_ref()
             .is_some_and(|m| m.sql_calc_found_rows),
     })
+}
+
+/// An ENUM column sorts by member position, as in MySQL: `ORDER BY e` is `ORDER BY
+/// FIELD(e, 'first', 'second', ...)`.
+fn enum_sort_key(key: &mut SortKey, projection: &[(Expr, ResultColumn)]) {
+    let expr = match key {
+        SortKey::Scope(e) => e.clone(),
+        SortKey::Output(i) => match projection.get(*i) {
+            Some((e, _)) => e.clone(),
+            None => return,
+        },
+    };
+    if let Expr::Column(_, DataType::Enum { members }) = &expr {
+        let mut args = vec![expr.clone()];
+        args.extend(members.iter().map(|m| Expr::Literal(Value::str(m))));
+        *key = SortKey::Scope(Expr::Call(Func::Field, args));
+    }
 }
 
 /// Turns each window call reference into the column the window stage appends after the

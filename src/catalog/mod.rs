@@ -11,6 +11,7 @@ mod foreign_key;
 pub mod meta;
 mod model;
 mod schema;
+pub mod stats;
 mod temporary;
 
 pub use autoid::AutoIdAllocator;

@@ -11,6 +11,7 @@ pub mod failpoints;
 pub mod latency;
 pub mod mdl;
 pub mod processlist;
+pub mod stats;
 pub mod variables;
 
 use std::path::PathBuf;
@@ -55,6 +56,8 @@ pub struct Domain {
     pub failpoints: Failpoints,
     /// Recent latency of clients' statements (the adaptive throttle of backend work).
     pub latency: latency::LatencyMonitor,
+    /// Row changes of committed transactions not yet in the stored table statistics.
+    pub stats: stats::PendingStats,
     /// Accounts and grants as last loaded (reloaded when their stored version moves).
     privileges: RwLock<Arc<Privileges>>,
     next_conn_id: AtomicU32,
@@ -89,6 +92,7 @@ impl Domain {
             processes: Default::default(),
             failpoints: Failpoints::from_env(),
             latency: Default::default(),
+            stats: Default::default(),
             privileges: RwLock::new(Arc::new(Privileges::default())),
             next_conn_id: AtomicU32::new((index << 22) + 1),
             holds: Mutex::new(mdl::Holds::default()),

@@ -799,6 +799,17 @@ fn post_process(domain: &Domain, m: &TaskMeta, expected: &Written) -> Result<()>
     if expected.max_auto_id > 0 {
         domain.autoid.rebase(m.table_id, expected.max_auto_id)?;
     }
+    // The table was empty (a precheck): its row count is now known exactly.
+    let mut txn = domain.store.begin()?;
+    let rows = i64::try_from(expected.rows).unwrap_or(i64::MAX);
+    crate::catalog::stats::StatsMeta::analyzed(
+        txn.as_mut(),
+        m.table_id,
+        rows,
+        crate::domain::now_ms(),
+    );
+    txn.commit()?;
+    domain.stats.analyzed(m.table_id);
     Ok(())
 }
 

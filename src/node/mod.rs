@@ -142,7 +142,12 @@ fn report(domain: &Domain) -> Result<()> {
 
 fn run_loader(domain: &Domain) {
     let mut last_report = (0u64, Default::default(), 0i64);
+    let mut last_stats_flush = now_ms();
     while !domain.is_stopped() {
+        if now_ms() - last_stats_flush >= STATS_FLUSH_INTERVAL_MS {
+            flush_stats(domain);
+            last_stats_flush = now_ms();
+        }
         let seen = domain.events.generation();
         domain.reload();
         let (loaded, held) = domain.sync_state();
@@ -163,6 +168,16 @@ fn run_loader(domain: &Domain) {
             }
         }
         domain.events.wait(seen, RELOAD_INTERVAL);
+    }
+    flush_stats(domain);
+}
+
+/// How often a node adds its pending row changes to the stored statistics.
+const STATS_FLUSH_INTERVAL_MS: i64 = 3_000;
+
+fn flush_stats(domain: &Domain) {
+    if let Err(e) = domain.stats.flush(domain.store.as_ref(), now_ms()) {
+        tracing::warn!(node = %domain.id, error = %e, "statistics flush failed");
     }
 }
 

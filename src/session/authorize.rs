@@ -96,8 +96,17 @@ impl Session {
                 | Show::Engines
                 | Show::Collation
                 | Show::Charset
-                | Show::Status => {}
+                | Show::Status
+                | Show::StatsMeta => {}
             },
+            // As MySQL: reading the rows and writing their statistics.
+            front::Statement::Analyze { tables } => {
+                for (db, table) in tables {
+                    let db = self.db_or_current(db.clone())?;
+                    needs.push(Need::Table(Priv::Select, db.clone(), table.clone()));
+                    needs.push(Need::Table(Priv::Insert, db, table.clone()));
+                }
+            }
             front::Statement::Import(import) => {
                 use crate::sql::import::ImportStatement;
                 match &**import {

@@ -46,6 +46,7 @@ impl Session {
                 Ok(sql::show::status(&ctx, like, ssl))
             }
             Show::Processlist { full } => Ok(sql::show::processlist(&ctx, *full)),
+            Show::StatsMeta => sql::analyze::stats_meta(&ctx, like),
         }
     }
 

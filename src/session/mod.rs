@@ -156,6 +156,9 @@ pub struct Session {
     pin: Option<Arc<SchemaPin>>,
     /// Tables the open transaction wrote, checked against schema changes at commit.
     written: BTreeSet<i64>,
+    /// Row changes of the open transaction's statements, for the table statistics once it
+    /// commits.
+    row_changes: Vec<(i64, i64, i64)>,
     /// True inside BEGIN ... COMMIT (or with autocommit off).
     explicit: bool,
     /// SAVEPOINTs of the open transaction, oldest first.
@@ -206,6 +209,7 @@ impl Session {
             txn: None,
             pin: None,
             written: BTreeSet::new(),
+            row_changes: Vec::new(),
             explicit: false,
             savepoints: Vec::new(),
             killed,
@@ -414,6 +418,9 @@ impl Session {
                     }
                 }
                 front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
+                front::Statement::Analyze { tables } => {
+                    sql::analyze::analyze(&self.context(), &tables)
+                }
                 front::Statement::Import(statement) => self.import(*statement),
                 front::Statement::Prepared(statement) => self.prepared_sql(statement),
                 front::Statement::Do(query) => self
@@ -872,6 +879,7 @@ impl Session {
         self.pin = Some(Arc::new(self.state.domain.pin_schema(conn_id)));
         self.txn = Some(self.state.domain.store.begin()?);
         self.written.clear();
+        self.row_changes.clear();
         Ok(())
     }
 
@@ -937,6 +945,7 @@ impl Session {
             txn,
             warnings,
             written,
+            row_changes,
             pin,
             ..
         } = self;
@@ -954,6 +963,7 @@ impl Session {
             generated_id,
             found_rows,
             written: new_written,
+            row_changes: new_row_changes,
             ..
         } = ctx;
         warnings.extend(new_warnings);
@@ -967,6 +977,7 @@ impl Session {
             txn.rollback_to(savepoint);
         } else {
             written.extend(new_written);
+            row_changes.extend(new_row_changes);
         }
         if !self.explicit {
             // Autocommit: the statement is its own transaction.
@@ -990,6 +1001,7 @@ impl Session {
         self.savepoints.clear();
         let pin = self.pin.take();
         let written = std::mem::take(&mut self.written);
+        let row_changes = std::mem::take(&mut self.row_changes);
         if let Some(txn) = self.txn.take() {
             if let Some(pin) = &pin {
                 check_schema_unchanged(&self.state.domain, pin, &written)?;
@@ -999,6 +1011,7 @@ impl Session {
                 crate::kv::Error::WriteConflict => Error::write_conflict(start_ts),
                 other => other.into(),
             })?;
+            self.state.domain.stats.record(&row_changes);
         }
         Ok(())
     }
@@ -1009,6 +1022,7 @@ impl Session {
         self.txn = None;
         self.pin = None;
         self.written.clear();
+        self.row_changes.clear();
     }
 
     fn set(&mut self, set: &ast::Set) -> Result<QueryResult> {

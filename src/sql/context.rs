@@ -50,6 +50,8 @@ pub struct Context<'a> {
     pub found_rows: Option<u64>,
     /// Ids of the tables the statement wrote.
     pub written: Vec<i64>,
+    /// Per table: rows the statement added and wrote (for the table statistics).
+    pub row_changes: Vec<(i64, i64, i64)>,
     /// The transaction's hold on the tables it uses (the metadata lock): tables are looked
     /// up through it when there is one.
     pub pin: Option<Arc<SchemaPin>>,
@@ -75,6 +77,7 @@ impl<'a> Context<'a> {
             generated_id: None,
             found_rows: None,
             written: Vec::new(),
+            row_changes: Vec::new(),
             pin: None,
             viewer: None,
         }
@@ -92,6 +95,21 @@ impl<'a> Context<'a> {
         self.viewer
             .as_ref()
             .is_none_or(|(p, who)| p.can_see_table(who, db, table))
+    }
+
+    /// The table's estimated row count (its statistics), 0 when unknown.
+    pub fn estimated_rows(&self, table_id: i64) -> i64 {
+        self.domain
+            .stats
+            .meta(self.domain.store.as_ref(), table_id)
+            .map_or(0, |m| m.count)
+    }
+
+    /// Takes what a statement's writer learned: the tables cascades wrote and the row
+    /// changes of every table.
+    pub fn finish_writes(&mut self, writer: &crate::table::foreign_key::Writer) {
+        self.written.extend(writer.cascaded_tables());
+        self.row_changes.extend(writer.row_changes());
     }
 
     /// 1142 unless the session's account holds `p` on the table: for what only execution

@@ -519,7 +519,10 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                     s("InnoDB"),
                     int(10),
                     s("Dynamic"),
-                    int(0),
+                    match t.view {
+                        Some(_) => Value::Null,
+                        None => int(ctx.estimated_rows(t.id)),
+                    },
                     int(0),
                     int(0),
                     int(0),

@@ -12,6 +12,7 @@ pub mod account;
 pub mod admin;
 pub mod aggregate;
 pub mod alter_table;
+pub mod analyze;
 pub mod collation;
 pub mod context;
 pub mod create_table;

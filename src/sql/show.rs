@@ -69,7 +69,8 @@ fn text_rows(names: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
     })
 }
 
-fn matches(pattern: Option<&str>, s: &str) -> bool {
+/// Whether `s` matches a SHOW statement's LIKE pattern (case-insensitively), if it has one.
+pub(crate) fn matches(pattern: Option<&str>, s: &str) -> bool {
     pattern.is_none_or(|p| {
         like_match(
             s.to_lowercase().as_bytes(),
@@ -548,7 +549,7 @@ pub fn table_status(ctx: &Context, db: Option<&str>, like: Option<&str>) -> Resu
                 Value::str("InnoDB"),
                 Value::Int(10),
                 Value::str("Dynamic"),
-                Value::Int(0),
+                Value::Int(ctx.estimated_rows(t.id)),
                 Value::Int(0),
                 Value::Int(0),
                 Value::Int(0),

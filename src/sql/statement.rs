@@ -49,19 +49,34 @@ pub enum Statement {
     /// CREATE / ALTER / DROP / RENAME USER, SET PASSWORD, GRANT, REVOKE, SHOW GRANTS, FLUSH
     /// PRIVILEGES.
     Account(super::account::AccountStatement),
+    /// `ANALYZE [LOCAL | NO_WRITE_TO_BINLOG] TABLE t1 [, t2 ...]`.
+    Analyze {
+        tables: Vec<(Option<String>, String)>,
+    },
 }
 
 /// SHOW forms moltdb parses itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Show {
-    Index { db: Option<String>, table: String },
-    TableStatus { db: Option<String> },
-    CreateDatabase { name: String },
+    Index {
+        db: Option<String>,
+        table: String,
+    },
+    TableStatus {
+        db: Option<String>,
+    },
+    CreateDatabase {
+        name: String,
+    },
     Engines,
     Collation,
     Charset,
     Status,
-    Processlist { full: bool },
+    Processlist {
+        full: bool,
+    },
+    /// TiDB's SHOW STATS_META.
+    StatsMeta,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +116,9 @@ pub fn parse(sql: &str) -> Result<Statement> {
         .map(|w| w.to_ascii_lowercase())
         .collect();
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    if let Some(tables) = analyze(sql) {
+        return Ok(Statement::Analyze { tables });
+    }
     if let Some(diagnostics) = diagnostics(&words) {
         return Ok(Statement::Diagnostics(diagnostics));
     }
@@ -122,6 +140,26 @@ pub fn parse(sql: &str) -> Result<Statement> {
         return Err(Error::syntax(sql));
     }
     Ok(Statement::Sql(Box::new(stmts.remove(0))))
+}
+
+/// The tables of `ANALYZE [LOCAL | NO_WRITE_TO_BINLOG] TABLE t1, t2`; other ANALYZE forms
+/// (TiDB's INDEX / COLUMNS / WITH options) are left to sqlparser, which refuses them.
+fn analyze(sql: &str) -> Option<Vec<(Option<String>, String)>> {
+    let rest = strip_keyword(sql, "analyze")?;
+    let rest = strip_keyword(rest, "local")
+        .or_else(|| strip_keyword(rest, "no_write_to_binlog"))
+        .unwrap_or(rest);
+    let rest = strip_keyword(rest, "table")?;
+    let names: Vec<&str> = rest.split(',').map(str::trim).collect();
+    let plain = |n: &&str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | '`'))
+    };
+    names
+        .iter()
+        .all(plain)
+        .then(|| names.iter().map(|n| qualified(n)).collect())
 }
 
 fn diagnostics(words: &[&str]) -> Option<Diagnostics> {
@@ -166,6 +204,7 @@ fn show(words: &[&str]) -> Option<Result<Statement>> {
         ["status"] | ["global" | "session", "status"] => Show::Status,
         ["processlist"] => Show::Processlist { full: false },
         ["full", "processlist"] => Show::Processlist { full: true },
+        ["stats_meta"] => Show::StatsMeta,
         _ => return None,
     };
     Some(Ok(Statement::Show {

@@ -219,6 +219,17 @@ impl TestServer {
         self.spawn();
     }
 
+    /// Stops the server with SIGTERM (a clean shutdown) and starts it again on the same
+    /// data directory.
+    pub fn restart_gracefully(&mut self) {
+        assert!(!self.is_external(), "cannot restart an external server");
+        assert!(
+            self.terminate(Duration::from_secs(30)).is_some(),
+            "the server did not stop on SIGTERM"
+        );
+        self.spawn();
+    }
+
     /// The whole log of the spawned server (all its runs).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()

@@ -41,7 +41,7 @@ pub fn execute(
         writer.delete(txn, &src.db, &src.table, handle, &row)?;
         n += 1;
     }
-    ctx.written.extend(writer.cascaded_tables());
+    ctx.finish_writes(&writer);
     Ok(QueryResult::affected(n))
 }
 

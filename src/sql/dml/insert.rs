@@ -200,7 +200,7 @@ fn write_rows(
     let tables = StatementTables::of(ctx);
     let writer = tables.writer();
     let result = write_checked_rows(ctx, txn, &writer, (db, table), targets, value_rows, how);
-    ctx.written.extend(writer.cascaded_tables());
+    ctx.finish_writes(&writer);
     result
 }
 

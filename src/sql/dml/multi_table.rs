@@ -216,7 +216,7 @@ pub fn update(
             changed += 1;
         }
     }
-    ctx.written.extend(writer.cascaded_tables());
+    ctx.finish_writes(&writer);
     Ok(QueryResult::Done(Outcome {
         affected_rows: changed,
         last_insert_id: 0,
@@ -322,6 +322,6 @@ pub fn delete(
         writer.delete(txn, &src.db, &src.table, handle, &row)?;
         n += 1;
     }
-    ctx.written.extend(writer.cascaded_tables());
+    ctx.finish_writes(&writer);
     Ok(QueryResult::affected(n))
 }

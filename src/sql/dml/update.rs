@@ -83,7 +83,7 @@ pub fn execute(
             changed += 1;
         }
     }
-    ctx.written.extend(writer.cascaded_tables());
+    ctx.finish_writes(&writer);
     Ok(QueryResult::Done(Outcome {
         affected_rows: changed,
         last_insert_id: 0,

@@ -192,10 +192,15 @@ impl FromPlan {
     /// another order avoids (`FROM t1, t2, t3 WHERE a1 = a3 AND a3 = a2`). `conjuncts` are
     /// the WHERE conjuncts over the FROM row. `None` keeps the written order.
     ///
-    /// Greedy over the join graph: start from the first factor, then always take the
-    /// earliest-written factor that a condition connects to those taken; only when none is
-    /// connected, the earliest remaining one (a cross product no order avoids).
-    pub fn connected_order(&self, conjuncts: &[Expr]) -> Option<Vec<usize>> {
+    /// Greedy over the join graph, smallest first by `estimate` (a table's statistics):
+    /// start from the smallest factor, then always take the smallest factor a condition
+    /// connects to those taken; only when none is connected, the smallest remaining one (a
+    /// cross product no order avoids). Ties go to the earliest written.
+    pub fn connected_order(
+        &self,
+        conjuncts: &[Expr],
+        estimate: &dyn Fn(&Factor) -> i64,
+    ) -> Option<Vec<usize>> {
         let n = self.factors.len();
         if !self.reorderable || n < 3 {
             return None;
@@ -224,16 +229,19 @@ impl FromPlan {
         if written_cross == 0 {
             return None;
         }
+        let sizes: Vec<i64> = self.factors.iter().map(estimate).collect();
+        let smallest =
+            |candidates: &mut dyn Iterator<Item = usize>| candidates.min_by_key(|&f| (sizes[f], f));
         let mut taken = vec![false; n];
-        taken[0] = true;
-        let mut order = vec![0];
+        let first = smallest(&mut (0..n))?;
+        taken[first] = true;
+        let mut order = vec![first];
         let mut cross = 0;
         while order.len() < n {
-            let next = (0..n)
-                .find(|&f| !taken[f] && connects(&taken, f))
+            let next = smallest(&mut (0..n).filter(|&f| !taken[f] && connects(&taken, f)))
                 .or_else(|| {
                     cross += 1;
-                    (0..n).find(|&f| !taken[f])
+                    smallest(&mut (0..n).filter(|&f| !taken[f]))
                 })?;
             taken[next] = true;
             order.push(next);

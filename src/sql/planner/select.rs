@@ -12,7 +12,7 @@ use sqlparser::ast::{self, Spanned};
 
 use super::access::{self, Access};
 use super::binder::{Binder, Scope, ScopeColumn};
-use super::from::FromPlan;
+use super::from::{Factor, FactorSource, FromPlan};
 use super::hints::IndexHints;
 use super::query::{plan_query, Planner, QueryPlan};
 use super::rewrite::{and_all, conjuncts, Step};
@@ -134,6 +134,10 @@ pub enum ScanOrder {
     HandleAsc,
     HandleDesc,
 }
+
+/// The rows a derived table or CTE is taken to have when joins are ordered: they have no
+/// statistics.
+const DERIVED_ROWS_GUESS: i64 = 1000;
 
 /// The text of an expression as the client wrote it: MySQL names result columns by it.
 pub fn source_text(sql: &str, e: &ast::Expr) -> String {
@@ -342,7 +346,15 @@ pub fn plan_select(
         .select_modifiers
         .as_ref()
         .is_some_and(|m| m.straight_join);
-    if let Some(order) = from.connected_order(&filter).filter(|_| !straight) {
+    let estimate = |f: &Factor| match &f.source {
+        FactorSource::Table(src) => p.ctx.estimated_rows(src.table.info.id),
+        FactorSource::Virtual(rows) => rows.len() as i64,
+        _ => DERIVED_ROWS_GUESS,
+    };
+    if let Some(order) = from
+        .connected_order(&filter, &estimate)
+        .filter(|_| !straight)
+    {
         // Planned again in the new order, WHERE bound over the new FROM row.
         let (reordered, on) = FromPlan::plan_in_order(p, &select.from, &order, outer)?;
         from = reordered;

@@ -70,6 +70,8 @@ pub struct Writer<'a> {
     parents: RefCell<HashMap<(i64, usize), Option<Table>>>,
     /// Tables cascades wrote: the statement wrote them too.
     cascaded: RefCell<Vec<i64>>,
+    /// Per table: rows the statement added (inserted minus deleted) and wrote.
+    changes: RefCell<HashMap<i64, (i64, i64)>>,
 }
 
 impl<'a> Writer<'a> {
@@ -80,7 +82,29 @@ impl<'a> Writer<'a> {
             children: RefCell::new(HashMap::new()),
             parents: RefCell::new(HashMap::new()),
             cascaded: RefCell::new(Vec::new()),
+            changes: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Counts a written row of `table` once the write succeeded.
+    fn counted(&self, table: &Table, added: i64, result: Result<()>) -> Result<()> {
+        if result.is_ok() {
+            let mut changes = self.changes.borrow_mut();
+            let c = changes.entry(table.info.id).or_default();
+            c.0 += added;
+            c.1 += 1;
+        }
+        result
+    }
+
+    /// The statement's row changes per table: (table id, rows added, rows written), for
+    /// the table statistics.
+    pub fn row_changes(&self) -> Vec<(i64, i64, i64)> {
+        self.changes
+            .borrow()
+            .iter()
+            .map(|(&t, &(added, written))| (t, added, written))
+            .collect()
     }
 
     /// Adds `row` under `handle` ([`Table::add_record`]), then checks its parents. A row
@@ -94,13 +118,15 @@ impl<'a> Writer<'a> {
         handle: i64,
     ) -> Result<()> {
         if !self.checks {
-            return table.add_record(txn, row, handle);
+            let result = table.add_record(txn, row, handle);
+            return self.counted(table, 1, result);
         }
         let savepoint = txn.savepoint();
         let result = table
             .add_record(txn, row, handle)
             .and_then(|()| self.check_parents(txn, db, table, row, None));
-        undo_on_error(txn, savepoint, result)
+        let result = undo_on_error(txn, savepoint, result);
+        self.counted(table, 1, result)
     }
 
     /// Replaces the row at `handle` with `new` (moving it if its handle changes), checks
@@ -115,11 +141,13 @@ impl<'a> Writer<'a> {
         new: &[Value],
     ) -> Result<()> {
         if !self.checks {
-            return write_updated(txn, table, handle, old, new);
+            let result = write_updated(txn, table, handle, old, new);
+            return self.counted(table, 0, result);
         }
         let savepoint = txn.savepoint();
         let result = self.update_at(txn, db, table, (handle, old, new), 0);
-        undo_on_error(txn, savepoint, result)
+        let result = undo_on_error(txn, savepoint, result);
+        self.counted(table, 0, result)
     }
 
     /// Removes the row at `handle` and applies its removal to the rows referencing it.
@@ -132,11 +160,13 @@ impl<'a> Writer<'a> {
         row: &[Value],
     ) -> Result<()> {
         if !self.checks {
-            return table.remove_record(txn, handle, row);
+            let result = table.remove_record(txn, handle, row);
+            return self.counted(table, -1, result);
         }
         let savepoint = txn.savepoint();
         let result = self.remove_at(txn, db, table, handle, row, 0);
-        undo_on_error(txn, savepoint, result)
+        let result = undo_on_error(txn, savepoint, result);
+        self.counted(table, -1, result)
     }
 
     /// Whether a write to `db`.`table` can reach other rows through constraints (some

@@ -70,8 +70,8 @@ fn main() -> std::process::ExitCode {
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        // Statements run on these threads (block_in_place): room for deeply nested
-        // expressions within the parser's nesting limit. Untouched stack costs no memory.
+        // Connections run on threads of their own (`server::serve`); these accept them and
+        // serve the cluster's own tasks. Untouched stack costs no memory.
         .thread_stack_size(64 << 20)
         .build()
     {

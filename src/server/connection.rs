@@ -2,9 +2,10 @@
 //! closed socket, KILL, or the node stopping.
 //!
 //! Every command is answered here in MySQL's exact form (sequence numbers, status flags,
-//! error codes); the work itself is the session's. Session calls run on the async worker with
-//! `block_in_place` (a statement may wait for a DDL job for a long time), and a panic inside
-//! one becomes error 1105 for that statement instead of a dead connection or process.
+//! error codes); the work itself is the session's. A connection has a thread of its own (see
+//! `server::serve`), so session calls run right there, however long a statement waits; a
+//! panic inside one becomes error 1105 for that statement instead of a dead connection or
+//! process.
 
 use std::collections::HashMap;
 use std::io;
@@ -189,10 +190,8 @@ impl Connection {
         };
         let mut b = ResponseBuilder::with_seq(capabilities, seq);
         let session = match account.and_then(|account| {
-            tokio::task::block_in_place(|| {
-                let tls = negotiated.clone();
-                login_session(&domain, connection_id, &peer_host, account, tls, &login)
-            })
+            let tls = negotiated.clone();
+            login_session(&domain, connection_id, &peer_host, account, tls, &login)
         }) {
             Ok(session) => session,
             Err(e) => {
@@ -288,11 +287,11 @@ impl Connection {
         u16::try_from(n).unwrap_or(u16::MAX)
     }
 
-    /// Runs `f` on the session off the async scheduler's books; a panic becomes error 1105
-    /// and rolls back the open transaction.
+    /// Runs `f` on the session; a panic becomes error 1105 and rolls back the open
+    /// transaction.
     fn run<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T, Error>) -> Result<T, Error> {
         let session = &mut self.session;
-        tokio::task::block_in_place(|| match catch_unwind(AssertUnwindSafe(|| f(session))) {
+        match catch_unwind(AssertUnwindSafe(|| f(session))) {
             Ok(result) => result,
             Err(panic) => {
                 let what = panic
@@ -304,7 +303,7 @@ impl Connection {
                 let _ = catch_unwind(AssertUnwindSafe(|| session.rollback()));
                 Err(Error::new(1105, "HY000", format!("internal error: {what}")))
             }
-        })
+        }
     }
 
     async fn command(&mut self, packet: &[u8]) -> io::Result<Flow> {
@@ -668,9 +667,8 @@ impl Connection {
         };
         let mut b = ResponseBuilder::with_seq(self.capabilities, seq);
         let tls = self.tls.clone();
-        let session = account.and_then(|account| {
-            tokio::task::block_in_place(|| login_session(&domain, id, &host, account, tls, &login))
-        });
+        let session =
+            account.and_then(|account| login_session(&domain, id, &host, account, tls, &login));
         match session {
             Ok(session) => {
                 self.session.rollback();

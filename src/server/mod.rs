@@ -41,13 +41,43 @@ pub async fn serve(
         }
         let counted = Counted::new(&open);
         let tls = tls.clone();
-        tokio::spawn(async move {
-            if let Err(e) = connection::run(stream, peer, domain, tls).await {
-                tracing::debug!(%peer, error = %e, "connection ended");
-            }
-            drop(counted);
-        });
+        let stream = stream.into_std()?;
+        let spawned = std::thread::Builder::new()
+            .name("connection".into())
+            .stack_size(CONNECTION_STACK_BYTES)
+            .spawn(move || {
+                let _counted = counted;
+                if let Err(e) = serve_on_this_thread(stream, peer, domain, tls) {
+                    tracing::debug!(%peer, error = %e, "connection ended");
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(%peer, error = %e, "cannot start a connection thread");
+        }
     }
+}
+
+/// Each connection's thread stack: room for deeply nested expressions within the parser's
+/// nesting limit. Untouched stack costs no memory.
+const CONNECTION_STACK_BYTES: usize = 64 << 20;
+
+/// Runs one connection on the calling thread, its own: the socket is polled by a runtime
+/// of this thread alone, so a statement runs where its packet was read and its result is
+/// written from, with no hand-over between threads (a statement that waits, for a DDL job
+/// or a lock, holds only its own connection).
+fn serve_on_this_thread(
+    stream: std::net::TcpStream,
+    peer: std::net::SocketAddr,
+    domain: Arc<Domain>,
+    tls: Option<tls::Tls>,
+) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let stream = TcpStream::from_std(stream)?;
+        connection::run(stream, peer, domain, tls).await
+    })
 }
 
 fn max_connections(domain: &Domain) -> usize {

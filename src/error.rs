@@ -262,7 +262,7 @@ impl Error {
     }
 
     pub fn incorrect_value(type_name: &str, value: &str, col: &str, row: usize) -> Self {
-        let (code, state) = if matches!(type_name, "date" | "datetime" | "timestamp") {
+        let (code, state) = if matches!(type_name, "date" | "datetime" | "timestamp" | "time") {
             (1292, "22007")
         } else {
             (1366, "HY000")

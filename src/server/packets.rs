@@ -341,6 +341,13 @@ fn wire_type(ty: &Option<DataType>) -> (u8, u16, u32, u16, u8) {
             *fsp,
         ),
         DataType::Year => (T_YEAR, CHARSET_BINARY, 4, UNSIGNED | ZEROFILL | NUM, 0),
+        DataType::Time { fsp } => (
+            T_TIME,
+            CHARSET_BINARY,
+            10 + if *fsp > 0 { 1 + u32::from(*fsp) } else { 0 },
+            BINARY,
+            *fsp,
+        ),
         // As MySQL: the binary character set; drivers decode it as text by its type.
         DataType::Json => (T_JSON, CHARSET_BINARY, u32::MAX, BLOB | BINARY, 0),
         DataType::Enum { members } => {
@@ -480,7 +487,30 @@ fn put_binary_value(p: &mut Vec<u8>, c: &ResultColumn, v: &Value) {
         DataType::Date | DataType::DateTime { .. } | DataType::Timestamp { .. } => {
             put_binary_datetime(p, v)
         }
+        DataType::Time { .. } => put_binary_time(p, v),
         _ => put_lenenc_bytes(p, &text_value(c, v).unwrap_or_default()),
+    }
+}
+
+/// A TIME in the binary protocol: length (0, 8 or 12), sign, days, hours, minutes,
+/// seconds, then microseconds when there are any.
+fn put_binary_time(p: &mut Vec<u8>, v: &Value) {
+    let micros = crate::types::sql_time::parse(&v.to_string_lossy()).unwrap_or(0);
+    if micros == 0 {
+        p.push(0);
+        return;
+    }
+    let m = micros.unsigned_abs();
+    let secs = m / 1_000_000;
+    let fraction = (m % 1_000_000) as u32;
+    p.push(if fraction != 0 { 12 } else { 8 });
+    p.push(u8::from(micros < 0));
+    p.extend_from_slice(&((secs / 86_400) as u32).to_le_bytes());
+    p.push((secs / 3600 % 24) as u8);
+    p.push((secs / 60 % 60) as u8);
+    p.push((secs % 60) as u8);
+    if fraction != 0 {
+        p.extend_from_slice(&fraction.to_le_bytes());
     }
 }
 

@@ -459,7 +459,7 @@ fn type_facts(ty: &DataType) -> [Value; 5] {
             n,
         ],
         DataType::Date | DataType::Year => [n.clone(), n.clone(), n.clone(), n.clone(), n],
-        DataType::DateTime { fsp } | DataType::Timestamp { fsp } => {
+        DataType::DateTime { fsp } | DataType::Timestamp { fsp } | DataType::Time { fsp } => {
             [n.clone(), n.clone(), n.clone(), n, int(i64::from(*fsp))]
         }
     }

@@ -97,6 +97,7 @@ fn key_bytes(ty: &DataType) -> usize {
         DataType::DateTime { fsp } => 5 + usize::from(fsp).div_ceil(2),
         DataType::Timestamp { fsp } => 4 + usize::from(fsp).div_ceil(2),
         DataType::Year => 1,
+        DataType::Time { fsp } => 3 + usize::from(fsp).div_ceil(2),
         DataType::Enum { .. } => 2,
         DataType::Set { .. } => 8,
     }

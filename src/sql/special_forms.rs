@@ -10,7 +10,7 @@ use super::expr::{BinOp, Expr};
 use super::functions::{Func, TimeUnit};
 use crate::error::{Error, Result};
 use crate::sql::planner::binder::Binder;
-use crate::types::Value;
+use crate::types::{convert, DataType, Value};
 
 impl Binder<'_> {
     pub(super) fn bind_special_form(&self, e: &ast::Expr) -> Result<Expr> {
@@ -127,9 +127,24 @@ impl Binder<'_> {
                 None => b,
             });
         }
+        // A constant against a TIME compares as a TIME in the same spelling: '9:00' is
+        // 09:00:00.
+        let time_fsp = bound.iter().find_map(|b| match b.data_type() {
+            Some(DataType::Time { fsp }) => Some(fsp),
+            _ => None,
+        });
+        if let Some(fsp) = time_fsp {
+            for b in &mut bound {
+                if let Expr::Literal(v) = b {
+                    if let Ok(t) = convert::to_column_type(v, &DataType::Time { fsp }) {
+                        *v = t;
+                    }
+                }
+            }
+        }
         // A JSON value against a SQL one compares as the SQL value it holds: the JSON
         // string "bob" equals 'bob'.
-        let json = |e: &Expr| e.data_type() == Some(crate::types::DataType::Json);
+        let json = |e: &Expr| e.data_type() == Some(DataType::Json);
         if bound.iter().any(json) && !bound.iter().all(json) {
             bound = bound
                 .into_iter()

@@ -116,6 +116,9 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
             DataType::Year
         }
         A::JSON => DataType::Json,
+        A::Time(fsp, _) => DataType::Time {
+            fsp: check_fsp(*fsp)?,
+        },
         A::Enum(members, _) => DataType::Enum {
             members: members
                 .iter()

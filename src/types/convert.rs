@@ -116,6 +116,7 @@ pub fn to_column_type(v: &Value, ty: &DataType) -> Result<Value, ConvertError> {
             })
         }
         DataType::Year => to_year(v),
+        DataType::Time { fsp } => to_time(v, *fsp),
         DataType::Json => to_json(v),
         DataType::Enum { members } => to_enum(v, members),
         DataType::Set { members } => to_set(v, members),
@@ -184,6 +185,45 @@ fn to_set(v: &Value, members: &[String]) -> Result<Value, ConvertError> {
         Ok(value)
     } else {
         Err(ConvertError::Truncated { clamped: value })
+    }
+}
+
+/// A TIME: a time of a DATETIME, or a span in MySQL's spellings (`12:34:56`, `1 02:00`,
+/// `123456`, the number 123456); past 838:59:59 it is clamped (1292 in strict mode).
+fn to_time(v: &Value, fsp: u8) -> Result<Value, ConvertError> {
+    use super::sql_time;
+    let micros = match v {
+        Value::DateTime(dt) => Some(
+            i64::from(dt.time().num_seconds_from_midnight()) * 1_000_000
+                + i64::from(dt.time().nanosecond() / 1000),
+        ),
+        Value::Date(_) => Some(0),
+        Value::Float(f) => sql_time::parse(&format!("{f}")),
+        other => {
+            let text = other.to_string_lossy();
+            sql_time::parse(&text).or_else(|| {
+                // A DATETIME's spelling: its time of day.
+                match to_datetime(&Value::str(&text), "time") {
+                    Ok(Value::DateTime(dt)) if text.contains('-') => Some(
+                        i64::from(dt.time().num_seconds_from_midnight()) * 1_000_000
+                            + i64::from(dt.time().nanosecond() / 1000),
+                    ),
+                    _ => None,
+                }
+            })
+        }
+    };
+    let incorrect = |clamped: Value| ConvertError::Incorrect {
+        type_name: "time",
+        value: v.to_string_lossy(),
+        clamped,
+    };
+    match micros {
+        None => Err(incorrect(Value::str("00:00:00"))),
+        Some(m) if m.abs() > sql_time::MAX_MICROS => {
+            Err(incorrect(Value::str(&sql_time::format(m, fsp))))
+        }
+        Some(m) => Ok(Value::str(&sql_time::format(m, fsp))),
     }
 }
 

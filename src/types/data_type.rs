@@ -93,6 +93,10 @@ pub enum DataType {
     },
     /// YEAR: 1901 to 2155, or 0 (`0000`); held as an integer.
     Year,
+    /// TIME(fsp): a signed span up to 838:59:59, held as its text (see `sql_time`).
+    Time {
+        fsp: u8,
+    },
     /// JSON: held as the text of the value's normal form (see `types::json`).
     Json,
     /// ENUM('a', 'b', ...): one of the members (or '' for an invalid value stored in
@@ -169,6 +173,7 @@ impl DataType {
             DataType::DateTime { fsp } => with_fsp("datetime", *fsp),
             DataType::Timestamp { fsp } => with_fsp("timestamp", *fsp),
             DataType::Year => "year".into(),
+            DataType::Time { fsp } => with_fsp("time", *fsp),
             DataType::Json => "json".into(),
             DataType::Enum { members } => format!("enum({})", quoted_list(members)),
             DataType::Set { members } => format!("set({})", quoted_list(members)),

@@ -8,6 +8,7 @@
 pub mod convert;
 mod data_type;
 pub mod json;
+pub mod sql_time;
 pub mod time_zone;
 mod value;
 

@@ -94,6 +94,7 @@ pub fn implicit_default(ty: &DataType) -> Value {
         } => Value::Bytes(vec![0; *len as usize]),
         DataType::Enum { members } => Value::str(members.first().map_or("", String::as_str)),
         DataType::Json => Value::str("null"),
+        DataType::Time { .. } => Value::str("00:00:00"),
         _ => Value::Bytes(Vec::new()),
     }
 }

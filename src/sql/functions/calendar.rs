@@ -8,13 +8,10 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use super::{warn, Func};
 use crate::error::{Error, Result};
 use crate::types::convert::parse_datetime;
-use crate::types::Value;
+use crate::types::{sql_time, Value};
 
 /// MySQL's day number of 0001-01-01 (it counts a year 0 of 365 days).
 const DAY_ONE: i64 = 366;
-/// TIME's largest magnitude: 838:59:59.
-const MAX_TIME_MICROS: i64 = (838 * 3600 + 59 * 60 + 59) * 1_000_000;
-
 pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
     use Func::*;
     if args.iter().any(Value::is_null) {
@@ -56,6 +53,7 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             micros_of_time(&args[0]).map_or(Value::Null, |m| Value::Int((m % 1_000_000).abs()))
         }
         StrToDate => str_to_date(&args[0].to_string_lossy(), &args[1].to_string_lossy()),
+        AddTime | SubTime => add_time(&args[0], &args[1], f == SubTime),
         _ => Value::Null,
     })
 }
@@ -197,27 +195,8 @@ fn micros_of_time(v: &Value) -> Option<i64> {
             return Some(of(dt.time()));
         }
     }
-    let (negative, rest) = match text.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, text),
-    };
-    let (whole, fraction) = rest.split_once('.').unwrap_or((rest, ""));
-    let mut parts = whole.split(':');
-    let hours: i64 = parts.next()?.trim().parse().ok()?;
-    let minutes: i64 = parts.next().map_or(Some(0), |m| m.parse().ok())?;
-    let seconds: i64 = parts.next().map_or(Some(0), |s| s.parse().ok())?;
-    if parts.next().is_some() || minutes > 59 || seconds > 59 || hours < 0 {
-        return None;
-    }
-    let digits: String = fraction.chars().take(6).collect();
-    let micros: i64 = if digits.is_empty() {
-        0
-    } else {
-        format!("{digits:0<6}").parse().ok()?
-    };
-    let total = ((hours.checked_mul(3600)? + minutes * 60 + seconds) * 1_000_000 + micros)
-        .min(MAX_TIME_MICROS);
-    Some(if negative { -total } else { total })
+    let micros = sql_time::parse(text)?;
+    Some(micros.clamp(-sql_time::MAX_MICROS, sql_time::MAX_MICROS))
 }
 
 fn has_fraction(v: &Value) -> bool {
@@ -229,20 +208,38 @@ fn has_fraction(v: &Value) -> bool {
 
 /// `[-]HH:MM:SS[.ffffff]`, clamped to 838:59:59 as TIME is.
 fn time_text(micros: i64, fraction: bool) -> Value {
-    let clamped = micros.clamp(-MAX_TIME_MICROS, MAX_TIME_MICROS);
-    let sign = if clamped < 0 { "-" } else { "" };
-    let m = clamped.unsigned_abs();
-    let secs = m / 1_000_000;
-    let mut text = format!(
-        "{sign}{:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
-    if fraction {
-        text.push_str(&format!(".{:06}", m % 1_000_000));
+    Value::str(&sql_time::format(micros, if fraction { 6 } else { 0 }))
+}
+
+/// ADDTIME / SUBTIME: a DATETIME (or its spelling) moved by a time, or a time plus or
+/// minus a time; NULL when the second argument is not a time.
+fn add_time(a: &Value, b: &Value, subtract: bool) -> Value {
+    let Some(delta) = micros_of_time(b) else {
+        return Value::Null;
+    };
+    let delta = if subtract { -delta } else { delta };
+    let datetime = match a {
+        Value::DateTime(dt) => Some(*dt),
+        Value::Date(d) => d.and_hms_opt(0, 0, 0),
+        other => {
+            let text = other.to_string_lossy();
+            match parse_datetime(text.trim()) {
+                Some(Value::DateTime(dt)) if text.contains('-') && !text.starts_with('-') => {
+                    Some(dt)
+                }
+                _ => None,
+            }
+        }
+    };
+    match datetime {
+        Some(dt) => dt
+            .checked_add_signed(Duration::microseconds(delta))
+            .map_or(Value::Null, Value::DateTime),
+        None => match micros_of_time(a) {
+            Some(t) => time_text(t.saturating_add(delta), has_fraction(a) || has_fraction(b)),
+            None => Value::Null,
+        },
     }
-    Value::str(&text)
 }
 
 /// TIMEDIFF: both DATETIMEs or both times; NULL for one of each.

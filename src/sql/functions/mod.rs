@@ -219,6 +219,8 @@ pub enum Func {
     TimeDiff,
     Microsecond,
     StrToDate,
+    AddTime,
+    SubTime,
     // JSON
     JsonValid,
     JsonType,
@@ -372,6 +374,8 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::TimeDiff, &["timediff"]),
     (Func::Microsecond, &["microsecond"]),
     (Func::StrToDate, &["str_to_date"]),
+    (Func::AddTime, &["addtime"]),
+    (Func::SubTime, &["subtime"]),
     (Func::JsonValid, &["json_valid"]),
     (Func::JsonType, &["json_type"]),
     (Func::JsonExtract, &["json_extract"]),
@@ -432,7 +436,9 @@ pub fn arity(f: Func) -> (usize, usize) {
         ConcatWs | Greatest | Least | Field | Elt => (2, MANY),
         IfNull | NullIf | Left | Right | Repeat | Instr | Strcmp | Truncate | Mod | Pow
         | DateFormat | DateDiff | TrimLeading | TrimTrailing | FindInSet | Sha2 | Format
-        | Atan2 | PeriodAdd | PeriodDiff | TimeDiff | StrToDate | MakeDate => (2, 2),
+        | Atan2 | PeriodAdd | PeriodDiff | TimeDiff | StrToDate | MakeDate | AddTime | SubTime => {
+            (2, 2)
+        }
         If | Replace | LPad | RPad | DateAdd | DateSub | ConvertTz | TimestampDiff
         | SubstringIndex | Conv => (3, 3),
         Insert => (4, 4),
@@ -482,8 +488,18 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         Concat | ConcatWs | Lower | Upper | Substring | Left | Right | Trim | LTrim | RTrim
         | TrimLeading | TrimTrailing | Replace | LPad | RPad | Repeat | Reverse | Space
         | DateFormat | DayName | MonthName | Hex | Elt | SubstringIndex | Insert | Quote | Md5
-        | Sha1 | Sha2 | ToBase64 | Conv | Bin | Oct | Format | Uuid | InetNtoa | Time
-        | SecToTime | TimeDiff | RegexpSubstr | RegexpReplace => Some(varchar()),
+        | Sha1 | Sha2 | ToBase64 | Conv | Bin | Oct | Format | Uuid | InetNtoa | RegexpSubstr
+        | RegexpReplace => Some(varchar()),
+        Time | SecToTime | TimeDiff => Some(DataType::Time { fsp: 0 }),
+        // A DATETIME plus a time is a DATETIME; a time plus a time, a time.
+        AddTime | SubTime => match arg(0) {
+            Some(DataType::DateTime { fsp } | DataType::Timestamp { fsp }) => {
+                Some(DataType::DateTime { fsp })
+            }
+            Some(DataType::Date) => Some(DataType::DateTime { fsp: 0 }),
+            Some(DataType::Time { fsp }) => Some(DataType::Time { fsp }),
+            _ => Some(varchar()),
+        },
         Unhex | Char | FromBase64 => Some(DataType::Binary {
             len: 255,
             varying: true,
@@ -627,7 +643,9 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
         | Log10 | Pi | Greatest | Least | Conv | Bin | Oct | Format | Rand | Sin | Cos | Tan
         | Cot | Asin | Acos | Atan | Atan2 | Degrees | Radians => numeric::call(f, &args)?,
         ToDays | FromDays | MakeDate | Week | YearWeek | PeriodAdd | PeriodDiff | Time
-        | TimeToSec | SecToTime | TimeDiff | Microsecond | StrToDate => calendar::call(f, &args)?,
+        | TimeToSec | SecToTime | TimeDiff | Microsecond | StrToDate | AddTime | SubTime => {
+            calendar::call(f, &args)?
+        }
         _ => datetime::call(f, &args)?,
     })
 }

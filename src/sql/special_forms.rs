@@ -141,6 +141,11 @@ impl Binder<'_> {
                     }
                 }
             }
+            // TIME values compare as spans, not as their text.
+            bound = bound
+                .into_iter()
+                .map(|b| Expr::Call(Func::TimeMicros, vec![b]))
+                .collect();
         }
         // A JSON value against a SQL one compares as the SQL value it holds: the JSON
         // string "bob" equals 'bob'.

@@ -54,6 +54,7 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
         }
         StrToDate => str_to_date(&args[0].to_string_lossy(), &args[1].to_string_lossy()),
         AddTime | SubTime => add_time(&args[0], &args[1], f == SubTime),
+        TimeMicros => micros_of_time(&args[0]).map_or(Value::Null, Value::Int),
         _ => Value::Null,
     })
 }

@@ -221,6 +221,9 @@ pub enum Func {
     StrToDate,
     AddTime,
     SubTime,
+    /// A TIME as signed microseconds, so that TIME values compare and sort as spans
+    /// (`-01:00:00` < `00:30:00` < `100:00:00`): the binder adds it, SQL cannot name it.
+    TimeMicros,
     // JSON
     JsonValid,
     JsonType,
@@ -420,6 +423,9 @@ pub fn name(f: Func) -> &'static str {
     if f == Func::ToJson {
         return "cast_as_json";
     }
+    if f == Func::TimeMicros {
+        return "time_micros";
+    }
     NAMES
         .iter()
         .find(|(g, _)| *g == f)
@@ -491,6 +497,7 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         | Sha1 | Sha2 | ToBase64 | Conv | Bin | Oct | Format | Uuid | InetNtoa | RegexpSubstr
         | RegexpReplace => Some(varchar()),
         Time | SecToTime | TimeDiff => Some(DataType::Time { fsp: 0 }),
+        TimeMicros => Some(bigint()),
         // A DATETIME plus a time is a DATETIME; a time plus a time, a time.
         AddTime | SubTime => match arg(0) {
             Some(DataType::DateTime { fsp } | DataType::Timestamp { fsp }) => {
@@ -643,9 +650,8 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
         | Log10 | Pi | Greatest | Least | Conv | Bin | Oct | Format | Rand | Sin | Cos | Tan
         | Cot | Asin | Acos | Atan | Atan2 | Degrees | Radians => numeric::call(f, &args)?,
         ToDays | FromDays | MakeDate | Week | YearWeek | PeriodAdd | PeriodDiff | Time
-        | TimeToSec | SecToTime | TimeDiff | Microsecond | StrToDate | AddTime | SubTime => {
-            calendar::call(f, &args)?
-        }
+        | TimeToSec | SecToTime | TimeDiff | Microsecond | StrToDate | AddTime | SubTime
+        | TimeMicros => calendar::call(f, &args)?,
         _ => datetime::call(f, &args)?,
     })
 }

@@ -444,7 +444,7 @@ pub fn plan_select(
         *e = window_columns(std::mem::replace(e, Expr::Literal(Value::Null)), width)?;
     }
     for (key, _) in &mut order {
-        enum_sort_key(key, &projection);
+        value_sort_key(key, &projection);
     }
     // `SELECT ALL` is the default spelled out: it keeps duplicates.
     let distinct = match &select.distinct {
@@ -481,9 +481,9 @@ pub fn plan_select(
     })
 }
 
-/// An ENUM column sorts by member position, as in MySQL: `ORDER BY e` is `ORDER BY
-/// FIELD(e, 'first', 'second', ...)`.
-fn enum_sort_key(key: &mut SortKey, projection: &[(Expr, ResultColumn)]) {
+/// Columns whose text does not sort as their values do: an ENUM sorts by member position
+/// (`ORDER BY e` is `ORDER BY FIELD(e, 'first', 'second', ...)`), a TIME as a span.
+fn value_sort_key(key: &mut SortKey, projection: &[(Expr, ResultColumn)]) {
     let expr = match key {
         SortKey::Scope(e) => e.clone(),
         SortKey::Output(i) => match projection.get(*i) {
@@ -491,10 +491,16 @@ fn enum_sort_key(key: &mut SortKey, projection: &[(Expr, ResultColumn)]) {
             None => return,
         },
     };
-    if let Expr::Column(_, DataType::Enum { members }) = &expr {
-        let mut args = vec![expr.clone()];
-        args.extend(members.iter().map(|m| Expr::Literal(Value::str(m))));
-        *key = SortKey::Scope(Expr::Call(Func::Field, args));
+    match expr.data_type() {
+        Some(DataType::Enum { members }) if matches!(expr, Expr::Column(..)) => {
+            let mut args = vec![expr.clone()];
+            args.extend(members.iter().map(|m| Expr::Literal(Value::str(m))));
+            *key = SortKey::Scope(Expr::Call(Func::Field, args));
+        }
+        Some(DataType::Time { .. }) => {
+            *key = SortKey::Scope(Expr::Call(Func::TimeMicros, vec![expr]));
+        }
+        _ => {}
     }
 }
 

@@ -58,6 +58,7 @@ fn table(columns: Vec<ColumnInfo>, indexes: Vec<IndexInfo>) -> Arc<TableInfo> {
     Arc::new(TableInfo {
         temporary: false,
         view: None,
+        checks: Vec::new(),
         id: TABLE_ID,
         db_id: 1,
         name: "t".into(),

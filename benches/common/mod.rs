@@ -59,6 +59,7 @@ pub fn sbtest_info() -> Arc<TableInfo> {
         foreign_keys: Vec::new(),
         temporary: false,
         view: None,
+        checks: Vec::new(),
         id: 104,
         db_id: 2,
         name: "sbtest1".into(),

@@ -58,5 +58,6 @@ pub fn table(id: i64, name: &str, columns: &[&str], indexes: Vec<IndexInfo>) -> 
         foreign_keys: Vec::new(),
         temporary: false,
         view: None,
+        checks: Vec::new(),
     }
 }

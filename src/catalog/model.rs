@@ -180,6 +180,18 @@ pub struct TableInfo {
     /// A view: its query (the columns above are what it returns); it has no rows.
     #[serde(default)]
     pub view: Option<ViewInfo>,
+    /// CHECK constraints (created while `tidb_enable_check_constraint` is on, as in TiDB).
+    #[serde(default)]
+    pub checks: Vec<CheckInfo>,
+}
+
+/// A CHECK constraint: INSERT and UPDATE refuse a row for which an enforced one is false.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInfo {
+    pub name: String,
+    /// The condition's SQL text.
+    pub expr: String,
+    pub enforced: bool,
 }
 
 /// What CREATE VIEW recorded.

@@ -239,6 +239,7 @@ fn defs() -> &'static [Def] {
             d("tidb_enable_dist_task", Global, Bool, i(1)),
             d("tidb_enable_fast_table_check", Both, Bool, i(1)),
             d("tidb_enable_metadata_lock", Global, Bool, i(1)),
+            d("tidb_enable_check_constraint", Global, Bool, i(0)),
             d(
                 "tidb_max_delta_schema_count",
                 Global,

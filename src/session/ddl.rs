@@ -291,6 +291,13 @@ impl Session {
                 None => sql::create_table::table_info(ct, &name, &self.state)?,
             },
         };
+        if sql::create_table::dropped_checks(ct, &self.state) {
+            self.warn(Error::new(
+                1105,
+                "HY000",
+                "the switch of check constraint is off",
+            ));
+        }
         self.check_new_foreign_keys(&db, &info)?;
         let job = Job::new(
             Action::CreateTable,

@@ -3,10 +3,101 @@
 use sqlparser::ast;
 
 use super::types::parse_data_type;
-use crate::catalog::{ColumnInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo};
+use crate::catalog::{
+    CheckInfo, ColumnInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo,
+};
 use crate::error::{Error, ForeignKeyError, Result};
 use crate::sql::planner::binder::{Binder, Scope, SessionContext};
 use crate::types::{convert, Value};
+
+/// Whether CHECK constraints are created: TiDB's `tidb_enable_check_constraint` (off by
+/// default; the statement then only warns, see [`dropped_checks`]).
+fn check_constraints_enabled(session: &dyn SessionContext) -> bool {
+    session
+        .system_variable("tidb_enable_check_constraint", true)
+        .is_ok_and(|v| v.truth() == Some(true))
+}
+
+/// True if the statement writes a CHECK constraint that `tidb_enable_check_constraint`
+/// being off drops: TiDB answers with warning 1105.
+pub fn dropped_checks(ct: &ast::CreateTable, session: &dyn SessionContext) -> bool {
+    let any = ct
+        .constraints
+        .iter()
+        .any(|c| matches!(c, ast::TableConstraint::Check(_)))
+        || ct.columns.iter().any(|c| {
+            c.options
+                .iter()
+                .any(|o| matches!(o.option, ast::ColumnOption::Check(_)))
+        });
+    any && !check_constraints_enabled(session)
+}
+
+/// The CHECK constraints of a new table, table-level ones first, as TiDB orders them; an
+/// unnamed one is `<table>_chk_<n>`. 3820 for a column the table lacks, 3813 for a
+/// column constraint naming another column, 3822 for a name given twice.
+fn checks<'e>(
+    table: &str,
+    columns: &[ColumnInfo],
+    written: impl Iterator<Item = (Option<String>, &'e ast::Expr, bool, Option<String>)>,
+) -> Result<Vec<CheckInfo>> {
+    let mut out: Vec<CheckInfo> = Vec::new();
+    let mut generated = 0;
+    for (name, expr, enforced, column) in written {
+        let name = name.unwrap_or_else(|| {
+            generated += 1;
+            format!("{table}_chk_{generated}")
+        });
+        if out.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
+            return Err(Error::new(
+                3822,
+                "HY000",
+                format!("Duplicate check constraint name '{name}'."),
+            ));
+        }
+        for used in referenced_columns(expr) {
+            if column
+                .as_ref()
+                .is_some_and(|c| !c.eq_ignore_ascii_case(&used))
+            {
+                return Err(Error::new(
+                    3813,
+                    "HY000",
+                    format!("Column check constraint '{name}' references other column."),
+                ));
+            }
+            if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(&used)) {
+                return Err(Error::new(
+                    3820,
+                    "HY000",
+                    format!("Check constraint '{name}' refers to non-existing column '{used}'."),
+                ));
+            }
+        }
+        out.push(CheckInfo {
+            name,
+            expr: expr.to_string(),
+            enforced,
+        });
+    }
+    Ok(out)
+}
+
+/// The column names an expression reads.
+fn referenced_columns(e: &ast::Expr) -> Vec<String> {
+    let mut names = Vec::new();
+    let _ = ast::visit_expressions(e, |x| {
+        match x {
+            ast::Expr::Identifier(id) => names.push(id.value.clone()),
+            ast::Expr::CompoundIdentifier(ids) => {
+                names.extend(ids.last().map(|i| i.value.clone()));
+            }
+            _ => {}
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    names
+}
 
 pub fn table_info(
     ct: &ast::CreateTable,
@@ -21,6 +112,8 @@ pub fn table_info(
     let mut foreign_keys = Vec::new();
     // Each foreign key's index name and columns: the index it gets unless one has them.
     let mut fk_indexes: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    // CHECK constraints as written: (name, condition, enforced, the column it is written on).
+    let mut column_checks: Vec<(Option<String>, &ast::Expr, bool, String)> = Vec::new();
     for (i, def) in ct.columns.iter().enumerate() {
         if columns
             .iter()
@@ -56,6 +149,15 @@ pub fn table_info(
                 ast::ColumnOption::Comment(c) => col.comment = c.clone(),
                 ast::ColumnOption::OnUpdate(_) => col.on_update_current_timestamp = true,
                 ast::ColumnOption::CharacterSet(_) | ast::ColumnOption::Collation(_) => {}
+                ast::ColumnOption::Check(c) => column_checks.push((
+                    c.name
+                        .as_ref()
+                        .or(opt.name.as_ref())
+                        .map(|n| n.value.clone()),
+                    &c.expr,
+                    c.enforced.unwrap_or(true),
+                    def.name.value.clone(),
+                )),
                 other => return Err(Error::unsupported(format!("column option {other}"))),
             }
         }
@@ -210,7 +312,24 @@ pub fn table_info(
         foreign_keys,
         temporary: ct.temporary,
         view: None,
+        checks: Vec::new(),
     };
+    let mut info = info;
+    if check_constraints_enabled(session) {
+        let table_checks = ct.constraints.iter().filter_map(|c| match c {
+            ast::TableConstraint::Check(c) => Some((
+                c.name.as_ref().map(|n| n.value.clone()),
+                c.expr.as_ref(),
+                c.enforced.unwrap_or(true),
+                None,
+            )),
+            _ => None,
+        });
+        let column_checks = column_checks
+            .into_iter()
+            .map(|(n, e, enforced, col)| (n, e, enforced, Some(col)));
+        info.checks = checks(name, &info.columns, table_checks.chain(column_checks))?;
+    }
     super::limits::table(&info)?;
     check_charsets(ct)?;
     Ok(info)

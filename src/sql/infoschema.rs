@@ -14,6 +14,7 @@ pub const DB: &str = "information_schema";
 /// The tables this module serves, in SHOW TABLES order.
 pub const TABLES: &[&str] = &[
     "CHARACTER_SETS",
+    "CHECK_CONSTRAINTS",
     "COLLATIONS",
     "COLUMNS",
     "DDL_JOBS",
@@ -184,6 +185,12 @@ fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("DELETE_RULE", Text(11)),
             ("TABLE_NAME", t64()),
             ("REFERENCED_TABLE_NAME", t64()),
+        ],
+        "CHECK_CONSTRAINTS" => vec![
+            ("CONSTRAINT_CATALOG", t64()),
+            ("CONSTRAINT_SCHEMA", t64()),
+            ("CONSTRAINT_NAME", t64()),
+            ("CHECK_CLAUSE", Text(65_535)),
         ],
         "VIEWS" => vec![
             ("TABLE_CATALOG", t64()),
@@ -704,6 +711,15 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
             }
             rows
         }
+        "CHECK_CONSTRAINTS" => all_tables(ctx)
+            .into_iter()
+            .flat_map(|(db, t)| {
+                t.checks
+                    .iter()
+                    .map(|c| vec![def.clone(), s(&db), s(&c.name), s(&format!("({})", c.expr))])
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
         "VIEWS" => all_tables(ctx)
             .into_iter()
             .filter_map(|(db, t)| {

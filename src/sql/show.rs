@@ -315,6 +315,13 @@ pub fn create_table_text(info: &TableInfo) -> String {
             lines.push(format!("  KEY `{}` ({})", ix.name, names(&ix.columns)));
         }
     }
+    for check in &info.checks {
+        let mut line = format!("  CONSTRAINT `{}` CHECK (({}))", check.name, check.expr);
+        if !check.enforced {
+            line.push_str(" /*!80016 NOT ENFORCED */");
+        }
+        lines.push(line);
+    }
     for fk in &info.foreign_keys {
         let list = |cols: &[String]| {
             cols.iter()

@@ -107,6 +107,7 @@ pub fn define(
         state: SchemaState::Public,
         foreign_keys: Vec::new(),
         temporary: false,
+        checks: Vec::new(),
         view: Some(ViewInfo {
             query: query.to_string(),
             algorithm: params

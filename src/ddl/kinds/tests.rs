@@ -93,6 +93,7 @@ fn with_table(store: &dyn crate::kv::Store) -> (i64, i64) {
         foreign_keys: Vec::new(),
         temporary: false,
         view: None,
+        checks: Vec::new(),
     };
     let mut create = Job::new(
         Action::CreateTable,

@@ -4,6 +4,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{self, VisitMut, VisitorMut};
 
+use super::checks::RowChecks;
 use super::foreign_keys::StatementTables;
 use super::{assignment_column, default_value, is_default_keyword, store_value};
 use crate::catalog::TableInfo;
@@ -197,17 +198,35 @@ fn write_rows(
     value_rows: Vec<Vec<Option<Value>>>,
     how: &How,
 ) -> Result<QueryResult> {
+    let checks = RowChecks::of(ctx, db, &table.info)?;
     let tables = StatementTables::of(ctx);
     let writer = tables.writer();
-    let result = write_checked_rows(ctx, txn, &writer, (db, table), targets, value_rows, how);
+    let writing = Writing {
+        writer: &writer,
+        checks: checks.as_ref(),
+    };
+    let result = write_checked_rows(ctx, txn, &writing, (db, table), targets, value_rows, how);
     ctx.finish_writes(&writer);
     result
+}
+
+/// How a statement's rows are written: through the foreign-key writer, CHECK constraints
+/// verified first.
+struct Writing<'a> {
+    writer: &'a Writer<'a>,
+    checks: Option<&'a RowChecks>,
+}
+
+impl Writing<'_> {
+    fn check(&self, handle: i64, row: &[Value]) -> Result<()> {
+        self.checks.map_or(Ok(()), |c| c.verify(handle, row))
+    }
 }
 
 fn write_checked_rows(
     ctx: &mut Context,
     txn: &mut dyn Transaction,
-    writer: &Writer,
+    writing: &Writing,
     (db, table): (&str, &Table),
     targets: &[usize],
     value_rows: Vec<Vec<Option<Value>>>,
@@ -257,6 +276,8 @@ fn write_checked_rows(
             Some(h) => h,
             None => ctx.domain.autoid.alloc(info.id, 1)?,
         };
+        let writer = writing.writer;
+        writing.check(handle, &row)?;
         loop {
             match writer.insert(txn, db, table, &row, handle) {
                 Ok(()) => {
@@ -277,7 +298,7 @@ fn write_checked_rows(
                     let assignments = how.on_dup.unwrap_or(&[]);
                     let existing = (db, table, existing_handle);
                     affected +=
-                        update_existing(ctx, txn, writer, existing, &row, assignments, row_no)?;
+                        update_existing(ctx, txn, writing, existing, &row, assignments, row_no)?;
                     break;
                 }
                 Err(e @ table::Error::Duplicate { .. }) if ignore => {
@@ -427,7 +448,7 @@ impl VisitorMut for QualifyExisting {
 fn update_existing(
     ctx: &mut Context,
     txn: &mut dyn Transaction,
-    writer: &Writer,
+    writing: &Writing,
     (db, table, handle): (&str, &Table, i64),
     new_row: &[Value],
     assignments: &[(usize, Expr)],
@@ -448,6 +469,9 @@ fn update_existing(
     if updated == old {
         return Ok(0);
     }
-    writer.update(txn, db, table, handle, &old, &updated)?;
+    writing.check(handle, &updated)?;
+    writing
+        .writer
+        .update(txn, db, table, handle, &old, &updated)?;
     Ok(2)
 }

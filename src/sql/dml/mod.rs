@@ -1,5 +1,6 @@
 //! INSERT, UPDATE and DELETE, and the value checks they share.
 
+pub mod checks;
 pub mod delete;
 pub mod foreign_keys;
 pub mod insert;

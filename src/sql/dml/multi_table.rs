@@ -16,6 +16,7 @@ use std::collections::HashSet;
 
 use sqlparser::ast;
 
+use super::checks::RowChecks;
 use super::foreign_keys::StatementTables;
 use super::update::not_updatable;
 use super::{assignment_column, is_default_keyword, store_value};
@@ -190,6 +191,11 @@ pub fn update(
         ctx.require_on_table(Priv::Update, &src.db, &src.table.info.name)?;
         ctx.written.push(src.table.id());
     }
+    let mut checks = std::collections::HashMap::new();
+    for &f in &targets {
+        let src = target_source(&plan, f, "UPDATE")?;
+        checks.insert(f, RowChecks::of(ctx, &src.db, &src.table.info)?);
+    }
     let tables = StatementTables::of(ctx);
     let writer = tables.writer();
     let (mut changed, mut matched) = (0, 0);
@@ -212,6 +218,9 @@ pub fn update(
         let assigned = |c: usize| sets.iter().any(|(g, col, ..)| *g == f && *col == c);
         super::touch_on_update(ctx, &src.table.info.columns, &old, &mut new, &assigned)?;
         if new != old {
+            if let Some(Some(c)) = checks.get(&f) {
+                c.verify(handle, &new)?;
+            }
             writer.update(txn, &src.db, &src.table, handle, &old, &new)?;
             changed += 1;
         }

@@ -36,6 +36,7 @@ fn column(id: u64, name: &str, state: SchemaState) -> ColumnInfo {
         comment: String::new(),
         state,
         origin_default: None,
+        generated: None,
     }
 }
 

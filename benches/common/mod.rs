@@ -30,6 +30,7 @@ fn column(id: u64, name: &str, ty: DataType) -> ColumnInfo {
         comment: String::new(),
         state: SchemaState::Public,
         origin_default: None,
+        generated: None,
     }
 }
 

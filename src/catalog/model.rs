@@ -66,6 +66,18 @@ pub struct ColumnInfo {
     /// What rows written before the column existed hold (text form; `None` is NULL).
     #[serde(default)]
     pub origin_default: Option<String>,
+    /// `GENERATED ALWAYS AS (expr) [VIRTUAL | STORED]`: the value is computed from the
+    /// row's other columns whenever the row is written.
+    #[serde(default)]
+    pub generated: Option<GeneratedInfo>,
+}
+
+/// A generated column's expression (SQL text) and whether MySQL would store it. moltdb
+/// stores both kinds: a VIRTUAL column reads the same, it only takes room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeneratedInfo {
+    pub expr: String,
+    pub stored: bool,
 }
 
 impl ColumnInfo {
@@ -83,6 +95,7 @@ impl ColumnInfo {
             comment: String::new(),
             state: SchemaState::Public,
             origin_default: None,
+            generated: None,
         }
     }
 }

@@ -83,6 +83,38 @@ fn checks<'e>(
     Ok(out)
 }
 
+/// A generated column may read the columns before it (3107 for a later generated one)
+/// and only existing ones (1054); never an AUTO_INCREMENT column (3109).
+fn check_generated(columns: &[ColumnInfo], column: &str, expr: &ast::Expr) -> Result<()> {
+    let at = columns
+        .iter()
+        .position(|c| c.name.eq_ignore_ascii_case(column))
+        .unwrap_or(0);
+    for used in referenced_columns(expr) {
+        let Some(i) = columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(&used))
+        else {
+            return Err(Error::unknown_column(&used, "generated column function"));
+        };
+        if columns[i].auto_increment {
+            return Err(Error::new(
+                3109,
+                "HY000",
+                format!("Generated column '{column}' cannot refer to auto-increment column."),
+            ));
+        }
+        if columns[i].generated.is_some() && i >= at {
+            return Err(Error::new(
+                3107,
+                "HY000",
+                "Generated column can refer only to generated columns defined prior to it.",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The column names an expression reads.
 fn referenced_columns(e: &ast::Expr) -> Vec<String> {
     let mut names = Vec::new();
@@ -114,6 +146,8 @@ pub fn table_info(
     let mut fk_indexes: Vec<(Option<String>, Vec<usize>)> = Vec::new();
     // CHECK constraints as written: (name, condition, enforced, the column it is written on).
     let mut column_checks: Vec<(Option<String>, &ast::Expr, bool, String)> = Vec::new();
+    // Generated columns and their expressions, checked once every column is known.
+    let mut generated_exprs: Vec<(String, &ast::Expr)> = Vec::new();
     for (i, def) in ct.columns.iter().enumerate() {
         if columns
             .iter()
@@ -149,6 +183,20 @@ pub fn table_info(
                 ast::ColumnOption::Comment(c) => col.comment = c.clone(),
                 ast::ColumnOption::OnUpdate(_) => col.on_update_current_timestamp = true,
                 ast::ColumnOption::CharacterSet(_) | ast::ColumnOption::Collation(_) => {}
+                ast::ColumnOption::Generated {
+                    generation_expr: Some(e),
+                    generation_expr_mode,
+                    ..
+                } => {
+                    col.generated = Some(crate::catalog::GeneratedInfo {
+                        expr: e.to_string(),
+                        stored: matches!(
+                            generation_expr_mode,
+                            Some(ast::GeneratedExpressionMode::Stored)
+                        ),
+                    });
+                    generated_exprs.push((def.name.value.clone(), e));
+                }
                 ast::ColumnOption::Check(c) => column_checks.push((
                     c.name
                         .as_ref()
@@ -164,6 +212,9 @@ pub fn table_info(
         columns.push(col);
     }
     let column_names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+    for (column, expr) in &generated_exprs {
+        check_generated(&columns, column, expr)?;
+    }
     let col_offset = |c: &ast::IndexColumn| -> Result<usize> {
         let name = match &c.column.expr {
             ast::Expr::Identifier(id) => id.value.clone(),

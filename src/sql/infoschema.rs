@@ -387,6 +387,11 @@ pub fn extra(c: &crate::catalog::ColumnInfo) -> String {
     if c.auto_increment {
         parts.push("auto_increment");
     }
+    match &c.generated {
+        Some(g) if g.stored => parts.push("STORED GENERATED"),
+        Some(_) => parts.push("VIRTUAL GENERATED"),
+        None => {}
+    }
     if matches!(c.default, Some(DefaultValue::CurrentTimestamp)) {
         parts.push("DEFAULT_GENERATED");
     }
@@ -574,7 +579,7 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                         s(&extra(c)),
                         s("select,insert,update,references"),
                         s(&c.comment),
-                        s(""),
+                        s(c.generated.as_ref().map_or("", |g| g.expr.as_str())),
                         Value::Null,
                     ]);
                 }

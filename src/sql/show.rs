@@ -258,10 +258,15 @@ pub fn create_table_text(info: &TableInfo) -> String {
     let mut lines = Vec::new();
     for (_, c) in info.public_columns() {
         let mut s = format!("  `{}` {}", c.name, c.ty.sql_name());
+        if let Some(g) = &c.generated {
+            let kind = if g.stored { "STORED" } else { "VIRTUAL" };
+            s.push_str(&format!(" GENERATED ALWAYS AS ({}) {kind}", g.expr));
+        }
         if !c.nullable {
             s.push_str(" NOT NULL");
         }
         match &c.default {
+            _ if c.generated.is_some() => {}
             Some(DefaultValue::Literal(v)) => {
                 s.push_str(&format!(" DEFAULT '{}'", v.replace('\'', "''")))
             }

@@ -6,6 +6,7 @@ use sqlparser::ast::{self, VisitMut, VisitorMut};
 
 use super::checks::RowChecks;
 use super::foreign_keys::StatementTables;
+use super::generated::{not_allowed, GeneratedColumns};
 use super::{assignment_column, default_value, is_default_keyword, store_value};
 use crate::catalog::TableInfo;
 use crate::error::{Error, ForeignKeyError, Result};
@@ -199,11 +200,13 @@ fn write_rows(
     how: &How,
 ) -> Result<QueryResult> {
     let checks = RowChecks::of(ctx, db, &table.info)?;
+    let generated = GeneratedColumns::of(ctx, db, &table.info)?;
     let tables = StatementTables::of(ctx);
     let writer = tables.writer();
     let writing = Writing {
         writer: &writer,
         checks: checks.as_ref(),
+        generated: generated.as_ref(),
     };
     let result = write_checked_rows(ctx, txn, &writing, (db, table), targets, value_rows, how);
     ctx.finish_writes(&writer);
@@ -215,11 +218,23 @@ fn write_rows(
 struct Writing<'a> {
     writer: &'a Writer<'a>,
     checks: Option<&'a RowChecks>,
+    generated: Option<&'a GeneratedColumns>,
 }
 
 impl Writing<'_> {
     fn check(&self, handle: i64, row: &[Value]) -> Result<()> {
         self.checks.map_or(Ok(()), |c| c.verify(handle, row))
+    }
+
+    fn generate(
+        &self,
+        ctx: &mut Context,
+        row: &mut [Value],
+        row_no: usize,
+        ignore: bool,
+    ) -> Result<()> {
+        self.generated
+            .map_or(Ok(()), |g| g.fill(ctx, row, row_no, ignore))
     }
 }
 
@@ -241,6 +256,9 @@ fn write_checked_rows(
         let mut provided = vec![false; info.columns.len()];
         for (&t, v) in targets.iter().zip(given) {
             if let Some(v) = v {
+                if info.columns[t].generated.is_some() {
+                    return Err(not_allowed(&info.columns[t].name, &info.name));
+                }
                 row[t] = v;
                 provided[t] = true;
             }
@@ -267,6 +285,7 @@ fn write_checked_rows(
             let v = std::mem::replace(&mut row[i], Value::Null);
             row[i] = store_value(ctx, col, v, row_no, ignore)?;
         }
+        writing.generate(ctx, &mut row, row_no, ignore)?;
         if let Some(a) = auto_col {
             if let Some(explicit) = as_i64(&row[a]) {
                 ctx.domain.autoid.rebase(info.id, explicit)?;
@@ -458,6 +477,15 @@ fn update_existing(
         return Err(Error::internal("duplicate row vanished"));
     };
     let mut updated = old.clone();
+    if let Some((col, _)) = assignments
+        .iter()
+        .find(|(col, _)| table.info.columns[*col].generated.is_some())
+    {
+        return Err(not_allowed(
+            &table.info.columns[*col].name,
+            &table.info.name,
+        ));
+    }
     for (col, e) in assignments {
         let mut input = updated.clone();
         input.extend_from_slice(new_row);
@@ -466,6 +494,7 @@ fn update_existing(
     }
     let assigned = |c: usize| assignments.iter().any(|(col, _)| *col == c);
     super::touch_on_update(ctx, &table.info.columns, &old, &mut updated, &assigned)?;
+    writing.generate(ctx, &mut updated, row_no, false)?;
     if updated == old {
         return Ok(0);
     }

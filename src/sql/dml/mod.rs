@@ -3,6 +3,7 @@
 pub mod checks;
 pub mod delete;
 pub mod foreign_keys;
+pub mod generated;
 pub mod insert;
 pub mod multi_table;
 pub mod update;

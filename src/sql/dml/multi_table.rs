@@ -18,6 +18,7 @@ use sqlparser::ast;
 
 use super::checks::RowChecks;
 use super::foreign_keys::StatementTables;
+use super::generated::GeneratedColumns;
 use super::update::not_updatable;
 use super::{assignment_column, is_default_keyword, store_value};
 use crate::error::{Error, Result};
@@ -156,6 +157,10 @@ pub fn update(
                 .scope_to_table
                 .get(scope_col)
                 .ok_or_else(|| not_updatable(&name))?;
+            let info = &src.table.info;
+            if info.columns[col].generated.is_some() && !is_default_keyword(&a.value) {
+                return Err(super::generated::not_allowed(&name, &info.name));
+            }
             let value = if is_default_keyword(&a.value) {
                 None
             } else {
@@ -194,7 +199,13 @@ pub fn update(
     let mut checks = std::collections::HashMap::new();
     for &f in &targets {
         let src = target_source(&plan, f, "UPDATE")?;
-        checks.insert(f, RowChecks::of(ctx, &src.db, &src.table.info)?);
+        checks.insert(
+            f,
+            (
+                RowChecks::of(ctx, &src.db, &src.table.info)?,
+                GeneratedColumns::of(ctx, &src.db, &src.table.info)?,
+            ),
+        );
     }
     let tables = StatementTables::of(ctx);
     let writer = tables.writer();
@@ -217,8 +228,15 @@ pub fn update(
         }
         let assigned = |c: usize| sets.iter().any(|(g, col, ..)| *g == f && *col == c);
         super::touch_on_update(ctx, &src.table.info.columns, &old, &mut new, &assigned)?;
+        let (row_checks, generated) = match checks.get(&f) {
+            Some((c, g)) => (c.as_ref(), g.as_ref()),
+            None => (None, None),
+        };
+        if let Some(g) = generated {
+            g.fill(ctx, &mut new, row_no + 1, false)?;
+        }
         if new != old {
-            if let Some(Some(c)) = checks.get(&f) {
+            if let Some(c) = row_checks {
                 c.verify(handle, &new)?;
             }
             writer.update(txn, &src.db, &src.table, handle, &old, &new)?;

@@ -43,6 +43,10 @@ pub fn execute(
             .scope_to_table
             .get(scope_col)
             .ok_or_else(|| not_updatable(&name))?;
+        let info = &src.table.info;
+        if info.columns[col].generated.is_some() && !is_default_keyword(&a.value) {
+            return Err(super::generated::not_allowed(&name, &info.name));
+        }
         sets.push((col, scope_col, expr));
     }
     ctx.written.push(src.table.id());
@@ -50,6 +54,7 @@ pub fn execute(
     let access = src.access(filter.as_ref());
     let rows = sorted_rows(&src, txn, &access, filter.as_ref(), &order, limit)?;
     let checks = super::checks::RowChecks::of(ctx, &src.db, &src.table.info)?;
+    let generated = super::generated::GeneratedColumns::of(ctx, &src.db, &src.table.info)?;
     let tables = StatementTables::of(ctx);
     let writer = tables.writer();
     let reread = writer.cascades_from(&src.db, &src.table)?;
@@ -79,6 +84,9 @@ pub fn execute(
         }
         let assigned = |c: usize| sets.iter().any(|(col, ..)| *col == c);
         super::touch_on_update(ctx, &src.table.info.columns, &old, &mut new, &assigned)?;
+        if let Some(g) = &generated {
+            g.fill(ctx, &mut new, row_no + 1, false)?;
+        }
         if new != old {
             if let Some(checks) = &checks {
                 checks.verify(handle, &new)?;

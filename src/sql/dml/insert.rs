@@ -4,9 +4,9 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{self, VisitMut, VisitorMut};
 
-use super::checks::RowChecks;
 use super::foreign_keys::StatementTables;
-use super::generated::{not_allowed, GeneratedColumns};
+use super::generated::not_allowed;
+use super::rules::RowRules;
 use super::{assignment_column, default_value, is_default_keyword, store_value};
 use crate::catalog::TableInfo;
 use crate::error::{Error, ForeignKeyError, Result};
@@ -199,43 +199,23 @@ fn write_rows(
     value_rows: Vec<Vec<Option<Value>>>,
     how: &How,
 ) -> Result<QueryResult> {
-    let checks = RowChecks::of(ctx, db, &table.info)?;
-    let generated = GeneratedColumns::of(ctx, db, &table.info)?;
+    let rules = RowRules::of(ctx, db, &table.info)?;
     let tables = StatementTables::of(ctx);
     let writer = tables.writer();
     let writing = Writing {
         writer: &writer,
-        checks: checks.as_ref(),
-        generated: generated.as_ref(),
+        rules: &rules,
     };
     let result = write_checked_rows(ctx, txn, &writing, (db, table), targets, value_rows, how);
     ctx.finish_writes(&writer);
     result
 }
 
-/// How a statement's rows are written: through the foreign-key writer, CHECK constraints
-/// verified first.
+/// How a statement's rows are written: through the foreign-key writer, generated columns
+/// computed and CHECK constraints verified first.
 struct Writing<'a> {
     writer: &'a Writer<'a>,
-    checks: Option<&'a RowChecks>,
-    generated: Option<&'a GeneratedColumns>,
-}
-
-impl Writing<'_> {
-    fn check(&self, handle: i64, row: &[Value]) -> Result<()> {
-        self.checks.map_or(Ok(()), |c| c.verify(handle, row))
-    }
-
-    fn generate(
-        &self,
-        ctx: &mut Context,
-        row: &mut [Value],
-        row_no: usize,
-        ignore: bool,
-    ) -> Result<()> {
-        self.generated
-            .map_or(Ok(()), |g| g.fill(ctx, row, row_no, ignore))
-    }
+    rules: &'a RowRules,
 }
 
 fn write_checked_rows(
@@ -285,7 +265,7 @@ fn write_checked_rows(
             let v = std::mem::replace(&mut row[i], Value::Null);
             row[i] = store_value(ctx, col, v, row_no, ignore)?;
         }
-        writing.generate(ctx, &mut row, row_no, ignore)?;
+        writing.rules.generate(ctx, &mut row, row_no, ignore)?;
         if let Some(a) = auto_col {
             if let Some(explicit) = as_i64(&row[a]) {
                 ctx.domain.autoid.rebase(info.id, explicit)?;
@@ -296,7 +276,7 @@ fn write_checked_rows(
             None => ctx.domain.autoid.alloc(info.id, 1)?,
         };
         let writer = writing.writer;
-        writing.check(handle, &row)?;
+        writing.rules.check(handle, &row)?;
         loop {
             match writer.insert(txn, db, table, &row, handle) {
                 Ok(()) => {
@@ -494,11 +474,12 @@ fn update_existing(
     }
     let assigned = |c: usize| assignments.iter().any(|(col, _)| *col == c);
     super::touch_on_update(ctx, &table.info.columns, &old, &mut updated, &assigned)?;
-    writing.generate(ctx, &mut updated, row_no, false)?;
-    if updated == old {
+    if !writing
+        .rules
+        .updated(ctx, handle, &old, &mut updated, row_no)?
+    {
         return Ok(0);
     }
-    writing.check(handle, &updated)?;
     writing
         .writer
         .update(txn, db, table, handle, &old, &updated)?;

@@ -16,9 +16,8 @@ use std::collections::HashSet;
 
 use sqlparser::ast;
 
-use super::checks::RowChecks;
 use super::foreign_keys::StatementTables;
-use super::generated::GeneratedColumns;
+use super::rules::RowRules;
 use super::update::not_updatable;
 use super::{assignment_column, is_default_keyword, store_value};
 use crate::error::{Error, Result};
@@ -196,16 +195,10 @@ pub fn update(
         ctx.require_on_table(Priv::Update, &src.db, &src.table.info.name)?;
         ctx.written.push(src.table.id());
     }
-    let mut checks = std::collections::HashMap::new();
+    let mut rules = std::collections::HashMap::new();
     for &f in &targets {
         let src = target_source(&plan, f, "UPDATE")?;
-        checks.insert(
-            f,
-            (
-                RowChecks::of(ctx, &src.db, &src.table.info)?,
-                GeneratedColumns::of(ctx, &src.db, &src.table.info)?,
-            ),
-        );
+        rules.insert(f, RowRules::of(ctx, &src.db, &src.table.info)?);
     }
     let tables = StatementTables::of(ctx);
     let writer = tables.writer();
@@ -228,17 +221,10 @@ pub fn update(
         }
         let assigned = |c: usize| sets.iter().any(|(g, col, ..)| *g == f && *col == c);
         super::touch_on_update(ctx, &src.table.info.columns, &old, &mut new, &assigned)?;
-        let (row_checks, generated) = match checks.get(&f) {
-            Some((c, g)) => (c.as_ref(), g.as_ref()),
-            None => (None, None),
-        };
-        if let Some(g) = generated {
-            g.fill(ctx, &mut new, row_no + 1, false)?;
-        }
-        if new != old {
-            if let Some(c) = row_checks {
-                c.verify(handle, &new)?;
-            }
+        let rules = rules
+            .get(&f)
+            .ok_or_else(|| Error::internal("no rules for a target table"))?;
+        if rules.updated(ctx, handle, &old, &mut new, row_no + 1)? {
             writer.update(txn, &src.db, &src.table, handle, &old, &new)?;
             changed += 1;
         }

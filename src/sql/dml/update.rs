@@ -53,8 +53,7 @@ pub fn execute(
     let (order, limit) = order_and_limit(ctx, &src, &upd.order_by, upd.limit.as_ref())?;
     let access = src.access(filter.as_ref());
     let rows = sorted_rows(&src, txn, &access, filter.as_ref(), &order, limit)?;
-    let checks = super::checks::RowChecks::of(ctx, &src.db, &src.table.info)?;
-    let generated = super::generated::GeneratedColumns::of(ctx, &src.db, &src.table.info)?;
+    let rules = super::rules::RowRules::of(ctx, &src.db, &src.table.info)?;
     let tables = StatementTables::of(ctx);
     let writer = tables.writer();
     let reread = writer.cascades_from(&src.db, &src.table)?;
@@ -84,13 +83,7 @@ pub fn execute(
         }
         let assigned = |c: usize| sets.iter().any(|(col, ..)| *col == c);
         super::touch_on_update(ctx, &src.table.info.columns, &old, &mut new, &assigned)?;
-        if let Some(g) = &generated {
-            g.fill(ctx, &mut new, row_no + 1, false)?;
-        }
-        if new != old {
-            if let Some(checks) = &checks {
-                checks.verify(handle, &new)?;
-            }
+        if rules.updated(ctx, handle, &old, &mut new, row_no + 1)? {
             writer.update(txn, &src.db, &src.table, handle, &old, &new)?;
             changed += 1;
         }

@@ -43,20 +43,6 @@ pub enum WindowFunc {
     Aggregate(AggCall),
 }
 
-impl WindowFunc {
-    /// True for the functions whose value depends on the frame; the others see the whole
-    /// partition whatever frame the window has.
-    pub fn uses_frame(&self) -> bool {
-        matches!(
-            self,
-            WindowFunc::FirstValue
-                | WindowFunc::LastValue
-                | WindowFunc::NthValue(_)
-                | WindowFunc::Aggregate(_)
-        )
-    }
-}
-
 /// Where a frame starts or ends. Offsets are resolved at planning: ROWS counts rows;
 /// RANGE keeps the expression computing the bound's ORDER BY value from the current row's
 /// (evaluated over a one-value row), already turned for the sort direction.

@@ -50,6 +50,7 @@ pub fn filter_where(ctx: &Context, result: QueryResult, cond: &ast::Expr) -> Res
             })
             .collect(),
         outer: None,
+        qualified_only: Vec::new(),
     };
     let cond = Binder::new(&scope, ctx.session, "where clause").bind(cond)?;
     let mut kept = Vec::with_capacity(rs.rows.len());

@@ -184,6 +184,7 @@ pub fn show_ddl_jobs(
             })
             .collect(),
         outer: None,
+        qualified_only: Vec::new(),
     };
     let filter = filter
         .map(|f| Binder::new(&scope, ctx.session, "where clause").bind(f))

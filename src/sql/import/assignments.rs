@@ -158,6 +158,7 @@ fn build(vars: &[String], columns: Option<&[String]>, exprs: &[String]) -> Resul
             })
             .collect(),
         outer: None,
+        qualified_only: Vec::new(),
     };
     let mut bound = Vec::with_capacity(exprs.len());
     for (index, text) in exprs.iter().enumerate() {

@@ -34,6 +34,9 @@ pub struct ScopeColumn {
 pub struct Scope {
     pub columns: Vec<ScopeColumn>,
     pub outer: Option<Arc<Scope>>,
+    /// Columns only a qualified name reaches: the second copy of each column a USING or
+    /// NATURAL join merges (MySQL coalesces the two; the other copy stands for both).
+    pub qualified_only: Vec<usize>,
 }
 
 /// Where a name was found: a column of this scope's row, or of the enclosing rows
@@ -50,6 +53,7 @@ impl Scope {
         Scope {
             columns,
             outer: outer.map(|o| Arc::new(o.clone())),
+            qualified_only: Vec::new(),
         }
     }
 
@@ -80,6 +84,9 @@ impl Scope {
     pub fn resolve(&self, table: Option<&str>, name: &str, place: &str) -> Result<usize> {
         let mut found = None;
         for (i, c) in self.columns.iter().enumerate() {
+            if table.is_none() && self.qualified_only.contains(&i) {
+                continue;
+            }
             if c.name.eq_ignore_ascii_case(name)
                 && table.is_none_or(|t| c.table.eq_ignore_ascii_case(t))
             {

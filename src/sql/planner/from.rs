@@ -22,7 +22,7 @@ use crate::sql::result::ResultColumn;
 
 /// Where a factor's rows come from.
 pub enum FactorSource {
-    Table(Source),
+    Table(Box<Source>),
     /// A subquery in FROM, materialized when the query runs.
     Derived(Arc<QueryPlan>),
     /// An information_schema table, materialized from the schema snapshot at plan time.
@@ -368,22 +368,21 @@ impl FromPlan {
                 conjuncts(bound, &mut on);
             }
             Some(ast::JoinConstraint::Using(names)) => {
-                for n in names {
-                    let name = n.to_string().trim_matches('`').to_string();
-                    let l = left_scope.resolve(None, &name, "from clause")?;
-                    let r = self.scope.columns[offset..]
-                        .iter()
-                        .position(|c| c.name.eq_ignore_ascii_case(&name))
-                        .ok_or_else(|| Error::unknown_column(&name, "from clause"))?;
-                    let col = |i: usize| Expr::Column(i, self.scope.columns[i].ty.clone());
-                    on.push(Expr::Binary(
-                        BinOp::Eq,
-                        Box::new(col(l)),
-                        Box::new(col(offset + r)),
-                    ));
-                }
+                let names: Vec<String> = names
+                    .iter()
+                    .map(|n| n.to_string().trim_matches('`').to_string())
+                    .collect();
+                on = self.merge_columns(&left_scope, offset, &names, kind)?;
             }
-            Some(ast::JoinConstraint::Natural) => return Err(Error::unsupported("NATURAL JOIN")),
+            // NATURAL: USING every column name the two sides share.
+            Some(ast::JoinConstraint::Natural) => {
+                let names: Vec<String> = self.scope.columns[offset..]
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .filter(|n| left_scope.resolve(None, n, "from clause").is_ok())
+                    .collect();
+                on = self.merge_columns(&left_scope, offset, &names, kind)?;
+            }
         }
         let k = self.factors.len() - 1;
         let mut step = JoinStep {
@@ -406,6 +405,33 @@ impl FromPlan {
         }
         self.steps.push(step);
         Ok(())
+    }
+
+    /// USING (`names`): the equalities joining the left columns to the right table's (it
+    /// starts at `offset`), one copy of each merged column left for bare names and `*` —
+    /// the left one, or the right one in a RIGHT JOIN, as MySQL's coalesced column is.
+    fn merge_columns(
+        &mut self,
+        left_scope: &Scope,
+        offset: usize,
+        names: &[String],
+        kind: JoinKind,
+    ) -> Result<Vec<Expr>> {
+        let mut on = Vec::new();
+        for name in names {
+            let l = left_scope.resolve(None, name, "from clause")?;
+            let r = offset
+                + self.scope.columns[offset..]
+                    .iter()
+                    .position(|c| c.name.eq_ignore_ascii_case(name))
+                    .ok_or_else(|| Error::unknown_column(name, "from clause"))?;
+            let col = |i: usize| Expr::Column(i, self.scope.columns[i].ty.clone());
+            on.push(Expr::Binary(BinOp::Eq, Box::new(col(l)), Box::new(col(r))));
+            self.scope
+                .qualified_only
+                .push(if kind == JoinKind::Right { l } else { r });
+        }
+        Ok(on)
     }
 
     /// Distributes WHERE conjuncts; returns those that must wait for the whole FROM row.
@@ -575,7 +601,7 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
                 offset,
                 width: columns.len(),
                 visible: src.visible_width(),
-                source: FactorSource::Table(src),
+                source: FactorSource::Table(Box::new(src)),
                 filter: Vec::new(),
                 columns,
             })

@@ -560,7 +560,12 @@ fn select_list(
                 // The columns of the tables in the order the query names them.
                 for &f in &from.written {
                     let f = &from.factors[f];
-                    items.extend((f.offset..f.offset + f.visible).map(column));
+                    let columns = f.offset..f.offset + f.visible;
+                    items.extend(
+                        columns
+                            .filter(|i| !scope.qualified_only.contains(i))
+                            .map(column),
+                    );
                 }
             }
             ast::SelectItem::QualifiedWildcard(kind, _) => {

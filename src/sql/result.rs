@@ -94,6 +94,15 @@ impl QueryResult {
         QueryResult::Done(Outcome::default())
     }
 
+    /// An UPDATE's answer: rows changed, and rows matched (`Rows matched:` in its info).
+    pub fn updated(changed: u64, matched: u64) -> Self {
+        QueryResult::Done(Outcome {
+            affected_rows: changed,
+            matched_rows: Some(matched),
+            ..Outcome::default()
+        })
+    }
+
     pub fn affected(n: u64) -> Self {
         QueryResult::Done(Outcome {
             affected_rows: n,

@@ -473,11 +473,8 @@ fn update_existing(
         updated[*col] = store_value(ctx, &table.info.columns[*col], v, row_no, false)?;
     }
     let assigned = |c: usize| assignments.iter().any(|(col, _)| *col == c);
-    super::touch_on_update(ctx, &table.info.columns, &old, &mut updated, &assigned)?;
-    if !writing
-        .rules
-        .updated(ctx, handle, &old, &mut updated, row_no)?
-    {
+    let row = (handle, old.as_slice(), updated.as_mut_slice());
+    if !writing.rules.updated(ctx, row, &assigned, row_no)? {
         return Ok(0);
     }
     writing

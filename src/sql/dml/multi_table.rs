@@ -32,7 +32,7 @@ use crate::sql::planner::from::FromPlan;
 use crate::sql::planner::query::Planner;
 use crate::sql::planner::rewrite::conjuncts;
 use crate::sql::planner::select::{ScanOrder, Source};
-use crate::sql::result::{Outcome, QueryResult};
+use crate::sql::result::QueryResult;
 use crate::sql::subquery::Env;
 use crate::types::Value;
 
@@ -220,22 +220,16 @@ pub fn update(
             new[col] = store_value(ctx, info, v, row_no + 1, false)?;
         }
         let assigned = |c: usize| sets.iter().any(|(g, col, ..)| *g == f && *col == c);
-        super::touch_on_update(ctx, &src.table.info.columns, &old, &mut new, &assigned)?;
         let rules = rules
             .get(&f)
             .ok_or_else(|| Error::internal("no rules for a target table"))?;
-        if rules.updated(ctx, handle, &old, &mut new, row_no + 1)? {
+        if rules.updated(ctx, (handle, &old, &mut new), &assigned, row_no + 1)? {
             writer.update(txn, &src.db, &src.table, handle, &old, &new)?;
             changed += 1;
         }
     }
     ctx.finish_writes(&writer);
-    Ok(QueryResult::Done(Outcome {
-        affected_rows: changed,
-        last_insert_id: 0,
-        matched_rows: Some(matched),
-        info: None,
-    }))
+    Ok(QueryResult::updated(changed, matched))
 }
 
 /// `SET t.col = ...` or `SET col = ...`: the table (if named) and the column.

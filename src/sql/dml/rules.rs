@@ -12,6 +12,7 @@ use crate::sql::context::Context;
 use crate::types::Value;
 
 pub struct RowRules {
+    info: Arc<TableInfo>,
     generated: Option<GeneratedColumns>,
     checks: Option<RowChecks>,
 }
@@ -19,6 +20,7 @@ pub struct RowRules {
 impl RowRules {
     pub fn of(ctx: &Context, db: &str, info: &Arc<TableInfo>) -> Result<RowRules> {
         Ok(RowRules {
+            info: info.clone(),
             generated: GeneratedColumns::of(ctx, db, info)?,
             checks: RowChecks::of(ctx, db, info)?,
         })
@@ -46,16 +48,17 @@ impl RowRules {
         }
     }
 
-    /// An UPDATE's new row: generated columns computed, then checked if it changed.
-    /// Returns whether it changed (and so is to be written).
+    /// An updated row (UPDATE, ON DUPLICATE KEY UPDATE) once its assignments are made: ON
+    /// UPDATE CURRENT_TIMESTAMP columns not `assigned` touched, generated columns computed,
+    /// then checked if it changed. Returns whether it changed (and so is to be written).
     pub fn updated(
         &self,
         ctx: &mut Context,
-        handle: i64,
-        old: &[Value],
-        new: &mut [Value],
+        (handle, old, new): (i64, &[Value], &mut [Value]),
+        assigned: &dyn Fn(usize) -> bool,
         row_no: usize,
     ) -> Result<bool> {
+        super::touch_on_update(ctx, &self.info.columns, old, new, assigned)?;
         self.generate(ctx, new, row_no, false)?;
         if new == old {
             return Ok(false);

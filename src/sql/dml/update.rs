@@ -11,7 +11,7 @@ use crate::sql::execution::select::read_rows;
 use crate::sql::expr::Expr;
 use crate::sql::planner::binder::Binder;
 use crate::sql::planner::select::{limit_clause, ScanOrder, Source};
-use crate::sql::result::{Outcome, QueryResult};
+use crate::sql::result::QueryResult;
 use crate::types::Value;
 
 pub fn execute(
@@ -82,19 +82,13 @@ pub fn execute(
             new[*col] = v;
         }
         let assigned = |c: usize| sets.iter().any(|(col, ..)| *col == c);
-        super::touch_on_update(ctx, &src.table.info.columns, &old, &mut new, &assigned)?;
-        if rules.updated(ctx, handle, &old, &mut new, row_no + 1)? {
+        if rules.updated(ctx, (handle, &old, &mut new), &assigned, row_no + 1)? {
             writer.update(txn, &src.db, &src.table, handle, &old, &new)?;
             changed += 1;
         }
     }
     ctx.finish_writes(&writer);
-    Ok(QueryResult::Done(Outcome {
-        affected_rows: changed,
-        last_insert_id: 0,
-        matched_rows: Some(matched),
-        info: None,
-    }))
+    Ok(QueryResult::updated(changed, matched))
 }
 
 /// 1348: `_tidb_rowid` is read-only.

@@ -10,7 +10,7 @@
 //! [`Func::ToJson`] ([`coerce`]), so 'x' becomes the JSON string "x" while a JSON_EXTRACT
 //! result stays the value it is.
 
-use super::Func;
+use super::{name, Func};
 use crate::error::{Error, Result};
 use crate::sql::expr::Expr;
 use crate::types::json::path::{Leg, Path, Write};
@@ -67,11 +67,6 @@ pub fn takes_value(f: Func, i: usize) -> bool {
         MemberOf => i == 0,
         _ => false,
     }
-}
-
-/// The SQL name of a JSON function, for messages.
-fn name(f: Func) -> &'static str {
-    super::name(f)
 }
 
 fn out(v: &Json) -> Value {

@@ -93,11 +93,8 @@ impl Source {
 
     /// The row as the scope sees it: its public columns, then the hidden handle if any.
     pub fn project(&self, handle: i64, row: &[Value]) -> Vec<Value> {
-        let mut out: Vec<Value> = self
-            .scope_to_table
-            .iter()
-            .map(|&i| row[i].clone())
-            .collect();
+        let mut out = Vec::with_capacity(self.scope.columns.len());
+        out.extend(self.scope_to_table.iter().map(|&i| row[i].clone()));
         if self.table.info.handle_column.is_none() {
             out.push(Value::Int(handle));
         }

@@ -73,6 +73,7 @@ pub fn sbtest_info() -> Arc<TableInfo> {
                 DataType::Char {
                     len: 120,
                     varying: false,
+                    collation: Default::default(),
                 },
             ),
             column(
@@ -81,6 +82,7 @@ pub fn sbtest_info() -> Arc<TableInfo> {
                 DataType::Char {
                     len: 60,
                     varying: false,
+                    collation: Default::default(),
                 },
             ),
         ],

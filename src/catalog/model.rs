@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::foreign_key::ForeignKeyInfo;
+use crate::types::collation::Collation;
 use crate::types::DataType;
 
 /// Where an object is in its online schema change. DML consults the state of every index and
@@ -221,6 +222,11 @@ pub struct ViewInfo {
 }
 
 impl TableInfo {
+    /// The table's default collation (columns added without one take it).
+    pub fn collation(&self) -> Collation {
+        Collation::by_name(&self.collation).unwrap_or_default()
+    }
+
     pub fn column_by_name(&self, name: &str) -> Option<(usize, &ColumnInfo)> {
         self.columns
             .iter()

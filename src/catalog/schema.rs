@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::meta::{self, Result};
 use super::model::{DatabaseInfo, SchemaState, TableInfo};
 use crate::kv::Transaction;
+use crate::types::collation::Collation;
 
 /// One database and its tables, keyed by lower-cased name (names compare case-insensitively,
 /// as in TiDB, and keep the case they were created with).
@@ -61,6 +62,13 @@ impl InfoSchema {
             .get(&name.to_lowercase())
             .map(|d| d.as_ref())
             .filter(|d| d.info.state == SchemaState::Public)
+    }
+
+    /// The default collation of database `name` (tables created in it take it).
+    pub fn database_collation(&self, name: &str) -> Collation {
+        self.database(name)
+            .and_then(|d| Collation::by_name(&d.info.collation))
+            .unwrap_or_default()
     }
 
     pub fn table(&self, db: &str, table: &str) -> Option<&Arc<TableInfo>> {

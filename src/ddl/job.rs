@@ -111,6 +111,9 @@ impl Action {
 pub enum JobArgs {
     CreateSchema {
         name: String,
+        /// The database's default collation (its character set follows from it).
+        #[serde(default)]
+        collation: crate::types::collation::Collation,
     },
     DropSchema,
     CreateTable {

@@ -319,7 +319,7 @@ fn wire_type(ty: &Option<DataType>) -> (u8, u16, u32, u16, u8) {
         }
         DataType::Float => (T_FLOAT, CHARSET_BINARY, 12, NUM | BINARY, 31),
         DataType::Double => (T_DOUBLE, CHARSET_BINARY, 22, NUM | BINARY, 31),
-        DataType::Char { len, varying } => {
+        DataType::Char { len, varying, .. } => {
             let t = if *varying { T_VAR_STRING } else { T_STRING };
             (t, CHARSET_UTF8MB4_BIN, len.saturating_mul(4), 0, 0)
         }
@@ -327,7 +327,7 @@ fn wire_type(ty: &Option<DataType>) -> (u8, u16, u32, u16, u8) {
             let t = if *varying { T_VAR_STRING } else { T_STRING };
             (t, CHARSET_BINARY, *len, BINARY, 0)
         }
-        DataType::Text { max_len } => (T_BLOB, CHARSET_UTF8MB4_BIN, *max_len, BLOB, 0),
+        DataType::Text { max_len, .. } => (T_BLOB, CHARSET_UTF8MB4_BIN, *max_len, BLOB, 0),
         DataType::Blob { max_len } => (T_BLOB, CHARSET_BINARY, *max_len, BLOB | BINARY, 0),
         DataType::Date => (T_DATE, CHARSET_BINARY, 10, BINARY, 0),
         DataType::DateTime { fsp } => {

@@ -115,8 +115,7 @@ impl Session {
                     return Err(Error::duplicate_column(column));
                 }
                 sql::limits::column_count(table.columns.len() + 1)?;
-                let (defined, mut column) =
-                    self.define_column(sql, column_def.clone(), &table.name)?;
+                let (defined, mut column) = self.define_column(sql, column_def.clone(), table)?;
                 if defined.handle_column.is_some()
                     || !defined.indexes.is_empty()
                     || column.auto_increment
@@ -385,7 +384,7 @@ impl Session {
                 })
                 .collect(),
         };
-        let (defined, mut column) = self.define_column(sql, def, &info.name)?;
+        let (defined, mut column) = self.define_column(sql, def, info)?;
         let in_primary = info.handle_column == Some(pos)
             || info
                 .indexes

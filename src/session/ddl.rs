@@ -12,6 +12,7 @@ use crate::sql::alter_table::AlterClause;
 use crate::sql::context::split_name;
 use crate::sql::statement::TableOption;
 use crate::sql::{self, QueryResult};
+use crate::types::collation::Collation;
 
 impl Session {
     /// Runs a DDL statement; `None` if `stmt` is not DDL.
@@ -51,8 +52,17 @@ impl Session {
                 Statement::CreateDatabase {
                     db_name,
                     if_not_exists,
+                    default_charset,
+                    default_collation,
                     ..
-                } => s.create_database(sql, db_name, *if_not_exists),
+                } => {
+                    let collation = sql::collation::resolve(
+                        default_charset.as_deref(),
+                        default_collation.as_deref(),
+                        Collation::default(),
+                    )?;
+                    s.create_database(sql, db_name, *if_not_exists, collation)
+                }
                 Statement::CreateTable(ct) => s.create_table(sql, ct),
                 Statement::CreateView(cv) => s.create_view(sql, cv),
                 Statement::Drop {
@@ -127,12 +137,12 @@ impl Session {
         &self,
         sql: &str,
         def: ast::ColumnDef,
-        table: &str,
+        table: &TableInfo,
     ) -> Result<(TableInfo, ColumnInfo)> {
-        let probe = CreateTableBuilder::new(ast::ObjectName::from(vec![ast::Ident::new(table)]))
-            .columns(vec![def])
-            .build();
-        let mut defined = sql::create_table::table_info(&probe, table, &self.state)?;
+        let name = ast::ObjectName::from(vec![ast::Ident::new(&table.name)]);
+        let probe = CreateTableBuilder::new(name).columns(vec![def]).build();
+        let mut defined =
+            sql::create_table::table_info(&probe, &table.name, &self.state, table.collation())?;
         if defined.columns.len() != 1 {
             return Err(Error::syntax(sql));
         }
@@ -159,6 +169,7 @@ impl Session {
         sql: &str,
         name: &ast::ObjectName,
         if_not_exists: bool,
+        collation: Collation,
     ) -> Result<QueryResult> {
         let (_, name) = split_name(name)?;
         sql::limits::identifier(&name)?;
@@ -176,7 +187,10 @@ impl Session {
             0,
             &name,
             sql,
-            JobArgs::CreateSchema { name: name.clone() },
+            JobArgs::CreateSchema {
+                name: name.clone(),
+                collation,
+            },
         );
         self.run_job(job)?;
         Ok(QueryResult::affected(1))
@@ -281,14 +295,15 @@ impl Session {
         if schema.table(&db, &name).is_some() {
             return self.table_exists(&db, &name, ct.if_not_exists);
         }
+        let collation = schema.database_collation(&db);
         let info = match &ct.like {
             Some(
                 ast::CreateTableLikeKind::Parenthesized(like)
                 | ast::CreateTableLikeKind::Plain(like),
             ) => self.like_source(&like.name, &name)?,
             None => match &ct.query {
-                Some(q) => self.create_table_as_columns(sql, ct, q, &name)?,
-                None => sql::create_table::table_info(ct, &name, &self.state)?,
+                Some(q) => self.create_table_as_columns(sql, ct, q, &name, collation)?,
+                None => sql::create_table::table_info(ct, &name, &self.state, collation)?,
             },
         };
         if sql::create_table::dropped_checks(ct, &self.state) {
@@ -325,6 +340,7 @@ impl Session {
         ct: &ast::CreateTable,
         query: &ast::Query,
         name: &str,
+        collation: Collation,
     ) -> Result<crate::catalog::TableInfo> {
         let result_columns = {
             let ctx = self.context();
@@ -363,7 +379,7 @@ impl Session {
                 "A table must have at least 1 column",
             ));
         }
-        sql::create_table::table_info(&full, name, &self.state)
+        sql::create_table::table_info(&full, name, &self.state, collation)
     }
 
     /// Fills a table just created by CREATE TABLE ... AS SELECT with the query's rows, in
@@ -502,8 +518,8 @@ impl Session {
 
     /// `ALTER TABLE t COMMENT = .. / ENGINE = .. / [DEFAULT] CHARSET = .. / COLLATE = ..`.
     /// COMMENT and CHARSET / COLLATE are jobs that change the table's metadata; ENGINE is
-    /// accepted and ignored, as TiDB does. A charset other than utf8mb4 is recorded (SHOW
-    /// CREATE TABLE, information_schema) but strings are still stored as utf8mb4.
+    /// accepted and ignored, as TiDB does. The new default collation is what columns added
+    /// later take; existing columns keep theirs (as MySQL without CONVERT TO).
     pub(super) fn alter_table_options(
         &mut self,
         sql: &str,
@@ -544,38 +560,10 @@ impl Session {
         if charset.is_none() && collation.is_none() {
             return Ok(QueryResult::ok());
         }
-        sql::collation::check_definition(charset.as_deref(), collation.as_deref())?;
-        let charset = charset.unwrap_or_else(|| match &collation {
-            Some(c) if c == "binary" => "binary".into(),
-            Some(c) => c.split('_').next().unwrap_or("utf8mb4").to_string(),
-            None => info.charset.clone(),
-        });
-        let charset = if charset == "utf8" {
-            "utf8mb3".into()
-        } else {
-            charset
-        };
-        if !crate::domain::variables::CHARSETS.contains(&charset.as_str()) {
-            return Err(crate::domain::variables::unknown_charset(&charset));
-        }
-        let collation = collation.unwrap_or_else(|| {
-            if charset == "binary" {
-                "binary".into()
-            } else {
-                format!("{charset}_bin")
-            }
-        });
-        let family = collation.split('_').next().unwrap_or_default();
-        let matches = family == charset
-            || collation == "binary" && charset == "binary"
-            || charset == "utf8mb3" && family == "utf8";
-        if !matches {
-            return Err(Error::new(
-                1253,
-                "42000",
-                format!("COLLATION '{collation}' is not valid for CHARACTER SET '{charset}'"),
-            ));
-        }
+        // A named character set alone takes its default collation, not the table's.
+        let resolved =
+            sql::collation::resolve(charset.as_deref(), collation.as_deref(), info.collation())?;
+        let (charset, collation) = (resolved.charset().into(), resolved.name().into());
         let job = self.table_job(
             sql,
             &name,

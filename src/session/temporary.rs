@@ -26,7 +26,10 @@ impl Session {
                 ast::CreateTableLikeKind::Parenthesized(like)
                 | ast::CreateTableLikeKind::Plain(like),
             ) => self.like_source(&like.name, &name)?,
-            None => sql::create_table::table_info(ct, &name, &self.state)?,
+            None => {
+                let collation = self.schema().database_collation(&db);
+                sql::create_table::table_info(ct, &name, &self.state, collation)?
+            }
         };
         if !info.foreign_keys.is_empty() {
             return Err(not_for_temporary("FOREIGN KEY"));

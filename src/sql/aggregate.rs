@@ -18,6 +18,7 @@ use crate::sql::execution::row_key::RowKey;
 use crate::sql::execution::select::compare_keys;
 use crate::sql::functions::warn;
 use crate::sql::planner::rewrite::Step;
+use crate::types::collation::Fold;
 use crate::types::{DataType, IntKind, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +134,7 @@ impl AggCall {
                     _ => DataType::Double,
                 })
             }
-            AggFunc::GroupConcat => Some(DataType::Text { max_len: 65_535 }),
+            AggFunc::GroupConcat => Some(DataType::text(65_535)),
             AggFunc::Min | AggFunc::Max | AggFunc::AnyValue => arg,
             AggFunc::StdDev { .. } | AggFunc::Variance { .. } => Some(DataType::Double),
             AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => Some(DataType::Int {
@@ -190,6 +191,8 @@ pub(crate) struct Acc {
     m2: f64,
     /// BIT_AND / BIT_OR / BIT_XOR so far.
     bits: u64,
+    /// Per argument, the case-insensitive collation DISTINCT, MIN and MAX compare it by.
+    folds: Vec<Option<Fold>>,
 }
 
 impl Acc {
@@ -206,6 +209,7 @@ impl Acc {
             } else {
                 0
             },
+            folds: call.args.iter().map(Expr::fold).collect(),
         }
     }
 
@@ -232,7 +236,7 @@ impl Acc {
             return Ok(());
         }
         if let Some(seen) = &mut self.seen {
-            if !seen.insert(RowKey(args.clone())) {
+            if !seen.insert(RowKey::collated(&args, &self.folds)) {
                 return Ok(());
             }
         }
@@ -265,7 +269,10 @@ impl Acc {
             }
             AggFunc::Min | AggFunc::Max => {
                 let better = self.value.is_null() || {
-                    let o = v.sql_cmp(&self.value);
+                    let o = match self.folds.first().copied().flatten() {
+                        Some(f) => f.key(v.clone()).sql_cmp(&f.key(self.value.clone())),
+                        None => v.sql_cmp(&self.value),
+                    };
                     if call.func == AggFunc::Min {
                         o.is_lt()
                     } else {

@@ -8,7 +8,8 @@ use crate::catalog::{
 };
 use crate::error::{Error, ForeignKeyError, Result};
 use crate::sql::planner::binder::{Binder, Scope, SessionContext};
-use crate::types::{convert, Value};
+use crate::types::collation::Collation;
+use crate::types::{convert, DataType, Value};
 
 /// Whether CHECK constraints are created: TiDB's `tidb_enable_check_constraint` (off by
 /// default; the statement then only warns, see [`dropped_checks`]).
@@ -135,7 +136,9 @@ pub fn table_info(
     ct: &ast::CreateTable,
     name: &str,
     session: &dyn SessionContext,
+    inherited: Collation,
 ) -> Result<TableInfo> {
+    let table_collation = table_collation(&ct.table_options, inherited)?;
     let mut columns: Vec<ColumnInfo> = Vec::new();
     let mut indexes: Vec<IndexInfo> = Vec::new();
     // Names given in the statement must be unique; generated ones get a suffix instead.
@@ -155,7 +158,7 @@ pub fn table_info(
         {
             return Err(Error::duplicate_column(&def.name.value));
         }
-        let ty = parse_data_type(&def.data_type)?;
+        let ty = with_collation(parse_data_type(&def.data_type)?, def, table_collation)?;
         let mut col = ColumnInfo::new(i as u64 + 1, def.name.value.clone(), ty);
         for opt in &def.options {
             match &opt.option {
@@ -357,8 +360,8 @@ pub fn table_info(
             .map(|c| c.to_string())
             .or_else(|| table_comment(&ct.table_options))
             .unwrap_or_default(),
-        charset: "utf8mb4".into(),
-        collation: "utf8mb4_bin".into(),
+        charset: table_collation.charset().into(),
+        collation: table_collation.name().into(),
         state: SchemaState::Public,
         foreign_keys,
         temporary: ct.temporary,
@@ -382,7 +385,6 @@ pub fn table_info(
         info.checks = checks(name, &info.columns, table_checks.chain(column_checks))?;
     }
     super::limits::table(&info)?;
-    check_charsets(ct)?;
     Ok(info)
 }
 
@@ -495,44 +497,60 @@ fn invalid_default(col: &str) -> Error {
     Error::new(1067, "42000", format!("Invalid default value for '{col}'"))
 }
 
-/// The character sets and collations a CREATE TABLE names, on the table and its columns
-/// (1115 / 1273 for unknown ones; strings are stored as utf8mb4 whatever they say).
-fn check_charsets(ct: &ast::CreateTable) -> Result<()> {
-    for col in &ct.columns {
-        for opt in &col.options {
-            match &opt.option {
-                ast::ColumnOption::CharacterSet(n) => {
-                    super::collation::check_definition(Some(&unquoted(n)), None)?
-                }
-                ast::ColumnOption::Collation(n) => {
-                    super::collation::check_definition(None, Some(&unquoted(n)))?
-                }
-                _ => {}
-            }
+/// A column's type with the collation its definition asks for (`CHARACTER SET`, `COLLATE`),
+/// else the table's: only character types have one. 1115 / 1273 / 1253 for names that do
+/// not exist or do not fit together.
+fn with_collation(ty: DataType, def: &ast::ColumnDef, table: Collation) -> Result<DataType> {
+    let (mut charset, mut collation) = (None, None);
+    for opt in &def.options {
+        match &opt.option {
+            ast::ColumnOption::CharacterSet(n) => charset = Some(unquoted(n)),
+            ast::ColumnOption::Collation(n) => collation = Some(unquoted(n)),
+            _ => {}
         }
     }
-    let list = match &ct.table_options {
-        ast::CreateTableOptions::None => return Ok(()),
+    let resolved = super::collation::resolve(charset.as_deref(), collation.as_deref(), table)?;
+    Ok(match ty {
+        DataType::Char { len, varying, .. } => DataType::Char {
+            len,
+            varying,
+            collation: resolved,
+        },
+        DataType::Text { max_len, .. } => DataType::Text {
+            max_len,
+            collation: resolved,
+        },
+        other => other,
+    })
+}
+
+/// The table's default collation: what `[DEFAULT] CHARSET` and `[DEFAULT] COLLATE` among
+/// its options say, else the database's (`inherited`).
+pub fn table_collation(
+    options: &ast::CreateTableOptions,
+    inherited: Collation,
+) -> Result<Collation> {
+    let list = match options {
+        ast::CreateTableOptions::None => return Ok(inherited),
         ast::CreateTableOptions::With(v)
         | ast::CreateTableOptions::Options(v)
         | ast::CreateTableOptions::Plain(v)
         | ast::CreateTableOptions::TableProperties(v) => v,
     };
+    let (mut charset, mut collation) = (None, None);
     for o in list {
         if let ast::SqlOption::KeyValue { key, value } = o {
             let value = value.to_string().trim_matches(['\'', '"', '`']).to_string();
             match key.value.to_ascii_uppercase().as_str() {
-                "COLLATE" | "DEFAULT COLLATE" => {
-                    super::collation::check_definition(None, Some(&value))?
-                }
+                "COLLATE" | "DEFAULT COLLATE" => collation = Some(value),
                 "CHARSET" | "DEFAULT CHARSET" | "CHARACTER SET" | "DEFAULT CHARACTER SET" => {
-                    super::collation::check_definition(Some(&value), None)?
+                    charset = Some(value)
                 }
                 _ => {}
             }
         }
     }
-    Ok(())
+    super::collation::resolve(charset.as_deref(), collation.as_deref(), inherited)
 }
 
 fn unquoted(name: &ast::ObjectName) -> String {

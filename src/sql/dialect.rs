@@ -102,6 +102,20 @@ impl Dialect for MySql {
         }
         MYSQL.parse_infix(parser, expr, precedence)
     }
+    /// `CHARSET name` in a column definition is MySQL's spelling of `CHARACTER SET name`.
+    fn parse_column_option(
+        &self,
+        parser: &mut Parser,
+    ) -> Result<Option<Result<Option<ast::ColumnOption>, ParserError>>, ParserError> {
+        if !parser.parse_keyword(Keyword::CHARSET) {
+            return Ok(None);
+        }
+        Ok(Some(
+            parser
+                .parse_object_name(false)
+                .map(|n| Some(ast::ColumnOption::CharacterSet(n))),
+        ))
+    }
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
         match parser.maybe_parse(multi_table_update) {
             Ok(Some(update)) => Some(Ok(update)),
@@ -236,6 +250,16 @@ mod tests {
         assert_eq!(expr("BINARY t.c"), "CAST(t.c AS BINARY)");
         assert_eq!(expr("CAST(a AND b AS BINARY)"), "CAST(a AND b AS BINARY)");
         assert_eq!(expr("7 DIV 2"), "7 DIV 2");
+    }
+
+    #[test]
+    fn charset_is_a_column_option() {
+        let sql = "CREATE TABLE t (a TEXT CHARSET latin1 NOT NULL)";
+        let parsed = Parser::parse_sql(&MySql, sql).map(|s| s[0].to_string());
+        assert_eq!(
+            parsed.unwrap_or_else(|e| e.to_string()),
+            "CREATE TABLE t (a TEXT CHARACTER SET latin1 NOT NULL)"
+        );
     }
 
     #[test]

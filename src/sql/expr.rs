@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::functions::{self, Func};
 use super::subquery::{Env, Subquery};
 use crate::error::{Error, Result};
+use crate::types::collation::Fold;
 use crate::types::{DataType, IntKind, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,6 +293,21 @@ impl Expr {
         }
     }
 
+    /// How the strings this expression yields compare: the case-insensitive collation of
+    /// its type (a column declared `COLLATE utf8mb4_general_ci`, or an expression over
+    /// one), `None` for byte-wise comparison.
+    pub fn fold(&self) -> Option<Fold> {
+        self.data_type()?.collation()?.fold()
+    }
+
+    /// This expression compared by its key under `fold` (unless it already is).
+    pub fn collated(self, fold: Fold) -> Expr {
+        match self {
+            Expr::Call(Func::CollationKey(f), _) if f == fold => self,
+            other => Expr::Call(Func::CollationKey(fold), vec![other]),
+        }
+    }
+
     /// The result type, as the column definition of a result set reports it.
     pub fn data_type(&self) -> Option<DataType> {
         match self {
@@ -448,10 +464,7 @@ pub fn literal_type(v: &Value) -> Option<DataType> {
             precision: 65.min(d.mantissa().unsigned_abs().to_string().len() as u8 + 1),
             scale: d.scale() as u8,
         },
-        Value::Bytes(b) => DataType::Char {
-            len: b.len() as u32,
-            varying: true,
-        },
+        Value::Bytes(b) => DataType::varchar(b.len() as u32),
         Value::Date(_) => DataType::Date,
         Value::DateTime(_) => DataType::DateTime { fsp: 0 },
     })

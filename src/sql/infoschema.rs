@@ -7,6 +7,7 @@ use super::admin::jobs;
 use super::context::Context;
 use super::result::{ResultColumn, ResultSet};
 use crate::catalog::{DefaultValue, SchemaState, TableInfo};
+use crate::types::collation::Collation;
 use crate::types::{DataType, IntKind, Value};
 
 pub const DB: &str = "information_schema";
@@ -42,18 +43,18 @@ pub const CHARSETS: &[(&str, &str, &str, i64)] = &[
     ("utf8mb4", "utf8mb4_bin", "UTF-8 Unicode", 4),
 ];
 
-/// Collations: name, charset, id, default. moltdb compares strings by their bytes (TiDB's
-/// `_bin` collations); the `_general_ci` names are accepted and listed, not honoured.
-pub const COLLATIONS: &[(&str, &str, i64, bool)] = &[
-    ("ascii_bin", "ascii", 65, true),
-    ("binary", "binary", 63, true),
-    ("latin1_bin", "latin1", 47, true),
-    ("utf8_bin", "utf8", 83, true),
-    ("utf8_general_ci", "utf8", 33, false),
-    ("utf8mb4_0900_ai_ci", "utf8mb4", 255, false),
-    ("utf8mb4_bin", "utf8mb4", 46, true),
-    ("utf8mb4_general_ci", "utf8mb4", 45, false),
-];
+/// A row of information_schema.COLLATIONS and SHOW COLLATION.
+pub fn collation_row(c: Collation) -> Vec<Value> {
+    vec![
+        Value::str(c.name()),
+        Value::str(c.charset()),
+        Value::Int(i64::from(c.id())),
+        Value::str(if c.is_default() { "Yes" } else { "" }),
+        Value::str("Yes"),
+        Value::Int(1),
+        Value::str(if c.pads() { "PAD SPACE" } else { "NO PAD" }),
+    ]
+}
 
 pub const ENGINES: &[[&str; 6]] = &[[
     "InnoDB",
@@ -283,7 +284,7 @@ pub fn table(ctx: &Context, name: &str) -> Option<ResultSet> {
         .into_iter()
         .map(|(n, k)| {
             let ty = match k {
-                Text(len) => DataType::Char { len, varying: true },
+                Text(len) => DataType::varchar(len),
                 Int => DataType::Int {
                     kind: IntKind::Big,
                     unsigned: false,
@@ -463,7 +464,7 @@ fn type_facts(ty: &DataType) -> [Value; 5] {
             .unwrap_or(0) as i64;
             [int(longest), int(longest * 4), n.clone(), n.clone(), n]
         }
-        DataType::Text { max_len } | DataType::Blob { max_len } => [
+        DataType::Text { max_len, .. } | DataType::Blob { max_len } => [
             int(i64::from(*max_len)),
             int(i64::from(*max_len)),
             n.clone(),
@@ -557,7 +558,9 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
             for (db, t) in all_tables(ctx) {
                 for (pos, (i, c)) in t.public_columns().enumerate() {
                     let [cml, col, np, ns, dp] = type_facts(&c.ty);
-                    let text = is_text(&c.ty);
+                    let collation =
+                        c.ty.collation()
+                            .or_else(|| is_text(&c.ty).then(|| t.collation()));
                     rows.push(vec![
                         def.clone(),
                         s(&db),
@@ -572,8 +575,8 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                         np,
                         ns,
                         dp,
-                        if text { s(&t.charset) } else { Value::Null },
-                        if text { s(&t.collation) } else { Value::Null },
+                        collation.map_or(Value::Null, |c| s(c.charset())),
+                        collation.map_or(Value::Null, |c| s(c.name())),
                         s(&c.ty.sql_name()),
                         s(column_key(t, i)),
                         s(&extra(c)),
@@ -748,24 +751,7 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
             .iter()
             .map(|e| e.iter().map(|v| s(v)).collect())
             .collect(),
-        "COLLATIONS" => COLLATIONS
-            .iter()
-            .map(|(name, cs, id, default)| {
-                vec![
-                    s(name),
-                    s(cs),
-                    int(*id),
-                    s(if *default { "Yes" } else { "" }),
-                    s("Yes"),
-                    int(1),
-                    s(if name.contains("0900") {
-                        "NO PAD"
-                    } else {
-                        "PAD SPACE"
-                    }),
-                ]
-            })
-            .collect(),
+        "COLLATIONS" => Collation::all().map(collation_row).collect(),
         "CHARACTER_SETS" => CHARSETS
             .iter()
             .map(|(name, coll, desc, max)| vec![s(name), s(coll), s(desc), int(*max)])

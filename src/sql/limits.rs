@@ -39,10 +39,13 @@ pub fn identifier(name: &str) -> Result<()> {
 pub fn column(col: &ColumnInfo) -> Result<()> {
     identifier(&col.name)?;
     let max = match col.ty {
-        DataType::Char { len, varying: true } if len > MAX_VARCHAR_CHARS => MAX_VARCHAR_CHARS,
+        DataType::Char {
+            len, varying: true, ..
+        } if len > MAX_VARCHAR_CHARS => MAX_VARCHAR_CHARS,
         DataType::Char {
             len,
             varying: false,
+            ..
         } if len > MAX_CHAR => MAX_CHAR,
         DataType::Binary { len, varying: true } if len > MAX_VARBINARY => MAX_VARBINARY,
         DataType::Binary {
@@ -166,7 +169,7 @@ mod tests {
 
     #[test]
     fn keys_count_utf8mb4_characters_as_four_bytes() {
-        let column = |len| ColumnInfo::new(1, "c", DataType::Char { len, varying: true });
+        let column = |len| ColumnInfo::new(1, "c", DataType::varchar(len));
         assert!(key_length([&column(768)]).is_ok());
         let e = key_length([&column(769)]).unwrap_err();
         assert_eq!(e.code(), 1071);

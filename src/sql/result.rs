@@ -40,13 +40,7 @@ impl ResultColumn {
 
     /// A text column of SHOW-style output.
     pub fn text(name: impl Into<String>) -> Self {
-        Self::computed(
-            name,
-            Some(DataType::Char {
-                len: 64,
-                varying: true,
-            }),
-        )
+        Self::computed(name, Some(DataType::varchar(64)))
     }
 
     /// A BIGINT column of SHOW-style output.

@@ -7,6 +7,7 @@ use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::catalog::{DefaultValue, TableInfo};
 use crate::domain::variables::{self, Scope};
 use crate::error::{Error, Result};
+use crate::types::collation::Collation;
 use crate::types::{DataType, Value};
 use sqlparser::ast;
 
@@ -43,10 +44,7 @@ pub fn filter_where(ctx: &Context, result: QueryResult, cond: &ast::Expr) -> Res
             .map(|c| ScopeColumn {
                 table: String::new(),
                 name: c.name.clone(),
-                ty: c.ty.clone().unwrap_or(DataType::Char {
-                    len: 64,
-                    varying: true,
-                }),
+                ty: c.ty.clone().unwrap_or(DataType::varchar(64)),
             })
             .collect(),
         outer: None,
@@ -259,6 +257,13 @@ pub fn create_table_text(info: &TableInfo) -> String {
     let mut lines = Vec::new();
     for (_, c) in info.public_columns() {
         let mut s = format!("  `{}` {}", c.name, c.ty.sql_name());
+        // A column's collation is spelled out where it is not the table's (as TiDB does).
+        if let Some(coll) = c.ty.collation().filter(|&coll| coll != info.collation()) {
+            if coll.charset() != info.charset {
+                s.push_str(&format!(" CHARACTER SET {}", coll.charset()));
+            }
+            s.push_str(&format!(" COLLATE {}", coll.name()));
+        }
         if let Some(g) = &c.generated {
             let kind = if g.stored { "STORED" } else { "VIRTUAL" };
             s.push_str(&format!(" GENERATED ALWAYS AS ({}) {kind}", g.expr));
@@ -428,17 +433,13 @@ pub fn full_columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<Quer
     let rows = info
         .public_columns()
         .map(|(i, c)| {
-            let text = matches!(
-                c.ty,
-                crate::types::DataType::Char { .. } | crate::types::DataType::Text { .. }
-            );
             vec![
                 Value::str(&c.name),
                 Value::str(&c.ty.sql_name()),
-                if text {
-                    Value::str(&info.collation)
-                } else {
-                    Value::Null
+                match c.ty.collation() {
+                    Some(coll) => Value::str(coll.name()),
+                    None if c.ty.is_text() => Value::str(&info.collation),
+                    None => Value::Null,
                 },
                 Value::str(if c.nullable { "YES" } else { "NO" }),
                 Value::str(column_key(&info, i)),
@@ -632,21 +633,7 @@ pub fn collation(like: Option<&str>) -> QueryResult {
             "Sortlen",
             "Pad_attribute",
         ],
-        super::infoschema::COLLATIONS.iter().map(|(n, cs, id, d)| {
-            vec![
-                Value::str(n),
-                Value::str(cs),
-                Value::Int(*id),
-                Value::str(if *d { "Yes" } else { "" }),
-                Value::str("Yes"),
-                Value::Int(1),
-                Value::str(if n.contains("0900") {
-                    "NO PAD"
-                } else {
-                    "PAD SPACE"
-                }),
-            ]
-        }),
+        Collation::all().map(super::infoschema::collation_row),
         like,
     );
     if let QueryResult::Rows(r) = &mut rs {

@@ -5,11 +5,12 @@
 
 use sqlparser::ast::{self, BinaryOperator};
 
-use super::collation::{self, Fold};
+use super::collation;
 use super::expr::{BinOp, Expr};
 use super::functions::{Func, TimeUnit};
 use crate::error::{Error, Result};
 use crate::sql::planner::binder::Binder;
+use crate::types::collation::Fold;
 use crate::types::{convert, DataType, Value};
 
 impl Binder<'_> {
@@ -104,28 +105,19 @@ impl Binder<'_> {
         }
     }
 
-    /// The operands of one comparison (`=`, `<`, IN, BETWEEN, LIKE, ...), bound. When one
-    /// of them names a case-insensitive collation (`x COLLATE utf8mb4_general_ci`), the
-    /// collation holds for the whole comparison, as MySQL's explicit COLLATE does: every
-    /// operand is compared by its collation key.
+    /// The operands of one comparison (`=`, `<`, IN, BETWEEN, LIKE, ...), bound, each
+    /// compared by its collation key when the comparison's collation is case-insensitive
+    /// (see [`comparison_fold`]).
     pub(super) fn bind_compared<const N: usize>(
         &self,
         operands: [&ast::Expr; N],
     ) -> Result<[Expr; N]> {
-        let mut fold = None;
-        for e in operands {
-            if let Some(f) = explicit_fold(e)? {
-                fold = Some(f);
-                break;
-            }
-        }
-        let mut bound = Vec::with_capacity(N);
-        for e in operands {
-            let b = self.bind(e)?;
-            bound.push(match fold {
-                Some(f) => Expr::Call(Func::CollationKey(f), vec![b]),
-                None => b,
-            });
+        let mut bound = operands
+            .iter()
+            .map(|e| self.bind(e))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(f) = comparison_fold(&operands, &bound)? {
+            bound = bound.into_iter().map(|b| b.collated(f)).collect();
         }
         // A constant against a TIME compares as a TIME in the same spelling: '9:00' is
         // 09:00:00.
@@ -234,14 +226,29 @@ impl Binder<'_> {
     }
 }
 
-/// The case-insensitive collation an operand names with COLLATE (through parentheses), if
-/// any.
-pub(super) fn explicit_fold(e: &ast::Expr) -> Result<Option<Fold>> {
+/// The collation an operand names with COLLATE (through parentheses), if any: `Some(None)`
+/// for a binary one.
+fn explicit_collation(e: &ast::Expr) -> Result<Option<Option<Fold>>> {
     match e {
-        ast::Expr::Nested(inner) => explicit_fold(inner),
-        ast::Expr::Collate { collation, .. } => collation::lookup(&collation_name(collation)),
+        ast::Expr::Nested(inner) => explicit_collation(inner),
+        ast::Expr::Collate { collation, .. } => {
+            collation::lookup(&collation_name(collation)).map(Some)
+        }
         _ => Ok(None),
     }
+}
+
+/// How a comparison, GROUP BY or ORDER BY over `operands` (as written, and bound) compares
+/// strings, by MySQL's coercibility: the collation one of them names with COLLATE, else
+/// that of a case-insensitive column (or expression over one); literals take the other
+/// side's. `None`: byte by byte.
+pub(super) fn comparison_fold(written: &[&ast::Expr], bound: &[Expr]) -> Result<Option<Fold>> {
+    for e in written {
+        if let Some(explicit) = explicit_collation(e)? {
+            return Ok(explicit);
+        }
+    }
+    Ok(bound.iter().find_map(Expr::fold))
 }
 
 /// A collation name as written: `utf8mb4_general_ci`, `'utf8mb4_general_ci'` or quoted

@@ -253,10 +253,7 @@ pub fn table(ctx: &Context, name: &str) -> Option<Result<ResultSet>> {
 
 fn column(table: &str, name: &str, kind: Kind) -> ResultColumn {
     let ty = match kind {
-        Text => DataType::Char {
-            len: 256,
-            varying: true,
-        },
+        Text => DataType::varchar(256),
         Int => DataType::Int {
             kind: IntKind::Big,
             unsigned: false,

@@ -66,6 +66,7 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
         A::Char(l) | A::Character(l) => DataType::Char {
             len: char_len(l, 1),
             varying: false,
+            collation: Default::default(),
         },
         A::Varchar(l) | A::CharVarying(l) | A::CharacterVarying(l) | A::Nvarchar(l) => {
             let len = match l {
@@ -74,7 +75,7 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
                 }
                 _ => return Err(Error::syntax("varchar")),
             };
-            DataType::Char { len, varying: true }
+            DataType::varchar(len)
         }
         A::Binary(l) => DataType::Binary {
             len: u32::try_from(l.unwrap_or(1)).unwrap_or(u32::MAX),
@@ -89,12 +90,10 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
             },
             varying: true,
         },
-        A::TinyText => DataType::Text { max_len: 255 },
-        A::Text => DataType::Text { max_len: 65_535 },
-        A::MediumText => DataType::Text {
-            max_len: 16_777_215,
-        },
-        A::LongText => DataType::Text { max_len: u32::MAX },
+        A::TinyText => DataType::text(255),
+        A::Text => DataType::text(65_535),
+        A::MediumText => DataType::text(16_777_215),
+        A::LongText => DataType::text(u32::MAX),
         A::TinyBlob => DataType::Blob { max_len: 255 },
         A::Blob(_) => DataType::Blob { max_len: 65_535 },
         A::MediumBlob => DataType::Blob {

@@ -11,6 +11,10 @@
 //! | delete reorganization  | no          | yes                   | no             | no   |
 //! | public                 | yes         | yes                   | yes            | yes  |
 //!
+//! An index entry holds a case-insensitive column's collation key, not its text (TiDB's new
+//! collations): `'ABC'` and `'abc'` are one key, so a unique index refuses the second and a
+//! lookup of either finds both. Lookups fold their values the same way ([`Table::scan_index`]).
+//!
 //! Statements write rows through [`foreign_key::Writer`], which adds what a table's
 //! FOREIGN KEY constraints require on top of these paths: the parent looked up (and locked)
 //! for a child row, the children of a parent row restricted, cascaded or cleared.
@@ -33,6 +37,7 @@ use std::sync::Arc;
 
 use crate::catalog::{ColumnInfo, IndexInfo, SchemaState, TableInfo};
 use crate::codec::keys;
+use crate::types::collation::Fold;
 use crate::types::Value;
 
 /// A table bound to one schema version.
@@ -41,12 +46,23 @@ pub struct Table {
     pub info: Arc<TableInfo>,
     /// Column ids in column order, for row decoding.
     column_ids: Vec<u64>,
+    /// Per column, the case-insensitive collation its index entries are keyed by.
+    folds: Vec<Option<Fold>>,
 }
 
 impl Table {
     pub fn new(info: Arc<TableInfo>) -> Table {
         let column_ids = info.columns.iter().map(|c| c.id).collect();
-        Table { info, column_ids }
+        let folds = info
+            .columns
+            .iter()
+            .map(|c| c.ty.collation().and_then(|c| c.fold()))
+            .collect();
+        Table {
+            info,
+            column_ids,
+            folds,
+        }
     }
 
     pub fn id(&self) -> i64 {
@@ -75,7 +91,11 @@ impl Table {
     /// without handle, handle in the value). Unique entries with a NULL part use the
     /// non-unique form: NULLs never collide.
     pub fn index_key(&self, index: &IndexInfo, row: &[Value], handle: i64) -> (Vec<u8>, bool) {
-        let values: Vec<Value> = index.columns.iter().map(|&c| row[c].clone()).collect();
+        let values: Vec<Value> = index
+            .columns
+            .iter()
+            .map(|&c| self.index_value(c, row[c].clone()))
+            .collect();
         let unique_form = index.unique && values.iter().all(|v| !v.is_null());
         let key = keys::index_key(
             self.info.id,
@@ -84,6 +104,14 @@ impl Table {
             if unique_form { None } else { Some(handle) },
         );
         (key, unique_form)
+    }
+
+    /// What an index entry holds for `value` of column `col`: its collation key.
+    fn index_value(&self, col: usize, value: Value) -> Value {
+        match self.folds.get(col).copied().flatten() {
+            Some(fold) => fold.key(value),
+            None => value,
+        }
     }
 
     /// The user-visible name of an index in duplicate-entry messages: `t.idx`.

@@ -214,7 +214,7 @@ impl Table {
     ) -> Result<()> {
         let prefix = keys::index_prefix(self.info.id, index.id);
         let full = KeyRange::prefix(&prefix);
-        let (start, end) = range.bounds();
+        let (start, end) = self.keyed(index, range).bounds();
         let mut kr = KeyRange::new(
             [prefix.as_slice(), &start].concat(),
             if end.is_empty() {
@@ -242,6 +242,25 @@ impl Table {
                 return Ok(());
             };
             advance(&mut kr, last, reverse);
+        }
+    }
+
+    /// `range` with its values as `index` holds them (collation keys).
+    fn keyed(&self, index: &IndexInfo, range: &IndexRange) -> IndexRange {
+        let key = |pos: usize, v: &Value| match index.columns.get(pos) {
+            Some(&c) => self.index_value(c, v.clone()),
+            None => v.clone(),
+        };
+        let next = range.prefix.len();
+        IndexRange {
+            prefix: range
+                .prefix
+                .iter()
+                .enumerate()
+                .map(|(i, v)| key(i, v))
+                .collect(),
+            low: range.low.as_ref().map(|(v, inc)| (key(next, v), *inc)),
+            high: range.high.as_ref().map(|(v, inc)| (key(next, v), *inc)),
         }
     }
 

@@ -61,7 +61,7 @@ pub fn to_column_type(v: &Value, ty: &DataType) -> Result<Value, ConvertError> {
         }
         DataType::Decimal { precision, scale } => to_decimal(v, *precision, *scale),
         DataType::Float | DataType::Double => to_double(v, matches!(ty, DataType::Float)),
-        DataType::Char { len, varying } => {
+        DataType::Char { len, varying, .. } => {
             let mut s = v.to_string_lossy();
             if !varying {
                 let trimmed = s.trim_end_matches(' ').len();
@@ -89,7 +89,7 @@ pub fn to_column_type(v: &Value, ty: &DataType) -> Result<Value, ConvertError> {
             }
             Ok(Value::Bytes(b))
         }
-        DataType::Text { max_len } | DataType::Blob { max_len } => {
+        DataType::Text { max_len, .. } | DataType::Blob { max_len } => {
             let mut b = bytes_of(v);
             if b.len() > *max_len as usize {
                 b.truncate(*max_len as usize);
@@ -622,10 +622,7 @@ mod tests {
 
     #[test]
     fn strings_are_length_checked_in_characters() {
-        let ty = DataType::Char {
-            len: 3,
-            varying: true,
-        };
+        let ty = DataType::varchar(3);
         assert_eq!(
             to_column_type(&Value::str("héé"), &ty),
             Ok(Value::str("héé"))
@@ -634,6 +631,7 @@ mod tests {
         let fixed = DataType::Char {
             len: 3,
             varying: false,
+            collation: Default::default(),
         };
         assert_eq!(
             to_column_type(&Value::str("ab "), &fixed),

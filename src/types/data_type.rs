@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use super::collation::Collation;
+
 /// The five integer widths MySQL knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum IntKind {
@@ -70,6 +72,8 @@ pub enum DataType {
     Char {
         len: u32,
         varying: bool,
+        #[serde(default)]
+        collation: Collation,
     },
     /// BINARY(n) and VARBINARY(n); `len` counts bytes.
     Binary {
@@ -79,6 +83,8 @@ pub enum DataType {
     /// TINYTEXT..LONGTEXT; `max_len` is the byte limit of the chosen size.
     Text {
         max_len: u32,
+        #[serde(default)]
+        collation: Collation,
     },
     /// TINYBLOB..LONGBLOB.
     Blob {
@@ -112,6 +118,31 @@ pub enum DataType {
 }
 
 impl DataType {
+    /// VARCHAR(len) in the default collation.
+    pub fn varchar(len: u32) -> DataType {
+        DataType::Char {
+            len,
+            varying: true,
+            collation: Collation::default(),
+        }
+    }
+
+    /// A TEXT type of `max_len` bytes in the default collation.
+    pub fn text(max_len: u32) -> DataType {
+        DataType::Text {
+            max_len,
+            collation: Collation::default(),
+        }
+    }
+
+    /// The collation a character column compares by; `None` for other types.
+    pub fn collation(&self) -> Option<Collation> {
+        match self {
+            DataType::Char { collation, .. } | DataType::Text { collation, .. } => Some(*collation),
+            _ => None,
+        }
+    }
+
     pub fn is_integer(&self) -> bool {
         matches!(self, DataType::Int { .. })
     }
@@ -161,13 +192,13 @@ impl DataType {
             DataType::Decimal { precision, scale } => format!("decimal({precision},{scale})"),
             DataType::Float => "float".into(),
             DataType::Double => "double".into(),
-            DataType::Char { len, varying } => {
+            DataType::Char { len, varying, .. } => {
                 format!("{}({len})", if *varying { "varchar" } else { "char" })
             }
             DataType::Binary { len, varying } => {
                 format!("{}({len})", if *varying { "varbinary" } else { "binary" })
             }
-            DataType::Text { max_len } => text_size_name(*max_len, "text"),
+            DataType::Text { max_len, .. } => text_size_name(*max_len, "text"),
             DataType::Blob { max_len } => text_size_name(*max_len, "blob"),
             DataType::Date => "date".into(),
             DataType::DateTime { fsp } => with_fsp("datetime", *fsp),

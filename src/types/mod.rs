@@ -5,6 +5,7 @@
 //! character set, and the column's type says how to show and compare them. JSON values are
 //! the text of their normal form ([`json`]).
 
+pub mod collation;
 pub mod convert;
 mod data_type;
 pub mod json;

@@ -10,10 +10,10 @@ pub struct CreateSchema;
 
 impl JobKind for CreateSchema {
     fn forward(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
-        let JobArgs::CreateSchema { name } = &job.args else {
+        let JobArgs::CreateSchema { name, collation } = &job.args else {
             return Err(Error::internal("create schema job without its name"));
         };
-        let name = name.clone();
+        let (name, collation) = (name.clone(), *collation);
         if meta::load_databases(txn)?
             .iter()
             .any(|d| d.name.eq_ignore_ascii_case(&name))
@@ -26,8 +26,8 @@ impl JobKind for CreateSchema {
             &DatabaseInfo {
                 id,
                 name,
-                charset: "utf8mb4".into(),
-                collation: "utf8mb4_bin".into(),
+                charset: collation.charset().into(),
+                collation: collation.name().into(),
                 state: SchemaState::Public,
             },
         );

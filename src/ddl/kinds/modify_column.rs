@@ -182,10 +182,12 @@ pub fn check_modify_column(old: &ColumnInfo, new: &ColumnInfo) -> Result<()> {
             T::Char {
                 len: l1,
                 varying: v1,
+                ..
             },
             T::Char {
                 len: l2,
                 varying: v2,
+                ..
             },
         ) => {
             if *v1 && !*v2 {
@@ -216,7 +218,7 @@ pub fn check_modify_column(old: &ColumnInfo, new: &ColumnInfo) -> Result<()> {
                 Ok(())
             }
         }
-        (T::Text { max_len: l1 }, T::Text { max_len: l2 })
+        (T::Text { max_len: l1, .. }, T::Text { max_len: l2, .. })
         | (T::Blob { max_len: l1 }, T::Blob { max_len: l2 }) => {
             if l2 < l1 {
                 shorter(*l2, *l1)

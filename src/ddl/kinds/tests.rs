@@ -74,7 +74,10 @@ fn with_table(store: &dyn crate::kv::Store) -> (i64, i64) {
         0,
         "d",
         "",
-        JobArgs::CreateSchema { name: "d".into() },
+        JobArgs::CreateSchema {
+            name: "d".into(),
+            collation: Default::default(),
+        },
     );
     walk(store, &mut db, false);
     let table = TableInfo {

@@ -158,10 +158,7 @@ fn column_type(name: &str) -> DataType {
             unsigned: false,
         },
         "CREATE_TIME" | "START_TIME" | "END_TIME" => DataType::DateTime { fsp: 6 },
-        _ => DataType::Char {
-            len: 64,
-            varying: true,
-        },
+        _ => DataType::varchar(64),
     }
 }
 

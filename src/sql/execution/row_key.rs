@@ -4,10 +4,28 @@
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
 
+use crate::types::collation::Fold;
 use crate::types::Value;
 
 #[derive(Debug, Clone)]
 pub struct RowKey(pub Vec<Value>);
+
+impl RowKey {
+    /// The key of `values` whose strings compare under `folds` (the `i`th value's at
+    /// `i`; a missing or `None` one: byte by byte).
+    pub fn collated(values: &[Value], folds: &[Option<Fold>]) -> RowKey {
+        RowKey(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match folds.get(i).copied().flatten() {
+                    Some(f) => f.key(v.clone()),
+                    None => v.clone(),
+                })
+                .collect(),
+        )
+    }
+}
 
 /// Values only ever equal within a class: numbers, strings, temporals.
 fn class(v: &Value) -> u8 {

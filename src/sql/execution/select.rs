@@ -219,13 +219,18 @@ fn select_uncut(
     }
     let mut out = Vec::with_capacity(rows.len());
     let mut seen = HashSet::new();
+    // DISTINCT compares a case-insensitive column's strings by their keys.
+    let folds: Vec<_> = match plan.distinct {
+        true => plan.projection.iter().map(|(e, _)| e.fold()).collect(),
+        false => Vec::new(),
+    };
     for row in &rows {
         let values: Vec<Value> = plan
             .projection
             .iter()
             .map(|(e, _)| e.eval_in(row, &env))
             .collect::<Result<_>>()?;
-        if plan.distinct && !seen.insert(RowKey(values.clone())) {
+        if plan.distinct && !seen.insert(RowKey::collated(&values, &folds)) {
             continue;
         }
         let keys: Vec<Value> = plan

@@ -88,10 +88,7 @@ pub(super) fn add_type(arg: Option<DataType>, unit: Option<&Expr>) -> Option<Dat
     match arg {
         Some(DataType::Date) if date_unit => Some(DataType::Date),
         Some(t) if t.is_temporal() => Some(DataType::DateTime { fsp: 0 }),
-        _ => Some(DataType::Char {
-            len: 29,
-            varying: true,
-        }),
+        _ => Some(DataType::varchar(29)),
     }
 }
 

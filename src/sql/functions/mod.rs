@@ -149,7 +149,7 @@ pub enum Func {
     RegexpReplace,
     /// The comparison key of a string under an explicit case-insensitive COLLATE; the
     /// binder adds it, SQL cannot name it.
-    CollationKey(crate::sql::collation::Fold),
+    CollationKey(crate::types::collation::Fold),
     // numbers
     Abs,
     Round,
@@ -478,10 +478,7 @@ fn bigint() -> DataType {
 }
 
 fn varchar() -> DataType {
-    DataType::Char {
-        len: 255,
-        varying: true,
-    }
+    DataType::varchar(255)
 }
 
 pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
@@ -516,7 +513,7 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         ToJson | JsonExtract | JsonObject | JsonArray | JsonKeys | JsonSet | JsonInsert
         | JsonReplace | JsonRemove | JsonArrayAppend | JsonArrayInsert | JsonMergePatch
         | JsonMergePreserve => Some(DataType::Json),
-        JsonUnquote | JsonPretty => Some(DataType::Text { max_len: u32::MAX }),
+        JsonUnquote | JsonPretty => Some(DataType::text(u32::MAX)),
         JsonQuote | JsonType => Some(varchar()),
         JsonValid | JsonLength | JsonDepth | JsonContains | JsonContainsPath | JsonOverlaps
         | MemberOf => Some(bigint()),
@@ -567,7 +564,7 @@ pub fn merged_type(types: impl IntoIterator<Item = Option<DataType>>) -> Option<
             (Some(a), b) if a == b => a,
             (Some(a), b) if a.is_string() || b.is_string() => {
                 if matches!(a, DataType::Text { .. }) || matches!(b, DataType::Text { .. }) {
-                    DataType::Text { max_len: u32::MAX }
+                    DataType::text(u32::MAX)
                 } else {
                     varchar()
                 }
@@ -645,7 +642,7 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
         | JsonMergePatch | JsonMergePreserve | JsonPretty | MemberOf | ToJson => {
             json::call(f, &args)?
         }
-        CollationKey(fold) => crate::sql::collation::key(args.pop().unwrap_or(Value::Null), fold),
+        CollationKey(fold) => fold.key(args.pop().unwrap_or(Value::Null)),
         Abs | Round | Truncate | Floor | Ceil | Mod | Pow | Sqrt | Sign | Exp | Ln | Log | Log2
         | Log10 | Pi | Greatest | Least | Conv | Bin | Oct | Format | Rand | Sin | Cos | Tan
         | Cot | Asin | Acos | Atan | Atan2 | Degrees | Radians => numeric::call(f, &args)?,

@@ -144,7 +144,7 @@ fn var_name(v: &str) -> String {
 }
 
 fn build(vars: &[String], columns: Option<&[String]>, exprs: &[String]) -> Result<Assignments> {
-    let text = DataType::Text { max_len: u32::MAX };
+    let text = DataType::text(u32::MAX);
     let names = vars
         .iter()
         .map(|v| var_name(v))

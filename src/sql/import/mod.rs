@@ -406,13 +406,7 @@ pub fn job_rows(jobs: &[(ImportJob, Option<Progress>)]) -> QueryResult {
         .iter()
         .map(|&n| match n {
             "Job_ID" | "Table_ID" | "Imported_Rows" => ResultColumn::bigint(n),
-            _ => ResultColumn::computed(
-                n,
-                Some(crate::types::DataType::Char {
-                    len: 256,
-                    varying: true,
-                }),
-            ),
+            _ => ResultColumn::computed(n, Some(crate::types::DataType::varchar(256))),
         })
         .collect();
     let now = chrono::Utc::now().timestamp_micros();

@@ -9,6 +9,7 @@ use std::ops::Bound;
 use super::hints::IndexHints;
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::sql::expr::{BinOp, Expr};
+use crate::sql::functions::Func;
 use crate::table::{HandleRange, IndexRange};
 use crate::types::{convert, Value};
 
@@ -115,8 +116,14 @@ fn key_value(e: &Expr, table: &TableInfo, col: usize) -> Option<Value> {
 }
 
 fn collect(e: &Expr, table: &TableInfo, scope_to_table: &[usize], conds: &mut [ColumnCond]) {
+    // A case-insensitive column is compared by its collation key, which is what its index
+    // entries hold.
     let col_of = |e: &Expr| match e {
         Expr::Column(i, _) => scope_to_table.get(*i).copied(),
+        Expr::Call(Func::CollationKey(f), args) => match args.as_slice() {
+            [c @ Expr::Column(i, _)] if c.fold() == Some(*f) => scope_to_table.get(*i).copied(),
+            _ => None,
+        },
         _ => None,
     };
     match e {

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::sql::aggregate::{self, AggCall, AggFunc, ConcatOptions};
 use crate::sql::expr::{BinOp, Expr, VariableSink};
 use crate::sql::functions::{self, Func};
-use crate::sql::special_forms::explicit_fold;
+use crate::sql::special_forms::comparison_fold;
 use crate::sql::subquery::{Subquery, SubqueryKind};
 use crate::sql::types::parse_data_type;
 use crate::types::time_zone::TimeZone;
@@ -419,21 +419,17 @@ impl<'a> Binder<'a> {
             } => {
                 let mut operands: Vec<&ast::Expr> = vec![expr];
                 operands.extend(list);
-                let fold = operands
+                let mut bound = operands
                     .iter()
-                    .map(|e| explicit_fold(e))
-                    .find_map(|f| f.transpose())
-                    .transpose()?;
-                let key = |e: Expr| match fold {
-                    Some(f) => Expr::Call(Func::CollationKey(f), vec![e]),
-                    None => e,
-                };
+                    .map(|e| self.bind(e))
+                    .collect::<Result<Vec<_>>>()?;
+                if let Some(f) = comparison_fold(&operands, &bound)? {
+                    bound = bound.into_iter().map(|b| b.collated(f)).collect();
+                }
+                let expr = bound.remove(0);
                 Expr::InList {
-                    expr: Box::new(key(self.bind(expr)?)),
-                    list: list
-                        .iter()
-                        .map(|e| self.bind(e).map(key))
-                        .collect::<Result<_>>()?,
+                    expr: Box::new(expr),
+                    list: bound,
                     negated: *negated,
                 }
             }
@@ -794,10 +790,7 @@ fn cast_target(t: &ast::DataType) -> Result<DataType> {
             kind: IntKind::Big,
             unsigned: true,
         },
-        ast::DataType::Char(_) | ast::DataType::Character(_) => DataType::Char {
-            len: u32::MAX,
-            varying: true,
-        },
+        ast::DataType::Char(_) | ast::DataType::Character(_) => DataType::varchar(u32::MAX),
         ast::DataType::Binary(_) => DataType::Binary {
             len: u32::MAX,
             varying: true,

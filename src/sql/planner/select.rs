@@ -24,7 +24,7 @@ use crate::sql::context::Context;
 use crate::sql::expr::Expr;
 use crate::sql::functions::Func;
 use crate::sql::result::ResultColumn;
-use crate::sql::special_forms::explicit_fold;
+use crate::sql::special_forms::comparison_fold;
 use crate::table::Table;
 use crate::types::{DataType, Value};
 
@@ -479,12 +479,20 @@ pub fn plan_select(
 }
 
 /// Columns whose text does not sort as their values do: an ENUM sorts by member position
-/// (`ORDER BY e` is `ORDER BY FIELD(e, 'first', 'second', ...)`), a TIME as a span.
+/// (`ORDER BY e` is `ORDER BY FIELD(e, 'first', 'second', ...)`), a TIME as a span, a
+/// select-list string under a case-insensitive collation by its key (a key bound from the
+/// FROM row has its collation already).
 fn value_sort_key(key: &mut SortKey, projection: &[(Expr, ResultColumn)]) {
     let expr = match key {
         SortKey::Scope(e) => e.clone(),
         SortKey::Output(i) => match projection.get(*i) {
-            Some((e, _)) => e.clone(),
+            Some((e, _)) => {
+                if let Some(fold) = e.fold() {
+                    *key = SortKey::Scope(e.clone().collated(fold));
+                    return;
+                }
+                e.clone()
+            }
             None => return,
         },
     };
@@ -640,12 +648,12 @@ fn group_keys(
     Ok(keys)
 }
 
-/// A GROUP BY or ORDER BY key `e` (bound: `bound`) that names a case-insensitive collation
-/// groups and sorts by its collation key: `GROUP BY name COLLATE utf8mb4_general_ci` puts
-/// 'a' and 'A' in one group.
+/// A GROUP BY or ORDER BY key `e` (bound: `bound`) under a case-insensitive collation,
+/// named with COLLATE or the column's own, groups and sorts by its collation key:
+/// `GROUP BY name COLLATE utf8mb4_general_ci` puts 'a' and 'A' in one group.
 fn collation_key(e: &ast::Expr, bound: Expr) -> Result<Expr> {
-    Ok(match explicit_fold(e)? {
-        Some(fold) => Expr::Call(Func::CollationKey(fold), vec![bound]),
+    Ok(match comparison_fold(&[e], std::slice::from_ref(&bound))? {
+        Some(fold) => bound.collated(fold),
         None => bound,
     })
 }
@@ -715,7 +723,7 @@ fn order_key(e: &ast::Expr, binder: &Binder, items: &[Item]) -> Result<SortKey> 
     match binder.bind(e).and_then(|b| collation_key(e, b)) {
         Ok(b) => Ok(SortKey::Scope(b)),
         Err(err @ Error::UnknownColumn { .. }) => match alias_item(e, items) {
-            Some(item) => Ok(SortKey::Scope(item.expr.clone())),
+            Some(item) => Ok(SortKey::Scope(collation_key(e, item.expr.clone())?)),
             None => Err(err),
         },
         Err(err) => Err(err),

@@ -233,10 +233,8 @@ impl<'a> Encoder<'a> {
         for (i, col) in info.columns.iter().enumerate() {
             if !given[i] {
                 row[i] = match &col.default {
-                    Some(DefaultValue::Literal(s)) => {
-                        convert::to_column_type(&Value::str(s), &col.ty)
-                            .map_err(|_| Error::internal("bad default"))?
-                    }
+                    Some(DefaultValue::Literal(s)) => convert::from_stored_text(s, &col.ty)
+                        .map_err(|_| Error::internal("bad default"))?,
                     Some(DefaultValue::CurrentTimestamp) => Value::DateTime(self.now),
                     _ => Value::Null,
                 };

@@ -31,6 +31,7 @@ pub(super) const T_DATE: u8 = 10;
 pub(super) const T_TIME: u8 = 11;
 pub(super) const T_DATETIME: u8 = 12;
 pub(super) const T_YEAR: u8 = 13;
+const T_BIT: u8 = 16;
 const T_BLOB: u8 = 0xfc;
 const T_JSON: u8 = 0xf5;
 pub const T_VAR_STRING: u8 = 0xfd;
@@ -341,6 +342,7 @@ fn wire_type(ty: &Option<DataType>) -> (u8, u16, u32, u16, u8) {
             *fsp,
         ),
         DataType::Year => (T_YEAR, CHARSET_BINARY, 4, UNSIGNED | ZEROFILL | NUM, 0),
+        DataType::Bit { width } => (T_BIT, CHARSET_BINARY, u32::from(*width), UNSIGNED, 0),
         DataType::Time { fsp } => (
             T_TIME,
             CHARSET_BINARY,
@@ -431,6 +433,11 @@ fn text_value(c: &ResultColumn, v: &Value) -> Option<Vec<u8>> {
                 text.push_str(&micros[..usize::from((*fsp).min(6))]);
             }
             Some(text.into_bytes())
+        }
+        // BIT is sent as its bytes, big-endian, as many as its width needs.
+        (Value::UInt(n), Some(DataType::Bit { width })) => {
+            let len = usize::from(*width).div_ceil(8).clamp(1, 8);
+            Some(n.to_be_bytes()[8 - len..].to_vec())
         }
         // YEAR prints four digits: 0 is 0000.
         (Value::Int(y), Some(DataType::Year)) => Some(format!("{y:04}").into_bytes()),

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::expr::{arithmetic, BinOp, Expr};
+use super::expr::{arithmetic, bits_of, BinOp, Expr};
 use super::subquery::Env;
 use crate::error::{Error, Result};
 use crate::sql::execution::row_key::RowKey;
@@ -387,23 +387,6 @@ impl Acc {
             }
             AggFunc::BitAnd | AggFunc::BitOr | AggFunc::BitXor => Value::UInt(self.bits),
             AggFunc::JsonArrayAgg | AggFunc::JsonObjectAgg => self.finish_json(call),
-        }
-    }
-}
-
-/// A value as the 64 bits BIT_AND / BIT_OR / BIT_XOR combine: integers as two's complement,
-/// other numbers and numeric strings rounded first (MySQL's conversion to BIGINT UNSIGNED).
-fn bits_of(v: &Value) -> u64 {
-    match v {
-        Value::Int(i) => *i as u64,
-        Value::UInt(u) => *u,
-        other => {
-            let f = other.to_f64().round();
-            if f < 0.0 {
-                (f as i64) as u64
-            } else {
-                f as u64
-            }
         }
     }
 }

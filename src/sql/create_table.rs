@@ -488,7 +488,7 @@ fn default_of(
     }
     match convert::to_column_type(&v, &col.ty) {
         Ok(Value::Null) => Ok(DefaultValue::Null),
-        Ok(v) => Ok(DefaultValue::Literal(v.to_string_lossy())),
+        Ok(v) => Ok(DefaultValue::Literal(convert::stored_text(&v, &col.ty))),
         Err(_) => Err(invalid_default(&col.name)),
     }
 }

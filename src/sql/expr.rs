@@ -187,7 +187,7 @@ impl Expr {
             Expr::Neg(e) => negate(e.eval_in(row, env)?),
             Expr::BitNot(e) => Ok(match e.eval_in(row, env)? {
                 Value::Null => Value::Null,
-                v => Value::UInt(!to_u64(&v)),
+                v => Value::UInt(!bits_of(&v)),
             }),
             Expr::Not(e) => Ok(match e.eval_in(row, env)?.truth() {
                 None => Value::Null,
@@ -633,7 +633,7 @@ fn eval_binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value], env: &Env) -> Resul
 
 /// A value as the 64-bit unsigned integer MySQL's bit operators work on (negative numbers
 /// in two's complement, fractions rounded).
-fn to_u64(v: &Value) -> u64 {
+pub(crate) fn bits_of(v: &Value) -> u64 {
     match v {
         Value::Int(i) => *i as u64,
         Value::UInt(u) => *u,
@@ -654,7 +654,7 @@ fn to_u64(v: &Value) -> u64 {
 
 /// `&`, `|`, `^`, `<<`, `>>` over BIGINT UNSIGNED; `None` for other operators.
 fn bit_op(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
-    let (x, y) = (to_u64(a), to_u64(b));
+    let (x, y) = (bits_of(a), bits_of(b));
     Some(Value::UInt(match op {
         BinOp::BitAnd => x & y,
         BinOp::BitOr => x | y,

@@ -433,6 +433,13 @@ fn type_facts(ty: &DataType) -> [Value; 5] {
             Value::Null,
         ],
         DataType::Float => [n.clone(), n, int(12), Value::Null, Value::Null],
+        DataType::Bit { width } => [
+            n.clone(),
+            n,
+            int(i64::from(*width)),
+            Value::Null,
+            Value::Null,
+        ],
         DataType::Double => [n.clone(), n, int(22), Value::Null, Value::Null],
         DataType::Char { len, .. } => [
             int(i64::from(*len)),

@@ -35,9 +35,21 @@ pub fn identifier(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// A column's name and type (1059, 1074).
+/// A column's name and type (1059, 1074, 1439).
 pub fn column(col: &ColumnInfo) -> Result<()> {
     identifier(&col.name)?;
+    if let DataType::Bit { width } = col.ty {
+        if !(1..=64).contains(&width) {
+            return Err(Error::new(
+                1439,
+                "42000",
+                format!(
+                    "Display width out of range for column '{}' (max = 64)",
+                    col.name
+                ),
+            ));
+        }
+    }
     let max = match col.ty {
         DataType::Char {
             len, varying: true, ..
@@ -100,6 +112,7 @@ fn key_bytes(ty: &DataType) -> usize {
         DataType::DateTime { fsp } => 5 + usize::from(fsp).div_ceil(2),
         DataType::Timestamp { fsp } => 4 + usize::from(fsp).div_ceil(2),
         DataType::Year => 1,
+        DataType::Bit { width } => usize::from(width).div_ceil(8),
         DataType::Time { fsp } => 3 + usize::from(fsp).div_ceil(2),
         DataType::Enum { .. } => 2,
         DataType::Set { .. } => 8,

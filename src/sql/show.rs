@@ -273,6 +273,10 @@ pub fn create_table_text(info: &TableInfo) -> String {
         }
         match &c.default {
             _ if c.generated.is_some() => {}
+            // A BIT default is kept as MySQL spells it: b'101'.
+            Some(DefaultValue::Literal(v)) if matches!(c.ty, DataType::Bit { .. }) => {
+                s.push_str(&format!(" DEFAULT {v}"))
+            }
             Some(DefaultValue::Literal(v)) => {
                 s.push_str(&format!(" DEFAULT '{}'", v.replace('\'', "''")))
             }

@@ -116,6 +116,7 @@ impl Binder<'_> {
             .iter()
             .map(|e| self.bind(e))
             .collect::<Result<Vec<_>>>()?;
+        self.bits_as_numbers(&operands, &mut bound)?;
         if let Some(f) = comparison_fold(&operands, &bound)? {
             bound = bound.into_iter().map(|b| b.collated(f)).collect();
         }

@@ -25,6 +25,10 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
         A::TinyInt(_) => int(IntKind::Tiny, false),
         A::TinyIntUnsigned(_) => int(IntKind::Tiny, true),
         A::Bool | A::Boolean => int(IntKind::Tiny, false),
+        // BIT(0) and widths past 64 are refused where the column's name is known.
+        A::Bit(width) => DataType::Bit {
+            width: width.map_or(1, |w| u8::try_from(w).unwrap_or(u8::MAX)),
+        },
         A::SmallInt(_) => int(IntKind::Small, false),
         A::SmallIntUnsigned(_) => int(IntKind::Small, true),
         A::MediumInt(_) => int(IntKind::Medium, false),

@@ -297,9 +297,7 @@ fn advance(kr: &mut KeyRange, last: &[u8], reverse: bool) {
 /// The value a column has in rows written before the column existed.
 fn origin_default(c: &ColumnInfo) -> Value {
     match &c.origin_default {
-        Some(s) => {
-            crate::types::convert::to_column_type(&Value::str(s), &c.ty).unwrap_or(Value::Null)
-        }
+        Some(s) => crate::types::convert::from_stored_text(s, &c.ty).unwrap_or(Value::Null),
         None => Value::Null,
     }
 }

@@ -50,6 +50,26 @@ impl ConvertError {
     }
 }
 
+/// The text a column's default (or the value rows written before the column existed) is
+/// kept as: the value's text, and for BIT MySQL's `b'101'`.
+pub fn stored_text(v: &Value, ty: &DataType) -> String {
+    match (v, ty) {
+        (Value::UInt(n), DataType::Bit { .. }) => format!("b'{n:b}'"),
+        _ => v.to_string_lossy(),
+    }
+}
+
+/// The value of a column's default kept as [`stored_text`].
+pub fn from_stored_text(text: &str, ty: &DataType) -> Result<Value, ConvertError> {
+    if let DataType::Bit { .. } = ty {
+        let bits = text.strip_prefix("b'").and_then(|t| t.strip_suffix('\''));
+        if let Some(n) = bits.and_then(|b| u64::from_str_radix(b, 2).ok()) {
+            return to_column_type(&Value::UInt(n), ty);
+        }
+    }
+    to_column_type(&Value::str(text), ty)
+}
+
 /// Converts `v` to a value of type `ty`. NULL stays NULL (nullability is the caller's check).
 pub fn to_column_type(v: &Value, ty: &DataType) -> Result<Value, ConvertError> {
     if v.is_null() {
@@ -116,6 +136,7 @@ pub fn to_column_type(v: &Value, ty: &DataType) -> Result<Value, ConvertError> {
             })
         }
         DataType::Year => to_year(v),
+        DataType::Bit { width } => to_bit(v, *width),
         DataType::Time { fsp } => to_time(v, *fsp),
         DataType::Json => to_json(v),
         DataType::Enum { members } => to_enum(v, members),
@@ -248,6 +269,37 @@ fn to_json(v: &Value) -> Result<Value, ConvertError> {
 /// A YEAR: 1901 to 2155 as given, two digits as MySQL reads them (1-69: 2001-2069, 70-99:
 /// 1970-1999; the number 0 is 0000 but the string '0' or '00' is 2000), the year of a date;
 /// 1264 otherwise (0000 stored in non-strict mode).
+/// BIT(width): an integer as it is, a string as the big-endian number its bytes spell (as
+/// MySQL reads `b'101'` and `'a'`), other numbers rounded; 1406 past the width (a negative
+/// number too), all ones instead.
+fn to_bit(v: &Value, width: u8) -> Result<Value, ConvertError> {
+    let max = u64::MAX >> 64u32.saturating_sub(u32::from(width.clamp(1, 64)));
+    let too_long = ConvertError::TooLong {
+        clamped: Value::UInt(max),
+    };
+    let n = match v {
+        Value::Int(i) => u64::try_from(*i).map_err(|_| too_long.clone())?,
+        Value::UInt(u) => *u,
+        Value::Bytes(b) => {
+            if b.iter().skip_while(|&&x| x == 0).count() > 8 {
+                return Err(too_long);
+            }
+            b.iter().fold(0u64, |n, &x| (n << 8) | u64::from(x))
+        }
+        other => {
+            let f = other.to_f64().round();
+            if !(0.0..18_446_744_073_709_551_616.0).contains(&f) {
+                return Err(too_long);
+            }
+            f as u64
+        }
+    };
+    if n > max {
+        return Err(too_long);
+    }
+    Ok(Value::UInt(n))
+}
+
 fn to_year(v: &Value) -> Result<Value, ConvertError> {
     use chrono::Datelike;
     let from_text = match v {

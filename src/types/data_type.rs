@@ -99,6 +99,11 @@ pub enum DataType {
     },
     /// YEAR: 1901 to 2155, or 0 (`0000`); held as an integer.
     Year,
+    /// BIT(width), 1 to 64 bits: held as an unsigned integer (as arithmetic and comparisons
+    /// read it), sent to clients as its big-endian bytes.
+    Bit {
+        width: u8,
+    },
     /// TIME(fsp): a signed span up to 838:59:59, held as its text (see `sql_time`).
     Time {
         fsp: u8,
@@ -204,6 +209,7 @@ impl DataType {
             DataType::DateTime { fsp } => with_fsp("datetime", *fsp),
             DataType::Timestamp { fsp } => with_fsp("timestamp", *fsp),
             DataType::Year => "year".into(),
+            DataType::Bit { width } => format!("bit({width})"),
             DataType::Time { fsp } => with_fsp("time", *fsp),
             DataType::Json => "json".into(),
             DataType::Enum { members } => format!("enum({})", quoted_list(members)),

@@ -81,7 +81,7 @@ pub fn store_value(
 /// The value MySQL stores for a NOT NULL column given NULL in non-strict mode.
 pub fn implicit_default(ty: &DataType) -> Value {
     match ty {
-        DataType::Int { unsigned: true, .. } => Value::UInt(0),
+        DataType::Int { unsigned: true, .. } | DataType::Bit { .. } => Value::UInt(0),
         DataType::Int { .. } | DataType::Year => Value::Int(0),
         DataType::Decimal { scale, .. } => {
             Value::Decimal(rust_decimal::Decimal::new(0, u32::from(*scale).min(28)))
@@ -126,8 +126,9 @@ pub fn touch_on_update(
 /// The value of a column the statement did not give.
 pub fn default_value(ctx: &mut Context, col: &ColumnInfo, ignore: bool) -> Result<Value> {
     match &col.default {
-        Some(DefaultValue::Literal(s)) => convert::to_column_type(&Value::str(s), &col.ty)
-            .map_err(|_| Error::internal("bad default")),
+        Some(DefaultValue::Literal(s)) => {
+            convert::from_stored_text(s, &col.ty).map_err(|_| Error::internal("bad default"))
+        }
         Some(DefaultValue::CurrentTimestamp) => Ok(Value::DateTime(ctx.session.now())),
         Some(DefaultValue::Null) => Ok(Value::Null),
         None if col.nullable || col.auto_increment => Ok(Value::Null),
@@ -155,7 +156,7 @@ pub fn origin_default_text(
         Some(DefaultValue::CurrentTimestamp) => Some(Value::DateTime(session.now()).to_string()),
         Some(DefaultValue::Null) => None,
         None if col.nullable => None,
-        None => Some(implicit_default(&col.ty).to_string_lossy()),
+        None => Some(convert::stored_text(&implicit_default(&col.ty), &col.ty)),
     })
 }
 

@@ -170,6 +170,7 @@ pub enum Func {
     Least,
     Conv,
     Bin,
+    BitCount,
     Oct,
     Format,
     Rand,
@@ -329,6 +330,7 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::Least, &["least"]),
     (Func::Conv, &["conv"]),
     (Func::Bin, &["bin"]),
+    (Func::BitCount, &["bit_count"]),
     (Func::Oct, &["oct"]),
     (Func::Format, &["format"]),
     (Func::Rand, &["rand"]),
@@ -508,7 +510,7 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
             len: 255,
             varying: true,
         }),
-        Sleep => Some(bigint()),
+        Sleep | BitCount => Some(bigint()),
         CollationKey(_) => arg(0),
         ToJson | JsonExtract | JsonObject | JsonArray | JsonKeys | JsonSet | JsonInsert
         | JsonReplace | JsonRemove | JsonArrayAppend | JsonArrayInsert | JsonMergePatch
@@ -644,8 +646,10 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
         }
         CollationKey(fold) => fold.key(args.pop().unwrap_or(Value::Null)),
         Abs | Round | Truncate | Floor | Ceil | Mod | Pow | Sqrt | Sign | Exp | Ln | Log | Log2
-        | Log10 | Pi | Greatest | Least | Conv | Bin | Oct | Format | Rand | Sin | Cos | Tan
-        | Cot | Asin | Acos | Atan | Atan2 | Degrees | Radians => numeric::call(f, &args)?,
+        | Log10 | Pi | Greatest | Least | Conv | Bin | BitCount | Oct | Format | Rand | Sin
+        | Cos | Tan | Cot | Asin | Acos | Atan | Atan2 | Degrees | Radians => {
+            numeric::call(f, &args)?
+        }
         ToDays | FromDays | MakeDate | Week | YearWeek | PeriodAdd | PeriodDiff | Time
         | TimeToSec | SecToTime | TimeDiff | Microsecond | StrToDate | AddTime | SubTime
         | TimeMicros => calendar::call(f, &args)?,

@@ -174,6 +174,7 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             };
             conv(&x.to_text().unwrap_or_default(), from, to).map_or(Value::Null, |t| Value::str(&t))
         }
+        BitCount => Value::Int(i64::from(crate::sql::expr::bits_of(x).count_ones())),
         Format => Value::str(&format_number(x, int_arg(&args[1]).clamp(0, 30) as usize)),
         Sin => double(x.to_f64().sin()),
         Cos => double(x.to_f64().cos()),

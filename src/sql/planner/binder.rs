@@ -423,6 +423,7 @@ impl<'a> Binder<'a> {
                     .iter()
                     .map(|e| self.bind(e))
                     .collect::<Result<Vec<_>>>()?;
+                self.bits_as_numbers(&operands, &mut bound)?;
                 if let Some(f) = comparison_fold(&operands, &bound)? {
                     bound = bound.into_iter().map(|b| b.collated(f)).collect();
                 }
@@ -519,6 +520,23 @@ impl<'a> Binder<'a> {
             }
         }
         self.bind(e)
+    }
+
+    /// Against a BIT column a hex or bit literal is the number its bytes spell (`b = b'101'`
+    /// compares with 5), as MySQL reads it there.
+    pub(crate) fn bits_as_numbers(&self, written: &[&ast::Expr], bound: &mut [Expr]) -> Result<()> {
+        let bit = |e: &Expr| matches!(e.data_type(), Some(DataType::Bit { .. }));
+        if !bound.iter().any(bit) {
+            return Ok(());
+        }
+        for (e, b) in written.iter().zip(bound.iter_mut()) {
+            if let ast::Expr::Value(v) = e {
+                if let Some(n) = bits_literal(&v.value)? {
+                    *b = Expr::Literal(Value::UInt(n));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn variable(&self, name: &str, rest: Option<&str>) -> Result<Value> {

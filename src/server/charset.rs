@@ -47,16 +47,21 @@ pub fn collation_id(encoding: &'static Encoding) -> u16 {
 }
 
 /// A query's text: decoded from the client's character set, or checked as UTF-8 (1300 when
-/// it is not, as MySQL answers for utf8mb4).
+/// it is not, as MySQL answers for utf8mb4, unless only its `_binary'...'` literals are not:
+/// see [`super::binary_literals`]).
 pub fn decode<'a>(
     body: &'a [u8],
     client: Option<&'static Encoding>,
 ) -> Result<Cow<'a, str>, Error> {
     match client {
         Some(enc) => Ok(enc.decode_without_bom_handling(body).0),
-        None => std::str::from_utf8(body)
-            .map(Cow::Borrowed)
-            .map_err(|e| invalid_utf8(&body[e.valid_up_to()..])),
+        None => match std::str::from_utf8(body) {
+            Ok(text) => Ok(Cow::Borrowed(text)),
+            Err(e) => super::binary_literals::as_hex(body)
+                .and_then(|hex| String::from_utf8(hex).ok())
+                .map(Cow::Owned)
+                .ok_or_else(|| invalid_utf8(&body[e.valid_up_to()..])),
+        },
     }
 }
 

@@ -8,6 +8,7 @@
 //! phase (passwords are checked by `crate::privilege`), `params` decodes prepared-statement parameters, `packets`
 //! encodes every response, and `connection` answers each command through the session.
 
+mod binary_literals;
 mod charset;
 mod codec;
 mod connection;

@@ -188,6 +188,30 @@ class Charsets(unittest.TestCase):
         utf8.close()
 
 
+class BinaryData(unittest.TestCase):
+    """bytes parameters arrive as string literals holding raw bytes (mysqlclient sends them
+    without escaping anything but quotes and backslashes), and BIT columns come back as bytes."""
+
+    def test_every_byte_round_trips_through_each_driver(self):
+        fresh_database("py_binary")
+        data = bytes(range(256)) + b"'\\\"\x00"
+        for i, connect in enumerate((
+            lambda: pymysql.connect(host=HOST, port=PORT, user="root", password="", database="py_binary",
+                                    autocommit=True),
+            lambda: MySQLdb.connect(host=HOST, port=PORT, user="root", passwd="", db="py_binary",
+                                    autocommit=True),
+            lambda: MySQLdb.connect(host=HOST, port=PORT, user="root", passwd="", db="py_binary",
+                                    autocommit=True, binary_prefix=True),
+        )):
+            conn = connect()
+            cur = conn.cursor()
+            cur.execute("CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, v BLOB, b BIT(16))")
+            cur.execute("INSERT INTO t VALUES (%s, %s, %s)", (i, data, 258))
+            cur.execute("SELECT v, b, b + 0 FROM t WHERE v = %s AND id = %s", (data, i))
+            self.assertEqual([tuple(r) for r in cur.fetchall()], [(data, b"\x01\x02", 258)])
+            conn.close()
+
+
 class SessionStatements(unittest.TestCase):
     """What PyMySQL users send besides DML: server-side PREPARE, user variables, FOUND_ROWS,
     time zones, temporary tables, index hints, views."""

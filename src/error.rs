@@ -213,6 +213,24 @@ impl Error {
         Error::new(1060, "42S21", format!("Duplicate column name '{name}'"))
     }
 
+    /// 3822: a CHECK constraint name the table already has.
+    pub fn duplicate_check(name: &str) -> Self {
+        Error::new(
+            3822,
+            "HY000",
+            format!("Duplicate check constraint name '{name}'."),
+        )
+    }
+
+    /// 3940: no constraint of that name.
+    pub fn no_constraint(name: &str) -> Self {
+        Error::new(
+            3940,
+            "HY000",
+            format!("Constraint '{name}' does not exist."),
+        )
+    }
+
     pub fn column_not_null(col: &str) -> Self {
         Error::new(1048, "23000", format!("Column '{col}' cannot be null"))
     }

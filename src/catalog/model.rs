@@ -206,6 +206,14 @@ pub struct CheckInfo {
     /// The condition's SQL text.
     pub expr: String,
     pub enforced: bool,
+    /// Write only while ALTER TABLE ... ADD CONSTRAINT checks the rows already there: DML
+    /// enforces it, SHOW CREATE TABLE does not list it yet.
+    #[serde(default = "public")]
+    pub state: SchemaState,
+}
+
+fn public() -> SchemaState {
+    SchemaState::Public
 }
 
 /// What CREATE VIEW recorded.

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{ColumnInfo, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo};
+use crate::catalog::{CheckInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo};
 use crate::error::SavedError;
 
 /// TiDB's `JobState`.
@@ -71,6 +71,9 @@ pub enum Action {
     MultiSchemaChange,
     CreateView,
     DropView,
+    AddCheckConstraint,
+    DropCheckConstraint,
+    AlterCheckConstraint,
 }
 
 impl Action {
@@ -97,6 +100,9 @@ impl Action {
             Action::MultiSchemaChange => "alter table multi-schema change",
             Action::CreateView => "create view",
             Action::DropView => "drop view",
+            Action::AddCheckConstraint => "add check constraint",
+            Action::DropCheckConstraint => "drop check constraint",
+            Action::AlterCheckConstraint => "alter check constraint",
         }
     }
 
@@ -155,7 +161,7 @@ pub enum JobArgs {
     ModifyTableComment {
         comment: String,
     },
-    /// Recorded only: every string is stored and compared as utf8mb4 whatever the table says.
+    /// The table's default collation, which columns added later take.
     ModifyTableCharsetAndCollate {
         charset: String,
         collation: String,
@@ -177,6 +183,17 @@ pub enum JobArgs {
     AlterIndexVisibility {
         name: String,
         invisible: bool,
+    },
+    AddCheckConstraint {
+        check: CheckInfo,
+    },
+    DropCheckConstraint {
+        name: String,
+    },
+    /// ALTER CHECK name [NOT] ENFORCED.
+    AlterCheckConstraint {
+        name: String,
+        enforced: bool,
     },
     /// One ALTER TABLE with several changes: one job, all or nothing.
     MultiSchemaChange(MultiSchemaInfo),

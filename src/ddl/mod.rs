@@ -20,6 +20,7 @@ mod kinds;
 pub mod owner;
 pub mod progress;
 pub mod queue;
+pub mod row_conditions;
 mod runner;
 pub mod syncer;
 mod throttle;

@@ -77,6 +77,8 @@ impl Node {
         config: &NodeConfig,
     ) -> Result<Node> {
         crate::domain::bootstrap(store.as_ref(), &config.initial_root_password)?;
+        // DDL jobs check CHECK constraints on existing rows through the SQL layer.
+        ddl::row_conditions::install(Box::new(crate::sql::dml::checks::CheckConditions));
         let domain = Arc::new(Domain::open(
             store,
             index,

@@ -105,11 +105,13 @@ mod tests {
         assert_eq!(encode("été €".as_bytes(), latin1), b"\xe9t\xe9 \x80");
         assert_eq!(encode("日本".as_bytes(), latin1), b"??");
         assert!(encoding("utf8mb4").is_none() && encoding("binary").is_none());
-        let e = decode(b"SELECT '\xff'", None).unwrap_err();
+        let e = decode(b"SELECT \xff'", None).unwrap_err();
         assert_eq!(e.code(), 1300);
         assert_eq!(
             e.message(),
             "Invalid utf8mb4 character string: '\\xFF\\x27'"
         );
+        // Raw bytes inside a string literal are a binary string's.
+        assert_eq!(decode(b"SELECT '\xff'", None).unwrap(), "SELECT X'ff'");
     }
 }

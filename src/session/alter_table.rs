@@ -45,6 +45,10 @@ impl Session {
                 AlterClause::IndexVisibility { name, invisible } => {
                     vec![visibility_change(&table, name, *invisible)?]
                 }
+                AlterClause::DropCheck { name } => vec![self.drop_check_change(&table, name)?],
+                AlterClause::CheckEnforced { name, enforced } => {
+                    self.check_enforced_changes(&table, name, *enforced)?
+                }
             });
         }
         for clause in clauses {
@@ -93,6 +97,7 @@ impl Session {
                 ast::TableConstraint::ForeignKey(fk) => {
                     return self.add_foreign_key_changes(table, fk);
                 }
+                ast::TableConstraint::Check(check) => return self.add_check_changes(table, check),
                 other => return Err(Error::unsupported(format!("ALTER TABLE ADD {other}"))),
             },
             Op::DropForeignKey { name, .. } => {
@@ -100,6 +105,11 @@ impl Session {
                 (Action::DropForeignKey, JobArgs::DropForeignKey { name })
             }
             Op::DropIndex { name: index } => self.drop_index_change(name, table, &index.value)?,
+            Op::DropConstraint {
+                name: constraint,
+                if_exists,
+                ..
+            } => return self.drop_constraint_changes(name, table, &constraint.value, *if_exists),
             Op::AddColumn {
                 column_def,
                 column_position,
@@ -130,7 +140,33 @@ impl Session {
                     column: Box::new(column),
                     position,
                 };
-                (Action::AddColumn, args)
+                let mut changes = vec![(Action::AddColumn, args)];
+                // The column's own CHECK constraints: added once the column is (see
+                // `run_changes`), or dropped with TiDB's warning while the switch is off.
+                if column_def
+                    .options
+                    .iter()
+                    .any(|o| matches!(o.option, ast::ColumnOption::Check(_)))
+                    && defined.checks.is_empty()
+                {
+                    self.warn(Error::new(
+                        1105,
+                        "HY000",
+                        "the switch of check constraint is off",
+                    ));
+                }
+                // Named against the table's constraints, not the probe's none.
+                let mut named = table.clone();
+                for mut check in defined.checks {
+                    let generated = format!("{}_chk_", table.name.to_lowercase());
+                    if check.name.to_lowercase().starts_with(&generated) {
+                        check.name = sql::create_table::next_check_name(&named);
+                    }
+                    named.checks.push(check.clone());
+                    let check = JobArgs::AddCheckConstraint { check };
+                    changes.push((Action::AddCheckConstraint, check));
+                }
+                return Ok(changes);
             }
             Op::DropColumn {
                 column_names,
@@ -204,6 +240,20 @@ impl Session {
         mut changes: Vec<Change>,
     ) -> Result<()> {
         let builds_index = changes.iter().any(|(a, _)| *a == Action::AddIndex);
+        // ADD COLUMN c ... CHECK (...): the column first, then its constraints, each a job of
+        // its own (so the constraint's check of the rows sees the column public).
+        if changes.len() > 1
+            && changes[0].0 == Action::AddColumn
+            && changes[1..]
+                .iter()
+                .all(|(a, _)| *a == Action::AddCheckConstraint)
+        {
+            for (action, args) in changes {
+                let job = self.table_job(sql, name, action, args)?;
+                self.run_job(job)?;
+            }
+            return Ok(());
+        }
         let mut job = match changes.len() {
             0 => return Ok(()),
             1 => {
@@ -281,7 +331,7 @@ impl Session {
     }
 
     /// DROP INDEX `index` of `info` (which `table` names), unless a foreign key needs it.
-    fn drop_index_change(
+    pub(super) fn drop_index_change(
         &self,
         table: &ast::ObjectName,
         info: &TableInfo,

@@ -2,6 +2,7 @@
 //! dispatch of each statement to its handler in `sql/`.
 
 mod account;
+mod alter_checks;
 mod alter_table;
 mod authorize;
 mod ddl;

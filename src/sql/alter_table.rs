@@ -19,8 +19,23 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlterClause {
     Sql(Box<ast::AlterTableOperation>),
-    RenameIndex { from: String, to: String },
-    IndexVisibility { name: String, invisible: bool },
+    RenameIndex {
+        from: String,
+        to: String,
+    },
+    IndexVisibility {
+        name: String,
+        invisible: bool,
+    },
+    /// `DROP CHECK name`.
+    DropCheck {
+        name: String,
+    },
+    /// `ALTER {CHECK | CONSTRAINT} name [NOT] ENFORCED`.
+    CheckEnforced {
+        name: String,
+        enforced: bool,
+    },
 }
 
 /// `ALTER TABLE name clause, ...` when one of its clauses is one sqlparser does not read.
@@ -185,6 +200,22 @@ fn index_clause(tokens: &[Token]) -> Option<AlterClause> {
                 to: ident(to)?,
             })
         }
+        [drop, check, name] if word(drop, "drop") && word(check, "check") => {
+            Some(AlterClause::DropCheck { name: ident(name)? })
+        }
+        [alter, kind, name, rest @ ..]
+            if word(alter, "alter") && (word(kind, "check") || word(kind, "constraint")) =>
+        {
+            let enforced = match rest {
+                [e] if word(e, "enforced") => true,
+                [n, e] if word(n, "not") && word(e, "enforced") => false,
+                _ => return None,
+            };
+            Some(AlterClause::CheckEnforced {
+                name: ident(name)?,
+                enforced,
+            })
+        }
         [alter, index, name, visibility] if word(alter, "alter") && word(index, "index") => {
             let invisible = if word(visibility, "invisible") {
                 true
@@ -236,6 +267,19 @@ mod tests {
             }
         );
         assert!(matches!(clauses[1], AlterClause::Sql(_)));
+        let (_, checks) = parse("ALTER TABLE t DROP CHECK c1, ALTER CONSTRAINT c2 NOT ENFORCED")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            checks,
+            vec![
+                AlterClause::DropCheck { name: "c1".into() },
+                AlterClause::CheckEnforced {
+                    name: "c2".into(),
+                    enforced: false
+                }
+            ]
+        );
         assert_eq!(
             clauses[2],
             AlterClause::IndexVisibility {

@@ -13,7 +13,7 @@ use crate::types::{convert, DataType, Value};
 
 /// Whether CHECK constraints are created: TiDB's `tidb_enable_check_constraint` (off by
 /// default; the statement then only warns, see [`dropped_checks`]).
-fn check_constraints_enabled(session: &dyn SessionContext) -> bool {
+pub fn check_constraints_enabled(session: &dyn SessionContext) -> bool {
     session
         .system_variable("tidb_enable_check_constraint", true)
         .is_ok_and(|v| v.truth() == Some(true))
@@ -50,11 +50,7 @@ fn checks<'e>(
             format!("{table}_chk_{generated}")
         });
         if out.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
-            return Err(Error::new(
-                3822,
-                "HY000",
-                format!("Duplicate check constraint name '{name}'."),
-            ));
+            return Err(Error::duplicate_check(&name));
         }
         for used in referenced_columns(expr) {
             if column
@@ -79,9 +75,55 @@ fn checks<'e>(
             name,
             expr: expr.to_string(),
             enforced,
+            state: SchemaState::Public,
         });
     }
     Ok(out)
+}
+
+/// The constraint ALTER TABLE ... ADD [CONSTRAINT name] CHECK (expr) adds to `table`: its
+/// name given or the next free `<table>_chk_<n>`; 3822 for a name the table has, 3820 for a
+/// column it does not.
+pub fn new_check(
+    table: &TableInfo,
+    name: Option<String>,
+    expr: &ast::Expr,
+    enforced: bool,
+) -> Result<CheckInfo> {
+    let name = name.unwrap_or_else(|| next_check_name(table));
+    if table
+        .checks
+        .iter()
+        .any(|c| c.name.eq_ignore_ascii_case(&name))
+    {
+        return Err(Error::duplicate_check(&name));
+    }
+    let mut out = checks(
+        &table.name,
+        &table.columns,
+        std::iter::once((Some(name), expr, enforced, None)),
+    )?;
+    Ok(out.remove(0))
+}
+
+/// The name MySQL gives the next unnamed CHECK constraint of `table`: `<table>_chk_<n>`,
+/// one past the highest `n` it has.
+pub fn next_check_name(table: &TableInfo) -> String {
+    let prefix = format!("{}_chk_", table.name.to_lowercase());
+    let next = table
+        .checks
+        .iter()
+        .filter_map(|c| {
+            c.name
+                .to_lowercase()
+                .strip_prefix(&prefix)?
+                .parse::<u32>()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
+    format!("{}_chk_{next}", table.name)
 }
 
 /// A generated column may read the columns before it (3107 for a later generated one)

@@ -731,6 +731,7 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
             .flat_map(|(db, t)| {
                 t.checks
                     .iter()
+                    .filter(|c| c.state == SchemaState::Public)
                     .map(|c| vec![def.clone(), s(&db), s(&c.name), s(&format!("({})", c.expr))])
                     .collect::<Vec<_>>()
             })

@@ -4,7 +4,7 @@ use super::context::Context;
 use super::expr::like_match;
 use super::planner::binder::{Binder, Scope as BindScope, ScopeColumn};
 use super::result::{QueryResult, ResultColumn, ResultSet};
-use crate::catalog::{DefaultValue, TableInfo};
+use crate::catalog::{DefaultValue, SchemaState, TableInfo};
 use crate::domain::variables::{self, Scope};
 use crate::error::{Error, Result};
 use crate::types::collation::Collation;
@@ -330,7 +330,11 @@ pub fn create_table_text(info: &TableInfo) -> String {
             lines.push(format!("  KEY `{}` ({})", ix.name, names(&ix.columns)));
         }
     }
-    for check in &info.checks {
+    for check in info
+        .checks
+        .iter()
+        .filter(|c| c.state == SchemaState::Public)
+    {
         let mut line = format!("  CONSTRAINT `{}` CHECK (({}))", check.name, check.expr);
         if !check.enforced {
             line.push_str(" /*!80016 NOT ENFORCED */");

@@ -11,6 +11,7 @@
 mod add_column;
 mod add_foreign_key;
 mod add_index;
+mod check_constraint;
 mod create_schema;
 mod create_table;
 mod create_view;
@@ -80,11 +81,15 @@ pub fn of(action: Action) -> &'static dyn JobKind {
         Action::DropColumn => &drop_column::DropColumn,
         Action::ModifyColumn => &modify_column::ModifyColumn,
         Action::AddForeignKey => &add_foreign_key::AddForeignKey,
+        Action::AddCheckConstraint => &check_constraint::CheckConstraint,
+        // Enforcing again reads the rows; no longer enforcing is one metadata step.
+        Action::AlterCheckConstraint => &check_constraint::CheckConstraint,
         Action::ModifyTableComment
         | Action::ModifyTableCharsetAndCollate
         | Action::DropForeignKey
         | Action::RenameIndex
-        | Action::AlterIndexVisibility => &table_options::TableOptions,
+        | Action::AlterIndexVisibility
+        | Action::DropCheckConstraint => &table_options::TableOptions,
         Action::MultiSchemaChange => &multi_schema_change::MultiSchemaChange,
     }
 }

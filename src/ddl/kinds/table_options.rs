@@ -1,8 +1,8 @@
 //! ALTER TABLE ... COMMENT / CHARSET / COLLATE / DROP FOREIGN KEY / RENAME INDEX /
-//! ALTER INDEX ... [IN]VISIBLE: metadata only, none -> public in one step. The charset and
-//! collation are recorded only (every string is stored and compared as utf8mb4 whatever the
-//! table says). ADD FOREIGN KEY, which reads the rows, is a kind of its own
-//! (`add_foreign_key`).
+//! ALTER INDEX ... [IN]VISIBLE / DROP CHECK: metadata only, none -> public in one step. The
+//! charset and collation are the table's defaults, for columns added later. ADD FOREIGN KEY
+//! and ADD CHECK, which read the rows, are kinds of their own (`add_foreign_key`,
+//! `check_constraint`).
 
 use super::{can_not_drop, finish, load_table, JobKind, Step};
 use crate::catalog::{meta, IndexInfo, SchemaState, TableInfo};
@@ -47,6 +47,13 @@ impl JobKind for TableOptions {
                     ));
                 }
                 ix.invisible = *invisible;
+            }
+            JobArgs::DropCheckConstraint { name } => {
+                let before = table.checks.len();
+                table.checks.retain(|c| !c.name.eq_ignore_ascii_case(name));
+                if table.checks.len() == before {
+                    return Err(Error::no_constraint(name));
+                }
             }
             _ => return Err(Error::internal("table option job without its option")),
         }

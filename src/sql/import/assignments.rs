@@ -11,7 +11,7 @@ use crate::sql::dialect::MySql;
 use sqlparser::ast::{self, visit_expressions, visit_expressions_mut};
 use sqlparser::parser::Parser;
 
-use super::super::planner::binder::{Binder, Scope, ScopeColumn, SessionContext};
+use super::super::planner::binder::{Binder, NoSession, Scope, ScopeColumn};
 use crate::error::{Error, Result};
 use crate::import::Assignments;
 use crate::types::{DataType, Value};
@@ -79,44 +79,6 @@ fn check(
     match found {
         ControlFlow::Break(e) => Err(e),
         ControlFlow::Continue(()) => Ok(()),
-    }
-}
-
-/// What an assignment may ask of a session: nothing but the time.
-struct NoSession;
-
-impl SessionContext for NoSession {
-    fn current_db(&self) -> Option<String> {
-        None
-    }
-    fn connection_id(&self) -> u32 {
-        0
-    }
-    fn last_insert_id(&self) -> u64 {
-        0
-    }
-    fn user(&self) -> String {
-        String::new()
-    }
-    fn current_user(&self) -> String {
-        String::new()
-    }
-    fn utc_now(&self) -> chrono::NaiveDateTime {
-        chrono::Utc::now().naive_utc()
-    }
-    fn system_variable(&self, name: &str, _global: bool) -> Result<Value> {
-        Err(Error::unsupported(format!(
-            "system variable {name} in a column assignment"
-        )))
-    }
-    fn user_variable(&self, _name: &str) -> Value {
-        Value::Null
-    }
-    fn found_rows(&self) -> u64 {
-        0
-    }
-    fn row_count(&self) -> i64 {
-        0
     }
 }
 

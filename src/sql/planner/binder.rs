@@ -139,6 +139,45 @@ pub trait SessionContext {
     }
 }
 
+/// The session of an expression no client runs (IMPORT INTO's assignments, a DDL job's
+/// CHECK condition): it knows nothing but the time.
+pub struct NoSession;
+
+impl SessionContext for NoSession {
+    fn current_db(&self) -> Option<String> {
+        None
+    }
+    fn connection_id(&self) -> u32 {
+        0
+    }
+    fn last_insert_id(&self) -> u64 {
+        0
+    }
+    fn user(&self) -> String {
+        String::new()
+    }
+    fn current_user(&self) -> String {
+        String::new()
+    }
+    fn utc_now(&self) -> chrono::NaiveDateTime {
+        chrono::Utc::now().naive_utc()
+    }
+    fn system_variable(&self, name: &str, _global: bool) -> Result<Value> {
+        Err(Error::unsupported(format!(
+            "system variable {name} outside a session"
+        )))
+    }
+    fn user_variable(&self, _name: &str) -> Value {
+        Value::Null
+    }
+    fn found_rows(&self) -> u64 {
+        0
+    }
+    fn row_count(&self) -> i64 {
+        0
+    }
+}
+
 /// Plans the subqueries found while binding, with the binder's scope as their outer scope.
 pub trait SubqueryPlanner {
     fn plan_subquery(&self, q: &ast::Query, outer: &Scope) -> Result<Arc<QueryPlan>>;

@@ -136,6 +136,63 @@ fn single_place(p: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The second argument of JSON_CONTAINS_PATH and JSON_SEARCH: 'one' or 'all' (true), any
+/// case; 3154 otherwise.
+fn one_or_all(args: &[Value], function: &str) -> Result<bool> {
+    match args
+        .get(1)
+        .map(|v| v.to_string_lossy().to_ascii_lowercase())
+    {
+        Some(m) if m == "all" => Ok(true),
+        Some(m) if m == "one" => Ok(false),
+        _ => Err(Error::new(
+            3154,
+            "42000",
+            format!("The oneOrAll argument to {function} may take these values: 'one' or 'all'."),
+        )),
+    }
+}
+
+/// JSON_SEARCH(doc, one_or_all, pattern[, escape[, path ...]]): the locations of the
+/// strings LIKE `pattern` (under the paths, when given): the first, or all of them (one
+/// location as a string, several as an array); NULL when none matches.
+fn search_strings(args: &[Value]) -> Result<Value> {
+    let Some(d) = doc(args, 0, Func::JsonSearch)? else {
+        return Ok(Value::Null);
+    };
+    let all = one_or_all(args, "json_search")?;
+    let pattern = args.get(2).map(Value::to_string_lossy).unwrap_or_default();
+    let escape = match args
+        .get(3)
+        .filter(|v| !v.is_null())
+        .map(Value::to_string_lossy)
+    {
+        None => b'\\',
+        Some(e) if e.is_empty() => b'\\',
+        Some(e) if e.len() == 1 => e.as_bytes()[0],
+        Some(_) => return Err(Error::new(1210, "HY000", "Incorrect arguments to ESCAPE")),
+    };
+    let mut paths = Vec::new();
+    for i in 4..args.len() {
+        paths.extend(path(args, i)?);
+    }
+    let mut found: Vec<String> = Vec::new();
+    json::search::strings(&d, &mut |at, s| {
+        let wanted = paths.is_empty() || paths.iter().any(|p| json::search::covers(p, at));
+        if (all || found.is_empty())
+            && wanted
+            && crate::sql::expr::like_match(s.as_bytes(), pattern.as_bytes(), escape)
+        {
+            found.push(json::search::location_text(at));
+        }
+    });
+    Ok(match found.len() {
+        0 => Value::Null,
+        1 => out(&Json::String(found.remove(0))),
+        _ => out(&Json::Array(found.into_iter().map(Json::String).collect())),
+    })
+}
+
 fn int(b: bool) -> Value {
     Value::Int(i64::from(b))
 }
@@ -230,6 +287,9 @@ pub fn call(f: Func, args: &[Value]) -> Result<Value> {
                 .collect::<Result<Vec<_>>>()?;
             out(&Json::Array(items))
         }
+        // A NULL escape is the default one; any other NULL argument makes the result NULL.
+        JsonSearch if args.iter().enumerate().any(|(i, v)| i != 3 && v.is_null()) => Value::Null,
+        JsonSearch => search_strings(args)?,
         _ if null_in(0) => Value::Null,
         JsonType => match doc(args, 0, f)? {
             Some(d) => Value::str(json::type_name(&d)),
@@ -286,17 +346,7 @@ pub fn call(f: Func, args: &[Value]) -> Result<Value> {
             let Some(d) = doc(args, 0, f)? else {
                 return Ok(Value::Null);
             };
-            let all = match args.get(1).map(|v| v.to_string_lossy().to_ascii_lowercase()) {
-                Some(m) if m == "all" => true,
-                Some(m) if m == "one" => false,
-                _ => {
-                    return Err(Error::new(
-                        3154,
-                        "42000",
-                        "The oneOrAll argument to json_contains_path may take these values: 'one' or 'all'.",
-                    ))
-                }
-            };
+            let all = one_or_all(args, "json_contains_path")?;
             let mut found = Vec::new();
             for i in 2..args.len() {
                 let p = path(args, i)?.ok_or_else(|| Error::syntax("NULL"))?;

@@ -239,6 +239,7 @@ pub enum Func {
     JsonContains,
     JsonContainsPath,
     JsonOverlaps,
+    JsonSearch,
     JsonSet,
     JsonInsert,
     JsonReplace,
@@ -394,6 +395,7 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::JsonContains, &["json_contains"]),
     (Func::JsonContainsPath, &["json_contains_path"]),
     (Func::JsonOverlaps, &["json_overlaps"]),
+    (Func::JsonSearch, &["json_search"]),
     (Func::JsonSet, &["json_set"]),
     (Func::JsonInsert, &["json_insert"]),
     (Func::JsonReplace, &["json_replace"]),
@@ -458,6 +460,7 @@ pub fn arity(f: Func) -> (usize, usize) {
         UnixTimestamp | Rand => (0, 1),
         JsonObject | JsonArray => (0, MANY),
         JsonExtract | JsonRemove | JsonMergePatch | JsonMergePreserve => (2, MANY),
+        JsonSearch => (3, MANY),
         JsonKeys | JsonLength => (1, 2),
         JsonContains => (2, 3),
         JsonOverlaps | MemberOf => (2, 2),
@@ -514,7 +517,7 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         CollationKey(_) => arg(0),
         ToJson | JsonExtract | JsonObject | JsonArray | JsonKeys | JsonSet | JsonInsert
         | JsonReplace | JsonRemove | JsonArrayAppend | JsonArrayInsert | JsonMergePatch
-        | JsonMergePreserve => Some(DataType::Json),
+        | JsonMergePreserve | JsonSearch => Some(DataType::Json),
         JsonUnquote | JsonPretty => Some(DataType::text(u32::MAX)),
         JsonQuote | JsonType => Some(varchar()),
         JsonValid | JsonLength | JsonDepth | JsonContains | JsonContainsPath | JsonOverlaps
@@ -640,8 +643,8 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
         Sleep => sleep(args.first().unwrap_or(&Value::Null)),
         JsonValid | JsonType | JsonExtract | JsonUnquote | JsonQuote | JsonObject | JsonArray
         | JsonKeys | JsonLength | JsonDepth | JsonContains | JsonContainsPath | JsonOverlaps
-        | JsonSet | JsonInsert | JsonReplace | JsonRemove | JsonArrayAppend | JsonArrayInsert
-        | JsonMergePatch | JsonMergePreserve | JsonPretty | MemberOf | ToJson => {
+        | JsonSearch | JsonSet | JsonInsert | JsonReplace | JsonRemove | JsonArrayAppend
+        | JsonArrayInsert | JsonMergePatch | JsonMergePreserve | JsonPretty | MemberOf | ToJson => {
             json::call(f, &args)?
         }
         CollationKey(fold) => fold.key(args.pop().unwrap_or(Value::Null)),

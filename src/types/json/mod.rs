@@ -7,6 +7,7 @@
 //! values, the results of JSON functions); functions parse them back with [`parse`].
 
 pub mod path;
+pub mod search;
 
 use std::cmp::Ordering;
 

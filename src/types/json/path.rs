@@ -12,7 +12,7 @@ pub enum Index {
 }
 
 impl Index {
-    fn resolve(&self, len: usize) -> Option<usize> {
+    pub fn resolve(&self, len: usize) -> Option<usize> {
         match self {
             Index::FromStart(i) => Some(*i),
             Index::FromEnd(n) => len.checked_sub(1)?.checked_sub(*n),

@@ -85,6 +85,9 @@ pub struct FromPlan {
     /// The factors in the order the query names them (`SELECT *` lists their columns so),
     /// which differs from `factors` once the joins are reordered.
     pub written: Vec<usize>,
+    /// `SELECT *`'s columns once a USING or NATURAL join set them (MySQL lists the merged
+    /// columns first); `None`: every factor's visible columns in written order.
+    star: Option<Vec<usize>>,
     /// True when the factors may be joined in another order: only inner joins with ON
     /// conditions (or none), no STRAIGHT_JOIN, USING or NATURAL.
     reorderable: bool,
@@ -133,7 +136,8 @@ impl FromPlan {
     /// Adds one relation of FROM. A parenthesized join `(b JOIN c ON ...)` is flattened
     /// where that keeps its meaning: first in FROM, or on the right of an inner join when
     /// it holds no RIGHT JOIN (`a JOIN (b LEFT JOIN c ON p) ON q` is `a JOIN b LEFT JOIN c
-    /// ON p` filtered by q). An outer join of a parenthesized join is refused.
+    /// ON p` filtered by q). Outer-joined (`a LEFT JOIN (b JOIN c ON p) ON q`), it is
+    /// joined as one derived factor whose columns keep their tables' names.
     fn add_relation(
         &mut self,
         p: &Planner,
@@ -153,7 +157,9 @@ impl FromPlan {
             return self.add_joins(p, table_with_joins);
         }
         if kind != JoinKind::Inner || has_right_join(table_with_joins) {
-            return Err(Error::unsupported("outer join of a parenthesized join"));
+            let offset = self.scope.columns.len();
+            let nested = nested_join_factor(p, table_with_joins, offset)?;
+            return self.add_factor(p, nested, kind, constraint);
         }
         self.add_joins(p, table_with_joins)?;
         let on = match constraint {
@@ -183,6 +189,7 @@ impl FromPlan {
             steps: Vec::new(),
             scope: Scope::nested(Vec::new(), outer),
             written: Vec::new(),
+            star: None,
             reorderable: true,
         }
     }
@@ -332,10 +339,22 @@ impl FromPlan {
     ) -> Result<()> {
         let offset = self.scope.columns.len();
         let factor = factor(p, relation, offset)?;
-        if self
-            .factors
-            .iter()
-            .any(|f| f.alias.eq_ignore_ascii_case(&factor.alias))
+        self.add_factor(p, factor, kind, constraint)
+    }
+
+    fn add_factor(
+        &mut self,
+        p: &Planner,
+        factor: Factor,
+        kind: JoinKind,
+        constraint: Option<&ast::JoinConstraint>,
+    ) -> Result<()> {
+        let offset = self.scope.columns.len();
+        if !factor.alias.is_empty()
+            && self
+                .factors
+                .iter()
+                .any(|f| f.alias.eq_ignore_ascii_case(&factor.alias))
         {
             return Err(Error::new(
                 1066,
@@ -344,9 +363,16 @@ impl FromPlan {
             ));
         }
         let left_scope = self.scope.clone();
+        let left_star = self.star_columns();
+        let right: Vec<usize> = (offset..offset + factor.visible).collect();
         for (i, c) in factor.columns.iter().enumerate() {
+            // A parenthesized join's columns keep the names of the tables they come from.
+            let table = match factor.alias.is_empty() {
+                true => c.table.clone(),
+                false => factor.alias.clone(),
+            };
             self.scope.columns.push(ScopeColumn {
-                table: factor.alias.clone(),
+                table,
                 name: c.name.clone(),
                 ty: c.ty.clone().unwrap_or(crate::types::DataType::Double),
             });
@@ -372,16 +398,16 @@ impl FromPlan {
                     .iter()
                     .map(|n| n.to_string().trim_matches('`').to_string())
                     .collect();
-                on = self.merge_columns(&left_scope, offset, &names, kind)?;
+                on = self.merge_columns(&left_scope, offset, &names, kind, left_star, right)?;
             }
-            // NATURAL: USING every column name the two sides share.
+            // NATURAL: USING every column name the two sides share (hidden handles aside).
             Some(ast::JoinConstraint::Natural) => {
-                let names: Vec<String> = self.scope.columns[offset..]
+                let names: Vec<String> = right
                     .iter()
-                    .map(|c| c.name.clone())
+                    .map(|&i| self.scope.columns[i].name.clone())
                     .filter(|n| left_scope.resolve(None, n, "from clause").is_ok())
                     .collect();
-                on = self.merge_columns(&left_scope, offset, &names, kind)?;
+                on = self.merge_columns(&left_scope, offset, &names, kind, left_star, right)?;
             }
         }
         let k = self.factors.len() - 1;
@@ -407,17 +433,39 @@ impl FromPlan {
         Ok(())
     }
 
+    /// `SELECT *`'s columns: each factor's visible ones in written order, as USING and
+    /// NATURAL joins have arranged them.
+    pub fn star_columns(&self) -> Vec<usize> {
+        if let Some(star) = &self.star {
+            return star.clone();
+        }
+        self.written
+            .iter()
+            .flat_map(|&f| {
+                let f = &self.factors[f];
+                f.offset..f.offset + f.visible
+            })
+            .filter(|i| !self.scope.qualified_only.contains(i))
+            .collect()
+    }
+
     /// USING (`names`): the equalities joining the left columns to the right table's (it
     /// starts at `offset`), one copy of each merged column left for bare names and `*` —
     /// the left one, or the right one in a RIGHT JOIN, as MySQL's coalesced column is.
+    /// `SELECT *` then lists the merged columns first (in the preserved side's order),
+    /// then the preserved side's others, then the other side's (`left` and `right`: the
+    /// two sides' `*` columns).
     fn merge_columns(
         &mut self,
         left_scope: &Scope,
         offset: usize,
         names: &[String],
         kind: JoinKind,
+        left: Vec<usize>,
+        right: Vec<usize>,
     ) -> Result<Vec<Expr>> {
         let mut on = Vec::new();
+        let mut kept = Vec::new();
         for name in names {
             let l = left_scope.resolve(None, name, "from clause")?;
             let r = offset
@@ -427,10 +475,27 @@ impl FromPlan {
                     .ok_or_else(|| Error::unknown_column(name, "from clause"))?;
             let col = |i: usize| Expr::Column(i, self.scope.columns[i].ty.clone());
             on.push(Expr::Binary(BinOp::Eq, Box::new(col(l)), Box::new(col(r))));
-            self.scope
-                .qualified_only
-                .push(if kind == JoinKind::Right { l } else { r });
+            let (keep, hide) = if kind == JoinKind::Right {
+                (r, l)
+            } else {
+                (l, r)
+            };
+            self.scope.qualified_only.push(hide);
+            kept.push(keep);
         }
+        let (first, second) = if kind == JoinKind::Right {
+            (right, left)
+        } else {
+            (left, right)
+        };
+        let mut star: Vec<usize> = first.iter().copied().filter(|i| kept.contains(i)).collect();
+        for side in [first, second] {
+            star.extend(
+                side.into_iter()
+                    .filter(|i| !kept.contains(i) && !self.scope.qualified_only.contains(i)),
+            );
+        }
+        self.star = Some(star);
         Ok(on)
     }
 
@@ -619,6 +684,27 @@ fn factor(p: &Planner, relation: &ast::TableFactor, offset: usize) -> Result<Fac
         ast::TableFactor::NestedJoin { .. } => Err(Error::unsupported("parenthesized joins")),
         other => Err(Error::unsupported(format!("FROM {other}"))),
     }
+}
+
+/// A parenthesized join outer-joined to the tables before it: planned as `SELECT * FROM
+/// (...)`, a factor without an alias of its own whose columns keep their tables' names.
+fn nested_join_factor(p: &Planner, joins: &ast::TableWithJoins, offset: usize) -> Result<Factor> {
+    let text = format!("SELECT * FROM {joins}");
+    let query = sqlparser::parser::Parser::new(&crate::sql::dialect::MySql)
+        .try_with_sql(&text)
+        .and_then(|mut parser| parser.parse_query())
+        .map_err(|_| Error::syntax(&text))?;
+    let plan = plan_query(p, &query, None)?;
+    let columns = plan.columns();
+    Ok(Factor {
+        alias: String::new(),
+        offset,
+        width: columns.len(),
+        visible: columns.len(),
+        source: FactorSource::Derived(Arc::new(plan)),
+        filter: Vec::new(),
+        columns,
+    })
 }
 
 /// A planned derived table (or CTE) under `alias`, its columns renamed by `names` (those

@@ -563,15 +563,7 @@ fn select_list(
                     return Err(Error::new(1096, "HY000", "No tables used"));
                 }
                 // The columns of the tables in the order the query names them.
-                for &f in &from.written {
-                    let f = &from.factors[f];
-                    let columns = f.offset..f.offset + f.visible;
-                    items.extend(
-                        columns
-                            .filter(|i| !scope.qualified_only.contains(i))
-                            .map(column),
-                    );
-                }
+                items.extend(from.star_columns().into_iter().map(column));
             }
             ast::SelectItem::QualifiedWildcard(kind, _) => {
                 let ast::SelectItemQualifiedWildcardKind::ObjectName(name) = kind else {
@@ -579,12 +571,17 @@ fn select_list(
                 };
                 let (_, last) = crate::sql::context::split_name(name)?;
                 let last = last.as_str();
-                let f = from
+                // A table's visible columns (inside a parenthesized join too).
+                let columns: Vec<usize> = from
                     .factors
                     .iter()
-                    .find(|f| f.alias.eq_ignore_ascii_case(last))
-                    .ok_or_else(|| Error::new(1051, "42S02", format!("Unknown table '{last}'")))?;
-                items.extend((f.offset..f.offset + f.visible).map(column));
+                    .flat_map(|f| f.offset..f.offset + f.visible)
+                    .filter(|&i| scope.columns[i].table.eq_ignore_ascii_case(last))
+                    .collect();
+                if columns.is_empty() {
+                    return Err(Error::new(1051, "42S02", format!("Unknown table '{last}'")));
+                }
+                items.extend(columns.into_iter().map(column));
             }
             ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
                 let bound = binder.bind(e)?;

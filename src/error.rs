@@ -545,6 +545,10 @@ impl SavedError {
             "42S01" => "42S01",
             "42S21" => "42S21",
             "42S22" => "42S22",
+            // A value a reorganization could not store (ADD COLUMN of a generated column).
+            "22001" => "22001",
+            "22003" => "22003",
+            "22007" => "22007",
             _ => "HY000",
         };
         Error::new(self.code, state, self.message.clone())

@@ -14,6 +14,9 @@
 //! The same backfill is TiDB's `txn-merge` when ingest cannot be set up: the index's
 //! temporary index is `running` then, so the entries go where DML writes them, into the
 //! temporary index, and the merge that follows puts them into the index.
+//!
+//! ADD COLUMN of a generated column walks the rows the same way, writing each row's value
+//! of the new column ([`backfill_generated`]); DML computes it for the rows it writes.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -25,6 +28,7 @@ use crossbeam::channel;
 use super::job::{Job, JobState};
 use super::progress::Tracker;
 use super::queue;
+use super::row_expressions::{self, ColumnValue};
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
@@ -104,6 +108,66 @@ enum Done {
     Failed(Error),
 }
 
+/// What a backfill does to each row of a range, inside the range's transaction.
+trait RowWork: Sync {
+    fn apply(
+        &self,
+        txn: &mut dyn kv::Transaction,
+        table: &Table,
+        handle: i64,
+        row: &[Value],
+    ) -> table::Result<()>;
+}
+
+/// ADD INDEX: the row's entry, where DML writes the index now: a txn-merge backfill (DML
+/// writes only the temporary index) writes the temporary index too. The row is locked, so
+/// a concurrent change to it makes the range's commit fail (and the range is done again).
+struct IndexEntries<'a>(&'a IndexInfo);
+
+impl RowWork for IndexEntries<'_> {
+    fn apply(
+        &self,
+        txn: &mut dyn kv::Transaction,
+        table: &Table,
+        handle: i64,
+        row: &[Value],
+    ) -> table::Result<()> {
+        if self.0.backfill.writes_temp_index() {
+            table.put_temp_entry(txn, self.0, row, handle)?;
+        } else {
+            let (key, value) = table.index_entry(txn, self.0, row, handle)?;
+            txn.put(key, value);
+        }
+        txn.lock(table.record_key(handle));
+        Ok(())
+    }
+}
+
+/// ADD COLUMN of a generated column: the row rewritten with the column's value (unless DML
+/// wrote it already).
+struct GeneratedValues {
+    column: usize,
+    value: ColumnValue,
+}
+
+impl RowWork for GeneratedValues {
+    fn apply(
+        &self,
+        txn: &mut dyn kv::Transaction,
+        table: &Table,
+        handle: i64,
+        row: &[Value],
+    ) -> table::Result<()> {
+        let v = (self.value)(handle, row).map_err(table::Error::Resolve)?;
+        if row.get(self.column) == Some(&v) {
+            return Ok(());
+        }
+        let mut new = row.to_vec();
+        new[self.column] = v;
+        table.update_record(txn, handle, row, &new)
+    }
+}
+
 pub fn backfill_index(
     domain: &Arc<Domain>,
     job: &Job,
@@ -111,9 +175,37 @@ pub fn backfill_index(
     index_id: i64,
 ) -> Result<Outcome> {
     let index = index_being_built(table, index_id)?.clone();
+    tracing::info!(job_id = job.id, table = %table.name, index = %index.name, "backfill started");
+    backfill(domain, job, table, &IndexEntries(&index))
+}
+
+/// Writes the value of the generated column `column_id` being added into every row.
+pub fn backfill_generated(
+    domain: &Arc<Domain>,
+    job: &Job,
+    table: &TableInfo,
+    column_id: u64,
+) -> Result<Outcome> {
+    let column = table
+        .columns
+        .iter()
+        .position(|c| c.id == column_id)
+        .ok_or_else(|| Error::internal("the column being added vanished"))?;
+    let value = row_expressions::installed()?.generated(&job.db_name, table, column)?;
+    tracing::info!(job_id = job.id, table = %table.name, column = %table.columns[column].name, "backfill started");
+    backfill(domain, job, table, &GeneratedValues { column, value })
+}
+
+/// Walks the table's rows in ranges, `work` done on each range in a transaction, from the
+/// job's checkpoint on.
+fn backfill(
+    domain: &Arc<Domain>,
+    job: &Job,
+    table: &TableInfo,
+    work: &dyn RowWork,
+) -> Result<Outcome> {
     let table = Table::new(Arc::new(table.clone()));
     let mut reorg = queue::load_reorg(domain.store.as_ref(), job.id)?;
-    tracing::info!(job_id = job.id, table = %table.info.name, index = %index.name, resume_from = ?reorg.next_handle, "backfill started");
     let (task_tx, task_rx) = channel::unbounded::<Task>();
     let (done_tx, done_rx) = channel::unbounded::<Done>();
     let error_limit = knob(domain, "tidb_ddl_error_count_limit", 512, 0, i64::MAX) as u64;
@@ -144,14 +236,9 @@ pub fn backfill_index(
         while outcome.is_none() {
             let (worker_cnt, batch) = job_knobs(domain, job.id)?;
             while workers < worker_cnt {
-                let (rx, tx, table, index, domain) = (
-                    task_rx.clone(),
-                    done_tx.clone(),
-                    &table,
-                    &index,
-                    domain.clone(),
-                );
-                scope.spawn(move || worker(&domain, table, index, rx, tx, error_limit));
+                let (rx, tx, table, domain) =
+                    (task_rx.clone(), done_tx.clone(), &table, domain.clone());
+                scope.spawn(move || worker(&domain, table, work, rx, tx, error_limit));
                 workers += 1;
             }
             // Keep every worker busy.
@@ -248,7 +335,7 @@ fn next_range(
 fn worker(
     domain: &Domain,
     table: &Table,
-    index: &crate::catalog::IndexInfo,
+    work: &dyn RowWork,
     tasks: channel::Receiver<Task>,
     done: channel::Sender<Done>,
     error_limit: u64,
@@ -256,7 +343,7 @@ fn worker(
     let mut errors = 0u64;
     while let Ok(task) = tasks.recv() {
         loop {
-            match backfill_range(domain, table, index, &task) {
+            match backfill_range(domain, table, work, &task) {
                 Ok(rows) => {
                     let _ = done.send(Done::Ok {
                         first: task.first,
@@ -280,7 +367,7 @@ fn worker(
 fn backfill_range(
     domain: &Domain,
     table: &Table,
-    index: &crate::catalog::IndexInfo,
+    work: &dyn RowWork,
     task: &Task,
 ) -> table::Result<u64> {
     let mut txn = domain.store.begin()?;
@@ -294,15 +381,7 @@ fn backfill_range(
         Ok(true)
     })?;
     for (handle, row) in &rows {
-        // Where DML writes the index now: a txn-merge backfill (DML writes only the
-        // temporary index) writes the temporary index too.
-        if index.backfill.writes_temp_index() {
-            table.put_temp_entry(txn.as_mut(), index, row, *handle)?;
-        } else {
-            let (key, value) = table.index_entry(txn.as_ref(), index, row, *handle)?;
-            txn.put(key, value);
-        }
-        txn.lock(table.record_key(*handle));
+        work.apply(txn.as_mut(), table, *handle, row)?;
     }
     txn.commit()?;
     Ok(rows.len() as u64)

@@ -20,7 +20,7 @@ mod kinds;
 pub mod owner;
 pub mod progress;
 pub mod queue;
-pub mod row_conditions;
+pub mod row_expressions;
 mod runner;
 pub mod syncer;
 mod throttle;

@@ -212,6 +212,9 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
         }
         Reorg::Merge { table, index_id } => ingest::merge_temp_index(domain, job, table, *index_id),
         Reorg::Verify { table, index_id } => verify::verify_index(domain, job, table, *index_id),
+        Reorg::Generate { table, column_id } => {
+            backfill::backfill_generated(domain, job, table, *column_id)
+        }
     };
     release_memory();
     match result {
@@ -220,7 +223,10 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
             let mut reorg = queue::get_reorg(txn.as_ref(), job.id)?;
             match work {
                 Reorg::Verify { .. } => reorg.verified = true,
-                Reorg::Backfill { .. } | Reorg::Ingest { .. } | Reorg::Merge { .. } => {
+                Reorg::Backfill { .. }
+                | Reorg::Ingest { .. }
+                | Reorg::Merge { .. }
+                | Reorg::Generate { .. } => {
                     reorg.done = true;
                     reorg.row_count = reorg.row_count.max(rows);
                 }
@@ -240,6 +246,7 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
                     | Reorg::Ingest { .. }
                     | Reorg::Merge { .. }
                     | Reorg::Verify { .. }
+                    | Reorg::Generate { .. }
             ) =>
         {
             fail(domain, job.id, &e)

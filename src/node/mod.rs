@@ -77,8 +77,8 @@ impl Node {
         config: &NodeConfig,
     ) -> Result<Node> {
         crate::domain::bootstrap(store.as_ref(), &config.initial_root_password)?;
-        // DDL jobs check CHECK constraints on existing rows through the SQL layer.
-        ddl::row_conditions::install(Box::new(crate::sql::dml::checks::CheckConditions));
+        // DDL jobs evaluate CHECK constraints and generated columns through the SQL layer.
+        ddl::row_expressions::install(Box::new(crate::sql::dml::row_evaluator::RowEvaluator));
         let domain = Arc::new(Domain::open(
             store,
             index,

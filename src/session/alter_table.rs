@@ -125,7 +125,13 @@ impl Session {
                     return Err(Error::duplicate_column(column));
                 }
                 sql::limits::column_count(table.columns.len() + 1)?;
-                let (defined, mut column) = self.define_column(sql, column_def.clone(), table)?;
+                let (def, generated) = sql::create_table::split_generated(column_def);
+                let (defined, mut column) = self.define_column(sql, def, table)?;
+                // A generated column's value for the rows already there is written by the job.
+                if let Some((info, expr)) = generated {
+                    sql::create_table::check_added_generated(table, &column, &expr)?;
+                    column.generated = Some(info);
+                }
                 if defined.handle_column.is_some()
                     || !defined.indexes.is_empty()
                     || column.auto_increment
@@ -266,6 +272,16 @@ impl Session {
                         8200,
                         "HY000",
                         format!("Unsupported multi schema change for {}", action.as_str()),
+                    ));
+                }
+                // Its rows are written by a reorganization of its own, before anything else
+                // of the statement could read them.
+                let generated = |args: &JobArgs| matches!(args, JobArgs::AddColumn { column, .. } if column.generated.is_some());
+                if changes.iter().any(|(_, args)| generated(args)) {
+                    return Err(Error::new(
+                        8200,
+                        "HY000",
+                        "Unsupported multi schema change for add generated column",
                     ));
                 }
                 let subs = changes

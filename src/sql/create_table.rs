@@ -4,7 +4,8 @@ use sqlparser::ast;
 
 use super::types::parse_data_type;
 use crate::catalog::{
-    CheckInfo, ColumnInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo,
+    CheckInfo, ColumnInfo, DefaultValue, ForeignKeyInfo, GeneratedInfo, IndexInfo, SchemaState,
+    TableInfo,
 };
 use crate::error::{Error, ForeignKeyError, Result};
 use crate::sql::planner::binder::{Binder, Scope, SessionContext};
@@ -124,6 +125,48 @@ pub fn next_check_name(table: &TableInfo) -> String {
         .unwrap_or(0)
         .saturating_add(1);
     format!("{}_chk_{next}", table.name)
+}
+
+/// ADD COLUMN's definition without its `GENERATED ALWAYS AS (...)`, and that clause: the
+/// column's expression may read the table's columns, which the definition alone (a table of
+/// one column) does not know, so it is checked apart ([`check_added_generated`]).
+pub fn split_generated(
+    def: &ast::ColumnDef,
+) -> (ast::ColumnDef, Option<(GeneratedInfo, ast::Expr)>) {
+    let mut def = def.clone();
+    let mut generated = None;
+    def.options.retain(|o| match &o.option {
+        ast::ColumnOption::Generated {
+            generation_expr: Some(e),
+            generation_expr_mode,
+            ..
+        } => {
+            let stored = matches!(
+                generation_expr_mode,
+                Some(ast::GeneratedExpressionMode::Stored)
+            );
+            let info = GeneratedInfo {
+                expr: e.to_string(),
+                stored,
+            };
+            generated = Some((info, e.clone()));
+            false
+        }
+        _ => true,
+    });
+    (def, generated)
+}
+
+/// A generated column added to `table` (as `column`) reads only columns the table has
+/// (1054), none of them AUTO_INCREMENT (3109).
+pub fn check_added_generated(
+    table: &TableInfo,
+    column: &ColumnInfo,
+    expr: &ast::Expr,
+) -> Result<()> {
+    let mut columns: Vec<ColumnInfo> = table.public_columns().map(|(_, c)| c.clone()).collect();
+    columns.push(column.clone());
+    check_generated(&columns, &column.name, expr)
 }
 
 /// A generated column may read the columns before it (3107 for a later generated one)

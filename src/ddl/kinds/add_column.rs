@@ -2,8 +2,15 @@
 //! are keyed by column id, and a row written before the column existed reads its origin
 //! default. A failed or cancelled ADD COLUMN removes the column at once (it was never
 //! public, so no statement read it).
+//!
+//! A generated column has no default to stand for the rows already there: once every node
+//! computes it for the rows DML writes (write only), a write reorganization writes it into
+//! the others (`backfill::backfill_generated`; a value that does not fit fails the job),
+//! then it turns public.
 
-use super::{advance, finish, load_table, shift_offsets, JobKind, Step};
+use super::{
+    advance, finish, load_table, reorg_done, reset_reorg, shift_offsets, JobKind, Reorg, Step,
+};
 use crate::catalog::{meta, SchemaState};
 use crate::ddl::job::{ColumnPosition, Job, JobArgs, JobState};
 use crate::error::{Error, Result};
@@ -49,8 +56,20 @@ impl JobKind for AddColumn {
                     .iter()
                     .position(|c| c.id == col.id)
                     .unwrap_or(0);
+                let generated = column.generated.is_some();
                 let next = match state {
                     SchemaState::DeleteOnly => SchemaState::WriteOnly,
+                    SchemaState::WriteOnly if generated => {
+                        reset_reorg(txn, job);
+                        SchemaState::WriteReorganization
+                    }
+                    SchemaState::WriteReorganization if !reorg_done(txn, job)? => {
+                        let column_id = table.columns[i].id;
+                        return Ok(Step::Reorg(Reorg::Generate {
+                            table: Box::new(table),
+                            column_id,
+                        }));
+                    }
                     _ => {
                         job.state = JobState::Done;
                         SchemaState::Public

@@ -15,7 +15,7 @@
 use super::{finish, load_table, JobKind, Step};
 use crate::catalog::{meta, CheckInfo, SchemaState, TableInfo};
 use crate::ddl::job::{Job, JobArgs, JobState};
-use crate::ddl::row_conditions;
+use crate::ddl::row_expressions;
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
 
@@ -61,7 +61,7 @@ impl JobKind for CheckConstraint {
             SchemaState::WriteOnly => {
                 let check = find(&mut table, &name).ok_or_else(|| Error::no_constraint(&name))?;
                 let (expr, enforced) = (check.expr.clone(), check.enforced);
-                let conditions = row_conditions::installed()?;
+                let conditions = row_expressions::installed()?;
                 if enforced && conditions.any_false(txn, &job.db_name, &table, &expr)? {
                     return Err(Error::new(
                         3819,

@@ -124,6 +124,11 @@ pub enum Reorg {
         table: Box<TableInfo>,
         index_id: i64,
     },
+    /// Write a generated column being added into the existing rows.
+    Generate {
+        table: Box<TableInfo>,
+        column_id: u64,
+    },
 }
 
 /// Moves an object (index, column, table, database) and its job to `next` together: the

@@ -50,6 +50,7 @@ fn walk_reorgs(
                     Reorg::Ingest { .. } => "ingest",
                     Reorg::Merge { .. } => "merge",
                     Reorg::Verify { .. } => "verify",
+                    Reorg::Generate { .. } => "generate",
                 });
                 if matches!(work, Reorg::Verify { .. }) {
                     reorg.verified = true;
@@ -257,6 +258,32 @@ fn drop_column_walks_to_none_and_is_not_cancellable_once_started() {
     let txn = store.begin().expect("begin");
     let t = load_table(txn.as_ref(), &drop).expect("table");
     assert_eq!(t.columns.len(), 1);
+}
+
+#[test]
+fn adding_a_generated_column_writes_the_rows_before_it_turns_public() {
+    let store = crate::kv::open_memory().expect("store");
+    let (db, table) = with_table(store.as_ref());
+    let mut col = column("g");
+    col.generated = Some(crate::catalog::GeneratedInfo {
+        expr: "a + 1".into(),
+        stored: false,
+    });
+    let mut add = Job::new(
+        Action::AddColumn,
+        db,
+        "d",
+        "",
+        JobArgs::AddColumn {
+            column: Box::new(col),
+            position: crate::ddl::job::ColumnPosition::Last,
+        },
+    )
+    .on_table(table, "t");
+    use SchemaState::*;
+    let (states, reorgs) = walk_reorgs(store.as_ref(), &mut add, false);
+    assert_eq!(states, [DeleteOnly, WriteOnly, WriteReorganization, Public]);
+    assert_eq!(reorgs, ["generate"]);
 }
 
 #[test]

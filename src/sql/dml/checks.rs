@@ -5,15 +5,12 @@
 use std::sync::Arc;
 
 use crate::catalog::TableInfo;
-use crate::ddl::row_conditions::RowConditions;
 use crate::error::{Error, Result};
-use crate::kv::Transaction;
 use crate::sql::context::Context;
 use crate::sql::dialect::MySql;
 use crate::sql::expr::Expr;
-use crate::sql::planner::binder::{Binder, NoSession};
+use crate::sql::planner::binder::Binder;
 use crate::sql::planner::select::Source;
-use crate::table::{HandleRange, Table};
 use crate::types::Value;
 
 /// A table's enforced CHECK constraints, bound for one statement.
@@ -55,39 +52,5 @@ impl RowChecks {
             }
         }
         Ok(())
-    }
-}
-
-/// The SQL layer's evaluator of CHECK conditions for DDL jobs, which check the rows already
-/// in a table when ALTER TABLE adds or enforces a constraint (installed by `node`).
-pub struct CheckConditions;
-
-impl RowConditions for CheckConditions {
-    fn any_false(
-        &self,
-        txn: &dyn Transaction,
-        db: &str,
-        table: &TableInfo,
-        condition: &str,
-    ) -> Result<bool> {
-        let info = Arc::new(table.clone());
-        let source = Source::new(db.to_string(), info.clone(), None);
-        let parsed = sqlparser::parser::Parser::new(&MySql)
-            .try_with_sql(condition)
-            .and_then(|mut p| p.parse_expr())
-            .map_err(|e| Error::internal(format!("check constraint: {e}")))?;
-        let cond = Binder::new(&source.scope, &NoSession, "check constraint").bind(&parsed)?;
-        let (mut found, mut failed) = (false, None);
-        Table::new(info).scan_rows(txn, &HandleRange::all(), false, |handle, row| {
-            match cond.eval(&source.project(handle, &row)) {
-                Ok(v) => found = v.truth() == Some(false),
-                Err(e) => failed = Some(e),
-            }
-            Ok(!found && failed.is_none())
-        })?;
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(found),
-        }
     }
 }

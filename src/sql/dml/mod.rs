@@ -6,6 +6,7 @@ pub mod foreign_keys;
 pub mod generated;
 pub mod insert;
 pub mod multi_table;
+pub mod row_evaluator;
 pub mod rules;
 pub mod update;
 

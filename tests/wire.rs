@@ -245,9 +245,15 @@ fn unknown_commands_and_invalid_text_get_errors_and_the_connection_lives() {
             other => panic!("{other:?}"),
         }
     }
-    conn.write_packet(0, b"\x03SELECT '\xff\xfe'").unwrap();
+    conn.write_packet(0, b"\x03SELECT \xff\xfe").unwrap();
     match conn.read_reply().unwrap() {
         Reply::Err { code, .. } => assert_eq!(code, 1300),
+        other => panic!("{other:?}"),
+    }
+    // Inside a string literal the bytes are a binary string's (mysqlclient sends BLOBs so).
+    conn.write_packet(0, b"\x03SELECT '\xff\xfe'").unwrap();
+    match conn.read_reply().unwrap() {
+        Reply::Rows(rows) => assert_eq!(rows, vec![vec![Some(vec![255, 254])]]),
         other => panic!("{other:?}"),
     }
     assert_eq!(rows(&mut conn, "SELECT 1"), vec![vec![Some("1".into())]]);

@@ -32,6 +32,7 @@ use crate::error::Error;
 use crate::privilege::{password, AccountName};
 use crate::session::{Session, TlsInfo};
 use crate::sql::QueryResult;
+use crate::types::collation::Collation;
 
 const COM_QUIT: u8 = 0x01;
 const COM_INIT_DB: u8 = 0x02;
@@ -795,8 +796,13 @@ fn login_session(
         account,
     );
     session.state.tls = tls;
-    // The character set the client logged in with is the session's, as SET NAMES makes it.
-    if let Some(charset) = charset::of_collation(login.collation) {
+    // The character set the client logged in with is the session's, as SET NAMES makes it,
+    // and so is its collation, the way the session's literals compare (as TiDB takes it).
+    if let Some(c) = Collation::by_id(u16::from(login.collation)) {
+        if c != Collation::UTF8MB4_BIN {
+            session.execute(&format!("SET NAMES {} COLLATE {}", c.charset(), c.name()))?;
+        }
+    } else if let Some(charset) = charset::of_collation(login.collation) {
         session.execute(&format!("SET NAMES {charset}"))?;
     }
     if let Some(db) = &login.database {

@@ -1045,8 +1045,12 @@ impl Session {
                 }
             }
             // The three variables follow (1115 for a set moltdb does not know); the bytes
-            // of queries and results stay utf8mb4.
-            ast::Set::SetNames { charset_name, .. } => {
+            // of queries and results stay utf8mb4. collation_connection (how literals
+            // compare) is the one named, else the character set's default.
+            ast::Set::SetNames {
+                charset_name,
+                collation_name,
+            } => {
                 let charset = ast::Expr::Identifier(charset_name.clone());
                 for name in [
                     "character_set_client",
@@ -1055,6 +1059,16 @@ impl Session {
                 ] {
                     self.assign(None, name, &charset)?;
                 }
+                let collation = sql::collation::resolve(
+                    Some(&charset_name.value),
+                    collation_name
+                        .as_deref()
+                        .map(|c| c.trim_matches(['\'', '"', '`'])),
+                    Default::default(),
+                )?;
+                let value =
+                    ast::Expr::value(ast::Value::SingleQuotedString(collation.name().into()));
+                self.assign(None, "collation_connection", &value)?;
             }
             ast::Set::SetNamesDefault { .. } => {}
             ast::Set::SetTransaction { .. } => {}

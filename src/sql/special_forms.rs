@@ -117,7 +117,7 @@ impl Binder<'_> {
             .map(|e| self.bind(e))
             .collect::<Result<Vec<_>>>()?;
         self.bits_as_numbers(&operands, &mut bound)?;
-        if let Some(f) = comparison_fold(&operands, &bound)? {
+        if let Some(f) = comparison_fold(&operands, &bound, self.connection_fold())? {
             bound = bound.into_iter().map(|b| b.collated(f)).collect();
         }
         // A constant against a TIME compares as a TIME in the same spelling: '9:00' is
@@ -242,12 +242,20 @@ fn explicit_collation(e: &ast::Expr) -> Result<Option<Option<Fold>>> {
 /// How a comparison, GROUP BY or ORDER BY over `operands` (as written, and bound) compares
 /// strings, by MySQL's coercibility: the collation one of them names with COLLATE, else
 /// that of a case-insensitive column (or expression over one); literals take the other
-/// side's. `None`: byte by byte.
-pub(super) fn comparison_fold(written: &[&ast::Expr], bound: &[Expr]) -> Result<Option<Fold>> {
+/// side's, and compared only with literals, the connection's (`connection`, from
+/// `collation_connection`). `None`: byte by byte.
+pub(super) fn comparison_fold(
+    written: &[&ast::Expr],
+    bound: &[Expr],
+    connection: Option<Fold>,
+) -> Result<Option<Fold>> {
     for e in written {
         if let Some(explicit) = explicit_collation(e)? {
             return Ok(explicit);
         }
+    }
+    if bound.iter().all(|b| matches!(b, Expr::Literal(_))) {
+        return Ok(connection);
     }
     Ok(bound.iter().find_map(Expr::fold))
 }

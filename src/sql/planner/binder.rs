@@ -463,7 +463,7 @@ impl<'a> Binder<'a> {
                     .map(|e| self.bind(e))
                     .collect::<Result<Vec<_>>>()?;
                 self.bits_as_numbers(&operands, &mut bound)?;
-                if let Some(f) = comparison_fold(&operands, &bound)? {
+                if let Some(f) = comparison_fold(&operands, &bound, self.connection_fold())? {
                     bound = bound.into_iter().map(|b| b.collated(f)).collect();
                 }
                 let expr = bound.remove(0);
@@ -559,6 +559,15 @@ impl<'a> Binder<'a> {
             }
         }
         self.bind(e)
+    }
+
+    /// How literals compared with literals compare: `collation_connection`'s way.
+    pub(crate) fn connection_fold(&self) -> Option<crate::types::collation::Fold> {
+        let name = self
+            .session
+            .system_variable("collation_connection", false)
+            .ok()?;
+        crate::types::collation::Collation::by_name(&name.to_string_lossy())?.fold()
     }
 
     /// Against a BIT column a hex or bit literal is the number its bytes spell (`b = b'101'`

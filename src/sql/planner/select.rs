@@ -649,10 +649,12 @@ fn group_keys(
 /// named with COLLATE or the column's own, groups and sorts by its collation key:
 /// `GROUP BY name COLLATE utf8mb4_general_ci` puts 'a' and 'A' in one group.
 fn collation_key(e: &ast::Expr, bound: Expr) -> Result<Expr> {
-    Ok(match comparison_fold(&[e], std::slice::from_ref(&bound))? {
-        Some(fold) => bound.collated(fold),
-        None => bound,
-    })
+    Ok(
+        match comparison_fold(&[e], std::slice::from_ref(&bound), None)? {
+            Some(fold) => bound.collated(fold),
+            None => bound,
+        },
+    )
 }
 
 /// True for `GROUP BY ... WITH ROLLUP`; MySQL has no other modifier (CUBE, GROUPING SETS).

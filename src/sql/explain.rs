@@ -74,6 +74,10 @@ fn join_rows(rows: &mut Vec<[String; 5]>, plan: &SelectPlan) {
                 let object = format!("table:{}", f.alias);
                 rows.push(row("CTEFullScan", "-", "root", &object, "recursive CTE"));
             }
+            FactorSource::JsonTable(_) => {
+                let object = format!("table:{}", f.alias);
+                rows.push(row("JSONTable", "-", "root", &object, "json_table"));
+            }
         }
     }
 }

@@ -128,7 +128,52 @@ fn read_factor(
             }
             Ok(out)
         }
+        // First in FROM: the document reads nothing of this query's row.
+        FactorSource::JsonTable(plan) => json_table_rows(plan, f, &[], env),
     }
+}
+
+/// A JSON_TABLE's rows for the FROM row `left` (what its document may read), filtered.
+fn json_table_rows(
+    plan: &crate::sql::planner::json_table::JsonTablePlan,
+    f: &Factor,
+    left: &[Value],
+    env: &Env,
+) -> Result<Vec<Row>> {
+    let doc = plan.doc.eval_in(left, env)?;
+    let mut out = Vec::new();
+    for row in super::json_table::rows(plan, &doc)? {
+        if passes(&f.filter, &row, env)? {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+/// Joins a JSON_TABLE to each left row: its rows are made from that row's document.
+fn lateral_join(
+    exec: &Exec,
+    step: &JoinStep,
+    right: &Factor,
+    plan: &crate::sql::planner::json_table::JsonTablePlan,
+    left: Vec<Row>,
+    env: &Env,
+) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for l in &left {
+        let mut matched = false;
+        for r in json_table_rows(plan, right, l, env)? {
+            let row = joined(l, &r);
+            if passes(&step.on, &row, env)? {
+                matched = true;
+                emit(&exec.memory, &mut out, row)?;
+            }
+        }
+        if !matched && step.kind == JoinKind::Left {
+            emit(&exec.memory, &mut out, joined(l, &nulls(right.width)))?;
+        }
+    }
+    Ok(out)
 }
 
 /// FOR UPDATE: remember the row's record key for the statement to lock.
@@ -159,6 +204,11 @@ fn join(
     left: Vec<Row>,
     env: &Env,
 ) -> Result<Vec<Row>> {
+    if let FactorSource::JsonTable(plan) = &right.source {
+        if step.kind != JoinKind::Right {
+            return lateral_join(exec, step, right, plan, left, env);
+        }
+    }
     match (&step.method, step.kind) {
         (JoinMethod::Index, _) => index_join(exec, step, right, left, env),
         (

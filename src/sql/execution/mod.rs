@@ -2,6 +2,7 @@
 //! subqueries. Everything here reads a plan from `planner`; nothing here plans.
 
 pub mod join;
+pub mod json_table;
 pub mod memory;
 pub mod recursive;
 pub mod row_key;

@@ -223,6 +223,23 @@ pub fn to_json(v: &Value) -> Json {
 }
 
 /// CAST(x AS JSON): a string is parsed as JSON text; other values become JSON scalars.
+/// A JSON scalar as the SQL value it holds (a string's text, a number, true as 1); arrays
+/// and objects as their JSON text.
+pub fn sql_value(v: &Json) -> Value {
+    match v {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Int(i64::from(*b)),
+        Json::String(s) => Value::str(s),
+        Json::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Value::Int(i),
+            (None, Some(u), _) => Value::UInt(u),
+            (_, _, Some(f)) => Value::Float(f),
+            _ => Value::str(&n.to_string()),
+        },
+        other => Value::Bytes(json::to_text(other).into_bytes()),
+    }
+}
+
 pub fn cast(v: Value) -> Result<Value> {
     match &v {
         Value::Null => Ok(Value::Null),

@@ -31,6 +31,9 @@ pub enum FactorSource {
     Recursive(Arc<super::cte::RecursivePlan>),
     /// Inside a recursive CTE's step: the rows of the previous round.
     Work(Arc<super::cte::WorkTable>),
+    /// JSON_TABLE: rows made from a document that may read the factors before it (made
+    /// again for every row joined to it).
+    JsonTable(Arc<super::json_table::JsonTablePlan>),
 }
 
 /// One table or derived table of the FROM clause.
@@ -145,6 +148,33 @@ impl FromPlan {
         kind: JoinKind,
         constraint: Option<&ast::JoinConstraint>,
     ) -> Result<()> {
+        if let ast::TableFactor::JsonTable {
+            json_expr,
+            json_path,
+            columns,
+            alias,
+        } = relation
+        {
+            let alias = alias.as_ref().ok_or_else(|| {
+                Error::new(3667, "42000", "Every table function must have an alias.")
+            })?;
+            // The document reads the tables before it: they must stay before it.
+            self.reorderable = false;
+            let doc = Binder::new(&self.scope, p.ctx.session, "from clause")
+                .with_subqueries(p)
+                .bind(json_expr)?;
+            let (plan, columns) = super::json_table::plan(doc, json_path, columns)?;
+            let factor = Factor {
+                alias: alias.name.value.clone(),
+                offset: self.scope.columns.len(),
+                width: columns.len(),
+                visible: columns.len(),
+                source: FactorSource::JsonTable(Arc::new(plan)),
+                filter: Vec::new(),
+                columns,
+            };
+            return self.add_factor(p, factor, kind, constraint);
+        }
         let ast::TableFactor::NestedJoin {
             table_with_joins,
             alias: None,
@@ -560,7 +590,8 @@ impl FromPlan {
             FactorSource::Derived(_)
             | FactorSource::Virtual(_)
             | FactorSource::Recursive(_)
-            | FactorSource::Work(_) => {
+            | FactorSource::Work(_)
+            | FactorSource::JsonTable(_) => {
                 let mut c = f.columns.get(i - f.offset)?.clone();
                 c.table = f.alias.clone();
                 Some(c)
@@ -584,7 +615,8 @@ impl Factor {
             FactorSource::Derived(_)
             | FactorSource::Virtual(_)
             | FactorSource::Recursive(_)
-            | FactorSource::Work(_) => None,
+            | FactorSource::Work(_)
+            | FactorSource::JsonTable(_) => None,
         }
     }
 }

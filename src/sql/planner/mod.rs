@@ -9,6 +9,7 @@ pub mod binder;
 pub mod cte;
 pub mod from;
 pub mod hints;
+pub mod json_table;
 pub mod query;
 pub mod rewrite;
 pub mod select;

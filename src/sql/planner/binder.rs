@@ -926,8 +926,8 @@ pub fn number_literal(n: &str) -> Result<Value> {
             .map(Value::Float)
             .map_err(|_| Error::syntax(n));
     }
-    n.parse::<rust_decimal::Decimal>()
-        .map(Value::Decimal)
+    n.parse::<crate::types::Decimal>()
+        .map(Value::from)
         .or_else(|_| n.parse::<f64>().map(Value::Float))
         .map_err(|_| Error::syntax(n))
 }

@@ -28,10 +28,11 @@
 //! `-0.0` encodes as `0.0`. Datetimes keep microseconds, MySQL's finest precision.
 
 use chrono::{DateTime, Datelike, NaiveDate};
-use rust_decimal::Decimal;
+use num_bigint::{BigInt, BigUint, Sign};
 
 use super::{corrupt, Result};
-use crate::types::Value;
+use crate::types::decimal::{MAX_PRECISION, MAX_SCALE};
+use crate::types::{Decimal, Value};
 
 pub const NIL_FLAG: u8 = 0;
 pub const BYTES_FLAG: u8 = 1;
@@ -99,7 +100,7 @@ pub fn decode_value(input: &mut &[u8]) -> Result<Value> {
         INT_FLAG => Value::Int(decode_i64(input)?),
         UINT_FLAG => Value::UInt(take_u64(input)?),
         FLOAT_FLAG => Value::Float(decode_f64(input)?),
-        DECIMAL_FLAG => Value::Decimal(decode_decimal(input)?),
+        DECIMAL_FLAG => Value::from(decode_decimal(input)?),
         BYTES_FLAG => Value::Bytes(decode_bytes(input)?),
         DATE_FLAG => {
             let days = decode_i64(input)?;
@@ -231,7 +232,7 @@ const DEC_END: u8 = 0;
 /// is unique for each nonzero value. Then:
 ///
 /// * a sign class byte: 1 negative, 2 zero (nothing follows), 3 positive;
-/// * `e + 128` as one byte (`e` lies in -27..=29 for `rust_decimal`);
+/// * `e + 128` as one byte (`e` lies in -29..=65: at most 65 integer digits, 30 decimals);
 /// * the digits in pairs, each pair `10·a + b` stored as `pair + 1`, the last pair padded with
 ///   a 0 digit, then a terminator 0. A shorter digit string sorts before a longer one it is a
 ///   prefix of, which is right, as the longer one has more nonzero digits.
@@ -243,27 +244,18 @@ pub fn encode_decimal(buf: &mut Vec<u8>, d: &Decimal) {
         buf.push(DEC_ZERO);
         return;
     }
-    let negative = d.is_sign_negative();
-    // Digits of the mantissa, least significant first; at most 29 for a 96-bit mantissa.
-    let mut m = d.mantissa().unsigned_abs();
-    let mut digits = [0u8; 40];
-    let mut len = 0;
-    while m > 0 {
-        digits[len] = (m % 10) as u8;
-        m /= 10;
-        len += 1;
-    }
-    let exp = len as i32 - d.scale() as i32;
-    let first_nonzero = digits[..len].iter().position(|&x| x != 0).unwrap_or(0);
-    let significant = &digits[first_nonzero..len];
+    let negative = d.is_negative();
+    // Digits of the mantissa, most significant first, trailing zeros dropped.
+    let digits = d.mantissa().magnitude().to_radix_be(10);
+    let exp = digits.len() as i32 - i32::from(d.scale());
+    let significant = digits.len() - digits.iter().rev().take_while(|&&x| x == 0).count();
     let flip = |b: u8| if negative { 255 - b } else { b };
     buf.push(if negative { DEC_NEGATIVE } else { DEC_POSITIVE });
-    buf.push(flip((exp + DEC_EXP_BIAS) as u8));
-    // Most significant first, two at a time.
-    let mut iter = significant.iter().rev();
-    while let Some(&hi) = iter.next() {
-        let lo = iter.next().copied().unwrap_or(0);
-        buf.push(flip(hi * 10 + lo + 1));
+    // Decimals stay far inside the byte's range; clamping only guards against misuse.
+    buf.push(flip((exp + DEC_EXP_BIAS).clamp(0, 255) as u8));
+    for pair in digits[..significant].chunks(2) {
+        let lo = pair.get(1).copied().unwrap_or(0);
+        buf.push(flip(pair[0] * 10 + lo + 1));
     }
     buf.push(flip(DEC_END));
 }
@@ -287,8 +279,8 @@ pub fn decode_decimal(input: &mut &[u8]) -> Result<Decimal> {
     };
     *input = rest;
     let exp = i32::from(flip(exp_byte)) - DEC_EXP_BIAS;
-    let mut mantissa: u128 = 0;
-    let mut ndigits: i32 = 0;
+    let max_digits = usize::from(MAX_PRECISION) + usize::from(MAX_SCALE);
+    let mut digits = Vec::new();
     loop {
         let Some((&b, rest)) = input.split_first() else {
             return corrupt("unterminated decimal digits");
@@ -298,37 +290,26 @@ pub fn decode_decimal(input: &mut &[u8]) -> Result<Decimal> {
         if b == DEC_END {
             break;
         }
-        if b > 100 || ndigits >= 30 {
+        if b > 100 || digits.len() >= max_digits {
             return corrupt("bad decimal digits");
         }
-        mantissa = mantissa * 100 + u128::from(b - 1);
-        ndigits += 2;
+        digits.extend([(b - 1) / 10, (b - 1) % 10]);
     }
     // A trailing zero digit is the padding of an odd-length digit string.
-    if ndigits > 0 && mantissa.is_multiple_of(10) {
-        mantissa /= 10;
-        ndigits -= 1;
+    if digits.last() == Some(&0) {
+        digits.pop();
     }
-    let shift = exp - ndigits;
-    let (mantissa, scale) = if shift >= 0 {
-        let scaled = 10u128
-            .checked_pow(shift as u32)
-            .and_then(|p| mantissa.checked_mul(p));
-        match scaled {
-            Some(m) => (m, 0),
-            None => return corrupt("decimal out of range"),
-        }
-    } else {
-        (mantissa, (-shift) as u32)
-    };
-    let Ok(signed) = i128::try_from(mantissa) else {
+    let shift = exp - digits.len() as i32;
+    if exp > i32::from(MAX_PRECISION) || shift < -i32::from(MAX_SCALE) {
         return corrupt("decimal out of range");
-    };
-    let signed = if negative { -signed } else { signed };
-    match Decimal::try_from_i128_with_scale(signed, scale) {
-        Ok(d) => Ok(d),
-        Err(_) => corrupt("decimal out of range"),
     }
+    let mut magnitude = BigUint::from_radix_be(&digits, 10).unwrap_or_default();
+    if shift > 0 {
+        magnitude *= BigUint::from(10u8).pow(shift as u32);
+    }
+    let sign = if negative { Sign::Minus } else { Sign::Plus };
+    let scale = (-shift).max(0) as u8;
+    Ok(Decimal::new(BigInt::from_biguint(sign, magnitude), scale))
 }
 
 #[cfg(test)]
@@ -381,8 +362,12 @@ pub(crate) mod tests {
         }
     }
 
-    fn dec(m: i128, scale: u32) -> Value {
-        Value::Decimal(Decimal::from_i128_with_scale(m, scale))
+    fn dec(m: i128, scale: u8) -> Value {
+        Value::from(Decimal::new(m, scale))
+    }
+
+    fn wide(text: &str) -> Value {
+        Value::from(text.parse::<Decimal>().unwrap())
     }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -398,16 +383,25 @@ pub(crate) mod tests {
             .collect()
     }
 
-    fn random_decimal(rng: &mut Lcg) -> Decimal {
-        let bits = rng.below(97) as u32;
-        let m = if bits == 0 {
-            0
+    /// Any DECIMAL(65,30) value: up to 65 integer digits and 30 decimals, often fewer, with
+    /// runs of zeros and nines (where carries and ties hide).
+    pub(crate) fn random_decimal(rng: &mut Lcg) -> Decimal {
+        let scale = rng.below(u64::from(MAX_SCALE) + 1) as u8;
+        let len = rng.below(u64::from(MAX_PRECISION) + u64::from(scale) + 1) as usize;
+        let digits: Vec<u8> = (0..len)
+            .map(|_| match rng.below(4) {
+                0 => 0,
+                1 => 9,
+                _ => rng.below(10) as u8,
+            })
+            .collect();
+        let m = BigUint::from_radix_be(&digits, 10).unwrap_or_default();
+        let sign = if rng.below(2) == 0 {
+            Sign::Plus
         } else {
-            (i128::from(rng.next_u64()) << 32 | i128::from(rng.next_u64() as u32))
-                & ((1i128 << bits) - 1)
+            Sign::Minus
         };
-        let m = if rng.below(2) == 0 { m } else { -m };
-        Decimal::from_i128_with_scale(m, rng.below(29) as u32)
+        Decimal::new(BigInt::from_biguint(sign, m), scale)
     }
 
     #[test]
@@ -433,9 +427,12 @@ pub(crate) mod tests {
             Value::Bytes(vec![0xFF; 17]),
             Value::Bytes((0..=255).collect()),
             Value::str("hello, world"),
-            Value::Decimal(Decimal::ZERO),
-            Value::Decimal(Decimal::MAX),
-            Value::Decimal(Decimal::MIN),
+            Value::from(Decimal::ZERO),
+            Value::from(Decimal::max_of(65, 30)),
+            Value::from(-Decimal::max_of(65, 30)),
+            Value::from(Decimal::max_of(65, 0)),
+            Value::from(Decimal::new(1, 30)),
+            wide("12345678901234567890123456789012345.123456789012345678901234567890"),
             dec(1, 28),
             dec(-1, 28),
             dec(123_456_789, 4),
@@ -457,7 +454,7 @@ pub(crate) mod tests {
         ];
         let mut rng = Lcg(7);
         for _ in 0..500 {
-            values.push(Value::Decimal(random_decimal(&mut rng)));
+            values.push(Value::from(random_decimal(&mut rng)));
             values.push(Value::Bytes(random_bytes(&mut rng)));
             values.push(Value::Int(rng.next_u64() as i64));
         }
@@ -482,6 +479,26 @@ pub(crate) mod tests {
         assert_eq!(decode_decimal(&mut input).unwrap().to_string(), "1.5");
         let mut input = &enc(&dec(1200, 0))[1..];
         assert_eq!(decode_decimal(&mut input).unwrap().to_string(), "1200");
+        let text = "12345678901234567890123456789012345.12345678901234567890123456789";
+        assert_eq!(enc(&wide(text)), enc(&wide(&format!("{text}0"))));
+        let mut input = &enc(&wide(&format!("-{text}0")))[1..];
+        assert_eq!(
+            decode_decimal(&mut input).unwrap().to_string(),
+            format!("-{text}")
+        );
+    }
+
+    /// The bytes index keys have always held: existing keys must still compare and decode.
+    #[test]
+    fn decimal_bytes_are_unchanged() {
+        assert_eq!(enc(&dec(15, 1)), [DECIMAL_FLAG, 3, 129, 16, 0]);
+        assert_eq!(enc(&dec(-150, 2)), [DECIMAL_FLAG, 1, 126, 239, 255]);
+        assert_eq!(enc(&dec(123, 5)), [DECIMAL_FLAG, 3, 126, 13, 31, 0]);
+        assert_eq!(enc(&dec(0, 3)), [DECIMAL_FLAG, 2]);
+        let mut max = vec![DECIMAL_FLAG, 3, 128 + 35];
+        max.extend([100; 32]);
+        max.extend([91, 0]);
+        assert_eq!(enc(&Value::from(Decimal::max_of(65, 30))), max);
     }
 
     #[test]
@@ -519,8 +536,19 @@ pub(crate) mod tests {
         assert_order_matches(&floats);
 
         let mut decimals = vec![
-            Value::Decimal(Decimal::MAX),
-            Value::Decimal(Decimal::MIN),
+            Value::from(Decimal::max_of(65, 30)),
+            Value::from(-Decimal::max_of(65, 30)),
+            Value::from(Decimal::max_of(65, 0)),
+            Value::from(-Decimal::max_of(65, 0)),
+            Value::from(Decimal::max_of(64, 30)),
+            Value::from(Decimal::new(1, 30)),
+            Value::from(Decimal::new(-1, 30)),
+            wide("1e64"),
+            wide("99999999999999999999999999999999999999999999999999999999999999999"),
+            wide("99999999999999999999999999999999999999999999999999999999999999998.9"),
+            wide("12345678901234567890123456789012345.123456789012345678901234567890"),
+            wide("12345678901234567890123456789012345.12345678901234567890123456789"),
+            wide("-12345678901234567890123456789012345.123456789012345678901234567890"),
             dec(1, 28),
             dec(-1, 28),
             dec(15, 1),
@@ -533,7 +561,7 @@ pub(crate) mod tests {
             dec(99, 1),
             dec(101, 2),
         ];
-        decimals.extend((0..n).map(|_| Value::Decimal(random_decimal(&mut rng))));
+        decimals.extend((0..n).map(|_| Value::from(random_decimal(&mut rng))));
         assert_order_matches(&decimals);
 
         let mut bytes: Vec<Value> = ["", "a", "a\0", "ab", "\0", "\u{7f}"]

@@ -14,6 +14,11 @@
 //! | 2   | uint     | LEB128 varint                                         |
 //! | 3   | float    | 8 bytes, little-endian IEEE 754 bits                  |
 //! | 4   | decimal  | scale byte, then zigzag LEB128 varint of the mantissa |
+//!
+//! A decimal's mantissa is an integer of any size (65 digits and 30 decimals need 317 bits);
+//! zigzag makes it unsigned (`2m` for `m >= 0`, `-2m - 1` below) and LEB128 writes it seven
+//! bits a byte, least significant first, as for the 64-bit ints. Rows written when mantissas
+//! were at most 96 bits read the same.
 //! | 5   | bytes    | varint length, then the bytes                         |
 //! | 6   | date     | zigzag varint of days from 0001-01-01 (CE)            |
 //! | 7   | datetime | zigzag varint of microseconds since the Unix epoch    |
@@ -25,10 +30,11 @@
 //! (`1.50` stays `1.50`) and floats their exact bits, unlike the memcomparable encoding.
 
 use chrono::{DateTime, Datelike, NaiveDate};
-use rust_decimal::Decimal;
+use num_bigint::{BigInt, BigUint, Sign};
 
 use super::{corrupt, Result};
-use crate::types::Value;
+use crate::types::decimal::MAX_SCALE;
+use crate::types::{Decimal, Value};
 
 /// First byte of every row; a different format would use a different byte.
 pub const VERSION: u8 = 128;
@@ -38,6 +44,8 @@ const TAG_INT: u8 = 1;
 const TAG_UINT: u8 = 2;
 const TAG_FLOAT: u8 = 3;
 const TAG_DECIMAL: u8 = 4;
+/// The longest decimal mantissa varint read: 317 bits take 46 bytes; longer is corrupt.
+const MAX_MANTISSA_BYTES: usize = 48;
 const TAG_BYTES: u8 = 5;
 const TAG_DATE: u8 = 6;
 const TAG_DATETIME: u8 = 7;
@@ -125,7 +133,7 @@ fn encoded_size(v: &Value) -> usize {
     2 + match v {
         Value::Null => 0,
         Value::Bytes(b) => 5 + b.len(),
-        Value::Decimal(_) => 16,
+        Value::Decimal(d) => 2 + d.mantissa().bits() as usize / 7,
         _ => 10,
     }
 }
@@ -147,9 +155,8 @@ fn encode_value(buf: &mut Vec<u8>, v: &Value) {
         }
         Value::Decimal(d) => {
             buf.push(TAG_DECIMAL);
-            buf.push(d.scale() as u8);
-            let m = d.mantissa();
-            put_uvarint128(buf, ((m << 1) ^ (m >> 127)) as u128);
+            buf.push(d.scale());
+            put_mantissa(buf, d.mantissa());
         }
         Value::Bytes(b) => {
             buf.push(TAG_BYTES);
@@ -189,6 +196,27 @@ fn put_uvarint128(buf: &mut Vec<u8>, mut u: u128) {
         u >>= 7;
     }
     buf.push(u as u8);
+}
+
+/// A decimal's mantissa as the zigzag LEB128 varint of any length.
+fn put_mantissa(buf: &mut Vec<u8>, m: &BigInt) {
+    // Most mantissas fit 128 bits (all did once): no big arithmetic for them.
+    if let Ok(m) = i128::try_from(m) {
+        return put_uvarint128(buf, ((m << 1) ^ (m >> 127)) as u128);
+    }
+    let z: BigUint = match m.sign() {
+        Sign::Minus => (m.magnitude() << 1u8) - 1u8,
+        _ => m.magnitude() << 1u8,
+    };
+    // Base-128 digits, least significant first, are exactly LEB128's groups.
+    let groups = z.to_radix_le(128);
+    let last = groups.len() - 1;
+    buf.extend(
+        groups
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| if i < last { g | 0x80 } else { g }),
+    );
 }
 
 /// A cursor over the encoded row; every read checks bounds.
@@ -239,19 +267,33 @@ impl<'a> Reader<'a> {
         corrupt("varint too long")
     }
 
-    fn uvarint128(&mut self) -> Result<u128> {
-        let mut u = 0u128;
-        for shift in (0..128).step_by(7) {
-            let b = self.byte()?;
-            if shift == 126 && b > 3 {
-                return corrupt("varint overflows u128");
-            }
-            u |= u128::from(b & 0x7F) << shift;
-            if b < 0x80 {
-                return Ok(u);
-            }
+    /// The bytes of a decimal mantissa's varint (at most [`MAX_MANTISSA_BYTES`]).
+    fn mantissa_bytes(&mut self) -> Result<&'a [u8]> {
+        match self.0.iter().position(|&b| b < 0x80) {
+            Some(end) if end < MAX_MANTISSA_BYTES => self.take(end + 1),
+            Some(_) => corrupt("decimal varint too long"),
+            None => corrupt("truncated row"),
         }
-        corrupt("varint too long")
+    }
+
+    /// A decimal mantissa written by [`put_mantissa`].
+    fn mantissa(&mut self) -> Result<BigInt> {
+        let bytes = self.mantissa_bytes()?;
+        // 18 groups are 126 bits: the i128 of rows written before mantissas grew.
+        if bytes.len() <= 18 {
+            let z = bytes
+                .iter()
+                .rev()
+                .fold(0u128, |z, &b| (z << 7) | u128::from(b & 0x7F));
+            return Ok(BigInt::from(((z >> 1) as i128) ^ -((z & 1) as i128)));
+        }
+        let groups: Vec<u8> = bytes.iter().map(|b| b & 0x7F).collect();
+        let z = BigUint::from_radix_le(&groups, 128).unwrap_or_default();
+        Ok(if z.bit(0) {
+            BigInt::from_biguint(Sign::Minus, (z + 1u8) >> 1u8)
+        } else {
+            BigInt::from(z >> 1u8)
+        })
     }
 
     fn len(&mut self) -> Result<usize> {
@@ -272,13 +314,11 @@ impl<'a> Reader<'a> {
                 Value::Float(f64::from_le_bytes(bytes))
             }
             TAG_DECIMAL => {
-                let scale = u32::from(self.byte()?);
-                let z = self.uvarint128()?;
-                let m = ((z >> 1) as i128) ^ -((z & 1) as i128);
-                match Decimal::try_from_i128_with_scale(m, scale) {
-                    Ok(d) => Value::Decimal(d),
-                    Err(_) => return corrupt("decimal out of range"),
+                let scale = self.byte()?;
+                if scale > MAX_SCALE {
+                    return corrupt(format!("decimal scale {scale}"));
                 }
+                Value::from(Decimal::new(self.mantissa()?, scale))
             }
             TAG_BYTES => {
                 let n = self.len()?;
@@ -317,7 +357,7 @@ impl<'a> Reader<'a> {
             }
             TAG_DECIMAL => {
                 self.byte()?;
-                self.uvarint128()?;
+                self.mantissa_bytes()?;
             }
             TAG_BYTES => {
                 let n = self.len()?;
@@ -332,7 +372,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::memcomparable::tests::Lcg;
+    use crate::codec::memcomparable::tests::{random_decimal, Lcg};
 
     fn sample_values() -> Vec<Value> {
         let date = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
@@ -348,11 +388,14 @@ mod tests {
             Value::Float(0.0),
             Value::Float(f64::MAX),
             Value::Float(-1e-300),
-            Value::Decimal(Decimal::new(150, 2)),
-            Value::Decimal(Decimal::new(-7, 28)),
-            Value::Decimal(Decimal::MAX),
-            Value::Decimal(Decimal::MIN),
-            Value::Decimal(Decimal::ZERO),
+            Value::from(Decimal::new(150, 2)),
+            Value::from(Decimal::new(-7, 28)),
+            Value::from(Decimal::new(i128::MAX, 0)),
+            Value::from(Decimal::new(i128::MIN, 30)),
+            Value::from(Decimal::max_of(65, 30)),
+            Value::from(-Decimal::max_of(65, 30)),
+            Value::from(Decimal::ZERO),
+            Value::from(Decimal::zero(30)),
             Value::Bytes(vec![]),
             Value::Bytes(vec![0, 0xFF, 0, 0xFF]),
             Value::Bytes(vec![b'x'; 1000]),
@@ -371,6 +414,65 @@ mod tests {
             (Value::Decimal(x), Value::Decimal(y)) => x == y && x.scale() == y.scale(),
             _ => a == b,
         }
+    }
+
+    /// A decimal column's bytes as rows held them when mantissas were `i128`s: the zigzag
+    /// varint of `(m << 1) ^ (m >> 127)` after the scale.
+    fn old_decimal_row(m: i128, scale: u8) -> Vec<u8> {
+        let mut bytes = vec![VERSION, 1, 1, TAG_DECIMAL, scale];
+        let mut z = ((m << 1) ^ (m >> 127)) as u128;
+        while z >= 0x80 {
+            bytes.push(z as u8 | 0x80);
+            z >>= 7;
+        }
+        bytes.push(z as u8);
+        bytes
+    }
+
+    #[test]
+    fn decimals_written_before_still_read_and_encode_alike() {
+        let old = [
+            (150, 2, "1.50"),
+            (-7, 28, "-0.0000000000000000000000000007"),
+            (0, 0, "0"),
+            (-1, 0, "-1"),
+            (
+                79_228_162_514_264_337_593_543_950_335,
+                0,
+                "79228162514264337593543950335",
+            ),
+            (
+                -79_228_162_514_264_337_593_543_950_335,
+                28,
+                "-7.9228162514264337593543950335",
+            ),
+            (i128::MIN, 3, "-170141183460469231731687303715884105.728"),
+        ];
+        for (m, scale, text) in old {
+            let bytes = old_decimal_row(m, scale);
+            let back = decode_row(&bytes).unwrap();
+            assert_eq!(back[0].1.to_string(), text);
+            assert_eq!(encode_row(&[(1, &back[0].1)]), bytes, "{text}");
+        }
+        // 1.50 and -7e-28 byte for byte.
+        assert_eq!(
+            old_decimal_row(150, 2),
+            [VERSION, 1, 1, TAG_DECIMAL, 2, 0xAC, 0x02]
+        );
+        assert_eq!(
+            old_decimal_row(-7, 28),
+            [VERSION, 1, 1, TAG_DECIMAL, 28, 13]
+        );
+        // Past 128 bits the varint just goes on: 65 digits with 30 decimals.
+        let wide: Decimal = "-12345678901234567890123456789012345.123456789012345678901234567890"
+            .parse()
+            .unwrap();
+        let value = Value::from(wide);
+        let bytes = encode_row(&[(1, &value)]);
+        assert!(bytes.len() > 5 + 19 && bytes.len() <= 5 + MAX_MANTISSA_BYTES);
+        let back = decode_row(&bytes).unwrap();
+        assert!(same(&back[0].1, &value));
+        assert_eq!(back[0].1.to_string(), value.to_string());
     }
 
     #[test]
@@ -432,7 +534,7 @@ mod tests {
                     0 => Value::Int(rng.next_u64() as i64 >> rng.below(64)),
                     1 => Value::UInt(rng.next_u64() >> rng.below(64)),
                     2 => Value::Bytes(vec![rng.below(256) as u8; rng.below(300) as usize]),
-                    _ => Value::Decimal(Decimal::new(rng.next_u64() as i64, rng.below(29) as u32)),
+                    _ => Value::from(random_decimal(&mut rng)),
                 })
                 .collect();
             let cols: Vec<(u64, &Value)> = values.iter().zip(1..).map(|(v, i)| (i, v)).collect();
@@ -467,7 +569,11 @@ mod tests {
         assert!(decode_row(&[1, 0]).is_err());
         assert!(decode_row(&[VERSION, 1, 1, 99]).is_err());
         assert!(decode_columns(&[VERSION, 2, 1, 99, 2, 0], &[2]).is_err());
-        assert!(decode_row(&[VERSION, 1, 1, TAG_DECIMAL, 29, 0]).is_err());
+        assert!(decode_row(&[VERSION, 1, 1, TAG_DECIMAL, 31, 0]).is_err());
+        let mut long = vec![VERSION, 1, 1, TAG_DECIMAL, 0];
+        long.extend([0x80; MAX_MANTISSA_BYTES]);
+        long.push(1);
+        assert!(decode_row(&long).is_err());
         assert!(decode_row(&[
             VERSION, 1, 1, TAG_INT, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F
         ])

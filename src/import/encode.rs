@@ -260,9 +260,7 @@ impl<'a> Encoder<'a> {
             }
             row[i] = convert::to_column_type(&v, &col.ty).map_err(|e| {
                 at(match e {
-                    ConvertError::OutOfRange { .. } | ConvertError::Unrepresentable => {
-                        Error::out_of_range(&col.name, 1)
-                    }
+                    ConvertError::OutOfRange { .. } => Error::out_of_range(&col.name, 1),
                     ConvertError::TooLong { .. } => Error::too_long(&col.name, 1),
                     ConvertError::Truncated { .. } => Error::truncated(&col.name, 1),
                     ConvertError::Incorrect {

@@ -448,19 +448,13 @@ fn text_value(c: &ResultColumn, v: &Value) -> Option<Vec<u8>> {
     }
 }
 
-/// A decimal with as many fractional digits as its type's scale, as MySQL prints it. Values
-/// keep up to 28 digits, so a DECIMAL(65,30) value (or one whose integer part leaves no room
-/// for its scale) is padded with the zeros it could not hold.
-fn decimal_text(d: &rust_decimal::Decimal, scale: u8) -> String {
-    let mut text = d.to_string();
-    let have = u8::try_from(d.scale()).unwrap_or(u8::MAX);
-    if have < scale {
-        if have == 0 {
-            text.push('.');
-        }
-        text.extend(std::iter::repeat_n('0', usize::from(scale - have)));
+/// A decimal with as many fractional digits as its type's scale, as MySQL prints it.
+fn decimal_text(d: &crate::types::Decimal, scale: u8) -> String {
+    if d.scale() == scale {
+        d.to_string()
+    } else {
+        d.rescale(scale).to_string()
     }
-    text
 }
 
 /// FLOAT columns hold single precision: print the shortest form that reads back as that f32.

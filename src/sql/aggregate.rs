@@ -9,8 +9,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rust_decimal::{Decimal, RoundingStrategy};
-
 use super::expr::{arithmetic, bits_of, BinOp, Expr};
 use super::subquery::Env;
 use crate::error::{Error, Result};
@@ -19,7 +17,7 @@ use crate::sql::execution::select::compare_keys;
 use crate::sql::functions::warn;
 use crate::sql::planner::rewrite::Step;
 use crate::types::collation::Fold;
-use crate::types::{DataType, IntKind, Value};
+use crate::types::{DataType, Decimal, IntKind, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AggFunc {
@@ -169,9 +167,9 @@ impl AggCall {
         }
     }
 
-    fn scale(&self) -> Option<u32> {
+    fn scale(&self) -> Option<u8> {
         match self.result_type() {
-            Some(DataType::Decimal { scale, .. }) => Some(u32::from(scale)),
+            Some(DataType::Decimal { scale, .. }) => Some(scale),
             _ => None,
         }
     }
@@ -256,10 +254,12 @@ impl Acc {
             | AggFunc::JsonArrayAgg
             | AggFunc::JsonObjectAgg => {}
             AggFunc::Sum | AggFunc::Avg => {
-                let v = if call.scale().is_some() {
-                    Value::Decimal(v.to_decimal())
-                } else {
+                let v = if call.scale().is_none() {
                     Value::Float(v.to_f64())
+                } else if let Value::Decimal(_) = v {
+                    v
+                } else {
+                    Value::from(v.to_decimal())
                 };
                 self.value = if self.value.is_null() {
                     v
@@ -356,15 +356,14 @@ impl Acc {
             AggFunc::Count => Value::Int(self.count),
             AggFunc::Grouping => Value::Int(0),
             AggFunc::Sum => match (self.value, call.scale()) {
-                (Value::Decimal(d), Some(s)) => Value::Decimal(rescale(d, s)),
+                (Value::Decimal(d), Some(s)) => Value::from(d.rescale(s)),
                 (v, _) => v,
             },
             AggFunc::Avg => match (self.value, call.scale()) {
                 (Value::Null, _) => Value::Null,
                 (Value::Decimal(d), Some(s)) => d
-                    .checked_div(Decimal::from(self.count))
-                    .map(|q| Value::Decimal(rescale(q, s)))
-                    .unwrap_or(Value::Null),
+                    .checked_div_to_scale(&Decimal::from(self.count), s)
+                    .map_or(Value::Null, Value::from),
                 (v, _) => Value::Float(v.to_f64() / self.count as f64),
             },
             AggFunc::GroupConcat if self.texts.is_empty() => Value::Null,
@@ -431,14 +430,6 @@ fn char_boundary(bytes: &[u8], len: usize) -> usize {
         end -= 1;
     }
     end
-}
-
-/// A decimal rounded half away from zero to exactly `scale` digits, as MySQL shows it.
-fn rescale(d: Decimal, scale: u32) -> Decimal {
-    let scale = scale.min(28);
-    let mut r = d.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
-    r.rescale(scale);
-    r
 }
 
 /// The GROUP BY keys and aggregate calls of a query, both over the FROM row.

@@ -243,7 +243,11 @@ pub fn table_info(
         {
             return Err(Error::duplicate_column(&def.name.value));
         }
-        let ty = with_collation(parse_data_type(&def.data_type)?, def, table_collation)?;
+        let ty = with_collation(
+            parse_data_type(&def.data_type, &def.name.value)?,
+            def,
+            table_collation,
+        )?;
         let mut col = ColumnInfo::new(i as u64 + 1, def.name.value.clone(), ty);
         for opt in &def.options {
             match &opt.option {

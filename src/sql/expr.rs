@@ -2,12 +2,11 @@
 
 use std::cmp::Ordering;
 
-use rust_decimal::Decimal;
-
 use super::functions::{self, Func};
 use super::subquery::{Env, Subquery};
 use crate::error::{Error, Result};
 use crate::types::collation::Fold;
+use crate::types::decimal::MAX_SCALE;
 use crate::types::{DataType, IntKind, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -460,9 +459,11 @@ pub fn literal_type(v: &Value) -> Option<DataType> {
             unsigned: true,
         },
         Value::Float(_) => DataType::Double,
+        // As MySQL types a literal: its digits, a zero before the point counted (0.5 is
+        // DECIMAL(2,1)).
         Value::Decimal(d) => DataType::Decimal {
-            precision: 65.min(d.mantissa().unsigned_abs().to_string().len() as u8 + 1),
-            scale: d.scale() as u8,
+            precision: (d.int_digits().max(1) + u32::from(d.scale())).min(65) as u8,
+            scale: d.scale(),
         },
         Value::Bytes(b) => DataType::varchar(b.len() as u32),
         Value::Date(_) => DataType::Date,
@@ -558,7 +559,7 @@ fn negate(v: Value) -> Result<Value> {
                 return Err(out_of_range("BIGINT", &format!("-{u}")));
             }
         }
-        Value::Decimal(d) => Value::Decimal(-d),
+        Value::Decimal(d) => Value::from(-*d),
         other => Value::Float(-other.to_f64()),
     })
 }
@@ -637,10 +638,7 @@ pub(crate) fn bits_of(v: &Value) -> u64 {
     match v {
         Value::Int(i) => *i as u64,
         Value::UInt(u) => *u,
-        Value::Decimal(d) => {
-            let r = d.round();
-            i64::try_from(r).map(|i| i as u64).unwrap_or(u64::MAX)
-        }
+        Value::Decimal(d) => d.round(0).to_i64().map_or(u64::MAX, |i| i as u64),
         other => {
             let f = other.to_f64().round();
             if f < 0.0 {
@@ -686,30 +684,24 @@ pub fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
             if kind == 2 {
                 return Ok(Value::Float(a.to_f64() / b.to_f64()));
             }
-            let (x, y) = (a.to_decimal(), b.to_decimal());
-            let scale = x.scale() + 4;
-            return Ok(match x.checked_div(y) {
-                Some(q) => {
-                    let mut q = q.round_dp_with_strategy(
-                        scale.min(28),
-                        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-                    );
-                    q.rescale(scale.min(28));
-                    Value::Decimal(q)
-                }
-                None => return Err(out_of_range("DECIMAL", &expr())),
-            });
+            // MySQL's quotient scale: the dividend's plus div_precision_increment (4).
+            let (x, y) = (a.as_decimal(), b.as_decimal());
+            let scale = x.scale().saturating_add(4).min(MAX_SCALE);
+            return x
+                .checked_div_to_scale(&y, scale)
+                .map(Value::from)
+                .ok_or_else(|| out_of_range("DECIMAL", &expr()));
         }
-        // Past BIGINT (or past a Decimal) is MySQL's 1690, never a wrapped or zero result.
+        // Past BIGINT (or past 65 digits) is MySQL's 1690, never a wrapped or zero result.
         BinOp::IntDiv => {
             if kind == 0 {
                 return int_op(a, b, |x, y| Some(x / y))?
                     .ok_or_else(|| out_of_range("BIGINT", &expr()));
             }
             return a
-                .to_decimal()
-                .checked_div(b.to_decimal())
-                .and_then(|q| i64::try_from(q.trunc()).ok())
+                .as_decimal()
+                .checked_int_div(&b.as_decimal())
+                .and_then(|q| q.to_i64())
                 .map(Value::Int)
                 .ok_or_else(|| out_of_range("BIGINT", &expr()));
         }
@@ -719,9 +711,9 @@ pub fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
                     int_op(a, b, |x, y| Some(x % y))?.ok_or_else(|| out_of_range("BIGINT", &expr()))
                 }
                 1 => a
-                    .to_decimal()
-                    .checked_rem(b.to_decimal())
-                    .map(Value::Decimal)
+                    .as_decimal()
+                    .checked_rem(&b.as_decimal())
+                    .map(Value::from)
                     .ok_or_else(|| out_of_range("DECIMAL", &expr())),
                 _ => Ok(Value::Float(a.to_f64() % b.to_f64())),
             };
@@ -741,13 +733,13 @@ pub fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
             }
         }
         1 => {
-            let (x, y) = (a.to_decimal(), b.to_decimal());
-            let r: Option<Decimal> = match op {
-                BinOp::Add => x.checked_add(y),
-                BinOp::Sub => x.checked_sub(y),
-                _ => x.checked_mul(y),
+            let (x, y) = (a.as_decimal(), b.as_decimal());
+            let r = match op {
+                BinOp::Add => x.checked_add(&y),
+                BinOp::Sub => x.checked_sub(&y),
+                _ => x.checked_mul(&y),
             };
-            r.map(Value::Decimal)
+            r.map(Value::from)
                 .ok_or_else(|| out_of_range("DECIMAL", &expr()))
         }
         _ => {
@@ -770,7 +762,7 @@ pub fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
 /// is zero.
 fn divisor_is_zero(b: &Value, kind: u8) -> bool {
     if kind == 1 {
-        b.to_decimal().is_zero()
+        b.as_decimal().is_zero()
     } else {
         b.to_f64() == 0.0
     }

@@ -19,7 +19,9 @@ fn char_len(l: &Option<ast::CharacterLength>, default: u32) -> u32 {
     }
 }
 
-pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
+/// The type `t` names. `name` is what the errors about its precision and scale name (a
+/// column, or the expression a CAST converts), as MySQL's messages do.
+pub fn parse_data_type(t: &ast::DataType, name: &str) -> Result<DataType> {
     use ast::DataType as A;
     Ok(match t {
         A::TinyInt(_) => int(IntKind::Tiny, false),
@@ -47,14 +49,23 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
                 return Err(Error::new(
                     1426,
                     "42000",
-                    format!("Too-big precision {p} specified for 'column'. Maximum is 65."),
+                    format!("Too-big precision {p} specified for '{name}'. Maximum is 65."),
                 ));
             }
-            if s > 30 || s > p {
+            if s > 30 {
                 return Err(Error::new(
                     1425,
                     "42000",
-                    format!("Too big scale {s} specified for column. Maximum is 30."),
+                    format!("Too big scale {s} specified for column '{name}'. Maximum is 30."),
+                ));
+            }
+            if s > p {
+                return Err(Error::new(
+                    1427,
+                    "42000",
+                    format!(
+                        "For float(M,D), double(M,D) or decimal(M,D), M must be >= D (column '{name}')."
+                    ),
                 ));
             }
             DataType::Decimal {
@@ -106,10 +117,10 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
         A::LongBlob => DataType::Blob { max_len: u32::MAX },
         A::Date => DataType::Date,
         A::Datetime(fsp) => DataType::DateTime {
-            fsp: check_fsp(*fsp)?,
+            fsp: check_fsp(*fsp, name)?,
         },
         A::Timestamp(fsp, _) => DataType::Timestamp {
-            fsp: check_fsp(*fsp)?,
+            fsp: check_fsp(*fsp, name)?,
         },
         // YEAR and the deprecated YEAR(4).
         A::Custom(name, args)
@@ -120,7 +131,7 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
         }
         A::JSON => DataType::Json,
         A::Time(fsp, _) => DataType::Time {
-            fsp: check_fsp(*fsp)?,
+            fsp: check_fsp(*fsp, name)?,
         },
         A::Enum(members, _) => DataType::Enum {
             members: members
@@ -142,14 +153,14 @@ pub fn parse_data_type(t: &ast::DataType) -> Result<DataType> {
     })
 }
 
-fn check_fsp(fsp: Option<u64>) -> Result<u8> {
+fn check_fsp(fsp: Option<u64>, name: &str) -> Result<u8> {
     match fsp {
         None => Ok(0),
         Some(f) if f <= 6 => Ok(f as u8),
         Some(f) => Err(Error::new(
             1426,
             "42000",
-            format!("Too-big precision {f} specified for 'column'. Maximum is 6."),
+            format!("Too-big precision {f} specified for '{name}'. Maximum is 6."),
         )),
     }
 }

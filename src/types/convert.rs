@@ -5,10 +5,8 @@
 //! warning and stores [`Converted::clamped`] instead.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::{DataType, Value};
+use super::{DataType, Decimal, ParseDecimalError, Value};
 
 /// Why a value does not fit a column.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,10 +21,6 @@ pub enum ConvertError {
         value: String,
         clamped: Value,
     },
-    /// 1264 in every sql_mode: a number a wide DECIMAL column could hold but this server's
-    /// decimals (28 significant digits) cannot. No value stored instead would be right, so
-    /// callers refuse it rather than clamp it.
-    Unrepresentable,
     /// 1265: not a member of an ENUM or SET column; `clamped` is '' (ENUM) or the members
     /// that are (SET).
     Truncated { clamped: Value },
@@ -45,7 +39,7 @@ impl ConvertError {
             | ConvertError::TooLong { clamped }
             | ConvertError::Truncated { clamped }
             | ConvertError::Incorrect { clamped, .. } => clamped.clone(),
-            ConvertError::Unrepresentable | ConvertError::InvalidJson { .. } => Value::Null,
+            ConvertError::InvalidJson { .. } => Value::Null,
         }
     }
 }
@@ -345,14 +339,11 @@ fn to_int(
         Value::Int(i) => i128::from(*i),
         Value::UInt(u) => i128::from(*u),
         Value::Float(f) => clamp_f64(f.round()),
-        Value::Decimal(d) => d
-            .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-            .to_i128()
-            .unwrap_or(if d.is_sign_negative() {
-                i128::MIN
-            } else {
-                i128::MAX
-            }),
+        Value::Decimal(d) => d.round(0).to_i128().unwrap_or(if d.is_negative() {
+            i128::MIN
+        } else {
+            i128::MAX
+        }),
         Value::Bytes(b) => {
             let s = match std::str::from_utf8(b) {
                 Ok(s) => std::borrow::Cow::Borrowed(s),
@@ -416,77 +407,42 @@ fn int_value(n: i128, unsigned: bool) -> Value {
     }
 }
 
+/// A DECIMAL(precision, scale) value: rounded half away from zero to the scale, then range
+/// checked as MySQL does: more than `precision - scale` integer digits (also after rounding:
+/// 999.995 in DECIMAL(5,2)) is 1264, clamped to the type's bound (999.99).
 fn to_decimal(v: &Value, precision: u8, scale: u8) -> Result<Value, ConvertError> {
-    let d = match v {
+    let read = match v {
         Value::Bytes(b) => {
             let s = String::from_utf8_lossy(b);
-            let t = s.trim();
-            let exact = t
-                .parse::<Decimal>()
-                .or_else(|_| Decimal::from_scientific(t));
-            match exact.map_err(|_| t.parse::<f64>()) {
-                Ok(d) => d,
-                // A number, but out of a Decimal's reach: too large (`1e30`, 30 digits) is
-                // refused, too small (`1e-40`) rounds to zero.
-                Err(Ok(f)) if f.is_finite() => double_to_decimal(f)?,
-                Err(_) => {
+            match Decimal::parse_rounded(s.trim(), scale) {
+                Err(ParseDecimalError::Invalid) => {
                     return Err(ConvertError::Incorrect {
                         type_name: "decimal",
                         value: s.into_owned(),
-                        clamped: Value::Decimal(Decimal::ZERO.round_dp(u32::from(scale))),
+                        clamped: Value::from(Decimal::zero(scale)),
                     })
                 }
+                read => read,
             }
         }
-        Value::Float(f) => double_to_decimal(*f)?,
-        other => other.to_decimal(),
+        // A double reads as its shortest text (1e28 is 10000000000000000000000000000),
+        // rounded once to the scale.
+        Value::Float(f) if f.is_finite() => Decimal::parse_rounded(&format!("{f:e}"), scale),
+        Value::Float(f) => Err(ParseDecimalError::Overflow { negative: *f < 0.0 }),
+        other => Ok(other.as_decimal().rescale(scale)),
     };
-    let mut d = d.round_dp_with_strategy(u32::from(scale), RoundingStrategy::MidpointAwayFromZero);
-    // Decimals hold at most 28 fractional digits (output pads the rest of a wider scale).
-    d.rescale(u32::from(scale).min(28));
-    let int_digits = u32::from(precision.saturating_sub(scale));
-    // 10^28 is the largest power of ten a Decimal holds; with more integer digits every
-    // Decimal fits the type.
-    if int_digits > 28 {
-        return Ok(Value::Decimal(d));
-    }
-    let limit = Decimal::from_i128_with_scale(10i128.pow(int_digits), 0);
-    if d.abs() >= limit {
-        let max = largest_below(limit, u32::from(scale));
-        let clamped = if d.is_sign_negative() { -max } else { max };
-        return Err(ConvertError::OutOfRange {
-            clamped: Value::Decimal(clamped),
-        });
-    }
-    Ok(Value::Decimal(d))
-}
-
-/// The largest value of a DECIMAL type below `limit` (10^integer digits): all nines, as
-/// many fractional ones as the scale has and a Decimal's 28 significant digits can hold.
-fn largest_below(limit: Decimal, scale: u32) -> Decimal {
-    let mut digits = scale.min(28);
-    loop {
-        let mut max = limit - Decimal::new(1, digits);
-        if max < limit || digits == 0 {
-            max.rescale(digits);
-            return max;
-        }
-        digits -= 1;
-    }
-}
-
-/// A double as a Decimal, read from its shortest decimal form as MySQL converts doubles
-/// (1e28 is 10000000000000000000000000000, not the binary value's 9999999999999999583119736832).
-/// One too large for a Decimal cannot be stored exactly.
-pub fn double_to_decimal(f: f64) -> Result<Decimal, ConvertError> {
-    if !f.is_finite() {
-        return Err(ConvertError::Unrepresentable);
-    }
-    match Decimal::from_scientific(&format!("{f:e}")) {
-        Ok(d) => Ok(d),
-        // Below Decimal's smallest step the value rounds to zero at any scale MySQL has.
-        Err(_) if f.abs() < 1.0 => Ok(Decimal::ZERO),
-        Err(_) => Err(ConvertError::Unrepresentable),
+    let out_of_range = |negative: bool| {
+        let max = Decimal::max_of(precision, scale);
+        Err(ConvertError::OutOfRange {
+            clamped: Value::from(if negative { -max } else { max }),
+        })
+    };
+    match read {
+        Ok(d) if d.int_digits() <= u32::from(precision.saturating_sub(scale)) => Ok(Value::from(d)),
+        Ok(d) => out_of_range(d.is_negative()),
+        Err(ParseDecimalError::Overflow { negative }) => out_of_range(negative),
+        // Only a NaN double gets here; MySQL has none.
+        Err(ParseDecimalError::Invalid) => out_of_range(false),
     }
 }
 
@@ -626,7 +582,7 @@ mod tests {
         };
         assert_eq!(
             to_column_type(&Value::str("1.005"), &ty),
-            Ok(Value::Decimal(Decimal::new(101, 2)))
+            Ok(Value::from(Decimal::new(101, 2)))
         );
         assert!(matches!(
             to_column_type(&Value::Int(1000), &ty),
@@ -635,40 +591,64 @@ mod tests {
     }
 
     #[test]
-    fn numbers_past_28_digits_are_refused_not_zeroed() {
+    fn wide_decimals_are_exact_and_range_checked() {
         let wide = DataType::Decimal {
             precision: 65,
-            scale: 0,
+            scale: 30,
         };
+        let text = "12345678901234567890123456789012345.123456789012345678901234567890";
+        assert_eq!(
+            to_column_type(&Value::str(text), &wide).map(|v| v.to_string()),
+            Ok(text.to_string())
+        );
         for v in [
             Value::Float(1e30),
             Value::str("1e30"),
             Value::str("1000000000000000000000000000000"),
         ] {
             assert_eq!(
+                to_column_type(&v, &wide).map(|v| v.to_string()),
+                Ok(format!("1{}.{}", "0".repeat(30), "0".repeat(30))),
+                "{v:?}"
+            );
+        }
+        let max = Decimal::max_of(65, 30);
+        for (v, clamped) in [
+            (Value::str("1e35"), max.clone()),
+            (Value::str("-1e100"), -max.clone()),
+            (Value::str("1e1000000000"), max.clone()),
+            (Value::Float(1e300), max.clone()),
+            (Value::Float(f64::NEG_INFINITY), -max.clone()),
+        ] {
+            assert_eq!(
                 to_column_type(&v, &wide),
-                Err(ConvertError::Unrepresentable),
+                Err(ConvertError::OutOfRange {
+                    clamped: Value::from(clamped)
+                }),
                 "{v:?}"
             );
         }
         assert_eq!(
             to_column_type(&Value::str("1e-40"), &wide),
-            Ok(Value::Decimal(Decimal::ZERO))
+            Ok(Value::from(Decimal::ZERO))
         );
         assert_eq!(
-            to_column_type(&Value::Float(1e28), &wide),
-            Ok(Value::Decimal(
-                "10000000000000000000000000000".parse().unwrap()
-            ))
+            to_column_type(&Value::Float(1e28), &wide).map(|v| v.to_string()),
+            Ok(format!("1{}.{}", "0".repeat(28), "0".repeat(30)))
         );
-        // A scale past 28 keeps the value (output pads the zeros).
-        let fine = DataType::Decimal {
-            precision: 35,
-            scale: 30,
+        let small = DataType::Decimal {
+            precision: 5,
+            scale: 2,
         };
         assert_eq!(
-            to_column_type(&Value::str("0.1"), &fine),
-            Ok(Value::Decimal("0.1".parse().unwrap()))
+            to_column_type(&Value::str("-999.995"), &small),
+            Err(ConvertError::OutOfRange {
+                clamped: Value::from(-Decimal::max_of(5, 2))
+            })
+        );
+        assert_eq!(
+            to_column_type(&Value::Float(-999.994), &small).map(|v| v.to_string()),
+            Ok("-999.99".to_string())
         );
     }
 

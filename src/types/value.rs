@@ -1,8 +1,10 @@
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rust_decimal::Decimal;
+
+use super::decimal::{Decimal, ParseDecimalError, MAX_PRECISION};
 
 /// One SQL value.
 ///
@@ -14,7 +16,8 @@ pub enum Value {
     Int(i64),
     UInt(u64),
     Float(f64),
-    Decimal(Decimal),
+    /// Boxed: a DECIMAL's digits are on the heap anyway, and every other value stays small.
+    Decimal(Box<Decimal>),
     Bytes(Vec<u8>),
     Date(NaiveDate),
     DateTime(NaiveDateTime),
@@ -51,7 +54,7 @@ impl Value {
                 .map_or(Ordering::Greater, |b| a.cmp(&b)),
             (Decimal(a), Decimal(b)) => a.cmp(b),
             (a, b) if a.is_exact_number() && b.is_exact_number() => {
-                a.to_decimal().cmp(&b.to_decimal())
+                a.as_decimal().cmp(&b.as_decimal())
             }
             (Date(_) | DateTime(_), Bytes(_)) | (Bytes(_), Date(_) | DateTime(_)) => {
                 self.to_string_lossy().cmp(&other.to_string_lossy())
@@ -66,17 +69,33 @@ impl Value {
 
     /// The value as a decimal; non-numbers become zero (callers check first).
     pub fn to_decimal(&self) -> Decimal {
-        match self {
+        self.as_decimal().into_owned()
+    }
+
+    /// [`Value::to_decimal`], borrowing a decimal value instead of copying its digits.
+    /// Doubles and strings read as MySQL reads them; past 65 integer digits they saturate
+    /// at the widest DECIMAL's bound, as MySQL's conversion does.
+    pub fn as_decimal(&self) -> Cow<'_, Decimal> {
+        let read = |r: Result<Decimal, ParseDecimalError>| match r {
+            Ok(d) => d,
+            Err(ParseDecimalError::Overflow { negative }) => {
+                let max = Decimal::max_of(MAX_PRECISION, 0);
+                if negative {
+                    -max
+                } else {
+                    max
+                }
+            }
+            Err(ParseDecimalError::Invalid) => Decimal::ZERO,
+        };
+        Cow::Owned(match self {
+            Value::Decimal(d) => return Cow::Borrowed(d),
             Value::Int(i) => Decimal::from(*i),
             Value::UInt(u) => Decimal::from(*u),
-            Value::Decimal(d) => *d,
-            Value::Float(f) => Decimal::try_from(*f).unwrap_or_default(),
-            Value::Bytes(b) => parse_number_prefix(b)
-                .parse::<Decimal>()
-                .or_else(|_| Decimal::from_scientific(&parse_number_prefix(b)))
-                .unwrap_or_default(),
+            Value::Float(f) => read(Decimal::from_f64(*f)),
+            Value::Bytes(b) => read(parse_number_prefix(b).parse()),
             _ => Decimal::ZERO,
-        }
+        })
     }
 
     /// The value as a double, with MySQL's reading of strings (the longest numeric prefix).
@@ -86,7 +105,7 @@ impl Value {
             Value::Int(i) => *i as f64,
             Value::UInt(u) => *u as f64,
             Value::Float(f) => *f,
-            Value::Decimal(d) => d.to_string().parse().unwrap_or(0.0),
+            Value::Decimal(d) => d.to_f64(),
             Value::Bytes(b) => parse_number_prefix(b).parse().unwrap_or(0.0),
             Value::Date(d) => d.format("%Y%m%d").to_string().parse().unwrap_or(0.0),
             Value::DateTime(d) => d.format("%Y%m%d%H%M%S").to_string().parse().unwrap_or(0.0),
@@ -122,6 +141,12 @@ impl Value {
             },
             other => other.to_string(),
         }
+    }
+}
+
+impl From<Decimal> for Value {
+    fn from(d: Decimal) -> Value {
+        Value::Decimal(Box::new(d))
     }
 }
 
@@ -204,6 +229,13 @@ mod tests {
         assert_eq!(Value::str("abc").to_f64(), 0.0);
     }
 
+    /// Rows are vectors of values: a wide variant would grow every row (a boxed decimal
+    /// keeps them at a `Vec`'s size).
+    #[test]
+    fn values_stay_small() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+    }
+
     #[test]
     fn mixed_sign_integers_compare_numerically() {
         assert_eq!(
@@ -211,7 +243,7 @@ mod tests {
             Ordering::Less
         );
         assert_eq!(
-            Value::Int(3).sql_cmp(&Value::Decimal(Decimal::new(25, 1))),
+            Value::Int(3).sql_cmp(&Value::from(Decimal::new(25, 1))),
             Ordering::Greater
         );
     }

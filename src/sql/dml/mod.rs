@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::sql::functions;
 use crate::sql::planner::binder::SessionContext;
 use crate::types::convert::{self, ConvertError};
-use crate::types::{DataType, Value};
+use crate::types::{DataType, Decimal, Value};
 
 /// Converts a value for storage in `col`, applying strict mode: in strict mode a value that
 /// does not fit is an error; otherwise it is clamped with a warning. `ignore` (INSERT IGNORE,
@@ -49,16 +49,15 @@ pub fn store_value(
     }
     match convert::to_column_type(&v, &col.ty) {
         Ok(v) => Ok(v),
-        Err(ConvertError::Unrepresentable) => Err(Error::out_of_range(&col.name, row)),
         // Not JSON is an error in every sql_mode.
         Err(ConvertError::InvalidJson { message, position }) => {
             Err(Error::invalid_json_text(message, position, &col.name))
         }
         Err(e) => {
             let err = match &e {
-                ConvertError::OutOfRange { .. }
-                | ConvertError::Unrepresentable
-                | ConvertError::InvalidJson { .. } => Error::out_of_range(&col.name, row),
+                ConvertError::OutOfRange { .. } | ConvertError::InvalidJson { .. } => {
+                    Error::out_of_range(&col.name, row)
+                }
                 ConvertError::TooLong { .. } => Error::too_long(&col.name, row),
                 ConvertError::Truncated { .. } => Error::truncated(&col.name, row),
                 ConvertError::Incorrect {
@@ -84,9 +83,7 @@ pub fn implicit_default(ty: &DataType) -> Value {
     match ty {
         DataType::Int { unsigned: true, .. } | DataType::Bit { .. } => Value::UInt(0),
         DataType::Int { .. } | DataType::Year => Value::Int(0),
-        DataType::Decimal { scale, .. } => {
-            Value::Decimal(rust_decimal::Decimal::new(0, u32::from(*scale).min(28)))
-        }
+        DataType::Decimal { scale, .. } => Value::from(Decimal::zero(*scale)),
         DataType::Float | DataType::Double => Value::Float(0.0),
         DataType::Date => Value::Date(chrono::NaiveDate::MIN),
         DataType::DateTime { .. } | DataType::Timestamp { .. } => {

@@ -3,8 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rust_decimal::Decimal;
-
 use super::row_key::RowKey;
 use super::select::compare_keys;
 use super::Exec;
@@ -107,9 +105,7 @@ fn coerce(v: &mut Value, ty: Option<&DataType>) {
             Some(DataType::Decimal { scale, .. }),
             Value::Int(_) | Value::UInt(_) | Value::Decimal(_),
         ) => {
-            let mut d: Decimal = v.to_decimal();
-            d.rescale(u32::from(*scale).min(28));
-            *v = Value::Decimal(d);
+            *v = Value::from(v.as_decimal().rescale(*scale));
         }
         (Some(DataType::Double), Value::Int(_) | Value::UInt(_) | Value::Decimal(_)) => {
             *v = Value::Float(v.to_f64());

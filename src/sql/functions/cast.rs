@@ -4,12 +4,9 @@
 //! only changes how they are read (`CAST(-1 AS UNSIGNED)` is 18446744073709551615), a
 //! string is read up to its first non-digit, and a decimal or double is rounded.
 
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
-
 use super::warn;
 use crate::error::{Error, Result};
-use crate::types::{convert, DataType, IntKind, Value};
+use crate::types::{convert, DataType, Decimal, IntKind, Value};
 
 /// CAST(v AS ty).
 pub fn cast(v: Value, ty: &DataType) -> Result<Value> {
@@ -28,16 +25,6 @@ pub fn cast(v: Value, ty: &DataType) -> Result<Value> {
     }
     Ok(match convert::to_column_type(&v, ty) {
         Ok(v) => v,
-        Err(convert::ConvertError::Unrepresentable) => {
-            return Err(Error::new(
-                1690,
-                "22003",
-                format!(
-                    "DECIMAL value is out of range in 'cast({v} as {})'",
-                    ty.sql_name()
-                ),
-            ))
-        }
         Err(e) => match e.clamped() {
             Value::Date(d) if d == chrono::NaiveDate::MIN => Value::Null,
             other => other,
@@ -78,8 +65,8 @@ fn double_to_i64(f: f64) -> i64 {
 /// casting to UNSIGNED, anything else as signed; past the range the nearest bound, with
 /// warning 1292 as MySQL gives.
 fn decimal_bits(d: &Decimal, unsigned: bool) -> u64 {
-    let r = d.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-    let as_unsigned = unsigned && !d.is_sign_negative();
+    let r = d.round(0);
+    let as_unsigned = unsigned && !d.is_negative();
     let fitted = if as_unsigned {
         r.to_u64()
     } else {
@@ -87,7 +74,7 @@ fn decimal_bits(d: &Decimal, unsigned: bool) -> u64 {
     };
     fitted.unwrap_or_else(|| {
         warn(truncated("DECIMAL", &d.to_string()));
-        match (as_unsigned, d.is_sign_negative()) {
+        match (as_unsigned, d.is_negative()) {
             (true, _) => u64::MAX,
             (false, true) => i64::MIN as u64,
             (false, false) => i64::MAX as u64,
@@ -166,7 +153,7 @@ mod tests {
 
     #[test]
     fn decimals_round_then_wrap_when_negative() {
-        let d = |s: &str| Value::Decimal(s.parse().unwrap());
+        let d = |s: &str| Value::from(s.parse::<Decimal>().unwrap());
         assert_eq!(unsigned(d("-1.5")), Value::UInt(u64::MAX - 1));
         assert_eq!(unsigned(d("1.5")), Value::UInt(2));
         assert_eq!(signed(d("-2.5")), Value::Int(-3));

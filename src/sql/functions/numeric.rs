@@ -1,13 +1,11 @@
 //! Numeric functions. Exact arguments (integers, DECIMAL) give exact results rounded half
 //! away from zero; approximate ones (DOUBLE, strings) give doubles, as in MySQL.
 
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
-
 use super::Func;
 use crate::error::{Error, Result};
 use crate::sql::expr::{arithmetic, BinOp, Expr};
-use crate::types::{DataType, IntKind, Value};
+use crate::types::decimal::MAX_SCALE;
+use crate::types::{DataType, Decimal, IntKind, Value};
 
 fn bigint() -> DataType {
     DataType::Int {
@@ -99,7 +97,7 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
         Abs => match x {
             Value::Int(i) => Value::Int(i.checked_abs().ok_or_else(|| out_of_range("abs"))?),
             Value::UInt(u) => Value::UInt(*u),
-            Value::Decimal(d) => Value::Decimal(d.abs()),
+            Value::Decimal(d) => Value::from(d.abs()),
             v => Value::Float(v.to_f64().abs()),
         },
         Round | Truncate => {
@@ -110,7 +108,7 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             Value::Int(_) | Value::UInt(_) => x.clone(),
             Value::Decimal(d) => {
                 let r = if f == Floor { d.floor() } else { d.ceil() };
-                r.to_i64().map_or(Value::Decimal(r), Value::Int)
+                r.to_i64().map_or(Value::from(r), Value::Int)
             }
             v => {
                 let v = v.to_f64();
@@ -129,7 +127,7 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
         }
         Sign => Value::Int(match x {
             Value::Decimal(d) if d.is_zero() => 0,
-            Value::Decimal(d) if d.is_sign_negative() => -1,
+            Value::Decimal(d) if d.is_negative() => -1,
             Value::Decimal(_) => 1,
             v => {
                 let f = v.to_f64();
@@ -298,9 +296,7 @@ fn conv(digits: &[u8], from: i64, to: i64) -> Option<String> {
 fn format_number(x: &Value, d: usize) -> String {
     let plain = match x {
         Value::Int(_) | Value::UInt(_) | Value::Decimal(_) => {
-            let v = x.to_decimal();
-            let r =
-                v.round_dp_with_strategy(d.min(28) as u32, RoundingStrategy::MidpointAwayFromZero);
+            let r = x.as_decimal().round(d.min(usize::from(MAX_SCALE)) as i32);
             let mut t = r.to_string();
             let have = t.find('.').map_or(0, |p| t.len() - p - 1);
             if d > 0 && have == 0 {
@@ -345,31 +341,23 @@ fn group_thousands(plain: &str) -> String {
     out
 }
 
-/// ROUND / TRUNCATE to `d` decimal places (negative: tens, hundreds, ...).
+/// ROUND / TRUNCATE to `d` decimal places (negative: tens, hundreds, ...). A DECIMAL
+/// result has `d` decimals (ROUND(1.5, 3) is 1.500), an integer's stays an integer.
 fn round(x: &Value, d: i64, truncate: bool) -> Value {
-    let strategy = if truncate {
-        RoundingStrategy::ToZero
-    } else {
-        RoundingStrategy::MidpointAwayFromZero
-    };
-    let exact = |v: Decimal| -> Decimal {
-        if d >= 0 {
-            let mut r = v.round_dp_with_strategy(d as u32, strategy);
-            if matches!(x, Value::Decimal(_)) {
-                r.rescale(d.min(28) as u32);
-            }
-            r
-        } else {
-            let p = Decimal::from_i128_with_scale(10i128.pow((-d).min(28) as u32), 0);
-            (v / p).round_dp_with_strategy(0, strategy) * p
+    let dp = d.clamp(-i64::from(MAX_SCALE), i64::from(MAX_SCALE)) as i32;
+    let exact = |v: &Decimal| -> Decimal {
+        let r = if truncate { v.trunc(dp) } else { v.round(dp) };
+        match (x, u8::try_from(dp)) {
+            (Value::Decimal(_), Ok(scale)) => r.rescale(scale),
+            _ => r,
         }
     };
     match x {
         Value::Int(_) | Value::UInt(_) => {
-            let r = exact(x.to_decimal());
-            r.to_i64().map_or(Value::Decimal(r), Value::Int)
+            let r = exact(&x.to_decimal());
+            r.to_i64().map_or(Value::from(r), Value::Int)
         }
-        Value::Decimal(v) => Value::Decimal(exact(*v)),
+        Value::Decimal(v) => Value::from(exact(v)),
         v => {
             let f = v.to_f64();
             let p = 10f64.powi(d as i32);

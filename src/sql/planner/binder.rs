@@ -326,7 +326,7 @@ impl<'a> Binder<'a> {
                     }
                     other => other.to_string(),
                 };
-                let ty = parse_data_type(&ts.data_type)?;
+                let ty = parse_data_type(&ts.data_type, &s)?;
                 Expr::Literal(functions::cast(Value::str(&s), &ty)?)
             }
             A::Nested(inner) => self.bind(inner)?,
@@ -533,12 +533,18 @@ impl<'a> Binder<'a> {
             },
             A::Cast {
                 expr, data_type, ..
-            } => Expr::Cast(Box::new(self.bind(expr)?), cast_target(data_type)?),
+            } => Expr::Cast(
+                Box::new(self.bind(expr)?),
+                cast_target(data_type, &expr.to_string())?,
+            ),
             A::Convert {
                 expr,
                 data_type: Some(t),
                 ..
-            } => Expr::Cast(Box::new(self.bind(expr)?), cast_target(t)?),
+            } => Expr::Cast(
+                Box::new(self.bind(expr)?),
+                cast_target(t, &expr.to_string())?,
+            ),
             // CONVERT(x USING charset): every string is utf8mb4 here.
             A::Convert { expr, .. } => self.bind(expr)?,
             A::Function(f) => self.bind_function(f)?,
@@ -845,7 +851,8 @@ fn trim_micros(dt: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
 }
 
 /// The targets CAST accepts: SIGNED, UNSIGNED, DECIMAL, CHAR, DATE, DATETIME, DOUBLE...
-fn cast_target(t: &ast::DataType) -> Result<DataType> {
+/// `name` is the expression converted, which MySQL's precision errors name.
+fn cast_target(t: &ast::DataType, name: &str) -> Result<DataType> {
     use crate::types::IntKind;
     Ok(match t {
         ast::DataType::Signed | ast::DataType::SignedInteger => DataType::Int {
@@ -861,7 +868,7 @@ fn cast_target(t: &ast::DataType) -> Result<DataType> {
             len: u32::MAX,
             varying: true,
         },
-        other => parse_data_type(other)?,
+        other => parse_data_type(other, name)?,
     })
 }
 
@@ -935,8 +942,8 @@ pub fn number_literal(n: &str) -> Result<Value> {
             .map(Value::Float)
             .map_err(|_| Error::syntax(n));
     }
-    n.parse::<rust_decimal::Decimal>()
-        .map(Value::Decimal)
+    n.parse::<crate::types::Decimal>()
+        .map(Value::from)
         .or_else(|_| n.parse::<f64>().map(Value::Float))
         .map_err(|_| Error::syntax(n))
 }

@@ -85,7 +85,7 @@ fn plan_columns(
                 Column::Ordinality
             }
             ast::JsonTableColumn::Named(n) => {
-                let ty = parse_data_type(&n.r#type)?;
+                let ty = parse_data_type(&n.r#type, &n.name.value)?;
                 add(out, &n.name.value, ty.clone())?;
                 Column::Value {
                     name: n.name.value.clone(),

@@ -8,10 +8,17 @@ use super::select::compare_keys;
 use super::Exec;
 use crate::error::Result;
 use crate::sql::planner::set_op::{SetOp, SetOpPlan, SetTree};
+use crate::types::collation::Fold;
 use crate::types::{DataType, Value};
 
 pub fn run(exec: &Exec, plan: &SetOpPlan, outer: &[Value]) -> Result<Vec<Vec<Value>>> {
-    let mut rows = eval(exec, &plan.tree, outer)?;
+    // Rows are the same when their strings are, under each column's collation.
+    let folds: Vec<Option<Fold>> = plan
+        .columns
+        .iter()
+        .map(|c| c.ty.as_ref()?.collation()?.fold())
+        .collect();
+    let mut rows = eval(exec, &plan.tree, outer, &folds)?;
     if matches!(plan.tree, SetTree::Op { .. }) {
         for row in &mut rows {
             for (v, c) in row.iter_mut().zip(&plan.columns) {
@@ -33,7 +40,12 @@ pub fn run(exec: &Exec, plan: &SetOpPlan, outer: &[Value]) -> Result<Vec<Vec<Val
         .collect())
 }
 
-fn eval(exec: &Exec, tree: &SetTree, outer: &[Value]) -> Result<Vec<Vec<Value>>> {
+fn eval(
+    exec: &Exec,
+    tree: &SetTree,
+    outer: &[Value],
+    folds: &[Option<Fold>],
+) -> Result<Vec<Vec<Value>>> {
     match tree {
         SetTree::Query(q) => exec.query(q, outer),
         SetTree::Op {
@@ -42,18 +54,25 @@ fn eval(exec: &Exec, tree: &SetTree, outer: &[Value]) -> Result<Vec<Vec<Value>>>
             left,
             right,
         } => {
-            let left = eval(exec, left, outer)?;
-            let right = eval(exec, right, outer)?;
-            Ok(combine(*op, *all, left, right))
+            let left = eval(exec, left, outer, folds)?;
+            let right = eval(exec, right, outer, folds)?;
+            Ok(combine(*op, *all, left, right, folds))
         }
     }
 }
 
-fn combine(op: SetOp, all: bool, left: Vec<Vec<Value>>, right: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+fn combine(
+    op: SetOp,
+    all: bool,
+    left: Vec<Vec<Value>>,
+    right: Vec<Vec<Value>>,
+    folds: &[Option<Fold>],
+) -> Vec<Vec<Value>> {
+    let key = |r: &[Value]| RowKey::collated(r, folds);
     let counts = |rows: Vec<Vec<Value>>| {
         let mut counts: HashMap<RowKey, usize> = HashMap::new();
         for r in rows {
-            *counts.entry(RowKey(r)).or_default() += 1;
+            *counts.entry(key(&r)).or_default() += 1;
         }
         counts
     };
@@ -66,7 +85,7 @@ fn combine(op: SetOp, all: bool, left: Vec<Vec<Value>>, right: Vec<Vec<Value>>) 
         SetOp::Intersect => {
             let mut in_right = counts(right);
             left.into_iter()
-                .filter(|r| match in_right.get_mut(&RowKey(r.clone())) {
+                .filter(|r| match in_right.get_mut(&key(r)) {
                     Some(n) if *n > 0 => {
                         *n -= 1;
                         true
@@ -78,7 +97,7 @@ fn combine(op: SetOp, all: bool, left: Vec<Vec<Value>>, right: Vec<Vec<Value>>) 
         SetOp::Except => {
             let mut in_right = counts(right);
             left.into_iter()
-                .filter(|r| match in_right.get_mut(&RowKey(r.clone())) {
+                .filter(|r| match in_right.get_mut(&key(r)) {
                     Some(n) if *n > 0 => {
                         // EXCEPT DISTINCT drops every copy of a row the right side has.
                         if all {
@@ -93,7 +112,7 @@ fn combine(op: SetOp, all: bool, left: Vec<Vec<Value>>, right: Vec<Vec<Value>>) 
     };
     if !all {
         let mut seen = HashSet::new();
-        rows.retain(|r| seen.insert(RowKey(r.clone())));
+        rows.retain(|r| seen.insert(key(r)));
     }
     rows
 }

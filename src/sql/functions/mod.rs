@@ -568,10 +568,23 @@ pub fn merged_type(types: impl IntoIterator<Item = Option<DataType>>) -> Option<
             (None, t) => t,
             (Some(a), b) if a == b => a,
             (Some(a), b) if a.is_string() || b.is_string() => {
+                // A case-insensitive collation wins, as a column's beats a literal's.
+                let collation = [a.collation(), b.collation()]
+                    .into_iter()
+                    .flatten()
+                    .find(|c| c.fold().is_some())
+                    .unwrap_or_default();
                 if matches!(a, DataType::Text { .. }) || matches!(b, DataType::Text { .. }) {
-                    DataType::text(u32::MAX)
+                    DataType::Text {
+                        max_len: u32::MAX,
+                        collation,
+                    }
                 } else {
-                    varchar()
+                    DataType::Char {
+                        len: 255,
+                        varying: true,
+                        collation,
+                    }
                 }
             }
             (Some(DataType::Int { .. }), DataType::Int { .. }) => bigint(),

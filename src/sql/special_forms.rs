@@ -112,14 +112,7 @@ impl Binder<'_> {
         &self,
         operands: [&ast::Expr; N],
     ) -> Result<[Expr; N]> {
-        let mut bound = operands
-            .iter()
-            .map(|e| self.bind(e))
-            .collect::<Result<Vec<_>>>()?;
-        self.bits_as_numbers(&operands, &mut bound)?;
-        if let Some(f) = comparison_fold(&operands, &bound, self.connection_fold())? {
-            bound = bound.into_iter().map(|b| b.collated(f)).collect();
-        }
+        let mut bound = self.bind_operands(&operands)?;
         // A constant against a TIME compares as a TIME in the same spelling: '9:00' is
         // 09:00:00.
         let time_fsp = bound.iter().find_map(|b| match b.data_type() {
@@ -236,6 +229,23 @@ fn explicit_collation(e: &ast::Expr) -> Result<Option<Option<Fold>>> {
             collation::lookup(&collation_name(collation)).map(Some)
         }
         _ => Ok(None),
+    }
+}
+
+impl Binder<'_> {
+    /// The operands of one comparison, bound: a hex or bit literal against a BIT column
+    /// as its number, and each compared by its collation key when the comparison's
+    /// collation is case-insensitive.
+    pub(super) fn bind_operands(&self, operands: &[&ast::Expr]) -> Result<Vec<Expr>> {
+        let mut bound = operands
+            .iter()
+            .map(|e| self.bind(e))
+            .collect::<Result<Vec<_>>>()?;
+        self.bits_as_numbers(operands, &mut bound)?;
+        if let Some(f) = comparison_fold(operands, &bound, self.connection_fold())? {
+            bound = bound.into_iter().map(|b| b.collated(f)).collect();
+        }
+        Ok(bound)
     }
 }
 

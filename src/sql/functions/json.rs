@@ -107,21 +107,26 @@ fn value(args: &[Value], i: usize, f: Func) -> Result<Json> {
     Ok(doc(args, i, f)?.unwrap_or(Json::Null))
 }
 
-/// 3143: a path that does not parse.
+/// A path argument; 3143 where it does not parse.
 fn path(args: &[Value], i: usize) -> Result<Option<Path>> {
     match args.get(i) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => Path::parse(&v.to_string_lossy()).map(Some).map_err(|e| {
-            Error::new(
-                3143,
-                "42000",
-                format!(
-                    "Invalid JSON path expression. The error is around character position {}.",
-                    e.0
-                ),
-            )
-        }),
+        Some(v) => parse_path(&v.to_string_lossy()).map(Some),
     }
+}
+
+/// 3143 for a path that does not parse, naming where.
+pub fn parse_path(text: &str) -> Result<Path> {
+    Path::parse(text).map_err(|e| {
+        Error::new(
+            3143,
+            "42000",
+            format!(
+                "Invalid JSON path expression. The error is around character position {}.",
+                e.0
+            ),
+        )
+    })
 }
 
 /// 3149: paths that change a document must name one place.

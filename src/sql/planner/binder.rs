@@ -13,7 +13,6 @@ use crate::error::{Error, Result};
 use crate::sql::aggregate::{self, AggCall, AggFunc, ConcatOptions};
 use crate::sql::expr::{BinOp, Expr, VariableSink};
 use crate::sql::functions::{self, Func};
-use crate::sql::special_forms::comparison_fold;
 use crate::sql::subquery::{Subquery, SubqueryKind};
 use crate::sql::types::parse_data_type;
 use crate::types::time_zone::TimeZone;
@@ -458,14 +457,7 @@ impl<'a> Binder<'a> {
             } => {
                 let mut operands: Vec<&ast::Expr> = vec![expr];
                 operands.extend(list);
-                let mut bound = operands
-                    .iter()
-                    .map(|e| self.bind(e))
-                    .collect::<Result<Vec<_>>>()?;
-                self.bits_as_numbers(&operands, &mut bound)?;
-                if let Some(f) = comparison_fold(&operands, &bound, self.connection_fold())? {
-                    bound = bound.into_iter().map(|b| b.collated(f)).collect();
-                }
+                let mut bound = self.bind_operands(&operands)?;
                 let expr = bound.remove(0);
                 Expr::InList {
                     expr: Box::new(expr),

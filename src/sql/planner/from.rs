@@ -728,15 +728,20 @@ fn nested_join_factor(p: &Planner, joins: &ast::TableWithJoins, offset: usize) -
         .map_err(|_| Error::syntax(&text))?;
     let plan = plan_query(p, &query, None)?;
     let columns = plan.columns();
-    Ok(Factor {
-        alias: String::new(),
+    Ok(derived(String::new(), plan, columns, offset))
+}
+
+/// A factor reading a planned query's rows as `columns`.
+fn derived(alias: String, plan: QueryPlan, columns: Vec<ResultColumn>, offset: usize) -> Factor {
+    Factor {
+        alias,
         offset,
         width: columns.len(),
         visible: columns.len(),
         source: FactorSource::Derived(Arc::new(plan)),
         filter: Vec::new(),
         columns,
-    })
+    }
 }
 
 /// A planned derived table (or CTE) under `alias`, its columns renamed by `names` (those
@@ -763,15 +768,7 @@ fn derived_factor(
             ));
         }
     }
-    Ok(Factor {
-        alias,
-        offset,
-        width: columns.len(),
-        visible: columns.len(),
-        source: FactorSource::Derived(Arc::new(plan)),
-        filter: Vec::new(),
-        columns,
-    })
+    Ok(derived(alias, plan, columns, offset))
 }
 
 /// A CTE named in FROM.

@@ -131,14 +131,5 @@ fn parse_path(v: &ast::ValueWithSpan) -> Result<Path> {
         ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
         other => return Err(Error::syntax(&other.to_string())),
     };
-    Path::parse(&text).map_err(|e| {
-        Error::new(
-            3143,
-            "42000",
-            format!(
-                "Invalid JSON path expression. The error is around character position {}.",
-                e.0
-            ),
-        )
-    })
+    crate::sql::functions::json::parse_path(&text)
 }

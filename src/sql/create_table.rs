@@ -615,10 +615,7 @@ fn with_collation(ty: DataType, def: &ast::ColumnDef, table: Collation) -> Resul
 
 /// The table's default collation: what `[DEFAULT] CHARSET` and `[DEFAULT] COLLATE` among
 /// its options say, else the database's (`inherited`).
-pub fn table_collation(
-    options: &ast::CreateTableOptions,
-    inherited: Collation,
-) -> Result<Collation> {
+fn table_collation(options: &ast::CreateTableOptions, inherited: Collation) -> Result<Collation> {
     let list = match options {
         ast::CreateTableOptions::None => return Ok(inherited),
         ast::CreateTableOptions::With(v)

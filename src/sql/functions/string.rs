@@ -363,6 +363,9 @@ fn make_set(args: &[Value]) -> Value {
         .filter(|(i, v)| *i < 64 && b >> i & 1 == 1 && !v.is_null())
         .map(|(_, v)| text(v))
         .collect();
+    if parts.iter().map(|p| p.len() + 1).sum::<usize>() > MAX_RESULT_BYTES {
+        return too_large("make_set");
+    }
     s(parts.join(","))
 }
 
@@ -553,6 +556,16 @@ mod tests {
             run(Func::Substring, &["abc", "2", &i64::MAX.to_string()]),
             "bc"
         );
+    }
+
+    #[test]
+    fn sets_and_soundex() {
+        assert_eq!(run(Func::ExportSet, &["5", "Y", "N", ",", "4"]), "Y,N,Y,N");
+        assert_eq!(run(Func::MakeSet, &["5", "a", "b", "c"]), "a,c");
+        assert_eq!(soundex("Robert"), "R163");
+        assert_eq!(soundex("Tymczak"), "T520");
+        assert_eq!(soundex("Quadratically"), "Q36324");
+        assert_eq!(soundex("123"), "");
     }
 
     #[test]

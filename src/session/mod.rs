@@ -138,6 +138,9 @@ impl SessionContext for SessionState {
     fn variable_sink(&self) -> Option<sql::expr::VariableSink> {
         Some(self.assigned.clone())
     }
+    fn is_ddl_owner(&self) -> bool {
+        self.domain.ownership.is_owner()
+    }
 }
 
 /// A prepared statement: parsed once, executed with parameters many times.

@@ -26,7 +26,18 @@ impl Dialect for MySql {
     }
 
     /// `BINARY x` casts the operand only: the next operator applies to the cast.
+    /// `INTERVAL(n, n1, ...)` is the INTERVAL function, not an interval literal.
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        let is_interval_call = matches!(
+            &parser.peek_token_ref().token,
+            Token::Word(w) if w.keyword == Keyword::INTERVAL
+        ) && parser.peek_nth_token_ref(1).token == Token::LParen;
+        if is_interval_call {
+            if let Ok(Some(call)) = parser.maybe_parse(interval_call) {
+                return Some(Ok(call));
+            }
+            return None;
+        }
         let is_binary = matches!(
             &parser.peek_token_ref().token,
             Token::Word(w) if w.keyword == Keyword::BINARY
@@ -191,6 +202,35 @@ impl Dialect for MySql {
     }
 }
 
+/// `INTERVAL(n, n1, n2, ...)`: two arguments at least, so that `INTERVAL (1 + 2) DAY`
+/// stays an interval literal.
+fn interval_call(p: &mut Parser) -> Result<Expr, ParserError> {
+    let name = p.expect_keyword(Keyword::INTERVAL)?;
+    p.expect_token(&Token::LParen)?;
+    let args = p.parse_comma_separated(Parser::parse_expr)?;
+    if args.len() < 2 {
+        return p.expected("a comma", p.peek_token());
+    }
+    p.expect_token(&Token::RParen)?;
+    Ok(Expr::Function(ast::Function {
+        name: ast::ObjectName::from(vec![ast::Ident::with_span(name.span, "INTERVAL")]),
+        uses_odbc_syntax: false,
+        parameters: ast::FunctionArguments::None,
+        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|e| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)))
+                .collect(),
+            clauses: Vec::new(),
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: Vec::new(),
+    }))
+}
+
 /// `UPDATE t1, t2 SET ...`, MySQL's comma form of a multi-table UPDATE, which sqlparser
 /// does not read: the tables after the first are kept as the statement's FROM tables
 /// (where sqlparser puts `UPDATE t FROM t2 SET`), joined as a comma join.
@@ -260,6 +300,14 @@ mod tests {
             parsed.unwrap_or_else(|e| e.to_string()),
             "CREATE TABLE t (a TEXT CHARACTER SET latin1 NOT NULL)"
         );
+    }
+
+    #[test]
+    fn interval_with_a_list_is_the_function() {
+        assert_eq!(expr("INTERVAL(5, 1, 10)"), "INTERVAL(5, 1, 10)");
+        assert_eq!(expr("INTERVAL(5, 1) + 1"), "INTERVAL(5, 1) + 1");
+        assert_eq!(expr("d + INTERVAL (1 + 2) DAY"), "d + INTERVAL (1 + 2) DAY");
+        assert_eq!(expr("d + INTERVAL 1 DAY"), "d + INTERVAL 1 DAY");
     }
 
     #[test]

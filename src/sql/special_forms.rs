@@ -7,7 +7,7 @@ use sqlparser::ast::{self, BinaryOperator};
 
 use super::collation;
 use super::expr::{BinOp, Expr};
-use super::functions::{Func, TimeUnit};
+use super::functions::{self, Func, TimeUnit};
 use crate::error::{Error, Result};
 use crate::sql::planner::binder::Binder;
 use crate::types::collation::Fold;
@@ -211,6 +211,46 @@ impl Binder<'_> {
         Ok(Some(Expr::Call(f, vec![self.bind(date)?, n, unit])))
     }
 
+    /// CHARSET(x), COLLATION(x), COERCIBILITY(x): folded to what the argument's type (and
+    /// a COLLATE it is written with) says; see [`functions::string_properties`].
+    pub(crate) fn bind_string_properties(
+        &self,
+        name: &str,
+        args: &[&ast::Expr],
+    ) -> Result<Option<Expr>> {
+        if !matches!(name, "charset" | "collation" | "coercibility") {
+            return Ok(None);
+        }
+        let [arg] = args else {
+            return Err(Error::new(
+                1582,
+                "42000",
+                format!("Incorrect parameter count in the call to native function '{name}'"),
+            ));
+        };
+        let explicit =
+            match explicit_collation_name(arg) {
+                Some(n) => Some(crate::types::collation::Collation::by_name(&n).ok_or_else(
+                    || Error::new(1273, "HY000", format!("Unknown collation: '{n}'")),
+                )?),
+                None => None,
+            };
+        let bound = self.bind(arg)?;
+        let connection = self
+            .session
+            .system_variable("collation_connection", false)
+            .ok()
+            .and_then(|v| crate::types::collation::Collation::by_name(&v.to_string_lossy()))
+            .unwrap_or_default();
+        let (charset, collation, coercibility) =
+            functions::string_properties(&bound, explicit, connection);
+        Ok(Some(Expr::Literal(match name {
+            "charset" => Value::str(charset),
+            "collation" => Value::str(collation),
+            _ => Value::Int(coercibility),
+        })))
+    }
+
     pub(crate) fn interval(&self, i: &ast::Interval) -> Result<(Expr, Expr)> {
         let unit = match &i.leading_field {
             Some(f) => TimeUnit::parse(&f.to_string())?,
@@ -246,6 +286,15 @@ impl Binder<'_> {
             bound = bound.into_iter().map(|b| b.collated(f)).collect();
         }
         Ok(bound)
+    }
+}
+
+/// The collation an operand names with COLLATE (through parentheses), as written.
+fn explicit_collation_name(e: &ast::Expr) -> Option<String> {
+    match e {
+        ast::Expr::Nested(inner) => explicit_collation_name(inner),
+        ast::Expr::Collate { collation, .. } => Some(collation_name(collation)),
+        _ => None,
     }
 }
 

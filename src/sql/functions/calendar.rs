@@ -1,6 +1,7 @@
 //! Day numbers, weeks, periods and times of day: TO_DAYS, FROM_DAYS, MAKEDATE, WEEK,
 //! YEARWEEK, PERIOD_ADD, PERIOD_DIFF, TIME, TIME_TO_SEC, SEC_TO_TIME, TIMEDIFF, MICROSECOND
-//! and STR_TO_DATE, as MySQL 8.0 computes them. moltdb has no TIME type: a time of day or a
+//! STR_TO_DATE, MAKETIME, TIME_FORMAT, TO_SECONDS, WEEKOFYEAR and GET_FORMAT, as MySQL 8.0
+//! computes them. moltdb has no TIME type: a time of day or a
 //! duration is returned as its `[-]HH:MM:SS[.ffffff]` text (hours up to MySQL's 838).
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
@@ -55,6 +56,18 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
         StrToDate => str_to_date(&args[0].to_string_lossy(), &args[1].to_string_lossy()),
         AddTime | SubTime => add_time(&args[0], &args[1], f == SubTime),
         TimeMicros => micros_of_time(&args[0]).map_or(Value::Null, Value::Int),
+        MakeTime => make_time(args),
+        TimeFormat => micros_of_time(&args[0])
+            .and_then(|m| time_format(m, &args[1].to_string_lossy()))
+            .map_or(Value::Null, |t| Value::str(&t)),
+        ToSeconds => datetime_of(&args[0]).map_or(Value::Null, |dt| {
+            Value::Int(day_number(dt.date()) * 86_400 + i64::from(dt.num_seconds_from_midnight()))
+        }),
+        WeekOfYear => date_of(&args[0]).map_or(Value::Null, |d| {
+            Value::Int(i64::from(week(d, week_mode(3)).1))
+        }),
+        GetFormat => get_format(&args[0].to_string_lossy(), &args[1].to_string_lossy())
+            .map_or(Value::Null, Value::str),
         _ => Value::Null,
     })
 }
@@ -70,6 +83,141 @@ fn date_of(v: &Value) -> Option<NaiveDate> {
             _ => None,
         },
     }
+}
+
+/// A value read as a date and time: a DATETIME, a DATE at midnight, or a string or number
+/// of one.
+fn datetime_of(v: &Value) -> Option<NaiveDateTime> {
+    match v {
+        Value::Date(d) => d.and_hms_opt(0, 0, 0),
+        Value::DateTime(dt) => Some(*dt),
+        other => match parse_datetime(&with_century(other.to_string_lossy().trim()))? {
+            Value::Date(d) => d.and_hms_opt(0, 0, 0),
+            Value::DateTime(dt) => Some(dt),
+            _ => None,
+        },
+    }
+}
+
+/// A number written `YYMMDD` or `YYMMDDhhmmss` with its century, as MySQL reads it
+/// (`70`..`99` are 19xx, `00`..`69` 20xx).
+fn with_century(s: &str) -> String {
+    let digits = s.bytes().all(|b| b.is_ascii_digit());
+    if digits && (s.len() == 6 || s.len() == 12) {
+        let century = if s[..2] < *"70" { "20" } else { "19" };
+        return format!("{century}{s}");
+    }
+    s.to_string()
+}
+
+/// MAKETIME(hour, minute, second): NULL when the minute is outside 0..59 or the second
+/// outside [0, 60); clamped to 838:59:59 with warning 1292 as TIME is. As many fractional
+/// digits as the seconds argument has (six for a DOUBLE).
+fn make_time(args: &[Value]) -> Value {
+    let hour = match &args[0] {
+        Value::Int(i) => *i,
+        Value::UInt(u) => i64::try_from(*u).unwrap_or(i64::MAX),
+        other => other.to_f64().round().clamp(-1e15, 1e15) as i64,
+    };
+    let minute = args[1].to_f64().round();
+    let second = args[2].to_f64();
+    if !(0.0..=59.0).contains(&minute) || !(0.0..60.0).contains(&second) {
+        return Value::Null;
+    }
+    let fsp = match &args[2] {
+        Value::Decimal(d) => d.scale().min(6),
+        Value::Float(_) => 6,
+        Value::Bytes(b) if b.contains(&b'.') => 6,
+        _ => 0,
+    };
+    let sec_micros = ((second * 1e6).round() as i64).min(59_999_999);
+    let span = hour
+        .unsigned_abs()
+        .saturating_mul(3_600_000_000)
+        .saturating_add(minute as u64 * 60_000_000 + sec_micros as u64);
+    let span = i64::try_from(span).unwrap_or(i64::MAX);
+    if span > sql_time::MAX_MICROS {
+        let text = format!(
+            "{}{}:{:02}:{:02}",
+            if hour < 0 { "-" } else { "" },
+            hour.unsigned_abs(),
+            minute as u64,
+            second.trunc() as u64
+        );
+        warn(Error::new(
+            1292,
+            "22007",
+            format!("Truncated incorrect time value: '{text}'"),
+        ));
+    }
+    let micros = span.min(sql_time::MAX_MICROS);
+    Value::str(&sql_time::format(
+        if hour < 0 { -micros } else { micros },
+        fsp,
+    ))
+}
+
+/// TIME_FORMAT's specifiers: those of hours (past 24 for a long span), minutes, seconds,
+/// microseconds and AM/PM; a negative time is prefixed with `-`. A date specifier makes the
+/// result NULL, any other letter prints itself (as DATE_FORMAT's do).
+fn time_format(micros: i64, fmt: &str) -> Option<String> {
+    let span = micros.unsigned_abs();
+    let hour = span / 3_600_000_000;
+    let minute = span / 60_000_000 % 60;
+    let second = span / 1_000_000 % 60;
+    let frac = span % 1_000_000;
+    let h12 = (hour % 24 + 11) % 12 + 1;
+    let ampm = if hour % 24 < 12 { "AM" } else { "PM" };
+    let mut out = String::new();
+    if micros < 0 {
+        out.push('-');
+    }
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let Some(spec) = chars.next() else { break };
+        match spec {
+            'H' => out.push_str(&format!("{hour:02}")),
+            'k' => out.push_str(&hour.to_string()),
+            'h' | 'I' => out.push_str(&format!("{h12:02}")),
+            'l' => out.push_str(&h12.to_string()),
+            'i' => out.push_str(&format!("{minute:02}")),
+            'S' | 's' => out.push_str(&format!("{second:02}")),
+            'f' => out.push_str(&format!("{frac:06}")),
+            'p' => out.push_str(ampm),
+            'r' => out.push_str(&format!("{h12:02}:{minute:02}:{second:02} {ampm}")),
+            'T' => out.push_str(&format!("{hour:02}:{minute:02}:{second:02}")),
+            'Y' | 'y' | 'm' | 'c' | 'd' | 'e' | 'D' | 'j' | 'M' | 'b' | 'W' | 'a' | 'w' | 'U'
+            | 'u' | 'V' | 'v' | 'X' | 'x' => return None,
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
+/// GET_FORMAT(DATE | TIME | DATETIME | TIMESTAMP, 'EUR' | 'USA' | 'JIS' | 'ISO' |
+/// 'INTERNAL'): MySQL's table of format strings; `None` for a locale it lacks.
+fn get_format(kind: &str, locale: &str) -> Option<&'static str> {
+    let locale = locale.to_ascii_uppercase();
+    Some(
+        match (kind.to_ascii_uppercase().as_str(), locale.as_str()) {
+            ("DATE", "USA") => "%m.%d.%Y",
+            ("DATE", "JIS" | "ISO") => "%Y-%m-%d",
+            ("DATE", "EUR") => "%d.%m.%Y",
+            ("DATE", "INTERNAL") => "%Y%m%d",
+            ("DATETIME" | "TIMESTAMP", "USA" | "EUR") => "%Y-%m-%d %H.%i.%s",
+            ("DATETIME" | "TIMESTAMP", "JIS" | "ISO") => "%Y-%m-%d %H:%i:%s",
+            ("DATETIME" | "TIMESTAMP", "INTERNAL") => "%Y%m%d%H%i%s",
+            ("TIME", "USA") => "%h:%i:%s %p",
+            ("TIME", "JIS" | "ISO") => "%H:%i:%s",
+            ("TIME", "EUR") => "%H.%i.%s",
+            ("TIME", "INTERNAL") => "%H%i%s",
+            _ => return None,
+        },
+    )
 }
 
 /// TO_DAYS: days since MySQL's day 0.

@@ -326,6 +326,26 @@ pub fn call(f: Func, args: &[Value]) -> Result<Value> {
             None => Value::Null,
         },
         JsonExtract => extract(args, f)?,
+        // JSON_VALUE without RETURNING: the scalar at the path as text (a string unquoted),
+        // NULL when the path finds nothing, a JSON null or an array or object (MySQL's
+        // default NULL ON EMPTY and NULL ON ERROR).
+        JsonValue => {
+            let (Some(d), Some(p)) = (doc(args, 0, f)?, path(args, 1)?) else {
+                return Ok(Value::Null);
+            };
+            single_place(&p)?;
+            match p.select(&d).first() {
+                Some(Json::String(s)) => Value::str(s),
+                Some(v @ (Json::Number(_) | Json::Bool(_))) => out(v),
+                _ => Value::Null,
+            }
+        }
+        // The size of the document's normal-form text: moltdb stores JSON as that text, not
+        // in MySQL's binary format, so sizes differ from MySQL's for the same document.
+        JsonStorageSize => match doc(args, 0, f)? {
+            Some(d) => Value::Int(json::to_text(&d).len() as i64),
+            None => Value::Null,
+        },
         JsonKeys | JsonLength => {
             let Some(d) = doc(args, 0, f)? else {
                 return Ok(Value::Null);

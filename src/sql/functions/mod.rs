@@ -27,6 +27,7 @@ use crate::types::{DataType, IntKind, Value};
 
 pub use cast::cast;
 pub use datetime::TimeUnit;
+pub use misc::{benchmark_count, string_properties, tidb_version};
 
 /// The longest string a function builds: MySQL's default `max_allowed_packet`.
 pub const MAX_RESULT_BYTES: usize = 64 << 20;
@@ -129,6 +130,9 @@ pub enum Func {
     Char,
     Ord,
     BitLength,
+    ExportSet,
+    MakeSet,
+    Soundex,
     // hashes and encodings
     Md5,
     Sha1,
@@ -142,6 +146,20 @@ pub enum Func {
     Uuid,
     InetAton,
     InetNtoa,
+    Inet6Aton,
+    Inet6Ntoa,
+    IsIpv4,
+    IsIpv6,
+    IsIpv4Compat,
+    IsIpv4Mapped,
+    IsUuid,
+    UuidShort,
+    UuidToBin,
+    BinToUuid,
+    RandomBytes,
+    /// BENCHMARK(count, expr): evaluated by `Expr::eval_in`, which runs `expr` `count`
+    /// times; `call` only sees it with an already evaluated expression.
+    Benchmark,
     /// REGEXP_LIKE(), and the REGEXP / RLIKE operators.
     RegexpLike,
     RegexpInstr,
@@ -184,6 +202,8 @@ pub enum Func {
     Atan2,
     Degrees,
     Radians,
+    /// INTERVAL(n, n1, n2, ...).
+    Interval,
     // dates and times
     DateFormat,
     DateAdd,
@@ -222,6 +242,12 @@ pub enum Func {
     StrToDate,
     AddTime,
     SubTime,
+    MakeTime,
+    TimeFormat,
+    ToSeconds,
+    WeekOfYear,
+    /// GET_FORMAT(DATE, 'EUR'): the binder passes the keyword as its name.
+    GetFormat,
     /// A TIME as signed microseconds, so that TIME values compare and sort as spans
     /// (`-01:00:00` < `00:30:00` < `100:00:00`): the binder adds it, SQL cannot name it.
     TimeMicros,
@@ -249,6 +275,8 @@ pub enum Func {
     JsonMergePatch,
     JsonMergePreserve,
     JsonPretty,
+    JsonValue,
+    JsonStorageSize,
     /// `v MEMBER OF (array)`.
     MemberOf,
     /// A SQL value made into JSON where a JSON function takes a value: the binder adds it
@@ -297,6 +325,9 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::Char, &["char"]),
     (Func::Ord, &["ord"]),
     (Func::BitLength, &["bit_length"]),
+    (Func::ExportSet, &["export_set"]),
+    (Func::MakeSet, &["make_set"]),
+    (Func::Soundex, &["soundex"]),
     (Func::Md5, &["md5"]),
     (Func::Sha1, &["sha1", "sha"]),
     (Func::Sha2, &["sha2"]),
@@ -308,6 +339,18 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::Uuid, &["uuid"]),
     (Func::InetAton, &["inet_aton"]),
     (Func::InetNtoa, &["inet_ntoa"]),
+    (Func::Inet6Aton, &["inet6_aton"]),
+    (Func::Inet6Ntoa, &["inet6_ntoa"]),
+    (Func::IsIpv4, &["is_ipv4"]),
+    (Func::IsIpv6, &["is_ipv6"]),
+    (Func::IsIpv4Compat, &["is_ipv4_compat"]),
+    (Func::IsIpv4Mapped, &["is_ipv4_mapped"]),
+    (Func::IsUuid, &["is_uuid"]),
+    (Func::UuidShort, &["uuid_short"]),
+    (Func::UuidToBin, &["uuid_to_bin"]),
+    (Func::BinToUuid, &["bin_to_uuid"]),
+    (Func::RandomBytes, &["random_bytes"]),
+    (Func::Benchmark, &["benchmark"]),
     (Func::RegexpLike, &["regexp_like"]),
     (Func::RegexpInstr, &["regexp_instr"]),
     (Func::RegexpSubstr, &["regexp_substr"]),
@@ -345,6 +388,7 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::Atan2, &["atan2"]),
     (Func::Degrees, &["degrees"]),
     (Func::Radians, &["radians"]),
+    (Func::Interval, &["interval"]),
     (Func::DateFormat, &["date_format"]),
     (Func::DateAdd, &["date_add", "adddate"]),
     (Func::DateSub, &["date_sub", "subdate"]),
@@ -382,6 +426,11 @@ const NAMES: &[(Func, &[&str])] = &[
     (Func::StrToDate, &["str_to_date"]),
     (Func::AddTime, &["addtime"]),
     (Func::SubTime, &["subtime"]),
+    (Func::MakeTime, &["maketime"]),
+    (Func::TimeFormat, &["time_format"]),
+    (Func::ToSeconds, &["to_seconds"]),
+    (Func::WeekOfYear, &["weekofyear"]),
+    (Func::GetFormat, &["get_format"]),
     (Func::JsonValid, &["json_valid"]),
     (Func::JsonType, &["json_type"]),
     (Func::JsonExtract, &["json_extract"]),
@@ -408,6 +457,8 @@ const NAMES: &[(Func, &[&str])] = &[
         &["json_merge_preserve", "json_merge"],
     ),
     (Func::JsonPretty, &["json_pretty"]),
+    (Func::JsonValue, &["json_value"]),
+    (Func::JsonStorageSize, &["json_storage_size"]),
     (Func::MemberOf, &["member of"]),
 ];
 
@@ -441,9 +492,13 @@ pub fn arity(f: Func) -> (usize, usize) {
     use Func::*;
     const MANY: usize = usize::MAX;
     match f {
-        Pi | Uuid => (0, 0),
+        Pi | Uuid | UuidShort => (0, 0),
         Concat | Coalesce | Char => (1, MANY),
-        ConcatWs | Greatest | Least | Field | Elt => (2, MANY),
+        ConcatWs | Greatest | Least | Field | Elt | Interval | MakeSet => (2, MANY),
+        ExportSet => (3, 5),
+        UuidToBin | BinToUuid => (1, 2),
+        MakeTime => (3, 3),
+        Benchmark | TimeFormat | GetFormat | JsonValue => (2, 2),
         IfNull | NullIf | Left | Right | Repeat | Instr | Strcmp | Truncate | Mod | Pow
         | DateFormat | DateDiff | TrimLeading | TrimTrailing | FindInSet | Sha2 | Format
         | Atan2 | PeriodAdd | PeriodDiff | TimeDiff | StrToDate | MakeDate | AddTime | SubTime => {
@@ -472,7 +527,15 @@ pub fn arity(f: Func) -> (usize, usize) {
 
 /// False for functions that must run for every row (never folded to a constant).
 pub fn is_deterministic(f: Func) -> bool {
-    !matches!(f, Func::Sleep | Func::Rand | Func::Uuid)
+    !matches!(
+        f,
+        Func::Sleep
+            | Func::Rand
+            | Func::Uuid
+            | Func::UuidShort
+            | Func::RandomBytes
+            | Func::Benchmark
+    )
 }
 
 fn bigint() -> DataType {
@@ -497,7 +560,30 @@ pub fn result_type(f: Func, args: &[Expr]) -> Option<DataType> {
         | TrimLeading | TrimTrailing | Replace | LPad | RPad | Repeat | Reverse | Space
         | DateFormat | DayName | MonthName | Hex | Elt | SubstringIndex | Insert | Quote | Md5
         | Sha1 | Sha2 | ToBase64 | Conv | Bin | Oct | Format | Uuid | InetNtoa | RegexpSubstr
-        | RegexpReplace => Some(varchar()),
+        | RegexpReplace | ExportSet | MakeSet | Soundex | TimeFormat | GetFormat | Inet6Ntoa
+        | BinToUuid => Some(varchar()),
+        JsonValue => Some(DataType::varchar(512)),
+        MakeTime => Some(DataType::Time {
+            fsp: match arg(2) {
+                Some(DataType::Decimal { scale, .. }) => scale.min(6),
+                Some(DataType::Double | DataType::Float) => 6,
+                _ => 0,
+            },
+        }),
+        Inet6Aton | UuidToBin => Some(DataType::Binary {
+            len: 16,
+            varying: true,
+        }),
+        RandomBytes => Some(DataType::Binary {
+            len: 1024,
+            varying: true,
+        }),
+        UuidShort => Some(DataType::Int {
+            kind: IntKind::Big,
+            unsigned: true,
+        }),
+        Benchmark | Interval | ToSeconds | WeekOfYear | IsIpv4 | IsIpv6 | IsIpv4Compat
+        | IsIpv4Mapped | IsUuid | JsonStorageSize => Some(bigint()),
         Time | SecToTime | TimeDiff => Some(DataType::Time { fsp: 0 }),
         TimeMicros => Some(bigint()),
         // A DATETIME plus a time is a DATETIME; a time plus a time, a time.
@@ -647,28 +733,32 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
         Concat | ConcatWs | Length | CharLength | Lower | Upper | Substring | Left | Right
         | Trim | LTrim | RTrim | TrimLeading | TrimTrailing | Replace | LPad | RPad | Locate
         | Instr | Repeat | Reverse | Space | Ascii | Strcmp | Hex | Unhex | Field | FindInSet
-        | Elt | SubstringIndex | Insert | Quote | Char | Ord | BitLength => string::call(f, &args)?,
+        | Elt | SubstringIndex | Insert | Quote | Char | Ord | BitLength | ExportSet | MakeSet
+        | Soundex => string::call(f, &args)?,
         Md5 | Sha1 | Sha2 | Crc32 | ToBase64 | FromBase64 => encode::call(f, &args)?,
         IsNull => Value::Int(i64::from(args.first().is_none_or(Value::is_null))),
-        Uuid | InetAton | InetNtoa | RegexpLike | RegexpInstr | RegexpSubstr | RegexpReplace => {
-            misc::call(f, &args)?
-        }
+        Uuid | InetAton | InetNtoa | RegexpLike | RegexpInstr | RegexpSubstr | RegexpReplace
+        | Inet6Aton | Inet6Ntoa | IsIpv4 | IsIpv6 | IsIpv4Compat | IsIpv4Mapped | IsUuid
+        | UuidShort | UuidToBin | BinToUuid | RandomBytes => misc::call(f, &args)?,
+        // Reached only with the expression already evaluated once (see `Expr::eval_in`).
+        Benchmark => misc::benchmark_result(args.first().unwrap_or(&Value::Null)),
         Sleep => sleep(args.first().unwrap_or(&Value::Null)),
         JsonValid | JsonType | JsonExtract | JsonUnquote | JsonQuote | JsonObject | JsonArray
         | JsonKeys | JsonLength | JsonDepth | JsonContains | JsonContainsPath | JsonOverlaps
         | JsonSearch | JsonSet | JsonInsert | JsonReplace | JsonRemove | JsonArrayAppend
-        | JsonArrayInsert | JsonMergePatch | JsonMergePreserve | JsonPretty | MemberOf | ToJson => {
-            json::call(f, &args)?
-        }
+        | JsonArrayInsert | JsonMergePatch | JsonMergePreserve | JsonPretty | MemberOf | ToJson
+        | JsonValue | JsonStorageSize => json::call(f, &args)?,
         CollationKey(fold) => fold.key(args.pop().unwrap_or(Value::Null)),
         Abs | Round | Truncate | Floor | Ceil | Mod | Pow | Sqrt | Sign | Exp | Ln | Log | Log2
         | Log10 | Pi | Greatest | Least | Conv | Bin | BitCount | Oct | Format | Rand | Sin
-        | Cos | Tan | Cot | Asin | Acos | Atan | Atan2 | Degrees | Radians => {
+        | Cos | Tan | Cot | Asin | Acos | Atan | Atan2 | Degrees | Radians | Interval => {
             numeric::call(f, &args)?
         }
         ToDays | FromDays | MakeDate | Week | YearWeek | PeriodAdd | PeriodDiff | Time
         | TimeToSec | SecToTime | TimeDiff | Microsecond | StrToDate | AddTime | SubTime
-        | TimeMicros => calendar::call(f, &args)?,
+        | TimeMicros | MakeTime | TimeFormat | ToSeconds | WeekOfYear | GetFormat => {
+            calendar::call(f, &args)?
+        }
         _ => datetime::call(f, &args)?,
     })
 }

@@ -77,6 +77,26 @@ fn out_of_range(what: &str) -> Error {
     )
 }
 
+/// INTERVAL(n, n1, n2, ...): the number of leading `ni` not greater than `n`, scanning until
+/// the first greater one (the list is meant to be sorted) and skipping NULLs, as MySQL does;
+/// -1 for a NULL `n`.
+/// Strings are read as numbers.
+fn interval(args: &[Value]) -> i64 {
+    let number = |v: &Value| match v {
+        Value::Bytes(_) => Value::Float(v.to_f64()),
+        Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Decimal(_) => v.clone(),
+        other => Value::Float(other.to_f64()),
+    };
+    let Some(n) = args.first().filter(|v| !v.is_null()) else {
+        return -1;
+    };
+    let n = number(n);
+    args[1..]
+        .iter()
+        .position(|v| !v.is_null() && number(v).sql_cmp(&n).is_gt())
+        .unwrap_or(args.len() - 1) as i64
+}
+
 pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
     use Func::*;
     if f == Pi {
@@ -88,6 +108,9 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             // NULL seeds like 0, as in MySQL.
             Some(seed) => Value::Float(seeded_rand(if seed.is_null() { 0 } else { int_arg(seed) })),
         });
+    }
+    if f == Interval {
+        return Ok(Value::Int(interval(args)));
     }
     if args.iter().any(Value::is_null) {
         return Ok(Value::Null);

@@ -53,6 +53,7 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
                 .unwrap_or(Value::Null));
         }
         Quote => return Ok(quote(&args[0])),
+        MakeSet => return Ok(make_set(args)),
         Char => return Ok(Value::Bytes(char_bytes(args))),
         _ => {}
     }
@@ -71,6 +72,8 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
             }
             Value::Bytes(out)
         }
+        ExportSet => export_set(args),
+        Soundex => s(soundex(&text(&args[0]))),
         Length => Value::Int(args[0].to_text().unwrap_or_default().len() as i64),
         CharLength => Value::Int(chars(0).len() as i64),
         Lower => s(text(&args[0]).to_lowercase()),
@@ -306,6 +309,101 @@ pub(super) fn call(f: Func, args: &[Value]) -> Result<Value> {
 /// FIELD(x, a, b, ...): the 1-based position of the first argument equal to x, 0 for none
 /// (and for a NULL x). Strings compare as strings when all are strings, as numbers
 /// otherwise.
+/// A bits argument (EXPORT_SET, MAKE_SET): its 64 bits, a negative number's as two's
+/// complement.
+fn bits(v: &Value) -> u64 {
+    match v {
+        Value::Int(i) => *i as u64,
+        Value::UInt(u) => *u,
+        other => {
+            let f = other.to_f64().round();
+            if f < 0.0 {
+                f.max(i64::MIN as f64) as i64 as u64
+            } else {
+                f as u64
+            }
+        }
+    }
+}
+
+/// EXPORT_SET(bits, on, off [, separator [, count]]): `on` or `off` for each of the
+/// lowest `count` bits (64 when absent or outside 0..64), lowest first.
+fn export_set(args: &[Value]) -> Value {
+    let b = bits(&args[0]);
+    let (on, off) = (text(&args[1]), text(&args[2]));
+    let sep = args.get(3).map_or_else(|| ",".to_string(), text);
+    let count = args.get(4).map_or(64, int);
+    let count = if (0..=64).contains(&count) { count } else { 64 } as usize;
+    let longest = on.len().max(off.len()) + sep.len();
+    if longest.saturating_mul(count) > MAX_RESULT_BYTES {
+        return too_large("export_set");
+    }
+    let parts: Vec<&str> = (0..count)
+        .map(|i| {
+            if b >> i & 1 == 1 {
+                on.as_str()
+            } else {
+                off.as_str()
+            }
+        })
+        .collect();
+    s(parts.join(&sep))
+}
+
+/// MAKE_SET(bits, str1, str2, ...): the strings whose bit is set, comma-separated; NULL
+/// strings are skipped, a NULL `bits` is NULL.
+fn make_set(args: &[Value]) -> Value {
+    if args[0].is_null() {
+        return Value::Null;
+    }
+    let b = bits(&args[0]);
+    let parts: Vec<String> = args[1..]
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| *i < 64 && b >> i & 1 == 1 && !v.is_null())
+        .map(|(_, v)| text(v))
+        .collect();
+    if parts.iter().map(|p| p.len() + 1).sum::<usize>() > MAX_RESULT_BYTES {
+        return too_large("make_set");
+    }
+    s(parts.join(","))
+}
+
+/// SOUNDEX as MySQL computes it: the first letter, then the code of each later letter
+/// that differs from the last code kept (vowels, H, W, Y and letters outside A-Z have no
+/// code and do not separate equal codes), anything not a letter skipped; padded with 0 to
+/// four characters but never cut, so long words give long codes.
+fn soundex(v: &str) -> String {
+    const CODES: &[u8; 26] = b"01230120022455012623010202";
+    let code = |c: char| {
+        let u = c.to_ascii_uppercase();
+        if u.is_ascii_uppercase() {
+            CODES[(u as u8 - b'A') as usize]
+        } else {
+            b'0'
+        }
+    };
+    let mut letters = v.chars().filter(|c| c.is_alphabetic());
+    let Some(first) = letters.next() else {
+        return String::new();
+    };
+    let mut out: String = first.to_uppercase().collect();
+    let mut last = code(first);
+    let mut n = 1;
+    for c in letters {
+        let k = code(c);
+        if k != b'0' && k != last {
+            out.push(k as char);
+            last = k;
+            n += 1;
+        }
+    }
+    for _ in n..4 {
+        out.push('0');
+    }
+    out
+}
+
 fn field(args: &[Value]) -> Value {
     let x = &args[0];
     if x.is_null() {
@@ -458,6 +556,16 @@ mod tests {
             run(Func::Substring, &["abc", "2", &i64::MAX.to_string()]),
             "bc"
         );
+    }
+
+    #[test]
+    fn sets_and_soundex() {
+        assert_eq!(run(Func::ExportSet, &["5", "Y", "N", ",", "4"]), "Y,N,Y,N");
+        assert_eq!(run(Func::MakeSet, &["5", "a", "b", "c"]), "a,c");
+        assert_eq!(soundex("Robert"), "R163");
+        assert_eq!(soundex("Tymczak"), "T520");
+        assert_eq!(soundex("Quadratically"), "Q36324");
+        assert_eq!(soundex("123"), "");
     }
 
     #[test]

@@ -132,6 +132,10 @@ pub trait SessionContext {
     fn temporary_table(&self, _db: &str, _name: &str) -> Option<Arc<crate::catalog::TableInfo>> {
         None
     }
+    /// True if this node is the cluster's DDL owner: TIDB_IS_DDL_OWNER().
+    fn is_ddl_owner(&self) -> bool {
+        false
+    }
     /// Where `@x := v` leaves its values; `None` where assignments are not allowed.
     fn variable_sink(&self) -> Option<VariableSink> {
         None
@@ -650,6 +654,9 @@ impl<'a> Binder<'a> {
             "user" | "session_user" | "system_user" => Some(Value::str(&s.user())),
             "current_user" => Some(Value::str(&s.current_user())),
             "found_rows" => Some(Value::UInt(s.found_rows())),
+            "current_role" if args.is_empty() => Some(Value::str("NONE")),
+            "tidb_version" if args.is_empty() => Some(Value::str(&functions::tidb_version())),
+            "tidb_is_ddl_owner" if args.is_empty() => Some(Value::Int(i64::from(s.is_ddl_owner()))),
             "row_count" => Some(Value::Int(s.row_count())),
             "now" | "current_timestamp" | "localtime" | "localtimestamp" | "sysdate"
                 if args.is_empty() =>
@@ -697,6 +704,9 @@ impl<'a> Binder<'a> {
         if let Some(e) = self.bind_date_arithmetic(&name, &args)? {
             return Ok(e);
         }
+        if let Some(e) = self.bind_string_properties(&name, &args)? {
+            return Ok(e);
+        }
         let func: Func = functions::lookup(&name).ok_or_else(|| {
             Error::new(
                 1305,
@@ -720,6 +730,17 @@ impl<'a> Binder<'a> {
             .into_iter()
             .enumerate()
             .map(|(i, a)| match a {
+                // GET_FORMAT's first argument is a keyword: DATE, TIME, DATETIME, TIMESTAMP.
+                _ if func == Func::GetFormat && i == 0 => match a {
+                    ast::Expr::Identifier(id)
+                        if id.quote_style.is_none()
+                            && ["date", "time", "datetime", "timestamp"]
+                                .contains(&id.value.to_ascii_lowercase().as_str()) =>
+                    {
+                        Ok(Expr::Literal(Value::str(&id.value.to_ascii_uppercase())))
+                    }
+                    other => Err(Error::syntax(&other.to_string())),
+                },
                 // TRUE and FALSE given to a JSON function are JSON booleans.
                 ast::Expr::Value(v) if functions::json::takes_value(func, i) => match v.value {
                     ast::Value::Boolean(b) => Ok(functions::json::boolean(b)),

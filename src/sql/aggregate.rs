@@ -207,7 +207,11 @@ impl Acc {
             } else {
                 0
             },
-            folds: call.args.iter().map(Expr::fold).collect(),
+            // Only DISTINCT, MIN and MAX compare values (an empty list: byte by byte).
+            folds: match call.distinct || matches!(call.func, AggFunc::Min | AggFunc::Max) {
+                true => call.args.iter().map(Expr::fold).collect(),
+                false => Vec::new(),
+            },
         }
     }
 

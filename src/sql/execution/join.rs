@@ -161,19 +161,35 @@ fn lateral_join(
 ) -> Result<Vec<Row>> {
     let mut out = Vec::new();
     for l in &left {
-        let mut matched = false;
-        for r in json_table_rows(plan, right, l, env)? {
-            let row = joined(l, &r);
-            if passes(&step.on, &row, env)? {
-                matched = true;
-                emit(&exec.memory, &mut out, row)?;
-            }
-        }
-        if !matched && step.kind == JoinKind::Left {
-            emit(&exec.memory, &mut out, joined(l, &nulls(right.width)))?;
-        }
+        let rows = json_table_rows(plan, right, l, env)?;
+        join_left_row(exec, step, right.width, l, rows.iter(), env, &mut out)?;
     }
     Ok(out)
+}
+
+/// Joins one left row to the right rows it may match (INNER / LEFT): each pair passing the
+/// ON conditions, or for a LEFT JOIN the row with NULLs when none does.
+fn join_left_row<'r>(
+    exec: &Exec,
+    step: &JoinStep,
+    right_width: usize,
+    l: &[Value],
+    candidates: impl Iterator<Item = &'r Row>,
+    env: &Env,
+    out: &mut Vec<Row>,
+) -> Result<()> {
+    let mut matched = false;
+    for r in candidates {
+        let row = joined(l, r);
+        if passes(&step.on, &row, env)? {
+            matched = true;
+            emit(&exec.memory, out, row)?;
+        }
+    }
+    if !matched && step.kind == JoinKind::Left {
+        emit(&exec.memory, out, joined(l, &nulls(right_width)))?;
+    }
+    Ok(())
 }
 
 /// FOR UPDATE: remember the row's record key for the statement to lock.
@@ -233,19 +249,12 @@ fn join(
             let table = build(&rrows, rk, env)?;
             let mut out = Vec::new();
             for l in &left {
-                let mut matched = false;
-                if let Some(key) = key_of(l, lk, env)? {
-                    for &i in table.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
-                        let row = joined(l, &rrows[i]);
-                        if passes(&step.on, &row, env)? {
-                            matched = true;
-                            emit(&exec.memory, &mut out, row)?;
-                        }
-                    }
-                }
-                if !matched && step.kind == JoinKind::Left {
-                    emit(&exec.memory, &mut out, joined(l, &nulls(right.width)))?;
-                }
+                let hits = match key_of(l, lk, env)? {
+                    Some(key) => table.get(&key).map(Vec::as_slice).unwrap_or(&[]),
+                    None => &[],
+                };
+                let candidates = hits.iter().map(|&i| &rrows[i]);
+                join_left_row(exec, step, right.width, l, candidates, env, &mut out)?;
             }
             Ok(out)
         }
@@ -269,17 +278,7 @@ fn join(
                 return Ok(out);
             }
             for l in &left {
-                let mut matched = false;
-                for r in &rrows {
-                    let row = joined(l, r);
-                    if passes(&step.on, &row, env)? {
-                        matched = true;
-                        emit(&exec.memory, &mut out, row)?;
-                    }
-                }
-                if !matched && kind == JoinKind::Left {
-                    emit(&exec.memory, &mut out, joined(l, &nulls(right.width)))?;
-                }
+                join_left_row(exec, step, right.width, l, rrows.iter(), env, &mut out)?;
             }
             Ok(out)
         }

@@ -37,6 +37,7 @@ fn column(id: u64, name: &str, state: SchemaState) -> ColumnInfo {
         state,
         origin_default: None,
         generated: None,
+        change: None,
     }
 }
 

@@ -31,6 +31,7 @@ fn column(id: u64, name: &str, ty: DataType) -> ColumnInfo {
         state: SchemaState::Public,
         origin_default: None,
         generated: None,
+        change: None,
     }
 }
 

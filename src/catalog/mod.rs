@@ -18,8 +18,8 @@ pub use autoid::AutoIdAllocator;
 pub use foreign_key::{check_reference, ForeignKeyInfo, RefAction};
 pub use meta::MetaError;
 pub use model::{
-    BackfillState, CheckInfo, ColumnInfo, DatabaseInfo, DefaultValue, GeneratedInfo, IndexInfo,
-    SchemaState, TableInfo, ViewInfo,
+    BackfillState, CheckInfo, ColumnChange, ColumnInfo, DatabaseInfo, DefaultValue, GeneratedInfo,
+    IndexInfo, SchemaState, TableInfo, ViewInfo,
 };
 pub use schema::{DatabaseEntry, InfoSchema};
 pub use temporary::TemporaryTables;

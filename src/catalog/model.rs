@@ -71,6 +71,21 @@ pub struct ColumnInfo {
     /// row's other columns whenever the row is written.
     #[serde(default)]
     pub generated: Option<GeneratedInfo>,
+    /// Set on the hidden column a MODIFY COLUMN that rewrites data adds (TiDB's
+    /// `ChangeStateInfo`): every row written gets it computed from another column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<ColumnChange>,
+}
+
+/// Where a changing column's value comes from: column `from`'s value converted to the
+/// changing column's type. Before the swap the hidden column is the new one, converted
+/// strictly (a value that does not fit fails the write, as it would fail the job); after
+/// it the hidden column is the old one, kept written for the nodes a version behind that
+/// still read it, converted leniently (clamped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnChange {
+    pub from: u64,
+    pub strict: bool,
 }
 
 /// A generated column's expression (SQL text) and whether MySQL would store it. moltdb
@@ -97,6 +112,7 @@ impl ColumnInfo {
             state: SchemaState::Public,
             origin_default: None,
             generated: None,
+            change: None,
         }
     }
 }

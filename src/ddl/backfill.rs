@@ -16,7 +16,9 @@
 //! temporary index, and the merge that follows puts them into the index.
 //!
 //! ADD COLUMN of a generated column walks the rows the same way, writing each row's value
-//! of the new column ([`backfill_generated`]); DML computes it for the rows it writes.
+//! of the new column ([`backfill_generated`]); DML computes it for the rows it writes. So
+//! does MODIFY COLUMN, converting each row's value into the changing column
+//! ([`backfill_converted`]).
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -168,6 +170,22 @@ impl RowWork for GeneratedValues {
     }
 }
 
+/// MODIFY COLUMN that rewrites data: the row stored again with its changing column
+/// converted, and its entries in the changing indexes.
+struct ConvertedValues;
+
+impl RowWork for ConvertedValues {
+    fn apply(
+        &self,
+        txn: &mut dyn kv::Transaction,
+        table: &Table,
+        handle: i64,
+        row: &[Value],
+    ) -> table::Result<()> {
+        table.convert_record(txn, handle, row)
+    }
+}
+
 pub fn backfill_index(
     domain: &Arc<Domain>,
     job: &Job,
@@ -194,6 +212,22 @@ pub fn backfill_generated(
     let value = row_expressions::installed()?.generated(&job.db_name, table, column)?;
     tracing::info!(job_id = job.id, table = %table.name, column = %table.columns[column].name, "backfill started");
     backfill(domain, job, table, &GeneratedValues { column, value })
+}
+
+/// Converts every row's value of a MODIFY COLUMN's changing column `column_id`.
+pub fn backfill_converted(
+    domain: &Arc<Domain>,
+    job: &Job,
+    table: &TableInfo,
+    column_id: u64,
+) -> Result<Outcome> {
+    let column = table
+        .columns
+        .iter()
+        .find(|c| c.id == column_id)
+        .ok_or_else(|| Error::internal("the changing column vanished"))?;
+    tracing::info!(job_id = job.id, table = %table.name, column = %column.name, "backfill started");
+    backfill(domain, job, table, &ConvertedValues)
 }
 
 /// Walks the table's rows in ranges, `work` done on each range in a transaction, from the

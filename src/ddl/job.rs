@@ -151,12 +151,15 @@ pub enum JobArgs {
     DropColumn {
         name: String,
     },
-    /// MODIFY / CHANGE COLUMN: the column `old_name` becomes `column` (its id is kept),
-    /// moved to `position` if one is given. Metadata only: rows are never rewritten.
+    /// MODIFY / CHANGE COLUMN: the column `old_name` becomes `column`, moved to `position`
+    /// if one is given. A change the stored values already satisfy keeps the column (and
+    /// its id); any other rewrites the rows into a new column (`reorg`).
     ModifyColumn {
         old_name: String,
         column: Box<ColumnInfo>,
         position: Option<ColumnPosition>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reorg: Option<ModifyReorg>,
     },
     ModifyTableComment {
         comment: String,
@@ -197,6 +200,21 @@ pub enum JobArgs {
     },
     /// One ALTER TABLE with several changes: one job, all or nothing.
     MultiSchemaChange(MultiSchemaInfo),
+}
+
+/// The hidden objects a MODIFY COLUMN that rewrites data works with (TiDB's changing
+/// column and changing indexes), set when it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModifyReorg {
+    /// The column as it was.
+    pub old_column: u64,
+    /// The hidden column of the new type that takes the old one's place.
+    pub changing_column: u64,
+    /// Each index over the column, with the hidden index that replaces it.
+    pub indexes: Vec<(i64, i64)>,
+    /// Whether the new column and indexes have taken the old ones' places (from then on
+    /// the job can only go forward: it removes the old ones).
+    pub swapped: bool,
 }
 
 fn checks_on() -> bool {

@@ -215,6 +215,9 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
         Reorg::Generate { table, column_id } => {
             backfill::backfill_generated(domain, job, table, *column_id)
         }
+        Reorg::Convert { table, column_id } => {
+            backfill::backfill_converted(domain, job, table, *column_id)
+        }
     };
     release_memory();
     match result {
@@ -226,7 +229,8 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
                 Reorg::Backfill { .. }
                 | Reorg::Ingest { .. }
                 | Reorg::Merge { .. }
-                | Reorg::Generate { .. } => {
+                | Reorg::Generate { .. }
+                | Reorg::Convert { .. } => {
                     reorg.done = true;
                     reorg.row_count = reorg.row_count.max(rows);
                 }
@@ -247,6 +251,7 @@ fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {
                     | Reorg::Merge { .. }
                     | Reorg::Verify { .. }
                     | Reorg::Generate { .. }
+                    | Reorg::Convert { .. }
             ) =>
         {
             fail(domain, job.id, &e)

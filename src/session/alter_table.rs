@@ -476,13 +476,63 @@ impl Session {
                 "Unsupported modify column: can't remove auto_increment without @@tidb_allow_remove_auto_inc enabled",
             ));
         }
-        ddl::check_modify_column(old, &column)?;
+        if ddl::check_modify_column(info, old, &column)? {
+            self.check_rewritable(info, old)?;
+        }
         let args = JobArgs::ModifyColumn {
             old_name: old.name.clone(),
             column: Box::new(column),
             position: position(column_position),
+            reorg: None,
         };
         Ok((Action::ModifyColumn, args))
+    }
+
+    /// What a change that rewrites column `old` of `info` must not touch, in TiDB's words:
+    /// a column a generated column reads (8200), one a foreign key of another table
+    /// references (3780).
+    fn check_rewritable(&self, info: &TableInfo, old: &crate::catalog::ColumnInfo) -> Result<()> {
+        if sql::create_table::generated_dependent(info, &old.name).is_some() {
+            return Err(Error::new(
+                8200,
+                "HY000",
+                format!(
+                    "Unsupported modify column: oldCol is a dependent column '{}' for generated column",
+                    old.name
+                ),
+            ));
+        }
+        let schema = self.schema();
+        let Some(db) = schema.databases().into_iter().find(|d| d.id == info.db_id) else {
+            return Ok(());
+        };
+        for (child_db, child) in schema.referencing(&db.name, &info.name) {
+            let Some(child) = schema.table(child_db, child) else {
+                continue;
+            };
+            for fk in &child.foreign_keys {
+                if !fk.references(child_db, &db.name, &info.name) {
+                    continue;
+                }
+                if let Some(i) = fk
+                    .ref_columns
+                    .iter()
+                    .position(|c| c.eq_ignore_ascii_case(&old.name))
+                {
+                    return Err(Error::new(
+                        3780,
+                        "HY000",
+                        format!(
+                            "Referencing column '{}' and referenced column '{}' in foreign key constraint '{}' are incompatible.",
+                            fk.columns.get(i).map_or("", String::as_str),
+                            old.name,
+                            fk.name
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The table `name` names, as this session's schema has it.
@@ -570,6 +620,7 @@ fn rename_column_change(info: &TableInfo, old_name: &str, new_name: &str) -> Res
         old_name: old.name.clone(),
         column: Box::new(column),
         position: None,
+        reorg: None,
     };
     Ok((Action::ModifyColumn, args))
 }

@@ -201,6 +201,25 @@ fn check_generated(columns: &[ColumnInfo], column: &str, expr: &ast::Expr) -> Re
     Ok(())
 }
 
+/// The first public generated column of `table` whose expression reads `column`.
+pub fn generated_dependent<'a>(table: &'a TableInfo, column: &str) -> Option<&'a str> {
+    table
+        .public_columns()
+        .find(|(_, c)| {
+            c.generated.as_ref().is_some_and(|g| {
+                sqlparser::parser::Parser::new(&crate::sql::dialect::MySql)
+                    .try_with_sql(&g.expr)
+                    .and_then(|mut p| p.parse_expr())
+                    .is_ok_and(|e| {
+                        referenced_columns(&e)
+                            .iter()
+                            .any(|u| u.eq_ignore_ascii_case(column))
+                    })
+            })
+        })
+        .map(|(_, c)| c.name.as_str())
+}
+
 /// The column names an expression reads.
 fn referenced_columns(e: &ast::Expr) -> Vec<String> {
     let mut names = Vec::new();

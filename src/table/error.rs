@@ -21,6 +21,9 @@ pub enum Error {
     /// unknown database, a schema that changed under the transaction).
     #[error("{0}")]
     Resolve(crate::error::Error),
+    /// A value does not fit the type a MODIFY COLUMN in progress changes its column to.
+    #[error("{0}")]
+    Value(crate::error::Error),
     #[error(transparent)]
     Kv(#[from] kv::Error),
     #[error(transparent)]
@@ -42,7 +45,7 @@ impl From<Error> for crate::error::Error {
                 entry, key_name, ..
             } => crate::error::Error::Duplicate { entry, key_name },
             Error::ForeignKey(e) => crate::error::Error::ForeignKey(e),
-            Error::Resolve(e) => e,
+            Error::Resolve(e) | Error::Value(e) => e,
             Error::Kv(e) => e.into(),
             Error::Codec(e) => crate::error::Error::internal(e),
         }

@@ -19,6 +19,7 @@
 //! FOREIGN KEY constraints require on top of these paths: the parent looked up (and locked)
 //! for a child row, the children of a parent row restricted, cascaded or cleared.
 
+mod changing;
 mod check;
 mod checksum;
 mod error;
@@ -27,6 +28,7 @@ mod read;
 mod temp_index;
 mod write;
 
+pub use changing::converted;
 pub use check::{Digest, Mismatch};
 pub use checksum::Checksum;
 pub use error::{Error, Result};
@@ -48,6 +50,8 @@ pub struct Table {
     column_ids: Vec<u64>,
     /// Per column, the case-insensitive collation its index entries are keyed by.
     folds: Vec<Option<Fold>>,
+    /// The hidden columns a MODIFY COLUMN computes for every row written.
+    changes: Vec<changing::Change>,
 }
 
 impl Table {
@@ -59,6 +63,7 @@ impl Table {
             .map(|c| c.ty.collation().and_then(|c| c.fold()))
             .collect();
         Table {
+            changes: changing::changes(&info.columns),
             info,
             column_ids,
             folds,

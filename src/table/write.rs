@@ -11,6 +11,8 @@ impl Table {
     /// Inserts a row under `handle`. Fails with [`Error::Duplicate`] if the handle or a
     /// writable unique index already holds the row's values; nothing is written then.
     pub fn add_record(&self, txn: &mut dyn Transaction, row: &[Value], handle: i64) -> Result<()> {
+        let changed = self.with_changes(row)?;
+        let row = changed.as_deref().unwrap_or(row);
         let record_key = self.record_key(handle);
         if txn.get(&record_key)?.is_some() {
             return Err(self.primary_duplicate(row, handle));
@@ -36,6 +38,8 @@ impl Table {
         old: &[Value],
         new: &[Value],
     ) -> Result<()> {
+        let changed = self.with_changes(new)?;
+        let new = changed.as_deref().unwrap_or(new);
         let mut to_add = Vec::new();
         for index in &self.info.indexes {
             let (old_key, _) = self.index_key(index, old, handle);

@@ -129,6 +129,11 @@ pub enum Reorg {
         table: Box<TableInfo>,
         column_id: u64,
     },
+    /// Convert every row's value into the changing column of a MODIFY COLUMN.
+    Convert {
+        table: Box<TableInfo>,
+        column_id: u64,
+    },
 }
 
 /// Moves an object (index, column, table, database) and its job to `next` together: the
@@ -158,6 +163,11 @@ fn reorg_done(txn: &dyn Transaction, job: &mut Job) -> Result<bool> {
     let reorg = queue::get_reorg(txn, job.id)?;
     job.row_count = reorg.row_count;
     Ok(reorg.done)
+}
+
+/// [`reorg_done`], read only.
+fn reorg_done_now(txn: &dyn Transaction, job: &Job) -> Result<bool> {
+    Ok(queue::get_reorg(txn, job.id)?.done)
 }
 
 /// Whether the built index was verified against the rows.

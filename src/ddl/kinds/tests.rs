@@ -51,6 +51,7 @@ fn walk_reorgs(
                     Reorg::Merge { .. } => "merge",
                     Reorg::Verify { .. } => "verify",
                     Reorg::Generate { .. } => "generate",
+                    Reorg::Convert { .. } => "convert",
                 });
                 if matches!(work, Reorg::Verify { .. }) {
                     reorg.verified = true;
@@ -456,4 +457,92 @@ fn multi_schema_change_rolls_every_started_sub_job_back() {
             JobState::Cancelled
         ]
     );
+}
+
+fn modify_to_tinyint_job(db_id: i64, table_id: i64) -> Job {
+    let column = ColumnInfo::new(
+        0,
+        "a",
+        crate::types::DataType::Int {
+            kind: crate::types::IntKind::Tiny,
+            unsigned: false,
+        },
+    );
+    Job::new(
+        Action::ModifyColumn,
+        db_id,
+        "d",
+        "",
+        JobArgs::ModifyColumn {
+            old_name: "a".into(),
+            column: Box::new(column),
+            position: None,
+            reorg: None,
+        },
+    )
+    .on_table(table_id, "t")
+}
+
+#[test]
+fn a_narrowing_modify_column_converts_the_rows_then_swaps_and_drops_the_old_column() {
+    let store = crate::kv::open_memory().expect("store");
+    let (db, table) = with_table(store.as_ref());
+    walk(store.as_ref(), &mut add_index_job(db, table), false);
+    let mut job = modify_to_tinyint_job(db, table);
+    let (states, reorgs) = walk_reorgs(store.as_ref(), &mut job, false);
+    use SchemaState::*;
+    assert_eq!(
+        states,
+        [
+            DeleteOnly,
+            WriteOnly,
+            WriteReorganization,
+            // swapped: the old column is hidden, still written, then goes
+            WriteOnly,
+            DeleteOnly,
+            Public
+        ]
+    );
+    assert_eq!(reorgs, ["convert"]);
+    let txn = store.begin().expect("begin");
+    let t = load_table(txn.as_ref(), &job).expect("table");
+    let names: Vec<(&str, u64)> = t.columns.iter().map(|c| (c.name.as_str(), c.id)).collect();
+    assert_eq!(names, [("a", 2)], "the new column (id 2) took a's place");
+    assert_eq!(t.columns[0].ty.sql_name(), "tinyint");
+    let indexes: Vec<(&str, i64, SchemaState)> = t
+        .indexes
+        .iter()
+        .map(|i| (i.name.as_str(), i.id, i.state))
+        .collect();
+    assert_eq!(
+        indexes,
+        [("ia", 2, Public)],
+        "the rebuilt index took ia's place"
+    );
+    let ranges = crate::ddl::delete_range::pending(txn.as_ref()).expect("ranges");
+    assert!(ranges
+        .iter()
+        .any(|r| r.job_id == job.id && r.element_id == 1));
+}
+
+#[test]
+fn a_cancelled_modify_column_removes_its_hidden_column_and_indexes() {
+    let store = crate::kv::open_memory().expect("store");
+    let (db, table) = with_table(store.as_ref());
+    walk(store.as_ref(), &mut add_index_job(db, table), false);
+    let before = {
+        let txn = store.begin().expect("begin");
+        load_table(txn.as_ref(), &add_index_job(db, table).on_table(table, "t")).expect("t")
+    };
+    let mut job = modify_to_tinyint_job(db, table);
+    forward(store.as_ref(), &mut job, 3);
+    assert_eq!(job.schema_state, SchemaState::WriteReorganization);
+    assert!(job.is_rollbackable());
+    job.state = JobState::RollingBack;
+    let (states, _) = walk(store.as_ref(), &mut job, true);
+    assert_eq!(states, [SchemaState::DeleteOnly, SchemaState::None]);
+    let txn = store.begin().expect("begin");
+    let after = load_table(txn.as_ref(), &job).expect("table");
+    assert_eq!(after.columns, before.columns);
+    assert_eq!(after.indexes, before.indexes);
 }

@@ -80,8 +80,10 @@ fn jobs(ctx: &Context, history: usize) -> Result<Vec<Job>> {
 /// (beyond TiDB) a running job's phase, percent done and ETA.
 pub fn comments(ctx: &Context, listed: &Listed) -> String {
     let job = &listed.job;
-    // A multi-schema change reorganizes data only when it adds an index.
-    let builds = job.action != Action::MultiSchemaChange || job.reorg_type.is_some();
+    // A multi-schema change reorganizes data only when it adds an index, a modify column
+    // only when it rewrites the column.
+    let builds = !matches!(job.action, Action::MultiSchemaChange | Action::ModifyColumn)
+        || job.reorg_type.is_some();
     if !job.action.is_reorg() || !builds {
         return String::new();
     }

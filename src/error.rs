@@ -545,10 +545,13 @@ impl SavedError {
             "42S01" => "42S01",
             "42S21" => "42S21",
             "42S22" => "42S22",
-            // A value a reorganization could not store (ADD COLUMN of a generated column).
+            // A value a reorganization could not store (ADD COLUMN of a generated column,
+            // MODIFY COLUMN), a NULL under ADD PRIMARY KEY, not JSON.
             "22001" => "22001",
             "22003" => "22003",
+            "22004" => "22004",
             "22007" => "22007",
+            "22032" => "22032",
             _ => "HY000",
         };
         Error::new(self.code, state, self.message.clone())

@@ -103,7 +103,10 @@ pub fn alter_params(domain: &Domain, id: i64, params: &ReorgParams) -> Result<()
             format!("ddl job {id} is not running"),
         ));
     };
-    if !matches!(job.action, Action::AddIndex | Action::ModifyColumn) {
+    if !matches!(
+        job.action,
+        Action::AddIndex | Action::AddPrimaryKey | Action::ModifyColumn
+    ) {
         return Err(Error::new(
             1105,
             "HY000",

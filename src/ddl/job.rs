@@ -59,6 +59,8 @@ pub enum Action {
     RenameTable,
     AddIndex,
     DropIndex,
+    AddPrimaryKey,
+    DropPrimaryKey,
     AddColumn,
     DropColumn,
     ModifyColumn,
@@ -88,6 +90,8 @@ impl Action {
             Action::RenameTable => "rename table",
             Action::AddIndex => "add index",
             Action::DropIndex => "drop index",
+            Action::AddPrimaryKey => "add primary key",
+            Action::DropPrimaryKey => "drop primary key",
             Action::AddColumn => "add column",
             Action::DropColumn => "drop column",
             Action::ModifyColumn => "modify column",
@@ -140,6 +144,10 @@ pub enum JobArgs {
     AddIndex {
         index: IndexInfo,
         columns: Vec<String>,
+        /// ADD PRIMARY KEY: the ids of the columns it made NOT NULL (made nullable again if
+        /// the job rolls back).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        made_not_null: Vec<u64>,
     },
     DropIndex {
         name: String,

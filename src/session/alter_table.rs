@@ -94,6 +94,9 @@ impl Session {
                         .clone();
                     add_index_change(table, &index, columns, true)?
                 }
+                ast::TableConstraint::PrimaryKey(pk) => {
+                    add_primary_key_change(table, index_columns(&pk.columns)?)?
+                }
                 ast::TableConstraint::ForeignKey(fk) => {
                     return self.add_foreign_key_changes(table, fk);
                 }
@@ -105,6 +108,7 @@ impl Session {
                 (Action::DropForeignKey, JobArgs::DropForeignKey { name })
             }
             Op::DropIndex { name: index } => self.drop_index_change(name, table, &index.value)?,
+            Op::DropPrimaryKey { .. } => self.drop_index_change(name, table, "PRIMARY")?,
             Op::DropConstraint {
                 name: constraint,
                 if_exists,
@@ -245,7 +249,9 @@ impl Session {
         name: &ast::ObjectName,
         mut changes: Vec<Change>,
     ) -> Result<()> {
-        let builds_index = changes.iter().any(|(a, _)| *a == Action::AddIndex);
+        let builds_index = changes
+            .iter()
+            .any(|(a, _)| matches!(a, Action::AddIndex | Action::AddPrimaryKey));
         // ADD COLUMN c ... CHECK (...): the column first, then its constraints, each a job of
         // its own (so the constraint's check of the rows sees the column public).
         if changes.len() > 1
@@ -313,7 +319,9 @@ impl Session {
                 )
             };
             job.reorg_type = Some(if fast_reorg { "ingest" } else { "txn" }.into());
-            job.dist_reorg = fast_reorg && dist_task && job.action == Action::AddIndex;
+            job.dist_reorg = fast_reorg
+                && dist_task
+                && matches!(job.action, Action::AddIndex | Action::AddPrimaryKey);
         }
         self.run_job(job)?;
         Ok(())
@@ -599,7 +607,40 @@ fn add_index_change(
             .iter()
             .filter_map(|c| info.column_by_name(c).map(|(_, col)| col)),
     )?;
-    Ok((Action::AddIndex, JobArgs::AddIndex { index, columns }))
+    let made_not_null = Vec::new();
+    let args = JobArgs::AddIndex {
+        index,
+        columns,
+        made_not_null,
+    };
+    Ok((Action::AddIndex, args))
+}
+
+/// ADD PRIMARY KEY: a unique index named PRIMARY that is not the handle (TiDB's
+/// NONCLUSTERED: a table's clustering never changes); its columns become NOT NULL.
+fn add_primary_key_change(info: &TableInfo, columns: Vec<String>) -> Result<Change> {
+    if info.handle_column.is_some() || info.indexes.iter().any(|i| i.primary) {
+        return Err(Error::new(1068, "42000", "Multiple primary key defined"));
+    }
+    let (
+        _,
+        JobArgs::AddIndex {
+            mut index,
+            columns,
+            made_not_null,
+        },
+    ) = add_index_change(info, "PRIMARY_", columns, true)?
+    else {
+        return Err(Error::internal("an index change without its index"));
+    };
+    index.name = "PRIMARY".into();
+    index.primary = true;
+    let args = JobArgs::AddIndex {
+        index,
+        columns,
+        made_not_null,
+    };
+    Ok((Action::AddPrimaryKey, args))
 }
 
 /// RENAME COLUMN: a `modify column` job that keeps the column's definition (TiDB's way).
@@ -672,8 +713,10 @@ fn visibility_change(info: &TableInfo, name: &str, invisible: bool) -> Result<Ch
 }
 
 fn drop_index_change(info: &TableInfo, name: &str) -> Result<Change> {
+    if name.eq_ignore_ascii_case("primary") {
+        return drop_primary_key_change(info);
+    }
     match info.index_by_name(name) {
-        Some(ix) if ix.primary => Err(Error::unsupported("DROP PRIMARY KEY")),
         Some(_) => Ok((
             Action::DropIndex,
             JobArgs::DropIndex {
@@ -684,6 +727,35 @@ fn drop_index_change(info: &TableInfo, name: &str) -> Result<Change> {
             1091,
             "42000",
             format!("Can't DROP '{name}'; check that column/key exists"),
+        )),
+    }
+}
+
+/// DROP PRIMARY KEY (or DROP INDEX `PRIMARY`): a primary key that is not the handle goes
+/// as an index does (its columns stay NOT NULL, as in MySQL); the handle's is TiDB's 8200.
+fn drop_primary_key_change(info: &TableInfo) -> Result<Change> {
+    if info.handle_column.is_some() {
+        return Err(Error::new(
+            8200,
+            "HY000",
+            "Unsupported drop primary key when the table is using clustered index",
+        ));
+    }
+    match info
+        .indexes
+        .iter()
+        .find(|i| i.primary && i.state == SchemaState::Public)
+    {
+        Some(ix) => Ok((
+            Action::DropPrimaryKey,
+            JobArgs::DropIndex {
+                name: ix.name.clone(),
+            },
+        )),
+        None => Err(Error::new(
+            1091,
+            "42000",
+            "Can't DROP 'PRIMARY'; check that column/key exists",
         )),
     }
 }
@@ -703,6 +775,8 @@ fn in_multi_schema(action: Action) -> bool {
             | Action::DropColumn
             | Action::AddIndex
             | Action::DropIndex
+            | Action::AddPrimaryKey
+            | Action::DropPrimaryKey
             | Action::ModifyColumn
             | Action::ModifyTableComment
             | Action::ModifyTableCharsetAndCollate
@@ -725,7 +799,10 @@ fn is_algorithm_or_lock(op: &ast::AlterTableOperation) -> bool {
 /// also accepts INPLACE). LOCK is accepted and has no effect: no change locks the table.
 fn unsupported_algorithm(action: Action, algorithm: &ast::AlterTableAlgorithm) -> Option<Error> {
     use ast::AlterTableAlgorithm as A;
-    let (asked, best) = match (action == Action::AddIndex, algorithm) {
+    let (asked, best) = match (
+        matches!(action, Action::AddIndex | Action::AddPrimaryKey),
+        algorithm,
+    ) {
         (_, A::Default) | (true, A::Inplace) | (false, A::Inplace | A::Instant) => return None,
         (true, A::Instant) => ("INSTANT", "INPLACE"),
         (true, A::Copy) => ("COPY", "INPLACE"),

@@ -125,16 +125,21 @@ pub fn check(table: &TableInfo, specs: &[&AlterClause]) -> Result<()> {
             }
             Op::AddConstraint { constraint, .. } => {
                 let (name, columns) = match constraint {
-                    ast::TableConstraint::Index(ix) => (ix.name.as_ref(), &ix.columns),
-                    ast::TableConstraint::Unique(u) => {
-                        (u.name.as_ref().or(u.index_name.as_ref()), &u.columns)
+                    ast::TableConstraint::Index(ix) => {
+                        (ix.name.as_ref().map(|n| n.value.clone()), &ix.columns)
                     }
+                    ast::TableConstraint::Unique(u) => (
+                        u.name
+                            .as_ref()
+                            .or(u.index_name.as_ref())
+                            .map(|n| n.value.clone()),
+                        &u.columns,
+                    ),
+                    ast::TableConstraint::PrimaryKey(pk) => (Some("PRIMARY".into()), &pk.columns),
                     _ => continue,
                 };
                 let columns = index_columns(columns)?;
-                let name = name.map_or(columns.first().cloned().unwrap_or_default(), |n| {
-                    n.value.clone()
-                });
+                let name = name.unwrap_or_else(|| columns.first().cloned().unwrap_or_default());
                 let key = name.to_lowercase();
                 if t.other_indexes.contains(&key) {
                     return Err(same("index", &name));
@@ -151,22 +156,8 @@ pub fn check(table: &TableInfo, specs: &[&AlterClause]) -> Result<()> {
                 }
                 t.index_columns.extend(columns);
             }
-            Op::DropIndex { name } => {
-                let key = name.value.to_lowercase();
-                if t.other_indexes.contains(&key) {
-                    return Err(same("index", &name.value));
-                }
-                if t.added_indexes.contains(&key) {
-                    return Err(Error::new(
-                        1091,
-                        "42000",
-                        format!("index {} doesn't exist", name.value),
-                    ));
-                }
-                if !t.dropped_indexes.insert(key) {
-                    return Err(same("index", &name.value));
-                }
-            }
+            Op::DropIndex { name } => dropped_index(&mut t, &name.value)?,
+            Op::DropPrimaryKey { .. } => dropped_index(&mut t, "PRIMARY")?,
             _ => {}
         }
     }
@@ -188,6 +179,25 @@ pub fn check(table: &TableInfo, specs: &[&AlterClause]) -> Result<()> {
             "42000",
             "You can't delete all columns with ALTER TABLE; use DROP TABLE instead",
         ));
+    }
+    Ok(())
+}
+
+/// A dropped index: not touched by another clause, nor added by one (1091).
+fn dropped_index(t: &mut Touched, name: &str) -> Result<()> {
+    let key = name.to_lowercase();
+    if t.other_indexes.contains(&key) {
+        return Err(same("index", name));
+    }
+    if t.added_indexes.contains(&key) {
+        return Err(Error::new(
+            1091,
+            "42000",
+            format!("index {name} doesn't exist"),
+        ));
+    }
+    if !t.dropped_indexes.insert(key) {
+        return Err(same("index", name));
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! ALTER TABLE clauses sqlparser's MySQL dialect does not read: `RENAME {INDEX | KEY} a TO
 //! b`, `ALTER INDEX a {VISIBLE | INVISIBLE}`, `ADD [COLUMN] IF NOT EXISTS ...` (it drops the
-//! IF NOT EXISTS) and `ADD [COLUMN] [IF NOT EXISTS] (a INT, b INT, INDEX i (a))`. A
+//! IF NOT EXISTS), `ADD [COLUMN] [IF NOT EXISTS] (a INT, b INT, INDEX i (a))` and TiDB's
+//! `ADD PRIMARY KEY (a) {CLUSTERED | NONCLUSTERED}`. A
 //! statement holding one is split into its top-level clauses; the index clauses are read
 //! here, the column forms become one `ADD COLUMN` / `ADD INDEX` clause per item read by
 //! sqlparser, as is every other clause, and the statement keeps its clauses in order (a
@@ -68,7 +69,26 @@ pub fn parse(sql: &str) -> Option<Result<(ast::ObjectName, Vec<AlterClause>)>> {
 
 /// Whether sqlparser cannot read `clause` as MySQL means it.
 fn is_own(clause: &[Token]) -> bool {
-    index_clause(clause).is_some() || add_columns(clause).is_some()
+    index_clause(clause).is_some() || add_columns(clause).is_some() || clustering(clause).is_some()
+}
+
+/// `ADD ... PRIMARY KEY (...) {CLUSTERED | NONCLUSTERED}` (TiDB's words): the clause
+/// without the word, and whether it asked for a clustered key.
+fn clustering(clause: &[Token]) -> Option<(&[Token], bool)> {
+    let [first, .., last] = clause else {
+        return None;
+    };
+    if !word(first, "add") || !clause.iter().any(|t| word(t, "primary")) {
+        return None;
+    }
+    let clustered = if word(last, "clustered") {
+        true
+    } else if word(last, "nonclustered") {
+        false
+    } else {
+        return None;
+    };
+    Some((&clause[..clause.len() - 1], clustered))
 }
 
 fn read(name: &str, clauses: &[&[Token]]) -> Result<(ast::ObjectName, Vec<AlterClause>)> {
@@ -82,6 +102,18 @@ fn read(name: &str, clauses: &[&[Token]]) -> Result<(ast::ObjectName, Vec<AlterC
             out.push(c);
             continue;
         }
+        let clause = match clustering(clause) {
+            // A table's clustering is chosen when it is created.
+            Some((_, true)) => {
+                return Err(Error::new(
+                    8200,
+                    "HY000",
+                    "Adding clustered primary key is not supported. Please consider adding NONCLUSTERED primary key instead",
+                ))
+            }
+            Some((rest, false)) => rest,
+            None => clause,
+        };
         let (texts, if_not_exists) = match add_columns(clause) {
             Some(add) => add,
             None => (vec![text(clause)], false),

@@ -17,7 +17,7 @@ use super::{
     advance, finish, load_table, remove_index, reorg_done, reorg_verified, reset_reorg, JobKind,
     Reorg, Step,
 };
-use crate::catalog::{meta, BackfillState, SchemaState};
+use crate::catalog::{meta, BackfillState, SchemaState, TableInfo};
 use crate::ddl::delete_range;
 use crate::ddl::job::{Job, JobArgs, JobState};
 use crate::error::{Error, Result};
@@ -27,7 +27,7 @@ pub struct AddIndex;
 
 impl JobKind for AddIndex {
     fn forward(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
-        let JobArgs::AddIndex { index, columns } = &job.args else {
+        let JobArgs::AddIndex { index, columns, .. } = &job.args else {
             return Err(Error::internal("add index job without its index"));
         };
         let (index, columns) = (index.clone(), columns.clone());
@@ -53,6 +53,9 @@ impl JobKind for AddIndex {
                         })
                 })
                 .collect::<Result<_>>()?;
+            if ix.primary {
+                primary_key_columns(txn, job, &mut table, &ix.columns)?;
+            }
             ix.id = table.next_index_id;
             table.next_index_id += 1;
             if uses_temp_index(job) && is_empty(txn, &table)? {
@@ -120,6 +123,11 @@ impl JobKind for AddIndex {
                         // Every node writes the index alone since the last step: its
                         // temporary index goes.
                         BackfillState::Inapplicable => {
+                            check_primary_not_null(txn, &table, index_id)?;
+                            let Some(ix) = table.indexes.iter_mut().find(|i| i.id == index_id)
+                            else {
+                                return Err(Error::internal("the index being added vanished"));
+                            };
                             delete_range::add_temp_index(txn, job, table.id, index_id);
                             advance(job, &mut ix.state, SchemaState::Public);
                             job.state = JobState::Done;
@@ -140,6 +148,10 @@ impl JobKind for AddIndex {
                             index_id,
                         }));
                     }
+                    check_primary_not_null(txn, &table, index_id)?;
+                    let Some(ix) = table.indexes.iter_mut().find(|i| i.id == index_id) else {
+                        return Err(Error::internal("the index being added vanished"));
+                    };
                     advance(job, &mut ix.state, SchemaState::Public);
                     job.state = JobState::Done;
                 }
@@ -174,6 +186,13 @@ impl JobKind for AddIndex {
                 reset_reorg(txn, job);
             }
             SchemaState::DeleteReorganization => {
+                if let JobArgs::AddIndex { made_not_null, .. } = &job.args {
+                    for c in table.columns.iter_mut() {
+                        if made_not_null.contains(&c.id) {
+                            c.nullable = true;
+                        }
+                    }
+                }
                 return remove_index(txn, job, table, pos, JobState::RollbackDone);
             }
             _ => advance(job, &mut ix.state, SchemaState::DeleteOnly),
@@ -204,6 +223,54 @@ impl JobKind for AddIndex {
             .is_some_and(|ix| ix.backfill == BackfillState::Inapplicable);
         Ok(merged && reorg_verified(txn, job)?)
     }
+}
+
+/// ADD PRIMARY KEY, as it starts: none there yet (1068), no NULL in its columns (1138),
+/// which become NOT NULL (the job remembers which, to undo it on rollback).
+fn primary_key_columns(
+    txn: &dyn Transaction,
+    job: &mut Job,
+    table: &mut TableInfo,
+    columns: &[usize],
+) -> Result<()> {
+    if table.handle_column.is_some() || table.indexes.iter().any(|i| i.primary) {
+        return Err(Error::new(1068, "42000", "Multiple primary key defined"));
+    }
+    check_not_null(txn, table, columns)?;
+    let mut made = Vec::new();
+    for &c in columns {
+        if table.columns[c].nullable {
+            table.columns[c].nullable = false;
+            made.push(table.columns[c].id);
+        }
+    }
+    if let JobArgs::AddIndex { made_not_null, .. } = &mut job.args {
+        *made_not_null = made;
+    }
+    Ok(())
+}
+
+/// Before a primary key turns public: no row holds NULL in it (one may have been written
+/// by a node that did not yet know its columns were NOT NULL).
+fn check_primary_not_null(txn: &dyn Transaction, table: &TableInfo, index_id: i64) -> Result<()> {
+    match table.index_by_id(index_id) {
+        Some(ix) if ix.primary => check_not_null(txn, table, &ix.columns),
+        _ => Ok(()),
+    }
+}
+
+/// 1138 when a row holds NULL in one of `columns`.
+fn check_not_null(txn: &dyn Transaction, table: &TableInfo, columns: &[usize]) -> Result<()> {
+    let t = crate::table::Table::new(std::sync::Arc::new(table.clone()));
+    let mut null = false;
+    t.scan_rows(txn, &crate::table::HandleRange::all(), false, |_, row| {
+        null = columns.iter().any(|&c| row[c].is_null());
+        Ok(!null)
+    })?;
+    if null {
+        return Err(Error::new(1138, "22004", "Invalid use of NULL value"));
+    }
+    Ok(())
 }
 
 /// Whether DML writes the temporary index while the job builds its index: by ingest

@@ -75,8 +75,9 @@ pub fn of(action: Action) -> &'static dyn JobKind {
         Action::CreateView => &create_view::CreateView,
         Action::TruncateTable => &truncate_table::TruncateTable,
         Action::RenameTable => &rename_table::RenameTable,
-        Action::AddIndex => &add_index::AddIndex,
-        Action::DropIndex => &drop_index::DropIndex,
+        // A primary key that is not the handle (TiDB's NONCLUSTERED) is a unique index.
+        Action::AddIndex | Action::AddPrimaryKey => &add_index::AddIndex,
+        Action::DropIndex | Action::DropPrimaryKey => &drop_index::DropIndex,
         Action::AddColumn => &add_column::AddColumn,
         Action::DropColumn => &drop_column::DropColumn,
         Action::ModifyColumn => &modify_column::ModifyColumn,

@@ -100,8 +100,8 @@ fn final_step(
     // drops see the columns the table keeps.
     let mut order: Vec<&mut SubJob> = info.subs.iter_mut().collect();
     order.sort_by_key(|s| match s.action {
-        Action::DropIndex => 0,
-        Action::AddColumn | Action::AddIndex => 1,
+        Action::DropIndex | Action::DropPrimaryKey => 0,
+        Action::AddColumn | Action::AddIndex | Action::AddPrimaryKey => 1,
         _ => 2,
     });
     for sub in order.into_iter().filter(|s| s.state != JobState::Done) {

@@ -133,6 +133,7 @@ fn add_index_job(db_id: i64, table_id: i64) -> Job {
         JobArgs::AddIndex {
             index,
             columns: vec!["a".into()],
+            made_not_null: Vec::new(),
         },
     )
     .on_table(table_id, "t")
@@ -364,7 +365,15 @@ fn add_index_args(name: &str, column: &str) -> (Action, JobArgs) {
     };
     index.name = name.into();
     let columns = vec![column.into()];
-    (Action::AddIndex, JobArgs::AddIndex { index, columns })
+    let made_not_null = Vec::new();
+    (
+        Action::AddIndex,
+        JobArgs::AddIndex {
+            index,
+            columns,
+            made_not_null,
+        },
+    )
 }
 
 fn table_states(store: &dyn crate::kv::Store, job: &Job) -> (Vec<SchemaState>, Vec<SchemaState>) {

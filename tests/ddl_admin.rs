@@ -619,3 +619,50 @@ async fn admin_alter_ddl_jobs_retunes_a_running_backfill() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn max_write_speed_holds_an_ingest_back_until_altered() {
+    let (cluster, _dir) = start_cluster(1).await;
+    populate(&mut node_conn(&cluster, 0, None).await, 20_000, 97).await;
+    let mut op = node_conn(&cluster, 0, Some("d")).await;
+    // 20,000 entries of some 30 bytes at 64 KiB/s: about ten seconds of ingest, run by
+    // the job itself.
+    for knob in [
+        "tidb_ddl_reorg_max_write_speed = '64KiB'",
+        "tidb_enable_dist_task = OFF",
+    ] {
+        op.query_drop(format!("SET GLOBAL {knob}")).await.unwrap();
+    }
+    let mut submitter = node_conn(&cluster, 0, Some("d")).await;
+    let alter =
+        tokio::spawn(async move { submitter.query_drop("ALTER TABLE t ADD INDEX ik (k)").await });
+    let (id, ..) = wait_add_index(&mut op, "the ingest", |j| {
+        j.1 == "write reorganization" && j.2 == "running"
+    })
+    .await;
+    let held = comments(&mut op, id).await;
+    assert!(held.contains("max_write_speed=64KiB"), "{held}");
+    // The running ingest takes the job's own value at its next checkpoint.
+    op.query_drop(format!(
+        "ADMIN ALTER DDL JOBS {id} MAX_WRITE_SPEED = '1GiB'"
+    ))
+    .await
+    .unwrap();
+    let retuned = comments(&mut op, id).await;
+    assert!(retuned.contains("max_write_speed=1GiB"), "{retuned}");
+    alter.await.unwrap().expect("the index is built");
+    assert_index_matches_scan(&mut op).await;
+    let err = op
+        .query_drop("ADMIN ALTER DDL JOBS 1 MAX_WRITE_SPEED = 'fast'")
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the value 'fast' for max_write_speed is invalid"),
+        "{err}"
+    );
+    drop(op);
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}

@@ -99,6 +99,23 @@ pub(super) fn job_knobs(domain: &Domain, job_id: i64) -> Result<(usize, usize)> 
     ))
 }
 
+/// Job `job_id`'s MAX_WRITE_SPEED in bytes per second (0: unlimited): its own (ADMIN ALTER
+/// DDL JOBS) or `tidb_ddl_reorg_max_write_speed`, read again at every call.
+pub(super) fn max_write_speed(domain: &Domain, job_id: i64) -> Result<u64> {
+    let own = {
+        let txn = domain.store.begin()?;
+        queue::get_job(txn.as_ref(), job_id)?.and_then(|j| j.reorg_params.max_write_speed)
+    };
+    if let Some(speed) = own {
+        return Ok(speed);
+    }
+    let globals = domain.globals.read();
+    Ok(globals
+        .get("tidb_ddl_reorg_max_write_speed")
+        .and_then(|(_, v)| crate::types::byte_size::parse(&v.to_string_lossy()))
+        .unwrap_or(0))
+}
+
 /// A range of rows for one worker, inclusive.
 struct Task {
     first: i64,

@@ -122,6 +122,9 @@ pub fn alter_params(domain: &Domain, id: i64, params: &ReorgParams) -> Result<()
     if params.batch_size.is_some() {
         job.reorg_params.batch_size = params.batch_size;
     }
+    if params.max_write_speed.is_some() {
+        job.reorg_params.max_write_speed = params.max_write_speed;
+    }
     queue::put_job(txn.as_mut(), &job);
     txn.commit()?;
     domain.events.notify();

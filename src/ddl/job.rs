@@ -309,13 +309,17 @@ pub struct Job {
     pub reorg_params: ReorgParams,
 }
 
-/// A reorg job's own knobs, set by ADMIN ALTER DDL JOBS (TiDB's `ReorgMeta` concurrency and
-/// batch size): they override `tidb_ddl_reorg_worker_cnt` / `tidb_ddl_reorg_batch_size`
-/// for this job, also while it runs.
+/// A reorg job's own knobs, set by ADMIN ALTER DDL JOBS (TiDB's `ReorgMeta` concurrency,
+/// batch size and max write speed): they override `tidb_ddl_reorg_worker_cnt`,
+/// `tidb_ddl_reorg_batch_size` and `tidb_ddl_reorg_max_write_speed` for this job, also
+/// while it runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReorgParams {
     pub thread: Option<u32>,
     pub batch_size: Option<u32>,
+    /// Bytes per second an ingest writes at most (0: unlimited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_write_speed: Option<u64>,
 }
 
 impl Job {

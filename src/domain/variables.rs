@@ -40,6 +40,10 @@ pub enum Kind {
     Charset,
     /// time_zone: SYSTEM, an offset or a named zone ([`TimeZone::parse`]); 1298 otherwise.
     TimeZone,
+    /// A size in bytes, as a number or with a unit (`'10MiB'`), up to `max`.
+    Size {
+        max: u64,
+    },
 }
 
 /// MySQL 8's sql_mode names in its order (how @@sql_mode lists them), then the names MySQL
@@ -230,6 +234,12 @@ fn defs() -> &'static [Def] {
             ),
             d("tidb_ddl_reorg_batch_size", Both, int(32, 10240), i(256)),
             d(
+                "tidb_ddl_reorg_max_write_speed",
+                Global,
+                Size { max: 1 << 50 },
+                s("0"),
+            ),
+            d(
                 "tidb_ddl_reorg_priority",
                 Session,
                 Enum(PRIORITIES),
@@ -347,6 +357,10 @@ pub fn normalize(def: &Def, v: &Value) -> Result<(Value, Option<Error>)> {
             .map(|e| (Value::str(e), None))
             .ok_or_else(bad_value),
         Kind::Str => Ok((Value::str(&text), None)),
+        Kind::Size { max } => match crate::types::byte_size::parse(&text) {
+            Some(n) if n <= max => Ok((Value::str(text.trim()), None)),
+            _ => Err(bad_value()),
+        },
         Kind::TimeZone => match TimeZone::parse(&text) {
             Some(_) => Ok((Value::str(&text), None)),
             None => Err(Error::new(

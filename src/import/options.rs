@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::types::byte_size;
 
 /// The file format of an import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,7 +208,7 @@ pub fn parse(items: &[(String, Given)], format: Format) -> Result<Options> {
             "split_file" => o.split_file = flag()?,
             "disk_quota" => {
                 o.disk_quota = Some(
-                    size(&text()?)
+                    byte_size::parse(&text()?)
                         .filter(|s| *s > 0)
                         .ok_or_else(|| invalid(&name))?,
                 )
@@ -223,7 +224,7 @@ pub fn parse(items: &[(String, Given)], format: Format) -> Result<Options> {
                 );
             }
             "max_write_speed" => {
-                o.max_write_speed = size(&text()?).ok_or_else(|| invalid(&name))?;
+                o.max_write_speed = byte_size::parse(&text()?).ok_or_else(|| invalid(&name))?;
             }
             "checksum_table" => {
                 o.checksum_table = match text()?.to_ascii_lowercase().as_str() {
@@ -301,26 +302,6 @@ fn unescape(text: &str) -> Vec<u8> {
         }
     }
     out
-}
-
-/// A size such as `100`, `10KiB`, `1.5GB`, `512m` in bytes.
-pub fn size(text: &str) -> Option<u64> {
-    let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let multiple: f64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "k" | "kb" | "kib" => 1024.0,
-        "m" | "mb" | "mib" => 1024.0 * 1024.0,
-        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        "t" | "tb" | "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return None,
-    };
-    let bytes = number * multiple;
-    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 #[cfg(test)]

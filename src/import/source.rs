@@ -162,26 +162,6 @@ pub fn open(path: &str, offset: u64, read: &Arc<AtomicU64>) -> Result<Box<dyn Re
     })
 }
 
-/// A size for people, in binary units as TiDB prints Source_File_Size (`16B`, `7.598KiB`).
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if bytes < 1024 {
-        return format!("{bytes}B");
-    }
-    let mut value = bytes as f64;
-    let mut unit = "B";
-    for u in UNITS {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        unit = u;
-    }
-    let text = format!("{value:.3}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{text}{unit}")
-}
-
 /// A size in decimal units with four significant digits, as TiDB prints the progress
 /// columns of SHOW IMPORT JOB (`4.55GB`, `298GB`, `10.96MB`).
 pub fn decimal_size(bytes: f64) -> String {
@@ -212,9 +192,6 @@ mod tests {
 
     #[test]
     fn sizes_read_like_tidb() {
-        assert_eq!(human_size(16), "16B");
-        assert_eq!(human_size(7780), "7.598KiB");
-        assert_eq!(human_size(1 << 20), "1MiB");
         assert_eq!(decimal_size(4.55e9), "4.55GB");
         assert_eq!(decimal_size(298e9), "298GB");
         assert_eq!(decimal_size(10_960_000.0), "10.96MB");

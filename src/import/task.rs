@@ -429,8 +429,7 @@ impl Rounds<'_> {
                     bytes: 0,
                     failure: None,
                     table: &table,
-                    max_speed: m.options.max_write_speed,
-                    started: Instant::now(),
+                    speed: crate::kv::write_speed::WriteSpeed::new(m.options.max_write_speed),
                 };
                 let ingested = ctx
                     .domain
@@ -731,23 +730,8 @@ struct Checked<'a> {
     bytes: u64,
     failure: Option<Error>,
     table: &'a Table,
-    /// Bytes per second at most (0: unlimited), since `started`.
-    max_speed: u64,
-    started: Instant,
-}
-
-impl Checked<'_> {
-    /// Rests while the bytes written so far are ahead of MAX_WRITE_SPEED; checked every
-    /// 64 KiB.
-    fn throttle(&self, before: u64) {
-        if self.max_speed == 0 || before >> 16 == self.bytes >> 16 {
-            return;
-        }
-        let due = std::time::Duration::from_secs_f64(self.bytes as f64 / self.max_speed as f64);
-        if let Some(ahead) = due.checked_sub(self.started.elapsed()) {
-            std::thread::sleep(ahead);
-        }
-    }
+    /// MAX_WRITE_SPEED.
+    speed: crate::kv::write_speed::WriteSpeed,
 }
 
 impl Iterator for Checked<'_> {
@@ -772,9 +756,9 @@ impl Iterator for Checked<'_> {
                 }
             }
         }
-        let before = self.bytes;
-        self.bytes += (key.len() + value.len()) as u64;
-        self.throttle(before);
+        let n = (key.len() + value.len()) as u64;
+        self.bytes += n;
+        self.speed.wrote(n);
         self.previous = Some((key.clone(), value.clone()));
         Some((key, value))
     }

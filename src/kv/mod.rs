@@ -13,6 +13,7 @@ mod mvcc;
 pub mod range;
 pub mod recording;
 pub mod sort;
+pub mod write_speed;
 
 pub use engine::EngineKind;
 pub use error::{Error, Result};

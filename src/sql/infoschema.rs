@@ -804,9 +804,9 @@ fn ddl_jobs(ctx: &Context) -> Vec<Vec<Value>> {
             "" => ctx.can_see_db(&l.job.db_name),
             t => ctx.can_see_table(&l.job.db_name, t),
         })
-        .map(|l| {
+        .flat_map(|l| {
             let (job, progress) = (&l.job, l.progress.as_ref());
-            vec![
+            let parent = vec![
                 int(job.id),
                 s(&job.db_name),
                 s(&job.table_name),
@@ -828,7 +828,22 @@ fn ddl_jobs(ctx: &Context) -> Vec<Vec<Value>> {
                 progress
                     .and_then(|p| p.eta_secs)
                     .map_or(Value::Null, |e| int(e as i64)),
-            ]
+            ];
+            // A multi-schema change's sub-jobs follow it, as in ADMIN SHOW DDL JOBS.
+            let mut rows = vec![parent.clone()];
+            if let crate::ddl::JobArgs::MultiSchemaChange(info) = &job.args {
+                for sub in &info.subs {
+                    let mut row = parent.clone();
+                    row[3] = Value::str(&format!("{} /* subjob */", sub.action.as_str()));
+                    row[4] = s(sub.schema_state.as_str());
+                    row[7] = int(sub.row_count as i64);
+                    row[11] = s(sub.state.as_str());
+                    row[13] = s("");
+                    row[14..].fill(Value::Null);
+                    rows.push(row);
+                }
+            }
+            rows
         })
         .collect()
 }

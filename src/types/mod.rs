@@ -6,6 +6,7 @@
 //! the text of their normal form ([`json`]). DECIMAL values are [`Decimal`]s, exact to MySQL's
 //! 65 digits.
 
+pub mod byte_size;
 pub mod collation;
 pub mod convert;
 mod data_type;

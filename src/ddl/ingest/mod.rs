@@ -42,8 +42,8 @@ use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use super::backfill::{
-    cores, index_being_built, job_knobs, knob, readers, save, should_stop, Outcome,
-    CHECKPOINT_EVERY,
+    cores, index_being_built, job_knobs, knob, max_write_speed, readers, save, should_stop,
+    Outcome, CHECKPOINT_EVERY,
 };
 use super::job::Job;
 use super::progress::{fraction, Tracker};
@@ -319,8 +319,12 @@ impl<'a> Ingest<'a> {
                 .then(|| unique_lock(self.table.info.id, self.index.id));
             let _one_at_a_time = lock.as_ref().map(|l| l.lock());
             let tracker = Tracker::new("ingest", 0.0);
-            let (domain, steer, ingested_rows) =
-                (self.domain, self.steer, self.reorg.ingested_rows);
+            let (domain, steer, ingested_rows, job_id) = (
+                self.domain,
+                self.steer,
+                self.reorg.ingested_rows,
+                self.job_id,
+            );
             let mut reorg = self.reorg.clone();
             let mut last_save = Instant::now();
             let mut pause = Duration::ZERO;
@@ -329,8 +333,8 @@ impl<'a> Ingest<'a> {
                 &self.table,
                 &self.index,
                 sorters,
-                ts,
-                check_store,
+                (ts, check_store),
+                &|| max_write_speed(domain, job_id),
                 |written, total| {
                     std::thread::sleep(pause);
                     if last_save.elapsed() >= CHECKPOINT_EVERY {

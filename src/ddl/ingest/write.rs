@@ -7,12 +7,16 @@
 //! that row still has those values — a stale entry (its row changed since; the temporary
 //! index holds the change) is simply overwritten.
 
+use std::time::Instant;
+
 use super::{io_error, INGEST_CHUNK};
 use crate::catalog::IndexInfo;
 use crate::codec::keys;
+use crate::ddl::backfill::CHECKPOINT_EVERY;
 use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::kv::sort::{self, Sorter};
+use crate::kv::write_speed::WriteSpeed;
 use crate::kv::{self, Transaction};
 use crate::table::Table;
 
@@ -26,16 +30,18 @@ pub enum Flushed {
 }
 
 /// Writes the entries of `sorters` as versions at `ts` (the snapshot they were read at), in
-/// one ingest. `check_store`: entries from earlier rounds may be in the store.
-/// `progress(written, total)` is called every [`INGEST_CHUNK`] entries and returns false to
-/// stop. Another thread merges and checks the entries while this one ingests them.
+/// one ingest. `check_store`: entries from earlier rounds may be in the store. The writes
+/// are held to `max_write_speed()` bytes per second (0: unlimited), read again every
+/// checkpoint interval. `progress(written, total)` is called every [`INGEST_CHUNK`] entries
+/// and returns false to stop. Another thread merges and checks the entries while this one
+/// ingests them.
 pub fn flush(
     domain: &Domain,
     table: &Table,
     index: &IndexInfo,
     sorters: Vec<Sorter>,
-    ts: u64,
-    check_store: bool,
+    (ts, check_store): (u64, bool),
+    max_write_speed: &dyn Fn() -> Result<u64>,
     progress: impl FnMut(u64, u64) -> Result<bool>,
 ) -> Result<Flushed> {
     let total: u64 = sorters.iter().map(|s| s.len).sum();
@@ -69,6 +75,11 @@ pub fn flush(
             current: Vec::new().into_iter(),
             written: 0,
             total,
+            speed: Paced {
+                speed: WriteSpeed::new(max_write_speed()?),
+                limit: max_write_speed,
+                read_at: Instant::now(),
+            },
             progress,
             stopped: false,
             failure: None,
@@ -88,23 +99,28 @@ pub fn flush(
 
 /// The checked entries as one stream for `Store::ingest`: it ends early when a chunk
 /// failed its checks or `progress` says stop.
-struct Feed<P> {
+struct Feed<'a, P> {
     chunks: crossbeam::channel::Receiver<Result<Vec<kv::Pair>>>,
     current: std::vec::IntoIter<kv::Pair>,
     written: u64,
     total: u64,
+    speed: Paced<'a>,
     progress: P,
     stopped: bool,
     failure: Option<Error>,
 }
 
-impl<P: FnMut(u64, u64) -> Result<bool>> Iterator for Feed<P> {
+impl<P: FnMut(u64, u64) -> Result<bool>> Iterator for Feed<'_, P> {
     type Item = kv::Pair;
 
     fn next(&mut self) -> Option<kv::Pair> {
         loop {
             if let Some(pair) = self.current.next() {
                 self.written += 1;
+                if let Err(e) = self.speed.wrote(&pair) {
+                    self.failure = Some(e);
+                    return None;
+                }
                 return Some(pair);
             }
             if self.written > 0 {
@@ -127,6 +143,25 @@ impl<P: FnMut(u64, u64) -> Result<bool>> Iterator for Feed<P> {
                 Err(_) => return None,
             }
         }
+    }
+}
+
+/// MAX_WRITE_SPEED, its value read again every [`CHECKPOINT_EVERY`] (ADMIN ALTER DDL JOBS
+/// reaches a running ingest).
+struct Paced<'a> {
+    speed: WriteSpeed,
+    limit: &'a dyn Fn() -> Result<u64>,
+    read_at: Instant,
+}
+
+impl Paced<'_> {
+    fn wrote(&mut self, (key, value): &kv::Pair) -> Result<()> {
+        if self.read_at.elapsed() >= CHECKPOINT_EVERY {
+            self.read_at = Instant::now();
+            self.speed.set_limit((self.limit)()?);
+        }
+        self.speed.wrote((key.len() + value.len()) as u64);
+        Ok(())
     }
 }
 

@@ -177,9 +177,8 @@ fn reorg_params(text: &str) -> Result<ReorgParams> {
             "thread" => (&mut params.thread, 1, 256),
             "batch_size" => (&mut params.batch_size, 32, 10240),
             "max_write_speed" => {
-                return Err(Error::unsupported(
-                    "ADMIN ALTER DDL JOBS ... MAX_WRITE_SPEED",
-                ))
+                params.max_write_speed = Some(write_speed(&name, value)?);
+                continue;
             }
             _ => return Err(Error::syntax(text.trim())),
         };
@@ -201,6 +200,27 @@ fn reorg_params(text: &str) -> Result<ReorgParams> {
         *slot = u32::try_from(n).ok();
     }
     Ok(params)
+}
+
+/// MAX_WRITE_SPEED's value: bytes, or a size string (`'10MiB'`), at most 1 PiB.
+fn write_speed(name: &str, value: &str) -> Result<u64> {
+    const PIB: u64 = 1 << 50;
+    let unquoted = value.trim_matches(|c| c == '\'' || c == '"');
+    let bytes = crate::types::byte_size::parse(unquoted).ok_or_else(|| {
+        Error::new(
+            1105,
+            "HY000",
+            format!("the value {value} for {name} is invalid"),
+        )
+    })?;
+    if bytes > PIB {
+        return Err(Error::new(
+            1105,
+            "HY000",
+            format!("the value {bytes} for {name} is out of range [0, {PIB}]"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// `(lo, hi), (lo, hi) ...`: ADMIN CHECK INDEX's handle ranges (none: an empty list).
@@ -389,7 +409,20 @@ mod tests {
                 id: 7,
                 params: ReorgParams {
                     thread: Some(8),
-                    batch_size: Some(256)
+                    batch_size: Some(256),
+                    max_write_speed: None,
+                }
+            }
+        );
+        assert_eq!(
+            parse("admin alter ddl jobs 7 max_write_speed = '10MiB'")
+                .unwrap()
+                .unwrap(),
+            Admin::AlterJob {
+                id: 7,
+                params: ReorgParams {
+                    max_write_speed: Some(10 << 20),
+                    ..Default::default()
                 }
             }
         );

@@ -420,7 +420,7 @@ pub fn job_rows(jobs: &[(ImportJob, Option<Progress>)]) -> QueryResult {
                 Value::Int(j.table_id),
                 Value::str(&j.phase),
                 Value::str(j.status.as_str()),
-                Value::str(&source::human_size(j.source_file_size)),
+                Value::str(&crate::types::byte_size::human(j.source_file_size)),
                 match (j.imported_rows, progress) {
                     (Some(n), _) => Value::Int(n as i64),
                     // While running: the rows read so far.

@@ -7,6 +7,8 @@
 //! - `mDB:{db_id:020}` -> DatabaseInfo
 //! - `mTable:{db_id:020}:{table_id:020}` -> TableInfo
 //! - `mAutoID:{table_id:020}` -> i64, the persisted end of the handed-out auto id range
+//! - `mSchemaDiff:{version:020}` -> [`SchemaDiff`], what the change to that version touched
+//!   (the last [`DIFFS_KEPT`] versions)
 
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -79,11 +81,66 @@ pub fn schema_version(txn: &dyn Transaction) -> Result<u64> {
     Ok(get_json(txn, SCHEMA_VERSION_KEY)?.unwrap_or(0))
 }
 
-/// Bumps the global schema version; every schema change calls this in its transaction.
+/// Bumps the global schema version; every schema change calls this in its transaction,
+/// after its writes: the version's [`SchemaDiff`] records the databases and tables the
+/// transaction wrote.
 pub fn bump_schema_version(txn: &mut dyn Transaction) -> Result<u64> {
     let v = schema_version(txn)? + 1;
+    let diff = SchemaDiff {
+        dbs: ids(&txn.written_keys(DB_PREFIX), DB_PREFIX)
+            .map(|(db, _)| db)
+            .collect(),
+        tables: ids(&txn.written_keys(TABLE_PREFIX), TABLE_PREFIX)
+            .filter_map(|(db, table)| Some((db, table?)))
+            .collect(),
+    };
+    put_json(txn, diff_key(v), &diff);
+    if let Some(old) = v.checked_sub(DIFFS_KEPT) {
+        txn.delete(diff_key(old));
+    }
     put_json(txn, SCHEMA_VERSION_KEY.to_vec(), &v);
     Ok(v)
+}
+
+/// How many versions back a node can catch up by diffs; further behind, it loads the
+/// whole schema.
+pub const DIFFS_KEPT: u64 = 256;
+
+const DB_PREFIX: &[u8] = b"mDB:";
+const TABLE_PREFIX: &[u8] = b"mTable:";
+
+/// What one schema change touched (TiDB's `SchemaDiff`): a node at the version before
+/// reads just these instead of the whole schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SchemaDiff {
+    pub dbs: Vec<i64>,
+    /// (database id, table id).
+    pub tables: Vec<(i64, i64)>,
+}
+
+fn diff_key(version: u64) -> Vec<u8> {
+    format!("mSchemaDiff:{version:020}").into_bytes()
+}
+
+/// The diff that made `version`, if it is still kept.
+pub fn schema_diff(txn: &dyn Transaction, version: u64) -> Result<Option<SchemaDiff>> {
+    get_json(txn, &diff_key(version))
+}
+
+/// The ids in `mDB:{db}` / `mTable:{db}:{table}` keys.
+fn ids<'a>(keys: &'a [Vec<u8>], prefix: &'a [u8]) -> impl Iterator<Item = (i64, Option<i64>)> + 'a {
+    keys.iter().filter_map(move |k| {
+        let rest = std::str::from_utf8(k.strip_prefix(prefix)?).ok()?;
+        let mut parts = rest.split(':');
+        let db = parts.next()?.parse().ok()?;
+        let table = parts.next().and_then(|t| t.parse().ok());
+        Some((db, table))
+    })
+}
+
+/// Database `db_id`, as the schema has it now.
+pub fn get_database(txn: &dyn Transaction, db_id: i64) -> Result<Option<DatabaseInfo>> {
+    get_json(txn, &db_key(db_id))
 }
 
 /// Allocates `n` consecutive global ids; returns the first.
@@ -122,7 +179,7 @@ pub fn put_table(txn: &mut dyn Transaction, table: &TableInfo) {
 }
 
 pub fn load_databases(txn: &dyn Transaction) -> Result<Vec<DatabaseInfo>> {
-    scan_json(txn, b"mDB:")
+    scan_json(txn, DB_PREFIX)
 }
 
 /// Table `table_id` of database `db_id`, as the schema has it now.

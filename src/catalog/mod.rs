@@ -51,14 +51,28 @@ impl Catalog {
         self.current.read().clone()
     }
 
-    /// Reloads the schema if the stored version moved; returns the current snapshot.
+    /// Reloads the schema if the stored version moved; returns the current snapshot. A
+    /// cache at most [`meta::DIFFS_KEPT`] versions behind reads only what the versions
+    /// since changed (their schema diffs); further behind, or with a diff missing, it
+    /// loads the whole schema.
     pub fn reload(&self) -> meta::Result<Arc<InfoSchema>> {
         let txn = self.store.begin()?;
         let version = meta::schema_version(txn.as_ref())?;
-        if version == self.current.read().version {
-            return Ok(self.snapshot());
+        let current = self.snapshot();
+        if version == current.version {
+            return Ok(current);
         }
-        let schema = Arc::new(InfoSchema::load(txn.as_ref())?);
+        let diffs = if version > current.version && version - current.version <= meta::DIFFS_KEPT {
+            (current.version + 1..=version)
+                .map(|v| meta::schema_diff(txn.as_ref(), v))
+                .collect::<meta::Result<Option<Vec<_>>>>()?
+        } else {
+            None
+        };
+        let schema = Arc::new(match diffs {
+            Some(diffs) => current.apply(txn.as_ref(), &diffs)?,
+            None => InfoSchema::load(txn.as_ref())?,
+        });
         let mut current = self.current.write();
         if schema.version > current.version {
             *current = schema;
@@ -93,7 +107,9 @@ mod tests {
         txn.commit().expect("commit");
         assert!(catalog.reload().expect("reload").database("d").is_none());
 
+        // The change that bumps the version carries it (its diff names the database).
         let mut txn = store.begin().expect("begin");
+        meta::put_database(txn.as_mut(), &database(1, "d"));
         let version = meta::bump_schema_version(txn.as_mut()).expect("bump");
         txn.commit().expect("commit");
         let schema = catalog.reload().expect("reload");
@@ -112,6 +128,83 @@ mod tests {
         catalog.reload().expect("reload");
         assert!(before.database("e").is_none());
         assert!(catalog.snapshot().database("e").is_some());
+    }
+
+    /// Commits `change` with a version bump.
+    fn change(store: &dyn Store, change: impl FnOnce(&mut dyn crate::kv::Transaction)) {
+        let mut txn = store.begin().expect("begin");
+        change(txn.as_mut());
+        meta::bump_schema_version(txn.as_mut()).expect("bump");
+        txn.commit().expect("commit");
+    }
+
+    /// (database, table, id) of every table, sorted.
+    fn tables(schema: &InfoSchema) -> Vec<(String, String, i64)> {
+        let mut out = Vec::new();
+        for db in schema.databases() {
+            for t in schema.tables(&db.name) {
+                out.push((db.name.clone(), t.name.clone(), t.id));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn schema_diffs_bring_a_cache_to_what_a_full_load_reads() {
+        let store = crate::kv::open_memory().expect("store");
+        let catalog = Catalog::open(store.clone()).expect("open");
+        let table = |db_id, id, name: &str| {
+            let mut t = fixtures::table(id, name, &["a"], Vec::new());
+            t.db_id = db_id;
+            t
+        };
+        change(store.as_ref(), |txn| {
+            meta::put_database(txn, &database(1, "d"));
+            meta::put_database(txn, &database(2, "e"));
+        });
+        catalog.reload().expect("reload");
+        change(store.as_ref(), |txn| {
+            meta::put_table(txn, &table(1, 10, "t"));
+            meta::put_table(txn, &table(1, 11, "u"));
+        });
+        change(store.as_ref(), |txn| {
+            meta::put_table(txn, &table(2, 12, "v"));
+        });
+        catalog.reload().expect("reload");
+        // Renamed, moved to another database, dropped, a database dropped with its table.
+        change(store.as_ref(), |txn| {
+            meta::put_table(txn, &table(1, 10, "t2"))
+        });
+        change(store.as_ref(), |txn| {
+            txn.delete(meta::table_key(1, 11));
+            meta::put_table(txn, &table(2, 11, "u"));
+        });
+        change(store.as_ref(), |txn| {
+            txn.delete(meta::table_key(2, 12));
+        });
+        change(store.as_ref(), |txn| {
+            meta::put_database(txn, &database(3, "f"));
+            meta::put_table(txn, &table(3, 13, "w"));
+        });
+        let by_diffs = catalog.reload().expect("reload");
+        let txn = store.begin().expect("begin");
+        let full = InfoSchema::load(txn.as_ref()).expect("load");
+        assert_eq!(by_diffs.version, full.version);
+        assert_eq!(tables(&by_diffs), tables(&full));
+        assert_eq!(
+            tables(&full),
+            [
+                ("d".into(), "t2".into(), 10),
+                ("e".into(), "u".into(), 11),
+                ("f".into(), "w".into(), 13)
+            ]
+        );
+        change(store.as_ref(), |txn| {
+            txn.delete(meta::table_key(3, 13));
+            txn.delete(meta::db_key(3));
+        });
+        assert!(catalog.reload().expect("reload").database("f").is_none());
     }
 
     #[test]

@@ -32,14 +32,70 @@ impl InfoSchema {
         let version = meta::schema_version(txn)?;
         let mut dbs = HashMap::new();
         for info in meta::load_databases(txn)? {
-            let tables = meta::load_tables(txn, info.id)?
-                .into_iter()
-                .map(|t| (t.name.to_lowercase(), Arc::new(t)))
-                .collect();
+            let tables = by_name(meta::load_tables(txn, info.id)?);
             dbs.insert(
                 info.name.to_lowercase(),
                 Arc::new(DatabaseEntry { info, tables }),
             );
+        }
+        let referenced_by = referenced_by(&dbs);
+        Ok(InfoSchema {
+            version,
+            dbs,
+            referenced_by,
+        })
+    }
+
+    /// This schema brought to the version of `txn`'s snapshot by `diffs`, one per version
+    /// after this one: only the databases and tables they name are read again, the rest is
+    /// shared with this snapshot (TiDB's schema diffs; a full load reads every table
+    /// definition, through every dead version a busy DDL history leaves until GC).
+    pub fn apply(&self, txn: &dyn Transaction, diffs: &[meta::SchemaDiff]) -> Result<InfoSchema> {
+        let version = meta::schema_version(txn)?;
+        let mut dbs = self.dbs.clone();
+        let mut db_ids: Vec<i64> = diffs.iter().flat_map(|d| d.dbs.iter().copied()).collect();
+        db_ids.sort_unstable();
+        db_ids.dedup();
+        for db_id in db_ids {
+            let old = dbs
+                .iter()
+                .find(|(_, e)| e.info.id == db_id)
+                .map(|(k, e)| (k.clone(), e.clone()));
+            if let Some((key, _)) = &old {
+                dbs.remove(key);
+            }
+            if let Some(info) = meta::get_database(txn, db_id)? {
+                let tables = match old {
+                    Some((_, entry)) => entry.tables.clone(),
+                    None => by_name(meta::load_tables(txn, db_id)?),
+                };
+                dbs.insert(
+                    info.name.to_lowercase(),
+                    Arc::new(DatabaseEntry { info, tables }),
+                );
+            }
+        }
+        let mut tables: Vec<(i64, i64)> = diffs
+            .iter()
+            .flat_map(|d| d.tables.iter().copied())
+            .collect();
+        tables.sort_unstable();
+        tables.dedup();
+        for (db_id, table_id) in tables {
+            // Out of whichever database had it (a rename may move it to another).
+            for entry in dbs.values_mut() {
+                if entry.tables.values().any(|t| t.id == table_id) {
+                    Arc::make_mut(entry).tables.retain(|_, t| t.id != table_id);
+                }
+            }
+            let Some(table) = meta::get_table(txn, db_id, table_id)? else {
+                continue;
+            };
+            if let Some(entry) = dbs.values_mut().find(|e| e.info.id == db_id) {
+                Arc::make_mut(entry)
+                    .tables
+                    .insert(table.name.to_lowercase(), Arc::new(table));
+            }
         }
         let referenced_by = referenced_by(&dbs);
         Ok(InfoSchema {
@@ -120,6 +176,14 @@ impl InfoSchema {
         v.sort_by(|a, b| a.name.cmp(&b.name));
         v
     }
+}
+
+/// Tables keyed by lower-cased name.
+fn by_name(tables: Vec<TableInfo>) -> HashMap<String, Arc<TableInfo>> {
+    tables
+        .into_iter()
+        .map(|t| (t.name.to_lowercase(), Arc::new(t)))
+        .collect()
 }
 
 /// The reverse of every table's foreign keys: parent -> children.

@@ -97,6 +97,10 @@ pub trait Transaction: Send + Sync {
     /// True if nothing has been written.
     fn is_read_only(&self) -> bool;
 
+    /// The keys under `prefix` this transaction has written (put or deleted) so far, in
+    /// order: what a schema change touched, so that nodes reload only that.
+    fn written_keys(&self, prefix: &[u8]) -> Vec<Vec<u8>>;
+
     /// Makes `key` part of the commit's conflict check without writing it: the commit fails
     /// if another transaction wrote the key after this one started. Backfill locks the rows
     /// it reads so a concurrent change to a row makes it retry the batch; SELECT ... FOR

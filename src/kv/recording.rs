@@ -138,6 +138,10 @@ impl Transaction for RecordingTransaction {
         self.inner.is_read_only()
     }
 
+    fn written_keys(&self, prefix: &[u8]) -> Vec<Vec<u8>> {
+        self.inner.written_keys(prefix)
+    }
+
     fn lock(&mut self, key: Vec<u8>) {
         self.pending.push(Write::Lock(key.clone()));
         self.inner.lock(key);

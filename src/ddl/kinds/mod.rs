@@ -153,9 +153,7 @@ fn finish(job: &mut Job, state: JobState, schema_state: SchemaState) -> Result<S
 
 /// Reads a table's current definition inside the step's transaction.
 fn load_table(txn: &dyn Transaction, job: &Job) -> Result<TableInfo> {
-    meta::load_tables(txn, job.db_id)?
-        .into_iter()
-        .find(|t| t.id == job.table_id)
+    meta::get_table(txn, job.db_id, job.table_id)?
         .ok_or_else(|| Error::unknown_table(&job.db_name, &job.table_name))
 }
 

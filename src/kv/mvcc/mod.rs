@@ -575,6 +575,15 @@ impl Transaction for MvccTransaction {
         self.writes.is_empty()
     }
 
+    fn written_keys(&self, prefix: &[u8]) -> Vec<Vec<u8>> {
+        self.writes
+            .range(prefix.to_vec()..)
+            .map(|(k, _)| k)
+            .take_while(|k| k.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+
     fn lock(&mut self, key: Vec<u8>) {
         self.locks.insert(key);
     }

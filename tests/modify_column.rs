@@ -175,3 +175,118 @@ async fn killed_mid_modify_column_resumes_after_restart() {
     let expected: i64 = (1..=30_000i64).map(|i| i % 97).sum();
     assert_eq!(sum, (30_000, expected));
 }
+
+/// A node one schema version behind reads and writes through the old column (and its
+/// index) at every step, the swap included: what the node ahead writes, it reads, and the
+/// other way round.
+#[test]
+fn nodes_one_version_apart_stay_consistent_through_every_step() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(2).await;
+        let mut c = node_conn(&cluster, 0, None).await;
+        populate(&mut c, 2_000, 997).await;
+        c.query_drop("CREATE INDEX ik ON d.t (k)").await.unwrap();
+        let lagging = cluster.domain(1).unwrap();
+        let v0 = lagging.catalog.snapshot().version;
+        lagging.cap_schema_version(Some(v0));
+        let mut owner_side = node_conn(&cluster, 0, Some("d")).await;
+        let alter = tokio::spawn(async move {
+            owner_side
+                .query_drop("ALTER TABLE t MODIFY k SMALLINT")
+                .await
+        });
+        let mut behind = node_conn(&cluster, 1, Some("d")).await;
+        let mut ahead = node_conn(&cluster, 0, Some("d")).await;
+        let mut seed = 11u64;
+        // none/delete only, .../write only, .../write reorganization, .../swapped,
+        // swapped/old column delete only, .../old column gone.
+        for step in 0..6u64 {
+            let want = v0 + step + 1;
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while cluster.domain(0).unwrap().catalog.snapshot().version < want {
+                assert!(
+                    Instant::now() < deadline,
+                    "owner did not reach version {want}"
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            for (writer, reader) in [(0, 1), (1, 0)] {
+                let conns = [&mut ahead, &mut behind];
+                for _ in 0..30 {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    let id = (seed >> 33) % 2_500 + 1;
+                    let k = (seed >> 40) % 997;
+                    let sql = match (seed >> 20) % 4 {
+                        0 => format!("INSERT INTO t VALUES ({id}, {k}, 'x')"),
+                        1 => format!("UPDATE t SET k = {k} WHERE id = {id}"),
+                        2 => format!("DELETE FROM t WHERE id = {id}"),
+                        _ => format!("REPLACE INTO t VALUES ({id}, {k}, 'r')"),
+                    };
+                    if let Err(e) = conns[writer].query_drop(&sql).await {
+                        assert!(expected_dml_error(&e), "{sql}: {e}");
+                    }
+                }
+                // What one node writes, the other reads, by the row and by the index.
+                let k = 500 + step * 2 + writer as u64;
+                conns[writer]
+                    .query_drop(format!("REPLACE INTO t VALUES (1, {k}, 'w')"))
+                    .await
+                    .unwrap();
+                let read: Option<i64> = conns[reader]
+                    .query_first("SELECT k FROM t WHERE id = 1")
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    read,
+                    Some(k as i64),
+                    "step {step}, written on node {writer}"
+                );
+                let ids: Vec<i64> = conns[reader]
+                    .query(format!("SELECT id FROM t WHERE k = {k}"))
+                    .await
+                    .unwrap();
+                assert!(ids.contains(&1), "step {step}: index read {ids:?}");
+            }
+            lagging.cap_schema_version(Some(want));
+        }
+        lagging.cap_schema_version(None);
+        alter.await.unwrap().expect("modify column");
+        for mut c in [behind, ahead] {
+            assert_index_matches_scan(&mut c).await;
+            assert_eq!(column_types(&mut c).await, narrowed());
+        }
+        tokio::task::spawn_blocking(move || cluster.stop())
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn paused_modify_column_resumes_and_finishes() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(1).await;
+        let mut c = node_conn(&cluster, 0, None).await;
+        populate(&mut c, 5_000, 97).await;
+        c.query_drop("CREATE INDEX ik ON d.t (k)").await.unwrap();
+        set_failpoint(&cluster, "reorg-slow", "100");
+        let mut submit = node_conn(&cluster, 0, Some("d")).await;
+        let alter =
+            tokio::spawn(async move { submit.query_drop("ALTER TABLE t MODIFY k SMALLINT").await });
+        let (id, ..) = wait_modify(&mut c, "the backfill", |j| j.1 == "write reorganization").await;
+        c.query_drop(format!("ADMIN PAUSE DDL JOBS {id}"))
+            .await
+            .unwrap();
+        wait_modify(&mut c, "the pause", |j| j.2 == "paused").await;
+        clear_failpoint(&cluster, "reorg-slow");
+        c.query_drop(format!("ADMIN RESUME DDL JOBS {id}"))
+            .await
+            .unwrap();
+        alter.await.unwrap().expect("resumed and finished");
+        assert_index_matches_scan(&mut c).await;
+        assert_eq!(column_types(&mut c).await, narrowed());
+        drop(c);
+        tokio::task::spawn_blocking(move || cluster.stop())
+            .await
+            .unwrap();
+    });
+}

@@ -60,8 +60,9 @@ fn modify_column_while_every_node_writes() {
         let clients = DmlClients::start(&cluster, 3, rows, 23);
         tokio::time::sleep(Duration::from_millis(200)).await;
         let mut admin = node_conn(&cluster, 1, Some("d")).await;
+        // NOT NULL: the hidden column has no default, so every writer must compute it.
         admin
-            .query_drop("ALTER TABLE t MODIFY k SMALLINT")
+            .query_drop("ALTER TABLE t MODIFY k SMALLINT NOT NULL")
             .await
             .expect("modify column");
         tokio::time::sleep(Duration::from_millis(200)).await;

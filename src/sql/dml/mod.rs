@@ -32,6 +32,10 @@ pub fn store_value(
     row: usize,
     ignore: bool,
 ) -> Result<Value> {
+    if col.change.is_some() {
+        // A MODIFY COLUMN's hidden column: the table computes it from the row.
+        return Ok(v);
+    }
     let refuse_division = ctx.strict && ctx.division_by_zero_error && !ignore;
     if refuse_division && functions::raised(functions::DIVISION_BY_ZERO) {
         return Err(functions::division_by_zero());
@@ -123,6 +127,10 @@ pub fn touch_on_update(
 
 /// The value of a column the statement did not give.
 pub fn default_value(ctx: &mut Context, col: &ColumnInfo, ignore: bool) -> Result<Value> {
+    if col.change.is_some() {
+        // A MODIFY COLUMN's hidden column: the table computes it from the row.
+        return Ok(Value::Null);
+    }
     match &col.default {
         Some(DefaultValue::Literal(s)) => {
             convert::from_stored_text(s, &col.ty).map_err(|_| Error::internal("bad default"))

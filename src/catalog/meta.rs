@@ -9,6 +9,10 @@
 //! - `mAutoID:{table_id:020}` -> i64, the persisted end of the handed-out auto id range
 //! - `mSchemaDiff:{version:020}` -> [`SchemaDiff`], what the change to that version touched
 //!   (the last [`DIFFS_KEPT`] versions)
+//! - `mTableName:{db_id:020}:{lower-cased name}` -> i64, the table last stored under that
+//!   name (a hint: a dropped or renamed table's entry stays, and is checked against the
+//!   table's record), so that a name is looked up without scanning the database
+//! - `mTableNamesIndexed` -> true once every table has its name entry
 
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -176,6 +180,43 @@ pub fn put_database(txn: &mut dyn Transaction, db: &DatabaseInfo) {
 
 pub fn put_table(txn: &mut dyn Transaction, table: &TableInfo) {
     put_json(txn, table_key(table.db_id, table.id), table);
+    put_json(txn, table_name_key(table.db_id, &table.name), &table.id);
+}
+
+fn table_name_key(db_id: i64, name: &str) -> Vec<u8> {
+    format!("mTableName:{db_id:020}:{}", name.to_lowercase()).into_bytes()
+}
+
+const NAMES_INDEXED_KEY: &[u8] = b"mTableNamesIndexed";
+
+/// The table of database `db_id` named `name` (any case), by its name entry.
+pub fn table_by_name(txn: &dyn Transaction, db_id: i64, name: &str) -> Result<Option<TableInfo>> {
+    let Some(id) = get_json::<i64>(txn, &table_name_key(db_id, name))? else {
+        return Ok(None);
+    };
+    Ok(get_table(txn, db_id, id)?.filter(|t| t.name.eq_ignore_ascii_case(name)))
+}
+
+/// Gives every table a name entry, once: data directories written before the entries
+/// existed. Idempotent; run when a node opens its catalog.
+pub fn index_table_names(store: &dyn kv::Store) -> Result<()> {
+    loop {
+        let mut txn = store.begin()?;
+        if get_json::<bool>(txn.as_ref(), NAMES_INDEXED_KEY)?.is_some() {
+            return Ok(());
+        }
+        for db in load_databases(txn.as_ref())? {
+            for table in load_tables(txn.as_ref(), db.id)? {
+                put_json(txn.as_mut(), table_name_key(db.id, &table.name), &table.id);
+            }
+        }
+        put_json(txn.as_mut(), NAMES_INDEXED_KEY.to_vec(), &true);
+        match txn.commit() {
+            Ok(_) => return Ok(()),
+            Err(kv::Error::WriteConflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 pub fn load_databases(txn: &dyn Transaction) -> Result<Vec<DatabaseInfo>> {

@@ -38,6 +38,7 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn open(store: Arc<dyn Store>) -> meta::Result<Catalog> {
+        meta::index_table_names(store.as_ref())?;
         let txn = store.begin()?;
         let schema = InfoSchema::load(txn.as_ref())?;
         Ok(Catalog {
@@ -205,6 +206,33 @@ mod tests {
             txn.delete(meta::db_key(3));
         });
         assert!(catalog.reload().expect("reload").database("f").is_none());
+    }
+
+    #[test]
+    fn tables_are_found_by_name_without_a_scan() {
+        let store = crate::kv::open_memory().expect("store");
+        let mut t = fixtures::table(10, "T", &["a"], Vec::new());
+        // A table stored before name entries existed gets one when a catalog opens.
+        let mut txn = store.begin().expect("begin");
+        meta::put_database(txn.as_mut(), &database(1, "d"));
+        let json = serde_json::to_vec(&t).expect("json");
+        txn.put(meta::table_key(t.db_id, t.id), json);
+        txn.commit().expect("commit");
+        let by_name = |name: &str| {
+            let txn = store.begin().expect("begin");
+            meta::table_by_name(txn.as_ref(), 1, name)
+                .expect("lookup")
+                .map(|t| t.id)
+        };
+        assert_eq!(by_name("t"), None);
+        Catalog::open(store.clone()).expect("open");
+        assert_eq!(by_name("t"), Some(10));
+        // Renamed: the old name's entry is stale and found out.
+        t.name = "t2".into();
+        change(store.as_ref(), |txn| meta::put_table(txn, &t));
+        assert_eq!((by_name("t"), by_name("T2")), (None, Some(10)));
+        change(store.as_ref(), |txn| txn.delete(meta::table_key(1, 10)));
+        assert_eq!(by_name("t2"), None);
     }
 
     #[test]

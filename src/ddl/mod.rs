@@ -43,7 +43,8 @@ pub fn submit(domain: &Domain, mut job: Job) -> Result<i64> {
         job.id = meta::allocate_ids(txn.as_mut(), 1)?;
         job.create_time = job::now_micros();
         queue::enqueue_job(txn.as_mut(), &job)?;
-        match txn.commit() {
+        // Durable with the job's first step, before anything is acknowledged.
+        match txn.commit_unsynced() {
             Ok(_) => break,
             Err(crate::kv::Error::WriteConflict) => continue,
             Err(e) => return Err(e.into()),

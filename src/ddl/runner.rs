@@ -87,7 +87,14 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
             }
             job.end_time.get_or_insert_with(super::job::now_micros);
             queue::finish_job(txn.as_mut(), &job)?;
-            if commit(txn)? {
+            // The change itself is durable (the step before): after a crash here the job
+            // is finished again.
+            let moved = match txn.commit_unsynced() {
+                Ok(_) => true,
+                Err(crate::kv::Error::WriteConflict) => false,
+                Err(e) => return Err(e.into()),
+            };
+            if moved {
                 tracing::info!(
                     job_id = job.id,
                     job_type = job.action.as_str(),

@@ -109,6 +109,14 @@ pub trait Transaction: Send + Sync {
 
     /// Applies all writes atomically and durably; returns the commit timestamp.
     fn commit(self: Box<Self>) -> Result<u64>;
+
+    /// Applies all writes atomically and makes them visible like [`Transaction::commit`],
+    /// without waiting for them to reach the disk: the next durable commit (which flushes
+    /// the one journal, in order) makes them durable too. Only for writes whose loss in a
+    /// crash loses nothing a client was told is done: a DDL job's submission (the job's
+    /// first step commits durably before the client hears anything) or its move to the
+    /// history (the change itself was made durable by the step before).
+    fn commit_unsynced(self: Box<Self>) -> Result<u64>;
 }
 
 /// An opaque position in a transaction's write log.

@@ -152,6 +152,12 @@ impl Transaction for RecordingTransaction {
         self.log.lock().extend(self.pending);
         Ok(ts)
     }
+
+    fn commit_unsynced(self: Box<Self>) -> Result<u64> {
+        let ts = self.inner.commit_unsynced()?;
+        self.log.lock().extend(self.pending);
+        Ok(ts)
+    }
 }
 
 #[cfg(test)]

@@ -14,10 +14,7 @@ impl JobKind for CreateTable {
             return Err(Error::internal("create table job without its table"));
         };
         let mut table = (**table).clone();
-        if meta::load_tables(txn, job.db_id)?
-            .iter()
-            .any(|t| t.name.eq_ignore_ascii_case(&table.name))
-        {
+        if meta::table_by_name(txn, job.db_id, &table.name)?.is_some() {
             return Err(Error::table_exists(&table.name));
         }
         table.id = meta::allocate_ids(txn, 1)?;

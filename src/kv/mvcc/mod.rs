@@ -588,7 +588,26 @@ impl Transaction for MvccTransaction {
         self.locks.insert(key);
     }
 
-    fn commit(mut self: Box<Self>) -> Result<u64> {
+    fn commit(self: Box<Self>) -> Result<u64> {
+        let inner = self.inner.clone();
+        let commit_ts = (*self).apply()?;
+        inner.group_commit.wait_durable(
+            commit_ts,
+            || inner.last_ts.load(Ordering::Acquire),
+            || inner.engine.sync(),
+        )?;
+        Ok(commit_ts)
+    }
+
+    fn commit_unsynced(self: Box<Self>) -> Result<u64> {
+        (*self).apply()
+    }
+}
+
+impl MvccTransaction {
+    /// Checks for conflicts and applies the writes (visible from then on, durable once the
+    /// engine syncs); returns the commit timestamp.
+    fn apply(mut self) -> Result<u64> {
         if self.writes.is_empty() && self.locks.is_empty() {
             return Ok(self.start_ts);
         }
@@ -633,11 +652,6 @@ impl Transaction for MvccTransaction {
             recent.record(commit_ts, writes.into_keys().collect(), min_active);
             commit_ts
         };
-        inner.group_commit.wait_durable(
-            commit_ts,
-            || inner.last_ts.load(Ordering::Acquire),
-            || inner.engine.sync(),
-        )?;
         Ok(commit_ts)
     }
 }

@@ -138,7 +138,11 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
     match result {
         Ok(Step::SchemaChanged) => {
             job.schema_version = meta::bump_schema_version(txn.as_mut())?;
-            commit_job(domain, txn, &job)
+            if job.state.is_finished() {
+                commit_job(domain, txn, &job)
+            } else {
+                commit_step(domain, txn, &job)
+            }
         }
         Ok(Step::Reorg(work)) => {
             // A job started or resumed right into reorg work is running from now on: the
@@ -201,6 +205,25 @@ fn commit_job(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Resu
         domain.events.notify();
         // The owner's own schema cache follows at once.
         domain.catalog.reload()?;
+    }
+    Ok(true)
+}
+
+/// Commits a step that does not end the job without waiting for the disk. Nothing is
+/// acknowledged on the strength of it: the job's last step commits durably before the
+/// client hears of the job's end, and every durable commit after this one (a DML statement
+/// on the new schema, a backfill's batch) flushes it too, the store having one journal. All
+/// nodes share one process and one store, so after a crash none remembers the step: the
+/// job is found at the state before and takes the step again.
+fn commit_step(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Result<bool> {
+    queue::put_job(txn.as_mut(), job);
+    match txn.commit_unsynced() {
+        Ok(_) => {
+            domain.events.notify();
+            domain.catalog.reload()?;
+        }
+        Err(crate::kv::Error::WriteConflict) => {}
+        Err(e) => return Err(e.into()),
     }
     Ok(true)
 }

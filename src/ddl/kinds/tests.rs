@@ -160,7 +160,10 @@ fn add_index_on_an_empty_table_takes_the_txn_walk() {
     let (states, reorgs) = walk_reorgs(store.as_ref(), &mut job, false);
     use SchemaState::*;
     assert_eq!(states, [DeleteOnly, WriteOnly, WriteReorganization, Public]);
-    assert_eq!(reorgs, ["backfill", "verify"]);
+    assert!(
+        reorgs.is_empty(),
+        "still no row in write reorganization: nothing to build or verify"
+    );
     assert_eq!(
         (job.reorg_type.as_deref(), job.dist_reorg),
         (Some("txn"), false)
@@ -178,6 +181,7 @@ fn add_index_walks_tidbs_states_with_one_backfill() {
     let store = crate::kv::open_memory().expect("store");
     let (db, table) = with_table(store.as_ref());
     let mut job = add_index_job(db, table);
+    insert_row(store.as_ref(), &job);
     let (states, reorgs) = walk_reorgs(store.as_ref(), &mut job, false);
     use SchemaState::*;
     assert_eq!(states, [DeleteOnly, WriteOnly, WriteReorganization, Public]);
@@ -395,6 +399,7 @@ fn multi_schema_change_builds_everything_then_turns_it_public_in_one_step() {
         add_index_args("i2", "a"),
     ];
     let mut job = multi_job(db, table, subs);
+    insert_row(store.as_ref(), &job);
     let (states, reorgs) = walk_reorgs(store.as_ref(), &mut job, false);
     use SchemaState::*;
     assert_eq!(

@@ -103,7 +103,8 @@ pub(super) fn start(
             swapped: false,
         },
     );
-    job.reorg_type = Some("txn".into());
+    // Inside a multi-schema change the parent's index builds keep theirs.
+    job.reorg_type.get_or_insert_with(|| "txn".into());
     reset_reorg(txn, job);
     meta::put_table(txn, &table);
     Ok(Step::SchemaChanged)

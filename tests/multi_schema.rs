@@ -226,3 +226,54 @@ async fn killed_mid_multi_schema_change_resumes_after_restart() {
         .unwrap();
     assert_eq!(sum, (30_000, 150_000));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn paused_multi_schema_change_with_a_lossy_modify_resumes_and_finishes() {
+    let (cluster, _dir) = start_cluster(1).await;
+    let mut c = node_conn(&cluster, 0, None).await;
+    populate(&mut c, 5_000, 97).await;
+    c.query_drop("CREATE INDEX ic ON d.t (c)").await.unwrap();
+    set_failpoint(&cluster, "reorg-slow", "200");
+    let mut submit = node_conn(&cluster, 0, Some("d")).await;
+    let alter = tokio::spawn(async move {
+        submit
+            .query_drop(
+                "ALTER TABLE t ADD COLUMN x INT DEFAULT 1, ADD INDEX ik (k), MODIFY c VARCHAR(16)",
+            )
+            .await
+    });
+    wait_multi(&mut c, "the index build", |rows| {
+        rows.get(2).is_some_and(|r| r.1 == "write reorganization")
+    })
+    .await;
+    let id: i64 = c
+        .query_first(format!("SELECT job_id FROM information_schema.ddl_jobs WHERE job_type = '{MULTI}' ORDER BY job_id DESC LIMIT 1"))
+        .await
+        .unwrap()
+        .unwrap();
+    c.query_drop(format!("ADMIN PAUSE DDL JOBS {id}"))
+        .await
+        .unwrap();
+    wait_multi(&mut c, "the pause", |rows| {
+        rows.first().is_some_and(|r| r.2 == "paused")
+    })
+    .await;
+    clear_failpoint(&cluster, "reorg-slow");
+    c.query_drop(format!("ADMIN RESUME DDL JOBS {id}"))
+        .await
+        .unwrap();
+    alter.await.unwrap().expect("resumed and finished");
+    assert_eq!(columns(&mut c).await, ["id", "k", "c", "x"]);
+    assert_eq!(indexes(&mut c).await, ["ic", "ik"]);
+    assert_index_matches_scan(&mut c).await;
+    let by_ic: i64 = c
+        .query_first("SELECT COUNT(*) FROM d.t FORCE INDEX (ic) WHERE c >= ''")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_ic, 5_000, "the rebuilt index over c holds every row");
+    drop(c);
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}

@@ -138,20 +138,7 @@ async fn dml_on_a_node_one_version_behind_in_every_state() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         for c in [&mut behind, &mut ahead] {
-            for _ in 0..40 {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-                let id = (seed >> 33) % 2_500 + 1;
-                let k = (seed >> 40) % 997;
-                let sql = match (seed >> 20) % 4 {
-                    0 => format!("INSERT INTO t VALUES ({id}, {k}, 'x')"),
-                    1 => format!("UPDATE t SET k = {k} WHERE id = {id}"),
-                    2 => format!("DELETE FROM t WHERE id = {id}"),
-                    _ => format!("REPLACE INTO t VALUES ({id}, {k}, 'r')"),
-                };
-                if let Err(e) = c.query_drop(&sql).await {
-                    assert!(expected_dml_error(&e), "{sql}: {e}");
-                }
-            }
+            random_dml(c, &mut seed, 40).await;
         }
         lagging.cap_schema_version(Some(want));
     }

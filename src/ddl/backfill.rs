@@ -109,11 +109,15 @@ pub(super) fn max_write_speed(domain: &Domain, job_id: i64) -> Result<u64> {
     if let Some(speed) = own {
         return Ok(speed);
     }
-    let globals = domain.globals.read();
-    Ok(globals
+    Ok(global_max_write_speed(&domain.globals.read()))
+}
+
+/// `tidb_ddl_reorg_max_write_speed` in bytes per second (0: unlimited).
+pub fn global_max_write_speed(globals: &crate::domain::variables::GlobalVariables) -> u64 {
+    globals
         .get("tidb_ddl_reorg_max_write_speed")
         .and_then(|(_, v)| crate::types::byte_size::parse(&v.to_string_lossy()))
-        .unwrap_or(0))
+        .unwrap_or(0)
 }
 
 /// A range of rows for one worker, inclusive.

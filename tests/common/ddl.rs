@@ -176,11 +176,21 @@ pub async fn newest_job(c: &mut Conn, job_type: &str) -> Option<JobView> {
     })
 }
 
-/// Polls the newest ADD INDEX job until `pred` holds (panics after a minute).
+/// Polls the newest ADD INDEX job until `pred` holds (panics after two minutes).
 pub async fn wait_add_index(c: &mut Conn, what: &str, pred: impl Fn(&JobView) -> bool) -> JobView {
+    wait_job(c, "add index", what, pred).await
+}
+
+/// Polls the newest job of `job_type` until `pred` holds (panics after two minutes).
+pub async fn wait_job(
+    c: &mut Conn,
+    job_type: &str,
+    what: &str,
+    pred: impl Fn(&JobView) -> bool,
+) -> JobView {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        if let Some(job) = newest_job(c, "add index").await {
+        if let Some(job) = newest_job(c, job_type).await {
             if pred(&job) {
                 return job;
             }
@@ -213,6 +223,25 @@ pub async fn assert_index_matches_scan(c: &mut Conn) {
         .unwrap();
     assert_eq!(by_index.len(), by_scan.len());
     assert!(by_index == by_scan, "index read differs from full scan");
+}
+
+/// `n` random INSERT / UPDATE / DELETE / REPLACE statements on `d.t` (ids up to 2,500)
+/// through `c`; each succeeds or fails only as concurrent clients may.
+pub async fn random_dml(c: &mut Conn, seed: &mut u64, n: usize) {
+    for _ in 0..n {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        let id = (*seed >> 33) % 2_500 + 1;
+        let k = (*seed >> 40) % 997;
+        let sql = match (*seed >> 20) % 4 {
+            0 => format!("INSERT INTO t VALUES ({id}, {k}, 'x')"),
+            1 => format!("UPDATE t SET k = {k} WHERE id = {id}"),
+            2 => format!("DELETE FROM t WHERE id = {id}"),
+            _ => format!("REPLACE INTO t VALUES ({id}, {k}, 'r')"),
+        };
+        if let Err(e) = c.query_drop(&sql).await {
+            assert!(expected_dml_error(&e), "{sql}: {e}");
+        }
+    }
 }
 
 pub fn server_code(e: &mysql_async::Error) -> u16 {

@@ -265,13 +265,7 @@ fn check_primary_not_null(txn: &dyn Transaction, table: &TableInfo, index_id: i6
 
 /// 1138 when a row holds NULL in one of `columns`.
 fn check_not_null(txn: &dyn Transaction, table: &TableInfo, columns: &[usize]) -> Result<()> {
-    let t = crate::table::Table::new(std::sync::Arc::new(table.clone()));
-    let mut null = false;
-    t.scan_rows(txn, &crate::table::HandleRange::all(), false, |_, row| {
-        null = columns.iter().any(|&c| row[c].is_null());
-        Ok(!null)
-    })?;
-    if null {
+    if super::any_null(txn, table, columns)? {
         return Err(Error::new(1138, "22004", "Invalid use of NULL value"));
     }
     Ok(())

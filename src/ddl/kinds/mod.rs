@@ -169,6 +169,18 @@ fn reorg_done_now(txn: &dyn Transaction, job: &Job) -> Result<bool> {
     Ok(queue::get_reorg(txn, job.id)?.done)
 }
 
+/// Whether some row of `table` holds NULL in one of `columns` (offsets), at the step's
+/// snapshot: a change making them NOT NULL fails then.
+fn any_null(txn: &dyn Transaction, table: &TableInfo, columns: &[usize]) -> Result<bool> {
+    let t = crate::table::Table::new(std::sync::Arc::new(table.clone()));
+    let mut null = false;
+    t.scan_rows(txn, &crate::table::HandleRange::all(), false, |_, row| {
+        null = columns.iter().any(|&c| row[c].is_null());
+        Ok(!null)
+    })?;
+    Ok(null)
+}
+
 /// Whether the built index was verified against the rows.
 fn reorg_verified(txn: &dyn Transaction, job: &Job) -> Result<bool> {
     Ok(queue::get_reorg(txn, job.id)?.verified)

@@ -108,16 +108,12 @@ pub fn comments(ctx: &Context, listed: &Listed) -> String {
     if let Some(n) = batch.filter(|n| *n != 256) {
         parts.push(format!("batch_size={n}"));
     }
-    let speed = own.max_write_speed.or_else(|| {
-        globals
-            .get("tidb_ddl_reorg_max_write_speed")
-            .and_then(|(_, v)| crate::types::byte_size::parse(&v.to_string_lossy()))
-    });
-    if let Some(bytes) = speed.filter(|b| *b != 0) {
-        parts.push(format!(
-            "max_write_speed={}",
-            crate::types::byte_size::human(bytes)
-        ));
+    let speed = own
+        .max_write_speed
+        .unwrap_or_else(|| crate::ddl::backfill::global_max_write_speed(&globals));
+    if speed != 0 {
+        let speed = crate::types::byte_size::human(speed);
+        parts.push(format!("max_write_speed={speed}"));
     }
     drop(globals);
     if let Some(p) = &listed.progress {

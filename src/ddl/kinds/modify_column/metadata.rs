@@ -1,15 +1,11 @@
 //! The metadata-only change: none -> public in one step (TiDB's non-reorg MODIFY COLUMN).
-//! Setting NOT NULL on a nullable column first checks that no row holds NULL.
-
-use std::sync::Arc;
 
 use super::Args;
-use crate::catalog::{meta, ColumnInfo, SchemaState, TableInfo};
+use crate::catalog::{meta, SchemaState, TableInfo};
 use crate::ddl::job::{ColumnPosition, Job, JobState};
 use crate::ddl::kinds::{finish, update_references, Step};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
-use crate::table::{HandleRange, Table};
 
 pub(super) fn change(
     txn: &mut dyn Transaction,
@@ -19,14 +15,6 @@ pub(super) fn change(
     pos: usize,
 ) -> Result<Step> {
     let old = table.columns[pos].clone();
-    if !args.column.name.eq_ignore_ascii_case(&old.name)
-        && table.column_by_name(&args.column.name).is_some()
-    {
-        return Err(Error::duplicate_column(&args.column.name));
-    }
-    if old.nullable && !args.column.nullable {
-        check_no_null(txn, &table, &old, pos)?;
-    }
     let mut col = args.column.clone();
     col.id = old.id;
     col.state = SchemaState::Public;
@@ -55,29 +43,6 @@ pub(super) fn change(
         })?;
     }
     finish(job, JobState::Done, SchemaState::Public)
-}
-
-/// 1265 when a row holds NULL in `old` (at offset `pos`), which is to become NOT NULL.
-pub(super) fn check_no_null(
-    txn: &dyn Transaction,
-    table: &TableInfo,
-    old: &ColumnInfo,
-    pos: usize,
-) -> Result<()> {
-    let t = Table::new(Arc::new(table.clone()));
-    let mut has_null = false;
-    t.scan_rows(txn, &HandleRange::all(), false, |_, row| {
-        has_null = row[pos].is_null();
-        Ok(!has_null)
-    })?;
-    if has_null {
-        return Err(Error::new(
-            1265,
-            "01000",
-            format!("Data truncated for column '{}' at row 1", old.name),
-        ));
-    }
-    Ok(())
 }
 
 /// Moves the column at `pos` to `position`; index offsets follow their columns (matched

@@ -8,6 +8,9 @@
 //!   of the indexes over the column walk none -> delete only -> write only -> write
 //!   reorganization, the rows are converted into it, then it takes the old column's
 //!   place and the old column and indexes are removed.
+//!
+//! Either way the job first checks the new name is free (1060) and, when the column
+//! becomes NOT NULL, that no row holds NULL in it (1265).
 
 mod metadata;
 mod rewrite;
@@ -54,6 +57,18 @@ impl JobKind for ModifyColumn {
             Some(reorg) => rewrite::forward(txn, job, table, &args, reorg.clone()),
             None => {
                 let (pos, old) = public_column(&table, &args.old_name)?;
+                if !args.column.name.eq_ignore_ascii_case(&old.name)
+                    && table.column_by_name(&args.column.name).is_some()
+                {
+                    return Err(Error::duplicate_column(&args.column.name));
+                }
+                if old.nullable && !args.column.nullable && super::any_null(txn, &table, &[pos])? {
+                    return Err(Error::new(
+                        1265,
+                        "01000",
+                        format!("Data truncated for column '{}' at row 1", old.name),
+                    ));
+                }
                 if check_modify_column(&table, old, &args.column)? {
                     rewrite::start(txn, job, table, &args, pos)
                 } else {

@@ -14,7 +14,7 @@
 //! 5. the old column and indexes walk delete only -> gone (their entries to the delete
 //!    range worker).
 
-use super::metadata::{check_no_null, move_column};
+use super::metadata::move_column;
 use super::Args;
 use crate::catalog::{meta, BackfillState, ColumnChange, SchemaState, TableInfo};
 use crate::ddl::delete_range;
@@ -34,14 +34,6 @@ pub(super) fn start(
     pos: usize,
 ) -> Result<Step> {
     let old = table.columns[pos].clone();
-    if !args.column.name.eq_ignore_ascii_case(&old.name)
-        && table.column_by_name(&args.column.name).is_some()
-    {
-        return Err(Error::duplicate_column(&args.column.name));
-    }
-    if old.nullable && !args.column.nullable {
-        check_no_null(txn, &table, &old, pos)?;
-    }
     let covering: Vec<usize> = (0..table.indexes.len())
         .filter(|&i| table.indexes[i].columns.contains(&pos))
         .collect();

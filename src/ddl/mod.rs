@@ -16,6 +16,7 @@ pub mod delete_range;
 pub mod dist;
 pub mod ingest;
 pub mod job;
+mod job_threads;
 mod kinds;
 pub mod owner;
 pub mod progress;
@@ -59,7 +60,7 @@ pub fn submit(domain: &Domain, mut job: Job) -> Result<i64> {
 /// `cancelled` is asked between polls: a KILLed session stops waiting.
 pub fn wait(domain: &Domain, id: i64, cancelled: &dyn Fn() -> bool) -> Result<Job> {
     loop {
-        let seen = domain.events.generation();
+        let seen = domain.events.queue.generation();
         let txn = domain.store.begin()?;
         if let Some(job) = queue::get_history(txn.as_ref(), id)? {
             drop(txn);
@@ -75,7 +76,7 @@ pub fn wait(domain: &Domain, id: i64, cancelled: &dyn Fn() -> bool) -> Result<Jo
         if cancelled() {
             return Err(Error::Interrupted);
         }
-        domain.events.wait(seen, Duration::from_millis(50));
+        domain.events.queue.wait(seen, Duration::from_millis(50));
     }
 }
 

@@ -19,25 +19,27 @@ pub fn run_job(domain: &Arc<Domain>, id: i64) {
 }
 
 fn drive(domain: &Arc<Domain>, id: i64) -> Result<()> {
+    let job = {
+        let txn = domain.store.begin()?;
+        queue::get_job(txn.as_ref(), id)?
+    };
+    let Some(job) = job else { return Ok(()) };
+    let mut version = job.schema_version;
     loop {
         if domain.is_stopped() || !domain.ownership.is_owner() {
             return Ok(());
         }
-        let job = {
-            let txn = domain.store.begin()?;
-            queue::get_job(txn.as_ref(), id)?
-        };
-        let Some(job) = job else { return Ok(()) };
-        if job.schema_version > 0 {
-            domain.events.set_sync_target(job.schema_version);
+        if version > 0 {
+            domain.events.set_sync_target(version);
             let keep_going = || !domain.is_stopped() && domain.ownership.is_owner();
             let tables = locked_tables(domain, &job);
-            let synced = syncer::wait_synced(domain, job.schema_version, &tables, &keep_going);
+            let synced = syncer::wait_synced(domain, version, &tables, &keep_going);
             domain.events.set_sync_target(0);
             synced?;
         }
-        if !step_once(domain, id)? {
-            return Ok(());
+        match step_once(domain, id)? {
+            Some(next) => version = next,
+            None => return Ok(()),
         }
     }
 }
@@ -64,22 +66,25 @@ fn locked_tables(domain: &Domain, job: &Job) -> Vec<i64> {
     }
 }
 
-/// Runs one step of job `id`; returns false when the job needs nothing more from this thread.
-fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
+/// Runs one step of job `id`; returns the schema version every node must have loaded before
+/// the next step (the job's, as this step left or found it), or None when the job needs
+/// nothing more from this thread.
+fn step_once(domain: &Arc<Domain>, id: i64) -> Result<Option<u64>> {
     let mut txn = domain.store.begin()?;
     let Some(mut job) = queue::get_job(txn.as_ref(), id)? else {
-        return Ok(false);
+        return Ok(None);
     };
     let stored_state = job.state;
     match job.state {
-        JobState::Paused => return Ok(false),
+        JobState::Paused => return Ok(None),
         JobState::Pausing => {
             // A distributed build stops on every node before the job is paused.
             if job.dist_reorg && !dist::pause_task(domain, id)? {
-                return Ok(false);
+                return Ok(None);
             }
             job.state = JobState::Paused;
-            return commit_job(domain, txn, &job).map(|_| false);
+            commit_job(domain, txn, &job)?;
+            return Ok(None);
         }
         JobState::Done | JobState::RollbackDone | JobState::Cancelled => {
             if job.state == JobState::Done {
@@ -106,12 +111,12 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
                     ingest::remove_job_dirs(domain, job.id);
                 }
             }
-            return Ok(false);
+            return Ok(None);
         }
         JobState::Cancelling => {
             // A distributed build stops on every node before the job rolls back.
             if job.dist_reorg && !dist::end_task(domain, id)? {
-                return Ok(false);
+                return Ok(None);
             }
             let cancelled = Error::Cancelled;
             job.error = Some(SavedError::from(&cancelled));
@@ -120,7 +125,8 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
             } else {
                 JobState::RollingBack
             };
-            return commit_job(domain, txn, &job);
+            commit_job(domain, txn, &job)?;
+            return Ok(Some(job.schema_version));
         }
         JobState::Queueing | JobState::None => {
             job.state = JobState::Running;
@@ -139,10 +145,11 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
         Ok(Step::SchemaChanged) => {
             job.schema_version = meta::bump_schema_version(txn.as_mut())?;
             if job.state.is_finished() {
-                commit_job(domain, txn, &job)
+                commit_job(domain, txn, &job)?;
             } else {
-                commit_step(domain, txn, &job)
+                commit_step(domain, txn, &job)?;
             }
+            Ok(Some(job.schema_version))
         }
         Ok(Step::Reorg(work)) => {
             // A job started or resumed right into reorg work is running from now on: the
@@ -150,19 +157,19 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<bool> {
             if started {
                 queue::put_job(txn.as_mut(), &job);
                 if !commit(txn)? {
-                    return Ok(true);
+                    return Ok(Some(job.schema_version));
                 }
             } else {
                 drop(txn);
             }
             run_reorg(domain, &mut job, work)?;
-            Ok(true)
+            Ok(Some(job.schema_version))
         }
-        Err(Error::WriteConflict { .. }) => Ok(true),
+        Err(Error::WriteConflict { .. }) => Ok(Some(job.schema_version)),
         Err(e) => {
             drop(txn);
             fail(domain, id, &e)?;
-            Ok(true)
+            Ok(Some(job.schema_version))
         }
     }
 }
@@ -188,7 +195,7 @@ fn fail(domain: &Domain, id: i64, e: &Error) -> Result<()> {
     } else {
         JobState::RollingBack
     };
-    commit_job(domain, txn, &job).map(|_| ())
+    commit_job(domain, txn, &job)
 }
 
 fn commit(txn: Box<dyn Transaction>) -> Result<bool> {
@@ -199,14 +206,14 @@ fn commit(txn: Box<dyn Transaction>) -> Result<bool> {
     }
 }
 
-fn commit_job(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Result<bool> {
+fn commit_job(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Result<()> {
     queue::put_job(txn.as_mut(), job);
     if commit(txn)? {
         domain.events.notify();
         // The owner's own schema cache follows at once.
         domain.catalog.reload()?;
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Commits a step that does not end the job without waiting for the disk. Nothing is
@@ -215,7 +222,7 @@ fn commit_job(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Resu
 /// on the new schema, a backfill's batch) flushes it too, the store having one journal. All
 /// nodes share one process and one store, so after a crash none remembers the step: the
 /// job is found at the state before and takes the step again.
-fn commit_step(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Result<bool> {
+fn commit_step(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Result<()> {
     queue::put_job(txn.as_mut(), job);
     match txn.commit_unsynced() {
         Ok(_) => {
@@ -225,7 +232,7 @@ fn commit_step(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Res
         Err(crate::kv::Error::WriteConflict) => {}
         Err(e) => return Err(e.into()),
     }
-    Ok(true)
+    Ok(())
 }
 
 fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {

@@ -55,13 +55,17 @@ fn node_key(id: &str) -> Vec<u8> {
     format!("mNode:{id}").into_bytes()
 }
 
+/// Writes the node's state without waiting for the disk: it is worth nothing after a crash
+/// (the restarted node reports afresh, and a node gone reads as gone once its heartbeat
+/// ages), and a durable write per schema version each node loads would queue the DDL job's
+/// own durable step behind one disk flush per node.
 pub fn report(store: &dyn Store, info: &NodeInfo) -> Result<()> {
     let mut txn = store.begin()?;
     txn.put(
         node_key(&info.id),
         serde_json::to_vec(info).unwrap_or_default(),
     );
-    txn.commit()?;
+    txn.commit_unsynced()?;
     Ok(())
 }
 

@@ -1,20 +1,20 @@
 //! The DDL worker every node runs: it campaigns for ownership, and while owner it schedules
-//! queued jobs and runs each runnable one on a thread of its own, and removes the data of
-//! dropped objects on another (`delete_range`).
+//! queued jobs and runs each runnable one on a thread of its own (`job_threads`), and
+//! removes the data of dropped objects on another (`delete_range`).
 //!
 //! Scheduling follows TiDB since v6.2: jobs on the same table run in submission order,
 //! schema-level jobs (CREATE/DROP DATABASE) exclude every job on that database, and jobs on
 //! different tables run at the same time. A job waits only for earlier jobs it conflicts
 //! with.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::job::{Job, JobArgs, JobState};
+use super::job_threads::JobThreads;
 use super::owner::{self, OWNER_LEASE_MS};
-use super::{delete_range, queue, runner};
+use super::{delete_range, queue};
 use crate::domain::now_ms;
 use crate::domain::Domain;
 
@@ -26,7 +26,7 @@ const SCHEDULE_EVERY_MS: i64 = 1_000;
 const DELETE_RANGES_EVERY_MS: i64 = 1_000;
 
 pub fn run(domain: &Arc<Domain>) {
-    let mut running: HashMap<i64, JoinHandle<()>> = HashMap::new();
+    let mut running = JobThreads::new(domain);
     let mut last_campaign = 0i64;
     let mut deleting: Option<JoinHandle<()>> = None;
     let mut last_delete = 0i64;
@@ -47,14 +47,11 @@ pub fn run(domain: &Arc<Domain>) {
             }
             last_campaign = campaign_start;
         }
-        let before = running.len();
-        running.retain(|_, h| !h.is_finished());
-        let freed = running.len() != before;
         if domain.ownership.is_owner() {
-            // The queue is scanned when it changed, a job thread ended, or a second passed
-            // (jobs submitted by another process): not at every wake-up of the process.
-            let queue = domain.events.queue_generation();
-            if queue != scheduled || freed || now_ms() - last_schedule >= SCHEDULE_EVERY_MS {
+            // The queue is scanned when it changed (a job thread that ends says so too) or a
+            // second passed: not at every wake-up of the process.
+            let queue = domain.events.queue.generation();
+            if queue != scheduled || now_ms() - last_schedule >= SCHEDULE_EVERY_MS {
                 scheduled = queue;
                 last_schedule = now_ms();
                 if let Err(e) = schedule(domain, &mut running) {
@@ -69,9 +66,7 @@ pub fn run(domain: &Arc<Domain>) {
         }
         domain.events.wait(seen, Duration::from_millis(100));
     }
-    for (_, h) in running {
-        let _ = h.join();
-    }
+    running.stop();
     if let Some(h) = deleting {
         let _ = h.join();
     }
@@ -107,10 +102,7 @@ fn conflicts(a: &(i64, Option<String>), b: &(i64, Option<String>)) -> bool {
     a.0 == b.0 && (a.1.is_none() || b.1.is_none() || a.1 == b.1)
 }
 
-fn schedule(
-    domain: &Arc<Domain>,
-    running: &mut HashMap<i64, JoinHandle<()>>,
-) -> crate::error::Result<()> {
+fn schedule(domain: &Arc<Domain>, running: &mut JobThreads) -> crate::error::Result<()> {
     let txn = domain.store.begin()?;
     let jobs = queue::queued_jobs(txn.as_ref())?;
     drop(txn);
@@ -119,41 +111,10 @@ fn schedule(
         let objs = objects(&job);
         let blocked = objs.iter().any(|o| claimed.iter().any(|c| conflicts(o, c)));
         claimed.extend(objs);
-        if blocked || running.contains_key(&job.id) || job.state == JobState::Paused {
+        if blocked || running.is_running(job.id) || job.state == JobState::Paused {
             continue;
         }
-        let id = job.id;
-        let runner = domain.clone();
-        let handle = std::thread::Builder::new()
-            .name(format!("ddl-job-{id}"))
-            .spawn(move || {
-                background_priority();
-                runner::run_job(&runner, id)
-            })
-            .map_err(crate::error::Error::internal)?;
-        running.insert(id, handle);
+        running.start(job.id)?;
     }
     Ok(())
 }
-
-/// Runs the calling thread, and the threads it starts (readers, sorters, checkers inherit
-/// it), at a low CPU priority: a job's backfill uses what clients' statements leave, and a
-/// statement that needs a core gets it at once instead of waiting for a backfill thread's
-/// time slice to end. (Linux keeps a nice value per thread.)
-fn background_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: gettid and setpriority only read their integer arguments.
-        let result = unsafe {
-            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            libc::setpriority(libc::PRIO_PROCESS, tid, BACKGROUND_NICE)
-        };
-        if result != 0 {
-            tracing::debug!("could not lower the priority of a DDL job thread");
-        }
-    }
-}
-
-/// The nice value of DDL job threads (0 is normal, 19 the lowest).
-#[cfg(target_os = "linux")]
-const BACKGROUND_NICE: libc::c_int = 10;

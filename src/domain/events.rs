@@ -9,14 +9,21 @@ use parking_lot::{Condvar, Mutex};
 
 #[derive(Default)]
 pub struct Events {
-    generation: Mutex<u64>,
-    changed: Condvar,
+    /// Schema versions, DDL jobs, metadata locks: what the DDL worker, the schema loader and
+    /// sessions waiting for a job wait on.
+    schema: Signal,
+    /// Distributed tasks and subtasks changed state, or a node of the framework joined or
+    /// left: what the DXF dispatcher and schedulers, and whoever follows a task, wait on.
+    /// Kept apart so that a DDL step does not wake the framework's loops to rescan their
+    /// tables, nor a subtask's progress every DDL waiter.
+    pub tasks: Signal,
     /// The schema version the DDL owner is waiting for every node to sync to (0: none).
     /// While it is set, nodes report the end of blocking transactions at once.
     sync_target: AtomicU64,
     /// Bumped when a job is submitted, finishes, or is paused, resumed or cancelled: the
-    /// DDL worker rescans the queue only then (and once a second).
-    queue: AtomicU64,
+    /// DDL worker rescans the queue only then (and once a second), and a session waiting
+    /// for its job looks for it in the history only then, not at every step of every job.
+    pub queue: Signal,
 }
 
 impl Events {
@@ -29,16 +36,43 @@ impl Events {
         self.sync_target.load(Ordering::SeqCst)
     }
 
-    /// A job was submitted or finished, or ADMIN changed one: wakes the DDL worker.
+    /// A job was submitted or finished, or ADMIN changed one: wakes the DDL worker (which
+    /// waits on the schema signal) and the sessions waiting for their jobs.
     pub fn queue_changed(&self) {
-        self.queue.fetch_add(1, Ordering::SeqCst);
+        self.queue.notify();
         self.notify();
     }
 
-    pub fn queue_generation(&self) -> u64 {
-        self.queue.load(Ordering::SeqCst)
+    /// Something of the schema or the DDL queue changed.
+    pub fn notify(&self) {
+        self.schema.notify();
     }
 
+    /// The current schema generation, to wait for a change after it.
+    pub fn generation(&self) -> u64 {
+        self.schema.generation()
+    }
+
+    /// Waits until the schema or the DDL queue changes after `seen`, or `timeout` passes.
+    pub fn wait(&self, seen: u64, timeout: Duration) {
+        self.schema.wait(seen, timeout);
+    }
+
+    /// Wakes every waiter of every signal (the process is stopping).
+    pub fn notify_all(&self) {
+        self.schema.notify();
+        self.tasks.notify();
+    }
+}
+
+/// A generation counter threads wait on for a change.
+#[derive(Default)]
+pub struct Signal {
+    generation: Mutex<u64>,
+    changed: Condvar,
+}
+
+impl Signal {
     pub fn notify(&self) {
         *self.generation.lock() += 1;
         self.changed.notify_all();

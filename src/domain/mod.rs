@@ -119,7 +119,7 @@ impl Domain {
     /// Tells every loop working for this domain to finish.
     pub fn stop(&self) -> bool {
         let first = !self.stopped.swap(true, Ordering::SeqCst);
-        self.events.notify();
+        self.events.notify_all();
         first
     }
 

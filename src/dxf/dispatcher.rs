@@ -24,13 +24,13 @@ const BACKGROUND: &str = "background";
 
 pub fn run(domain: &Arc<Domain>, registry: &Registry) {
     while !domain.is_stopped() {
-        let seen = domain.events.generation();
+        let seen = domain.events.tasks.generation();
         if domain.ownership.is_owner() {
             if let Err(e) = dispatch_all(domain, registry) {
                 tracing::warn!(error = %e, "DXF dispatch failed");
             }
         }
-        domain.events.wait(seen, Duration::from_millis(200));
+        domain.events.tasks.wait(seen, Duration::from_millis(200));
     }
 }
 
@@ -281,7 +281,7 @@ fn update(
         }
         Ok(())
     })?;
-    domain.events.notify();
+    domain.events.tasks.notify();
     Ok(())
 }
 

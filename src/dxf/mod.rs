@@ -137,7 +137,7 @@ pub fn submit(domain: &Domain, new: &NewTask) -> Result<Task> {
         Ok(task)
     })?;
     tracing::info!(task = %task.key, id = task.id, "task submitted");
-    domain.events.notify();
+    domain.events.tasks.notify();
     Ok(task)
 }
 
@@ -185,7 +185,7 @@ pub fn control(domain: &Domain, key: &str, control: Control) -> Result<bool> {
     })?;
     if changed {
         tracing::info!(task = %key, ?control, "task control");
-        domain.events.notify();
+        domain.events.tasks.notify();
     }
     Ok(changed)
 }

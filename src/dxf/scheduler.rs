@@ -70,7 +70,7 @@ pub fn run(domain: &Arc<Domain>, registry: &Registry, pool: &Arc<Pool>) {
     let mut running: HashMap<i64, (i64, JoinHandle<()>)> = HashMap::new();
     let mut last_beat = 0i64;
     while !domain.is_stopped() {
-        let seen = domain.events.generation();
+        let seen = domain.events.tasks.generation();
         if now_ms() - last_beat >= HEARTBEAT_MS {
             match heartbeat(domain, pool) {
                 Ok(()) => last_beat = now_ms(),
@@ -81,7 +81,7 @@ pub fn run(domain: &Arc<Domain>, registry: &Registry, pool: &Arc<Pool>) {
         if let Err(e) = claim(domain, registry, pool, &mut running) {
             tracing::warn!(error = %e, "DXF scheduler could not claim subtasks");
         }
-        domain.events.wait(seen, Duration::from_millis(200));
+        domain.events.tasks.wait(seen, Duration::from_millis(200));
     }
     for (_, (_, h)) in running {
         let _ = h.join();
@@ -92,7 +92,7 @@ pub fn run(domain: &Arc<Domain>, registry: &Registry, pool: &Arc<Pool>) {
         storage::remove_node(txn, &domain.address);
         Ok(())
     });
-    domain.events.notify();
+    domain.events.tasks.notify();
 }
 
 fn heartbeat(domain: &Domain, pool: &Pool) -> Result<()> {
@@ -262,6 +262,6 @@ fn record(domain: &Domain, subtask: &Subtask, result: Result<Outcome>) -> Result
         storage::put_subtask(txn, &s);
         Ok(())
     })?;
-    domain.events.notify();
+    domain.events.tasks.notify();
     Ok(())
 }

@@ -265,7 +265,7 @@ pub fn progress(domain: &Domain, job: &ImportJob) -> Result<Option<Progress>> {
 /// Waits until job `id` ends; its error if it failed. A `cancelled()` session cancels it.
 pub fn wait(domain: &Domain, id: i64, cancelled: &dyn Fn() -> bool) -> Result<ImportJob> {
     loop {
-        let seen = domain.events.generation();
+        let seen = domain.events.tasks.generation();
         let j = get(domain, id)?;
         match j.status {
             Status::Finished => return Ok(j),
@@ -284,7 +284,7 @@ pub fn wait(domain: &Domain, id: i64, cancelled: &dyn Fn() -> bool) -> Result<Im
             cancel(domain, id)?;
             return Err(Error::Interrupted);
         }
-        domain.events.wait(seen, Duration::from_millis(100));
+        domain.events.tasks.wait(seen, Duration::from_millis(100));
     }
 }
 
@@ -309,11 +309,11 @@ pub fn cancel(domain: &Domain, id: i64) -> Result<()> {
         }
     })?;
     loop {
-        let seen = domain.events.generation();
+        let seen = domain.events.tasks.generation();
         match dxf::task(domain, &key)? {
             Some(t) if !t.state.is_final() => {}
             _ => return Ok(()),
         }
-        domain.events.wait(seen, Duration::from_millis(100));
+        domain.events.tasks.wait(seen, Duration::from_millis(100));
     }
 }

@@ -91,7 +91,7 @@ pub fn update_job(domain: &Domain, id: i64, change: impl Fn(&mut job::ImportJob)
         }
         Ok(())
     })?;
-    domain.events.notify();
+    domain.events.tasks.notify();
     Ok(())
 }
 

@@ -70,7 +70,7 @@ pub fn build(
     let key = task_key(job.id);
     let mut follower = Follower::new(phase);
     loop {
-        let seen = domain.events.generation();
+        let seen = domain.events.tasks.generation();
         if let Some(outcome) = steer(domain, job.id)? {
             return Ok(outcome);
         }
@@ -105,7 +105,7 @@ pub fn build(
             return Ok(Outcome::Done(rows));
         }
         follower.report(domain, job.id, &task, &subtasks)?;
-        domain.events.wait(seen, Duration::from_millis(100));
+        domain.events.tasks.wait(seen, Duration::from_millis(100));
     }
 }
 
@@ -194,7 +194,7 @@ pub fn end_task(domain: &Domain, job_id: i64) -> Result<bool> {
 /// stopped being the owner meanwhile.
 fn wait_for(domain: &Domain, key: &str, done: impl Fn(TaskState) -> bool) -> Result<bool> {
     loop {
-        let seen = domain.events.generation();
+        let seen = domain.events.tasks.generation();
         match dxf::task(domain, key)? {
             None => return Ok(true),
             Some(t) if done(t.state) => return Ok(true),
@@ -203,7 +203,7 @@ fn wait_for(domain: &Domain, key: &str, done: impl Fn(TaskState) -> bool) -> Res
         if domain.is_stopped() || !domain.ownership.is_owner() {
             return Ok(false);
         }
-        domain.events.wait(seen, Duration::from_millis(100));
+        domain.events.tasks.wait(seen, Duration::from_millis(100));
     }
 }
 

@@ -21,7 +21,7 @@ impl Session {
             // Temporary tables are the session's: no job, no implicit commit.
             let mut drop_names = None;
             match stmt {
-                Statement::CreateTable(ct) if ct.temporary => return s.create_temporary(ct),
+                Statement::CreateTable(ct) if ct.temporary => return s.create_temporary(sql, ct),
                 Statement::Drop {
                     object_type: ast::ObjectType::Table,
                     temporary,
@@ -141,8 +141,13 @@ impl Session {
     ) -> Result<(TableInfo, ColumnInfo)> {
         let name = ast::ObjectName::from(vec![ast::Ident::new(&table.name)]);
         let probe = CreateTableBuilder::new(name).columns(vec![def]).build();
-        let mut defined =
-            sql::create_table::table_info(&probe, &table.name, &self.state, table.collation())?;
+        let mut defined = sql::create_table::table_info(
+            &probe,
+            &table.name,
+            &self.state,
+            table.collation(),
+            None,
+        )?;
         if defined.columns.len() != 1 {
             return Err(Error::syntax(sql));
         }
@@ -303,7 +308,24 @@ impl Session {
             ) => self.like_source(&like.name, &name)?,
             None => match &ct.query {
                 Some(q) => self.create_table_as_columns(sql, ct, q, &name, collation)?,
-                None => sql::create_table::table_info(ct, &name, &self.state, collation)?,
+                None => {
+                    let clustered = sql::create_table::clustering(sql);
+                    let info = sql::create_table::table_info(
+                        ct,
+                        &name,
+                        &self.state,
+                        collation,
+                        clustered,
+                    )?;
+                    if clustered == Some(true) && info.handle_column.is_none() {
+                        self.warn(Error::new(
+                            1105,
+                            "HY000",
+                            "moltdb clusters a table by a single integer primary key only: this PRIMARY KEY is NONCLUSTERED",
+                        ));
+                    }
+                    info
+                }
             },
         };
         if sql::create_table::dropped_checks(ct, &self.state) {
@@ -379,7 +401,8 @@ impl Session {
                 "A table must have at least 1 column",
             ));
         }
-        sql::create_table::table_info(&full, name, &self.state, collation)
+        let clustered = sql::create_table::clustering(sql);
+        sql::create_table::table_info(&full, name, &self.state, collation, clustered)
     }
 
     /// Fills a table just created by CREATE TABLE ... AS SELECT with the query's rows, in

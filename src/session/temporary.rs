@@ -13,7 +13,11 @@ use crate::sql::context::split_name;
 use crate::sql::{self, QueryResult};
 
 impl Session {
-    pub(super) fn create_temporary(&mut self, ct: &ast::CreateTable) -> Result<QueryResult> {
+    pub(super) fn create_temporary(
+        &mut self,
+        sql: &str,
+        ct: &ast::CreateTable,
+    ) -> Result<QueryResult> {
         let (db, db_id, name) = self.new_object_name(&ct.name)?;
         if self.state.temporary.get(&db, &name).is_some() {
             return self.table_exists(&db, &name, ct.if_not_exists);
@@ -28,7 +32,8 @@ impl Session {
             ) => self.like_source(&like.name, &name)?,
             None => {
                 let collation = self.schema().database_collation(&db);
-                sql::create_table::table_info(ct, &name, &self.state, collation)?
+                let clustered = sql::create_table::clustering(sql);
+                sql::create_table::table_info(ct, &name, &self.state, collation, clustered)?
             }
         };
         if !info.foreign_keys.is_empty() {

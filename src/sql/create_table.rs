@@ -236,11 +236,22 @@ fn referenced_columns(e: &ast::Expr) -> Vec<String> {
     names
 }
 
+/// TiDB's `CLUSTERED` / `NONCLUSTERED` on the primary key of CREATE TABLE `sql` (None: not
+/// said; the statement's parse left the word out).
+pub fn clustering(sql: &str) -> Option<bool> {
+    let mut tokens = super::parser::tokenize(sql).ok()?;
+    super::tidb_syntax::take_clustering(&mut tokens)
+}
+
+/// The table `ct` defines. A single integer primary key is the row handle (TiDB's
+/// clustered index) unless `clustered` says NONCLUSTERED; any other primary key is a unique
+/// index named PRIMARY whatever `clustered` says, moltdb clustering integer keys only.
 pub fn table_info(
     ct: &ast::CreateTable,
     name: &str,
     session: &dyn SessionContext,
     inherited: Collation,
+    clustered: Option<bool>,
 ) -> Result<TableInfo> {
     let table_collation = table_collation(&ct.table_options, inherited)?;
     let mut columns: Vec<ColumnInfo> = Vec::new();
@@ -437,7 +448,11 @@ pub fn table_info(
         return Err(Error::new(1075, "42000", "Incorrect table definition; there can be only one auto column and it must be defined as a key"));
     }
     let handle_column = match &primary {
-        Some(cols) if cols.len() == 1 && columns[cols[0]].ty.is_integer() => Some(cols[0]),
+        Some(cols)
+            if cols.len() == 1 && columns[cols[0]].ty.is_integer() && clustered != Some(false) =>
+        {
+            Some(cols[0])
+        }
         _ => None,
     };
     if let (Some(cols), None) = (&primary, handle_column) {

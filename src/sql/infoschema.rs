@@ -106,6 +106,9 @@ fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("CHECKSUM", Int),
             ("CREATE_OPTIONS", Text(256)),
             ("TABLE_COMMENT", Text(2048)),
+            ("TIDB_TABLE_ID", Int),
+            ("TIDB_ROW_ID_SHARDING_INFO", Text(255)),
+            ("TIDB_PK_TYPE", t64()),
         ],
         "COLUMNS" => vec![
             ("TABLE_CATALOG", t64()),
@@ -523,6 +526,7 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                     let mut r = vec![def.clone(), s(DB), s(t), s("SYSTEM VIEW")];
                     r.extend(std::iter::repeat_n(Value::Null, 13));
                     r.extend([s("utf8mb4_bin"), Value::Null, s(""), s("")]);
+                    r.extend([Value::Null, Value::Null, s("NONCLUSTERED")]);
                     r
                 })
                 .collect();
@@ -556,6 +560,17 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                     Value::Null,
                     s(""),
                     s(&t.comment),
+                    int(t.id),
+                    match (&t.view, t.handle_column) {
+                        (Some(_), _) => Value::Null,
+                        (None, Some(_)) => s("NOT_SHARDED(PK_IS_HANDLE)"),
+                        (None, None) => s("NOT_SHARDED"),
+                    },
+                    s(if t.handle_column.is_some() {
+                        "CLUSTERED"
+                    } else {
+                        "NONCLUSTERED"
+                    }),
                 ]);
             }
             rows

@@ -34,6 +34,7 @@ mod special_forms;
 pub mod statement;
 pub mod subquery;
 pub mod system_tables;
+mod tidb_syntax;
 pub mod types;
 pub mod view;
 

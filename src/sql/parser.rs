@@ -5,6 +5,9 @@ use std::ops::ControlFlow;
 use crate::sql::dialect::MySql;
 use sqlparser::ast::{self, Statement, VisitMut, VisitorMut};
 use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{TokenWithSpan, Tokenizer};
+
+use super::tidb_syntax;
 
 use crate::error::{Error, Result};
 use crate::types::Value;
@@ -15,11 +18,21 @@ use crate::types::Value;
 pub const MAX_NESTING: usize = 256;
 
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
+    let mut tokens = tokenize(sql)?;
+    tidb_syntax::take_clustering(&mut tokens);
     Parser::new(&MySql)
         .with_recursion_limit(MAX_NESTING)
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements())
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
         .map_err(|e| syntax_error(sql, &e))
+}
+
+/// `sql`'s tokens, TiDB's comments read as code where TiDB reads them so.
+pub fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>> {
+    Tokenizer::new(&MySql, sql)
+        .tokenize_with_location()
+        .and_then(tidb_syntax::expand_comments)
+        .map_err(|e| syntax_error(sql, &e.into()))
 }
 
 /// MySQL quotes the text from the point of the error: "... near 'frm t' at line 1".

@@ -27,13 +27,13 @@ use std::time::{Duration, Instant};
 
 use crossbeam::channel;
 
-use super::job::{Job, JobState};
+use super::job::{Job, JobState, JobWarning};
 use super::progress::Tracker;
 use super::queue;
 use super::row_expressions::{self, ColumnValue};
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SavedError};
 use crate::kv;
 use crate::table::{self, HandleRange, Table};
 use crate::types::Value;
@@ -127,11 +127,16 @@ struct Task {
 }
 
 enum Done {
-    Ok { first: i64, rows: u64 },
+    Ok {
+        first: i64,
+        rows: u64,
+        warnings: Vec<JobWarning>,
+    },
     Failed(Error),
 }
 
-/// What a backfill does to each row of a range, inside the range's transaction.
+/// What a backfill does to each row of a range, inside the range's transaction; what it
+/// warns about goes to `warn`.
 trait RowWork: Sync {
     fn apply(
         &self,
@@ -139,6 +144,7 @@ trait RowWork: Sync {
         table: &Table,
         handle: i64,
         row: &[Value],
+        warn: &mut dyn FnMut(Error),
     ) -> table::Result<()>;
 }
 
@@ -154,6 +160,7 @@ impl RowWork for IndexEntries<'_> {
         table: &Table,
         handle: i64,
         row: &[Value],
+        _warn: &mut dyn FnMut(Error),
     ) -> table::Result<()> {
         if self.0.backfill.writes_temp_index() {
             table.put_temp_entry(txn, self.0, row, handle)?;
@@ -180,6 +187,7 @@ impl RowWork for GeneratedValues {
         table: &Table,
         handle: i64,
         row: &[Value],
+        _warn: &mut dyn FnMut(Error),
     ) -> table::Result<()> {
         let v = (self.value)(handle, row).map_err(table::Error::Resolve)?;
         if row.get(self.column) == Some(&v) {
@@ -191,9 +199,11 @@ impl RowWork for GeneratedValues {
     }
 }
 
-/// MODIFY COLUMN that rewrites data: the row stored again with its changing column
-/// converted, and its entries in the changing indexes.
-struct ConvertedValues;
+/// MODIFY COLUMN that rewrites data: the row stored again with its changing column (this
+/// id) converted, and its entries in the changing indexes. Every changing column of the
+/// table is computed (a multi-schema change has several); only this one's warnings are
+/// this work's.
+struct ConvertedValues(u64);
 
 impl RowWork for ConvertedValues {
     fn apply(
@@ -202,8 +212,13 @@ impl RowWork for ConvertedValues {
         table: &Table,
         handle: i64,
         row: &[Value],
+        warn: &mut dyn FnMut(Error),
     ) -> table::Result<()> {
-        table.convert_record(txn, handle, row)
+        table.convert_record(txn, handle, row, &mut |column, e| {
+            if column == self.0 {
+                warn(e);
+            }
+        })
     }
 }
 
@@ -248,7 +263,7 @@ pub fn backfill_converted(
         .find(|c| c.id == column_id)
         .ok_or_else(|| Error::internal("the changing column vanished"))?;
     tracing::info!(job_id = job.id, table = %table.name, column = %column.name, "backfill started");
-    backfill(domain, job, table, &ConvertedValues)
+    backfill(domain, job, table, &ConvertedValues(column_id))
 }
 
 /// Walks the table's rows in ranges, `work` done on each range in a transaction, from the
@@ -315,10 +330,17 @@ fn backfill(
                 break;
             }
             match done_rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(Done::Ok { first, rows }) => {
+                Ok(Done::Ok {
+                    first,
+                    rows,
+                    warnings,
+                }) => {
                     if let Some(end) = in_flight.remove(&first) {
                         finished.insert(first, end);
                         reorg.row_count += rows;
+                        for w in &warnings {
+                            JobWarning::add(&mut reorg.warnings, &w.first, w.count);
+                        }
                     }
                 }
                 Ok(Done::Failed(e)) => {
@@ -399,10 +421,11 @@ fn worker(
     while let Ok(task) = tasks.recv() {
         loop {
             match backfill_range(domain, table, work, &task) {
-                Ok(rows) => {
+                Ok((rows, warnings)) => {
                     let _ = done.send(Done::Ok {
                         first: task.first,
                         rows,
+                        warnings,
                     });
                     break;
                 }
@@ -419,12 +442,14 @@ fn worker(
     }
 }
 
+/// Does `work` on the rows of `task`'s range in one transaction: how many, and what it
+/// warned about.
 fn backfill_range(
     domain: &Domain,
     table: &Table,
     work: &dyn RowWork,
     task: &Task,
-) -> table::Result<u64> {
+) -> table::Result<(u64, Vec<JobWarning>)> {
     let mut txn = domain.store.begin()?;
     let mut rows: Vec<(i64, Vec<Value>)> = Vec::new();
     let range = HandleRange {
@@ -435,11 +460,13 @@ fn backfill_range(
         rows.push((h, row));
         Ok(true)
     })?;
+    let mut warnings = Vec::new();
+    let mut warn = |e: Error| JobWarning::add(&mut warnings, &SavedError::from(&e), 1);
     for (handle, row) in &rows {
-        work.apply(txn.as_mut(), table, *handle, row)?;
+        work.apply(txn.as_mut(), table, *handle, row, &mut warn)?;
     }
     txn.commit()?;
-    Ok(rows.len() as u64)
+    Ok((rows.len() as u64, warnings))
 }
 
 pub(super) fn save(domain: &Domain, job_id: i64, reorg: &queue::Reorg) -> Result<()> {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{CheckInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo};
-use crate::error::SavedError;
+use crate::error::{Error, SavedError};
 
 /// TiDB's `JobState`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,6 +251,9 @@ pub struct SubJob {
     /// The reorg record of an index build held before it turns public: the next sub-job's
     /// build reuses the job's record meanwhile.
     pub reorg: Option<super::queue::Reorg>,
+    /// What its reorg work warned about.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<JobWarning>,
 }
 
 impl SubJob {
@@ -263,6 +266,7 @@ impl SubJob {
             row_count: 0,
             held: false,
             reorg: None,
+            warnings: Vec::new(),
         }
     }
 }
@@ -307,6 +311,51 @@ pub struct Job {
     /// ADMIN ALTER DDL JOBS: this job's own backfill knobs (else the global variables).
     #[serde(default)]
     pub reorg_params: ReorgParams,
+    /// Whether the submitting session's sql_mode was strict (TiDB keeps the SQL mode in
+    /// `ReorgMeta`): a MODIFY COLUMN that rewrites rows then fails on a value that does
+    /// not fit the new type; otherwise it stores the nearest value and warns.
+    #[serde(default = "strict_by_default")]
+    pub strict_sql_mode: bool,
+    /// What the reorg work warned about, one entry per code: the statement that ran the job
+    /// shows them (TiDB's `ReorgMeta.Warnings`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<JobWarning>,
+}
+
+fn strict_by_default() -> bool {
+    true
+}
+
+/// The first warning of one code a job raised, and how many of that code it raised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobWarning {
+    pub first: SavedError,
+    pub count: u64,
+}
+
+impl JobWarning {
+    /// Adds `count` warnings like `w` to `list`.
+    pub fn add(list: &mut Vec<JobWarning>, w: &SavedError, count: u64) {
+        match list.iter_mut().find(|x| x.first.code == w.code) {
+            Some(x) => x.count = x.count.saturating_add(count),
+            None => list.push(JobWarning {
+                first: w.clone(),
+                count,
+            }),
+        }
+    }
+
+    /// The warning the statement shows: the first one, or TiDB's summary of many.
+    pub fn to_error(&self) -> Error {
+        let mut first = self.first.clone();
+        if self.count > 1 {
+            first.message = format!(
+                "{} warnings with this error code, first warning: {}",
+                self.count, first.message
+            );
+        }
+        first.to_error()
+    }
 }
 
 /// A reorg job's own knobs, set by ADMIN ALTER DDL JOBS (TiDB's `ReorgMeta` concurrency,
@@ -345,6 +394,8 @@ impl Job {
             reorg_type: None,
             dist_reorg: false,
             reorg_params: ReorgParams::default(),
+            strict_sql_mode: true,
+            warnings: Vec::new(),
         }
     }
 

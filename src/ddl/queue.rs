@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::job::Job;
+use super::job::{Job, JobWarning};
 use super::progress::Progress;
 use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Store, Transaction};
@@ -56,6 +56,10 @@ pub struct Reorg {
     /// What the work is doing now, for people.
     #[serde(default)]
     pub progress: Option<Progress>,
+    /// What the work warned about so far (a non-strict MODIFY COLUMN's values that did not
+    /// fit), counted with the rows: the job takes them when the work is done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<JobWarning>,
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(key: &[u8], bytes: &[u8]) -> Result<T> {

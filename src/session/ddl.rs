@@ -155,8 +155,9 @@ impl Session {
         Ok((defined, column))
     }
 
-    pub(super) fn run_job(&mut self, job: Job) -> Result<Job> {
+    pub(super) fn run_job(&mut self, mut job: Job) -> Result<Job> {
         let domain = self.state.domain.clone();
+        job.strict_sql_mode = self.strict();
         let id = ddl::submit(&domain, job)?;
         let killed = self.killed.clone();
         let result = ddl::wait(&domain, id, &|| {
@@ -165,6 +166,11 @@ impl Session {
         if matches!(&result, Err(Error::Interrupted)) {
             // KILL of a session waiting for its DDL cancels the job, as in TiDB.
             self.cancel_job(id);
+        }
+        if let Ok(job) = &result {
+            for w in &job.warnings {
+                self.warn(w.to_error());
+            }
         }
         result
     }

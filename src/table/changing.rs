@@ -45,8 +45,14 @@ pub(super) fn changes(columns: &[ColumnInfo]) -> Vec<Change> {
 }
 
 impl Table {
-    /// `row` with its changing columns computed, or `None` when the table has none.
-    pub(super) fn with_changes(&self, row: &[Value]) -> Result<Option<Vec<Value>>> {
+    /// `row` with its changing columns computed, or `None` when the table has none. A
+    /// strict change fails on a value that does not fit; another stores the nearest value
+    /// and tells `warn` (with the changing column's id).
+    pub(super) fn with_changes(
+        &self,
+        row: &[Value],
+        warn: &mut dyn FnMut(u64, SqlError),
+    ) -> Result<Option<Vec<Value>>> {
         if self.changes.is_empty() {
             return Ok(None);
         }
@@ -56,10 +62,18 @@ impl Table {
                 &self.info.columns[change.source],
                 &self.info.columns[change.target],
             );
-            row[change.target] = if change.strict {
-                converted(&row[change.source], from, to).map_err(Error::Value)?
-            } else {
-                convert::to_column_type(&row[change.source], &to.ty).unwrap_or_else(|e| e.clamped())
+            let value = &row[change.source];
+            row[change.target] = match converted(value, from, to) {
+                Ok(v) => v,
+                Err(e) if change.strict => return Err(Error::Value(e)),
+                Err(e) => {
+                    warn(to.id, e);
+                    match convert::to_column_type(value, &to.ty) {
+                        Ok(Value::Null) if !to.nullable => convert::implicit_default(&to.ty),
+                        Ok(v) => v,
+                        Err(e) => e.clamped(),
+                    }
+                }
             };
         }
         Ok(Some(row))
@@ -67,14 +81,17 @@ impl Table {
 
     /// The MODIFY COLUMN backfill's write of a row: stored again with its changing columns
     /// computed, and its entries in the indexes over them written even when the row held
-    /// the values already (DML wrote them, or NULL, as an unwritten column reads).
+    /// the values already (DML wrote them, or NULL, as an unwritten column reads). A value
+    /// stored in place of one that did not fit is told to `warn`, with the changing
+    /// column's id.
     pub fn convert_record(
         &self,
         txn: &mut dyn Transaction,
         handle: i64,
         row: &[Value],
+        warn: &mut dyn FnMut(u64, SqlError),
     ) -> Result<()> {
-        let Some(new) = self.with_changes(row)? else {
+        let Some(new) = self.with_changes(row, warn)? else {
             return Ok(());
         };
         if new != row {
@@ -186,6 +203,11 @@ mod tests {
     /// `t (id, a INT)` with `a` being changed to TINYINT through hidden column `h` in
     /// `state`, indexed by `ih` (in the same state).
     fn changing_table(state: SchemaState) -> Table {
+        changing_table_in(state, true)
+    }
+
+    /// [`changing_table`], the change strict or not (the job's sql_mode).
+    fn changing_table_in(state: SchemaState, strict: bool) -> Table {
         let mut info = fixtures::table(
             1,
             "t",
@@ -201,10 +223,7 @@ mod tests {
             },
         );
         h.state = state;
-        h.change = Some(ColumnChange {
-            from: 2,
-            strict: true,
-        });
+        h.change = Some(ColumnChange { from: 2, strict });
         info.columns.push(h);
         Table::new(Arc::new(info))
     }
@@ -250,6 +269,34 @@ mod tests {
             }
             other => panic!("expected 1690, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_non_strict_change_stores_the_nearest_value_and_warns() {
+        let store = crate::kv::open_memory().expect("store");
+        let table = changing_table_in(SchemaState::WriteReorganization, false);
+        let mut txn = store.begin().expect("begin");
+        // DML stores the nearest value without a word.
+        let row = [Value::Int(1), Value::Int(300), Value::Null];
+        table.add_record(txn.as_mut(), &row, 1).expect("insert");
+        assert_eq!(stored(&table, txn.as_ref(), 1)[2], Value::Int(127));
+        // The backfill tells which column warned, and why.
+        let row = [Value::Int(2), Value::Int(-500), Value::Null];
+        table.add_record(txn.as_mut(), &row, 2).expect("insert");
+        let mut warnings = Vec::new();
+        table
+            .convert_record(txn.as_mut(), 2, &row, &mut |column, e| {
+                warnings.push((column, e.to_string()))
+            })
+            .expect("convert");
+        assert_eq!(stored(&table, txn.as_ref(), 2)[2], Value::Int(-128));
+        assert_eq!(
+            warnings,
+            [(
+                3,
+                "ERROR 1690 (22003): constant -500 overflows tinyint".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -44,6 +44,28 @@ impl ConvertError {
     }
 }
 
+/// The value MySQL stores for a NOT NULL column given NULL in non-strict mode.
+pub fn implicit_default(ty: &DataType) -> Value {
+    match ty {
+        DataType::Int { unsigned: true, .. } | DataType::Bit { .. } => Value::UInt(0),
+        DataType::Int { .. } | DataType::Year => Value::Int(0),
+        DataType::Decimal { scale, .. } => Value::from(Decimal::zero(*scale)),
+        DataType::Float | DataType::Double => Value::Float(0.0),
+        DataType::Date => Value::Date(NaiveDate::MIN),
+        DataType::DateTime { .. } | DataType::Timestamp { .. } => {
+            Value::DateTime(NaiveDate::MIN.and_time(NaiveTime::MIN))
+        }
+        DataType::Binary {
+            len,
+            varying: false,
+        } => Value::Bytes(vec![0; *len as usize]),
+        DataType::Enum { members } => Value::str(members.first().map_or("", String::as_str)),
+        DataType::Json => Value::str("null"),
+        DataType::Time { .. } => Value::str("00:00:00"),
+        _ => Value::Bytes(Vec::new()),
+    }
+}
+
 /// The text a column's default (or the value rows written before the column existed) is
 /// kept as: the value's text, and for BIT MySQL's `b'101'`.
 pub fn stored_text(v: &Value, ty: &DataType) -> String {

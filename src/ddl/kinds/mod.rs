@@ -161,6 +161,10 @@ fn load_table(txn: &dyn Transaction, job: &Job) -> Result<TableInfo> {
 fn reorg_done(txn: &dyn Transaction, job: &mut Job) -> Result<bool> {
     let reorg = queue::get_reorg(txn, job.id)?;
     job.row_count = reorg.row_count;
+    if reorg.done {
+        // A job's (or sub-job's) warnings are those of its reorg work.
+        job.warnings = reorg.warnings;
+    }
     Ok(reorg.done)
 }
 

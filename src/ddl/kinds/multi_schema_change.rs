@@ -18,7 +18,7 @@
 
 use super::{finish, JobKind, Step};
 use crate::catalog::SchemaState;
-use crate::ddl::job::{Action, Job, JobArgs, JobState, MultiSchemaInfo, SubJob};
+use crate::ddl::job::{Action, Job, JobArgs, JobState, JobWarning, MultiSchemaInfo, SubJob};
 use crate::ddl::queue;
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
@@ -33,6 +33,10 @@ impl JobKind for MultiSchemaChange {
         } else {
             final_step(txn, job, &mut info)
         };
+        job.warnings = Vec::new();
+        for w in info.subs.iter().flat_map(|s| &s.warnings) {
+            JobWarning::add(&mut job.warnings, &w.first, w.count);
+        }
         job.args = JobArgs::MultiSchemaChange(info);
         step
     }
@@ -166,6 +170,7 @@ fn proxy(parent: &Job, sub: &SubJob, mode: JobState) -> Job {
     };
     proxy.schema_state = sub.schema_state;
     proxy.row_count = sub.row_count;
+    proxy.warnings = sub.warnings.clone();
     proxy
 }
 
@@ -177,6 +182,7 @@ fn absorb(parent: &mut Job, sub: &mut SubJob, proxy: &Job) {
     sub.row_count = proxy.row_count;
     sub.args = proxy.args.clone();
     parent.reorg_type = proxy.reorg_type.clone();
+    sub.warnings.clone_from(&proxy.warnings);
     parent.row_count = parent.row_count.max(proxy.row_count);
     if proxy.schema_state != SchemaState::None {
         parent.schema_state = proxy.schema_state;

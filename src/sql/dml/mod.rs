@@ -17,8 +17,8 @@ use crate::catalog::{ColumnInfo, DefaultValue};
 use crate::error::{Error, Result};
 use crate::sql::functions;
 use crate::sql::planner::binder::SessionContext;
-use crate::types::convert::{self, ConvertError};
-use crate::types::{DataType, Decimal, Value};
+use crate::types::convert::{self, implicit_default, ConvertError};
+use crate::types::{DataType, Value};
 
 /// Converts a value for storage in `col`, applying strict mode: in strict mode a value that
 /// does not fit is an error; otherwise it is clamped with a warning. `ignore` (INSERT IGNORE,
@@ -79,28 +79,6 @@ pub fn store_value(
             ctx.warn(&err);
             Ok(e.clamped())
         }
-    }
-}
-
-/// The value MySQL stores for a NOT NULL column given NULL in non-strict mode.
-pub fn implicit_default(ty: &DataType) -> Value {
-    match ty {
-        DataType::Int { unsigned: true, .. } | DataType::Bit { .. } => Value::UInt(0),
-        DataType::Int { .. } | DataType::Year => Value::Int(0),
-        DataType::Decimal { scale, .. } => Value::from(Decimal::zero(*scale)),
-        DataType::Float | DataType::Double => Value::Float(0.0),
-        DataType::Date => Value::Date(chrono::NaiveDate::MIN),
-        DataType::DateTime { .. } | DataType::Timestamp { .. } => {
-            Value::DateTime(chrono::NaiveDate::MIN.and_time(chrono::NaiveTime::MIN))
-        }
-        DataType::Binary {
-            len,
-            varying: false,
-        } => Value::Bytes(vec![0; *len as usize]),
-        DataType::Enum { members } => Value::str(members.first().map_or("", String::as_str)),
-        DataType::Json => Value::str("null"),
-        DataType::Time { .. } => Value::str("00:00:00"),
-        _ => Value::Bytes(Vec::new()),
     }
 }
 

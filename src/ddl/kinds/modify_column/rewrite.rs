@@ -63,7 +63,7 @@ pub(super) fn start(
     col.name = hidden_name("_Col$_", &old.name, |n| table.column_by_name(n).is_some());
     col.change = Some(ColumnChange {
         from: old.id,
-        strict: true,
+        strict: job.strict_sql_mode,
     });
     col.origin_default = None;
     advance(job, &mut col.state, SchemaState::DeleteOnly);

@@ -54,9 +54,9 @@ mod keys;
 mod recent;
 #[cfg(test)]
 mod tests;
+mod write_buffer;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
@@ -68,6 +68,7 @@ use parking_lot::Mutex;
 use super::engine::{self, Batch, Engine, EngineIter};
 use super::{Error, KeyRange, Pair, Result, Savepoint, Store, Transaction};
 use group_commit::GroupCommit;
+use write_buffer::WriteBuffer;
 
 /// How often the background thread collects garbage.
 pub const GC_INTERVAL: Duration = Duration::from_secs(30);
@@ -154,7 +155,7 @@ impl MvccStore {
         Ok(MvccTransaction {
             inner: self.inner.clone(),
             start_ts,
-            writes: BTreeMap::new(),
+            writes: WriteBuffer::default(),
             locks: BTreeSet::new(),
             undo: Vec::new(),
             empty: Vec::new(),
@@ -391,16 +392,13 @@ impl Inner {
     /// half the commit's time). The new `last_ts` is made durable first: after a crash in
     /// between, the versions are either all there, at a timestamp every later commit is
     /// above, or not there at all.
-    fn apply_by_ingest(
-        &self,
-        writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-        commit_ts: u64,
-    ) -> Result<()> {
+    fn apply_by_ingest(&self, writes: &[(Vec<u8>, Option<Vec<u8>>)], commit_ts: u64) -> Result<()> {
         let mut meta = Batch::default();
         meta.put(keys::META_LAST_TS, keys::encode_ts(commit_ts));
         self.engine.write(meta)?;
         self.engine.sync()?;
-        // The buffer's keys ascend, and so do their versions at one timestamp.
+        // The writes' keys ascend (sorted before the commit lock was taken), and so do
+        // their versions at one timestamp.
         let mut versions = writes.iter().map(|(key, value)| {
             (
                 keys::data_key(key, commit_ts),
@@ -445,8 +443,8 @@ fn just_after(mut key: Vec<u8>) -> Vec<u8> {
 pub struct MvccTransaction {
     inner: Arc<Inner>,
     start_ts: u64,
-    /// Buffered writes, `None` meaning delete. Sorted so scans can merge it with the snapshot.
-    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Buffered writes, `None` meaning delete.
+    writes: WriteBuffer,
     /// One entry per write, so a savepoint is just a length of this log.
     undo: Vec<Undo>,
     /// Keys read under a lock: conflict-checked at commit like writes, but not written.
@@ -504,17 +502,7 @@ impl Transaction for MvccTransaction {
             return Ok(out);
         }
         let snapshot = SnapshotScan::new(&self.inner, range, self.start_ts, reverse);
-        let upper = match range.end.is_empty() {
-            true => Bound::Unbounded,
-            false => Bound::Excluded(range.end.as_slice()),
-        };
-        let buffered = self
-            .writes
-            .range::<[u8], _>((Bound::Included(range.start.as_slice()), upper));
-        let buffered: Box<dyn Iterator<Item = _>> = match reverse {
-            true => Box::new(buffered.rev()),
-            false => Box::new(buffered),
-        };
+        let buffered = self.writes.range(&range.start, &range.end, reverse);
         let mut snapshot = snapshot.peekable();
         let mut buffered = buffered.peekable();
         while out.len() < limit {
@@ -565,9 +553,11 @@ impl Transaction for MvccTransaction {
                 break;
             };
             match previous {
-                Some(value) => self.writes.insert(key, value),
+                Some(value) => {
+                    self.writes.insert(key, value);
+                }
                 None => self.writes.remove(&key),
-            };
+            }
         }
     }
 
@@ -576,12 +566,7 @@ impl Transaction for MvccTransaction {
     }
 
     fn written_keys(&self, prefix: &[u8]) -> Vec<Vec<u8>> {
-        self.writes
-            .range(prefix.to_vec()..)
-            .map(|(k, _)| k)
-            .take_while(|k| k.starts_with(prefix))
-            .cloned()
-            .collect()
+        self.writes.keys_with_prefix(prefix)
     }
 
     fn lock(&mut self, key: Vec<u8>) {
@@ -611,8 +596,17 @@ impl MvccTransaction {
         if self.writes.is_empty() && self.locks.is_empty() {
             return Ok(self.start_ts);
         }
-        let writes = std::mem::take(&mut self.writes);
+        // In key order (an ingest needs it; the conflict check searches it), sorted before
+        // the commit lock is taken: a LOAD DATA's millions of writes hold up no other commit.
+        let mut writes = std::mem::take(&mut self.writes).into_pairs();
+        writes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let locks = std::mem::take(&mut self.locks);
+        let written = |key: &[u8]| {
+            writes
+                .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+                .is_ok()
+        };
+        let conflicts = |key: &[u8]| written(key) || locks.contains(key);
         let inner = &self.inner;
         let commit_ts = {
             let mut recent = inner.commit_lock.lock();
@@ -620,11 +614,11 @@ impl MvccTransaction {
             let commit_ts = last
                 .checked_add(1)
                 .ok_or_else(|| Error::Storage("commit timestamps exhausted".into()))?;
-            match recent.check(self.start_ts, &writes, &locks) {
+            match recent.check(self.start_ts, &conflicts) {
                 recent::Check::Clear => {}
                 recent::Check::Conflict => return Err(Error::WriteConflict),
                 recent::Check::Unknown => {
-                    for key in writes.keys().chain(locks.iter()) {
+                    for key in writes.iter().map(|(k, _)| k).chain(locks.iter()) {
                         if inner.written_since(key, self.start_ts)? {
                             return Err(Error::WriteConflict);
                         }
@@ -649,7 +643,11 @@ impl MvccTransaction {
             }
             inner.last_ts.store(commit_ts, Ordering::Release);
             let min_active = inner.min_active(&inner.active.lock());
-            recent.record(commit_ts, writes.into_keys().collect(), min_active);
+            recent.record(
+                commit_ts,
+                writes.into_iter().map(|(k, _)| k).collect(),
+                min_active,
+            );
             commit_ts
         };
         Ok(commit_ts)

@@ -9,7 +9,7 @@
 //! dropped commits it needs, or an ingest wrote versions past its start) probes the engine
 //! as before.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// At most this many keys are remembered; the oldest commits go first.
 const MAX_KEYS: usize = 1 << 20;
@@ -41,13 +41,9 @@ impl Recent {
         }
     }
 
-    /// Whether a commit after `start_ts` wrote one of `writes` or `locks`.
-    pub fn check(
-        &self,
-        start_ts: u64,
-        writes: &BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-        locks: &BTreeSet<Vec<u8>>,
-    ) -> Check {
+    /// Whether a commit after `start_ts` wrote a key `mine` says the transaction wrote or
+    /// locked.
+    pub fn check(&self, start_ts: u64, mine: &dyn Fn(&[u8]) -> bool) -> Check {
         if start_ts < self.horizon {
             return Check::Unknown;
         }
@@ -57,10 +53,7 @@ impl Recent {
             .rev()
             .take_while(|(ts, _)| *ts > start_ts);
         for (_, keys) in later {
-            if keys
-                .iter()
-                .any(|k| writes.contains_key(k) || locks.contains(k))
-            {
+            if keys.iter().any(|k| mine(k)) {
                 return Check::Conflict;
             }
         }
@@ -102,8 +95,9 @@ impl Recent {
 mod tests {
     use super::*;
 
-    fn writes(keys: &[&[u8]]) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
-        keys.iter().map(|k| (k.to_vec(), None)).collect()
+    /// A transaction that wrote `keys` and locked `locked`.
+    fn mine<'a>(keys: &'a [&[u8]], locked: &'a [&[u8]]) -> impl Fn(&[u8]) -> bool + 'a {
+        move |k| keys.contains(&k) || locked.contains(&k)
     }
 
     #[test]
@@ -111,20 +105,18 @@ mod tests {
         let mut r = Recent::new(10);
         r.record(11, vec![b"a".to_vec()], 10);
         r.record(12, vec![b"b".to_vec()], 10);
-        let none = BTreeSet::new();
-        assert_eq!(r.check(10, &writes(&[b"a"]), &none), Check::Conflict);
-        assert_eq!(r.check(11, &writes(&[b"a"]), &none), Check::Clear);
-        assert_eq!(r.check(11, &writes(&[b"b"]), &none), Check::Conflict);
-        let locked: BTreeSet<Vec<u8>> = [b"b".to_vec()].into();
-        assert_eq!(r.check(11, &writes(&[]), &locked), Check::Conflict);
+        assert_eq!(r.check(10, &mine(&[b"a"], &[])), Check::Conflict);
+        assert_eq!(r.check(11, &mine(&[b"a"], &[])), Check::Clear);
+        assert_eq!(r.check(11, &mine(&[b"b"], &[])), Check::Conflict);
+        assert_eq!(r.check(11, &mine(&[], &[b"b"])), Check::Conflict);
         // Older than the store's opening: unknown.
-        assert_eq!(r.check(9, &writes(&[b"z"]), &none), Check::Unknown);
+        assert_eq!(r.check(9, &mine(&[b"z"], &[])), Check::Unknown);
         // Commits no open transaction needs are forgotten.
         r.forget(11);
         assert_eq!(r.commits.len(), 1);
         r.written_outside(12);
-        assert_eq!(r.check(11, &writes(&[b"z"]), &none), Check::Unknown);
-        assert_eq!(r.check(12, &writes(&[b"z"]), &none), Check::Clear);
+        assert_eq!(r.check(11, &mine(&[b"z"], &[])), Check::Unknown);
+        assert_eq!(r.check(12, &mine(&[b"z"], &[])), Check::Clear);
     }
 
     #[test]
@@ -136,13 +128,7 @@ mod tests {
         r.record(1, many, 0);
         r.record(2, vec![b"x".to_vec()], 0);
         assert_eq!(r.keys, 1);
-        assert_eq!(
-            r.check(0, &writes(&[b"x"]), &BTreeSet::new()),
-            Check::Unknown
-        );
-        assert_eq!(
-            r.check(1, &writes(&[b"x"]), &BTreeSet::new()),
-            Check::Conflict
-        );
+        assert_eq!(r.check(0, &mine(&[b"x"], &[])), Check::Unknown);
+        assert_eq!(r.check(1, &mine(&[b"x"], &[])), Check::Conflict);
     }
 }

@@ -51,6 +51,7 @@
 
 mod group_commit;
 mod keys;
+mod latest;
 mod recent;
 #[cfg(test)]
 mod tests;
@@ -101,6 +102,8 @@ struct Inner {
     group_commit: GroupCommit,
     /// Serialises GC runs; two collectors over the same keys would only waste work.
     gc_lock: Mutex<()>,
+    /// The newest version of recently written keys (`latest`).
+    latest: latest::Latest,
 }
 
 /// Open snapshots, and the oldest snapshot that is still complete.
@@ -142,6 +145,7 @@ impl MvccStore {
             }),
             group_commit: GroupCommit::new(last_ts),
             gc_lock: Mutex::new(()),
+            latest: latest::Latest::default(),
         });
         let gc_thread = spawn_gc_thread(Arc::downgrade(&inner))?;
         Ok(MvccStore {
@@ -231,6 +235,8 @@ impl Store for MvccStore {
             ));
         }
         inner.commit_lock.lock().written_outside(ts);
+        // Versions below the newest commit: a remembered newest version may be older.
+        inner.latest.clear();
         // Versions in user-key order, cut short at the first key out of order.
         let mut previous: Option<Vec<u8>> = None;
         let mut unsorted = false;
@@ -243,7 +249,9 @@ impl Store for MvccStore {
             previous = Some(key);
             Some(version)
         });
-        inner.engine.ingest(&mut versions)?;
+        let ingested = inner.engine.ingest(&mut versions);
+        inner.latest.clear();
+        ingested?;
         drop(versions);
         if unsorted {
             return Err(Error::Storage(
@@ -255,6 +263,7 @@ impl Store for MvccStore {
 
     fn delete_range(&self, range: &KeyRange) -> Result<u64> {
         let engine = self.inner.engine.as_ref();
+        self.inner.latest.clear();
         let (start, end) = (
             keys::data_lower_bound(&range.start),
             keys::data_upper_bound(&range.end),
@@ -269,6 +278,7 @@ impl Store for MvccStore {
         if !batch.is_empty() {
             engine.write(batch)?;
         }
+        self.inner.latest.clear();
         engine.sync()?;
         Ok(removed)
     }
@@ -376,6 +386,9 @@ impl Inner {
     /// The value of `key` in the snapshot at `ts`: its newest version at or below `ts`. One
     /// engine read, hence atomic with respect to commits and GC batches.
     fn read_at(&self, key: &[u8], ts: u64) -> Result<Option<Vec<u8>>> {
+        if let Some(known) = self.latest.read(key, ts) {
+            return Ok(known);
+        }
         let oldest = just_after(keys::data_key(key, 0));
         match self.engine.range(&keys::data_key(key, ts), &oldest).next() {
             Some(entry) => {
@@ -386,7 +399,6 @@ impl Inner {
         }
     }
 
-    /// True if some transaction committed a version of `key` after `start_ts`.
     /// Applies a huge commit's versions as an ingest of sorted tables instead of a batch
     /// through the engine's write buffer and journal (a LOAD DATA of a million rows: about
     /// half the commit's time). The new `last_ts` is made durable first: after a crash in
@@ -408,6 +420,7 @@ impl Inner {
         self.engine.ingest(&mut versions)
     }
 
+    /// True if some transaction committed a version of `key` after `start_ts`.
     fn written_since(&self, key: &[u8], start_ts: u64) -> Result<bool> {
         let Some(after) = start_ts.checked_add(1) else {
             return Ok(false);
@@ -629,7 +642,10 @@ impl MvccTransaction {
                 return Ok(self.start_ts);
             }
             if writes.len() >= INGEST_WRITES && inner.engine.ingest_is_atomic() {
-                inner.apply_by_ingest(&writes, commit_ts)?;
+                inner.latest.clear();
+                let applied = inner.apply_by_ingest(&writes, commit_ts);
+                inner.latest.clear();
+                applied?;
             } else {
                 let mut batch = Batch::default();
                 for (key, value) in &writes {
@@ -640,6 +656,14 @@ impl MvccTransaction {
                 }
                 batch.put(keys::META_LAST_TS, keys::encode_ts(commit_ts));
                 inner.engine.write(batch)?;
+                // Before the timestamp is published: see `latest`.
+                let keep = writes.len() <= latest::MAX_COMMIT_KEYS;
+                for (key, value) in &writes {
+                    match keep {
+                        true => inner.latest.record(key, commit_ts, value.as_deref()),
+                        false => inner.latest.forget(key),
+                    }
+                }
             }
             inner.last_ts.store(commit_ts, Ordering::Release);
             let min_active = inner.min_active(&inner.active.lock());

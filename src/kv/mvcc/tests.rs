@@ -589,6 +589,14 @@ fn ingest_writes_versions_at_a_past_snapshot(kind: EngineKind) {
     assert!(store.ingest(ts, &mut unsorted).is_err());
     let mut one = std::iter::once((b"c".to_vec(), b"1".to_vec()));
     assert!(store.ingest(store.current_ts() + 1, &mut one).is_err());
+    // A version a commit wrote (and a read since remembers), replaced by an ingest at the
+    // same timestamp: reads see the ingested one.
+    let ts2 = put(&store, &[(b"j1", b"committed")]);
+    let read = |key: &[u8]| store.begin().expect("begin").get(key).expect("get");
+    assert_eq!(read(b"j1"), Some(b"committed".to_vec()));
+    let mut replaced = std::iter::once((b"j1".to_vec(), b"ingested".to_vec()));
+    store.ingest(ts2, &mut replaced).expect("ingest");
+    assert_eq!(read(b"j1"), Some(b"ingested".to_vec()));
 }
 
 /// A commit big enough to be applied as an ingest (where the engine's ingest is atomic)
@@ -658,6 +666,10 @@ fn delete_range_removes_every_version_in_the_range_only(kind: EngineKind) {
     let txn = store.begin().expect("begin");
     for k in outside {
         assert_eq!(txn.get(k).expect("get"), Some(vec![2]));
+    }
+    // Point reads too, of keys whose newest version a commit had just written.
+    for k in inside {
+        assert_eq!(txn.get(k).expect("get"), None);
     }
     assert!(txn
         .scan(&range, usize::MAX, false)

@@ -161,7 +161,6 @@ impl MvccStore {
             start_ts,
             writes: WriteBuffer::default(),
             locks: BTreeSet::new(),
-            undo: Vec::new(),
             empty: Vec::new(),
         })
     }
@@ -456,24 +455,12 @@ fn just_after(mut key: Vec<u8>) -> Vec<u8> {
 pub struct MvccTransaction {
     inner: Arc<Inner>,
     start_ts: u64,
-    /// Buffered writes, `None` meaning delete.
+    /// Buffered writes, `None` meaning delete, with the log savepoints roll back.
     writes: WriteBuffer,
-    /// One entry per write, so a savepoint is just a length of this log.
-    undo: Vec<Undo>,
     /// Keys read under a lock: conflict-checked at commit like writes, but not written.
     locks: BTreeSet<Vec<u8>>,
     /// Ranges the snapshot holds no key in ([`Transaction::snapshot_is_empty`]).
     empty: Vec<KeyRange>,
-}
-
-/// What the write buffer held for a key before a write: `None` if the key was not in it.
-type Undo = (Vec<u8>, Option<Option<Vec<u8>>>);
-
-impl MvccTransaction {
-    fn write(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
-        let previous = self.writes.insert(key.clone(), value);
-        self.undo.push((key, previous));
-    }
 }
 
 impl Drop for MvccTransaction {
@@ -549,29 +536,19 @@ impl Transaction for MvccTransaction {
     }
 
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.write(key, Some(value));
+        self.writes.insert(key, Some(value));
     }
 
     fn delete(&mut self, key: Vec<u8>) {
-        self.write(key, None);
+        self.writes.insert(key, None);
     }
 
     fn savepoint(&self) -> Savepoint {
-        Savepoint(self.undo.len())
+        Savepoint(self.writes.savepoint())
     }
 
     fn rollback_to(&mut self, savepoint: Savepoint) {
-        while self.undo.len() > savepoint.0 {
-            let Some((key, previous)) = self.undo.pop() else {
-                break;
-            };
-            match previous {
-                Some(value) => {
-                    self.writes.insert(key, value);
-                }
-                None => self.writes.remove(&key),
-            }
-        }
+        self.writes.rollback_to(savepoint.0);
     }
 
     fn is_read_only(&self) -> bool {

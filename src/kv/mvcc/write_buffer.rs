@@ -1,25 +1,39 @@
-//! A transaction's buffered writes, `None` meaning delete.
+//! A transaction's buffered writes (`None` meaning delete), and the log that takes them back
+//! to a savepoint.
 //!
 //! What a transaction does with its buffer is mostly writing to it and reading its own
 //! writes back by key (a LOAD DATA buffers millions of row and index entries, each checked
 //! for a duplicate first); scans that merge the buffer with the snapshot in key order are
-//! rare in such transactions. So the buffer is a hash map, and the key order is built only
-//! when a scan first asks for it, then kept up to date. A commit needs no order (an engine
-//! batch takes keys in any order) unless it is applied as an ingest, which sorts first.
+//! rare in such transactions. So the buffer is a hash map that keeps its entries in
+//! insertion order (`IndexMap`): a key is stored once, growing moves indices rather than
+//! entries, and a rollback drops the newest entries from the end. The key order is built
+//! only when a scan first asks for it, then kept up to date. A commit sorts the entries
+//! itself.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::ops::Bound;
 
+use indexmap::IndexMap;
 use parking_lot::{Mutex, MutexGuard};
 
 type Value = Option<Vec<u8>>;
 
+/// How to take one write back.
+enum Undo {
+    /// The write added the newest entry: drop it.
+    Added,
+    /// The write replaced entry `index`'s value: put this one back.
+    Replaced(usize, Value),
+}
+
 #[derive(Default)]
 pub struct WriteBuffer {
-    /// foldhash rather than the standard SipHash: the map is rehashed as it grows, and a
-    /// bulk load's keys are not chosen by an attacker who could benefit from collisions
-    /// (each transaction's seed is random all the same).
-    values: HashMap<Vec<u8>, Value, foldhash::fast::RandomState>,
+    /// foldhash rather than the standard SipHash: cheaper on short keys, and a bulk load's
+    /// keys are not chosen by an attacker who could benefit from collisions (each buffer's
+    /// seed is random all the same).
+    values: IndexMap<Vec<u8>, Value, foldhash::fast::RandomState>,
+    /// One entry per write: a savepoint is a length of this log.
+    undo: Vec<Undo>,
     /// Every key of `values`, sorted; `None` until a scan needs it.
     order: Mutex<Option<BTreeSet<Vec<u8>>>>,
 }
@@ -33,21 +47,45 @@ impl WriteBuffer {
         self.values.is_empty()
     }
 
-    /// Writes `value` at `key`; returns what the buffer held there before.
-    pub fn insert(&mut self, key: Vec<u8>, value: Value) -> Option<Value> {
-        if let Some(order) = self.order.get_mut() {
-            if !self.values.contains_key(&key) {
-                order.insert(key.clone());
+    /// Writes `value` at `key`.
+    pub fn insert(&mut self, key: Vec<u8>, value: Value) {
+        match self.values.get_full_mut(&key) {
+            Some((index, _, slot)) => {
+                let previous = std::mem::replace(slot, value);
+                self.undo.push(Undo::Replaced(index, previous));
+            }
+            None => {
+                if let Some(order) = self.order.get_mut() {
+                    order.insert(key.clone());
+                }
+                self.values.insert(key, value);
+                self.undo.push(Undo::Added);
             }
         }
-        self.values.insert(key, value)
     }
 
-    /// Forgets `key` (a rollback to before its first write).
-    pub fn remove(&mut self, key: &[u8]) {
-        if self.values.remove(key).is_some() {
-            if let Some(order) = self.order.get_mut() {
-                order.remove(key);
+    /// A position to [`WriteBuffer::rollback_to`].
+    pub fn savepoint(&self) -> usize {
+        self.undo.len()
+    }
+
+    /// Takes back every write made after `savepoint`, the newest first.
+    pub fn rollback_to(&mut self, savepoint: usize) {
+        while self.undo.len() > savepoint {
+            match self.undo.pop() {
+                Some(Undo::Added) => {
+                    if let Some((key, _)) = self.values.pop() {
+                        if let Some(order) = self.order.get_mut() {
+                            order.remove(&key);
+                        }
+                    }
+                }
+                Some(Undo::Replaced(index, previous)) => {
+                    if let Some((_, slot)) = self.values.get_index_mut(index) {
+                        *slot = previous;
+                    }
+                }
+                None => break,
             }
         }
     }
@@ -142,19 +180,31 @@ mod tests {
         b.insert(b"a".to_vec(), None);
         assert_eq!(scanned(&b, b"", b"", false), [b"a".to_vec(), b"c".to_vec()]);
         // Written after the order exists: kept in it.
+        let before_b = b.savepoint();
         b.insert(b"b".to_vec(), Some(b"2".to_vec()));
         b.insert(b"c".to_vec(), Some(b"33".to_vec()));
         assert_eq!(scanned(&b, b"b", b"", true), [b"c".to_vec(), b"b".to_vec()]);
-        b.remove(b"b");
-        assert_eq!(scanned(&b, b"a", b"c", false), [b"a".to_vec()]);
         assert_eq!(b.get(b"c"), Some(&Some(b"33".to_vec())));
+        // Rolled back: out of the map and of the order, the old value back.
+        b.rollback_to(before_b);
+        assert_eq!(scanned(&b, b"", b"", false), [b"a".to_vec(), b"c".to_vec()]);
+        assert_eq!(b.get(b"c"), Some(&Some(b"3".to_vec())));
+        assert_eq!(b.keys_with_prefix(b"").len(), 2);
     }
 
     #[test]
-    fn insert_returns_what_was_there() {
+    fn rollback_undoes_overwrites_and_additions_in_order() {
         let mut b = WriteBuffer::default();
-        assert_eq!(b.insert(b"k".to_vec(), Some(b"1".to_vec())), None);
-        assert_eq!(b.insert(b"k".to_vec(), None), Some(Some(b"1".to_vec())));
-        assert_eq!(b.keys_with_prefix(b"k"), [b"k".to_vec()]);
+        b.insert(b"k".to_vec(), Some(b"1".to_vec()));
+        let sp = b.savepoint();
+        b.insert(b"k".to_vec(), None);
+        b.insert(b"n".to_vec(), Some(b"x".to_vec()));
+        b.insert(b"k".to_vec(), Some(b"2".to_vec()));
+        b.rollback_to(sp);
+        assert_eq!(b.get(b"k"), Some(&Some(b"1".to_vec())));
+        assert_eq!(b.get(b"n"), None);
+        assert_eq!(b.keys_with_prefix(b""), [b"k".to_vec()]);
+        b.rollback_to(0);
+        assert!(b.is_empty());
     }
 }

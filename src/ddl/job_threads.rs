@@ -73,11 +73,12 @@ impl JobThreads {
                 loop {
                     match jobs.recv_timeout(IDLE_KEEP) {
                         Ok(id) => {
+                            // A job that ends says so itself (the queue changed); one that
+                            // only left this thread (paused, an error, another owner) is
+                            // taken up at the worker's next scan, not at once in a loop.
                             runner::run_job(&domain, id);
                             running.lock().remove(&id);
                             idle.fetch_add(1, Ordering::SeqCst);
-                            // The worker schedules again: a job may have waited for this one.
-                            domain.events.queue_changed();
                         }
                         Err(RecvTimeoutError::Timeout) if take_one(&idle).is_some() => return,
                         Err(RecvTimeoutError::Timeout) => {}

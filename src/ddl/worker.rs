@@ -48,8 +48,8 @@ pub fn run(domain: &Arc<Domain>) {
             last_campaign = campaign_start;
         }
         if domain.ownership.is_owner() {
-            // The queue is scanned when it changed (a job thread that ends says so too) or a
-            // second passed: not at every wake-up of the process.
+            // The queue is scanned when it changed (a job was submitted, finished, paused,
+            // resumed or cancelled) or a second passed: not at every wake-up of the process.
             let queue = domain.events.queue.generation();
             if queue != scheduled || now_ms() - last_schedule >= SCHEDULE_EVERY_MS {
                 scheduled = queue;

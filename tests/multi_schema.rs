@@ -5,12 +5,15 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::ddl::*;
 use common::TestServer;
+use moltdb::node::cluster::Cluster;
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Row};
+use tokio::task::JoinHandle;
 
 const MULTI: &str = "alter table multi-schema change";
 
@@ -117,19 +120,20 @@ async fn multi_schema_change_while_every_node_writes() {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn cancelled_multi_schema_change_leaves_the_table_as_it_was() {
-    let (cluster, _dir) = start_cluster(1).await;
-    let mut c = node_conn(&cluster, 0, None).await;
+/// On a one-node cluster: fills `d.t` with 5,000 rows and an index `ic (c)`, slows the
+/// backfill down, sends `alter` (a multi-schema change whose second sub-job builds an index)
+/// on a connection of its own and waits until that build runs. Returns a connection, the
+/// statement's task and the job id.
+async fn start_slowed(
+    cluster: &Arc<Cluster>,
+    alter: &'static str,
+) -> (Conn, JoinHandle<mysql_async::Result<()>>, i64) {
+    let mut c = node_conn(cluster, 0, None).await;
     populate(&mut c, 5_000, 97).await;
     c.query_drop("CREATE INDEX ic ON d.t (c)").await.unwrap();
-    set_failpoint(&cluster, "reorg-slow", "200");
-    let mut submit = node_conn(&cluster, 0, Some("d")).await;
-    let alter = tokio::spawn(async move {
-        submit
-            .query_drop("ALTER TABLE t ADD COLUMN x INT DEFAULT 1, ADD INDEX ik (k), DROP INDEX ic")
-            .await
-    });
+    set_failpoint(cluster, "reorg-slow", "200");
+    let mut submit = node_conn(cluster, 0, Some("d")).await;
+    let alter = tokio::spawn(async move { submit.query_drop(alter).await });
     wait_multi(&mut c, "the index build", |rows| {
         rows.get(2).is_some_and(|r| r.1 == "write reorganization")
     })
@@ -139,6 +143,17 @@ async fn cancelled_multi_schema_change_leaves_the_table_as_it_was() {
         .await
         .unwrap()
         .unwrap();
+    (c, alter, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelled_multi_schema_change_leaves_the_table_as_it_was() {
+    let (cluster, _dir) = start_cluster(1).await;
+    let (mut c, alter, id) = start_slowed(
+        &cluster,
+        "ALTER TABLE t ADD COLUMN x INT DEFAULT 1, ADD INDEX ik (k), DROP INDEX ic",
+    )
+    .await;
     c.query_drop(format!("ADMIN CANCEL DDL JOBS {id}"))
         .await
         .unwrap();
@@ -230,27 +245,11 @@ async fn killed_mid_multi_schema_change_resumes_after_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn paused_multi_schema_change_with_a_lossy_modify_resumes_and_finishes() {
     let (cluster, _dir) = start_cluster(1).await;
-    let mut c = node_conn(&cluster, 0, None).await;
-    populate(&mut c, 5_000, 97).await;
-    c.query_drop("CREATE INDEX ic ON d.t (c)").await.unwrap();
-    set_failpoint(&cluster, "reorg-slow", "200");
-    let mut submit = node_conn(&cluster, 0, Some("d")).await;
-    let alter = tokio::spawn(async move {
-        submit
-            .query_drop(
-                "ALTER TABLE t ADD COLUMN x INT DEFAULT 1, ADD INDEX ik (k), MODIFY c VARCHAR(16)",
-            )
-            .await
-    });
-    wait_multi(&mut c, "the index build", |rows| {
-        rows.get(2).is_some_and(|r| r.1 == "write reorganization")
-    })
+    let (mut c, alter, id) = start_slowed(
+        &cluster,
+        "ALTER TABLE t ADD COLUMN x INT DEFAULT 1, ADD INDEX ik (k), MODIFY c VARCHAR(16)",
+    )
     .await;
-    let id: i64 = c
-        .query_first(format!("SELECT job_id FROM information_schema.ddl_jobs WHERE job_type = '{MULTI}' ORDER BY job_id DESC LIMIT 1"))
-        .await
-        .unwrap()
-        .unwrap();
     c.query_drop(format!("ADMIN PAUSE DDL JOBS {id}"))
         .await
         .unwrap();

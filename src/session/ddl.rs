@@ -314,24 +314,7 @@ impl Session {
             ) => self.like_source(&like.name, &name)?,
             None => match &ct.query {
                 Some(q) => self.create_table_as_columns(sql, ct, q, &name, collation)?,
-                None => {
-                    let clustered = sql::create_table::clustering(sql);
-                    let info = sql::create_table::table_info(
-                        ct,
-                        &name,
-                        &self.state,
-                        collation,
-                        clustered,
-                    )?;
-                    if clustered == Some(true) && info.handle_column.is_none() {
-                        self.warn(Error::new(
-                            1105,
-                            "HY000",
-                            "moltdb clusters a table by a single integer primary key only: this PRIMARY KEY is NONCLUSTERED",
-                        ));
-                    }
-                    info
-                }
+                None => self.defined_table(sql, ct, &name, collation)?,
             },
         };
         if sql::create_table::dropped_checks(ct, &self.state) {
@@ -407,8 +390,29 @@ impl Session {
                 "A table must have at least 1 column",
             ));
         }
+        self.defined_table(sql, &full, name, collation)
+    }
+
+    /// The table CREATE TABLE `sql` (parsed as `ct`) defines, with TiDB's CLUSTERED /
+    /// NONCLUSTERED read from the text; a key said CLUSTERED that moltdb cannot cluster
+    /// (anything but one integer column) is created NONCLUSTERED, with a warning.
+    pub(super) fn defined_table(
+        &mut self,
+        sql: &str,
+        ct: &ast::CreateTable,
+        name: &str,
+        collation: Collation,
+    ) -> Result<TableInfo> {
         let clustered = sql::create_table::clustering(sql);
-        sql::create_table::table_info(&full, name, &self.state, collation, clustered)
+        let info = sql::create_table::table_info(ct, name, &self.state, collation, clustered)?;
+        if clustered == Some(true) && info.handle_column.is_none() {
+            self.warn(Error::new(
+                1105,
+                "HY000",
+                "moltdb clusters a table by a single integer primary key only: this PRIMARY KEY is NONCLUSTERED",
+            ));
+        }
+        Ok(info)
     }
 
     /// Fills a table just created by CREATE TABLE ... AS SELECT with the query's rows, in

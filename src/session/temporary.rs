@@ -10,7 +10,7 @@ use crate::catalog::{meta, SchemaState, TableInfo};
 use crate::ddl::delete_range;
 use crate::error::{Error, Result};
 use crate::sql::context::split_name;
-use crate::sql::{self, QueryResult};
+use crate::sql::QueryResult;
 
 impl Session {
     pub(super) fn create_temporary(
@@ -32,8 +32,7 @@ impl Session {
             ) => self.like_source(&like.name, &name)?,
             None => {
                 let collation = self.schema().database_collation(&db);
-                let clustered = sql::create_table::clustering(sql);
-                sql::create_table::table_info(ct, &name, &self.state, collation, clustered)?
+                self.defined_table(sql, ct, &name, collation)?
             }
         };
         if !info.foreign_keys.is_empty() {

@@ -65,18 +65,22 @@ impl Latest {
 
     /// Commit `ts` wrote `value` at `key`. Call under the commit lock, after the engine
     /// holds the write and before `ts` is published.
-    pub fn record(&self, key: &[u8], ts: u64, value: Option<&[u8]>) {
+    pub fn record(&self, key: &[u8], ts: u64, value: Option<Vec<u8>>) {
         let mut shard = self.shard(key).lock();
-        if value.is_some_and(|v| v.len() > MAX_VALUE) {
+        if value.as_ref().is_some_and(|v| v.len() > MAX_VALUE) {
             shard.remove(key);
             return;
         }
-        if shard.len() >= SHARD_CAPACITY && !shard.contains_key(key) {
+        if let Some(entry) = shard.get_mut(key) {
+            *entry = (ts, value);
+            return;
+        }
+        if shard.len() >= SHARD_CAPACITY {
             if let Some(victim) = shard.keys().next().cloned() {
                 shard.remove(&victim);
             }
         }
-        shard.insert(key.to_vec(), (ts, value.map(<[u8]>::to_vec)));
+        shard.insert(key.to_vec(), (ts, value));
     }
 
     /// A commit wrote `key` without recording it (same place as [`Latest::record`]).
@@ -100,7 +104,7 @@ mod tests {
     #[test]
     fn an_entry_answers_snapshots_at_or_after_its_commit() {
         let latest = Latest::default();
-        latest.record(b"k", 10, Some(b"v10"));
+        latest.record(b"k", 10, Some(b"v10".to_vec()));
         assert_eq!(latest.read(b"k", 9), None);
         assert_eq!(latest.read(b"k", 10), Some(Some(b"v10".to_vec())));
         latest.record(b"k", 12, None);
@@ -113,10 +117,10 @@ mod tests {
     #[test]
     fn big_values_and_clears_are_forgotten() {
         let latest = Latest::default();
-        latest.record(b"k", 1, Some(b"small"));
-        latest.record(b"k", 2, Some(&[0u8; MAX_VALUE + 1]));
+        latest.record(b"k", 1, Some(b"small".to_vec()));
+        latest.record(b"k", 2, Some(vec![0u8; MAX_VALUE + 1]));
         assert_eq!(latest.read(b"k", 5), None);
-        latest.record(b"j", 3, Some(b"x"));
+        latest.record(b"j", 3, Some(b"x".to_vec()));
         latest.clear();
         assert_eq!(latest.read(b"j", 5), None);
     }
@@ -125,7 +129,7 @@ mod tests {
     fn a_full_shard_makes_room() {
         let latest = Latest::default();
         for i in 0..(SHARDS * SHARD_CAPACITY * 2) as u32 {
-            latest.record(&i.to_be_bytes(), 1, Some(b"v"));
+            latest.record(&i.to_be_bytes(), 1, Some(b"v".to_vec()));
         }
         let kept: usize = latest.shards.iter().map(|s| s.lock().len()).sum();
         assert!(kept <= SHARDS * SHARD_CAPACITY);

@@ -591,12 +591,12 @@ impl MvccTransaction {
         let mut writes = std::mem::take(&mut self.writes).into_pairs();
         writes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let locks = std::mem::take(&mut self.locks);
-        let written = |key: &[u8]| {
-            writes
-                .binary_search_by(|(k, _)| k.as_slice().cmp(key))
-                .is_ok()
+        let conflicts = |key: &[u8]| {
+            locks.contains(key)
+                || writes
+                    .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+                    .is_ok()
         };
-        let conflicts = |key: &[u8]| written(key) || locks.contains(key);
         let inner = &self.inner;
         let commit_ts = {
             let mut recent = inner.commit_lock.lock();
@@ -618,7 +618,8 @@ impl MvccTransaction {
             if writes.is_empty() {
                 return Ok(self.start_ts);
             }
-            if writes.len() >= INGEST_WRITES && inner.engine.ingest_is_atomic() {
+            let by_ingest = writes.len() >= INGEST_WRITES && inner.engine.ingest_is_atomic();
+            if by_ingest {
                 inner.latest.clear();
                 let applied = inner.apply_by_ingest(&writes, commit_ts);
                 inner.latest.clear();
@@ -633,22 +634,23 @@ impl MvccTransaction {
                 }
                 batch.put(keys::META_LAST_TS, keys::encode_ts(commit_ts));
                 inner.engine.write(batch)?;
-                // Before the timestamp is published: see `latest`.
-                let keep = writes.len() <= latest::MAX_COMMIT_KEYS;
-                for (key, value) in &writes {
-                    match keep {
-                        true => inner.latest.record(key, commit_ts, value.as_deref()),
-                        false => inner.latest.forget(key),
-                    }
-                }
             }
+            // Before the timestamp is published: see `latest` (an ingest cleared it).
+            let remember = writes.len() <= latest::MAX_COMMIT_KEYS;
+            let keys = writes
+                .into_iter()
+                .map(|(key, value)| {
+                    match (by_ingest, remember) {
+                        (true, _) => {}
+                        (false, true) => inner.latest.record(&key, commit_ts, value),
+                        (false, false) => inner.latest.forget(&key),
+                    }
+                    key
+                })
+                .collect();
             inner.last_ts.store(commit_ts, Ordering::Release);
             let min_active = inner.min_active(&inner.active.lock());
-            recent.record(
-                commit_ts,
-                writes.into_iter().map(|(k, _)| k).collect(),
-                min_active,
-            );
+            recent.record(commit_ts, keys, min_active);
             commit_ts
         };
         Ok(commit_ts)

@@ -38,20 +38,24 @@ async fn cancel_add_index_in_each_state_from_another_node() {
         .table("d", "t")
         .unwrap()
         .id;
-    let lagging = cluster.domain(2).unwrap();
+    // The lagging node is the DDL owner itself, whose own steps must not load past the
+    // version it is held at; the submitter and the operator are the two others.
+    let owner = owner_node(&cluster);
+    let [submitter_node, operator_node] = [(owner + 1) % 3, (owner + 2) % 3];
+    let lagging = cluster.domain(owner).unwrap();
     for (k, state) in ["delete only", "write only", "write reorganization"]
         .into_iter()
         .enumerate()
     {
         let v0 = lagging.catalog.snapshot().version;
-        // Node 2 stays one version behind, which holds the job in `state`.
+        // The owner stays one version behind, which holds the job in `state`.
         lagging.cap_schema_version(Some(v0 + k as u64));
-        let mut submitter = node_conn(&cluster, 0, Some("d")).await;
+        let mut submitter = node_conn(&cluster, submitter_node, Some("d")).await;
         let alter =
             tokio::spawn(
                 async move { submitter.query_drop("ALTER TABLE t ADD INDEX ik (k)").await },
             );
-        let mut operator = node_conn(&cluster, 1, Some("d")).await;
+        let mut operator = node_conn(&cluster, operator_node, Some("d")).await;
         let (id, schema_state, ..) =
             wait_add_index(&mut operator, state, |j| j.1 == state && j.2 == "running").await;
         assert_eq!(schema_state, state);
@@ -122,7 +126,11 @@ fn backfill_state(cluster: &Cluster, node: usize) -> Option<(String, String)> {
 async fn ingest_pause_and_resume_in_each_state() {
     let (cluster, _dir) = start_cluster(3).await;
     populate(&mut node_conn(&cluster, 0, None).await, 3_000, 97).await;
-    let lagging = cluster.domain(2).unwrap();
+    // A node other than the owner lags (the cancel test holds the owner itself); the third
+    // node is up to date.
+    let lagging_node = non_owner_node(&cluster);
+    let fresh = 3 - lagging_node - owner_node(&cluster);
+    let lagging = cluster.domain(lagging_node).unwrap();
     let states = [
         ("delete only", "running"),
         ("write only", "running"),
@@ -141,28 +149,28 @@ async fn ingest_pause_and_resume_in_each_state() {
             );
         let want = Some((state.to_string(), backfill.to_string()));
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while backfill_state(&cluster, 0) != want {
+        while backfill_state(&cluster, fresh) != want {
             assert!(
                 std::time::Instant::now() < deadline,
                 "never reached {want:?}: {:?}",
-                backfill_state(&cluster, 0)
+                backfill_state(&cluster, fresh)
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         // DML from the lagging node and an up-to-date one, while the job is held.
-        let mut dml = node_conn(&cluster, 1, Some("d")).await;
+        let mut dml = node_conn(&cluster, fresh, Some("d")).await;
         dml.query_drop(format!(
             "UPDATE t SET k = k + 1000 WHERE id % 7 = {k}; DELETE FROM t WHERE id % 11 = {k}"
         ))
         .await
         .unwrap();
-        let mut operator = node_conn(&cluster, 1, Some("d")).await;
+        let mut operator = node_conn(&cluster, fresh, Some("d")).await;
         let (id, ..) = newest_job(&mut operator, "add index").await.unwrap();
         let rows = control(&mut operator, &format!("ADMIN PAUSE DDL JOBS {id}")).await;
         assert_eq!(rows[0].1, "successful", "pause in {state} ({backfill})");
         lagging.cap_schema_version(None);
         wait_add_index(&mut operator, "paused", |j| j.2 == "paused").await;
-        let mut lagging_dml = node_conn(&cluster, 2, Some("d")).await;
+        let mut lagging_dml = node_conn(&cluster, lagging_node, Some("d")).await;
         lagging_dml
             .query_drop(format!("INSERT INTO t VALUES ({}, 5, 'x')", 100_000 + k))
             .await
@@ -174,7 +182,7 @@ async fn ingest_pause_and_resume_in_each_state() {
         let finished = finished.unwrap_or_else(|_| {
             panic!(
                 "ALTER paused in {state} ({backfill}) never finished: {job:?}, index {:?}",
-                backfill_state(&cluster, 0)
+                backfill_state(&cluster, fresh)
             )
         });
         finished

@@ -65,7 +65,7 @@ pub fn wait(domain: &Domain, id: i64, cancelled: &dyn Fn() -> bool) -> Result<Jo
         if let Some(job) = queue::get_history(txn.as_ref(), id)? {
             drop(txn);
             // The session's next statement must see the new schema.
-            domain.catalog.reload()?;
+            domain.reload_schema()?;
             return match (&job.state, &job.error) {
                 (JobState::Synced, _) => Ok(job),
                 (_, Some(e)) => Err(e.to_error()),

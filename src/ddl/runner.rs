@@ -143,13 +143,16 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<Option<u64>> {
     };
     match result {
         Ok(Step::SchemaChanged) => {
+            let found = job.schema_version;
             job.schema_version = meta::bump_schema_version(txn.as_mut())?;
-            if job.state.is_finished() {
-                commit_job(domain, txn, &job)?;
+            let committed = if job.state.is_finished() {
+                commit_job(domain, txn, &job)?
             } else {
-                commit_step(domain, txn, &job)?;
-            }
-            Ok(Some(job.schema_version))
+                commit_step(domain, txn, &job)?
+            };
+            // A step that lost to another writer of the job (ADMIN PAUSE or CANCEL, another
+            // owner) published no version: the next step starts from the one found.
+            Ok(Some(if committed { job.schema_version } else { found }))
         }
         Ok(Step::Reorg(work)) => {
             // A job started or resumed right into reorg work is running from now on: the
@@ -195,7 +198,7 @@ fn fail(domain: &Domain, id: i64, e: &Error) -> Result<()> {
     } else {
         JobState::RollingBack
     };
-    commit_job(domain, txn, &job)
+    commit_job(domain, txn, &job).map(|_| ())
 }
 
 fn commit(txn: Box<dyn Transaction>) -> Result<bool> {
@@ -206,14 +209,16 @@ fn commit(txn: Box<dyn Transaction>) -> Result<bool> {
     }
 }
 
-fn commit_job(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Result<()> {
+/// Commits `job` with what `txn` wrote; false when another writer got there first.
+fn commit_job(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Result<bool> {
     queue::put_job(txn.as_mut(), job);
-    if commit(txn)? {
+    let committed = commit(txn)?;
+    if committed {
         domain.events.notify();
         // The owner's own schema cache follows at once.
-        domain.catalog.reload()?;
+        domain.reload_schema()?;
     }
-    Ok(())
+    Ok(committed)
 }
 
 /// Commits a step that does not end the job without waiting for the disk. Nothing is
@@ -222,17 +227,17 @@ fn commit_job(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Resu
 /// on the new schema, a backfill's batch) flushes it too, the store having one journal. All
 /// nodes share one process and one store, so after a crash none remembers the step: the
 /// job is found at the state before and takes the step again.
-fn commit_step(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Result<()> {
+fn commit_step(domain: &Domain, mut txn: Box<dyn Transaction>, job: &Job) -> Result<bool> {
     queue::put_job(txn.as_mut(), job);
     match txn.commit_unsynced() {
         Ok(_) => {
             domain.events.notify();
-            domain.catalog.reload()?;
+            domain.reload_schema()?;
+            Ok(true)
         }
-        Err(crate::kv::Error::WriteConflict) => {}
-        Err(e) => return Err(e.into()),
+        Err(crate::kv::Error::WriteConflict) => Ok(false),
+        Err(e) => Err(e.into()),
     }
-    Ok(())
 }
 
 fn run_reorg(domain: &Arc<Domain>, job: &mut Job, work: Reorg) -> Result<()> {

@@ -41,6 +41,13 @@ pub async fn start_cluster_with_temp_dir(
     nodes: usize,
     temp_dir: impl FnOnce(&Path) -> PathBuf,
 ) -> (Arc<Cluster>, tempfile::TempDir) {
+    if let Ok(filter) = std::env::var("MOLTDB_TEST_LOG") {
+        // The nodes' logs, for a test being investigated (e.g. MOLTDB_TEST_LOG=moltdb=debug).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let store = moltdb::kv::open(dir.path(), super::test_engine(), &Default::default())
         .expect("open store");
@@ -83,8 +90,8 @@ pub fn owner_node(cluster: &Cluster) -> usize {
     }
 }
 
-/// The last running node that is not the DDL owner: the one to hold a schema version
-/// behind with `cap_schema_version` (an owner follows its own steps whatever its cap).
+/// The last running node that is not the DDL owner: one to hold a schema version behind
+/// with `cap_schema_version` while the owner serves (a capped owner holds its job too).
 pub fn non_owner_node(cluster: &Cluster) -> usize {
     let owner = owner_node(cluster);
     (0..cluster.addresses().len())
@@ -189,13 +196,18 @@ pub async fn wait_job(
     pred: impl Fn(&JobView) -> bool,
 ) -> JobView {
     let deadline = Instant::now() + Duration::from_secs(120);
+    let mut last = None;
     loop {
         if let Some(job) = newest_job(c, job_type).await {
             if pred(&job) {
                 return job;
             }
+            last = Some(job);
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; the job last read: {last:?}"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

@@ -22,6 +22,7 @@ use super::handshake::{
     self, Cursor, Login, CLIENT_FOUND_ROWS, CLIENT_LOCAL_FILES, CLIENT_MULTI_STATEMENTS,
     CLIENT_SSL, SERVER_CAPABILITIES,
 };
+use super::local_file::{self, IncomingFile};
 use super::packets::{
     ResponseBuilder, SERVER_MORE_RESULTS_EXISTS, SERVER_STATUS_AUTOCOMMIT, SERVER_STATUS_IN_TRANS,
 };
@@ -97,7 +98,9 @@ struct Connection {
     /// CLIENT_MULTI_STATEMENTS, switched by COM_SET_OPTION.
     multi_statements: bool,
     max_packet: usize,
-    session: Session,
+    /// Away only while a LOAD DATA LOCAL runs on a thread of its own, which the connection
+    /// waits for (`load_local_file`).
+    session: Option<Session>,
     statements: HashMap<u32, StatementWire>,
     packet: Vec<u8>,
 }
@@ -212,7 +215,7 @@ impl Connection {
             capabilities,
             multi_statements: capabilities & CLIENT_MULTI_STATEMENTS != 0,
             max_packet,
-            session,
+            session: Some(session),
             statements: HashMap::new(),
             packet,
         };
@@ -259,7 +262,7 @@ impl Connection {
     /// The conversion the session's character set variable `name` asks for.
     fn encoding(&self, name: &str) -> Option<&'static encoding_rs::Encoding> {
         let globals = self.domain.globals.read();
-        let value = self.session.state.vars.get(name, &globals)?;
+        let value = self.session().state.vars.get(name, &globals)?;
         charset::encoding(&value.to_string_lossy())
     }
 
@@ -267,12 +270,24 @@ impl Connection {
         codec::send(&mut self.writer, &bytes).await
     }
 
+    fn session(&self) -> &Session {
+        self.session
+            .as_ref()
+            .expect("the session is back before the connection reads its next command")
+    }
+
+    fn session_mut(&mut self) -> &mut Session {
+        self.session
+            .as_mut()
+            .expect("the session is back before the connection reads its next command")
+    }
+
     fn status(&self) -> u16 {
         let mut status = 0;
-        if self.session.autocommit() {
+        if self.session().autocommit() {
             status |= SERVER_STATUS_AUTOCOMMIT;
         }
-        if self.session.in_transaction() {
+        if self.session().in_transaction() {
             status |= SERVER_STATUS_IN_TRANS;
         }
         status
@@ -280,7 +295,7 @@ impl Connection {
 
     fn warning_count(&self) -> u16 {
         let n = self
-            .session
+            .session()
             .warnings
             .iter()
             .filter(|w| w.level != "Error")
@@ -291,7 +306,7 @@ impl Connection {
     /// Runs `f` on the session; a panic becomes error 1105 and rolls back the open
     /// transaction.
     fn run<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T, Error>) -> Result<T, Error> {
-        let session = &mut self.session;
+        let session = self.session_mut();
         match catch_unwind(AssertUnwindSafe(|| f(session))) {
             Ok(result) => result,
             Err(panic) => {
@@ -308,7 +323,7 @@ impl Connection {
     }
 
     async fn command(&mut self, packet: &[u8]) -> io::Result<Flow> {
-        if self.domain.is_stopped() || self.session.is_disconnected() {
+        if self.domain.is_stopped() || self.session().is_disconnected() {
             // The node left the cluster, or KILL [CONNECTION] from another session.
             return Ok(Flow::Close);
         }
@@ -350,7 +365,7 @@ impl Connection {
             }
             COM_CHANGE_USER => return self.change_user(body).await,
             COM_RESET_CONNECTION => {
-                self.session.reset();
+                self.session_mut().reset();
                 self.statements.clear();
                 self.reply(Ok(QueryResult::ok())).await?;
             }
@@ -378,7 +393,7 @@ impl Connection {
                 // No response.
                 if let Some(id) = Cursor(body).u32() {
                     self.statements.remove(&id);
-                    self.session.close_prepared(id);
+                    self.session_mut().close_prepared(id);
                 }
             }
             COM_STMT_RESET => {
@@ -489,15 +504,8 @@ impl Connection {
             let result = match crate::sql::import::local_infile(stmt) {
                 Some(name) => {
                     // The client sends the file now; the answer follows its packets.
-                    let (file, next) = self.receive_local_file(&mut b, &name).await?;
+                    let (result, next) = self.load_local_file(&mut b, stmt, &name).await?;
                     b = next;
-                    let result = match &file {
-                        Ok(path) => self.run(|s| s.execute_with_local_file(stmt, path)),
-                        Err(e) => Err(e.clone()),
-                    };
-                    if let Ok(path) = &file {
-                        let _ = std::fs::remove_file(path);
-                    }
                     result
                 }
                 None => self.run(|s| s.execute(stmt)),
@@ -512,15 +520,19 @@ impl Connection {
         self.send(b.take()).await
     }
 
-    /// LOAD DATA LOCAL: asks the client for file `name` (a 0xFB packet after what `b` holds)
-    /// and stores what it sends, up to its empty packet, in a file of the temp dir. Returns
-    /// that file (or why there is none) and the builder for the answer, numbered after the
+    /// LOAD DATA LOCAL `sql`: asks the client for file `name` (a 0xFB packet after what `b`
+    /// holds) and runs the statement on a thread of its own, which reads the file as this
+    /// task receives it, up to the client's empty packet: parsing and inserting overlap with
+    /// the transfer, and memory holds a few packets, not the file. A statement that ends
+    /// early (an error) stops reading, and the rest of the file is received and dropped.
+    /// Returns the statement's result and the builder for the answer, numbered after the
     /// client's last packet.
-    async fn receive_local_file(
+    async fn load_local_file(
         &mut self,
         b: &mut ResponseBuilder,
+        sql: &str,
         name: &str,
-    ) -> io::Result<(Result<std::path::PathBuf, Error>, ResponseBuilder)> {
+    ) -> io::Result<(Result<QueryResult, Error>, ResponseBuilder)> {
         if self.capabilities & CLIENT_LOCAL_FILES == 0 {
             let refused = Error::new(
                 3948,
@@ -534,41 +546,67 @@ impl Connection {
         b.raw(&request);
         let bytes = b.take();
         self.send(bytes).await?;
-        let dir = self.domain.temp_dir.clone();
-        let path = dir.join(format!("local-infile-{:016x}", rand::random::<u64>()));
-        let mut file = std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::File::create(&path))
-            .map_err(|e| Error::new(1105, "HY000", format!("cannot store the local file: {e}")));
-        let mut packet = Vec::new();
-        loop {
+        let Some(mut session) = self.session.take() else {
+            return Err(io::Error::other("the session is away"));
+        };
+        let (packets, incoming) = tokio::sync::mpsc::channel(local_file::PACKETS_AHEAD);
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let sql = sql.to_string();
+        let spawned = std::thread::Builder::new()
+            .name("load-data-local".into())
+            .spawn(move || {
+                let file = Box::new(IncomingFile::new(incoming));
+                let result = catch_unwind(AssertUnwindSafe(|| {
+                    session.execute_with_local_file(&sql, file)
+                }))
+                .unwrap_or_else(|_| {
+                    let _ = catch_unwind(AssertUnwindSafe(|| session.rollback()));
+                    Err(Error::new(
+                        1105,
+                        "HY000",
+                        "internal error: LOAD DATA LOCAL panicked",
+                    ))
+                });
+                let _ = done.send((session, result));
+            });
+        if let Err(e) = spawned {
+            // The closure, and the session with it, is gone: the connection cannot go on.
+            return Err(e);
+        }
+        // Whatever happens to the statement, the client's packets are read to the end.
+        let mut statement_reads = true;
+        let received = loop {
+            let mut packet = Vec::new();
             match self.reader.read_into(&mut packet, self.max_packet).await {
                 Ok(()) => {}
-                Err(ReadError::Io(e)) => return Err(e),
+                Err(ReadError::Io(e)) => break Err(e),
                 Err(ReadError::Closed) => {
-                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed"))
+                    break Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed"))
                 }
                 Err(ReadError::TooLarge) => {
-                    return Err(io::Error::other(
+                    break Err(io::Error::other(
                         "a LOCAL INFILE packet over max_allowed_packet",
                     ))
                 }
             }
-            if packet.is_empty() {
-                break;
+            let end = packet.is_empty();
+            if statement_reads {
+                // `None` marks the end of the file: a channel closed without it is a
+                // transfer cut short, which fails the statement.
+                let item = if end { None } else { Some(packet) };
+                statement_reads = packets.send(item).await.is_ok();
             }
-            if let Ok(f) = &mut file {
-                use std::io::Write;
-                if let Err(e) = f.write_all(&packet) {
-                    file = Err(Error::new(
-                        1105,
-                        "HY000",
-                        format!("cannot store the local file: {e}"),
-                    ));
-                }
+            if end {
+                break Ok(());
             }
-        }
-        let next = self.response();
-        Ok((file.map(|_| path), next))
+        };
+        drop(packets);
+        let (session, result) = finished.await.map_err(|_| {
+            io::Error::other("the LOAD DATA LOCAL thread ended without its session")
+        })?;
+        self.session = Some(session);
+        received?;
+        Ok((result, self.response()))
     }
 
     /// COM_FIELD_LIST (deprecated, still sent by the mysql CLI's name completion): the
@@ -596,7 +634,7 @@ impl Connection {
         let prepared = self.run(|s| s.prepare(sql));
         match prepared {
             Ok((id, params, _)) if params > MAX_PLACEHOLDERS => {
-                self.session.close_prepared(id);
+                self.session_mut().close_prepared(id);
                 let e = Error::new(
                     1390,
                     "HY000",
@@ -645,7 +683,7 @@ impl Connection {
             }
         };
         let seq = self.reader.last_seq.wrapping_add(1);
-        let id = self.session.state.connection_id;
+        let id = self.session().state.connection_id;
         let domain = self.domain.clone();
         let (host, scramble) = (self.peer_host.clone(), self.scramble);
         let from = Peer {
@@ -672,8 +710,8 @@ impl Connection {
             account.and_then(|account| login_session(&domain, id, &host, account, tls, &login));
         match session {
             Ok(session) => {
-                self.session.rollback();
-                self.session = session;
+                self.session_mut().rollback();
+                self.session = Some(session);
                 self.statements.clear();
                 b.ok(0, 0, self.status(), 0);
                 self.send(b.take()).await?;

@@ -13,6 +13,7 @@ mod charset;
 mod codec;
 mod connection;
 mod handshake;
+mod local_file;
 pub mod packets;
 mod params;
 pub mod tls;

@@ -1,9 +1,11 @@
 //! The session's side of the bulk loads. IMPORT INTO: the statement resolved against the
 //! session's schema and variables, handed to `import`, and waited for (unless DETACHED;
 //! KILL cancels it). LOAD DATA [LOCAL]: the file's rows inserted through INSERT's write path
-//! in the statement's transaction (the wire layer has fetched a LOCAL file beforehand).
+//! in the statement's transaction (a LOCAL file read as the client sends it).
 
-use std::path::{Path, PathBuf};
+use std::cell::RefCell;
+use std::io::Read;
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use super::Session;
@@ -23,6 +25,10 @@ use crate::types::Value;
 /// LOAD DATA rows inserted at a time.
 const LOAD_BATCH: usize = 1024;
 
+/// The file a client sends for LOAD DATA LOCAL, read while it arrives: parsing and inserting
+/// overlap with the transfer, and the file is never stored whole.
+pub type LocalFile = Box<dyn Read + Send>;
+
 impl Session {
     pub(super) fn import(&mut self, statement: ImportStatement) -> Result<QueryResult> {
         let domain = self.state.domain.clone();
@@ -38,9 +44,9 @@ impl Session {
         }
     }
 
-    /// Runs `sql`, a LOAD DATA LOCAL statement, over the file the client sent (at `path`).
-    pub fn execute_with_local_file(&mut self, sql: &str, path: &Path) -> Result<QueryResult> {
-        self.local_file = Some(path.to_path_buf());
+    /// Runs `sql`, a LOAD DATA LOCAL statement, over the file the client is sending.
+    pub fn execute_with_local_file(&mut self, sql: &str, file: LocalFile) -> Result<QueryResult> {
+        self.local_file = Some(file);
         let result = self.execute(sql);
         self.local_file = None;
         result
@@ -49,11 +55,10 @@ impl Session {
     /// LOAD DATA: the file's rows inserted as INSERT inserts them, in the statement's
     /// transaction, with MySQL's warnings and its `Records: ...` summary.
     fn load_data(&mut self, l: LoadData) -> Result<QueryResult> {
-        let path = match (l.local, &self.local_file) {
-            (true, Some(p)) => p.clone(),
-            (true, None) => return Err(Error::new(1105, "HY000", "the client sent no file")),
-            (false, _) => PathBuf::from(&l.path),
-        };
+        if l.local && self.local_file.is_none() {
+            return Err(Error::new(1105, "HY000", "the client sent no file"));
+        }
+        let path = PathBuf::from(&l.path);
         let db = self.db_or_current(l.db.clone())?;
         let schema = self.schema();
         let info = schema
@@ -110,18 +115,29 @@ impl Session {
         let ignore = l.on_duplicate == OnDuplicate::Ignore;
         let replace = l.on_duplicate == OnDuplicate::Replace;
         self.retrying(|s| {
+            let local = RefCell::new(s.local_file.take());
             s.with_txn(|ctx, txn| {
-                let file = std::fs::File::open(&path).map_err(|e| {
-                    let reason = e.to_string();
-                    let reason = reason.split(" (os error").next().unwrap_or_default();
-                    let errno = e.raw_os_error().unwrap_or(0);
-                    Error::new(
-                        29,
+                let input: Box<dyn Read> = match (local.borrow_mut().take(), l.local) {
+                    (Some(file), _) => file,
+                    // The client's file is read once, as it arrives: a retry after a lost
+                    // write conflict finds it consumed.
+                    (None, true) => return Err(Error::new(
+                        9007,
                         "HY000",
-                        format!("File '{}' not found (OS errno {errno} - {reason})", l.path),
-                    )
-                })?;
-                let mut reader = Reader::new(std::io::BufReader::new(file), &l.format, &l.path);
+                        "Write conflict while loading the client's file, which can be read only once: run the LOAD DATA LOCAL again",
+                    )),
+                    (None, false) => Box::new(std::fs::File::open(&path).map_err(|e| {
+                        let reason = e.to_string();
+                        let reason = reason.split(" (os error").next().unwrap_or_default();
+                        let errno = e.raw_os_error().unwrap_or(0);
+                        Error::new(
+                            29,
+                            "HY000",
+                            format!("File '{}' not found (OS errno {errno} - {reason})", l.path),
+                        )
+                    })?),
+                };
+                let mut reader = Reader::new(std::io::BufReader::new(input), &l.format, &l.path);
                 reader.starting_by = l.lines_starting_by.clone();
                 reader.skip(l.ignore_lines)?;
                 let table = Table::new(info.clone());
@@ -164,10 +180,12 @@ impl Session {
                     batch.push(values);
                     if batch.len() == LOAD_BATCH {
                         let rows = std::mem::replace(&mut batch, Vec::with_capacity(LOAD_BATCH));
-                        written += load_rows(ctx, txn, (&db, &table), &targets, rows, ignore, replace)?;
+                        let before = (records as usize).saturating_sub(rows.len());
+                        written += load_rows(ctx, txn, (&db, &table), &targets, rows, before, (ignore, replace))?;
                     }
                 }
-                written += load_rows(ctx, txn, (&db, &table), &targets, batch, ignore, replace)?;
+                let before = (records as usize).saturating_sub(batch.len());
+                written += load_rows(ctx, txn, (&db, &table), &targets, batch, before, (ignore, replace))?;
                 let deleted = if replace { written.saturating_sub(records) } else { 0 };
                 let skipped = if ignore { records.saturating_sub(written) } else { 0 };
                 let info = format!(

@@ -8,6 +8,7 @@ mod authorize;
 mod ddl;
 mod foreign_keys;
 mod import;
+pub use import::LocalFile;
 mod meta;
 mod multi_schema;
 mod prepared_sql;
@@ -176,8 +177,8 @@ pub struct Session {
     next_stmt_id: u32,
     /// This session's entry in the node's process list (SHOW PROCESSLIST, KILL).
     process: crate::domain::processlist::Registration,
-    /// The file the client sent for the LOAD DATA LOCAL being run.
-    local_file: Option<std::path::PathBuf>,
+    /// The file the client is sending for the LOAD DATA LOCAL being run.
+    local_file: Option<import::LocalFile>,
 }
 
 impl Session {

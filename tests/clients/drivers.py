@@ -331,6 +331,40 @@ class LoadDataLocal(unittest.TestCase):
         self.assertEqual(rows(conn, "SELECT id, name FROM loads.t WHERE id = 7"), [(7, "name, 7")])
         os.unlink(path)
 
+    def test_a_big_file_streams_and_a_failed_load_still_takes_the_file(self):
+        import tempfile
+
+        fresh_database("loads")
+        conn = pymysql.connect(
+            host=HOST, port=PORT, user="root", autocommit=True, local_infile=True
+        )
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE loads.t (id INT PRIMARY KEY, name VARCHAR(40))")
+        # Many packets' worth of rows, the last one too long for its column: with LOCAL
+        # that is a warning (MySQL: LOCAL implies IGNORE, as the client sends regardless).
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            f.write("id,skip,name\n")
+            for i in range(1, 50001):
+                f.write(f'{i},x,"name {i}"\n')
+            f.write('50001,x,"' + "y" * 100 + '"\n')
+            path = f.name
+        self.assertEqual(self.load(conn, path), 50001)
+        self.assertEqual(
+            rows(conn, "SHOW WARNINGS"),
+            [("Warning", 1265, "Data truncated for column 'name' at row 50001")],
+        )
+        self.assertEqual(
+            rows(conn, "SELECT COUNT(*), LENGTH(MAX(name)) FROM loads.t"), [(50001, 40)]
+        )
+        # A statement that fails before reading a byte: the client's file is still taken
+        # off the wire, and the connection goes on.
+        with self.assertRaises(pymysql.err.ProgrammingError) as failed:
+            with conn.cursor() as cur:
+                cur.execute(f"LOAD DATA LOCAL INFILE '{path}' INTO TABLE loads.nope")
+        self.assertEqual(failed.exception.args[0], 1146)
+        self.assertEqual(rows(conn, "SELECT 1 + 1"), [(2,)])
+        os.unlink(path)
+
 
 class PreparedStatements(unittest.TestCase):
     """Server-side prepared statements executed many times load exactly what text does."""

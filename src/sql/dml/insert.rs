@@ -116,6 +116,7 @@ pub fn execute(
         ignore: ins.ignore,
         replace: ins.replace_into,
         on_dup: on_dup.as_deref(),
+        rows_before: 0,
     };
     write_rows(ctx, txn, (&db, &table), &targets, value_rows, &how)
 }
@@ -147,6 +148,7 @@ pub fn insert_select(
         ignore: false,
         replace: false,
         on_dup: None,
+        rows_before: 0,
     };
     write_rows(ctx, txn, (&db, &table), &targets, rows, &how)
 }
@@ -159,6 +161,9 @@ struct How<'a> {
     replace: bool,
     /// ON DUPLICATE KEY UPDATE: update the row in the way instead.
     on_dup: Option<&'a [(usize, Expr)]>,
+    /// Rows of the statement before these (LOAD DATA inserts in batches), for the row
+    /// numbers of warnings and errors.
+    rows_before: usize,
 }
 
 /// The table column each given value goes to: `names` in order, or every public column.
@@ -231,7 +236,7 @@ fn write_checked_rows(
     let mut affected = 0u64;
     let ignore = how.ignore;
     for (r, given) in value_rows.into_iter().enumerate() {
-        let row_no = r + 1;
+        let row_no = how.rows_before.saturating_add(r + 1);
         let mut row = vec![Value::Null; info.columns.len()];
         let mut provided = vec![false; info.columns.len()];
         for (&t, v) in targets.iter().zip(given) {
@@ -326,21 +331,23 @@ fn write_checked_rows(
 
 /// LOAD DATA's rows, each value `None` for the column's default, written as INSERT writes
 /// them: `ignore` skips a row whose key is taken (and makes bad values warnings), `replace`
-/// replaces the row in the way. Returns the rows written (a replaced row counts twice).
+/// replaces the row in the way; `rows_before` of the file came before these. Returns the
+/// rows written (a replaced row counts twice).
 pub fn load_rows(
     ctx: &mut Context,
     txn: &mut dyn Transaction,
     (db, table): (&str, &Table),
     targets: &[usize],
     rows: Vec<Vec<Option<Value>>>,
-    ignore: bool,
-    replace: bool,
+    rows_before: usize,
+    (ignore, replace): (bool, bool),
 ) -> Result<u64> {
     ctx.written.push(table.info.id);
     let how = How {
         ignore,
         replace,
         on_dup: None,
+        rows_before,
     };
     match write_rows(ctx, txn, (db, table), targets, rows, &how)? {
         QueryResult::Done(o) => Ok(o.affected_rows),

@@ -569,10 +569,8 @@ impl Connection {
                 });
                 let _ = done.send((session, result));
             });
-        if let Err(e) = spawned {
-            // The closure, and the session with it, is gone: the connection cannot go on.
-            return Err(e);
-        }
+        // Not started, the closure took the session with it: the connection cannot go on.
+        spawned?;
         // Whatever happens to the statement, the client's packets are read to the end.
         let mut statement_reads = true;
         let received = loop {

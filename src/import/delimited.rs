@@ -86,14 +86,21 @@ impl<R: Read> Reader<R> {
             self.pos = 0;
             let start = self.buf.len();
             self.buf.resize(start + BLOCK, 0);
-            let got = self
-                .input
-                .read(&mut self.buf[start..])
-                .map_err(|e| self.error(&format!("read failed: {e}")))?;
-            self.buf.truncate(start + got);
-            if got == 0 {
-                self.eof = true;
+            // The block is filled whole (a LOCAL file arrives a packet at a time): growing
+            // and zeroing the buffer per short read cost more than parsing the bytes.
+            let mut got = 0;
+            while got < BLOCK {
+                let read = self
+                    .input
+                    .read(&mut self.buf[start + got..])
+                    .map_err(|e| self.error(&format!("read failed: {e}")))?;
+                if read == 0 {
+                    self.eof = true;
+                    break;
+                }
+                got += read;
             }
+            self.buf.truncate(start + got);
         }
         Ok(())
     }
@@ -346,6 +353,31 @@ mod tests {
                 .contains("unterminated quoted field at line 1 of t.csv"),
             "{e}"
         );
+    }
+
+    /// Hands out its bytes a few at a time, as a LOCAL file arriving in packets does.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(3);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn short_reads_parse_as_one_read_does() {
+        let o = Options::default();
+        let text: String = (0..2000).map(|i| format!("{i},\"v {i}\",x\n")).collect();
+        let mut r = Reader::new(Trickle(text.as_bytes()), &o, "t.csv");
+        let mut trickled = Vec::new();
+        while let Some(row) = r.next_row().unwrap() {
+            trickled.push(row);
+        }
+        assert_eq!(trickled.len(), 2000);
+        assert_eq!(trickled, rows(&text, &o));
     }
 
     #[test]

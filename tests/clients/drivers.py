@@ -306,24 +306,31 @@ class LoadDataLocal(unittest.TestCase):
         cur.close()
         return count
 
-    def test_pymysql_and_mysqlclient_send_the_file(self):
-        import tempfile
-
+    def fresh_table(self):
+        """A fresh `loads.t`, and an autocommit PyMySQL connection that sends files."""
         fresh_database("loads")
-        setup = pymysql.connect(host=HOST, port=PORT, user="root", autocommit=True)
-        with setup.cursor() as cur:
-            cur.execute("CREATE TABLE loads.t (id INT PRIMARY KEY, name VARCHAR(40))")
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-            f.write("id,skip,name\n")
-            for i in range(1, 2001):
-                f.write(f'{i},x,"name, {i}"\n')
-            path = f.name
         conn = pymysql.connect(
             host=HOST, port=PORT, user="root", autocommit=True, local_infile=True
         )
+        with conn.cursor() as cur:
+            cur.execute("CREATE TABLE loads.t (id INT PRIMARY KEY, name VARCHAR(40))")
+        return conn
+
+    def csv_file(self, lines):
+        """A CSV file of a header line and `lines` (the caller removes it)."""
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            f.write("id,skip,name\n")
+            f.writelines(lines)
+            return f.name
+
+    def test_pymysql_and_mysqlclient_send_the_file(self):
+        conn = self.fresh_table()
+        path = self.csv_file(f'{i},x,"name, {i}"\n' for i in range(1, 2001))
         self.assertEqual(self.load(conn, path), 2000)
         self.assertEqual(rows(conn, "SELECT COUNT(*), MAX(name) FROM loads.t"), [(2000, "name, 999")])
-        with setup.cursor() as cur:
+        with conn.cursor() as cur:
             cur.execute("DELETE FROM loads.t")
         conn = MySQLdb.connect(host=HOST, port=PORT, user="root", local_infile=1)
         conn.autocommit(True)
@@ -332,22 +339,12 @@ class LoadDataLocal(unittest.TestCase):
         os.unlink(path)
 
     def test_a_big_file_streams_and_a_failed_load_still_takes_the_file(self):
-        import tempfile
-
-        fresh_database("loads")
-        conn = pymysql.connect(
-            host=HOST, port=PORT, user="root", autocommit=True, local_infile=True
-        )
-        with conn.cursor() as cur:
-            cur.execute("CREATE TABLE loads.t (id INT PRIMARY KEY, name VARCHAR(40))")
+        conn = self.fresh_table()
         # Many packets' worth of rows, the last one too long for its column: with LOCAL
         # that is a warning (MySQL: LOCAL implies IGNORE, as the client sends regardless).
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-            f.write("id,skip,name\n")
-            for i in range(1, 50001):
-                f.write(f'{i},x,"name {i}"\n')
-            f.write('50001,x,"' + "y" * 100 + '"\n')
-            path = f.name
+        lines = [f'{i},x,"name {i}"\n' for i in range(1, 50001)]
+        lines.append('50001,x,"' + "y" * 100 + '"\n')
+        path = self.csv_file(lines)
         self.assertEqual(self.load(conn, path), 50001)
         self.assertEqual(
             rows(conn, "SHOW WARNINGS"),

@@ -5,7 +5,6 @@
 
 use std::cell::RefCell;
 use std::io::Read;
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
 use super::Session;
@@ -58,7 +57,6 @@ impl Session {
         if l.local && self.local_file.is_none() {
             return Err(Error::new(1105, "HY000", "the client sent no file"));
         }
-        let path = PathBuf::from(&l.path);
         let db = self.db_or_current(l.db.clone())?;
         let schema = self.schema();
         let info = schema
@@ -126,7 +124,7 @@ impl Session {
                         "HY000",
                         "Write conflict while loading the client's file, which can be read only once: run the LOAD DATA LOCAL again",
                     )),
-                    (None, false) => Box::new(std::fs::File::open(&path).map_err(|e| {
+                    (None, false) => Box::new(std::fs::File::open(&l.path).map_err(|e| {
                         let reason = e.to_string();
                         let reason = reason.split(" (os error").next().unwrap_or_default();
                         let errno = e.raw_os_error().unwrap_or(0);

@@ -61,6 +61,16 @@ async fn for_update_makes_a_concurrent_writer_conflict() {
     assert_eq!(rows, vec![(1, 11), (2, 22)]);
 }
 
+/// Waits until connection `id` runs a statement starting with `what`.
+async fn wait_running(c: &mut mysql_async::Conn, id: u32, what: &str) {
+    let sql = format!(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {id} AND INFO LIKE '{what}%'"
+    );
+    while c.query_first::<i64, _>(&sql).await.unwrap() != Some(1) {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn processlist_and_kill() {
     let server = TestServer::start();
@@ -87,6 +97,31 @@ async fn processlist_and_kill() {
     expect_server_error(c1.query_drop("KILL 999999").await, 1094);
     c1.query_drop(format!("KILL QUERY {id2}")).await.unwrap();
     // KILL QUERY leaves the connection usable.
+    c2.query_drop("SELECT 1").await.unwrap();
+    // ... and interrupts a waiting SLEEP (which then returns 1, as MySQL's) and a looping
+    // BENCHMARK (error 1317). Unkilled, each would run for minutes.
+    let sleeping = tokio::spawn(async move {
+        let slept: Option<i64> = c2.query_first("SELECT SLEEP(600)").await.unwrap();
+        (c2, slept)
+    });
+    wait_running(&mut c1, id2, "SELECT SLEEP").await;
+    c1.query_drop(format!("KILL QUERY {id2}")).await.unwrap();
+    let (mut c2, slept) = tokio::time::timeout(std::time::Duration::from_secs(60), sleeping)
+        .await
+        .expect("KILL QUERY did not end SLEEP")
+        .unwrap();
+    assert_eq!(slept, Some(1));
+    let looping = tokio::spawn(async move {
+        let r = c2.query_drop("SELECT BENCHMARK(100000000000, 1 + 1)").await;
+        (c2, r)
+    });
+    wait_running(&mut c1, id2, "SELECT BENCHMARK").await;
+    c1.query_drop(format!("KILL QUERY {id2}")).await.unwrap();
+    let (mut c2, result) = tokio::time::timeout(std::time::Duration::from_secs(60), looping)
+        .await
+        .expect("KILL QUERY did not end BENCHMARK")
+        .unwrap();
+    expect_server_error(result, 1317);
     c2.query_drop("SELECT 1").await.unwrap();
     c1.query_drop(format!("KILL {id2}")).await.unwrap();
     assert!(c2.query_drop("SELECT 1").await.is_err());

@@ -14,12 +14,14 @@ use crate::sql::{self, QueryResult};
 impl Session {
     pub(super) fn statement_started(&mut self, sql: &str) {
         self.killed.store(false, Ordering::SeqCst);
+        sql::functions::watch_interrupt(Some(self.killed.clone()));
         self.process
             .process
             .set_query(self.state.current_db.clone(), Some(sql));
     }
 
     pub(super) fn statement_ended(&mut self) {
+        sql::functions::watch_interrupt(None);
         self.process
             .process
             .set_query(self.state.current_db.clone(), None);

@@ -283,7 +283,11 @@ impl Expr {
                 let Some(n) = functions::benchmark_count(&count) else {
                     return Ok(Value::Null);
                 };
-                for _ in 0..n {
+                for i in 0..n {
+                    // KILL QUERY ends it (checked every 4096 evaluations).
+                    if i % 4096 == 0 && functions::interrupted() {
+                        return Err(Error::Interrupted);
+                    }
                     args[1].eval_in(row, env)?;
                 }
                 Ok(Value::Int(0))

@@ -20,6 +20,8 @@ mod numeric;
 mod string;
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use super::expr::Expr;
 use crate::error::{Error, Result};
@@ -37,6 +39,24 @@ const MAX_WARNINGS: usize = 1024;
 
 thread_local! {
     static WARNINGS: RefCell<Vec<Error>> = const { RefCell::new(Vec::new()) };
+    /// The KILL QUERY flag of the statement this thread runs, for the functions that wait
+    /// or loop (SLEEP, BENCHMARK): expressions are evaluated without the session at hand.
+    static INTERRUPT: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+}
+
+/// The statement about to run on this thread stops early once `flag` is set (`None`: the
+/// statement ended).
+pub fn watch_interrupt(flag: Option<Arc<AtomicBool>>) {
+    INTERRUPT.with(|i| *i.borrow_mut() = flag);
+}
+
+/// Whether KILL QUERY interrupted the statement this thread runs.
+pub(crate) fn interrupted() -> bool {
+    INTERRUPT.with(|i| {
+        i.borrow()
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::SeqCst))
+    })
 }
 
 /// Raises a warning from inside expression evaluation.
@@ -763,15 +783,27 @@ pub fn call(f: Func, mut args: Vec<Value>) -> Result<Value> {
     })
 }
 
-/// SLEEP(seconds): pauses the statement, then 0 (NULL for NULL, as MySQL). Bounded by the
-/// 31,536,000 seconds MySQL also refuses past.
+/// SLEEP(seconds): pauses the statement, then 0 (NULL for NULL, as MySQL); 1 at once when
+/// KILL QUERY interrupts it, as MySQL's SLEEP returns. Bounded by the 31,536,000 seconds
+/// MySQL also refuses past.
 fn sleep(secs: &Value) -> Value {
     if secs.is_null() {
         return Value::Null;
     }
     let secs = secs.to_f64();
-    if secs.is_finite() && secs > 0.0 {
-        std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(31_536_000.0)));
+    if !(secs.is_finite() && secs > 0.0) {
+        return Value::Int(0);
     }
-    Value::Int(0)
+    let deadline =
+        std::time::Instant::now() + std::time::Duration::from_secs_f64(secs.min(31_536_000.0));
+    loop {
+        if interrupted() {
+            return Value::Int(1);
+        }
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Value::Int(0);
+        }
+        std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
+    }
 }

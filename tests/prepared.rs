@@ -200,3 +200,139 @@ async fn prepared_every_type_with_nulls_reused_and_closed() {
     conn.close(again).await.unwrap();
     conn.disconnect().await.unwrap();
 }
+
+/// A prepared point select (`... WHERE pk = ?`, which takes moltdb's short path) answers
+/// exactly as the general path: after the table changes, when a temporary table or another
+/// database shadows it, inside a transaction, for parameters that are no integer, and for
+/// tables whose handle is hidden or unsigned.
+#[tokio::test]
+async fn prepared_point_select_follows_the_table_it_names() {
+    let server = TestServer::external_or_start();
+    let mut conn = server.conn().await;
+    let mut other = server.conn().await;
+    for sql in [
+        "DROP DATABASE IF EXISTS prep_pg",
+        "DROP DATABASE IF EXISTS prep_pg2",
+        "CREATE DATABASE prep_pg",
+        "CREATE DATABASE prep_pg2",
+        "CREATE TABLE prep_pg2.t (id INT PRIMARY KEY, c VARCHAR(10))",
+        "INSERT INTO prep_pg2.t VALUES (1, 'other db')",
+        "USE prep_pg",
+        "CREATE TABLE t (id INT PRIMARY KEY, c VARCHAR(10))",
+        "INSERT INTO t VALUES (1, 'one'), (2, 'two'), (-3, 'minus')",
+    ] {
+        conn.query_drop(sql).await.unwrap();
+    }
+    let select = conn.prep("SELECT c FROM t WHERE id = ?").await.unwrap();
+    let star = conn.prep("SELECT * FROM t WHERE id = ?").await.unwrap();
+    let c = |v: &str| vec![v.to_string()];
+    let got = |rows: Vec<Row>| -> Vec<String> {
+        rows.into_iter()
+            .map(|r| mysql_async::from_value::<String>(r.as_ref(r.len() - 1).unwrap().clone()))
+            .collect()
+    };
+    assert_eq!(got(conn.exec(&select, (1,)).await.unwrap()), c("one"));
+    assert_eq!(got(conn.exec(&select, (-3,)).await.unwrap()), c("minus"));
+    assert!(conn
+        .exec::<Row, _, _>(&select, (9,))
+        .await
+        .unwrap()
+        .is_empty());
+    // Parameters that are no integer compare by MySQL's rules.
+    assert_eq!(got(conn.exec(&select, ("2",)).await.unwrap()), c("two"));
+    assert_eq!(got(conn.exec(&select, (2.0f64,)).await.unwrap()), c("two"));
+    assert!(conn
+        .exec::<Row, _, _>(&select, (2.5f64,))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(conn
+        .exec::<Row, _, _>(&select, (Value::NULL,))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(conn
+        .exec::<Row, _, _>(&select, (u64::MAX,))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A new column shows in `SELECT *`; a changed value shows at once.
+    conn.query_drop("ALTER TABLE t ADD COLUMN d VARCHAR(10) DEFAULT 'dflt'")
+        .await
+        .unwrap();
+    let rows: Vec<Row> = conn.exec(&star, (1,)).await.unwrap();
+    assert_eq!(rows[0].len(), 3);
+    assert_eq!(got(rows), c("dflt"));
+    other
+        .query_drop("UPDATE prep_pg.t SET c = 'uno' WHERE id = 1")
+        .await
+        .unwrap();
+    assert_eq!(got(conn.exec(&select, (1,)).await.unwrap()), c("uno"));
+
+    // Inside a transaction: its own writes, and its snapshot against others' commits.
+    conn.query_drop("BEGIN").await.unwrap();
+    assert_eq!(got(conn.exec(&select, (2,)).await.unwrap()), c("two"));
+    conn.query_drop("UPDATE t SET c = 'mine' WHERE id = 1")
+        .await
+        .unwrap();
+    other
+        .query_drop("UPDATE prep_pg.t SET c = 'theirs' WHERE id = 2")
+        .await
+        .unwrap();
+    assert_eq!(got(conn.exec(&select, (1,)).await.unwrap()), c("mine"));
+    assert_eq!(got(conn.exec(&select, (2,)).await.unwrap()), c("two"));
+    conn.query_drop("ROLLBACK").await.unwrap();
+    assert_eq!(got(conn.exec(&select, (1,)).await.unwrap()), c("uno"));
+    assert_eq!(got(conn.exec(&select, (2,)).await.unwrap()), c("theirs"));
+
+    // Shadowed by a temporary table, then by another database's table.
+    conn.query_drop("CREATE TEMPORARY TABLE t (id INT PRIMARY KEY, c VARCHAR(10))")
+        .await
+        .unwrap();
+    conn.query_drop("INSERT INTO t VALUES (1, 'temp')")
+        .await
+        .unwrap();
+    assert_eq!(got(conn.exec(&select, (1,)).await.unwrap()), c("temp"));
+    conn.query_drop("DROP TEMPORARY TABLE t").await.unwrap();
+    assert_eq!(got(conn.exec(&select, (1,)).await.unwrap()), c("uno"));
+    conn.query_drop("USE prep_pg2").await.unwrap();
+    assert_eq!(got(conn.exec(&select, (1,)).await.unwrap()), c("other db"));
+    conn.query_drop("USE prep_pg").await.unwrap();
+
+    // A dropped table is an error, and so is a view with the name.
+    conn.query_drop("DROP TABLE t").await.unwrap();
+    let err = conn.exec::<Row, _, _>(&select, (1,)).await.unwrap_err();
+    assert!(err.to_string().contains("1146"), "{err}");
+    conn.query_drop("CREATE VIEW t AS SELECT 1 AS id, 'view' AS c")
+        .await
+        .unwrap();
+    assert_eq!(got(conn.exec(&select, (1,)).await.unwrap()), c("view"));
+
+    // A hidden handle and an unsigned one.
+    for sql in [
+        "CREATE TABLE n (c VARCHAR(10))",
+        "INSERT INTO n VALUES ('first'), ('second')",
+        "CREATE TABLE u (id BIGINT UNSIGNED PRIMARY KEY, c VARCHAR(10))",
+        "INSERT INTO u VALUES (5, 'five')",
+    ] {
+        conn.query_drop(sql).await.unwrap();
+    }
+    let hidden = conn
+        .prep("SELECT c FROM n WHERE _tidb_rowid = ?")
+        .await
+        .unwrap();
+    assert_eq!(got(conn.exec(&hidden, (2,)).await.unwrap()), c("second"));
+    let unsigned = conn.prep("SELECT c FROM u WHERE id = ?").await.unwrap();
+    assert_eq!(got(conn.exec(&unsigned, (5,)).await.unwrap()), c("five"));
+    assert!(conn
+        .exec::<Row, _, _>(&unsigned, (u64::MAX,))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(conn
+        .exec::<Row, _, _>(&unsigned, (-1,))
+        .await
+        .unwrap()
+        .is_empty());
+}

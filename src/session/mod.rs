@@ -32,6 +32,7 @@ use crate::sql::context::split_name;
 use crate::sql::dml;
 use crate::sql::parser::literal_expr as literal;
 use crate::sql::planner::binder::SessionContext;
+use crate::sql::point_get::PointGet;
 use crate::sql::statement::{self as front};
 use crate::sql::{self, parser, Context, QueryResult, Warning};
 use crate::types::Value;
@@ -149,6 +150,8 @@ pub struct Prepared {
     pub statement: front::Statement,
     pub sql: String,
     pub params: usize,
+    /// The statement's short path, if it is a point select.
+    point_get: Option<Arc<PointGet>>,
 }
 
 /// How often an autocommit statement is retried after losing a write conflict.
@@ -298,6 +301,7 @@ impl Session {
                     statement,
                     sql: trimmed,
                     params: 0,
+                    point_get: None,
                 },
             );
             return Ok((id, 0, Vec::new()));
@@ -312,12 +316,14 @@ impl Session {
         }?;
         let id = self.next_stmt_id;
         self.next_stmt_id += 1;
+        let point_get = PointGet::recognize(&statement, &trimmed, params).map(Arc::new);
         self.prepared.insert(
             id,
             Prepared {
                 statement: front::Statement::Sql(statement),
                 sql: trimmed,
                 params,
+                point_get,
             },
         );
         Ok((id, params, columns))
@@ -353,11 +359,33 @@ impl Session {
     }
 
     pub fn execute_prepared(&mut self, id: u32, params: &[Value]) -> Result<QueryResult> {
+        if let Some(result) = self.execute_point_get(id, params) {
+            return result;
+        }
         let (sql, stmt) = self.bind_prepared(id, params, "mysqld_stmt_execute")?;
         self.statement_started(&sql);
         let result = self.run(&sql, Ok(stmt));
         self.statement_ended();
         result
+    }
+
+    /// Prepared statement `id` by its point-get short path, if it has one and `params` is
+    /// one integer; `None` to take the general path.
+    fn execute_point_get(&mut self, id: u32, params: &[Value]) -> Option<Result<QueryResult>> {
+        let point_get = self.prepared.get(&id)?.point_get.clone()?;
+        let handle = PointGet::handle(params)?;
+        self.statement_started(point_get.sql());
+        let result = self.finishing(|s| {
+            s.authorize_sql(point_get.statement())?;
+            s.timed(true, |s| {
+                s.retrying(|s| {
+                    s.check_schema_fresh()?;
+                    s.with_txn(|ctx, txn| point_get.execute(ctx, txn, handle))
+                })
+            })
+        });
+        self.statement_ended();
+        Some(result)
     }
 
     /// Prepared statement `id` with `params` in place of its `?`s, and its text; `by` names
@@ -398,40 +426,51 @@ impl Session {
         if let Ok(front::Statement::Diagnostics(d)) = &statement {
             return Ok(self.diagnostics(*d));
         }
+        self.finishing(|s| {
+            statement
+                .and_then(|statement| s.authorize(&statement).map(|_| statement))
+                .and_then(|statement| match statement {
+                    front::Statement::Sql(stmt) => s.run_sql(sql, &stmt),
+                    front::Statement::Account(statement) => s.account_statement(statement),
+                    front::Statement::Admin(admin) => {
+                        s.retrying(|s| s.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin)))
+                    }
+                    front::Statement::AlterTableOptions { db, table, options } => {
+                        s.alter_table_options(sql, db, &table, &options)
+                    }
+                    front::Statement::AlterTable { name, clauses } => {
+                        s.commit().and_then(|_| s.alter_table(sql, &name, &clauses))
+                    }
+                    front::Statement::Show { show, like, filter } => {
+                        let result = s.show(&show, like.as_deref())?;
+                        match filter {
+                            Some(cond) => sql::show::filter_where(&s.context(), result, &cond),
+                            None => Ok(result),
+                        }
+                    }
+                    front::Statement::Diagnostics(d) => Ok(s.diagnostics(d)),
+                    front::Statement::Analyze { tables } => {
+                        sql::analyze::analyze(&s.context(), &tables)
+                    }
+                    front::Statement::Import(statement) => s.import(*statement),
+                    front::Statement::Prepared(statement) => s.prepared_sql(statement),
+                    front::Statement::Do(query) => s
+                        .run_sql(sql, &Statement::Query(query))
+                        .map(|_| QueryResult::ok()),
+                })
+        })
+    }
+
+    /// What surrounds every statement: the warnings of the previous one dropped before it;
+    /// its own warnings, ROW_COUNT() and user variable assignments kept after it.
+    fn finishing(
+        &mut self,
+        statement: impl FnOnce(&mut Session) -> Result<QueryResult>,
+    ) -> Result<QueryResult> {
         self.warnings.clear();
         // Left by a statement that failed half-way.
         drop(sql::functions::take_warnings());
-        let result = statement
-            .and_then(|statement| self.authorize(&statement).map(|_| statement))
-            .and_then(|statement| match statement {
-                front::Statement::Sql(stmt) => self.run_sql(sql, &stmt),
-                front::Statement::Account(statement) => self.account_statement(statement),
-                front::Statement::Admin(admin) => {
-                    self.retrying(|s| s.with_txn(|ctx, txn| sql::admin::execute(ctx, txn, &admin)))
-                }
-                front::Statement::AlterTableOptions { db, table, options } => {
-                    self.alter_table_options(sql, db, &table, &options)
-                }
-                front::Statement::AlterTable { name, clauses } => self
-                    .commit()
-                    .and_then(|_| self.alter_table(sql, &name, &clauses)),
-                front::Statement::Show { show, like, filter } => {
-                    let result = self.show(&show, like.as_deref())?;
-                    match filter {
-                        Some(cond) => sql::show::filter_where(&self.context(), result, &cond),
-                        None => Ok(result),
-                    }
-                }
-                front::Statement::Diagnostics(d) => Ok(self.diagnostics(d)),
-                front::Statement::Analyze { tables } => {
-                    sql::analyze::analyze(&self.context(), &tables)
-                }
-                front::Statement::Import(statement) => self.import(*statement),
-                front::Statement::Prepared(statement) => self.prepared_sql(statement),
-                front::Statement::Do(query) => self
-                    .run_sql(sql, &Statement::Query(query))
-                    .map(|_| QueryResult::ok()),
-            });
+        let result = statement(self);
         let assigned = self.state.assigned.take();
         if result.is_ok() {
             self.state.user_vars.extend(assigned);
@@ -461,19 +500,31 @@ impl Session {
     /// A statement sqlparser parsed: its subqueries folded, retried after a lost conflict
     /// when it runs on its own.
     fn run_sql(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
-        let started = std::time::Instant::now();
-        let result = self.retrying(|s| match s.fold_subqueries(stmt)? {
-            Some(folded) => s.dispatch(sql, &folded),
-            None => s.dispatch(sql, stmt),
-        });
-        // What backend work must not slow down: clients' reads and writes.
-        if matches!(
+        let client_work = matches!(
             stmt,
             Statement::Query(_)
                 | Statement::Insert(_)
                 | Statement::Update { .. }
                 | Statement::Delete(_)
-        ) {
+        );
+        self.timed(client_work, |s| {
+            s.retrying(|s| match s.fold_subqueries(stmt)? {
+                Some(folded) => s.dispatch(sql, &folded),
+                None => s.dispatch(sql, stmt),
+            })
+        })
+    }
+
+    /// Runs `statement`, recording its latency when it is `client_work`: what backend work
+    /// must not slow down is clients' reads and writes.
+    fn timed(
+        &mut self,
+        client_work: bool,
+        statement: impl FnOnce(&mut Session) -> Result<QueryResult>,
+    ) -> Result<QueryResult> {
+        let started = std::time::Instant::now();
+        let result = statement(self);
+        if client_work {
             self.state.domain.latency.record(started.elapsed());
         }
         result
@@ -497,13 +548,7 @@ impl Session {
     }
 
     fn dispatch(&mut self, sql: &str, stmt: &Statement) -> Result<QueryResult> {
-        if !self.state.domain.schema_is_fresh() {
-            return Err(Error::new(
-                8027,
-                "HY000",
-                "Information schema is out of date: schema failed to update in 1 lease, please make sure TiDB can connect to TiKV",
-            ));
-        }
+        self.check_schema_fresh()?;
         if let Some(result) = self.ddl(sql, stmt) {
             return result;
         }
@@ -894,6 +939,19 @@ impl Session {
         f: impl Fn(&mut Context, &mut dyn Transaction) -> Result<QueryResult>,
     ) -> Result<QueryResult> {
         self.run_in_txn(&f)
+    }
+
+    /// TiDB's 8027: this node could not load the schema within a lease, so it may be more
+    /// than one version behind and must not run statements.
+    fn check_schema_fresh(&self) -> Result<()> {
+        if self.state.domain.schema_is_fresh() {
+            return Ok(());
+        }
+        Err(Error::new(
+            8027,
+            "HY000",
+            "Information schema is out of date: schema failed to update in 1 lease, please make sure TiDB can connect to TiKV",
+        ))
     }
 
     /// Runs a whole statement, again if it is an autocommit statement that lost a write

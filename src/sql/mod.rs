@@ -27,6 +27,7 @@ pub mod infoschema;
 pub mod limits;
 pub mod parser;
 pub mod planner;
+pub mod point_get;
 pub mod prepare;
 mod result;
 pub mod show;

@@ -31,6 +31,12 @@ pub trait Engine: Send + Sync + 'static {
     /// The pairs with `start <= key < end`, in key order; `next_back` walks from the end.
     fn range(&self, start: &[u8], end: &[u8]) -> EngineIter;
 
+    /// The first pair with `start <= key < end`: an MVCC point read (the newest version of
+    /// a key at or below a timestamp) is exactly this.
+    fn first_in(&self, start: &[u8], end: &[u8]) -> Result<Option<Pair>> {
+        self.range(start, end).next().transpose()
+    }
+
     /// Applies every write of `batch` atomically: after a crash, all of it or none.
     fn write(&self, batch: Batch) -> Result<()>;
 

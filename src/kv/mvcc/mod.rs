@@ -389,11 +389,8 @@ impl Inner {
             return Ok(known);
         }
         let oldest = just_after(keys::data_key(key, 0));
-        match self.engine.range(&keys::data_key(key, ts), &oldest).next() {
-            Some(entry) => {
-                let (_, value) = entry?;
-                Ok(keys::decode_value(&value)?.map(<[u8]>::to_vec))
-            }
+        match self.engine.first_in(&keys::data_key(key, ts), &oldest)? {
+            Some((_, value)) => Ok(keys::decode_value(&value)?.map(<[u8]>::to_vec)),
             None => Ok(None),
         }
     }
@@ -425,8 +422,10 @@ impl Inner {
             return Ok(false);
         };
         let oldest = just_after(keys::data_key(key, after));
-        let mut newer = self.engine.range(&keys::data_key(key, u64::MAX), &oldest);
-        Ok(newer.next().transpose()?.is_some())
+        let newer = self
+            .engine
+            .first_in(&keys::data_key(key, u64::MAX), &oldest)?;
+        Ok(newer.is_some())
     }
 }
 

@@ -1,0 +1,294 @@
+//! The short path of a prepared point select, TiDB's PointGet plan kept in its plan cache:
+//! `SELECT <columns> FROM <table> WHERE <integer primary key> = ?`, the statement ORMs and
+//! OLTP benchmarks send most. It is planned once per table definition; each execution then
+//! reads one row by its handle and projects it, skipping the bind, subquery fold and plan
+//! every other statement goes through.
+//!
+//! Recognition is syntactic, validation is the planner's: the statement must print exactly
+//! as the shape above (any other clause, hint or modifier prints and disqualifies it), and
+//! the general planner, given the statement with a bound handle, must produce a single-table
+//! point get that projects plain columns and does nothing else. Anything else, and any
+//! parameter that is not an integer, takes the general path, so results never differ.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use sqlparser::ast;
+
+use super::context::Context;
+use super::expr::Expr;
+use super::planner::access::Access;
+use super::planner::query::QueryPlan;
+use super::planner::select::{plan, SelectPlan};
+use super::result::{QueryResult, ResultColumn, ResultSet};
+use crate::catalog::TableInfo;
+use crate::error::{Error, Result};
+use crate::kv::Transaction;
+use crate::types::{DataType, Value};
+
+/// A prepared statement of the point-get shape.
+pub struct PointGet {
+    /// The statement as prepared, its one `?` unbound, and its text (result columns are
+    /// named by it).
+    statement: ast::Statement,
+    sql: String,
+    db: Option<String>,
+    table: String,
+    /// The plan for the table definition last seen.
+    planned: Mutex<Option<Arc<Planned>>>,
+}
+
+struct Planned {
+    info: Arc<TableInfo>,
+    /// `None`: the planner did not confirm the shape; every execution takes the general path.
+    fast: Option<Fast>,
+}
+
+struct Fast {
+    plan: QueryPlan,
+    /// Scope column offsets the result columns are.
+    projection: Vec<usize>,
+    columns: Vec<ResultColumn>,
+}
+
+impl PointGet {
+    /// The statement's point-get form, if it has the shape (it has exactly one parameter).
+    pub fn recognize(statement: &ast::Statement, sql: &str, params: usize) -> Option<PointGet> {
+        let ast::Statement::Query(query) = statement else {
+            return None;
+        };
+        if params != 1 {
+            return None;
+        }
+        let ast::SetExpr::Select(select) = &*query.body else {
+            return None;
+        };
+        let [from] = select.from.as_slice() else {
+            return None;
+        };
+        let ast::TableFactor::Table { name, alias, .. } = &from.relation else {
+            return None;
+        };
+        let Some(ast::Expr::BinaryOp {
+            left,
+            op: ast::BinaryOperator::Eq,
+            right,
+        }) = &select.selection
+        else {
+            return None;
+        };
+        if !matches!(
+            &**left,
+            ast::Expr::Identifier(_) | ast::Expr::CompoundIdentifier(_)
+        ) || !matches!(&**right, ast::Expr::Value(v) if matches!(v.value, ast::Value::Placeholder(_)))
+        {
+            return None;
+        }
+        let items: Vec<String> = select.projection.iter().map(ToString::to_string).collect();
+        let alias = match alias {
+            None => String::new(),
+            Some(a) if a.columns.is_empty() && a.at.is_none() => format!(" {a}"),
+            Some(_) => return None,
+        };
+        let canonical = format!(
+            "SELECT {} FROM {name}{alias} WHERE {left} = {right}",
+            items.join(", ")
+        );
+        if query.to_string() != canonical {
+            return None;
+        }
+        let (db, table) = match name.0.as_slice() {
+            [t] => (None, t.as_ident()?.value.clone()),
+            [d, t] => (
+                Some(d.as_ident()?.value.clone()),
+                t.as_ident()?.value.clone(),
+            ),
+            _ => return None,
+        };
+        Some(PointGet {
+            statement: statement.clone(),
+            sql: sql.to_string(),
+            db,
+            table,
+            planned: Mutex::new(None),
+        })
+    }
+
+    /// The handle the parameters ask for, or `None` when they are not one integer (a
+    /// string or decimal compares by MySQL's conversion rules: the general path's job).
+    pub fn handle(params: &[Value]) -> Option<i64> {
+        match params {
+            [Value::Int(i)] => Some(*i),
+            [Value::UInt(u)] => i64::try_from(*u).ok(),
+            _ => None,
+        }
+    }
+
+    pub fn statement(&self) -> &ast::Statement {
+        &self.statement
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// Runs the statement for `handle`: by the short path when the table definition allows
+    /// it, otherwise through the general planner.
+    pub fn execute(
+        &self,
+        ctx: &mut Context,
+        txn: &dyn Transaction,
+        handle: i64,
+    ) -> Result<QueryResult> {
+        let sql = self.sql.as_str();
+        // Resolving the table each time also takes its metadata lock and sees a temporary
+        // table or a USE that shadows the one planned for.
+        let (_, info) = ctx.relation(self.db.as_deref(), &self.table)?;
+        let cached = self.planned.lock().clone();
+        let planned = match cached {
+            Some(p) if Arc::ptr_eq(&p.info, &info) => p,
+            _ => {
+                let p = Arc::new(Planned {
+                    fast: self.plan_fast(ctx, sql, &info, handle)?,
+                    info,
+                });
+                *self.planned.lock() = Some(p.clone());
+                p
+            }
+        };
+        let Some(fast) = &planned.fast else {
+            let plan = plan(ctx, sql, &self.bound(handle)?)?;
+            return super::execution::select::run(ctx, txn, &plan).map(QueryResult::Rows);
+        };
+        let QueryPlan::Select(select) = &fast.plan else {
+            return Err(Error::internal("point get without a SELECT"));
+        };
+        let Some(src) = select.from.single_table().and_then(|f| f.table()) else {
+            return Err(Error::internal("point get without a table"));
+        };
+        let mut rows = Vec::new();
+        if let Some(row) = src.table.row(txn, handle)? {
+            let scope = src.project(handle, &row);
+            rows.push(fast.projection.iter().map(|&i| scope[i].clone()).collect());
+        }
+        ctx.found_rows = Some(rows.len() as u64);
+        Ok(QueryResult::Rows(ResultSet {
+            columns: fast.columns.clone(),
+            rows,
+        }))
+    }
+
+    /// The statement with `handle` in place of its `?`.
+    fn bound(&self, handle: i64) -> Result<ast::Query> {
+        let mut statement = self.statement.clone();
+        super::parser::bind_placeholders(&mut statement, &[Value::Int(handle)])?;
+        match statement {
+            ast::Statement::Query(q) => Ok(*q),
+            _ => Err(Error::internal("a point get that is no query")),
+        }
+    }
+
+    /// The general plan for `handle`, kept if it is a point get on a signed integer handle
+    /// that projects plain columns and nothing else.
+    fn plan_fast(
+        &self,
+        ctx: &Context,
+        sql: &str,
+        info: &TableInfo,
+        handle: i64,
+    ) -> Result<Option<Fast>> {
+        let plan = plan(ctx, sql, &self.bound(handle)?)?;
+        let signed_handle = match info.handle_column {
+            Some(h) => matches!(
+                info.columns.get(h).map(|c| &c.ty),
+                Some(DataType::Int {
+                    unsigned: false,
+                    ..
+                })
+            ),
+            None => true,
+        };
+        let QueryPlan::Select(select) = &plan else {
+            return Ok(None);
+        };
+        let Some(projection) = plain_point_get(select, handle) else {
+            return Ok(None);
+        };
+        if info.view.is_some() || !signed_handle {
+            return Ok(None);
+        }
+        let columns = plan.columns();
+        Ok(Some(Fast {
+            plan,
+            projection,
+            columns,
+        }))
+    }
+}
+
+/// The projected scope columns of a plan that reads the row with `handle` from one table
+/// and returns those columns of it, unchanged; `None` for any other plan.
+fn plain_point_get(select: &SelectPlan, handle: i64) -> Option<Vec<usize>> {
+    let (_, _, access) = select.single_table()?;
+    let plain = select.filter.is_none()
+        && select.grouping.is_none()
+        && select.having.is_none()
+        && select.windows.is_empty()
+        && !select.distinct
+        && select.order.is_empty()
+        && select.offset == 0
+        && select.limit.is_none()
+        && !select.calc_found_rows
+        && access == Access::PointGet(vec![handle]);
+    if !plain {
+        return None;
+    }
+    select
+        .projection
+        .iter()
+        .map(|(e, _)| match e {
+            Expr::Column(i, _) => Some(*i),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recognized(sql: &str) -> bool {
+        let mut statement = crate::sql::parse(sql).expect("parses").remove(0);
+        let params = crate::sql::parser::count_placeholders(&mut statement);
+        PointGet::recognize(&statement, sql, params).is_some()
+    }
+
+    #[test]
+    fn the_point_select_shape_is_recognized() {
+        assert!(recognized("SELECT c FROM sbtest1 WHERE id=?"));
+        assert!(recognized("select a, b AS x FROM db.t AS u WHERE u.id = ?"));
+        assert!(recognized("SELECT * FROM t WHERE id = ?"));
+    }
+
+    #[test]
+    fn anything_more_takes_the_general_path() {
+        for sql in [
+            "SELECT c FROM t WHERE id = 5",
+            "SELECT c FROM t WHERE id = ? LIMIT 1",
+            "SELECT c FROM t WHERE id = ? FOR UPDATE",
+            "SELECT c FROM t WHERE id = ? ORDER BY c",
+            "SELECT DISTINCT c FROM t WHERE id = ?",
+            "SELECT SQL_CALC_FOUND_ROWS c FROM t WHERE id = ?",
+            "SELECT c FROM t USE INDEX (k) WHERE id = ?",
+            "SELECT c FROM t WHERE id = ? AND k = 1",
+            "SELECT c FROM t WHERE ? = id",
+            "SELECT c FROM t, u WHERE id = ?",
+            "SELECT ? FROM t WHERE id = ?",
+            "WITH x AS (SELECT 1) SELECT c FROM t WHERE id = ?",
+            "SELECT c FROM t WHERE id = ? UNION SELECT c FROM t WHERE id = 1",
+            "SELECT c FROM t WHERE (id = ?)",
+        ] {
+            assert!(!recognized(sql), "{sql}");
+        }
+    }
+}

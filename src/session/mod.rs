@@ -11,6 +11,7 @@ mod import;
 pub use import::LocalFile;
 mod meta;
 mod multi_schema;
+mod point_get;
 mod prepared_sql;
 mod savepoint;
 mod temporary;
@@ -151,7 +152,7 @@ pub struct Prepared {
     pub sql: String,
     pub params: usize,
     /// The statement's short path, if it is a point select.
-    point_get: Option<Arc<PointGet>>,
+    pub point_get: Option<Arc<PointGet>>,
 }
 
 /// How often an autocommit statement is retried after losing a write conflict.
@@ -175,6 +176,9 @@ pub struct Session {
     pub killed: Arc<AtomicBool>,
     pub warnings: Vec<Warning>,
     prepared: HashMap<u32, Prepared>,
+    /// Text statements met, with their integer literal taken out, and their short path if
+    /// they are point selects.
+    text_point_gets: HashMap<String, Option<Arc<PointGet>>>,
     /// PREPARE's names for statements in `prepared`.
     named: HashMap<String, u32>,
     next_stmt_id: u32,
@@ -223,6 +227,7 @@ impl Session {
             killed,
             warnings: Vec::new(),
             prepared: HashMap::new(),
+            text_point_gets: HashMap::new(),
             named: HashMap::new(),
             next_stmt_id: 1,
             local_file: None,
@@ -268,6 +273,9 @@ impl Session {
 
     /// Runs one statement of text.
     pub fn execute(&mut self, sql: &str) -> Result<QueryResult> {
+        if let Some(result) = self.execute_text_point_get(sql) {
+            return result;
+        }
         self.statement_started(sql);
         let result = self.execute_text(sql);
         self.statement_ended();
@@ -367,25 +375,6 @@ impl Session {
         let result = self.run(&sql, Ok(stmt));
         self.statement_ended();
         result
-    }
-
-    /// Prepared statement `id` by its point-get short path, if it has one and `params` is
-    /// one integer; `None` to take the general path.
-    fn execute_point_get(&mut self, id: u32, params: &[Value]) -> Option<Result<QueryResult>> {
-        let point_get = self.prepared.get(&id)?.point_get.clone()?;
-        let handle = PointGet::handle(params)?;
-        self.statement_started(point_get.sql());
-        let result = self.finishing(|s| {
-            s.authorize_sql(point_get.statement())?;
-            s.timed(true, |s| {
-                s.retrying(|s| {
-                    s.check_schema_fresh()?;
-                    s.with_txn(|ctx, txn| point_get.execute(ctx, txn, handle))
-                })
-            })
-        });
-        self.statement_ended();
-        Some(result)
     }
 
     /// Prepared statement `id` with `params` in place of its `?`s, and its text; `by` names

@@ -226,6 +226,60 @@ impl PointGet {
     }
 }
 
+/// A text statement with its one integer literal taken out: the text with `?` in its place,
+/// and the literal's value. `None` when the text has no integer literal or more than one,
+/// or anything the scan does not follow exactly (quotes, comments, a literal that is no
+/// plain integer), so that the text is parsed as it is. The text protocol's point selects
+/// (`SELECT c FROM t WHERE id = 42`) are so matched to a cached [`PointGet`] without
+/// parsing them, as TiDB's non-prepared plan cache parameterizes a statement first.
+pub fn parameterize(sql: &str) -> Option<(String, i64)> {
+    let bytes = sql.as_bytes();
+    let mut literal = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\'' | b'"' | b'#' | b';' | b'@' => return None,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => return None,
+            b'/' if bytes.get(i + 1) == Some(&b'*') => return None,
+            b'`' => {
+                let close = sql[i + 1..].find('`')?;
+                i += close + 2;
+            }
+            b if b.is_ascii_alphabetic() || b == b'_' || b == b'$' || b >= 0x80 => {
+                while i < bytes.len() && is_identifier_byte(bytes[i]) {
+                    i += 1;
+                }
+            }
+            b if b.is_ascii_digit() => {
+                let start = i;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                // `1.5`, `1e3`, `0x1F`, `1abc`: no plain integer.
+                if bytes
+                    .get(i)
+                    .is_some_and(|&b| b == b'.' || is_identifier_byte(b))
+                {
+                    return None;
+                }
+                if literal.is_some() {
+                    return None;
+                }
+                literal = Some((start, i));
+            }
+            _ => i += 1,
+        }
+    }
+    let (start, end) = literal?;
+    let value = sql[start..end].parse().ok()?;
+    Some((format!("{}?{}", &sql[..start], &sql[end..]), value))
+}
+
+fn is_identifier_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
 /// The projected scope columns of a plan that reads the row with `handle` from one table
 /// and returns those columns of it, unchanged; `None` for any other plan.
 fn plain_point_get(select: &SelectPlan, handle: i64) -> Option<Vec<usize>> {
@@ -268,6 +322,33 @@ mod tests {
         assert!(recognized("SELECT c FROM sbtest1 WHERE id=?"));
         assert!(recognized("select a, b AS x FROM db.t AS u WHERE u.id = ?"));
         assert!(recognized("SELECT * FROM t WHERE id = ?"));
+    }
+
+    #[test]
+    fn a_text_statement_loses_its_one_integer_literal() {
+        assert_eq!(
+            parameterize("SELECT c FROM sbtest1 WHERE id=500"),
+            Some(("SELECT c FROM sbtest1 WHERE id=?".into(), 500))
+        );
+        assert_eq!(
+            parameterize("select `a1` from t2 where `weird 7` = 7"),
+            Some(("select `a1` from t2 where `weird 7` = ?".into(), 7))
+        );
+        for sql in [
+            "SELECT c FROM t WHERE id = 1 AND k = 2",
+            "SELECT c FROM t WHERE id = 1.5",
+            "SELECT c FROM t WHERE id = 1e3",
+            "SELECT c FROM t WHERE id = 0x10",
+            "SELECT c FROM t WHERE id = 99999999999999999999",
+            "SELECT c FROM t WHERE c = 'a' AND id = 1",
+            "SELECT c FROM t WHERE id = 1 -- 2",
+            "SELECT c FROM t WHERE id = 1 /* x */",
+            "SELECT c FROM t WHERE id = @v",
+            "SELECT c FROM t",
+            "SELECT c FROM `t WHERE id = 1",
+        ] {
+            assert_eq!(parameterize(sql), None, "{sql}");
+        }
     }
 
     #[test]

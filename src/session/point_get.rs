@@ -1,0 +1,78 @@
+//! Point selects by their short path ([`crate::sql::point_get`]): prepared ones, and text
+//! ones once their integer literal is taken out.
+
+use std::sync::Arc;
+
+use super::Session;
+use crate::error::Result;
+use crate::sql::point_get::{parameterize, PointGet};
+use crate::sql::statement as front;
+use crate::sql::{parser, QueryResult};
+use crate::types::Value;
+
+/// Text statements a session remembers; past this it forgets them all and starts again.
+const TEXT_STATEMENTS: usize = 256;
+
+impl Session {
+    /// Prepared statement `id` by its short path, if it has one and `params` is one
+    /// integer; `None` to take the general path.
+    pub(super) fn execute_point_get(
+        &mut self,
+        id: u32,
+        params: &[Value],
+    ) -> Option<Result<QueryResult>> {
+        let point_get = self.prepared.get(&id)?.point_get.clone()?;
+        let handle = PointGet::handle(params)?;
+        let sql = point_get.sql().to_string();
+        Some(self.run_point_get(&sql, &point_get, handle))
+    }
+
+    /// A text statement by the short path of the point select it is with its integer
+    /// literal as a parameter; `None` to parse it.
+    pub(super) fn execute_text_point_get(&mut self, sql: &str) -> Option<Result<QueryResult>> {
+        let trimmed = sql.trim().trim_end_matches(';').trim();
+        let (text, handle) = parameterize(trimmed)?;
+        let point_get = match self.text_point_gets.get(&text) {
+            Some(known) => known.clone()?,
+            None => {
+                let recognized = recognize(&text);
+                if self.text_point_gets.len() >= TEXT_STATEMENTS {
+                    self.text_point_gets.clear();
+                }
+                self.text_point_gets.insert(text, recognized.clone());
+                recognized?
+            }
+        };
+        Some(self.run_point_get(sql, &point_get, handle))
+    }
+
+    /// What surrounds every statement, around the short path.
+    fn run_point_get(
+        &mut self,
+        sql: &str,
+        point_get: &PointGet,
+        handle: i64,
+    ) -> Result<QueryResult> {
+        self.statement_started(sql);
+        let result = self.finishing(|s| {
+            s.authorize_sql(point_get.statement())?;
+            s.timed(true, |s| {
+                s.retrying(|s| {
+                    s.check_schema_fresh()?;
+                    s.with_txn(|ctx, txn| point_get.execute(ctx, txn, handle))
+                })
+            })
+        });
+        self.statement_ended();
+        result
+    }
+}
+
+/// The point select `text` (with one `?`) is, if it is one.
+fn recognize(text: &str) -> Option<Arc<PointGet>> {
+    let front::Statement::Sql(mut statement) = front::parse(text).ok()? else {
+        return None;
+    };
+    let params = parser::count_placeholders(&mut statement);
+    PointGet::recognize(&statement, text, params).map(Arc::new)
+}

@@ -152,7 +152,7 @@ pub struct Prepared {
     pub sql: String,
     pub params: usize,
     /// The statement's short path, if it is a point select.
-    pub point_get: Option<Arc<PointGet>>,
+    point_get: Option<Arc<PointGet>>,
 }
 
 /// How often an autocommit statement is retried after losing a write conflict.

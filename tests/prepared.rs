@@ -309,6 +309,22 @@ async fn prepared_point_select_follows_the_table_it_names() {
         .unwrap();
     assert_eq!(got(conn.exec(&select, (1,)).await.unwrap()), c("view"));
 
+    // Tables outside the catalog: system tables, and a database that does not exist.
+    let variable = conn
+        .prep("SELECT state FROM mysql.tidb_background_subtask_history WHERE id = ?")
+        .await
+        .unwrap();
+    assert!(conn
+        .exec::<Row, _, _>(&variable, (1,))
+        .await
+        .unwrap()
+        .is_empty());
+    let err = conn
+        .prep("SELECT c FROM no_such_db.t WHERE id = ?")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("1049"), "{err}");
+
     // A hidden handle and an unsigned one.
     for sql in [
         "CREATE TABLE n (c VARCHAR(10))",

@@ -143,7 +143,11 @@ impl PointGet {
         let sql = self.sql.as_str();
         // Resolving the table each time also takes its metadata lock and sees a temporary
         // table or a USE that shadows the one planned for.
-        let (_, info) = ctx.relation(self.db.as_deref(), &self.table)?;
+        // A name the catalog does not hold (a system table of `mysql` or
+        // `information_schema`, a missing table) is the general path's to answer.
+        let Ok((_, info)) = ctx.relation(self.db.as_deref(), &self.table) else {
+            return self.execute_general(ctx, txn, handle);
+        };
         let cached = self.planned.lock().clone();
         let planned = match cached {
             Some(p) if Arc::ptr_eq(&p.info, &info) => p,
@@ -157,8 +161,7 @@ impl PointGet {
             }
         };
         let Some(fast) = &planned.fast else {
-            let plan = plan(ctx, sql, &self.bound(handle)?)?;
-            return super::execution::select::run(ctx, txn, &plan).map(QueryResult::Rows);
+            return self.execute_general(ctx, txn, handle);
         };
         let QueryPlan::Select(select) = &fast.plan else {
             return Err(Error::internal("point get without a SELECT"));
@@ -176,6 +179,17 @@ impl PointGet {
             columns: fast.columns.clone(),
             rows,
         }))
+    }
+
+    /// The statement for `handle` planned and run as any other.
+    fn execute_general(
+        &self,
+        ctx: &mut Context,
+        txn: &dyn Transaction,
+        handle: i64,
+    ) -> Result<QueryResult> {
+        let plan = plan(ctx, &self.sql, &self.bound(handle)?)?;
+        super::execution::select::run(ctx, txn, &plan).map(QueryResult::Rows)
     }
 
     /// The statement with `handle` in place of its `?`.

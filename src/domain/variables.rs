@@ -517,20 +517,32 @@ impl SessionVariables {
 
     /// True if the current sql_mode makes conversion problems errors rather than warnings.
     pub fn strict(&self, globals: &GlobalVariables) -> bool {
-        self.sql_mode_has(globals, "STRICT_TRANS_TABLES")
-            || self.sql_mode_has(globals, "STRICT_ALL_TABLES")
+        self.sql_mode_has_any(globals, &["STRICT_TRANS_TABLES", "STRICT_ALL_TABLES"])
     }
 
     /// True if the current sql_mode includes `mode` (an upper-case mode name).
     pub fn sql_mode_has(&self, globals: &GlobalVariables, mode: &str) -> bool {
-        self.get("sql_mode", globals)
-            .map(|m| {
-                m.to_string_lossy()
-                    .to_ascii_uppercase()
-                    .split(',')
-                    .any(|m| m.trim() == mode)
-            })
-            .unwrap_or(true)
+        self.sql_mode_has_any(globals, &[mode])
+    }
+
+    /// Read several times per statement, so without copying or allocating.
+    fn sql_mode_has_any(&self, globals: &GlobalVariables, modes: &[&str]) -> bool {
+        let has = |value: &Value| match value {
+            Value::Bytes(b) => b.split(|&c| c == b',').any(|m| {
+                let m = m.trim_ascii();
+                modes
+                    .iter()
+                    .any(|mode| m.eq_ignore_ascii_case(mode.as_bytes()))
+            }),
+            other => other.to_string_lossy().split(',').any(|m| {
+                let m = m.trim();
+                modes.iter().any(|mode| m.eq_ignore_ascii_case(mode))
+            }),
+        };
+        match self.overrides.get("sql_mode") {
+            Some(value) => has(value),
+            None => globals.get("sql_mode").is_none_or(|(_, value)| has(value)),
+        }
     }
 }
 

@@ -23,8 +23,7 @@ impl Session {
     ) -> Option<Result<QueryResult>> {
         let point_get = self.prepared.get(&id)?.point_get.clone()?;
         let handle = PointGet::handle(params)?;
-        let sql = point_get.sql().to_string();
-        Some(self.run_point_get(&sql, &point_get, handle))
+        Some(self.run_point_get(point_get.sql(), &point_get, handle))
     }
 
     /// A text statement by the short path of the point select it is with its integer

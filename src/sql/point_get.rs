@@ -18,8 +18,9 @@ use sqlparser::ast;
 use super::context::Context;
 use super::expr::Expr;
 use super::planner::access::Access;
+use super::planner::from::FactorSource;
 use super::planner::query::QueryPlan;
-use super::planner::select::{plan, SelectPlan};
+use super::planner::select::{plan, SelectPlan, Source};
 use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::catalog::TableInfo;
 use crate::error::{Error, Result};
@@ -45,7 +46,8 @@ struct Planned {
 }
 
 struct Fast {
-    plan: QueryPlan,
+    /// The table as the planner read it.
+    source: Source,
     /// Scope column offsets the result columns are.
     projection: Vec<usize>,
     columns: Vec<ResultColumn>,
@@ -140,11 +142,10 @@ impl PointGet {
         txn: &dyn Transaction,
         handle: i64,
     ) -> Result<QueryResult> {
-        let sql = self.sql.as_str();
         // Resolving the table each time also takes its metadata lock and sees a temporary
-        // table or a USE that shadows the one planned for.
-        // A name the catalog does not hold (a system table of `mysql` or
-        // `information_schema`, a missing table) is the general path's to answer.
+        // table or a USE that shadows the one planned for. A name the catalog does not hold
+        // (a system table of `mysql` or `information_schema`, a missing table) is the
+        // general path's to answer.
         let Ok((_, info)) = ctx.relation(self.db.as_deref(), &self.table) else {
             return self.execute_general(ctx, txn, handle);
         };
@@ -153,7 +154,7 @@ impl PointGet {
             Some(p) if Arc::ptr_eq(&p.info, &info) => p,
             _ => {
                 let p = Arc::new(Planned {
-                    fast: self.plan_fast(ctx, sql, &info, handle)?,
+                    fast: self.plan_fast(ctx, &info, handle)?,
                     info,
                 });
                 *self.planned.lock() = Some(p.clone());
@@ -163,15 +164,9 @@ impl PointGet {
         let Some(fast) = &planned.fast else {
             return self.execute_general(ctx, txn, handle);
         };
-        let QueryPlan::Select(select) = &fast.plan else {
-            return Err(Error::internal("point get without a SELECT"));
-        };
-        let Some(src) = select.from.single_table().and_then(|f| f.table()) else {
-            return Err(Error::internal("point get without a table"));
-        };
         let mut rows = Vec::new();
-        if let Some(row) = src.table.row(txn, handle)? {
-            let scope = src.project(handle, &row);
+        if let Some(row) = fast.source.table.row(txn, handle)? {
+            let scope = fast.source.project(handle, &row);
             rows.push(fast.projection.iter().map(|&i| scope[i].clone()).collect());
         }
         ctx.found_rows = Some(rows.len() as u64);
@@ -203,15 +198,8 @@ impl PointGet {
     }
 
     /// The general plan for `handle`, kept if it is a point get on a signed integer handle
-    /// that projects plain columns and nothing else.
-    fn plan_fast(
-        &self,
-        ctx: &Context,
-        sql: &str,
-        info: &TableInfo,
-        handle: i64,
-    ) -> Result<Option<Fast>> {
-        let plan = plan(ctx, sql, &self.bound(handle)?)?;
+    /// of a base table that projects plain columns and nothing else.
+    fn plan_fast(&self, ctx: &Context, info: &TableInfo, handle: i64) -> Result<Option<Fast>> {
         let signed_handle = match info.handle_column {
             Some(h) => matches!(
                 info.columns.get(h).map(|c| &c.ty),
@@ -222,18 +210,25 @@ impl PointGet {
             ),
             None => true,
         };
-        let QueryPlan::Select(select) = &plan else {
-            return Ok(None);
-        };
-        let Some(projection) = plain_point_get(select, handle) else {
-            return Ok(None);
-        };
         if info.view.is_some() || !signed_handle {
             return Ok(None);
         }
+        let plan = plan(ctx, &self.sql, &self.bound(handle)?)?;
         let columns = plan.columns();
+        let QueryPlan::Select(select) = plan else {
+            return Ok(None);
+        };
+        let Some(projection) = plain_point_get(&select, handle) else {
+            return Ok(None);
+        };
+        let Some(factor) = select.from.factors.into_iter().next() else {
+            return Ok(None);
+        };
+        let FactorSource::Table(source) = factor.source else {
+            return Ok(None);
+        };
         Ok(Some(Fast {
-            plan,
+            source: *source,
             projection,
             columns,
         }))

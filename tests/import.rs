@@ -1,8 +1,9 @@
 //! IMPORT INTO end to end, through the MySQL protocol on in-process clusters: CSV with each
 //! delimiter / enclosure / escape / NULL option, SQL dumps and parquet files, SET
 //! assignments, globbed and compressed files, tables with secondary and unique indexes and
-//! AUTO_INCREMENT (ADMIN CHECK TABLE and the rows equal to the files), each precheck and option error, bad data and duplicates (the table left
-//! empty), DETACHED with SHOW IMPORT JOB(S) (progress included) and CANCEL IMPORT JOB,
+//! AUTO_INCREMENT (ADMIN CHECK TABLE and the rows equal to the files), generated columns
+//! and CHECK constraints, each precheck and option error, bad data and duplicates (the table
+//! left empty), DETACHED with SHOW IMPORT JOB(S) (progress included) and CANCEL IMPORT JOB,
 //! kill -9 mid-import, a node stopped mid-import on a 3-node cluster, and where the task
 //! runs: on several nodes with the framework on, on the statement's node with it off.
 
@@ -660,6 +661,110 @@ fn bad_data_and_duplicates_leave_the_table_empty() {
             .get::<String, _>("Result_Message")
             .unwrap()
             .contains("checksum mismatched"));
+        drop(c);
+        stop(cluster).await;
+    });
+}
+
+async fn g_rows(c: &mut Conn) -> Vec<(i64, i64, i64, String)> {
+    c.query("SELECT * FROM d.g ORDER BY id").await.unwrap()
+}
+
+/// Generated columns are computed for imported rows, whatever the file holds for them
+/// (their fields without a column list are read and dropped, as LOAD DATA drops them);
+/// naming one in the column list or SET is 3105; a row that violates a CHECK constraint fails
+/// the import with 3819 and its line, and the table stays empty.
+#[test]
+fn generated_columns_and_check_constraints() {
+    run_test(async {
+        let (cluster, _dir) = start_cluster(1).await;
+        let files = tempfile::tempdir().unwrap();
+        let mut c = node_conn(&cluster, 0, None).await;
+        c.query_drop("SET GLOBAL tidb_enable_check_constraint = ON")
+            .await
+            .unwrap();
+        let mut c = node_conn(&cluster, 0, None).await;
+        c.query_drop("CREATE DATABASE d").await.unwrap();
+        c.query_drop(
+            "CREATE TABLE d.g (id INT PRIMARY KEY, b INT, s INT AS (b * 2) STORED, \
+             v VARCHAR(20) AS (CONCAT('v', s)) VIRTUAL, CHECK (b > 0), INDEX is_ (s), \
+             UNIQUE KEY uv (v))",
+        )
+        .await
+        .unwrap();
+        let want: Vec<(i64, i64, i64, String)> = (1..=300)
+            .map(|i| (i, i + 1, 2 * (i + 1), format!("v{}", 2 * (i + 1))))
+            .collect();
+
+        // A column list without the generated columns.
+        let two: String = (1..=300).map(|i| format!("{i},{}\n", i + 1)).collect();
+        let path = write(files.path(), "two.csv", &two);
+        import(&mut c, &format!("IMPORT INTO d.g (id, b) FROM '{path}'"))
+            .await
+            .unwrap();
+        assert_eq!(g_rows(&mut c).await, want);
+        c.query_drop("ADMIN CHECK TABLE d.g").await.unwrap();
+        let by_index: Vec<i64> = c
+            .query("SELECT id FROM d.g FORCE INDEX (is_) WHERE s = 42")
+            .await
+            .unwrap();
+        assert_eq!(by_index, [20]);
+
+        // No column list: the file's values for s and v are not what is stored.
+        c.query_drop("TRUNCATE TABLE d.g").await.unwrap();
+        let four: String = (1..=300)
+            .map(|i| format!("{i},{},-1,junk\n", i + 1))
+            .collect();
+        let path = write(files.path(), "four.csv", &four);
+        import(&mut c, &format!("IMPORT INTO d.g FROM '{path}'"))
+            .await
+            .unwrap();
+        assert_eq!(g_rows(&mut c).await, want);
+        c.query_drop("ADMIN CHECK TABLE d.g").await.unwrap();
+
+        // LOAD DATA drops them the same way.
+        c.query_drop("TRUNCATE TABLE d.g").await.unwrap();
+        c.query_drop(format!(
+            "LOAD DATA INFILE '{path}' INTO TABLE d.g FIELDS TERMINATED BY ','"
+        ))
+        .await
+        .unwrap();
+        assert_eq!(g_rows(&mut c).await, want);
+        c.query_drop("TRUNCATE TABLE d.g").await.unwrap();
+
+        for sql in [
+            format!("IMPORT INTO d.g (id, b, s) FROM '{path}'"),
+            format!("IMPORT INTO d.g (id, b, @x) SET v = @x FROM '{path}'"),
+        ] {
+            let e = c.query_drop(&sql).await.unwrap_err();
+            assert_eq!(
+                code(&e),
+                (
+                    3105,
+                    format!(
+                        "The value specified for generated column '{}' in table 'g' is not allowed.",
+                        if sql.contains("SET") { "v" } else { "s" }
+                    )
+                ),
+                "{sql}"
+            );
+        }
+
+        let mut bad = two.clone();
+        bad.push_str("301,-4\n");
+        let path = write(files.path(), "bad.csv", &bad);
+        let e = c
+            .query_drop(format!("IMPORT INTO d.g (id, b) FROM '{path}'"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            code(&e),
+            (
+                3819,
+                "Check constraint 'g_chk_1' is violated. (file bad.csv, line 301)".to_string()
+            )
+        );
+        assert!(g_rows(&mut c).await.is_empty(), "the table is left empty");
         drop(c);
         stop(cluster).await;
     });

@@ -30,11 +30,11 @@ use crossbeam::channel;
 use super::job::{Job, JobState, JobWarning};
 use super::progress::Tracker;
 use super::queue;
-use super::row_expressions::{self, ColumnValue};
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result, SavedError};
 use crate::kv;
+use crate::table::row_expressions::{self, ColumnValue};
 use crate::table::{self, HandleRange, Table};
 use crate::types::Value;
 

@@ -21,7 +21,6 @@ mod kinds;
 pub mod owner;
 pub mod progress;
 pub mod queue;
-pub mod row_expressions;
 mod runner;
 pub mod syncer;
 mod throttle;

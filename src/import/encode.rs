@@ -1,8 +1,9 @@
 //! A row of fields becomes the key-value pairs a table stores: the fields are mapped to
 //! columns (a column list, `@var` fields skipped), the other columns get their defaults,
 //! AUTO_INCREMENT and hidden row ids are allocated as INSERT allocates them, each value is
-//! converted to its column's type under strict mode, and `table` encodes the record and
-//! every index entry exactly as DML does.
+//! converted to its column's type under strict mode, generated columns are computed from
+//! the rest of the row (a file's value for one is ignored), the table's CHECK constraints
+//! are tested, and `table` encodes the record and every index entry exactly as DML does.
 
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
@@ -11,6 +12,7 @@ use super::rows::Field;
 use crate::catalog::{DefaultValue, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
+use crate::table::row_expressions::{self, ColumnValue, RowCheck};
 use crate::table::Table;
 use crate::types::convert::{self, ConvertError};
 use crate::types::Value;
@@ -151,15 +153,20 @@ pub struct Encoder<'a> {
     var_count: usize,
     set: Option<Set>,
     charset: Charset,
+    /// Each generated column with its value for a row, in definition order (one may read
+    /// the ones before it).
+    generated: Vec<(usize, ColumnValue)>,
+    check: Option<RowCheck>,
     now: chrono::NaiveDateTime,
     /// The largest explicit AUTO_INCREMENT value seen (the post-process rebases past it).
     pub max_auto_id: i64,
 }
 
 impl<'a> Encoder<'a> {
+    /// An encoder for `info`, a table of database `db`.
     pub fn new(
         domain: &'a Domain,
-        info: TableInfo,
+        (db, info): (&str, TableInfo),
         targets: Vec<Target>,
         charset: &str,
         set: Option<Set>,
@@ -172,6 +179,12 @@ impl<'a> Encoder<'a> {
                 Target::Column(_) => None,
             })
             .collect();
+        let expressions = row_expressions::installed()?;
+        let generated = (0..info.columns.len())
+            .filter(|&i| info.columns[i].generated.is_some())
+            .map(|i| Ok((i, expressions.generated(db, &info, i)?)))
+            .collect::<Result<_>>()?;
+        let check = expressions.row_check(db, &info)?;
         Ok(Encoder {
             domain,
             table: Table::new(std::sync::Arc::new(info)),
@@ -180,6 +193,8 @@ impl<'a> Encoder<'a> {
             var_count: vars.len(),
             set,
             charset: Charset::named(charset).unwrap_or(Charset::Utf8),
+            generated,
+            check,
             now: chrono::Utc::now().naive_utc(),
             max_auto_id: 0,
         })
@@ -216,6 +231,7 @@ impl<'a> Encoder<'a> {
                 None => Value::Null,
             };
             match (target, slot) {
+                (Target::Column(i), _) if info.columns[*i].generated.is_some() => {}
                 (Target::Column(i), _) => {
                     given[*i] = true;
                     row[*i] = value;
@@ -251,6 +267,9 @@ impl<'a> Encoder<'a> {
             }
         }
         for (i, col) in info.columns.iter().enumerate() {
+            if col.generated.is_some() {
+                continue;
+            }
             let v = std::mem::replace(&mut row[i], Value::Null);
             if v.is_null() {
                 if !col.nullable {
@@ -272,6 +291,10 @@ impl<'a> Encoder<'a> {
                 })
             })?;
         }
+        for (i, value) in &self.generated {
+            // As INSERT computes them: before the handle is known.
+            row[*i] = value(0, &row).map_err(at)?;
+        }
         if let Some(a) = info.auto_increment_column() {
             if let Value::Int(id) = row[a] {
                 if id > self.max_auto_id {
@@ -285,6 +308,9 @@ impl<'a> Encoder<'a> {
             Some(h) => h,
             None => self.domain.autoid.alloc(info.id, 1)?,
         };
+        if let Some(check) = &self.check {
+            check(handle, &row).map_err(at)?;
+        }
         let (key, value) = self.table.record_pair(&row, handle);
         out(key, value)?;
         for index in info

@@ -94,8 +94,10 @@ pub fn submit(domain: &Domain, request: Request) -> Result<ImportJob> {
         None if request.format == Format::Parquet => files
             .first()
             .map_or(Ok(Vec::new()), |f| parquet_targets(&request.table, &f.path))?,
-        None => (0..request.table.columns.len())
-            .map(Target::Column)
+        None => request
+            .table
+            .public_columns()
+            .map(|(i, _)| Target::Column(i))
             .collect(),
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -131,6 +133,7 @@ pub fn submit(domain: &Domain, request: Request) -> Result<ImportJob> {
     let meta = task::TaskMeta {
         job_id: import.id,
         db_id: request.db_id,
+        db: request.db.clone(),
         table_id: request.table.id,
         targets,
         assignments: request.assignments,

@@ -53,6 +53,9 @@ const GROUPS_PER_NODE: usize = 4;
 pub struct TaskMeta {
     pub job_id: i64,
     pub db_id: i64,
+    /// The database's name, which expressions over the table's columns are bound in.
+    #[serde(default)]
+    pub db: String,
     pub table_id: i64,
     pub targets: Vec<Target>,
     /// `SET col = expr`: (column position, expression as SQL text).
@@ -504,7 +507,7 @@ impl Rounds<'_> {
                         };
                         let mut encoder = Encoder::new(
                             domain,
-                            info.clone(),
+                            (&m.db, info.clone()),
                             m.targets.clone(),
                             &m.options.character_set,
                             set,

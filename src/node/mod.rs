@@ -78,7 +78,9 @@ impl Node {
     ) -> Result<Node> {
         crate::domain::bootstrap(store.as_ref(), &config.initial_root_password)?;
         // DDL jobs evaluate CHECK constraints and generated columns through the SQL layer.
-        ddl::row_expressions::install(Box::new(crate::sql::dml::row_evaluator::RowEvaluator));
+        crate::table::row_expressions::install(Box::new(
+            crate::sql::dml::row_evaluator::RowEvaluator,
+        ));
         let domain = Arc::new(Domain::open(
             store,
             index,

@@ -13,6 +13,7 @@ use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::import::delimited::Reader;
 use crate::import::{self, options, Charset, Format, Request, Target};
+use crate::sql::dml::generated::not_allowed;
 use crate::sql::dml::insert::load_rows;
 use crate::sql::import::{
     assignments, job_rows, Field, ImportInto, ImportStatement, LoadData, OnDuplicate,
@@ -64,7 +65,10 @@ impl Session {
             .ok_or_else(|| Error::unknown_table(&db, &l.table))?
             .clone();
         // Where each field goes: a column, or a @variable (its index in `vars`).
-        let slots = field_targets(&info, l.fields.as_deref())?.unwrap_or_else(|| {
+        let listed = field_targets(&info, l.fields.as_deref())?;
+        let no_list = listed.is_none();
+        let computed = |c: usize| no_list && info.columns[c].generated.is_some();
+        let slots = listed.unwrap_or_else(|| {
             info.public_columns()
                 .map(|(i, _)| Target::Column(i))
                 .collect()
@@ -72,12 +76,14 @@ impl Session {
         let vars = import::variables(&slots);
         let assigned = assigned_columns(&info, &l.assignments)?;
         let set_columns: Vec<usize> = assigned.iter().map(|(c, _)| *c).collect();
-        // The columns written: the fields' columns, then those only SET assigns.
+        // The columns written: the fields' columns, then those only SET assigns. Without
+        // a column list, a generated column's field is read and dropped (TiDB, MariaDB):
+        // the column is computed.
         let mut targets: Vec<usize> = slots
             .iter()
             .filter_map(|t| match t {
-                Target::Column(c) => Some(*c),
-                Target::Var(_) => None,
+                Target::Column(c) if !computed(*c) => Some(*c),
+                _ => None,
             })
             .collect();
         for c in &set_columns {
@@ -223,6 +229,18 @@ impl Session {
         let targets = field_targets(table, i.fields.as_deref())?;
         // The assignments compile here so that a bad one fails the statement, not the job.
         let assignments = assigned_columns(table, &i.assignments)?;
+        // Named in the column list or SET, a generated column would be given a value
+        // (3105); without a list, its field is read and dropped, as in LOAD DATA.
+        let named = targets.iter().flatten().filter_map(|t| match t {
+            Target::Column(c) => Some(*c),
+            Target::Var(_) => None,
+        });
+        if let Some(c) = named
+            .chain(assignments.iter().map(|(c, _)| *c))
+            .find(|&c| table.columns[c].generated.is_some())
+        {
+            return Err(not_allowed(&table.columns[c].name, &table.name));
+        }
         let vars = import::variables(targets.as_deref().unwrap_or_default());
         let exprs: Vec<String> = assignments.iter().map(|(_, e)| e.clone()).collect();
         let _checked = crate::sql::import::assignments::compile(&vars, &exprs)?;

@@ -25,6 +25,7 @@ mod checksum;
 mod error;
 pub mod foreign_key;
 mod read;
+pub mod row_expressions;
 mod temp_index;
 mod write;
 

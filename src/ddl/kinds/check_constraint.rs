@@ -15,9 +15,9 @@
 use super::{finish, load_table, JobKind, Step};
 use crate::catalog::{meta, CheckInfo, SchemaState, TableInfo};
 use crate::ddl::job::{Job, JobArgs, JobState};
-use crate::ddl::row_expressions;
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
+use crate::table::row_expressions;
 
 pub struct CheckConstraint;
 

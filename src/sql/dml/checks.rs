@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::sql::context::Context;
 use crate::sql::dialect::MySql;
 use crate::sql::expr::Expr;
-use crate::sql::planner::binder::Binder;
+use crate::sql::planner::binder::{Binder, SessionContext};
 use crate::sql::planner::select::Source;
 use crate::types::Value;
 
@@ -22,12 +22,21 @@ pub struct RowChecks {
 impl RowChecks {
     /// `None` when the table has no enforced constraint: nothing to check.
     pub fn of(ctx: &Context, db: &str, info: &Arc<TableInfo>) -> Result<Option<RowChecks>> {
+        RowChecks::bound(ctx.session, db, info)
+    }
+
+    /// The constraints bound for `session` (or for no session, outside a statement).
+    pub fn bound(
+        session: &dyn SessionContext,
+        db: &str,
+        info: &Arc<TableInfo>,
+    ) -> Result<Option<RowChecks>> {
         let enforced: Vec<_> = info.checks.iter().filter(|c| c.enforced).collect();
         if enforced.is_empty() {
             return Ok(None);
         }
         let source = Source::new(db.to_string(), info.clone(), None);
-        let binder = Binder::new(&source.scope, ctx.session, "check constraint");
+        let binder = Binder::new(&source.scope, session, "check constraint");
         let mut checks = Vec::new();
         for c in enforced {
             let parsed = sqlparser::parser::Parser::new(&MySql)

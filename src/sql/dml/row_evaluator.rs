@@ -1,17 +1,20 @@
 //! The SQL layer's side of [`RowExpressions`]: DDL jobs check a new CHECK constraint
-//! against the rows already in a table, and compute an added generated column for them,
-//! with expressions bound here, outside any session (installed by `node`).
+//! against the rows already in a table, and compute an added generated column for them;
+//! IMPORT INTO computes the generated columns of the rows it writes and checks them against
+//! the table's constraints. Expressions are bound here, outside any session (installed by
+//! `node`).
 
 use std::sync::Arc;
 
+use super::checks::RowChecks;
 use crate::catalog::TableInfo;
-use crate::ddl::row_expressions::{ColumnValue, RowExpressions};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::sql::dialect::MySql;
 use crate::sql::expr::Expr;
 use crate::sql::planner::binder::{Binder, NoSession};
 use crate::sql::planner::select::Source;
+use crate::table::row_expressions::{ColumnValue, RowCheck, RowExpressions};
 use crate::table::{HandleRange, Table};
 use crate::types::convert::{self, ConvertError};
 
@@ -83,5 +86,10 @@ impl RowExpressions for RowEvaluator {
                 _ => Error::out_of_range(&col.name, 1),
             })
         }))
+    }
+
+    fn row_check(&self, db: &str, table: &TableInfo) -> Result<Option<RowCheck>> {
+        let checks = RowChecks::bound(&NoSession, db, &Arc::new(table.clone()))?;
+        Ok(checks.map(|c| -> RowCheck { Box::new(move |handle, row| c.verify(handle, row)) }))
     }
 }

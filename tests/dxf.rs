@@ -179,7 +179,8 @@ fn subtasks_spread_over_the_eligible_nodes() {
             .await
             .unwrap();
         let subtasks = subtasks_of(&mut c, "tidb_background_subtask_history", task.0).await;
-        assert!(subtasks.len() >= 4, "{subtasks:?}");
+        // A lone eligible node reads in one subtask, then merges.
+        assert!(subtasks.len() >= 2, "{subtasks:?}");
         assert!(
             subtasks.iter().all(|s| s.2 == background),
             "only the background node runs the task: {subtasks:?}"
@@ -455,7 +456,11 @@ fn a_failed_subtask_reverts_the_task_and_rolls_the_job_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_resumes_the_task_after_restart() {
     let rows = 60_000;
-    let mut server = TestServer::start_with(&[("MOLTDB_FAILPOINTS", "reorg-slow=400")], &[]);
+    // Two nodes in the process: a lone node's build is one read-index subtask.
+    let mut server = TestServer::start_with(
+        &[("MOLTDB_FAILPOINTS", "reorg-slow=400")],
+        &["--nodes".to_string(), "2".to_string()],
+    );
     populate(&mut server.conn().await, rows, 97).await;
     let mut submitter = server.conn().await;
     let alter = tokio::spawn(async move {

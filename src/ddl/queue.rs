@@ -15,6 +15,7 @@ use super::job::{Job, JobWarning};
 use super::progress::Progress;
 use crate::error::{Error, Result};
 use crate::kv::{KeyRange, Store, Transaction};
+use crate::table::Digest;
 
 fn job_key(id: i64) -> Vec<u8> {
     format!("mDDLJob:{id:020}").into_bytes()
@@ -50,6 +51,12 @@ pub struct Reorg {
     pub ingested: Vec<(i64, i64)>,
     #[serde(default)]
     pub ingested_rows: u64,
+    /// Ingest: the digest of the entries encoded from the rows read so far (the ranges in
+    /// `ingested`), and the earliest snapshot they were read at. If no row has changed
+    /// since, the verification before public compares the index with it instead of
+    /// reading the rows again. `None` when unknown (a build begun by an older version).
+    #[serde(default)]
+    pub rows_digest: Option<RowsDigest>,
     /// The built index matched the rows (the last check before it turns public).
     #[serde(default)]
     pub verified: bool,
@@ -60,6 +67,49 @@ pub struct Reorg {
     /// fit), counted with the rows: the job takes them when the work is done.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<JobWarning>,
+}
+
+/// What the entries of the rows an index build read should digest to (see
+/// `Reorg::rows_digest`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowsDigest {
+    /// The index built (a multi-schema change builds several, one after another).
+    pub index_id: i64,
+    pub entries: Digest,
+    /// The earliest snapshot the rows were read at, or their range decided at.
+    pub since: u64,
+}
+
+impl RowsDigest {
+    /// Nothing read yet, at or after snapshot `since`.
+    pub fn empty(index_id: i64, since: u64) -> RowsDigest {
+        RowsDigest {
+            index_id,
+            entries: Digest::default(),
+            since,
+        }
+    }
+
+    /// Adds rows read at snapshot `ts` whose entries digest to `entries`.
+    pub fn add(&mut self, entries: Digest, ts: u64) {
+        self.entries.merge(entries);
+        self.since = self.since.min(ts);
+    }
+
+    /// The union of builds of `index_id` over disjoint rows; `None` if one of them is
+    /// unknown or of another index.
+    pub fn sum<'a>(
+        index_id: i64,
+        parts: impl IntoIterator<Item = &'a Option<RowsDigest>>,
+    ) -> Option<RowsDigest> {
+        parts
+            .into_iter()
+            .try_fold(RowsDigest::empty(index_id, u64::MAX), |mut sum, part| {
+                let part = part.filter(|p| p.index_id == index_id)?;
+                sum.add(part.entries, part.since);
+                Some(sum)
+            })
+    }
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(key: &[u8], bytes: &[u8]) -> Result<T> {

@@ -84,6 +84,7 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<Option<u64>> {
             }
             job.state = JobState::Paused;
             commit_job(domain, txn, &job)?;
+            verify::release_snapshot(job.id);
             return Ok(None);
         }
         JobState::Done | JobState::RollbackDone | JobState::Cancelled => {
@@ -99,6 +100,7 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<Option<u64>> {
                 Err(crate::kv::Error::WriteConflict) => false,
                 Err(e) => return Err(e.into()),
             };
+            verify::release_snapshot(job.id);
             if moved {
                 tracing::info!(
                     job_id = job.id,

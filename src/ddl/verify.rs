@@ -5,11 +5,19 @@
 //! snapshot. A difference fails the job, which rolls back instead of publishing a wrong
 //! index; the error names the first differing entry (ADMIN CHECK's 8223) when it can.
 //!
-//! The rows are read in handle ranges by `tidb_ddl_reorg_worker_cnt` threads (at most one
-//! per core), the index alongside on another; memory stays small whatever the table's size.
+//! The rows' side usually comes from the build: its readers digested the entries they
+//! encoded (`queue::RowsDigest`), and if no row of the table has changed since the earliest
+//! snapshot they read at, the rows now are the rows then, so only the index is read. Any
+//! change since (concurrent DML, whose entries the temporary index carried), a build begun
+//! by an older version, or the `verify-rows-again` failpoint makes the check read the rows
+//! again: in handle ranges, by `tidb_ddl_reorg_worker_cnt` threads (at most one per core),
+//! the index alongside on another. Memory stays small whatever the table's size.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use super::backfill::{index_being_built, save, should_stop, Outcome, CHECKPOINT_EVERY};
@@ -19,8 +27,10 @@ use super::progress::{fraction, Tracker};
 use super::queue;
 use super::throttle::Throttle;
 use crate::catalog::{IndexInfo, TableInfo};
+use crate::codec::keys;
 use crate::domain::Domain;
 use crate::error::{Error, Result};
+use crate::kv::{KeyRange, Transaction};
 use crate::table::{Digest, Table};
 
 /// Handles per range of rows.
@@ -38,6 +48,32 @@ pub fn verify_index(
     let snapshot = domain.store.begin_at(domain.store.current_ts())?;
     let snapshot = snapshot.as_ref();
     let mut reorg = queue::load_reorg(domain.store.as_ref(), job.id)?;
+    let build = reorg.rows_digest.filter(|d| d.index_id == index_id);
+    if let Some(read) = build.filter(|_| !domain.failpoints.is_set("verify-rows-again")) {
+        // Whether a row changed since, and the index's digest, side by side.
+        let records = KeyRange::prefix(&keys::record_prefix(info.id));
+        let (changed, entries) = std::thread::scope(|scope| {
+            let changed = scope.spawn(|| domain.store.changed_since(&records, read.since));
+            let entries = table.index_digest(snapshot, index);
+            let changed = changed
+                .join()
+                .map_err(|_| Error::internal("the check for changed rows panicked"))?;
+            Ok::<_, Error>((changed?, entries?))
+        })?;
+        if !changed && entries == read.entries {
+            release_snapshot(job.id);
+            return Ok(verified(job, entries, started, false));
+        }
+        // The rows read again have the last word.
+        if !changed {
+            tracing::warn!(
+                job_id = job.id,
+                ?entries,
+                ?read,
+                "the index does not match the rows the build read: reading them again"
+            );
+        }
+    }
     let tracker = Tracker::new("verify", 0.0);
     let ranges = match table.handle_bounds(snapshot)? {
         Some((min, max)) => chunks(min, max, &[], RANGE_SPAN)
@@ -102,6 +138,7 @@ pub fn verify_index(
     let Some(entries) = index_digest else {
         return Ok(Outcome::Interrupted);
     };
+    release_snapshot(job.id);
     if entries != rows {
         tracing::error!(
             job_id = job.id,
@@ -111,13 +148,20 @@ pub fn verify_index(
         );
         return Err(mismatch(&table, index, snapshot, entries, rows));
     }
+    Ok(verified(job, entries, started, true))
+}
+
+/// The job's outcome for an index found equal to its rows; `rows_read`: whether the rows
+/// were read again (else their digest is the build's).
+fn verified(job: &Job, entries: Digest, started: Instant, rows_read: bool) -> Outcome {
     tracing::info!(
         job_id = job.id,
         entries = entries.count,
+        rows_read,
         secs = started.elapsed().as_secs_f64(),
         "index verified"
     );
-    Ok(Outcome::Done(entries.count))
+    Outcome::Done(entries.count)
 }
 
 /// The error for an index that does not match its rows: ADMIN CHECK's first difference,
@@ -125,7 +169,7 @@ pub fn verify_index(
 fn mismatch(
     table: &Table,
     index: &IndexInfo,
-    snapshot: &dyn crate::kv::Transaction,
+    snapshot: &dyn Transaction,
     entries: Digest,
     rows: Digest,
 ) -> Error {
@@ -140,4 +184,30 @@ fn mismatch(
             table.info.name, index.name, entries.count, rows.count
         ),
     )
+}
+
+/// Snapshots held for index builds, by job: from the build's first read to its
+/// verification, GC stays below the snapshot the build's digest of the rows dates from, so
+/// that a row deleted since cannot vanish without a trace before the verification asks
+/// (`Store::changed_since`). In memory only: after a restart the verification may find GC
+/// has passed it and read the rows again.
+fn held() -> &'static Mutex<HashMap<i64, Box<dyn Transaction>>> {
+    static HELD: OnceLock<Mutex<HashMap<i64, Box<dyn Transaction>>>> = OnceLock::new();
+    HELD.get_or_init(Default::default)
+}
+
+/// Holds a snapshot at `ts` for job `job_id`'s verification, unless one is held already
+/// (or GC has passed `ts`: the verification will read the rows again).
+pub fn hold_snapshot(domain: &Domain, job_id: i64, ts: u64) {
+    if let std::collections::hash_map::Entry::Vacant(slot) = held().lock().entry(job_id) {
+        if let Ok(snapshot) = domain.store.begin_at(ts) {
+            slot.insert(snapshot);
+        }
+    }
+}
+
+/// Lets GC past job `job_id`'s snapshot: its verification is done, or the job paused or
+/// ended.
+pub fn release_snapshot(job_id: i64) {
+    held().lock().remove(&job_id);
 }

@@ -61,6 +61,13 @@ pub trait Store: Send + Sync + 'static {
     /// more — a dropped table's or index's data once no open snapshot predates the drop
     /// (`ddl::delete_range`). Idempotent; returns how many versions it removed.
     fn delete_range(&self, range: &KeyRange) -> Result<u64>;
+
+    /// Whether a version of some key in `range` was committed after `ts`, or may have been:
+    /// once GC has collected above `ts`, a deletion made after it may be gone without a
+    /// trace, and the answer is true too. Reads every version in the range: for a check
+    /// made once per job (an index build's rows unchanged since it read them), not per
+    /// statement.
+    fn changed_since(&self, range: &KeyRange, ts: u64) -> Result<bool>;
 }
 
 /// One snapshot-isolated transaction. Writes are buffered until [`Transaction::commit`], which

@@ -77,6 +77,10 @@ impl Store for RecordingStore {
         Ok(())
     }
 
+    fn changed_since(&self, range: &KeyRange, ts: u64) -> Result<bool> {
+        self.inner.changed_since(range, ts)
+    }
+
     fn delete_range(&self, range: &KeyRange) -> Result<u64> {
         self.inner.delete_range(range)
     }

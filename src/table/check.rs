@@ -66,7 +66,7 @@ fn describe(handle: i64, values: &[Value]) -> String {
 /// An order-independent summary of a set of index entries: how many, and the sum of
 /// their hashes. Equal sets have equal digests; a missing, extra or changed entry changes
 /// it (but for a 2^-64 chance).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Digest {
     pub count: u64,
     pub sum: u64,

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::backfill::{knob, save, Outcome, CHECKPOINT_EVERY};
 use super::job::{Job, JobState};
 use super::progress::Tracker;
+use super::queue::RowsDigest;
 use super::{ingest, queue};
 use crate::catalog::TableInfo;
 use crate::domain::Domain;
@@ -69,6 +70,11 @@ pub fn build(
 ) -> Result<Outcome> {
     let key = task_key(job.id);
     let mut follower = Follower::new(phase);
+    if phase == Phase::Merge {
+        // The job has just moved the temporary index to merging, which the dispatcher
+        // waits for to plan the merge: it need not wait for its next look.
+        domain.events.tasks.notify();
+    }
     loop {
         let seen = domain.events.tasks.generation();
         if let Some(outcome) = steer(domain, job.id)? {
@@ -102,6 +108,7 @@ pub fn build(
             _ => {}
         }
         if phase == Phase::Ingest && read_index_done(&task, &subtasks) {
+            record_rows_digest(domain, job.id, index_id, &subtasks)?;
             return Ok(Outcome::Done(rows));
         }
         follower.report(domain, job.id, &task, &subtasks)?;
@@ -138,6 +145,32 @@ fn rows(subtasks: &[Subtask]) -> u64 {
         .filter(|s| s.step == STEP_READ_INDEX)
         .map(|s| s.summary.row_count)
         .sum()
+}
+
+/// Keeps the sum of the read-index subtasks' digests of the rows they read in the job's
+/// reorg record, for the verification before public; none when a subtask's is unknown or
+/// there was no subtask (an empty table: no snapshot is known to have seen it empty).
+fn record_rows_digest(
+    domain: &Domain,
+    job_id: i64,
+    index_id: i64,
+    subtasks: &[Subtask],
+) -> Result<()> {
+    let parts: Vec<Option<RowsDigest>> = subtasks
+        .iter()
+        .filter(|s| s.step == STEP_READ_INDEX)
+        .map(|s| {
+            serde_json::from_slice::<queue::Reorg>(&s.checkpoint)
+                .ok()
+                .and_then(|r| r.rows_digest)
+        })
+        .collect();
+    let mut reorg = queue::load_reorg(domain.store.as_ref(), job_id)?;
+    reorg.rows_digest = match parts.is_empty() {
+        true => None,
+        false => RowsDigest::sum(index_id, &parts),
+    };
+    save(domain, job_id, &reorg)
 }
 
 /// The task has read and ingested every row (it waits for the job to start the merge).

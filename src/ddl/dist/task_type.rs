@@ -15,7 +15,7 @@ use super::{TaskMeta, STEP_MERGE_TEMP_INDEX, STEP_READ_INDEX};
 use crate::catalog::{meta, BackfillState, TableInfo};
 use crate::ddl::backfill::Outcome as BuildOutcome;
 use crate::ddl::ingest::{self, chunks, merge_range, Chunk, Steer};
-use crate::ddl::queue::Reorg;
+use crate::ddl::queue::{Reorg, RowsDigest};
 use crate::domain::Domain;
 use crate::dxf::proto::{from_json, to_json};
 use crate::dxf::{NextStep, Outcome, Step, Subtask, SubtaskContext, Summary, Task, TaskType};
@@ -24,19 +24,25 @@ use crate::error::{Error, Result};
 use crate::kv::KeyRange;
 use crate::table::Table;
 
-/// read-index subtasks planned per eligible node: enough that a node that stops costs
-/// only a share of the work, few enough that each sorts a good amount.
+/// read-index subtasks planned per eligible node when there are several: enough that a
+/// node that stops costs only a share of the work, few enough that each sorts a good
+/// amount. A lone node gets one subtask: there is no one to hand work to, and one sort
+/// ingests one sorted run instead of several overlapping ones, which the store would
+/// otherwise merge and the verification read through (its rounds still checkpoint).
 const RANGES_PER_NODE: u64 = 4;
 /// A read-index range spans at least this many handles.
 const MIN_RANGE_SPAN: u64 = 16 * 1024;
 /// A temporary index with fewer keys is merged by one subtask.
 const MIN_MERGE_KEYS_PER_NODE: usize = 4096;
 
-/// One read-index subtask: rows with handles in `[first, last]`.
+/// One read-index subtask: rows with handles in `[first, last]`, cut from the table's
+/// handles at snapshot `planned_at` (0: unknown, a task planned by an older version).
 #[derive(Serialize, Deserialize)]
 struct ReadRange {
     first: i64,
     last: i64,
+    #[serde(default)]
+    planned_at: u64,
 }
 
 /// One merge-temp-index subtask: temporary-index keys in `[start, end)` (empty end: no
@@ -82,9 +88,9 @@ impl TaskType for Backfill {
         match task.step {
             STEP_INIT => {
                 let table = Table::new(Arc::new(load_table(domain, &m)?));
-                let bounds = {
+                let (bounds, planned_at) = {
                     let txn = domain.store.begin()?;
-                    table.handle_bounds(txn.as_ref())?
+                    (table.handle_bounds(txn.as_ref())?, txn.start_ts())
                 };
                 let subtasks = match bounds {
                     None => Vec::new(),
@@ -94,14 +100,18 @@ impl TaskType for Backfill {
                             last: max,
                         }
                         .span();
-                        let per =
-                            (span / (nodes as u64 * RANGES_PER_NODE).max(1)).max(MIN_RANGE_SPAN);
+                        let ranges = match nodes {
+                            0 | 1 => 1,
+                            n => n as u64 * RANGES_PER_NODE,
+                        };
+                        let per = (span / ranges).max(MIN_RANGE_SPAN);
                         chunks(min, max, &[], per)
                             .into_iter()
                             .map(|c| {
                                 to_json(&ReadRange {
                                     first: c.first,
                                     last: c.last,
+                                    planned_at,
                                 })
                             })
                             .collect()
@@ -142,8 +152,12 @@ impl TaskType for Backfill {
         match subtask.step {
             STEP_READ_INDEX => {
                 let range: ReadRange = from_json("read-index subtask", &subtask.meta)?;
+                // The rows read are those in the range at the planning snapshot: the
+                // verification may take their digest for the rows only if none has changed
+                // since (`RowsDigest`).
                 let reorg = checkpoint.unwrap_or_else(|| Reorg {
                     ingest_bounds: Some((range.first, range.last)),
+                    rows_digest: Some(RowsDigest::empty(m.index_id, range.planned_at)),
                     ..Default::default()
                 });
                 let (outcome, _) = ingest::ingest_range(

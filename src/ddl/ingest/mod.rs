@@ -47,14 +47,14 @@ use super::backfill::{
 };
 use super::job::Job;
 use super::progress::{fraction, Tracker};
-use super::queue;
+use super::queue::{self, RowsDigest};
 use super::throttle::Throttle;
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::kv::sort::Sorter;
 use crate::kv::Transaction;
-use crate::table::Table;
+use crate::table::{Digest, Table};
 use read::{Read, Shared};
 use write::Flushed;
 
@@ -272,12 +272,21 @@ impl<'a> Ingest<'a> {
         let started = Instant::now();
         let mut throttle = Throttle::start(self.domain);
         let mut round = 0u32;
+        if self.reorg.ingested.is_empty() && self.reorg.ingest_bounds.is_none() {
+            // A fresh build: the first round's snapshot decides the rows it reads.
+            self.reorg.rows_digest = Some(RowsDigest::empty(self.index.id, u64::MAX));
+        }
         loop {
             let snapshot = self.domain.store.begin_at(self.domain.store.current_ts())?;
             // The rows are those of the first round's snapshot: rows inserted since are in
             // the temporary index (a build that chased them would never end under inserts).
             if self.reorg.ingest_bounds.is_none() {
                 self.reorg.ingest_bounds = self.table.handle_bounds(snapshot.as_ref())?;
+            }
+            if let Some(d) = &mut self.reorg.rows_digest {
+                // Even a round that reads nothing saw the rows at its snapshot.
+                d.add(Digest::default(), snapshot.start_ts());
+                super::verify::hold_snapshot(self.domain, self.job_id, d.since);
             }
             let Some((min, max)) = self.reorg.ingest_bounds else {
                 break;
@@ -310,6 +319,10 @@ impl<'a> Ingest<'a> {
             let read_secs = read_started.elapsed().as_secs_f64();
             let write_started = Instant::now();
             let chunks: Vec<Chunk> = reads.iter().flat_map(|r| r.chunks.clone()).collect();
+            let mut digest = Digest::default();
+            for r in &reads {
+                digest.merge(r.digest);
+            }
             let sorters: Vec<Sorter> = reads.into_iter().map(|r| r.sorter).collect();
             // The round's peak use of the temp dir.
             let spilled_bytes: u64 = sorters.iter().map(|s| s.spilled_bytes).sum();
@@ -352,6 +365,9 @@ impl<'a> Ingest<'a> {
                 return Ok(Outcome::Interrupted);
             };
             read::add_ranges(&mut self.reorg.ingested, chunks);
+            if let Some(d) = &mut self.reorg.rows_digest {
+                d.add(digest, ts);
+            }
             self.reorg.ingested_rows += rows;
             self.reorg.row_count = self.reorg.ingested_rows;
             // Until the next round reports, the share of the rows read and ingested.

@@ -1,6 +1,7 @@
 //! Read and sort: readers take chunks of the table's handle space, scan their rows at the
 //! round's snapshot, encode each row's entry the way DML does (`Table::index_pair`) and feed
-//! a sorter of their own.
+//! a sorter of their own, digesting the entries as they go (the verification before public
+//! compares the built index with that digest when no row has changed since).
 
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,7 +13,7 @@ use crate::catalog::IndexInfo;
 use crate::error::Result;
 use crate::kv::sort::Sorter;
 use crate::kv::Transaction;
-use crate::table::{HandleRange, Table};
+use crate::table::{Digest, HandleRange, Table};
 
 /// A range of handles, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +115,8 @@ pub struct Read {
     pub sorter: Sorter,
     /// The chunks it read completely.
     pub chunks: Vec<Chunk>,
+    /// The digest of the entries it encoded (those of `chunks`).
+    pub digest: Digest,
 }
 
 /// One reader: chunks from `todo` until none is left, the quota is reached or the round is
@@ -128,6 +131,7 @@ pub fn read(
     quota: u64,
 ) -> Result<Read> {
     let mut done = Vec::new();
+    let mut digest = Digest::default();
     while !shared.full.load(Ordering::Relaxed) && !shared.abort.load(Ordering::Relaxed) {
         let Ok(chunk) = todo.try_recv() else { break };
         let mut previous = i128::from(chunk.first) - 1;
@@ -141,6 +145,7 @@ pub fn read(
                 return Ok(false);
             }
             let (key, value) = table.index_pair(index, &row, handle);
+            digest.add(&key, &value);
             let spilled = sorter.spilled_bytes;
             if let Err(e) = sorter.add(key, value) {
                 failure = Some(io_error("sort", e));
@@ -176,6 +181,7 @@ pub fn read(
     Ok(Read {
         sorter,
         chunks: done,
+        digest,
     })
 }
 

@@ -190,14 +190,20 @@ fn reorg_verified(txn: &dyn Transaction, job: &Job) -> Result<bool> {
     Ok(queue::get_reorg(txn, job.id)?.verified)
 }
 
-/// Starts a new reorg phase (e.g. after a backfill, the cleanup of a rollback).
+/// Starts a new reorg phase (e.g. after a backfill, the cleanup of a rollback). The digest
+/// of the rows an index build read stays, for the index's verification before public (it
+/// is only an shortcut: if it cannot be read, the verification reads the rows again).
 fn reset_reorg(txn: &mut dyn Transaction, job: &Job) {
     let row_count = job.row_count;
+    let rows_digest = queue::get_reorg(txn, job.id)
+        .ok()
+        .and_then(|r| r.rows_digest);
     queue::put_reorg(
         txn,
         job.id,
         &queue::Reorg {
             row_count,
+            rows_digest,
             ..Default::default()
         },
     );

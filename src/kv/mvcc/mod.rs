@@ -226,6 +226,28 @@ impl Store for MvccStore {
         self.inner.min_active(&active)
     }
 
+    fn changed_since(&self, range: &KeyRange, ts: u64) -> Result<bool> {
+        let inner = &self.inner;
+        // GC removes versions at or below the safe point it records first: a deletion
+        // above `ts` can be gone only once the recorded safe point passed `ts`, so asking
+        // after the scan covers a GC running meanwhile.
+        let collected_above = || inner.active.lock().gc_safe_point > ts;
+        if collected_above() {
+            return Ok(true);
+        }
+        let versions = inner.engine.range(
+            &keys::data_lower_bound(&range.start),
+            &keys::data_upper_bound(&range.end),
+        );
+        for entry in versions {
+            let (raw_key, _) = entry?;
+            if keys::split_data_key(&raw_key)?.1 > ts {
+                return Ok(true);
+            }
+        }
+        Ok(collected_above())
+    }
+
     fn ingest(&self, ts: u64, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {
         let inner = &self.inner;
         if ts > inner.last_ts.load(Ordering::Acquire) {

@@ -678,6 +678,31 @@ fn delete_range_removes_every_version_in_the_range_only(kind: EngineKind) {
     assert_eq!(store.delete_range(&range).expect("again"), 0);
 }
 
+fn changed_since_sees_commits_in_the_range_after_the_timestamp(kind: EngineKind) {
+    let (_dir, store) = open(kind);
+    put(&store, &[(b"a1", b"x"), (b"b1", b"x"), (b"c1", b"x")]);
+    let ts = store.current_ts();
+    let b = KeyRange::prefix(b"b");
+    assert!(!store.changed_since(&b, ts).expect("changed"));
+    // Writes outside the range, and an ingest at the snapshot itself, are not changes.
+    put(&store, &[(b"a2", b"y"), (b"c0", b"y")]);
+    store
+        .ingest(ts, &mut pairs(&[(b"b2", b"i")]).into_iter())
+        .expect("ingest");
+    assert!(!store.changed_since(&b, ts).expect("changed"));
+    assert!(store
+        .changed_since(&KeyRange::prefix(b"a"), ts)
+        .expect("changed"));
+    // A deletion is a change, and stays one after GC took the deleted key away.
+    del(&store, b"b1");
+    assert!(store.changed_since(&b, ts).expect("changed"));
+    assert!(!store
+        .changed_since(&b, store.current_ts())
+        .expect("changed"));
+    store.gc(store.min_active_ts()).expect("gc");
+    assert!(store.changed_since(&b, ts).expect("changed"));
+}
+
 /// Instantiates every conformance test for one engine.
 macro_rules! conformance {
     ($engine:ident, $kind:expr, [$($test:ident),* $(,)?]) => {
@@ -725,7 +750,8 @@ for_every_engine!([
     dropping_the_store_stops_the_gc_thread,
     ingest_writes_versions_at_a_past_snapshot,
     a_huge_commit_reads_like_any_other,
-    delete_range_removes_every_version_in_the_range_only
+    delete_range_removes_every_version_in_the_range_only,
+    changed_since_sees_commits_in_the_range_after_the_timestamp
 ]);
 
 for_every_disk_engine!([

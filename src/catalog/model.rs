@@ -276,6 +276,16 @@ impl TableInfo {
             .filter(|(_, c)| c.state == SchemaState::Public)
     }
 
+    /// The handle column is an unsigned integer. Its values are stored under handles cast
+    /// to i64 (TiDB's rule), so values from 2^63 up sit under negative handles, before the
+    /// others in key order: a handle range or scan in value order must take that into
+    /// account.
+    pub fn unsigned_handle(&self) -> bool {
+        self.handle_column
+            .and_then(|h| self.columns.get(h))
+            .is_some_and(|c| matches!(c.ty, DataType::Int { unsigned: true, .. }))
+    }
+
     pub fn auto_increment_column(&self) -> Option<usize> {
         self.columns.iter().position(|c| c.auto_increment)
     }

@@ -25,7 +25,7 @@ use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::catalog::TableInfo;
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
-use crate::types::{DataType, Value};
+use crate::types::Value;
 
 /// A prepared statement of the point-get shape.
 pub struct PointGet {
@@ -200,17 +200,7 @@ impl PointGet {
     /// The general plan for `handle`, kept if it is a point get on a signed integer handle
     /// of a base table that projects plain columns and nothing else.
     fn plan_fast(&self, ctx: &Context, info: &TableInfo, handle: i64) -> Result<Option<Fast>> {
-        let signed_handle = match info.handle_column {
-            Some(h) => matches!(
-                info.columns.get(h).map(|c| &c.ty),
-                Some(DataType::Int {
-                    unsigned: false,
-                    ..
-                })
-            ),
-            None => true,
-        };
-        if info.view.is_some() || !signed_handle {
+        if info.view.is_some() || info.unsigned_handle() {
             return Ok(None);
         }
         let plan = plan(ctx, &self.sql, &self.bound(handle)?)?;

@@ -3,12 +3,14 @@
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
+use std::ops::Bound;
 
 use sqlparser::ast;
 
 use super::memory::MemoryQuota;
 use super::row_key::RowKey;
 use super::Exec;
+use crate::catalog::TableInfo;
 use crate::error::Result;
 use crate::kv::Transaction;
 use crate::sql::context::Context;
@@ -70,12 +72,17 @@ pub fn read_rows(
             })?;
         }
         Access::FullScan => {
-            t.scan_rows(
-                txn,
-                &HandleRange::all(),
-                order == ScanOrder::HandleDesc,
-                |h, row| Ok(keep(h, row, &mut out)),
-            )?;
+            let desc = order == ScanOrder::HandleDesc;
+            for range in scan_ranges(&t.info, order) {
+                let mut more = true;
+                t.scan_rows(txn, &range, desc, |h, row| {
+                    more = keep(h, row, &mut out);
+                    Ok(more)
+                })?;
+                if !more {
+                    break;
+                }
+            }
         }
         Access::IndexLookup { index, ranges, .. } => {
             let mut handles = Vec::new();
@@ -97,6 +104,22 @@ pub fn read_rows(
     match err {
         Some(e) => Err(e),
         None => Ok(out),
+    }
+}
+
+/// The handle ranges a full scan reads, in turn. In handle order, an unsigned handle
+/// column's values from 2^63 up (negative handles, first in key order) come last going up
+/// and first going down.
+fn scan_ranges(info: &TableInfo, order: ScanOrder) -> Vec<HandleRange> {
+    let part = |start, end| HandleRange {
+        start: Bound::Included(start),
+        end: Bound::Included(end),
+    };
+    match order {
+        _ if !info.unsigned_handle() => vec![HandleRange::all()],
+        ScanOrder::Any => vec![HandleRange::all()],
+        ScanOrder::HandleAsc => vec![part(0, i64::MAX), part(i64::MIN, -1)],
+        ScanOrder::HandleDesc => vec![part(i64::MIN, -1), part(0, i64::MAX)],
     }
 }
 

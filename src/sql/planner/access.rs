@@ -62,26 +62,74 @@ pub fn choose(
             return Access::PointGet(handles);
         }
         if c.low.is_some() || c.high.is_some() {
-            let bound = |b: &Option<(Value, bool)>| match b {
-                None => Bound::Unbounded,
-                Some((v, true)) => as_handle(v).map_or(Bound::Unbounded, Bound::Included),
-                Some((v, false)) => as_handle(v).map_or(Bound::Unbounded, Bound::Excluded),
+            let range = match table.unsigned_handle() {
+                false => Some(signed_range(&c.low, &c.high)),
+                true => unsigned_range(&c.low, &c.high),
             };
-            return Access::TableRange(HandleRange {
-                start: bound(&c.low),
-                end: bound(&c.high),
-            });
+            if let Some(range) = range {
+                return Access::TableRange(range);
+            }
         }
     }
     best_index(table, &conds, hints).unwrap_or(Access::FullScan)
 }
 
+/// The handle a handle column's value is stored under (`Table::handle_of_value`'s rule: an
+/// unsigned value cast). The value is already of the column's type: a `UInt` comes only
+/// from an unsigned column.
 fn as_handle(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) => Some(*i),
-        Value::UInt(u) => i64::try_from(*u).ok(),
+        Value::UInt(u) => Some(*u as i64),
         _ => None,
     }
+}
+
+fn signed_range(low: &Option<(Value, bool)>, high: &Option<(Value, bool)>) -> HandleRange {
+    let bound = |b: &Option<(Value, bool)>| match b {
+        None => Bound::Unbounded,
+        Some((v, true)) => as_handle(v).map_or(Bound::Unbounded, Bound::Included),
+        Some((v, false)) => as_handle(v).map_or(Bound::Unbounded, Bound::Excluded),
+    };
+    HandleRange {
+        start: bound(low),
+        end: bound(high),
+    }
+}
+
+/// The handles of an unsigned handle column's values in `[low, high]`: values below 2^63
+/// have the handles 0..=i64::MAX, the others the negative ones, each part in value order.
+/// `None` when the values span both parts (no one range of handles holds them in order).
+fn unsigned_range(
+    low: &Option<(Value, bool)>,
+    high: &Option<(Value, bool)>,
+) -> Option<HandleRange> {
+    let value = |b: &Option<(Value, bool)>| match b {
+        Some((Value::UInt(u), inclusive)) => Some(Some((*u, *inclusive))),
+        Some((Value::Int(i), inclusive)) => u64::try_from(*i).ok().map(|u| Some((u, *inclusive))),
+        Some(_) => None,
+        None => Some(None),
+    };
+    let bound = |b: Option<(u64, bool)>, unbounded: i64| match b {
+        None => Bound::Included(unbounded),
+        Some((u, true)) => Bound::Included(u as i64),
+        Some((u, false)) => Bound::Excluded(u as i64),
+    };
+    let small = |b: Option<(u64, bool)>| b.is_some_and(|(u, _)| i64::try_from(u).is_ok());
+    let (low, high) = (value(low)?, value(high)?);
+    if small(high) {
+        return Some(HandleRange {
+            start: bound(low.filter(|_| small(low)), 0),
+            end: bound(high, i64::MAX),
+        });
+    }
+    if low.is_some() && !small(low) {
+        return Some(HandleRange {
+            start: bound(low, i64::MIN),
+            end: bound(high, -1),
+        });
+    }
+    None
 }
 
 fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {

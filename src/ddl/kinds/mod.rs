@@ -192,7 +192,7 @@ fn reorg_verified(txn: &dyn Transaction, job: &Job) -> Result<bool> {
 
 /// Starts a new reorg phase (e.g. after a backfill, the cleanup of a rollback). The digest
 /// of the rows an index build read stays, for the index's verification before public (it
-/// is only an shortcut: if it cannot be read, the verification reads the rows again).
+/// is only a shortcut: if it cannot be read, the verification reads the rows again).
 fn reset_reorg(txn: &mut dyn Transaction, job: &Job) {
     let row_count = job.row_count;
     let rows_digest = queue::get_reorg(txn, job.id)

@@ -64,6 +64,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
+    disable_transparent_huge_pages();
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log_level))
@@ -173,3 +174,18 @@ async fn shutdown_signal() {
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Turns transparent huge pages off for the process. The allocator asks for them, and then
+/// every fresh page it hands out costs the kernel zeroing 2 MiB: a fifth of an IMPORT INTO
+/// went there, under the threads that sort, ingest and checksum. Measured on a 2-vCPU
+/// machine: IMPORT INTO of 1M rows 2.81-2.85 s -> 2.29-2.34 s, ADD INDEX (k, c) on 1.24M
+/// rows 3.30-3.96 s -> 2.93-3.45 s, 2-thread point selects 64-70k -> 79-81k qps,
+/// oltp_read_write unchanged.
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and touches no memory of
+    // ours; a failure (an old kernel) leaves things as they were.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}

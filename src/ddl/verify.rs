@@ -50,6 +50,9 @@ pub fn verify_index(
     let mut reorg = queue::load_reorg(domain.store.as_ref(), job.id)?;
     let build = reorg.rows_digest.filter(|d| d.index_id == index_id);
     if let Some(read) = build.filter(|_| !domain.failpoints.is_set("verify-rows-again")) {
+        // The phase shows while it runs; it reads in one go, so no percent.
+        reorg.progress = Some(Tracker::new("verify", 0.0).at(None));
+        save(domain, job.id, &reorg)?;
         // Whether a row changed since, and the index's digest, side by side.
         let records = KeyRange::prefix(&keys::record_prefix(info.id));
         let (changed, entries) = std::thread::scope(|scope| {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use crate::catalog::TableInfo;
 use crate::error::{Error, Result};
-use crate::sql::context::Context;
 use crate::sql::dialect::MySql;
 use crate::sql::expr::Expr;
 use crate::sql::planner::binder::{Binder, SessionContext};
@@ -20,12 +19,8 @@ pub struct RowChecks {
 }
 
 impl RowChecks {
+    /// The constraints bound for `session` (or for no session, outside a statement);
     /// `None` when the table has no enforced constraint: nothing to check.
-    pub fn of(ctx: &Context, db: &str, info: &Arc<TableInfo>) -> Result<Option<RowChecks>> {
-        RowChecks::bound(ctx.session, db, info)
-    }
-
-    /// The constraints bound for `session` (or for no session, outside a statement).
     pub fn bound(
         session: &dyn SessionContext,
         db: &str,

@@ -22,7 +22,7 @@ impl RowRules {
         Ok(RowRules {
             info: info.clone(),
             generated: GeneratedColumns::of(ctx, db, info)?,
-            checks: RowChecks::of(ctx, db, info)?,
+            checks: RowChecks::bound(ctx.session, db, info)?,
         })
     }
 

@@ -800,24 +800,25 @@ fn post_process(domain: &Domain, m: &TaskMeta, expected: &Written) -> Result<()>
     Ok(())
 }
 
-/// Count, bytes and checksum of every key of the table: its index entries and its rows,
-/// read side by side at one snapshot.
+/// Count, bytes and checksum of every key of the table at one snapshot: its index entries,
+/// and its rows cut in two halves, read side by side.
 fn table_checksum(domain: &Domain, table_id: i64) -> Result<Checksum> {
     let txn = domain.store.begin()?;
-    let whole = KeyRange::prefix(&keys::table_prefix(table_id));
-    let rows = keys::record_prefix(table_id);
-    // Index keys (`_i`) sort before record keys (`_r`).
-    let parts = [
-        KeyRange {
-            start: whole.start.clone(),
-            end: rows.clone(),
-        },
-        KeyRange {
-            start: rows,
-            end: whole.end,
-        },
-    ];
     let txn = txn.as_ref();
+    let whole = KeyRange::prefix(&keys::table_prefix(table_id));
+    let rows = KeyRange::new(keys::record_prefix(table_id), whole.end.clone());
+    // Index keys (`_i`) sort before record keys (`_r`).
+    let mut parts = vec![KeyRange::new(whole.start, rows.start.clone())];
+    let first = txn.scan(&rows, 1, false)?.pop();
+    let last = txn.scan(&rows, 1, true)?.pop();
+    match (first, last) {
+        (Some((first, _)), Some((last, _))) => {
+            let middle = crate::kv::range::midpoint(&first, &last);
+            parts.push(KeyRange::new(rows.start, middle.clone()));
+            parts.push(KeyRange::new(middle, rows.end));
+        }
+        _ => parts.push(rows),
+    }
     std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .into_iter()

@@ -146,6 +146,16 @@ pub(super) fn decode_value(raw: &[u8]) -> Result<Option<&[u8]>> {
     }
 }
 
+/// Like [`decode_value`], taking the engine's buffer: the value moves down one byte in
+/// place instead of being copied into a new allocation.
+pub(super) fn into_value(mut raw: Vec<u8>) -> Result<Option<Vec<u8>>> {
+    if decode_value(&raw)?.is_none() {
+        return Ok(None);
+    }
+    raw.remove(0);
+    Ok(Some(raw))
+}
+
 /// Encodes a timestamp stored under a meta key.
 pub(super) fn encode_ts(ts: u64) -> [u8; 8] {
     ts.to_be_bytes()
@@ -209,6 +219,12 @@ mod tests {
         assert_eq!(decode_value(&encode_value(Some(b""))), Ok(Some(&b""[..])));
         assert_eq!(decode_value(&encode_value(None)), Ok(None));
         assert!(decode_value(b"").is_err());
+        assert_eq!(
+            into_value(encode_value(Some(b"v"))),
+            Ok(Some(b"v".to_vec()))
+        );
+        assert_eq!(into_value(encode_value(None)), Ok(None));
+        assert!(into_value(Vec::new()).is_err());
         assert!(unescape(b"a\x00").is_err());
         assert_eq!(decode_ts(&encode_ts(9)), Ok(9));
     }

@@ -412,7 +412,7 @@ impl Inner {
         }
         let oldest = just_after(keys::data_key(key, 0));
         match self.engine.first_in(&keys::data_key(key, ts), &oldest)? {
-            Some((_, value)) => Ok(keys::decode_value(&value)?.map(<[u8]>::to_vec)),
+            Some((_, value)) => keys::into_value(value),
             None => Ok(None),
         }
     }
@@ -735,9 +735,15 @@ impl<'a> SnapshotScan<'a> {
                 }
                 continue;
             }
-            self.decided = Some(user.to_vec());
-            if let Some(value) = keys::decode_value(&raw_value)? {
-                return Ok(Some((keys::unescape(user)?, value.to_vec())));
+            match &mut self.decided {
+                Some(decided) => {
+                    decided.clear();
+                    decided.extend_from_slice(user);
+                }
+                None => self.decided = Some(user.to_vec()),
+            }
+            if let Some(value) = keys::into_value(raw_value)? {
+                return Ok(Some((keys::unescape(user)?, value)));
             }
         }
         Ok(None)

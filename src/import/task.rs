@@ -276,9 +276,57 @@ fn io(what: &str, e: std::io::Error) -> Error {
 const BATCH_ROWS: usize = 1024;
 
 /// Parsed rows of one file, in order: (line, fields).
+///
+/// The rows' fields are copied into one buffer: the encoder makes its own, so that each
+/// allocation is freed by the thread that made it (a free from another thread is several
+/// times dearer in the allocator, and the encoder is the busier thread).
 struct Batch {
     file: Arc<str>,
-    rows: Vec<(u64, Vec<Field>)>,
+    /// Each row's line and where its fields end in `fields`.
+    rows: Vec<(u64, usize)>,
+    /// Each field's end in `bytes`, or `None` for NULL.
+    fields: Vec<Option<usize>>,
+    bytes: Vec<u8>,
+}
+
+impl Batch {
+    fn new(file: Arc<str>) -> Batch {
+        Batch {
+            file,
+            rows: Vec::with_capacity(BATCH_ROWS),
+            fields: Vec::new(),
+            bytes: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, line: u64, fields: Vec<Field>) {
+        for field in fields {
+            self.fields.push(field.map(|f| {
+                self.bytes.extend_from_slice(&f);
+                self.bytes.len()
+            }));
+        }
+        self.rows.push((line, self.fields.len()));
+    }
+
+    /// Each row's line and fields, copied out.
+    fn rows(&self) -> impl Iterator<Item = (u64, Vec<Field>)> + '_ {
+        let (mut field, mut byte) = (0, 0);
+        self.rows.iter().map(move |&(line, fields_end)| {
+            let fields = self.fields[field..fields_end]
+                .iter()
+                .map(|end| {
+                    end.map(|end| {
+                        let bytes = self.bytes[byte..end].to_vec();
+                        byte = end;
+                        bytes
+                    })
+                })
+                .collect();
+            field = fields_end;
+            (line, fields)
+        })
+    }
 }
 
 /// What one encoding thread made in a round: its sorted pairs, their checksum and the
@@ -515,7 +563,7 @@ impl Rounds<'_> {
                         let mut checksum = Checksum::default();
                         for batch in rx {
                             let before = checksum.bytes;
-                            for (line, fields) in batch.rows {
+                            for (line, fields) in batch.rows() {
                                 encoder.encode(fields, &batch.file, line, &mut |k, v| {
                                     checksum.add(&k, &v);
                                     sorter.add(k, v).map_err(|e| io("sort", e))
@@ -675,11 +723,8 @@ impl<'a> Reader<'a> {
             if batch.as_ref().is_some_and(|b| b.file != file) && !send(&mut batch) {
                 return Ok(Some(RoundEnd::Files));
             }
-            let b = batch.get_or_insert_with(|| Batch {
-                file,
-                rows: Vec::with_capacity(BATCH_ROWS),
-            });
-            b.rows.push((line, fields));
+            let b = batch.get_or_insert_with(|| Batch::new(file));
+            b.push(line, fields);
             if b.rows.len() == BATCH_ROWS {
                 if !send(&mut batch) {
                     return Ok(Some(RoundEnd::Files));

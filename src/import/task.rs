@@ -284,8 +284,8 @@ struct Batch {
     file: Arc<str>,
     /// Each row's line and where its fields end in `fields`.
     rows: Vec<(u64, usize)>,
-    /// Each field's end in `bytes`, or `None` for NULL.
-    fields: Vec<Option<usize>>,
+    /// Each field's bytes in `bytes`, or `None` for NULL.
+    fields: Vec<Option<std::ops::Range<usize>>>,
     bytes: Vec<u8>,
 }
 
@@ -302,8 +302,9 @@ impl Batch {
     fn push(&mut self, line: u64, fields: Vec<Field>) {
         for field in fields {
             self.fields.push(field.map(|f| {
+                let start = self.bytes.len();
                 self.bytes.extend_from_slice(&f);
-                self.bytes.len()
+                start..self.bytes.len()
             }));
         }
         self.rows.push((line, self.fields.len()));
@@ -311,19 +312,13 @@ impl Batch {
 
     /// Each row's line and fields, copied out.
     fn rows(&self) -> impl Iterator<Item = (u64, Vec<Field>)> + '_ {
-        let (mut field, mut byte) = (0, 0);
-        self.rows.iter().map(move |&(line, fields_end)| {
-            let fields = self.fields[field..fields_end]
+        let mut first = 0;
+        self.rows.iter().map(move |&(line, end)| {
+            let fields = self.fields[first..end]
                 .iter()
-                .map(|end| {
-                    end.map(|end| {
-                        let bytes = self.bytes[byte..end].to_vec();
-                        byte = end;
-                        bytes
-                    })
-                })
+                .map(|f| f.clone().map(|r| self.bytes[r].to_vec()))
                 .collect();
-            field = fields_end;
+            first = end;
             (line, fields)
         })
     }

@@ -15,6 +15,11 @@ use std::path::{Path, PathBuf};
 
 use super::Pair;
 
+/// What a buffered pair costs beyond its bytes (its key's and value's `Vec` headers), and
+/// what it costs in a run file (their lengths).
+const PAIR_OVERHEAD: usize = 2 * std::mem::size_of::<Vec<u8>>();
+const RUN_PAIR_OVERHEAD: usize = 2 * std::mem::size_of::<u32>();
+
 pub struct Sorter {
     dir: PathBuf,
     memory_limit: usize,
@@ -48,7 +53,7 @@ impl Sorter {
     }
 
     pub fn add(&mut self, key: Vec<u8>, value: Vec<u8>) -> io::Result<()> {
-        self.buffered_bytes += key.len() + value.len() + 2 * std::mem::size_of::<Vec<u8>>();
+        self.buffered_bytes += key.len() + value.len() + PAIR_OVERHEAD;
         self.buffer.push((key, value));
         self.len += 1;
         if self.buffered_bytes >= self.memory_limit {
@@ -83,10 +88,10 @@ impl Sorter {
     fn spill(&mut self) -> io::Result<()> {
         self.wait_for_spill()?;
         let pairs = std::mem::take(&mut self.buffer);
-        self.spilled_bytes += pairs
-            .iter()
-            .map(|(k, v)| 8 + k.len() as u64 + v.len() as u64)
-            .sum::<u64>();
+        // A run holds each pair's bytes behind two 4-byte lengths where the buffer counted
+        // two `Vec` headers.
+        self.spilled_bytes +=
+            (self.buffered_bytes - pairs.len() * (PAIR_OVERHEAD - RUN_PAIR_OVERHEAD)) as u64;
         self.buffered_bytes = 0;
         let path = self.dir.join(format!("run-{}", self.runs.len()));
         self.runs.push(path.clone());

@@ -19,6 +19,7 @@
 //!                      codec    memcomparable keys (TiDB's layout), compact rows
 //!                      kv       transactional, multi-version key-value store over fjall or sled
 //!                      types    SQL values and types
+//!                      background  the low CPU priority of backend threads
 //!                      error    the error domain and the layers above it return
 //! ```
 //!
@@ -36,6 +37,7 @@
 //! committed schema version every node loads before the next. An error travels up as
 //! `error::Error` and becomes an ERR packet in `server::packets`.
 
+pub mod background;
 pub mod catalog;
 pub mod codec;
 pub mod ddl;

@@ -47,6 +47,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("codec", "memcomparable keys and compact rows"),
     ("kv", "transactional multi-version store over fjall or sled"),
     ("types", "SQL values and data types"),
+    ("background", "the low CPU priority of backend threads"),
     (
         "error",
         "the crate's error and its MySQL code, SQLSTATE and text",

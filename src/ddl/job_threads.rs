@@ -69,7 +69,7 @@ impl JobThreads {
         std::thread::Builder::new()
             .name("ddl-job".into())
             .spawn(move || {
-                background_priority();
+                crate::background::lower_priority();
                 loop {
                     match jobs.recv_timeout(IDLE_KEEP) {
                         Ok(id) => {
@@ -102,25 +102,3 @@ fn take_one(idle: &AtomicUsize) -> Option<usize> {
     idle.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
         .ok()
 }
-
-/// Runs the calling thread, and the threads it starts (readers, sorters, checkers inherit
-/// it), at a low CPU priority: a job's backfill uses what clients' statements leave, and a
-/// statement that needs a core gets it at once instead of waiting for a backfill thread's
-/// time slice to end. (Linux keeps a nice value per thread.)
-fn background_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: gettid and setpriority only read their integer arguments.
-        let result = unsafe {
-            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            libc::setpriority(libc::PRIO_PROCESS, tid, BACKGROUND_NICE)
-        };
-        if result != 0 {
-            tracing::debug!("could not lower the priority of a DDL job thread");
-        }
-    }
-}
-
-/// The nice value of DDL job threads (0 is normal, 19 the lowest).
-#[cfg(target_os = "linux")]
-const BACKGROUND_NICE: libc::c_int = 10;

@@ -1,7 +1,8 @@
 //! A node's resource pool: `slots` (its CPU cores unless the server's `--dxf-slots` says
 //! otherwise) that subtasks hold while they run. A subtask takes as many slots as its task's
 //! concurrency and runs that many threads; a subtask that finds too few free slots waits.
-//! The pool starts every subtask's thread, so backend work never runs beyond the slots.
+//! The pool starts every subtask's thread, so backend work never runs beyond the slots, and
+//! at a background priority.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -73,7 +74,10 @@ impl Pool {
     ) -> Result<JoinHandle<()>> {
         std::thread::Builder::new()
             .name(name)
-            .spawn(move || work(&slots))
+            .spawn(move || {
+                crate::background::lower_priority();
+                work(&slots)
+            })
             .map_err(Error::internal)
     }
 }

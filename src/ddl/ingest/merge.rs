@@ -4,7 +4,7 @@
 //! subtasks of its distributed task, each over a range of it.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{JobSteer, Steer};
 use crate::catalog::TableInfo;
@@ -21,6 +21,9 @@ use crate::table::Table;
 
 /// Temporary-index keys per merge transaction.
 const MERGE_BATCH: usize = 256;
+
+/// The throttle rests the merge at most this many times as long as a batch took.
+const MAX_REST_PER_WORK: u32 = 4;
 
 /// Replays the temporary index of `index_id` onto the index, from the job's checkpoint on.
 pub fn merge_temp_index(
@@ -73,9 +76,13 @@ pub(in crate::ddl) fn merge_range(
     let mut merged = 0u64;
     let mut last_save = Instant::now();
     let mut throttle = Throttle::start(domain);
-    let mut pause = std::time::Duration::ZERO;
+    let mut pause = Duration::ZERO;
+    let mut batch_time = Duration::ZERO;
     loop {
-        std::thread::sleep(pause);
+        // DML keeps adding to the temporary index while it is merged: resting longer than
+        // this many times a batch's work can leave the merge behind for good.
+        std::thread::sleep(pause.min(batch_time * MAX_REST_PER_WORK));
+        let batch_started = Instant::now();
         if steer.should_stop()? {
             steer.save(reorg)?;
             return Ok(Outcome::Interrupted);
@@ -89,6 +96,7 @@ pub(in crate::ddl) fn merge_range(
             Err(kv::Error::WriteConflict) => continue,
             Err(e) => return Err(e.into()),
         }
+        batch_time = batch_started.elapsed();
         merged += n as u64;
         next = after;
         reorg.next_key = next.clone();

@@ -185,18 +185,21 @@ fn spawn_gc_thread(inner: Weak<Inner>) -> Result<(Sender<()>, JoinHandle<()>)> {
     let (stop_tx, stop_rx) = channel::bounded::<()>(0);
     let handle = std::thread::Builder::new()
         .name("mvcc-gc".into())
-        .spawn(move || loop {
-            match stop_rx.recv_timeout(GC_INTERVAL) {
-                Err(RecvTimeoutError::Timeout) => {}
-                Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-            }
-            let Some(inner) = inner.upgrade() else { return };
-            let safe_point = inner.advance_safe_point(None);
-            match inner.collect(safe_point) {
-                Ok(removed) => {
-                    tracing::debug!(safe_point, removed, "MVCC GC removed old versions")
+        .spawn(move || {
+            crate::background::lower_priority();
+            loop {
+                match stop_rx.recv_timeout(GC_INTERVAL) {
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
                 }
-                Err(e) => tracing::warn!(safe_point, error = %e, "MVCC GC failed"),
+                let Some(inner) = inner.upgrade() else { return };
+                let safe_point = inner.advance_safe_point(None);
+                match inner.collect(safe_point) {
+                    Ok(removed) => {
+                        tracing::debug!(safe_point, removed, "MVCC GC removed old versions")
+                    }
+                    Err(e) => tracing::warn!(safe_point, error = %e, "MVCC GC failed"),
+                }
             }
         })
         .map_err(|e| Error::Storage(format!("cannot start the GC thread: {e}")))?;

@@ -486,10 +486,19 @@ impl Grouping {
         e.rewrite(&mut step)
     }
 
-    /// Groups `rows` (FROM rows) into aggregated rows: keys, then aggregate values. Without
-    /// GROUP BY an empty input still makes one row (COUNT 0, the others NULL). WITH ROLLUP
-    /// adds the super-aggregate rows (see [`Grouping::rollup_rows`]).
+    /// Groups `rows` (FROM rows) into aggregated rows (see [`Grouping::start`]).
     pub fn run(&self, rows: Vec<Vec<Value>>, env: &Env) -> Result<Vec<Vec<Value>>> {
+        let mut folding = self.start();
+        for row in &rows {
+            folding.add(row, env)?;
+        }
+        Ok(folding.finish())
+    }
+
+    /// Starts grouping FROM rows, added one at a time, into aggregated rows: keys, then
+    /// aggregate values. Only the groups are held, never the rows, so a scan can be
+    /// aggregated while it is read (`COUNT(*)` over any table in constant memory).
+    pub fn start(&self) -> Folding<'_> {
         let n = self.keys.len();
         // One table of groups per key prefix length aggregated: all keys, then (WITH
         // ROLLUP) each shorter prefix down to the grand total.
@@ -502,33 +511,11 @@ impl Grouping {
         if n == 0 {
             tables[0].entry(vec![], &self.calls);
         }
-        for row in rows {
-            let key: Vec<Value> = self
-                .keys
-                .iter()
-                .map(|k| k.eval_in(&row, env))
-                .collect::<Result<_>>()?;
-            let args = self.call_args(&row, env)?;
-            for (table, &len) in tables.iter_mut().zip(&lengths) {
-                let accs = table.entry(key[..len].to_vec(), &self.calls);
-                for ((call, acc), args) in self.calls.iter().zip(accs.iter_mut()).zip(&args) {
-                    acc.add(call, args.clone())?;
-                }
-            }
+        Folding {
+            grouping: self,
+            lengths,
+            tables,
         }
-        let mut concat_rows = vec![0u64; self.calls.len()];
-        let mut finished = tables.into_iter().zip(&lengths).map(|(table, &len)| {
-            table
-                .list
-                .into_iter()
-                .map(|(key, accs)| self.finish_group(key, accs, len, &mut concat_rows))
-                .collect::<Vec<_>>()
-        });
-        let detail = finished.next().unwrap_or_default();
-        if !self.rollup {
-            return Ok(detail);
-        }
-        Ok(rollup_rows(detail, finished.collect(), n))
     }
 
     /// Each call's argument values for one FROM row, GROUP_CONCAT's ORDER BY keys after its
@@ -607,6 +594,57 @@ impl Grouping {
 }
 
 /// The groups of one key prefix, in the order they were first seen.
+/// FROM rows being grouped (from [`Grouping::start`]).
+pub struct Folding<'g> {
+    grouping: &'g Grouping,
+    /// The key prefix length each table of groups aggregates.
+    lengths: Vec<usize>,
+    tables: Vec<Groups>,
+}
+
+impl Folding<'_> {
+    /// Adds one FROM row to its group(s).
+    pub fn add(&mut self, row: &[Value], env: &Env) -> Result<()> {
+        let g = self.grouping;
+        let key: Vec<Value> = g
+            .keys
+            .iter()
+            .map(|k| k.eval_in(row, env))
+            .collect::<Result<_>>()?;
+        let args = g.call_args(row, env)?;
+        for (table, &len) in self.tables.iter_mut().zip(&self.lengths) {
+            let accs = table.entry(key[..len].to_vec(), &g.calls);
+            for ((call, acc), args) in g.calls.iter().zip(accs.iter_mut()).zip(&args) {
+                acc.add(call, args.clone())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The aggregated rows. Without GROUP BY an empty input still makes one row (COUNT 0,
+    /// the others NULL). WITH ROLLUP adds the super-aggregate rows (see [`rollup_rows`]).
+    pub fn finish(self) -> Vec<Vec<Value>> {
+        let g = self.grouping;
+        let mut concat_rows = vec![0u64; g.calls.len()];
+        let mut finished = self
+            .tables
+            .into_iter()
+            .zip(&self.lengths)
+            .map(|(table, &len)| {
+                table
+                    .list
+                    .into_iter()
+                    .map(|(key, accs)| g.finish_group(key, accs, len, &mut concat_rows))
+                    .collect::<Vec<_>>()
+            });
+        let detail = finished.next().unwrap_or_default();
+        if !g.rollup {
+            return detail;
+        }
+        rollup_rows(detail, finished.collect(), g.keys.len())
+    }
+}
+
 #[derive(Default)]
 struct Groups {
     index: HashMap<RowKey, usize>,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::memory::MemoryQuota;
 use super::row_key::RowKey;
-use super::select::read_rows;
+use super::select::{for_each_row, read_rows};
 use super::Exec;
 use crate::error::Result;
 use crate::sql::expr::Expr;
@@ -60,6 +60,55 @@ impl FromPlan {
     }
 }
 
+impl FromPlan {
+    /// Hands `sink` the FROM rows one by one: a single table's as they are read, without
+    /// holding them; joined rows once the join is done.
+    pub fn for_each(
+        &self,
+        exec: &Exec,
+        env: &Env,
+        order: ScanOrder,
+        sink: &mut dyn FnMut(Row) -> Result<()>,
+    ) -> Result<()> {
+        if let (Some(f), true) = (self.factors.first(), self.steps.is_empty()) {
+            if let FactorSource::Table(src) = &f.source {
+                let filter = factor_filter(f, env)?;
+                let access = src.access(filter.as_ref());
+                return for_each_row(
+                    src,
+                    exec.txn,
+                    &access,
+                    filter.as_ref(),
+                    order,
+                    None,
+                    &mut |handle, row| {
+                        lock_row(exec, src, handle);
+                        sink(src.project(handle, &row))
+                    },
+                );
+            }
+        }
+        for row in self.run(exec, env, order, None)? {
+            sink(row)?;
+        }
+        Ok(())
+    }
+}
+
+/// A table factor's own filter for this run: correlated values are constants, which the
+/// access path can use.
+fn factor_filter(f: &Factor, env: &Env) -> Result<Option<Expr>> {
+    let filter = f
+        .filter
+        .iter()
+        .map(|c| {
+            c.clone()
+                .substitute(env.outer, &mut |i, ty| Expr::Column(i, ty.clone()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(and_all(filter))
+}
+
 /// A factor's rows that pass its own filter, as factor-local rows.
 fn read_factor(
     exec: &Exec,
@@ -70,16 +119,7 @@ fn read_factor(
 ) -> Result<Vec<Row>> {
     match &f.source {
         FactorSource::Table(src) => {
-            // Correlated values are constants for this run: the access path can use them.
-            let filter = f
-                .filter
-                .iter()
-                .map(|c| {
-                    c.clone()
-                        .substitute(env.outer, &mut |i, ty| Expr::Column(i, ty.clone()))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let filter = and_all(filter);
+            let filter = factor_filter(f, env)?;
             let access = src.access(filter.as_ref());
             Ok(
                 read_rows(src, exec.txn, &access, filter.as_ref(), order, limit)?

@@ -34,33 +34,70 @@ pub fn read_rows(
     limit: Option<usize>,
 ) -> Result<Vec<(i64, Vec<Value>)>> {
     let mut out = Vec::new();
+    for_each_row(
+        src,
+        txn,
+        access,
+        filter,
+        order,
+        limit,
+        &mut |handle, row| {
+            out.push((handle, row));
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// Hands `sink` each row `access` selects that passes `filter`, as it is read, stopping
+/// after `limit` matches: what a caller folds the rows into is all it holds of them.
+pub fn for_each_row(
+    src: &Source,
+    txn: &dyn Transaction,
+    access: &Access,
+    filter: Option<&Expr>,
+    order: ScanOrder,
+    limit: Option<usize>,
+    sink: &mut dyn FnMut(i64, Vec<Value>) -> Result<()>,
+) -> Result<()> {
     let limit = limit.unwrap_or(usize::MAX);
     if limit == 0 {
-        return Ok(out);
+        return Ok(());
     }
+    let mut passed = 0usize;
+    // The table layer's scans take a visitor that cannot fail with this layer's error: one
+    // stops the scan and waits here.
     let mut err = None;
-    let mut keep = |handle: i64, row: Vec<Value>, out: &mut Vec<(i64, Vec<Value>)>| -> bool {
+    // Whether to read on after the row.
+    let mut keep = |handle: i64, row: Vec<Value>| -> bool {
         let pass = match filter {
-            None => true,
-            Some(f) => match f.eval(&src.project(handle, &row)) {
-                Ok(v) => v.truth() == Some(true),
-                Err(e) => {
-                    err = Some(e);
-                    return false;
-                }
-            },
+            None => Ok(true),
+            Some(f) => f
+                .eval(&src.project(handle, &row))
+                .map(|v| v.truth() == Some(true)),
         };
-        if pass {
-            out.push((handle, row));
+        match pass.and_then(|pass| {
+            if pass {
+                sink(handle, row).map(|()| true)
+            } else {
+                Ok(false)
+            }
+        }) {
+            Ok(true) => passed += 1,
+            Ok(false) => {}
+            Err(e) => {
+                err = Some(e);
+                return false;
+            }
         }
-        out.len() < limit
+        passed < limit
     };
     let t = &src.table;
     match access {
         Access::PointGet(handles) => {
             for &h in handles {
                 if let Some(row) = t.row(txn, h)? {
-                    if !keep(h, row, &mut out) {
+                    if !keep(h, row) {
                         break;
                     }
                 }
@@ -68,7 +105,7 @@ pub fn read_rows(
         }
         Access::TableRange(range) => {
             t.scan_rows(txn, range, order == ScanOrder::HandleDesc, |h, row| {
-                Ok(keep(h, row, &mut out))
+                Ok(keep(h, row))
             })?;
         }
         Access::FullScan => {
@@ -76,7 +113,7 @@ pub fn read_rows(
             for range in scan_ranges(&t.info, order) {
                 let mut more = true;
                 t.scan_rows(txn, &range, desc, |h, row| {
-                    more = keep(h, row, &mut out);
+                    more = keep(h, row);
                     Ok(more)
                 })?;
                 if !more {
@@ -94,17 +131,14 @@ pub fn read_rows(
             }
             for h in handles {
                 if let Some(row) = t.row(txn, h)? {
-                    if !keep(h, row, &mut out) {
+                    if !keep(h, row) {
                         break;
                     }
                 }
             }
         }
     }
-    match err {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    err.map_or(Ok(()), Err)
 }
 
 /// The handle ranges a full scan reads, in turn. In handle order, an unsigned handle
@@ -227,16 +261,33 @@ fn select_uncut(
     } else {
         None
     };
-    let mut rows = plan.from.run(exec, &env, plan.scan_order, read_limit)?;
-    if let Some(f) = &plan.filter {
-        rows = retain(rows, f, &env)?;
-    }
-    if let Some(g) = &plan.grouping {
-        rows = g.run(rows, &env)?;
-        if let Some(h) = &plan.having {
-            rows = retain(rows, h, &env)?;
+    let mut rows = match &plan.grouping {
+        // Grouped, the FROM rows are folded into their groups as they are read.
+        Some(g) => {
+            let mut groups = g.start();
+            plan.from
+                .for_each(exec, &env, plan.scan_order, &mut |row| {
+                    if let Some(f) = &plan.filter {
+                        if f.eval_in(&row, &env)?.truth() != Some(true) {
+                            return Ok(());
+                        }
+                    }
+                    groups.add(&row, &env)
+                })?;
+            let rows = groups.finish();
+            match &plan.having {
+                Some(h) => retain(rows, h, &env)?,
+                None => rows,
+            }
         }
-    }
+        None => {
+            let rows = plan.from.run(exec, &env, plan.scan_order, read_limit)?;
+            match &plan.filter {
+                Some(f) => retain(rows, f, &env)?,
+                None => rows,
+            }
+        }
+    };
     if !plan.windows.is_empty() {
         rows = super::window::run(&plan.windows, rows, &env)?;
     }

@@ -123,6 +123,31 @@ async fn processlist_and_kill() {
         .unwrap();
     expect_server_error(result, 1317);
     c2.query_drop("SELECT 1").await.unwrap();
+    // ... and a long read of table rows: a subquery counting the table again for each of
+    // its 5,000 rows reads 25 million.
+    c2.query_drop("CREATE TABLE big (id INT PRIMARY KEY, v INT)")
+        .await
+        .unwrap();
+    let values: Vec<String> = (1..=5000).map(|i| format!("({i}, {i})")).collect();
+    c2.query_drop(format!("INSERT INTO big VALUES {}", values.join(",")))
+        .await
+        .unwrap();
+    let scanning = tokio::spawn(async move {
+        let r = c2
+            .query_drop(
+                "SELECT COUNT(*) FROM big a WHERE (SELECT COUNT(*) FROM big b WHERE b.v >= a.v) > 0",
+            )
+            .await;
+        (c2, r)
+    });
+    wait_running(&mut c1, id2, "SELECT COUNT").await;
+    c1.query_drop(format!("KILL QUERY {id2}")).await.unwrap();
+    let (mut c2, result) = tokio::time::timeout(std::time::Duration::from_secs(60), scanning)
+        .await
+        .expect("KILL QUERY did not end the scan")
+        .unwrap();
+    expect_server_error(result, 1317);
+    c2.query_drop("SELECT 1").await.unwrap();
     c1.query_drop(format!("KILL {id2}")).await.unwrap();
     assert!(c2.query_drop("SELECT 1").await.is_err());
 }

@@ -11,10 +11,11 @@ use super::memory::MemoryQuota;
 use super::row_key::RowKey;
 use super::Exec;
 use crate::catalog::TableInfo;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::sql::context::Context;
 use crate::sql::expr::Expr;
+use crate::sql::functions;
 use crate::sql::planner::access::Access;
 use crate::sql::planner::query::QueryPlan;
 use crate::sql::planner::select::{plan, ScanOrder, SelectPlan, SortKey, Source};
@@ -49,6 +50,9 @@ pub fn read_rows(
     Ok(out)
 }
 
+/// Rows read between two looks at the statement's KILL QUERY flag.
+const INTERRUPT_CHECK_ROWS: usize = 1024;
+
 /// Hands `sink` each row `access` selects that passes `filter`, as it is read, stopping
 /// after `limit` matches: what a caller folds the rows into is all it holds of them.
 pub fn for_each_row(
@@ -65,11 +69,18 @@ pub fn for_each_row(
         return Ok(());
     }
     let mut passed = 0usize;
+    let mut read = 0usize;
     // The table layer's scans take a visitor that cannot fail with this layer's error: one
     // stops the scan and waits here.
     let mut err = None;
     // Whether to read on after the row.
     let mut keep = |handle: i64, row: Vec<Value>| -> bool {
+        read += 1;
+        // KILL QUERY ends a long read.
+        if read.is_multiple_of(INTERRUPT_CHECK_ROWS) && functions::interrupted() {
+            err = Some(Error::Interrupted);
+            return false;
+        }
         let pass = match filter {
             None => Ok(true),
             Some(f) => f

@@ -486,15 +486,6 @@ impl Grouping {
         e.rewrite(&mut step)
     }
 
-    /// Groups `rows` (FROM rows) into aggregated rows (see [`Grouping::start`]).
-    pub fn run(&self, rows: Vec<Vec<Value>>, env: &Env) -> Result<Vec<Vec<Value>>> {
-        let mut folding = self.start();
-        for row in &rows {
-            folding.add(row, env)?;
-        }
-        Ok(folding.finish())
-    }
-
     /// Starts grouping FROM rows, added one at a time, into aggregated rows: keys, then
     /// aggregate values. Only the groups are held, never the rows, so a scan can be
     /// aggregated while it is read (`COUNT(*)` over any table in constant memory).

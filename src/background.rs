@@ -3,8 +3,8 @@
 //! it sooner instead of waiting for a background thread's time slice to end.
 //!
 //! A nice value rather than `SCHED_IDLE`: measured under load, `SCHED_IDLE` starved the
-//! temporary-index merge (8 s instead of 0.3 s), and a starved thread holding a lock a
-//! statement waits for (a group commit it leads) stalls that statement for as long.
+//! temporary-index merge (8 s instead of 0.3 s), and statements stalled for up to a second,
+//! as a starved thread can hold what a statement waits for.
 
 /// Lowers the calling thread's CPU priority; the threads it starts afterwards (readers,
 /// sorters, ingest writers) inherit it, since Linux keeps a nice value per thread.

@@ -584,7 +584,6 @@ impl Grouping {
     }
 }
 
-/// The groups of one key prefix, in the order they were first seen.
 /// FROM rows being grouped (from [`Grouping::start`]).
 pub struct Folding<'g> {
     grouping: &'g Grouping,
@@ -636,6 +635,7 @@ impl Folding<'_> {
     }
 }
 
+/// The groups of one key prefix, in the order they were first seen.
 #[derive(Default)]
 struct Groups {
     index: HashMap<RowKey, usize>,

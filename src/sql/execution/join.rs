@@ -58,9 +58,7 @@ impl FromPlan {
         }
         Ok(rows)
     }
-}
 
-impl FromPlan {
     /// Hands `sink` the FROM rows one by one: a single table's as they are read, without
     /// holding them; joined rows once the join is done.
     pub fn for_each(

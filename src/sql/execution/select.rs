@@ -81,25 +81,20 @@ pub fn for_each_row(
             err = Some(Error::Interrupted);
             return false;
         }
-        let pass = match filter {
-            None => Ok(true),
-            Some(f) => f
-                .eval(&src.project(handle, &row))
-                .map(|v| v.truth() == Some(true)),
-        };
-        match pass.and_then(|pass| {
-            if pass {
-                sink(handle, row).map(|()| true)
-            } else {
-                Ok(false)
-            }
-        }) {
-            Ok(true) => passed += 1,
-            Ok(false) => {}
-            Err(e) => {
+        let pass = match filter.map(|f| f.eval(&src.project(handle, &row))) {
+            None => true,
+            Some(Ok(v)) => v.truth() == Some(true),
+            Some(Err(e)) => {
                 err = Some(e);
                 return false;
             }
+        };
+        if pass {
+            if let Err(e) = sink(handle, row) {
+                err = Some(e);
+                return false;
+            }
+            passed += 1;
         }
         passed < limit
     };
@@ -277,13 +272,9 @@ fn select_uncut(
         Some(g) => {
             let mut groups = g.start();
             plan.from
-                .for_each(exec, &env, plan.scan_order, &mut |row| {
-                    if let Some(f) = &plan.filter {
-                        if f.eval_in(&row, &env)?.truth() != Some(true) {
-                            return Ok(());
-                        }
-                    }
-                    groups.add(&row, &env)
+                .for_each(exec, &env, plan.scan_order, &mut |row| match &plan.filter {
+                    Some(f) if !holds(f, &row, &env)? => Ok(()),
+                    _ => groups.add(&row, &env),
                 })?;
             let rows = groups.finish();
             match &plan.having {
@@ -357,9 +348,14 @@ pub fn compare_keys(a: &[Value], b: &[Value], desc: &[bool]) -> Ordering {
 fn retain(rows: Vec<Vec<Value>>, cond: &Expr, env: &Env) -> Result<Vec<Vec<Value>>> {
     let mut kept = Vec::with_capacity(rows.len());
     for r in rows {
-        if cond.eval_in(&r, env)?.truth() == Some(true) {
+        if holds(cond, &r, env)? {
             kept.push(r);
         }
     }
     Ok(kept)
+}
+
+/// Whether `cond` is true (not false, not NULL) for `row`.
+fn holds(cond: &Expr, row: &[Value], env: &Env) -> Result<bool> {
+    Ok(cond.eval_in(row, env)?.truth() == Some(true))
 }

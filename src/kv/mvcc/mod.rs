@@ -46,9 +46,11 @@
 //!
 //! Old versions are removed by [`Store::gc`] up to a safe point, which callers take from
 //! [`Store::min_active_ts`]: open transactions are registered by start timestamp for that. A
-//! background thread does this every [`GC_INTERVAL`]. Snapshots older than the last safe point
-//! are refused by `begin_at`, since they may no longer be complete.
+//! background thread does this every [`GC_INTERVAL`], visiting only the keys committed since
+//! its previous pass ([`dirty`]). Snapshots older than the last safe point are refused by
+//! `begin_at`, since they may no longer be complete.
 
+mod dirty;
 mod group_commit;
 mod keys;
 mod latest;
@@ -71,8 +73,10 @@ use super::{Error, KeyRange, Pair, Result, Savepoint, Store, Transaction};
 use group_commit::GroupCommit;
 use write_buffer::WriteBuffer;
 
-/// How often the background thread collects garbage.
-pub const GC_INTERVAL: Duration = Duration::from_secs(30);
+/// How often the background thread collects garbage. A pass visits only the keys written
+/// since the previous one ([`dirty`]), so it can run often enough that the old versions of
+/// hot rows are gone while they are still in the engine's memtable.
+pub const GC_INTERVAL: Duration = Duration::from_secs(10);
 
 /// GC applies its deletions in batches of about this many, so a huge collection does not build
 /// one giant batch, while each key's deletions still land in a single batch.
@@ -102,6 +106,8 @@ struct Inner {
     group_commit: GroupCommit,
     /// Serialises GC runs; two collectors over the same keys would only waste work.
     gc_lock: Mutex<()>,
+    /// The keys written since the last GC pass (taken after `commit_lock` when both are).
+    dirty: Mutex<dirty::Dirty>,
     /// The newest version of recently written keys (`latest`).
     latest: latest::Latest,
 }
@@ -145,6 +151,7 @@ impl MvccStore {
             }),
             group_commit: GroupCommit::new(last_ts),
             gc_lock: Mutex::new(()),
+            dirty: Mutex::new(dirty::Dirty::new(last_ts)),
             latest: latest::Latest::default(),
         });
         let gc_thread = spawn_gc_thread(Arc::downgrade(&inner))?;
@@ -194,7 +201,7 @@ fn spawn_gc_thread(inner: Weak<Inner>) -> Result<(Sender<()>, JoinHandle<()>)> {
                 }
                 let Some(inner) = inner.upgrade() else { return };
                 let safe_point = inner.advance_safe_point(None);
-                match inner.collect(safe_point) {
+                match inner.collect_written(safe_point) {
                     Ok(removed) => {
                         tracing::debug!(safe_point, removed, "MVCC GC removed old versions")
                     }
@@ -259,6 +266,7 @@ impl Store for MvccStore {
             ));
         }
         inner.commit_lock.lock().written_outside(ts);
+        inner.dirty.lock().unnamed(ts);
         // Versions below the newest commit: a remembered newest version may be older.
         inner.latest.clear();
         // Versions in user-key order, cut short at the first key out of order.
@@ -373,38 +381,55 @@ impl Inner {
     /// tombstone gone but the value it hid still there.
     fn collect(&self, safe_point: u64) -> Result<usize> {
         let _gc = self.gc_lock.lock();
+        self.record_safe_point()?;
+        let mut sweep = Sweep::new(self.engine.as_ref(), safe_point);
+        for entry in all_versions(self.engine.as_ref()) {
+            let (raw_key, raw_value) = entry?;
+            sweep.visit(raw_key, &raw_value)?;
+        }
+        sweep.finish()
+    }
+
+    /// A GC pass of the background thread: [`Inner::collect`] restricted to the keys
+    /// committed since the previous pass, or over everything when those are not all known.
+    fn collect_written(&self, safe_point: u64) -> Result<usize> {
+        let pass = self.dirty.lock().take(safe_point);
+        let collected = match pass {
+            dirty::Pass::Everything => self.collect(safe_point),
+            dirty::Pass::Keys(keys) if keys.is_empty() => Ok(0),
+            dirty::Pass::Keys(keys) => self.collect_keys(safe_point, &keys),
+        };
+        if collected.is_err() {
+            // The keys it was handed are forgotten: leave them to a pass over everything.
+            self.dirty.lock().unnamed(safe_point);
+        }
+        collected
+    }
+
+    /// [`Inner::collect`] over the versions of `keys` only.
+    fn collect_keys(&self, safe_point: u64, keys: &BTreeSet<Vec<u8>>) -> Result<usize> {
+        let _gc = self.gc_lock.lock();
+        self.record_safe_point()?;
+        let mut sweep = Sweep::new(self.engine.as_ref(), safe_point);
+        for key in keys {
+            let versions = self.engine.range(
+                &keys::data_lower_bound(key),
+                &just_after(keys::data_key(key, 0)),
+            );
+            for entry in versions {
+                let (raw_key, raw_value) = entry?;
+                sweep.visit(raw_key, &raw_value)?;
+            }
+        }
+        sweep.finish()
+    }
+
+    /// Makes the safe point GC is about to use durable, before any version is removed.
+    fn record_safe_point(&self) -> Result<()> {
         let recorded = self.active.lock().gc_safe_point;
         let mut meta = Batch::default();
         meta.put(keys::META_GC_SAFE_POINT, keys::encode_ts(recorded));
-        self.engine.write(meta)?;
-        let mut removed = 0;
-        let mut batch = Batch::default();
-        let mut current: Vec<u8> = Vec::new();
-        // Whether the current key's newest version at or below the safe point was seen.
-        let mut reached_safe_point = false;
-        for entry in all_versions(self.engine.as_ref()) {
-            let (raw_key, raw_value) = entry?;
-            let (user, ts) = keys::split_data_key(&raw_key)?;
-            if user != current.as_slice() {
-                removed += write_if_full(self.engine.as_ref(), &mut batch)?;
-                current.clear();
-                current.extend_from_slice(user);
-                reached_safe_point = false;
-            }
-            if ts > safe_point {
-                continue;
-            }
-            let obsolete = reached_safe_point || keys::decode_value(&raw_value)?.is_none();
-            reached_safe_point = true;
-            if obsolete {
-                batch.delete(raw_key);
-            }
-        }
-        if !batch.is_empty() {
-            removed += batch.len();
-            self.engine.write(batch)?;
-        }
-        Ok(removed)
+        self.engine.write(meta)
     }
 
     /// The value of `key` in the snapshot at `ts`: its newest version at or below `ts`. One
@@ -457,6 +482,61 @@ impl Inner {
 /// Every version of every user key, in engine order.
 fn all_versions(engine: &dyn Engine) -> EngineIter {
     engine.range(&keys::data_lower_bound(b""), &keys::data_upper_bound(b""))
+}
+
+/// Decides, version by version in engine order, which versions a GC pass at `safe_point`
+/// removes: for each key, everything older than its newest version at or below the safe
+/// point, and that version too if it is a tombstone. A key's deletions go into one batch.
+struct Sweep<'a> {
+    engine: &'a dyn Engine,
+    safe_point: u64,
+    batch: Batch,
+    removed: usize,
+    /// The escaped user key whose versions are being visited.
+    current: Vec<u8>,
+    /// Whether the current key's newest version at or below the safe point was seen.
+    reached_safe_point: bool,
+}
+
+impl<'a> Sweep<'a> {
+    fn new(engine: &'a dyn Engine, safe_point: u64) -> Self {
+        Sweep {
+            engine,
+            safe_point,
+            batch: Batch::default(),
+            removed: 0,
+            current: Vec::new(),
+            reached_safe_point: false,
+        }
+    }
+
+    fn visit(&mut self, raw_key: Vec<u8>, raw_value: &[u8]) -> Result<()> {
+        let (user, ts) = keys::split_data_key(&raw_key)?;
+        if user != self.current.as_slice() {
+            self.removed += write_if_full(self.engine, &mut self.batch)?;
+            self.current.clear();
+            self.current.extend_from_slice(user);
+            self.reached_safe_point = false;
+        }
+        if ts > self.safe_point {
+            return Ok(());
+        }
+        let obsolete = self.reached_safe_point || keys::decode_value(raw_value)?.is_none();
+        self.reached_safe_point = true;
+        if obsolete {
+            self.batch.delete(raw_key);
+        }
+        Ok(())
+    }
+
+    /// Writes the last deletions; returns how many versions the pass removed.
+    fn finish(mut self) -> Result<usize> {
+        if !self.batch.is_empty() {
+            self.removed += self.batch.len();
+            self.engine.write(std::mem::take(&mut self.batch))?;
+        }
+        Ok(self.removed)
+    }
 }
 
 /// Writes `batch` once it holds [`GC_BATCH`] deletions; returns how many it wrote.
@@ -645,6 +725,7 @@ impl MvccTransaction {
             let by_ingest = writes.len() >= INGEST_WRITES && inner.engine.ingest_is_atomic();
             if by_ingest {
                 inner.latest.clear();
+                inner.dirty.lock().unnamed(commit_ts);
                 let applied = inner.apply_by_ingest(&writes, commit_ts);
                 inner.latest.clear();
                 applied?;
@@ -671,7 +752,10 @@ impl MvccTransaction {
                     }
                     key
                 })
-                .collect();
+                .collect::<Vec<_>>();
+            if !by_ingest {
+                inner.dirty.lock().record(commit_ts, &keys);
+            }
             inner.last_ts.store(commit_ts, Ordering::Release);
             let min_active = inner.min_active(&inner.active.lock());
             recent.record(commit_ts, keys, min_active);

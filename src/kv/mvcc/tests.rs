@@ -327,6 +327,38 @@ fn gc_removes_only_unreadable_versions(kind: EngineKind) {
     assert_eq!(store.gc(store.min_active_ts()).expect("gc"), 0);
 }
 
+/// The background thread's passes visit the keys committed since the previous pass (all of
+/// the store after opening or an ingest), and leave a key whose old version a snapshot can
+/// still read to a later pass.
+fn background_passes_collect_what_commits_made_obsolete(kind: EngineKind) {
+    let (_dir, store) = open(kind);
+    let inner = &store.inner;
+    let pass = || {
+        inner
+            .collect_written(inner.advance_safe_point(None))
+            .expect("gc")
+    };
+    put(&store, &[(b"a", b"1"), (b"b", b"1"), (b"c", b"1")]);
+    put(&store, &[(b"a", b"2")]);
+    del(&store, b"b");
+    assert_eq!(pass(), 3, "a@1, b's tombstone and b@1");
+    let reader = store.begin().expect("begin");
+    let t4 = put(&store, &[(b"a", b"4")]);
+    let t5 = put(&store, &[(b"c", b"5")]);
+    assert_eq!(pass(), 0, "the reader still sees a@2 and c@1");
+    drop(reader);
+    assert_eq!(pass(), 2);
+    assert_eq!(
+        versions(&store),
+        vec![(b"a".to_vec(), t4), (b"c".to_vec(), t5)]
+    );
+    assert_eq!(pass(), 0);
+    store
+        .ingest(t5, &mut std::iter::once((b"d".to_vec(), b"6".to_vec())))
+        .expect("ingest");
+    assert_eq!(inner.dirty.lock().take(t5), dirty::Pass::Everything);
+}
+
 fn gc_runs_safely_alongside_commits_and_readers(kind: EngineKind) {
     let (_dir, store) = open(kind);
     let store = Arc::new(store);
@@ -743,6 +775,7 @@ for_every_engine!([
     savepoint_rollback,
     gc_removes_only_unreadable_versions,
     gc_runs_safely_alongside_commits_and_readers,
+    background_passes_collect_what_commits_made_obsolete,
     a_commit_is_all_or_nothing_visible,
     scan_with_limit_stops_early,
     scan_over_many_versions_on_both_sides_of_the_snapshot,

@@ -93,18 +93,19 @@ const L0_TABLES: u8 = 2;
 /// slows writes from 20 level-0 runs and halts them from 30).
 const L0_WATCH: usize = 12;
 
-/// GC deletions (tombstones) in the tree from which the watchdog compacts the whole keyspace,
-/// when they are also at least a tenth of its entries. A tombstone is dropped only when a
-/// compaction carries it into the last level, which for updated rows can take hours, and
-/// every range scan over those rows steps over all of them inside fjall: after ten minutes
-/// of sysbench writes, a 100-row range over its hot rows cost 3.5 times one elsewhere.
+/// Tombstones in the tree (GC's deletions of old versions, a dropped table's or index's
+/// deleted range) from which the watchdog compacts the whole keyspace, when they are also
+/// at least a tenth of its entries. A tombstone is dropped only when a compaction carries
+/// it into the last level, which for updated rows can take hours, and every range scan
+/// over those rows steps over all of them inside fjall: after ten minutes of sysbench
+/// writes, a 100-row range over its hot rows cost 3.5 times one elsewhere.
 const TOMBSTONES_TO_COMPACT: u64 = 100_000;
 
 /// A major compaction rewrites the whole keyspace: above this size, tombstones are left to
 /// the regular compactions.
 const MAX_BYTES_TO_COMPACT: u64 = 4 << 30;
 
-/// Whether GC's tombstones are worth a major compaction now.
+/// Whether the tombstones are worth a major compaction now.
 fn tombstone_heavy(data: &Keyspace) -> bool {
     let tombstones = data.tree.tombstone_count();
     tombstones >= TOMBSTONES_TO_COMPACT
@@ -118,7 +119,7 @@ fn tombstone_heavy(data: &Keyspace) -> bool {
 /// flush to come, every write halts for good: seen here under an index build with DML.
 /// The watchdog notices level 0 staying full and rotates the memtable (whose flush
 /// schedules compactions); with an empty memtable it compacts itself. It also compacts
-/// everything when GC's tombstones pile up ([`TOMBSTONES_TO_COMPACT`]).
+/// everything when tombstones pile up ([`TOMBSTONES_TO_COMPACT`]).
 fn spawn_compaction_watchdog(
     data: Keyspace,
     stop: Arc<AtomicBool>,
@@ -141,7 +142,7 @@ fn spawn_compaction_watchdog(
                             tombstones,
                             left = data.tree.tombstone_count(),
                             elapsed = ?started.elapsed(),
-                            "fjall: compacted away the tombstones of collected versions"
+                            "fjall: compacted the keyspace to drop its tombstones"
                         ),
                         Err(e) => tracing::warn!(error = %e, "fjall tombstone compaction"),
                     }

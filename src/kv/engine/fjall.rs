@@ -105,12 +105,13 @@ const TOMBSTONES_TO_COMPACT: u64 = 100_000;
 /// the regular compactions.
 const MAX_BYTES_TO_COMPACT: u64 = 4 << 30;
 
-/// Whether the tombstones are worth a major compaction now.
-fn tombstone_heavy(data: &Keyspace) -> bool {
+/// The tree's tombstones, when they are worth a major compaction now.
+fn tombstones_to_compact(data: &Keyspace) -> Option<u64> {
     let tombstones = data.tree.tombstone_count();
-    tombstones >= TOMBSTONES_TO_COMPACT
+    (tombstones >= TOMBSTONES_TO_COMPACT
         && tombstones.saturating_mul(10) >= data.approximate_len() as u64
-        && data.disk_space() <= MAX_BYTES_TO_COMPACT
+        && data.disk_space() <= MAX_BYTES_TO_COMPACT)
+        .then_some(tombstones)
 }
 
 /// fjall schedules compactions only after a flush or an ingestion, and a compaction
@@ -134,8 +135,8 @@ fn spawn_compaction_watchdog(
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(50));
                 ticks += 1;
-                if ticks.is_multiple_of(200) && tombstone_heavy(&data) {
-                    let tombstones = data.tree.tombstone_count();
+                let due = ticks.is_multiple_of(200);
+                if let Some(tombstones) = due.then(|| tombstones_to_compact(&data)).flatten() {
                     let started = std::time::Instant::now();
                     match data.major_compact() {
                         Ok(()) => tracing::info!(

@@ -166,7 +166,7 @@ impl PointGet {
         };
         let mut rows = Vec::new();
         if let Some(row) = fast.source.table.row(txn, handle)? {
-            let scope = fast.source.project(handle, &row);
+            let scope = fast.source.scope_row(handle, &row);
             rows.push(fast.projection.iter().map(|&i| scope[i].clone()).collect());
         }
         ctx.found_rows = Some(rows.len() as u64);

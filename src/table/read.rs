@@ -119,9 +119,6 @@ impl Table {
         })
     }
 
-    /// Visits rows in handle order like [`Table::scan_rows`], decoding only the columns of
-    /// `index` (the others are NULL): all that building or checking the index needs, at a
-    /// fraction of the cost of whole rows.
     /// How many rows the table has at the transaction's snapshot (ANALYZE TABLE).
     pub fn count_rows(&self, txn: &dyn Transaction) -> Result<i64> {
         let mut n = 0i64;
@@ -132,6 +129,9 @@ impl Table {
         Ok(n)
     }
 
+    /// Visits rows in handle order like [`Table::scan_rows`], decoding only the columns of
+    /// `index` (the others are NULL): all that building or checking the index needs, at a
+    /// fraction of the cost of whole rows.
     pub fn scan_rows_for_index(
         &self,
         txn: &dyn Transaction,

@@ -45,7 +45,7 @@ impl RowChecks {
 
     /// 3819 for the first constraint `row` (a full table row) violates.
     pub fn verify(&self, handle: i64, row: &[Value]) -> Result<()> {
-        let scope_row = self.source.project(handle, row);
+        let scope_row = self.source.scope_row(handle, row);
         for (name, cond) in &self.checks {
             if cond.eval(&scope_row)?.truth() == Some(false) {
                 return Err(Error::new(

@@ -51,7 +51,7 @@ impl GeneratedColumns {
         ignore: bool,
     ) -> Result<()> {
         for (i, expr) in &self.columns {
-            let v = expr.eval(&self.source.project(0, row))?;
+            let v = expr.eval(&self.source.scope_row(0, row))?;
             let col = &self.source.table.info.columns[*i];
             row[*i] = store_value(ctx, col, v, row_no, ignore)?;
         }

@@ -42,7 +42,7 @@ impl RowExpressions for RowEvaluator {
         let cond = bind(&source, condition, "check constraint")?;
         let (mut found, mut failed) = (false, None);
         Table::new(info).scan_rows(txn, &HandleRange::all(), false, |handle, row| {
-            match cond.eval(&source.project(handle, &row)) {
+            match cond.eval(&source.scope_row(handle, &row)) {
                 Ok(v) => found = v.truth() == Some(false),
                 Err(e) => failed = Some(e),
             }
@@ -70,7 +70,7 @@ impl RowExpressions for RowEvaluator {
         let source = Source::new(db.to_string(), Arc::new(table.clone()), None);
         let expr = bind(&source, &expr_text, "generated column function")?;
         Ok(Box::new(move |handle, row| {
-            let v = expr.eval(&source.project(handle, row))?;
+            let v = expr.eval(&source.scope_row(handle, row))?;
             if v.is_null() {
                 return match col.nullable {
                     true => Ok(v),

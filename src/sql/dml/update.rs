@@ -111,7 +111,7 @@ pub fn current_row(
     };
     if row != read {
         if let Some(f) = filter {
-            if f.eval(&src.project(handle, &row))?.truth() != Some(true) {
+            if f.eval(&src.scope_row(handle, &row))?.truth() != Some(true) {
                 return Ok(None);
             }
         }

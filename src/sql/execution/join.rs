@@ -81,7 +81,7 @@ impl FromPlan {
                     None,
                     &mut |handle, row| {
                         lock_row(exec, src, handle);
-                        sink(src.project(handle, &row))
+                        sink(src.into_scope(handle, row))
                     },
                 );
             }
@@ -124,7 +124,7 @@ fn read_factor(
                     .into_iter()
                     .map(|(handle, row)| {
                         lock_row(exec, src, handle);
-                        src.project(handle, &row)
+                        src.into_scope(handle, row)
                     })
                     .collect(),
             )
@@ -420,7 +420,7 @@ fn index_join(
             None,
         )? {
             lock_row(exec, src, handle);
-            let row = joined(l, &src.project(handle, &r));
+            let row = joined(l, &src.scope_row(handle, &r));
             if passes(&residual, &row, env)? {
                 matched = true;
                 emit(&exec.memory, &mut out, row)?;

@@ -81,7 +81,7 @@ pub fn for_each_row(
             err = Some(Error::Interrupted);
             return false;
         }
-        let pass = match filter.map(|f| f.eval(&src.project(handle, &row))) {
+        let pass = match filter.map(|f| f.eval(&src.scope_row(handle, &row))) {
             None => true,
             Some(Ok(v)) => v.truth() == Some(true),
             Some(Err(e)) => {

@@ -5,6 +5,7 @@
 //! table), then, in a grouped query, aggregated rows (group keys, then aggregate values),
 //! then output rows.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -43,6 +44,9 @@ pub struct Source {
     pub scope: Scope,
     /// USE / FORCE / IGNORE INDEX given after the table's name.
     pub hints: IndexHints,
+    /// Whether the scope lists every table column in table order (no column is hidden
+    /// by a schema change), so a table row is its scope row, and needs no copy.
+    whole_row: bool,
 }
 
 impl Source {
@@ -68,7 +72,9 @@ impl Source {
                 },
             });
         }
+        let whole_row = scope_to_table.iter().copied().eq(0..info.columns.len());
         Source {
+            whole_row,
             db,
             table: Table::new(info),
             alias,
@@ -99,6 +105,27 @@ impl Source {
             out.push(Value::Int(handle));
         }
         out
+    }
+
+    /// [`Source::project`] for a row the caller gives up: no copy of its values when the
+    /// scope lists the whole row.
+    pub fn into_scope(&self, handle: i64, mut row: Vec<Value>) -> Vec<Value> {
+        if !self.whole_row {
+            return self.project(handle, &row);
+        }
+        if self.table.info.handle_column.is_none() {
+            row.push(Value::Int(handle));
+        }
+        row
+    }
+
+    /// [`Source::project`] for a look at the row (a filter's): borrowed when the scope row
+    /// is the table row.
+    pub fn scope_row<'r>(&self, handle: i64, row: &'r [Value]) -> Cow<'r, [Value]> {
+        match self.whole_row && self.table.info.handle_column.is_some() {
+            true => Cow::Borrowed(row),
+            false => Cow::Owned(self.project(handle, row)),
+        }
     }
 
     /// The scope column that holds the row's handle: the integer primary key, or the

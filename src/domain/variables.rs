@@ -181,6 +181,8 @@ fn defs() -> &'static [Def] {
             d("group_concat_max_len", Both, int(4, i64::MAX), i(1024)),
             d("init_connect", Global, Str, s("")),
             d("interactive_timeout", Both, int(1, 31_536_000), i(28800)),
+            // TiDB's: whether the previous statement ran a cached plan (read only).
+            d("last_plan_from_cache", Session, Bool, i(0)),
             d("license", Global, Str, s("Apache-2.0")),
             d("lower_case_table_names", Global, int(0, 2), i(2)),
             // MySQL's default; 0 means no limit, as in TiDB.
@@ -399,6 +401,9 @@ pub fn display(name: &str, v: &Value) -> String {
     }
 }
 
+/// Variables a statement shows but SET may not change (1238).
+pub const READ_ONLY: &[&str] = &["last_plan_from_cache"];
+
 const VERSION_KEY: &[u8] = b"mGlobalVarVersion";
 
 fn var_key(name: &str) -> Vec<u8> {
@@ -411,6 +416,8 @@ pub struct GlobalVariables {
     values: HashMap<&'static str, Value>,
     /// The persisted version these values were loaded at.
     pub loaded_version: u64,
+    /// Counts the changes made to these values in memory (cached plans depend on them).
+    changes: u64,
 }
 
 impl Default for GlobalVariables {
@@ -418,6 +425,7 @@ impl Default for GlobalVariables {
         GlobalVariables {
             values: defs().iter().map(|d| (d.name, d.default.clone())).collect(),
             loaded_version: 0,
+            changes: 0,
         }
     }
 }
@@ -433,10 +441,16 @@ impl GlobalVariables {
         match lookup(name) {
             Some(def) => {
                 self.values.insert(def.name, value);
+                self.changes += 1;
                 true
             }
             None => false,
         }
+    }
+
+    /// How many times the values changed in memory.
+    pub fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// All variables sorted by name.
@@ -471,6 +485,7 @@ impl GlobalVariables {
             }
         }
         self.loaded_version = version;
+        self.changes += 1;
         Ok(())
     }
 
@@ -500,9 +515,16 @@ impl GlobalVariables {
 #[derive(Debug, Clone, Default)]
 pub struct SessionVariables {
     overrides: HashMap<String, Value>,
+    /// Counts the values set (cached plans depend on them).
+    changes: u64,
 }
 
 impl SessionVariables {
+    /// How many values were set in this session.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
     pub fn get(&self, name: &str, globals: &GlobalVariables) -> Option<Value> {
         let lower = name.to_ascii_lowercase();
         if let Some(v) = self.overrides.get(&lower) {
@@ -513,6 +535,7 @@ impl SessionVariables {
 
     pub fn set(&mut self, name: &str, value: Value) {
         self.overrides.insert(name.to_ascii_lowercase(), value);
+        self.changes += 1;
     }
 
     /// True if the current sql_mode makes conversion problems errors rather than warnings.

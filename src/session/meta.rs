@@ -22,6 +22,8 @@ impl Session {
 
     pub(super) fn statement_ended(&mut self) {
         sql::functions::watch_interrupt(None);
+        // A cached plan's path says otherwise after this.
+        self.state.last_plan_from_cache = false;
         self.process
             .process
             .set_query(self.state.current_db.clone(), None);

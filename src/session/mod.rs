@@ -32,6 +32,7 @@ use crate::privilege::AccountName;
 use crate::sql::context::split_name;
 use crate::sql::dml;
 use crate::sql::parser::literal_expr as literal;
+use crate::sql::plan_cache::CachedSelect;
 use crate::sql::planner::binder::SessionContext;
 use crate::sql::point_get::PointGet;
 use crate::sql::statement::{self as front};
@@ -60,6 +61,8 @@ pub struct SessionState {
     pub vars: SessionVariables,
     pub user_vars: HashMap<String, Value>,
     pub last_insert_id: u64,
+    /// Whether the previous statement ran a cached plan (TiDB's `last_plan_from_cache`).
+    pub last_plan_from_cache: bool,
     pub found_rows: u64,
     pub row_count: i64,
     /// Values `@x := v` expressions of the running statement assigned.
@@ -119,6 +122,7 @@ impl SessionContext for SessionState {
         }
         match name.to_ascii_lowercase().as_str() {
             "last_insert_id" | "identity" => return Ok(Value::UInt(self.last_insert_id)),
+            "last_plan_from_cache" => return Ok(Value::Int(i64::from(self.last_plan_from_cache))),
             _ => {}
         }
         Ok(self.vars.get(name, &globals).unwrap_or(Value::Null))
@@ -153,6 +157,8 @@ pub struct Prepared {
     pub params: usize,
     /// The statement's short path, if it is a point select.
     point_get: Option<Arc<PointGet>>,
+    /// Its cached plan, if it is a SELECT of the shape that may have one.
+    cached_select: Option<Arc<CachedSelect>>,
 }
 
 /// How often an autocommit statement is retried after losing a write conflict.
@@ -213,6 +219,7 @@ impl Session {
                 vars: SessionVariables::default(),
                 user_vars: HashMap::new(),
                 last_insert_id: 0,
+                last_plan_from_cache: false,
                 found_rows: 0,
                 row_count: -1,
                 assigned: Default::default(),
@@ -310,6 +317,7 @@ impl Session {
                     sql: trimmed,
                     params: 0,
                     point_get: None,
+                    cached_select: None,
                 },
             );
             return Ok((id, 0, Vec::new()));
@@ -325,6 +333,10 @@ impl Session {
         let id = self.next_stmt_id;
         self.next_stmt_id += 1;
         let point_get = PointGet::recognize(&statement, &trimmed, params).map(Arc::new);
+        let cached_select = match point_get {
+            Some(_) => None,
+            None => CachedSelect::recognize(&statement, &trimmed, params).map(Arc::new),
+        };
         self.prepared.insert(
             id,
             Prepared {
@@ -332,6 +344,7 @@ impl Session {
                 sql: trimmed,
                 params,
                 point_get,
+                cached_select,
             },
         );
         Ok((id, params, columns))
@@ -368,6 +381,9 @@ impl Session {
 
     pub fn execute_prepared(&mut self, id: u32, params: &[Value]) -> Result<QueryResult> {
         if let Some(result) = self.execute_point_get(id, params) {
+            return result;
+        }
+        if let Some(result) = self.execute_cached_select(id, params) {
             return result;
         }
         let (sql, stmt) = self.bind_prepared(id, params, "mysqld_stmt_execute")?;
@@ -1164,6 +1180,13 @@ impl Session {
         }
         let def = variables::lookup(&name).ok_or_else(|| Error::unknown_system_variable(&name))?;
         let name = def.name;
+        if variables::READ_ONLY.contains(&name) {
+            return Err(Error::new(
+                1238,
+                "HY000",
+                format!("Variable '{name}' is a read only variable"),
+            ));
+        }
         if global && !self.has_global(crate::privilege::Priv::Super) {
             return Err(Error::specific_access_denied(
                 "SUPER or SYSTEM_VARIABLES_ADMIN",

@@ -1,5 +1,6 @@
 //! Point selects by their short path ([`crate::sql::point_get`]): prepared ones, and text
-//! ones once their integer literal is taken out.
+//! ones once their integer literal is taken out; and prepared SELECTs by their cached plan
+//! ([`crate::sql::plan_cache`]).
 
 use std::sync::Arc;
 
@@ -24,6 +25,42 @@ impl Session {
         let point_get = self.prepared.get(&id)?.point_get.clone()?;
         let handle = PointGet::handle(params)?;
         Some(self.run_point_get(point_get.sql(), &point_get, handle))
+    }
+
+    /// Prepared statement `id` by its cached plan, if it is a SELECT that may have one;
+    /// `None` to take the general path.
+    pub(super) fn execute_cached_select(
+        &mut self,
+        id: u32,
+        params: &[Value],
+    ) -> Option<Result<QueryResult>> {
+        let cached = self.prepared.get(&id)?.cached_select.clone()?;
+        if params.len() != self.prepared.get(&id)?.params {
+            return None;
+        }
+        self.statement_started(cached.sql());
+        let from_cache = std::cell::Cell::new(false);
+        let result = self.finishing(|s| {
+            s.authorize_sql(cached.statement())?;
+            s.timed(true, |s| {
+                s.retrying(|s| {
+                    s.check_schema_fresh()?;
+                    let settings = (
+                        s.state.vars.changes(),
+                        s.state.domain.globals.read().changes(),
+                    );
+                    s.with_txn(|ctx, txn| {
+                        let mut hit = false;
+                        let result = cached.execute(ctx, txn, params, settings, &mut hit);
+                        from_cache.set(hit);
+                        result
+                    })
+                })
+            })
+        });
+        self.statement_ended();
+        self.state.last_plan_from_cache = from_cache.get();
+        Some(result)
     }
 
     /// A text statement by the short path of the point select it is with its integer

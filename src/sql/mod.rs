@@ -26,6 +26,7 @@ pub mod import;
 pub mod infoschema;
 pub mod limits;
 pub mod parser;
+pub mod plan_cache;
 pub mod planner;
 pub mod point_get;
 pub mod prepare;

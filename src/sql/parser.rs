@@ -92,6 +92,38 @@ pub fn count_placeholders(stmt: &mut Statement) -> usize {
     c.0
 }
 
+/// What a numbered placeholder's name starts with: no SQL text tokenizes to it, so only
+/// [`number_placeholders`] makes one.
+const NUMBERED: &str = "?\u{1}";
+
+/// Names the `?` placeholders by their position (the order [`bind_placeholders`] fills
+/// them in), so that the planner binds each to its parameter: a plan made once for any
+/// parameter values (`crate::sql::plan_cache`).
+pub fn number_placeholders(stmt: &mut Statement) {
+    struct Number(usize);
+    impl VisitorMut for Number {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &mut ast::Expr) -> ControlFlow<()> {
+            if let ast::Expr::Value(v) = e {
+                if let ast::Value::Placeholder(name) = &mut v.value {
+                    *name = format!("{NUMBERED}{}", self.0);
+                    self.0 += 1;
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut Number(0));
+}
+
+/// The parameter position of a placeholder [`number_placeholders`] named.
+pub fn numbered_placeholder(v: &ast::Value) -> Option<usize> {
+    match v {
+        ast::Value::Placeholder(name) => name.strip_prefix(NUMBERED)?.parse().ok(),
+        _ => None,
+    }
+}
+
 /// Replaces the `?` placeholders, in order, with literals of the given values.
 pub fn bind_placeholders(stmt: &mut Statement, params: &[Value]) -> Result<()> {
     struct Bind<'a> {

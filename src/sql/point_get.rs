@@ -99,14 +99,7 @@ impl PointGet {
         if query.to_string() != canonical {
             return None;
         }
-        let (db, table) = match name.0.as_slice() {
-            [t] => (None, t.as_ident()?.value.clone()),
-            [d, t] => (
-                Some(d.as_ident()?.value.clone()),
-                t.as_ident()?.value.clone(),
-            ),
-            _ => return None,
-        };
+        let (db, table) = table_name(name)?;
         Some(PointGet {
             statement: statement.clone(),
             sql: sql.to_string(),
@@ -223,6 +216,18 @@ impl PointGet {
             columns,
         }))
     }
+}
+
+/// A table's name as written: its database if given, and the table.
+pub(super) fn table_name(name: &ast::ObjectName) -> Option<(Option<String>, String)> {
+    Some(match name.0.as_slice() {
+        [t] => (None, t.as_ident()?.value.clone()),
+        [d, t] => (
+            Some(d.as_ident()?.value.clone()),
+            t.as_ident()?.value.clone(),
+        ),
+        _ => return None,
+    })
 }
 
 /// A text statement with its one integer literal taken out: the text with `?` in its place,

@@ -213,6 +213,16 @@ pub fn memory_quota(ctx: &Context) -> MemoryQuota {
 
 /// Runs a top-level query.
 pub fn run(ctx: &mut Context, txn: &dyn Transaction, plan: &QueryPlan) -> Result<ResultSet> {
+    run_with(ctx, txn, plan, &[])
+}
+
+/// Runs a top-level query planned for any parameter values with `params`.
+pub fn run_with(
+    ctx: &mut Context,
+    txn: &dyn Transaction,
+    plan: &QueryPlan,
+    params: &[Value],
+) -> Result<ResultSet> {
     let exec = Exec {
         txn,
         locks: None,
@@ -221,12 +231,12 @@ pub fn run(ctx: &mut Context, txn: &dyn Transaction, plan: &QueryPlan) -> Result
     let rows = match plan {
         // FOUND_ROWS() is then the count without the LIMIT.
         QueryPlan::Select(s) if s.calc_found_rows => {
-            let all = select_uncut(&exec, s, &[], false)?;
+            let all = select_uncut(&exec, s, params, false)?;
             ctx.found_rows = Some(all.len() as u64);
             cut(s, all)
         }
         _ => {
-            let rows = exec.query(plan, &[])?;
+            let rows = exec.query(plan, params)?;
             ctx.found_rows = Some(rows.len() as u64);
             rows
         }

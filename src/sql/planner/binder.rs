@@ -321,7 +321,18 @@ impl<'a> Binder<'a> {
                 };
                 self.column(Some(table), col)?
             }
-            A::Value(v) => Expr::Literal(literal(&v.value)?),
+            // A parameter of a plan made for any parameter values: read from the values
+            // the plan runs with, as a correlated subquery reads its outer row.
+            A::Value(v) => match crate::sql::parser::numbered_placeholder(&v.value) {
+                Some(i) => Expr::OuterColumn(
+                    i,
+                    DataType::Int {
+                        kind: crate::types::IntKind::Big,
+                        unsigned: false,
+                    },
+                ),
+                None => Expr::Literal(literal(&v.value)?),
+            },
             A::TypedString(ts) => {
                 let s = match &ts.value.value {
                     ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {

@@ -528,6 +528,15 @@ async fn prepared_selects_by_cached_plan_answer_as_the_general_path() {
             let by_text: Vec<Row> = conn.exec(&stmt, params.clone()).await.unwrap();
             assert_eq!(rows(prepared), rows(by_text), "{sql}");
         }
+        // Unsigned integers (as mysql-connector sends positive ones) are the same values.
+        let unsigned: Vec<Value> = param_sets[0]
+            .iter()
+            .map(|v| match v {
+                Value::Int(i) if *i >= 0 => Value::UInt(*i as u64),
+                other => other.clone(),
+            })
+            .collect();
+        assert_eq!(same(&mut conn, sql, unsigned).await, 1, "{sql}");
         // Values that are no integers take the general path, with its answers.
         let strings: Vec<Value> = param_sets[0]
             .iter()

@@ -12,9 +12,10 @@
 //! - the statement (checked on its syntax): one SELECT over one table, no subquery, no
 //!   variable, no function but COUNT, SUM, MIN, MAX and AVG (the planner folds NOW() and
 //!   its kind into constants), every `?` in WHERE;
-//! - the parameters: integers, each compared (`=`, `<`, BETWEEN, IN, ...) with an integer
-//!   column directly; the plan for other values is the general path's (a string or a
-//!   TIME comparison converts its constant when planned);
+//! - the parameters: integers (unsigned ones below 2^63 as signed: the same literal), each
+//!   compared (`=`, `<`, BETWEEN, IN, ...) with an integer column directly; the plan for
+//!   other values is the general path's (a string or a TIME comparison converts its
+//!   constant when planned);
 //! - the plan: the same as the general planner makes for the first values once they are
 //!   put in, with no order taken from the access path (which other values could change).
 //!
@@ -122,9 +123,20 @@ impl CachedSelect {
         from_cache: &mut bool,
     ) -> Result<QueryResult> {
         *from_cache = false;
-        if !params.iter().all(|p| matches!(p, Value::Int(_))) {
+        // Clients send a positive integer as unsigned (mysql-connector does): as a literal
+        // it is the same signed integer.
+        let signed: Option<Vec<Value>> = params
+            .iter()
+            .map(|p| match p {
+                Value::Int(i) => Some(Value::Int(*i)),
+                Value::UInt(u) => i64::try_from(*u).ok().map(Value::Int),
+                _ => None,
+            })
+            .collect();
+        let Some(params) = signed else {
             return self.execute_general(ctx, txn, params);
-        }
+        };
+        let params = params.as_slice();
         // Resolving the table each time also takes its metadata lock and sees a temporary
         // table or a USE that shadows the one planned for.
         let Ok((_, info)) = ctx.relation(self.db.as_deref(), &self.table) else {

@@ -24,7 +24,7 @@ impl Session {
     ) -> Option<Result<QueryResult>> {
         let point_get = self.prepared.get(&id)?.point_get.clone()?;
         let handle = PointGet::handle(params)?;
-        Some(self.run_point_get(point_get.sql(), &point_get, handle))
+        Some(self.run_point_get(point_get.select.sql(), &point_get, handle))
     }
 
     /// Prepared statement `id` by its cached plan, if it is a SELECT that may have one;
@@ -38,10 +38,10 @@ impl Session {
         if params.len() != self.prepared.get(&id)?.params {
             return None;
         }
-        self.statement_started(cached.sql());
+        self.statement_started(cached.select.sql());
         let from_cache = std::cell::Cell::new(false);
         let result = self.finishing(|s| {
-            s.authorize_sql(cached.statement())?;
+            s.authorize_sql(cached.select.statement())?;
             s.timed(true, |s| {
                 s.retrying(|s| {
                     s.check_schema_fresh()?;
@@ -91,7 +91,7 @@ impl Session {
     ) -> Result<QueryResult> {
         self.statement_started(sql);
         let result = self.finishing(|s| {
-            s.authorize_sql(point_get.statement())?;
+            s.authorize_sql(point_get.select.statement())?;
             s.timed(true, |s| {
                 s.retrying(|s| {
                     s.check_schema_fresh()?;

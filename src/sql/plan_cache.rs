@@ -33,9 +33,10 @@ use super::expr::{BinOp, Expr};
 use super::planner::from::FactorSource;
 use super::planner::query::QueryPlan;
 use super::planner::select::{plan, ScanOrder, SelectPlan};
+use super::point_get::{into_query, PreparedSelect};
 use super::result::QueryResult;
 use crate::catalog::TableInfo;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::kv::Transaction;
 use crate::types::{DataType, Value};
 
@@ -45,12 +46,7 @@ pub type Settings = (u64, u64);
 
 /// A prepared SELECT of the cacheable shape.
 pub struct CachedSelect {
-    /// The statement as prepared, its `?`s unbound, and its text (result columns are named
-    /// by it).
-    statement: ast::Statement,
-    sql: String,
-    db: Option<String>,
-    table: String,
+    pub select: PreparedSelect,
     /// The plan for the table definition and settings last seen.
     planned: Mutex<Option<Arc<Planned>>>,
 }
@@ -94,22 +90,10 @@ impl CachedSelect {
         if shape.refused || shape.queries != 1 || in_where.placeholders != params {
             return None;
         }
-        let (db, table) = super::point_get::table_name(name)?;
         Some(CachedSelect {
-            statement: statement.clone(),
-            sql: sql.to_string(),
-            db,
-            table,
+            select: PreparedSelect::new(statement, sql, name)?,
             planned: Mutex::new(None),
         })
-    }
-
-    pub fn statement(&self) -> &ast::Statement {
-        &self.statement
-    }
-
-    pub fn sql(&self) -> &str {
-        &self.sql
     }
 
     /// Runs the statement with `params`: by the cached plan when it qualifies, otherwise
@@ -134,13 +118,11 @@ impl CachedSelect {
             })
             .collect();
         let Some(params) = signed else {
-            return self.execute_general(ctx, txn, params);
+            return self.select.execute_general(ctx, txn, params);
         };
         let params = params.as_slice();
-        // Resolving the table each time also takes its metadata lock and sees a temporary
-        // table or a USE that shadows the one planned for.
-        let Ok((_, info)) = ctx.relation(self.db.as_deref(), &self.table) else {
-            return self.execute_general(ctx, txn, params);
+        let Some(info) = self.select.table_info(ctx) else {
+            return self.select.execute_general(ctx, txn, params);
         };
         let cached = self.planned.lock().clone();
         let planned = match cached {
@@ -162,25 +144,8 @@ impl CachedSelect {
             Some(plan) => {
                 super::execution::select::run_with(ctx, txn, plan, params).map(QueryResult::Rows)
             }
-            None => self.execute_general(ctx, txn, params),
+            None => self.select.execute_general(ctx, txn, params),
         }
-    }
-
-    /// The statement with `params` in place of its `?`s, planned and run as any other.
-    fn execute_general(
-        &self,
-        ctx: &mut Context,
-        txn: &dyn Transaction,
-        params: &[Value],
-    ) -> Result<QueryResult> {
-        let plan = plan(ctx, &self.sql, &self.bound(params)?)?;
-        super::execution::select::run(ctx, txn, &plan).map(QueryResult::Rows)
-    }
-
-    fn bound(&self, params: &[Value]) -> Result<ast::Query> {
-        let mut statement = self.statement.clone();
-        super::parser::bind_placeholders(&mut statement, params)?;
-        into_query(statement)
     }
 
     /// The plan for any integer parameters, if it qualifies: checked against the general
@@ -194,14 +159,14 @@ impl CachedSelect {
         if info.view.is_some() {
             return Ok(None);
         }
-        let mut statement = self.statement.clone();
+        let mut statement = self.select.statement().clone();
         super::parser::number_placeholders(&mut statement);
         // A statement the planner cannot take so is the general path's to answer (or
         // reject, with the error it gives).
-        let Ok(any) = plan(ctx, &self.sql, &into_query(statement)?) else {
+        let Ok(any) = plan(ctx, self.select.sql(), &into_query(statement)?) else {
             return Ok(None);
         };
-        let general = plan(ctx, &self.sql, &self.bound(params)?)?;
+        let general = plan(ctx, self.select.sql(), &self.select.bound(params)?)?;
         let (QueryPlan::Select(a), QueryPlan::Select(g)) = (&any, &general) else {
             return Ok(None);
         };
@@ -270,13 +235,6 @@ fn has_param(e: &Expr) -> bool {
         !found
     });
     found
-}
-
-fn into_query(statement: ast::Statement) -> Result<ast::Query> {
-    match statement {
-        ast::Statement::Query(q) => Ok(*q),
-        _ => Err(Error::internal("a cached select that is no query")),
-    }
 }
 
 /// What the syntax check counts and refuses.

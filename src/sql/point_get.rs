@@ -27,14 +27,86 @@ use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::types::Value;
 
-/// A prepared statement of the point-get shape.
-pub struct PointGet {
-    /// The statement as prepared, its one `?` unbound, and its text (result columns are
-    /// named by it).
+/// A prepared SELECT over one named table, as a short path keeps it: the statement as
+/// prepared, its `?`s unbound, and its text (result columns are named by it).
+pub struct PreparedSelect {
     statement: ast::Statement,
     sql: String,
     db: Option<String>,
     table: String,
+}
+
+impl PreparedSelect {
+    /// `statement` (a query of `sql`) reading the table `name`.
+    pub(super) fn new(
+        statement: &ast::Statement,
+        sql: &str,
+        name: &ast::ObjectName,
+    ) -> Option<Self> {
+        let (db, table) = match name.0.as_slice() {
+            [t] => (None, t.as_ident()?.value.clone()),
+            [d, t] => (
+                Some(d.as_ident()?.value.clone()),
+                t.as_ident()?.value.clone(),
+            ),
+            _ => return None,
+        };
+        Some(PreparedSelect {
+            statement: statement.clone(),
+            sql: sql.to_string(),
+            db,
+            table,
+        })
+    }
+
+    pub fn statement(&self) -> &ast::Statement {
+        &self.statement
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// The table's definition now. Resolving it each time also takes its metadata lock and
+    /// sees a temporary table or a USE that shadows the one planned for. `None` for a name
+    /// the catalog does not hold (a system table of `mysql` or `information_schema`, a
+    /// missing table): the general path's to answer.
+    pub(super) fn table_info(&self, ctx: &Context) -> Option<Arc<TableInfo>> {
+        ctx.relation(self.db.as_deref(), &self.table)
+            .ok()
+            .map(|(_, info)| info)
+    }
+
+    /// The statement with `params` in place of its `?`s.
+    pub(super) fn bound(&self, params: &[Value]) -> Result<ast::Query> {
+        let mut statement = self.statement.clone();
+        super::parser::bind_placeholders(&mut statement, params)?;
+        into_query(statement)
+    }
+
+    /// The statement with `params`, planned and run as any other.
+    pub(super) fn execute_general(
+        &self,
+        ctx: &mut Context,
+        txn: &dyn Transaction,
+        params: &[Value],
+    ) -> Result<QueryResult> {
+        let plan = plan(ctx, &self.sql, &self.bound(params)?)?;
+        super::execution::select::run(ctx, txn, &plan).map(QueryResult::Rows)
+    }
+}
+
+pub(super) fn into_query(statement: ast::Statement) -> Result<ast::Query> {
+    match statement {
+        ast::Statement::Query(q) => Ok(*q),
+        _ => Err(Error::internal("a prepared select that is no query")),
+    }
+}
+
+/// A prepared statement of the point-get shape.
+pub struct PointGet {
+    /// The statement, with its one `?`.
+    pub select: PreparedSelect,
     /// The plan for the table definition last seen.
     planned: Mutex<Option<Arc<Planned>>>,
 }
@@ -99,12 +171,8 @@ impl PointGet {
         if query.to_string() != canonical {
             return None;
         }
-        let (db, table) = table_name(name)?;
         Some(PointGet {
-            statement: statement.clone(),
-            sql: sql.to_string(),
-            db,
-            table,
+            select: PreparedSelect::new(statement, sql, name)?,
             planned: Mutex::new(None),
         })
     }
@@ -119,14 +187,6 @@ impl PointGet {
         }
     }
 
-    pub fn statement(&self) -> &ast::Statement {
-        &self.statement
-    }
-
-    pub fn sql(&self) -> &str {
-        &self.sql
-    }
-
     /// Runs the statement for `handle`: by the short path when the table definition allows
     /// it, otherwise through the general planner.
     pub fn execute(
@@ -135,12 +195,9 @@ impl PointGet {
         txn: &dyn Transaction,
         handle: i64,
     ) -> Result<QueryResult> {
-        // Resolving the table each time also takes its metadata lock and sees a temporary
-        // table or a USE that shadows the one planned for. A name the catalog does not hold
-        // (a system table of `mysql` or `information_schema`, a missing table) is the
-        // general path's to answer.
-        let Ok((_, info)) = ctx.relation(self.db.as_deref(), &self.table) else {
-            return self.execute_general(ctx, txn, handle);
+        let general = [Value::Int(handle)];
+        let Some(info) = self.select.table_info(ctx) else {
+            return self.select.execute_general(ctx, txn, &general);
         };
         let cached = self.planned.lock().clone();
         let planned = match cached {
@@ -155,7 +212,7 @@ impl PointGet {
             }
         };
         let Some(fast) = &planned.fast else {
-            return self.execute_general(ctx, txn, handle);
+            return self.select.execute_general(ctx, txn, &general);
         };
         let mut rows = Vec::new();
         if let Some(row) = fast.source.table.row(txn, handle)? {
@@ -169,34 +226,17 @@ impl PointGet {
         }))
     }
 
-    /// The statement for `handle` planned and run as any other.
-    fn execute_general(
-        &self,
-        ctx: &mut Context,
-        txn: &dyn Transaction,
-        handle: i64,
-    ) -> Result<QueryResult> {
-        let plan = plan(ctx, &self.sql, &self.bound(handle)?)?;
-        super::execution::select::run(ctx, txn, &plan).map(QueryResult::Rows)
-    }
-
-    /// The statement with `handle` in place of its `?`.
-    fn bound(&self, handle: i64) -> Result<ast::Query> {
-        let mut statement = self.statement.clone();
-        super::parser::bind_placeholders(&mut statement, &[Value::Int(handle)])?;
-        match statement {
-            ast::Statement::Query(q) => Ok(*q),
-            _ => Err(Error::internal("a point get that is no query")),
-        }
-    }
-
     /// The general plan for `handle`, kept if it is a point get on a signed integer handle
     /// of a base table that projects plain columns and nothing else.
     fn plan_fast(&self, ctx: &Context, info: &TableInfo, handle: i64) -> Result<Option<Fast>> {
         if info.view.is_some() || info.unsigned_handle() {
             return Ok(None);
         }
-        let plan = plan(ctx, &self.sql, &self.bound(handle)?)?;
+        let plan = plan(
+            ctx,
+            self.select.sql(),
+            &self.select.bound(&[Value::Int(handle)])?,
+        )?;
         let columns = plan.columns();
         let QueryPlan::Select(select) = plan else {
             return Ok(None);
@@ -216,18 +256,6 @@ impl PointGet {
             columns,
         }))
     }
-}
-
-/// A table's name as written: its database if given, and the table.
-pub(super) fn table_name(name: &ast::ObjectName) -> Option<(Option<String>, String)> {
-    Some(match name.0.as_slice() {
-        [t] => (None, t.as_ident()?.value.clone()),
-        [d, t] => (
-            Some(d.as_ident()?.value.clone()),
-            t.as_ident()?.value.clone(),
-        ),
-        _ => return None,
-    })
 }
 
 /// A text statement with its one integer literal taken out: the text with `?` in its place,

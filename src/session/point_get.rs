@@ -2,11 +2,14 @@
 //! ones once their integer literal is taken out; and prepared SELECTs by their cached plan
 //! ([`crate::sql::plan_cache`]).
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use super::Session;
 use crate::error::Result;
-use crate::sql::point_get::{parameterize, PointGet};
+use crate::kv::Transaction;
+use crate::sql::context::Context;
+use crate::sql::point_get::{parameterize, PointGet, PreparedSelect};
 use crate::sql::statement as front;
 use crate::sql::{parser, QueryResult};
 use crate::types::Value;
@@ -34,31 +37,19 @@ impl Session {
         id: u32,
         params: &[Value],
     ) -> Option<Result<QueryResult>> {
-        let cached = self.prepared.get(&id)?.cached_select.clone()?;
-        if params.len() != self.prepared.get(&id)?.params {
+        let prepared = self.prepared.get(&id)?;
+        let cached = prepared.cached_select.clone()?;
+        if params.len() != prepared.params {
             return None;
         }
-        self.statement_started(cached.select.sql());
-        let from_cache = std::cell::Cell::new(false);
-        let result = self.finishing(|s| {
-            s.authorize_sql(cached.select.statement())?;
-            s.timed(true, |s| {
-                s.retrying(|s| {
-                    s.check_schema_fresh()?;
-                    let settings = (
-                        s.state.vars.changes(),
-                        s.state.domain.globals.read().changes(),
-                    );
-                    s.with_txn(|ctx, txn| {
-                        let mut hit = false;
-                        let result = cached.execute(ctx, txn, params, settings, &mut hit);
-                        from_cache.set(hit);
-                        result
-                    })
-                })
-            })
+        let settings = (
+            self.state.vars.changes(),
+            self.state.domain.globals.read().changes(),
+        );
+        let from_cache = Cell::new(false);
+        let result = self.run_short_path(cached.select.sql(), &cached.select, |ctx, txn| {
+            cached.execute(ctx, txn, params, settings, &from_cache)
         });
-        self.statement_ended();
         self.state.last_plan_from_cache = from_cache.get();
         Some(result)
     }
@@ -82,20 +73,32 @@ impl Session {
         Some(self.run_point_get(sql, &point_get, handle))
     }
 
-    /// What surrounds every statement, around the short path.
     fn run_point_get(
         &mut self,
         sql: &str,
         point_get: &PointGet,
         handle: i64,
     ) -> Result<QueryResult> {
+        self.run_short_path(sql, &point_get.select, |ctx, txn| {
+            point_get.execute(ctx, txn, handle)
+        })
+    }
+
+    /// What surrounds every statement, around a short path; `sql` is the text the process
+    /// list shows.
+    fn run_short_path(
+        &mut self,
+        sql: &str,
+        select: &PreparedSelect,
+        run: impl Fn(&mut Context, &mut dyn Transaction) -> Result<QueryResult>,
+    ) -> Result<QueryResult> {
         self.statement_started(sql);
         let result = self.finishing(|s| {
-            s.authorize_sql(point_get.select.statement())?;
+            s.authorize_sql(select.statement())?;
             s.timed(true, |s| {
                 s.retrying(|s| {
                     s.check_schema_fresh()?;
-                    s.with_txn(|ctx, txn| point_get.execute(ctx, txn, handle))
+                    s.with_txn(&run)
                 })
             })
         });

@@ -22,6 +22,7 @@
 //! Anything else, and any execution whose parameters are not all integers, takes the
 //! general path.
 
+use std::cell::Cell;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -33,7 +34,7 @@ use super::expr::{BinOp, Expr};
 use super::planner::from::FactorSource;
 use super::planner::query::QueryPlan;
 use super::planner::select::{plan, ScanOrder, SelectPlan};
-use super::point_get::{into_query, PreparedSelect};
+use super::point_get::{into_query, signed_integer, PreparedSelect};
 use super::result::QueryResult;
 use crate::catalog::TableInfo;
 use crate::error::Result;
@@ -104,18 +105,12 @@ impl CachedSelect {
         txn: &dyn Transaction,
         params: &[Value],
         settings: Settings,
-        from_cache: &mut bool,
+        from_cache: &Cell<bool>,
     ) -> Result<QueryResult> {
-        *from_cache = false;
-        // Clients send a positive integer as unsigned (mysql-connector does): as a literal
-        // it is the same signed integer.
+        from_cache.set(false);
         let signed: Option<Vec<Value>> = params
             .iter()
-            .map(|p| match p {
-                Value::Int(i) => Some(Value::Int(*i)),
-                Value::UInt(u) => i64::try_from(*u).ok().map(Value::Int),
-                _ => None,
-            })
+            .map(|p| signed_integer(p).map(Value::Int))
             .collect();
         let Some(params) = signed else {
             return self.select.execute_general(ctx, txn, params);
@@ -127,7 +122,7 @@ impl CachedSelect {
         let cached = self.planned.lock().clone();
         let planned = match cached {
             Some(p) if Arc::ptr_eq(&p.info, &info) && p.settings == settings => {
-                *from_cache = p.plan.is_some();
+                from_cache.set(p.plan.is_some());
                 p
             }
             _ => {

@@ -96,6 +96,17 @@ impl PreparedSelect {
     }
 }
 
+/// A parameter as the signed integer literal it stands for: clients send positive integers
+/// as unsigned (mysql-connector does), the same literal below 2^63. `None` for any other
+/// value.
+pub(super) fn signed_integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::UInt(u) => i64::try_from(*u).ok(),
+        _ => None,
+    }
+}
+
 pub(super) fn into_query(statement: ast::Statement) -> Result<ast::Query> {
     match statement {
         ast::Statement::Query(q) => Ok(*q),
@@ -181,8 +192,7 @@ impl PointGet {
     /// string or decimal compares by MySQL's conversion rules: the general path's job).
     pub fn handle(params: &[Value]) -> Option<i64> {
         match params {
-            [Value::Int(i)] => Some(*i),
-            [Value::UInt(u)] => i64::try_from(*u).ok(),
+            [p] => signed_integer(p),
             _ => None,
         }
     }

@@ -326,10 +326,7 @@ impl<'a> Binder<'a> {
             A::Value(v) => match crate::sql::parser::numbered_placeholder(&v.value) {
                 Some(i) => Expr::OuterColumn(
                     i,
-                    DataType::Int {
-                        kind: crate::types::IntKind::Big,
-                        unsigned: false,
-                    },
+                    crate::sql::expr::literal_type(&Value::Int(0)).unwrap_or(DataType::Double),
                 ),
                 None => Expr::Literal(literal(&v.value)?),
             },

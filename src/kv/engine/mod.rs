@@ -16,6 +16,7 @@ mod sled;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::{Error, Pair, Result};
 
@@ -66,6 +67,34 @@ pub trait Engine: Send + Sync + 'static {
 
     /// Bytes the engine occupies on disk.
     fn disk_size(&self) -> Result<u64>;
+
+    /// Has the engine drop, whenever it compacts, the pairs `gc` judges garbage; false if it
+    /// cannot (it has no compactions, or no hook into them), and then the caller deletes its
+    /// garbage itself.
+    fn collect_in_compactions(&self, gc: Arc<dyn CompactionGc>) -> bool {
+        let _ = gc;
+        false
+    }
+
+    /// Puts everything written so far through a compaction now, for tests of what
+    /// compactions drop.
+    #[cfg(test)]
+    fn compact(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The garbage rule the MVCC layer gives an engine that can apply it while compacting
+/// (TiKV's way of collecting old versions): nothing is written to delete them, and no
+/// tombstone is left for reads to step over.
+pub trait CompactionGc: Send + Sync + std::panic::RefUnwindSafe + 'static {
+    /// A judge for one compaction, which shows it every pair it rewrites, in key order.
+    fn judge(&self) -> Box<dyn GarbageJudge>;
+}
+
+/// Tells, pair by pair in key order within one compaction, which pairs are garbage.
+pub trait GarbageJudge: Send {
+    fn is_garbage(&mut self, key: &[u8], value: &[u8]) -> bool;
 }
 
 /// Writes applied together; `None` deletes the key.

@@ -44,13 +44,16 @@
 //!
 //! # Garbage collection
 //!
-//! Old versions are removed by [`Store::gc`] up to a safe point, which callers take from
-//! [`Store::min_active_ts`]: open transactions are registered by start timestamp for that. A
-//! background thread does this every [`GC_INTERVAL`], visiting only the keys committed since
-//! its previous pass ([`dirty`]). Snapshots older than the last safe point are refused by
-//! `begin_at`, since they may no longer be complete.
+//! Old versions are removed up to a safe point, the oldest open snapshot (open transactions
+//! are registered by start timestamp for that): on fjall by its compactions, which drop
+//! every version a newer one at or below the safe point shadows, and by a background thread
+//! every [`gc::GC_INTERVAL`] that deletes what compactions cannot (deleted keys), visiting
+//! only the keys committed since its previous pass ([`dirty`]); on the other engines that
+//! thread deletes all of it. See [`gc`]. Snapshots older than the last safe point are
+//! refused by `begin_at`, since they may no longer be complete.
 
 mod dirty;
+mod gc;
 mod group_commit;
 mod keys;
 mod latest;
@@ -61,26 +64,17 @@ mod write_buffer;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
-use crossbeam::channel::{self, RecvTimeoutError, Sender};
+use crossbeam::channel::Sender;
 use parking_lot::Mutex;
 
 use super::engine::{self, Batch, Engine, EngineIter};
 use super::{Error, KeyRange, Pair, Result, Savepoint, Store, Transaction};
+use gc::write_if_full;
 use group_commit::GroupCommit;
 use write_buffer::WriteBuffer;
-
-/// How often the background thread collects garbage. A pass visits only the keys written
-/// since the previous one ([`dirty`]), so it can run often enough that the old versions of
-/// hot rows are gone while they are still in the engine's memtable.
-pub const GC_INTERVAL: Duration = Duration::from_secs(10);
-
-/// GC applies its deletions in batches of about this many, so a huge collection does not build
-/// one giant batch, while each key's deletions still land in a single batch.
-const GC_BATCH: usize = 1024;
 
 /// A commit of at least this many writes is applied as an ingest when the engine's ingest
 /// is atomic.
@@ -108,6 +102,11 @@ struct Inner {
     gc_lock: Mutex<()>,
     /// The keys written since the last GC pass (taken after `commit_lock` when both are).
     dirty: Mutex<dirty::Dirty>,
+    /// Whether the engine's compactions drop shadowed versions ([`gc`]); GC passes then
+    /// only remove deleted keys.
+    compactions_collect: bool,
+    /// The newest safe point known durable, the one compactions collect at.
+    durable_safe_point: Arc<AtomicU64>,
     /// The newest version of recently written keys (`latest`).
     latest: latest::Latest,
 }
@@ -141,6 +140,10 @@ impl MvccStore {
             Some(raw) => keys::decode_ts(&raw)?,
             None => 0,
         };
+        let durable_safe_point = Arc::new(AtomicU64::new(gc_safe_point));
+        let compactions_collect = engine.collect_in_compactions(Arc::new(gc::VersionGc {
+            safe_point: durable_safe_point.clone(),
+        }));
         let inner = Arc::new(Inner {
             engine,
             last_ts: AtomicU64::new(last_ts),
@@ -152,9 +155,11 @@ impl MvccStore {
             group_commit: GroupCommit::new(last_ts),
             gc_lock: Mutex::new(()),
             dirty: Mutex::new(dirty::Dirty::new(last_ts)),
+            compactions_collect,
+            durable_safe_point,
             latest: latest::Latest::default(),
         });
-        let gc_thread = spawn_gc_thread(Arc::downgrade(&inner))?;
+        let gc_thread = gc::spawn_gc_thread(Arc::downgrade(&inner))?;
         Ok(MvccStore {
             inner,
             gc_thread: Some(gc_thread),
@@ -182,35 +187,6 @@ impl Drop for MvccStore {
             }
         }
     }
-}
-
-/// Starts the thread that periodically collects versions no open snapshot can read.
-///
-/// It holds only a `Weak` reference so it never keeps the database alive, and exits as soon as
-/// the store drops the channel's sender.
-fn spawn_gc_thread(inner: Weak<Inner>) -> Result<(Sender<()>, JoinHandle<()>)> {
-    let (stop_tx, stop_rx) = channel::bounded::<()>(0);
-    let handle = std::thread::Builder::new()
-        .name("mvcc-gc".into())
-        .spawn(move || {
-            crate::background::lower_priority();
-            loop {
-                match stop_rx.recv_timeout(GC_INTERVAL) {
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-                }
-                let Some(inner) = inner.upgrade() else { return };
-                let safe_point = inner.advance_safe_point(None);
-                match inner.collect_written(safe_point) {
-                    Ok(removed) => {
-                        tracing::debug!(safe_point, removed, "MVCC GC removed old versions")
-                    }
-                    Err(e) => tracing::warn!(safe_point, error = %e, "MVCC GC failed"),
-                }
-            }
-        })
-        .map_err(|e| Error::Storage(format!("cannot start the GC thread: {e}")))?;
-    Ok((stop_tx, handle))
 }
 
 impl Store for MvccStore {
@@ -266,7 +242,10 @@ impl Store for MvccStore {
             ));
         }
         inner.commit_lock.lock().written_outside(ts);
-        inner.dirty.lock().unnamed(ts);
+        if !inner.compactions_collect {
+            // Only puts: where compactions collect, nothing here is for a GC pass.
+            inner.dirty.lock().unnamed(ts);
+        }
         // Versions below the newest commit: a remembered newest version may be older.
         inner.latest.clear();
         // Versions in user-key order, cut short at the first key out of order.
@@ -358,80 +337,6 @@ impl Inner {
         }
     }
 
-    /// Fixes the safe point of a GC run: `requested`, or the oldest open snapshot if `None`,
-    /// never beyond the last commit (a later commit could otherwise land at or below it and
-    /// lose its predecessor while a snapshot still needs it). Done under the registry lock so no
-    /// transaction can start below it afterwards.
-    fn advance_safe_point(&self, requested: Option<u64>) -> u64 {
-        let mut active = self.active.lock();
-        let last = self.last_ts.load(Ordering::Acquire);
-        let safe_point = requested
-            .unwrap_or_else(|| self.min_active(&active))
-            .min(last);
-        active.gc_safe_point = active.gc_safe_point.max(safe_point);
-        safe_point
-    }
-
-    /// Removes every version that no snapshot at or after `safe_point` can read: for each key,
-    /// everything older than the newest version at or below the safe point, and that version
-    /// too if it is a tombstone.
-    ///
-    /// Safe alongside commits, which only add versions above the safe point, and readers at or
-    /// above it: all deletions of one key go into one atomic batch, so a reader never sees a
-    /// tombstone gone but the value it hid still there.
-    fn collect(&self, safe_point: u64) -> Result<usize> {
-        let _gc = self.gc_lock.lock();
-        self.record_safe_point()?;
-        let mut sweep = Sweep::new(self.engine.as_ref(), safe_point);
-        for entry in all_versions(self.engine.as_ref()) {
-            let (raw_key, raw_value) = entry?;
-            sweep.visit(raw_key, &raw_value)?;
-        }
-        sweep.finish()
-    }
-
-    /// A GC pass of the background thread: [`Inner::collect`] restricted to the keys
-    /// committed since the previous pass, or over everything when those are not all known.
-    fn collect_written(&self, safe_point: u64) -> Result<usize> {
-        let pass = self.dirty.lock().take(safe_point);
-        let collected = match pass {
-            dirty::Pass::Everything => self.collect(safe_point),
-            dirty::Pass::Keys(keys) if keys.is_empty() => Ok(0),
-            dirty::Pass::Keys(keys) => self.collect_keys(safe_point, &keys),
-        };
-        if collected.is_err() {
-            // The keys it was handed are forgotten: leave them to a pass over everything.
-            self.dirty.lock().unnamed(safe_point);
-        }
-        collected
-    }
-
-    /// [`Inner::collect`] over the versions of `keys` only.
-    fn collect_keys(&self, safe_point: u64, keys: &BTreeSet<Vec<u8>>) -> Result<usize> {
-        let _gc = self.gc_lock.lock();
-        self.record_safe_point()?;
-        let mut sweep = Sweep::new(self.engine.as_ref(), safe_point);
-        for key in keys {
-            let versions = self.engine.short_range(
-                &keys::data_lower_bound(key),
-                &just_after(keys::data_key(key, 0)),
-            );
-            for entry in versions {
-                let (raw_key, raw_value) = entry?;
-                sweep.visit(raw_key, &raw_value)?;
-            }
-        }
-        sweep.finish()
-    }
-
-    /// Makes the safe point GC is about to use durable, before any version is removed.
-    fn record_safe_point(&self) -> Result<()> {
-        let recorded = self.active.lock().gc_safe_point;
-        let mut meta = Batch::default();
-        meta.put(keys::META_GC_SAFE_POINT, keys::encode_ts(recorded));
-        self.engine.write(meta)
-    }
-
     /// The value of `key` in the snapshot at `ts`: its newest version at or below `ts`. One
     /// engine read, hence atomic with respect to commits and GC batches.
     fn read_at(&self, key: &[u8], ts: u64) -> Result<Option<Vec<u8>>> {
@@ -482,71 +387,6 @@ impl Inner {
 /// Every version of every user key, in engine order.
 fn all_versions(engine: &dyn Engine) -> EngineIter {
     engine.range(&keys::data_lower_bound(b""), &keys::data_upper_bound(b""))
-}
-
-/// Decides, version by version in engine order, which versions a GC pass at `safe_point`
-/// removes: for each key, everything older than its newest version at or below the safe
-/// point, and that version too if it is a tombstone. A key's deletions go into one batch.
-struct Sweep<'a> {
-    engine: &'a dyn Engine,
-    safe_point: u64,
-    batch: Batch,
-    removed: usize,
-    /// The escaped user key whose versions are being visited.
-    current: Vec<u8>,
-    /// Whether the current key's newest version at or below the safe point was seen.
-    reached_safe_point: bool,
-}
-
-impl<'a> Sweep<'a> {
-    fn new(engine: &'a dyn Engine, safe_point: u64) -> Self {
-        Sweep {
-            engine,
-            safe_point,
-            batch: Batch::default(),
-            removed: 0,
-            current: Vec::new(),
-            reached_safe_point: false,
-        }
-    }
-
-    fn visit(&mut self, raw_key: Vec<u8>, raw_value: &[u8]) -> Result<()> {
-        let (user, ts) = keys::split_data_key(&raw_key)?;
-        if user != self.current.as_slice() {
-            self.removed += write_if_full(self.engine, &mut self.batch)?;
-            self.current.clear();
-            self.current.extend_from_slice(user);
-            self.reached_safe_point = false;
-        }
-        if ts > self.safe_point {
-            return Ok(());
-        }
-        let obsolete = self.reached_safe_point || keys::decode_value(raw_value)?.is_none();
-        self.reached_safe_point = true;
-        if obsolete {
-            self.batch.delete(raw_key);
-        }
-        Ok(())
-    }
-
-    /// Writes the last deletions; returns how many versions the pass removed.
-    fn finish(mut self) -> Result<usize> {
-        if !self.batch.is_empty() {
-            self.removed += self.batch.len();
-            self.engine.write(std::mem::take(&mut self.batch))?;
-        }
-        Ok(self.removed)
-    }
-}
-
-/// Writes `batch` once it holds [`GC_BATCH`] deletions; returns how many it wrote.
-fn write_if_full(engine: &dyn Engine, batch: &mut Batch) -> Result<usize> {
-    if batch.len() < GC_BATCH {
-        return Ok(0);
-    }
-    let n = batch.len();
-    engine.write(std::mem::take(batch))?;
-    Ok(n)
 }
 
 /// The smallest key after `key`: an exclusive bound that includes `key`.
@@ -723,9 +563,16 @@ impl MvccTransaction {
                 return Ok(self.start_ts);
             }
             let by_ingest = writes.len() >= INGEST_WRITES && inner.engine.ingest_is_atomic();
+            // What the next GC pass must visit: every key written, or where compactions
+            // collect, every key deleted.
+            let for_gc = |(key, value): &(Vec<u8>, Option<Vec<u8>>)| {
+                (!inner.compactions_collect || value.is_none()).then(|| key.clone())
+            };
             if by_ingest {
                 inner.latest.clear();
-                inner.dirty.lock().unnamed(commit_ts);
+                if writes.iter().any(|w| for_gc(w).is_some()) {
+                    inner.dirty.lock().unnamed(commit_ts);
+                }
                 let applied = inner.apply_by_ingest(&writes, commit_ts);
                 inner.latest.clear();
                 applied?;
@@ -740,6 +587,10 @@ impl MvccTransaction {
                 batch.put(keys::META_LAST_TS, keys::encode_ts(commit_ts));
                 inner.engine.write(batch)?;
             }
+            if !by_ingest {
+                let named: Vec<Vec<u8>> = writes.iter().filter_map(for_gc).collect();
+                inner.dirty.lock().record(commit_ts, named);
+            }
             // Before the timestamp is published: see `latest` (an ingest cleared it).
             let remember = writes.len() <= latest::MAX_COMMIT_KEYS;
             let keys = writes
@@ -753,9 +604,6 @@ impl MvccTransaction {
                     key
                 })
                 .collect::<Vec<_>>();
-            if !by_ingest {
-                inner.dirty.lock().record(commit_ts, &keys);
-            }
             inner.last_ts.store(commit_ts, Ordering::Release);
             let min_active = inner.min_active(&inner.active.lock());
             recent.record(commit_ts, keys, min_active);
@@ -765,8 +613,11 @@ impl MvccTransaction {
     }
 }
 
-/// Versions a forward scan steps over within one key before it re-seeks past them.
-const MAX_SEQUENTIAL_SKIP: usize = 8;
+/// Versions a forward scan steps over within one key before it re-seeks past them. On fjall
+/// the old versions of hot rows reach the scan until a compaction drops them, and a
+/// re-seek opens every table and memtable again: with 8, re-seeks were a third of
+/// `oltp_read_only`'s CPU after a minute of updates.
+const MAX_SEQUENTIAL_SKIP: usize = 32;
 
 /// Lazily yields the live pairs of a user key range as of a snapshot, in either direction,
 /// reading one key's versions at a time from the engine.

@@ -565,12 +565,10 @@ impl MvccTransaction {
             let by_ingest = writes.len() >= INGEST_WRITES && inner.engine.ingest_is_atomic();
             // What the next GC pass must visit: every key written, or where compactions
             // collect, every key deleted.
-            let for_gc = |(key, value): &(Vec<u8>, Option<Vec<u8>>)| {
-                (!inner.compactions_collect || value.is_none()).then(|| key.clone())
-            };
+            let for_gc = |value: &Option<Vec<u8>>| !inner.compactions_collect || value.is_none();
             if by_ingest {
                 inner.latest.clear();
-                if writes.iter().any(|w| for_gc(w).is_some()) {
+                if writes.iter().any(|(_, value)| for_gc(value)) {
                     inner.dirty.lock().unnamed(commit_ts);
                 }
                 let applied = inner.apply_by_ingest(&writes, commit_ts);
@@ -588,7 +586,11 @@ impl MvccTransaction {
                 inner.engine.write(batch)?;
             }
             if !by_ingest {
-                let named: Vec<Vec<u8>> = writes.iter().filter_map(for_gc).collect();
+                let named: Vec<Vec<u8>> = writes
+                    .iter()
+                    .filter(|(_, value)| for_gc(value))
+                    .map(|(key, _)| key.clone())
+                    .collect();
                 inner.dirty.lock().record(commit_ts, named);
             }
             // Before the timestamp is published: see `latest` (an ingest cleared it).

@@ -566,6 +566,7 @@ impl Rounds<'_> {
                             }
                             sorted.fetch_add(checksum.bytes - before, Ordering::Relaxed);
                         }
+                        sorter.sort_buffer();
                         Ok(Encoded {
                             sorter,
                             checksum,

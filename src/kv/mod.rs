@@ -64,9 +64,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether a version of some key in `range` was committed after `ts`, or may have been:
     /// once GC has collected above `ts`, a deletion made after it may be gone without a
-    /// trace, and the answer is true too. Reads every version in the range: for a check
-    /// made once per job (an index build's rows unchanged since it read them), not per
-    /// statement.
+    /// trace, and the answer is true too. While a snapshot at `ts` stays open the commits
+    /// since are known and the answer costs nothing; otherwise it reads every version in
+    /// the range: for a check made once per job (an index build's rows unchanged since it
+    /// read them, under the snapshot the build holds), not per statement.
     fn changed_since(&self, range: &KeyRange, ts: u64) -> Result<bool>;
 }
 

@@ -24,6 +24,8 @@ pub struct Sorter {
     dir: PathBuf,
     memory_limit: usize,
     buffer: Vec<Pair>,
+    /// Whether `buffer` is in key order (see [`Sorter::sort_buffer`]).
+    buffer_sorted: bool,
     buffered_bytes: usize,
     runs: Vec<PathBuf>,
     /// The last full buffer, sorted and written to its run on a thread of its own while the
@@ -44,6 +46,7 @@ impl Sorter {
             dir: dir.to_path_buf(),
             memory_limit: memory_limit.max(1),
             buffer: Vec::new(),
+            buffer_sorted: true,
             buffered_bytes: 0,
             runs: Vec::new(),
             spilling: None,
@@ -55,11 +58,22 @@ impl Sorter {
     pub fn add(&mut self, key: Vec<u8>, value: Vec<u8>) -> io::Result<()> {
         self.buffered_bytes += key.len() + value.len() + PAIR_OVERHEAD;
         self.buffer.push((key, value));
+        self.buffer_sorted = false;
         self.len += 1;
         if self.buffered_bytes >= self.memory_limit {
             self.spill()?;
         }
         Ok(())
+    }
+
+    /// Sorts the pairs held in memory now, on the caller's thread (so that several
+    /// sorters, each filled by a thread of its own, sort at once rather than one after the
+    /// other in [`merge`]).
+    pub fn sort_buffer(&mut self) {
+        if !self.buffer_sorted {
+            sort_pairs(&mut self.buffer);
+            self.buffer_sorted = true;
+        }
     }
 
     /// The pairs added so far, in ascending key order (equal keys in any order).
@@ -70,7 +84,7 @@ impl Sorter {
     /// Each run, and what is still in memory, as a sorted source.
     fn into_sources(mut self) -> io::Result<Vec<Source>> {
         self.wait_for_spill()?;
-        self.buffer.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.sort_buffer();
         let mut sources: Vec<Source> = Vec::new();
         for run in &self.runs {
             sources.push(Box::new(RunReader {
@@ -122,7 +136,7 @@ impl Drop for Sorter {
 
 /// Sorts `pairs` and writes them to the run file `path`.
 fn write_run(path: &Path, mut pairs: Vec<Pair>) -> io::Result<()> {
-    pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    sort_pairs(&mut pairs);
     let mut out = BufWriter::with_capacity(1 << 16, File::create(path)?);
     for (k, v) in pairs {
         for part in [&k, &v] {
@@ -134,6 +148,54 @@ fn write_run(path: &Path, mut pairs: Vec<Pair>) -> io::Result<()> {
     }
     // No fsync: after a crash the runs are discarded and their rows read again.
     out.flush()
+}
+
+/// Sorts `pairs` by key (equal keys in any order).
+///
+/// The keys of one sort usually share a long prefix (an index's entries all begin with
+/// the table and index ids), and comparing two of them reads both from the heap. So the
+/// sort orders small fixed-size records instead: the 16 bytes of each key after the prefix
+/// all keys share, big-endian, zero-padded (an order that never contradicts the keys'),
+/// the full keys compared only where those are equal; then the pairs are moved into that
+/// order in place.
+pub fn sort_pairs(pairs: &mut [Pair]) {
+    let Some((first, _)) = pairs.first() else {
+        return;
+    };
+    let shared = pairs.iter().fold(first.len(), |shared, (key, _)| {
+        shared.min(first.iter().zip(key).take_while(|(a, b)| a == b).count())
+    });
+    let mut order: Vec<(u128, usize)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (key, _))| {
+            let mut bytes = [0u8; 16];
+            let rest = &key[shared..];
+            let n = rest.len().min(16);
+            bytes[..n].copy_from_slice(&rest[..n]);
+            (u128::from_be_bytes(bytes), i)
+        })
+        .collect();
+    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| pairs[a.1].0.cmp(&pairs[b.1].0)));
+    // Position `to` takes the pair at `order[to].1`: follow each cycle of the permutation,
+    // marking the positions filled.
+    const FILLED: usize = usize::MAX;
+    for start in 0..order.len() {
+        if order[start].1 == FILLED {
+            continue;
+        }
+        let held = std::mem::take(&mut pairs[start]);
+        let mut to = start;
+        loop {
+            let from = std::mem::replace(&mut order[to].1, FILLED);
+            if from == start {
+                pairs[to] = held;
+                break;
+            }
+            pairs[to] = std::mem::take(&mut pairs[from]);
+            to = from;
+        }
+    }
 }
 
 struct RunReader {
@@ -277,6 +339,39 @@ mod tests {
             .collect();
         let expected: Vec<Vec<u8>> = (0..300u32).map(|k| k.to_be_bytes().to_vec()).collect();
         assert_eq!(keys, expected);
+    }
+
+    #[test]
+    fn pairs_sort_by_their_whole_keys() {
+        // A shared prefix, keys equal in their next 16 bytes, keys that are prefixes of
+        // others, zero bytes where a shorter key is padded.
+        let mut keys: Vec<Vec<u8>> =
+            vec![b"tab".to_vec(), b"tab\0".to_vec(), b"tab\0\0\x01".to_vec()];
+        for i in 0..200u32 {
+            let mut key = b"tab_".to_vec();
+            key.extend_from_slice(&[7; 16]);
+            key.extend_from_slice(&(i * 7919 % 200).to_be_bytes());
+            keys.push(key);
+            keys.push([b"tab_".as_slice(), &(i % 13).to_be_bytes()].concat());
+        }
+        let mut pairs: Vec<Pair> = keys
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i.to_be_bytes().to_vec()))
+            .collect();
+        let mut expected = pairs.clone();
+        expected.sort();
+        sort_pairs(&mut pairs);
+        let sorted_keys: Vec<&Vec<u8>> = pairs.iter().map(|p| &p.0).collect();
+        assert_eq!(
+            sorted_keys,
+            expected.iter().map(|p| &p.0).collect::<Vec<_>>()
+        );
+        // Each key kept its value.
+        pairs.sort();
+        assert_eq!(pairs, expected);
+        sort_pairs(&mut []);
     }
 
     #[test]

@@ -90,6 +90,8 @@ impl TaskType for Backfill {
                 let table = Table::new(Arc::new(load_table(domain, &m)?));
                 let (bounds, planned_at) = {
                     let txn = domain.store.begin()?;
+                    // Held until the verification, which asks whether a row changed since.
+                    crate::ddl::verify::hold_snapshot(domain, m.job_id, txn.start_ts());
                     (table.handle_bounds(txn.as_ref())?, txn.start_ts())
                 };
                 let subtasks = match bounds {

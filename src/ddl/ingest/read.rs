@@ -178,6 +178,10 @@ pub fn read(
             std::thread::sleep(std::time::Duration::from_micros(pause));
         }
     }
+    // Each reader sorts what it holds, at the same time as the others.
+    if !shared.abort.load(Ordering::Relaxed) {
+        sorter.sort_buffer();
+    }
     Ok(Read {
         sorter,
         chunks: done,

@@ -34,28 +34,30 @@ const TS_LEN: usize = 8;
 /// prefix of another, the version suffix appended afterwards can never make two different user
 /// keys interleave.
 pub(super) fn escape_into(key: &[u8], out: &mut Vec<u8>) {
-    for &b in key {
-        if b == 0x00 {
-            out.extend_from_slice(&[0x00, 0xFF]);
-        } else {
-            out.push(b);
-        }
+    // Copied a run between zero bytes at a time: every key and every scanned version
+    // passes here.
+    let mut rest = key;
+    while let Some(zero) = memchr::memchr(0x00, rest) {
+        out.extend_from_slice(&rest[..zero]);
+        out.extend_from_slice(&[0x00, 0xFF]);
+        rest = &rest[zero + 1..];
     }
+    out.extend_from_slice(rest);
     out.extend_from_slice(&[0x00, 0x00]);
 }
 
 /// Decodes an escaped user key (including its terminator) back to the raw bytes.
 pub(super) fn unescape(encoded: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(encoded.len().saturating_sub(2));
-    let mut bytes = encoded.iter();
-    while let Some(&b) = bytes.next() {
-        if b != 0x00 {
-            out.push(b);
-            continue;
-        }
-        match bytes.next() {
-            Some(0xFF) => out.push(0x00),
-            Some(0x00) if bytes.as_slice().is_empty() => return Ok(out),
+    let mut rest = encoded;
+    while let Some(zero) = memchr::memchr(0x00, rest) {
+        out.extend_from_slice(&rest[..zero]);
+        match rest.get(zero + 1..) {
+            Some([0xFF, tail @ ..]) => {
+                out.push(0x00);
+                rest = tail;
+            }
+            Some([0x00]) => return Ok(out),
             _ => break,
         }
     }
@@ -225,7 +227,9 @@ mod tests {
         );
         assert_eq!(into_value(encode_value(None)), Ok(None));
         assert!(into_value(Vec::new()).is_err());
-        assert!(unescape(b"a\x00").is_err());
+        for malformed in [&b"a\x00"[..], b"a", b"a\x00\x00b", b"a\x00\x01\x00\x00"] {
+            assert!(unescape(malformed).is_err(), "{malformed:?}");
+        }
         assert_eq!(decode_ts(&encode_ts(9)), Ok(9));
     }
 }

@@ -221,6 +221,11 @@ impl Store for MvccStore {
         if collected_above() {
             return Ok(true);
         }
+        // While a snapshot at `ts` is open (an index build holds one), the commits since
+        // are remembered: no need to read every version in the range.
+        if let Some(changed) = inner.commit_lock.lock().changed_since(ts, range) {
+            return Ok(changed || collected_above());
+        }
         let versions = inner.engine.range(
             &keys::data_lower_bound(&range.start),
             &keys::data_upper_bound(&range.end),
@@ -241,7 +246,7 @@ impl Store for MvccStore {
                 "ingest above the newest commit timestamp".into(),
             ));
         }
-        inner.commit_lock.lock().written_outside(ts);
+        inner.commit_lock.lock().ingest_started(ts);
         if !inner.compactions_collect {
             // Only puts: where compactions collect, nothing here is for a GC pass.
             inner.dirty.lock().unnamed(ts);
@@ -249,6 +254,7 @@ impl Store for MvccStore {
         // Versions below the newest commit: a remembered newest version may be older.
         inner.latest.clear();
         // Versions in user-key order, cut short at the first key out of order.
+        let mut first: Option<Vec<u8>> = None;
         let mut previous: Option<Vec<u8>> = None;
         let mut unsorted = false;
         let mut versions = pairs.map_while(|(key, value)| {
@@ -257,13 +263,26 @@ impl Store for MvccStore {
                 return None;
             }
             let version = (keys::data_key(&key, ts), keys::encode_value(Some(&value)));
+            if first.is_none() {
+                first = Some(key.clone());
+            }
             previous = Some(key);
             Some(version)
         });
         let ingested = inner.engine.ingest(&mut versions);
         inner.latest.clear();
-        ingested?;
         drop(versions);
+        // Snapshots below `ts` see these versions as changes (even of a failed ingest).
+        let written = first
+            .zip(previous)
+            .map(|(first, last)| KeyRange::new(first, just_after(last)));
+        let until = ts.saturating_sub(1);
+        let everything = KeyRange::default();
+        inner
+            .commit_lock
+            .lock()
+            .outside_ended(&everything, until, written);
+        ingested?;
         if unsorted {
             return Err(Error::Storage(
                 "ingested keys must be strictly ascending".into(),
@@ -273,6 +292,20 @@ impl Store for MvccStore {
     }
 
     fn delete_range(&self, range: &KeyRange) -> Result<u64> {
+        self.inner.commit_lock.lock().outside_started(range);
+        let removed = self.remove_range(range);
+        let last_ts = self.inner.last_ts.load(Ordering::Acquire);
+        let done = Some(range.clone());
+        self.inner
+            .commit_lock
+            .lock()
+            .outside_ended(range, last_ts, done);
+        removed
+    }
+}
+
+impl MvccStore {
+    fn remove_range(&self, range: &KeyRange) -> Result<u64> {
         let engine = self.inner.engine.as_ref();
         self.inner.latest.clear();
         let (start, end) = (

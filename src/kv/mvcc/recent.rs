@@ -1,4 +1,5 @@
-//! The keys of recent commits, for the commit-time conflict check.
+//! The keys of recent commits, for the commit-time conflict check (and for asking whether
+//! a range changed since a snapshot an index build still holds).
 //!
 //! A transaction conflicts if another one committed a write to one of its keys after it
 //! started. Probing the engine for a newer version of each key costs a lookup per key:
@@ -11,6 +12,8 @@
 
 use std::collections::VecDeque;
 
+use crate::kv::KeyRange;
+
 /// At most this many keys are remembered; the oldest commits go first.
 const MAX_KEYS: usize = 1 << 20;
 
@@ -18,8 +21,14 @@ pub struct Recent {
     /// (commit ts, the keys it wrote), oldest first.
     commits: VecDeque<(u64, Vec<Vec<u8>>)>,
     keys: usize,
-    /// Versions at or below this timestamp may be missing here.
+    /// Commits at or below this timestamp may be missing here.
     horizon: u64,
+    /// The newest timestamp an ingest wrote versions at.
+    ingested_at: u64,
+    /// Ranges whose versions were written or removed outside commits (an ingest, a delete
+    /// range): a snapshot at or below the timestamp may not see what was done there
+    /// (`u64::MAX` while the work runs).
+    outside: Vec<(u64, KeyRange)>,
 }
 
 /// What the check found out about a transaction's keys.
@@ -38,13 +47,15 @@ impl Recent {
             commits: VecDeque::new(),
             keys: 0,
             horizon: last_ts,
+            ingested_at: 0,
+            outside: Vec::new(),
         }
     }
 
     /// Whether a commit after `start_ts` wrote a key `mine` says the transaction wrote or
     /// locked.
     pub fn check(&self, start_ts: u64, mine: &dyn Fn(&[u8]) -> bool) -> Check {
-        if start_ts < self.horizon {
+        if start_ts < self.horizon.max(self.ingested_at) {
             return Check::Unknown;
         }
         let later = self
@@ -76,18 +87,63 @@ impl Recent {
             if !unneeded && self.keys <= MAX_KEYS {
                 break;
             }
-            if !unneeded {
-                self.horizon = self.horizon.max(*ts);
-            }
+            // Unneeded by any open transaction, but no longer known here either.
+            self.horizon = self.horizon.max(*ts);
             self.keys -= keys.len();
             self.commits.pop_front();
         }
+        // What no snapshot predates is forgotten; a snapshot opened later at an older
+        // timestamp finds it unknown.
+        let horizon = &mut self.horizon;
+        self.outside.retain(|(until, _)| {
+            let keep = *until > min_active;
+            if !keep {
+                *horizon = (*horizon).max(until.saturating_add(1));
+            }
+            keep
+        });
     }
 
-    /// Versions were written at `ts` outside a commit (an ingest): transactions that
-    /// started before it probe the engine.
-    pub fn written_outside(&mut self, ts: u64) {
-        self.horizon = self.horizon.max(ts);
+    /// An ingest is about to write versions at `ts`: transactions that started before it
+    /// probe the engine, and until [`Recent::outside_ended`] no range's changes are known.
+    pub fn ingest_started(&mut self, ts: u64) {
+        self.ingested_at = self.ingested_at.max(ts);
+        self.outside_started(&KeyRange::default());
+    }
+
+    /// Versions in `range` are about to be written or removed outside commits (an ingest,
+    /// a delete range): until [`Recent::outside_ended`], whether a snapshot's view of
+    /// `range` changed is not known from here.
+    pub fn outside_started(&mut self, range: &KeyRange) {
+        self.outside.push((u64::MAX, range.clone()));
+    }
+
+    /// The work begun with [`Recent::outside_started`] for `range` ended: snapshots at or
+    /// below `until` may not see what it did within `done` (nothing, if `None`).
+    pub fn outside_ended(&mut self, range: &KeyRange, until: u64, done: Option<KeyRange>) {
+        let running = self
+            .outside
+            .iter()
+            .position(|(u, r)| *u == u64::MAX && r == range);
+        match (running, done) {
+            (Some(i), Some(done)) => self.outside[i] = (until, done),
+            (Some(i), None) => {
+                self.outside.swap_remove(i);
+            }
+            (None, _) => {}
+        }
+    }
+
+    /// Whether a commit after `since` wrote a key in `range`; `None` when that is not known
+    /// from here (commits after `since` were forgotten, or versions were written or removed
+    /// there outside commits since).
+    pub fn changed_since(&self, since: u64, range: &KeyRange) -> Option<bool> {
+        let outside = |(until, r): &(u64, KeyRange)| since <= *until && r.overlaps(range);
+        if since < self.horizon || self.outside.iter().any(outside) {
+            return None;
+        }
+        let later = self.commits.iter().rev().take_while(|(ts, _)| *ts > since);
+        Some(later.flat_map(|(_, keys)| keys).any(|k| range.contains(k)))
     }
 }
 
@@ -114,9 +170,53 @@ mod tests {
         // Commits no open transaction needs are forgotten.
         r.forget(11);
         assert_eq!(r.commits.len(), 1);
-        r.written_outside(12);
+        r.ingest_started(12);
         assert_eq!(r.check(11, &mine(&[b"z"], &[])), Check::Unknown);
         assert_eq!(r.check(12, &mine(&[b"z"], &[])), Check::Clear);
+    }
+
+    #[test]
+    fn changes_are_known_while_the_commits_are() {
+        let mut r = Recent::new(10);
+        let b = KeyRange::prefix(b"b");
+        assert_eq!(r.changed_since(10, &b), Some(false));
+        r.record(11, vec![b"a1".to_vec()], 10);
+        r.record(12, vec![b"b1".to_vec(), b"c1".to_vec()], 10);
+        assert_eq!(r.changed_since(10, &b), Some(true));
+        assert_eq!(r.changed_since(11, &b), Some(true));
+        assert_eq!(r.changed_since(12, &b), Some(false));
+        // Before the store opened: unknown.
+        assert_eq!(r.changed_since(9, &b), None);
+        // Commits no open transaction needs are forgotten: what they wrote is unknown.
+        r.forget(11);
+        assert_eq!(r.changed_since(10, &b), None);
+        assert_eq!(r.changed_since(11, &b), Some(true));
+        // Versions being removed in the range, or removed there since the snapshot.
+        let c = KeyRange::prefix(b"c");
+        r.outside_started(&b);
+        assert_eq!(r.changed_since(12, &b), None);
+        assert_eq!(r.changed_since(12, &c), Some(false));
+        r.outside_ended(&b, 12, Some(b.clone()));
+        assert_eq!(r.changed_since(12, &b), None);
+        assert_eq!(r.changed_since(13, &b), Some(false));
+        // An ingest: nothing known while it runs, then what it wrote is a change for older
+        // snapshots (not for one at its own timestamp).
+        r.record(13, vec![b"a2".to_vec()], 11);
+        r.ingest_started(14);
+        assert_eq!(r.changed_since(13, &c), None);
+        r.outside_ended(
+            &KeyRange::default(),
+            13,
+            Some(KeyRange::new(b"b5".to_vec(), b"b7".to_vec())),
+        );
+        assert_eq!(r.changed_since(13, &c), Some(false));
+        assert_eq!(r.changed_since(13, &b), None);
+        assert_eq!(r.changed_since(14, &b), Some(false));
+        // What no snapshot predates is forgotten, and older snapshots find it unknown.
+        r.forget(14);
+        assert!(r.outside.is_empty());
+        assert_eq!(r.changed_since(13, &c), None);
+        assert_eq!(r.changed_since(14, &c), Some(false));
     }
 
     #[test]

@@ -52,9 +52,10 @@ pub struct Reorg {
     #[serde(default)]
     pub ingested_rows: u64,
     /// Ingest: the digest of the entries encoded from the rows read so far (the ranges in
-    /// `ingested`), and the earliest snapshot they were read at. If no row has changed
-    /// since, the verification before public compares the index with it instead of
-    /// reading the rows again. `None` when unknown (a build begun by an older version).
+    /// `ingested`), and the snapshots they were read at. The verification before public
+    /// brings it up to date with the rows changed since and compares the index with it,
+    /// instead of reading every row again. `None` when unknown (a build begun by an older
+    /// version).
     #[serde(default)]
     pub rows_digest: Option<RowsDigest>,
     /// The built index matched the rows (the last check before it turns public).
@@ -78,6 +79,11 @@ pub struct RowsDigest {
     pub entries: Digest,
     /// The earliest snapshot the rows were read at, or their range decided at.
     pub since: u64,
+    /// The latest snapshot rows were read at (0: none yet, or a build begun by an older
+    /// version). Equal to `since` when every row was read at one snapshot: the digest is
+    /// then that of the rows at it, and the changes since can be applied to it.
+    #[serde(default)]
+    pub until: u64,
 }
 
 impl RowsDigest {
@@ -87,6 +93,7 @@ impl RowsDigest {
             index_id,
             entries: Digest::default(),
             since,
+            until: 0,
         }
     }
 
@@ -94,10 +101,16 @@ impl RowsDigest {
     pub fn add(&mut self, entries: Digest, ts: u64) {
         self.entries.merge(entries);
         self.since = self.since.min(ts);
+        self.until = self.until.max(ts);
+    }
+
+    /// The snapshot every row was read at, if there was one.
+    pub fn snapshot(&self) -> Option<u64> {
+        (self.since == self.until).then_some(self.since)
     }
 
     /// The union of builds of `index_id` over disjoint rows; `None` if one of them is
-    /// unknown or of another index.
+    /// unknown, of another index, or from an older version.
     pub fn sum<'a>(
         index_id: i64,
         parts: impl IntoIterator<Item = &'a Option<RowsDigest>>,
@@ -105,8 +118,10 @@ impl RowsDigest {
         parts
             .into_iter()
             .try_fold(RowsDigest::empty(index_id, u64::MAX), |mut sum, part| {
-                let part = part.filter(|p| p.index_id == index_id)?;
+                // A part from an older version does not say when its rows were read.
+                let part = part.filter(|p| p.index_id == index_id && p.until != 0)?;
                 sum.add(part.entries, part.since);
+                sum.until = sum.until.max(part.until);
                 Some(sum)
             })
     }

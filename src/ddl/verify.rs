@@ -6,12 +6,14 @@
 //! index; the error names the first differing entry (ADMIN CHECK's 8223) when it can.
 //!
 //! The rows' side usually comes from the build: its readers digested the entries they
-//! encoded (`queue::RowsDigest`), and if no row of the table has changed since the earliest
-//! snapshot they read at, the rows now are the rows then, so only the index is read. Any
-//! change since (concurrent DML, whose entries the temporary index carried), a build begun
-//! by an older version, or the `verify-rows-again` failpoint makes the check read the rows
-//! again: in handle ranges, by `tidb_ddl_reorg_worker_cnt` threads (at most one per core),
-//! the index alongside on another. Memory stays small whatever the table's size.
+//! encoded (`queue::RowsDigest`) from the rows at one snapshot, and the store lists the rows
+//! changed since (concurrent DML, whose entries the temporary index carried): the digest
+//! loses each such row's entry then and gains its entry now, and only the index and those
+//! rows are read. A build read at several snapshots (a restart past GC) keeps its digest
+//! only if no row changed since the earliest. Too many changes, changes no longer known, a
+//! build begun by an older version, or the `verify-rows-again` failpoint make the check read
+//! the rows again: in handle ranges, by `tidb_ddl_reorg_worker_cnt` threads (at most one per
+//! core), the index alongside on another. Memory stays small whatever the table's size.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -24,7 +26,7 @@ use super::backfill::{index_being_built, save, should_stop, Outcome, CHECKPOINT_
 use super::ingest::chunks;
 use super::job::Job;
 use super::progress::{fraction, Tracker};
-use super::queue;
+use super::queue::{self, RowsDigest};
 use super::throttle::Throttle;
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::codec::keys;
@@ -53,28 +55,29 @@ pub fn verify_index(
         // The phase shows while it runs; it reads in one go, so no percent.
         reorg.progress = Some(Tracker::new("verify", 0.0).at(None));
         save(domain, job.id, &reorg)?;
-        // Whether a row changed since, and the index's digest, side by side.
-        let records = KeyRange::prefix(&keys::record_prefix(info.id));
-        let (changed, entries) = std::thread::scope(|scope| {
-            let changed = scope.spawn(|| domain.store.changed_since(&records, read.since));
+        // The rows' digest now, and the index's, side by side.
+        let (rows, entries) = std::thread::scope(|scope| {
+            let rows = scope.spawn(|| rows_now(domain, &table, index, &read, snapshot));
             let entries = table.index_digest(snapshot, index);
-            let changed = changed
+            let rows = rows
                 .join()
                 .map_err(|_| Error::internal("the check for changed rows panicked"))?;
-            Ok::<_, Error>((changed?, entries?))
+            Ok::<_, Error>((rows?, entries?))
         })?;
-        if !changed && entries == read.entries {
-            release_snapshot(job.id);
-            return Ok(verified(job, entries, started, false));
-        }
-        // The rows read again have the last word.
-        if !changed {
-            tracing::warn!(
+        match rows {
+            Some(rows) if rows == entries => {
+                release_snapshot(job.id);
+                return Ok(verified(job, entries, started, false));
+            }
+            // The rows read again have the last word.
+            Some(rows) => tracing::warn!(
                 job_id = job.id,
                 ?entries,
-                ?read,
-                "the index does not match the rows the build read: reading them again"
-            );
+                ?rows,
+                "the index does not match the rows the build read and the changes since: \
+                 reading them again"
+            ),
+            None => {}
         }
     }
     let tracker = Tracker::new("verify", 0.0);
@@ -154,6 +157,42 @@ pub fn verify_index(
     Ok(verified(job, entries, started, true))
 }
 
+/// The digest of the entries the rows at `now` should have in `index`, from the build's
+/// digest of the rows it read and the rows changed since; `None` when those changes cannot
+/// be known (GC passed the build's snapshot, or too many rows changed to be worth it).
+fn rows_now(
+    domain: &Domain,
+    table: &Table,
+    index: &IndexInfo,
+    read: &RowsDigest,
+    now: &dyn Transaction,
+) -> Result<Option<Digest>> {
+    let records = KeyRange::prefix(&keys::record_prefix(table.info.id));
+    let Some(ts) = read.snapshot() else {
+        // Rows read at several snapshots: the digest holds only if no row has changed since
+        // the earliest (a limit of no key: any change is "too many").
+        let unchanged = domain.store.changes_since(&records, read.since, 0)?;
+        return Ok(unchanged.map(|_| read.entries));
+    };
+    // Past a quarter of the rows, reading them all again costs less than two reads each.
+    let limit = usize::try_from(read.entries.count / 4).map_or(usize::MAX, |n| n.max(1024));
+    let Some(changed) = domain.store.changes_since(&records, ts, limit)? else {
+        return Ok(None);
+    };
+    let mut digest = read.entries;
+    if !changed.is_empty() {
+        let Ok(then) = domain.store.begin_at(ts) else {
+            return Ok(None);
+        };
+        table.update_digest(then.as_ref(), now, index, &changed, &mut digest)?;
+        tracing::debug!(
+            rows = changed.len(),
+            "rows changed since the build read them"
+        );
+    }
+    Ok(Some(digest))
+}
+
 /// The job's outcome for an index found equal to its rows; `rows_read`: whether the rows
 /// were read again (else their digest is the build's).
 fn verified(job: &Job, entries: Digest, started: Instant, rows_read: bool) -> Outcome {
@@ -192,7 +231,7 @@ fn mismatch(
 /// Snapshots held for index builds, by job: from the build's first read to its
 /// verification, GC stays below the snapshot the build's digest of the rows dates from, so
 /// that a row deleted since cannot vanish without a trace before the verification asks
-/// (`Store::changed_since`). In memory only: after a restart the verification may find GC
+/// (`Store::changes_since`). In memory only: after a restart the verification may find GC
 /// has passed it and read the rows again.
 fn held() -> &'static Mutex<HashMap<i64, Box<dyn Transaction>>> {
     static HELD: OnceLock<Mutex<HashMap<i64, Box<dyn Transaction>>>> = OnceLock::new();

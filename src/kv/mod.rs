@@ -62,13 +62,18 @@ pub trait Store: Send + Sync + 'static {
     /// (`ddl::delete_range`). Idempotent; returns how many versions it removed.
     fn delete_range(&self, range: &KeyRange) -> Result<u64>;
 
-    /// Whether a version of some key in `range` was committed after `ts`, or may have been:
-    /// once GC has collected above `ts`, a deletion made after it may be gone without a
-    /// trace, and the answer is true too. While a snapshot at `ts` stays open the commits
-    /// since are known and the answer costs nothing; otherwise it reads every version in
-    /// the range: for a check made once per job (an index build's rows unchanged since it
-    /// read them, under the snapshot the build holds), not per statement.
-    fn changed_since(&self, range: &KeyRange, ts: u64) -> Result<bool>;
+    /// The keys in `range` with a version committed after `ts`, sorted, each once; `None`
+    /// when more than `limit` did, or when that cannot be known: once GC has collected
+    /// above `ts`, a deletion made after it may be gone without a trace. While a snapshot
+    /// at `ts` stays open the commits since are known and the answer costs little;
+    /// otherwise it reads every version in the range: for a check made once per job (the
+    /// rows an index build read, under the snapshot the build holds), not per statement.
+    fn changes_since(
+        &self,
+        range: &KeyRange,
+        ts: u64,
+        limit: usize,
+    ) -> Result<Option<Vec<Vec<u8>>>>;
 }
 
 /// One snapshot-isolated transaction. Writes are buffered until [`Transaction::commit`], which

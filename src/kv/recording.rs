@@ -77,8 +77,13 @@ impl Store for RecordingStore {
         Ok(())
     }
 
-    fn changed_since(&self, range: &KeyRange, ts: u64) -> Result<bool> {
-        self.inner.changed_since(range, ts)
+    fn changes_since(
+        &self,
+        range: &KeyRange,
+        ts: u64,
+        limit: usize,
+    ) -> Result<Option<Vec<Vec<u8>>>> {
+        self.inner.changes_since(range, ts, limit)
     }
 
     fn delete_range(&self, range: &KeyRange) -> Result<u64> {

@@ -75,13 +75,20 @@ pub struct Digest {
 impl Digest {
     pub fn add(&mut self, key: &[u8], value: &[u8]) {
         let h = xxh3_64_with_seed(value, xxh3_64(key));
-        self.count += 1;
+        self.count = self.count.wrapping_add(1);
         self.sum = self.sum.wrapping_add(h);
+    }
+
+    /// Takes out an entry [`Digest::add`] put in.
+    pub fn remove(&mut self, key: &[u8], value: &[u8]) {
+        let h = xxh3_64_with_seed(value, xxh3_64(key));
+        self.count = self.count.wrapping_sub(1);
+        self.sum = self.sum.wrapping_sub(h);
     }
 
     /// Adds the entries `other` summarizes (a disjoint set).
     pub fn merge(&mut self, other: Digest) {
-        self.count += other.count;
+        self.count = self.count.wrapping_add(other.count);
         self.sum = self.sum.wrapping_add(other.sum);
     }
 }
@@ -101,6 +108,31 @@ impl Table {
             Ok(true)
         })?;
         Ok(digest)
+    }
+
+    /// Brings `digest`, of the entries the rows at `before`'s snapshot should have in
+    /// `index`, to the rows at `after`'s, given the record keys of every row that may
+    /// differ between the two.
+    pub fn update_digest(
+        &self,
+        before: &dyn Transaction,
+        after: &dyn Transaction,
+        index: &IndexInfo,
+        changed: &[Vec<u8>],
+        digest: &mut Digest,
+    ) -> Result<()> {
+        for key in changed {
+            let (_, handle) = keys::decode_record_key(key)?;
+            if let Some(bytes) = before.get(key)? {
+                let (key, value) = self.index_pair(index, &self.decode_row(&bytes)?, handle);
+                digest.remove(&key, &value);
+            }
+            if let Some(bytes) = after.get(key)? {
+                let (key, value) = self.index_pair(index, &self.decode_row(&bytes)?, handle);
+                digest.add(&key, &value);
+            }
+        }
+        Ok(())
     }
 
     /// The digest of the entries `index` holds.
@@ -218,6 +250,58 @@ mod tests {
         let mut parts = digest(&[(b"a", b"1")]);
         parts.merge(digest(&[(b"b", b"2")]));
         assert_eq!(parts, base);
+    }
+
+    #[test]
+    fn a_digest_follows_the_rows_changed_since() {
+        let store = crate::kv::open_memory().expect("store");
+        let t = table();
+        let index = &t.info.indexes[0];
+        let row = |id: i64, a: i64| vec![Value::Int(id), Value::Int(a)];
+        let mut txn = store.begin().expect("begin");
+        for id in 1..=3 {
+            t.add_record(txn.as_mut(), &row(id, id * 10), id)
+                .expect("insert");
+        }
+        txn.commit().expect("commit");
+        let before = store.begin().expect("snapshot");
+        let all = HandleRange::all();
+        let mut digest = t
+            .expected_digest(before.as_ref(), index, &all)
+            .expect("digest");
+        // An update, a delete, an insert, and a row written back as it was.
+        let mut txn = store.begin().expect("begin");
+        t.update_record(txn.as_mut(), 1, &row(1, 10), &row(1, 11))
+            .expect("update");
+        t.remove_record(txn.as_mut(), 2, &row(2, 20))
+            .expect("delete");
+        t.add_record(txn.as_mut(), &row(4, 40), 4).expect("insert");
+        t.update_record(txn.as_mut(), 3, &row(3, 30), &row(3, 30))
+            .expect("update");
+        txn.commit().expect("commit");
+        let after = store.begin().expect("snapshot");
+        let records = KeyRange::prefix(&keys::record_prefix(t.info.id));
+        let changed = store
+            .changes_since(&records, before.start_ts(), 10)
+            .expect("changes")
+            .expect("known");
+        assert_eq!(changed.len(), 4);
+        t.update_digest(
+            before.as_ref(),
+            after.as_ref(),
+            index,
+            &changed,
+            &mut digest,
+        )
+        .expect("update");
+        let now = t
+            .expected_digest(after.as_ref(), index, &all)
+            .expect("digest");
+        assert_eq!(digest, now);
+        assert_eq!(
+            digest,
+            t.index_digest(after.as_ref(), index).expect("index")
+        );
     }
 
     #[test]

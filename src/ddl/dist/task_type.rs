@@ -1,8 +1,9 @@
 //! The `backfill` task type: how the framework plans and executes an ADD INDEX build.
 //!
 //! - `read-index`: the table's handle space at the planning snapshot, cut into ranges, a few
-//!   per eligible node; a subtask reads its rows, sorts their entries under the node's temp
-//!   dir and ingests them (`ingest::ingest_range`), checkpointing the ranges it ingested.
+//!   per eligible node; a subtask reads its rows (at that snapshot while it can), sorts
+//!   their entries under the node's temp dir and ingests them (`ingest::ingest_range`),
+//!   checkpointing the ranges it ingested.
 //! - `merge-temp-index`: planned once the job has turned the temporary index to `merging`;
 //!   the temporary index's keys cut into one range per node, each replayed onto the index
 //!   (`ingest::merge_range`), checkpointing the next key.
@@ -90,7 +91,8 @@ impl TaskType for Backfill {
                 let table = Table::new(Arc::new(load_table(domain, &m)?));
                 let (bounds, planned_at) = {
                     let txn = domain.store.begin()?;
-                    // Held until the verification, which asks whether a row changed since.
+                    // The subtasks read at this snapshot, held until the verification,
+                    // which asks which rows changed since.
                     crate::ddl::verify::hold_snapshot(domain, m.job_id, txn.start_ts());
                     (table.handle_bounds(txn.as_ref())?, txn.start_ts())
                 };

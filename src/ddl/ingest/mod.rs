@@ -268,6 +268,21 @@ impl<'a> Ingest<'a> {
         })
     }
 
+    /// The snapshot a round reads at: the one the rows digested so far were read at (or
+    /// their range decided at) while it can still be read, so that the whole build reads
+    /// one snapshot and its verification can bring the digest up to date with the rows
+    /// changed since; else the newest.
+    fn round_snapshot(&self) -> Result<Box<dyn Transaction>> {
+        let store = &self.domain.store;
+        let earlier = self.reorg.rows_digest.map(|d| d.since);
+        if let Some(ts) = earlier.filter(|&ts| ts != u64::MAX) {
+            if let Ok(snapshot) = store.begin_at(ts) {
+                return Ok(snapshot);
+            }
+        }
+        Ok(store.begin_at(store.current_ts())?)
+    }
+
     fn run(&mut self) -> Result<Outcome> {
         let started = Instant::now();
         let mut throttle = Throttle::start(self.domain);
@@ -277,7 +292,7 @@ impl<'a> Ingest<'a> {
             self.reorg.rows_digest = Some(RowsDigest::empty(self.index.id, u64::MAX));
         }
         loop {
-            let snapshot = self.domain.store.begin_at(self.domain.store.current_ts())?;
+            let snapshot = self.round_snapshot()?;
             // The rows are those of the first round's snapshot: rows inserted since are in
             // the temporary index (a build that chased them would never end under inserts).
             if self.reorg.ingest_bounds.is_none() {

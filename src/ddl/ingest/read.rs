@@ -1,7 +1,8 @@
 //! Read and sort: readers take chunks of the table's handle space, scan their rows at the
 //! round's snapshot, encode each row's entry the way DML does (`Table::index_pair`) and feed
 //! a sorter of their own, digesting the entries as they go (the verification before public
-//! compares the built index with that digest when no row has changed since).
+//! compares the built index with that digest, brought up to date with the rows changed
+//! since).
 
 use std::ops::Bound;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

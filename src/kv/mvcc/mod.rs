@@ -212,31 +212,49 @@ impl Store for MvccStore {
         self.inner.min_active(&active)
     }
 
-    fn changed_since(&self, range: &KeyRange, ts: u64) -> Result<bool> {
+    fn changes_since(
+        &self,
+        range: &KeyRange,
+        ts: u64,
+        limit: usize,
+    ) -> Result<Option<Vec<Vec<u8>>>> {
         let inner = &self.inner;
         // GC removes versions at or below the safe point it records first: a deletion
         // above `ts` can be gone only once the recorded safe point passed `ts`, so asking
-        // after the scan covers a GC running meanwhile.
+        // after the read covers a GC running meanwhile.
         let collected_above = || inner.active.lock().gc_safe_point > ts;
         if collected_above() {
-            return Ok(true);
+            return Ok(None);
         }
         // While a snapshot at `ts` is open (an index build holds one), the commits since
         // are remembered: no need to read every version in the range.
-        if let Some(changed) = inner.commit_lock.lock().changed_since(ts, range) {
-            return Ok(changed || collected_above());
-        }
-        let versions = inner.engine.range(
-            &keys::data_lower_bound(&range.start),
-            &keys::data_upper_bound(&range.end),
-        );
-        for entry in versions {
-            let (raw_key, _) = entry?;
-            if keys::split_data_key(&raw_key)?.1 > ts {
-                return Ok(true);
+        let remembered = inner.commit_lock.lock().changes_since(ts, range, limit);
+        let changed = match remembered {
+            Some(keys) => Some(keys),
+            None => {
+                let versions = inner.engine.range(
+                    &keys::data_lower_bound(&range.start),
+                    &keys::data_upper_bound(&range.end),
+                );
+                let mut changed = Vec::new();
+                // The escaped form of the last key listed: its other versions follow it.
+                let mut last = Vec::new();
+                for entry in versions {
+                    let (raw_key, _) = entry?;
+                    let (key, version) = keys::split_data_key(&raw_key)?;
+                    if version <= ts || (!changed.is_empty() && last == key) {
+                        continue;
+                    }
+                    if changed.len() == limit {
+                        return Ok(None);
+                    }
+                    changed.push(keys::unescape(key)?);
+                    last = key.to_vec();
+                }
+                Some(changed)
             }
-        }
-        Ok(collected_above())
+        };
+        Ok(changed.filter(|_| !collected_above()))
     }
 
     fn ingest(&self, ts: u64, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {

@@ -1,5 +1,5 @@
-//! The keys of recent commits, for the commit-time conflict check (and for asking whether
-//! a range changed since a snapshot an index build still holds).
+//! The keys of recent commits, for the commit-time conflict check (and for asking which
+//! keys of a range changed since a snapshot an index build still holds).
 //!
 //! A transaction conflicts if another one committed a write to one of its keys after it
 //! started. Probing the engine for a newer version of each key costs a lookup per key:
@@ -10,7 +10,7 @@
 //! dropped commits it needs, or an ingest wrote versions past its start) probes the engine
 //! as before.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use crate::kv::KeyRange;
 
@@ -134,16 +134,27 @@ impl Recent {
         }
     }
 
-    /// Whether a commit after `since` wrote a key in `range`; `None` when that is not known
-    /// from here (commits after `since` were forgotten, or versions were written or removed
-    /// there outside commits since).
-    pub fn changed_since(&self, since: u64, range: &KeyRange) -> Option<bool> {
+    /// The keys in `range` that commits after `since` wrote, sorted, each once; `None` when
+    /// that is not known from here (commits after `since` were forgotten, or versions were
+    /// written or removed there outside commits since) or more than `limit` keys changed.
+    pub fn changes_since(
+        &self,
+        since: u64,
+        range: &KeyRange,
+        limit: usize,
+    ) -> Option<Vec<Vec<u8>>> {
         let outside = |(until, r): &(u64, KeyRange)| since <= *until && r.overlaps(range);
         if since < self.horizon || self.outside.iter().any(outside) {
             return None;
         }
         let later = self.commits.iter().rev().take_while(|(ts, _)| *ts > since);
-        Some(later.flat_map(|(_, keys)| keys).any(|k| range.contains(k)))
+        let mut changed = BTreeSet::new();
+        for key in later.flat_map(|(_, keys)| keys) {
+            if range.contains(key) && changed.insert(key.as_slice()) && changed.len() > limit {
+                return None;
+            }
+        }
+        Some(changed.into_iter().map(<[u8]>::to_vec).collect())
     }
 }
 
@@ -175,48 +186,62 @@ mod tests {
         assert_eq!(r.check(12, &mine(&[b"z"], &[])), Check::Clear);
     }
 
+    /// The keys `r` knows changed in `range` after `since`, as text.
+    fn changed(r: &Recent, since: u64, range: &KeyRange) -> Option<Vec<String>> {
+        let keys = r.changes_since(since, range, 10)?;
+        Some(
+            keys.iter()
+                .map(|k| String::from_utf8_lossy(k).into())
+                .collect(),
+        )
+    }
+
     #[test]
     fn changes_are_known_while_the_commits_are() {
         let mut r = Recent::new(10);
         let b = KeyRange::prefix(b"b");
-        assert_eq!(r.changed_since(10, &b), Some(false));
+        let none: Option<Vec<String>> = Some(vec![]);
+        assert_eq!(changed(&r, 10, &b), none);
         r.record(11, vec![b"a1".to_vec()], 10);
-        r.record(12, vec![b"b1".to_vec(), b"c1".to_vec()], 10);
-        assert_eq!(r.changed_since(10, &b), Some(true));
-        assert_eq!(r.changed_since(11, &b), Some(true));
-        assert_eq!(r.changed_since(12, &b), Some(false));
+        r.record(12, vec![b"b3".to_vec(), b"c1".to_vec()], 10);
+        r.record(13, vec![b"b1".to_vec(), b"b3".to_vec()], 10);
+        assert_eq!(changed(&r, 10, &b), Some(vec!["b1".into(), "b3".into()]));
+        assert_eq!(changed(&r, 12, &b), Some(vec!["b1".into(), "b3".into()]));
+        assert_eq!(changed(&r, 13, &b), none);
+        // More keys than the limit: not listed.
+        assert_eq!(r.changes_since(10, &b, 1), None);
         // Before the store opened: unknown.
-        assert_eq!(r.changed_since(9, &b), None);
+        assert_eq!(changed(&r, 9, &b), None);
         // Commits no open transaction needs are forgotten: what they wrote is unknown.
         r.forget(11);
-        assert_eq!(r.changed_since(10, &b), None);
-        assert_eq!(r.changed_since(11, &b), Some(true));
+        assert_eq!(changed(&r, 10, &b), None);
+        assert_eq!(changed(&r, 11, &b), Some(vec!["b1".into(), "b3".into()]));
         // Versions being removed in the range, or removed there since the snapshot.
         let c = KeyRange::prefix(b"c");
         r.outside_started(&b);
-        assert_eq!(r.changed_since(12, &b), None);
-        assert_eq!(r.changed_since(12, &c), Some(false));
-        r.outside_ended(&b, 12, Some(b.clone()));
-        assert_eq!(r.changed_since(12, &b), None);
-        assert_eq!(r.changed_since(13, &b), Some(false));
+        assert_eq!(changed(&r, 13, &b), None);
+        assert_eq!(changed(&r, 13, &c), none);
+        r.outside_ended(&b, 13, Some(b.clone()));
+        assert_eq!(changed(&r, 13, &b), None);
+        assert_eq!(changed(&r, 14, &b), none);
         // An ingest: nothing known while it runs, then what it wrote is a change for older
         // snapshots (not for one at its own timestamp).
-        r.record(13, vec![b"a2".to_vec()], 11);
-        r.ingest_started(14);
-        assert_eq!(r.changed_since(13, &c), None);
+        r.record(14, vec![b"a2".to_vec()], 11);
+        r.ingest_started(15);
+        assert_eq!(changed(&r, 14, &c), None);
         r.outside_ended(
             &KeyRange::default(),
-            13,
+            14,
             Some(KeyRange::new(b"b5".to_vec(), b"b7".to_vec())),
         );
-        assert_eq!(r.changed_since(13, &c), Some(false));
-        assert_eq!(r.changed_since(13, &b), None);
-        assert_eq!(r.changed_since(14, &b), Some(false));
+        assert_eq!(changed(&r, 14, &c), none);
+        assert_eq!(changed(&r, 14, &b), None);
+        assert_eq!(changed(&r, 15, &b), none);
         // What no snapshot predates is forgotten, and older snapshots find it unknown.
-        r.forget(14);
+        r.forget(15);
         assert!(r.outside.is_empty());
-        assert_eq!(r.changed_since(13, &c), None);
-        assert_eq!(r.changed_since(14, &c), Some(false));
+        assert_eq!(changed(&r, 14, &c), None);
+        assert_eq!(changed(&r, 15, &c), none);
     }
 
     #[test]

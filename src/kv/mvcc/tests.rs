@@ -786,7 +786,7 @@ fn delete_range_removes_every_version_in_the_range_only(kind: EngineKind) {
     assert_eq!(store.delete_range(&range).expect("again"), 0);
 }
 
-fn changed_since_sees_commits_in_the_range_after_the_timestamp(kind: EngineKind) {
+fn changes_since_lists_the_keys_committed_in_the_range_after_the_timestamp(kind: EngineKind) {
     // Without a snapshot at the timestamp the store reads the versions; with one (as an
     // index build holds) it answers from the commits it remembers. Both must agree.
     for hold in [false, true] {
@@ -795,25 +795,36 @@ fn changed_since_sees_commits_in_the_range_after_the_timestamp(kind: EngineKind)
         let ts = store.current_ts();
         let held = hold.then(|| store.begin_at(ts).expect("snapshot"));
         let b = KeyRange::prefix(b"b");
-        assert!(!store.changed_since(&b, ts).expect("changed"));
+        let changes =
+            |range: &KeyRange, ts: u64| store.changes_since(range, ts, 2).expect("changes");
+        assert_eq!(changes(&b, ts), Some(vec![]));
         // Writes outside the range, and an ingest at the snapshot itself, are not changes.
         put(&store, &[(b"a2", b"y"), (b"c0", b"y")]);
         store
             .ingest(ts, &mut pairs(&[(b"b2", b"i")]).into_iter())
             .expect("ingest");
-        assert!(!store.changed_since(&b, ts).expect("changed"), "{hold}");
-        assert!(store
-            .changed_since(&KeyRange::prefix(b"a"), ts)
-            .expect("changed"));
-        // A deletion is a change, and stays one after GC took the deleted key away.
+        assert_eq!(changes(&b, ts), Some(vec![]), "{hold}");
+        assert_eq!(
+            changes(&KeyRange::prefix(b"a"), ts),
+            Some(vec![b"a2".to_vec()])
+        );
+        // A deletion is a change, and so is a key written twice (listed once).
         del(&store, b"b1");
-        assert!(store.changed_since(&b, ts).expect("changed"), "{hold}");
-        assert!(!store
-            .changed_since(&b, store.current_ts())
-            .expect("changed"));
+        put(&store, &[(b"b\0", b"y")]);
+        put(&store, &[(b"b\0", b"z")]);
+        assert_eq!(
+            changes(&b, ts),
+            Some(vec![b"b\0".to_vec(), b"b1".to_vec()]),
+            "{hold}"
+        );
+        assert_eq!(changes(&b, store.current_ts()), Some(vec![]));
+        // More than the limit.
+        put(&store, &[(b"b3", b"y")]);
+        assert_eq!(changes(&b, ts), None, "{hold}");
+        // Once GC took the deleted key away, the changes are not known.
         drop(held);
         store.gc(store.min_active_ts()).expect("gc");
-        assert!(store.changed_since(&b, ts).expect("changed"));
+        assert_eq!(changes(&b, ts), None);
     }
 }
 
@@ -866,7 +877,7 @@ for_every_engine!([
     ingest_writes_versions_at_a_past_snapshot,
     a_huge_commit_reads_like_any_other,
     delete_range_removes_every_version_in_the_range_only,
-    changed_since_sees_commits_in_the_range_after_the_timestamp
+    changes_since_lists_the_keys_committed_in_the_range_after_the_timestamp
 ]);
 
 for_every_disk_engine!([

@@ -74,16 +74,14 @@ pub struct Digest {
 
 impl Digest {
     pub fn add(&mut self, key: &[u8], value: &[u8]) {
-        let h = xxh3_64_with_seed(value, xxh3_64(key));
         self.count = self.count.wrapping_add(1);
-        self.sum = self.sum.wrapping_add(h);
+        self.sum = self.sum.wrapping_add(entry_hash(key, value));
     }
 
     /// Takes out an entry [`Digest::add`] put in.
     pub fn remove(&mut self, key: &[u8], value: &[u8]) {
-        let h = xxh3_64_with_seed(value, xxh3_64(key));
         self.count = self.count.wrapping_sub(1);
-        self.sum = self.sum.wrapping_sub(h);
+        self.sum = self.sum.wrapping_sub(entry_hash(key, value));
     }
 
     /// Adds the entries `other` summarizes (a disjoint set).
@@ -91,6 +89,12 @@ impl Digest {
         self.count = self.count.wrapping_add(other.count);
         self.sum = self.sum.wrapping_add(other.sum);
     }
+}
+
+/// One entry's share of a digest's sum (key and value hashed apart, so that a byte moved
+/// from one to the other shows).
+fn entry_hash(key: &[u8], value: &[u8]) -> u64 {
+    xxh3_64_with_seed(value, xxh3_64(key))
 }
 
 impl Table {
@@ -123,12 +127,21 @@ impl Table {
     ) -> Result<()> {
         for key in changed {
             let (_, handle) = keys::decode_record_key(key)?;
-            if let Some(bytes) = before.get(key)? {
-                let (key, value) = self.index_pair(index, &self.decode_row(&bytes)?, handle);
+            // The entry the row under `key` has at a snapshot, if there is a row.
+            let entry = |txn: &dyn Transaction| -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+                let Some(bytes) = txn.get(key)? else {
+                    return Ok(None);
+                };
+                Ok(Some(self.index_pair(
+                    index,
+                    &self.decode_row(&bytes)?,
+                    handle,
+                )))
+            };
+            if let Some((key, value)) = entry(before)? {
                 digest.remove(&key, &value);
             }
-            if let Some(bytes) = after.get(key)? {
-                let (key, value) = self.index_pair(index, &self.decode_row(&bytes)?, handle);
+            if let Some((key, value)) = entry(after)? {
                 digest.add(&key, &value);
             }
         }

@@ -230,29 +230,9 @@ impl Store for MvccStore {
         // are remembered: no need to read every version in the range.
         let remembered = inner.commit_lock.lock().changes_since(ts, range, limit);
         let changed = match remembered {
-            Some(keys) => Some(keys),
-            None => {
-                let versions = inner.engine.range(
-                    &keys::data_lower_bound(&range.start),
-                    &keys::data_upper_bound(&range.end),
-                );
-                let mut changed = Vec::new();
-                // The escaped form of the last key listed: its other versions follow it.
-                let mut last = Vec::new();
-                for entry in versions {
-                    let (raw_key, _) = entry?;
-                    let (key, version) = keys::split_data_key(&raw_key)?;
-                    if version <= ts || (!changed.is_empty() && last == key) {
-                        continue;
-                    }
-                    if changed.len() == limit {
-                        return Ok(None);
-                    }
-                    changed.push(keys::unescape(key)?);
-                    last = key.to_vec();
-                }
-                Some(changed)
-            }
+            recent::Changes::Keys(keys) => Some(keys),
+            recent::Changes::TooMany => None,
+            recent::Changes::Unknown => inner.keys_written_after(range, ts, limit)?,
         };
         Ok(changed.filter(|_| !collected_above()))
     }
@@ -347,6 +327,37 @@ impl MvccStore {
 }
 
 impl Inner {
+    /// The keys in `range` with a version above `ts` in the engine, sorted, each once;
+    /// `None` when more than `limit`.
+    fn keys_written_after(
+        &self,
+        range: &KeyRange,
+        ts: u64,
+        limit: usize,
+    ) -> Result<Option<Vec<Vec<u8>>>> {
+        let versions = self.engine.range(
+            &keys::data_lower_bound(&range.start),
+            &keys::data_upper_bound(&range.end),
+        );
+        let mut changed = Vec::new();
+        // The escaped form of the last key listed (never empty: it ends with its
+        // terminator); its other versions follow it.
+        let mut last = Vec::new();
+        for entry in versions {
+            let (raw_key, _) = entry?;
+            let (key, version) = keys::split_data_key(&raw_key)?;
+            if version <= ts || last == key {
+                continue;
+            }
+            if changed.len() == limit {
+                return Ok(None);
+            }
+            changed.push(keys::unescape(key)?);
+            last = key.to_vec();
+        }
+        Ok(Some(changed))
+    }
+
     /// Registers a new snapshot at `ts` (or at the newest commit) and returns its timestamp.
     fn register(&self, ts: Option<u64>) -> Result<u64> {
         let mut active = self.active.lock();

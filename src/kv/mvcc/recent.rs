@@ -31,6 +31,17 @@ pub struct Recent {
     outside: Vec<(u64, KeyRange)>,
 }
 
+/// What is known here about the keys a range's commits wrote since a timestamp.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Changes {
+    /// The keys, sorted, each once.
+    Keys(Vec<Vec<u8>>),
+    /// More keys than asked for.
+    TooMany,
+    /// Not known from here: read the versions.
+    Unknown,
+}
+
 /// What the check found out about a transaction's keys.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Check {
@@ -134,27 +145,22 @@ impl Recent {
         }
     }
 
-    /// The keys in `range` that commits after `since` wrote, sorted, each once; `None` when
-    /// that is not known from here (commits after `since` were forgotten, or versions were
-    /// written or removed there outside commits since) or more than `limit` keys changed.
-    pub fn changes_since(
-        &self,
-        since: u64,
-        range: &KeyRange,
-        limit: usize,
-    ) -> Option<Vec<Vec<u8>>> {
+    /// The keys in `range` that commits after `since` wrote, unless more than `limit` or
+    /// not known from here (commits after `since` were forgotten, or versions were written
+    /// or removed there outside commits since).
+    pub fn changes_since(&self, since: u64, range: &KeyRange, limit: usize) -> Changes {
         let outside = |(until, r): &(u64, KeyRange)| since <= *until && r.overlaps(range);
         if since < self.horizon || self.outside.iter().any(outside) {
-            return None;
+            return Changes::Unknown;
         }
         let later = self.commits.iter().rev().take_while(|(ts, _)| *ts > since);
         let mut changed = BTreeSet::new();
         for key in later.flat_map(|(_, keys)| keys) {
             if range.contains(key) && changed.insert(key.as_slice()) && changed.len() > limit {
-                return None;
+                return Changes::TooMany;
             }
         }
-        Some(changed.into_iter().map(<[u8]>::to_vec).collect())
+        Changes::Keys(changed.into_iter().map(<[u8]>::to_vec).collect())
     }
 }
 
@@ -188,7 +194,9 @@ mod tests {
 
     /// The keys `r` knows changed in `range` after `since`, as text.
     fn changed(r: &Recent, since: u64, range: &KeyRange) -> Option<Vec<String>> {
-        let keys = r.changes_since(since, range, 10)?;
+        let Changes::Keys(keys) = r.changes_since(since, range, 10) else {
+            return None;
+        };
         Some(
             keys.iter()
                 .map(|k| String::from_utf8_lossy(k).into())
@@ -209,9 +217,9 @@ mod tests {
         assert_eq!(changed(&r, 12, &b), Some(vec!["b1".into(), "b3".into()]));
         assert_eq!(changed(&r, 13, &b), none);
         // More keys than the limit: not listed.
-        assert_eq!(r.changes_since(10, &b, 1), None);
+        assert_eq!(r.changes_since(10, &b, 1), Changes::TooMany);
         // Before the store opened: unknown.
-        assert_eq!(changed(&r, 9, &b), None);
+        assert_eq!(r.changes_since(9, &b, 10), Changes::Unknown);
         // Commits no open transaction needs are forgotten: what they wrote is unknown.
         r.forget(11);
         assert_eq!(changed(&r, 10, &b), None);

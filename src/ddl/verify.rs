@@ -13,7 +13,7 @@
 //! only if no row changed since the earliest. Too many changes, changes no longer known, a
 //! build begun by an older version, or the `verify-rows-again` failpoint make the check read
 //! the rows again: in handle ranges, by `tidb_ddl_reorg_worker_cnt` threads (at most one per
-//! core), the index alongside on another. Memory stays small whatever the table's size.
+//! core), the index alongside on another. Otherwise the index is read by that many threads. Memory stays small whatever the table's size.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -22,7 +22,7 @@ use std::sync::{Arc, OnceLock};
 use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
-use super::backfill::{index_being_built, save, should_stop, Outcome, CHECKPOINT_EVERY};
+use super::backfill::{index_being_built, readers, save, should_stop, Outcome, CHECKPOINT_EVERY};
 use super::ingest::chunks;
 use super::job::Job;
 use super::progress::{fraction, Tracker};
@@ -55,10 +55,10 @@ pub fn verify_index(
         // The phase shows while it runs; it reads in one go, so no percent.
         reorg.progress = Some(Tracker::new("verify", 0.0).at(None));
         save(domain, job.id, &reorg)?;
-        // The rows' digest now, and the index's, side by side.
+        // The rows' digest now, and the index's (by the job's readers), side by side.
         let (rows, entries) = std::thread::scope(|scope| {
             let rows = scope.spawn(|| rows_now(domain, &table, index, &read, snapshot));
-            let entries = table.index_digest(snapshot, index);
+            let entries = table.index_digest(snapshot, index, readers(domain));
             let rows = rows
                 .join()
                 .map_err(|_| Error::internal("the check for changed rows panicked"))?;
@@ -108,9 +108,9 @@ pub fn verify_index(
         while take(&mut digest)? {}
         Ok(digest)
     };
-    let readers = super::backfill::readers(domain);
+    let readers = readers(domain);
     let (index_digest, rows) = std::thread::scope(|scope| {
-        let index_side = scope.spawn(|| table.index_digest(snapshot, index));
+        let index_side = scope.spawn(|| table.index_digest(snapshot, index, 1));
         let helpers: Vec<_> = (1..readers).map(|_| scope.spawn(rows_side)).collect();
         // This thread reads rows too, and reports progress between its ranges.
         let mut rows = Digest::default();

@@ -32,6 +32,7 @@ use crate::dxf::{
 };
 use crate::dxf::{STEP_DONE, STEP_INIT};
 use crate::error::{Error, Result};
+use crate::kv::parallel_scan::scan_in_parallel;
 use crate::kv::sort::Sorter;
 use crate::kv::{KeyRange, Pair};
 use crate::table::Table;
@@ -841,57 +842,20 @@ fn post_process(domain: &Domain, m: &TaskMeta, expected: &Written) -> Result<()>
     Ok(())
 }
 
-/// Count, bytes and checksum of every key of the table at one snapshot: its index entries,
-/// and its rows cut in two halves, read side by side.
+/// Count, bytes and checksum of every key of the table at one snapshot, read by a thread
+/// per core.
 fn table_checksum(domain: &Domain, table_id: i64) -> Result<Checksum> {
     let txn = domain.store.begin()?;
-    let txn = txn.as_ref();
     let whole = KeyRange::prefix(&keys::table_prefix(table_id));
-    let rows = KeyRange::new(keys::record_prefix(table_id), whole.end.clone());
-    // Index keys (`_i`) sort before record keys (`_r`).
-    let mut parts = vec![KeyRange::new(whole.start, rows.start.clone())];
-    let first = txn.scan(&rows, 1, false)?.pop();
-    let last = txn.scan(&rows, 1, true)?.pop();
-    match (first, last) {
-        (Some((first, _)), Some((last, _))) => {
-            let middle = crate::kv::range::midpoint(&first, &last);
-            parts.push(KeyRange::new(rows.start, middle.clone()));
-            parts.push(KeyRange::new(middle, rows.end));
-        }
-        _ => parts.push(rows),
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = scan_in_parallel(txn.as_ref(), &whole, threads, |sum: &mut Checksum, k, v| {
+        sum.add(k, v)
+    })?;
+    let mut total = Checksum::default();
+    for part in &parts {
+        total.merge(part);
     }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|range| scope.spawn(move || range_checksum(txn, range)))
-            .collect();
-        let mut total = Checksum::default();
-        for h in handles {
-            let part = h
-                .join()
-                .map_err(|_| Error::internal("a checksum reader panicked"))??;
-            total.merge(&part);
-        }
-        Ok(total)
-    })
-}
-
-fn range_checksum(txn: &dyn crate::kv::Transaction, mut range: KeyRange) -> Result<Checksum> {
-    let mut sum = Checksum::default();
-    loop {
-        let batch = txn.scan(&range, 4096, false)?;
-        for (k, v) in &batch {
-            sum.add(k, v);
-        }
-        match batch.last() {
-            Some((last, _)) if batch.len() == 4096 => {
-                let mut next = last.clone();
-                next.push(0);
-                range.start = next;
-            }
-            _ => return Ok(sum),
-        }
-    }
+    Ok(total)
 }
 
 /// Removes every row and index entry of the table, in batches.

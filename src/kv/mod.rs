@@ -10,6 +10,7 @@
 pub mod engine;
 mod error;
 mod mvcc;
+pub mod parallel_scan;
 pub mod range;
 pub mod recording;
 pub mod sort;

@@ -41,34 +41,6 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     Vec::new()
 }
 
-/// A key about halfway between `low` and `high` (`low <= high`), reading keys as binary
-/// fractions (`0.low`, `0.high`): where to cut a range in two for two scans side by side.
-/// The result is never below `low` nor above `high`.
-pub fn midpoint(low: &[u8], high: &[u8]) -> Vec<u8> {
-    let len = low.len().max(high.len());
-    let byte = |k: &[u8], i: usize| u16::from(k.get(i).copied().unwrap_or(0));
-    // The digits of low + high, base 256, with the carry out of the first one.
-    let mut sum = vec![0u16; len];
-    let mut carry = 0u16;
-    for i in (0..len).rev() {
-        let s = byte(low, i) + byte(high, i) + carry;
-        sum[i] = s & 0xff;
-        carry = s >> 8;
-    }
-    // Halved from the front: each digit takes the remainder of the one before.
-    let mut out = Vec::with_capacity(len + 1);
-    let mut remainder = carry;
-    for s in sum {
-        let d = (remainder << 8) | s;
-        out.push((d >> 1) as u8);
-        remainder = d & 1;
-    }
-    if remainder == 1 {
-        out.push(0x80);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,30 +67,5 @@ mod tests {
         assert!(r(b"x", b"").overlaps(&r(b"a", b"y")));
         assert!(!r(b"x", b"").overlaps(&r(b"a", b"x")));
         assert!(r(b"", b"").overlaps(&r(b"q", b"")));
-    }
-
-    #[test]
-    fn midpoints_fall_between_their_ends() {
-        assert_eq!(midpoint(b"\x00", b"\x02"), b"\x01".to_vec());
-        assert_eq!(midpoint(b"\x01", b"\x02"), b"\x01\x80".to_vec());
-        assert_eq!(midpoint(b"\xff", b"\xff"), b"\xff".to_vec());
-        assert_eq!(midpoint(b"", b""), Vec::<u8>::new());
-        let cases: [(&[u8], &[u8]); 5] = [
-            (
-                b"t\x80\x00\x01_r\x80",
-                b"t\x80\x00\x01_r\x80\x00\x00\x00\x00\x0f\x42\x40",
-            ),
-            (b"a", b"b"),
-            (b"a", b"a\x00\x01"),
-            (b"\xfe\xff", b"\xff"),
-            (b"same", b"same"),
-        ];
-        for (low, high) in cases {
-            let mid = midpoint(low, high);
-            assert!(
-                low <= mid.as_slice() && mid.as_slice() <= high,
-                "{low:?} {mid:?} {high:?}"
-            );
-        }
     }
 }

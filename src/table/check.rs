@@ -8,6 +8,7 @@ use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 use super::{HandleRange, Result, Table};
 use crate::catalog::IndexInfo;
 use crate::codec::keys;
+use crate::kv::parallel_scan::scan_in_parallel;
 use crate::kv::{KeyRange, Transaction};
 use crate::types::Value;
 
@@ -148,22 +149,22 @@ impl Table {
         Ok(())
     }
 
-    /// The digest of the entries `index` holds.
-    pub fn index_digest(&self, txn: &dyn Transaction, index: &IndexInfo) -> Result<Digest> {
+    /// The digest of the entries `index` holds, read by `threads` threads side by side.
+    pub fn index_digest(
+        &self,
+        txn: &dyn Transaction,
+        index: &IndexInfo,
+        threads: usize,
+    ) -> Result<Digest> {
+        let range = KeyRange::prefix(&keys::index_prefix(self.info.id, index.id));
+        let parts = scan_in_parallel(txn, &range, threads, |digest: &mut Digest, key, value| {
+            digest.add(key, value)
+        })?;
         let mut digest = Digest::default();
-        let mut range = KeyRange::prefix(&keys::index_prefix(self.info.id, index.id));
-        loop {
-            let batch = txn.scan(&range, BATCH, false)?;
-            for (key, value) in &batch {
-                digest.add(key, value);
-            }
-            let Some((last, _)) = batch.last().filter(|_| batch.len() == BATCH) else {
-                return Ok(digest);
-            };
-            let mut next = last.clone();
-            next.push(0);
-            range.start = next;
+        for part in parts {
+            digest.merge(part);
         }
+        Ok(digest)
     }
 
     /// Compares `index` with the rows at the snapshot of `txn`; `None` when they agree.
@@ -313,7 +314,7 @@ mod tests {
         assert_eq!(digest, now);
         assert_eq!(
             digest,
-            t.index_digest(after.as_ref(), index).expect("index")
+            t.index_digest(after.as_ref(), index, 2).expect("index")
         );
     }
 

@@ -1,4 +1,5 @@
-//! The fjall engine: one keyspace of a fjall LSM database.
+//! The fjall engine: two keyspaces of a fjall LSM database, one for table data and one for
+//! the small keys below it ([`META_BELOW`]).
 //!
 //! Batches go to fjall's journal (atomic across a crash, and to readers); `sync` fsyncs it. Ingestion writes
 //! sorted pairs straight into new tables, bypassing the journal and the memtable, which is
@@ -66,7 +67,10 @@ const FJALL_WORKERS: usize = 4;
 
 pub struct FjallEngine {
     db: Database,
+    /// Keys from [`META_BELOW`] on.
     data: Keyspace,
+    /// Keys below [`META_BELOW`].
+    meta: Keyspace,
     sync_mode: PersistMode,
     /// Tells the compaction watchdog to end.
     stop: Arc<AtomicBool>,
@@ -75,8 +79,19 @@ pub struct FjallEngine {
     gc: Arc<OnceLock<Arc<dyn CompactionGc>>>,
 }
 
-/// The keyspace that holds every pair.
+/// The keyspace of table data: rows and index entries.
 const KEYSPACE: &str = "data";
+/// The keyspace of the keys below [`META_BELOW`].
+const META_KEYSPACE: &str = "meta";
+
+/// Keys below this one live in a keyspace of their own: the MVCC layer's bookkeeping
+/// (`0x00...`) and the versions of user keys below `t` (the catalog, DDL jobs, statistics:
+/// small, and written all the time), apart from table data (versions of `t...` keys). A
+/// flushed memtable of data keys then spans no bookkeeping, and an ingest during an idle
+/// index build meets an empty data memtable: its run is the only one in level 0 and moves
+/// down whole, instead of being merged (with every table between the bookkeeping keys and
+/// its own) into level 1 while the build's verification reads it.
+const META_BELOW: &[u8] = &[0x01, b't'];
 
 /// fjall's hook into the keyspace's compactions: each gets a judge of the garbage rule, or
 /// none before the rule is given.
@@ -142,6 +157,16 @@ impl Drop for FjallEngine {
 /// smaller one.
 const MEMTABLE_BYTES: u64 = 32 << 20;
 
+/// The memtable size of the keyspace below [`META_BELOW`]. A journal file is deleted only
+/// once every keyspace has flushed what it holds, and these keys come slowly (a version of
+/// the last commit's timestamp per commit, job and statistics updates): with the data
+/// keyspace's size, journals of gigabytes of table writes would wait for them.
+const META_MEMTABLE_BYTES: u64 = 4 << 20;
+
+/// Journal files from which the small keys' memtable is flushed so that the older ones
+/// can go.
+const JOURNALS: usize = 1;
+
 /// Level-0 tables that start a compaction into level 1 (fjall's default is 4). A flushed
 /// memtable of random writes spans the whole key range, so a point read seeks every level-0
 /// table; with smaller memtables there would otherwise be more of them.
@@ -179,62 +204,127 @@ fn tombstones_to_compact(data: &Keyspace) -> Option<u64> {
 /// The watchdog notices level 0 staying full and rotates the memtable (whose flush
 /// schedules compactions); with an empty memtable it compacts itself. It also compacts
 /// everything when tombstones pile up ([`TOMBSTONES_TO_COMPACT`]).
+///
+/// The small keys' memtable fills slowly, and a journal is deleted only once every
+/// keyspace flushed what it holds of it: when journals pile up, the watchdog flushes it.
 fn spawn_compaction_watchdog(
-    data: Keyspace,
+    db: Database,
+    keyspaces: Vec<Keyspace>,
+    meta: Keyspace,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("fjall-watchdog".into())
         .spawn(move || {
             crate::background::lower_priority();
-            let mut previous = 0usize;
-            let mut stuck = 0u32;
+            let mut watches: Vec<Watch> = keyspaces.into_iter().map(Watch::new).collect();
             let mut ticks = 0u32;
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(50));
                 ticks += 1;
-                let due = ticks.is_multiple_of(200);
-                if let Some(tombstones) = due.then(|| tombstones_to_compact(&data)).flatten() {
-                    let started = std::time::Instant::now();
-                    match data.major_compact() {
-                        Ok(()) => tracing::info!(
-                            tombstones,
-                            left = data.tree.tombstone_count(),
-                            elapsed = ?started.elapsed(),
-                            "fjall: compacted the keyspace to drop its tombstones"
-                        ),
-                        Err(e) => tracing::warn!(error = %e, "fjall tombstone compaction"),
+                for watch in &mut watches {
+                    if ticks.is_multiple_of(200) {
+                        watch.drop_tombstones();
+                    }
+                    if ticks.is_multiple_of(10) {
+                        watch.unstick_level0();
                     }
                 }
-                if !ticks.is_multiple_of(10) {
-                    continue;
-                }
-                let l0 = data.l0_table_count();
-                stuck = if l0 >= L0_WATCH && l0 >= previous {
-                    stuck + 1
-                } else {
-                    0
-                };
-                previous = l0;
-                // Two seconds without level 0 shrinking.
-                if stuck < 4 {
-                    continue;
-                }
-                stuck = 0;
-                tracing::info!(
-                    level0_tables = l0,
-                    "fjall level 0 is not shrinking: scheduling a compaction"
-                );
-                let result = match data.rotate_memtable() {
-                    Ok(true) => Ok(()),
-                    Ok(false) => data.major_compact(),
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = result {
-                    tracing::warn!(error = %e, "fjall compaction watchdog");
+                if ticks.is_multiple_of(10) && db.journal_count() > JOURNALS {
+                    if let Err(e) = meta.rotate_memtable() {
+                        tracing::warn!(error = %e, "fjall: flushing the small keys");
+                    }
                 }
             }
         })
+}
+
+/// What the watchdog keeps an eye on in one keyspace.
+struct Watch {
+    keyspace: Keyspace,
+    /// Level-0 tables at the last look, and looks in a row without level 0 shrinking.
+    previous: usize,
+    stuck: u32,
+}
+
+impl Watch {
+    fn new(keyspace: Keyspace) -> Watch {
+        Watch {
+            keyspace,
+            previous: 0,
+            stuck: 0,
+        }
+    }
+
+    fn drop_tombstones(&self) {
+        let data = &self.keyspace;
+        let Some(tombstones) = tombstones_to_compact(data) else {
+            return;
+        };
+        let started = std::time::Instant::now();
+        match data.major_compact() {
+            Ok(()) => tracing::info!(
+                keyspace = %data.name(),
+                tombstones,
+                left = data.tree.tombstone_count(),
+                elapsed = ?started.elapsed(),
+                "fjall: compacted the keyspace to drop its tombstones"
+            ),
+            Err(e) => tracing::warn!(error = %e, "fjall tombstone compaction"),
+        }
+    }
+
+    /// Called twice a second.
+    fn unstick_level0(&mut self) {
+        let data = &self.keyspace;
+        let l0 = data.l0_table_count();
+        self.stuck = if l0 >= L0_WATCH && l0 >= self.previous {
+            self.stuck + 1
+        } else {
+            0
+        };
+        self.previous = l0;
+        // Two seconds without level 0 shrinking.
+        if self.stuck < 4 {
+            return;
+        }
+        self.stuck = 0;
+        tracing::info!(
+            keyspace = %data.name(),
+            level0_tables = l0,
+            "fjall level 0 is not shrinking: scheduling a compaction"
+        );
+        let result = match data.rotate_memtable() {
+            Ok(true) => Ok(()),
+            Ok(false) => data.major_compact(),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "fjall compaction watchdog");
+        }
+    }
+}
+
+/// Data directories from before the keyspace of small keys keep them in the data keyspace:
+/// they move, in one atomic batch, the first time such a directory opens.
+fn move_meta_keys(db: &Database, data: &Keyspace, meta: &Keyspace) -> Result<()> {
+    let mut batch = db.batch();
+    let mut moved = 0usize;
+    for guard in db.snapshot().range(data, ..META_BELOW) {
+        let (key, value) = guard.into_inner()?;
+        batch.insert(meta, key.clone(), value);
+        batch.remove(data, key);
+        moved += 1;
+    }
+    if moved > 0 {
+        batch.commit()?;
+        db.persist(PersistMode::SyncAll)?;
+        tracing::info!(
+            keys = moved,
+            "fjall: moved the catalog's keys to a keyspace of their own"
+        );
+    }
+    Ok(())
 }
 
 impl FjallEngine {
@@ -251,36 +341,74 @@ impl FjallEngine {
             // ingest). With four, some worker is nearly always free to take it.
             .worker_threads(FJALL_WORKERS)
             .with_compaction_filter_factories(Arc::new(move |keyspace| {
-                (keyspace == KEYSPACE).then(|| filters.clone())
+                (keyspace == KEYSPACE || keyspace == META_KEYSPACE).then(|| filters.clone())
             }))
             .open()?;
         // No bloom filters: they answer "is this exact key here", and every data key carries
         // its version's timestamp, so reads seek ranges and never ask. Building them cost a
         // twentieth of each ingest, flush and compaction, and their blocks stay in memory.
         // (Options are fixed when the keyspace is created: older data directories keep theirs.)
-        let data = db.keyspace(KEYSPACE, || {
-            KeyspaceCreateOptions::default()
-                .filter_policy(FilterPolicy::disabled())
-                .max_memtable_size(MEMTABLE_BYTES)
-                .compaction_strategy(Arc::new(
-                    fjall::compaction::Leveled::default().with_l0_threshold(L0_TABLES),
-                ))
-        })?;
+        let create = |memtable_bytes: u64| {
+            move || {
+                KeyspaceCreateOptions::default()
+                    .filter_policy(FilterPolicy::disabled())
+                    .max_memtable_size(memtable_bytes)
+                    .compaction_strategy(Arc::new(
+                        fjall::compaction::Leveled::default().with_l0_threshold(L0_TABLES),
+                    ))
+            }
+        };
+        let data = db.keyspace(KEYSPACE, create(MEMTABLE_BYTES))?;
+        let meta = db.keyspace(META_KEYSPACE, create(META_MEMTABLE_BYTES))?;
+        move_meta_keys(&db, &data, &meta)?;
         let sync_mode = match options.durability {
             Durability::Full => PersistMode::SyncAll,
             Durability::Os => PersistMode::Buffer,
         };
         let stop = Arc::new(AtomicBool::new(false));
-        let watchdog = spawn_compaction_watchdog(data.clone(), stop.clone())
-            .map_err(|e| Error::Storage(format!("cannot start the fjall watchdog: {e}")))?;
+        let watchdog = spawn_compaction_watchdog(
+            db.clone(),
+            vec![data.clone(), meta.clone()],
+            meta.clone(),
+            stop.clone(),
+        )
+        .map_err(|e| Error::Storage(format!("cannot start the fjall watchdog: {e}")))?;
         Ok(FjallEngine {
             db,
             data,
+            meta,
             sync_mode,
             stop,
             watchdog: Some(watchdog),
             gc,
         })
+    }
+}
+
+/// Which keyspaces a range `[start, end)` reaches.
+enum Sides {
+    Meta,
+    Data,
+    Both,
+}
+
+impl FjallEngine {
+    fn keyspace_of(&self, key: &[u8]) -> &Keyspace {
+        if key < META_BELOW {
+            &self.meta
+        } else {
+            &self.data
+        }
+    }
+
+    fn sides(&self, start: &[u8], end: &[u8]) -> Sides {
+        if end <= META_BELOW {
+            Sides::Meta
+        } else if start >= META_BELOW {
+            Sides::Data
+        } else {
+            Sides::Both
+        }
     }
 }
 
@@ -300,25 +428,42 @@ impl Engine for FjallEngine {
     // partly visible, and a batch (a commit, or a GC batch that removes a tombstone with the
     // value it hides) must be seen whole or not at all.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.db.snapshot().get(&self.data, key)?.map(|v| v.to_vec()))
+        let value = self.db.snapshot().get(self.keyspace_of(key), key)?;
+        Ok(value.map(|v| v.to_vec()))
     }
 
     fn range(&self, start: &[u8], end: &[u8]) -> EngineIter {
-        let iter = self.db.snapshot().range(&self.data, start..end);
-        Box::new(iter.map(|guard| {
-            let (k, v) = guard.into_inner()?;
-            Ok((k.to_vec(), v.to_vec()))
-        }))
+        let snapshot = self.db.snapshot();
+        let pairs = |keyspace: &Keyspace, start: &[u8], end: &[u8]| {
+            snapshot.range(keyspace, start..end).map(|guard| {
+                let (k, v) = guard.into_inner()?;
+                Ok((k.to_vec(), v.to_vec()))
+            })
+        };
+        match self.sides(start, end) {
+            Sides::Meta => Box::new(pairs(&self.meta, start, end)),
+            Sides::Data => Box::new(pairs(&self.data, start, end)),
+            Sides::Both => Box::new(
+                pairs(&self.meta, start, META_BELOW).chain(pairs(&self.data, META_BELOW, end)),
+            ),
+        }
     }
 
     // A range with an upper bound seeks every table's index and first data block twice,
     // once per end, before yielding anything; open-ended, only the lower end is sought and
     // the bound is checked on each pair read. Half the cost of a point select's read.
     fn short_range(&self, start: &[u8], end: &[u8]) -> ForwardIter {
+        let snapshot = self.db.snapshot();
+        let from = |keyspace: &Keyspace, start: &[u8]| snapshot.range(keyspace, start.to_vec()..);
+        let guards = match self.sides(start, end) {
+            Sides::Meta => Box::new(from(&self.meta, start)) as Box<dyn Iterator<Item = _> + Send>,
+            Sides::Data => Box::new(from(&self.data, start)),
+            Sides::Both => Box::new(from(&self.meta, start).chain(from(&self.data, META_BELOW))),
+        };
         let end = end.to_vec();
-        let iter = self.db.snapshot().range(&self.data, start..);
         Box::new(
-            iter.map(|guard| guard.into_inner())
+            guards
+                .map(|guard| guard.into_inner())
                 .take_while(move |pair| pair.as_ref().map_or(true, |(k, _)| **k < *end))
                 .map(|pair| {
                     let (k, v) = pair?;
@@ -328,19 +473,16 @@ impl Engine for FjallEngine {
     }
 
     fn first_in(&self, start: &[u8], end: &[u8]) -> Result<Option<Pair>> {
-        let Some(guard) = self.db.snapshot().range(&self.data, start..).next() else {
-            return Ok(None);
-        };
-        let (k, v) = guard.into_inner()?;
-        Ok((&*k < end).then(|| (k.to_vec(), v.to_vec())))
+        self.short_range(start, end).next().transpose()
     }
 
     fn write(&self, batch: Batch) -> Result<()> {
         let mut b = self.db.batch();
         for (key, value) in batch.writes {
+            let keyspace = self.keyspace_of(&key);
             match value {
-                Some(value) => b.insert(&self.data, key, value),
-                None => b.remove(&self.data, key),
+                Some(value) => b.insert(keyspace, key, value),
+                None => b.remove(keyspace, key),
             }
         }
         b.commit()?;
@@ -357,14 +499,26 @@ impl Engine for FjallEngine {
     // tables. Packed, the pairs are freed by the thread that allocated them (a free from
     // another thread is several times dearer in the allocator).
     fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {
+        let mut pairs = pairs.peekable();
+        // One keyspace takes the whole ingest: the one of its first key.
+        let Some(keyspace) = pairs.peek().map(|(key, _)| self.keyspace_of(key)) else {
+            return Ok(());
+        };
+        let crossing = |key: &[u8]| (key < META_BELOW) != std::ptr::eq(keyspace, &self.meta);
         let (tx, rx) = crossbeam::channel::bounded::<PackedPairs>(INGEST_BATCHES_IN_FLIGHT);
         std::thread::scope(|scope| {
             let writer = std::thread::Builder::new()
                 .name("fjall-ingest".into())
                 .spawn_scoped(scope, move || -> Result<()> {
-                    let mut ingestion = self.data.start_ingestion()?;
+                    let mut ingestion = keyspace.start_ingestion()?;
                     for batch in rx {
                         for (key, value) in batch.iter() {
+                            if crossing(key) {
+                                return Err(Error::Storage(
+                                    "an ingest crosses from the catalog's keys to table data"
+                                        .into(),
+                                ));
+                            }
                             ingestion.write(key, value)?;
                         }
                     }
@@ -373,7 +527,7 @@ impl Engine for FjallEngine {
                     // outside the lock, only what was written since is left for it (a
                     // 25-60 ms stop).
                     let flush = std::time::Instant::now();
-                    self.data.rotate_memtable_and_wait()?;
+                    keyspace.rotate_memtable_and_wait()?;
                     let finish = std::time::Instant::now();
                     ingestion.finish()?;
                     tracing::debug!(
@@ -385,7 +539,7 @@ impl Engine for FjallEngine {
                 })
                 .map_err(|e| Error::Storage(format!("cannot start an ingest writer: {e}")))?;
             loop {
-                let batch = PackedPairs::take(pairs);
+                let batch = PackedPairs::take(&mut pairs);
                 // A writer that failed dropped its receiver: its error is the one to report.
                 if batch.is_empty() || tx.send(batch).is_err() {
                     break;
@@ -413,8 +567,107 @@ impl Engine for FjallEngine {
 
     #[cfg(test)]
     fn compact(&self) -> Result<()> {
-        self.data.rotate_memtable_and_wait()?;
-        self.data.major_compact()?;
+        for keyspace in [&self.data, &self.meta] {
+            keyspace.rotate_memtable_and_wait()?;
+            keyspace.major_compact()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type TestResult = std::result::Result<(), Box<dyn std::error::Error>>;
+
+    /// Keys on both sides of [`META_BELOW`], in order.
+    const KEYS: [&[u8]; 5] = [
+        b"\x00last_ts",
+        b"\x01m\x00\x00",
+        b"\x01s",
+        b"\x01t1",
+        b"\x01t2",
+    ];
+
+    fn all_keys(engine: &FjallEngine, start: &[u8], end: &[u8]) -> Result<Vec<Vec<u8>>> {
+        engine
+            .range(start, end)
+            .map(|p| p.map(|(k, _)| k))
+            .collect()
+    }
+
+    #[test]
+    fn reads_and_writes_cross_the_two_keyspaces_as_one() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let engine = FjallEngine::open(dir.path(), &Options::default())?;
+        let mut batch = Batch::default();
+        for key in KEYS {
+            batch.put(key, key);
+        }
+        engine.write(batch)?;
+        let expected: Vec<Vec<u8>> = KEYS.iter().map(|k| k.to_vec()).collect();
+        assert_eq!(all_keys(&engine, b"", b"\xff")?, expected);
+        let backwards: Vec<Vec<u8>> = engine
+            .range(b"", b"\xff")
+            .rev()
+            .map(|p| p.map(|(k, _)| k))
+            .collect::<Result<_>>()?;
+        assert_eq!(
+            backwards,
+            expected.iter().rev().cloned().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            all_keys(&engine, b"\x01m", b"\x01t2")?,
+            expected[1..4].to_vec()
+        );
+        let short: Vec<Vec<u8>> = engine
+            .short_range(b"\x01s", b"\x01t2")
+            .map(|p| p.map(|(k, _)| k))
+            .collect::<Result<_>>()?;
+        assert_eq!(short, expected[2..4].to_vec());
+        assert_eq!(
+            engine.first_in(b"\x01n", b"\x02")?.map(|p| p.0),
+            Some(b"\x01s".to_vec())
+        );
+        for key in KEYS {
+            assert_eq!(engine.get(key)?.as_deref(), Some(key));
+        }
+        assert_eq!(engine.meta.approximate_len(), 3);
+        assert_eq!(engine.data.approximate_len(), 2);
+        // An ingest stays on one side.
+        let mut crossing = vec![
+            (b"\x01r".to_vec(), b"v".to_vec()),
+            (b"\x01u".to_vec(), b"v".to_vec()),
+        ]
+        .into_iter();
+        assert!(engine.ingest(&mut crossing).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn an_older_directory_moves_its_small_keys_once() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        {
+            let db = Database::builder(dir.path()).open()?;
+            let data = db.keyspace(KEYSPACE, KeyspaceCreateOptions::default)?;
+            for key in KEYS {
+                data.insert(key, key)?;
+            }
+            db.persist(PersistMode::SyncAll)?;
+        }
+        for _ in 0..2 {
+            let engine = FjallEngine::open(dir.path(), &Options::default())?;
+            let expected: Vec<Vec<u8>> = KEYS.iter().map(|k| k.to_vec()).collect();
+            assert_eq!(all_keys(&engine, b"", b"\xff")?, expected);
+            assert_eq!(engine.meta.approximate_len(), 3);
+            let first = engine
+                .data
+                .first_key_value()
+                .map(|kv| kv.key())
+                .transpose()?;
+            assert_eq!(first.as_deref(), Some(&b"\x01t1"[..]));
+        }
         Ok(())
     }
 }

@@ -13,7 +13,8 @@
 //! only if no row changed since the earliest. Too many changes, changes no longer known, a
 //! build begun by an older version, or the `verify-rows-again` failpoint make the check read
 //! the rows again: in handle ranges, by `tidb_ddl_reorg_worker_cnt` threads (at most one per
-//! core), the index alongside on another. Otherwise the index is read by that many threads. Memory stays small whatever the table's size.
+//! core), the index alongside on another. Otherwise that many threads read the index.
+//! Memory stays small whatever the table's size.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};

@@ -209,7 +209,7 @@ fn tombstones_to_compact(data: &Keyspace) -> Option<u64> {
 /// keyspace flushed what it holds of it: when journals pile up, the watchdog flushes it.
 fn spawn_compaction_watchdog(
     db: Database,
-    keyspaces: Vec<Keyspace>,
+    data: Keyspace,
     meta: Keyspace,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
@@ -217,7 +217,7 @@ fn spawn_compaction_watchdog(
         .name("fjall-watchdog".into())
         .spawn(move || {
             crate::background::lower_priority();
-            let mut watches: Vec<Watch> = keyspaces.into_iter().map(Watch::new).collect();
+            let mut watches = [Watch::new(data), Watch::new(meta.clone())];
             let mut ticks = 0u32;
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(50));
@@ -366,13 +366,9 @@ impl FjallEngine {
             Durability::Os => PersistMode::Buffer,
         };
         let stop = Arc::new(AtomicBool::new(false));
-        let watchdog = spawn_compaction_watchdog(
-            db.clone(),
-            vec![data.clone(), meta.clone()],
-            meta.clone(),
-            stop.clone(),
-        )
-        .map_err(|e| Error::Storage(format!("cannot start the fjall watchdog: {e}")))?;
+        let watchdog =
+            spawn_compaction_watchdog(db.clone(), data.clone(), meta.clone(), stop.clone())
+                .map_err(|e| Error::Storage(format!("cannot start the fjall watchdog: {e}")))?;
         Ok(FjallEngine {
             db,
             data,
@@ -385,13 +381,6 @@ impl FjallEngine {
     }
 }
 
-/// Which keyspaces a range `[start, end)` reaches.
-enum Sides {
-    Meta,
-    Data,
-    Both,
-}
-
 impl FjallEngine {
     fn keyspace_of(&self, key: &[u8]) -> &Keyspace {
         if key < META_BELOW {
@@ -401,16 +390,18 @@ impl FjallEngine {
         }
     }
 
-    fn sides(&self, start: &[u8], end: &[u8]) -> Sides {
-        if end <= META_BELOW {
-            Sides::Meta
-        } else if start >= META_BELOW {
-            Sides::Data
-        } else {
-            Sides::Both
-        }
+    /// The keyspaces the range `[start, end)` reaches, each with the part of it there (in key
+    /// order: the small keys' first).
+    fn sides<'a>(&self, start: &'a [u8], end: &'a [u8]) -> [Option<Side<'_, 'a>>; 2] {
+        [
+            (start < META_BELOW).then_some((&self.meta, start, end.min(META_BELOW))),
+            (end > META_BELOW).then_some((&self.data, start.max(META_BELOW), end)),
+        ]
     }
 }
+
+/// A keyspace and the part `[start, end)` of a range in it.
+type Side<'e, 'a> = (&'e Keyspace, &'a [u8], &'a [u8]);
 
 impl From<fjall::Error> for Error {
     fn from(e: fjall::Error) -> Self {
@@ -434,19 +425,14 @@ impl Engine for FjallEngine {
 
     fn range(&self, start: &[u8], end: &[u8]) -> EngineIter {
         let snapshot = self.db.snapshot();
-        let pairs = |keyspace: &Keyspace, start: &[u8], end: &[u8]| {
-            snapshot.range(keyspace, start..end).map(|guard| {
-                let (k, v) = guard.into_inner()?;
-                Ok((k.to_vec(), v.to_vec()))
-            })
-        };
-        match self.sides(start, end) {
-            Sides::Meta => Box::new(pairs(&self.meta, start, end)),
-            Sides::Data => Box::new(pairs(&self.data, start, end)),
-            Sides::Both => Box::new(
-                pairs(&self.meta, start, META_BELOW).chain(pairs(&self.data, META_BELOW, end)),
-            ),
-        }
+        let [meta, data] = self
+            .sides(start, end)
+            .map(|side| side.map(|(keyspace, start, end)| snapshot.range(keyspace, start..end)));
+        let guards = meta.into_iter().flatten().chain(data.into_iter().flatten());
+        Box::new(guards.map(|guard| {
+            let (k, v) = guard.into_inner()?;
+            Ok((k.to_vec(), v.to_vec()))
+        }))
     }
 
     // A range with an upper bound seeks every table's index and first data block twice,
@@ -454,12 +440,10 @@ impl Engine for FjallEngine {
     // the bound is checked on each pair read. Half the cost of a point select's read.
     fn short_range(&self, start: &[u8], end: &[u8]) -> ForwardIter {
         let snapshot = self.db.snapshot();
-        let from = |keyspace: &Keyspace, start: &[u8]| snapshot.range(keyspace, start.to_vec()..);
-        let guards = match self.sides(start, end) {
-            Sides::Meta => Box::new(from(&self.meta, start)) as Box<dyn Iterator<Item = _> + Send>,
-            Sides::Data => Box::new(from(&self.data, start)),
-            Sides::Both => Box::new(from(&self.meta, start).chain(from(&self.data, META_BELOW))),
-        };
+        let [meta, data] = self
+            .sides(start, end)
+            .map(|side| side.map(|(keyspace, start, _)| snapshot.range(keyspace, start..)));
+        let guards = meta.into_iter().flatten().chain(data.into_iter().flatten());
         let end = end.to_vec();
         Box::new(
             guards
@@ -473,7 +457,14 @@ impl Engine for FjallEngine {
     }
 
     fn first_in(&self, start: &[u8], end: &[u8]) -> Result<Option<Pair>> {
-        self.short_range(start, end).next().transpose()
+        let snapshot = self.db.snapshot();
+        for (keyspace, start, end) in self.sides(start, end).into_iter().flatten() {
+            if let Some(guard) = snapshot.range(keyspace, start..).next() {
+                let (k, v) = guard.into_inner()?;
+                return Ok((&*k < end).then(|| (k.to_vec(), v.to_vec())));
+            }
+        }
+        Ok(None)
     }
 
     fn write(&self, batch: Batch) -> Result<()> {

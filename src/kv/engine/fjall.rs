@@ -17,8 +17,7 @@ use fjall::config::FilterPolicy;
 use fjall::{AbstractTree, Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
 use super::{
-    Batch, CompactionGc, Durability, Engine, EngineIter, EngineKind, ForwardIter, GarbageJudge,
-    Options,
+    Batch, CompactionGc, Durability, Engine, EngineIter, EngineKind, GarbageJudge, Options,
 };
 use crate::kv::{Error, Pair, Result};
 
@@ -435,33 +434,16 @@ impl Engine for FjallEngine {
         }))
     }
 
-    // A range with an upper bound seeks every table's index and first data block twice,
-    // once per end, before yielding anything; open-ended, only the lower end is sought and
-    // the bound is checked on each pair read. Half the cost of a point select's read.
-    fn short_range(&self, start: &[u8], end: &[u8]) -> ForwardIter {
-        let snapshot = self.db.snapshot();
-        let [meta, data] = self
-            .sides(start, end)
-            .map(|side| side.map(|(keyspace, start, _)| snapshot.range(keyspace, start..)));
-        let guards = meta.into_iter().flatten().chain(data.into_iter().flatten());
-        let end = end.to_vec();
-        Box::new(
-            guards
-                .map(|guard| guard.into_inner())
-                .take_while(move |pair| pair.as_ref().map_or(true, |(k, _)| **k < *end))
-                .map(|pair| {
-                    let (k, v) = pair?;
-                    Ok((k.to_vec(), v.to_vec()))
-                }),
-        )
-    }
-
+    // Bounded at both ends although an open-ended range seeks less: the first pair after
+    // `start` may lie past a run of tombstones (a dropped table's deleted range, rows GC
+    // removed), all of which fjall steps over inside `next`. Open-ended, an INSERT at the
+    // end of a table followed by a dropped one read 600,000 tombstones per statement.
     fn first_in(&self, start: &[u8], end: &[u8]) -> Result<Option<Pair>> {
         let snapshot = self.db.snapshot();
         for (keyspace, start, end) in self.sides(start, end).into_iter().flatten() {
-            if let Some(guard) = snapshot.range(keyspace, start..).next() {
+            if let Some(guard) = snapshot.range(keyspace, start..end).next() {
                 let (k, v) = guard.into_inner()?;
-                return Ok((&*k < end).then(|| (k.to_vec(), v.to_vec())));
+                return Ok(Some((k.to_vec(), v.to_vec())));
             }
         }
         Ok(None)
@@ -612,11 +594,6 @@ mod tests {
             all_keys(&engine, b"\x01m", b"\x01t2")?,
             expected[1..4].to_vec()
         );
-        let short: Vec<Vec<u8>> = engine
-            .short_range(b"\x01s", b"\x01t2")
-            .map(|p| p.map(|(k, _)| k))
-            .collect::<Result<_>>()?;
-        assert_eq!(short, expected[2..4].to_vec());
         assert_eq!(
             engine.first_in(b"\x01n", b"\x02")?.map(|p| p.0),
             Some(b"\x01s".to_vec())

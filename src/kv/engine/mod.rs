@@ -23,9 +23,6 @@ use super::{Error, Pair, Result};
 /// A lazy scan over an engine's pairs.
 pub type EngineIter = Box<dyn DoubleEndedIterator<Item = Result<Pair>> + Send>;
 
-/// A lazy scan over an engine's pairs that only goes forward.
-pub type ForwardIter = Box<dyn Iterator<Item = Result<Pair>> + Send>;
-
 /// An ordered, durable byte-key store.
 pub trait Engine: Send + Sync + 'static {
     fn kind(&self) -> EngineKind;
@@ -34,12 +31,6 @@ pub trait Engine: Send + Sync + 'static {
 
     /// The pairs with `start <= key < end`, in key order; `next_back` walks from the end.
     fn range(&self, start: &[u8], end: &[u8]) -> EngineIter;
-
-    /// [`Engine::range`] for a range expected to hold a few pairs (one key's versions):
-    /// an engine may seek only `start` and check `end` on each pair read.
-    fn short_range(&self, start: &[u8], end: &[u8]) -> ForwardIter {
-        Box::new(self.range(start, end))
-    }
 
     /// The first pair with `start <= key < end`: an MVCC point read (the newest version of
     /// a key at or below a timestamp) is exactly this.
@@ -315,34 +306,6 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("--engine sled"), "{err}");
-    }
-
-    #[test]
-    fn short_ranges_hold_what_ranges_hold() {
-        for kind in [EngineKind::Fjall, EngineKind::Sled] {
-            let dir = tempfile::tempdir().unwrap();
-            let engine = open(dir.path(), Some(kind), &Options::default()).unwrap();
-            let mut batch = Batch::default();
-            for key in [&b"a"[..], b"b1", b"b2", b"b3", b"c", b"d"] {
-                batch.put(key, key);
-            }
-            engine.write(batch).unwrap();
-            let keys = |iter: &mut dyn Iterator<Item = Result<Pair>>| -> Vec<Vec<u8>> {
-                iter.map(|p| p.unwrap().0).collect()
-            };
-            for (start, end) in [
-                (&b"b"[..], &b"c"[..]),
-                (b"b2", b"b3"),
-                (b"", b"z"),
-                (b"c0", b"c1"),
-            ] {
-                assert_eq!(
-                    keys(&mut engine.short_range(start, end)),
-                    keys(&mut engine.range(start, end)),
-                    "{kind:?} {start:?}..{end:?}"
-                );
-            }
-        }
     }
 
     #[test]

@@ -139,7 +139,7 @@ impl Inner {
         self.record_safe_point()?;
         let mut sweep = Sweep::new(self.engine.as_ref(), safe_point, shadowed);
         for key in keys {
-            let versions = self.engine.short_range(
+            let versions = self.engine.range(
                 &keys::data_lower_bound(key),
                 &just_after(keys::data_key(key, 0)),
             );

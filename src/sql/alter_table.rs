@@ -41,6 +41,11 @@ pub enum AlterClause {
 
 /// `ALTER TABLE name clause, ...` when one of its clauses is one sqlparser does not read.
 pub fn parse(sql: &str) -> Option<Result<(ast::ObjectName, Vec<AlterClause>)>> {
+    // Every statement passes here: tokenize only what may be an ALTER.
+    let first = sql.split_whitespace().next()?;
+    if !first.eq_ignore_ascii_case("alter") {
+        return None;
+    }
     let tokens: Vec<Token> = Tokenizer::new(&MySql, sql)
         .tokenize()
         .ok()?

@@ -128,6 +128,10 @@ impl Dialect for MySql {
         ))
     }
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
+        // Only an UPDATE is tried: a failed attempt formats an error message.
+        if !parser.peek_keyword(Keyword::UPDATE) {
+            return MYSQL.parse_statement(parser);
+        }
         match parser.maybe_parse(multi_table_update) {
             Ok(Some(update)) => Some(Ok(update)),
             Ok(None) => MYSQL.parse_statement(parser),

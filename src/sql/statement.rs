@@ -111,10 +111,19 @@ pub fn parse(sql: &str) -> Result<Statement> {
     if let Some(alter) = alter_table::parse(sql) {
         return alter.map(|(name, clauses)| Statement::AlterTable { name, clauses });
     }
-    let words: Vec<String> = sql
-        .split_whitespace()
-        .map(|w| w.to_ascii_lowercase())
-        .collect();
+    // The SHOW forms and `SELECT @@warning_count` are recognised by their words, which
+    // every other statement is spared from lower-casing.
+    let first = sql.split_whitespace().next().unwrap_or("");
+    let words: Vec<String> = if ["show", "select"]
+        .iter()
+        .any(|w| first.eq_ignore_ascii_case(w))
+    {
+        sql.split_whitespace()
+            .map(|w| w.to_ascii_lowercase())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     if let Some(tables) = analyze(sql) {
         return Ok(Statement::Analyze { tables });

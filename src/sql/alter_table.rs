@@ -41,9 +41,13 @@ pub enum AlterClause {
 
 /// `ALTER TABLE name clause, ...` when one of its clauses is one sqlparser does not read.
 pub fn parse(sql: &str) -> Option<Result<(ast::ObjectName, Vec<AlterClause>)>> {
-    // Every statement passes here: tokenize only what may be an ALTER.
-    let first = sql.split_whitespace().next()?;
-    if !first.eq_ignore_ascii_case("alter") {
+    // Every statement passes here: tokenize only what may be an ALTER (a comment may come
+    // before the keyword).
+    if !sql
+        .as_bytes()
+        .windows(5)
+        .any(|w| w.eq_ignore_ascii_case(b"alter"))
+    {
         return None;
     }
     let tokens: Vec<Token> = Tokenizer::new(&MySql, sql)
@@ -289,6 +293,13 @@ mod tests {
             AlterClause::Sql(op) if matches!(**op, ast::AlterTableOperation::AddConstraint { .. })
         ));
         assert!(parse("SELECT 1").is_none());
+        let (_, commented) = parse("/* c */ ALTER TABLE t DROP CHECK c1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            commented,
+            vec![AlterClause::DropCheck { name: "c1".into() }]
+        );
         let (name, clauses) = parse(
             "alter table d.`t` rename key `a` to b, add index i ((x)), ALTER INDEX b INVISIBLE",
         )

@@ -7,29 +7,26 @@ use crate::privilege::{AccountName, Priv};
 
 /// The statement, if `sql` starts like an account statement.
 pub fn parse(sql: &str) -> Option<Result<AccountStatement>> {
-    let head: Vec<String> = sql
-        .split_whitespace()
-        .take(2)
-        .map(|w| w.to_ascii_uppercase())
-        .collect();
-    let head: Vec<&str> = head.iter().map(String::as_str).collect();
-    let (first, second) = match head.as_slice() {
-        [a, b, ..] => (*a, *b),
-        [a] => (*a, ""),
-        [] => return None,
-    };
+    // Every statement passes here: its first two words decide, compared without copying.
+    let mut words = sql.split_whitespace();
+    let first = words.next()?;
+    let second = words.next().unwrap_or("");
+    let is = |word: &str, keyword: &str| word.eq_ignore_ascii_case(keyword);
     let known = match first {
-        "CREATE" | "DROP" => matches!(second, "USER" | "ROLE"),
-        "ALTER" | "RENAME" => second == "USER",
-        "SET" => {
-            second == "PASSWORD"
-                || second.starts_with("PASSWORD=")
-                || second == "ROLE"
-                || second == "DEFAULT"
+        w if is(w, "CREATE") || is(w, "DROP") => is(second, "USER") || is(second, "ROLE"),
+        w if is(w, "ALTER") || is(w, "RENAME") => is(second, "USER"),
+        w if is(w, "SET") => {
+            is(second, "PASSWORD")
+                || second
+                    .as_bytes()
+                    .get(..9)
+                    .is_some_and(|head| head.eq_ignore_ascii_case(b"PASSWORD="))
+                || is(second, "ROLE")
+                || is(second, "DEFAULT")
         }
-        "GRANT" | "REVOKE" => true,
-        "SHOW" => second == "GRANTS",
-        "FLUSH" => second == "PRIVILEGES",
+        w if is(w, "GRANT") || is(w, "REVOKE") => true,
+        w if is(w, "SHOW") => is(second, "GRANTS"),
+        w if is(w, "FLUSH") => is(second, "PRIVILEGES"),
         _ => false,
     };
     if !known {

@@ -17,6 +17,14 @@ use crate::types::Value;
 /// have stacks sized for this limit (see `main.rs`).
 pub const MAX_NESTING: usize = 256;
 
+/// Whether the first word of `sql` is one of `words` (ASCII case ignored). Every statement
+/// passes the front parsers, which look no further unless it is.
+pub fn first_word_is(sql: &str, words: &[&str]) -> bool {
+    sql.split_whitespace()
+        .next()
+        .is_some_and(|first| words.iter().any(|w| first.eq_ignore_ascii_case(w)))
+}
+
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let mut tokens = tokenize(sql)?;
     tidb_syntax::take_clustering(&mut tokens);

@@ -6,6 +6,7 @@
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::dialect::MySql;
+use super::parser::first_word_is;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,11 +26,7 @@ pub enum Source {
 
 /// One of the three statements, or `None` for anything else.
 pub fn parse(sql: &str) -> Option<Result<PrepareStatement>> {
-    let first = sql.split_whitespace().next()?;
-    if !["prepare", "execute", "deallocate", "drop"]
-        .iter()
-        .any(|w| first.eq_ignore_ascii_case(w))
-    {
+    if !first_word_is(sql, &["prepare", "execute", "deallocate", "drop"]) {
         return None;
     }
     let tokens: Vec<Token> = Tokenizer::new(&MySql, sql)

@@ -111,12 +111,10 @@ pub fn parse(sql: &str) -> Result<Statement> {
     if let Some(alter) = alter_table::parse(sql) {
         return alter.map(|(name, clauses)| Statement::AlterTable { name, clauses });
     }
-    // The SHOW forms and `SELECT @@warning_count` are recognised by their words, which
-    // every other statement is spared from lower-casing.
-    let first = sql.split_whitespace().next().unwrap_or("");
-    let words: Vec<String> = if ["show", "select"]
-        .iter()
-        .any(|w| first.eq_ignore_ascii_case(w))
+    // The SHOW forms and `SELECT @@warning_count` (two words) are recognised by their
+    // words, which every other statement is spared from lower-casing.
+    let words: Vec<String> = if parser::first_word_is(sql, &["show"])
+        || (parser::first_word_is(sql, &["select"]) && sql.split_whitespace().nth(2).is_none())
     {
         sql.split_whitespace()
             .map(|w| w.to_ascii_lowercase())

@@ -437,7 +437,7 @@ impl Engine for FjallEngine {
     // Bounded at both ends although an open-ended range seeks less: the first pair after
     // `start` may lie past a run of tombstones (a dropped table's deleted range, rows GC
     // removed), all of which fjall steps over inside `next`. Open-ended, an INSERT at the
-    // end of a table followed by a dropped one read 600,000 tombstones per statement.
+    // end of a table followed by a dropped one stepped over its 600,000 deleted versions.
     fn first_in(&self, start: &[u8], end: &[u8]) -> Result<Option<Pair>> {
         let snapshot = self.db.snapshot();
         for (keyspace, start, end) in self.sides(start, end).into_iter().flatten() {

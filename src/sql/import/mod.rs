@@ -9,6 +9,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
 
 use super::admin::jobs::time;
+use super::parser::first_word_is;
 use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::error::{Error, Result};
 use crate::import::{source, Given, ImportJob, Options, Progress};
@@ -74,12 +75,7 @@ pub struct ImportInto {
 
 /// Parses `sql` if it is an import statement (`None` otherwise).
 pub fn parse(sql: &str) -> Option<Result<ImportStatement>> {
-    // Every statement passes here: look no further than its first word unless it may be one.
-    let first = sql.split_whitespace().next().unwrap_or("");
-    if !["import", "show", "cancel", "load"]
-        .iter()
-        .any(|w| first.eq_ignore_ascii_case(w))
-    {
+    if !first_word_is(sql, &["import", "show", "cancel", "load"]) {
         return None;
     }
     let words: Vec<String> = sql

@@ -17,7 +17,7 @@ use fjall::config::FilterPolicy;
 use fjall::{AbstractTree, Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
 use super::{
-    Batch, CompactionGc, Durability, Engine, EngineIter, EngineKind, GarbageJudge, Options,
+    Batch, CompactionGc, Durability, Engine, EngineIter, EngineKind, GarbageJudge, Options, RawPair,
 };
 use crate::kv::{Error, Pair, Result};
 
@@ -428,22 +428,18 @@ impl Engine for FjallEngine {
             .sides(start, end)
             .map(|side| side.map(|(keyspace, start, end)| snapshot.range(keyspace, start..end)));
         let guards = meta.into_iter().flatten().chain(data.into_iter().flatten());
-        Box::new(guards.map(|guard| {
-            let (k, v) = guard.into_inner()?;
-            Ok((k.to_vec(), v.to_vec()))
-        }))
+        Box::new(guards.map(|guard| Ok(guard.into_inner()?)))
     }
 
     // Bounded at both ends although an open-ended range seeks less: the first pair after
     // `start` may lie past a run of tombstones (a dropped table's deleted range, rows GC
     // removed), all of which fjall steps over inside `next`. Open-ended, an INSERT at the
     // end of a table followed by a dropped one stepped over its 600,000 deleted versions.
-    fn first_in(&self, start: &[u8], end: &[u8]) -> Result<Option<Pair>> {
+    fn first_in(&self, start: &[u8], end: &[u8]) -> Result<Option<RawPair>> {
         let snapshot = self.db.snapshot();
         for (keyspace, start, end) in self.sides(start, end).into_iter().flatten() {
             if let Some(guard) = snapshot.range(keyspace, start..end).next() {
-                let (k, v) = guard.into_inner()?;
-                return Ok(Some((k.to_vec(), v.to_vec())));
+                return Ok(Some(guard.into_inner()?));
             }
         }
         Ok(None)
@@ -566,7 +562,7 @@ mod tests {
     fn all_keys(engine: &FjallEngine, start: &[u8], end: &[u8]) -> Result<Vec<Vec<u8>>> {
         engine
             .range(start, end)
-            .map(|p| p.map(|(k, _)| k))
+            .map(|p| p.map(|(k, _)| k.to_vec()))
             .collect()
     }
 
@@ -584,7 +580,7 @@ mod tests {
         let backwards: Vec<Vec<u8>> = engine
             .range(b"", b"\xff")
             .rev()
-            .map(|p| p.map(|(k, _)| k))
+            .map(|p| p.map(|(k, _)| k.to_vec()))
             .collect::<Result<_>>()?;
         assert_eq!(
             backwards,
@@ -595,7 +591,7 @@ mod tests {
             expected[1..4].to_vec()
         );
         assert_eq!(
-            engine.first_in(b"\x01n", b"\x02")?.map(|p| p.0),
+            engine.first_in(b"\x01n", b"\x02")?.map(|p| p.0.to_vec()),
             Some(b"\x01s".to_vec())
         );
         for key in KEYS {

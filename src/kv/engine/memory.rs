@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use super::{Batch, Engine, EngineIter, EngineKind, Pair, Result};
+use super::{Batch, Engine, EngineIter, EngineKind, Pair, RawPair, Result, Slice};
 
 type Map = Arc<RwLock<BTreeMap<Vec<u8>, Vec<u8>>>>;
 
@@ -87,7 +87,7 @@ impl Cursor {
 }
 
 impl Iterator for Cursor {
-    type Item = Result<Pair>;
+    type Item = Result<RawPair>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.is_empty() {
@@ -96,7 +96,7 @@ impl Iterator for Cursor {
         let map = self.map.read();
         let (k, v) = map.range((self.front.clone(), self.back.clone())).next()?;
         self.front = Bound::Excluded(k.clone());
-        Some(Ok((k.clone(), v.clone())))
+        Some(Ok((Slice::from(&k[..]), Slice::from(&v[..]))))
     }
 }
 
@@ -110,6 +110,6 @@ impl DoubleEndedIterator for Cursor {
             .range((self.front.clone(), self.back.clone()))
             .next_back()?;
         self.back = Bound::Excluded(k.clone());
-        Some(Ok((k.clone(), v.clone())))
+        Some(Ok((Slice::from(&k[..]), Slice::from(&v[..]))))
     }
 }

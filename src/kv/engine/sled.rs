@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::io_error;
-use super::{Batch, Engine, EngineIter, EngineKind, Options};
+use super::{Batch, Engine, EngineIter, EngineKind, Options, Slice};
 use crate::kv::{Error, Pair, Result};
 
 pub struct SledEngine {
@@ -50,7 +50,7 @@ impl Engine for SledEngine {
         let iter = self.db.range(start..end);
         Box::new(iter.map(|entry| {
             let (k, v) = entry?;
-            Ok((k.to_vec(), v.to_vec()))
+            Ok((Slice::from(&*k), Slice::from(&*v)))
         }))
     }
 

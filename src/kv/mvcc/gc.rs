@@ -99,7 +99,7 @@ impl Inner {
         let mut sweep = Sweep::new(self.engine.as_ref(), safe_point, shadowed);
         for entry in all_versions(self.engine.as_ref()) {
             let (raw_key, raw_value) = entry?;
-            sweep.visit(raw_key, &raw_value)?;
+            sweep.visit(&raw_key, &raw_value)?;
         }
         sweep.finish()
     }
@@ -145,7 +145,7 @@ impl Inner {
             );
             for entry in versions {
                 let (raw_key, raw_value) = entry?;
-                sweep.visit(raw_key, &raw_value)?;
+                sweep.visit(&raw_key, &raw_value)?;
             }
         }
         sweep.finish()
@@ -277,8 +277,8 @@ impl<'a> Sweep<'a> {
         }
     }
 
-    fn visit(&mut self, raw_key: Vec<u8>, raw_value: &[u8]) -> Result<()> {
-        let (standing, first) = self.walk.visit(&raw_key)?;
+    fn visit(&mut self, raw_key: &[u8], raw_value: &[u8]) -> Result<()> {
+        let (standing, first) = self.walk.visit(raw_key)?;
         if first {
             // The previous key's deletions are complete.
             self.removed += write_if_full(self.engine, &mut self.batch)?;

@@ -148,14 +148,9 @@ pub(super) fn decode_value(raw: &[u8]) -> Result<Option<&[u8]>> {
     }
 }
 
-/// Like [`decode_value`], taking the engine's buffer: the value moves down one byte in
-/// place instead of being copied into a new allocation.
-pub(super) fn into_value(mut raw: Vec<u8>) -> Result<Option<Vec<u8>>> {
-    if decode_value(&raw)?.is_none() {
-        return Ok(None);
-    }
-    raw.remove(0);
-    Ok(Some(raw))
+/// The user value of a version, copied out of the engine's buffer (`None`: a tombstone).
+pub(super) fn into_value(raw: &[u8]) -> Result<Option<Vec<u8>>> {
+    Ok(decode_value(raw)?.map(<[u8]>::to_vec))
 }
 
 /// Encodes a timestamp stored under a meta key.
@@ -222,11 +217,11 @@ mod tests {
         assert_eq!(decode_value(&encode_value(None)), Ok(None));
         assert!(decode_value(b"").is_err());
         assert_eq!(
-            into_value(encode_value(Some(b"v"))),
+            into_value(&encode_value(Some(b"v"))),
             Ok(Some(b"v".to_vec()))
         );
-        assert_eq!(into_value(encode_value(None)), Ok(None));
-        assert!(into_value(Vec::new()).is_err());
+        assert_eq!(into_value(&encode_value(None)), Ok(None));
+        assert!(into_value(&[]).is_err());
         for malformed in [&b"a\x00"[..], b"a", b"a\x00\x00b", b"a\x00\x01\x00\x00"] {
             assert!(unescape(malformed).is_err(), "{malformed:?}");
         }

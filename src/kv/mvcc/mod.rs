@@ -313,7 +313,7 @@ impl MvccStore {
         let mut removed = 0u64;
         let mut batch = Batch::default();
         for entry in engine.range(&start, &end) {
-            batch.delete(entry?.0);
+            batch.delete(entry?.0.to_vec());
             removed += write_if_full(engine, &mut batch)? as u64;
         }
         removed += batch.len() as u64;
@@ -407,7 +407,7 @@ impl Inner {
         }
         let oldest = just_after(keys::data_key(key, 0));
         match self.engine.first_in(&keys::data_key(key, ts), &oldest)? {
-            Some((_, value)) => keys::into_value(value),
+            Some((_, value)) => keys::into_value(&value),
             None => Ok(None),
         }
     }
@@ -744,7 +744,7 @@ impl<'a> SnapshotScan<'a> {
                 }
                 None => self.decided = Some(user.to_vec()),
             }
-            if let Some(value) = keys::into_value(raw_value)? {
+            if let Some(value) = keys::into_value(&raw_value)? {
                 return Ok(Some((keys::unescape(user)?, value)));
             }
         }

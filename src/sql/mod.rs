@@ -24,6 +24,7 @@ pub mod expr;
 pub mod functions;
 pub mod import;
 pub mod infoschema;
+mod insert_values;
 pub mod limits;
 pub mod parser;
 pub mod plan_cache;

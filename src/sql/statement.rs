@@ -93,6 +93,9 @@ pub fn parse(sql: &str) -> Result<Statement> {
     if sql.is_empty() {
         return Err(Error::new(1065, "42000", "Query was empty"));
     }
+    if let Some(insert) = super::insert_values::parse(sql) {
+        return Ok(Statement::Sql(Box::new(insert)));
+    }
     if let Some(admin) = admin::parse(sql) {
         return admin.map(Statement::Admin);
     }

@@ -1268,9 +1268,14 @@ impl Drop for Session {
 }
 
 fn has_subquery(stmt: &Statement) -> bool {
-    // A subquery may name a CTE: only the planner, inside the WITH's scope, can run it.
-    struct HasWith;
-    impl ast::Visitor for HasWith {
+    /// One walk over the statement (every statement passes here): a subquery seen so far,
+    /// and a stop at the first WITH, since a subquery may name a CTE and only the planner,
+    /// inside the WITH's scope, can run it.
+    #[derive(Default)]
+    struct Walk {
+        subquery: bool,
+    }
+    impl ast::Visitor for Walk {
         type Break = ();
         fn pre_visit_query(&mut self, q: &ast::Query) -> ControlFlow<()> {
             match q.with {
@@ -1278,17 +1283,18 @@ fn has_subquery(stmt: &Statement) -> bool {
                 None => ControlFlow::Continue(()),
             }
         }
-    }
-    if ast::Visit::visit(stmt, &mut HasWith).is_break() {
-        return false;
-    }
-    let found = ast::visit_expressions(stmt, |e| match e {
-        ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. } => {
-            ControlFlow::Break(())
+        fn pre_visit_expr(&mut self, e: &ast::Expr) -> ControlFlow<()> {
+            if let ast::Expr::Subquery(_)
+            | ast::Expr::Exists { .. }
+            | ast::Expr::InSubquery { .. } = e
+            {
+                self.subquery = true;
+            }
+            ControlFlow::Continue(())
         }
-        _ => ControlFlow::Continue(()),
-    });
-    found.is_break()
+    }
+    let mut walk = Walk::default();
+    ast::Visit::visit(stmt, &mut walk).is_continue() && walk.subquery
 }
 
 /// TiDB's 8028 at COMMIT: with the metadata lock off, DDL does not wait for transactions,

@@ -31,8 +31,10 @@ use crate::kv::{Error, Result};
 
 /// How often the background thread collects garbage. A pass visits only the keys written
 /// since the previous one ([`dirty`]), so it can run often enough that the old versions of
-/// hot rows are gone while they are still in the engine's memtable.
-pub const GC_INTERVAL: Duration = Duration::from_secs(10);
+/// hot rows are gone while they are still in the engine's memtable. Each pass also makes
+/// its safe point durable, the one fjall's compactions collect below: versions written
+/// since the last pass survive a compaction, and a range over hot rows steps over them.
+pub const GC_INTERVAL: Duration = Duration::from_secs(2);
 
 /// GC applies its deletions in batches of about this many, so a huge collection does not build
 /// one giant batch, while each key's deletions still land in a single batch.

@@ -151,10 +151,11 @@ impl Drop for FjallEngine {
 
 /// The size at which the memtable is flushed (fjall's default is 64 MiB). Every version
 /// of a hot row stays in the memtable until it is flushed and compacted, and a range scan
-/// steps over all of them: with 64 MiB under sysbench's read_write the memtable lasts
-/// minutes, and a 100-row range over the hot rows cost 1.4-2.3 times as much as with a
-/// smaller one.
-const MEMTABLE_BYTES: u64 = 32 << 20;
+/// steps over all of them (a compaction drops those older than the durable safe point,
+/// which GC advances every 2 s). With 64 MiB under sysbench's read_write the memtable
+/// lasts minutes; 8 MiB (under 10 s of writes) took a sixth off read_write's user CPU per
+/// query against 32 MiB, with inserts and updates no dearer.
+const MEMTABLE_BYTES: u64 = 8 << 20;
 
 /// The memtable size of the keyspace below [`META_BELOW`]. A journal file is deleted only
 /// once every keyspace has flushed what it holds, and these keys come slowly (a version of

@@ -148,11 +148,6 @@ pub(super) fn decode_value(raw: &[u8]) -> Result<Option<&[u8]>> {
     }
 }
 
-/// The user value of a version, copied out of the engine's buffer (`None`: a tombstone).
-pub(super) fn into_value(raw: &[u8]) -> Result<Option<Vec<u8>>> {
-    Ok(decode_value(raw)?.map(<[u8]>::to_vec))
-}
-
 /// Encodes a timestamp stored under a meta key.
 pub(super) fn encode_ts(ts: u64) -> [u8; 8] {
     ts.to_be_bytes()
@@ -216,12 +211,6 @@ mod tests {
         assert_eq!(decode_value(&encode_value(Some(b""))), Ok(Some(&b""[..])));
         assert_eq!(decode_value(&encode_value(None)), Ok(None));
         assert!(decode_value(b"").is_err());
-        assert_eq!(
-            into_value(&encode_value(Some(b"v"))),
-            Ok(Some(b"v".to_vec()))
-        );
-        assert_eq!(into_value(&encode_value(None)), Ok(None));
-        assert!(into_value(&[]).is_err());
         for malformed in [&b"a\x00"[..], b"a", b"a\x00\x00b", b"a\x00\x01\x00\x00"] {
             assert!(unescape(malformed).is_err(), "{malformed:?}");
         }

@@ -407,7 +407,7 @@ impl Inner {
         }
         let oldest = just_after(keys::data_key(key, 0));
         match self.engine.first_in(&keys::data_key(key, ts), &oldest)? {
-            Some((_, value)) => keys::into_value(&value),
+            Some((_, value)) => Ok(keys::decode_value(&value)?.map(<[u8]>::to_vec)),
             None => Ok(None),
         }
     }
@@ -744,8 +744,8 @@ impl<'a> SnapshotScan<'a> {
                 }
                 None => self.decided = Some(user.to_vec()),
             }
-            if let Some(value) = keys::into_value(&raw_value)? {
-                return Ok(Some((keys::unescape(user)?, value)));
+            if let Some(value) = keys::decode_value(&raw_value)? {
+                return Ok(Some((keys::unescape(user)?, value.to_vec())));
             }
         }
         Ok(None)

@@ -113,6 +113,11 @@ struct Args {
     /// ddl-under-load: keep k_2 afterwards instead of dropping it.
     #[arg(long)]
     keep_index: bool,
+    /// ddl-under-load: append one line per DML statement begun during the build to this
+    /// file: client thread, start (Unix seconds), latency (us); for lining the slow ones up
+    /// with the server's log of the build's phases.
+    #[arg(long)]
+    latency_log: Option<std::path::PathBuf>,
     /// bulk-load: multi-row INSERTs, or one LOAD DATA [LOCAL] INFILE or IMPORT INTO of a
     /// CSV file the tool writes first.
     #[arg(long, value_enum, default_value = "insert")]
@@ -170,6 +175,7 @@ async fn run(args: Args) -> Result<(), workloads::BoxError> {
         max_ddl: Duration::from_secs(args.max_ddl_secs),
         prepare_timeout: Duration::from_secs(args.prepare_timeout),
         keep_index: args.keep_index,
+        latency_log: args.latency_log.clone(),
     };
     let mut report = Report {
         workload: args

@@ -35,6 +35,7 @@ pub struct Config {
     pub max_ddl: Duration,
     pub prepare_timeout: Duration,
     pub keep_index: bool,
+    pub latency_log: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -539,8 +540,11 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
         tasks.push(tokio::spawn(async move {
             let mut client = Client::connect(&cfg, t).await?;
             let mut stats = [Stats::default(), Stats::default(), Stats::default()];
+            // (start, latency) of the statements begun during the build.
+            let mut during = Vec::new();
             loop {
                 let t0 = Instant::now();
+                let wall = std::time::SystemTime::now();
                 if (t0 >= min_end && ddl_done.load(Ordering::SeqCst)) || t0 >= hard_end {
                     break;
                 }
@@ -548,6 +552,9 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
                 let r = client.weighted(&cfg.ddl_mix).await;
                 if t0 < measure_from {
                     continue;
+                }
+                if p == DURING as usize && cfg.latency_log.is_some() {
+                    during.push((wall, t0.elapsed()));
                 }
                 match r {
                     Ok(q) => stats[p].record(t0.elapsed(), q),
@@ -558,6 +565,9 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
                 }
             }
             let _ = client.conn.disconnect().await;
+            if let Some(path) = &cfg.latency_log {
+                append_latencies(path, t, &during)?;
+            }
             Ok::<_, BoxError>(stats)
         }));
     }
@@ -632,6 +642,31 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
         p99_ratio_during_vs_before: ratio,
     };
     Ok((lines, outcome, notes))
+}
+
+/// Appends `thread start_unix_secs latency_us` lines to `path` (see `--latency-log`).
+fn append_latencies(
+    path: &std::path::Path,
+    thread: usize,
+    during: &[(std::time::SystemTime, Duration)],
+) -> Result<()> {
+    use std::io::Write;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let mut out = std::io::BufWriter::new(file);
+    for (start, latency) in during {
+        let start = start.duration_since(std::time::UNIX_EPOCH)?;
+        writeln!(
+            out,
+            "{thread} {:.6} {}",
+            start.as_secs_f64(),
+            latency.as_micros()
+        )?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -217,6 +217,7 @@ impl Iterator for Chunks<'_> {
                 return Some(Err(e));
             }
             chunk.push((key, value));
+            crate::background::breathe();
         }
         self.previous = chunk.last().map(|(key, _)| key.clone());
         (!chunk.is_empty()).then_some(Ok(chunk))

@@ -39,6 +39,7 @@ impl PackedPairs {
             ends: Vec::with_capacity(INGEST_BATCH),
         };
         for (key, value) in pairs.take(INGEST_BATCH) {
+            crate::background::breathe();
             packed.bytes.extend_from_slice(&key);
             let key_end = packed.bytes.len();
             packed.bytes.extend_from_slice(&value);
@@ -490,6 +491,7 @@ impl Engine for FjallEngine {
                                 ));
                             }
                             ingestion.write(key, value)?;
+                            crate::background::breathe();
                         }
                     }
                     // `finish` flushes the memtable while it holds the journal's lock,

@@ -721,6 +721,7 @@ impl<'a> SnapshotScan<'a> {
     fn next_forward(&mut self) -> Result<Option<Pair>> {
         let mut skipped = 0usize;
         while let Some(entry) = self.iter.next() {
+            crate::background::breathe();
             let (raw_key, raw_value) = entry?;
             let (user, ts) = keys::split_data_key(&raw_key)?;
             let same_key = self.decided.as_deref() == Some(user);
@@ -757,6 +758,7 @@ impl<'a> SnapshotScan<'a> {
     /// value is then read with one atomic point read.
     fn next_reverse(&mut self) -> Result<Option<Pair>> {
         while let Some(entry) = self.iter.next_back() {
+            crate::background::breathe();
             let (raw_key, _) = entry?;
             let (user, _) = keys::split_data_key(&raw_key)?;
             if self.decided.as_deref() == Some(user) {

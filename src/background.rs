@@ -75,6 +75,7 @@ struct Breather {
     background: Option<bool>,
     calls: u32,
     rested_at: Instant,
+    /// Yields so far (what the tests look at).
     rests: u64,
 }
 

@@ -42,12 +42,16 @@ const BACKGROUND_NICE: libc::c_int = 10;
 /// every [`BREATHE_EVERY`] to whatever waits for it, which a woken statement's thread
 /// then gets at once. Elsewhere it only counts.
 pub fn breathe() {
+    // Per key on every thread: only a counter, the rest every `BREATHE_CHECK` calls.
+    let calls = CALLS.with(|calls| {
+        let n = calls.get().wrapping_add(1);
+        calls.set(n);
+        n
+    });
+    if !calls.is_multiple_of(BREATHE_CHECK) {
+        return;
+    }
     update(|breather| {
-        breather.calls += 1;
-        if breather.calls < BREATHE_CHECK {
-            return;
-        }
-        breather.calls = 0;
         if !*breather.background.get_or_insert_with(is_lowered) {
             return;
         }
@@ -57,8 +61,7 @@ pub fn breathe() {
             // Statements that leave the thread almost no CPU get it anyway: yielding then
             // only stretches the work (with all cores busy, a 9 s index build took 47 s).
             let cpu = thread_cpu_time();
-            let used = cpu.saturating_sub(breather.window_cpu);
-            breather.starved = used.as_secs_f64() < window.as_secs_f64() * STARVED_BELOW;
+            breather.starved = starved(cpu.saturating_sub(breather.window_cpu), window);
             (breather.window_start, breather.window_cpu) = (now, cpu);
         }
         if !breather.starved && now.duration_since(breather.rested_at) >= BREATHE_EVERY {
@@ -83,11 +86,15 @@ const BREATHE_CHECK: u32 = 64;
 const STARVED_BELOW: f64 = 0.2;
 const STARVED_WINDOW: Duration = Duration::from_millis(100);
 
+/// Whether a thread that used `cpu` of a `window` of wall time was starved.
+fn starved(cpu: Duration, window: Duration) -> bool {
+    cpu.as_secs_f64() < window.as_secs_f64() * STARVED_BELOW
+}
+
 #[derive(Clone, Copy)]
 struct Breather {
     /// `None` until first asked (a thread inherits the nice value of the one that started it).
     background: Option<bool>,
-    calls: u32,
     rested_at: Instant,
     /// Yields so far (what the tests look at).
     rests: u64,
@@ -99,9 +106,9 @@ struct Breather {
 }
 
 thread_local! {
+    static CALLS: Cell<u32> = const { Cell::new(0) };
     static BREATHER: Cell<Breather> = Cell::new(Breather {
         background: None,
-        calls: 0,
         rested_at: Instant::now(),
         rests: 0,
         window_start: Instant::now(),
@@ -157,39 +164,55 @@ fn thread_cpu_time() -> Duration {
 mod tests {
     use super::*;
 
-    /// Works for `length` as a storage loop does; returns how often the thread yielded.
-    fn work(length: Duration) -> u64 {
+    /// Works as a storage loop does until `rests` yields or `limit`; returns the yields
+    /// and the time taken.
+    fn work(rests: u64, limit: Duration) -> (u64, Duration) {
         let before = update(|b| b.rests);
         let started = Instant::now();
-        while started.elapsed() < length {
+        while update(|b| b.rests) - before < rests && started.elapsed() < limit {
             breathe();
         }
-        update(|b| b.rests) - before
+        (update(|b| b.rests) - before, started.elapsed())
     }
 
     #[test]
-    fn background_threads_yield_and_others_do_not() {
-        let length = Duration::from_millis(100);
-        let statement = std::thread::spawn(move || work(length)).join().unwrap();
-        let background = std::thread::spawn(move || {
+    fn statement_threads_never_yield() {
+        let (rests, _) = std::thread::spawn(|| work(1, Duration::from_millis(50)))
+            .join()
+            .unwrap();
+        assert_eq!(rests, 0);
+    }
+
+    #[test]
+    fn lowered_threads_and_those_they_start_are_background() {
+        let (own, child) = std::thread::spawn(|| {
             lower_priority();
-            work(length)
+            (is_lowered(), std::thread::spawn(is_lowered).join().unwrap())
         })
         .join()
         .unwrap();
-        // A thread started by a background thread is one too.
-        let child = std::thread::spawn(move || {
-            lower_priority();
-            std::thread::spawn(move || work(length)).join().unwrap()
+        assert!(own && child);
+    }
+
+    #[test]
+    fn background_threads_yield_every_quarter_millisecond() {
+        let (rests, took) = std::thread::spawn(|| {
+            // Marked background without lowering its priority, so that a busy machine
+            // does not starve it (and stop its yields).
+            update(|b| b.background = Some(true));
+            work(20, Duration::from_secs(10))
         })
         .join()
         .unwrap();
-        assert_eq!(statement, 0);
-        // One yield per 250 us of work: 400 in 100 ms, fewer on a busy machine.
-        assert!(
-            (10..=400).contains(&background),
-            "{background} yields in 100 ms"
-        );
-        assert!((10..=400).contains(&child), "{child} yields in 100 ms");
+        assert_eq!(rests, 20, "{rests} yields in {took:?}");
+        assert!(took >= BREATHE_EVERY * 19, "20 yields in {took:?}");
+    }
+
+    #[test]
+    fn starved_under_a_fifth_of_the_window() {
+        let ms = Duration::from_millis;
+        assert!(starved(ms(19), ms(100)));
+        assert!(!starved(ms(21), ms(100)));
+        assert!(!starved(ms(100), ms(100)));
     }
 }

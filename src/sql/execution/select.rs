@@ -16,7 +16,7 @@ use crate::kv::Transaction;
 use crate::sql::context::Context;
 use crate::sql::expr::Expr;
 use crate::sql::functions;
-use crate::sql::planner::access::Access;
+use crate::sql::planner::access::{self, Access};
 use crate::sql::planner::query::QueryPlan;
 use crate::sql::planner::select::{plan, ScanOrder, SelectPlan, SortKey, Source};
 use crate::sql::result::{QueryResult, ResultSet};
@@ -68,6 +68,15 @@ pub fn for_each_row(
     if limit == 0 {
         return Ok(());
     }
+    // A handle range enforces its own bounds.
+    let residual;
+    let filter = match (access, filter) {
+        (Access::TableRange(_), Some(f)) => {
+            residual = access::beyond_handle_range(f, &src.table.info, &src.scope_to_table);
+            residual.as_ref()
+        }
+        _ => filter,
+    };
     let mut passed = 0usize;
     let mut read = 0usize;
     // The table layer's scans take a visitor that cannot fail with this layer's error: one

@@ -1,8 +1,9 @@
 //! Choosing how to read a table for a WHERE clause: a point get on the handle, a handle
 //! range, an index lookup over key ranges, or a full scan.
 //!
-//! The whole WHERE clause is still applied to every row read; the access path only narrows
-//! what is read, so it only has to be a superset, never exact.
+//! The access path only narrows what is read, so it only has to be a superset, never exact:
+//! the WHERE clause is still applied to every row read, except for the comparisons of the
+//! handle with literals that a handle range enforces exactly ([`beyond_handle_range`]).
 
 use std::ops::Bound;
 
@@ -130,6 +131,43 @@ fn unsigned_range(
         });
     }
     None
+}
+
+/// The part of `filter` that a [`Access::TableRange`] chosen for it does not enforce
+/// (`None`: nothing). Its comparisons of a signed integer handle with literals that convert
+/// exactly to the handle's type are the range's bounds: each tightened the range or was
+/// looser than a bound that did, so every row the range holds passes them, and checking
+/// them again per row is wasted (TiDB's access conditions).
+pub fn beyond_handle_range(
+    filter: &Expr,
+    table: &TableInfo,
+    scope_to_table: &[usize],
+) -> Option<Expr> {
+    let Some(h) = table.handle_column.filter(|_| !table.unsigned_handle()) else {
+        return Some(filter.clone());
+    };
+    let is_handle =
+        |e: &Expr| matches!(e, Expr::Column(i, _) if scope_to_table.get(*i) == Some(&h));
+    let exact = |e: &Expr| matches!(e, Expr::Literal(_)) && key_value(e, table, h).is_some();
+    let enforced = |e: &Expr| match e {
+        Expr::Binary(BinOp::Gt | BinOp::GtEq | BinOp::Lt | BinOp::LtEq, l, r) => {
+            (is_handle(l) && exact(r)) || (is_handle(r) && exact(l))
+        }
+        Expr::Between {
+            expr,
+            low,
+            high,
+            negated: false,
+        } => is_handle(expr) && exact(low) && exact(high),
+        _ => false,
+    };
+    let mut conjuncts = Vec::new();
+    split_and(filter, &mut conjuncts);
+    conjuncts
+        .into_iter()
+        .filter(|c| !enforced(c))
+        .cloned()
+        .reduce(|a, b| Expr::Binary(BinOp::And, Box::new(a), Box::new(b)))
 }
 
 fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {

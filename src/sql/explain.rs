@@ -127,7 +127,7 @@ fn access_rows(
                 "keep order:false, desc:false",
             ));
         }
-        Access::TableRange(r) => {
+        Access::TableRange { range: r, .. } => {
             rows.push(row(
                 "TableReader_7",
                 "-",

@@ -16,7 +16,7 @@ use crate::kv::Transaction;
 use crate::sql::context::Context;
 use crate::sql::expr::Expr;
 use crate::sql::functions;
-use crate::sql::planner::access::{self, Access};
+use crate::sql::planner::access::Access;
 use crate::sql::planner::query::QueryPlan;
 use crate::sql::planner::select::{plan, ScanOrder, SelectPlan, SortKey, Source};
 use crate::sql::result::{QueryResult, ResultSet};
@@ -69,12 +69,8 @@ pub fn for_each_row(
         return Ok(());
     }
     // A handle range enforces its own bounds.
-    let residual;
-    let filter = match (access, filter) {
-        (Access::TableRange(_), Some(f)) => {
-            residual = access::beyond_handle_range(f, &src.table.info, &src.scope_to_table);
-            residual.as_ref()
-        }
+    let filter = match access {
+        Access::TableRange { residual, .. } => residual.as_ref(),
         _ => filter,
     };
     let mut passed = 0usize;
@@ -118,7 +114,7 @@ pub fn for_each_row(
                 }
             }
         }
-        Access::TableRange(range) => {
+        Access::TableRange { range, .. } => {
             t.scan_rows(txn, range, order == ScanOrder::HandleDesc, |h, row| {
                 Ok(keep(h, row))
             })?;

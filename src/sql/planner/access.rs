@@ -3,7 +3,8 @@
 //!
 //! The access path only narrows what is read, so it only has to be a superset, never exact:
 //! the WHERE clause is still applied to every row read, except for the comparisons of the
-//! handle with literals that a handle range enforces exactly ([`beyond_handle_range`]).
+//! handle with literals that a handle range enforces exactly (TiDB's access conditions:
+//! the range's `residual`).
 
 use std::ops::Bound;
 
@@ -18,8 +19,12 @@ use crate::types::{convert, Value};
 pub enum Access {
     /// Rows by handle: `pk = c` or `pk IN (...)`.
     PointGet(Vec<i64>),
-    /// A range of handles.
-    TableRange(HandleRange),
+    /// A range of handles, and what of the WHERE clause its rows must still pass (`None`:
+    /// nothing, the range enforces all of it).
+    TableRange {
+        range: HandleRange,
+        residual: Option<Expr>,
+    },
     /// Entries of an index in value ranges, then rows by handle.
     IndexLookup {
         index: IndexInfo,
@@ -51,9 +56,10 @@ pub fn choose(
     let mut conds: Vec<ColumnCond> = vec![ColumnCond::default(); table.columns.len()];
     let mut conjuncts = Vec::new();
     split_and(filter, &mut conjuncts);
-    for c in conjuncts {
-        collect(c, table, scope_to_table, &mut conds);
-    }
+    let bounded: Vec<Option<usize>> = conjuncts
+        .iter()
+        .map(|c| collect(c, table, scope_to_table, &mut conds))
+        .collect();
     if let Some(h) = table.handle_column.filter(|_| hints.allows_handle()) {
         let c = &conds[h];
         if let Some(eq) = &c.eq {
@@ -63,12 +69,22 @@ pub fn choose(
             return Access::PointGet(handles);
         }
         if c.low.is_some() || c.high.is_some() {
-            let range = match table.unsigned_handle() {
-                false => Some(signed_range(&c.low, &c.high)),
-                true => unsigned_range(&c.low, &c.high),
+            let (range, residual) = match table.unsigned_handle() {
+                // Each conjunct that became bounds of the handle tightened the range or
+                // was looser than a bound that did: every row in the range passes it.
+                false => (
+                    Some(signed_range(&c.low, &c.high)),
+                    conjuncts
+                        .iter()
+                        .zip(&bounded)
+                        .filter(|(_, col)| **col != Some(h))
+                        .map(|(c, _)| (*c).clone())
+                        .reduce(|a, b| Expr::Binary(BinOp::And, Box::new(a), Box::new(b))),
+                ),
+                true => (unsigned_range(&c.low, &c.high), Some(filter.clone())),
             };
             if let Some(range) = range {
-                return Access::TableRange(range);
+                return Access::TableRange { range, residual };
             }
         }
     }
@@ -133,43 +149,6 @@ fn unsigned_range(
     None
 }
 
-/// The part of `filter` that a [`Access::TableRange`] chosen for it does not enforce
-/// (`None`: nothing). Its comparisons of a signed integer handle with literals that convert
-/// exactly to the handle's type are the range's bounds: each tightened the range or was
-/// looser than a bound that did, so every row the range holds passes them, and checking
-/// them again per row is wasted (TiDB's access conditions).
-pub fn beyond_handle_range(
-    filter: &Expr,
-    table: &TableInfo,
-    scope_to_table: &[usize],
-) -> Option<Expr> {
-    let Some(h) = table.handle_column.filter(|_| !table.unsigned_handle()) else {
-        return Some(filter.clone());
-    };
-    let is_handle =
-        |e: &Expr| matches!(e, Expr::Column(i, _) if scope_to_table.get(*i) == Some(&h));
-    let exact = |e: &Expr| matches!(e, Expr::Literal(_)) && key_value(e, table, h).is_some();
-    let enforced = |e: &Expr| match e {
-        Expr::Binary(BinOp::Gt | BinOp::GtEq | BinOp::Lt | BinOp::LtEq, l, r) => {
-            (is_handle(l) && exact(r)) || (is_handle(r) && exact(l))
-        }
-        Expr::Between {
-            expr,
-            low,
-            high,
-            negated: false,
-        } => is_handle(expr) && exact(low) && exact(high),
-        _ => false,
-    };
-    let mut conjuncts = Vec::new();
-    split_and(filter, &mut conjuncts);
-    conjuncts
-        .into_iter()
-        .filter(|c| !enforced(c))
-        .cloned()
-        .reduce(|a, b| Expr::Binary(BinOp::And, Box::new(a), Box::new(b)))
-}
-
 fn split_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     if let Expr::Binary(BinOp::And, l, r) = e {
         split_and(l, out);
@@ -201,7 +180,15 @@ fn key_value(e: &Expr, table: &TableInfo, col: usize) -> Option<Value> {
     Some(converted)
 }
 
-fn collect(e: &Expr, table: &TableInfo, scope_to_table: &[usize], conds: &mut [ColumnCond]) {
+/// Adds what conjunct `e` says about a column to `conds`. Returns the column when `e` is
+/// exactly range bounds of it (a comparison or `BETWEEN` with literals that convert to the
+/// column's type unchanged), so that rows within its bounds need not check `e` again.
+fn collect(
+    e: &Expr,
+    table: &TableInfo,
+    scope_to_table: &[usize],
+    conds: &mut [ColumnCond],
+) -> Option<usize> {
     // A case-insensitive column is compared by its collation key, which is what its index
     // entries hold.
     let col_of = |e: &Expr| match e {
@@ -212,16 +199,16 @@ fn collect(e: &Expr, table: &TableInfo, scope_to_table: &[usize], conds: &mut [C
         },
         _ => None,
     };
+    // Only a literal: a constant expression (RAND()) is evaluated once for the range.
+    let literal = |e: &Expr| matches!(e, Expr::Literal(_));
     match e {
         Expr::Binary(op, l, r) if op.is_comparison() && *op != BinOp::NotEq => {
             let (col, val, op) = match (col_of(l), col_of(r)) {
                 (Some(c), None) => (c, r, *op),
                 (None, Some(c)) => (c, l, flip(*op)),
-                _ => return,
+                _ => return None,
             };
-            let Some(v) = key_value(val, table, col) else {
-                return;
-            };
+            let v = key_value(val, table, col)?;
             let cond = &mut conds[col];
             match op {
                 BinOp::Eq => cond.eq = Some(vec![v]),
@@ -229,20 +216,22 @@ fn collect(e: &Expr, table: &TableInfo, scope_to_table: &[usize], conds: &mut [C
                 BinOp::GtEq => tighten_low(cond, v, true),
                 BinOp::Lt => tighten_high(cond, v, false),
                 BinOp::LtEq => tighten_high(cond, v, true),
-                _ => {}
+                _ => return None,
             }
+            (op != BinOp::Eq && literal(val)).then_some(col)
         }
         Expr::InList {
             expr,
             list,
             negated: false,
         } => {
-            let Some(col) = col_of(expr) else { return };
+            let col = col_of(expr)?;
             let values: Option<Vec<Value>> =
                 list.iter().map(|e| key_value(e, table, col)).collect();
             if let Some(values) = values {
                 conds[col].eq = Some(values);
             }
+            None
         }
         Expr::Between {
             expr,
@@ -250,15 +239,20 @@ fn collect(e: &Expr, table: &TableInfo, scope_to_table: &[usize], conds: &mut [C
             high,
             negated: false,
         } => {
-            let Some(col) = col_of(expr) else { return };
-            if let Some(v) = key_value(low, table, col) {
+            let col = col_of(expr)?;
+            let low_value = key_value(low, table, col);
+            let high_value = key_value(high, table, col);
+            let exact =
+                low_value.is_some() && high_value.is_some() && literal(low) && literal(high);
+            if let Some(v) = low_value {
                 tighten_low(&mut conds[col], v, true);
             }
-            if let Some(v) = key_value(high, table, col) {
+            if let Some(v) = high_value {
                 tighten_high(&mut conds[col], v, true);
             }
+            exact.then_some(col)
         }
-        _ => {}
+        _ => None,
     }
 }
 

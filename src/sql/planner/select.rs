@@ -764,7 +764,7 @@ fn handle_order(src: Option<&Source>, order: &[(SortKey, bool)], access: &Access
     let Some(h) = src.table.info.handle_column else {
         return ScanOrder::Any;
     };
-    if !matches!(access, Access::FullScan | Access::TableRange(_)) {
+    if !matches!(access, Access::FullScan | Access::TableRange { .. }) {
         return ScanOrder::Any;
     }
     match order {

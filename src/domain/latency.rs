@@ -1,6 +1,7 @@
-//! Foreground statement latency over the last few seconds, as the adaptive throttle of
-//! backend work (an index build) reads it: has the p99 of clients' statements risen since
-//! the work began?
+//! Foreground statement latency over the last few seconds, as backend work (an index
+//! build) reads it: has the p99 of clients' statements risen since the work began (the
+//! adaptive throttle), and how many statements run at a time on average (the cores the
+//! build leaves them)?
 //!
 //! A ring of short windows, each a histogram with four buckets per power of two of
 //! microseconds (so a percentile is known within 19%). Recording is two atomic adds; a
@@ -20,6 +21,8 @@ struct Window {
     /// Which window of time (now / WINDOW_MS) the counts are for.
     epoch: AtomicU64,
     counts: [AtomicU32; BUCKETS],
+    /// The statements' latencies added up, in microseconds.
+    busy_micros: AtomicU64,
 }
 
 pub struct LatencyMonitor {
@@ -32,6 +35,7 @@ impl Default for LatencyMonitor {
             windows: std::array::from_fn(|_| Window {
                 epoch: AtomicU64::new(0),
                 counts: std::array::from_fn(|_| AtomicU32::new(0)),
+                busy_micros: AtomicU64::new(0),
             }),
         }
     }
@@ -81,9 +85,32 @@ impl LatencyMonitor {
             for c in &window.counts {
                 c.store(0, Ordering::Relaxed);
             }
+            window.busy_micros.store(0, Ordering::Relaxed);
         }
         let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
         window.counts[bucket(micros)].fetch_add(1, Ordering::Relaxed);
+        window.busy_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// How many foreground statements ran at a time, on average, over the last `over` (at
+    /// least one window, at most 4 s) of whole windows: their latencies added up against
+    /// the time. A statement counts in the window it ended in.
+    pub fn in_flight(&self, over: Duration) -> f64 {
+        self.in_flight_at(epoch_now(), over)
+    }
+
+    fn in_flight_at(&self, now: u64, over: Duration) -> f64 {
+        let span = (u64::try_from(over.as_millis()).unwrap_or(u64::MAX) / WINDOW_MS)
+            .clamp(1, WINDOWS as u64 - 1);
+        // The window under way is only partly over: the whole ones before it.
+        let oldest = now.saturating_sub(span);
+        let busy: u64 = self
+            .windows
+            .iter()
+            .filter(|w| (oldest..now).contains(&w.epoch.load(Ordering::Relaxed)))
+            .map(|w| w.busy_micros.load(Ordering::Relaxed))
+            .sum();
+        busy as f64 / (span * WINDOW_MS * 1000) as f64
     }
 
     /// The `q` quantile (0 to 1) of the latencies recorded in the last `over`
@@ -186,5 +213,24 @@ mod tests {
             Some(1)
         );
         assert_eq!(LatencyMonitor::default().percentile(0.99, ms(1000)), None);
+    }
+
+    #[test]
+    fn statements_in_flight_over_whole_windows() {
+        let m = LatencyMonitor::default();
+        let ms = Duration::from_millis;
+        // Two windows of 250 ms, each with 375 ms of statements: 1.5 at a time.
+        for epoch in [100, 101] {
+            for _ in 0..3 {
+                m.record_at(epoch, ms(125));
+            }
+        }
+        assert_eq!(m.in_flight_at(102, ms(500)), 1.5);
+        // Over 1 s the two idle windows before count too.
+        assert_eq!(m.in_flight_at(102, ms(1000)), 0.75);
+        // The window under way is left out, and nothing recorded is none in flight.
+        m.record_at(102, ms(1000));
+        assert_eq!(m.in_flight_at(102, ms(500)), 1.5);
+        assert_eq!(LatencyMonitor::default().in_flight(ms(1000)), 0.0);
     }
 }

@@ -176,7 +176,16 @@ pub fn sort_pairs(pairs: &mut [Pair]) {
             (u128::from_be_bytes(bytes), i)
         })
         .collect();
-    order.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| pairs[a.1].0.cmp(&pairs[b.1].0)));
+    // A background sort of a reader's whole buffer keeps a core for 100 ms or more: it
+    // steps aside as storage loops do (`breathe`), counted every 64 comparisons.
+    let mut compared = 0u32;
+    order.sort_unstable_by(|a, b| {
+        compared = compared.wrapping_add(1);
+        if compared.is_multiple_of(64) {
+            crate::background::breathe();
+        }
+        a.0.cmp(&b.0).then_with(|| pairs[a.1].0.cmp(&pairs[b.1].0))
+    });
     // Position `to` takes the pair at `order[to].1`: follow each cycle of the permutation,
     // marking the positions filled.
     const FILLED: usize = usize::MAX;
@@ -187,6 +196,7 @@ pub fn sort_pairs(pairs: &mut [Pair]) {
         let held = std::mem::take(&mut pairs[start]);
         let mut to = start;
         loop {
+            crate::background::breathe();
             let from = std::mem::replace(&mut order[to].1, FILLED);
             if from == start {
                 pairs[to] = held;

@@ -127,6 +127,9 @@ impl Table {
         digest: &mut Digest,
     ) -> Result<()> {
         for key in changed {
+            // Two point reads per row, thousands of rows under DML: a background check
+            // steps aside as scans do.
+            crate::background::breathe();
             let (_, handle) = keys::decode_record_key(key)?;
             // The entry the row under `key` has at a snapshot, if there is a row.
             let entry = |txn: &dyn Transaction| -> Result<Option<(Vec<u8>, Vec<u8>)>> {

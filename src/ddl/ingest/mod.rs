@@ -7,9 +7,10 @@
 //! 1. **Check** (`env`): the sort directory `<temp-dir>/tmp_ddl-<port>/<job id>` can be
 //!    made (else the job falls back to `txn-merge`) and its disk can take a sorted run
 //!    (else 8256).
-//! 2. **Read and sort** (`read`): `tidb_ddl_reorg_worker_cnt` readers take chunks of the
-//!    handle space, read their rows at one snapshot, encode each row's entry as DML does
-//!    and sort them externally (`sort`: bounded memory, sorted runs on disk).
+//! 2. **Read and sort** (`read`): `tidb_ddl_reorg_worker_cnt` readers (no more than the
+//!    cores clients' statements leave) take chunks of the handle space, read their rows at
+//!    one snapshot, encode each row's entry as DML does and sort them externally (`sort`:
+//!    bounded memory, sorted runs on disk).
 //! 3. **Ingest** (`write`): the readers' runs are merged into one ascending stream, checked
 //!    for unique duplicates and written with `Store::ingest`: blind, sorted, no per-row
 //!    transaction. Then the chunks are recorded as ingested: the checkpoint.
@@ -43,7 +44,7 @@ use std::time::{Duration, Instant};
 
 use super::backfill::{
     cores, index_being_built, job_knobs, knob, max_write_speed, readers, save, should_stop,
-    Outcome, CHECKPOINT_EVERY,
+    spare_cores, Outcome, CHECKPOINT_EVERY,
 };
 use super::job::Job;
 use super::progress::{fraction, Tracker};
@@ -306,7 +307,7 @@ impl<'a> Ingest<'a> {
             let Some((min, max)) = self.reorg.ingest_bounds else {
                 break;
             };
-            let readers = self.steer.readers();
+            let readers = self.steer.readers().min(spare_cores(self.domain));
             let total_span = Chunk {
                 first: min,
                 last: max,
@@ -399,6 +400,7 @@ impl<'a> Ingest<'a> {
             tracing::info!(
                 job_id = self.job_id,
                 round,
+                readers,
                 rows,
                 entries,
                 spilled_bytes,

@@ -6,7 +6,9 @@ use crate::sql::planner::access::Access;
 use crate::sql::planner::from::{FactorSource, JoinMethod};
 use crate::sql::planner::query::QueryPlan;
 use crate::sql::planner::select::{ScanOrder, SelectPlan, Source};
+use crate::table::HandleRange;
 use crate::types::Value;
+use std::ops::Bound;
 
 pub fn render(plan: &QueryPlan) -> QueryResult {
     let mut rows: Vec<[String; 5]> = Vec::new();
@@ -127,16 +129,24 @@ fn access_rows(
                 "keep order:false, desc:false",
             ));
         }
-        Access::TableRange { range: r, .. } => {
-            rows.push(row(
-                "TableReader_7",
-                "-",
-                "root",
-                "",
-                "data:TableRangeScan_6",
-            ));
-            let info = format!("range:{:?}..{:?}, keep order:{keep_order}", r.start, r.end);
-            rows.push(row("└─TableRangeScan_6", "-", "cop[tikv]", &table, &info));
+        Access::TableRange { range, residual } => {
+            let info = format!("range:{}, keep order:{keep_order}", handle_range(range));
+            // The conditions the range does not enforce are checked per row, as TiDB's
+            // Selection above the scan shows.
+            if let Some(f) = residual.as_ref().map(|f| f.display(&names)) {
+                rows.push(row("TableReader_8", "-", "root", "", "data:Selection_7"));
+                rows.push(row("└─Selection_7", "-", "cop[tikv]", "", &f));
+                rows.push(row("  └─TableRangeScan_6", "-", "cop[tikv]", &table, &info));
+            } else {
+                rows.push(row(
+                    "TableReader_7",
+                    "-",
+                    "root",
+                    "",
+                    "data:TableRangeScan_6",
+                ));
+                rows.push(row("└─TableRangeScan_6", "-", "cop[tikv]", &table, &info));
+            }
         }
         Access::FullScan => {
             let scan_info = format!("keep order:{keep_order}");
@@ -194,6 +204,21 @@ fn access_rows(
             ));
         }
     }
+}
+
+/// A handle range as TiDB prints one: `[2,4]`, `(1,+inf]`, `[-inf,5)`.
+fn handle_range(range: &HandleRange) -> String {
+    let start = match range.start {
+        Bound::Included(h) => format!("[{h}"),
+        Bound::Excluded(h) => format!("({h}"),
+        Bound::Unbounded => "[-inf".to_string(),
+    };
+    let end = match range.end {
+        Bound::Included(h) => format!("{h}]"),
+        Bound::Excluded(h) => format!("{h})"),
+        Bound::Unbounded => "+inf]".to_string(),
+    };
+    format!("{start},{end}")
 }
 
 fn row(id: &str, est: &str, task: &str, object: &str, info: &str) -> [String; 5] {

@@ -137,19 +137,31 @@ impl Table {
         txn: &dyn Transaction,
         range: &HandleRange,
         index: &IndexInfo,
+        visit: impl FnMut(i64, Vec<Value>) -> Result<bool>,
+    ) -> Result<()> {
+        self.scan_columns(txn, range, false, &index.columns, visit)
+    }
+
+    /// Visits rows like [`Table::scan_rows`], decoding only the table columns at `offsets`
+    /// (the others are NULL in the rows visited).
+    pub fn scan_columns(
+        &self,
+        txn: &dyn Transaction,
+        range: &HandleRange,
+        reverse: bool,
+        offsets: &[usize],
         mut visit: impl FnMut(i64, Vec<Value>) -> Result<bool>,
     ) -> Result<()> {
-        let columns: Vec<&ColumnInfo> = index
-            .columns
+        let columns: Vec<(usize, &ColumnInfo)> = offsets
             .iter()
-            .filter_map(|&c| self.info.columns.get(c))
+            .filter_map(|&c| Some((c, self.info.columns.get(c)?)))
             .collect();
-        let ids: Vec<u64> = columns.iter().map(|c| c.id).collect();
-        self.scan_records(txn, range, false, |handle, bytes| {
+        let ids: Vec<u64> = columns.iter().map(|(_, c)| c.id).collect();
+        self.scan_records(txn, range, reverse, |handle, bytes| {
             let mut row = vec![Value::Null; self.info.columns.len()];
             let values = row_codec::decode_columns(bytes, &ids)?;
-            for ((&offset, column), value) in index.columns.iter().zip(&columns).zip(values) {
-                row[offset] = value.unwrap_or_else(|| origin_default(column));
+            for ((offset, column), value) in columns.iter().zip(values) {
+                row[*offset] = value.unwrap_or_else(|| origin_default(column));
             }
             visit(handle, row)
         })

@@ -104,6 +104,13 @@ pub fn for_each_row(
         passed < limit
     };
     let t = &src.table;
+    // Ranges and full scans decode only the columns the query reads.
+    let scan = |range: &HandleRange, desc: bool, visit: &mut dyn FnMut(i64, Vec<Value>) -> bool| {
+        match &src.read_columns {
+            Some(columns) => t.scan_columns(txn, range, desc, columns, |h, row| Ok(visit(h, row))),
+            None => t.scan_rows(txn, range, desc, |h, row| Ok(visit(h, row))),
+        }
+    };
     match access {
         Access::PointGet(handles) => {
             for &h in handles {
@@ -115,17 +122,15 @@ pub fn for_each_row(
             }
         }
         Access::TableRange { range, .. } => {
-            t.scan_rows(txn, range, order == ScanOrder::HandleDesc, |h, row| {
-                Ok(keep(h, row))
-            })?;
+            scan(range, order == ScanOrder::HandleDesc, &mut keep)?;
         }
         Access::FullScan => {
             let desc = order == ScanOrder::HandleDesc;
             for range in scan_ranges(&t.info, order) {
                 let mut more = true;
-                t.scan_rows(txn, &range, desc, |h, row| {
+                scan(&range, desc, &mut |h, row| {
                     more = keep(h, row);
-                    Ok(more)
+                    more
                 })?;
                 if !more {
                     break;

@@ -11,6 +11,7 @@ pub mod from;
 pub mod hints;
 pub mod json_table;
 pub mod query;
+mod read_columns;
 pub mod rewrite;
 pub mod select;
 pub mod set_op;

@@ -47,6 +47,9 @@ pub struct Source {
     /// Whether the scope lists every table column in table order (no column is hidden
     /// by a schema change), so a table row is its scope row, and needs no copy.
     whole_row: bool,
+    /// The table columns a query reads, when not all of them (`read_columns`): its scans
+    /// decode only those and leave the others NULL.
+    pub read_columns: Option<Vec<usize>>,
 }
 
 impl Source {
@@ -81,6 +84,7 @@ impl Source {
             scope_to_table,
             scope,
             hints: IndexHints::default(),
+            read_columns: None,
         }
     }
 
@@ -486,7 +490,7 @@ pub fn plan_select(
     if scan_order != ScanOrder::Any {
         order.clear();
     }
-    Ok(SelectPlan {
+    let mut plan = SelectPlan {
         from,
         filter,
         grouping,
@@ -502,7 +506,9 @@ pub fn plan_select(
             .select_modifiers
             .as_ref()
             .is_some_and(|m| m.sql_calc_found_rows),
-    })
+    };
+    super::read_columns::narrow_reads(&mut plan);
+    Ok(plan)
 }
 
 /// Columns whose text does not sort as their values do: an ENUM sorts by member position

@@ -13,7 +13,7 @@ use crate::catalog::{IndexInfo, TableInfo};
 use crate::sql::expr::{BinOp, Expr};
 use crate::sql::functions::Func;
 use crate::table::{HandleRange, IndexRange};
-use crate::types::{convert, Value};
+use crate::types::{convert, DataType, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Access {
@@ -180,6 +180,26 @@ fn key_value(e: &Expr, table: &TableInfo, col: usize) -> Option<Value> {
     Some(converted)
 }
 
+/// The integer bound a comparison of an integer column with a fractional DECIMAL literal
+/// amounts to, exactly (MySQL compares an integer with a DECIMAL as decimals): `x > 2.5`
+/// and `x >= 2.5` are `x >= 3`, `x < 2.5` and `x <= 2.5` are `x <= 2`. Not for a double
+/// literal (`2.5e0`): compared as doubles, large integers round.
+fn integer_bound(e: &Expr, table: &TableInfo, col: usize, op: BinOp) -> Option<(Value, BinOp)> {
+    let Expr::Literal(Value::Decimal(d)) = e else {
+        return None;
+    };
+    if !matches!(table.columns[col].ty, DataType::Int { .. }) {
+        return None;
+    }
+    let (bound, op) = match op {
+        BinOp::Gt | BinOp::GtEq => (d.ceil(), BinOp::GtEq),
+        BinOp::Lt | BinOp::LtEq => (d.floor(), BinOp::LtEq),
+        _ => return None,
+    };
+    let bound = Expr::Literal(Value::Decimal(Box::new(bound)));
+    Some((key_value(&bound, table, col)?, op))
+}
+
 /// Adds what conjunct `e` says about a column to `conds`. Returns the column when `e` is
 /// exactly range bounds of it (a comparison or `BETWEEN` with literals that convert to the
 /// column's type unchanged), so that rows within its bounds need not check `e` again.
@@ -208,7 +228,10 @@ fn collect(
                 (None, Some(c)) => (c, l, flip(*op)),
                 _ => return None,
             };
-            let v = key_value(val, table, col)?;
+            let (v, op) = match key_value(val, table, col) {
+                Some(v) => (v, op),
+                None => integer_bound(val, table, col, op)?,
+            };
             let cond = &mut conds[col];
             match op {
                 BinOp::Eq => cond.eq = Some(vec![v]),

@@ -130,52 +130,14 @@ fn access_rows(
             ));
         }
         Access::TableRange { range, residual } => {
+            // The conditions the range does not enforce are checked per row.
             let info = format!("range:{}, keep order:{keep_order}", handle_range(range));
-            // The conditions the range does not enforce are checked per row, as TiDB's
-            // Selection above the scan shows.
-            if let Some(f) = residual.as_ref().map(|f| f.display(&names)) {
-                rows.push(row("TableReader_8", "-", "root", "", "data:Selection_7"));
-                rows.push(row("└─Selection_7", "-", "cop[tikv]", "", &f));
-                rows.push(row("  └─TableRangeScan_6", "-", "cop[tikv]", &table, &info));
-            } else {
-                rows.push(row(
-                    "TableReader_7",
-                    "-",
-                    "root",
-                    "",
-                    "data:TableRangeScan_6",
-                ));
-                rows.push(row("└─TableRangeScan_6", "-", "cop[tikv]", &table, &info));
-            }
+            let residual = residual.as_ref().map(|f| f.display(&names));
+            table_reader(rows, "TableRangeScan_6", &table, &info, residual.as_deref());
         }
         Access::FullScan => {
-            let scan_info = format!("keep order:{keep_order}");
-            if let Some(f) = &filter {
-                rows.push(row("TableReader_8", "-", "root", "", "data:Selection_7"));
-                rows.push(row("└─Selection_7", "-", "cop[tikv]", "", f));
-                rows.push(row(
-                    "  └─TableFullScan_6",
-                    "-",
-                    "cop[tikv]",
-                    &table,
-                    &scan_info,
-                ));
-            } else {
-                rows.push(row(
-                    "TableReader_7",
-                    "-",
-                    "root",
-                    "",
-                    "data:TableFullScan_6",
-                ));
-                rows.push(row(
-                    "└─TableFullScan_6",
-                    "-",
-                    "cop[tikv]",
-                    &table,
-                    &scan_info,
-                ));
-            }
+            let info = format!("keep order:{keep_order}");
+            table_reader(rows, "TableFullScan_6", &table, &info, filter.as_deref());
         }
         Access::IndexLookup {
             index, described, ..
@@ -202,6 +164,34 @@ fn access_rows(
                 &table,
                 "keep order:false",
             ));
+        }
+    }
+}
+
+/// A TableReader over `scan`, with TiDB's Selection between them for the conditions
+/// checked per row.
+fn table_reader(
+    rows: &mut Vec<[String; 5]>,
+    scan: &str,
+    table: &str,
+    info: &str,
+    per_row: Option<&str>,
+) {
+    match per_row {
+        Some(f) => {
+            rows.push(row("TableReader_8", "-", "root", "", "data:Selection_7"));
+            rows.push(row("└─Selection_7", "-", "cop[tikv]", "", f));
+            rows.push(row(&format!("  └─{scan}"), "-", "cop[tikv]", table, info));
+        }
+        None => {
+            rows.push(row(
+                "TableReader_7",
+                "-",
+                "root",
+                "",
+                &format!("data:{scan}"),
+            ));
+            rows.push(row(&format!("└─{scan}"), "-", "cop[tikv]", table, info));
         }
     }
 }

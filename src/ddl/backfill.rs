@@ -84,8 +84,8 @@ fn core_count() -> usize {
 /// cores less the statements running at a time over the last second. Background threads
 /// yield to statements, but with as many of them as cores they mostly yield to each other
 /// while a woken statement waits: on two cores under two clients' DML, one reader instead
-/// of two built the index faster (median 2.78 s against 3.14 s) with a lower DML p99
-/// (BENCHMARKS.md).
+/// of two kept the DML p99 lower in eight of eleven paired runs, and the build took about
+/// as long (BENCHMARKS.md).
 pub(super) fn spare_cores(domain: &Domain) -> usize {
     let busy = domain.latency.in_flight(std::time::Duration::from_secs(1));
     let spare = (core_count() as f64 - busy).round();

@@ -88,12 +88,7 @@ fn core_count() -> usize {
 /// as long (BENCHMARKS.md).
 pub(super) fn spare_cores(domain: &Domain) -> usize {
     let busy = domain.latency.in_flight(std::time::Duration::from_secs(1));
-    let spare = (core_count() as f64 - busy).round();
-    if spare >= 1.0 {
-        spare as usize
-    } else {
-        1
-    }
+    (core_count() as f64 - busy).round().max(1.0) as usize
 }
 
 /// Job `job_id`'s (worker count, batch size): its own (ADMIN ALTER DDL JOBS) or the global

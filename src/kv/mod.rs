@@ -77,6 +77,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<Vec<Vec<u8>>>>;
 }
 
+/// What [`Transaction::scan_each`] lends each pair to: returns false to stop the scan.
+pub type PairVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> Result<bool> + 'a;
+
 /// One snapshot-isolated transaction. Writes are buffered until [`Transaction::commit`], which
 /// applies them atomically and durably, or fails with [`Error::WriteConflict`] if another
 /// transaction committed a write to one of the same keys after this one started (first
@@ -89,7 +92,25 @@ pub trait Transaction: Send + Sync {
 
     /// Reads up to `limit` pairs in `range`, in key order (descending if `reverse`), merged
     /// with this transaction's own uncommitted writes.
-    fn scan(&self, range: &KeyRange, limit: usize, reverse: bool) -> Result<Vec<Pair>>;
+    fn scan(&self, range: &KeyRange, limit: usize, reverse: bool) -> Result<Vec<Pair>> {
+        let mut out = Vec::new();
+        self.scan_each(range, limit, reverse, &mut |key, value| {
+            out.push((key.to_vec(), value.to_vec()));
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    /// Visits up to `limit` pairs in `range` as [`Transaction::scan`] reads them, lending
+    /// each key and value to `visit` instead of collecting copies; `visit` returns false to
+    /// stop. Returns how many pairs it visited.
+    fn scan_each(
+        &self,
+        range: &KeyRange,
+        limit: usize,
+        reverse: bool,
+        visit: &mut PairVisitor,
+    ) -> Result<usize>;
 
     /// Whether the snapshot holds no key in `range` (this transaction's own writes aside).
     /// An empty range is remembered: the snapshot never changes, so later reads of keys in

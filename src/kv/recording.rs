@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::{KeyRange, Pair, Result, Savepoint, Store, Transaction};
+use super::{KeyRange, Pair, PairVisitor, Result, Savepoint, Store, Transaction};
 
 /// One write of a committed transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,8 +109,14 @@ impl Transaction for RecordingTransaction {
         self.inner.get(key)
     }
 
-    fn scan(&self, range: &KeyRange, limit: usize, reverse: bool) -> Result<Vec<Pair>> {
-        self.inner.scan(range, limit, reverse)
+    fn scan_each(
+        &self,
+        range: &KeyRange,
+        limit: usize,
+        reverse: bool,
+        visit: &mut PairVisitor,
+    ) -> Result<usize> {
+        self.inner.scan_each(range, limit, reverse, visit)
     }
 
     fn snapshot_is_empty(&mut self, range: &KeyRange) -> Result<bool> {

@@ -175,23 +175,10 @@ impl Table {
         reverse: bool,
         mut visit: impl FnMut(i64, &[u8]) -> Result<bool>,
     ) -> Result<()> {
-        let mut kr = self.handle_key_range(range);
-        loop {
-            let batch = txn.scan(&kr, SCAN_BATCH, reverse)?;
-            for (key, value) in &batch {
-                let (_, handle) = keys::decode_record_key(key)?;
-                if !visit(handle, value)? {
-                    return Ok(());
-                }
-            }
-            if batch.len() < SCAN_BATCH {
-                return Ok(());
-            }
-            let Some((last, _)) = batch.last() else {
-                return Ok(());
-            };
-            advance(&mut kr, last, reverse);
-        }
+        scan_pairs(txn, self.handle_key_range(range), reverse, |key, value| {
+            let (_, handle) = keys::decode_record_key(key)?;
+            visit(handle, value)
+        })
     }
 
     /// The smallest and largest handle of the rows (`None`: no rows).
@@ -227,7 +214,7 @@ impl Table {
         let prefix = keys::index_prefix(self.info.id, index.id);
         let full = KeyRange::prefix(&prefix);
         let (start, end) = self.keyed(index, range).bounds();
-        let mut kr = KeyRange::new(
+        let kr = KeyRange::new(
             [prefix.as_slice(), &start].concat(),
             if end.is_empty() {
                 full.end.clone()
@@ -235,26 +222,14 @@ impl Table {
                 [prefix.as_slice(), &end].concat()
             },
         );
-        loop {
-            let batch = txn.scan(&kr, SCAN_BATCH, reverse)?;
-            for (key, value) in &batch {
-                let (values, handle) = keys::decode_index_key(key, index.columns.len())?;
-                let handle = match handle {
-                    Some(h) => h,
-                    None => keys::decode_handle_value(value)?,
-                };
-                if !visit(IndexEntry { values, handle })? {
-                    return Ok(());
-                }
-            }
-            if batch.len() < SCAN_BATCH {
-                return Ok(());
-            }
-            let Some((last, _)) = batch.last() else {
-                return Ok(());
+        scan_pairs(txn, kr, reverse, |key, value| {
+            let (values, handle) = keys::decode_index_key(key, index.columns.len())?;
+            let handle = match handle {
+                Some(h) => h,
+                None => keys::decode_handle_value(value)?,
             };
-            advance(&mut kr, last, reverse);
-        }
+            visit(IndexEntry { values, handle })
+        })
     }
 
     /// `range` with its values as `index` holds them (collation keys).
@@ -292,6 +267,38 @@ impl Table {
             Bound::Included(h) => keys::record_key(tid, h + 1),
         };
         KeyRange::new(start, end)
+    }
+}
+
+/// Visits the pairs of `kr` in key order (descending if `reverse`) until `visit` returns
+/// false, [`SCAN_BATCH`] per storage scan, each lent rather than copied.
+fn scan_pairs(
+    txn: &dyn Transaction,
+    mut kr: KeyRange,
+    reverse: bool,
+    mut visit: impl FnMut(&[u8], &[u8]) -> Result<bool>,
+) -> Result<()> {
+    let mut last = Vec::new();
+    loop {
+        // The visitor's own error stops the scan and is returned as it is.
+        let mut failed = None;
+        let mut stopped = false;
+        let visited = txn.scan_each(&kr, SCAN_BATCH, reverse, &mut |key, value| {
+            last.clear();
+            last.extend_from_slice(key);
+            match visit(key, value) {
+                Ok(go_on) => stopped = !go_on,
+                Err(e) => failed = Some(e),
+            }
+            Ok(!stopped && failed.is_none())
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if stopped || visited < SCAN_BATCH {
+            return Ok(());
+        }
+        advance(&mut kr, &last, reverse);
     }
 }
 

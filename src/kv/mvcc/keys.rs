@@ -49,6 +49,13 @@ pub(super) fn escape_into(key: &[u8], out: &mut Vec<u8>) {
 /// Decodes an escaped user key (including its terminator) back to the raw bytes.
 pub(super) fn unescape(encoded: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(encoded.len().saturating_sub(2));
+    unescape_into(encoded, &mut out)?;
+    Ok(out)
+}
+
+/// [`unescape`] into `out`, which is cleared first: a scan reuses one buffer for every key.
+pub(super) fn unescape_into(encoded: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    out.clear();
     let mut rest = encoded;
     // A plain loop rather than `memchr`: keys are short, and a row's has a dozen zero
     // bytes (the high bytes of its table id and handle), each a call of `memchr` on a few
@@ -60,7 +67,7 @@ pub(super) fn unescape(encoded: &[u8]) -> Result<Vec<u8>> {
                 out.push(0x00);
                 rest = tail;
             }
-            Some([0x00]) => return Ok(out),
+            Some([0x00]) => return Ok(()),
             _ => break,
         }
     }

@@ -70,8 +70,8 @@ use std::thread::JoinHandle;
 use crossbeam::channel::Sender;
 use parking_lot::Mutex;
 
-use super::engine::{self, Batch, Engine, EngineIter};
-use super::{Error, KeyRange, Pair, Result, Savepoint, Store, Transaction};
+use super::engine::{self, Batch, Engine, EngineIter, Slice};
+use super::{Error, KeyRange, Pair, PairVisitor, Result, Savepoint, Store, Transaction};
 use gc::write_if_full;
 use group_commit::GroupCommit;
 use write_buffer::WriteBuffer;
@@ -502,43 +502,59 @@ impl Transaction for MvccTransaction {
         Ok(empty)
     }
 
-    fn scan(&self, range: &KeyRange, limit: usize, reverse: bool) -> Result<Vec<Pair>> {
-        let mut out = Vec::new();
+    // The snapshot's pairs merged with the transaction's own writes, nothing copied: the
+    // snapshot's keys are unescaped into one buffer and its values lent as the engine
+    // holds them.
+    fn scan_each(
+        &self,
+        range: &KeyRange,
+        limit: usize,
+        reverse: bool,
+        visit: &mut PairVisitor,
+    ) -> Result<usize> {
         if limit == 0 || (!range.end.is_empty() && range.start >= range.end) {
-            return Ok(out);
+            return Ok(0);
         }
-        let snapshot = SnapshotScan::new(&self.inner, range, self.start_ts, reverse);
-        let buffered = self.writes.range(&range.start, &range.end, reverse);
-        let mut snapshot = snapshot.peekable();
-        let mut buffered = buffered.peekable();
-        while out.len() < limit {
+        let mut snapshot = SnapshotScan::new(&self.inner, range, self.start_ts, reverse);
+        let mut buffered = self
+            .writes
+            .range(&range.start, &range.end, reverse)
+            .peekable();
+        let mut snapshot_key = Vec::new();
+        let mut snapshot_value = snapshot.next_lent(&mut snapshot_key)?;
+        let mut visited = 0;
+        while visited < limit {
             // Which source holds the next key in scan order (ties go to the buffer).
-            let take_snapshot = match (snapshot.peek(), buffered.peek()) {
+            let take_snapshot = match (&snapshot_value, buffered.peek()) {
                 (None, None) => break,
-                (Some(Err(_)), _) => match snapshot.next() {
-                    Some(Err(e)) => return Err(e),
-                    _ => continue,
-                },
-                (Some(Ok(_)), None) => true,
+                (Some(_), None) => true,
                 (None, Some(_)) => false,
-                (Some(Ok((snap_key, _))), Some((buf_key, _))) => {
-                    let order = snap_key.as_slice().cmp(buf_key.as_slice());
+                (Some(_), Some((buffered_key, _))) => {
+                    let order = snapshot_key.as_slice().cmp(buffered_key.as_slice());
                     let order = if reverse { order.reverse() } else { order };
                     if order.is_eq() {
-                        snapshot.next(); // shadowed by this transaction's own write
+                        // Shadowed by this transaction's own write.
+                        snapshot_value = snapshot.next_lent(&mut snapshot_key)?;
                     }
                     order.is_lt()
                 }
             };
             if take_snapshot {
-                if let Some(pair) = snapshot.next() {
-                    out.push(pair?);
+                if let Some(value) = &snapshot_value {
+                    visited += 1;
+                    if !visit(&snapshot_key, value.bytes()?)? {
+                        break;
+                    }
                 }
+                snapshot_value = snapshot.next_lent(&mut snapshot_key)?;
             } else if let Some((key, Some(value))) = buffered.next() {
-                out.push((key.clone(), value.clone()));
+                visited += 1;
+                if !visit(key, value)? {
+                    break;
+                }
             }
         }
-        Ok(out)
+        Ok(visited)
     }
 
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
@@ -713,12 +729,21 @@ impl<'a> SnapshotScan<'a> {
         }
     }
 
+    /// The next pair in scan order: its user key is unescaped into `key` (cleared first),
+    /// its value lent.
+    fn next_lent(&mut self, key: &mut Vec<u8>) -> Result<Option<Lent>> {
+        match self.reverse {
+            true => self.next_reverse(key),
+            false => self.next_forward(key),
+        }
+    }
+
     /// Next pair going forward. Versions come newest first, so the first one at or below the
     /// snapshot decides the key; the scan then steps over the key's older versions. After
     /// [`MAX_SEQUENTIAL_SKIP`] steps within one key it jumps past the rest with a re-seek
     /// instead (RocksDB's rule): a re-seek costs a lookup in every table of the LSM tree,
     /// far more than a step, so it pays only when a key has many versions.
-    fn next_forward(&mut self) -> Result<Option<Pair>> {
+    fn next_forward(&mut self, key: &mut Vec<u8>) -> Result<Option<Lent>> {
         let mut skipped = 0usize;
         while let Some(entry) = self.iter.next() {
             crate::background::breathe();
@@ -745,8 +770,9 @@ impl<'a> SnapshotScan<'a> {
                 }
                 None => self.decided = Some(user.to_vec()),
             }
-            if let Some(value) = keys::decode_value(&raw_value)? {
-                return Ok(Some((keys::unescape(user)?, value.to_vec())));
+            if keys::decode_value(&raw_value)?.is_some() {
+                keys::unescape_into(user, key)?;
+                return Ok(Some(Lent::Version(raw_value)));
             }
         }
         Ok(None)
@@ -756,7 +782,7 @@ impl<'a> SnapshotScan<'a> {
     /// iterator need not be a snapshot: GC could delete a newer tombstone after we passed the
     /// older value it hides. So the first version met of each key only identifies the key, whose snapshot
     /// value is then read with one atomic point read.
-    fn next_reverse(&mut self) -> Result<Option<Pair>> {
+    fn next_reverse(&mut self, key: &mut Vec<u8>) -> Result<Option<Lent>> {
         while let Some(entry) = self.iter.next_back() {
             crate::background::breathe();
             let (raw_key, _) = entry?;
@@ -765,12 +791,30 @@ impl<'a> SnapshotScan<'a> {
                 continue;
             }
             self.decided = Some(user.to_vec());
-            let key = keys::unescape(user)?;
-            if let Some(value) = self.inner.read_at(&key, self.ts)? {
-                return Ok(Some((key, value)));
+            keys::unescape_into(user, key)?;
+            if let Some(value) = self.inner.read_at(key, self.ts)? {
+                return Ok(Some(Lent::Value(value)));
             }
         }
         Ok(None)
+    }
+}
+
+/// A value a scan lends.
+enum Lent {
+    /// The engine's value of a version that is a put (its tag byte first).
+    Version(Slice),
+    /// A value read on its own.
+    Value(Vec<u8>),
+}
+
+impl Lent {
+    fn bytes(&self) -> Result<&[u8]> {
+        match self {
+            Lent::Version(raw) => keys::decode_value(raw)?
+                .ok_or_else(|| Error::Storage("a scan lent a tombstone".into())),
+            Lent::Value(value) => Ok(value),
+        }
     }
 }
 
@@ -778,10 +822,12 @@ impl Iterator for SnapshotScan<'_> {
     type Item = Result<Pair>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let next = match self.reverse {
-            true => self.next_reverse(),
-            false => self.next_forward(),
+        let mut key = Vec::new();
+        let pair = match self.next_lent(&mut key) {
+            Ok(Some(value)) => value.bytes().map(|value| (key, value.to_vec())),
+            Ok(None) => return None,
+            Err(e) => Err(e),
         };
-        next.transpose()
+        Some(pair)
     }
 }

@@ -161,6 +161,13 @@ fn scan_merges_buffer_and_snapshot_in_both_directions(kind: EngineKind) {
             txn.scan(&all(), limit, true).expect("scan"),
             reversed[..n].to_vec()
         );
+        // Lent rather than collected: the same pairs, and a visitor that stops early
+        // stops the scan.
+        for reverse in [false, true] {
+            let want = if reverse { &reversed } else { &expected };
+            assert_eq!(lent(&*txn, limit, reverse, usize::MAX), want[..n].to_vec());
+            assert_eq!(lent(&*txn, limit, reverse, 2), want[..n.min(2)].to_vec());
+        }
     }
 
     // Sub-ranges: [b, e) and a prefix.
@@ -183,6 +190,20 @@ fn scan_merges_buffer_and_snapshot_in_both_directions(kind: EngineKind) {
         .scan(&empty, usize::MAX, false)
         .expect("scan")
         .is_empty());
+}
+
+/// The pairs `scan_each` lends over everything, copied, with a visitor that stops after
+/// `stop_after`; checks the count it returns.
+fn lent(txn: &dyn Transaction, limit: usize, reverse: bool, stop_after: usize) -> Vec<Pair> {
+    let mut seen = Vec::new();
+    let visited = txn
+        .scan_each(&all(), limit, reverse, &mut |key, value| {
+            seen.push((key.to_vec(), value.to_vec()));
+            Ok(seen.len() < stop_after)
+        })
+        .expect("scan_each");
+    assert_eq!(visited, seen.len());
+    seen
 }
 
 fn keys_with_zero_bytes_scan_in_order(kind: EngineKind) {

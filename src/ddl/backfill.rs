@@ -372,7 +372,10 @@ fn backfill(
                 finished.remove(&first);
                 reorg.next_handle = Some(end);
             }
-            if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+            // Under the `reorg-slow` failpoint every finished range is a checkpoint, so
+            // that a small table's backfill is slowed too (and can be watched running).
+            let slowed = domain.failpoints.is_set("reorg-slow");
+            if last_checkpoint.elapsed() >= CHECKPOINT_EVERY || slowed {
                 last_checkpoint = Instant::now();
                 reorg.progress = Some(tracker.at(share(reorg.next_handle)));
                 save(domain, job.id, &reorg)?;

@@ -12,7 +12,7 @@
 //! | `ingest-disk-quota=<bytes>` | ingest flushes when its sorted data reaches `<bytes>` instead of `tidb_ddl_disk_quota` (each reader then also spills beyond `<bytes>` in memory) |
 //! | `ingest-corrupt-entry` | an ingest drops the first entry it would write |
 //! | `verify-rows-again` | the verification before public reads the rows again even when none changed since the build read them |
-//! | `reorg-slow=<ms>` | reorg work sleeps `<ms>` at every checkpoint |
+//! | `reorg-slow=<ms>` | reorg work sleeps `<ms>` at every checkpoint (a txn backfill checkpoints after every range) |
 //! | `import-slow=<ms>` | an import subtask sleeps `<ms>` every 64 rows |
 
 use std::collections::HashMap;

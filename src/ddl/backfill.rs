@@ -372,8 +372,9 @@ fn backfill(
                 finished.remove(&first);
                 reorg.next_handle = Some(end);
             }
-            // Under the `reorg-slow` failpoint every finished range is a checkpoint, so
-            // that a small table's backfill is slowed too (and can be watched running).
+            // Under the `reorg-slow` failpoint every pass here (a finished range, or 100 ms
+            // without one) is a checkpoint, so that a small table's backfill is slowed too
+            // (and can be watched running).
             let slowed = domain.failpoints.is_set("reorg-slow");
             if last_checkpoint.elapsed() >= CHECKPOINT_EVERY || slowed {
                 last_checkpoint = Instant::now();

@@ -283,9 +283,14 @@ fn scan_pairs(
         // The visitor's own error stops the scan and is returned as it is.
         let mut failed = None;
         let mut stopped = false;
+        let mut seen = 0;
         let visited = txn.scan_each(&kr, SCAN_BATCH, reverse, &mut |key, value| {
-            last.clear();
-            last.extend_from_slice(key);
+            // Only a full batch's last key is needed: where the next batch starts.
+            seen += 1;
+            if seen == SCAN_BATCH {
+                last.clear();
+                last.extend_from_slice(key);
+            }
             match visit(key, value) {
                 Ok(go_on) => stopped = !go_on,
                 Err(e) => failed = Some(e),

@@ -520,10 +520,17 @@ impl Transaction for MvccTransaction {
             .writes
             .range(&range.start, &range.end, reverse)
             .peekable();
+        // The snapshot's next pair, read only when the merge needs it: a scan that ends at
+        // `limit` reads no pair beyond it (backward, each costs a point read).
         let mut snapshot_key = Vec::new();
-        let mut snapshot_value = snapshot.next_lent(&mut snapshot_key)?;
+        let mut snapshot_value = None;
+        let mut snapshot_ended = false;
         let mut visited = 0;
         while visited < limit {
+            if snapshot_value.is_none() && !snapshot_ended {
+                snapshot_value = snapshot.next_lent(&mut snapshot_key)?;
+                snapshot_ended = snapshot_value.is_none();
+            }
             // Which source holds the next key in scan order (ties go to the buffer).
             let take_snapshot = match (&snapshot_value, buffered.peek()) {
                 (None, None) => break,
@@ -534,19 +541,18 @@ impl Transaction for MvccTransaction {
                     let order = if reverse { order.reverse() } else { order };
                     if order.is_eq() {
                         // Shadowed by this transaction's own write.
-                        snapshot_value = snapshot.next_lent(&mut snapshot_key)?;
+                        snapshot_value = None;
                     }
                     order.is_lt()
                 }
             };
             if take_snapshot {
-                if let Some(value) = &snapshot_value {
+                if let Some(value) = snapshot_value.take() {
                     visited += 1;
                     if !visit(&snapshot_key, value.bytes()?)? {
                         break;
                     }
                 }
-                snapshot_value = snapshot.next_lent(&mut snapshot_key)?;
             } else if let Some((key, Some(value))) = buffered.next() {
                 visited += 1;
                 if !visit(key, value)? {

@@ -1,9 +1,11 @@
 //! The fjall engine: two keyspaces of a fjall LSM database, one for table data and one for
 //! the small keys below it ([`META_BELOW`]).
 //!
-//! Batches go to fjall's journal (atomic across a crash, and to readers); `sync` fsyncs it. Ingestion writes
-//! sorted pairs straight into new tables, bypassing the journal and the memtable, which is
-//! what makes bulk loads (fast-reorg ADD INDEX, IMPORT INTO) cheap here.
+//! Batches go to moltdb's [`redo_log`](super::redo_log) and then to fjall (its journal makes
+//! each atomic across a crash); `sync` syncs the redo log, and fjall's journal is synced only
+//! at checkpoints. Ingestion writes sorted pairs straight into new tables, bypassing the
+//! journal and the memtable, which is what makes bulk loads (fast-reorg ADD INDEX, IMPORT
+//! INTO) cheap here.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,10 +18,12 @@ use fjall::compaction::filter::{
 use fjall::config::FilterPolicy;
 use fjall::{AbstractTree, Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
+use super::redo_log::{RedoLog, LOG_BYTES};
 use super::{
     Batch, CompactionGc, Durability, Engine, EngineIter, EngineKind, GarbageJudge, Options, RawPair,
 };
 use crate::kv::{Error, Pair, Result};
+use parking_lot::Mutex;
 
 /// Pairs handed to the ingest writer at a time, and batches queued for it (about 8 MiB).
 const INGEST_BATCH: usize = 1024;
@@ -71,7 +75,9 @@ pub struct FjallEngine {
     data: Keyspace,
     /// Keys below [`META_BELOW`].
     meta: Keyspace,
-    sync_mode: PersistMode,
+    /// Makes commits durable (`Durability::Full`); without it a sync only hands fjall's
+    /// buffers to the OS.
+    redo: Option<Redo>,
     /// Tells the compaction watchdog to end.
     stop: Arc<AtomicBool>,
     watchdog: Option<std::thread::JoinHandle<()>>,
@@ -388,9 +394,9 @@ impl FjallEngine {
         let data = db.keyspace(KEYSPACE, create(MEMTABLE_BYTES))?;
         let meta = db.keyspace(META_KEYSPACE, create(META_MEMTABLE_BYTES))?;
         move_meta_keys(&db, &data, &meta)?;
-        let sync_mode = match options.durability {
-            Durability::Full => PersistMode::SyncAll,
-            Durability::Os => PersistMode::Buffer,
+        let redo = match options.durability {
+            Durability::Full => Some(Redo::open(&db, path, &data, &meta)?),
+            Durability::Os => None,
         };
         let stop = Arc::new(AtomicBool::new(false));
         let watchdog =
@@ -400,7 +406,7 @@ impl FjallEngine {
             db,
             data,
             meta,
-            sync_mode,
+            redo,
             stop,
             watchdog: Some(watchdog),
             gc,
@@ -424,6 +430,118 @@ impl FjallEngine {
             (start < META_BELOW).then_some((&self.meta, start, end.min(META_BELOW))),
             (end > META_BELOW).then_some((&self.data, start.max(META_BELOW), end)),
         ]
+    }
+}
+
+/// Applies `writes` as one fjall batch, each to its keyspace, with the lsn of its redo
+/// record when it has one.
+fn apply(
+    db: &Database,
+    data: &Keyspace,
+    meta: &Keyspace,
+    writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    marker: Option<(&Keyspace, u64)>,
+) -> Result<()> {
+    let mut b = db.batch();
+    for (key, value) in writes {
+        let keyspace = if key.as_slice() < META_BELOW {
+            meta
+        } else {
+            data
+        };
+        match value {
+            Some(value) => b.insert(keyspace, key, value),
+            None => b.remove(keyspace, key),
+        }
+    }
+    if let Some((keyspace, lsn)) = marker {
+        b.insert(keyspace, REDO_LSN, lsn.to_le_bytes());
+    }
+    b.commit()?;
+    Ok(())
+}
+
+/// The keyspace of the redo log's bookkeeping: the lsn of the last logged batch (written
+/// in the batch) and the log's epoch.
+const REDO_KEYSPACE: &str = "redo";
+const REDO_LSN: &[u8] = b"lsn";
+const REDO_EPOCH: &[u8] = b"epoch";
+
+/// The redo log and what ties it to fjall. See [`redo_log`].
+struct Redo {
+    log: RedoLog,
+    keyspace: Keyspace,
+    /// Held from a batch's append to the log until fjall has applied it.
+    order: Mutex<()>,
+}
+
+impl Redo {
+    /// Opens the log beside fjall's directory, replays into fjall the batches it lost,
+    /// and starts a new epoch.
+    fn open(db: &Database, path: &Path, data: &Keyspace, meta: &Keyspace) -> Result<Redo> {
+        let keyspace = db.keyspace(REDO_KEYSPACE, || {
+            KeyspaceCreateOptions::default().max_memtable_size(1 << 20)
+        })?;
+        let read = |key: &[u8]| -> Result<u64> {
+            Ok(match keyspace.get(key)? {
+                Some(v) => u64::from_le_bytes(v.as_ref().try_into().map_err(|_| {
+                    Error::Storage("redo log: a malformed bookkeeping value".into())
+                })?),
+                None => 0,
+            })
+        };
+        let durable = read(REDO_LSN)?;
+        let epoch = u32::try_from(read(REDO_EPOCH)?)
+            .map_err(|_| Error::Storage("redo log: a malformed epoch".into()))?;
+        let (log, records) = RedoLog::open(&path.with_extension("redo"), epoch, LOG_BYTES)?;
+        let mut last = durable;
+        let mut replayed = 0usize;
+        for record in records {
+            if record.lsn <= last {
+                continue;
+            }
+            if record.lsn != last + 1 {
+                return Err(Error::Storage(format!(
+                    "redo log: batches {} to {} are missing; the data directory is damaged",
+                    last + 1,
+                    record.lsn - 1
+                )));
+            }
+            apply(db, data, meta, record.writes, Some((&keyspace, record.lsn)))?;
+            last = record.lsn;
+            replayed += 1;
+        }
+        keyspace.insert(REDO_EPOCH, u64::from(log.epoch()).to_le_bytes())?;
+        db.persist(PersistMode::SyncAll)?;
+        if replayed > 0 {
+            tracing::info!(batches = replayed, lsn = last, "replayed the redo log");
+        }
+        log.start(last + 1);
+        Ok(Redo {
+            log,
+            keyspace,
+            order: Mutex::new(()),
+        })
+    }
+
+    /// Logs `batch` durably without applying it: what fjall holds after a crash that took
+    /// its unsynced journal.
+    #[cfg(test)]
+    fn log_only(&self, batch: &Batch) -> Result<()> {
+        let _order = self.order.lock();
+        self.log
+            .append(&batch.writes)
+            .ok_or_else(|| Error::Storage("too big for the log".into()))?;
+        self.log.sync()
+    }
+
+    /// Makes everything fjall holds durable and starts the log again. Called with
+    /// `order` held.
+    fn checkpoint(&self, db: &Database) -> Result<()> {
+        db.persist(PersistMode::SyncAll)?;
+        self.log.wrap();
+        tracing::debug!("redo log: checkpoint, the log starts again");
+        Ok(())
     }
 }
 
@@ -474,21 +592,32 @@ impl Engine for FjallEngine {
     }
 
     fn write(&self, batch: Batch) -> Result<()> {
-        let mut b = self.db.batch();
-        for (key, value) in batch.writes {
-            let keyspace = self.keyspace_of(&key);
-            match value {
-                Some(value) => b.insert(keyspace, key, value),
-                None => b.remove(keyspace, key),
+        let Some(redo) = &self.redo else {
+            return apply(&self.db, &self.data, &self.meta, batch.writes, None);
+        };
+        // The log holds the batches in the order fjall applies them.
+        let _order = redo.order.lock();
+        let lsn = match redo.log.append(&batch.writes) {
+            Some(lsn) => Some(lsn),
+            None => {
+                redo.checkpoint(&self.db)?;
+                redo.log.append(&batch.writes)
             }
+        };
+        let marker = lsn.map(|lsn| (&redo.keyspace, lsn));
+        apply(&self.db, &self.data, &self.meta, batch.writes, marker)?;
+        if lsn.is_none() {
+            // Bigger than the whole log: durable in fjall's journal instead.
+            self.db.persist(PersistMode::SyncAll)?;
         }
-        b.commit()?;
         Ok(())
     }
 
     fn sync(&self) -> Result<()> {
-        self.db.persist(self.sync_mode)?;
-        Ok(())
+        match &self.redo {
+            Some(redo) => redo.log.sync(),
+            None => Ok(self.db.persist(PersistMode::Buffer)?),
+        }
     }
 
     // Two stages on two threads: the caller's produces the pairs (for a bulk load, a merge
@@ -496,6 +625,13 @@ impl Engine for FjallEngine {
     // tables. Packed, the pairs are freed by the thread that allocated them (a free from
     // another thread is several times dearer in the allocator).
     fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {
+        // No batch from before the ingest may be replayed after it (a deletion of what
+        // the ingest writes again, say): everything logged so far goes into fjall's
+        // durable state first.
+        if let Some(redo) = &self.redo {
+            let _order = redo.order.lock();
+            self.db.persist(PersistMode::SyncAll)?;
+        }
         let mut pairs = pairs.peekable();
         // One keyspace takes the whole ingest: the one of its first key.
         let Some(keyspace) = pairs.peek().map(|(key, _)| self.keyspace_of(key)) else {
@@ -635,6 +771,43 @@ mod tests {
         ]
         .into_iter();
         assert!(engine.ingest(&mut crossing).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn batches_fjall_lost_come_back_from_the_redo_log() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let get = |engine: &FjallEngine, key: &[u8]| engine.get(key);
+        {
+            let engine = FjallEngine::open(dir.path(), &Options::default())?;
+            let mut first = Batch::default();
+            first.put(KEYS[0], "1");
+            first.put(KEYS[3], "1");
+            engine.write(first)?;
+            engine.sync()?;
+            let mut lost = Batch::default();
+            lost.put(KEYS[0], "2");
+            lost.delete(KEYS[3]);
+            lost.put(KEYS[4], "2");
+            engine.redo.as_ref().ok_or("no redo log")?.log_only(&lost)?;
+            assert_eq!(get(&engine, KEYS[3])?.as_deref(), Some(&b"1"[..]));
+        }
+        for _ in 0..2 {
+            let engine = FjallEngine::open(dir.path(), &Options::default())?;
+            assert_eq!(get(&engine, KEYS[0])?.as_deref(), Some(&b"2"[..]));
+            assert_eq!(get(&engine, KEYS[3])?, None);
+            assert_eq!(get(&engine, KEYS[4])?.as_deref(), Some(&b"2"[..]));
+        }
+        // A new epoch: the next batch after a restart is logged and read back as usual.
+        {
+            let engine = FjallEngine::open(dir.path(), &Options::default())?;
+            let mut more = Batch::default();
+            more.put(KEYS[1], "3");
+            engine.redo.as_ref().ok_or("no redo log")?.log_only(&more)?;
+        }
+        let engine = FjallEngine::open(dir.path(), &Options::default())?;
+        assert_eq!(get(&engine, KEYS[1])?.as_deref(), Some(&b"3"[..]));
+        assert_eq!(get(&engine, KEYS[0])?.as_deref(), Some(&b"2"[..]));
         Ok(())
     }
 

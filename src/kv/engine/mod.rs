@@ -12,6 +12,7 @@
 
 mod fjall;
 pub mod memory;
+mod redo_log;
 mod sled;
 
 use std::fmt;

@@ -532,7 +532,7 @@ impl Redo {
         self.log
             .append(&batch.writes)
             .ok_or_else(|| Error::Storage("too big for the log".into()))?;
-        self.log.sync()
+        self.log.sync(|| Ok(()))
     }
 
     /// Makes everything fjall holds durable and starts the log again. Called with
@@ -597,25 +597,32 @@ impl Engine for FjallEngine {
         };
         // The log holds the batches in the order fjall applies them.
         let _order = redo.order.lock();
+        if RedoLog::too_big(&batch.writes) {
+            apply(&self.db, &self.data, &self.meta, batch.writes, None)?;
+            redo.log.bypass();
+            return Ok(());
+        }
         let lsn = match redo.log.append(&batch.writes) {
-            Some(lsn) => Some(lsn),
+            Some(lsn) => lsn,
             None => {
                 redo.checkpoint(&self.db)?;
-                redo.log.append(&batch.writes)
+                redo.log.append(&batch.writes).ok_or_else(|| {
+                    Error::Storage("redo log: a batch does not fit an empty log".into())
+                })?
             }
         };
-        let marker = lsn.map(|lsn| (&redo.keyspace, lsn));
-        apply(&self.db, &self.data, &self.meta, batch.writes, marker)?;
-        if lsn.is_none() {
-            // Bigger than the whole log: durable in fjall's journal instead.
-            self.db.persist(PersistMode::SyncAll)?;
-        }
-        Ok(())
+        apply(
+            &self.db,
+            &self.data,
+            &self.meta,
+            batch.writes,
+            Some((&redo.keyspace, lsn)),
+        )
     }
 
     fn sync(&self) -> Result<()> {
         match &self.redo {
-            Some(redo) => redo.log.sync(),
+            Some(redo) => redo.log.sync(|| Ok(self.db.persist(PersistMode::SyncAll)?)),
             None => Ok(self.db.persist(PersistMode::Buffer)?),
         }
     }

@@ -28,6 +28,10 @@
 //! record has a smaller lsn, and a record of an earlier run (written past a torn one, and
 //! never acknowledged) carries an older epoch.
 //!
+//! A batch bigger than [`BYPASS_BYTES`] (a bulk load's) goes around the log, to fjall's
+//! journal alone: the next sync makes fjall's journal durable before it writes any record
+//! appended after that batch, so no record is ever replayed without the batches before it.
+//!
 //! A block rewritten by a later sync holds the same bytes up to the end of the records
 //! already synced, so a torn write of it cannot damage them.
 
@@ -49,6 +53,10 @@ const BLOCK: usize = 4096;
 const GROW_BYTES: u64 = 1 << 20;
 /// `len u32 | checksum u64 | epoch u32 | lsn u64`.
 const HEADER: usize = 24;
+/// A batch bigger than this goes around the log, straight to fjall's journal ([`RedoLog::bypass`]):
+/// a bulk load's batches would be written twice, and fill the log (each time it is full,
+/// fjall's journal is synced under the lock that orders writes).
+pub const BYPASS_BYTES: usize = 64 << 10;
 /// Marks a deletion where a value's length would be.
 const DELETED: u32 = u32::MAX;
 
@@ -76,6 +84,11 @@ struct Tail {
     /// The records from `base` to the append position (the first block's head again,
     /// when a record ended inside it: it is rewritten whole).
     buf: Vec<u8>,
+    /// The file offset the last sync wrote up to.
+    synced_to: u64,
+    /// A batch went around the log since the last sync: the next sync makes the engine's
+    /// own journal durable first.
+    bypassed: bool,
 }
 
 struct SyncState {
@@ -122,6 +135,8 @@ impl RedoLog {
                 next_lsn: 1,
                 base: 0,
                 buf: Vec::new(),
+                synced_to: 0,
+                bypassed: false,
             }),
             syncing: Mutex::new(SyncState {
                 file_len,
@@ -143,10 +158,13 @@ impl RedoLog {
     }
 
     /// Appends a record of `writes` and returns its lsn, or `None` when it does not fit
-    /// before the end of the log (then the caller checkpoints and [`RedoLog::wrap`]s, or
-    /// makes a record bigger than the whole log durable another way). The caller orders
+    /// before the end of the log (then the caller checkpoints and [`RedoLog::wrap`]s) or
+    /// is [`RedoLog::too_big`]. The caller orders
     /// appends as it orders the writes in the engine.
     pub fn append(&self, writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> Option<u64> {
+        if Self::too_big(writes) {
+            return None;
+        }
         let mut tail = self.tail.lock();
         let start = tail.buf.len();
         let (epoch, lsn) = (tail.epoch, tail.next_lsn);
@@ -178,26 +196,56 @@ impl RedoLog {
         Some(lsn)
     }
 
+    /// Whether a record of `writes` is one the log refuses whatever its free space.
+    pub fn too_big(writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> bool {
+        writes.iter().fold(0usize, |sum, (key, value)| {
+            sum.saturating_add(key.len() + value.as_ref().map_or(0, Vec::len) + 8)
+        }) > BYPASS_BYTES
+    }
+
+    /// Records that a batch was applied to the engine without a record here (called after
+    /// applying it, in the order of appends): the next [`RedoLog::sync`] makes the engine
+    /// durable before any record appended after it.
+    pub fn bypass(&self) {
+        self.tail.lock().bypassed = true;
+    }
+
     /// Starts again at offset 0, once the engine made everything durable.
     pub fn wrap(&self) {
         let _sync = self.syncing.lock();
         let mut tail = self.tail.lock();
         tail.base = 0;
         tail.buf.clear();
+        tail.synced_to = 0;
+        tail.bypassed = false;
     }
 
-    /// Makes every record appended so far durable.
-    pub fn sync(&self) -> Result<()> {
+    /// Makes every record appended so far durable; first, when a batch went around the
+    /// log, the engine's own journal (`sync_engine`).
+    pub fn sync(&self, sync_engine: impl FnOnce() -> Result<()>) -> Result<()> {
         let mut state = self.syncing.lock();
-        let (base, len) = {
-            let tail = self.tail.lock();
+        // The flag and the records are taken together: a record appended after a batch
+        // that went around the log is never written before that batch is durable.
+        let (base, len, bypassed) = {
+            let mut tail = self.tail.lock();
             let len = tail.buf.len();
-            if len == 0 {
-                return Ok(());
+            let bypassed = std::mem::take(&mut tail.bypassed);
+            if tail.base + len as u64 == tail.synced_to {
+                (tail.base, 0, bypassed)
+            } else {
+                state.scratch.fill(&tail.buf);
+                (tail.base, len, bypassed)
             }
-            state.scratch.fill(&tail.buf);
-            (tail.base, len)
         };
+        if bypassed {
+            if let Err(e) = sync_engine() {
+                self.tail.lock().bypassed = true;
+                return Err(e);
+            }
+        }
+        if len == 0 {
+            return Ok(());
+        }
         let io = |e: std::io::Error| Error::Storage(format!("redo log: {e}"));
         let write_len = len.next_multiple_of(BLOCK) as u64;
         self.grow(&mut state, base + write_len).map_err(io)?;
@@ -210,6 +258,7 @@ impl RedoLog {
         self.file.sync_data().map_err(io)?;
         // Whole blocks are done with; a partial last block is written again next time.
         let mut tail = self.tail.lock();
+        tail.synced_to = base + len as u64;
         let done = len - len % BLOCK;
         tail.buf.drain(..done);
         tail.base += done as u64;
@@ -362,7 +411,7 @@ mod tests {
         for n in 0..3 {
             assert_eq!(log.append(&writes(n)), Some(7 + n as u64));
         }
-        log.sync().expect("sync");
+        log.sync(|| Ok(())).expect("sync");
         // Not synced: lost with the process.
         log.append(&writes(9));
         drop(log);
@@ -386,23 +435,42 @@ mod tests {
         let mut lsns = Vec::new();
         while let Some(lsn) = log.append(&big) {
             lsns.push(lsn);
-            log.sync().expect("sync");
+            log.sync(|| Ok(())).expect("sync");
         }
         assert_eq!(lsns, vec![1, 2, 3]);
         log.wrap();
         assert_eq!(log.append(&writes(1)), Some(4));
-        log.sync().expect("sync");
+        log.sync(|| Ok(())).expect("sync");
         drop(log);
         assert_eq!(reopen(&path, 1), vec![(4, writes(1))]);
         // Damage the first record: nothing is read past it.
         let file = OpenOptions::new().write(true).open(&path).expect("file");
         file.write_all_at(&[0xAB], 30).expect("write");
         assert!(reopen(&path, 1).is_empty());
-        // A record bigger than the whole log never fits.
-        let (log, _) = RedoLog::open(&path, 1, 1 << 16).expect("open");
-        assert_eq!(
-            log.append(&[(b"huge".to_vec(), Some(vec![0; 1 << 17]))]),
-            None
-        );
+    }
+
+    #[test]
+    fn a_batch_around_the_log_is_made_durable_before_the_records_after_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (log, _) = RedoLog::open(&dir.path().join("redo"), 0, 1 << 20).expect("open");
+        let huge = [(b"huge".to_vec(), Some(vec![0; BYPASS_BYTES]))];
+        assert!(RedoLog::too_big(&huge));
+        assert_eq!(log.append(&huge), None);
+        let engine_syncs = std::cell::Cell::new(0);
+        let sync_engine = || {
+            engine_syncs.set(engine_syncs.get() + 1);
+            Ok(())
+        };
+        log.append(&writes(1));
+        log.sync(sync_engine).expect("sync");
+        assert_eq!(engine_syncs.get(), 0);
+        log.bypass();
+        log.append(&writes(2));
+        let failing = || Err(Error::Storage("disk".into()));
+        assert!(log.sync(failing).is_err());
+        // Still owed after the failure, and only once after that.
+        log.sync(sync_engine).expect("sync");
+        log.sync(sync_engine).expect("sync");
+        assert_eq!(engine_syncs.get(), 1);
     }
 }

@@ -394,8 +394,11 @@ impl FjallEngine {
         let data = db.keyspace(KEYSPACE, create(MEMTABLE_BYTES))?;
         let meta = db.keyspace(META_KEYSPACE, create(META_MEMTABLE_BYTES))?;
         move_meta_keys(&db, &data, &meta)?;
+        // Replayed whatever the durability asked for now: a directory last written with
+        // `full` may hold batches only in the log.
+        let redo = Redo::open(&db, path, &data, &meta)?;
         let redo = match options.durability {
-            Durability::Full => Some(Redo::open(&db, path, &data, &meta)?),
+            Durability::Full => Some(redo),
             Durability::Os => None,
         };
         let stop = Arc::new(AtomicBool::new(false));
@@ -416,11 +419,7 @@ impl FjallEngine {
 
 impl FjallEngine {
     fn keyspace_of(&self, key: &[u8]) -> &Keyspace {
-        if key < META_BELOW {
-            &self.meta
-        } else {
-            &self.data
-        }
+        keyspace_of(key, &self.data, &self.meta)
     }
 
     /// The keyspaces the range `[start, end)` reaches, each with the part of it there (in key
@@ -430,6 +429,15 @@ impl FjallEngine {
             (start < META_BELOW).then_some((&self.meta, start, end.min(META_BELOW))),
             (end > META_BELOW).then_some((&self.data, start.max(META_BELOW), end)),
         ]
+    }
+}
+
+/// The keyspace `key` lives in.
+fn keyspace_of<'k>(key: &[u8], data: &'k Keyspace, meta: &'k Keyspace) -> &'k Keyspace {
+    if key < META_BELOW {
+        meta
+    } else {
+        data
     }
 }
 
@@ -444,11 +452,7 @@ fn apply(
 ) -> Result<()> {
     let mut b = db.batch();
     for (key, value) in writes {
-        let keyspace = if key.as_slice() < META_BELOW {
-            meta
-        } else {
-            data
-        };
+        let keyspace = keyspace_of(&key, data, meta);
         match value {
             Some(value) => b.insert(keyspace, key, value),
             None => b.remove(keyspace, key),
@@ -799,8 +803,13 @@ mod tests {
             engine.redo.as_ref().ok_or("no redo log")?.log_only(&lost)?;
             assert_eq!(get(&engine, KEYS[3])?.as_deref(), Some(&b"1"[..]));
         }
-        for _ in 0..2 {
-            let engine = FjallEngine::open(dir.path(), &Options::default())?;
+        // Replayed also when the directory is opened without the log in use.
+        for durability in [Durability::Os, Durability::Full] {
+            let options = Options {
+                durability,
+                ..Options::default()
+            };
+            let engine = FjallEngine::open(dir.path(), &options)?;
             assert_eq!(get(&engine, KEYS[0])?.as_deref(), Some(&b"2"[..]));
             assert_eq!(get(&engine, KEYS[3])?, None);
             assert_eq!(get(&engine, KEYS[4])?.as_deref(), Some(&b"2"[..]));

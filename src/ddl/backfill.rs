@@ -85,11 +85,22 @@ fn core_count() -> usize {
 /// yield to statements, but with as many of them as cores they mostly yield to each other
 /// while a woken statement waits: on two cores under two clients' DML, one reader instead
 /// of two kept the DML p99 lower in eight of eleven paired runs, and the build took about
-/// as long (BENCHMARKS.md).
+/// as long (BENCHMARKS.md). A second that was busy but has no statement under way for
+/// [`QUIET_PROBE`] was a load that has ended (CREATE INDEX right after LOAD DATA): all
+/// cores are spare.
 pub(super) fn spare_cores(domain: &Domain) -> usize {
     let busy = domain.latency.in_flight(std::time::Duration::from_secs(1));
+    let busy = if busy >= 0.5 && domain.latency.quiet_for(QUIET_PROBE) {
+        0.0
+    } else {
+        busy
+    };
     (core_count() as f64 - busy).round().max(1.0) as usize
 }
+
+/// How long no client statement may run for the clients' load to count as ended. Two
+/// clients' DML leaves no gap of even a millisecond with neither statement running.
+const QUIET_PROBE: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Job `job_id`'s (worker count, batch size): its own (ADMIN ALTER DDL JOBS) or the global
 /// variables', read again at every call so that a change reaches a running backfill.

@@ -1,7 +1,7 @@
 //! Foreground statement latency over the last few seconds, as backend work (an index
 //! build) reads it: has the p99 of clients' statements risen since the work began (the
-//! adaptive throttle), and how many statements run at a time on average (the cores the
-//! build leaves them)?
+//! adaptive throttle), how many statements run at a time on average (the cores the
+//! build leaves them), and does any run right now?
 //!
 //! A ring of short windows, each a histogram with four buckets per power of two of
 //! microseconds (so a percentile is known within 19%). Recording is two atomic adds; a
@@ -27,6 +27,8 @@ struct Window {
 
 pub struct LatencyMonitor {
     windows: [Window; WINDOWS],
+    /// Statements under way now.
+    running: AtomicU64,
 }
 
 impl Default for LatencyMonitor {
@@ -37,9 +39,13 @@ impl Default for LatencyMonitor {
                 counts: std::array::from_fn(|_| AtomicU32::new(0)),
                 busy_micros: AtomicU64::new(0),
             }),
+            running: AtomicU64::new(0),
         }
     }
 }
+
+/// How often [`LatencyMonitor::quiet_for`] looks.
+const QUIET_LOOK: Duration = Duration::from_micros(250);
 
 /// A percentile of the recent latencies and how many statements it is taken over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +78,31 @@ fn bucket_upper(b: usize) -> u64 {
 }
 
 impl LatencyMonitor {
-    /// Records one foreground statement's latency.
-    pub fn record(&self, latency: Duration) {
+    /// Counts a foreground statement as under way until its [`LatencyMonitor::end`].
+    pub fn start(&self) {
+        self.running.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Ends a statement [`LatencyMonitor::start`] counted, and records its latency.
+    pub fn end(&self, latency: Duration) {
+        self.running.fetch_sub(1, Ordering::Relaxed);
         self.record_at(epoch_now(), latency);
+    }
+
+    /// Whether no foreground statement was under way at any look over `probe` (it
+    /// answers no at the first one it sees). The averages lag behind a load that has just
+    /// ended: an index built right after a bulk load would take it for clients' work.
+    pub fn quiet_for(&self, probe: Duration) -> bool {
+        let until = std::time::Instant::now() + probe;
+        loop {
+            if self.running.load(Ordering::Relaxed) > 0 {
+                return false;
+            }
+            if std::time::Instant::now() >= until {
+                return true;
+            }
+            std::thread::sleep(QUIET_LOOK);
+        }
     }
 
     fn record_at(&self, epoch: u64, latency: Duration) {
@@ -154,6 +182,17 @@ impl LatencyMonitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quiet_only_while_no_statement_runs() {
+        let m = LatencyMonitor::default();
+        let probe = Duration::from_millis(2);
+        assert!(m.quiet_for(probe));
+        m.start();
+        assert!(!m.quiet_for(probe));
+        m.end(Duration::from_micros(300));
+        assert!(m.quiet_for(probe));
+    }
 
     #[test]
     fn buckets_are_ordered_and_bound_their_values() {

@@ -528,9 +528,12 @@ impl Session {
         statement: impl FnOnce(&mut Session) -> Result<QueryResult>,
     ) -> Result<QueryResult> {
         let started = std::time::Instant::now();
+        if client_work {
+            self.state.domain.latency.start();
+        }
         let result = statement(self);
         if client_work {
-            self.state.domain.latency.record(started.elapsed());
+            self.state.domain.latency.end(started.elapsed());
         }
         result
     }

@@ -78,7 +78,8 @@ fn bucket_upper(b: usize) -> u64 {
 }
 
 impl LatencyMonitor {
-    /// Counts a foreground statement as under way until its [`LatencyMonitor::end`].
+    /// Counts a foreground statement as under way until its [`LatencyMonitor::end`]
+    /// (callers pair the two with a guard).
     pub fn start(&self) {
         self.running.fetch_add(1, Ordering::Relaxed);
     }

@@ -527,15 +527,9 @@ impl Session {
         client_work: bool,
         statement: impl FnOnce(&mut Session) -> Result<QueryResult>,
     ) -> Result<QueryResult> {
-        let started = std::time::Instant::now();
-        if client_work {
-            self.state.domain.latency.start();
-        }
-        let result = statement(self);
-        if client_work {
-            self.state.domain.latency.end(started.elapsed());
-        }
-        result
+        // A guard, so that a statement that panics (the connection survives it) ends too.
+        let _running = client_work.then(|| Running::start(self.state.domain.clone()));
+        statement(self)
     }
 
     /// SHOW WARNINGS / ERRORS and their counts, of the previous statement.
@@ -1335,5 +1329,28 @@ fn like_filter(f: Option<&ast::ShowStatementFilter>) -> Option<String> {
     match f {
         Some(ast::ShowStatementFilter::Like(s)) => Some(s.clone()),
         _ => None,
+    }
+}
+
+/// A client's statement under way, counted by the latency monitor until dropped, when its
+/// latency is recorded.
+struct Running {
+    domain: Arc<Domain>,
+    started: std::time::Instant,
+}
+
+impl Running {
+    fn start(domain: Arc<Domain>) -> Running {
+        domain.latency.start();
+        Running {
+            domain,
+            started: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.domain.latency.end(self.started.elapsed());
     }
 }

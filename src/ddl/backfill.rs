@@ -98,8 +98,9 @@ pub(super) fn spare_cores(domain: &Domain) -> usize {
     (core_count() as f64 - busy).round().max(1.0) as usize
 }
 
-/// How long no client statement may run for the clients' load to count as ended. Two
-/// clients' DML leaves no gap of even a millisecond with neither statement running.
+/// How long no client statement may run for the clients' load to count as ended. Under
+/// two clients' DML neither is ever idle that long (a build then still reads with one
+/// thread per spare core).
 const QUIET_PROBE: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Job `job_id`'s (worker count, batch size): its own (ADMIN ALTER DDL JOBS) or the global

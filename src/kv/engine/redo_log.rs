@@ -193,10 +193,11 @@ impl RedoLog {
         Some(lsn)
     }
 
-    /// Whether a record of `writes` is one the log refuses whatever its free space.
+    /// Whether `writes` make a batch to send around the log: its record's writes (each a
+    /// key and a value with their two 4-byte lengths) over [`BYPASS_BYTES`].
     pub fn too_big(writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> bool {
         writes.iter().fold(0usize, |sum, (key, value)| {
-            sum.saturating_add(key.len() + value.as_ref().map_or(0, Vec::len) + 8)
+            sum.saturating_add(key.len() + value.as_ref().map_or(0, Vec::len) + 2 * 4)
         }) > BYPASS_BYTES
     }
 

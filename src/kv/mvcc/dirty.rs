@@ -12,6 +12,7 @@
 //! Versions written any other way (an ingest, a commit applied as an ingest), the keys of
 //! commits beyond the memory bound, and everything written before the store opened are not
 //! named here: the first pass whose safe point reaches past them scans the whole store.
+//! Except after a clean close: its last pass left nothing for the next run to find.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -45,6 +46,21 @@ impl Dirty {
             keys: 0,
             unnamed_until: Some(last_ts),
         }
+    }
+
+    /// Nothing written before the store opened is left for GC: it closed cleanly after a
+    /// last pass up to its newest commit.
+    pub fn after_clean_close() -> Dirty {
+        Dirty {
+            commits: VecDeque::new(),
+            keys: 0,
+            unnamed_until: None,
+        }
+    }
+
+    /// Whether every version written since the last pass is named here.
+    pub fn all_named(&self) -> bool {
+        self.unnamed_until.is_none()
     }
 
     /// Records the keys of the commit at `ts`.

@@ -16,8 +16,15 @@ const DATA_PREFIX: u8 = 0x01;
 pub(super) const META_LAST_TS: &[u8] = b"\x00last_commit_ts";
 /// The highest safe point GC has used; snapshots older than it may have lost versions.
 pub(super) const META_GC_SAFE_POINT: &[u8] = b"\x00gc_safe_point";
+/// The newest commit when the store last closed with GC done up to it (see
+/// `Inner::close`); removed when the store opens, so that only a close since vouches.
+pub(super) const META_GC_CLOSED_AT: &[u8] = b"\x00gc_closed_at";
 
-const _: () = assert!(META_LAST_TS[0] == META_PREFIX && META_GC_SAFE_POINT[0] == META_PREFIX);
+const _: () = assert!(
+    META_LAST_TS[0] == META_PREFIX
+        && META_GC_SAFE_POINT[0] == META_PREFIX
+        && META_GC_CLOSED_AT[0] == META_PREFIX
+);
 
 /// Tag byte of a value that is a live put.
 const TAG_PUT: u8 = 0x01;

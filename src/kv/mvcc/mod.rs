@@ -140,6 +140,24 @@ impl MvccStore {
             Some(raw) => keys::decode_ts(&raw)?,
             None => 0,
         };
+        // After a clean close nothing is left for GC that its passes will not be told of;
+        // otherwise the first pass sweeps the whole store. The record vouches for that one
+        // close only: it goes before anything else is written.
+        let closed_at = match engine.get(keys::META_GC_CLOSED_AT)? {
+            Some(raw) => Some(keys::decode_ts(&raw)?),
+            None => None,
+        };
+        if closed_at.is_some() {
+            let mut forget = Batch::default();
+            forget.delete(keys::META_GC_CLOSED_AT.to_vec());
+            engine.write(forget)?;
+            engine.sync()?;
+        }
+        let dirty = if closed_at == Some(last_ts) {
+            dirty::Dirty::after_clean_close()
+        } else {
+            dirty::Dirty::new(last_ts)
+        };
         let durable_safe_point = Arc::new(AtomicU64::new(gc_safe_point));
         let compactions_collect = engine.collect_in_compactions(Arc::new(gc::VersionGc {
             safe_point: durable_safe_point.clone(),
@@ -154,7 +172,7 @@ impl MvccStore {
             }),
             group_commit: GroupCommit::new(last_ts),
             gc_lock: Mutex::new(()),
-            dirty: Mutex::new(dirty::Dirty::new(last_ts)),
+            dirty: Mutex::new(dirty),
             compactions_collect,
             durable_safe_point,
             latest: latest::Latest::default(),
@@ -185,6 +203,9 @@ impl Drop for MvccStore {
             if handle.join().is_err() {
                 tracing::warn!("MVCC GC thread panicked");
             }
+        }
+        if let Err(e) = self.inner.close() {
+            tracing::warn!(error = %e, "MVCC GC at close");
         }
     }
 }

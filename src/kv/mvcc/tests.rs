@@ -690,6 +690,46 @@ fn dropping_the_store_stops_the_gc_thread(kind: EngineKind) {
     open_in(dir.path(), kind);
 }
 
+/// A clean close collects what the last commits left and spares the next open a sweep of
+/// the whole store; a close with a snapshot still open does not, nor does the record
+/// outlive the open it was for.
+fn a_clean_close_spares_the_next_open_a_sweep(kind: EngineKind) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open_in(dir.path(), kind);
+    put(&store, &[(b"a", b"1"), (b"b", b"1")]);
+    del(&store, b"a");
+    assert!(
+        !store.inner.dirty.lock().all_named(),
+        "a fresh store knows nothing"
+    );
+    // The first background pass: over everything.
+    store.inner.collect_written(store.current_ts()).expect("gc");
+    del(&store, b"b");
+    drop(store);
+    let store = open_in(dir.path(), kind);
+    assert!(store.inner.dirty.lock().all_named());
+    assert!(
+        !versions(&store).iter().any(|(k, _)| k.as_slice() == b"b"),
+        "the close collected the deletion made after the last pass"
+    );
+    // Used up by this open: a crash now would leave no record behind.
+    let record = store
+        .inner
+        .engine
+        .get(keys::META_GC_CLOSED_AT)
+        .expect("get");
+    assert_eq!(record, None);
+    put(&store, &[(b"c", b"1")]);
+    let reader = store.begin().expect("begin");
+    drop(store);
+    drop(reader);
+    let store = open_in(dir.path(), kind);
+    assert!(
+        !store.inner.dirty.lock().all_named(),
+        "a snapshot was open at the close: the next pass sweeps everything"
+    );
+}
+
 fn ingest_writes_versions_at_a_past_snapshot(kind: EngineKind) {
     let (_dir, store) = open(kind);
     put(&store, &[(b"i005", b"old"), (b"z", b"other")]);
@@ -905,4 +945,5 @@ for_every_disk_engine!([
     persists_across_reopen,
     compactions_keep_what_snapshots_read,
     concurrent_committers_are_all_durable,
+    a_clean_close_spares_the_next_open_a_sweep,
 ]);

@@ -104,6 +104,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .clone()
         .unwrap_or_else(|| args.data_dir.join("tmp"));
     let mut config = NodeConfig::new(temp_dir);
+    // As MySQL shows it: the absolute path, with a trailing slash.
+    let data_dir = std::fs::canonicalize(&args.data_dir).unwrap_or_else(|_| args.data_dir.clone());
+    config.data_dir = format!("{}/", data_dir.display().to_string().trim_end_matches('/'));
     if let Some(slots) = args.dxf_slots {
         config.dxf_slots = slots.max(1);
     }

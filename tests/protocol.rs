@@ -117,6 +117,12 @@ async fn client_bootstrap_statements_work() {
         let expected = format!("8.0.11-moltdb-{}", env!("CARGO_PKG_VERSION"));
         assert_eq!(version, expected);
         assert_eq!(conn.server_version(), (8, 0, 11));
+        // Tools look for the data directory here (MySQL's form: absolute, trailing slash).
+        let datadir: String = conn.query_first("SELECT @@datadir").await.unwrap().unwrap();
+        let expected = std::fs::canonicalize(server.data_dir()).unwrap();
+        assert_eq!(datadir, format!("{}/", expected.display()));
+        let set = conn.query_drop("SET GLOBAL datadir = '/tmp'").await;
+        expect_server_error(set, 1238);
     }
     conn.query_drop("DROP DATABASE proto_boot").await.unwrap();
 }

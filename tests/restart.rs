@@ -310,3 +310,55 @@ async fn sigterm_shuts_down_cleanly_and_keeps_data() {
     let mut c = server.conn().await;
     assert_eq!(ids(&mut c, "graceful.t").await, vec![1, 2, 3]);
 }
+
+/// How many times the server's log says GC swept the whole store.
+fn full_sweeps(server: &TestServer) -> usize {
+    server.log().matches("swept the whole store").count()
+}
+
+/// Waits up to 20 s for `full_sweeps` to reach `n`.
+fn wait_for_sweeps(server: &TestServer, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while full_sweeps(server) < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no GC sweep {n} within 20 s:\n{}",
+            server.log_tail()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test]
+async fn a_clean_shutdown_spares_the_next_start_a_gc_sweep_of_everything() {
+    let mut server = TestServer::start();
+    // The first start knows nothing of what the directory holds: its first pass sweeps.
+    wait_for_sweeps(&server, 1);
+    let mut c = server.conn().await;
+    c.query_drop("CREATE DATABASE sweep").await.unwrap();
+    c.query_drop("CREATE TABLE sweep.t (id INT PRIMARY KEY, v INT)")
+        .await
+        .unwrap();
+    c.query_drop("INSERT INTO sweep.t VALUES (1, 1), (2, 2), (3, 3)")
+        .await
+        .unwrap();
+    c.query_drop("DELETE FROM sweep.t WHERE id = 2")
+        .await
+        .unwrap();
+    c.disconnect().await.unwrap();
+    server.restart_gracefully();
+    let mut c = server.conn().await;
+    c.query_drop("UPDATE sweep.t SET v = 10 WHERE id = 1")
+        .await
+        .unwrap();
+    assert_eq!(ids(&mut c, "sweep.t").await, vec![1, 3]);
+    // Past a few GC passes (one every 2 s): none of them swept everything.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(full_sweeps(&server), 1, "{}", server.log_tail());
+    c.disconnect().await.unwrap();
+    // After a crash the first pass sweeps again.
+    server.restart();
+    wait_for_sweeps(&server, 2);
+    let mut c = server.conn().await;
+    assert_eq!(ids(&mut c, "sweep.t").await, vec![1, 3]);
+}

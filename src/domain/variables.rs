@@ -175,6 +175,8 @@ fn defs() -> &'static [Def] {
             d("collation_connection", Both, Str, s("utf8mb4_bin")),
             d("collation_database", Both, Str, s("utf8mb4_bin")),
             d("collation_server", Both, Str, s("utf8mb4_bin")),
+            // The node's data directory (read only; set when the node starts).
+            d("datadir", Instance, Str, s("")),
             d("default_storage_engine", Both, Str, s("InnoDB")),
             d("div_precision_increment", Both, int(0, 30), i(4)),
             d("foreign_key_checks", Both, Bool, i(1)),
@@ -402,7 +404,7 @@ pub fn display(name: &str, v: &Value) -> String {
 }
 
 /// Variables a statement shows but SET may not change (1238).
-pub const READ_ONLY: &[&str] = &["last_plan_from_cache"];
+pub const READ_ONLY: &[&str] = &["datadir", "last_plan_from_cache"];
 
 const VERSION_KEY: &[u8] = b"mGlobalVarVersion";
 

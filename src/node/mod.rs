@@ -37,6 +37,8 @@ pub struct Node {
 pub struct NodeConfig {
     /// Where long work spills to disk (the server's `--temp-dir`).
     pub temp_dir: PathBuf,
+    /// The data directory, as `@@datadir` shows it (empty: the store is not on disk).
+    pub data_dir: String,
     /// Slots of the node's DXF resource pool (`--dxf-slots`; default: the CPU cores).
     pub dxf_slots: usize,
     /// root's password on a new data directory (`--initial-root-password`; empty: none).
@@ -49,6 +51,7 @@ impl NodeConfig {
     pub fn new(temp_dir: PathBuf) -> NodeConfig {
         NodeConfig {
             temp_dir,
+            data_dir: String::new(),
             dxf_slots: std::thread::available_parallelism().map_or(1, |n| n.get()),
             initial_root_password: String::new(),
             tls: None,
@@ -88,6 +91,10 @@ impl Node {
             events,
             config.temp_dir.clone(),
         )?);
+        domain
+            .globals
+            .write()
+            .set("datadir", crate::types::Value::str(&config.data_dir));
         // Sort files of jobs this node ran before a crash are orphans now: a resumed ingest
         // reads and sorts again.
         let _ = std::fs::remove_dir_all(domain.ddl_temp_dir());

@@ -403,8 +403,20 @@ pub fn display(name: &str, v: &Value) -> String {
     }
 }
 
-/// Variables a statement shows but SET may not change (1238).
-pub const READ_ONLY: &[&str] = &["datadir", "last_plan_from_cache"];
+/// Variables a statement shows but SET may not change (1238): MySQL's and TiDB's
+/// server-wide facts (TiDB's `ScopeNone`) and TiDB's statement feedback.
+pub const READ_ONLY: &[&str] = &[
+    "character_set_system",
+    "datadir",
+    "last_plan_from_cache",
+    "license",
+    "lower_case_table_names",
+    "performance_schema",
+    "socket",
+    "system_time_zone",
+    "version",
+    "version_comment",
+];
 
 const VERSION_KEY: &[u8] = b"mGlobalVarVersion";
 

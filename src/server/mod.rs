@@ -48,6 +48,7 @@ pub async fn serve(
             .name("connection".into())
             .stack_size(CONNECTION_STACK_BYTES)
             .spawn(move || {
+                crate::background::short_slices();
                 let _counted = counted;
                 if let Err(e) = serve_on_this_thread(stream, peer, domain, tls) {
                     tracing::debug!(%peer, error = %e, "connection ended");

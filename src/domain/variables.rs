@@ -175,6 +175,12 @@ fn defs() -> &'static [Def] {
             d("collation_connection", Both, Str, s("utf8mb4_bin")),
             d("collation_database", Both, Str, s("utf8mb4_bin")),
             d("collation_server", Both, Str, s("utf8mb4_bin")),
+            d(
+                "cte_max_recursion_depth",
+                Both,
+                int(0, 4_294_967_295),
+                i(1000),
+            ),
             // The node's data directory (read only; set when the node starts).
             d("datadir", Instance, Str, s("")),
             d("default_storage_engine", Both, Str, s("InnoDB")),

@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::kv::Transaction;
 use crate::privilege::Priv;
 use crate::sql::context::{split_name, Context};
-use crate::sql::execution::select::memory_quota;
+use crate::sql::execution::select::{max_recursion, memory_quota};
 use crate::sql::execution::Exec;
 use crate::sql::expr::Expr;
 use crate::sql::planner::binder::{Binder, Resolved};
@@ -67,6 +67,7 @@ fn joined_rows(
         txn,
         locks: None,
         memory: memory_quota(ctx),
+        max_recursion: max_recursion(ctx),
     };
     let env = Env {
         outer: &[],

@@ -23,6 +23,8 @@ pub struct Exec<'a> {
     pub locks: Option<&'a std::cell::RefCell<Vec<Vec<u8>>>>,
     /// How large an intermediate result may grow (`tidb_mem_quota_query`).
     pub memory: memory::MemoryQuota,
+    /// Rounds a recursive CTE may run (`cte_max_recursion_depth`).
+    pub max_recursion: u64,
 }
 
 impl Exec<'_> {

@@ -1,7 +1,7 @@
 //! Running a recursive CTE: the seed's rows, then round after round of the step over the
 //! previous round's rows (its work table) until a round adds nothing; UNION (DISTINCT)
-//! keeps only rows not seen before. At most [`MAX_ROUNDS`] rounds, MySQL's default
-//! `cte_max_recursion_depth`, then MySQL's 3636.
+//! keeps only rows not seen before. At most `cte_max_recursion_depth` rounds (MySQL's
+//! default [`DEFAULT_MAX_ROUNDS`]), then MySQL's 3636.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::sql::planner::cte::RecursivePlan;
 use crate::types::Value;
 
-pub const MAX_ROUNDS: usize = 1000;
+pub const DEFAULT_MAX_ROUNDS: u64 = 1000;
 
 pub fn run(exec: &Exec, plan: &RecursivePlan) -> Result<Vec<Vec<Value>>> {
     let mut seen = HashSet::new();
@@ -26,15 +26,15 @@ pub fn run(exec: &Exec, plan: &RecursivePlan) -> Result<Vec<Vec<Value>>> {
     };
     let mut all = fresh(exec.query(&plan.seed, &[])?);
     let mut last = all.clone();
-    let mut rounds = 0;
+    let mut rounds = 0u64;
     while !last.is_empty() {
-        if rounds == MAX_ROUNDS {
+        if rounds >= exec.max_recursion {
             return Err(Error::new(
                 3636,
                 "HY000",
                 format!(
                     "Recursive query aborted after {} iterations. Try increasing @@cte_max_recursion_depth to a larger value.",
-                    MAX_ROUNDS + 1
+                    rounds.saturating_add(1)
                 ),
             ));
         }

@@ -199,6 +199,7 @@ pub fn execute_locking(
         txn: &*txn,
         locks: Some(&locks),
         memory: memory_quota(ctx),
+        max_recursion: max_recursion(ctx),
     }
     .query(&plan, &[])?;
     for key in locks.into_inner() {
@@ -221,6 +222,15 @@ pub fn memory_quota(ctx: &Context) -> MemoryQuota {
     MemoryQuota::new(bytes, ctx.session.connection_id())
 }
 
+/// The session's `cte_max_recursion_depth`.
+pub fn max_recursion(ctx: &Context) -> u64 {
+    ctx.session
+        .system_variable("cte_max_recursion_depth", false)
+        .ok()
+        .and_then(|v| u64::try_from(v.to_f64() as i64).ok())
+        .unwrap_or(super::recursive::DEFAULT_MAX_ROUNDS)
+}
+
 /// Runs a top-level query.
 pub fn run(ctx: &mut Context, txn: &dyn Transaction, plan: &QueryPlan) -> Result<ResultSet> {
     run_with(ctx, txn, plan, &[])
@@ -237,6 +247,7 @@ pub fn run_with(
         txn,
         locks: None,
         memory: memory_quota(ctx),
+        max_recursion: max_recursion(ctx),
     };
     let rows = match plan {
         // FOUND_ROWS() is then the count without the LIMIT.

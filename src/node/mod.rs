@@ -37,7 +37,7 @@ pub struct Node {
 pub struct NodeConfig {
     /// Where long work spills to disk (the server's `--temp-dir`).
     pub temp_dir: PathBuf,
-    /// The data directory, as `@@datadir` shows it (empty: the store is not on disk).
+    /// The data directory, as `@@datadir` shows it (the server sets it; empty otherwise).
     pub data_dir: String,
     /// Slots of the node's DXF resource pool (`--dxf-slots`; default: the CPU cores).
     pub dxf_slots: usize,

@@ -40,7 +40,10 @@ impl Session {
                 Ok(QueryResult::ok())
             }
             ImportStatement::Import(i) => self.import_into(i),
-            ImportStatement::LoadData(l) => self.load_data(l),
+            ImportStatement::LoadData(l) => {
+                self.check_writable()?;
+                self.load_data(l)
+            }
         }
     }
 

@@ -176,6 +176,9 @@ pub struct Session {
     row_changes: Vec<(i64, i64, i64)>,
     /// True inside BEGIN ... COMMIT (or with autocommit off).
     explicit: bool,
+    /// The open transaction may not write: START TRANSACTION READ ONLY, or
+    /// `transaction_read_only` when it began.
+    read_only: bool,
     /// SAVEPOINTs of the open transaction, oldest first.
     savepoints: Vec<savepoint::Named>,
     /// Set by KILL from another connection: a waiting DDL statement stops waiting.
@@ -230,6 +233,7 @@ impl Session {
             written: BTreeSet::new(),
             row_changes: Vec::new(),
             explicit: false,
+            read_only: false,
             savepoints: Vec::new(),
             killed,
             warnings: Vec::new(),
@@ -563,20 +567,35 @@ impl Session {
             }
             Statement::Kill { modifier, id } => self.kill(modifier.as_ref(), *id),
             Statement::Insert(ins) => {
+                self.check_writable()?;
                 self.with_txn(|ctx, txn| dml::insert::execute(ctx, txn, sql, ins))
             }
-            Statement::Update(upd) => self.with_txn(|ctx, txn| dml::update::execute(ctx, txn, upd)),
-            Statement::Delete(del) => self.with_txn(|ctx, txn| dml::delete::execute(ctx, txn, del)),
-            Statement::StartTransaction { .. } => {
+            Statement::Update(upd) => {
+                self.check_writable()?;
+                self.with_txn(|ctx, txn| dml::update::execute(ctx, txn, upd))
+            }
+            Statement::Delete(del) => {
+                self.check_writable()?;
+                self.with_txn(|ctx, txn| dml::delete::execute(ctx, txn, del))
+            }
+            Statement::StartTransaction { modes, .. } => {
                 self.commit()?;
                 self.explicit = true;
                 self.begin()?;
+                for mode in modes {
+                    if let ast::TransactionMode::AccessMode(access) = mode {
+                        self.read_only = *access == ast::TransactionAccessMode::ReadOnly;
+                    }
+                }
                 Ok(QueryResult::ok())
             }
             Statement::Commit { .. } => {
                 self.commit()?;
                 Ok(QueryResult::ok())
             }
+            // Releases the table locks the session holds: LOCK TABLES is not supported, so
+            // there are none (mysqldump sends it after starting its transaction).
+            Statement::UnlockTables => Ok(QueryResult::ok()),
             Statement::Rollback {
                 savepoint: Some(name),
                 ..
@@ -927,11 +946,43 @@ impl Session {
 
     fn begin(&mut self) -> Result<()> {
         self.savepoints.clear();
+        self.read_only = self.read_only_by_default();
         let conn_id = self.state.connection_id;
         self.pin = Some(Arc::new(self.state.domain.pin_schema(conn_id)));
         self.txn = Some(self.state.domain.store.begin()?);
         self.written.clear();
         self.row_changes.clear();
+        Ok(())
+    }
+
+    /// Whether a transaction that does not say begins read only (`transaction_read_only`,
+    /// or its old name `tx_read_only`).
+    fn read_only_by_default(&self) -> bool {
+        let globals = self.state.domain.globals.read();
+        ["transaction_read_only", "tx_read_only"]
+            .iter()
+            .any(|name| {
+                self.state
+                    .vars
+                    .get(name, &globals)
+                    .is_some_and(|v| v.truth() == Some(true))
+            })
+    }
+
+    /// MySQL's 1792 for a write in a read-only transaction (the open one, or the one an
+    /// autocommit statement would begin).
+    pub(super) fn check_writable(&self) -> Result<()> {
+        let read_only = match self.txn {
+            Some(_) => self.read_only,
+            None => self.read_only_by_default(),
+        };
+        if read_only {
+            return Err(Error::new(
+                1792,
+                "25006",
+                "Cannot execute statement in a READ ONLY transaction.",
+            ));
+        }
         Ok(())
     }
 

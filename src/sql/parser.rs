@@ -28,11 +28,63 @@ pub fn first_word_is(sql: &str, words: &[&str]) -> bool {
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let mut tokens = tokenize(sql)?;
     tidb_syntax::take_clustering(&mut tokens);
+    take_consistent_snapshot(&mut tokens);
     Parser::new(&MySql)
         .with_recursion_limit(MAX_NESTING)
         .with_tokens_with_locations(tokens)
         .parse_statements()
         .map_err(|e| syntax_error(sql, &e))
+}
+
+/// Takes `WITH CONSISTENT SNAPSHOT` out of a `START TRANSACTION` (mysqldump's
+/// `--single-transaction` sends it, in a versioned comment). Every transaction reads one
+/// snapshot taken when it starts, so the clause asks for what START TRANSACTION does.
+fn take_consistent_snapshot(tokens: &mut Vec<TokenWithSpan>) {
+    use sqlparser::tokenizer::Token;
+    // Every statement passes here: only a START is looked at further.
+    let first = tokens
+        .iter()
+        .find(|t| !matches!(t.token, Token::Whitespace(_)));
+    let is_start = |t: &TokenWithSpan| match &t.token {
+        Token::Word(w) => w.value.eq_ignore_ascii_case("start"),
+        _ => false,
+    };
+    if !first.is_some_and(is_start) {
+        return;
+    }
+    let code: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let word = |k: usize| match code.get(k).map(|&i| &tokens[i].token) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    };
+    let is_word = |k: usize, text: &str| word(k).as_deref() == Some(text);
+    if !is_word(0, "START") || !is_word(1, "TRANSACTION") {
+        return;
+    }
+    let Some(at) = (2..code.len()).find(|&k| {
+        is_word(k, "WITH") && is_word(k + 1, "CONSISTENT") && is_word(k + 2, "SNAPSHOT")
+    }) else {
+        return;
+    };
+    for k in (at..at + 3).rev() {
+        tokens.remove(code[k]);
+    }
+    // A comma the clause leaves first or last among the modes (`..., WITH CONSISTENT
+    // SNAPSHOT` or `WITH CONSISTENT SNAPSHOT, READ ONLY`) goes too.
+    let code: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let comma_at = |k: usize| {
+        code.get(k)
+            .is_some_and(|&i| tokens[i].token == Token::Comma)
+    };
+    if comma_at(2) {
+        tokens.remove(code[2]);
+    } else if code.len() > 2 && comma_at(code.len() - 1) {
+        tokens.remove(code[code.len() - 1]);
+    }
 }
 
 /// `sql`'s tokens, TiDB's comments read as code where TiDB reads them so.

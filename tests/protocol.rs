@@ -128,6 +128,50 @@ async fn client_bootstrap_statements_work() {
 }
 
 #[tokio::test]
+async fn show_create_table_quotes_names_as_sql_quote_show_create_says() {
+    let server = TestServer::external_or_start();
+    let mut conn = server.conn().await;
+    conn.query_drop("CREATE DATABASE IF NOT EXISTS proto_quote")
+        .await
+        .unwrap();
+    conn.query_drop(
+        "CREATE TABLE proto_quote.`select` (a INT PRIMARY KEY, `my col` INT, b INT, KEY k (b))",
+    )
+    .await
+    .unwrap();
+    let create = |quoted: bool| {
+        let q = |name: &str| match quoted || name == "select" || name == "my col" {
+            true => format!("`{name}`"),
+            false => name.to_string(),
+        };
+        format!(
+            "CREATE TABLE {} (\n  {} int NOT NULL,\n  {} int DEFAULT NULL,\n  {} int DEFAULT \
+             NULL,\n  PRIMARY KEY ({}) /*T![clustered_index] CLUSTERED */,\n  KEY {} ({})\n) \
+             ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            q("select"),
+            q("a"),
+            q("my col"),
+            q("b"),
+            q("a"),
+            q("k"),
+            q("b")
+        )
+    };
+    for (setting, quoted) in [("0", false), ("DEFAULT", true)] {
+        conn.query_drop(format!("SET sql_quote_show_create = {setting}"))
+            .await
+            .unwrap();
+        let (_, text): (String, String) = conn
+            .query_first("SHOW CREATE TABLE proto_quote.`select`")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(text, create(quoted));
+    }
+    conn.query_drop("DROP DATABASE proto_quote").await.unwrap();
+}
+
+#[tokio::test]
 async fn ok_packets_carry_affected_rows_and_last_insert_id() {
     let server = TestServer::external_or_start();
     let mut conn = server.conn().await;

@@ -224,6 +224,8 @@ fn defs() -> &'static [Def] {
             d("sql_auto_is_null", Both, Bool, i(0)),
             d("sql_mode", Both, SqlMode, s(DEFAULT_SQL_MODE)),
             d("sql_notes", Both, Bool, i(1)),
+            // Whether SHOW CREATE quotes every name, or only those that need it.
+            d("sql_quote_show_create", Both, Bool, i(1)),
             d("sql_safe_updates", Both, Bool, i(0)),
             d("sql_select_limit", Both, int(0, i64::MAX), i(i64::MAX)),
             // No Unix socket: NULL tells clients not to try one.

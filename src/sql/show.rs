@@ -216,7 +216,7 @@ pub fn create_table(ctx: &Context, db: Option<&str>, table: &str) -> Result<Quer
         &["Table", "Create Table"],
         vec![vec![
             Value::str(&info.name),
-            Value::str(&create_table_text(&info)),
+            Value::str(&create_table_text(&info, Names::of(ctx))),
         ]],
     ))
 }
@@ -253,10 +253,45 @@ pub fn current_timestamp(ty: &DataType) -> String {
     }
 }
 
-pub fn create_table_text(info: &TableInfo) -> String {
+/// How SHOW CREATE writes a name: in backticks (doubled inside), or bare where
+/// `sql_quote_show_create` is off and the name needs no quotes (MySQL's rule: not a
+/// keyword, identifier characters only, not all digits).
+#[derive(Debug, Clone, Copy)]
+pub struct Names {
+    quote_all: bool,
+}
+
+impl Names {
+    /// The session's choice.
+    pub fn of(ctx: &Context) -> Names {
+        let off = ctx
+            .session
+            .system_variable("sql_quote_show_create", false)
+            .is_ok_and(|v| v.truth() == Some(false));
+        Names { quote_all: !off }
+    }
+
+    pub fn quote(self, name: &str) -> String {
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+            && !name.chars().all(|c| c.is_ascii_digit())
+            && sqlparser::keywords::ALL_KEYWORDS
+                .binary_search(&name.to_ascii_uppercase().as_str())
+                .is_err();
+        if plain && !self.quote_all {
+            name.to_string()
+        } else {
+            format!("`{}`", name.replace('`', "``"))
+        }
+    }
+}
+
+pub fn create_table_text(info: &TableInfo, n: Names) -> String {
     let mut lines = Vec::new();
     for (_, c) in info.public_columns() {
-        let mut s = format!("  `{}` {}", c.name, c.ty.sql_name());
+        let mut s = format!("  {} {}", n.quote(&c.name), c.ty.sql_name());
         // A column's collation is spelled out where it is not the table's (as TiDB does).
         if let Some(coll) = c.ty.collation().filter(|&coll| coll != info.collation()) {
             if coll.charset() != info.charset {
@@ -300,7 +335,7 @@ pub fn create_table_text(info: &TableInfo) -> String {
     }
     let names = |cols: &[usize]| {
         cols.iter()
-            .map(|&c| format!("`{}`", info.columns[c].name))
+            .map(|&c| n.quote(&info.columns[c].name))
             .collect::<Vec<_>>()
             .join(",")
     };
@@ -322,12 +357,16 @@ pub fn create_table_text(info: &TableInfo) -> String {
             ));
         } else if ix.unique {
             lines.push(format!(
-                "  UNIQUE KEY `{}` ({})",
-                ix.name,
+                "  UNIQUE KEY {} ({})",
+                n.quote(&ix.name),
                 names(&ix.columns)
             ));
         } else {
-            lines.push(format!("  KEY `{}` ({})", ix.name, names(&ix.columns)));
+            lines.push(format!(
+                "  KEY {} ({})",
+                n.quote(&ix.name),
+                names(&ix.columns)
+            ));
         }
     }
     for check in info
@@ -335,7 +374,11 @@ pub fn create_table_text(info: &TableInfo) -> String {
         .iter()
         .filter(|c| c.state == SchemaState::Public)
     {
-        let mut line = format!("  CONSTRAINT `{}` CHECK (({}))", check.name, check.expr);
+        let mut line = format!(
+            "  CONSTRAINT {} CHECK (({}))",
+            n.quote(&check.name),
+            check.expr
+        );
         if !check.enforced {
             line.push_str(" /*!80016 NOT ENFORCED */");
         }
@@ -344,17 +387,17 @@ pub fn create_table_text(info: &TableInfo) -> String {
     for fk in &info.foreign_keys {
         let list = |cols: &[String]| {
             cols.iter()
-                .map(|c| format!("`{c}`"))
+                .map(|c| n.quote(c))
                 .collect::<Vec<_>>()
                 .join(",")
         };
         let target = match &fk.ref_db {
-            Some(d) => format!("`{d}`.`{}`", fk.ref_table),
-            None => format!("`{}`", fk.ref_table),
+            Some(d) => format!("{}.{}", n.quote(d), n.quote(&fk.ref_table)),
+            None => n.quote(&fk.ref_table),
         };
         let mut line = format!(
-            "  CONSTRAINT `{}` FOREIGN KEY ({}) REFERENCES {target} ({})",
-            fk.name,
+            "  CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {target} ({})",
+            n.quote(&fk.name),
             list(&fk.columns),
             list(&fk.ref_columns)
         );
@@ -366,9 +409,9 @@ pub fn create_table_text(info: &TableInfo) -> String {
         lines.push(line);
     }
     let mut text = format!(
-        "CREATE {}TABLE `{}` (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET={} COLLATE={}",
+        "CREATE {}TABLE {} (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET={} COLLATE={}",
         if info.temporary { "TEMPORARY " } else { "" },
-        info.name,
+        n.quote(&info.name),
         lines.join(",\n"),
         info.charset,
         info.collation
@@ -550,8 +593,10 @@ pub fn create_database(ctx: &Context, name: &str) -> Result<QueryResult> {
         vec![vec![
             Value::str(&info.name),
             Value::str(&format!(
-                "CREATE DATABASE `{}` /*!40100 DEFAULT CHARACTER SET {} COLLATE {} */",
-                info.name, info.charset, info.collation
+                "CREATE DATABASE {} /*!40100 DEFAULT CHARACTER SET {} COLLATE {} */",
+                Names::of(ctx).quote(&info.name),
+                info.charset,
+                info.collation
             )),
         ]],
     ))

@@ -74,7 +74,8 @@ impl Session {
             front::Statement::Sql(stmt) => self.sql_needs(stmt, needs)?,
             front::Statement::Do(query) => self.reads(&**query, needs),
             front::Statement::Admin(_) => needs.push(Need::Global(Priv::Super)),
-            front::Statement::AlterTableOptions { db, table, .. } => {
+            front::Statement::AlterTableOptions { db, table, .. }
+            | front::Statement::KeysOption { db, table } => {
                 let db = self.db_or_current(db.clone())?;
                 needs.push(Need::Table(Priv::Alter, db, table.clone()));
             }

@@ -458,6 +458,21 @@ impl Session {
                         }
                     }
                     front::Statement::Diagnostics(d) => Ok(s.diagnostics(d)),
+                    front::Statement::KeysOption { db, table } => {
+                        s.commit()?;
+                        let ctx = s.context();
+                        let (_, info) = ctx.table(db.as_deref(), &table)?;
+                        drop(ctx);
+                        s.warnings.push(Warning::note(&Error::new(
+                            1031,
+                            "HY000",
+                            format!(
+                                "Table storage engine for '{}' doesn't have this option",
+                                info.name
+                            ),
+                        )));
+                        Ok(QueryResult::ok())
+                    }
                     front::Statement::Analyze { tables } => {
                         sql::analyze::analyze(&s.context(), &tables)
                     }

@@ -21,12 +21,14 @@ pub const TABLES: &[&str] = &[
     "DDL_JOBS",
     "ENGINES",
     "KEY_COLUMN_USAGE",
+    "PARTITIONS",
     "PROCESSLIST",
     "REFERENTIAL_CONSTRAINTS",
     "SCHEMATA",
     "STATISTICS",
     "TABLES",
     "TABLE_CONSTRAINTS",
+    "TRIGGERS",
     "VIEWS",
 ];
 
@@ -251,6 +253,57 @@ fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("PHASE", t64()),
             ("PROGRESS", Double),
             ("ETA_SECONDS", Int),
+        ],
+        "PARTITIONS" => vec![
+            ("TABLE_CATALOG", t64()),
+            ("TABLE_SCHEMA", t64()),
+            ("TABLE_NAME", t64()),
+            ("PARTITION_NAME", t64()),
+            ("SUBPARTITION_NAME", t64()),
+            ("PARTITION_ORDINAL_POSITION", Int),
+            ("SUBPARTITION_ORDINAL_POSITION", Int),
+            ("PARTITION_METHOD", Text(13)),
+            ("SUBPARTITION_METHOD", Text(13)),
+            ("PARTITION_EXPRESSION", Text(2048)),
+            ("SUBPARTITION_EXPRESSION", Text(2048)),
+            ("PARTITION_DESCRIPTION", Text(2048)),
+            ("TABLE_ROWS", Int),
+            ("AVG_ROW_LENGTH", Int),
+            ("DATA_LENGTH", Int),
+            ("MAX_DATA_LENGTH", Int),
+            ("INDEX_LENGTH", Int),
+            ("DATA_FREE", Int),
+            ("CREATE_TIME", Time),
+            ("UPDATE_TIME", Time),
+            ("CHECK_TIME", Time),
+            ("CHECKSUM", Int),
+            ("PARTITION_COMMENT", Text(2048)),
+            ("NODEGROUP", t64()),
+            ("TABLESPACE_NAME", t64()),
+        ],
+        "TRIGGERS" => vec![
+            ("TRIGGER_CATALOG", t64()),
+            ("TRIGGER_SCHEMA", t64()),
+            ("TRIGGER_NAME", t64()),
+            ("EVENT_MANIPULATION", Text(6)),
+            ("EVENT_OBJECT_CATALOG", t64()),
+            ("EVENT_OBJECT_SCHEMA", t64()),
+            ("EVENT_OBJECT_TABLE", t64()),
+            ("ACTION_ORDER", Int),
+            ("ACTION_CONDITION", Text(65_535)),
+            ("ACTION_STATEMENT", Text(65_535)),
+            ("ACTION_ORIENTATION", Text(3)),
+            ("ACTION_TIMING", Text(6)),
+            ("ACTION_REFERENCE_OLD_TABLE", t64()),
+            ("ACTION_REFERENCE_NEW_TABLE", t64()),
+            ("ACTION_REFERENCE_OLD_ROW", Text(3)),
+            ("ACTION_REFERENCE_NEW_ROW", Text(3)),
+            ("CREATED", Time),
+            ("SQL_MODE", Text(8192)),
+            ("DEFINER", Text(288)),
+            ("CHARACTER_SET_CLIENT", t64()),
+            ("COLLATION_CONNECTION", t64()),
+            ("DATABASE_COLLATION", t64()),
         ],
         "PROCESSLIST" => vec![
             ("ID", Int),
@@ -780,6 +833,22 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
             .map(|(name, coll, desc, max)| vec![s(name), s(coll), s(desc), int(*max)])
             .collect(),
         "DDL_JOBS" => ddl_jobs(ctx),
+        // A table that is not partitioned is one partition without a name (MySQL's rows).
+        "PARTITIONS" => all_tables(ctx)
+            .into_iter()
+            .filter(|(_, t)| t.view.is_none())
+            .map(|(db, t)| {
+                let mut r = vec![def.clone(), s(&db), s(&t.name)];
+                r.extend(std::iter::repeat_n(Value::Null, 9));
+                r.push(int(ctx.estimated_rows(t.id)));
+                r.extend(std::iter::repeat_n(int(0), 5));
+                r.extend(std::iter::repeat_n(Value::Null, 4));
+                r.extend([s(""), Value::Null, Value::Null]);
+                r
+            })
+            .collect(),
+        // moltdb has no triggers.
+        "TRIGGERS" => Vec::new(),
         "PROCESSLIST" => ctx
             .domain
             .processes

@@ -53,6 +53,9 @@ pub enum Statement {
     Analyze {
         tables: Vec<(Option<String>, String)>,
     },
+    /// `ALTER TABLE t {DISABLE | ENABLE} KEYS` (mysqldump writes it around its INSERTs):
+    /// MyISAM's, which an InnoDB table has nothing for.
+    KeysOption { db: Option<String>, table: String },
 }
 
 /// SHOW forms moltdb parses itself.
@@ -111,6 +114,9 @@ pub fn parse(sql: &str) -> Result<Statement> {
     if let Some((db, table, options)) = alter_table_options(sql) {
         return Ok(Statement::AlterTableOptions { db, table, options });
     }
+    if let Some((db, table)) = keys_option(sql) {
+        return Ok(Statement::KeysOption { db, table });
+    }
     if let Some(alter) = alter_table::parse(sql) {
         return alter.map(|(name, clauses)| Statement::AlterTable { name, clauses });
     }
@@ -150,6 +156,53 @@ pub fn parse(sql: &str) -> Result<Statement> {
         return Err(Error::syntax(sql));
     }
     Ok(Statement::Sql(Box::new(stmts.remove(0))))
+}
+
+/// The table of `ALTER TABLE [db.]t {DISABLE | ENABLE} KEYS` (perhaps in a versioned
+/// comment, as mysqldump writes it).
+fn keys_option(sql: &str) -> Option<(Option<String>, String)> {
+    use sqlparser::tokenizer::Token;
+    // Every statement passes here: tokenize only what may be one.
+    let bytes = sql.as_bytes();
+    let has = |word: &[u8]| {
+        bytes
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    if !has(b"keys") || !has(b"alter") {
+        return None;
+    }
+    let tokens: Vec<Token> = parser::tokenize(sql)
+        .ok()?
+        .into_iter()
+        .map(|t| t.token)
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    let word = |t: &Token, text: &str| match t {
+        Token::Word(w) => w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text),
+        _ => false,
+    };
+    let name = |t: &Token| match t {
+        Token::Word(w) => Some(w.value.clone()),
+        _ => None,
+    };
+    let (db, table, rest) = match tokens.as_slice() {
+        [a, t, db, Token::Period, table, rest @ ..] if word(a, "alter") && word(t, "table") => {
+            (Some(name(db)?), name(table)?, rest)
+        }
+        [a, t, table, rest @ ..] if word(a, "alter") && word(t, "table") => {
+            (None, name(table)?, rest)
+        }
+        _ => return None,
+    };
+    match rest {
+        [switch, keys]
+            if (word(switch, "disable") || word(switch, "enable")) && word(keys, "keys") =>
+        {
+            Some((db, table))
+        }
+        _ => None,
+    }
 }
 
 /// The tables of `ANALYZE [LOCAL | NO_WRITE_TO_BINLOG] TABLE t1, t2`; other ANALYZE forms

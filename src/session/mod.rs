@@ -179,6 +179,8 @@ pub struct Session {
     /// The open transaction may not write: START TRANSACTION READ ONLY, or
     /// `transaction_read_only` when it began.
     read_only: bool,
+    /// `SET TRANSACTION READ {ONLY | WRITE}`: what the next transaction is, once.
+    next_read_only: Option<bool>,
     /// SAVEPOINTs of the open transaction, oldest first.
     savepoints: Vec<savepoint::Named>,
     /// Set by KILL from another connection: a waiting DDL statement stops waiting.
@@ -234,6 +236,7 @@ impl Session {
             row_changes: Vec::new(),
             explicit: false,
             read_only: false,
+            next_read_only: None,
             savepoints: Vec::new(),
             killed,
             warnings: Vec::new(),
@@ -630,6 +633,11 @@ impl Session {
                 self.release_savepoint(&name.value)?;
                 Ok(QueryResult::ok())
             }
+            // sqlparser drops the scope of `SET {SESSION | GLOBAL} TRANSACTION`.
+            Statement::Set(ast::Set::SetTransaction { modes, .. }) => {
+                self.set_transaction(modes, transaction_scope(sql))?;
+                Ok(QueryResult::ok())
+            }
             Statement::Set(set) => self.set(set),
             Statement::Use(u) => {
                 let name = match u {
@@ -961,7 +969,10 @@ impl Session {
 
     fn begin(&mut self) -> Result<()> {
         self.savepoints.clear();
-        self.read_only = self.read_only_by_default();
+        self.read_only = match self.next_read_only.take() {
+            Some(read_only) => read_only,
+            None => self.read_only_by_default(),
+        };
         let conn_id = self.state.connection_id;
         self.pin = Some(Arc::new(self.state.domain.pin_schema(conn_id)));
         self.txn = Some(self.state.domain.store.begin()?);
@@ -985,11 +996,16 @@ impl Session {
     }
 
     /// MySQL's 1792 for a write in a read-only transaction (the open one, or the one an
-    /// autocommit statement would begin).
-    pub(super) fn check_writable(&self) -> Result<()> {
+    /// autocommit statement would begin: refused, it was that transaction, and a `SET
+    /// TRANSACTION` for it is used up).
+    pub(super) fn check_writable(&mut self) -> Result<()> {
         let read_only = match self.txn {
             Some(_) => self.read_only,
-            None => self.read_only_by_default(),
+            None if self.next_read_only == Some(true) => {
+                self.next_read_only = None;
+                true
+            }
+            None => self.next_read_only.is_none() && self.read_only_by_default(),
         };
         if read_only {
             return Err(Error::new(
@@ -1201,10 +1217,50 @@ impl Session {
                 self.assign(None, "collation_connection", &value)?;
             }
             ast::Set::SetNamesDefault { .. } => {}
-            ast::Set::SetTransaction { .. } => {}
+            // The scope is in the text (see the dispatch); here `SET CHARACTERISTICS`.
+            ast::Set::SetTransaction { modes, session, .. } => {
+                let scope = session.then_some(ast::ContextModifier::Session);
+                self.set_transaction(modes, scope)?
+            }
             other => return Err(Error::unsupported(other)),
         }
         Ok(QueryResult::ok())
+    }
+
+    /// `SET [SESSION | GLOBAL] TRANSACTION {READ ONLY | READ WRITE}`: that scope's
+    /// `transaction_read_only`, or without one the next transaction's alone (MySQL's 1568
+    /// inside one). Isolation levels are left as they are: every transaction reads one
+    /// snapshot (REPEATABLE READ).
+    fn set_transaction(
+        &mut self,
+        modes: &[ast::TransactionMode],
+        scope: Option<ast::ContextModifier>,
+    ) -> Result<()> {
+        let Some(read_only) = modes.iter().rev().find_map(|m| match m {
+            ast::TransactionMode::AccessMode(a) => Some(*a == ast::TransactionAccessMode::ReadOnly),
+            ast::TransactionMode::IsolationLevel(_) => None,
+        }) else {
+            return Ok(());
+        };
+        if let Some(scope) = scope {
+            let value = ast::Expr::value(ast::Value::Number(
+                if read_only { "1" } else { "0" }.into(),
+                false,
+            ));
+            for name in ["transaction_read_only", "tx_read_only"] {
+                self.assign(Some(&scope), name, &value)?;
+            }
+            return Ok(());
+        }
+        if self.txn.is_some() && self.explicit {
+            return Err(Error::new(
+                1568,
+                "25001",
+                "Transaction characteristics can't be changed while a transaction is in progress",
+            ));
+        }
+        self.next_read_only = Some(read_only);
+        Ok(())
     }
 
     fn assign(
@@ -1322,7 +1378,21 @@ impl Session {
     }
 }
 
-/// Whether `stmt` has a subquery anywhere.
+/// The scope word of `SET {SESSION | LOCAL | GLOBAL} TRANSACTION ...` (`None`: the next
+/// transaction only).
+fn transaction_scope(sql: &str) -> Option<ast::ContextModifier> {
+    let mut words = sql.split_whitespace().skip(1);
+    let scope = match words.next()?.to_ascii_lowercase().as_str() {
+        "session" | "local" => ast::ContextModifier::Session,
+        "global" => ast::ContextModifier::Global,
+        _ => return None,
+    };
+    words
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("transaction"))
+        .then_some(scope)
+}
+
 /// A session that ends takes its temporary tables with it.
 impl Drop for Session {
     fn drop(&mut self) {
@@ -1330,6 +1400,7 @@ impl Drop for Session {
     }
 }
 
+/// Whether `stmt` has a subquery anywhere.
 fn has_subquery(stmt: &Statement) -> bool {
     /// One walk over the statement (every statement passes here): a subquery seen so far,
     /// and a stop at the first WITH, since a subquery may name a CTE and only the planner,

@@ -461,21 +461,9 @@ impl Session {
                         }
                     }
                     front::Statement::Diagnostics(d) => Ok(s.diagnostics(d)),
-                    front::Statement::KeysOption { db, table } => {
-                        s.commit()?;
-                        let ctx = s.context();
-                        let (_, info) = ctx.table(db.as_deref(), &table)?;
-                        drop(ctx);
-                        s.warnings.push(Warning::note(&Error::new(
-                            1031,
-                            "HY000",
-                            format!(
-                                "Table storage engine for '{}' doesn't have this option",
-                                info.name
-                            ),
-                        )));
-                        Ok(QueryResult::ok())
-                    }
+                    front::Statement::KeysOption { db, table } => s
+                        .commit()
+                        .and_then(|_| s.keys_option(db.as_deref(), &table)),
                     front::Statement::Analyze { tables } => {
                         sql::analyze::analyze(&s.context(), &tables)
                     }
@@ -633,9 +621,12 @@ impl Session {
                 self.release_savepoint(&name.value)?;
                 Ok(QueryResult::ok())
             }
-            // sqlparser drops the scope of `SET {SESSION | GLOBAL} TRANSACTION`.
-            Statement::Set(ast::Set::SetTransaction { modes, .. }) => {
-                self.set_transaction(modes, transaction_scope(sql))?;
+            // sqlparser drops the scope of `SET {SESSION | GLOBAL} TRANSACTION` (it keeps
+            // only PostgreSQL's `SET SESSION CHARACTERISTICS AS TRANSACTION`).
+            Statement::Set(ast::Set::SetTransaction { modes, session, .. }) => {
+                let scope = transaction_scope(sql)
+                    .or_else(|| session.then_some(ast::ContextModifier::Session));
+                self.set_transaction(modes, scope)?;
                 Ok(QueryResult::ok())
             }
             Statement::Set(set) => self.set(set),
@@ -969,10 +960,8 @@ impl Session {
 
     fn begin(&mut self) -> Result<()> {
         self.savepoints.clear();
-        self.read_only = match self.next_read_only.take() {
-            Some(read_only) => read_only,
-            None => self.read_only_by_default(),
-        };
+        self.read_only = self.next_is_read_only();
+        self.next_read_only = None;
         let conn_id = self.state.connection_id;
         self.pin = Some(Arc::new(self.state.domain.pin_schema(conn_id)));
         self.txn = Some(self.state.domain.store.begin()?);
@@ -981,9 +970,12 @@ impl Session {
         Ok(())
     }
 
-    /// Whether a transaction that does not say begins read only (`transaction_read_only`,
-    /// or its old name `tx_read_only`).
-    fn read_only_by_default(&self) -> bool {
+    /// Whether the next transaction begins read only: as `SET TRANSACTION` said, else as
+    /// `transaction_read_only` (or its old name `tx_read_only`) says.
+    fn next_is_read_only(&self) -> bool {
+        if let Some(read_only) = self.next_read_only {
+            return read_only;
+        }
         let globals = self.state.domain.globals.read();
         ["transaction_read_only", "tx_read_only"]
             .iter()
@@ -995,19 +987,18 @@ impl Session {
             })
     }
 
-    /// MySQL's 1792 for a write in a read-only transaction (the open one, or the one an
-    /// autocommit statement would begin: refused, it was that transaction, and a `SET
+    /// MySQL's 1792 for a write in a read-only transaction: the open one, or the one an
+    /// autocommit statement would begin (refused, it was that transaction: a `SET
     /// TRANSACTION` for it is used up).
     pub(super) fn check_writable(&mut self) -> Result<()> {
         let read_only = match self.txn {
             Some(_) => self.read_only,
-            None if self.next_read_only == Some(true) => {
-                self.next_read_only = None;
-                true
-            }
-            None => self.next_read_only.is_none() && self.read_only_by_default(),
+            None => self.next_is_read_only(),
         };
         if read_only {
+            if self.txn.is_none() {
+                self.next_read_only = None;
+            }
             return Err(Error::new(
                 1792,
                 "25006",
@@ -1217,11 +1208,6 @@ impl Session {
                 self.assign(None, "collation_connection", &value)?;
             }
             ast::Set::SetNamesDefault { .. } => {}
-            // The scope is in the text (see the dispatch); here `SET CHARACTERISTICS`.
-            ast::Set::SetTransaction { modes, session, .. } => {
-                let scope = session.then_some(ast::ContextModifier::Session);
-                self.set_transaction(modes, scope)?
-            }
             other => return Err(Error::unsupported(other)),
         }
         Ok(QueryResult::ok())

@@ -76,6 +76,22 @@ enum Kind {
 }
 use Kind::{Double, Int, Text, Time};
 
+/// The size and time columns PARTITIONS and FILES share, in MySQL's order.
+fn space_columns() -> [(&'static str, Kind); 10] {
+    [
+        ("TABLE_ROWS", Int),
+        ("AVG_ROW_LENGTH", Int),
+        ("DATA_LENGTH", Int),
+        ("MAX_DATA_LENGTH", Int),
+        ("INDEX_LENGTH", Int),
+        ("DATA_FREE", Int),
+        ("CREATE_TIME", Time),
+        ("UPDATE_TIME", Time),
+        ("CHECK_TIME", Time),
+        ("CHECKSUM", Int),
+    ]
+}
+
 fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
     let t64 = || Text(64);
     Some(match table {
@@ -268,20 +284,15 @@ fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("PARTITION_EXPRESSION", Text(2048)),
             ("SUBPARTITION_EXPRESSION", Text(2048)),
             ("PARTITION_DESCRIPTION", Text(2048)),
-            ("TABLE_ROWS", Int),
-            ("AVG_ROW_LENGTH", Int),
-            ("DATA_LENGTH", Int),
-            ("MAX_DATA_LENGTH", Int),
-            ("INDEX_LENGTH", Int),
-            ("DATA_FREE", Int),
-            ("CREATE_TIME", Time),
-            ("UPDATE_TIME", Time),
-            ("CHECK_TIME", Time),
-            ("CHECKSUM", Int),
+        ]
+        .into_iter()
+        .chain(space_columns())
+        .chain([
             ("PARTITION_COMMENT", Text(2048)),
             ("NODEGROUP", t64()),
             ("TABLESPACE_NAME", t64()),
-        ],
+        ])
+        .collect(),
         "FILES" => vec![
             ("FILE_ID", Int),
             ("FILE_NAME", Text(4000)),
@@ -309,19 +320,11 @@ fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("TRANSACTION_COUNTER", Int),
             ("VERSION", Int),
             ("ROW_FORMAT", Text(10)),
-            ("TABLE_ROWS", Int),
-            ("AVG_ROW_LENGTH", Int),
-            ("DATA_LENGTH", Int),
-            ("MAX_DATA_LENGTH", Int),
-            ("INDEX_LENGTH", Int),
-            ("DATA_FREE", Int),
-            ("CREATE_TIME", Time),
-            ("UPDATE_TIME", Time),
-            ("CHECK_TIME", Time),
-            ("CHECKSUM", Int),
-            ("STATUS", Text(256)),
-            ("EXTRA", Text(256)),
-        ],
+        ]
+        .into_iter()
+        .chain(space_columns())
+        .chain([("STATUS", Text(256)), ("EXTRA", Text(256))])
+        .collect(),
         "TRIGGERS" => vec![
             ("TRIGGER_CATALOG", t64()),
             ("TRIGGER_SCHEMA", t64()),

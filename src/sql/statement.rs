@@ -162,14 +162,10 @@ pub fn parse(sql: &str) -> Result<Statement> {
 /// comment, as mysqldump writes it).
 fn keys_option(sql: &str) -> Option<(Option<String>, String)> {
     use sqlparser::tokenizer::Token;
-    // Every statement passes here: tokenize only what may be one.
-    let bytes = sql.as_bytes();
-    let has = |word: &[u8]| {
-        bytes
-            .windows(word.len())
-            .any(|w| w.eq_ignore_ascii_case(word))
-    };
-    if !has(b"keys") || !has(b"alter") {
+    // Every statement passes here: tokenize only what ends as one does.
+    let end = sql.trim_end().trim_end_matches("*/").trim_end().as_bytes();
+    let ends_with_keys = end.len() >= 4 && end[end.len() - 4..].eq_ignore_ascii_case(b"keys");
+    if !ends_with_keys {
         return None;
     }
     let tokens: Vec<Token> = parser::tokenize(sql)

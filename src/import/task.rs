@@ -34,7 +34,7 @@ use crate::dxf::{STEP_DONE, STEP_INIT};
 use crate::error::{Error, Result};
 use crate::kv::parallel_scan::scan_in_parallel;
 use crate::kv::sort::Sorter;
-use crate::kv::{KeyRange, Pair};
+use crate::kv::{KeyRange, PackedPairs, Pair};
 use crate::table::Table;
 
 pub const TASK_TYPE: &str = "ImportInto";
@@ -458,19 +458,18 @@ impl Rounds<'_> {
             let mut merged =
                 crate::kv::sort::merge(encoded.into_iter().map(|e| e.sorter).collect())
                     .map_err(|e| io("sort", e))?;
-            if let Some(first) = merged.next() {
-                let (key, value) = first.map_err(|e| io("sort", e))?;
+            let first = merged.peek().map_err(|e| io("sort", e))?;
+            if let Some((key, value)) = first {
                 reader.checkpoint = to_json(&Resume {
                     written: reader.done,
                     in_flight: Some(InFlight {
-                        key: key.clone(),
-                        value: value.clone(),
+                        key: key.to_vec(),
+                        value: value.to_vec(),
                         written: after,
                     }),
                 });
                 reader.report(true)?;
                 let mut checked = Checked {
-                    first: Some((key, value)),
                     merged,
                     previous: None,
                     bytes: 0,
@@ -562,7 +561,7 @@ impl Rounds<'_> {
                             for (line, fields) in batch.rows() {
                                 encoder.encode(fields, &batch.file, line, &mut |k, v| {
                                     checksum.add(&k, &v);
-                                    sorter.add(k, v).map_err(|e| io("sort", e))
+                                    sorter.add(&k, &v).map_err(|e| io("sort", e))
                                 })?;
                             }
                             sorted.fetch_add(checksum.bytes - before, Ordering::Relaxed);
@@ -765,11 +764,11 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The sorted pairs for `Store::ingest`, checked for two rows with one key and held to MAX_WRITE_SPEED.
+/// The sorted pairs for `Store::ingest`, checked for two rows with one key and held to
+/// MAX_WRITE_SPEED, in batches.
 struct Checked<'a> {
-    /// The first pair, taken from `merged` to mark the round in flight.
-    first: Option<Pair>,
     merged: crate::kv::sort::Merged,
+    /// The last pair of the batch before.
     previous: Option<Pair>,
     /// Bytes handed to the store so far.
     bytes: u64,
@@ -779,33 +778,48 @@ struct Checked<'a> {
     speed: crate::kv::write_speed::WriteSpeed,
 }
 
-impl Iterator for Checked<'_> {
-    type Item = Pair;
+/// Pairs per batch handed to the store.
+const CHECKED_BATCH: usize = 4096;
 
-    fn next(&mut self) -> Option<Pair> {
+impl Iterator for Checked<'_> {
+    type Item = PackedPairs;
+
+    fn next(&mut self) -> Option<PackedPairs> {
         if self.failure.is_some() {
             return None;
         }
-        let (key, value) = match self.first.take().map(Ok).or_else(|| self.merged.next())? {
-            Ok(pair) => pair,
-            Err(e) => {
-                self.failure = Some(io("sort", e));
-                return None;
-            }
-        };
-        if let Some((pk, pv)) = &self.previous {
-            if *pk == key {
+        let mut batch = PackedPairs::with_capacity(CHECKED_BATCH, CHECKED_BATCH * 128);
+        while batch.len() < CHECKED_BATCH {
+            let (key, value) = match self.merged.next_pair() {
+                Ok(Some(pair)) => pair,
+                Ok(None) => break,
+                Err(e) => {
+                    self.failure = Some(io("sort", e));
+                    return None;
+                }
+            };
+            let previous = match batch.last() {
+                Some(pair) => Some(pair),
+                None => self
+                    .previous
+                    .as_ref()
+                    .map(|(k, v)| (k.as_slice(), v.as_slice())),
+            };
+            if let Some((pk, pv)) = previous.filter(|(pk, _)| *pk == key) {
                 if let Some(e) = self.table.duplicate_of(pk, pv) {
                     self.failure = Some(e.into());
                     return None;
                 }
             }
+            let n = (key.len() + value.len()) as u64;
+            self.bytes += n;
+            self.speed.wrote(n);
+            batch.push(key, value);
         }
-        let n = (key.len() + value.len()) as u64;
-        self.bytes += n;
-        self.speed.wrote(n);
-        self.previous = Some((key.clone(), value.clone()));
-        Some((key, value))
+        if let Some((k, v)) = batch.last() {
+            self.previous = Some((k.to_vec(), v.to_vec()));
+        }
+        (!batch.is_empty()).then_some(batch)
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod engine;
 mod error;
 mod mvcc;
+mod packed;
 pub mod parallel_scan;
 pub mod range;
 pub mod recording;
@@ -19,6 +20,7 @@ pub mod write_speed;
 pub use engine::EngineKind;
 pub use error::{Error, Result};
 pub use mvcc::MvccStore;
+pub use packed::PackedPairs;
 pub use range::KeyRange;
 
 use std::sync::Arc;
@@ -47,7 +49,8 @@ pub trait Store: Send + Sync + 'static {
     /// is open: the highest safe point for [`Store::gc`].
     fn min_active_ts(&self) -> u64;
 
-    /// Writes `pairs` (strictly ascending keys, at most one value each) as versions at `ts`,
+    /// Writes the pairs of `batches` (strictly ascending keys across all of them, at most one
+    /// value each) as versions at `ts`,
     /// a snapshot already taken (at most [`Store::current_ts`]), straight into the engine's
     /// files: no transaction, no conflict check, no commit lock — the bulk path of
     /// fast-reorg ADD INDEX. Only for keys no transaction reads or writes until the caller
@@ -55,7 +58,7 @@ pub trait Store: Send + Sync + 'static {
     /// of `ts`, and nothing reads the index before it is merged and verified): a snapshot
     /// at or above `ts` may see them appear, and a failed or cut-off ingest may leave part
     /// of them, which the caller writes again or removes.
-    fn ingest(&self, ts: u64, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()>;
+    fn ingest(&self, ts: u64, batches: &mut dyn Iterator<Item = PackedPairs>) -> Result<()>;
 
     /// Removes every version of every key in `range` straight from the engine, durably: no
     /// transaction, and no snapshot keeps them. Only for ranges nothing reads or writes any

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::{KeyRange, Pair, PairVisitor, Result, Savepoint, Store, Transaction};
+use super::{KeyRange, PackedPairs, PairVisitor, Result, Savepoint, Store, Transaction};
 
 /// One write of a committed transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,9 +69,15 @@ impl Store for RecordingStore {
         self.inner.min_active_ts()
     }
 
-    fn ingest(&self, ts: u64, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {
+    fn ingest(&self, ts: u64, batches: &mut dyn Iterator<Item = PackedPairs>) -> Result<()> {
         let mut written = Vec::new();
-        let mut recorded = pairs.inspect(|(k, v)| written.push(Write::Put(k.clone(), v.clone())));
+        let mut recorded = batches.inspect(|batch| {
+            written.extend(
+                batch
+                    .iter()
+                    .map(|(k, v)| Write::Put(k.to_vec(), v.to_vec())),
+            );
+        });
         self.inner.ingest(ts, &mut recorded)?;
         self.log.lock().extend(written);
         Ok(())

@@ -1,32 +1,31 @@
 //! External sort of key-value pairs ahead of a bulk ingest (`Store::ingest` wants them in
 //! key order): bounded memory, sorted runs on disk, a k-way merge.
 //!
-//! Pairs are buffered until `memory_limit` bytes, sorted and written to a run file
-//! (`run-<n>`: repeated `[u32 key len][key][u32 value len][value]`, big-endian lengths);
-//! [`Sorter::finish`] merges the runs and what is still in memory into one ascending
-//! stream; [`merge`] merges several sorters (one per reader) into one. The caller owns the
-//! directory and removes it when done.
+//! Pairs are copied into one buffer as they are added, in the run format (repeated
+//! `[u32 key len][key][u32 value len][value]`, big-endian lengths): a pair costs no
+//! allocation of its own, and once sorted the pairs lie in the order they are read. Beyond
+//! `memory_limit` bytes the buffer is sorted and written to a run file (`run-<n>`);
+//! [`merge`] merges the runs and what is still in memory of several sorters (one per
+//! reader) into one ascending stream, lent a pair at a time. The caller owns the directory
+//! and removes it when done.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use super::Pair;
-
-/// What a buffered pair costs beyond its bytes (its key's and value's `Vec` headers), and
-/// what it costs in a run file (their lengths).
-const PAIR_OVERHEAD: usize = 2 * std::mem::size_of::<Vec<u8>>();
-const RUN_PAIR_OVERHEAD: usize = 2 * std::mem::size_of::<u32>();
+/// Bytes of a length in the run format.
+const LEN: usize = std::mem::size_of::<u32>();
 
 pub struct Sorter {
     dir: PathBuf,
     memory_limit: usize,
-    buffer: Vec<Pair>,
+    /// The pairs added since the last spill, in the run format.
+    buffer: Vec<u8>,
+    /// Where each pair of `buffer` starts (its cost, beyond its bytes, against the limit).
+    starts: Vec<usize>,
     /// Whether `buffer` is in key order (see [`Sorter::sort_buffer`]).
     buffer_sorted: bool,
-    buffered_bytes: usize,
     runs: Vec<PathBuf>,
     /// The last full buffer, sorted and written to its run on a thread of its own while the
     /// caller fills the next one (sorting and writing were a third of a bulk load's encoder
@@ -46,8 +45,8 @@ impl Sorter {
             dir: dir.to_path_buf(),
             memory_limit: memory_limit.max(1),
             buffer: Vec::new(),
+            starts: Vec::new(),
             buffer_sorted: true,
-            buffered_bytes: 0,
             runs: Vec::new(),
             spilling: None,
             spilled_bytes: 0,
@@ -55,12 +54,19 @@ impl Sorter {
         })
     }
 
-    pub fn add(&mut self, key: Vec<u8>, value: Vec<u8>) -> io::Result<()> {
-        self.buffered_bytes += key.len() + value.len() + PAIR_OVERHEAD;
-        self.buffer.push((key, value));
+    pub fn add(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
+        let too_long = || io::Error::other("a key or value over 4 GiB");
+        let key_len = u32::try_from(key.len()).map_err(|_| too_long())?;
+        let value_len = u32::try_from(value.len()).map_err(|_| too_long())?;
+        self.starts.push(self.buffer.len());
+        self.buffer.extend_from_slice(&key_len.to_be_bytes());
+        self.buffer.extend_from_slice(key);
+        self.buffer.extend_from_slice(&value_len.to_be_bytes());
+        self.buffer.extend_from_slice(value);
         self.buffer_sorted = false;
         self.len += 1;
-        if self.buffered_bytes >= self.memory_limit {
+        let held = self.buffer.len() + self.starts.len() * std::mem::size_of::<usize>();
+        if held >= self.memory_limit {
             self.spill()?;
         }
         Ok(())
@@ -68,12 +74,20 @@ impl Sorter {
 
     /// Sorts the pairs held in memory now, on the caller's thread (so that several
     /// sorters, each filled by a thread of its own, sort at once rather than one after the
-    /// other in [`merge`]).
+    /// other in [`merge`]). The sorted copy is made before the unsorted buffer is freed.
     pub fn sort_buffer(&mut self) {
-        if !self.buffer_sorted {
-            sort_pairs(&mut self.buffer);
-            self.buffer_sorted = true;
+        if self.buffer_sorted {
+            return;
         }
+        let order = sort_order(&self.buffer, &self.starts);
+        let mut sorted = Vec::with_capacity(self.buffer.len());
+        for (i, &start) in order.iter().enumerate() {
+            self.starts[i] = sorted.len();
+            sorted.extend_from_slice(&self.buffer[start..pair_end(&self.buffer, start)]);
+            crate::background::breathe();
+        }
+        self.buffer = sorted;
+        self.buffer_sorted = true;
     }
 
     /// The pairs added so far, in ascending key order (equal keys in any order).
@@ -85,15 +99,19 @@ impl Sorter {
     fn into_sources(mut self) -> io::Result<Vec<Source>> {
         self.wait_for_spill()?;
         self.sort_buffer();
-        let mut sources: Vec<Source> = Vec::new();
+        let mut sources = Vec::new();
         for run in &self.runs {
-            sources.push(Box::new(RunReader {
+            sources.push(Source::Run {
                 input: BufReader::with_capacity(1 << 16, File::open(run)?),
-            }));
+                key: Vec::new(),
+                value: Vec::new(),
+            });
         }
-        sources.push(Box::new(
-            std::mem::take(&mut self.buffer).into_iter().map(Ok),
-        ));
+        sources.push(Source::Memory {
+            bytes: std::mem::take(&mut self.buffer),
+            next: 0,
+            pair: (0..0, 0..0),
+        });
         Ok(sources)
     }
 
@@ -101,18 +119,15 @@ impl Sorter {
     /// the previous run is written.
     fn spill(&mut self) -> io::Result<()> {
         self.wait_for_spill()?;
-        let pairs = std::mem::take(&mut self.buffer);
-        // A run holds each pair's bytes behind two 4-byte lengths where the buffer counted
-        // two `Vec` headers.
-        self.spilled_bytes +=
-            (self.buffered_bytes - pairs.len() * (PAIR_OVERHEAD - RUN_PAIR_OVERHEAD)) as u64;
-        self.buffered_bytes = 0;
+        let buffer = std::mem::take(&mut self.buffer);
+        let starts = std::mem::take(&mut self.starts);
+        self.spilled_bytes += buffer.len() as u64;
         let path = self.dir.join(format!("run-{}", self.runs.len()));
         self.runs.push(path.clone());
         self.spilling = Some(
             std::thread::Builder::new()
                 .name("sort-spill".into())
-                .spawn(move || write_run(&path, pairs))?,
+                .spawn(move || write_run(&path, &buffer, &starts))?,
         );
         Ok(())
     }
@@ -134,46 +149,59 @@ impl Drop for Sorter {
     }
 }
 
-/// Sorts `pairs` and writes them to the run file `path`.
-fn write_run(path: &Path, mut pairs: Vec<Pair>) -> io::Result<()> {
-    sort_pairs(&mut pairs);
+/// The key of the pair at `start` of a buffer in the run format (one [`Sorter::add`] wrote).
+fn key_at(buffer: &[u8], start: usize) -> &[u8] {
+    let key = start + LEN;
+    &buffer[key..key + len_at(buffer, start)]
+}
+
+/// Where the pair at `start` ends.
+fn pair_end(buffer: &[u8], start: usize) -> usize {
+    let value = start + LEN + len_at(buffer, start);
+    value + LEN + len_at(buffer, value)
+}
+
+fn len_at(buffer: &[u8], at: usize) -> usize {
+    let mut len = [0u8; LEN];
+    len.copy_from_slice(&buffer[at..at + LEN]);
+    u32::from_be_bytes(len) as usize
+}
+
+/// Writes the pairs of `buffer` to the run file `path` in key order.
+fn write_run(path: &Path, buffer: &[u8], starts: &[usize]) -> io::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, File::create(path)?);
-    for (k, v) in pairs {
-        for part in [&k, &v] {
-            let len = u32::try_from(part.len())
-                .map_err(|_| io::Error::other("a key or value over 4 GiB"))?;
-            out.write_all(&len.to_be_bytes())?;
-            out.write_all(part)?;
-        }
+    for start in sort_order(buffer, starts) {
+        out.write_all(&buffer[start..pair_end(buffer, start)])?;
     }
     // No fsync: after a crash the runs are discarded and their rows read again.
     out.flush()
 }
 
-/// Sorts `pairs` by key (equal keys in any order).
+/// The `starts` of the pairs of `buffer` in the order of their keys (equal keys in any
+/// order).
 ///
 /// The keys of one sort usually share a long prefix (an index's entries all begin with
-/// the table and index ids), and comparing two of them reads both from the heap. So the
+/// the table and index ids), and comparing two of them reads both from memory. So the
 /// sort orders small fixed-size records instead: the 16 bytes of each key after the prefix
 /// all keys share, big-endian, zero-padded (an order that never contradicts the keys'),
-/// the full keys compared only where those are equal; then the pairs are moved into that
-/// order in place.
-pub fn sort_pairs(pairs: &mut [Pair]) {
-    let Some((first, _)) = pairs.first() else {
-        return;
+/// the full keys compared only where those are equal.
+fn sort_order(buffer: &[u8], starts: &[usize]) -> Vec<usize> {
+    let Some(&first) = starts.first() else {
+        return Vec::new();
     };
-    let shared = pairs.iter().fold(first.len(), |shared, (key, _)| {
+    let first = key_at(buffer, first);
+    let shared = starts.iter().fold(first.len(), |shared, &start| {
+        let key = key_at(buffer, start);
         shared.min(first.iter().zip(key).take_while(|(a, b)| a == b).count())
     });
-    let mut order: Vec<(u128, usize)> = pairs
+    let mut order: Vec<(u128, usize)> = starts
         .iter()
-        .enumerate()
-        .map(|(i, (key, _))| {
+        .map(|&start| {
             let mut bytes = [0u8; 16];
-            let rest = &key[shared..];
+            let rest = &key_at(buffer, start)[shared..];
             let n = rest.len().min(16);
             bytes[..n].copy_from_slice(&rest[..n]);
-            (u128::from_be_bytes(bytes), i)
+            (u128::from_be_bytes(bytes), start)
         })
         .collect();
     // A background sort of a reader's whole buffer keeps a core for 100 ms or more: it
@@ -184,69 +212,79 @@ pub fn sort_pairs(pairs: &mut [Pair]) {
         if compared.is_multiple_of(64) {
             crate::background::breathe();
         }
-        a.0.cmp(&b.0).then_with(|| pairs[a.1].0.cmp(&pairs[b.1].0))
+        a.0.cmp(&b.0)
+            .then_with(|| key_at(buffer, a.1).cmp(key_at(buffer, b.1)))
     });
-    // Position `to` takes the pair at `order[to].1`: follow each cycle of the permutation,
-    // marking the positions filled.
-    const FILLED: usize = usize::MAX;
-    for start in 0..order.len() {
-        if order[start].1 == FILLED {
-            continue;
-        }
-        let held = std::mem::take(&mut pairs[start]);
-        let mut to = start;
-        loop {
-            crate::background::breathe();
-            let from = std::mem::replace(&mut order[to].1, FILLED);
-            if from == start {
-                pairs[to] = held;
-                break;
+    order.into_iter().map(|(_, start)| start).collect()
+}
+
+/// A sorted sequence of pairs: a run file, or a sorter's sorted buffer.
+enum Source {
+    Run {
+        input: BufReader<File>,
+        /// The pair at hand.
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Memory {
+        bytes: Vec<u8>,
+        /// Where the pair after the one at hand starts.
+        next: usize,
+        /// Where the key and value of the pair at hand are.
+        pair: (Range<usize>, Range<usize>),
+    },
+}
+
+impl Source {
+    /// Moves to the next pair; false when there is none.
+    fn advance(&mut self) -> io::Result<bool> {
+        match self {
+            Source::Run { input, key, value } => {
+                if !read_part(input, key)? {
+                    return Ok(false);
+                }
+                if !read_part(input, value)? {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "sort run ends inside a pair",
+                    ));
+                }
+                Ok(true)
             }
-            pairs[to] = std::mem::take(&mut pairs[from]);
-            to = from;
+            Source::Memory { bytes, next, pair } => {
+                if *next >= bytes.len() {
+                    return Ok(false);
+                }
+                let key = *next + LEN..*next + LEN + len_at(bytes, *next);
+                let value = key.end + LEN..key.end + LEN + len_at(bytes, key.end);
+                *next = value.end;
+                *pair = (key, value);
+                Ok(true)
+            }
+        }
+    }
+
+    /// The pair at hand.
+    fn pair(&self) -> (&[u8], &[u8]) {
+        match self {
+            Source::Run { key, value, .. } => (key, value),
+            Source::Memory { bytes, pair, .. } => (&bytes[pair.0.clone()], &bytes[pair.1.clone()]),
         }
     }
 }
 
-struct RunReader {
-    input: BufReader<File>,
-}
-
-impl RunReader {
-    fn part(&mut self) -> io::Result<Option<Vec<u8>>> {
-        let mut len = [0u8; 4];
-        match self.input.read_exact(&mut len) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-            Err(e) => return Err(e),
-        }
-        let mut part = vec![0u8; u32::from_be_bytes(len) as usize];
-        self.input.read_exact(&mut part)?;
-        Ok(Some(part))
+/// Reads one length-prefixed part of a run into `part`; false at the end of the run.
+fn read_part(input: &mut BufReader<File>, part: &mut Vec<u8>) -> io::Result<bool> {
+    let mut len = [0u8; LEN];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(false),
+        Err(e) => return Err(e),
     }
+    part.resize(u32::from_be_bytes(len) as usize, 0);
+    input.read_exact(part)?;
+    Ok(true)
 }
-
-impl Iterator for RunReader {
-    type Item = io::Result<Pair>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let key = match self.part() {
-            Ok(Some(k)) => k,
-            Ok(None) => return None,
-            Err(e) => return Some(Err(e)),
-        };
-        Some(match self.part() {
-            Ok(Some(v)) => Ok((key, v)),
-            Ok(None) => Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "sort run ends inside a pair",
-            )),
-            Err(e) => Err(e),
-        })
-    }
-}
-
-type Source = Box<dyn Iterator<Item = io::Result<Pair>> + Send>;
 
 /// Everything the sorters were given, in ascending key order (equal keys in any order).
 pub fn merge(sorters: Vec<Sorter>) -> io::Result<Merged> {
@@ -257,54 +295,89 @@ pub fn merge(sorters: Vec<Sorter>) -> io::Result<Merged> {
     Merged::new(sources)
 }
 
-/// The ascending merge of sorted sources.
+/// The ascending merge of sorted sources, lent a pair at a time
+/// ([`Merged::next_pair`]).
 pub struct Merged {
     sources: Vec<Source>,
-    /// The head of each source: (key, source index) smallest first, with its value.
-    heap: BinaryHeap<Reverse<(Vec<u8>, usize)>>,
-    values: Vec<Option<Vec<u8>>>,
+    /// The sources with a pair at hand, as a binary heap with the smallest key on top.
+    heap: Vec<usize>,
+    /// The pair lent last is the top source's: it moves on at the next call.
+    lent: bool,
 }
 
 impl Merged {
     fn new(mut sources: Vec<Source>) -> io::Result<Merged> {
-        let mut heap = BinaryHeap::new();
-        let mut values = vec![None; sources.len()];
-        for (i, s) in sources.iter_mut().enumerate() {
-            if let Some(pair) = s.next() {
-                let (k, v) = pair?;
-                heap.push(Reverse((k, i)));
-                values[i] = Some(v);
+        let mut heap = Vec::new();
+        for (i, source) in sources.iter_mut().enumerate() {
+            if source.advance()? {
+                heap.push(i);
             }
         }
-        Ok(Merged {
+        let mut merged = Merged {
             sources,
             heap,
-            values,
-        })
-    }
-}
-
-impl Iterator for Merged {
-    type Item = io::Result<Pair>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let Reverse((key, i)) = self.heap.pop()?;
-        let value = self.values[i].take().unwrap_or_default();
-        match self.sources[i].next() {
-            Some(Ok((k, v))) => {
-                self.heap.push(Reverse((k, i)));
-                self.values[i] = Some(v);
-            }
-            Some(Err(e)) => return Some(Err(e)),
-            None => {}
+            lent: false,
+        };
+        for at in (0..merged.heap.len() / 2).rev() {
+            merged.sift_down(at);
         }
-        Some(Ok((key, value)))
+        Ok(merged)
+    }
+
+    /// The next pair, lent until the next call; `None` once every pair was.
+    pub fn next_pair(&mut self) -> io::Result<Option<(&[u8], &[u8])>> {
+        self.peek()?;
+        self.lent = !self.heap.is_empty();
+        Ok(self.heap.first().map(|&top| self.sources[top].pair()))
+    }
+
+    /// The pair [`Merged::next_pair`] will lend next.
+    pub fn peek(&mut self) -> io::Result<Option<(&[u8], &[u8])>> {
+        if std::mem::take(&mut self.lent) {
+            if let Some(&top) = self.heap.first() {
+                if !self.sources[top].advance()? {
+                    self.heap.swap_remove(0);
+                }
+                self.sift_down(0);
+            }
+        }
+        Ok(self.heap.first().map(|&top| self.sources[top].pair()))
+    }
+
+    fn key(&self, at: usize) -> &[u8] {
+        self.sources[self.heap[at]].pair().0
+    }
+
+    /// Moves the source at `at` of the heap down to where its key belongs.
+    fn sift_down(&mut self, mut at: usize) {
+        loop {
+            let mut smallest = at;
+            for child in [2 * at + 1, 2 * at + 2] {
+                if child < self.heap.len() && self.key(child) < self.key(smallest) {
+                    smallest = child;
+                }
+            }
+            if smallest == at {
+                return;
+            }
+            self.heap.swap(at, smallest);
+            at = smallest;
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kv::Pair;
+
+    fn all(mut merged: Merged) -> Vec<Pair> {
+        let mut out = Vec::new();
+        while let Some((k, v)) = merged.next_pair().expect("merge") {
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        out
+    }
 
     #[test]
     fn spills_and_merges_in_order() {
@@ -315,16 +388,12 @@ mod tests {
         for i in 0..n {
             let k = (i * 7919) % n;
             sorter
-                .add(k.to_be_bytes().to_vec(), format!("v{k}").into_bytes())
+                .add(&k.to_be_bytes(), format!("v{k}").as_bytes())
                 .expect("add");
         }
         assert!(sorter.runs.len() > 5, "small memory limit spills");
         assert!(sorter.spilled_bytes > 0);
-        let out: Vec<Pair> = sorter
-            .finish()
-            .expect("finish")
-            .collect::<io::Result<_>>()
-            .expect("merge");
+        let out = all(sorter.finish().expect("finish"));
         assert_eq!(out.len(), n as usize);
         for (i, (k, v)) in out.iter().enumerate() {
             assert_eq!(k, &(i as u32).to_be_bytes().to_vec());
@@ -340,12 +409,12 @@ mod tests {
             .collect();
         for k in (0..300u32).rev() {
             let sorter = &mut sorters[(k % 3) as usize];
-            sorter.add(k.to_be_bytes().to_vec(), vec![]).expect("add");
+            sorter.add(&k.to_be_bytes(), &[]).expect("add");
         }
         assert_eq!(sorters.iter().map(|s| s.len).sum::<u64>(), 300);
-        let keys: Vec<Vec<u8>> = merge(sorters)
-            .expect("merge")
-            .map(|p| p.expect("pair").0)
+        let keys: Vec<Vec<u8>> = all(merge(sorters).expect("merge"))
+            .into_iter()
+            .map(|p| p.0)
             .collect();
         let expected: Vec<Vec<u8>> = (0..300u32).map(|k| k.to_be_bytes().to_vec()).collect();
         assert_eq!(keys, expected);
@@ -364,7 +433,7 @@ mod tests {
             keys.push(key);
             keys.push([b"tab_".as_slice(), &(i % 13).to_be_bytes()].concat());
         }
-        let mut pairs: Vec<Pair> = keys
+        let pairs: Vec<Pair> = keys
             .iter()
             .rev()
             .enumerate()
@@ -372,22 +441,29 @@ mod tests {
             .collect();
         let mut expected = pairs.clone();
         expected.sort();
-        sort_pairs(&mut pairs);
-        let sorted_keys: Vec<&Vec<u8>> = pairs.iter().map(|p| &p.0).collect();
-        assert_eq!(
-            sorted_keys,
-            expected.iter().map(|p| &p.0).collect::<Vec<_>>()
-        );
-        // Each key kept its value.
-        pairs.sort();
-        assert_eq!(pairs, expected);
-        sort_pairs(&mut []);
+        // Sorted in memory, and sorted into runs.
+        for memory in [1 << 20, 512] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let mut sorter = Sorter::new(dir.path(), memory).expect("sorter");
+            for (k, v) in &pairs {
+                sorter.add(k, v).expect("add");
+            }
+            let mut sorted = all(sorter.finish().expect("finish"));
+            let sorted_keys: Vec<&Vec<u8>> = sorted.iter().map(|p| &p.0).collect();
+            assert_eq!(
+                sorted_keys,
+                expected.iter().map(|p| &p.0).collect::<Vec<_>>()
+            );
+            // Each key kept its value.
+            sorted.sort();
+            assert_eq!(sorted, expected);
+        }
     }
 
     #[test]
     fn nothing_added_merges_to_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
         let sorter = Sorter::new(dir.path(), 1 << 20).expect("sorter");
-        assert_eq!(sorter.finish().expect("finish").count(), 0);
+        assert!(all(sorter.finish().expect("finish")).is_empty());
     }
 }

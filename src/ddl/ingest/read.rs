@@ -148,7 +148,7 @@ pub fn read(
             let (key, value) = table.index_pair(index, &row, handle);
             digest.add(&key, &value);
             let spilled = sorter.spilled_bytes;
-            if let Err(e) = sorter.add(key, value) {
+            if let Err(e) = sorter.add(&key, &value) {
                 failure = Some(io_error("sort", e));
                 return Ok(false);
             }

@@ -17,7 +17,7 @@ use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::kv::sort::{self, Sorter};
 use crate::kv::write_speed::WriteSpeed;
-use crate::kv::{self, Transaction};
+use crate::kv::{PackedPairs, Transaction};
 use crate::table::Table;
 
 /// How a flush ended.
@@ -52,7 +52,7 @@ pub fn flush(
         None
     };
     let corrupt = domain.failpoints.is_set("ingest-corrupt-entry");
-    let (tx, rx) = crossbeam::channel::bounded::<Result<Vec<kv::Pair>>>(2);
+    let (tx, rx) = crossbeam::channel::bounded::<Result<PackedPairs>>(2);
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let chunks = Chunks {
@@ -72,7 +72,6 @@ pub fn flush(
         });
         let mut feed = Feed {
             chunks: rx,
-            current: Vec::new().into_iter(),
             written: 0,
             total,
             speed: Paced {
@@ -100,8 +99,7 @@ pub fn flush(
 /// The checked entries as one stream for `Store::ingest`: it ends early when a chunk
 /// failed its checks or `progress` says stop.
 struct Feed<'a, P> {
-    chunks: crossbeam::channel::Receiver<Result<Vec<kv::Pair>>>,
-    current: std::vec::IntoIter<kv::Pair>,
+    chunks: crossbeam::channel::Receiver<Result<PackedPairs>>,
     written: u64,
     total: u64,
     speed: Paced<'a>,
@@ -111,37 +109,34 @@ struct Feed<'a, P> {
 }
 
 impl<P: FnMut(u64, u64) -> Result<bool>> Iterator for Feed<'_, P> {
-    type Item = kv::Pair;
+    type Item = PackedPairs;
 
-    fn next(&mut self) -> Option<kv::Pair> {
-        loop {
-            if let Some(pair) = self.current.next() {
-                self.written += 1;
-                if let Err(e) = self.speed.wrote(&pair) {
+    fn next(&mut self) -> Option<PackedPairs> {
+        if self.written > 0 {
+            match (self.progress)(self.written, self.total) {
+                Ok(true) => {}
+                Ok(false) => self.stopped = true,
+                Err(e) => self.failure = Some(e),
+            }
+        }
+        if self.stopped || self.failure.is_some() {
+            return None;
+        }
+        match self.chunks.recv() {
+            Ok(Ok(chunk)) => {
+                self.written += chunk.len() as u64;
+                if let Err(e) = self.speed.wrote(chunk.byte_len() as u64) {
                     self.failure = Some(e);
                     return None;
                 }
-                return Some(pair);
+                Some(chunk)
             }
-            if self.written > 0 {
-                match (self.progress)(self.written, self.total) {
-                    Ok(true) => {}
-                    Ok(false) => self.stopped = true,
-                    Err(e) => self.failure = Some(e),
-                }
+            Ok(Err(e)) => {
+                self.failure = Some(e);
+                None
             }
-            if self.stopped || self.failure.is_some() {
-                return None;
-            }
-            match self.chunks.recv() {
-                Ok(Ok(chunk)) => self.current = chunk.into_iter(),
-                Ok(Err(e)) => {
-                    self.failure = Some(e);
-                    return None;
-                }
-                // Every entry was handed out.
-                Err(_) => return None,
-            }
+            // Every entry was handed out.
+            Err(_) => None,
         }
     }
 }
@@ -155,12 +150,12 @@ struct Paced<'a> {
 }
 
 impl Paced<'_> {
-    fn wrote(&mut self, (key, value): &kv::Pair) -> Result<()> {
+    fn wrote(&mut self, bytes: u64) -> Result<()> {
         if self.read_at.elapsed() >= CHECKPOINT_EVERY {
             self.read_at = Instant::now();
             self.speed.set_limit((self.limit)()?);
         }
-        self.speed.wrote((key.len() + value.len()) as u64);
+        self.speed.wrote(bytes);
         Ok(())
     }
 }
@@ -180,46 +175,42 @@ impl Chunks<'_> {
     fn skip_first(mut self, corrupt: bool) -> Self {
         if corrupt {
             tracing::warn!("failpoint ingest-corrupt-entry: dropping the first entry");
-            self.entries.next();
+            // A failure shows again at the next read.
+            let _ = self.entries.next_pair();
         }
         self
-    }
-
-    fn checked(&self, previous: Option<&[u8]>, key: &[u8], value: &[u8]) -> Result<()> {
-        if previous == Some(key) {
-            // Two rows with the same values in a unique index.
-            let existing = keys::decode_handle_value(value).unwrap_or(0);
-            return Err(self.table.duplicate_entry(self.index, key, existing).into());
-        }
-        if let Some(stored) = self.stored {
-            check_stored(stored, self.table, self.index, key, value)?;
-        }
-        Ok(())
     }
 }
 
 impl Iterator for Chunks<'_> {
-    type Item = Result<Vec<kv::Pair>>;
+    type Item = Result<PackedPairs>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let mut chunk: Vec<kv::Pair> = Vec::with_capacity(INGEST_CHUNK);
+        let mut chunk = PackedPairs::with_capacity(INGEST_CHUNK, INGEST_CHUNK * 64);
         while chunk.len() < INGEST_CHUNK {
-            let (key, value) = match self.entries.next() {
-                None => break,
-                Some(Ok(pair)) => pair,
-                Some(Err(e)) => return Some(Err(io_error("sort", e))),
+            let (key, value) = match self.entries.next_pair() {
+                Ok(None) => break,
+                Ok(Some(pair)) => pair,
+                Err(e) => return Some(Err(io_error("sort", e))),
             };
-            let previous = match chunk.last() {
-                Some((last, _)) => Some(last.as_slice()),
-                None => self.previous.as_deref(),
-            };
-            if let Err(e) = self.checked(previous, &key, &value) {
-                return Some(Err(e));
+            let previous = chunk.last_key().or(self.previous.as_deref());
+            if previous == Some(key) {
+                // Two rows with the same values in a unique index.
+                let existing = keys::decode_handle_value(value).unwrap_or(0);
+                return Some(Err(self
+                    .table
+                    .duplicate_entry(self.index, key, existing)
+                    .into()));
             }
-            chunk.push((key, value));
+            if let Some(stored) = self.stored {
+                if let Err(e) = check_stored(stored, self.table, self.index, key, value) {
+                    return Some(Err(e));
+                }
+            }
+            chunk.push(key, value);
             crate::background::breathe();
         }
-        self.previous = chunk.last().map(|(key, _)| key.clone());
+        self.previous = chunk.last_key().map(<[u8]>::to_vec);
         (!chunk.is_empty()).then_some(Ok(chunk))
     }
 }

@@ -22,49 +22,12 @@ use super::redo_log::{RedoLog, LOG_BYTES};
 use super::{
     Batch, CompactionGc, Durability, Engine, EngineIter, EngineKind, GarbageJudge, Options, RawPair,
 };
-use crate::kv::{Error, Pair, Result};
+use crate::kv::{Error, PackedPairs, Result};
 use parking_lot::Mutex;
 
-/// Pairs handed to the ingest writer at a time, and batches queued for it (about 8 MiB).
-const INGEST_BATCH: usize = 1024;
+/// Batches queued for the ingest writer (the MVCC layer packs about a thousand pairs into
+/// each: some 8 MiB in all).
 const INGEST_BATCHES_IN_FLIGHT: usize = 64;
-
-/// Up to [`INGEST_BATCH`] pairs copied into one buffer.
-struct PackedPairs {
-    bytes: Vec<u8>,
-    /// Where each key ends and its value ends in `bytes`.
-    ends: Vec<(usize, usize)>,
-}
-
-impl PackedPairs {
-    fn take(pairs: &mut dyn Iterator<Item = Pair>) -> PackedPairs {
-        let mut packed = PackedPairs {
-            bytes: Vec::with_capacity(INGEST_BATCH * 128),
-            ends: Vec::with_capacity(INGEST_BATCH),
-        };
-        for (key, value) in pairs.take(INGEST_BATCH) {
-            crate::background::breathe();
-            packed.bytes.extend_from_slice(&key);
-            let key_end = packed.bytes.len();
-            packed.bytes.extend_from_slice(&value);
-            packed.ends.push((key_end, packed.bytes.len()));
-        }
-        packed
-    }
-
-    fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        let mut start = 0;
-        self.ends.iter().map(move |&(key_end, value_end)| {
-            let pair = (&self.bytes[start..key_end], &self.bytes[key_end..value_end]);
-            start = value_end;
-            pair
-        })
-    }
-}
 
 /// fjall background workers (flushes and compactions).
 const FJALL_WORKERS: usize = 4;
@@ -631,11 +594,9 @@ impl Engine for FjallEngine {
         }
     }
 
-    // Two stages on two threads: the caller's produces the pairs (for a bulk load, a merge
-    // of sorted runs) and packs them into batches, a scoped one writes them into fjall's
-    // tables. Packed, the pairs are freed by the thread that allocated them (a free from
-    // another thread is several times dearer in the allocator).
-    fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {
+    // Two stages on two threads: the caller's produces the batches (for a bulk load, a
+    // merge of sorted runs), a scoped one writes them into fjall's tables.
+    fn ingest(&self, batches: &mut dyn Iterator<Item = PackedPairs>) -> Result<()> {
         // No batch from before the ingest may be replayed after it (a deletion of what
         // the ingest writes again, say): everything logged so far goes into fjall's
         // durable state first.
@@ -643,9 +604,13 @@ impl Engine for FjallEngine {
             let _order = redo.order.lock();
             self.db.persist(PersistMode::SyncAll)?;
         }
-        let mut pairs = pairs.peekable();
+        let mut batches = batches.filter(|batch| !batch.is_empty()).peekable();
         // One keyspace takes the whole ingest: the one of its first key.
-        let Some(keyspace) = pairs.peek().map(|(key, _)| self.keyspace_of(key)) else {
+        let Some(keyspace) = batches
+            .peek()
+            .and_then(PackedPairs::first_key)
+            .map(|key| self.keyspace_of(key))
+        else {
             return Ok(());
         };
         let crossing = |key: &[u8]| (key < META_BELOW) != std::ptr::eq(keyspace, &self.meta);
@@ -683,10 +648,9 @@ impl Engine for FjallEngine {
                     Ok(())
                 })
                 .map_err(|e| Error::Storage(format!("cannot start an ingest writer: {e}")))?;
-            loop {
-                let batch = PackedPairs::take(&mut pairs);
+            for batch in batches {
                 // A writer that failed dropped its receiver: its error is the one to report.
-                if batch.is_empty() || tx.send(batch).is_err() {
+                if tx.send(batch).is_err() {
                     break;
                 }
             }
@@ -776,12 +740,10 @@ mod tests {
         assert_eq!(engine.meta.approximate_len(), 3);
         assert_eq!(engine.data.approximate_len(), 2);
         // An ingest stays on one side.
-        let mut crossing = vec![
-            (b"\x01r".to_vec(), b"v".to_vec()),
-            (b"\x01u".to_vec(), b"v".to_vec()),
-        ]
-        .into_iter();
-        assert!(engine.ingest(&mut crossing).is_err());
+        let mut crossing = PackedPairs::default();
+        crossing.push(b"\x01r", b"v");
+        crossing.push(b"\x01u", b"v");
+        assert!(engine.ingest(&mut std::iter::once(crossing)).is_err());
         Ok(())
     }
 

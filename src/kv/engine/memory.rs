@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-use super::{Batch, Engine, EngineIter, EngineKind, Pair, RawPair, Result, Slice};
+use super::{Batch, Engine, EngineIter, EngineKind, PackedPairs, RawPair, Result, Slice};
 
 type Map = Arc<RwLock<BTreeMap<Vec<u8>, Vec<u8>>>>;
 
@@ -49,9 +49,11 @@ impl Engine for MemoryEngine {
         Ok(())
     }
 
-    fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {
+    fn ingest(&self, batches: &mut dyn Iterator<Item = PackedPairs>) -> Result<()> {
         let mut map = self.map.write();
-        map.extend(pairs);
+        for batch in batches {
+            map.extend(batch.iter().map(|(k, v)| (k.to_vec(), v.to_vec())));
+        }
         Ok(())
     }
 

@@ -19,7 +19,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Error, Pair, Result};
+use super::{Error, PackedPairs, Result};
 
 /// Bytes as an engine hands them out. fjall's share the memory of its memtable and blocks
 /// (a clone is a reference count), so a scan that steps over versions it does not want,
@@ -54,11 +54,11 @@ pub trait Engine: Send + Sync + 'static {
     /// Makes every write applied so far durable.
     fn sync(&self) -> Result<()>;
 
-    /// Writes pairs given in strictly ascending key order (the caller guarantees it; fjall
-    /// panics otherwise), faster than batches; they are durable when this returns.
+    /// Writes the pairs of `batches`, given in strictly ascending key order (the caller
+    /// guarantees it; fjall panics otherwise), faster than [`Engine::write`]; they are durable when this returns.
     /// Atomicity is the caller's business (the MVCC layer makes an ingest visible only
     /// through its commit timestamp) unless [`Engine::ingest_is_atomic`].
-    fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()>;
+    fn ingest(&self, batches: &mut dyn Iterator<Item = PackedPairs>) -> Result<()>;
 
     /// Whether after a crash an ingest is there whole or not at all (fjall registers the
     /// tables it wrote in one step; sled inserts one pair at a time).

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::io_error;
 use super::{Batch, Engine, EngineIter, EngineKind, Options, Slice};
-use crate::kv::{Error, Pair, Result};
+use crate::kv::{Error, PackedPairs, Result};
 
 pub struct SledEngine {
     db: sled::Db,
@@ -71,9 +71,11 @@ impl Engine for SledEngine {
         Ok(())
     }
 
-    fn ingest(&self, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {
-        for (key, value) in pairs {
-            self.db.insert(key, value)?;
+    fn ingest(&self, batches: &mut dyn Iterator<Item = PackedPairs>) -> Result<()> {
+        for batch in batches {
+            for (key, value) in batch.iter() {
+                self.db.insert(key, value)?;
+            }
         }
         self.sync()
     }

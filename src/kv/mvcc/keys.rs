@@ -84,10 +84,15 @@ pub(super) fn unescape_into(encoded: &[u8], out: &mut Vec<u8>) -> Result<()> {
 /// The sled key of the version of `key` committed at `ts`.
 pub(super) fn data_key(key: &[u8], ts: u64) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 + key.len() + 2 + TS_LEN);
-    out.push(DATA_PREFIX);
-    escape_into(key, &mut out);
-    out.extend_from_slice(&(!ts).to_be_bytes());
+    data_key_into(key, ts, &mut out);
     out
+}
+
+/// [`data_key`], appended to `out`.
+pub(super) fn data_key_into(key: &[u8], ts: u64, out: &mut Vec<u8>) {
+    out.push(DATA_PREFIX);
+    escape_into(key, out);
+    out.extend_from_slice(&(!ts).to_be_bytes());
 }
 
 /// The smallest sled key of any version of `key` or of any greater user key: the lower sled
@@ -145,14 +150,19 @@ pub(super) fn split_data_key(raw: &[u8]) -> Result<(&[u8], u64)> {
 
 /// Encodes a version's value: `Some` is a put, `None` a tombstone.
 pub(super) fn encode_value(value: Option<&[u8]>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + value.map_or(0, <[u8]>::len));
+    encode_value_into(value, &mut out);
+    out
+}
+
+/// [`encode_value`], appended to `out`.
+pub(super) fn encode_value_into(value: Option<&[u8]>, out: &mut Vec<u8>) {
     match value {
         Some(v) => {
-            let mut out = Vec::with_capacity(1 + v.len());
             out.push(TAG_PUT);
             out.extend_from_slice(v);
-            out
         }
-        None => vec![TAG_TOMBSTONE],
+        None => out.push(TAG_TOMBSTONE),
     }
 }
 

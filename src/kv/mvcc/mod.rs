@@ -55,6 +55,7 @@
 mod dirty;
 mod gc;
 mod group_commit;
+mod ingest;
 mod keys;
 mod latest;
 mod recent;
@@ -71,7 +72,9 @@ use crossbeam::channel::Sender;
 use parking_lot::Mutex;
 
 use super::engine::{self, Batch, Engine, EngineIter, Slice};
-use super::{Error, KeyRange, Pair, PairVisitor, Result, Savepoint, Store, Transaction};
+use super::{
+    Error, KeyRange, PackedPairs, Pair, PairVisitor, Result, Savepoint, Store, Transaction,
+};
 use gc::write_if_full;
 use group_commit::GroupCommit;
 use write_buffer::WriteBuffer;
@@ -258,7 +261,7 @@ impl Store for MvccStore {
         Ok(changed.filter(|_| !collected_above()))
     }
 
-    fn ingest(&self, ts: u64, pairs: &mut dyn Iterator<Item = Pair>) -> Result<()> {
+    fn ingest(&self, ts: u64, batches: &mut dyn Iterator<Item = PackedPairs>) -> Result<()> {
         let inner = &self.inner;
         if ts > inner.last_ts.load(Ordering::Acquire) {
             return Err(Error::Storage(
@@ -272,29 +275,17 @@ impl Store for MvccStore {
         }
         // Versions below the newest commit: a remembered newest version may be older.
         inner.latest.clear();
-        // Versions in user-key order, cut short at the first key out of order.
-        let mut first: Option<Vec<u8>> = None;
-        let mut previous: Option<Vec<u8>> = None;
-        let mut unsorted = false;
-        let mut versions = pairs.map_while(|(key, value)| {
-            if previous.as_ref().is_some_and(|p| *p >= key) {
-                unsorted = true;
-                return None;
-            }
-            let version = (keys::data_key(&key, ts), keys::encode_value(Some(&value)));
-            if first.is_none() {
-                first = Some(key.clone());
-            }
-            previous = Some(key);
-            Some(version)
-        });
+        let mut versions = ingest::Versions::new(batches, ts);
         let ingested = inner.engine.ingest(&mut versions);
         inner.latest.clear();
-        drop(versions);
         // Snapshots below `ts` see these versions as changes (even of a failed ingest).
-        let written = first
-            .zip(previous)
-            .map(|(first, last)| KeyRange::new(first, just_after(last)));
+        let written = versions
+            .first
+            .clone()
+            .zip(versions.last_key())
+            .map(|(first, last)| KeyRange::new(first, just_after(last.to_vec())));
+        let unsorted = versions.unsorted;
+        drop(versions);
         let until = ts.saturating_sub(1);
         let everything = KeyRange::default();
         inner
@@ -445,11 +436,15 @@ impl Inner {
         self.engine.sync()?;
         // The writes' keys ascend (sorted before the commit lock was taken), and so do
         // their versions at one timestamp.
-        let mut versions = writes.iter().map(|(key, value)| {
-            (
-                keys::data_key(key, commit_ts),
-                keys::encode_value(value.as_deref()),
-            )
+        let mut versions = writes.chunks(1024).map(|writes| {
+            let mut versions = PackedPairs::with_capacity(writes.len(), writes.len() * 64);
+            for (key, value) in writes {
+                versions.push_with(
+                    |out| keys::data_key_into(key, commit_ts, out),
+                    |out| keys::encode_value_into(value.as_deref(), out),
+                );
+            }
+            versions
         });
         self.engine.ingest(&mut versions)
     }

@@ -7,6 +7,14 @@ use std::sync::atomic::AtomicUsize;
 
 use crate::kv::engine::EngineKind;
 
+/// `pairs` in batches of `per_batch`, as `Store::ingest` takes them.
+fn packed(
+    pairs: impl IntoIterator<Item = Pair>,
+    per_batch: usize,
+) -> impl Iterator<Item = PackedPairs> {
+    PackedPairs::batches(pairs, per_batch)
+}
+
 /// Opens the store in `dir`. sled lets go of its file lock from a background thread a
 /// moment after the previous store was dropped, so a reopen may have to wait for it.
 fn open_in(dir: &std::path::Path, kind: EngineKind) -> MvccStore {
@@ -383,7 +391,7 @@ fn background_passes_collect_what_commits_made_obsolete(kind: EngineKind) {
     );
     assert_eq!(pass(), 0);
     store
-        .ingest(t5, &mut std::iter::once((b"d".to_vec(), b"6".to_vec())))
+        .ingest(t5, &mut packed([(b"d".to_vec(), b"6".to_vec())], 1))
         .expect("ingest");
     let after_ingest = if inner.compactions_collect {
         dirty::Pass::Keys(Default::default())
@@ -735,8 +743,9 @@ fn ingest_writes_versions_at_a_past_snapshot(kind: EngineKind) {
     put(&store, &[(b"i005", b"old"), (b"z", b"other")]);
     let ts = store.current_ts();
     put(&store, &[(b"i005", b"new")]);
-    let mut pairs = (0..1000u32).map(|i| (format!("i{i:03}").into_bytes(), vec![b'v'; 3]));
-    store.ingest(ts, &mut pairs).expect("ingest");
+    // Batches of 7: keys ascend across the batches' ends too.
+    let pairs = (0..1000u32).map(|i| (format!("i{i:03}").into_bytes(), vec![b'v'; 3]));
+    store.ingest(ts, &mut packed(pairs, 7)).expect("ingest");
     // The snapshot at `ts` sees the entries as of `ts` (over i005's older version) ...
     let at = store.begin_at(ts).expect("begin");
     assert_eq!(
@@ -750,20 +759,23 @@ fn ingest_writes_versions_at_a_past_snapshot(kind: EngineKind) {
     assert_eq!(now.get(b"i005").expect("get"), Some(b"new".to_vec()));
     assert_eq!(now.get(b"i006").expect("get"), Some(b"vvv".to_vec()));
     // Unsorted input, or a timestamp above the newest commit, is refused without a panic.
-    let mut unsorted = vec![
+    // (Within a batch, and from one batch to the next.)
+    let unsorted = [
         (b"b".to_vec(), b"1".to_vec()),
         (b"a".to_vec(), b"2".to_vec()),
-    ]
-    .into_iter();
-    assert!(store.ingest(ts, &mut unsorted).is_err());
-    let mut one = std::iter::once((b"c".to_vec(), b"1".to_vec()));
+    ];
+    for per_batch in [2, 1] {
+        let mut batches = packed(unsorted.clone(), per_batch);
+        assert!(store.ingest(ts, &mut batches).is_err());
+    }
+    let mut one = packed([(b"c".to_vec(), b"1".to_vec())], 1);
     assert!(store.ingest(store.current_ts() + 1, &mut one).is_err());
     // A version a commit wrote (and a read since remembers), replaced by an ingest at the
     // same timestamp: reads see the ingested one.
     let ts2 = put(&store, &[(b"j1", b"committed")]);
     let read = |key: &[u8]| store.begin().expect("begin").get(key).expect("get");
     assert_eq!(read(b"j1"), Some(b"committed".to_vec()));
-    let mut replaced = std::iter::once((b"j1".to_vec(), b"ingested".to_vec()));
+    let mut replaced = packed([(b"j1".to_vec(), b"ingested".to_vec())], 1);
     store.ingest(ts2, &mut replaced).expect("ingest");
     assert_eq!(read(b"j1"), Some(b"ingested".to_vec()));
 }
@@ -862,7 +874,7 @@ fn changes_since_lists_the_keys_committed_in_the_range_after_the_timestamp(kind:
         // Writes outside the range, and an ingest at the snapshot itself, are not changes.
         put(&store, &[(b"a2", b"y"), (b"c0", b"y")]);
         store
-            .ingest(ts, &mut pairs(&[(b"b2", b"i")]).into_iter())
+            .ingest(ts, &mut packed(pairs(&[(b"b2", b"i")]), 1))
             .expect("ingest");
         assert_eq!(changes(&b, ts), Some(vec![]), "{hold}");
         assert_eq!(

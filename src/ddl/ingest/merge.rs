@@ -78,6 +78,7 @@ pub(in crate::ddl) fn merge_range(
     let mut throttle = Throttle::start(domain);
     let mut pause = Duration::ZERO;
     let mut batch_time = Duration::ZERO;
+    let (started, mut batches, mut conflicts) = (Instant::now(), 0u64, 0u64);
     loop {
         // DML keeps adding to the temporary index while it is merged: resting longer than
         // this many times a batch's work can leave the merge behind for good.
@@ -90,10 +91,14 @@ pub(in crate::ddl) fn merge_range(
         let mut txn = domain.store.begin()?;
         let (n, after) =
             table.merge_temp_entries(txn.as_mut(), index, next.as_deref(), until, MERGE_BATCH)?;
+        batches += 1;
         match txn.commit() {
             Ok(_) => {}
             // A row changed under the batch: do it again.
-            Err(kv::Error::WriteConflict) => continue,
+            Err(kv::Error::WriteConflict) => {
+                conflicts += 1;
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
         batch_time = batch_started.elapsed();
@@ -103,6 +108,13 @@ pub(in crate::ddl) fn merge_range(
         reorg.progress = Some(tracker.at(fraction(merged, total)));
         if next.is_none() {
             steer.save(reorg)?;
+            tracing::info!(
+                keys = merged,
+                batches,
+                conflicts,
+                secs = started.elapsed().as_secs_f64(),
+                "temporary index merged"
+            );
             return Ok(Outcome::Done(merged));
         }
         if n > 0 && last_save.elapsed() >= CHECKPOINT_EVERY {

@@ -412,10 +412,13 @@ mod tests {
             sorter.add(&k.to_be_bytes(), &[]).expect("add");
         }
         assert_eq!(sorters.iter().map(|s| s.len).sum::<u64>(), 300);
-        let keys: Vec<Vec<u8>> = all(merge(sorters).expect("merge"))
-            .into_iter()
-            .map(|p| p.0)
-            .collect();
+        let mut merged = merge(sorters).expect("merge");
+        // A peek lends the pair the next call lends, and moves nothing on.
+        let first = 0u32.to_be_bytes();
+        for _ in 0..2 {
+            assert_eq!(merged.peek().expect("peek"), Some((&first[..], &[][..])));
+        }
+        let keys: Vec<Vec<u8>> = all(merged).into_iter().map(|p| p.0).collect();
         let expected: Vec<Vec<u8>> = (0..300u32).map(|k| k.to_be_bytes().to_vec()).collect();
         assert_eq!(keys, expected);
     }

@@ -175,7 +175,7 @@ impl Chunks<'_> {
     fn skip_first(mut self, corrupt: bool) -> Self {
         if corrupt {
             tracing::warn!("failpoint ingest-corrupt-entry: dropping the first entry");
-            // A failure shows again at the next read.
+            // The first pair was read when the merge began: lending it cannot fail.
             let _ = self.entries.next_pair();
         }
         self

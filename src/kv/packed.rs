@@ -41,6 +41,12 @@ impl PackedPairs {
         self.ends.push((key_end, self.bytes.len()));
     }
 
+    /// Empties the batch, keeping its memory for the next pairs.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 
-use super::{Error, KeyRange, Result, Transaction};
+use super::{Error, KeyRange, PackedPairs, Result, Transaction};
 
 /// Pairs read per scan.
 const BATCH: usize = 1024;
@@ -128,6 +128,8 @@ where
     F: Fn(&mut T, &[u8], &[u8]),
 {
     let mut read = 0;
+    // One buffer for every batch: a pair costs no allocation of its own.
+    let mut batch = PackedPairs::default();
     loop {
         let range = {
             let part = slot.lock();
@@ -136,18 +138,26 @@ where
             }
             KeyRange::new(part.next.clone(), part.end.clone())
         };
-        let batch = txn.scan(&range, BATCH, false)?;
+        batch.clear();
+        txn.scan_each(&range, BATCH, false, &mut |key, value| {
+            batch.push(key, value);
+            Ok(true)
+        })?;
         let keep = {
             let mut part = slot.lock();
             // A thief may have cut the part meanwhile: the keys from its cut on are its own.
             let keep = if part.end.is_empty() {
                 batch.len()
             } else {
-                batch.partition_point(|(key, _)| *key < part.end)
+                batch
+                    .iter()
+                    .take_while(|(key, _)| *key < part.end.as_slice())
+                    .count()
             };
-            match batch[..keep].last() {
+            match keep.checked_sub(1).and_then(|last| batch.get(last)) {
                 Some((last, _)) if keep == BATCH => {
-                    part.next.clone_from(last);
+                    part.next.clear();
+                    part.next.extend_from_slice(last);
                     part.next.push(0);
                 }
                 // Fewer than a batch below the end: nothing is left before it.
@@ -155,7 +165,7 @@ where
             }
             keep
         };
-        for (key, value) in &batch[..keep] {
+        for (key, value) in batch.iter().take(keep) {
             fold(folded, key, value);
         }
         read += keep;

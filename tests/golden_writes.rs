@@ -161,7 +161,14 @@ fn describe(info: &TableInfo, w: &Write) -> String {
                     .iter()
                     .map(|op| match op {
                         moltdb::table::TempOp::Put { handle, .. } => format!("put {handle}"),
-                        moltdb::table::TempOp::Delete { handle, .. } => format!("delete {handle}"),
+                        moltdb::table::TempOp::Delete {
+                            handle,
+                            row_decides,
+                            ..
+                        } => {
+                            let check = if *row_decides { " (row decides)" } else { "" };
+                            format!("delete {handle}{check}")
+                        }
                     })
                     .collect::<Vec<_>>()
                     .join(", "),

@@ -20,13 +20,29 @@ use crate::kv::{KeyRange, Transaction};
 /// One operation on an index entry, as the temporary index records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TempOp {
-    Put { handle: i64, unique_form: bool },
-    Delete { handle: i64, unique_form: bool },
+    Put {
+        handle: i64,
+        unique_form: bool,
+    },
+    Delete {
+        handle: i64,
+        unique_form: bool,
+        /// Recorded before write reorganization, while a node may still be in delete only:
+        /// such a node records a row's deletes but not its puts, so a put of this entry may
+        /// have followed unrecorded, and the merge asks the row. From write reorganization
+        /// on every node records both, and a later put would have replaced this delete.
+        row_decides: bool,
+    },
 }
 
 const PUT: u8 = b'p';
 const DELETE: u8 = b'x';
 const ELEM_LEN: usize = 10;
+/// The flags byte of an operation: its entry is in the unique form...
+const UNIQUE_FORM: u8 = 1;
+/// ... and (a delete) the merge applies it without asking the row. Operations written
+/// before this flag existed lack it, and are checked.
+const ROW_NEED_NOT_DECIDE: u8 = 2;
 
 impl TempOp {
     fn handle(self) -> i64 {
@@ -36,18 +52,26 @@ impl TempOp {
     }
 
     fn encode_into(self, out: &mut Vec<u8>) {
-        let (op, handle, unique_form) = match self {
+        let (op, handle, unique_form, row_decides) = match self {
             TempOp::Put {
                 handle,
                 unique_form,
-            } => (PUT, handle, unique_form),
+            } => (PUT, handle, unique_form, true),
             TempOp::Delete {
                 handle,
                 unique_form,
-            } => (DELETE, handle, unique_form),
+                row_decides,
+            } => (DELETE, handle, unique_form, row_decides),
         };
+        let mut flags = 0;
+        if unique_form {
+            flags |= UNIQUE_FORM;
+        }
+        if !row_decides {
+            flags |= ROW_NEED_NOT_DECIDE;
+        }
         out.push(op);
-        out.push(u8::from(unique_form));
+        out.push(flags);
         out.extend_from_slice(&handle.to_be_bytes());
     }
 }
@@ -71,7 +95,8 @@ pub fn decode_ops(value: &[u8]) -> Result<Vec<TempOp>> {
         .map(|e| {
             let mut handle = [0u8; 8];
             handle.copy_from_slice(&e[2..]);
-            let (handle, unique_form) = (i64::from_be_bytes(handle), e[1] == 1);
+            let handle = i64::from_be_bytes(handle);
+            let unique_form = e[1] & UNIQUE_FORM != 0;
             match e[0] {
                 PUT => Ok(TempOp::Put {
                     handle,
@@ -80,6 +105,7 @@ pub fn decode_ops(value: &[u8]) -> Result<Vec<TempOp>> {
                 DELETE => Ok(TempOp::Delete {
                     handle,
                     unique_form,
+                    row_decides: e[1] & ROW_NEED_NOT_DECIDE == 0,
                 }),
                 _ => Err(corrupt(value.len())),
             }
@@ -213,6 +239,7 @@ impl Table {
                     TempOp::Delete {
                         handle,
                         unique_form,
+                        row_decides,
                     } => {
                         // A unique entry may by now be another row's: leave that alone.
                         let ours = !unique_form
@@ -223,8 +250,10 @@ impl Table {
                         // A node in delete only records a row's deletes but not its puts:
                         // a row that lost the entry and got it back there (REPLACE with the
                         // same values, an UPDATE and its reverse) has it in the backfill's
-                        // snapshot, and the delete is stale. The row decides.
-                        if ours && !self.row_has_entry(txn, index, handle, &key)? {
+                        // snapshot, and the delete is stale. For a delete recorded while
+                        // that could happen, the row decides.
+                        let stale = row_decides && self.row_has_entry(txn, index, handle, &key)?;
+                        if ours && !stale {
                             txn.delete(key.clone());
                         }
                     }
@@ -389,9 +418,71 @@ mod tests {
             TempOp::Delete {
                 handle: -3,
                 unique_form: false,
+                row_decides: true,
+            },
+            TempOp::Delete {
+                handle: 9,
+                unique_form: true,
+                row_decides: false,
             },
         ];
         assert_eq!(decode_ops(&encode_ops(&ops)).expect("decode"), ops);
         assert!(decode_ops(b"p1").is_err());
+        // A delete written before the flag existed: the row decides.
+        let mut old = vec![DELETE, 1];
+        old.extend_from_slice(&5i64.to_be_bytes());
+        assert_eq!(
+            decode_ops(&old).expect("decode"),
+            [TempOp::Delete {
+                handle: 5,
+                unique_form: true,
+                row_decides: true,
+            }]
+        );
+    }
+
+    /// A delete recorded before write reorganization asks the row (a node in delete only
+    /// may have given the row its entry back unrecorded); one recorded from write
+    /// reorganization on is applied as it is.
+    #[test]
+    fn deletes_ask_the_row_only_before_write_reorganization() {
+        for (state, row_decides) in [
+            (SchemaState::WriteOnly, true),
+            (SchemaState::WriteReorganization, false),
+        ] {
+            let store = crate::kv::open_memory().expect("store");
+            let mut running = table(BackfillState::Running);
+            let mut info = (*running.info).clone();
+            info.indexes[0].state = state;
+            running = Table::new(Arc::new(info));
+            let index = running.info.indexes[0].clone();
+            let mut txn = store.begin().expect("begin");
+            // Row 1 holds b = 10 at the snapshot, and its entry was ingested...
+            let (key, value) = running.index_pair(&index, &row(1, 10), 1);
+            txn.put(key.clone(), value);
+            running
+                .add_record(txn.as_mut(), &row(1, 10), 1)
+                .expect("row");
+            // ... while the temporary index holds a delete of that entry by row 1.
+            running
+                .delete_entry(txn.as_mut(), &index, key.clone(), 1)
+                .expect("delete");
+            let temp_key =
+                keys::with_index_id(&key, keys::temp_index_id(index.id)).expect("temp key");
+            let recorded = txn.get(&temp_key).expect("get").expect("recorded");
+            assert_eq!(
+                decode_ops(&recorded).expect("decode"),
+                [TempOp::Delete {
+                    handle: 1,
+                    unique_form: true,
+                    row_decides,
+                }]
+            );
+            running
+                .merge_temp_entries(txn.as_mut(), &index, None, None, 100)
+                .expect("merge");
+            let kept = txn.get(&key).expect("get").is_some();
+            assert_eq!(kept, row_decides, "{state:?}");
+        }
     }
 }

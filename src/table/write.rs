@@ -2,7 +2,7 @@
 
 use super::temp_index::TempOp;
 use super::{is_deletable, is_writable, Error, Result, Table};
-use crate::catalog::IndexInfo;
+use crate::catalog::{IndexInfo, SchemaState};
 use crate::codec::{keys, row as row_codec};
 use crate::kv::Transaction;
 use crate::types::Value;
@@ -205,7 +205,7 @@ impl Table {
     }
 
     /// Removes the entry `key` of row `handle` from `index`, wherever DML writes it now.
-    fn delete_entry(
+    pub(super) fn delete_entry(
         &self,
         txn: &mut dyn Transaction,
         index: &IndexInfo,
@@ -214,6 +214,13 @@ impl Table {
     ) -> Result<()> {
         if index.backfill.writes_temp_index() {
             let unique_form = index.unique && !index_key_has_handle(&key, index)?;
+            // From write reorganization on, no node is in delete only any more (each is at
+            // most one version behind, and the metadata lock let no transaction of that
+            // version outlive it).
+            let row_decides = !matches!(
+                index.state,
+                SchemaState::WriteReorganization | SchemaState::Public
+            );
             self.record_temp(
                 txn,
                 index,
@@ -221,6 +228,7 @@ impl Table {
                 TempOp::Delete {
                     handle,
                     unique_form,
+                    row_decides,
                 },
             )?;
         }

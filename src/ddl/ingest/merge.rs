@@ -117,7 +117,10 @@ pub(in crate::ddl) fn merge_range(
             );
             return Ok(Outcome::Done(merged));
         }
-        if n > 0 && last_save.elapsed() >= CHECKPOINT_EVERY {
+        // Under the `reorg-slow` failpoint every batch is a checkpoint, so that a short
+        // merge is slowed too (and can be watched, paused or killed).
+        let slowed = domain.failpoints.is_set("reorg-slow");
+        if n > 0 && (last_save.elapsed() >= CHECKPOINT_EVERY || slowed) {
             last_save = Instant::now();
             pause = throttle.adjust(domain);
             steer.save(reorg)?;

@@ -1,12 +1,29 @@
 //! The versions of [`Store::ingest`](crate::kv::Store::ingest): the caller's batches of pairs
 //! encoded as versions at one timestamp, checked to ascend, repacked in batches the engine's
-//! writer takes one at a time.
+//! writer takes one at a time; and those of a huge commit applied as an ingest.
 
 use super::keys;
 use crate::kv::PackedPairs;
 
 /// Versions per batch handed to the engine.
 const VERSIONS_PER_BATCH: usize = 1024;
+
+/// A commit's writes (keys ascending) as versions at `commit_ts`, in batches.
+pub(super) fn commit_versions(
+    writes: &[(Vec<u8>, Option<Vec<u8>>)],
+    commit_ts: u64,
+) -> impl Iterator<Item = PackedPairs> + '_ {
+    writes.chunks(VERSIONS_PER_BATCH).map(move |writes| {
+        let mut versions = PackedPairs::with_capacity(writes.len(), writes.len() * 64);
+        for (key, value) in writes {
+            versions.push_with(
+                |out| keys::data_key_into(key, commit_ts, out),
+                |out| keys::encode_value_into(value.as_deref(), out),
+            );
+        }
+        versions
+    })
+}
 
 /// The pairs of `batches` as versions at `ts`, cut short before the first key that does not
 /// ascend.

@@ -281,11 +281,10 @@ impl Store for MvccStore {
         // Snapshots below `ts` see these versions as changes (even of a failed ingest).
         let written = versions
             .first
-            .clone()
+            .take()
             .zip(versions.last_key())
             .map(|(first, last)| KeyRange::new(first, just_after(last.to_vec())));
         let unsorted = versions.unsorted;
-        drop(versions);
         let until = ts.saturating_sub(1);
         let everything = KeyRange::default();
         inner
@@ -436,17 +435,8 @@ impl Inner {
         self.engine.sync()?;
         // The writes' keys ascend (sorted before the commit lock was taken), and so do
         // their versions at one timestamp.
-        let mut versions = writes.chunks(1024).map(|writes| {
-            let mut versions = PackedPairs::with_capacity(writes.len(), writes.len() * 64);
-            for (key, value) in writes {
-                versions.push_with(
-                    |out| keys::data_key_into(key, commit_ts, out),
-                    |out| keys::encode_value_into(value.as_deref(), out),
-                );
-            }
-            versions
-        });
-        self.engine.ingest(&mut versions)
+        self.engine
+            .ingest(&mut ingest::commit_versions(writes, commit_ts))
     }
 
     /// True if some transaction committed a version of `key` after `start_ts`.

@@ -42,7 +42,7 @@ const ELEM_LEN: usize = 10;
 const UNIQUE_FORM: u8 = 1;
 /// ... and (a delete) the merge applies it without asking the row. Operations written
 /// before this flag existed lack it, and are checked.
-const ROW_NEED_NOT_DECIDE: u8 = 2;
+const APPLY_AS_IS: u8 = 2;
 
 impl TempOp {
     fn handle(self) -> i64 {
@@ -68,7 +68,7 @@ impl TempOp {
             flags |= UNIQUE_FORM;
         }
         if !row_decides {
-            flags |= ROW_NEED_NOT_DECIDE;
+            flags |= APPLY_AS_IS;
         }
         out.push(op);
         out.push(flags);
@@ -105,7 +105,7 @@ pub fn decode_ops(value: &[u8]) -> Result<Vec<TempOp>> {
                 DELETE => Ok(TempOp::Delete {
                     handle,
                     unique_form,
-                    row_decides: e[1] & ROW_NEED_NOT_DECIDE == 0,
+                    row_decides: e[1] & APPLY_AS_IS == 0,
                 }),
                 _ => Err(corrupt(value.len())),
             }

@@ -41,49 +41,41 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 /// snapshot taken when it starts, so the clause asks for what START TRANSACTION does.
 fn take_consistent_snapshot(tokens: &mut Vec<TokenWithSpan>) {
     use sqlparser::tokenizer::Token;
+    let is = |t: &TokenWithSpan, text: &str| {
+        matches!(&t.token, Token::Word(w)
+            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text))
+    };
     // Every statement passes here: only a START is looked at further.
     let first = tokens
         .iter()
         .find(|t| !matches!(t.token, Token::Whitespace(_)));
-    let is_start = |t: &TokenWithSpan| match &t.token {
-        Token::Word(w) => w.value.eq_ignore_ascii_case("start"),
-        _ => false,
-    };
-    if !first.is_some_and(is_start) {
+    if !first.is_some_and(|t| is(t, "start")) {
         return;
     }
-    let code: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
-        .collect();
-    let word = |k: usize| match code.get(k).map(|&i| &tokens[i].token) {
-        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
-        _ => None,
-    };
-    let is_word = |k: usize, text: &str| word(k).as_deref() == Some(text);
-    if !is_word(0, "START") || !is_word(1, "TRANSACTION") {
-        return;
-    }
-    let Some(at) = (2..code.len()).find(|&k| {
-        is_word(k, "WITH") && is_word(k + 1, "CONSISTENT") && is_word(k + 2, "SNAPSHOT")
-    }) else {
-        return;
-    };
-    for k in (at..at + 3).rev() {
-        tokens.remove(code[k]);
-    }
-    // A comma the clause leaves first or last among the modes (`..., WITH CONSISTENT
-    // SNAPSHOT` or `WITH CONSISTENT SNAPSHOT, READ ONLY`) goes too.
-    let code: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
-        .collect();
+    let code = tidb_syntax::code_positions(tokens);
+    let is_at = |k: usize, text: &str| code.get(k).is_some_and(|&i| is(&tokens[i], text));
     let comma_at = |k: usize| {
         code.get(k)
             .is_some_and(|&i| tokens[i].token == Token::Comma)
     };
-    if comma_at(2) {
-        tokens.remove(code[2]);
-    } else if code.len() > 2 && comma_at(code.len() - 1) {
-        tokens.remove(code[code.len() - 1]);
+    if !is_at(1, "transaction") {
+        return;
+    }
+    let Some(at) = (2..code.len())
+        .find(|&k| is_at(k, "with") && is_at(k + 1, "consistent") && is_at(k + 2, "snapshot"))
+    else {
+        return;
+    };
+    // The clause, and the comma that joins it to the other modes.
+    let mut gone = vec![code[at], code[at + 1], code[at + 2]];
+    if at > 2 && comma_at(at - 1) {
+        gone.push(code[at - 1]);
+    } else if comma_at(at + 3) {
+        gone.push(code[at + 3]);
+    }
+    gone.sort_unstable();
+    for i in gone.into_iter().rev() {
+        tokens.remove(i);
     }
 }
 

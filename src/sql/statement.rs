@@ -174,31 +174,44 @@ fn keys_option(sql: &str) -> Option<(Option<String>, String)> {
         .map(|t| t.token)
         .filter(|t| !matches!(t, Token::Whitespace(_)))
         .collect();
-    let word = |t: &Token, text: &str| match t {
-        Token::Word(w) => w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text),
-        _ => false,
-    };
-    let name = |t: &Token| match t {
-        Token::Word(w) => Some(w.value.clone()),
-        _ => None,
-    };
-    let (db, table, rest) = match tokens.as_slice() {
-        [a, t, db, Token::Period, table, rest @ ..] if word(a, "alter") && word(t, "table") => {
-            (Some(name(db)?), name(table)?, rest)
-        }
-        [a, t, table, rest @ ..] if word(a, "alter") && word(t, "table") => {
-            (None, name(table)?, rest)
-        }
-        _ => return None,
-    };
-    match rest {
-        [switch, keys]
-            if (word(switch, "disable") || word(switch, "enable")) && word(keys, "keys") =>
+    match alter_table_target(&tokens)? {
+        (db, table, [switch, keys])
+            if (is_word(switch, "disable") || is_word(switch, "enable"))
+                && is_word(keys, "keys") =>
         {
             Some((db, table))
         }
         _ => None,
     }
+}
+
+/// `ALTER TABLE [db.]t` at the start of `tokens` (whitespace left out): the table, and the
+/// tokens after its name.
+fn alter_table_target(
+    tokens: &[sqlparser::tokenizer::Token],
+) -> Option<(Option<String>, String, &[sqlparser::tokenizer::Token])> {
+    use sqlparser::tokenizer::Token;
+    let name = |t: &Token| match t {
+        Token::Word(w) => Some(w.value.clone()),
+        _ => None,
+    };
+    match tokens {
+        [a, t, db, Token::Period, table, rest @ ..]
+            if is_word(a, "alter") && is_word(t, "table") =>
+        {
+            Some((Some(name(db)?), name(table)?, rest))
+        }
+        [a, t, table, rest @ ..] if is_word(a, "alter") && is_word(t, "table") => {
+            Some((None, name(table)?, rest))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `token` is the unquoted word `text` (ASCII case ignored).
+fn is_word(token: &sqlparser::tokenizer::Token, text: &str) -> bool {
+    matches!(token, sqlparser::tokenizer::Token::Word(w)
+        if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text))
 }
 
 /// The tables of `ANALYZE [LOCAL | NO_WRITE_TO_BINLOG] TABLE t1, t2`; other ANALYZE forms
@@ -434,24 +447,13 @@ fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOp
         .into_iter()
         .filter(|t| !matches!(t, Token::Whitespace(_)))
         .collect();
+    let (db, table, tokens) = alter_table_target(&tokens)?;
     let word = |t: Option<&Token>| match t {
         Some(Token::Word(w)) => Some(w.value.clone()),
         _ => None,
     };
-    let keyword = |t: Option<&Token>, k: &str| match t {
-        Some(Token::Word(w)) => w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k),
-        _ => false,
-    };
-    let mut i = 2;
-    let first = word(tokens.get(i))?;
-    i += 1;
-    let (db, table) = if matches!(tokens.get(i), Some(Token::Period)) {
-        let t = word(tokens.get(i + 1))?;
-        i += 2;
-        (Some(first), t)
-    } else {
-        (None, first)
-    };
+    let keyword = |t: Option<&Token>, k: &str| t.is_some_and(|t| is_word(t, k));
+    let mut i = 0;
     let mut options = Vec::new();
     while i < tokens.len() {
         if matches!(tokens[i], Token::Comma) && !options.is_empty() {

@@ -55,6 +55,13 @@ fn tidb_comment(token: &Token) -> Option<Option<&str>> {
     Some(known.then_some(code))
 }
 
+/// Where the tokens other than whitespace are.
+pub(super) fn code_positions(tokens: &[TokenWithSpan]) -> Vec<usize> {
+    (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect()
+}
+
 /// Takes TiDB's `CLUSTERED` / `NONCLUSTERED` out of a CREATE TABLE's primary key; returns
 /// whether the key was asked to be clustered (None: the word is absent).
 pub fn take_clustering(tokens: &mut Vec<TokenWithSpan>) -> Option<bool> {
@@ -65,9 +72,7 @@ pub fn take_clustering(tokens: &mut Vec<TokenWithSpan>) -> Option<bool> {
     if !matches!(&first.token, Token::Word(w) if w.keyword == Keyword::CREATE) {
         return None;
     }
-    let code: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
-        .collect();
+    let code = code_positions(tokens);
     let word_at = |k: usize| match code.get(k).map(|&i| &tokens[i].token) {
         Some(Token::Word(w)) if w.quote_style.is_none() => Some(w),
         _ => None,

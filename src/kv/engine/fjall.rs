@@ -25,8 +25,8 @@ use super::{
 use crate::kv::{Error, PackedPairs, Result};
 use parking_lot::Mutex;
 
-/// Batches queued for the ingest writer (the MVCC layer packs about a thousand pairs into
-/// each: some 8 MiB in all).
+/// Batches queued for the ingest writer (the MVCC layer packs about a thousand versions
+/// into each: a few MiB in all).
 const INGEST_BATCHES_IN_FLIGHT: usize = 64;
 
 /// fjall background workers (flushes and compactions).

@@ -15,7 +15,7 @@ use std::time::Duration;
 use fjall::compaction::filter::{
     CompactionFilter, CompactionFilterResult, Context, Factory, ItemAccessor, Verdict,
 };
-use fjall::config::FilterPolicy;
+use fjall::config::{BlockSizePolicy, FilterPolicy};
 use fjall::{AbstractTree, Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
 use super::redo_log::{RedoLog, LOG_BYTES};
@@ -144,6 +144,15 @@ const MEMTABLE_MIN_ROTATE_BYTES: u64 = 1 << 20;
 /// the last commit's timestamp per commit, job and statistics updates): with the data
 /// keyspace's size, journals of gigabytes of table writes would wait for them.
 const META_MEMTABLE_BYTES: u64 = 4 << 20;
+
+/// Data blocks of table data (fjall's default is 4 KiB, TiKV's 32 KiB). Every block a scan
+/// reads that is not cached costs a cache lookup, a read call, an allocation and an
+/// insertion into the cache: reading a 1M-row table cold (an index build 3 s after a
+/// start), that was a sixth of the build's CPU with 4 KiB blocks.
+const DATA_BLOCK_BYTES: u32 = 32 << 10;
+
+/// Data blocks of the small keys: read one at a time.
+const META_BLOCK_BYTES: u32 = 4 << 10;
 
 /// Journal files from which the small keys' memtable is flushed so that the older ones
 /// can go.
@@ -344,18 +353,19 @@ impl FjallEngine {
         // its version's timestamp, so reads seek ranges and never ask. Building them cost a
         // twentieth of each ingest, flush and compaction, and their blocks stay in memory.
         // (Options are fixed when the keyspace is created: older data directories keep theirs.)
-        let create = |memtable_bytes: u64| {
+        let create = |memtable_bytes: u64, block_bytes: u32| {
             move || {
                 KeyspaceCreateOptions::default()
                     .filter_policy(FilterPolicy::disabled())
                     .max_memtable_size(memtable_bytes)
+                    .data_block_size_policy(BlockSizePolicy::all(block_bytes))
                     .compaction_strategy(Arc::new(
                         fjall::compaction::Leveled::default().with_l0_threshold(L0_TABLES),
                     ))
             }
         };
-        let data = db.keyspace(KEYSPACE, create(MEMTABLE_BYTES))?;
-        let meta = db.keyspace(META_KEYSPACE, create(META_MEMTABLE_BYTES))?;
+        let data = db.keyspace(KEYSPACE, create(MEMTABLE_BYTES, DATA_BLOCK_BYTES))?;
+        let meta = db.keyspace(META_KEYSPACE, create(META_MEMTABLE_BYTES, META_BLOCK_BYTES))?;
         move_meta_keys(&db, &data, &meta)?;
         // Replayed whatever the durability asked for now: a directory last written with
         // `full` may hold batches only in the log.

@@ -11,14 +11,23 @@
 //! * `mvcc ingest`: every entry, sorted, through `Store::ingest` (versions at one snapshot, no per-key
 //!   transaction): the path fast-reorg ADD INDEX and IMPORT INTO use.
 //!
-//! The ratio of a server's build time to these figures is the "% of the store's ceiling".
+//! And it reads back, after a reopen (nothing in the engine's cache, as for a build after a
+//! start), what a build must read, each in one scan on one thread:
+//!
+//! * `mvcc scan rows`: `rows` sbtest rows (record keys, rows encoded as moltdb stores them),
+//!   the build's read phase;
+//! * `mvcc scan index`: the index entries ingested above, its verification.
+//!
+//! The ratio of a server's build time to these figures is the "% of the store's ceiling";
+//! the scans bound how close to the ingest's figure a build that reads the rows and then
+//! the index can come.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use moltdb::codec::keys;
+use moltdb::codec::{keys, row as row_codec};
 use moltdb::kv::engine::{self, Batch, EngineKind};
-use moltdb::kv::{MvccStore, PackedPairs, Store};
+use moltdb::kv::{KeyRange, MvccStore, PackedPairs, Store};
 use moltdb::types::Value;
 
 use super::data;
@@ -33,6 +42,46 @@ const INDEX_ID: i64 = 2;
 fn entry(seed: u64, rows: i64, handle: i64) -> Vec<u8> {
     let k = data::row(seed, rows, handle).k;
     keys::index_key(TABLE_ID, INDEX_ID, &[Value::Int(k)], Some(handle))
+}
+
+/// Row `handle` as moltdb stores an sbtest row (columns `id`, `k`, `c`, `pad`).
+fn record(seed: u64, rows: i64, handle: i64) -> Vec<u8> {
+    let row = data::row(seed, rows, handle);
+    let values = [
+        Value::Int(row.id),
+        Value::Int(row.k),
+        Value::Bytes(row.c.into_bytes()),
+        Value::Bytes(row.pad.into_bytes()),
+    ];
+    let columns: Vec<(u64, &Value)> = (1..).zip(&values).collect();
+    row_codec::encode_row(&columns)
+}
+
+/// Reads every key under `prefix` at a snapshot, in scans of a thousand keys.
+fn scan(store: &MvccStore, prefix: &[u8], name: &str) -> Result<Line, BoxError> {
+    let snapshot = store.begin_at(store.current_ts())?;
+    let mut range = KeyRange::prefix(prefix);
+    let mut stats = Stats::default();
+    let start = Instant::now();
+    loop {
+        let mut last = Vec::new();
+        let mut bytes = 0;
+        let n = snapshot.scan_each(&range, 1000, false, &mut |key, value| {
+            bytes += key.len() + value.len();
+            last.clear();
+            last.extend_from_slice(key);
+            Ok(true)
+        })?;
+        stats.rows += n as u64;
+        std::hint::black_box(bytes);
+        if n < 1000 {
+            break;
+        }
+        last.push(0);
+        range.start = last;
+    }
+    stats.record(start.elapsed(), 1);
+    Ok(stats.line(name, start.elapsed()))
 }
 
 fn fresh_dir(base: &Path, name: &str) -> std::io::Result<PathBuf> {
@@ -123,6 +172,17 @@ pub fn run(
         stats.record(start.elapsed(), 1);
         stats.rows += rows as u64;
         lines.push(stats.line(&format!("{kind} mvcc ingest"), start.elapsed()));
+        let records = (1..=rows).map(|h| (keys::record_key(TABLE_ID, h), record(seed, rows, h)));
+        store.ingest(store.current_ts(), &mut PackedPairs::batches(records, 4096))?;
+        drop(store);
+        let store =
+            MvccStore::with_engine(engine::open(&dir, Some(kind), &engine::Options::default())?)?;
+        for (what, prefix) in [
+            ("rows", keys::record_prefix(TABLE_ID)),
+            ("index", keys::index_prefix(TABLE_ID, INDEX_ID)),
+        ] {
+            lines.push(scan(&store, &prefix, &format!("{kind} mvcc scan {what}"))?);
+        }
         drop(store);
         std::fs::remove_dir_all(&dir)?;
     }

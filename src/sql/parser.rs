@@ -41,10 +41,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
 /// snapshot taken when it starts, so the clause asks for what START TRANSACTION does.
 fn take_consistent_snapshot(tokens: &mut Vec<TokenWithSpan>) {
     use sqlparser::tokenizer::Token;
-    let is = |t: &TokenWithSpan, text: &str| {
-        matches!(&t.token, Token::Word(w)
-            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text))
-    };
+    let is = |t: &TokenWithSpan, text: &str| tidb_syntax::is_word(&t.token, text);
     // Every statement passes here: only a START is looked at further.
     let first = tokens
         .iter()

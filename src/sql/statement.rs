@@ -10,6 +10,7 @@ use sqlparser::ast;
 use super::admin::{self, Admin};
 use super::alter_table::{self, AlterClause};
 use super::parser;
+use super::tidb_syntax::is_word;
 use crate::error::{Error, Result};
 
 /// A parsed statement.
@@ -206,12 +207,6 @@ fn alter_table_target(
         }
         _ => None,
     }
-}
-
-/// Whether `token` is the unquoted word `text` (ASCII case ignored).
-fn is_word(token: &sqlparser::tokenizer::Token, text: &str) -> bool {
-    matches!(token, sqlparser::tokenizer::Token::Word(w)
-        if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text))
 }
 
 /// The tables of `ANALYZE [LOCAL | NO_WRITE_TO_BINLOG] TABLE t1, t2`; other ANALYZE forms

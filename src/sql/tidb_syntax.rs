@@ -55,6 +55,11 @@ fn tidb_comment(token: &Token) -> Option<Option<&str>> {
     Some(known.then_some(code))
 }
 
+/// Whether `token` is the unquoted word `text` (ASCII case ignored).
+pub(super) fn is_word(token: &Token, text: &str) -> bool {
+    matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text))
+}
+
 /// Where the tokens other than whitespace are.
 pub(super) fn code_positions(tokens: &[TokenWithSpan]) -> Vec<usize> {
     (0..tokens.len())

@@ -13,9 +13,12 @@
 //! build at 4-6x its level before. So background threads also step aside every quarter
 //! millisecond ([`breathe`]), and statements' threads ask for the shortest time slice
 //! ([`short_slices`]), with which a woken one takes the core from a background thread at
-//! once on kernels that honour it.
+//! once on kernels that honour it. While clients' statements are slower than before an
+//! index build, the build's throttle has them rest instead, a share of their work
+//! ([`set_rest`]).
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Lowers the calling thread's CPU priority; the threads it starts afterwards (readers,
@@ -109,7 +112,16 @@ pub fn breathe() {
             breather.starved = starved(cpu.saturating_sub(breather.window_cpu), window);
             (breather.window_start, breather.window_cpu) = (now, cpu);
         }
-        if !breather.starved && now.duration_since(breather.rested_at) >= BREATHE_EVERY {
+        if now.duration_since(breather.rested_at) < BREATHE_EVERY {
+            return;
+        }
+        let rest = REST_MICROS.load(Ordering::Relaxed);
+        if rest > 0 {
+            // Asked for (an index build's throttle): taken even by a starved thread.
+            std::thread::sleep(Duration::from_micros(rest));
+            breather.rested_at = Instant::now();
+            breather.rests += 1;
+        } else if !breather.starved {
             // A sleep would do too, but one short enough not to slow the work ends before
             // the thread leaves the core (and costs 16 us here); a yield costs 0.4 us.
             // SAFETY: no arguments.
@@ -119,6 +131,16 @@ pub fn breathe() {
         }
     })
 }
+
+/// Sets the rest background threads take after each [`BREATHE_EVERY`] of work instead of
+/// a yield (zero: none): `ddl::throttle`'s, while clients' statements are slower than
+/// before an index build.
+pub fn set_rest(rest: Duration) {
+    let micros = u64::try_from(rest.as_micros()).unwrap_or(u64::MAX);
+    REST_MICROS.store(micros, Ordering::Relaxed);
+}
+
+static REST_MICROS: AtomicU64 = AtomicU64::new(0);
 
 /// Work between two yields of a background thread.
 const BREATHE_EVERY: Duration = Duration::from_micros(250);
@@ -251,6 +273,21 @@ mod tests {
         .unwrap();
         assert_eq!(rests, 20, "{rests} yields in {took:?}");
         assert!(took >= BREATHE_EVERY * 19, "20 yields in {took:?}");
+    }
+
+    #[test]
+    fn background_threads_rest_as_long_as_asked() {
+        let (rests, took) = std::thread::spawn(|| {
+            update(|b| b.background = Some(true));
+            set_rest(Duration::from_millis(2));
+            let done = work(5, Duration::from_secs(10));
+            set_rest(Duration::ZERO);
+            done
+        })
+        .join()
+        .unwrap();
+        assert_eq!(rests, 5, "{rests} rests in {took:?}");
+        assert!(took >= Duration::from_millis(10), "5 rests in {took:?}");
     }
 
     /// The slice the scheduler gives the calling thread (`None`: not shown, or a kernel

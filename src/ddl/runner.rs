@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::job::{Action, Job, JobState};
 use super::kinds::{self, Reorg, Step};
-use super::{backfill, dist, ingest, queue, syncer, verify};
+use super::{backfill, dist, ingest, queue, syncer, throttle, verify};
 use crate::catalog::{meta, SchemaState};
 use crate::domain::Domain;
 use crate::error::{Error, Result, SavedError};
@@ -85,6 +85,7 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<Option<u64>> {
             job.state = JobState::Paused;
             commit_job(domain, txn, &job)?;
             verify::release_snapshot(job.id);
+            throttle::forget(job.id);
             return Ok(None);
         }
         JobState::Done | JobState::RollbackDone | JobState::Cancelled => {
@@ -101,6 +102,7 @@ fn step_once(domain: &Arc<Domain>, id: i64) -> Result<Option<u64>> {
                 Err(e) => return Err(e.into()),
             };
             verify::release_snapshot(job.id);
+            throttle::forget(job.id);
             if moved {
                 tracing::info!(
                     job_id = job.id,

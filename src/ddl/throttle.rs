@@ -1,14 +1,28 @@
 //! Adaptive throttle of an index build (beyond TiDB's static knobs, like gh-ost's
 //! throttling): when clients' statements get slower than they were before the build began,
-//! the build rests between pieces of work, more each time it looks again and latency is
-//! still up, less once it is back down. `SET GLOBAL moltdb_ddl_adaptive_throttle = OFF`
+//! the build's threads rest, longer each time the throttle looks again and latency is
+//! still up, shorter once it is back down. `SET GLOBAL moltdb_ddl_adaptive_throttle = OFF`
 //! turns it off.
 //!
-//! The signal is the p99 of foreground statements over the last second (`domain::latency`)
-//! against their p99 over the seconds before the build; with no foreground load before the
-//! build there is nothing to protect and the build runs flat out.
+//! The signal is the p99 of foreground statements over the last second
+//! (`domain::latency`) against their p99 over the seconds before the job's first phase on
+//! this node; with no foreground load then there is nothing to protect and the build runs
+//! flat out. The level the throttle reached and that baseline stay with the job from phase
+//! to phase (reading, writing, merging, verifying), so a later phase neither starts from
+//! nothing nor takes the build's own effect on latency for the level to hold.
+//!
+//! The rest is a share of the work, not a pause between pieces of it: every background
+//! thread (`background::breathe`, called per key by the storage's loops) sleeps the
+//! current rest after each quarter millisecond of work. So it reaches every phase and
+//! every thread of one, including those that work in one long call (the verification's
+//! reads, the ingest's writer), and takes effect within a millisecond.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
 
 use super::backfill::knob;
 use crate::domain::Domain;
@@ -19,69 +33,160 @@ const RAISED: f64 = 1.3;
 const RECOVERED: f64 = 1.1;
 /// Fewer statements than this in a second say nothing about a p99.
 const MIN_SAMPLES: u64 = 50;
-const FIRST_PAUSE: Duration = Duration::from_millis(10);
-const MAX_PAUSE: Duration = Duration::from_secs(1);
+/// How often the throttle looks at the latency.
+const TICK: Duration = Duration::from_millis(250);
+/// The rests after each quarter millisecond of work, one level per look. At most four
+/// times the work: the temporary index's merge must keep up with the DML that fills it.
+const RESTS: [Duration; 6] = [
+    Duration::ZERO,
+    Duration::from_micros(60),
+    Duration::from_micros(125),
+    Duration::from_micros(250),
+    Duration::from_micros(500),
+    Duration::from_millis(1),
+];
+/// A job not seen for this long on this node is forgotten (another node owns its end).
+const FORGET_AFTER: Duration = Duration::from_secs(600);
 
-/// The rest after `pause`, given the p99 before the build and now (`None`: too few
+/// The level after `level`, given the p99 before the build and now (`None`: too few
 /// statements to tell).
-fn next_pause(pause: Duration, baseline: Duration, now: Option<Duration>) -> Duration {
+fn next_level(level: usize, baseline: Duration, now: Option<Duration>) -> usize {
     let ratio = now.map_or(0.0, |now| {
         now.as_secs_f64() / baseline.as_secs_f64().max(1e-6)
     });
     if ratio > RAISED {
-        (pause * 2).clamp(FIRST_PAUSE, MAX_PAUSE)
+        (level + 1).min(RESTS.len() - 1)
     } else if ratio > RECOVERED {
-        pause
-    } else if pause > FIRST_PAUSE {
-        pause / 2
+        level
     } else {
-        Duration::ZERO
+        level.saturating_sub(1)
     }
 }
 
-pub struct Throttle {
-    /// The p99 before the build (`None`: no foreground load then).
+/// What this node keeps of a job's throttle between its phases.
+struct JobThrottle {
+    /// The p99 before the job's first phase here (`None`: no foreground load then).
     baseline: Option<Duration>,
-    pause: Duration,
+    level: usize,
+    /// Phases of the job running here now.
+    running: usize,
+    last_seen: Instant,
 }
 
-impl Throttle {
-    /// Notes the foreground latency before the work starts.
-    pub fn start(domain: &Domain) -> Throttle {
-        let baseline = domain
+fn jobs() -> &'static Mutex<HashMap<i64, JobThrottle>> {
+    static JOBS: OnceLock<Mutex<HashMap<i64, JobThrottle>>> = OnceLock::new();
+    JOBS.get_or_init(Default::default)
+}
+
+/// Runs `work`, one phase of job `job_id`, under the job's throttle: a thread looks at the
+/// latency every [`TICK`] meanwhile and sets the rest of background threads.
+pub fn throttled<T>(domain: &Domain, job_id: i64, work: impl FnOnce() -> T) -> T {
+    enter(job_id, || {
+        domain
             .latency
             .percentile(0.99, Duration::from_secs(4))
             .filter(|p| p.samples >= MIN_SAMPLES)
-            .map(|p| p.value);
-        Throttle {
-            baseline,
-            pause: Duration::ZERO,
+            .map(|p| p.value)
+    });
+    let done = AtomicBool::new(false);
+    let result = std::thread::scope(|scope| {
+        let ticker = std::thread::Builder::new()
+            .name("ddl-throttle".into())
+            .spawn_scoped(scope, || {
+                while !done.load(Ordering::Acquire) {
+                    std::thread::park_timeout(TICK);
+                    if !done.load(Ordering::Acquire) {
+                        look(domain, job_id);
+                    }
+                }
+            });
+        let result = work();
+        done.store(true, Ordering::Release);
+        if let Ok(ticker) = ticker {
+            ticker.thread().unpark();
         }
-    }
+        result
+    });
+    leave(job_id);
+    result
+}
 
-    /// Looks at the latency again (call about twice a second); returns how long to rest
-    /// after each piece of work.
-    pub fn adjust(&mut self, domain: &Domain) -> Duration {
-        let enabled = knob(domain, "moltdb_ddl_adaptive_throttle", 1, 0, 1) == 1;
-        let now = domain
-            .latency
-            .percentile(0.99, Duration::from_secs(1))
-            .filter(|p| p.samples >= MIN_SAMPLES);
-        let previous = self.pause;
-        self.pause = match self.baseline.filter(|_| enabled) {
-            Some(base) => next_pause(self.pause, base, now.map(|p| p.value)),
-            None => Duration::ZERO,
-        };
-        if self.pause != previous {
-            tracing::debug!(
-                baseline = ?self.baseline,
-                p99 = ?now.map(|p| p.value),
-                pause = ?self.pause,
-                "reorg throttle"
-            );
-        }
-        self.pause
+/// Forgets job `job_id`'s throttle (the job ended or paused: a resumed job measures its
+/// baseline again, without the build running).
+pub fn forget(job_id: i64) {
+    let mut jobs = jobs().lock();
+    jobs.remove(&job_id);
+    apply(&jobs);
+}
+
+/// A phase of job `job_id` starts here; `baseline` measures the latency to hold to, if the
+/// job has none yet.
+fn enter(job_id: i64, baseline: impl FnOnce() -> Option<Duration>) {
+    let mut jobs = jobs().lock();
+    jobs.retain(|_, job| job.running > 0 || job.last_seen.elapsed() < FORGET_AFTER);
+    let job = jobs.entry(job_id).or_insert_with(|| JobThrottle {
+        baseline: baseline(),
+        level: 0,
+        running: 0,
+        last_seen: Instant::now(),
+    });
+    job.running += 1;
+    job.last_seen = Instant::now();
+    apply(&jobs);
+}
+
+fn leave(job_id: i64) {
+    let mut jobs = jobs().lock();
+    if let Some(job) = jobs.get_mut(&job_id) {
+        job.running = job.running.saturating_sub(1);
+        job.last_seen = Instant::now();
     }
+    apply(&jobs);
+}
+
+/// One look at the latency for job `job_id`.
+fn look(domain: &Domain, job_id: i64) {
+    let enabled = knob(domain, "moltdb_ddl_adaptive_throttle", 1, 0, 1) == 1;
+    let now = domain
+        .latency
+        .percentile(0.99, Duration::from_secs(1))
+        .filter(|p| p.samples >= MIN_SAMPLES)
+        .map(|p| p.value);
+    look_at(job_id, enabled, now);
+}
+
+/// Moves job `job_id`'s level by the p99 `now` (`None`: too few statements to tell).
+fn look_at(job_id: i64, enabled: bool, now: Option<Duration>) {
+    let mut jobs = jobs().lock();
+    let Some(job) = jobs.get_mut(&job_id) else {
+        return;
+    };
+    let previous = job.level;
+    job.level = match job.baseline.filter(|_| enabled) {
+        Some(base) => next_level(job.level, base, now),
+        None => 0,
+    };
+    if job.level != previous {
+        tracing::debug!(
+            job_id,
+            baseline = ?job.baseline,
+            p99 = ?now,
+            rest = ?RESTS[job.level],
+            "reorg throttle"
+        );
+    }
+    apply(&jobs);
+}
+
+/// Background threads rest as the most throttled job running here asks.
+fn apply(jobs: &HashMap<i64, JobThrottle>) {
+    let level = jobs
+        .values()
+        .filter(|job| job.running > 0)
+        .map(|job| job.level)
+        .max()
+        .unwrap_or(0);
+    crate::background::set_rest(RESTS[level]);
 }
 
 #[cfg(test)]
@@ -92,18 +197,55 @@ mod tests {
     fn backs_off_while_latency_is_up_and_eases_off_after() {
         let ms = Duration::from_millis;
         let base = ms(2);
-        // Up: start resting, then twice as long each look, up to the cap.
-        assert_eq!(next_pause(Duration::ZERO, base, Some(ms(3))), FIRST_PAUSE);
-        assert_eq!(next_pause(ms(10), base, Some(ms(3))), ms(20));
-        assert_eq!(next_pause(MAX_PAUSE, base, Some(ms(30))), MAX_PAUSE);
+        let top = RESTS.len() - 1;
+        // Up: one level each look, up to the top.
+        assert_eq!(next_level(0, base, Some(ms(3))), 1);
+        assert_eq!(next_level(2, base, Some(ms(3))), 3);
+        assert_eq!(next_level(top, base, Some(ms(30))), top);
         // Between the two marks: hold.
-        assert_eq!(
-            next_pause(ms(40), base, Some(Duration::from_micros(2400))),
-            ms(40)
-        );
-        // Down, or too few statements to tell: halve, then stop resting.
-        assert_eq!(next_pause(ms(40), base, Some(ms(2))), ms(20));
-        assert_eq!(next_pause(ms(40), base, None), ms(20));
-        assert_eq!(next_pause(FIRST_PAUSE, base, Some(ms(1))), Duration::ZERO);
+        assert_eq!(next_level(3, base, Some(Duration::from_micros(2400))), 3);
+        // Down, or too few statements to tell: a level down, then no rest.
+        assert_eq!(next_level(3, base, Some(ms(2))), 2);
+        assert_eq!(next_level(3, base, None), 2);
+        assert_eq!(next_level(0, base, Some(ms(1))), 0);
+    }
+
+    fn level_of(job_id: i64) -> Option<(Option<Duration>, usize, usize)> {
+        let jobs = jobs().lock();
+        jobs.get(&job_id)
+            .map(|job| (job.baseline, job.level, job.running))
+    }
+
+    #[test]
+    fn a_job_keeps_its_baseline_and_level_from_phase_to_phase() {
+        let ms = Duration::from_millis;
+        // A job id no build in this process has.
+        let job = -7_000_001;
+        enter(job, || Some(ms(2)));
+        look_at(job, true, Some(ms(3)));
+        look_at(job, true, Some(ms(3)));
+        assert_eq!(level_of(job), Some((Some(ms(2)), 2, 1)));
+        leave(job);
+        // The next phase does not measure again (its latency is the build's doing).
+        enter(job, || panic!("measured again"));
+        assert_eq!(level_of(job), Some((Some(ms(2)), 2, 1)));
+        // Switched off: no rest.
+        look_at(job, false, Some(ms(9)));
+        assert_eq!(level_of(job), Some((Some(ms(2)), 0, 1)));
+        leave(job);
+        forget(job);
+        assert_eq!(level_of(job), None);
+        // No foreground load before the build: nothing to protect.
+        enter(job, || None);
+        look_at(job, true, Some(ms(9)));
+        assert_eq!(level_of(job), Some((None, 0, 1)));
+        leave(job);
+        forget(job);
+    }
+
+    #[test]
+    fn rests_stay_within_four_times_the_work() {
+        assert!(RESTS.windows(2).all(|w| w[0] < w[1]));
+        assert!(RESTS[RESTS.len() - 1] <= 4 * Duration::from_micros(250));
     }
 }

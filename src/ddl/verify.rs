@@ -17,18 +17,18 @@
 //! Memory stays small whatever the table's size.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::backfill::{index_being_built, readers, save, should_stop, Outcome, CHECKPOINT_EVERY};
 use super::ingest::chunks;
 use super::job::Job;
 use super::progress::{fraction, Tracker};
 use super::queue::{self, RowsDigest};
-use super::throttle::Throttle;
+use super::throttle;
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::codec::keys;
 use crate::domain::Domain;
@@ -45,6 +45,10 @@ pub fn verify_index(
     info: &TableInfo,
     index_id: i64,
 ) -> Result<Outcome> {
+    throttle::throttled(domain, job.id, || verify(domain, job, info, index_id))
+}
+
+fn verify(domain: &Domain, job: &Job, info: &TableInfo, index_id: i64) -> Result<Outcome> {
     let table = Table::new(Arc::new(info.clone()));
     let index = index_being_built(info, index_id)?;
     let started = Instant::now();
@@ -91,9 +95,6 @@ pub fn verify_index(
     };
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let mut throttle = Throttle::start(domain);
-    // Microseconds each thread rests after each range (the throttle's say).
-    let pause = AtomicU64::new(0);
     // Adds the next range's rows to `digest`; false when none is left (or the work stops).
     let take = |digest: &mut Digest| -> Result<bool> {
         let range = match ranges.get(next.fetch_add(1, Ordering::Relaxed)) {
@@ -101,7 +102,6 @@ pub fn verify_index(
             _ => return Ok(false),
         };
         digest.merge(table.expected_digest(snapshot, index, range)?);
-        std::thread::sleep(Duration::from_micros(pause.load(Ordering::Relaxed)));
         Ok(true)
     };
     let rows_side = || -> Result<Digest> {
@@ -119,8 +119,6 @@ pub fn verify_index(
         while take(&mut rows)? {
             if last_save.elapsed() >= CHECKPOINT_EVERY {
                 last_save = Instant::now();
-                let rest = throttle.adjust(domain).as_micros() as u64;
-                pause.store(rest, Ordering::Relaxed);
                 let taken = next.load(Ordering::Relaxed).min(ranges.len());
                 reorg.progress = Some(tracker.at(fraction(taken as u64, ranges.len() as u64)));
                 save(domain, job.id, &reorg)?;

@@ -179,8 +179,9 @@ impl TaskType for Backfill {
                     start: unhex(&range.start)?,
                     end: unhex(&range.end)?,
                 };
-                let outcome =
-                    merge_range(ctx.domain, &steer, &table, m.index_id, &keys, &mut reorg)?;
+                let outcome = merge_range(
+                    ctx.domain, &steer, m.job_id, &table, m.index_id, &keys, &mut reorg,
+                )?;
                 Ok(done(outcome))
             }
             step => Err(Error::internal(format!("backfill has no step {step}"))),

@@ -4,7 +4,7 @@
 //! subtasks of its distributed task, each over a range of it.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::{JobSteer, Steer};
 use crate::catalog::TableInfo;
@@ -13,7 +13,7 @@ use crate::ddl::backfill::{index_being_built, Outcome, CHECKPOINT_EVERY};
 use crate::ddl::job::Job;
 use crate::ddl::progress::{fraction, Tracker};
 use crate::ddl::queue::{self, Reorg};
-use crate::ddl::throttle::Throttle;
+use crate::ddl::throttle;
 use crate::domain::Domain;
 use crate::error::Result;
 use crate::kv::{self, KeyRange};
@@ -21,9 +21,6 @@ use crate::table::Table;
 
 /// Temporary-index keys per merge transaction.
 const MERGE_BATCH: usize = 256;
-
-/// The throttle rests the merge at most this many times as long as a batch took.
-const MAX_REST_PER_WORK: u32 = 4;
 
 /// Replays the temporary index of `index_id` onto the index, from the job's checkpoint on.
 pub fn merge_temp_index(
@@ -40,7 +37,7 @@ pub fn merge_temp_index(
     let whole = temp_index_range(info.id, index_id);
     // The job's row count stays the rows its index was built from.
     Ok(
-        match merge_range(domain, &steer, info, index_id, &whole, &mut reorg)? {
+        match merge_range(domain, &steer, job.id, info, index_id, &whole, &mut reorg)? {
             Outcome::Done(_) => Outcome::Done(reorg.row_count),
             interrupted => interrupted,
         },
@@ -52,11 +49,25 @@ pub fn temp_index_range(table_id: i64, index_id: i64) -> KeyRange {
     KeyRange::prefix(&keys::index_prefix(table_id, keys::temp_index_id(index_id)))
 }
 
-/// Replays the temporary-index keys of `range` onto the index, from `reorg.next_key` on
-/// (the checkpoint, kept in `reorg` and saved through `steer`); done, it tells how many
-/// keys it replayed.
+/// Replays the temporary-index keys of `range` onto the index `index_id` of job
+/// `job_id`, from `reorg.next_key` on (the checkpoint, kept in `reorg` and saved through
+/// `steer`); done, it tells how many keys it replayed.
 pub(in crate::ddl) fn merge_range(
     domain: &Arc<Domain>,
+    steer: &dyn Steer,
+    job_id: i64,
+    info: &TableInfo,
+    index_id: i64,
+    range: &KeyRange,
+    reorg: &mut Reorg,
+) -> Result<Outcome> {
+    throttle::throttled(domain, job_id, || {
+        merge_batches(domain, steer, info, index_id, range, reorg)
+    })
+}
+
+fn merge_batches(
+    domain: &Domain,
     steer: &dyn Steer,
     info: &TableInfo,
     index_id: i64,
@@ -75,15 +86,8 @@ pub(in crate::ddl) fn merge_range(
     let mut next = Some(from);
     let mut merged = 0u64;
     let mut last_save = Instant::now();
-    let mut throttle = Throttle::start(domain);
-    let mut pause = Duration::ZERO;
-    let mut batch_time = Duration::ZERO;
     let (started, mut batches, mut conflicts) = (Instant::now(), 0u64, 0u64);
     loop {
-        // DML keeps adding to the temporary index while it is merged: resting longer than
-        // this many times a batch's work can leave the merge behind for good.
-        std::thread::sleep(pause.min(batch_time * MAX_REST_PER_WORK));
-        let batch_started = Instant::now();
         if steer.should_stop()? {
             steer.save(reorg)?;
             return Ok(Outcome::Interrupted);
@@ -101,7 +105,6 @@ pub(in crate::ddl) fn merge_range(
             }
             Err(e) => return Err(e.into()),
         }
-        batch_time = batch_started.elapsed();
         merged += n as u64;
         next = after;
         reorg.next_key = next.clone();
@@ -122,7 +125,6 @@ pub(in crate::ddl) fn merge_range(
         let slowed = domain.failpoints.is_set("reorg-slow");
         if n > 0 && (last_save.elapsed() >= CHECKPOINT_EVERY || slowed) {
             last_save = Instant::now();
-            pause = throttle.adjust(domain);
             steer.save(reorg)?;
         }
     }

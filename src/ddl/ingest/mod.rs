@@ -49,7 +49,7 @@ use super::backfill::{
 use super::job::Job;
 use super::progress::{fraction, Tracker};
 use super::queue::{self, RowsDigest};
-use super::throttle::Throttle;
+use super::throttle;
 use crate::catalog::{IndexInfo, TableInfo};
 use crate::domain::Domain;
 use crate::error::{Error, Result};
@@ -285,8 +285,12 @@ impl<'a> Ingest<'a> {
     }
 
     fn run(&mut self) -> Result<Outcome> {
+        let (domain, job_id) = (self.domain, self.job_id);
+        throttle::throttled(domain, job_id, || self.rounds())
+    }
+
+    fn rounds(&mut self) -> Result<Outcome> {
         let started = Instant::now();
-        let mut throttle = Throttle::start(self.domain);
         let mut round = 0u32;
         if self.reorg.ingested.is_empty() && self.reorg.ingest_bounds.is_none() {
             // A fresh build: the first round's snapshot decides the rows it reads.
@@ -319,14 +323,8 @@ impl<'a> Ingest<'a> {
                 break;
             }
             let read_started = Instant::now();
-            let Some((reads, rows)) = self.read_round(
-                &mut throttle,
-                snapshot.as_ref(),
-                todo,
-                readers,
-                round,
-                total_span,
-            )?
+            let Some((reads, rows)) =
+                self.read_round(snapshot.as_ref(), todo, readers, round, total_span)?
             else {
                 return Ok(Outcome::Interrupted);
             };
@@ -356,7 +354,6 @@ impl<'a> Ingest<'a> {
             );
             let mut reorg = self.reorg.clone();
             let mut last_save = Instant::now();
-            let mut pause = Duration::ZERO;
             let flushed = write::flush(
                 domain,
                 &self.table,
@@ -365,10 +362,8 @@ impl<'a> Ingest<'a> {
                 (ts, check_store),
                 &|| max_write_speed(domain, job_id),
                 |written, total| {
-                    std::thread::sleep(pause);
                     if last_save.elapsed() >= CHECKPOINT_EVERY {
                         last_save = Instant::now();
-                        pause = throttle.adjust(domain);
                         reorg.row_count = ingested_rows + rows;
                         reorg.progress = Some(tracker.at(fraction(written, total)));
                         steer.save(&reorg)?;
@@ -428,7 +423,6 @@ impl<'a> Ingest<'a> {
     /// round was abandoned. Saves progress meanwhile.
     fn read_round(
         &self,
-        throttle: &mut Throttle,
         snapshot: &dyn Transaction,
         todo: Vec<Chunk>,
         readers: usize,
@@ -483,10 +477,6 @@ impl<'a> Ingest<'a> {
                     continue;
                 }
                 last_save = Instant::now();
-                let pause = throttle.adjust(self.domain).as_micros() as u64;
-                shared
-                    .pause_us
-                    .store(pause.max(slow.saturating_mul(1000)), Ordering::Relaxed);
                 let covered = shared.covered.load(Ordering::Relaxed) as f64;
                 reorg.row_count = reorg.ingested_rows + shared.rows.load(Ordering::Relaxed);
                 reorg.progress = Some(tracker.at(Some(done_share + covered / total_span as f64)));

@@ -96,7 +96,8 @@ pub struct Shared {
     pub full: AtomicBool,
     /// The round is abandoned (cancel, pause, lost ownership, an error elsewhere).
     pub abort: AtomicBool,
-    /// Microseconds each reader rests after each chunk (throttling).
+    /// Microseconds each reader rests after each chunk (the `reorg-slow` failpoint's, so
+    /// that tests can watch a build's phases).
     pub pause_us: AtomicU64,
 }
 

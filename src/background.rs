@@ -99,37 +99,40 @@ pub fn breathe() {
     if !calls.is_multiple_of(BREATHE_CHECK) {
         return;
     }
-    update(|breather| {
-        if !*breather.background.get_or_insert_with(is_lowered) {
-            return;
-        }
-        let now = Instant::now();
-        let window = now.duration_since(breather.window_start);
-        if window >= STARVED_WINDOW {
-            // Statements that leave the thread almost no CPU get it anyway: yielding then
-            // only stretches the work (with all cores busy, a 9 s index build took 47 s).
-            let cpu = thread_cpu_time();
-            breather.starved = starved(cpu.saturating_sub(breather.window_cpu), window);
-            (breather.window_start, breather.window_cpu) = (now, cpu);
-        }
-        if now.duration_since(breather.rested_at) < BREATHE_EVERY {
-            return;
-        }
-        let rest = REST_MICROS.load(Ordering::Relaxed);
-        if rest > 0 {
-            // Asked for (an index build's throttle): taken even by a starved thread.
-            std::thread::sleep(Duration::from_micros(rest));
-            breather.rested_at = Instant::now();
-            breather.rests += 1;
-        } else if !breather.starved {
-            // A sleep would do too, but one short enough not to slow the work ends before
-            // the thread leaves the core (and costs 16 us here); a yield costs 0.4 us.
-            // SAFETY: no arguments.
-            unsafe { libc::sched_yield() };
-            breather.rested_at = Instant::now();
-            breather.rests += 1;
-        }
-    })
+    update(|breather| take_breath(breather, REST_MICROS.load(Ordering::Relaxed)));
+}
+
+/// A background thread's look at the clock: a yield, or a rest of `rest` microseconds (the
+/// throttle's), after each [`BREATHE_EVERY`] of work.
+fn take_breath(breather: &mut Breather, rest: u64) {
+    if !*breather.background.get_or_insert_with(is_lowered) {
+        return;
+    }
+    let now = Instant::now();
+    let window = now.duration_since(breather.window_start);
+    if window >= STARVED_WINDOW {
+        // Statements that leave the thread almost no CPU get it anyway: yielding then
+        // only stretches the work (with all cores busy, a 9 s index build took 47 s).
+        let cpu = thread_cpu_time();
+        breather.starved = starved(cpu.saturating_sub(breather.window_cpu), window);
+        (breather.window_start, breather.window_cpu) = (now, cpu);
+    }
+    if now.duration_since(breather.rested_at) < BREATHE_EVERY {
+        return;
+    }
+    if rest > 0 {
+        // Asked for (an index build's throttle): taken even by a starved thread.
+        std::thread::sleep(Duration::from_micros(rest));
+        breather.rested_at = Instant::now();
+        breather.rests += 1;
+    } else if !breather.starved {
+        // A sleep would do too, but one short enough not to slow the work ends before
+        // the thread leaves the core (and costs 16 us here); a yield costs 0.4 us.
+        // SAFETY: no arguments.
+        unsafe { libc::sched_yield() };
+        breather.rested_at = Instant::now();
+        breather.rests += 1;
+    }
 }
 
 /// Sets the rest background threads take after each [`BREATHE_EVERY`] of work instead of
@@ -277,12 +280,16 @@ mod tests {
 
     #[test]
     fn background_threads_rest_as_long_as_asked() {
+        // The breath itself, not `breathe`: the rest it reads is the process's, which
+        // tests of the throttle set meanwhile.
         let (rests, took) = std::thread::spawn(|| {
-            update(|b| b.background = Some(true));
-            set_rest(Duration::from_millis(2));
-            let done = work(5, Duration::from_secs(10));
-            set_rest(Duration::ZERO);
-            done
+            let mut breather = BREATHER.with(Cell::get);
+            breather.background = Some(true);
+            let started = Instant::now();
+            while breather.rests < 5 && started.elapsed() < Duration::from_secs(10) {
+                take_breath(&mut breather, 2_000);
+            }
+            (breather.rests, started.elapsed())
         })
         .join()
         .unwrap();

@@ -89,7 +89,7 @@ pub fn throttled<T>(domain: &Domain, job_id: i64, work: impl FnOnce() -> T) -> T
             .map(|p| p.value)
     });
     let done = AtomicBool::new(false);
-    let result = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let ticker = std::thread::Builder::new()
             .name("ddl-throttle".into())
             .spawn_scoped(scope, || {
@@ -100,15 +100,31 @@ pub fn throttled<T>(domain: &Domain, job_id: i64, work: impl FnOnce() -> T) -> T
                     }
                 }
             });
-        let result = work();
-        done.store(true, Ordering::Release);
-        if let Ok(ticker) = ticker {
-            ticker.thread().unpark();
+        // Also when `work` unwinds: the scope waits for the ticker before it goes on.
+        let _end = PhaseEnd {
+            job_id,
+            done: &done,
+            ticker: ticker.ok().map(|t| t.thread().clone()),
+        };
+        work()
+    })
+}
+
+/// Ends a phase: stops its looks and leaves the job's throttle.
+struct PhaseEnd<'a> {
+    job_id: i64,
+    done: &'a AtomicBool,
+    ticker: Option<std::thread::Thread>,
+}
+
+impl Drop for PhaseEnd<'_> {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Release);
+        if let Some(ticker) = &self.ticker {
+            ticker.unpark();
         }
-        result
-    });
-    leave(job_id);
-    result
+        leave(self.job_id);
+    }
 }
 
 /// Forgets job `job_id`'s throttle (the job ended or paused: a resumed job measures its
@@ -240,6 +256,22 @@ mod tests {
         look_at(job, true, Some(ms(9)));
         assert_eq!(level_of(job), Some((None, 0, 1)));
         leave(job);
+        forget(job);
+    }
+
+    #[test]
+    fn a_phase_that_fails_badly_still_ends() {
+        let store = crate::kv::open_memory().expect("store");
+        let events = std::sync::Arc::new(crate::domain::events::Events::default());
+        let domain =
+            Domain::open(store, 0, String::new(), events, std::env::temp_dir()).expect("domain");
+        let job = -7_000_002;
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            throttled(&domain, job, || panic!("a bug in a phase"))
+        }));
+        assert!(unwound.is_err());
+        assert_eq!(level_of(job).map(|(_, _, running)| running), Some(0));
+        assert_eq!(throttled(&domain, job, || 7), 7);
         forget(job);
     }
 

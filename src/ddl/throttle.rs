@@ -31,7 +31,7 @@ use crate::domain::Domain;
 const RAISED: f64 = 1.3;
 /// ... and ease off once it is below this one.
 const RECOVERED: f64 = 1.1;
-/// Fewer statements than this in a second say nothing about a p99.
+/// Fewer statements than this say nothing about a p99.
 const MIN_SAMPLES: u64 = 50;
 /// How often the throttle looks at the latency.
 const TICK: Duration = Duration::from_millis(250);
@@ -81,13 +81,7 @@ fn jobs() -> &'static Mutex<HashMap<i64, JobThrottle>> {
 /// Runs `work`, one phase of job `job_id`, under the job's throttle: a thread looks at the
 /// latency every [`TICK`] meanwhile and sets the rest of background threads.
 pub fn throttled<T>(domain: &Domain, job_id: i64, work: impl FnOnce() -> T) -> T {
-    enter(job_id, || {
-        domain
-            .latency
-            .percentile(0.99, Duration::from_secs(4))
-            .filter(|p| p.samples >= MIN_SAMPLES)
-            .map(|p| p.value)
-    });
+    enter(job_id, || p99(domain, Duration::from_secs(4)));
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let ticker = std::thread::Builder::new()
@@ -163,12 +157,16 @@ fn leave(job_id: i64) {
 /// One look at the latency for job `job_id`.
 fn look(domain: &Domain, job_id: i64) {
     let enabled = knob(domain, "moltdb_ddl_adaptive_throttle", 1, 0, 1) == 1;
-    let now = domain
+    look_at(job_id, enabled, p99(domain, Duration::from_secs(1)));
+}
+
+/// The p99 of clients' statements over the last `over` (`None`: too few to tell).
+fn p99(domain: &Domain, over: Duration) -> Option<Duration> {
+    domain
         .latency
-        .percentile(0.99, Duration::from_secs(1))
+        .percentile(0.99, over)
         .filter(|p| p.samples >= MIN_SAMPLES)
-        .map(|p| p.value);
-    look_at(job_id, enabled, now);
+        .map(|p| p.value)
 }
 
 /// Moves job `job_id`'s level by the p99 `now` (`None`: too few statements to tell).

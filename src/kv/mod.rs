@@ -53,11 +53,11 @@ pub trait Store: Send + Sync + 'static {
     /// value each) as versions at `ts`, a snapshot already taken (at most
     /// [`Store::current_ts`]), straight into the engine's files: no transaction, no conflict
     /// check, no commit lock — the bulk path of fast-reorg ADD INDEX and IMPORT INTO. Only
-    /// for keys no transaction reads or writes until the caller
-    /// makes them reachable (the entries of an index being built are the rows' entries as
-    /// of `ts`, and nothing reads the index before it is merged and verified): a snapshot
-    /// at or above `ts` may see them appear, and a failed or cut-off ingest may leave part
-    /// of them, which the caller writes again or removes.
+    /// for keys no transaction reads or writes until the caller makes them reachable (the
+    /// entries of an index being built are the rows' entries as of `ts`, and nothing reads
+    /// the index before it is merged and verified): a snapshot at or above `ts` may see
+    /// them appear, and a failed or cut-off ingest may leave part of them, which the caller
+    /// writes again or removes.
     fn ingest(&self, ts: u64, batches: &mut dyn Iterator<Item = PackedPairs>) -> Result<()>;
 
     /// Removes every version of every key in `range` straight from the engine, durably: no

@@ -90,16 +90,40 @@ const BACKGROUND_NICE: libc::c_int = 10;
 /// every [`BREATHE_EVERY`] to whatever waits for it, which a woken statement's thread
 /// then gets at once. Elsewhere it only counts.
 pub fn breathe() {
-    // Per key on every thread: only a counter, the rest every `BREATHE_CHECK` calls.
-    let calls = CALLS.with(|calls| {
+    if time_to_look() {
+        update(|breather| take_breath(breather, REST_MICROS.load(Ordering::Relaxed)));
+    }
+}
+
+/// Called per key by work the engine does on threads of its own (compactions): while an
+/// index build's throttle has background threads rest, these rest as long after each
+/// [`BREATHE_EVERY`] of work. Otherwise it only counts.
+pub fn pace() {
+    if time_to_look() {
+        update(|breather| take_pace(breather, REST_MICROS.load(Ordering::Relaxed)));
+    }
+}
+
+/// Per key on every thread: only a counter; true every [`BREATHE_CHECK`] calls.
+fn time_to_look() -> bool {
+    CALLS.with(|calls| {
         let n = calls.get().wrapping_add(1);
         calls.set(n);
-        n
-    });
-    if !calls.is_multiple_of(BREATHE_CHECK) {
-        return;
+        n.is_multiple_of(BREATHE_CHECK)
+    })
+}
+
+/// An engine thread's look at the clock: a rest of `rest` microseconds after each
+/// [`BREATHE_EVERY`] of work, none when `rest` is zero.
+fn take_pace(breather: &mut Breather, rest: u64) {
+    let now = Instant::now();
+    if rest == 0 {
+        breather.rested_at = now;
+    } else if now.duration_since(breather.rested_at) >= BREATHE_EVERY {
+        std::thread::sleep(Duration::from_micros(rest));
+        breather.rested_at = Instant::now();
+        breather.rests += 1;
     }
-    update(|breather| take_breath(breather, REST_MICROS.load(Ordering::Relaxed)));
 }
 
 /// A background thread's look at the clock: a yield, or a rest of `rest` microseconds (the
@@ -137,7 +161,7 @@ fn take_breath(breather: &mut Breather, rest: u64) {
 
 /// Sets the rest background threads take after each [`BREATHE_EVERY`] of work instead of
 /// a yield (zero: none): `ddl::throttle`'s, while clients' statements are slower than
-/// before an index build.
+/// before an index build. The engine's compactions take it too ([`pace`]).
 pub fn set_rest(rest: Duration) {
     let micros = u64::try_from(rest.as_micros()).unwrap_or(u64::MAX);
     REST_MICROS.store(micros, Ordering::Relaxed);
@@ -294,6 +318,29 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(rests, 5, "{rests} rests in {took:?}");
+        assert!(took >= Duration::from_millis(10), "5 rests in {took:?}");
+    }
+
+    #[test]
+    fn engine_threads_rest_only_when_asked() {
+        // The pace itself, not `pace`: the rest it reads is the process's (see above).
+        let (unasked, asked, took) = std::thread::spawn(|| {
+            let mut breather = BREATHER.with(Cell::get);
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_millis(5) {
+                take_pace(&mut breather, 0);
+            }
+            let unasked = breather.rests;
+            let started = Instant::now();
+            while breather.rests < unasked + 5 && started.elapsed() < Duration::from_secs(10) {
+                take_pace(&mut breather, 2_000);
+            }
+            (unasked, breather.rests - unasked, started.elapsed())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(unasked, 0, "rests without a throttle");
+        assert_eq!(asked, 5, "{asked} rests in {took:?}");
         assert!(took >= Duration::from_millis(10), "5 rests in {took:?}");
     }
 

@@ -64,7 +64,10 @@ const META_BELOW: &[u8] = &[0x01, b't'];
 
 /// fjall's hook into the keyspace's compactions: each gets a judge of the garbage rule, or
 /// none before the rule is given.
-struct GcFilters(Arc<OnceLock<Arc<dyn CompactionGc>>>);
+struct GcFilters {
+    gc: Arc<OnceLock<Arc<dyn CompactionGc>>>,
+    paced: Arc<AtomicBool>,
+}
 
 impl Factory for GcFilters {
     fn name(&self) -> &str {
@@ -73,8 +76,9 @@ impl Factory for GcFilters {
 
     fn make_filter(&self, _: &Context) -> Box<dyn CompactionFilter> {
         Box::new(GcFilter {
-            judge: self.0.get().map(|gc| gc.judge()),
+            judge: self.gc.get().map(|gc| gc.judge()),
             dropped: 0,
+            paced: self.paced.clone(),
         })
     }
 }
@@ -82,12 +86,20 @@ impl Factory for GcFilters {
 struct GcFilter {
     judge: Option<Box<dyn GarbageJudge>>,
     dropped: u64,
+    /// Whether compactions may rest now ([`L0_PACED`]).
+    paced: Arc<AtomicBool>,
 }
 
 impl CompactionFilter for GcFilter {
     // Garbage is destroyed, not replaced by a tombstone: the MVCC layer writes each version
     // key once, so there is no older copy of it below for a tombstone to hide.
     fn filter_item(&mut self, item: ItemAccessor<'_>, _: &Context) -> CompactionFilterResult {
+        // Under an index build's throttle, a compaction rests as the build does: it takes
+        // a core as the build would, and the clients' latency it raises would otherwise slow
+        // only the build.
+        if self.paced.load(Ordering::Relaxed) {
+            crate::background::pace();
+        }
         let Some(judge) = &mut self.judge else {
             return Ok(Verdict::Keep);
         };
@@ -167,6 +179,10 @@ const L0_TABLES: u8 = 2;
 /// slows writes from 20 level-0 runs and halts them from 30).
 const L0_WATCH: usize = 12;
 
+/// Level-0 tables below which compactions may rest ([`crate::background::pace`]): from there on
+/// they run at full speed whatever the throttle says, well before fjall slows writes.
+const L0_PACED: usize = 6;
+
 /// Tombstones in the tree (GC's deletions of deleted rows, a dropped table's or index's
 /// deleted range) from which the watchdog compacts the whole keyspace, when they are also
 /// at least a tenth of its entries. A tombstone is dropped only when a compaction carries
@@ -200,7 +216,7 @@ const TICK: Duration = Duration::from_millis(50);
 /// everything when tombstones pile up ([`TOMBSTONES_TO_COMPACT`]).
 ///
 /// It flushes the data memtable every [`MEMTABLE_MAX_AGE`], so that old versions reach the
-/// compactions that drop them.
+/// compactions that drop them, and tells compactions whether they may rest ([`L0_PACED`]).
 ///
 /// The small keys' memtable fills slowly, and a journal is deleted only once every
 /// keyspace flushed what it holds of it: when journals pile up, the watchdog flushes it.
@@ -208,6 +224,7 @@ fn spawn_compaction_watchdog(
     db: Database,
     data: Keyspace,
     meta: Keyspace,
+    paced: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
@@ -220,6 +237,7 @@ fn spawn_compaction_watchdog(
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(TICK);
                 ticks += 1;
+                paced.store(data.l0_table_count() < L0_PACED, Ordering::Relaxed);
                 if ticks.is_multiple_of(rotate_ticks)
                     && data.tree.active_memtable().size() >= MEMTABLE_MIN_ROTATE_BYTES
                 {
@@ -335,7 +353,11 @@ fn move_meta_keys(db: &Database, data: &Keyspace, meta: &Keyspace) -> Result<()>
 impl FjallEngine {
     pub fn open(path: &Path, options: &Options) -> Result<FjallEngine> {
         let gc = Arc::new(OnceLock::new());
-        let filters: Arc<dyn Factory> = Arc::new(GcFilters(gc.clone()));
+        let paced = Arc::new(AtomicBool::new(true));
+        let filters: Arc<dyn Factory> = Arc::new(GcFilters {
+            gc: gc.clone(),
+            paced: paced.clone(),
+        });
         let db = Database::builder(path)
             .cache_size(options.cache_bytes)
             // Commits make themselves durable (group commit in the MVCC layer).
@@ -376,7 +398,7 @@ impl FjallEngine {
         };
         let stop = Arc::new(AtomicBool::new(false));
         let watchdog =
-            spawn_compaction_watchdog(db.clone(), data.clone(), meta.clone(), stop.clone())
+            spawn_compaction_watchdog(db.clone(), data.clone(), meta.clone(), paced, stop.clone())
                 .map_err(|e| Error::Storage(format!("cannot start the fjall watchdog: {e}")))?;
         Ok(FjallEngine {
             db,

@@ -120,10 +120,15 @@ fn take_pace(breather: &mut Breather, rest: u64) {
     if rest == 0 {
         breather.rested_at = now;
     } else if now.duration_since(breather.rested_at) >= BREATHE_EVERY {
-        std::thread::sleep(Duration::from_micros(rest));
-        breather.rested_at = Instant::now();
-        breather.rests += 1;
+        rest_for(breather, rest);
     }
+}
+
+/// Sleeps `rest` microseconds, the throttle's rest.
+fn rest_for(breather: &mut Breather, rest: u64) {
+    std::thread::sleep(Duration::from_micros(rest));
+    breather.rested_at = Instant::now();
+    breather.rests += 1;
 }
 
 /// A background thread's look at the clock: a yield, or a rest of `rest` microseconds (the
@@ -146,9 +151,7 @@ fn take_breath(breather: &mut Breather, rest: u64) {
     }
     if rest > 0 {
         // Asked for (an index build's throttle): taken even by a starved thread.
-        std::thread::sleep(Duration::from_micros(rest));
-        breather.rested_at = Instant::now();
-        breather.rests += 1;
+        rest_for(breather, rest);
     } else if !breather.starved {
         // A sleep would do too, but one short enough not to slow the work ends before
         // the thread leaves the core (and costs 16 us here); a yield costs 0.4 us.

@@ -436,11 +436,11 @@ impl<'a> Ingest<'a> {
             let _ = tx.send(chunk);
         }
         drop(tx);
-        let shared = Shared::default();
         let slow = self.domain.failpoints.number("reorg-slow").unwrap_or(0);
-        shared
-            .pause_us
-            .store(slow.saturating_mul(1000), Ordering::Relaxed);
+        let shared = Shared {
+            pause_us: slow.saturating_mul(1000),
+            ..Shared::default()
+        };
         let dir = self.round_dir(round);
         // The quota counts only spilled data: with the quota failpoint the sorters' memory
         // is capped at the quota too, so that small tables spill and need several rounds.

@@ -98,7 +98,7 @@ pub struct Shared {
     pub abort: AtomicBool,
     /// Microseconds each reader rests after each chunk (the `reorg-slow` failpoint's, so
     /// that tests can watch a build's phases).
-    pub pause_us: AtomicU64,
+    pub pause_us: u64,
 }
 
 impl Shared {
@@ -175,7 +175,7 @@ pub fn read(
         }
         shared.report(unreported_rows, i128::from(chunk.last) - reported_to);
         done.push(chunk);
-        let pause = shared.pause_us.load(Ordering::Relaxed);
+        let pause = shared.pause_us;
         if pause > 0 {
             std::thread::sleep(std::time::Duration::from_micros(pause));
         }

@@ -866,9 +866,7 @@ impl Session {
     /// Runs a subquery in the open transaction, leaving it open.
     fn subquery(&mut self, q: &ast::Query) -> Result<sql::ResultSet> {
         let text = q.to_string();
-        let strict = self.strict();
-        let division_by_zero_error = self.sql_mode_has("ERROR_FOR_DIVISION_BY_ZERO");
-        let schema = self.schema();
+        let (modes, schema) = (self.sql_modes(), self.schema());
         let Session {
             state,
             txn,
@@ -879,10 +877,7 @@ impl Session {
         let Some(txn) = txn.as_mut() else {
             return Err(Error::internal("subquery outside a transaction"));
         };
-        let mut ctx = Context::new(&state.domain, schema, &*state, strict);
-        ctx.viewer = state.viewer();
-        ctx.pin = pin.clone();
-        ctx.division_by_zero_error = division_by_zero_error;
+        let mut ctx = statement_context(state, schema, pin.as_ref(), modes);
         let result = sql::execution::select::execute(&mut ctx, txn.as_mut(), &text, q);
         warnings.extend(ctx.warnings);
         match result? {
@@ -923,16 +918,20 @@ impl Session {
     }
 
     fn context(&self) -> Context<'_> {
-        let mut ctx = Context::new(
-            &self.state.domain,
-            self.schema(),
+        statement_context(
             &self.state,
-            self.strict(),
-        );
-        ctx.pin = self.pin.clone();
-        ctx.division_by_zero_error = self.sql_mode_has("ERROR_FOR_DIVISION_BY_ZERO");
-        ctx.viewer = self.state.viewer();
-        ctx
+            self.schema(),
+            self.pin.as_ref(),
+            self.sql_modes(),
+        )
+    }
+
+    /// The SQL modes a statement's context carries.
+    fn sql_modes(&self) -> SqlModes {
+        SqlModes {
+            strict: self.strict(),
+            division_by_zero_error: self.sql_mode_has("ERROR_FOR_DIVISION_BY_ZERO"),
+        }
     }
 
     pub fn use_database(&mut self, name: &str) -> Result<()> {
@@ -994,6 +993,28 @@ fn has_subquery(stmt: &Statement) -> bool {
     }
     let mut walk = Walk::default();
     ast::Visit::visit(stmt, &mut walk).is_continue() && walk.subquery
+}
+
+/// The SQL modes a statement runs under.
+#[derive(Clone, Copy)]
+struct SqlModes {
+    strict: bool,
+    division_by_zero_error: bool,
+}
+
+/// What a statement runs with: the session's schema, variables and privileges, the table
+/// versions its transaction holds, and its SQL modes.
+fn statement_context<'a>(
+    state: &'a SessionState,
+    schema: Arc<crate::catalog::InfoSchema>,
+    pin: Option<&Arc<SchemaPin>>,
+    modes: SqlModes,
+) -> Context<'a> {
+    let mut ctx = Context::new(&state.domain, schema, state, modes.strict);
+    ctx.viewer = state.viewer();
+    ctx.pin = pin.cloned();
+    ctx.division_by_zero_error = modes.division_by_zero_error;
+    ctx
 }
 
 fn count_result(name: &str, n: usize) -> QueryResult {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::Session;
+use super::{statement_context, Session};
 use crate::domain::{Domain, SchemaPin};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
@@ -132,9 +132,7 @@ impl Session {
                 self.explicit = true;
             }
         }
-        let strict = self.strict();
-        let division_by_zero_error = self.sql_mode_has("ERROR_FOR_DIVISION_BY_ZERO");
-        let schema = self.schema();
+        let (modes, schema) = (self.sql_modes(), self.schema());
         let Session {
             state,
             txn,
@@ -148,10 +146,7 @@ impl Session {
             return Err(Error::internal("no transaction"));
         };
         let savepoint = txn.savepoint();
-        let mut ctx = Context::new(&state.domain, schema, &*state, strict);
-        ctx.viewer = state.viewer();
-        ctx.pin = pin.clone();
-        ctx.division_by_zero_error = division_by_zero_error;
+        let mut ctx = statement_context(state, schema, pin.as_ref(), modes);
         let result = f(&mut ctx, txn.as_mut());
         let Context {
             warnings: new_warnings,

@@ -3,8 +3,8 @@
 
 use super::Session;
 use crate::error::{Error, Result};
-use crate::sql::planner::binder::SessionContext;
 use crate::sql::prepare::{PrepareStatement, Source};
+use crate::sql::session_context::SessionContext;
 use crate::sql::QueryResult;
 use crate::types::Value;
 

@@ -7,7 +7,7 @@ use crate::catalog::{InfoSchema, TableInfo};
 use crate::domain::{Domain, SchemaPin};
 use crate::error::{Error, Result};
 use crate::privilege::{AccountName, Priv, Privileges};
-use crate::sql::planner::binder::SessionContext;
+use crate::sql::session_context::SessionContext;
 
 /// A note, warning or error shown by SHOW WARNINGS.
 #[derive(Debug, Clone, PartialEq, Eq)]

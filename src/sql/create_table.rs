@@ -8,7 +8,9 @@ use crate::catalog::{
     TableInfo,
 };
 use crate::error::{Error, ForeignKeyError, Result};
-use crate::sql::planner::binder::{Binder, Scope, SessionContext};
+use crate::sql::planner::binder::Binder;
+use crate::sql::planner::scope::Scope;
+use crate::sql::session_context::SessionContext;
 use crate::types::collation::Collation;
 use crate::types::{convert, DataType, Value};
 

@@ -2,7 +2,8 @@
 
 use super::context::Context;
 use super::expr::like_match;
-use super::planner::binder::{Binder, Scope as BindScope, ScopeColumn};
+use super::planner::binder::Binder;
+use super::planner::scope::{Scope as BindScope, ScopeColumn};
 use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::catalog::{DefaultValue, SchemaState, TableInfo};
 use crate::domain::variables::{self, Scope};

@@ -8,7 +8,8 @@ use crate::ddl::progress::Progress;
 use crate::ddl::{owner, queue, Action, Job, JobArgs, JobState};
 use crate::error::Result;
 use crate::sql::context::Context;
-use crate::sql::planner::binder::{Binder, Scope, ScopeColumn};
+use crate::sql::planner::binder::Binder;
+use crate::sql::planner::scope::{Scope, ScopeColumn};
 use crate::sql::result::{QueryResult, ResultColumn, ResultSet};
 use crate::types::{DataType, IntKind, Value};
 

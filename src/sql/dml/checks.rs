@@ -8,8 +8,9 @@ use crate::catalog::TableInfo;
 use crate::error::{Error, Result};
 use crate::sql::dialect::MySql;
 use crate::sql::expr::Expr;
-use crate::sql::planner::binder::{Binder, SessionContext};
+use crate::sql::planner::binder::Binder;
 use crate::sql::planner::select::Source;
+use crate::sql::session_context::SessionContext;
 use crate::types::Value;
 
 /// A table's enforced CHECK constraints, bound for one statement.

@@ -16,7 +16,7 @@ use super::context::Context;
 use crate::catalog::{ColumnInfo, DefaultValue};
 use crate::error::{Error, Result};
 use crate::sql::functions;
-use crate::sql::planner::binder::SessionContext;
+use crate::sql::session_context::SessionContext;
 use crate::types::convert::{self, implicit_default, ConvertError};
 use crate::types::{DataType, Value};
 

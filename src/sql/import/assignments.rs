@@ -11,9 +11,11 @@ use crate::sql::dialect::MySql;
 use sqlparser::ast::{self, visit_expressions, visit_expressions_mut};
 use sqlparser::parser::Parser;
 
-use super::super::planner::binder::{Binder, NoSession, Scope, ScopeColumn};
+use super::super::planner::binder::Binder;
+use super::super::planner::scope::{Scope, ScopeColumn};
 use crate::error::{Error, Result};
 use crate::import::Assignments;
+use crate::sql::session_context::NoSession;
 use crate::types::{DataType, Value};
 
 fn not_supported(what: &str, index: usize) -> Error {

@@ -7,179 +7,17 @@ use std::sync::Arc;
 use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 
 use super::query::QueryPlan;
+use super::scope::{Resolved, Scope};
 use super::window::Windows;
 use crate::domain::variables::CHARSETS;
 use crate::error::{Error, Result};
 use crate::sql::aggregate::{self, AggCall, AggFunc, ConcatOptions};
-use crate::sql::expr::{BinOp, Expr, VariableSink};
+use crate::sql::expr::{BinOp, Expr};
 use crate::sql::functions::{self, Func};
+use crate::sql::session_context::{zone, SessionContext};
 use crate::sql::subquery::{Subquery, SubqueryKind};
 use crate::sql::types::parse_data_type;
-use crate::types::time_zone::TimeZone;
 use crate::types::{DataType, Value};
-
-/// One column visible to an expression.
-#[derive(Debug, Clone)]
-pub struct ScopeColumn {
-    /// The table's alias, or its name.
-    pub table: String,
-    pub name: String,
-    pub ty: DataType,
-}
-
-/// The columns an expression may reference, in input row order, and (inside a subquery)
-/// the scope of the enclosing query, searched when a name is not found here.
-#[derive(Debug, Clone, Default)]
-pub struct Scope {
-    pub columns: Vec<ScopeColumn>,
-    pub outer: Option<Arc<Scope>>,
-    /// Columns only a qualified name reaches: the second copy of each column a USING or
-    /// NATURAL join merges (MySQL coalesces the two; the other copy stands for both).
-    pub qualified_only: Vec<usize>,
-}
-
-/// Where a name was found: a column of this scope's row, or of the enclosing rows
-/// (flattened: the enclosing scope's own columns first, then its enclosing ones).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resolved {
-    Local(usize),
-    Outer(usize),
-}
-
-impl Scope {
-    /// A scope of `columns` inside the enclosing scope `outer`.
-    pub fn nested(columns: Vec<ScopeColumn>, outer: Option<&Scope>) -> Scope {
-        Scope {
-            columns,
-            outer: outer.map(|o| Arc::new(o.clone())),
-            qualified_only: Vec::new(),
-        }
-    }
-
-    /// Resolves a name here, then in the enclosing scopes.
-    pub fn lookup(&self, table: Option<&str>, name: &str, place: &str) -> Result<Resolved> {
-        match self.resolve(table, name, place) {
-            Ok(i) => Ok(Resolved::Local(i)),
-            Err(e @ Error::UnknownColumn { .. }) => match &self.outer {
-                Some(o) => Ok(Resolved::Outer(match o.lookup(table, name, place)? {
-                    Resolved::Local(i) => i,
-                    Resolved::Outer(j) => o.columns.len() + j,
-                })),
-                None => Err(e),
-            },
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The type of an enclosing column, by its flattened offset.
-    fn outer_type(&self, j: usize) -> Option<DataType> {
-        let o = self.outer.as_ref()?;
-        match o.columns.get(j) {
-            Some(c) => Some(c.ty.clone()),
-            None => o.outer_type(j - o.columns.len()),
-        }
-    }
-
-    pub fn resolve(&self, table: Option<&str>, name: &str, place: &str) -> Result<usize> {
-        let mut found = None;
-        for (i, c) in self.columns.iter().enumerate() {
-            if table.is_none() && self.qualified_only.contains(&i) {
-                continue;
-            }
-            if c.name.eq_ignore_ascii_case(name)
-                && table.is_none_or(|t| c.table.eq_ignore_ascii_case(t))
-            {
-                if found.is_some() {
-                    return Err(Error::ambiguous_column(name, place));
-                }
-                found = Some(i);
-            }
-        }
-        found.ok_or_else(|| {
-            let full = match table {
-                Some(t) => format!("{t}.{name}"),
-                None => name.to_string(),
-            };
-            Error::unknown_column(&full, place)
-        })
-    }
-}
-
-/// What the binder needs from the session.
-pub trait SessionContext {
-    fn current_db(&self) -> Option<String>;
-    fn connection_id(&self) -> u32;
-    fn last_insert_id(&self) -> u64;
-    fn user(&self) -> String;
-    /// The account privileges are checked against: CURRENT_USER().
-    fn current_user(&self) -> String;
-    /// The current time in UTC.
-    fn utc_now(&self) -> chrono::NaiveDateTime;
-    /// `@@time_zone` as set (`SYSTEM`, an offset or a zone name).
-    fn time_zone(&self) -> String {
-        "SYSTEM".into()
-    }
-    /// The current time in the session's time zone (NOW(), CURRENT_TIMESTAMP defaults).
-    fn now(&self) -> chrono::NaiveDateTime {
-        zone(self).from_utc(self.utc_now())
-    }
-    /// `@@name`, `@@session.name`, `@@global.name`.
-    fn system_variable(&self, name: &str, global: bool) -> Result<Value>;
-    fn user_variable(&self, name: &str) -> Value;
-    fn found_rows(&self) -> u64;
-    fn row_count(&self) -> i64;
-    /// The session's temporary table of that name, found before the shared catalog's.
-    fn temporary_table(&self, _db: &str, _name: &str) -> Option<Arc<crate::catalog::TableInfo>> {
-        None
-    }
-    /// True if this node is the cluster's DDL owner: TIDB_IS_DDL_OWNER().
-    fn is_ddl_owner(&self) -> bool {
-        false
-    }
-    /// Where `@x := v` leaves its values; `None` where assignments are not allowed.
-    fn variable_sink(&self) -> Option<VariableSink> {
-        None
-    }
-}
-
-/// The session of an expression no client runs (IMPORT INTO's assignments, a DDL job's
-/// CHECK condition): it knows nothing but the time.
-pub struct NoSession;
-
-impl SessionContext for NoSession {
-    fn current_db(&self) -> Option<String> {
-        None
-    }
-    fn connection_id(&self) -> u32 {
-        0
-    }
-    fn last_insert_id(&self) -> u64 {
-        0
-    }
-    fn user(&self) -> String {
-        String::new()
-    }
-    fn current_user(&self) -> String {
-        String::new()
-    }
-    fn utc_now(&self) -> chrono::NaiveDateTime {
-        chrono::Utc::now().naive_utc()
-    }
-    fn system_variable(&self, name: &str, _global: bool) -> Result<Value> {
-        Err(Error::unsupported(format!(
-            "system variable {name} outside a session"
-        )))
-    }
-    fn user_variable(&self, _name: &str) -> Value {
-        Value::Null
-    }
-    fn found_rows(&self) -> u64 {
-        0
-    }
-    fn row_count(&self) -> i64 {
-        0
-    }
-}
 
 /// Plans the subqueries found while binding, with the binder's scope as their outer scope.
 pub trait SubqueryPlanner {
@@ -891,13 +729,6 @@ fn cast_target(t: &ast::DataType, name: &str) -> Result<DataType> {
         },
         other => parse_data_type(other, name)?,
     })
-}
-
-/// A SQL literal as a value: integers as BIGINT (or BIGINT UNSIGNED when they need it),
-/// literals with a point as DECIMAL, with an exponent as DOUBLE.
-/// The session's time zone (UTC if `@@time_zone` cannot be read as one).
-fn zone(s: &(impl SessionContext + ?Sized)) -> TimeZone {
-    TimeZone::parse(&s.time_zone()).unwrap_or(TimeZone::UTC)
 }
 
 /// FROM_UNIXTIME answers in the session's time zone and UNIX_TIMESTAMP(dt) reads `dt` in

@@ -11,9 +11,10 @@ use std::sync::Arc;
 
 use sqlparser::ast;
 
-use super::binder::{Binder, Scope, ScopeColumn};
+use super::binder::Binder;
 use super::query::{plan_query, Planner, QueryPlan};
 use super::rewrite::conjuncts;
+use super::scope::{Scope, ScopeColumn};
 use super::select::{column_output, Source};
 use crate::error::{Error, Result};
 use crate::sql::context::split_name;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use sqlparser::ast;
 
-use super::binder::{Scope, SubqueryPlanner};
+use super::binder::SubqueryPlanner;
+use super::scope::Scope;
 use super::select::{self, SelectPlan};
 use super::set_op::{self, SetOpPlan};
 use crate::error::Result;

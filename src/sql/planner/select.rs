@@ -12,11 +12,12 @@ use std::sync::Arc;
 use sqlparser::ast::{self, Spanned};
 
 use super::access::{self, Access};
-use super::binder::{Binder, Scope, ScopeColumn};
+use super::binder::Binder;
 use super::from::{Factor, FactorSource, FromPlan};
 use super::hints::IndexHints;
 use super::query::{plan_query, Planner, QueryPlan};
 use super::rewrite::{and_all, conjuncts, Step};
+use super::scope::{Scope, ScopeColumn};
 use super::window::{WindowCall, Windows};
 use crate::catalog::TableInfo;
 use crate::error::{Error, Result};

@@ -10,8 +10,8 @@
 
 use sqlparser::ast;
 
-use super::binder::Scope;
 use super::query::{plan_query, Planner, QueryPlan};
+use super::scope::Scope;
 use super::select::{limit_clause, plan_select};
 use crate::error::{Error, Result};
 use crate::sql::functions::merged_type;

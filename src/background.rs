@@ -87,7 +87,7 @@ const BACKGROUND_NICE: libc::c_int = 10;
 
 /// Called per small piece of work (a key read or written) by the storage's loops; on a
 /// background thread (one [`lower_priority`] lowered, or one it started) it yields the core
-/// every [`BREATHE_EVERY`] to whatever waits for it, which a woken statement's thread
+/// every `BREATHE_EVERY` to whatever waits for it, which a woken statement's thread
 /// then gets at once. Elsewhere it only counts.
 pub fn breathe() {
     if time_to_look() {
@@ -97,7 +97,7 @@ pub fn breathe() {
 
 /// Called per key by work the engine does on threads of its own (compactions): while an
 /// index build's throttle has background threads rest, these rest as long after each
-/// [`BREATHE_EVERY`] of work. Otherwise it only counts.
+/// `BREATHE_EVERY` of work. Otherwise it only counts.
 pub fn pace() {
     if time_to_look() {
         update(|breather| take_pace(breather, REST_MICROS.load(Ordering::Relaxed)));
@@ -114,7 +114,7 @@ fn time_to_look() -> bool {
 }
 
 /// An engine thread's look at the clock: a rest of `rest` microseconds after each
-/// [`BREATHE_EVERY`] of work, none when `rest` is zero.
+/// `BREATHE_EVERY` of work, none when `rest` is zero.
 fn take_pace(breather: &mut Breather, rest: u64) {
     let now = Instant::now();
     if rest == 0 {
@@ -132,7 +132,7 @@ fn rest_for(breather: &mut Breather, rest: u64) {
 }
 
 /// A background thread's look at the clock: a yield, or a rest of `rest` microseconds (the
-/// throttle's), after each [`BREATHE_EVERY`] of work.
+/// throttle's), after each `BREATHE_EVERY` of work.
 fn take_breath(breather: &mut Breather, rest: u64) {
     if !*breather.background.get_or_insert_with(is_lowered) {
         return;
@@ -162,7 +162,7 @@ fn take_breath(breather: &mut Breather, rest: u64) {
     }
 }
 
-/// Sets the rest background threads take after each [`BREATHE_EVERY`] of work instead of
+/// Sets the rest background threads take after each `BREATHE_EVERY` of work instead of
 /// a yield (zero: none): `ddl::throttle`'s, while clients' statements are slower than
 /// before an index build. The engine's compactions take it too ([`pace`]).
 pub fn set_rest(rest: Duration) {

@@ -118,7 +118,7 @@ struct Args {
     /// with the server's log of the build's phases.
     #[arg(long)]
     latency_log: Option<std::path::PathBuf>,
-    /// bulk-load: multi-row INSERTs, or one LOAD DATA [LOCAL] INFILE or IMPORT INTO of a
+    /// bulk-load: multi-row INSERTs, or one `LOAD DATA [LOCAL] INFILE` or `IMPORT INTO` of a
     /// CSV file the tool writes first.
     #[arg(long, value_enum, default_value = "insert")]
     load_method: file_load::Method,

@@ -201,7 +201,7 @@ pub enum JobArgs {
     DropCheckConstraint {
         name: String,
     },
-    /// ALTER CHECK name [NOT] ENFORCED.
+    /// ALTER CHECK name \[NOT\] ENFORCED.
     AlterCheckConstraint {
         name: String,
         enforced: bool,

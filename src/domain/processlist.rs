@@ -13,9 +13,9 @@ pub struct Process {
     pub id: u32,
     pub user: String,
     pub host: String,
-    /// Set by KILL [QUERY]: the running statement (a DDL wait) stops; shared with the session.
+    /// Set by KILL \[QUERY\]: the running statement (a DDL wait) stops; shared with the session.
     pub interrupted: Arc<AtomicBool>,
-    /// Set by KILL [CONNECTION]: the connection closes before its next command.
+    /// Set by KILL \[CONNECTION\]: the connection closes before its next command.
     pub disconnect: AtomicBool,
     status: Mutex<Status>,
 }

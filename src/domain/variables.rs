@@ -34,7 +34,7 @@ pub enum Kind {
     Str,
     /// tidb_service_scope: up to 64 characters of [0-9a-zA-Z_-].
     ServiceScope,
-    /// sql_mode: a comma-separated set of [`SQL_MODES`], combination modes expanded.
+    /// sql_mode: a comma-separated set of `SQL_MODES`, combination modes expanded.
     SqlMode,
     /// A character set name ([`CHARSETS`]); 1115 for another.
     Charset,

@@ -6,7 +6,7 @@
 //! puts three quarters of its values in a hundredth of their span). So a thread that runs
 //! out of work takes the upper half of what another thread has left (work stealing): the
 //! owner keeps only the keys below the cut it finds after each batch, the thief reads from
-//! the cut on, and a thread stops once [`SMALL_THEFTS`] pieces in a row held less than a
+//! the cut on, and a thread stops once `SMALL_THEFTS` pieces in a row held less than a
 //! batch each.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

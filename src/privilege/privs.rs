@@ -135,7 +135,7 @@ pub struct PrivSet(u64);
 impl PrivSet {
     pub const EMPTY: PrivSet = PrivSet(0);
 
-    /// ALL [PRIVILEGES] at a level: everything grantable there but GRANT OPTION.
+    /// ALL \[PRIVILEGES\] at a level: everything grantable there but GRANT OPTION.
     pub fn all_at(level: Level) -> PrivSet {
         ALL_PRIVS
             .iter()

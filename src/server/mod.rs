@@ -1,5 +1,5 @@
 //! The MySQL wire protocol front end: accepts connections and runs each one
-//! ([`connection`]) from the handshake to its last command.
+//! (`connection`) from the handshake to its last command.
 //!
 //! moltdb speaks the protocol itself, in small parts that each do one thing:
 //! `codec` frames packets (and enforces `max_allowed_packet`), `tls` secures a connection

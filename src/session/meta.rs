@@ -29,7 +29,7 @@ impl Session {
             .set_query(self.state.current_db.clone(), None);
     }
 
-    /// True once another session ran KILL [CONNECTION] on this one: the server closes it.
+    /// True once another session ran KILL \[CONNECTION\] on this one: the server closes it.
     pub fn is_disconnected(&self) -> bool {
         self.process.process.disconnect.load(Ordering::SeqCst)
     }

@@ -612,7 +612,7 @@ impl Folding<'_> {
     }
 
     /// The aggregated rows. Without GROUP BY an empty input still makes one row (COUNT 0,
-    /// the others NULL). WITH ROLLUP adds the super-aggregate rows (see [`rollup_rows`]).
+    /// the others NULL). WITH ROLLUP adds the super-aggregate rows (see `rollup_rows`).
     pub fn finish(self) -> Vec<Vec<Value>> {
         let g = self.grouping;
         let mut concat_rows = vec![0u64; g.calls.len()];

@@ -27,7 +27,7 @@ pub enum Statement {
         table: String,
         options: Vec<TableOption>,
     },
-    /// ALTER TABLE with RENAME INDEX or ALTER INDEX ... [IN]VISIBLE among its clauses.
+    /// ALTER TABLE with RENAME INDEX or ALTER INDEX ... \[IN\]VISIBLE among its clauses.
     AlterTable {
         name: ast::ObjectName,
         clauses: Vec<AlterClause>,

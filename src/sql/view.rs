@@ -157,7 +157,7 @@ fn recursion(db: &str, name: &str) -> Error {
 }
 
 /// The query of view `db.info`, to plan in place of its name; `enter` runs with the view's
-/// nesting counted (1462 past [`MAX_DEPTH`]).
+/// nesting counted (1462 past `MAX_DEPTH`).
 pub fn expand<T>(
     db: &str,
     info: &TableInfo,

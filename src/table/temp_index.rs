@@ -85,7 +85,7 @@ pub fn encode_ops(ops: &[TempOp]) -> Vec<u8> {
     out
 }
 
-/// Decodes what [`encode_ops`] wrote.
+/// Decodes what `encode_ops` wrote.
 pub fn decode_ops(value: &[u8]) -> Result<Vec<TempOp>> {
     if !value.len().is_multiple_of(ELEM_LEN) {
         return Err(corrupt(value.len()));

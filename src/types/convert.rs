@@ -2,7 +2,7 @@
 //!
 //! The caller (INSERT, UPDATE, defaults) names the column and row in the error message;
 //! this module only says what went wrong. In non-strict mode the caller turns an error into a
-//! warning and stores [`Converted::clamped`] instead.
+//! warning and stores the `clamped` value its [`ConvertError`] carries instead.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 

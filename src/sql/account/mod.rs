@@ -41,7 +41,7 @@ pub struct UserSpec {
 /// The privileges a GRANT / REVOKE names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrivList {
-    /// ALL [PRIVILEGES]: everything the level can hold.
+    /// ALL \[PRIVILEGES\]: everything the level can hold.
     All,
     /// The named privileges (empty for USAGE).
     Named(Vec<Priv>),
@@ -99,7 +99,7 @@ pub enum AccountStatement {
         on: GrantOn,
         from: Vec<UserRef>,
     },
-    /// REVOKE ALL [PRIVILEGES], GRANT OPTION FROM ...: everything, at every level.
+    /// REVOKE ALL \[PRIVILEGES\], GRANT OPTION FROM ...: everything, at every level.
     RevokeAll {
         from: Vec<UserRef>,
     },

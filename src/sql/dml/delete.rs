@@ -1,4 +1,4 @@
-//! DELETE FROM ... [WHERE] [ORDER BY] [LIMIT].
+//! DELETE FROM ... \[WHERE\] \[ORDER BY\] \[LIMIT\].
 
 use sqlparser::ast;
 

@@ -1,4 +1,4 @@
-//! UPDATE ... SET ... [WHERE] [ORDER BY] [LIMIT].
+//! UPDATE ... SET ... \[WHERE\] \[ORDER BY\] \[LIMIT\].
 
 use sqlparser::ast;
 

@@ -34,7 +34,7 @@ impl MemoryQuota {
     }
 
     /// Fails if `rows`, a result being built, has grown past the quota. Cheap: it measures
-    /// only every [`CHECK_EVERY`] rows, estimating from the last row's size.
+    /// only every `CHECK_EVERY` rows, estimating from the last row's size.
     pub fn check(&self, rows: &[Vec<Value>]) -> Result<()> {
         if self.limit == usize::MAX || rows.is_empty() || !rows.len().is_multiple_of(CHECK_EVERY) {
             return Ok(());

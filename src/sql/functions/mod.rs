@@ -1,8 +1,8 @@
 //! Built-in scalar functions that depend only on their arguments. Functions that read the
 //! session (DATABASE(), CONNECTION_ID(), NOW(), ...) are folded to literals by the binder.
 //!
-//! One module per family: [`string`], [`numeric`], [`datetime`], [`encode`] (hashes,
-//! base64), [`misc`] (REGEXP, UUID, INET_ATON), [`json`]; control flow (IF, COALESCE, ...) and CAST
+//! One module per family: `string`, `numeric`, `datetime`, `encode` (hashes,
+//! base64), `misc` (REGEXP, UUID, INET_ATON), [`json`]; control flow (IF, COALESCE, ...) and CAST
 //! live here.
 //!
 //! A function that would build a string longer than [`MAX_RESULT_BYTES`] returns NULL with

@@ -1,6 +1,6 @@
 //! A query: one SELECT block or a UNION of them, planned against the schema snapshot and
 //! run inside a transaction. Subqueries are queries too: planned with the enclosing scope as
-//! their outer scope and run per enclosing row through [`Exec`].
+//! their outer scope and run per enclosing row through [`Exec`](crate::sql::execution::Exec).
 
 use std::sync::Arc;
 

@@ -145,6 +145,13 @@ pub trait Transaction: Send + Sync {
     /// UPDATE locks the rows it returns.
     fn lock(&mut self, key: Vec<u8>);
 
+    /// Marks this transaction as a replay of changes other transactions committed before
+    /// (an index build's merge of its temporary index): a transaction that writes a key
+    /// this one wrote after it started does not lose a write conflict to it at commit,
+    /// since its own write is the newer change. This one still loses to theirs (and the
+    /// merge replays its batch again, theirs included).
+    fn mark_replay(&mut self);
+
     /// Applies all writes atomically and durably; returns the commit timestamp.
     fn commit(self: Box<Self>) -> Result<u64>;
 

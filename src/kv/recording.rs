@@ -168,6 +168,10 @@ impl Transaction for RecordingTransaction {
         self.inner.lock(key);
     }
 
+    fn mark_replay(&mut self) {
+        self.inner.mark_replay();
+    }
+
     fn commit(self: Box<Self>) -> Result<u64> {
         let ts = self.inner.commit()?;
         self.log.lock().extend(self.pending);

@@ -390,6 +390,54 @@ mod tests {
         ));
     }
 
+    /// Row 1 changes b from 10 to 11 while the index is backfilled (the temporary index
+    /// records it), then from 11 to 12 in a transaction still open while the merge replays
+    /// the first change onto the entry the second one removes. Returns how the second
+    /// commit ended, and whether the index then matches the rows.
+    fn change_again_during_the_merge(merge_is_replay: bool) -> (bool, bool) {
+        let store = crate::kv::open_memory().expect("store");
+        let running = table(BackfillState::Running);
+        let index = running.info.indexes[0].clone();
+        let mut txn = store.begin().expect("begin");
+        let (key, value) = running.index_pair(&index, &row(1, 10), 1);
+        txn.put(key, value);
+        running
+            .add_record(txn.as_mut(), &row(1, 10), 1)
+            .expect("row");
+        running
+            .update_record(txn.as_mut(), 1, &row(1, 10), &row(1, 11))
+            .expect("first change");
+        txn.commit().expect("commit");
+        let merging = table(BackfillState::Merging);
+        let mut client = store.begin().expect("begin");
+        merging
+            .update_record(client.as_mut(), 1, &row(1, 11), &row(1, 12))
+            .expect("second change");
+        let mut merge = store.begin().expect("begin");
+        if merge_is_replay {
+            merge.mark_replay();
+        }
+        merging
+            .merge_temp_entries(merge.as_mut(), &index, None, None, 100)
+            .expect("merge");
+        merge.commit().expect("merge commit");
+        let committed = client.commit().is_ok();
+        let done = table(BackfillState::Inapplicable);
+        let txn = store.begin().expect("begin");
+        let consistent = done
+            .check_index(txn.as_ref(), &done.info.indexes[0])
+            .expect("check")
+            .is_none();
+        (committed, consistent)
+    }
+
+    #[test]
+    fn a_row_changed_again_during_the_merge_commits() {
+        assert_eq!(change_again_during_the_merge(true), (true, true));
+        // What the replay mark is for: a plain transaction's write wins the conflict.
+        assert!(!change_again_during_the_merge(false).0);
+    }
+
     #[test]
     fn merge_fails_on_a_real_duplicate() {
         let store = crate::kv::open_memory().expect("store");

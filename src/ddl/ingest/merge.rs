@@ -93,6 +93,10 @@ fn merge_batches(
             return Ok(Outcome::Interrupted);
         }
         let mut txn = domain.store.begin()?;
+        // A row changed twice during the build has its first change replayed here onto
+        // the entry its second one (writing the index too by now) changes again: the
+        // client's transaction, the newer change, must not fail for it.
+        txn.mark_replay();
         let (n, after) =
             table.merge_temp_entries(txn.as_mut(), index, next.as_deref(), until, MERGE_BATCH)?;
         batches += 1;

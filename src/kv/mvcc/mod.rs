@@ -195,6 +195,7 @@ impl MvccStore {
             writes: WriteBuffer::default(),
             locks: BTreeSet::new(),
             empty: Vec::new(),
+            replay: false,
         })
     }
 }
@@ -473,6 +474,8 @@ pub struct MvccTransaction {
     locks: BTreeSet<Vec<u8>>,
     /// Ranges the snapshot holds no key in ([`Transaction::snapshot_is_empty`]).
     empty: Vec<KeyRange>,
+    /// A replay of others' changes ([`Transaction::mark_replay`]).
+    replay: bool,
 }
 
 impl Drop for MvccTransaction {
@@ -597,6 +600,10 @@ impl Transaction for MvccTransaction {
         self.locks.insert(key);
     }
 
+    fn mark_replay(&mut self) {
+        self.replay = true;
+    }
+
     fn commit(self: Box<Self>) -> Result<u64> {
         let inner = self.inner.clone();
         let commit_ts = (*self).apply()?;
@@ -638,7 +645,7 @@ impl MvccTransaction {
             let commit_ts = last
                 .checked_add(1)
                 .ok_or_else(|| Error::Storage("commit timestamps exhausted".into()))?;
-            match recent.check(self.start_ts, &conflicts) {
+            match recent.check(self.start_ts, &conflicts, !self.replay) {
                 recent::Check::Clear => {}
                 recent::Check::Conflict => return Err(Error::WriteConflict),
                 recent::Check::Unknown => {
@@ -698,7 +705,7 @@ impl MvccTransaction {
                 .collect::<Vec<_>>();
             inner.last_ts.store(commit_ts, Ordering::Release);
             let min_active = inner.min_active(&inner.active.lock());
-            recent.record(commit_ts, keys, min_active);
+            recent.record(commit_ts, keys, min_active, self.replay);
             commit_ts
         };
         Ok(commit_ts)

@@ -18,8 +18,8 @@ use crate::kv::KeyRange;
 const MAX_KEYS: usize = 1 << 20;
 
 pub struct Recent {
-    /// (commit ts, the keys it wrote), oldest first.
-    commits: VecDeque<(u64, Vec<Vec<u8>>)>,
+    /// The commits an open transaction may need, oldest first.
+    commits: VecDeque<Commit>,
     keys: usize,
     /// Commits at or below this timestamp may be missing here.
     horizon: u64,
@@ -29,6 +29,14 @@ pub struct Recent {
     /// range): a snapshot at or below the timestamp may not see what was done there
     /// (`u64::MAX` while the work runs).
     outside: Vec<(u64, KeyRange)>,
+}
+
+/// One commit's keys.
+struct Commit {
+    ts: u64,
+    keys: Vec<Vec<u8>>,
+    /// A replay of earlier commits' changes ([`crate::kv::Transaction::mark_replay`]).
+    replay: bool,
 }
 
 /// What is known here about the keys a range's commits wrote since a timestamp.
@@ -64,18 +72,14 @@ impl Recent {
     }
 
     /// Whether a commit after `start_ts` wrote a key `mine` says the transaction wrote or
-    /// locked.
-    pub fn check(&self, start_ts: u64, mine: &dyn Fn(&[u8]) -> bool) -> Check {
+    /// locked; with `past_replays`, replays' commits do not count.
+    pub fn check(&self, start_ts: u64, mine: &dyn Fn(&[u8]) -> bool, past_replays: bool) -> Check {
         if start_ts < self.horizon.max(self.ingested_at) {
             return Check::Unknown;
         }
-        let later = self
-            .commits
-            .iter()
-            .rev()
-            .take_while(|(ts, _)| *ts > start_ts);
-        for (_, keys) in later {
-            if keys.iter().any(|k| mine(k)) {
+        let later = self.commits.iter().rev().take_while(|c| c.ts > start_ts);
+        for commit in later {
+            if !(past_replays && commit.replay) && commit.keys.iter().any(|k| mine(k)) {
                 return Check::Conflict;
             }
         }
@@ -84,16 +88,16 @@ impl Recent {
 
     /// Records commit `ts`'s keys, forgetting what no transaction at or after `min_active`
     /// can need.
-    pub fn record(&mut self, ts: u64, keys: Vec<Vec<u8>>, min_active: u64) {
+    pub fn record(&mut self, ts: u64, keys: Vec<Vec<u8>>, min_active: u64, replay: bool) {
         self.keys += keys.len();
-        self.commits.push_back((ts, keys));
+        self.commits.push_back(Commit { ts, keys, replay });
         self.forget(min_active);
     }
 
     /// Forgets commits at or below `min_active` (every open transaction started at or after
     /// it), then the oldest ones while over the bound.
     pub fn forget(&mut self, min_active: u64) {
-        while let Some((ts, keys)) = self.commits.front() {
+        while let Some(Commit { ts, keys, .. }) = self.commits.front() {
             let unneeded = *ts <= min_active;
             if !unneeded && self.keys <= MAX_KEYS {
                 break;
@@ -153,9 +157,9 @@ impl Recent {
         if since < self.horizon || self.outside.iter().any(outside) {
             return Changes::Unknown;
         }
-        let later = self.commits.iter().rev().take_while(|(ts, _)| *ts > since);
+        let later = self.commits.iter().rev().take_while(|c| c.ts > since);
         let mut changed = BTreeSet::new();
-        for key in later.flat_map(|(_, keys)| keys) {
+        for key in later.flat_map(|c| &c.keys) {
             if range.contains(key) && changed.insert(key.as_slice()) && changed.len() > limit {
                 return Changes::TooMany;
             }
@@ -176,20 +180,38 @@ mod tests {
     #[test]
     fn later_commits_of_the_same_key_conflict() {
         let mut r = Recent::new(10);
-        r.record(11, vec![b"a".to_vec()], 10);
-        r.record(12, vec![b"b".to_vec()], 10);
-        assert_eq!(r.check(10, &mine(&[b"a"], &[])), Check::Conflict);
-        assert_eq!(r.check(11, &mine(&[b"a"], &[])), Check::Clear);
-        assert_eq!(r.check(11, &mine(&[b"b"], &[])), Check::Conflict);
-        assert_eq!(r.check(11, &mine(&[], &[b"b"])), Check::Conflict);
+        r.record(11, vec![b"a".to_vec()], 10, false);
+        r.record(12, vec![b"b".to_vec()], 10, false);
+        assert_eq!(r.check(10, &mine(&[b"a"], &[]), true), Check::Conflict);
+        assert_eq!(r.check(11, &mine(&[b"a"], &[]), true), Check::Clear);
+        assert_eq!(r.check(11, &mine(&[b"b"], &[]), true), Check::Conflict);
+        assert_eq!(r.check(11, &mine(&[], &[b"b"]), true), Check::Conflict);
         // Older than the store's opening: unknown.
-        assert_eq!(r.check(9, &mine(&[b"z"], &[])), Check::Unknown);
+        assert_eq!(r.check(9, &mine(&[b"z"], &[]), true), Check::Unknown);
         // Commits no open transaction needs are forgotten.
         r.forget(11);
         assert_eq!(r.commits.len(), 1);
         r.ingest_started(12);
-        assert_eq!(r.check(11, &mine(&[b"z"], &[])), Check::Unknown);
-        assert_eq!(r.check(12, &mine(&[b"z"], &[])), Check::Clear);
+        assert_eq!(r.check(11, &mine(&[b"z"], &[]), true), Check::Unknown);
+        assert_eq!(r.check(12, &mine(&[b"z"], &[]), true), Check::Clear);
+    }
+
+    #[test]
+    fn writes_over_a_replay_do_not_lose_to_it() {
+        let mut r = Recent::new(10);
+        r.record(11, vec![b"entry".to_vec()], 10, true);
+        // A transaction that wrote the entry the replay then wrote: its write is newer.
+        assert_eq!(r.check(10, &mine(&[b"entry"], &[]), true), Check::Clear);
+        // The replay itself (or another one) still loses to any later write.
+        assert_eq!(r.check(10, &mine(&[b"entry"], &[]), false), Check::Conflict);
+        r.record(12, vec![b"entry".to_vec()], 10, false);
+        assert_eq!(r.check(10, &mine(&[b"entry"], &[]), true), Check::Conflict);
+        // What changed is what changed, replays included.
+        let all = KeyRange::default();
+        assert_eq!(
+            r.changes_since(10, &all, 10),
+            Changes::Keys(vec![b"entry".to_vec()])
+        );
     }
 
     /// The keys `r` knows changed in `range` after `since`, as text.
@@ -210,9 +232,9 @@ mod tests {
         let b = KeyRange::prefix(b"b");
         let none: Option<Vec<String>> = Some(vec![]);
         assert_eq!(changed(&r, 10, &b), none);
-        r.record(11, vec![b"a1".to_vec()], 10);
-        r.record(12, vec![b"b3".to_vec(), b"c1".to_vec()], 10);
-        r.record(13, vec![b"b1".to_vec(), b"b3".to_vec()], 10);
+        r.record(11, vec![b"a1".to_vec()], 10, false);
+        r.record(12, vec![b"b3".to_vec(), b"c1".to_vec()], 10, false);
+        r.record(13, vec![b"b1".to_vec(), b"b3".to_vec()], 10, false);
         assert_eq!(changed(&r, 10, &b), Some(vec!["b1".into(), "b3".into()]));
         assert_eq!(changed(&r, 12, &b), Some(vec!["b1".into(), "b3".into()]));
         assert_eq!(changed(&r, 13, &b), none);
@@ -234,7 +256,7 @@ mod tests {
         assert_eq!(changed(&r, 14, &b), none);
         // An ingest: nothing known while it runs, then what it wrote is a change for older
         // snapshots (not for one at its own timestamp).
-        r.record(14, vec![b"a2".to_vec()], 11);
+        r.record(14, vec![b"a2".to_vec()], 11, false);
         r.ingest_started(15);
         assert_eq!(changed(&r, 14, &c), None);
         r.outside_ended(
@@ -258,10 +280,10 @@ mod tests {
         let many: Vec<Vec<u8>> = (0..MAX_KEYS as u32)
             .map(|i| i.to_be_bytes().to_vec())
             .collect();
-        r.record(1, many, 0);
-        r.record(2, vec![b"x".to_vec()], 0);
+        r.record(1, many, 0, false);
+        r.record(2, vec![b"x".to_vec()], 0, false);
         assert_eq!(r.keys, 1);
-        assert_eq!(r.check(0, &mine(&[b"x"], &[])), Check::Unknown);
-        assert_eq!(r.check(1, &mine(&[b"x"], &[])), Check::Conflict);
+        assert_eq!(r.check(0, &mine(&[b"x"], &[]), true), Check::Unknown);
+        assert_eq!(r.check(1, &mine(&[b"x"], &[]), true), Check::Conflict);
     }
 }

@@ -148,8 +148,9 @@ pub trait Transaction: Send + Sync {
     /// Marks this transaction as a replay of changes other transactions committed before
     /// (an index build's merge of its temporary index): a transaction that writes a key
     /// this one wrote after it started does not lose a write conflict to it at commit,
-    /// since its own write is the newer change. This one still loses to theirs (and the
-    /// merge replays its batch again, theirs included).
+    /// since its own write is the newer change (unless it is older than the commits the
+    /// store remembers, and asks the engine, which cannot tell). This one still loses to
+    /// theirs (and the merge replays its batch again, theirs included).
     fn mark_replay(&mut self);
 
     /// Applies all writes atomically and durably; returns the commit timestamp.

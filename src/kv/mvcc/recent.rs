@@ -72,14 +72,14 @@ impl Recent {
     }
 
     /// Whether a commit after `start_ts` wrote a key `mine` says the transaction wrote or
-    /// locked; with `past_replays`, replays' commits do not count.
-    pub fn check(&self, start_ts: u64, mine: &dyn Fn(&[u8]) -> bool, past_replays: bool) -> Check {
+    /// locked; with `skip_replays`, replays' commits do not count.
+    pub fn check(&self, start_ts: u64, mine: &dyn Fn(&[u8]) -> bool, skip_replays: bool) -> Check {
         if start_ts < self.horizon.max(self.ingested_at) {
             return Check::Unknown;
         }
         let later = self.commits.iter().rev().take_while(|c| c.ts > start_ts);
         for commit in later {
-            if !(past_replays && commit.replay) && commit.keys.iter().any(|k| mine(k)) {
+            if !(skip_replays && commit.replay) && commit.keys.iter().any(|k| mine(k)) {
                 return Check::Conflict;
             }
         }

@@ -322,17 +322,28 @@ mod tests {
         vec![Value::Int(id), Value::Int(b)]
     }
 
-    /// Row 1 held b = 10 at the backfill's snapshot (ingested); during the backfill it gives
-    /// 10 up and row 2 takes it. The merge must end with 10 -> row 2, not a duplicate.
-    #[test]
-    fn merge_replays_a_unique_value_changing_hands() {
+    /// A store, the table with `ub` being backfilled, that index, and a transaction holding
+    /// the entry the backfill ingested for row 1 with b = 10.
+    fn ingested_row_1() -> (
+        Arc<dyn crate::kv::Store>,
+        Table,
+        IndexInfo,
+        Box<dyn Transaction>,
+    ) {
         let store = crate::kv::open_memory().expect("store");
         let running = table(BackfillState::Running);
         let index = running.info.indexes[0].clone();
         let mut txn = store.begin().expect("begin");
-        // The ingested entry of the snapshot.
         let (key, value) = running.index_pair(&index, &row(1, 10), 1);
         txn.put(key, value);
+        (store, running, index, txn)
+    }
+
+    /// Row 1 held b = 10 at the backfill's snapshot (ingested); during the backfill it gives
+    /// 10 up and row 2 takes it. The merge must end with 10 -> row 2, not a duplicate.
+    #[test]
+    fn merge_replays_a_unique_value_changing_hands() {
+        let (_store, running, index, mut txn) = ingested_row_1();
         txn.put(running.record_key(1), Vec::new());
         // DML during the backfill: only the temporary index sees it.
         running
@@ -395,12 +406,7 @@ mod tests {
     /// the first change onto the entry the second one removes. Returns how the second
     /// commit ended, and whether the index then matches the rows.
     fn change_again_during_the_merge(merge_is_replay: bool) -> (bool, bool) {
-        let store = crate::kv::open_memory().expect("store");
-        let running = table(BackfillState::Running);
-        let index = running.info.indexes[0].clone();
-        let mut txn = store.begin().expect("begin");
-        let (key, value) = running.index_pair(&index, &row(1, 10), 1);
-        txn.put(key, value);
+        let (store, running, index, mut txn) = ingested_row_1();
         running
             .add_record(txn.as_mut(), &row(1, 10), 1)
             .expect("row");
@@ -440,12 +446,7 @@ mod tests {
 
     #[test]
     fn merge_fails_on_a_real_duplicate() {
-        let store = crate::kv::open_memory().expect("store");
-        let running = table(BackfillState::Running);
-        let index = running.info.indexes[0].clone();
-        let mut txn = store.begin().expect("begin");
-        let (key, value) = running.index_pair(&index, &row(1, 10), 1);
-        txn.put(key, value);
+        let (_store, running, index, mut txn) = ingested_row_1();
         running
             .add_record(txn.as_mut(), &row(2, 10), 2)
             .expect("insert");

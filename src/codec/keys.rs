@@ -36,6 +36,8 @@ const TABLE_PREFIX_LEN: usize = 1 + 8;
 const SEP_PREFIX_LEN: usize = TABLE_PREFIX_LEN + 2;
 /// Length of a record key.
 const RECORD_KEY_LEN: usize = SEP_PREFIX_LEN + 8;
+/// Length of `t{table_id}_i{index_id}`.
+const INDEX_PREFIX_LEN: usize = SEP_PREFIX_LEN + 8;
 
 /// `t{table_id}`: every key of the table starts with this.
 pub fn table_prefix(table_id: i64) -> Vec<u8> {
@@ -70,10 +72,16 @@ pub fn decode_record_key(key: &[u8]) -> Result<(i64, i64)> {
 
 /// `t{table_id}_i{index_id}`: every entry of the index starts with this.
 pub fn index_prefix(table_id: i64, index_id: i64) -> Vec<u8> {
-    let mut key = table_prefix(table_id);
-    key.extend_from_slice(INDEX_SEP);
-    encode_i64(&mut key, index_id);
+    let mut key = Vec::with_capacity(INDEX_PREFIX_LEN);
+    push_index_prefix(&mut key, table_id, index_id);
     key
+}
+
+fn push_index_prefix(key: &mut Vec<u8>, table_id: i64, index_id: i64) {
+    key.extend_from_slice(TABLE_PREFIX);
+    encode_i64(key, table_id);
+    key.extend_from_slice(INDEX_SEP);
+    encode_i64(key, index_id);
 }
 
 /// TiDB's temp-index bit: the temporary index of index `id` (see `table`'s temp index) has
@@ -103,7 +111,10 @@ pub fn with_index_id(key: &[u8], index_id: i64) -> Result<Vec<u8>> {
 /// With `handle: None` this also builds seek keys: the key of a prefix of the index's columns
 /// sorts before every entry that starts with those values (see [`prefix_next`] for the end).
 pub fn index_key(table_id: i64, index_id: i64, values: &[Value], handle: Option<i64>) -> Vec<u8> {
-    let mut key = index_prefix(table_id, index_id);
+    // Room for the prefix, a handle and a short value per column: most keys are built
+    // without growing (an index build encodes one per row).
+    let mut key = Vec::with_capacity(INDEX_PREFIX_LEN + 9 + 16 * values.len());
+    push_index_prefix(&mut key, table_id, index_id);
     memcomparable::encode_values(&mut key, values);
     if let Some(h) = handle {
         key.push(INT_FLAG);

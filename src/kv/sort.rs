@@ -58,6 +58,9 @@ impl Sorter {
         let too_long = || io::Error::other("a key or value over 4 GiB");
         let key_len = u32::try_from(key.len()).map_err(|_| too_long())?;
         let value_len = u32::try_from(value.len()).map_err(|_| too_long())?;
+        if self.buffer.capacity() == 0 {
+            self.reserve();
+        }
         self.starts.push(self.buffer.len());
         self.buffer.extend_from_slice(&key_len.to_be_bytes());
         self.buffer.extend_from_slice(key);
@@ -70,6 +73,18 @@ impl Sorter {
             self.spill()?;
         }
         Ok(())
+    }
+
+    /// Reserves room for a full buffer at once. Grown by doubling, a buffer of a build's
+    /// reader was copied as it grew and its pages touched twice (a tenth of the reader's
+    /// time); reserved, only the pages written are ever touched. Where the address space
+    /// cannot be had, the buffer grows as it needs.
+    fn reserve(&mut self) {
+        // A pair takes at least its two lengths in `buffer` and its start in `starts`.
+        let per_pair = 2 * LEN + std::mem::size_of::<usize>();
+        let pairs = self.memory_limit / per_pair + 1;
+        let _ = self.buffer.try_reserve_exact(self.memory_limit);
+        let _ = self.starts.try_reserve_exact(pairs);
     }
 
     /// Sorts the pairs held in memory now, on the caller's thread (so that several

@@ -108,7 +108,7 @@ impl Table {
     ) -> Result<Digest> {
         let mut digest = Digest::default();
         self.scan_rows_for_index(txn, range, index, |handle, row| {
-            let (key, value) = self.index_pair(index, &row, handle);
+            let (key, value) = self.index_pair(index, row, handle);
             digest.add(&key, &value);
             Ok(true)
         })?;
@@ -182,8 +182,8 @@ impl Table {
         // What the index should hold: key -> (handle, index values).
         let mut expected: BTreeMap<Vec<u8>, (i64, Vec<Value>)> = BTreeMap::new();
         self.scan_rows_for_index(txn, &HandleRange::all(), index, |handle, row| {
-            let (key, _) = self.index_key(index, &row, handle);
-            expected.insert(key, (handle, index_values(&row)));
+            let (key, _) = self.index_key(index, row, handle);
+            expected.insert(key, (handle, index_values(row)));
             Ok(true)
         })?;
         let prefix = keys::index_prefix(self.info.id, index.id);

@@ -146,7 +146,7 @@ pub fn read(
             if shared.abort.load(Ordering::Relaxed) {
                 return Ok(false);
             }
-            let (key, value) = table.index_pair(index, &row, handle);
+            let (key, value) = table.index_pair(index, row, handle);
             digest.add(&key, &value);
             let spilled = sorter.spilled_bytes;
             if let Err(e) = sorter.add(&key, &value) {

@@ -254,6 +254,88 @@ fn mariadb_cli_batch_mode() {
     );
 }
 
+/// A database dumped from moltdb with mariadb-dump's default options (which send `LOCK
+/// TABLES t READ LOCAL` while reading and write `LOCK TABLES t WRITE` around each table's
+/// rows, TiDB's warning-only statements here), restored with the mariadb CLI into another
+/// database: the same tables, definitions and rows.
+#[test]
+fn mariadb_dump_and_restore() {
+    let server = TestServer::start();
+    check(
+        "the database to dump",
+        mariadb(
+            &server,
+            "CREATE DATABASE src; USE src; \
+             CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL, \
+               price DECIMAL(10,2), added DATETIME, KEY by_name (name)); \
+             INSERT INTO items (name, price, added) VALUES ('pen', 1.50, '2026-01-02 03:04:05'), \
+               ('it''s \\\\ \"quoted\"', NULL, NULL), ('caf\u{e9} \u{1f600}', -0.25, '1999-12-31 23:59:59'); \
+             CREATE TABLE tags (item INT NOT NULL, tag VARCHAR(10) NOT NULL, PRIMARY KEY (item, tag), \
+               UNIQUE KEY one_tag (tag, item)); \
+             INSERT INTO tags VALUES (1, 'office'), (2, 'odd'), (3, 'food');",
+            &[],
+        ),
+    );
+    let connection = [
+        "-h",
+        server.host(),
+        "-P",
+        &server.port().to_string(),
+        "-u",
+        "root",
+    ];
+    let dump = Command::new(tool("mariadb-dump"))
+        .args(connection)
+        .arg("src")
+        .output()
+        .expect("run mariadb-dump");
+    let dump = check("mariadb-dump", dump);
+    assert!(dump.contains("LOCK TABLES `items` WRITE;"), "{dump}");
+    check(
+        "the target database",
+        mariadb(&server, "CREATE DATABASE dst", &[]),
+    );
+    let mut restore = Command::new(tool("mariadb"))
+        .args(connection)
+        .arg("dst")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run mariadb");
+    std::io::Write::write_all(
+        &mut restore.stdin.take().expect("the CLI's input"),
+        dump.as_bytes(),
+    )
+    .expect("send the dump");
+    check(
+        "restoring the dump",
+        restore.wait_with_output().expect("mariadb"),
+    );
+    let contents = |db: &str| {
+        let out = mariadb(
+            &server,
+            "SELECT * FROM items ORDER BY id; SELECT * FROM tags ORDER BY item; \
+             SELECT name FROM items FORCE INDEX (by_name) ORDER BY name; \
+             SHOW CREATE TABLE items; SHOW CREATE TABLE tags",
+            &["-D", db, "--batch"],
+        );
+        check("the restored tables", out)
+    };
+    let (src, dst) = (contents("src"), contents("dst"));
+    assert!(
+        src.contains("caf\u{e9} \u{1f600}") && src.contains("it's"),
+        "{src}"
+    );
+    assert_eq!(src, dst);
+    let checked = mariadb(
+        &server,
+        "ADMIN CHECK TABLE items, tags",
+        &["-D", "dst", "--batch"],
+    );
+    check("ADMIN CHECK TABLE", checked);
+}
+
 /// LOAD DATA LOCAL INFILE from the mariadb CLI: the client sends its file, the server's
 /// OK carries MySQL's `Records: ...` line (printed with -vv), duplicates are skipped with
 /// warnings; with --local-infile=0 the client refuses to send; LINES STARTING BY and SET.

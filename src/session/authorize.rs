@@ -79,6 +79,14 @@ impl Session {
                 let db = self.db_or_current(db.clone())?;
                 needs.push(Need::Table(Priv::Alter, db, table.clone()));
             }
+            // TiDB's: LOCK TABLES on the database, SELECT on the table.
+            front::Statement::LockTables { tables } => {
+                for (db, table) in tables {
+                    let db = self.db_or_current(db.clone())?;
+                    needs.push(Need::Database(Priv::LockTables, db.clone()));
+                    needs.push(Need::Table(Priv::Select, db, table.clone()));
+                }
+            }
             front::Statement::AlterTable { name, .. } => {
                 self.table_need(Priv::Alter, name, needs)?
             }

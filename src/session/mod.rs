@@ -15,6 +15,7 @@ mod point_get;
 mod prepared_sql;
 mod savepoint;
 mod set;
+mod table_locks;
 mod temporary;
 mod transaction;
 
@@ -463,6 +464,7 @@ impl Session {
                     front::Statement::KeysOption { db, table } => s
                         .commit()
                         .and_then(|_| s.keys_option(db.as_deref(), &table)),
+                    front::Statement::LockTables { tables } => s.lock_tables(&tables),
                     front::Statement::Analyze { tables } => {
                         sql::analyze::analyze(&s.context(), &tables)
                     }
@@ -598,9 +600,7 @@ impl Session {
                 self.commit()?;
                 Ok(QueryResult::ok())
             }
-            // Releases the table locks the session holds: LOCK TABLES is not supported, so
-            // there are none (mysqldump sends it after starting its transaction).
-            Statement::UnlockTables => Ok(QueryResult::ok()),
+            Statement::UnlockTables => Ok(self.unlock_tables()),
             Statement::Rollback {
                 savepoint: Some(name),
                 ..

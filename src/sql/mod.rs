@@ -38,6 +38,7 @@ mod special_forms;
 pub mod statement;
 pub mod subquery;
 pub mod system_tables;
+mod table_locks;
 mod tidb_syntax;
 pub mod types;
 pub mod view;

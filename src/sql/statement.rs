@@ -57,6 +57,11 @@ pub enum Statement {
     /// `ALTER TABLE t {DISABLE | ENABLE} KEYS` (mysqldump writes it around its INSERTs):
     /// MyISAM's, which an InnoDB table has nothing for.
     KeysOption { db: Option<String>, table: String },
+    /// `LOCK TABLE[S] [db.]t lock_type, ...`: TiDB's with table locks disabled, which locks
+    /// nothing (see `table_locks`).
+    LockTables {
+        tables: Vec<(Option<String>, String)>,
+    },
 }
 
 /// SHOW forms moltdb parses itself.
@@ -117,6 +122,9 @@ pub fn parse(sql: &str) -> Result<Statement> {
     }
     if let Some((db, table)) = keys_option(sql) {
         return Ok(Statement::KeysOption { db, table });
+    }
+    if let Some(tables) = super::table_locks::parse(sql) {
+        return Ok(Statement::LockTables { tables });
     }
     if let Some(alter) = alter_table::parse(sql) {
         return alter.map(|(name, clauses)| Statement::AlterTable { name, clauses });

@@ -256,8 +256,9 @@ fn mariadb_cli_batch_mode() {
 
 /// A database dumped from moltdb with mariadb-dump's default options (which send `LOCK
 /// TABLES t READ LOCAL` while reading and write `LOCK TABLES t WRITE` around each table's
-/// rows, TiDB's warning-only statements here), restored with the mariadb CLI into another
-/// database: the same tables, definitions and rows.
+/// rows, TiDB's warning-only statements here) and its stored programs (`--routines
+/// --events`: none, but asked for), restored with the mariadb CLI into another database:
+/// the same tables, definitions and rows.
 #[test]
 fn mariadb_dump_and_restore() {
     let server = TestServer::start();
@@ -286,7 +287,7 @@ fn mariadb_dump_and_restore() {
     ];
     let dump = Command::new(tool("mariadb-dump"))
         .args(connection)
-        .arg("src")
+        .args(["--routines", "--events", "src"])
         .output()
         .expect("run mariadb-dump");
     let dump = check("mariadb-dump", dump);

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::privilege::{AccountName, Priv, Privileges};
 use crate::sql::context::split_name;
 use crate::sql::statement::{self as front, Show};
+use crate::sql::stored_programs::StoredPrograms;
 
 /// One privilege a statement needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +100,10 @@ impl Session {
                     needs.push(Need::AnyInDatabase(db.clone()));
                 }
                 Show::CreateDatabase { name } => needs.push(Need::AnyInDatabase(name.clone())),
+                Show::StoredPrograms { kind, db } if *kind != StoredPrograms::Routines => {
+                    let db = self.db_or_current(db.clone())?;
+                    needs.push(Need::AnyInDatabase(db));
+                }
                 // Filtered by what the account may see, or about the server.
                 Show::TableStatus { db: None }
                 | Show::Processlist { .. }
@@ -106,6 +111,7 @@ impl Session {
                 | Show::Collation
                 | Show::Charset
                 | Show::Status
+                | Show::StoredPrograms { .. }
                 | Show::StatsMeta => {}
             },
             // As MySQL: reading the rows and writing their statistics.

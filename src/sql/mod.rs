@@ -36,6 +36,7 @@ pub mod session_context;
 pub mod show;
 mod special_forms;
 pub mod statement;
+pub mod stored_programs;
 pub mod subquery;
 pub mod system_tables;
 mod table_locks;

@@ -62,7 +62,7 @@ pub fn filter_where(ctx: &Context, result: QueryResult, cond: &ast::Expr) -> Res
     Ok(QueryResult::Rows(rs))
 }
 
-fn text_rows(names: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
+pub(super) fn text_rows(names: &[&str], rows: Vec<Vec<Value>>) -> QueryResult {
     QueryResult::Rows(ResultSet {
         columns: names.iter().map(|n| ResultColumn::text(*n)).collect(),
         rows,

@@ -10,6 +10,7 @@ use sqlparser::ast;
 use super::admin::{self, Admin};
 use super::alter_table::{self, AlterClause};
 use super::parser;
+use super::stored_programs::StoredPrograms;
 use super::tidb_syntax::is_word;
 use crate::error::{Error, Result};
 
@@ -86,6 +87,12 @@ pub enum Show {
     },
     /// TiDB's SHOW STATS_META.
     StatsMeta,
+    /// SHOW TRIGGERS / {PROCEDURE | FUNCTION} STATUS / EVENTS, with the database of the
+    /// first and last.
+    StoredPrograms {
+        kind: super::stored_programs::StoredPrograms,
+        db: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,6 +287,22 @@ fn show(words: &[&str]) -> Option<Result<Statement>> {
         ["processlist"] => Show::Processlist { full: false },
         ["full", "processlist"] => Show::Processlist { full: true },
         ["stats_meta"] => Show::StatsMeta,
+        ["triggers" | "events", tail @ ..] => {
+            let kind = match rest[0] {
+                "triggers" => StoredPrograms::Triggers,
+                _ => StoredPrograms::Events,
+            };
+            let db = match tail {
+                [] => None,
+                ["from" | "in", db] => Some(unquote(db)),
+                _ => return Some(Err(Error::syntax(&words.join(" ")))),
+            };
+            Show::StoredPrograms { kind, db }
+        }
+        ["procedure" | "function", "status"] => Show::StoredPrograms {
+            kind: StoredPrograms::Routines,
+            db: None,
+        },
         _ => return None,
     };
     Some(Ok(Statement::Show {

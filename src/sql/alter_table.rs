@@ -10,7 +10,7 @@
 use sqlparser::ast;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
 use super::dialect::MySql;
 use super::parser;
@@ -50,10 +50,10 @@ pub fn parse(sql: &str) -> Option<Result<(ast::ObjectName, Vec<AlterClause>)>> {
     {
         return None;
     }
-    let tokens: Vec<Token> = Tokenizer::new(&MySql, sql)
-        .tokenize()
+    let tokens: Vec<Token> = super::parser::tokenize(sql)
         .ok()?
         .into_iter()
+        .map(|t| t.token)
         .filter(|t| !matches!(t, Token::Whitespace(_)))
         .collect();
     let [Token::Word(alter), Token::Word(table), rest @ ..] = tokens.as_slice() else {

@@ -3,9 +3,8 @@
 //! `{DEALLOCATE | DROP} PREPARE name`. The session keeps them with the protocol's prepared
 //! statements (COM_STMT_PREPARE), so both kinds share one parse-once, bind-many path.
 
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::Token;
 
-use super::dialect::MySql;
 use super::parser::first_word_is;
 use crate::error::{Error, Result};
 
@@ -29,10 +28,10 @@ pub fn parse(sql: &str) -> Option<Result<PrepareStatement>> {
     if !first_word_is(sql, &["prepare", "execute", "deallocate", "drop"]) {
         return None;
     }
-    let tokens: Vec<Token> = Tokenizer::new(&MySql, sql)
-        .tokenize()
+    let tokens: Vec<Token> = super::parser::tokenize(sql)
         .ok()?
         .into_iter()
+        .map(|t| t.token)
         .filter(|t| !matches!(t, Token::Whitespace(_)))
         .collect();
     if tokens.first().is_none_or(|t| word(t, "drop"))

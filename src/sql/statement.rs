@@ -462,15 +462,14 @@ pub enum TableOption {
 /// CHARSET / CHARACTER SET or [DEFAULT] COLLATE: the table name and the options. `None` for
 /// anything else (sqlparser gets the statement).
 fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOption>)> {
-    use sqlparser::tokenizer::{Token, Tokenizer};
+    use sqlparser::tokenizer::Token;
     if !strip_words(sql, &["alter", "table"]) {
         return None;
     }
-    let dialect = crate::sql::dialect::MySql;
-    let tokens: Vec<Token> = Tokenizer::new(&dialect, sql)
-        .tokenize()
+    let tokens: Vec<Token> = parser::tokenize(sql)
         .ok()?
         .into_iter()
+        .map(|t| t.token)
         .filter(|t| !matches!(t, Token::Whitespace(_)))
         .collect();
     let (db, table, tokens) = alter_table_target(&tokens)?;

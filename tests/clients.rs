@@ -208,10 +208,9 @@ fn mariadb_script(server: &TestServer, script: &str, extra: &[&str]) -> Output {
     cli.wait_with_output().expect("mariadb")
 }
 
-/// A dump as MySQL 8.0's mysqldump writes it restores: its versioned comments are read as
-/// MySQL 8.0.11 reads them (`/*!80016 DEFAULT ENCRYPTION='N' */` and `/*!80023 INVISIBLE
-/// */` are newer, so comments; `/*!40101 ...*/` and the view's `/*!50001 ...*/` are code),
-/// and LOCK TABLES warns.
+/// A dump as MySQL 8.0's mysqldump writes it restores: every versioned comment is code, as
+/// in TiDB (`/*!40101 SET ...*/`, the view's `/*!50001 ...*/`, CREATE DATABASE's `/*!80016
+/// DEFAULT ENCRYPTION='N' */`), and LOCK TABLES warns.
 #[test]
 fn a_mysql_8_dump_restores() {
     let server = TestServer::start();

@@ -307,21 +307,9 @@ fn defs() -> &'static [Def] {
     })
 }
 
-/// The MySQL version moltdb answers as (TiDB's), as `Mmmrr`: versioned comments
-/// (`/*!80016 ... */`) newer than this stay comments, as they do in that MySQL.
-pub const MYSQL_VERSION: u32 = 80011;
-
 /// The version string clients see: MySQL 8.0.11 compatibility, then moltdb's own version.
 pub fn server_version() -> String {
-    let (major, minor, patch) = (
-        MYSQL_VERSION / 10_000,
-        MYSQL_VERSION / 100 % 100,
-        MYSQL_VERSION % 100,
-    );
-    format!(
-        "{major}.{minor}.{patch}-moltdb-{}",
-        env!("CARGO_PKG_VERSION")
-    )
+    format!("8.0.11-moltdb-{}", env!("CARGO_PKG_VERSION"))
 }
 
 pub fn lookup(name: &str) -> Option<&'static Def> {

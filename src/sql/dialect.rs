@@ -82,10 +82,8 @@ impl Dialect for MySql {
     fn supports_bitwise_shift_operators(&self) -> bool {
         MYSQL.supports_bitwise_shift_operators()
     }
-    /// MySQL's versioned comments (`/*!80016 ... */`) are read as code by `tidb_syntax`,
-    /// which knows the version they ask for (sqlparser reads every one).
     fn supports_multiline_comment_hints(&self) -> bool {
-        false
+        MYSQL.supports_multiline_comment_hints()
     }
     /// `a MOD b` binds as `%` does (sqlparser reads `MOD` after an expression as an alias).
     fn get_next_precedence(&self, parser: &Parser) -> Option<Result<u8, ParserError>> {

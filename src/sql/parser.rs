@@ -29,6 +29,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let mut tokens = tokenize(sql)?;
     tidb_syntax::take_clustering(&mut tokens);
     take_consistent_snapshot(&mut tokens);
+    take_database_encryption(&mut tokens)?;
     Parser::new(&MySql)
         .with_recursion_limit(MAX_NESTING)
         .with_tokens_with_locations(tokens)
@@ -74,6 +75,45 @@ fn take_consistent_snapshot(tokens: &mut Vec<TokenWithSpan>) {
     for i in gone.into_iter().rev() {
         tokens.remove(i);
     }
+}
+
+/// Takes `[DEFAULT] ENCRYPTION [=] 'N'` out of a CREATE DATABASE (MySQL 8.0's
+/// mysqldump writes `/*!80016 DEFAULT ENCRYPTION='N' */` after every CREATE DATABASE, and
+/// versioned comments are code whatever their version, as in TiDB). 'N' asks for what
+/// every database is; `'Y'` (encryption at rest) is refused.
+fn take_database_encryption(tokens: &mut Vec<TokenWithSpan>) -> Result<()> {
+    use sqlparser::tokenizer::Token;
+    let is = |t: &TokenWithSpan, text: &str| tidb_syntax::is_word(&t.token, text);
+    let code = tidb_syntax::code_positions(tokens);
+    let is_at = |k: usize, text: &str| code.get(k).is_some_and(|&i| is(&tokens[i], text));
+    let on_database = is_at(0, "create") && (is_at(1, "database") || is_at(1, "schema"));
+    if !on_database {
+        return Ok(());
+    }
+    let Some(at) = (2..code.len()).find(|&k| is_at(k, "encryption")) else {
+        return Ok(());
+    };
+    let first = if is_at(at - 1, "default") { at - 1 } else { at };
+    let equals = code
+        .get(at + 1)
+        .is_some_and(|&i| tokens[i].token == Token::Eq);
+    let value_at = if equals { at + 2 } else { at + 1 };
+    let value = code.get(value_at).map(|&i| &tokens[i].token);
+    match value {
+        Some(Token::SingleQuotedString(v) | Token::DoubleQuotedString(v))
+            if v.eq_ignore_ascii_case("n") => {}
+        Some(Token::SingleQuotedString(v) | Token::DoubleQuotedString(v))
+            if v.eq_ignore_ascii_case("y") =>
+        {
+            return Err(Error::unsupported("ENCRYPTION='Y'"));
+        }
+        // Not the option: sqlparser says what is wrong.
+        _ => return Ok(()),
+    }
+    for k in (first..=value_at).rev() {
+        tokens.remove(code[k]);
+    }
+    Ok(())
 }
 
 /// `sql`'s tokens, TiDB's comments read as code where TiDB reads them so.
@@ -227,6 +267,23 @@ pub fn literal_expr(v: &Value) -> ast::Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_asks_for_no_encryption() {
+        for sql in [
+            "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `d` /*!40100 DEFAULT CHARACTER SET utf8mb4 \
+             COLLATE utf8mb4_0900_ai_ci */ /*!80016 DEFAULT ENCRYPTION='N' */",
+            "create schema d encryption 'n'",
+            "CREATE DATABASE d DEFAULT ENCRYPTION = 'N' DEFAULT CHARSET latin1",
+        ] {
+            let parsed = parse(sql).unwrap_or_else(|e| panic!("{sql}: {}", e.message()));
+            assert!(!parsed[0].to_string().contains("ENCRYPTION"), "{sql}");
+        }
+        let e = parse("CREATE DATABASE d ENCRYPTION='Y'").unwrap_err();
+        assert_eq!(e.code(), 1235);
+        // Elsewhere the word is left to sqlparser.
+        assert!(parse("SELECT encryption FROM t").is_ok());
+    }
 
     #[test]
     fn syntax_errors_quote_the_rest_of_the_statement() {

@@ -16,14 +16,14 @@ use super::dialect::MySql;
 /// The features of TiDB's comments moltdb has.
 const FEATURES: &[&str] = &["clustered_index"];
 
-/// `tokens` with every comment read as code (see the module's doc) replaced by its tokens.
+/// `tokens` with every TiDB comment moltdb has the features of replaced by its tokens.
 pub fn expand_comments(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, TokenizerError> {
-    if !tokens.iter().any(|t| comment_code(&t.token).is_some()) {
+    if !tokens.iter().any(|t| tidb_comment(&t.token).is_some()) {
         return Ok(tokens);
     }
     let mut out = Vec::with_capacity(tokens.len());
     for t in tokens {
-        match comment_code(&t.token) {
+        match tidb_comment(&t.token) {
             Some(Some(code)) => {
                 // The comment's tokens all point at the comment.
                 let inner = Tokenizer::new(&MySql, code).tokenize_with_location()?;
@@ -36,11 +36,6 @@ pub fn expand_comments(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>,
         }
     }
     Ok(out)
-}
-
-/// For a comment that may be code, `Some(Some(code))` when it is, `Some(None)` when not.
-fn comment_code(token: &Token) -> Option<Option<&str>> {
-    tidb_comment(token).or_else(|| versioned_comment(token))
 }
 
 /// For a TiDB comment, `Some(Some(code))` when it is read as code, `Some(None)` when it stays
@@ -58,23 +53,6 @@ fn tidb_comment(token: &Token) -> Option<Option<&str>> {
         .split(',')
         .all(|n| FEATURES.contains(&n.trim().to_ascii_lowercase().as_str()));
     Some(known.then_some(code))
-}
-
-/// For a MySQL versioned comment, `Some(Some(code))` when the server's version reads it as
-/// code, `Some(None)` when it asks for a newer one.
-fn versioned_comment(token: &Token) -> Option<Option<&str>> {
-    let Token::Whitespace(Whitespace::MultiLineComment(text)) = token else {
-        return None;
-    };
-    let rest = text.strip_prefix('!')?;
-    let code = rest.trim_start_matches(|c: char| c.is_ascii_digit());
-    let digits = &rest[..rest.len() - code.len()];
-    // No version: always code. Digits past any u32 are a version no server has.
-    let newer = !digits.is_empty()
-        && digits
-            .parse::<u32>()
-            .map_or(true, |v| v > crate::domain::variables::MYSQL_VERSION);
-    Some((!newer).then_some(code))
 }
 
 /// Whether `token` is the unquoted word `text` (ASCII case ignored).
@@ -183,24 +161,6 @@ mod tests {
         );
         // Inside a string it is text.
         assert_eq!(text(&tokens("'/*T! x */'")), "'/*T! x */'");
-    }
-
-    #[test]
-    fn versioned_comments_are_code_up_to_the_server_version() {
-        assert_eq!(text(&tokens("a /*!40101 SET x=1 */ b")), "a  SET x=1  b");
-        assert_eq!(text(&tokens("a /*!80011 x */ b")), "a  x  b");
-        assert_eq!(text(&tokens("a /*! x */ b")), "a  x  b");
-        assert_eq!(text(&tokens("/*!32312 IF NOT EXISTS*/")), " IF NOT EXISTS");
-        // Newer than 8.0.11 (and MariaDB's six digits): comments, as in MySQL 8.0.11.
-        for newer in [
-            "a /*!80016 DEFAULT ENCRYPTION='N' */ b",
-            "a /*!100100 x */ b",
-            "a /*!99999999999999999999 x */ b",
-        ] {
-            assert_eq!(text(&tokens(newer)), newer);
-        }
-        // MariaDB's own comments are MySQL's plain ones.
-        assert_eq!(text(&tokens("/*M!999999 x */")), "/*M!999999 x */");
     }
 
     #[test]

@@ -34,7 +34,7 @@ CREATE TABLE `items` (
   `id` int NOT NULL AUTO_INCREMENT,
   `name` varchar(40) COLLATE utf8mb4_0900_ai_ci NOT NULL,
   `price` decimal(10,2) DEFAULT NULL,
-  `hidden` int DEFAULT NULL /*!80023 INVISIBLE */,
+  `hidden` int DEFAULT NULL,
   PRIMARY KEY (`id`),
   KEY `by_name` (`name`)
 ) ENGINE=InnoDB AUTO_INCREMENT=4 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci;

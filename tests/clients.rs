@@ -210,7 +210,8 @@ fn mariadb_script(server: &TestServer, script: &str, extra: &[&str]) -> Output {
 
 /// A dump as MySQL 8.0's mysqldump writes it restores: every versioned comment is code, as
 /// in TiDB (`/*!40101 SET ...*/`, the view's `/*!50001 ...*/`, CREATE DATABASE's `/*!80016
-/// DEFAULT ENCRYPTION='N' */`), and LOCK TABLES warns.
+/// DEFAULT ENCRYPTION='N' */`), LOCK TABLES warns, and the table's `AUTO_INCREMENT=10`
+/// (rows 4 to 9 were deleted before the dump) is where its ids go on.
 #[test]
 fn a_mysql_8_dump_restores() {
     let server = TestServer::start();
@@ -218,13 +219,14 @@ fn a_mysql_8_dump_restores() {
     check("restoring the dump", mariadb_script(&server, dump, &[]));
     let out = mariadb(
         &server,
-        "SELECT * FROM items ORDER BY id; SELECT * FROM cheap ORDER BY name; \
+        "INSERT INTO items (name) VALUES ('new'); \
+         SELECT * FROM items ORDER BY id; SELECT * FROM cheap ORDER BY name; \
          SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop8'",
         &["-D", "shop8", "--batch"],
     );
     assert_eq!(
         check("the restored database", out),
-        "id\tname\tprice\thidden\n1\tpen\t1.50\tNULL\n2\tit's\tNULL\t7\n3\tcaf\u{e9}\t-0.25\tNULL\n\
+        "id\tname\tprice\thidden\n1\tpen\t1.50\tNULL\n2\tit's\tNULL\t7\n3\tcaf\u{e9}\t-0.25\tNULL\n10\tnew\tNULL\tNULL\n\
          name\ncaf\u{e9}\npen\n\
          DEFAULT_COLLATION_NAME\nutf8mb4_0900_ai_ci\n"
     );
@@ -332,6 +334,8 @@ fn mariadb_dump_and_restore() {
         .expect("run mariadb-dump");
     let dump = check("mariadb-dump", dump);
     assert!(dump.contains("LOCK TABLES `items` WRITE;"), "{dump}");
+    // The ids go on where they were (TiDB's figure: after the range reserved).
+    assert!(dump.contains("AUTO_INCREMENT=1002"), "{dump}");
     check(
         "the target database",
         mariadb(&server, "CREATE DATABASE dst", &[]),

@@ -75,6 +75,12 @@ impl AutoIdAllocator {
         Ok(())
     }
 
+    /// The id after every range any node has reserved (TiDB's `NextGlobalAutoID`): what
+    /// SHOW CREATE TABLE reports as `AUTO_INCREMENT=`.
+    pub fn next_global(&self, table_id: i64) -> Result<i64> {
+        Ok(self.read_end(table_id)?.saturating_add(1))
+    }
+
     /// Forgets a table's cached range (after TRUNCATE or DROP).
     pub fn reset(&self, table_id: i64) {
         self.ranges.lock().remove(&table_id);

@@ -128,6 +128,9 @@ pub enum JobArgs {
     DropSchema,
     CreateTable {
         table: Box<TableInfo>,
+        /// The table option `AUTO_INCREMENT = n`: the first id handed out.
+        #[serde(default)]
+        auto_increment: Option<i64>,
     },
     /// CREATE [OR REPLACE] VIEW: the view as a table whose `view` holds its query.
     CreateView {

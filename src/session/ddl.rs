@@ -332,6 +332,7 @@ impl Session {
             sql,
             JobArgs::CreateTable {
                 table: Box::new(info),
+                auto_increment: sql::create_table::table_auto_increment(&ct.table_options)?,
             },
         )
         .on_table(0, &name);

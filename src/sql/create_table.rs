@@ -680,6 +680,40 @@ fn unquoted(name: &ast::ObjectName) -> String {
 }
 
 /// `COMMENT [=] 'x'` among MySQL table options.
+/// The table option `AUTO_INCREMENT [=] n`: the first id to hand out (0 means 1, as in
+/// MySQL).
+pub fn table_auto_increment(options: &ast::CreateTableOptions) -> Result<Option<i64>> {
+    let list = match options {
+        ast::CreateTableOptions::None => return Ok(None),
+        ast::CreateTableOptions::With(v)
+        | ast::CreateTableOptions::Options(v)
+        | ast::CreateTableOptions::Plain(v)
+        | ast::CreateTableOptions::TableProperties(v) => v,
+    };
+    let value = list.iter().rev().find_map(|o| match o {
+        ast::SqlOption::KeyValue { key, value }
+            if key.value.eq_ignore_ascii_case("auto_increment") =>
+        {
+            Some(value)
+        }
+        _ => None,
+    });
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    match value {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => n
+                .parse::<u64>()
+                .ok()
+                .map(|n| Some(i64::try_from(n.max(1)).unwrap_or(i64::MAX)))
+                .ok_or_else(|| Error::syntax(&format!("AUTO_INCREMENT = {n}"))),
+            _ => Err(Error::syntax(&format!("AUTO_INCREMENT = {value}"))),
+        },
+        _ => Err(Error::syntax(&format!("AUTO_INCREMENT = {value}"))),
+    }
+}
+
 pub fn table_comment(options: &ast::CreateTableOptions) -> Option<String> {
     let list = match options {
         ast::CreateTableOptions::None => return None,

@@ -213,11 +213,21 @@ pub fn create_table(ctx: &Context, db: Option<&str>, table: &str) -> Result<Quer
     if info.view.is_some() {
         return create_view(ctx, Some(&db), table);
     }
+    // As TiDB: the id after every range reserved, when past 1 (a temporary table's ids
+    // live with its session).
+    let next_id = match info.auto_increment_column() {
+        Some(_) if !info.temporary => Some(ctx.domain.autoid.next_global(info.id)?),
+        _ => None,
+    };
     Ok(text_rows(
         &["Table", "Create Table"],
         vec![vec![
             Value::str(&info.name),
-            Value::str(&create_table_text(&info, Names::of(ctx))),
+            Value::str(&create_table_text(
+                &info,
+                Names::of(ctx),
+                next_id.filter(|&n| n > 1),
+            )),
         ]],
     ))
 }
@@ -289,7 +299,8 @@ impl Names {
     }
 }
 
-pub fn create_table_text(info: &TableInfo, n: Names) -> String {
+/// The CREATE TABLE statement of `info`, with `AUTO_INCREMENT=` `auto_increment` if given.
+pub fn create_table_text(info: &TableInfo, n: Names, auto_increment: Option<i64>) -> String {
     let mut lines = Vec::new();
     for (_, c) in info.public_columns() {
         let mut s = format!("  {} {}", n.quote(&c.name), c.ty.sql_name());
@@ -417,6 +428,9 @@ pub fn create_table_text(info: &TableInfo, n: Names) -> String {
         info.charset,
         info.collation
     );
+    if let Some(next) = auto_increment {
+        text.push_str(&format!(" AUTO_INCREMENT={next}"));
+    }
     if !info.comment.is_empty() {
         text.push_str(&format!(" COMMENT='{}'", info.comment.replace('\'', "''")));
     }
@@ -612,7 +626,11 @@ pub fn table_status(ctx: &Context, db: Option<&str>, like: Option<&str>) -> Resu
     let rows = visible
         .filter(|t| ctx.can_see_table(&db, &t.name))
         .map(|t| {
-            vec![
+            let next_id = match t.auto_increment_column() {
+                Some(_) => Value::Int(ctx.domain.autoid.next_global(t.id)?),
+                None => Value::Null,
+            };
+            Ok(vec![
                 Value::str(&t.name),
                 Value::str("InnoDB"),
                 Value::Int(10),
@@ -623,7 +641,7 @@ pub fn table_status(ctx: &Context, db: Option<&str>, like: Option<&str>) -> Resu
                 Value::Int(0),
                 Value::Int(0),
                 Value::Int(0),
-                Value::Null,
+                next_id,
                 Value::Null,
                 Value::Null,
                 Value::Null,
@@ -631,8 +649,9 @@ pub fn table_status(ctx: &Context, db: Option<&str>, like: Option<&str>) -> Resu
                 Value::Null,
                 Value::str(""),
                 Value::str(&t.comment),
-            ]
-        });
+            ])
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(like_rows(
         &[
             "Name",

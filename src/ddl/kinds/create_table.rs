@@ -10,7 +10,11 @@ pub struct CreateTable;
 
 impl JobKind for CreateTable {
     fn forward(&self, txn: &mut dyn Transaction, job: &mut Job) -> Result<Step> {
-        let JobArgs::CreateTable { table } = &job.args else {
+        let JobArgs::CreateTable {
+            table,
+            auto_increment,
+        } = &job.args
+        else {
             return Err(Error::internal("create table job without its table"));
         };
         let mut table = (**table).clone();
@@ -21,6 +25,10 @@ impl JobKind for CreateTable {
         table.db_id = job.db_id;
         table.state = SchemaState::Public;
         meta::put_table(txn, &table);
+        // With the table, so that no id below it is ever handed out.
+        if let Some(first) = auto_increment.filter(|&n| n > 1) {
+            meta::put_auto_id(txn, table.id, first - 1);
+        }
         job.table_id = table.id;
         finish(job, JobState::Done, SchemaState::Public)
     }

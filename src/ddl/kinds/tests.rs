@@ -107,6 +107,7 @@ fn with_table(store: &dyn crate::kv::Store) -> (i64, i64) {
         "",
         JobArgs::CreateTable {
             table: Box::new(table),
+            auto_increment: None,
         },
     );
     walk(store, &mut create, false);

@@ -173,17 +173,18 @@ async fn sysbench_in_prepared_mode_runs_clean_and_writes_what_text_mode_writes()
     }
 }
 
+/// The options of a CLI tool (mariadb, mariadb-dump) that reach `server` as root.
+fn connection(server: &TestServer) -> Vec<String> {
+    let port = server.port().to_string();
+    ["-h", server.host(), "-P", &port, "-u", "root"]
+        .map(String::from)
+        .to_vec()
+}
+
 /// Runs `sql` with the mariadb CLI against `server`, with `extra` options.
 fn mariadb(server: &TestServer, sql: &str, extra: &[&str]) -> Output {
     Command::new(tool("mariadb"))
-        .args([
-            "-h",
-            server.host(),
-            "-P",
-            &server.port().to_string(),
-            "-u",
-            "root",
-        ])
+        .args(connection(server))
         .args(extra)
         .args(["-e", sql])
         .output()
@@ -194,8 +195,7 @@ fn mariadb(server: &TestServer, sql: &str, extra: &[&str]) -> Output {
 /// [extra] < file` does.
 fn mariadb_script(server: &TestServer, script: &str, extra: &[&str]) -> Output {
     let mut cli = Command::new(tool("mariadb"))
-        .args(["-h", server.host(), "-P", &server.port().to_string()])
-        .args(["-u", "root"])
+        .args(connection(server))
         .args(extra)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -319,16 +319,8 @@ fn mariadb_dump_and_restore() {
             &[],
         ),
     );
-    let connection = [
-        "-h",
-        server.host(),
-        "-P",
-        &server.port().to_string(),
-        "-u",
-        "root",
-    ];
     let dump = Command::new(tool("mariadb-dump"))
-        .args(connection)
+        .args(connection(&server))
         .args(["--routines", "--events", "src"])
         .output()
         .expect("run mariadb-dump");

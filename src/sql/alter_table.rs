@@ -50,12 +50,7 @@ pub fn parse(sql: &str) -> Option<Result<(ast::ObjectName, Vec<AlterClause>)>> {
     {
         return None;
     }
-    let tokens: Vec<Token> = super::parser::tokenize(sql)
-        .ok()?
-        .into_iter()
-        .map(|t| t.token)
-        .filter(|t| !matches!(t, Token::Whitespace(_)))
-        .collect();
+    let tokens = super::parser::code_tokens(sql)?;
     let [Token::Word(alter), Token::Word(table), rest @ ..] = tokens.as_slice() else {
         return None;
     };

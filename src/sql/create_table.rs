@@ -652,15 +652,8 @@ fn with_collation(ty: DataType, def: &ast::ColumnDef, table: Collation) -> Resul
 /// The table's default collation: what `[DEFAULT] CHARSET` and `[DEFAULT] COLLATE` among
 /// its options say, else the database's (`inherited`).
 fn table_collation(options: &ast::CreateTableOptions, inherited: Collation) -> Result<Collation> {
-    let list = match options {
-        ast::CreateTableOptions::None => return Ok(inherited),
-        ast::CreateTableOptions::With(v)
-        | ast::CreateTableOptions::Options(v)
-        | ast::CreateTableOptions::Plain(v)
-        | ast::CreateTableOptions::TableProperties(v) => v,
-    };
     let (mut charset, mut collation) = (None, None);
-    for o in list {
+    for o in option_list(options) {
         if let ast::SqlOption::KeyValue { key, value } = o {
             let value = value.to_string().trim_matches(['\'', '"', '`']).to_string();
             match key.value.to_ascii_uppercase().as_str() {
@@ -675,22 +668,25 @@ fn table_collation(options: &ast::CreateTableOptions, inherited: Collation) -> R
     super::collation::resolve(charset.as_deref(), collation.as_deref(), inherited)
 }
 
-fn unquoted(name: &ast::ObjectName) -> String {
-    name.to_string().trim_matches(['\'', '"', '`']).to_string()
-}
-
-/// `COMMENT [=] 'x'` among MySQL table options.
-/// The table option `AUTO_INCREMENT [=] n`: the first id to hand out (0 means 1, as in
-/// MySQL).
-pub fn table_auto_increment(options: &ast::CreateTableOptions) -> Result<Option<i64>> {
-    let list = match options {
-        ast::CreateTableOptions::None => return Ok(None),
+/// A table's options, however sqlparser met them.
+fn option_list(options: &ast::CreateTableOptions) -> &[ast::SqlOption] {
+    match options {
+        ast::CreateTableOptions::None => &[],
         ast::CreateTableOptions::With(v)
         | ast::CreateTableOptions::Options(v)
         | ast::CreateTableOptions::Plain(v)
         | ast::CreateTableOptions::TableProperties(v) => v,
-    };
-    let value = list.iter().rev().find_map(|o| match o {
+    }
+}
+
+fn unquoted(name: &ast::ObjectName) -> String {
+    name.to_string().trim_matches(['\'', '"', '`']).to_string()
+}
+
+/// The table option `AUTO_INCREMENT [=] n`: the first id to hand out (0 means 1, as in
+/// MySQL).
+pub fn table_auto_increment(options: &ast::CreateTableOptions) -> Result<Option<i64>> {
+    let value = option_list(options).iter().rev().find_map(|o| match o {
         ast::SqlOption::KeyValue { key, value }
             if key.value.eq_ignore_ascii_case("auto_increment") =>
         {
@@ -714,15 +710,9 @@ pub fn table_auto_increment(options: &ast::CreateTableOptions) -> Result<Option<
     }
 }
 
+/// `COMMENT [=] 'x'` among MySQL table options.
 pub fn table_comment(options: &ast::CreateTableOptions) -> Option<String> {
-    let list = match options {
-        ast::CreateTableOptions::None => return None,
-        ast::CreateTableOptions::With(v)
-        | ast::CreateTableOptions::Options(v)
-        | ast::CreateTableOptions::Plain(v)
-        | ast::CreateTableOptions::TableProperties(v) => v,
-    };
-    list.iter().find_map(|o| match o {
+    option_list(options).iter().find_map(|o| match o {
         ast::SqlOption::Comment(c) => Some(c.to_string()),
         _ => None,
     })

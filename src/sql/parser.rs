@@ -116,6 +116,18 @@ fn take_database_encryption(tokens: &mut Vec<TokenWithSpan>) -> Result<()> {
     Ok(())
 }
 
+/// `sql`'s tokens without whitespace and comments (those read as code are code): what the
+/// front parsers match on. `None` when it does not tokenize (sqlparser then says why).
+pub fn code_tokens(sql: &str) -> Option<Vec<sqlparser::tokenizer::Token>> {
+    use sqlparser::tokenizer::Token;
+    let tokens = tokenize(sql).ok()?.into_iter().map(|t| t.token);
+    Some(
+        tokens
+            .filter(|t| !matches!(t, Token::Whitespace(_)))
+            .collect(),
+    )
+}
+
 /// `sql`'s tokens, TiDB's comments read as code where TiDB reads them so.
 pub fn tokenize(sql: &str) -> Result<Vec<TokenWithSpan>> {
     Tokenizer::new(&MySql, sql)

@@ -28,12 +28,7 @@ pub fn parse(sql: &str) -> Option<Result<PrepareStatement>> {
     if !first_word_is(sql, &["prepare", "execute", "deallocate", "drop"]) {
         return None;
     }
-    let tokens: Vec<Token> = super::parser::tokenize(sql)
-        .ok()?
-        .into_iter()
-        .map(|t| t.token)
-        .filter(|t| !matches!(t, Token::Whitespace(_)))
-        .collect();
+    let tokens = super::parser::code_tokens(sql)?;
     if tokens.first().is_none_or(|t| word(t, "drop"))
         && !tokens.get(1).is_some_and(|t| word(t, "prepare"))
     {

@@ -177,19 +177,13 @@ pub fn parse(sql: &str) -> Result<Statement> {
 /// The table of `ALTER TABLE [db.]t {DISABLE | ENABLE} KEYS` (perhaps in a versioned
 /// comment, as mysqldump writes it).
 fn keys_option(sql: &str) -> Option<(Option<String>, String)> {
-    use sqlparser::tokenizer::Token;
     // Every statement passes here: tokenize only what ends as one does.
     let end = sql.trim_end().trim_end_matches("*/").trim_end().as_bytes();
     let ends_with_keys = end.len() >= 4 && end[end.len() - 4..].eq_ignore_ascii_case(b"keys");
     if !ends_with_keys {
         return None;
     }
-    let tokens: Vec<Token> = parser::tokenize(sql)
-        .ok()?
-        .into_iter()
-        .map(|t| t.token)
-        .filter(|t| !matches!(t, Token::Whitespace(_)))
-        .collect();
+    let tokens = parser::code_tokens(sql)?;
     match alter_table_target(&tokens)? {
         (db, table, [switch, keys])
             if (is_word(switch, "disable") || is_word(switch, "enable"))
@@ -466,12 +460,7 @@ fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOp
     if !strip_words(sql, &["alter", "table"]) {
         return None;
     }
-    let tokens: Vec<Token> = parser::tokenize(sql)
-        .ok()?
-        .into_iter()
-        .map(|t| t.token)
-        .filter(|t| !matches!(t, Token::Whitespace(_)))
-        .collect();
+    let tokens = parser::code_tokens(sql)?;
     let (db, table, tokens) = alter_table_target(&tokens)?;
     let word = |t: Option<&Token>| match t {
         Some(Token::Word(w)) => Some(w.value.clone()),

@@ -16,12 +16,7 @@ pub fn parse(sql: &str) -> Option<Vec<(Option<String>, String)>> {
     if !parser::first_word_is(sql, &["lock"]) {
         return None;
     }
-    let tokens: Vec<Token> = parser::tokenize(sql)
-        .ok()?
-        .into_iter()
-        .map(|t| t.token)
-        .filter(|t| !matches!(t, Token::Whitespace(_)))
-        .collect();
+    let tokens = parser::code_tokens(sql)?;
     let [lock, tables, names @ ..] = tokens.as_slice() else {
         return None;
     };

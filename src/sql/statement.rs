@@ -90,7 +90,7 @@ pub enum Show {
     /// SHOW TRIGGERS / {PROCEDURE | FUNCTION} STATUS / EVENTS, with the database of the
     /// first and last.
     StoredPrograms {
-        kind: super::stored_programs::StoredPrograms,
+        kind: StoredPrograms,
         db: Option<String>,
     },
 }
@@ -281,8 +281,8 @@ fn show(words: &[&str]) -> Option<Result<Statement>> {
         ["processlist"] => Show::Processlist { full: false },
         ["full", "processlist"] => Show::Processlist { full: true },
         ["stats_meta"] => Show::StatsMeta,
-        ["triggers" | "events", tail @ ..] => {
-            let kind = match rest[0] {
+        [programs @ ("triggers" | "events"), tail @ ..] => {
+            let kind = match *programs {
                 "triggers" => StoredPrograms::Triggers,
                 _ => StoredPrograms::Events,
             };

@@ -41,11 +41,13 @@ impl Sorter {
     /// A sorter spilling into `dir` (created if missing) beyond `memory_limit` bytes.
     pub fn new(dir: &Path, memory_limit: usize) -> io::Result<Sorter> {
         std::fs::create_dir_all(dir)?;
+        let memory_limit = memory_limit.max(1);
+        let (buffer, starts) = empty_buffers(memory_limit);
         Ok(Sorter {
             dir: dir.to_path_buf(),
-            memory_limit: memory_limit.max(1),
-            buffer: Vec::new(),
-            starts: Vec::new(),
+            memory_limit,
+            buffer,
+            starts,
             buffer_sorted: true,
             runs: Vec::new(),
             spilling: None,
@@ -58,9 +60,6 @@ impl Sorter {
         let too_long = || io::Error::other("a key or value over 4 GiB");
         let key_len = u32::try_from(key.len()).map_err(|_| too_long())?;
         let value_len = u32::try_from(value.len()).map_err(|_| too_long())?;
-        if self.buffer.capacity() == 0 {
-            self.reserve();
-        }
         self.starts.push(self.buffer.len());
         self.buffer.extend_from_slice(&key_len.to_be_bytes());
         self.buffer.extend_from_slice(key);
@@ -73,18 +72,6 @@ impl Sorter {
             self.spill()?;
         }
         Ok(())
-    }
-
-    /// Reserves room for a full buffer at once. Grown by doubling, a buffer of a build's
-    /// reader was copied as it grew and its pages touched twice (a tenth of the reader's
-    /// time); reserved, only the pages written are ever touched. Where the address space
-    /// cannot be had, the buffer grows as it needs.
-    fn reserve(&mut self) {
-        // A pair takes at least its two lengths in `buffer` and its start in `starts`.
-        let per_pair = 2 * LEN + std::mem::size_of::<usize>();
-        let pairs = self.memory_limit / per_pair + 1;
-        let _ = self.buffer.try_reserve_exact(self.memory_limit);
-        let _ = self.starts.try_reserve_exact(pairs);
     }
 
     /// Sorts the pairs held in memory now, on the caller's thread (so that several
@@ -134,8 +121,9 @@ impl Sorter {
     /// the previous run is written.
     fn spill(&mut self) -> io::Result<()> {
         self.wait_for_spill()?;
-        let buffer = std::mem::take(&mut self.buffer);
-        let starts = std::mem::take(&mut self.starts);
+        let (buffer, starts) = empty_buffers(self.memory_limit);
+        let buffer = std::mem::replace(&mut self.buffer, buffer);
+        let starts = std::mem::replace(&mut self.starts, starts);
         self.spilled_bytes += buffer.len() as u64;
         let path = self.dir.join(format!("run-{}", self.runs.len()));
         self.runs.push(path.clone());
@@ -162,6 +150,19 @@ impl Drop for Sorter {
     fn drop(&mut self) {
         let _ = self.wait_for_spill();
     }
+}
+
+/// A sorter's empty buffer and pair starts, with room for a full buffer reserved at once.
+/// Grown by doubling, a build reader's buffer was copied as it grew and its pages touched
+/// twice (a tenth of the reader's time); reserved, only the pages written are ever touched.
+/// Where the address space cannot be had, they grow as they need.
+fn empty_buffers(memory_limit: usize) -> (Vec<u8>, Vec<usize>) {
+    // A pair takes at least its two lengths in the buffer and its start in `starts`.
+    let per_pair = 2 * LEN + std::mem::size_of::<usize>();
+    let (mut buffer, mut starts) = (Vec::new(), Vec::new());
+    let _ = buffer.try_reserve_exact(memory_limit);
+    let _ = starts.try_reserve_exact(memory_limit / per_pair + 1);
+    (buffer, starts)
 }
 
 /// The key of the pair at `start` of a buffer in the run format (one [`Sorter::add`] wrote).

@@ -697,17 +697,15 @@ pub fn table_auto_increment(options: &ast::CreateTableOptions) -> Result<Option<
     let Some(value) = value else {
         return Ok(None);
     };
-    match value {
+    let number = match value {
         ast::Expr::Value(v) => match &v.value {
-            ast::Value::Number(n, _) => n
-                .parse::<u64>()
-                .ok()
-                .map(|n| Some(i64::try_from(n.max(1)).unwrap_or(i64::MAX)))
-                .ok_or_else(|| Error::syntax(&format!("AUTO_INCREMENT = {n}"))),
-            _ => Err(Error::syntax(&format!("AUTO_INCREMENT = {value}"))),
+            ast::Value::Number(n, _) => n.parse::<u64>().ok(),
+            _ => None,
         },
-        _ => Err(Error::syntax(&format!("AUTO_INCREMENT = {value}"))),
-    }
+        _ => None,
+    };
+    let n = number.ok_or_else(|| Error::syntax(&format!("AUTO_INCREMENT = {value}")))?;
+    Ok(Some(i64::try_from(n.max(1)).unwrap_or(i64::MAX)))
 }
 
 /// `COMMENT [=] 'x'` among MySQL table options.

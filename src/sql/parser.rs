@@ -84,10 +84,16 @@ fn take_consistent_snapshot(tokens: &mut Vec<TokenWithSpan>) {
 fn take_database_encryption(tokens: &mut Vec<TokenWithSpan>) -> Result<()> {
     use sqlparser::tokenizer::Token;
     let is = |t: &TokenWithSpan, text: &str| tidb_syntax::is_word(&t.token, text);
+    // Every statement passes here: only a CREATE is looked at further.
+    let first = tokens
+        .iter()
+        .find(|t| !matches!(t.token, Token::Whitespace(_)));
+    if !first.is_some_and(|t| is(t, "create")) {
+        return Ok(());
+    }
     let code = tidb_syntax::code_positions(tokens);
     let is_at = |k: usize, text: &str| code.get(k).is_some_and(|&i| is(&tokens[i], text));
-    let on_database = is_at(0, "create") && (is_at(1, "database") || is_at(1, "schema"));
-    if !on_database {
+    if !(is_at(1, "database") || is_at(1, "schema")) {
         return Ok(());
     }
     let Some(at) = (2..code.len()).find(|&k| is_at(k, "encryption")) else {

@@ -69,21 +69,19 @@ const EVENT_COLUMNS: [&str; 15] = [
 /// triggers and events: without one that is 1046, and an unknown one 1049, as in MySQL.
 pub fn show(ctx: &Context, kind: StoredPrograms, db: Option<&str>) -> Result<QueryResult> {
     let columns: &[&str] = match kind {
+        StoredPrograms::Triggers => &TRIGGER_COLUMNS,
         StoredPrograms::Routines => &ROUTINE_COLUMNS,
-        StoredPrograms::Triggers | StoredPrograms::Events => {
-            let db = ctx.database_name(db)?;
-            let known = [infoschema::DB, system_tables::DB]
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(&db))
-                || ctx.schema.database(&db).is_some();
-            if !known {
-                return Err(Error::unknown_database(&db));
-            }
-            match kind {
-                StoredPrograms::Triggers => &TRIGGER_COLUMNS,
-                _ => &EVENT_COLUMNS,
-            }
-        }
+        StoredPrograms::Events => &EVENT_COLUMNS,
     };
+    if kind != StoredPrograms::Routines {
+        let db = ctx.database_name(db)?;
+        let known = [infoschema::DB, system_tables::DB]
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(&db))
+            || ctx.schema.database(&db).is_some();
+        if !known {
+            return Err(Error::unknown_database(&db));
+        }
+    }
     Ok(text_rows(columns, Vec::new()))
 }

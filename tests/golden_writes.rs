@@ -38,6 +38,7 @@ fn column(id: u64, name: &str, state: SchemaState) -> ColumnInfo {
         origin_default: None,
         generated: None,
         change: None,
+        no_default: false,
     }
 }
 
@@ -61,6 +62,7 @@ fn table(columns: Vec<ColumnInfo>, indexes: Vec<IndexInfo>) -> Arc<TableInfo> {
         temporary: false,
         view: None,
         checks: Vec::new(),
+        auto_id_rebases: 0,
         id: TABLE_ID,
         db_id: 1,
         name: "t".into(),

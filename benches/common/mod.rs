@@ -32,6 +32,7 @@ fn column(id: u64, name: &str, ty: DataType) -> ColumnInfo {
         origin_default: None,
         generated: None,
         change: None,
+        no_default: false,
     }
 }
 
@@ -62,6 +63,7 @@ pub fn sbtest_info() -> Arc<TableInfo> {
         temporary: false,
         view: None,
         checks: Vec::new(),
+        auto_id_rebases: 0,
         id: 104,
         db_id: 2,
         name: "sbtest1".into(),

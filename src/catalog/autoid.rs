@@ -11,6 +11,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use super::meta::{self, MetaError, Result};
+use super::TableInfo;
 use crate::kv::{self, Store};
 
 const STEP: i128 = 1000;
@@ -20,9 +21,19 @@ const LAST: i128 = i64::MAX as i128;
 
 pub struct AutoIdAllocator {
     store: Arc<dyn Store>,
-    /// table id -> (next id to hand out, end of the reserved range, exclusive); wider than
+    ranges: Mutex<HashMap<i64, Cached>>,
+}
+
+/// A table's cached range of ids.
+#[derive(Clone, Copy)]
+struct Cached {
+    /// The next id to hand out and the end of the reserved range (exclusive); wider than
     /// an id so that "after the last id" has a value.
-    ranges: Mutex<HashMap<i64, (i128, i128)>>,
+    next: i128,
+    end: i128,
+    /// The table's `auto_id_rebases` the range was reserved under: a greater count means
+    /// ALTER TABLE ... AUTO_INCREMENT moved the base since, and the range is dropped.
+    rebases: u64,
 }
 
 impl AutoIdAllocator {
@@ -33,45 +44,53 @@ impl AutoIdAllocator {
         }
     }
 
-    /// The cached range of `table_id`, read from the store the first time.
-    fn range(&self, ranges: &HashMap<i64, (i128, i128)>, table_id: i64) -> Result<(i128, i128)> {
-        Ok(match ranges.get(&table_id) {
-            Some(r) => *r,
-            None => {
-                let end = i128::from(self.read_end(table_id)?) + 1;
-                (end, end)
+    /// The cached range of `table`, read from the store the first time and after each
+    /// rebase of its base.
+    fn range(&self, ranges: &HashMap<i64, Cached>, table: &TableInfo) -> Result<Cached> {
+        match ranges.get(&table.id) {
+            Some(c) if c.rebases >= table.auto_id_rebases => Ok(*c),
+            _ => {
+                let end = i128::from(self.read_end(table.id)?) + 1;
+                Ok(Cached {
+                    next: end,
+                    end,
+                    rebases: table.auto_id_rebases,
+                })
             }
-        })
+        }
     }
 
-    /// Reserves `n` consecutive ids; returns the first.
-    pub fn alloc(&self, table_id: i64, n: i64) -> Result<i64> {
+    /// Reserves `n` consecutive ids of `table`; returns the first.
+    pub fn alloc(&self, table: &TableInfo, n: i64) -> Result<i64> {
         let mut ranges = self.ranges.lock();
-        let (next, mut end) = self.range(&ranges, table_id)?;
-        let last = next + i128::from(n) - 1;
-        let first = i64::try_from(next).map_err(|_| MetaError::AutoIdExhausted)?;
+        let mut range = self.range(&ranges, table)?;
+        let last = range.next + i128::from(n) - 1;
+        let first = i64::try_from(range.next).map_err(|_| MetaError::AutoIdExhausted)?;
         if last > LAST {
             return Err(MetaError::AutoIdExhausted);
         }
-        if last >= end {
-            end = self.reserve(table_id, last + STEP)?;
+        if last >= range.end {
+            range.end = self.reserve(table.id, last + STEP)?;
         }
-        ranges.insert(table_id, (last + 1, end));
+        range.next = last + 1;
+        ranges.insert(table.id, range);
         Ok(first)
     }
 
-    /// Makes sure later ids are greater than `used`, an id the user supplied explicitly.
-    pub fn rebase(&self, table_id: i64, used: i64) -> Result<()> {
+    /// Makes sure later ids of `table` are greater than `used`, an id the user supplied
+    /// explicitly.
+    pub fn rebase(&self, table: &TableInfo, used: i64) -> Result<()> {
         let mut ranges = self.ranges.lock();
-        let (next, mut end) = self.range(&ranges, table_id)?;
+        let mut range = self.range(&ranges, table)?;
         let used = i128::from(used);
-        if used < next {
+        if used < range.next {
             return Ok(());
         }
-        if used >= end {
-            end = self.reserve(table_id, used + STEP)?;
+        if used >= range.end {
+            range.end = self.reserve(table.id, used + STEP)?;
         }
-        ranges.insert(table_id, (used + 1, end));
+        range.next = used + 1;
+        ranges.insert(table.id, range);
         Ok(())
     }
 
@@ -79,11 +98,6 @@ impl AutoIdAllocator {
     /// SHOW CREATE TABLE reports as `AUTO_INCREMENT=`.
     pub fn next_global(&self, table_id: i64) -> Result<i64> {
         Ok(self.read_end(table_id)?.saturating_add(1))
-    }
-
-    /// Forgets a table's cached range (after TRUNCATE or DROP).
-    pub fn reset(&self, table_id: i64) {
-        self.ranges.lock().remove(&table_id);
     }
 
     fn read_end(&self, table_id: i64) -> Result<i64> {
@@ -113,17 +127,40 @@ impl AutoIdAllocator {
 mod tests {
     use super::*;
 
+    use crate::catalog::fixtures;
+
     #[test]
     fn ids_run_up_to_the_largest_bigint_then_fail() {
         let store = crate::kv::open_memory().expect("store");
         let ids = AutoIdAllocator::new(store.clone());
-        assert_eq!(ids.alloc(7, 1).expect("alloc"), 1);
-        ids.rebase(7, i64::MAX - 2).expect("rebase");
-        assert_eq!(ids.alloc(7, 2).expect("alloc"), i64::MAX - 1);
-        assert!(matches!(ids.alloc(7, 1), Err(MetaError::AutoIdExhausted)));
-        ids.rebase(7, i64::MAX).expect("rebase at the end");
+        let t = fixtures::table(7, "t", &["id"], Vec::new());
+        assert_eq!(ids.alloc(&t, 1).expect("alloc"), 1);
+        ids.rebase(&t, i64::MAX - 2).expect("rebase");
+        assert_eq!(ids.alloc(&t, 2).expect("alloc"), i64::MAX - 1);
+        assert!(matches!(ids.alloc(&t, 1), Err(MetaError::AutoIdExhausted)));
+        ids.rebase(&t, i64::MAX).expect("rebase at the end");
         // After a restart the persisted end says the same.
         let again = AutoIdAllocator::new(store);
-        assert!(matches!(again.alloc(7, 1), Err(MetaError::AutoIdExhausted)));
+        assert!(matches!(
+            again.alloc(&t, 1),
+            Err(MetaError::AutoIdExhausted)
+        ));
+    }
+
+    #[test]
+    fn a_rebased_table_drops_its_cached_range() {
+        let store = crate::kv::open_memory().expect("store");
+        let ids = AutoIdAllocator::new(store.clone());
+        let mut t = fixtures::table(7, "t", &["id"], Vec::new());
+        assert_eq!(ids.alloc(&t, 1).expect("alloc"), 1);
+        // What ALTER TABLE t AUTO_INCREMENT = 50 writes: the base and the count.
+        let mut txn = store.begin().expect("begin");
+        meta::put_auto_id(txn.as_mut(), 7, 49);
+        txn.commit().expect("commit");
+        // A session still on the schema before the change keeps the cached range.
+        assert_eq!(ids.alloc(&t, 1).expect("alloc"), 2);
+        t.auto_id_rebases = 1;
+        assert_eq!(ids.alloc(&t, 1).expect("alloc"), 50);
+        assert_eq!(ids.alloc(&t, 1).expect("alloc"), 51);
     }
 }

@@ -59,5 +59,6 @@ pub fn table(id: i64, name: &str, columns: &[&str], indexes: Vec<IndexInfo>) -> 
         temporary: false,
         view: None,
         checks: Vec::new(),
+        auto_id_rebases: 0,
     }
 }

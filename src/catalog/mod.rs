@@ -239,14 +239,15 @@ mod tests {
     fn auto_ids_are_unique_and_rebase_past_explicit_values() {
         let store = crate::kv::open_memory().expect("store");
         let ids = AutoIdAllocator::new(store.clone());
-        let a = ids.alloc(7, 1).expect("alloc");
-        let b = ids.alloc(7, 1).expect("alloc");
+        let t = fixtures::table(7, "t", &["id"], Vec::new());
+        let a = ids.alloc(&t, 1).expect("alloc");
+        let b = ids.alloc(&t, 1).expect("alloc");
         assert!(b > a);
-        ids.rebase(7, 1000).expect("rebase");
-        assert!(ids.alloc(7, 1).expect("alloc") > 1000);
+        ids.rebase(&t, 1000).expect("rebase");
+        assert!(ids.alloc(&t, 1).expect("alloc") > 1000);
         // A second allocator over the same store (another node) never hands out the same ids.
         let other = AutoIdAllocator::new(store);
-        let c = other.alloc(7, 1).expect("alloc");
+        let c = other.alloc(&t, 1).expect("alloc");
         assert!(c > 1000 && c != b);
     }
 }

@@ -75,6 +75,11 @@ pub struct ColumnInfo {
     /// `ChangeStateInfo`): every row written gets it computed from another column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<ColumnChange>,
+    /// Set by `ALTER COLUMN ... DROP DEFAULT` (TiDB's `NoDefaultValueFlag`): the column has
+    /// no default even when it is nullable, so an INSERT must name it (1364 in strict
+    /// mode) and SHOW CREATE TABLE shows no DEFAULT.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_default: bool,
 }
 
 /// Where a changing column's value comes from: column `from`'s value converted to the
@@ -113,6 +118,7 @@ impl ColumnInfo {
             origin_default: None,
             generated: None,
             change: None,
+            no_default: false,
         }
     }
 }
@@ -213,6 +219,15 @@ pub struct TableInfo {
     /// CHECK constraints (created while `tidb_enable_check_constraint` is on, as in TiDB).
     #[serde(default)]
     pub checks: Vec<CheckInfo>,
+    /// How many times `ALTER TABLE ... AUTO_INCREMENT = n` moved the id allocator's base.
+    /// A node drops its cached range of ids when it sees the count grow, as TiDB gives a
+    /// table new allocators when it loads such a change.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub auto_id_rebases: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A CHECK constraint: INSERT and UPDATE refuse a row for which an enforced one is false.

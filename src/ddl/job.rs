@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{CheckInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo};
+use crate::catalog::{
+    CheckInfo, ColumnInfo, DefaultValue, ForeignKeyInfo, IndexInfo, SchemaState, TableInfo,
+};
 use crate::error::{Error, SavedError};
 
 /// TiDB's `JobState`.
@@ -76,6 +78,8 @@ pub enum Action {
     AddCheckConstraint,
     DropCheckConstraint,
     AlterCheckConstraint,
+    RebaseAutoId,
+    SetDefaultValue,
 }
 
 impl Action {
@@ -107,6 +111,8 @@ impl Action {
             Action::AddCheckConstraint => "add check constraint",
             Action::DropCheckConstraint => "drop check constraint",
             Action::AlterCheckConstraint => "alter check constraint",
+            Action::RebaseAutoId => "rebase auto_increment ID",
+            Action::SetDefaultValue => "set default value",
         }
     }
 
@@ -208,6 +214,17 @@ pub enum JobArgs {
     AlterCheckConstraint {
         name: String,
         enforced: bool,
+    },
+    /// `ALTER TABLE t [FORCE] AUTO_INCREMENT = n`: the next id handed out is `base`; without
+    /// FORCE the allocator only moves forward.
+    RebaseAutoId {
+        base: i64,
+        force: bool,
+    },
+    /// `ALTER COLUMN c SET DEFAULT v` (`Some`) or `DROP DEFAULT` (`None`).
+    SetDefaultValue {
+        column: String,
+        default: Option<DefaultValue>,
     },
     /// One ALTER TABLE with several changes: one job, all or nothing.
     MultiSchemaChange(MultiSchemaInfo),

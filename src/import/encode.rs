@@ -263,7 +263,7 @@ impl<'a> Encoder<'a> {
                 _ => false,
             };
             if wants_id {
-                row[a] = Value::Int(self.domain.autoid.alloc(info.id, 1)?);
+                row[a] = Value::Int(self.domain.autoid.alloc(&info, 1)?);
             }
         }
         for (i, col) in info.columns.iter().enumerate() {
@@ -299,14 +299,14 @@ impl<'a> Encoder<'a> {
             if let Value::Int(id) = row[a] {
                 if id > self.max_auto_id {
                     // Later generated ids go past it, as after an INSERT of an explicit id.
-                    self.domain.autoid.rebase(info.id, id)?;
+                    self.domain.autoid.rebase(&info, id)?;
                     self.max_auto_id = id;
                 }
             }
         }
         let handle = match self.table.handle_of(&row) {
             Some(h) => h,
-            None => self.domain.autoid.alloc(info.id, 1)?,
+            None => self.domain.autoid.alloc(&info, 1)?,
         };
         if let Some(check) = &self.check {
             check(handle, &row).map_err(at)?;

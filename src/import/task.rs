@@ -840,7 +840,9 @@ fn post_process(domain: &Domain, m: &TaskMeta, expected: &Written) -> Result<()>
         }
     }
     if expected.max_auto_id > 0 {
-        domain.autoid.rebase(m.table_id, expected.max_auto_id)?;
+        domain
+            .autoid
+            .rebase(&load_table(domain, m)?, expected.max_auto_id)?;
     }
     // The table was empty (a precheck): its row count is now known exactly.
     let mut txn = domain.store.begin()?;

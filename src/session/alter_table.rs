@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::sql;
 use crate::sql::alter_table::AlterClause;
 use crate::sql::context::split_name;
+use crate::sql::create_table::index_comment;
 use crate::sql::QueryResult;
 
 /// One change of an ALTER TABLE: what its job (or sub-job) does.
@@ -97,7 +98,13 @@ impl Session {
                 ast::TableConstraint::Index(ix) => {
                     let columns = index_columns(&ix.columns)?;
                     let index = ix.name.as_ref().map_or(&columns[0], |n| &n.value).clone();
-                    add_index_change(table, &index, columns, false)?
+                    add_index_change(
+                        table,
+                        &index,
+                        columns,
+                        false,
+                        index_comment(&ix.index_options),
+                    )?
                 }
                 ast::TableConstraint::Unique(u) => {
                     let columns = index_columns(&u.columns)?;
@@ -107,7 +114,13 @@ impl Session {
                         .or(u.index_name.as_ref())
                         .map_or(&columns[0], |n| &n.value)
                         .clone();
-                    add_index_change(table, &index, columns, true)?
+                    add_index_change(
+                        table,
+                        &index,
+                        columns,
+                        true,
+                        index_comment(&u.index_options),
+                    )?
                 }
                 ast::TableConstraint::PrimaryKey(pk) => {
                     add_primary_key_change(table, index_columns(&pk.columns)?)?
@@ -251,6 +264,12 @@ impl Session {
                 };
                 self.rename_table_change(name, new_name)?
             }
+            Op::AlterColumn { column_name, op } => {
+                self.set_default_change(table, &column_name.value, op)?
+            }
+            Op::AutoIncrement { value, .. } => {
+                self.rebase_change(table, &value.value.to_string(), false)?
+            }
             other => return Err(Error::unsupported(format!("ALTER TABLE {other}"))),
         };
         Ok(vec![change])
@@ -350,9 +369,10 @@ impl Session {
         name: &str,
         columns: Vec<String>,
         unique: bool,
+        comment: String,
     ) -> Result<QueryResult> {
         let info = self.table_info(table)?;
-        let change = add_index_change(&info, name, columns, unique)?;
+        let change = add_index_change(&info, name, columns, unique, comment)?;
         self.run_changes(sql, table, vec![change])?;
         Ok(QueryResult::ok())
     }
@@ -403,7 +423,13 @@ impl Session {
                 Some(name) => name,
                 None => unused_index_name(table, &info.columns[0]),
             };
-            changes.push(add_index_change(table, &name, info.columns.clone(), false)?);
+            changes.push(add_index_change(
+                table,
+                &name,
+                info.columns.clone(),
+                false,
+                String::new(),
+            )?);
         }
         let args = JobArgs::AddForeignKey {
             fk: Box::new(info),
@@ -587,6 +613,7 @@ fn add_index_change(
     name: &str,
     columns: Vec<String>,
     unique: bool,
+    comment: String,
 ) -> Result<Change> {
     if info.index_by_name(name).is_some() || name.eq_ignore_ascii_case("primary") {
         return Err(Error::duplicate_key_name(name));
@@ -612,7 +639,7 @@ fn add_index_change(
         unique,
         primary: false,
         state: SchemaState::None,
-        comment: String::new(),
+        comment,
         backfill: Default::default(),
         invisible: false,
     };
@@ -644,7 +671,7 @@ fn add_primary_key_change(info: &TableInfo, columns: Vec<String>) -> Result<Chan
             columns,
             made_not_null,
         },
-    ) = add_index_change(info, "PRIMARY_", columns, true)?
+    ) = add_index_change(info, "PRIMARY_", columns, true, String::new())?
     else {
         return Err(Error::internal("an index change without its index"));
     };
@@ -799,6 +826,8 @@ fn in_multi_schema(action: Action) -> bool {
             | Action::DropForeignKey
             | Action::RenameIndex
             | Action::AlterIndexVisibility
+            | Action::RebaseAutoId
+            | Action::SetDefaultValue
     )
 }
 

@@ -104,7 +104,8 @@ impl Session {
                         .map(|n| n.to_string().trim_matches('`').to_string())
                         .ok_or_else(|| Error::syntax("CREATE INDEX"))?;
                     let columns = super::alter_table::index_columns(&ci.columns)?;
-                    s.add_index(sql, &ci.table_name, &name, columns, ci.unique)
+                    let comment = sql::create_table::index_comment(&ci.index_options);
+                    s.add_index(sql, &ci.table_name, &name, columns, ci.unique, comment)
                 }
                 Statement::AlterTable(at) => {
                     let clauses: Vec<AlterClause> = at
@@ -405,7 +406,24 @@ impl Session {
         collation: Collation,
     ) -> Result<TableInfo> {
         let clustered = sql::create_table::clustering(sql);
-        let info = sql::create_table::table_info(ct, name, &self.state, collation, clustered)?;
+        let mut info = sql::create_table::table_info(ct, name, &self.state, collation, clustered)?;
+        for (index, invisible) in sql::create_table::index_visibility(sql) {
+            let primary = index.eq_ignore_ascii_case("PRIMARY");
+            if primary && invisible {
+                return Err(Error::new(
+                    3522,
+                    "HY000",
+                    "A primary key index cannot be invisible",
+                ));
+            }
+            if let Some(ix) = info
+                .indexes
+                .iter_mut()
+                .find(|ix| ix.name.eq_ignore_ascii_case(&index))
+            {
+                ix.invisible = invisible;
+            }
+        }
         if clustered == Some(true) && info.handle_column.is_none() {
             self.warn(Error::new(
                 1105,
@@ -550,8 +568,9 @@ impl Session {
         }
     }
 
-    /// `ALTER TABLE t COMMENT = .. / ENGINE = .. / [DEFAULT] CHARSET = .. / COLLATE = ..`.
-    /// COMMENT and CHARSET / COLLATE are jobs that change the table's metadata; ENGINE is
+    /// `ALTER TABLE t COMMENT = .. / ENGINE = .. / [DEFAULT] CHARSET = .. / COLLATE = .. /
+    /// [FORCE] AUTO_INCREMENT = ..`. COMMENT, AUTO_INCREMENT and CHARSET / COLLATE are jobs
+    /// that change the table's metadata; ENGINE is
     /// accepted and ignored, as TiDB does. The new default collation is what columns added
     /// later take; existing columns keep theirs (as MySQL without CONVERT TO).
     pub(super) fn alter_table_options(
@@ -584,6 +603,11 @@ impl Session {
                         Action::ModifyTableComment,
                         JobArgs::ModifyTableComment { comment: c.clone() },
                     )?;
+                    self.run_job(job)?;
+                }
+                TableOption::AutoIncrement { value, force } => {
+                    let (action, args) = self.rebase_change(&info, value, *force)?;
+                    let job = self.table_job(sql, &name, action, args)?;
                     self.run_job(job)?;
                 }
                 TableOption::Engine(_) => {}

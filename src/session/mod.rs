@@ -5,6 +5,8 @@ mod account;
 mod alter_checks;
 mod alter_table;
 mod authorize;
+mod auto_increment;
+mod column_default;
 mod ddl;
 mod foreign_keys;
 mod import;

@@ -245,6 +245,14 @@ pub fn clustering(sql: &str) -> Option<bool> {
     super::tidb_syntax::take_clustering(&mut tokens)
 }
 
+/// The indexes CREATE TABLE `sql` says VISIBLE or INVISIBLE (by name), and which it says.
+pub fn index_visibility(sql: &str) -> Vec<(String, bool)> {
+    match super::parser::tokenize(sql) {
+        Ok(mut tokens) => super::tidb_syntax::take_index_visibility(&mut tokens),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// The table `ct` defines. A single integer primary key is the row handle (TiDB's
 /// clustered index) unless `clustered` says NONCLUSTERED; any other primary key is a unique
 /// index named PRIMARY whatever `clustered` says, moltdb clustering integer keys only.
@@ -384,7 +392,10 @@ pub fn table_info(
                     .map(|n| n.value.clone());
                 explicit_names.push(name.is_some());
                 let name = name.unwrap_or_else(|| columns[cols[0]].name.clone());
-                indexes.push(index(&name, cols, true));
+                indexes.push(IndexInfo {
+                    comment: index_comment(&u.index_options),
+                    ..index(&name, cols, true)
+                });
             }
             ast::TableConstraint::Index(ix) => {
                 explicit_names.push(ix.name.is_some());
@@ -398,7 +409,10 @@ pub fn table_info(
                     .as_ref()
                     .map(|n| n.value.clone())
                     .unwrap_or_else(|| columns[cols[0]].name.clone());
-                indexes.push(index(&name, cols, false));
+                indexes.push(IndexInfo {
+                    comment: index_comment(&ix.index_options),
+                    ..index(&name, cols, false)
+                });
             }
             ast::TableConstraint::ForeignKey(fk) => {
                 let cols = fk
@@ -492,6 +506,7 @@ pub fn table_info(
         temporary: ct.temporary,
         view: None,
         checks: Vec::new(),
+        auto_id_rebases: 0,
     };
     let mut info = info;
     if check_constraints_enabled(session) {
@@ -574,6 +589,18 @@ pub fn foreign_key_index_name(fk: &ast::ForeignKeyConstraint) -> Option<String> 
         .map(|n| n.value.clone())
 }
 
+/// An index definition's `COMMENT '...'` (empty without one).
+pub fn index_comment(options: &[ast::IndexOption]) -> String {
+    options
+        .iter()
+        .rev()
+        .find_map(|o| match o {
+            ast::IndexOption::Comment(c) => Some(c.clone()),
+            ast::IndexOption::Using(_) => None,
+        })
+        .unwrap_or_default()
+}
+
 fn index(name: &str, columns: Vec<usize>, unique: bool) -> IndexInfo {
     IndexInfo {
         id: 0,
@@ -588,7 +615,9 @@ fn index(name: &str, columns: Vec<usize>, unique: bool) -> IndexInfo {
     }
 }
 
-fn default_of(
+/// The default `e` gives column `col`, checked against its type (1067 when it does not
+/// fit). CREATE TABLE and ALTER COLUMN ... SET DEFAULT both take defaults here.
+pub fn default_of(
     e: &ast::Expr,
     col: &ColumnInfo,
     session: &dyn SessionContext,
@@ -618,7 +647,8 @@ fn default_of(
     }
 }
 
-fn invalid_default(col: &str) -> Error {
+/// MySQL's 1067 for a default column `col` cannot have.
+pub fn invalid_default(col: &str) -> Error {
     Error::new(1067, "42000", format!("Invalid default value for '{col}'"))
 }
 

@@ -649,7 +649,12 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                     int(0),
                     int(0),
                     int(0),
-                    Value::Null,
+                    // As SHOW TABLE STATUS: the id after every range reserved (NULL if the
+                    // store cannot say, as for a table without AUTO_INCREMENT).
+                    match t.auto_increment_column() {
+                        Some(_) => ctx.domain.autoid.next_global(t.id).map_or(Value::Null, int),
+                        None => Value::Null,
+                    },
                     Value::Null,
                     Value::Null,
                     Value::Null,

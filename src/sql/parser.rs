@@ -28,6 +28,7 @@ pub fn first_word_is(sql: &str, words: &[&str]) -> bool {
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let mut tokens = tokenize(sql)?;
     tidb_syntax::take_clustering(&mut tokens);
+    tidb_syntax::take_index_visibility(&mut tokens);
     take_consistent_snapshot(&mut tokens);
     take_database_encryption(&mut tokens)?;
     Parser::new(&MySql)

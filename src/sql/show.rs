@@ -331,7 +331,7 @@ pub fn create_table_text(info: &TableInfo, n: Names, auto_increment: Option<i64>
                 s.push_str(&format!(" DEFAULT {}", current_timestamp(&c.ty)))
             }
             Some(DefaultValue::Null) => s.push_str(" DEFAULT NULL"),
-            None if c.nullable && !c.auto_increment => s.push_str(" DEFAULT NULL"),
+            None if c.nullable && !c.auto_increment && !c.no_default => s.push_str(" DEFAULT NULL"),
             None => {}
         }
         if c.on_update_current_timestamp {
@@ -362,24 +362,23 @@ pub fn create_table_text(info: &TableInfo, n: Names, auto_increment: Option<i64>
         .iter()
         .filter(|i| i.state == crate::catalog::SchemaState::Public)
     {
-        if ix.primary {
-            lines.push(format!(
-                "  PRIMARY KEY ({}) /*T![clustered_index] NONCLUSTERED */",
-                names(&ix.columns)
-            ));
-        } else if ix.unique {
-            lines.push(format!(
-                "  UNIQUE KEY {} ({})",
-                n.quote(&ix.name),
-                names(&ix.columns)
-            ));
-        } else {
-            lines.push(format!(
-                "  KEY {} ({})",
-                n.quote(&ix.name),
-                names(&ix.columns)
-            ));
+        let mut line = match (ix.primary, ix.unique) {
+            (true, _) => "  PRIMARY KEY ".to_string(),
+            (false, true) => format!("  UNIQUE KEY {} ", n.quote(&ix.name)),
+            (false, false) => format!("  KEY {} ", n.quote(&ix.name)),
+        };
+        line.push_str(&format!("({})", names(&ix.columns)));
+        // In TiDB's order, so that a dump restores the index as it is.
+        if ix.invisible {
+            line.push_str(" /*!80000 INVISIBLE */");
         }
+        if !ix.comment.is_empty() {
+            line.push_str(&format!(" COMMENT '{}'", ix.comment.replace('\'', "''")));
+        }
+        if ix.primary {
+            line.push_str(" /*T![clustered_index] NONCLUSTERED */");
+        }
+        lines.push(line);
     }
     for check in info
         .checks

@@ -450,11 +450,16 @@ pub enum TableOption {
     Engine(String),
     Charset(String),
     Collate(String),
+    /// `[FORCE] AUTO_INCREMENT [=] n`: the digits of `n`, and whether FORCE came first.
+    AutoIncrement {
+        value: String,
+        force: bool,
+    },
 }
 
 /// `ALTER TABLE [db.]t opt [,] opt ...` where every option is COMMENT, ENGINE, [DEFAULT]
-/// CHARSET / CHARACTER SET or [DEFAULT] COLLATE: the table name and the options. `None` for
-/// anything else (sqlparser gets the statement).
+/// CHARSET / CHARACTER SET, [DEFAULT] COLLATE or [FORCE] AUTO_INCREMENT: the table name and
+/// the options. `None` for anything else (sqlparser gets the statement).
 fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOption>)> {
     use sqlparser::tokenizer::Token;
     if !strip_words(sql, &["alter", "table"]) {
@@ -476,6 +481,10 @@ fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOp
         if keyword(tokens.get(i), "default") {
             i += 1;
         }
+        let force = keyword(tokens.get(i), "force") && keyword(tokens.get(i + 1), "auto_increment");
+        if force {
+            i += 1;
+        }
         let name = if keyword(tokens.get(i), "character") && keyword(tokens.get(i + 1), "set") {
             i += 2;
             "charset".to_string()
@@ -490,6 +499,7 @@ fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOp
         let value = match tokens.get(i)? {
             Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s.clone(),
             Token::Word(w) => w.value.clone(),
+            Token::Number(n, _) if name == "auto_increment" => n.clone(),
             _ => return None,
         };
         i += 1;
@@ -498,6 +508,7 @@ fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOp
             "engine" => TableOption::Engine(value),
             "charset" => TableOption::Charset(value.to_ascii_lowercase()),
             "collate" => TableOption::Collate(value.to_ascii_lowercase()),
+            "auto_increment" => TableOption::AutoIncrement { value, force },
             _ => return None,
         });
     }

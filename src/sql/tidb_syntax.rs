@@ -7,6 +7,9 @@
 //! - `CLUSTERED` / `NONCLUSTERED` after a primary key in CREATE TABLE (`id INT PRIMARY KEY
 //!   NONCLUSTERED`, `PRIMARY KEY (a, b) CLUSTERED`): the word is taken out of the statement,
 //!   which sqlparser then reads, and the CREATE TABLE handler asks for it separately.
+//! - MySQL's `VISIBLE` / `INVISIBLE` after an index of CREATE TABLE (SHOW CREATE TABLE
+//!   writes `KEY k (a) /*!80000 INVISIBLE */`), which sqlparser does not read either: taken
+//!   out the same way.
 
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, TokenizerError, Whitespace};
@@ -126,6 +129,119 @@ pub fn take_clustering(tokens: &mut Vec<TokenWithSpan>) -> Option<bool> {
     None
 }
 
+/// Takes `VISIBLE` / `INVISIBLE` out of a CREATE TABLE's index definitions; returns each
+/// index said so, by its name (an unnamed one by its first column, as its name is made),
+/// and whether it is invisible.
+pub fn take_index_visibility(tokens: &mut Vec<TokenWithSpan>) -> Vec<(String, bool)> {
+    let code = code_positions(tokens);
+    let is = |k: usize, text: &str| {
+        code.get(k)
+            .is_some_and(|&i| is_word(&tokens[i].token, text))
+    };
+    let table_at = if is(1, "temporary") { 2 } else { 1 };
+    if !is(0, "create") || !is(table_at, "table") {
+        return Vec::new();
+    }
+    // The definitions: code positions between the commas of the outer parentheses.
+    let mut definitions: Vec<Vec<usize>> = Vec::new();
+    let mut depth = 0usize;
+    for &i in &code[table_at + 1..] {
+        match &tokens[i].token {
+            Token::LParen => {
+                depth += 1;
+                if depth == 1 {
+                    definitions.push(Vec::new());
+                    continue;
+                }
+            }
+            Token::RParen => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            Token::Comma if depth == 1 => {
+                definitions.push(Vec::new());
+                continue;
+            }
+            _ => {}
+        }
+        if depth >= 1 {
+            if let Some(d) = definitions.last_mut() {
+                d.push(i);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    let mut taken = Vec::new();
+    for def in &definitions {
+        let word =
+            |k: usize, text: &str| def.get(k).is_some_and(|&i| is_word(&tokens[i].token, text));
+        let index_words = [
+            "key",
+            "index",
+            "unique",
+            "primary",
+            "constraint",
+            "fulltext",
+            "spatial",
+        ];
+        if !index_words.iter().any(|w| word(0, w)) {
+            continue;
+        }
+        let Some(open) = def.iter().position(|&i| tokens[i].token == Token::LParen) else {
+            continue;
+        };
+        // The column list ends where its parentheses close.
+        let mut depth = 0usize;
+        let mut close = None;
+        for (k, &i) in def.iter().enumerate().skip(open) {
+            match tokens[i].token {
+                Token::LParen => depth += 1,
+                Token::RParen => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        close = Some(k);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(close) = close else { continue };
+        let named = |k: usize| match def.get(k).map(|&i| &tokens[i].token) {
+            Some(Token::Word(w))
+                if w.quote_style.is_some()
+                    || !index_words.contains(&w.value.to_ascii_lowercase().as_str()) =>
+            {
+                Some(w.value.clone())
+            }
+            _ => None,
+        };
+        let name = if (0..open).any(|k| word(k, "primary")) {
+            Some("PRIMARY".to_string())
+        } else {
+            open.checked_sub(1)
+                .and_then(named)
+                .or_else(|| word(0, "constraint").then(|| named(1)).flatten())
+                .or_else(|| named(open + 1))
+        };
+        let Some(name) = name else { continue };
+        for &i in &def[close + 1..] {
+            for (text, invisible) in [("invisible", true), ("visible", false)] {
+                if is_word(&tokens[i].token, text) {
+                    found.push((name.clone(), invisible));
+                    taken.push(i);
+                }
+            }
+        }
+    }
+    for i in taken.into_iter().rev() {
+        tokens.remove(i);
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +292,38 @@ mod tests {
             "CREATE TABLE t (id INT, PRIMARY KEY (id) /*T![clustered_index] NONCLUSTERED */)",
         );
         assert_eq!(c, Some(false));
+    }
+
+    fn visibility(sql: &str) -> (Vec<(String, bool)>, String) {
+        let mut t = tokens(sql);
+        let v = take_index_visibility(&mut t);
+        (v, text(&t))
+    }
+
+    #[test]
+    fn index_visibility_is_taken_out_by_index_name() {
+        let (v, rest) = visibility(
+            "CREATE TABLE t (a INT, `invisible` INT, KEY k (a) INVISIBLE COMMENT 'x', UNIQUE KEY (`invisible`) VISIBLE)",
+        );
+        assert_eq!(
+            v,
+            [("k".to_string(), true), ("invisible".to_string(), false)]
+        );
+        assert_eq!(
+            rest,
+            "CREATE TABLE t (a INT, `invisible` INT, KEY k (a)  COMMENT 'x', UNIQUE KEY (`invisible`) )"
+        );
+        let (v, _) = visibility(
+            "CREATE TABLE t (a INT, CONSTRAINT c UNIQUE (a) INVISIBLE, PRIMARY KEY (a) INVISIBLE)",
+        );
+        assert_eq!(v, [("c".to_string(), true), ("PRIMARY".to_string(), true)]);
+        // A column's words and other statements stay.
+        assert!(
+            visibility("CREATE TABLE t (invisible INT, v INT DEFAULT 1)")
+                .0
+                .is_empty()
+        );
+        assert!(visibility("SELECT invisible FROM t").0.is_empty());
     }
 
     #[test]

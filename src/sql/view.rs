@@ -108,6 +108,7 @@ pub fn define(
         foreign_keys: Vec::new(),
         temporary: false,
         checks: Vec::new(),
+        auto_id_rebases: 0,
         view: Some(ViewInfo {
             query: query.to_string(),
             algorithm: params

@@ -90,7 +90,9 @@ pub fn of(action: Action) -> &'static dyn JobKind {
         | Action::DropForeignKey
         | Action::RenameIndex
         | Action::AlterIndexVisibility
-        | Action::DropCheckConstraint => &table_options::TableOptions,
+        | Action::DropCheckConstraint
+        | Action::RebaseAutoId
+        | Action::SetDefaultValue => &table_options::TableOptions,
         Action::MultiSchemaChange => &multi_schema_change::MultiSchemaChange,
     }
 }

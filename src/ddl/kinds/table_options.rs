@@ -1,6 +1,8 @@
-//! ALTER TABLE ... COMMENT / CHARSET / COLLATE / DROP FOREIGN KEY / RENAME INDEX /
-//! ALTER INDEX ... [IN]VISIBLE / DROP CHECK: metadata only, none -> public in one step. The
-//! charset and collation are the table's defaults, for columns added later. ADD FOREIGN KEY
+//! ALTER TABLE ... COMMENT / CHARSET / COLLATE / AUTO_INCREMENT / DROP FOREIGN KEY /
+//! RENAME INDEX / ALTER INDEX ... [IN]VISIBLE / ALTER COLUMN ... {SET | DROP} DEFAULT / DROP
+//! CHECK: metadata only, none -> public in one step. The charset and collation are the
+//! table's defaults, for columns added later. AUTO_INCREMENT writes the id allocator's
+//! base in the same transaction as the table. ADD FOREIGN KEY
 //! and ADD CHECK, which read the rows, are kinds of their own (`add_foreign_key`,
 //! `check_constraint`).
 
@@ -54,6 +56,26 @@ impl JobKind for TableOptions {
                 if table.checks.len() == before {
                     return Err(Error::no_constraint(name));
                 }
+            }
+            JobArgs::RebaseAutoId { base, force } => {
+                // The allocator's base is the last id reserved: the next is `base`.
+                let end = base.saturating_sub(1);
+                let end = match force {
+                    true => end,
+                    false => end.max(meta::get_auto_id(txn, table.id)?),
+                };
+                meta::put_auto_id(txn, table.id, end);
+                table.auto_id_rebases += 1;
+            }
+            JobArgs::SetDefaultValue { column, default } => {
+                let table_name = table.name.clone();
+                let col = table
+                    .columns
+                    .iter_mut()
+                    .find(|c| c.name.eq_ignore_ascii_case(column) && c.state == SchemaState::Public)
+                    .ok_or_else(|| Error::unknown_column(column, &table_name))?;
+                col.default.clone_from(default);
+                col.no_default = default.is_none();
             }
             _ => return Err(Error::internal("table option job without its option")),
         }

@@ -99,6 +99,7 @@ fn with_table(store: &dyn crate::kv::Store) -> (i64, i64) {
         temporary: false,
         view: None,
         checks: Vec::new(),
+        auto_id_rebases: 0,
     };
     let mut create = Job::new(
         Action::CreateTable,

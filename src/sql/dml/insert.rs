@@ -262,7 +262,7 @@ fn write_checked_rows(
                 v => v.to_f64() == 0.0 && !matches!(v, Value::Bytes(_)),
             };
             if wants_id {
-                let id = ctx.domain.autoid.alloc(info.id, 1)?;
+                let id = ctx.domain.autoid.alloc(info, 1)?;
                 row[a] = Value::Int(id);
                 ctx.generated_id.get_or_insert(id as u64);
             }
@@ -274,12 +274,12 @@ fn write_checked_rows(
         writing.rules.generate(ctx, &mut row, row_no, ignore)?;
         if let Some(a) = auto_col {
             if let Some(explicit) = as_i64(&row[a]) {
-                ctx.domain.autoid.rebase(info.id, explicit)?;
+                ctx.domain.autoid.rebase(info, explicit)?;
             }
         }
         let handle = match table.handle_of(&row) {
             Some(h) => h,
-            None => ctx.domain.autoid.alloc(info.id, 1)?,
+            None => ctx.domain.autoid.alloc(info, 1)?,
         };
         let writer = writing.writer;
         writing.rules.check(handle, &row)?;

@@ -115,16 +115,21 @@ pub fn default_value(ctx: &mut Context, col: &ColumnInfo, ignore: bool) -> Resul
         }
         Some(DefaultValue::CurrentTimestamp) => Ok(Value::DateTime(ctx.session.now())),
         Some(DefaultValue::Null) => Ok(Value::Null),
-        None if col.nullable || col.auto_increment => Ok(Value::Null),
+        None if (col.nullable && !col.no_default) || col.auto_increment => Ok(Value::Null),
         // An ENUM NOT NULL without a default takes its first member, in every sql_mode.
-        None if matches!(col.ty, DataType::Enum { .. }) => Ok(implicit_default(&col.ty)),
+        None if !col.nullable && matches!(col.ty, DataType::Enum { .. }) => {
+            Ok(implicit_default(&col.ty))
+        }
         None => {
             let err = Error::no_default(&col.name);
             if ctx.strict && !ignore {
                 return Err(err);
             }
             ctx.warn(&err);
-            Ok(implicit_default(&col.ty))
+            Ok(match col.nullable {
+                true => Value::Null,
+                false => implicit_default(&col.ty),
+            })
         }
     }
 }

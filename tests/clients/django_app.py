@@ -6,6 +6,8 @@ contrib.auth and contenttypes (CREATE TABLE, ALTER TABLE ... ADD CONSTRAINT ... 
 KEY, CREATE INDEX), then creates, filters and updates rows, with case-sensitive lookups
 (`LIKE BINARY`) and nested atomic blocks (savepoints) that roll back. The foreign keys the
 migrations added are enforced, and have the index MySQL gives them (Django relies on it).
+The schema editor adds a field with a default (ADD COLUMN ... DEFAULT, then ALTER COLUMN
+... DROP DEFAULT) and gives it a database default (ALTER COLUMN ... SET DEFAULT).
 """
 
 import os
@@ -57,8 +59,18 @@ class Doc(models.Model):
         app_label = "contenttypes"
 
 
+class Note(models.Model):
+    """A model the schema editor changes as migrations would (AddField, AlterField)."""
+
+    title = models.CharField(max_length=20)
+
+    class Meta:
+        app_label = "contenttypes"
+
+
 with connection.schema_editor() as editor:
     editor.create_model(Doc)
+    editor.create_model(Note)
 
 
 class DjangoOrm(unittest.TestCase):
@@ -147,6 +159,31 @@ class DjangoOrm(unittest.TestCase):
         self.assertEqual(list(group.user_set.values_list("username", flat=True)), ["bob"])
         user.delete()
         group.delete()
+
+    def test_added_fields_and_database_defaults(self):
+        Note.objects.create(title="old")
+        rank = models.IntegerField(default=5)
+        rank.set_attributes_from_name("rank")
+        # ADD COLUMN `rank` integer DEFAULT 5 NOT NULL fills the rows there; then ALTER
+        # COLUMN `rank` DROP DEFAULT, since Django gives the value itself from then on.
+        with connection.schema_editor() as editor:
+            editor.add_field(Note, rank)
+        with connection.cursor() as cur:
+            cur.execute("SELECT title, `rank` FROM contenttypes_note")
+            self.assertEqual(cur.fetchall(), (("old", 5),))
+            with self.assertRaises(django.db.Error) as failed:
+                cur.execute("INSERT INTO contenttypes_note (title) VALUES ('raw')")
+            self.assertEqual(failed.exception.args[0], 1364)
+        # A default kept by the database (db_default): ALTER COLUMN ... SET DEFAULT.
+        kept = models.IntegerField(db_default=9)
+        kept.set_attributes_from_name("rank")
+        kept.model = Note
+        with connection.schema_editor() as editor:
+            editor.alter_field(Note, rank, kept)
+        with connection.cursor() as cur:
+            cur.execute("INSERT INTO contenttypes_note (title) VALUES ('raw')")
+            cur.execute("SELECT `rank` FROM contenttypes_note WHERE title = 'raw'")
+            self.assertEqual(cur.fetchall(), ((9,),))
 
     def test_json_fields(self):
         ann = Doc.objects.create(data={"name": "ann", "age": 30, "tags": ["a", "b"]})

@@ -235,6 +235,11 @@ impl Error {
         Error::new(1048, "23000", format!("Column '{col}' cannot be null"))
     }
 
+    /// 3522: MySQL keeps a primary key visible.
+    pub fn invisible_primary_key() -> Self {
+        Error::new(3522, "HY000", "A primary key index cannot be invisible")
+    }
+
     pub fn no_default(col: &str) -> Self {
         Error::new(
             1364,

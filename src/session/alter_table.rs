@@ -741,11 +741,7 @@ fn rename_index_change(info: &TableInfo, from: &str, to: &str) -> Result<Change>
 fn visibility_change(info: &TableInfo, name: &str, invisible: bool) -> Result<Change> {
     let clustered = info.handle_column.is_some() && name.eq_ignore_ascii_case("primary");
     if clustered || public_index(info, name)?.primary {
-        return Err(Error::new(
-            3522,
-            "HY000",
-            "A primary key index cannot be invisible",
-        ));
+        return Err(Error::invisible_primary_key());
     }
     let args = JobArgs::AlterIndexVisibility {
         name: name.to_string(),

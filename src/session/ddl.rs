@@ -410,11 +410,7 @@ impl Session {
         for (index, invisible) in sql::create_table::index_visibility(sql) {
             let primary = index.eq_ignore_ascii_case("PRIMARY");
             if primary && invisible {
-                return Err(Error::new(
-                    3522,
-                    "HY000",
-                    "A primary key index cannot be invisible",
-                ));
+                return Err(Error::invisible_primary_key());
             }
             if let Some(ix) = info
                 .indexes

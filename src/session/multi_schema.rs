@@ -123,6 +123,7 @@ pub fn check(table: &TableInfo, specs: &[&AlterClause]) -> Result<()> {
                 t.column(&old_column_name.value)?;
                 t.column(&new_column_name.value)?;
             }
+            Op::AlterColumn { column_name, .. } => t.column(&column_name.value)?,
             Op::AddConstraint { constraint, .. } => {
                 let (name, columns) = match constraint {
                     ast::TableConstraint::Index(ix) => {

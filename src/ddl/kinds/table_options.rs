@@ -2,9 +2,8 @@
 //! RENAME INDEX / ALTER INDEX ... [IN]VISIBLE / ALTER COLUMN ... {SET | DROP} DEFAULT / DROP
 //! CHECK: metadata only, none -> public in one step. The charset and collation are the
 //! table's defaults, for columns added later. AUTO_INCREMENT writes the id allocator's
-//! base in the same transaction as the table. ADD FOREIGN KEY
-//! and ADD CHECK, which read the rows, are kinds of their own (`add_foreign_key`,
-//! `check_constraint`).
+//! base in the same transaction as the table. ADD FOREIGN KEY and ADD CHECK, which read the
+//! rows, are kinds of their own (`add_foreign_key`, `check_constraint`).
 
 use super::{can_not_drop, finish, load_table, JobKind, Step};
 use crate::catalog::{meta, IndexInfo, SchemaState, TableInfo};
@@ -42,11 +41,7 @@ impl JobKind for TableOptions {
             JobArgs::AlterIndexVisibility { name, invisible } => {
                 let ix = public_index(&mut table, name)?;
                 if ix.primary && *invisible {
-                    return Err(Error::new(
-                        3522,
-                        "HY000",
-                        "A primary key index cannot be invisible",
-                    ));
+                    return Err(Error::invisible_primary_key());
                 }
                 ix.invisible = *invisible;
             }

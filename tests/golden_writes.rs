@@ -53,6 +53,7 @@ fn index(id: i64, name: &str, columns: Vec<usize>, unique: bool, state: SchemaSt
         comment: String::new(),
         backfill: Default::default(),
         invisible: false,
+        prefixes: Vec::new(),
     }
 }
 

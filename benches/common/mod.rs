@@ -48,6 +48,7 @@ pub fn k_index(id: i64, name: &str, state: SchemaState) -> IndexInfo {
         comment: String::new(),
         backfill: Default::default(),
         invisible: false,
+        prefixes: Vec::new(),
     }
 }
 

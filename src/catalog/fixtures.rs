@@ -33,6 +33,7 @@ pub fn index(
         comment: String::new(),
         backfill: Default::default(),
         invisible: false,
+        prefixes: Vec::new(),
     }
 }
 

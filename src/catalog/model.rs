@@ -139,12 +139,33 @@ pub struct IndexInfo {
     /// ALTER INDEX ... INVISIBLE: maintained by DML, never chosen by the planner.
     #[serde(default)]
     pub invisible: bool,
+    /// Each column's prefix length (`KEY k (name(10))`): the entry holds the column's first
+    /// that many characters (bytes of a binary string); `None` for the whole column. Empty
+    /// when no column has one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefixes: Vec<Option<u32>>,
 }
 
 impl IndexInfo {
-    /// Whether the planner may read through this index.
+    /// Whether the planner may read through this index. An index on column prefixes is
+    /// maintained and keeps its uniqueness, but no read is planned through it yet: its
+    /// entries do not hold the values a read would compare.
     pub fn usable(&self) -> bool {
+        self.visible() && !self.has_prefix()
+    }
+
+    /// Public and not made invisible: what index hints may name.
+    pub fn visible(&self) -> bool {
         self.state == SchemaState::Public && !self.invisible
+    }
+
+    /// The prefix length of the index's column at `pos`, if it indexes a prefix.
+    pub fn prefix(&self, pos: usize) -> Option<u32> {
+        self.prefixes.get(pos).copied().flatten()
+    }
+
+    pub fn has_prefix(&self) -> bool {
+        self.prefixes.iter().any(Option::is_some)
     }
 }
 

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::sql;
 use crate::sql::alter_table::AlterClause;
 use crate::sql::context::split_name;
-use crate::sql::create_table::index_comment;
+use crate::sql::create_table::{index_comment, IndexPart};
 use crate::sql::QueryResult;
 
 /// One change of an ALTER TABLE: what its job (or sub-job) does.
@@ -96,8 +96,12 @@ impl Session {
         let change = match op {
             Op::AddConstraint { constraint, .. } => match constraint {
                 ast::TableConstraint::Index(ix) => {
-                    let columns = index_columns(&ix.columns)?;
-                    let index = ix.name.as_ref().map_or(&columns[0], |n| &n.value).clone();
+                    let columns = index_parts(&ix.columns)?;
+                    let index = ix
+                        .name
+                        .as_ref()
+                        .map_or(&columns[0].column, |n| &n.value)
+                        .clone();
                     add_index_change(
                         table,
                         &index,
@@ -107,12 +111,12 @@ impl Session {
                     )?
                 }
                 ast::TableConstraint::Unique(u) => {
-                    let columns = index_columns(&u.columns)?;
+                    let columns = index_parts(&u.columns)?;
                     let index = u
                         .name
                         .as_ref()
                         .or(u.index_name.as_ref())
-                        .map_or(&columns[0], |n| &n.value)
+                        .map_or(&columns[0].column, |n| &n.value)
                         .clone();
                     add_index_change(
                         table,
@@ -367,7 +371,7 @@ impl Session {
         sql: &str,
         table: &ast::ObjectName,
         name: &str,
-        columns: Vec<String>,
+        columns: Vec<IndexPart>,
         unique: bool,
         comment: String,
     ) -> Result<QueryResult> {
@@ -426,7 +430,7 @@ impl Session {
             changes.push(add_index_change(
                 table,
                 &name,
-                info.columns.clone(),
+                whole_columns(info.columns.clone()),
                 false,
                 String::new(),
             )?);
@@ -517,6 +521,12 @@ impl Session {
         if in_primary {
             // Primary key columns are NOT NULL whatever the definition says, as in MySQL.
             column.nullable = false;
+        }
+        // An index on a prefix of the column keeps its prefix: the new type must allow it.
+        for ix in &info.indexes {
+            for (part, _) in ix.columns.iter().enumerate().filter(|(_, &c)| c == pos) {
+                sql::create_table::check_prefix(&column, ix.prefix(part))?;
+            }
         }
         if old.auto_increment && !column.auto_increment {
             return Err(Error::new(
@@ -611,7 +621,7 @@ fn unused_index_name(table: &TableInfo, base: &str) -> String {
 fn add_index_change(
     info: &TableInfo,
     name: &str,
-    columns: Vec<String>,
+    parts: Vec<IndexPart>,
     unique: bool,
     comment: String,
 ) -> Result<Change> {
@@ -619,19 +629,22 @@ fn add_index_change(
         return Err(Error::duplicate_key_name(name));
     }
     sql::limits::index_count(info.indexes.len() + 1)?;
-    for c in &columns {
-        if info
-            .column_by_name(c)
+    let mut key = Vec::with_capacity(parts.len());
+    for part in &parts {
+        let Some((_, col)) = info
+            .column_by_name(&part.column)
             .filter(|(_, col)| col.state == SchemaState::Public)
-            .is_none()
-        {
+        else {
             return Err(Error::new(
                 1072,
                 "42000",
-                format!("Key column '{c}' doesn't exist in table"),
+                format!("Key column '{}' doesn't exist in table", part.column),
             ));
-        }
+        };
+        sql::create_table::check_prefix(col, part.prefix)?;
+        key.push((col, part.prefix));
     }
+    let prefixes: Vec<Option<u32>> = parts.iter().map(|p| p.prefix).collect();
     let index = IndexInfo {
         id: 0,
         name: name.to_string(),
@@ -642,14 +655,15 @@ fn add_index_change(
         comment,
         backfill: Default::default(),
         invisible: false,
+        prefixes: match prefixes.iter().any(Option::is_some) {
+            true => prefixes,
+            false => Vec::new(),
+        },
     };
-    sql::limits::index(&index, columns.len())?;
-    sql::limits::key_length(
-        columns
-            .iter()
-            .filter_map(|c| info.column_by_name(c).map(|(_, col)| col)),
-    )?;
+    sql::limits::index(&index, parts.len())?;
+    sql::limits::key_length(key)?;
     let made_not_null = Vec::new();
+    let columns = parts.into_iter().map(|p| p.column).collect();
     let args = JobArgs::AddIndex {
         index,
         columns,
@@ -671,7 +685,13 @@ fn add_primary_key_change(info: &TableInfo, columns: Vec<String>) -> Result<Chan
             columns,
             made_not_null,
         },
-    ) = add_index_change(info, "PRIMARY_", columns, true, String::new())?
+    ) = add_index_change(
+        info,
+        "PRIMARY_",
+        whole_columns(columns),
+        true,
+        String::new(),
+    )?
     else {
         return Err(Error::internal("an index change without its index"));
     };
@@ -855,11 +875,22 @@ fn unsupported_algorithm(action: Action, algorithm: &ast::AlterTableAlgorithm) -
     ))
 }
 
+/// The columns an index definition names (their prefix lengths left out).
 pub(super) fn index_columns(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
-    cols.iter()
-        .map(|c| match &c.column.expr {
-            ast::Expr::Identifier(id) => Ok(id.value.clone()),
-            other => Err(Error::unsupported(format!("index on expression {other}"))),
+    Ok(index_parts(cols)?.into_iter().map(|p| p.column).collect())
+}
+
+pub(super) fn index_parts(cols: &[ast::IndexColumn]) -> Result<Vec<IndexPart>> {
+    cols.iter().map(sql::create_table::index_part).collect()
+}
+
+/// Whole columns as index parts.
+fn whole_columns(columns: Vec<String>) -> Vec<IndexPart> {
+    columns
+        .into_iter()
+        .map(|column| IndexPart {
+            column,
+            prefix: None,
         })
         .collect()
 }

@@ -103,7 +103,7 @@ impl Session {
                         .as_ref()
                         .map(|n| n.to_string().trim_matches('`').to_string())
                         .ok_or_else(|| Error::syntax("CREATE INDEX"))?;
-                    let columns = super::alter_table::index_columns(&ci.columns)?;
+                    let columns = super::alter_table::index_parts(&ci.columns)?;
                     let comment = sql::create_table::index_comment(&ci.index_options);
                     s.add_index(sql, &ci.table_name, &name, columns, ci.unique, comment)
                 }

@@ -347,21 +347,29 @@ pub fn table_info(
     for (column, expr) in &generated_exprs {
         check_generated(&columns, column, expr)?;
     }
+    // An index column's offset, and its prefix length checked against the column (as
+    // defined: the keys below only make columns NOT NULL).
+    let defined = columns.clone();
+    let part_offset = |c: &ast::IndexColumn| -> Result<(usize, Option<u32>)> {
+        let part = index_part(c)?;
+        let offset = col_offset_of(&column_names, &part.column)?;
+        check_prefix(&defined[offset], part.prefix)?;
+        Ok((offset, part.prefix))
+    };
     let col_offset = |c: &ast::IndexColumn| -> Result<usize> {
-        let name = match &c.column.expr {
-            ast::Expr::Identifier(id) => id.value.clone(),
-            other => return Err(Error::unsupported(format!("index on expression {other}"))),
+        match part_offset(c)? {
+            (offset, None) => Ok(offset),
+            (_, Some(_)) => Err(Error::unsupported("a primary key on a column prefix")),
+        }
+    };
+    let parts_of = |cols: &[ast::IndexColumn]| -> Result<(Vec<usize>, Vec<Option<u32>>)> {
+        let parts = cols.iter().map(part_offset).collect::<Result<Vec<_>>>()?;
+        let (offsets, prefixes): (Vec<usize>, Vec<Option<u32>>) = parts.into_iter().unzip();
+        let prefixes = match prefixes.iter().any(Option::is_some) {
+            true => prefixes,
+            false => Vec::new(),
         };
-        column_names
-            .iter()
-            .position(|col| col.eq_ignore_ascii_case(&name))
-            .ok_or_else(|| {
-                Error::new(
-                    1072,
-                    "42000",
-                    format!("Key column '{name}' doesn't exist in table"),
-                )
-            })
+        Ok((offsets, prefixes))
     };
     for c in &ct.constraints {
         match c {
@@ -380,11 +388,7 @@ pub fn table_info(
                 primary = Some(cols);
             }
             ast::TableConstraint::Unique(u) => {
-                let cols = u
-                    .columns
-                    .iter()
-                    .map(col_offset)
-                    .collect::<Result<Vec<_>>>()?;
+                let (cols, prefixes) = parts_of(&u.columns)?;
                 let name = u
                     .name
                     .as_ref()
@@ -394,16 +398,13 @@ pub fn table_info(
                 let name = name.unwrap_or_else(|| columns[cols[0]].name.clone());
                 indexes.push(IndexInfo {
                     comment: index_comment(&u.index_options),
+                    prefixes,
                     ..index(&name, cols, true)
                 });
             }
             ast::TableConstraint::Index(ix) => {
                 explicit_names.push(ix.name.is_some());
-                let cols = ix
-                    .columns
-                    .iter()
-                    .map(col_offset)
-                    .collect::<Result<Vec<_>>>()?;
+                let (cols, prefixes) = parts_of(&ix.columns)?;
                 let name = ix
                     .name
                     .as_ref()
@@ -411,6 +412,7 @@ pub fn table_info(
                     .unwrap_or_else(|| columns[cols[0]].name.clone());
                 indexes.push(IndexInfo {
                     comment: index_comment(&ix.index_options),
+                    prefixes,
                     ..index(&name, cols, false)
                 });
             }
@@ -589,6 +591,65 @@ pub fn foreign_key_index_name(fk: &ast::ForeignKeyConstraint) -> Option<String> 
         .map(|n| n.value.clone())
 }
 
+/// One part of an index definition: a column, whole or its first `prefix` characters
+/// (bytes of a binary string), as in `KEY k (name(10))`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexPart {
+    pub column: String,
+    pub prefix: Option<u32>,
+}
+
+/// The column (and prefix length) an index definition names; an expression is 1235.
+pub fn index_part(c: &ast::IndexColumn) -> Result<IndexPart> {
+    let expr = &c.column.expr;
+    let whole = |column: &ast::Ident| IndexPart {
+        column: column.value.clone(),
+        prefix: None,
+    };
+    match expr {
+        ast::Expr::Identifier(id) => Ok(whole(id)),
+        // sqlparser reads `name(10)` as a call.
+        ast::Expr::Function(f) if f.name.0.len() == 1 && f.over.is_none() => {
+            let length = f.args.to_string();
+            let length = length.trim_start_matches('(').trim_end_matches(')').trim();
+            match (f.name.0[0].as_ident(), length.parse::<u32>()) {
+                (Some(id), Ok(n)) => Ok(IndexPart {
+                    prefix: Some(n),
+                    ..whole(id)
+                }),
+                _ => Err(Error::unsupported(format!("index on expression {expr}"))),
+            }
+        }
+        other => Err(Error::unsupported(format!("index on expression {other}"))),
+    }
+}
+
+/// MySQL's rules for a prefix length: a string column's only, no longer than the column
+/// (1089), not 0 (1391).
+pub fn check_prefix(col: &ColumnInfo, prefix: Option<u32>) -> Result<()> {
+    let Some(n) = prefix else { return Ok(()) };
+    if n == 0 {
+        return Err(Error::new(
+            1391,
+            "HY000",
+            format!("Key part '{}' length cannot be 0", col.name),
+        ));
+    }
+    let longest = match col.ty {
+        DataType::Char { len, .. } | DataType::Binary { len, .. } => Some(len),
+        DataType::Text { max_len, .. } | DataType::Blob { max_len } => Some(max_len),
+        _ => None,
+    };
+    if longest.is_none_or(|longest| n > longest) {
+        return Err(Error::new(
+            1089,
+            "HY000",
+            "Incorrect prefix key; the used key part isn't a string, the used length is longer than the key part, or the storage engine doesn't support unique prefix keys",
+        ));
+    }
+    Ok(())
+}
+
 /// An index definition's `COMMENT '...'` (empty without one).
 pub fn index_comment(options: &[ast::IndexOption]) -> String {
     options
@@ -612,6 +673,7 @@ fn index(name: &str, columns: Vec<usize>, unique: bool) -> IndexInfo {
         comment: String::new(),
         backfill: Default::default(),
         invisible: false,
+        prefixes: Vec::new(),
     }
 }
 

@@ -426,6 +426,18 @@ pub struct IndexRow {
     pub columns: Vec<usize>,
     pub comment: String,
     pub visible: bool,
+    /// `IndexInfo::prefixes`: each column's prefix length, if any.
+    pub prefixes: Vec<Option<u32>>,
+}
+
+impl IndexRow {
+    /// SUB_PART of the index's column at `seq`: its prefix length, NULL for a whole column.
+    pub fn sub_part(&self, seq: usize) -> Value {
+        match self.prefixes.get(seq).copied().flatten() {
+            Some(n) => Value::Int(i64::from(n)),
+            None => Value::Null,
+        }
+    }
 }
 
 pub fn indexes(t: &TableInfo) -> Vec<IndexRow> {
@@ -438,6 +450,7 @@ pub fn indexes(t: &TableInfo) -> Vec<IndexRow> {
             columns: vec![h],
             comment: String::new(),
             visible: true,
+            prefixes: Vec::new(),
         });
     }
     for ix in t.indexes.iter().filter(|i| i.state == SchemaState::Public) {
@@ -452,6 +465,7 @@ pub fn indexes(t: &TableInfo) -> Vec<IndexRow> {
             columns: ix.columns.clone(),
             comment: ix.comment.clone(),
             visible: !ix.invisible,
+            prefixes: ix.prefixes.clone(),
         });
     }
     out
@@ -730,7 +744,7 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                             s(&col.name),
                             s("A"),
                             int(0),
-                            Value::Null,
+                            ix.sub_part(seq),
                             Value::Null,
                             s(if col.nullable { "YES" } else { "" }),
                             s("BTREE"),

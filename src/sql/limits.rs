@@ -120,10 +120,17 @@ fn key_bytes(ty: &DataType) -> usize {
 }
 
 /// 1071 for an index whose columns could make a key longer than MySQL allows.
-pub fn key_length<'a>(columns: impl IntoIterator<Item = &'a ColumnInfo>) -> Result<()> {
-    let bytes = columns
+pub fn key_length<'a>(
+    parts: impl IntoIterator<Item = (&'a ColumnInfo, Option<u32>)>,
+) -> Result<()> {
+    let bytes = parts
         .into_iter()
-        .map(|c| key_bytes(&c.ty))
+        .map(|(c, prefix)| match prefix {
+            // Four bytes a character (utf8mb4); a binary prefix counts bytes.
+            Some(n) if c.ty.is_text() => (n as usize).saturating_mul(4),
+            Some(n) => n as usize,
+            None => key_bytes(&c.ty),
+        })
         .fold(0usize, usize::saturating_add);
     if bytes > MAX_KEY_BYTES {
         return Err(Error::new(
@@ -165,7 +172,8 @@ pub fn table(info: &TableInfo) -> Result<()> {
     index_count(info.indexes.len())?;
     info.indexes.iter().try_for_each(|ix| {
         index(ix, ix.columns.len())?;
-        key_length(ix.columns.iter().filter_map(|&c| info.columns.get(c)))
+        let parts = ix.columns.iter().enumerate();
+        key_length(parts.filter_map(|(pos, &c)| Some((info.columns.get(c)?, ix.prefix(pos)))))
     })
 }
 
@@ -183,10 +191,13 @@ mod tests {
     #[test]
     fn keys_count_utf8mb4_characters_as_four_bytes() {
         let column = |len| ColumnInfo::new(1, "c", DataType::varchar(len));
-        assert!(key_length([&column(768)]).is_ok());
-        let e = key_length([&column(769)]).unwrap_err();
+        assert!(key_length([(&column(768), None)]).is_ok());
+        let e = key_length([(&column(769), None)]).unwrap_err();
         assert_eq!(e.code(), 1071);
         assert!(e.message().contains("(3076 bytes)"));
-        assert!(key_length([&column(700), &column(100)]).is_err());
+        assert!(key_length([(&column(700), None), (&column(100), None)]).is_err());
+        // A prefix counts only its own characters.
+        assert!(key_length([(&column(1000), Some(768))]).is_ok());
+        assert!(key_length([(&column(1000), Some(769))]).is_err());
     }
 }

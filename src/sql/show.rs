@@ -367,7 +367,19 @@ pub fn create_table_text(info: &TableInfo, n: Names, auto_increment: Option<i64>
             (false, true) => format!("  UNIQUE KEY {} ", n.quote(&ix.name)),
             (false, false) => format!("  KEY {} ", n.quote(&ix.name)),
         };
-        line.push_str(&format!("({})", names(&ix.columns)));
+        let parts: Vec<String> = ix
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(pos, &c)| {
+                let name = n.quote(&info.columns[c].name);
+                match ix.prefix(pos) {
+                    Some(len) => format!("{name}({len})"),
+                    None => name,
+                }
+            })
+            .collect();
+        line.push_str(&format!("({})", parts.join(",")));
         // In TiDB's order, so that a dump restores the index as it is.
         if ix.invisible {
             line.push_str(" /*!80000 INVISIBLE */");
@@ -548,7 +560,7 @@ pub fn index(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult
                 Value::str(&col.name),
                 Value::str("A"),
                 Value::Int(0),
-                Value::Null,
+                ix.sub_part(seq),
                 Value::Null,
                 Value::str(if col.nullable { "YES" } else { "" }),
                 Value::str("BTREE"),

@@ -100,7 +100,8 @@ impl Table {
         let values: Vec<Value> = index
             .columns
             .iter()
-            .map(|&c| self.index_value(c, row[c].clone()))
+            .enumerate()
+            .map(|(pos, &c)| self.index_value(c, index.prefix(pos), row[c].clone()))
             .collect();
         let unique_form = index.unique && values.iter().all(|v| !v.is_null());
         let key = keys::index_key(
@@ -112,8 +113,16 @@ impl Table {
         (key, unique_form)
     }
 
-    /// What an index entry holds for `value` of column `col`: its collation key.
-    fn index_value(&self, col: usize, value: Value) -> Value {
+    /// What an index entry holds for `value` of column `col`: its collation key, of its
+    /// first `prefix` characters (bytes of a binary string) when the index says so.
+    fn index_value(&self, col: usize, prefix: Option<u32>, value: Value) -> Value {
+        let value = match (prefix, value) {
+            (Some(n), Value::Bytes(bytes)) => {
+                let chars = self.info.columns.get(col).is_some_and(|c| c.ty.is_text());
+                Value::Bytes(prefix_of(bytes, n as usize, chars))
+            }
+            (_, value) => value,
+        };
         match self.folds.get(col).copied().flatten() {
             Some(fold) => fold.key(value),
             None => value,
@@ -125,13 +134,22 @@ impl Table {
         format!("{}.{}", self.info.name, index.name)
     }
 
-    /// The entry text of a duplicate-key message: the index's values joined by '-'.
-    pub fn entry_text(&self, columns: &[usize], row: &[Value]) -> String {
-        columns
-            .iter()
-            .map(|&c| row[c].to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("-")
+    /// The entry text of a duplicate-key message: the values `index` holds (a prefix
+    /// where it indexes one, as MySQL shows) joined by '-'.
+    pub fn entry_text(&self, index: &IndexInfo, row: &[Value]) -> String {
+        let values =
+            index
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(pos, &c)| match (index.prefix(pos), &row[c]) {
+                    (Some(n), Value::Bytes(b)) => {
+                        let chars = self.info.columns[c].ty.is_text();
+                        Value::Bytes(prefix_of(b.clone(), n as usize, chars)).to_string_lossy()
+                    }
+                    (_, v) => v.to_string_lossy(),
+                });
+        values.collect::<Vec<_>>().join("-")
     }
 
     fn columns_to_store(&self) -> impl Iterator<Item = (usize, &ColumnInfo)> {
@@ -145,6 +163,17 @@ impl Table {
     }
 }
 
+/// The first `n` characters of `bytes` (UTF-8; bytes where it is not), or its first `n`
+/// bytes when `chars` is false.
+fn prefix_of(mut bytes: Vec<u8>, n: usize, chars: bool) -> Vec<u8> {
+    let end = match std::str::from_utf8(&bytes) {
+        Ok(text) if chars => text.char_indices().nth(n).map_or(bytes.len(), |(i, _)| i),
+        _ => n.min(bytes.len()),
+    };
+    bytes.truncate(end);
+    bytes
+}
+
 /// Indexes that new entries are written to (and unique constraints checked on).
 pub fn is_writable(state: SchemaState) -> bool {
     matches!(
@@ -156,4 +185,19 @@ pub fn is_writable(state: SchemaState) -> bool {
 /// Indexes whose entries are removed when their row goes away.
 pub fn is_deletable(state: SchemaState) -> bool {
     state != SchemaState::None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_of;
+
+    #[test]
+    fn a_prefix_counts_characters_of_text_and_bytes_of_binary() {
+        let text = "héllo".as_bytes().to_vec();
+        assert_eq!(prefix_of(text.clone(), 2, true), "hé".as_bytes());
+        assert_eq!(prefix_of(text.clone(), 2, false), b"h\xc3");
+        assert_eq!(prefix_of(text.clone(), 9, true), text);
+        // Not UTF-8: bytes.
+        assert_eq!(prefix_of(vec![0xff, 0xfe, 0xfd], 2, true), [0xff, 0xfe]);
+    }
 }

@@ -245,7 +245,7 @@ impl Table {
     /// `range` with its values as `index` holds them (collation keys).
     fn keyed(&self, index: &IndexInfo, range: &IndexRange) -> IndexRange {
         let key = |pos: usize, v: &Value| match index.columns.get(pos) {
-            Some(&c) => self.index_value(c, v.clone()),
+            Some(&c) => self.index_value(c, index.prefix(pos), v.clone()),
             None => v.clone(),
         };
         let next = range.prefix.len();

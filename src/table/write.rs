@@ -112,7 +112,7 @@ impl Table {
                         || self.row_has_entry(txn, index, existing, &key)?);
                 if duplicate {
                     return Err(Error::Duplicate {
-                        entry: self.entry_text(&index.columns, row),
+                        entry: self.entry_text(index, row),
                         key_name: self.index_display_name(index),
                         existing_handle: existing,
                     });
@@ -172,7 +172,7 @@ impl Table {
         if unique_form && backfill.writes_temp_index() {
             if let Some(existing) = self.temp_holder(txn, index, &key, handle)? {
                 return Err(Error::Duplicate {
-                    entry: self.entry_text(&index.columns, row),
+                    entry: self.entry_text(index, row),
                     key_name: self.index_display_name(index),
                     existing_handle: existing,
                 });
@@ -248,7 +248,7 @@ impl Table {
 
     fn primary_duplicate(&self, row: &[Value], handle: i64) -> Error {
         let entry = match self.info.handle_column {
-            Some(h) => self.entry_text(&[h], row),
+            Some(h) => row[h].to_string_lossy(),
             None => handle.to_string(),
         };
         Error::Duplicate {

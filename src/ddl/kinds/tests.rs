@@ -126,6 +126,7 @@ fn add_index_job(db_id: i64, table_id: i64) -> Job {
         comment: String::new(),
         backfill: Default::default(),
         invisible: false,
+        prefixes: Vec::new(),
     };
     Job::new(
         Action::AddIndex,

@@ -147,15 +147,10 @@ pub struct IndexInfo {
 }
 
 impl IndexInfo {
-    /// Whether the planner may read through this index. An index on column prefixes is
-    /// maintained and keeps its uniqueness, but no read is planned through it yet: its
-    /// entries do not hold the values a read would compare.
+    /// Whether the planner may read through this index. (Through an index on column
+    /// prefixes a read finds every row whose prefix matches; the WHERE clause, applied to
+    /// every row read, keeps the ones that match whole.)
     pub fn usable(&self) -> bool {
-        self.visible() && !self.has_prefix()
-    }
-
-    /// Public and not made invisible: what index hints may name.
-    pub fn visible(&self) -> bool {
         self.state == SchemaState::Public && !self.invisible
     }
 
@@ -347,6 +342,8 @@ impl TableInfo {
             .indexes
             .iter()
             .filter(|ix| ix.state == SchemaState::Public && ix.columns.starts_with(columns))
+            // Its entries must hold the key's values whole: lookups take what they find.
+            .filter(|ix| (0..columns.len()).all(|pos| ix.prefix(pos).is_none()))
             .collect();
         covering.sort_by_key(|ix| !(ix.unique && ix.columns.len() == columns.len()));
         covering.first().copied()

@@ -242,13 +242,16 @@ impl Table {
         })
     }
 
-    /// `range` with its values as `index` holds them (collation keys).
+    /// `range` with its values as `index` holds them (collation keys, of a prefix where
+    /// it indexes one). A bound on a prefix includes its own prefix: `name > 'abcd'` reads
+    /// from the entries 'abc' of a 3-character prefix on, as 'abcz' is among them.
     fn keyed(&self, index: &IndexInfo, range: &IndexRange) -> IndexRange {
         let key = |pos: usize, v: &Value| match index.columns.get(pos) {
             Some(&c) => self.index_value(c, index.prefix(pos), v.clone()),
             None => v.clone(),
         };
         let next = range.prefix.len();
+        let inclusive = |inc: bool| inc || index.prefix(next).is_some();
         IndexRange {
             prefix: range
                 .prefix
@@ -256,8 +259,14 @@ impl Table {
                 .enumerate()
                 .map(|(i, v)| key(i, v))
                 .collect(),
-            low: range.low.as_ref().map(|(v, inc)| (key(next, v), *inc)),
-            high: range.high.as_ref().map(|(v, inc)| (key(next, v), *inc)),
+            low: range
+                .low
+                .as_ref()
+                .map(|(v, inc)| (key(next, v), inclusive(*inc))),
+            high: range
+                .high
+                .as_ref()
+                .map(|(v, inc)| (key(next, v), inclusive(*inc))),
         }
     }
 

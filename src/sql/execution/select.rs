@@ -145,6 +145,12 @@ pub fn for_each_row(
                     Ok(true)
                 })?;
             }
+            // Ranges of distinct values may share their prefixes (`name IN ('abcd',
+            // 'abce')` through `name(3)`): each row is read once.
+            if index.has_prefix() && ranges.len() > 1 {
+                let mut seen = std::collections::HashSet::new();
+                handles.retain(|h| seen.insert(*h));
+            }
             for h in handles {
                 if let Some(row) = t.row(txn, h)? {
                     if !keep(h, row) {

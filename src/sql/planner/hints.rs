@@ -30,12 +30,12 @@ impl IndexHints {
                 let name = ident.value.to_ascii_lowercase();
                 let exists = if name == PRIMARY {
                     table.handle_column.is_some()
-                        || table.indexes.iter().any(|i| i.primary && i.visible())
+                        || table.indexes.iter().any(|i| i.primary && i.usable())
                 } else {
                     table
                         .indexes
                         .iter()
-                        .any(|i| i.visible() && i.name.eq_ignore_ascii_case(&name))
+                        .any(|i| i.usable() && i.name.eq_ignore_ascii_case(&name))
                 };
                 if !exists {
                     return Err(Error::new(

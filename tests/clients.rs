@@ -211,7 +211,8 @@ fn mariadb_script(server: &TestServer, script: &str, extra: &[&str]) -> Output {
 /// A dump as MySQL 8.0's mysqldump writes it restores: every versioned comment is code, as
 /// in TiDB (`/*!40101 SET ...*/`, the view's `/*!50001 ...*/`, CREATE DATABASE's `/*!80016
 /// DEFAULT ENCRYPTION='N' */`), LOCK TABLES warns, and the table's `AUTO_INCREMENT=10`
-/// (rows 4 to 9 were deleted before the dump) is where its ids go on.
+/// (rows 4 to 9 were deleted before the dump) is where its ids go on. Its indexes keep
+/// their prefix lengths, comments and visibility.
 #[test]
 fn a_mysql_8_dump_restores() {
     let server = TestServer::start();
@@ -221,14 +222,19 @@ fn a_mysql_8_dump_restores() {
         &server,
         "INSERT INTO items (name) VALUES ('new'); \
          SELECT * FROM items ORDER BY id; SELECT * FROM cheap ORDER BY name; \
-         SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop8'",
+         SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop8'; \
+         SELECT INDEX_NAME, SUB_PART, IS_VISIBLE, INDEX_COMMENT FROM information_schema.STATISTICS \
+         WHERE TABLE_SCHEMA = 'shop8' AND TABLE_NAME = 'items' ORDER BY INDEX_NAME",
         &["-D", "shop8", "--batch"],
     );
     assert_eq!(
         check("the restored database", out),
         "id\tname\tprice\thidden\n1\tpen\t1.50\tNULL\n2\tit's\tNULL\t7\n3\tcaf\u{e9}\t-0.25\tNULL\n10\tnew\tNULL\tNULL\n\
          name\ncaf\u{e9}\npen\n\
-         DEFAULT_COLLATION_NAME\nutf8mb4_0900_ai_ci\n"
+         DEFAULT_COLLATION_NAME\nutf8mb4_0900_ai_ci\n\
+         INDEX_NAME\tSUB_PART\tIS_VISIBLE\tINDEX_COMMENT\n\
+         PRIMARY\tNULL\tYES\t\nby_name\tNULL\tYES\t\nby_price\tNULL\tNO\t\n\
+         name_start\t3\tYES\tfirst three letters\n"
     );
 }
 
@@ -310,7 +316,8 @@ fn mariadb_dump_and_restore() {
             &server,
             "CREATE DATABASE src; USE src; \
              CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL, \
-               price DECIMAL(10,2), added DATETIME, KEY by_name (name)); \
+               price DECIMAL(10,2), added DATETIME, KEY by_name (name), \
+               KEY by_start (name(2)) COMMENT 'first two', KEY by_price (price) INVISIBLE); \
              INSERT INTO items (name, price, added) VALUES ('pen', 1.50, '2026-01-02 03:04:05'), \
                ('it''s \\\\ \"quoted\"', NULL, NULL), ('caf\u{e9} \u{1f600}', -0.25, '1999-12-31 23:59:59'); \
              CREATE TABLE tags (item INT NOT NULL, tag VARCHAR(10) NOT NULL, PRIMARY KEY (item, tag), \
@@ -328,6 +335,11 @@ fn mariadb_dump_and_restore() {
     assert!(dump.contains("LOCK TABLES `items` WRITE;"), "{dump}");
     // The ids go on where they were (TiDB's figure: after the range reserved).
     assert!(dump.contains("AUTO_INCREMENT=1002"), "{dump}");
+    assert!(
+        dump.contains("KEY `by_start` (`name`(2)) COMMENT 'first two'")
+            && dump.contains("KEY `by_price` (`price`) /*!80000 INVISIBLE */"),
+        "{dump}"
+    );
     check(
         "the target database",
         mariadb(&server, "CREATE DATABASE dst", &[]),

@@ -36,7 +36,9 @@ CREATE TABLE `items` (
   `price` decimal(10,2) DEFAULT NULL,
   `hidden` int DEFAULT NULL,
   PRIMARY KEY (`id`),
-  KEY `by_name` (`name`)
+  UNIQUE KEY `name_start` (`name`(3)) COMMENT 'first three letters',
+  KEY `by_name` (`name`),
+  KEY `by_price` (`price`) /*!80000 INVISIBLE */
 ) ENGINE=InnoDB AUTO_INCREMENT=10 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_0900_ai_ci;
 /*!40101 SET character_set_client = @saved_cs_client */;
 

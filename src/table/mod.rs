@@ -116,16 +116,22 @@ impl Table {
     /// What an index entry holds for `value` of column `col`: its collation key, of its
     /// first `prefix` characters (bytes of a binary string) when the index says so.
     fn index_value(&self, col: usize, prefix: Option<u32>, value: Value) -> Value {
-        let value = match (prefix, value) {
+        let value = self.prefixed(col, prefix, value);
+        match self.folds.get(col).copied().flatten() {
+            Some(fold) => fold.key(value),
+            None => value,
+        }
+    }
+
+    /// `value` of column `col`, cut to its first `prefix` characters (bytes of a binary
+    /// string) when an index holds a prefix of it.
+    fn prefixed(&self, col: usize, prefix: Option<u32>, value: Value) -> Value {
+        match (prefix, value) {
             (Some(n), Value::Bytes(bytes)) => {
                 let chars = self.info.columns.get(col).is_some_and(|c| c.ty.is_text());
                 Value::Bytes(prefix_of(bytes, n as usize, chars))
             }
             (_, value) => value,
-        };
-        match self.folds.get(col).copied().flatten() {
-            Some(fold) => fold.key(value),
-            None => value,
         }
     }
 
@@ -137,18 +143,10 @@ impl Table {
     /// The entry text of a duplicate-key message: the values `index` holds (a prefix
     /// where it indexes one, as MySQL shows) joined by '-'.
     pub fn entry_text(&self, index: &IndexInfo, row: &[Value]) -> String {
-        let values =
-            index
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(pos, &c)| match (index.prefix(pos), &row[c]) {
-                    (Some(n), Value::Bytes(b)) => {
-                        let chars = self.info.columns[c].ty.is_text();
-                        Value::Bytes(prefix_of(b.clone(), n as usize, chars)).to_string_lossy()
-                    }
-                    (_, v) => v.to_string_lossy(),
-                });
+        let values = index.columns.iter().enumerate().map(|(pos, &c)| {
+            self.prefixed(c, index.prefix(pos), row[c].clone())
+                .to_string_lossy()
+        });
         values.collect::<Vec<_>>().join("-")
     }
 

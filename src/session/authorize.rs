@@ -73,7 +73,9 @@ impl Session {
     fn needs_of(&self, statement: &front::Statement, needs: &mut Needs) -> Result<()> {
         match statement {
             front::Statement::Sql(stmt) => self.sql_needs(stmt, needs)?,
-            front::Statement::Do(query) => self.reads(&**query, needs),
+            front::Statement::Do(query) | front::Statement::SelectInto { query, .. } => {
+                self.reads(&**query, needs)
+            }
             front::Statement::Admin(_) => needs.push(Need::Global(Priv::Super)),
             front::Statement::AlterTableOptions { db, table, .. }
             | front::Statement::KeysOption { db, table } => {

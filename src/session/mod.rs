@@ -475,6 +475,11 @@ impl Session {
                     front::Statement::Do(query) => s
                         .run_sql(sql, &Statement::Query(query))
                         .map(|_| QueryResult::ok()),
+                    front::Statement::SelectInto {
+                        sql,
+                        query,
+                        variables,
+                    } => s.select_into(&sql, query, &variables),
                 })
         })
     }

@@ -32,6 +32,7 @@ pub mod planner;
 pub mod point_get;
 pub mod prepare;
 mod result;
+mod select_into;
 pub mod session_context;
 pub mod show;
 mod special_forms;

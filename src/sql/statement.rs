@@ -46,6 +46,13 @@ pub enum Statement {
     Import(Box<super::import::ImportStatement>),
     /// `DO expr, ...`: the expressions evaluated, their values dropped.
     Do(Box<ast::Query>),
+    /// `SELECT ... INTO @a [, @b ...]`: the query (its text without the clause) and the
+    /// variables its one row goes into.
+    SelectInto {
+        sql: String,
+        query: Box<ast::Query>,
+        variables: Vec<String>,
+    },
     /// PREPARE / EXECUTE / DEALLOCATE PREPARE.
     Prepared(super::prepare::PrepareStatement),
     /// CREATE / ALTER / DROP / RENAME USER, SET PASSWORD, GRANT, REVOKE, SHOW GRANTS, FLUSH
@@ -163,6 +170,19 @@ pub fn parse(sql: &str) -> Result<Statement> {
             _ => Err(Error::syntax(sql)),
         };
     }
+    if let Some((text, variables)) = super::select_into::parse(sql) {
+        return match parse(&text)? {
+            Statement::Sql(stmt) => match *stmt {
+                ast::Statement::Query(query) => Ok(Statement::SelectInto {
+                    sql: text,
+                    query,
+                    variables,
+                }),
+                _ => Err(Error::syntax(sql)),
+            },
+            _ => Err(Error::syntax(sql)),
+        };
+    }
     let sql = &*set_with_colon_equals(sql);
     let text = without_extra_set_names(sql)
         .map(Cow::Owned)
@@ -170,6 +190,19 @@ pub fn parse(sql: &str) -> Result<Statement> {
     let mut stmts = parser::parse(&text)?;
     if stmts.len() != 1 {
         return Err(Error::syntax(sql));
+    }
+    // What sqlparser reads as `SELECT ... INTO name` that is not a user variable: outside a
+    // stored program MySQL has no such variable.
+    if let ast::Statement::Query(q) = &stmts[0] {
+        if let ast::SetExpr::Select(select) = q.body.as_ref() {
+            if let Some(name) = select.into.as_ref().and_then(|i| i.targets.first()) {
+                return Err(Error::new(
+                    1327,
+                    "42000",
+                    format!("Undeclared variable: {name}"),
+                ));
+            }
+        }
     }
     Ok(Statement::Sql(Box::new(stmts.remove(0))))
 }

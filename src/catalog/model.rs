@@ -162,6 +162,15 @@ impl IndexInfo {
     pub fn has_prefix(&self) -> bool {
         self.prefixes.iter().any(Option::is_some)
     }
+
+    /// The index with its columns' prefix lengths (kept only when some column has one).
+    pub fn with_prefixes(mut self, prefixes: Vec<Option<u32>>) -> IndexInfo {
+        self.prefixes = match prefixes.iter().any(Option::is_some) {
+            true => prefixes,
+            false => Vec::new(),
+        };
+        self
+    }
 }
 
 /// TiDB's `BackfillState` of an index being added with a temporary index (ingest): while the

@@ -644,7 +644,6 @@ fn add_index_change(
         sql::create_table::check_prefix(col, part.prefix)?;
         key.push((col, part.prefix));
     }
-    let prefixes: Vec<Option<u32>> = parts.iter().map(|p| p.prefix).collect();
     let index = IndexInfo {
         id: 0,
         name: name.to_string(),
@@ -655,11 +654,9 @@ fn add_index_change(
         comment,
         backfill: Default::default(),
         invisible: false,
-        prefixes: match prefixes.iter().any(Option::is_some) {
-            true => prefixes,
-            false => Vec::new(),
-        },
-    };
+        prefixes: Vec::new(),
+    }
+    .with_prefixes(parts.iter().map(|p| p.prefix).collect());
     sql::limits::index(&index, parts.len())?;
     sql::limits::key_length(key)?;
     let made_not_null = Vec::new();

@@ -364,12 +364,7 @@ pub fn table_info(
     };
     let parts_of = |cols: &[ast::IndexColumn]| -> Result<(Vec<usize>, Vec<Option<u32>>)> {
         let parts = cols.iter().map(part_offset).collect::<Result<Vec<_>>>()?;
-        let (offsets, prefixes): (Vec<usize>, Vec<Option<u32>>) = parts.into_iter().unzip();
-        let prefixes = match prefixes.iter().any(Option::is_some) {
-            true => prefixes,
-            false => Vec::new(),
-        };
-        Ok((offsets, prefixes))
+        Ok(parts.into_iter().unzip())
     };
     for c in &ct.constraints {
         match c {
@@ -396,11 +391,13 @@ pub fn table_info(
                     .map(|n| n.value.clone());
                 explicit_names.push(name.is_some());
                 let name = name.unwrap_or_else(|| columns[cols[0]].name.clone());
-                indexes.push(IndexInfo {
-                    comment: index_comment(&u.index_options),
-                    prefixes,
-                    ..index(&name, cols, true)
-                });
+                indexes.push(
+                    IndexInfo {
+                        comment: index_comment(&u.index_options),
+                        ..index(&name, cols, true)
+                    }
+                    .with_prefixes(prefixes),
+                );
             }
             ast::TableConstraint::Index(ix) => {
                 explicit_names.push(ix.name.is_some());
@@ -410,11 +407,13 @@ pub fn table_info(
                     .as_ref()
                     .map(|n| n.value.clone())
                     .unwrap_or_else(|| columns[cols[0]].name.clone());
-                indexes.push(IndexInfo {
-                    comment: index_comment(&ix.index_options),
-                    prefixes,
-                    ..index(&name, cols, false)
-                });
+                indexes.push(
+                    IndexInfo {
+                        comment: index_comment(&ix.index_options),
+                        ..index(&name, cols, false)
+                    }
+                    .with_prefixes(prefixes),
+                );
             }
             ast::TableConstraint::ForeignKey(fk) => {
                 let cols = fk

@@ -96,35 +96,12 @@ impl Session {
         let change = match op {
             Op::AddConstraint { constraint, .. } => match constraint {
                 ast::TableConstraint::Index(ix) => {
-                    let columns = index_parts(&ix.columns)?;
-                    let index = ix
-                        .name
-                        .as_ref()
-                        .map_or(&columns[0].column, |n| &n.value)
-                        .clone();
-                    add_index_change(
-                        table,
-                        &index,
-                        columns,
-                        false,
-                        index_comment(&ix.index_options),
-                    )?
+                    let name = ix.name.as_ref();
+                    index_definition_change(table, name, &ix.columns, false, &ix.index_options)?
                 }
                 ast::TableConstraint::Unique(u) => {
-                    let columns = index_parts(&u.columns)?;
-                    let index = u
-                        .name
-                        .as_ref()
-                        .or(u.index_name.as_ref())
-                        .map_or(&columns[0].column, |n| &n.value)
-                        .clone();
-                    add_index_change(
-                        table,
-                        &index,
-                        columns,
-                        true,
-                        index_comment(&u.index_options),
-                    )?
+                    let name = u.name.as_ref().or(u.index_name.as_ref());
+                    index_definition_change(table, name, &u.columns, true, &u.index_options)?
                 }
                 ast::TableConstraint::PrimaryKey(pk) => {
                     add_primary_key_change(table, index_columns(&pk.columns)?)?
@@ -616,6 +593,23 @@ fn unused_index_name(table: &TableInfo, base: &str) -> String {
         .map(|n| format!("{base}_{n}"))
         .find(|n| !taken(n))
         .unwrap_or_else(|| base.to_string())
+}
+
+/// ADD [UNIQUE] INDEX as written: unnamed, it takes its first column's name.
+fn index_definition_change(
+    table: &TableInfo,
+    name: Option<&ast::Ident>,
+    columns: &[ast::IndexColumn],
+    unique: bool,
+    options: &[ast::IndexOption],
+) -> Result<Change> {
+    let parts = index_parts(columns)?;
+    let name = match (name, parts.first()) {
+        (Some(n), _) => n.value.clone(),
+        (None, Some(first)) => first.column.clone(),
+        (None, None) => return Err(Error::syntax("ADD INDEX without columns")),
+    };
+    add_index_change(table, &name, parts, unique, index_comment(options))
 }
 
 fn add_index_change(

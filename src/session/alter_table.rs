@@ -460,12 +460,7 @@ impl Session {
             Option<&ast::MySQLColumnPosition>,
         ),
     ) -> Result<Change> {
-        let Some((pos, old)) = info
-            .column_by_name(old_name)
-            .filter(|(_, c)| c.state == SchemaState::Public)
-        else {
-            return Err(Error::unknown_column(old_name, &info.name));
-        };
+        let (pos, old) = public_column(info, old_name)?;
         if !old_name.eq_ignore_ascii_case(new_name) && info.column_by_name(new_name).is_some() {
             return Err(Error::duplicate_column(new_name));
         }
@@ -696,14 +691,19 @@ fn add_primary_key_change(info: &TableInfo, columns: Vec<String>) -> Result<Chan
     Ok((Action::AddPrimaryKey, args))
 }
 
+/// The public column `name` of `info` and its offset (1054 otherwise).
+pub(super) fn public_column<'a>(
+    info: &'a TableInfo,
+    name: &str,
+) -> Result<(usize, &'a crate::catalog::ColumnInfo)> {
+    info.column_by_name(name)
+        .filter(|(_, c)| c.state == SchemaState::Public)
+        .ok_or_else(|| Error::unknown_column(name, &info.name))
+}
+
 /// RENAME COLUMN: a `modify column` job that keeps the column's definition (TiDB's way).
 fn rename_column_change(info: &TableInfo, old_name: &str, new_name: &str) -> Result<Change> {
-    let Some((_, old)) = info
-        .column_by_name(old_name)
-        .filter(|(_, c)| c.state == SchemaState::Public)
-    else {
-        return Err(Error::unknown_column(old_name, &info.name));
-    };
+    let (_, old) = public_column(info, old_name)?;
     if !old_name.eq_ignore_ascii_case(new_name) && info.column_by_name(new_name).is_some() {
         return Err(Error::duplicate_column(new_name));
     }

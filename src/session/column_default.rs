@@ -5,9 +5,9 @@
 
 use sqlparser::ast;
 
-use super::alter_table::Change;
+use super::alter_table::{public_column, Change};
 use super::Session;
-use crate::catalog::{SchemaState, TableInfo};
+use crate::catalog::TableInfo;
 use crate::ddl::{Action, JobArgs};
 use crate::error::{Error, Result};
 use crate::sql::create_table::{default_of, invalid_default};
@@ -19,12 +19,7 @@ impl Session {
         column: &str,
         op: &ast::AlterColumnOperation,
     ) -> Result<Change> {
-        let Some((_, col)) = table
-            .column_by_name(column)
-            .filter(|(_, c)| c.state == SchemaState::Public)
-        else {
-            return Err(Error::unknown_column(column, &table.name));
-        };
+        let (_, col) = public_column(table, column)?;
         let default = match op {
             ast::AlterColumnOperation::SetDefault { value } => {
                 if col.auto_increment || col.generated.is_some() {

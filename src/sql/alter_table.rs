@@ -43,11 +43,7 @@ pub enum AlterClause {
 pub fn parse(sql: &str) -> Option<Result<(ast::ObjectName, Vec<AlterClause>)>> {
     // Every statement passes here: tokenize only what may be an ALTER (a comment may come
     // before the keyword).
-    if !sql
-        .as_bytes()
-        .windows(5)
-        .any(|w| w.eq_ignore_ascii_case(b"alter"))
-    {
+    if !parser::mentions(sql, "alter") {
         return None;
     }
     let tokens = super::parser::code_tokens(sql)?;

@@ -25,6 +25,29 @@ pub fn first_word_is(sql: &str, words: &[&str]) -> bool {
         .is_some_and(|first| words.iter().any(|w| first.eq_ignore_ascii_case(w)))
 }
 
+/// Whether `word` appears anywhere in `sql` (ASCII case ignored): the cheap test a front
+/// parser makes before it tokenizes.
+pub fn mentions(sql: &str, word: &str) -> bool {
+    sql.as_bytes()
+        .windows(word.len())
+        .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+}
+
+/// The byte offset in `sql` of a tokenizer location (1-based line, 1-based character
+/// column); `None` past the text.
+pub fn byte_offset(sql: &str, at: sqlparser::tokenizer::Location) -> Option<usize> {
+    let mut pos = 0usize;
+    for (i, line) in sql.split_inclusive('\n').enumerate() {
+        if i as u64 + 1 == at.line {
+            let column = usize::try_from(at.column.saturating_sub(1)).ok()?;
+            let chars: usize = line.chars().take(column).map(char::len_utf8).sum();
+            return Some(pos + chars);
+        }
+        pos += line.len();
+    }
+    None
+}
+
 pub fn parse(sql: &str) -> Result<Vec<Statement>> {
     let mut tokens = tokenize(sql)?;
     tidb_syntax::take_clustering(&mut tokens);

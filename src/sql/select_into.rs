@@ -4,21 +4,20 @@
 //! variable after the select list only, and then nothing assigned it.
 
 use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Location, Token};
+use sqlparser::tokenizer::Token;
 
 use super::parser;
+use super::tidb_syntax::code_positions;
 
 /// The statement without its INTO clause, and the variables the clause names (lower-cased,
 /// without `@`). `None` when `sql` is not a SELECT with such a clause (INTO OUTFILE goes on
 /// to the parser).
 pub fn parse(sql: &str) -> Option<(String, Vec<String>)> {
-    if !parser::first_word_is(sql, &["select", "with"]) || !contains_word(sql, "into") {
+    if !parser::first_word_is(sql, &["select", "with"]) || !parser::mentions(sql, "into") {
         return None;
     }
     let tokens = parser::tokenize(sql).ok()?;
-    let code: Vec<usize> = (0..tokens.len())
-        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
-        .collect();
+    let code = code_positions(&tokens);
     let mut depth = 0i32;
     let into = code.iter().position(|&i| {
         match &tokens[i].token {
@@ -48,37 +47,9 @@ pub fn parse(sql: &str) -> Option<(String, Vec<String>)> {
         variables.push(variable(last + 2)?);
         last += 2;
     }
-    let start = offset(sql, tokens[code[into]].span.start)?;
-    let end = offset(sql, tokens[code[last]].span.end)?;
+    let start = parser::byte_offset(sql, tokens[code[into]].span.start)?;
+    let end = parser::byte_offset(sql, tokens[code[last]].span.end)?;
     Some((format!("{} {}", &sql[..start], &sql[end..]), variables))
-}
-
-/// Whether `word` appears in `sql` (ASCII case ignored), a cheap test before tokenizing.
-fn contains_word(sql: &str, word: &str) -> bool {
-    sql.as_bytes()
-        .windows(word.len())
-        .any(|w| w.eq_ignore_ascii_case(word.as_bytes()))
-}
-
-/// The byte offset of a tokenizer location (1-based line and character column).
-fn offset(sql: &str, at: Location) -> Option<usize> {
-    let line_start = if at.line <= 1 {
-        0
-    } else {
-        sql.match_indices('\n')
-            .nth(usize::try_from(at.line).ok()? - 2)?
-            .0
-            + 1
-    };
-    let column = usize::try_from(at.column).ok()?.checked_sub(1)?;
-    let line = &sql[line_start..];
-    Some(
-        line_start
-            + line
-                .char_indices()
-                .nth(column)
-                .map_or(line.len(), |(i, _)| i),
-    )
 }
 
 #[cfg(test)]

@@ -133,6 +133,13 @@ pub fn take_clustering(tokens: &mut Vec<TokenWithSpan>) -> Option<bool> {
 /// index said so, by its name (an unnamed one by its first column, as its name is made),
 /// and whether it is invisible.
 pub fn take_index_visibility(tokens: &mut Vec<TokenWithSpan>) -> Vec<(String, bool)> {
+    // Every statement comes through here: only a CREATE is looked at further.
+    let first = tokens
+        .iter()
+        .find(|t| !matches!(t.token, Token::Whitespace(_)));
+    if !first.is_some_and(|t| is_word(&t.token, "create")) {
+        return Vec::new();
+    }
     let code = code_positions(tokens);
     let is = |k: usize, text: &str| {
         code.get(k)

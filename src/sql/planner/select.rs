@@ -175,21 +175,6 @@ pub fn source_text(sql: &str, e: &ast::Expr) -> String {
     if start.line == 0 {
         return e.to_string();
     }
-    let offset = |line: u64, col: u64| -> Option<usize> {
-        let mut pos = 0usize;
-        for (i, l) in sql.split_inclusive('\n').enumerate() {
-            if i as u64 + 1 == line {
-                let chars: usize = l
-                    .chars()
-                    .take(col.saturating_sub(1) as usize)
-                    .map(char::len_utf8)
-                    .sum();
-                return Some(pos + chars);
-            }
-            pos += l.len();
-        }
-        None
-    };
     let shown = e.to_string();
     let squash = |s: &str| -> String {
         s.chars()
@@ -198,8 +183,8 @@ pub fn source_text(sql: &str, e: &ast::Expr) -> String {
             .collect()
     };
     match (
-        offset(start.line, start.column),
-        offset(end.line, end.column),
+        crate::sql::parser::byte_offset(sql, start),
+        crate::sql::parser::byte_offset(sql, end),
     ) {
         // Spans of some expressions cover only part of them: trust a span only when it
         // holds the whole expression, as written (`10 MOD 3` shows as `10 % 3`, so the

@@ -295,6 +295,7 @@ pub fn table_info(
                 ast::ColumnOption::NotNull => col.nullable = false,
                 ast::ColumnOption::Default(e) => col.default = Some(default_of(e, &col, session)?),
                 ast::ColumnOption::PrimaryKey(_) => {
+                    check_prefix(&col, None)?;
                     if primary.is_some() {
                         return Err(Error::new(1068, "42000", "Multiple primary key defined"));
                     }
@@ -302,6 +303,7 @@ pub fn table_info(
                     col.nullable = false;
                 }
                 ast::ColumnOption::Unique(_) => {
+                    check_prefix(&col, None)?;
                     indexes.push(index(&col.name, vec![i], true));
                     explicit_names.push(false);
                 }
@@ -623,10 +625,34 @@ pub fn index_part(c: &ast::IndexColumn) -> Result<IndexPart> {
     }
 }
 
-/// MySQL's rules for a prefix length: a string column's only, no longer than the column
+/// MySQL's rules for an index part: no JSON column (3152), a TEXT or BLOB column only by a
+/// prefix (1170), and a prefix length a string column's only, no longer than the column
 /// (1089), not 0 (1391).
 pub fn check_prefix(col: &ColumnInfo, prefix: Option<u32>) -> Result<()> {
-    let Some(n) = prefix else { return Ok(()) };
+    if matches!(col.ty, DataType::Json) {
+        return Err(Error::new(
+            3152,
+            "42000",
+            format!(
+                "JSON column '{}' cannot be used in key specification.",
+                col.name
+            ),
+        ));
+    }
+    let Some(n) = prefix else {
+        // A TEXT or BLOB value has no bound an index entry could hold whole.
+        if matches!(col.ty, DataType::Text { .. } | DataType::Blob { .. }) {
+            return Err(Error::new(
+                1170,
+                "42000",
+                format!(
+                    "BLOB/TEXT column '{}' used in key specification without a key length",
+                    col.name
+                ),
+            ));
+        }
+        return Ok(());
+    };
     if n == 0 {
         return Err(Error::new(
             1391,

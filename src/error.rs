@@ -305,6 +305,15 @@ impl Error {
         )
     }
 
+    /// A row of the wrong width where a value (1) or a row of `columns` values belongs.
+    pub fn operand_columns(columns: usize) -> Self {
+        Error::new(
+            1241,
+            "21000",
+            format!("Operand should contain {columns} column(s)"),
+        )
+    }
+
     pub fn access_denied(user: &str, host: &str, using_password: bool) -> Self {
         Error::new(
             1045,

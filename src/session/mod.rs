@@ -794,11 +794,7 @@ impl Session {
                 let replacement = match e {
                     ast::Expr::Subquery(q) => self.session.subquery(q).and_then(|rs| {
                         if rs.columns.len() != 1 {
-                            return Err(Error::new(
-                                1241,
-                                "21000",
-                                "Operand should contain 1 column(s)",
-                            ));
+                            return Err(Error::operand_columns(1));
                         }
                         match rs.rows.len() {
                             0 => Ok(literal(&Value::Null)),
@@ -824,11 +820,7 @@ impl Session {
                         let (expr, negated) = (expr.clone(), *negated);
                         self.session.subquery(subquery).and_then(|rs| {
                             if rs.columns.len() != 1 {
-                                return Err(Error::new(
-                                    1241,
-                                    "21000",
-                                    "Operand should contain 1 column(s)",
-                                ));
+                                return Err(Error::operand_columns(1));
                             }
                             if rs.rows.is_empty() {
                                 return Ok(literal(&Value::Int(i64::from(negated))));

@@ -74,11 +74,7 @@ impl Subquery {
     /// Checks the shape MySQL requires: scalar and IN subqueries return one column.
     pub fn new(plan: Arc<QueryPlan>, kind: SubqueryKind) -> Result<Subquery> {
         if !matches!(kind, SubqueryKind::Exists { .. }) && plan.columns().len() != 1 {
-            return Err(Error::new(
-                1241,
-                "21000",
-                "Operand should contain 1 column(s)",
-            ));
+            return Err(Error::operand_columns(1));
         }
         Ok(Subquery { plan, kind })
     }

@@ -140,7 +140,12 @@ impl<'a> Binder<'a> {
 
     pub fn bind(&self, e: &ast::Expr) -> Result<Expr> {
         use ast::Expr as A;
+        if let Some(single_values) = super::row_compare::expand(e)? {
+            return self.bind(&single_values);
+        }
         Ok(match e {
+            // Rows are compared (above); anywhere else a row is one value too many.
+            A::Tuple(_) => return Err(Error::operand_columns(1)),
             A::Identifier(id) => {
                 if let Some(var) = id.value.strip_prefix('@') {
                     return Ok(Expr::Literal(self.variable(var, None)?));

@@ -305,6 +305,15 @@ impl Error {
         )
     }
 
+    /// A built-in function called with too few or too many arguments.
+    pub fn parameter_count(function: &str) -> Self {
+        Error::new(
+            1582,
+            "42000",
+            format!("Incorrect parameter count in the call to native function '{function}'"),
+        )
+    }
+
     /// A row of the wrong width where a value (1) or a row of `columns` values belongs.
     pub fn operand_columns(columns: usize) -> Self {
         Error::new(

@@ -20,6 +20,7 @@ mod set;
 mod table_locks;
 mod temporary;
 mod transaction;
+mod user_locks;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::AtomicBool;
@@ -74,6 +75,8 @@ pub struct SessionState {
     pub assigned: sql::expr::VariableSink,
     /// CREATE TEMPORARY TABLE's tables.
     pub temporary: crate::catalog::TemporaryTables,
+    /// GET_LOCK()'s locks, given back when the session ends.
+    pub user_locks: sql::user_locks::UserLockHandle,
 }
 
 impl SessionState {
@@ -150,6 +153,9 @@ impl SessionContext for SessionState {
     fn variable_sink(&self) -> Option<sql::expr::VariableSink> {
         Some(self.assigned.clone())
     }
+    fn user_locks(&self) -> Option<sql::user_locks::UserLockHandle> {
+        Some(self.user_locks.clone())
+    }
     fn is_ddl_owner(&self) -> bool {
         self.domain.ownership.is_owner()
     }
@@ -216,7 +222,7 @@ impl Session {
         Session {
             process,
             state: SessionState {
-                domain,
+                domain: domain.clone(),
                 connection_id,
                 user,
                 host,
@@ -231,6 +237,9 @@ impl Session {
                 row_count: -1,
                 assigned: Default::default(),
                 temporary: Default::default(),
+                user_locks: sql::user_locks::UserLockHandle(Arc::new(
+                    user_locks::SessionLocks::new(domain.clone(), connection_id),
+                )),
             },
             txn: None,
             pin: None,

@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 
 use super::functions::{self, Func};
 use super::subquery::{Env, Subquery};
+use super::user_locks::{UserLockHandle, UserLockOp};
 use crate::error::{Error, Result};
 use crate::types::collation::Fold;
 use crate::types::decimal::MAX_SCALE;
@@ -138,6 +139,12 @@ pub enum Expr {
         name: String,
         value: Box<Expr>,
         sink: VariableSink,
+    },
+    /// GET_LOCK() and the other user-level lock functions, run by the session's locks.
+    UserLock {
+        op: UserLockOp,
+        args: Vec<Expr>,
+        locks: UserLockHandle,
     },
 }
 
@@ -304,6 +311,13 @@ impl Expr {
                 sink.assign(name, v.clone());
                 Ok(v)
             }
+            Expr::UserLock { op, args, locks } => {
+                let vals = args
+                    .iter()
+                    .map(|a| a.eval_in(row, env))
+                    .collect::<Result<Vec<_>>>()?;
+                op.run(locks.0.as_ref(), &vals)
+            }
         }
     }
 
@@ -352,6 +366,7 @@ impl Expr {
             Expr::Cast(_, ty) => Some(ty.clone()),
             Expr::Call(f, args) => functions::result_type(*f, args),
             Expr::AssignVariable { value, .. } => value.data_type(),
+            Expr::UserLock { .. } => Some(bigint()),
         }
     }
 
@@ -377,7 +392,7 @@ impl Expr {
                 expr, low, high, ..
             } => expr.is_constant() && low.is_constant() && high.is_constant(),
             Expr::Like { expr, pattern, .. } => expr.is_constant() && pattern.is_constant(),
-            Expr::Case { .. } | Expr::AssignVariable { .. } => false,
+            Expr::Case { .. } | Expr::AssignVariable { .. } | Expr::UserLock { .. } => false,
             Expr::Call(f, args) => {
                 functions::is_deterministic(*f) && args.iter().all(|a| a.is_constant())
             }
@@ -454,6 +469,14 @@ impl Expr {
             Expr::AssignVariable { name, value, .. } => {
                 format!("setvar(\"{name}\", {})", value.display(names))
             }
+            Expr::UserLock { op, args, .. } => format!(
+                "{}({})",
+                op.name(),
+                args.iter()
+                    .map(|e| e.display(names))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }

@@ -43,6 +43,7 @@ pub mod system_tables;
 mod table_locks;
 mod tidb_syntax;
 pub mod types;
+pub mod user_locks;
 pub mod view;
 
 pub use context::{Context, Warning};

@@ -43,6 +43,10 @@ pub trait SessionContext {
     fn variable_sink(&self) -> Option<VariableSink> {
         None
     }
+    /// The user-level locks of the connection (GET_LOCK, ...); `None` without one.
+    fn user_locks(&self) -> Option<crate::sql::user_locks::UserLockHandle> {
+        None
+    }
 }
 
 /// The session of an expression no client runs (IMPORT INTO's assignments, a DDL job's

@@ -198,11 +198,7 @@ impl Binder<'_> {
             _ => return Ok(None),
         };
         let [date, amount] = args else {
-            return Err(Error::new(
-                1582,
-                "42000",
-                format!("Incorrect parameter count in the call to native function '{name}'"),
-            ));
+            return Err(Error::parameter_count(name));
         };
         let (n, unit) = match amount {
             ast::Expr::Interval(i) => self.interval(i)?,
@@ -222,11 +218,7 @@ impl Binder<'_> {
             return Ok(None);
         }
         let [arg] = args else {
-            return Err(Error::new(
-                1582,
-                "42000",
-                format!("Incorrect parameter count in the call to native function '{name}'"),
-            ));
+            return Err(Error::parameter_count(name));
         };
         let explicit =
             match explicit_collation_name(arg) {

@@ -17,6 +17,7 @@ use crate::sql::functions::{self, Func};
 use crate::sql::session_context::{zone, SessionContext};
 use crate::sql::subquery::{Subquery, SubqueryKind};
 use crate::sql::types::parse_data_type;
+use crate::sql::user_locks::UserLockOp;
 use crate::types::{DataType, Value};
 
 /// Plans the subqueries found while binding, with the binder's scope as their outer scope.
@@ -117,6 +118,23 @@ impl<'a> Binder<'a> {
             .ok_or_else(|| Error::unsupported("subquery in this place"))?;
         let plan = planner.plan_subquery(q, self.scope)?;
         Ok(Expr::Subquery(Box::new(Subquery::new(plan, kind)?)))
+    }
+
+    /// GET_LOCK() and the other user-level lock functions: they need the connection's
+    /// locks, so only a client's statement may call them.
+    fn bind_user_lock(&self, op: UserLockOp, args: &[&ast::Expr]) -> Result<Expr> {
+        if args.len() != op.arity() {
+            return Err(Error::parameter_count(op.name()));
+        }
+        let locks = self
+            .session
+            .user_locks()
+            .ok_or_else(|| Error::unsupported(format!("{}() in this place", op.name())))?;
+        Ok(Expr::UserLock {
+            op,
+            args: args.iter().map(|a| self.bind(a)).collect::<Result<_>>()?,
+            locks,
+        })
     }
 
     /// `@name := value`.
@@ -492,6 +510,9 @@ impl<'a> Binder<'a> {
                 return Err(Error::unsupported("subquery as function argument"))
             }
         };
+        if let Some(op) = UserLockOp::lookup(&name) {
+            return self.bind_user_lock(op, &args);
+        }
         let s = self.session;
         let folded = match name.as_str() {
             "database" | "schema" => Some(
@@ -571,11 +592,7 @@ impl<'a> Binder<'a> {
         })?;
         let (min, max) = functions::arity(func);
         if args.len() < min || args.len() > max || !functions::json::count_ok(func, args.len()) {
-            return Err(Error::new(
-                1582,
-                "42000",
-                format!("Incorrect parameter count in the call to native function '{name}'"),
-            ));
+            return Err(Error::parameter_count(&name));
         }
         let bound = args
             .into_iter()

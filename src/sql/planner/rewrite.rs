@@ -82,7 +82,9 @@ impl Expr {
                     o.walk(f);
                 }
             }
-            Expr::Call(_, args) => args.iter().for_each(|e| e.walk(f)),
+            Expr::Call(_, args) | Expr::UserLock { args, .. } => {
+                args.iter().for_each(|e| e.walk(f))
+            }
         }
     }
 
@@ -161,6 +163,11 @@ impl Expr {
             Expr::Call(func, args) => {
                 Expr::Call(func, args.into_iter().map(&mut *f).collect::<Result<_>>()?)
             }
+            Expr::UserLock { op, args, locks } => Expr::UserLock {
+                op,
+                args: args.into_iter().map(&mut *f).collect::<Result<_>>()?,
+                locks,
+            },
             Expr::AssignVariable { name, value, sink } => Expr::AssignVariable {
                 name,
                 value: b(value, f)?,

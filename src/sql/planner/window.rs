@@ -329,11 +329,7 @@ impl Binder<'_> {
         };
         let arity = |min: usize, max: usize| -> Result<()> {
             if args.len() < min || args.len() > max {
-                return Err(Error::new(
-                    1582,
-                    "42000",
-                    format!("Incorrect parameter count in the call to native function '{name}'"),
-                ));
+                return Err(Error::parameter_count(name));
             }
             Ok(())
         };

@@ -181,10 +181,13 @@ pub enum JobArgs {
     ModifyTableComment {
         comment: String,
     },
-    /// The table's default collation, which columns added later take.
+    /// The table's default collation, which columns added later take; with
+    /// `convert_columns` (CONVERT TO), every character column's as well.
     ModifyTableCharsetAndCollate {
         charset: String,
         collation: String,
+        #[serde(default)]
+        convert_columns: bool,
     },
     /// ADD FOREIGN KEY: `checks` is the session's `foreign_key_checks` (off, neither the
     /// parent nor the rows are checked, as in MySQL).

@@ -28,7 +28,7 @@ mod verify;
 pub mod worker;
 
 pub use job::{Action, Job, JobArgs, JobState};
-pub use kinds::check_modify_column;
+pub use kinds::{check_modify_column, convert_columns_to};
 
 use std::time::Duration;
 

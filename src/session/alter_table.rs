@@ -65,6 +65,9 @@ impl Session {
                 AlterClause::CheckEnforced { name, enforced } => {
                     self.check_enforced_changes(&table, name, *enforced)?
                 }
+                AlterClause::ConvertTo { charset, collation } => {
+                    vec![self.convert_to_change(name, &table, charset, collation)?]
+                }
             });
         }
         for clause in clauses {
@@ -567,6 +570,33 @@ impl Session {
     }
 
     /// The table `name` names, as this session's schema has it.
+    /// CONVERT TO CHARACTER SET: the table's default and its character columns' collation
+    /// (the named one, else the character set's default; `DEFAULT`: the database's),
+    /// checked here as the job checks it.
+    fn convert_to_change(
+        &self,
+        name: &ast::ObjectName,
+        table: &TableInfo,
+        charset: &Option<String>,
+        collation: &Option<String>,
+    ) -> Result<Change> {
+        let to = match charset {
+            Some(cs) => sql::collation::resolve(Some(cs), collation.as_deref(), table.collation())?,
+            None => {
+                let db = self.db_or_current(split_name(name)?.0)?;
+                let default = self.schema().database_collation(&db);
+                sql::collation::resolve(None, collation.as_deref(), default)?
+            }
+        };
+        ddl::convert_columns_to(&mut table.clone(), to.name())?;
+        let args = JobArgs::ModifyTableCharsetAndCollate {
+            charset: to.charset().into(),
+            collation: to.name().into(),
+            convert_columns: true,
+        };
+        Ok((Action::ModifyTableCharsetAndCollate, args))
+    }
+
     fn table_info(&self, name: &ast::ObjectName) -> Result<TableInfo> {
         let (db, tname) = split_name(name)?;
         let db = self.db_or_current(db)?;

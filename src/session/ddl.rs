@@ -622,7 +622,11 @@ impl Session {
             sql,
             &name,
             Action::ModifyTableCharsetAndCollate,
-            JobArgs::ModifyTableCharsetAndCollate { charset, collation },
+            JobArgs::ModifyTableCharsetAndCollate {
+                charset,
+                collation,
+                convert_columns: false,
+            },
         )?;
         self.run_job(job)?;
         Ok(QueryResult::ok())

@@ -67,6 +67,14 @@ pub fn check(table: &TableInfo, specs: &[&AlterClause]) -> Result<()> {
             }
             // Not sub-jobs of a multi-schema change: refused with 8200 once planned.
             AlterClause::DropCheck { .. } | AlterClause::CheckEnforced { .. } => continue,
+            // It changes every character column: alone only.
+            AlterClause::ConvertTo { .. } => {
+                return Err(Error::new(
+                    8200,
+                    "HY000",
+                    "Unsupported multi schema change for convert to character set",
+                ))
+            }
         };
         match op {
             Op::AddColumn {

@@ -1,7 +1,8 @@
 //! ALTER TABLE clauses sqlparser's MySQL dialect does not read: `RENAME {INDEX | KEY} a TO
 //! b`, `ALTER INDEX a {VISIBLE | INVISIBLE}`, `ADD [COLUMN] IF NOT EXISTS ...` (it drops the
 //! IF NOT EXISTS), `ADD [COLUMN] [IF NOT EXISTS] (a INT, b INT, INDEX i (a))` and TiDB's
-//! `ADD PRIMARY KEY (a) {CLUSTERED | NONCLUSTERED}`. A
+//! `ADD PRIMARY KEY (a) {CLUSTERED | NONCLUSTERED}`, `CONVERT TO {CHARACTER SET | CHARSET}
+//! name [COLLATE name]`. A
 //! statement holding one is split into its top-level clauses; the index clauses are read
 //! here, the column forms become one `ADD COLUMN` / `ADD INDEX` clause per item read by
 //! sqlparser, as is every other clause, and the statement keeps its clauses in order (a
@@ -36,6 +37,12 @@ pub enum AlterClause {
     CheckEnforced {
         name: String,
         enforced: bool,
+    },
+    /// `CONVERT TO {CHARACTER SET | CHARSET} cs [COLLATE co]`: the table's default and every
+    /// character column (`charset` `None`: `DEFAULT`, the database's).
+    ConvertTo {
+        charset: Option<String>,
+        collation: Option<String>,
     },
 }
 
@@ -248,6 +255,26 @@ fn index_clause(tokens: &[Token]) -> Option<AlterClause> {
                 enforced,
             })
         }
+        [convert, to, rest @ ..] if word(convert, "convert") && word(to, "to") => {
+            let rest = match rest {
+                [character, set, rest @ ..] if word(character, "character") && word(set, "set") => {
+                    rest
+                }
+                [charset, rest @ ..] if word(charset, "charset") => rest,
+                _ => return None,
+            };
+            let (charset, rest) = match rest {
+                [name, rest @ ..] if word(name, "default") => (None, rest),
+                [name, rest @ ..] => (Some(name_of(name)?), rest),
+                [] => return None,
+            };
+            let collation = match rest {
+                [] => None,
+                [collate, name] if word(collate, "collate") => Some(name_of(name)?),
+                _ => return None,
+            };
+            Some(AlterClause::ConvertTo { charset, collation })
+        }
         [alter, index, name, visibility] if word(alter, "alter") && word(index, "index") => {
             let invisible = if word(visibility, "invisible") {
                 true
@@ -261,6 +288,15 @@ fn index_clause(tokens: &[Token]) -> Option<AlterClause> {
                 invisible,
             })
         }
+        _ => None,
+    }
+}
+
+/// A character set or collation name: a word or a quoted string.
+fn name_of(t: &Token) -> Option<String> {
+    match t {
+        Token::Word(w) => Some(w.value.clone()),
+        Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => Some(s.clone()),
         _ => None,
     }
 }
@@ -324,6 +360,27 @@ mod tests {
             AlterClause::IndexVisibility {
                 name: "b".into(),
                 invisible: true
+            }
+        );
+        let (_, convert) =
+            parse("ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4 COLLATE 'utf8mb4_general_ci'")
+                .unwrap()
+                .unwrap();
+        assert_eq!(
+            convert,
+            vec![AlterClause::ConvertTo {
+                charset: Some("utf8mb4".into()),
+                collation: Some("utf8mb4_general_ci".into())
+            }]
+        );
+        let (_, convert) = parse("ALTER TABLE t CONVERT TO CHARSET DEFAULT")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            convert[0],
+            AlterClause::ConvertTo {
+                charset: None,
+                collation: None
             }
         );
     }

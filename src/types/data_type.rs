@@ -148,6 +148,15 @@ impl DataType {
         }
     }
 
+    /// The type comparing by `to` instead (a character type; any other is unchanged).
+    pub fn with_collation(&self, to: Collation) -> DataType {
+        let mut ty = self.clone();
+        if let DataType::Char { collation, .. } | DataType::Text { collation, .. } = &mut ty {
+            *collation = to;
+        }
+        ty
+    }
+
     pub fn is_integer(&self) -> bool {
         matches!(self, DataType::Int { .. })
     }

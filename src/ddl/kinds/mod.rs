@@ -26,6 +26,7 @@ mod table_options;
 mod truncate_table;
 
 pub use modify_column::check_modify_column;
+pub use table_options::convert_columns_to;
 
 use super::job::{Action, Job, JobState};
 use super::{delete_range, queue};

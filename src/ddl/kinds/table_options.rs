@@ -1,15 +1,18 @@
 //! ALTER TABLE ... COMMENT / CHARSET / COLLATE / AUTO_INCREMENT / DROP FOREIGN KEY /
 //! RENAME INDEX / ALTER INDEX ... [IN]VISIBLE / ALTER COLUMN ... {SET | DROP} DEFAULT / DROP
-//! CHECK: metadata only, none -> public in one step. The charset and collation are the
-//! table's defaults, for columns added later. AUTO_INCREMENT writes the id allocator's
+//! CHECK / CONVERT TO CHARACTER SET: metadata only, none -> public in one step. The charset
+//! and collation are the table's defaults, for columns added later; CONVERT TO gives them
+//! to every character column too, as TiDB does: only where the values and index entries
+//! stay as they are (an index on a column whose comparison changes is 8200). AUTO_INCREMENT writes the id allocator's
 //! base in the same transaction as the table. ADD FOREIGN KEY and ADD CHECK, which read the
 //! rows, are kinds of their own (`add_foreign_key`, `check_constraint`).
 
-use super::{can_not_drop, finish, load_table, JobKind, Step};
+use super::{can_not_drop, check_modify_column, finish, load_table, JobKind, Step};
 use crate::catalog::{meta, IndexInfo, SchemaState, TableInfo};
 use crate::ddl::job::{Job, JobArgs, JobState};
 use crate::error::{Error, Result};
 use crate::kv::Transaction;
+use crate::types::collation::Collation;
 
 pub struct TableOptions;
 
@@ -18,7 +21,14 @@ impl JobKind for TableOptions {
         let mut table = load_table(txn, job)?;
         match &job.args {
             JobArgs::ModifyTableComment { comment } => table.comment.clone_from(comment),
-            JobArgs::ModifyTableCharsetAndCollate { charset, collation } => {
+            JobArgs::ModifyTableCharsetAndCollate {
+                charset,
+                collation,
+                convert_columns,
+            } => {
+                if *convert_columns {
+                    convert_columns_to(&mut table, collation)?;
+                }
                 table.charset.clone_from(charset);
                 table.collation.clone_from(collation);
             }
@@ -97,4 +107,34 @@ fn public_index<'a>(table: &'a mut TableInfo, name: &str) -> Result<&'a mut Inde
                 format!("Key '{name}' doesn't exist in table '{table_name}'"),
             )
         })
+}
+
+/// CONVERT TO: every character column of `table` takes `collation` (a known name), when
+/// that changes no stored value or index entry; TiDB's 8200 for an index on a column whose
+/// comparison would change.
+pub fn convert_columns_to(table: &mut TableInfo, collation: &str) -> Result<()> {
+    let to = Collation::by_name(collation)
+        .ok_or_else(|| Error::new(1273, "HY000", format!("Unknown collation: '{collation}'")))?;
+    let mut converted = table.columns.clone();
+    for column in &mut converted {
+        let Some(from) = column.ty.collation() else {
+            continue;
+        };
+        let old = column.clone();
+        column.ty = column.ty.with_collation(to);
+        if check_modify_column(table, &old, column)? {
+            return Err(Error::new(
+                8200,
+                "HY000",
+                format!(
+                    "Unsupported converting collation of column '{}' from '{}' to '{}' when index is defined on it.",
+                    old.name.to_lowercase(),
+                    from.name(),
+                    to.name()
+                ),
+            ));
+        }
+    }
+    table.columns = converted;
+    Ok(())
 }

@@ -3,6 +3,9 @@
 //! (`from.rs`) binds them as any other table source, so WHERE, ORDER BY, joins and
 //! subqueries work on them unchanged.
 
+mod privileges;
+mod routines;
+
 use super::admin::jobs;
 use super::context::Context;
 use super::result::{ResultColumn, ResultSet};
@@ -18,18 +21,24 @@ pub const TABLES: &[&str] = &[
     "CHECK_CONSTRAINTS",
     "COLLATIONS",
     "COLUMNS",
+    "COLUMN_PRIVILEGES",
     "DDL_JOBS",
     "ENGINES",
     "FILES",
     "KEY_COLUMN_USAGE",
+    "PARAMETERS",
     "PARTITIONS",
     "PROCESSLIST",
     "REFERENTIAL_CONSTRAINTS",
+    "ROUTINES",
     "SCHEMATA",
+    "SCHEMA_PRIVILEGES",
     "STATISTICS",
     "TABLES",
     "TABLE_CONSTRAINTS",
+    "TABLE_PRIVILEGES",
     "TRIGGERS",
+    "USER_PRIVILEGES",
     "VIEWS",
 ];
 
@@ -359,7 +368,7 @@ fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("STATE", t64()),
             ("INFO", Text(65535)),
         ],
-        _ => return None,
+        other => return privileges::columns(other).or_else(|| routines::columns(other)),
     })
 }
 
@@ -931,6 +940,9 @@ fn rows(ctx: &Context, table: &str) -> Vec<Vec<Value>> {
                 ]
             })
             .collect(),
+        "USER_PRIVILEGES" | "SCHEMA_PRIVILEGES" | "TABLE_PRIVILEGES" | "COLUMN_PRIVILEGES" => {
+            privileges::rows(ctx, table)
+        }
         _ => Vec::new(),
     }
 }

@@ -114,7 +114,15 @@ impl Session {
                 | Show::Charset
                 | Show::Status
                 | Show::StoredPrograms { .. }
-                | Show::StatsMeta => {}
+                | Show::StatsMeta
+                | Show::Privileges
+                | Show::Plugins => {}
+                // MySQL's REPLICATION CLIENT (or SUPER).
+                Show::MasterStatus => {
+                    if !self.has_global(Priv::ReplicationClient) {
+                        needs.push(Need::Global(Priv::Super));
+                    }
+                }
             },
             // As MySQL: reading the rows and writing their statistics.
             front::Statement::Analyze { tables } => {
@@ -341,6 +349,7 @@ impl Session {
             }
             Statement::ExplainTable { table_name, .. } => self.any_table_need(table_name, needs)?,
             Statement::ShowCreate { obj_name, .. } => self.any_table_need(obj_name, needs)?,
+            Statement::Flush { .. } => needs.push(Need::Global(Priv::Reload)),
             _ => {}
         }
         Ok(())

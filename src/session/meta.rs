@@ -51,6 +51,9 @@ impl Session {
             }
             Show::Processlist { full } => Ok(sql::show::processlist(&ctx, *full)),
             Show::StatsMeta => sql::analyze::stats_meta(&ctx, like),
+            Show::Privileges => Ok(sql::show_server::privileges()),
+            Show::Plugins => Ok(sql::show_server::plugins()),
+            Show::MasterStatus => Ok(sql::show_server::master_status(&ctx)),
             Show::StoredPrograms { kind, db } => {
                 sql::stored_programs::show(&ctx, *kind, db.as_deref())
             }

@@ -589,6 +589,22 @@ impl Session {
                 self.with_txn(|ctx, txn| sql::execution::select::execute(ctx, txn, sql, q))
             }
             Statement::Kill { modifier, id } => self.kill(modifier.as_ref(), *id),
+            // As TiDB: no table cache to close, and no global read lock (a snapshot read,
+            // `@@tidb_snapshot`, gives a consistent state instead).
+            Statement::Flush {
+                object_type: ast::FlushType::Tables,
+                read_lock,
+                ..
+            } => {
+                if *read_lock {
+                    return Err(Error::new(
+                        1105,
+                        "HY000",
+                        "FLUSH TABLES WITH READ LOCK is not supported.  Please use @@tidb_snapshot",
+                    ));
+                }
+                Ok(QueryResult::ok())
+            }
             Statement::Insert(ins) => {
                 self.check_writable()?;
                 self.with_txn(|ctx, txn| dml::insert::execute(ctx, txn, sql, ins))

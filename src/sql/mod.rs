@@ -35,6 +35,7 @@ mod result;
 mod select_into;
 pub mod session_context;
 pub mod show;
+pub mod show_server;
 mod special_forms;
 pub mod statement;
 pub mod stored_programs;

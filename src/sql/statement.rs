@@ -94,6 +94,12 @@ pub enum Show {
     },
     /// TiDB's SHOW STATS_META.
     StatsMeta,
+    /// The privileges the server knows, with where they apply.
+    Privileges,
+    /// Server plugins: moltdb loads none (TiDB lists the ones it loaded).
+    Plugins,
+    /// TiDB's SHOW MASTER STATUS: no binary log, the store's current timestamp as position.
+    MasterStatus,
     /// SHOW TRIGGERS / {PROCEDURE | FUNCTION} STATUS / EVENTS, with the database of the
     /// first and last.
     StoredPrograms {
@@ -314,6 +320,9 @@ fn show(words: &[&str]) -> Option<Result<Statement>> {
         ["processlist"] => Show::Processlist { full: false },
         ["full", "processlist"] => Show::Processlist { full: true },
         ["stats_meta"] => Show::StatsMeta,
+        ["privileges"] => Show::Privileges,
+        ["plugins"] => Show::Plugins,
+        ["master" | "binary" | "binlog", "status"] => Show::MasterStatus,
         [programs @ ("triggers" | "events"), tail @ ..] => {
             let kind = match *programs {
                 "triggers" => StoredPrograms::Triggers,

@@ -101,6 +101,20 @@ fn space_columns() -> [(&'static str, Kind); 10] {
     ]
 }
 
+/// How COLUMNS, ROUTINES and PARAMETERS describe a type, in MySQL's order.
+fn type_columns() -> [(&'static str, Kind); 8] {
+    [
+        ("DATA_TYPE", Text(64)),
+        ("CHARACTER_MAXIMUM_LENGTH", Int),
+        ("CHARACTER_OCTET_LENGTH", Int),
+        ("NUMERIC_PRECISION", Int),
+        ("NUMERIC_SCALE", Int),
+        ("DATETIME_PRECISION", Int),
+        ("CHARACTER_SET_NAME", Text(64)),
+        ("COLLATION_NAME", Text(64)),
+    ]
+}
+
 fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
     let t64 = || Text(64);
     Some(match table {
@@ -146,14 +160,10 @@ fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("ORDINAL_POSITION", Int),
             ("COLUMN_DEFAULT", Text(1024)),
             ("IS_NULLABLE", Text(3)),
-            ("DATA_TYPE", t64()),
-            ("CHARACTER_MAXIMUM_LENGTH", Int),
-            ("CHARACTER_OCTET_LENGTH", Int),
-            ("NUMERIC_PRECISION", Int),
-            ("NUMERIC_SCALE", Int),
-            ("DATETIME_PRECISION", Int),
-            ("CHARACTER_SET_NAME", t64()),
-            ("COLLATION_NAME", t64()),
+        ]
+        .into_iter()
+        .chain(type_columns())
+        .chain([
             ("COLUMN_TYPE", Text(1024)),
             ("COLUMN_KEY", Text(3)),
             ("EXTRA", Text(256)),
@@ -161,7 +171,8 @@ fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("COLUMN_COMMENT", Text(1024)),
             ("GENERATION_EXPRESSION", Text(1024)),
             ("SRS_ID", Int),
-        ],
+        ])
+        .collect(),
         "STATISTICS" => vec![
             ("TABLE_CATALOG", t64()),
             ("TABLE_SCHEMA", t64()),

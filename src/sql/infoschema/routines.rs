@@ -2,7 +2,7 @@
 //! under MySQL 8's columns. moltdb has none (as TiDB), so both are empty; tools and ORMs
 //! read them when they reflect a schema.
 
-use super::{Int, Kind, Text, Time};
+use super::{type_columns, Int, Kind, Text, Time};
 
 pub fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
     let t64 = || Text(64);
@@ -13,14 +13,10 @@ pub fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("ROUTINE_SCHEMA", t64()),
             ("ROUTINE_NAME", t64()),
             ("ROUTINE_TYPE", Text(9)),
-            ("DATA_TYPE", t64()),
-            ("CHARACTER_MAXIMUM_LENGTH", Int),
-            ("CHARACTER_OCTET_LENGTH", Int),
-            ("NUMERIC_PRECISION", Int),
-            ("NUMERIC_SCALE", Int),
-            ("DATETIME_PRECISION", Int),
-            ("CHARACTER_SET_NAME", t64()),
-            ("COLLATION_NAME", t64()),
+        ]
+        .into_iter()
+        .chain(type_columns())
+        .chain([
             ("DTD_IDENTIFIER", Text(65_535)),
             ("ROUTINE_BODY", Text(8)),
             ("ROUTINE_DEFINITION", Text(65_535)),
@@ -39,7 +35,8 @@ pub fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("CHARACTER_SET_CLIENT", t64()),
             ("COLLATION_CONNECTION", t64()),
             ("DATABASE_COLLATION", t64()),
-        ],
+        ])
+        .collect(),
         "PARAMETERS" => vec![
             ("SPECIFIC_CATALOG", t64()),
             ("SPECIFIC_SCHEMA", t64()),
@@ -47,17 +44,11 @@ pub fn columns(table: &str) -> Option<Vec<(&'static str, Kind)>> {
             ("ORDINAL_POSITION", Int),
             ("PARAMETER_MODE", Text(5)),
             ("PARAMETER_NAME", t64()),
-            ("DATA_TYPE", t64()),
-            ("CHARACTER_MAXIMUM_LENGTH", Int),
-            ("CHARACTER_OCTET_LENGTH", Int),
-            ("NUMERIC_PRECISION", Int),
-            ("NUMERIC_SCALE", Int),
-            ("DATETIME_PRECISION", Int),
-            ("CHARACTER_SET_NAME", t64()),
-            ("COLLATION_NAME", t64()),
-            ("DTD_IDENTIFIER", Text(65_535)),
-            ("ROUTINE_TYPE", Text(9)),
-        ],
+        ]
+        .into_iter()
+        .chain(type_columns())
+        .chain([("DTD_IDENTIFIER", Text(65_535)), ("ROUTINE_TYPE", Text(9))])
+        .collect(),
         _ => return None,
     })
 }

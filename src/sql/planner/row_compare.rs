@@ -145,11 +145,7 @@ fn ordered(l: &[&Expr], op: &BinaryOperator, r: &[&Expr]) -> Result<Expr> {
 
 /// One pair's comparison: values as they are, nested rows expanded in turn.
 fn pair(l: &Expr, op: &BinaryOperator, r: &Expr) -> Result<Expr> {
-    let e = Expr::BinaryOp {
-        left: Box::new(l.clone()),
-        op: op.clone(),
-        right: Box::new(r.clone()),
-    };
+    let e = binary(l.clone(), op.clone(), r.clone());
     Ok(nested(expand(&e)?.unwrap_or(e)))
 }
 
@@ -169,27 +165,25 @@ fn literal_firsts(list: &[Expr]) -> Option<Vec<Expr>> {
 }
 
 fn join(terms: Vec<Expr>, op: BinaryOperator) -> Option<Expr> {
-    terms.into_iter().reduce(|acc, t| Expr::BinaryOp {
-        left: Box::new(acc),
-        op: op.clone(),
-        right: Box::new(t),
-    })
+    terms
+        .into_iter()
+        .reduce(|acc, t| binary(acc, op.clone(), t))
+}
+
+fn binary(l: Expr, op: BinaryOperator, r: Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(l),
+        op,
+        right: Box::new(r),
+    }
 }
 
 fn and(l: Expr, r: Expr) -> Expr {
-    Expr::BinaryOp {
-        left: Box::new(l),
-        op: BinaryOperator::And,
-        right: Box::new(r),
-    }
+    binary(l, BinaryOperator::And, r)
 }
 
 fn or(l: Expr, r: Expr) -> Expr {
-    Expr::BinaryOp {
-        left: Box::new(l),
-        op: BinaryOperator::Or,
-        right: Box::new(r),
-    }
+    binary(l, BinaryOperator::Or, r)
 }
 
 fn nested(e: Expr) -> Expr {

@@ -843,16 +843,23 @@ impl Session {
                         negated,
                     } => {
                         let (expr, negated) = (expr.clone(), *negated);
+                        // A row's values against rows of as many columns (the binder
+                        // compares the rows of the list).
+                        let width = sql::planner::row_compare::values(&expr).len();
                         self.session.subquery(subquery).and_then(|rs| {
-                            if rs.columns.len() != 1 {
-                                return Err(Error::operand_columns(1));
+                            if rs.columns.len() != width {
+                                return Err(Error::operand_columns(width));
                             }
                             if rs.rows.is_empty() {
                                 return Ok(literal(&Value::Int(i64::from(negated))));
                             }
+                            let item = |r: &Vec<Value>| match r.as_slice() {
+                                [v] => literal(v),
+                                values => ast::Expr::Tuple(values.iter().map(literal).collect()),
+                            };
                             Ok(ast::Expr::InList {
                                 expr,
-                                list: rs.rows.iter().map(|r| literal(&r[0])).collect(),
+                                list: rs.rows.iter().map(item).collect(),
                                 negated,
                             })
                         })

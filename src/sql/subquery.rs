@@ -45,8 +45,9 @@ pub enum SubqueryKind {
     Exists {
         negated: bool,
     },
+    /// `x IN (SELECT ...)`, or `(x, y) IN (SELECT ...)` of a row (`exprs` its values).
     In {
-        expr: Expr,
+        exprs: Vec<Expr>,
         negated: bool,
     },
 }
@@ -71,10 +72,16 @@ impl PartialEq for Subquery {
 }
 
 impl Subquery {
-    /// Checks the shape MySQL requires: scalar and IN subqueries return one column.
+    /// Checks the shape MySQL requires: a scalar subquery returns one column, an IN
+    /// subquery as many as the value or row before it has (1241 otherwise).
     pub fn new(plan: Arc<QueryPlan>, kind: SubqueryKind) -> Result<Subquery> {
-        if !matches!(kind, SubqueryKind::Exists { .. }) && plan.columns().len() != 1 {
-            return Err(Error::operand_columns(1));
+        let width = match &kind {
+            SubqueryKind::Scalar => Some(1),
+            SubqueryKind::In { exprs, .. } => Some(exprs.len()),
+            SubqueryKind::Exists { .. } => None,
+        };
+        if let Some(width) = width.filter(|w| *w != plan.columns().len()) {
+            return Err(Error::operand_columns(width));
         }
         Ok(Subquery { plan, kind })
     }
@@ -112,23 +119,21 @@ impl Subquery {
                 let rows = runner.run(&self.plan, &outer, Some(1))?;
                 Ok(bool_value(rows.is_empty() == *negated))
             }
-            SubqueryKind::In { expr, negated } => {
-                let v = expr.eval_in(row, env)?;
+            SubqueryKind::In { exprs, negated } => {
+                let values = exprs
+                    .iter()
+                    .map(|e| e.eval_in(row, env))
+                    .collect::<Result<Vec<_>>>()?;
                 let rows = runner.run(&self.plan, &outer, None)?;
                 if rows.is_empty() {
                     return Ok(bool_value(*negated));
                 }
-                if v.is_null() {
-                    return Ok(Value::Null);
-                }
                 let mut saw_null = false;
                 for r in &rows {
-                    match r.first() {
-                        None | Some(Value::Null) => saw_null = true,
-                        Some(x) if v.sql_cmp(x) == Ordering::Equal => {
-                            return Ok(bool_value(!negated))
-                        }
-                        Some(_) => {}
+                    match row_equal(&values, r) {
+                        Some(true) => return Ok(bool_value(!negated)),
+                        Some(false) => {}
+                        None => saw_null = true,
                     }
                 }
                 Ok(if saw_null {
@@ -139,4 +144,18 @@ impl Subquery {
             }
         }
     }
+}
+
+/// `values = row` as SQL compares rows: false if a pair differs, unknown (`None`) if none
+/// differs but a pair holds a NULL, true otherwise.
+fn row_equal(values: &[Value], row: &[Value]) -> Option<bool> {
+    let mut unknown = false;
+    for (v, x) in values.iter().zip(row) {
+        if v.is_null() || x.is_null() {
+            unknown = true;
+        } else if v.sql_cmp(x) != Ordering::Equal {
+            return Some(false);
+        }
+    }
+    (!unknown).then_some(true)
 }

@@ -220,7 +220,10 @@ impl<'a> Binder<'a> {
             } => self.subquery(
                 subquery,
                 SubqueryKind::In {
-                    expr: self.bind(expr)?,
+                    exprs: super::row_compare::values(expr)
+                        .iter()
+                        .map(|e| self.bind(e))
+                        .collect::<Result<_>>()?,
                     negated: *negated,
                 },
             )?,

@@ -14,7 +14,7 @@ pub mod json_table;
 pub mod query;
 mod read_columns;
 pub mod rewrite;
-mod row_compare;
+pub mod row_compare;
 pub mod scope;
 pub mod select;
 pub mod set_op;

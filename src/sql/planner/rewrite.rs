@@ -37,8 +37,8 @@ impl Expr {
             | Expr::AggRef(..)
             | Expr::WindowRef(..) => {}
             Expr::Subquery(sq) => {
-                if let SubqueryKind::In { expr, .. } = &sq.kind {
-                    expr.walk(f);
+                if let SubqueryKind::In { exprs, .. } = &sq.kind {
+                    exprs.iter().for_each(|e| e.walk(f));
                 }
             }
             Expr::Neg(e)
@@ -103,8 +103,8 @@ impl Expr {
             Expr::Subquery(sq) => {
                 let Subquery { plan, kind } = *sq;
                 let kind = match kind {
-                    SubqueryKind::In { expr, negated } => SubqueryKind::In {
-                        expr: f(expr)?,
+                    SubqueryKind::In { exprs, negated } => SubqueryKind::In {
+                        exprs: exprs.into_iter().map(&mut *f).collect::<Result<_>>()?,
                         negated,
                     },
                     other => other,

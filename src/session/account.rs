@@ -17,8 +17,10 @@ const RETRIES: usize = 10;
 
 impl Session {
     pub(super) fn account_statement(&mut self, statement: AccountStatement) -> Result<QueryResult> {
-        if let AccountStatement::ShowGrants { user } = &statement {
-            return self.show_grants(user);
+        match &statement {
+            AccountStatement::ShowGrants { user } => return self.show_grants(user),
+            AccountStatement::ShowCreateUser { user } => return self.show_create_user(user),
+            _ => {}
         }
         self.commit()?;
         self.authorize_account_statement(&statement)?;
@@ -105,7 +107,7 @@ impl Session {
                 })
             }
             AccountStatement::RevokeAll { .. } => need_global(Priv::CreateUser),
-            AccountStatement::ShowGrants { .. } => Ok(()),
+            AccountStatement::ShowGrants { .. } | AccountStatement::ShowCreateUser { .. } => Ok(()),
             AccountStatement::FlushPrivileges => need_global(Priv::Reload),
         }
     }
@@ -133,6 +135,43 @@ impl Session {
                 who.user, who.host
             ))],
             rows: lines.into_iter().map(|l| vec![Value::str(&l)]).collect(),
+        }))
+    }
+
+    /// SHOW CREATE USER in TiDB's words: how the account logs in, whether it needs TLS and
+    /// is locked, the password policies TiDB prints at their defaults (moltdb has none).
+    /// Another account's takes SELECT on `mysql.user` (1142).
+    fn show_create_user(&self, user: &UserRef) -> Result<QueryResult> {
+        let who = self.resolve(user);
+        let privileges = self.state.domain.privileges();
+        let me = &self.state.account;
+        if who != *me
+            && !privileges
+                .on_table(me, "mysql", "user")
+                .contains(Priv::Select)
+        {
+            return Err(Error::table_access_denied("SELECT", me, "user"));
+        }
+        let account = privileges.account(&who).ok_or_else(|| {
+            Error::new(
+                1396,
+                "HY000",
+                format!("Operation SHOW CREATE USER failed for {who}"),
+            )
+        })?;
+        let statement = format!(
+            "CREATE USER {who} IDENTIFIED WITH '{}' AS '{}' REQUIRE {} PASSWORD EXPIRE DEFAULT ACCOUNT {} PASSWORD HISTORY DEFAULT PASSWORD REUSE INTERVAL DEFAULT",
+            account.plugin,
+            password::display(&account.plugin, &account.auth),
+            if account.require_ssl { "SSL" } else { "NONE" },
+            if account.locked { "LOCK" } else { "UNLOCK" },
+        );
+        Ok(QueryResult::Rows(sql::ResultSet {
+            columns: vec![sql::ResultColumn::text(format!(
+                "CREATE USER for {}@{}",
+                who.user, who.host
+            ))],
+            rows: vec![vec![Value::str(&statement)]],
         }))
     }
 
@@ -441,7 +480,9 @@ impl Session {
                     );
                 }
             }
-            AccountStatement::ShowGrants { .. } | AccountStatement::FlushPrivileges => {}
+            AccountStatement::ShowGrants { .. }
+            | AccountStatement::ShowCreateUser { .. }
+            | AccountStatement::FlushPrivileges => {}
         }
         Ok(())
     }

@@ -1,5 +1,5 @@
 //! Account management statements, as MySQL 8.0 writes them: CREATE / ALTER / DROP / RENAME
-//! USER, SET PASSWORD, GRANT, REVOKE, SHOW GRANTS and FLUSH PRIVILEGES. sqlparser's forms of
+//! USER, SET PASSWORD, GRANT, REVOKE, SHOW GRANTS, SHOW CREATE USER and FLUSH PRIVILEGES. sqlparser's forms of
 //! these follow other dialects, so moltdb reads them itself (`parse`); the session runs
 //! them (`session::account`).
 
@@ -104,6 +104,9 @@ pub enum AccountStatement {
         from: Vec<UserRef>,
     },
     ShowGrants {
+        user: UserRef,
+    },
+    ShowCreateUser {
         user: UserRef,
     },
     FlushPrivileges,

@@ -25,7 +25,10 @@ pub fn parse(sql: &str) -> Option<Result<AccountStatement>> {
                 || is(second, "DEFAULT")
         }
         w if is(w, "GRANT") || is(w, "REVOKE") => true,
-        w if is(w, "SHOW") => is(second, "GRANTS"),
+        w if is(w, "SHOW") => {
+            is(second, "GRANTS")
+                || (is(second, "CREATE") && words.next().is_some_and(|w| is(w, "USER")))
+        }
         w if is(w, "FLUSH") => is(second, "PRIVILEGES"),
         _ => false,
     };
@@ -254,6 +257,9 @@ impl Parser {
             }
             return Ok(AccountStatement::ShowGrants { user });
         }
+        if self.accept_all(&["SHOW", "CREATE", "USER"]) {
+            return Ok(AccountStatement::ShowCreateUser { user: self.user()? });
+        }
         if self.accept_all(&["FLUSH", "PRIVILEGES"]) {
             return Ok(AccountStatement::FlushPrivileges);
         }
@@ -348,9 +354,11 @@ impl Parser {
         Ok(Auth::Plugin(plugin))
     }
 
-    /// Options after the account list: ACCOUNT LOCK / UNLOCK, REQUIRE SSL / NONE. Others
-    /// are not built (certificate requirements, password expiry, resource limits): refused,
-    /// not ignored.
+    /// Options after the account list: ACCOUNT LOCK / UNLOCK, REQUIRE SSL / NONE, and the
+    /// password policies at what moltdb does anyway (PASSWORD EXPIRE DEFAULT / NEVER,
+    /// PASSWORD HISTORY DEFAULT, PASSWORD REUSE INTERVAL DEFAULT: no policy; SHOW CREATE
+    /// USER writes them, so its statement restores). Others are not built (certificate
+    /// requirements, an expiry, a history, resource limits): refused, not ignored.
     fn account_options(&mut self) -> Result<AccountOptions> {
         let mut options = AccountOptions::default();
         while self.peek().is_some() {
@@ -362,6 +370,12 @@ impl Parser {
                 options.require_ssl = Some(false);
             } else if self.accept_all(&["REQUIRE", "SSL"]) {
                 options.require_ssl = Some(true);
+            } else if self.accept_all(&["PASSWORD", "EXPIRE", "DEFAULT"])
+                || self.accept_all(&["PASSWORD", "EXPIRE", "NEVER"])
+                || self.accept_all(&["PASSWORD", "HISTORY", "DEFAULT"])
+                || self.accept_all(&["PASSWORD", "REUSE", "INTERVAL", "DEFAULT"])
+            {
+                // No policy: what the account has already.
             } else if self.peek_is("REQUIRE") {
                 return Err(Error::unsupported(
                     "REQUIRE X509 / ISSUER / SUBJECT / CIPHER",

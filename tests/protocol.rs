@@ -521,3 +521,43 @@ async fn fractional_seconds_print_to_their_precision() {
         )
     );
 }
+
+/// Result columns are named by the text the client wrote, also where a subquery was
+/// evaluated ahead of the query (its result is not what the client wrote).
+#[tokio::test]
+async fn columns_holding_subqueries_are_named_as_written() {
+    let server = TestServer::external_or_start();
+    let mut conn = server.conn().await;
+    for sql in [
+        "DROP DATABASE IF EXISTS proto_names",
+        "CREATE DATABASE proto_names",
+        "CREATE TABLE proto_names.t (id INT PRIMARY KEY, a INT)",
+        "CREATE TABLE proto_names.p (x INT)",
+        "INSERT INTO proto_names.t VALUES (1, 1), (2, 2)",
+        "INSERT INTO proto_names.p VALUES (2), (9)",
+    ] {
+        conn.query_drop(sql).await.unwrap();
+    }
+    let sql = "SELECT a IN (SELECT x FROM proto_names.p), (SELECT MAX(x) FROM proto_names.p), \
+               EXISTS (SELECT 1 FROM proto_names.p WHERE x = t.a), (SELECT 1) AS named, a \
+               FROM proto_names.t ORDER BY id";
+    let mut result = conn.query_iter(sql).await.unwrap();
+    let names: Vec<String> = result
+        .columns_ref()
+        .iter()
+        .map(|c| c.name_str().into_owned())
+        .collect();
+    let rows: Vec<(i64, i64, i64, i64, i64)> = result.collect().await.unwrap();
+    assert_eq!(
+        names,
+        [
+            "a IN (SELECT x FROM proto_names.p)",
+            "(SELECT MAX(x) FROM proto_names.p)",
+            "EXISTS (SELECT 1 FROM proto_names.p WHERE x = t.a)",
+            "named",
+            "a"
+        ]
+    );
+    assert_eq!(rows, [(0, 9, 0, 1, 1), (1, 9, 1, 1, 2)]);
+    conn.query_drop("DROP DATABASE proto_names").await.unwrap();
+}

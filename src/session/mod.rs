@@ -540,7 +540,7 @@ impl Session {
                 | Statement::Delete(_)
         );
         self.timed(client_work, |s| {
-            s.retrying(|s| match s.fold_subqueries(stmt)? {
+            s.retrying(|s| match s.fold_subqueries(sql, stmt)? {
                 Some(folded) => s.dispatch(sql, &folded),
                 None => s.dispatch(sql, stmt),
             })
@@ -784,7 +784,7 @@ impl Session {
     /// their place. Returns `None` when the statement has none. A query or DML statement's
     /// subqueries read in the statement's own transaction, so they see the snapshot the
     /// statement sees; any other statement's read in a transaction of their own.
-    fn fold_subqueries(&mut self, stmt: &Statement) -> Result<Option<Statement>> {
+    fn fold_subqueries(&mut self, sql: &str, stmt: &Statement) -> Result<Option<Statement>> {
         if !has_subquery(stmt) {
             return Ok(None);
         }
@@ -800,14 +800,14 @@ impl Session {
         if own_txn {
             self.begin()?;
         }
-        let folded = self.fold_in_txn(stmt);
+        let folded = self.fold_in_txn(sql, stmt);
         if own_txn && (!statement_txn || folded.is_err()) {
             self.rollback();
         }
         folded
     }
 
-    fn fold_in_txn(&mut self, stmt: &Statement) -> Result<Option<Statement>> {
+    fn fold_in_txn(&mut self, sql: &str, stmt: &Statement) -> Result<Option<Statement>> {
         struct Folder<'s> {
             session: &'s mut Session,
             error: Option<Error>,
@@ -882,6 +882,7 @@ impl Session {
             }
         }
         let mut stmt = stmt.clone();
+        name_select_list(sql, &mut stmt);
         let mut folder = Folder {
             session: self,
             error: None,
@@ -993,6 +994,45 @@ impl Drop for Session {
     fn drop(&mut self) {
         self.release_temporary_tables();
     }
+}
+
+/// Names each unnamed select-list item of a query that holds a subquery by its text, as
+/// MySQL names result columns: the subquery is about to be replaced by its result, whose
+/// text is not what the client wrote.
+fn name_select_list(sql: &str, stmt: &mut Statement) {
+    let Statement::Query(q) = stmt else {
+        return;
+    };
+    let ast::SetExpr::Select(select) = q.body.as_mut() else {
+        return;
+    };
+    for item in &mut select.projection {
+        if let ast::SelectItem::UnnamedExpr(e) = item {
+            if expr_has_subquery(e) {
+                let alias = ast::Ident::with_quote('`', sql::planner::select::source_text(sql, e));
+                *item = ast::SelectItem::ExprWithAlias {
+                    expr: e.clone(),
+                    alias,
+                };
+            }
+        }
+    }
+}
+
+/// Whether `e` holds a subquery.
+fn expr_has_subquery(e: &ast::Expr) -> bool {
+    let mut found = false;
+    let _ = ast::visit_expressions(e, |e| {
+        if matches!(
+            e,
+            ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. }
+        ) {
+            found = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    found
 }
 
 /// Whether `stmt` has a subquery anywhere.

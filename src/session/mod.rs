@@ -817,19 +817,18 @@ impl Session {
             type Break = ();
             fn post_visit_expr(&mut self, e: &mut ast::Expr) -> ControlFlow<()> {
                 let replacement = match e {
+                    // One value, or a row of several (compared with a row, else 1241).
                     ast::Expr::Subquery(q) => self.session.subquery(q).and_then(|rs| {
-                        if rs.columns.len() != 1 {
-                            return Err(Error::operand_columns(1));
-                        }
-                        match rs.rows.len() {
-                            0 => Ok(literal(&Value::Null)),
-                            1 => Ok(literal(&rs.rows[0][0])),
-                            _ => Err(Error::new(
-                                1242,
-                                "21000",
-                                "Subquery returns more than 1 row",
-                            )),
-                        }
+                        let nulls = vec![Value::Null; rs.columns.len()];
+                        let row = match rs.rows.as_slice() {
+                            [] => &nulls,
+                            [one] => one,
+                            _ => return Err(sql::subquery::more_than_one_row()),
+                        };
+                        Ok(match row.as_slice() {
+                            [v] => literal(v),
+                            values => ast::Expr::Tuple(values.iter().map(literal).collect()),
+                        })
                     }),
                     ast::Expr::Exists { subquery, negated } => {
                         let negated = *negated;

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-use super::expr::{bool_value, Expr};
+use super::expr::{bool_value, BinOp, Expr};
 use crate::error::{Error, Result};
 use crate::sql::planner::query::QueryPlan;
 use crate::types::{DataType, Value};
@@ -50,6 +50,12 @@ pub enum SubqueryKind {
         exprs: Vec<Expr>,
         negated: bool,
     },
+    /// `(x, y) op (SELECT a, b ...)`: the row against the subquery's one row (a row of NULLs
+    /// when it has none, 1242 when it has more).
+    Row {
+        exprs: Vec<Expr>,
+        op: BinOp,
+    },
 }
 
 /// A subquery expression: its plan, bound with the enclosing query's scope as outer scope.
@@ -77,7 +83,7 @@ impl Subquery {
     pub fn new(plan: Arc<QueryPlan>, kind: SubqueryKind) -> Result<Subquery> {
         let width = match &kind {
             SubqueryKind::Scalar => Some(1),
-            SubqueryKind::In { exprs, .. } => Some(exprs.len()),
+            SubqueryKind::In { exprs, .. } | SubqueryKind::Row { exprs, .. } => Some(exprs.len()),
             SubqueryKind::Exists { .. } => None,
         };
         if let Some(width) = width.filter(|w| *w != plan.columns().len()) {
@@ -108,11 +114,19 @@ impl Subquery {
                 match rows.len() {
                     0 => Ok(Value::Null),
                     1 => Ok(rows[0].first().cloned().unwrap_or(Value::Null)),
-                    _ => Err(Error::new(
-                        1242,
-                        "21000",
-                        "Subquery returns more than 1 row",
-                    )),
+                    _ => Err(more_than_one_row()),
+                }
+            }
+            SubqueryKind::Row { exprs, op } => {
+                let values = exprs
+                    .iter()
+                    .map(|e| e.eval_in(row, env))
+                    .collect::<Result<Vec<_>>>()?;
+                let rows = runner.run(&self.plan, &outer, Some(2))?;
+                match rows.as_slice() {
+                    [] => Ok(compare_rows(*op, &values, &vec![Value::Null; values.len()])),
+                    [one] => Ok(compare_rows(*op, &values, one)),
+                    _ => Err(more_than_one_row()),
                 }
             }
             SubqueryKind::Exists { negated } => {
@@ -158,4 +172,49 @@ fn row_equal(values: &[Value], row: &[Value]) -> Option<bool> {
         }
     }
     (!unknown).then_some(true)
+}
+
+/// MySQL's 1242: a subquery that must give one row gave more.
+pub fn more_than_one_row() -> Error {
+    Error::new(1242, "21000", "Subquery returns more than 1 row")
+}
+
+/// Two rows of equal width compared as MySQL compares rows: `=` and `<>` pair by pair
+/// (NULL when no pair decides and one holds a NULL), `<=>` pair by pair NULL-safely, an
+/// order by the first unequal pair (NULL when a NULL comes first).
+fn compare_rows(op: BinOp, l: &[Value], r: &[Value]) -> Value {
+    let pairs = l.iter().zip(r);
+    match op {
+        BinOp::NullSafeEq => {
+            bool_value(
+                pairs
+                    .into_iter()
+                    .all(|(a, b)| match (a.is_null(), b.is_null()) {
+                        (true, true) => true,
+                        (false, false) => a.sql_cmp(b) == Ordering::Equal,
+                        _ => false,
+                    }),
+            )
+        }
+        BinOp::Eq | BinOp::NotEq => {
+            let equal = match row_equal(l, r) {
+                Some(equal) => equal,
+                None => return Value::Null,
+            };
+            bool_value(equal == (op == BinOp::Eq))
+        }
+        _ => {
+            for (a, b) in pairs {
+                if a.is_null() || b.is_null() {
+                    return Value::Null;
+                }
+                match a.sql_cmp(b) {
+                    Ordering::Equal => continue,
+                    Ordering::Less => return bool_value(matches!(op, BinOp::Lt | BinOp::LtEq)),
+                    Ordering::Greater => return bool_value(matches!(op, BinOp::Gt | BinOp::GtEq)),
+                }
+            }
+            bool_value(matches!(op, BinOp::LtEq | BinOp::GtEq))
+        }
+    }
 }

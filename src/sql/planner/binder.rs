@@ -120,6 +120,29 @@ impl<'a> Binder<'a> {
         Ok(Expr::Subquery(Box::new(Subquery::new(plan, kind)?)))
     }
 
+    /// `(a, b) op (SELECT x, y ...)` (`first`: the subquery is on the left, so the order
+    /// turns around): the subquery compares the row with its one row.
+    fn row_against_subquery(
+        &self,
+        values: &[&ast::Expr],
+        op: &BinaryOperator,
+        q: &ast::Query,
+        first: bool,
+    ) -> Result<Expr> {
+        let op = match (op, first) {
+            (BinaryOperator::Eq, _) => BinOp::Eq,
+            (BinaryOperator::NotEq, _) => BinOp::NotEq,
+            (BinaryOperator::Spaceship, _) => BinOp::NullSafeEq,
+            (BinaryOperator::Lt, false) | (BinaryOperator::Gt, true) => BinOp::Lt,
+            (BinaryOperator::LtEq, false) | (BinaryOperator::GtEq, true) => BinOp::LtEq,
+            (BinaryOperator::Gt, false) | (BinaryOperator::Lt, true) => BinOp::Gt,
+            (BinaryOperator::GtEq, false) | (BinaryOperator::LtEq, true) => BinOp::GtEq,
+            (other, _) => return Err(Error::unsupported(format!("operator {other}"))),
+        };
+        let exprs = values.iter().map(|v| self.bind(v)).collect::<Result<_>>()?;
+        self.subquery(q, SubqueryKind::Row { exprs, op })
+    }
+
     /// GET_LOCK() and the other user-level lock functions: they need the connection's
     /// locks, so only a client's statement may call them.
     fn bind_user_lock(&self, op: UserLockOp, args: &[&ast::Expr]) -> Result<Expr> {
@@ -160,6 +183,11 @@ impl<'a> Binder<'a> {
         use ast::Expr as A;
         if let Some(single_values) = super::row_compare::expand(e)? {
             return self.bind(&single_values);
+        }
+        if let A::BinaryOp { left, op, right } = e {
+            if let Some((values, q, first)) = super::row_compare::row_subquery(left, right) {
+                return self.row_against_subquery(&values, op, q, first);
+            }
         }
         Ok(match e {
             // Rows are compared (above); anywhere else a row is one value too many.

@@ -37,7 +37,7 @@ impl Expr {
             | Expr::AggRef(..)
             | Expr::WindowRef(..) => {}
             Expr::Subquery(sq) => {
-                if let SubqueryKind::In { exprs, .. } = &sq.kind {
+                if let SubqueryKind::In { exprs, .. } | SubqueryKind::Row { exprs, .. } = &sq.kind {
                     exprs.iter().for_each(|e| e.walk(f));
                 }
             }
@@ -106,6 +106,10 @@ impl Expr {
                     SubqueryKind::In { exprs, negated } => SubqueryKind::In {
                         exprs: exprs.into_iter().map(&mut *f).collect::<Result<_>>()?,
                         negated,
+                    },
+                    SubqueryKind::Row { exprs, op } => SubqueryKind::Row {
+                        exprs: exprs.into_iter().map(&mut *f).collect::<Result<_>>()?,
+                        op,
                     },
                     other => other,
                 };

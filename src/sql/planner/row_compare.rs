@@ -12,8 +12,8 @@
 //! different widths are MySQL's 1241. An IN list of literal rows also gets the redundant
 //! `a IN (first values)` in front, which leaves the result as it is (a row equal to one
 //! of the list has one of those first values) and lets the planner read an index on `a`.
-//! `(a, b) IN (SELECT x, y ...)` is the subquery's (`sql::subquery`); a row compared by
-//! `=` or `<` with a subquery is not supported yet.
+//! A row against a subquery (`(a, b) IN (SELECT x, y ...)`, `(a, b) = (SELECT x, y ...)`)
+//! is compared by the subquery (`sql::subquery`).
 
 use sqlparser::ast::{BinaryOperator, Expr};
 
@@ -24,13 +24,9 @@ pub fn expand(e: &Expr) -> Result<Option<Expr>> {
     match e {
         Expr::BinaryOp { left, op, right } if is_comparison(op) => match (row(left), row(right)) {
             (None, None) => Ok(None),
+            // A row against a subquery's row: the subquery compares them (the binder).
+            _ if row_subquery(left, right).is_some() => Ok(None),
             (l, r) => {
-                if [left, right]
-                    .iter()
-                    .any(|e| matches!(e.as_ref(), Expr::Subquery(_)))
-                {
-                    return Err(row_subquery());
-                }
                 let (l, r) = (l.unwrap_or(vec![left]), r.unwrap_or(vec![right]));
                 compare(&l, op, &r).map(Some)
             }
@@ -77,8 +73,25 @@ pub fn expand(e: &Expr) -> Result<Option<Expr>> {
     }
 }
 
-fn row_subquery() -> Error {
-    Error::unsupported("comparing a row with a subquery")
+/// `(a, b) op (SELECT ...)` or `(SELECT ...) op (a, b)`: the row's values, the subquery, and
+/// whether the subquery came first.
+pub fn row_subquery<'e>(
+    left: &'e Expr,
+    right: &'e Expr,
+) -> Option<(Vec<&'e Expr>, &'e sqlparser::ast::Query, bool)> {
+    let subquery = |e: &'e Expr| match e {
+        Expr::Subquery(q) => Some(q.as_ref()),
+        Expr::Nested(inner) => match inner.as_ref() {
+            Expr::Subquery(q) => Some(q.as_ref()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match (row(left), subquery(right), subquery(left), row(right)) {
+        (Some(values), Some(q), ..) => Some((values, q, false)),
+        (_, _, Some(q), Some(values)) => Some((values, q, true)),
+        _ => None,
+    }
 }
 
 fn is_comparison(op: &BinaryOperator) -> bool {
@@ -263,7 +276,13 @@ mod tests {
             let e = expanded(sql).unwrap_err();
             assert_eq!(e.code(), 1241, "{sql}");
         }
-        assert_eq!(expanded("(a, b) = (SELECT 1, 2)").unwrap_err().code(), 1235);
-        assert_eq!(expanded("(a, b) IN (SELECT 1, 2)").unwrap(), None);
+        // A row against a subquery is the subquery's to compare.
+        for sql in [
+            "(a, b) = (SELECT 1, 2)",
+            "(SELECT 1, 2) < (a, b)",
+            "(a, b) IN (SELECT 1, 2)",
+        ] {
+            assert_eq!(expanded(sql).unwrap(), None, "{sql}");
+        }
     }
 }

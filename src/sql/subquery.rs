@@ -183,12 +183,11 @@ pub fn more_than_one_row() -> Error {
 /// (NULL when no pair decides and one holds a NULL), `<=>` pair by pair NULL-safely, an
 /// order by the first unequal pair (NULL when a NULL comes first).
 fn compare_rows(op: BinOp, l: &[Value], r: &[Value]) -> Value {
-    let pairs = l.iter().zip(r);
     match op {
         BinOp::NullSafeEq => {
             bool_value(
-                pairs
-                    .into_iter()
+                l.iter()
+                    .zip(r)
                     .all(|(a, b)| match (a.is_null(), b.is_null()) {
                         (true, true) => true,
                         (false, false) => a.sql_cmp(b) == Ordering::Equal,
@@ -204,7 +203,7 @@ fn compare_rows(op: BinOp, l: &[Value], r: &[Value]) -> Value {
             bool_value(equal == (op == BinOp::Eq))
         }
         _ => {
-            for (a, b) in pairs {
+            for (a, b) in l.iter().zip(r) {
                 if a.is_null() || b.is_null() {
                     return Value::Null;
                 }

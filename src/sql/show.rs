@@ -164,7 +164,7 @@ pub fn columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResu
     let rows = info
         .public_columns()
         .map(|(i, c)| {
-            let key = key_kind(&info, i);
+            let key = super::infoschema::column_key(&info, i);
             let default = match &c.default {
                 Some(DefaultValue::Literal(s)) => Value::str(s),
                 Some(DefaultValue::CurrentTimestamp) => Value::str("CURRENT_TIMESTAMP"),
@@ -185,26 +185,6 @@ pub fn columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResu
         &["Field", "Type", "Null", "Key", "Default", "Extra"],
         rows,
     ))
-}
-
-fn key_kind(info: &TableInfo, col: usize) -> &'static str {
-    if info.handle_column == Some(col) {
-        return "PRI";
-    }
-    let first = |unique: bool, primary: bool| {
-        info.indexes.iter().any(|ix| {
-            ix.columns.first() == Some(&col) && ix.unique == unique && ix.primary == primary
-        })
-    };
-    if first(true, true) {
-        "PRI"
-    } else if first(true, false) {
-        "UNI"
-    } else if first(false, false) {
-        "MUL"
-    } else {
-        ""
-    }
 }
 
 /// SHOW CREATE TABLE (of a view: SHOW CREATE VIEW's answer, as MySQL gives).

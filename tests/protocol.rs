@@ -538,7 +538,7 @@ async fn columns_holding_subqueries_are_named_as_written() {
     ] {
         conn.query_drop(sql).await.unwrap();
     }
-    let sql = "SELECT a IN (SELECT x FROM proto_names.p), (SELECT MAX(x) FROM proto_names.p), \
+    let sql = "SELECT a IN (SELECT x FROM proto_names.p), (SELECT  MAX(x) FROM proto_names.p), \
                EXISTS (SELECT 1 FROM proto_names.p WHERE x = t.a), (SELECT 1) AS named, a \
                FROM proto_names.t ORDER BY id";
     let mut result = conn.query_iter(sql).await.unwrap();
@@ -552,7 +552,7 @@ async fn columns_holding_subqueries_are_named_as_written() {
         names,
         [
             "a IN (SELECT x FROM proto_names.p)",
-            "(SELECT MAX(x) FROM proto_names.p)",
+            "(SELECT  MAX(x) FROM proto_names.p)",
             "EXISTS (SELECT 1 FROM proto_names.p WHERE x = t.a)",
             "named",
             "a"

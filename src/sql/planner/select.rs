@@ -190,13 +190,20 @@ pub fn source_text(sql: &str, e: &ast::Expr) -> String {
         // holds the whole expression, as written (`10 MOD 3` shows as `10 % 3`, so the
         // text is parsed again when it differs).
         // A function call's span can stop before clauses such as GROUP_CONCAT's ORDER BY:
-        // its text then runs to the call's closing parenthesis.
+        // its text then runs to the call's closing parenthesis. A subquery's covers the
+        // query inside its parentheses only.
         (Some(a), Some(b)) if a < b && sql.get(a..b).is_some() => {
             let whole = call_end(sql, a)
                 .map(|end| over_end(sql, end).unwrap_or(end))
                 .filter(|&end| end > b)
                 .map(|end| &sql[a..end]);
-            [Some(&sql[a..b]), whole]
+            let parenthesized = sql[..a]
+                .trim_end()
+                .strip_suffix('(')
+                .map(str::len)
+                .and_then(|open| group_end(sql, open).map(|end| &sql[open..end]));
+            let closed = Some(&sql[a..close_groups(sql, a, b)]);
+            [Some(&sql[a..b]), whole, parenthesized, closed]
                 .into_iter()
                 .flatten()
                 .find(|text| squash(text) == squash(&shown) || reparses_as(text, &shown))
@@ -204,6 +211,27 @@ pub fn source_text(sql: &str, e: &ast::Expr) -> String {
         }
         _ => shown,
     }
+}
+
+/// `end`, moved past the closing parentheses of groups `sql[start..end]` opens and does not
+/// close (a span that stops inside a trailing subquery's parentheses).
+fn close_groups(sql: &str, start: usize, end: usize) -> usize {
+    let text = &sql[start..end];
+    let mut open = text
+        .matches('(')
+        .count()
+        .saturating_sub(text.matches(')').count());
+    let mut at = end;
+    while open > 0 {
+        let rest = &sql[at..];
+        let skipped = rest.len() - rest.trim_start().len();
+        if !rest[skipped..].starts_with(')') {
+            break;
+        }
+        at += skipped + 1;
+        open -= 1;
+    }
+    at
 }
 
 /// Where the function call starting at `start` of `sql` (a name, then a parenthesised
@@ -869,6 +897,10 @@ mod tests {
         assert_eq!(
             names("SELECT group_concat(a order by a desc separator ')'), count(*) FROM t"),
             ["group_concat(a order by a desc separator ')')", "count(*)"]
+        );
+        assert_eq!(
+            names("SELECT (SELECT  max(x) FROM p), 1 +  (SELECT 2) FROM t"),
+            ["(SELECT  max(x) FROM p)", "1 +  (SELECT 2)"]
         );
         assert_eq!(
             names("SELECT row_number() over (partition by a order by b), sum(a) OVER w FROM t"),

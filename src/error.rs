@@ -305,6 +305,20 @@ impl Error {
         )
     }
 
+    pub fn unknown_collation(name: &str) -> Self {
+        Error::new(1273, "HY000", format!("Unknown collation: '{name}'"))
+    }
+
+    /// An account statement that found (or, creating, did not expect) these accounts:
+    /// MySQL names them in a list.
+    pub fn account_operation_failed(operation: &str, accounts: &str) -> Self {
+        Error::new(
+            1396,
+            "HY000",
+            format!("Operation {operation} failed for {accounts}"),
+        )
+    }
+
     /// A built-in function called with too few or too many arguments.
     pub fn parameter_count(function: &str) -> Self {
         Error::new(

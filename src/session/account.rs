@@ -152,13 +152,9 @@ impl Session {
         {
             return Err(Error::table_access_denied("SELECT", me, "user"));
         }
-        let account = privileges.account(&who).ok_or_else(|| {
-            Error::new(
-                1396,
-                "HY000",
-                format!("Operation SHOW CREATE USER failed for {who}"),
-            )
-        })?;
+        let account = privileges
+            .account(&who)
+            .ok_or_else(|| Error::account_operation_failed("SHOW CREATE USER", &who.to_string()))?;
         let statement = format!(
             "CREATE USER {who} IDENTIFIED WITH '{}' AS '{}' REQUIRE {} PASSWORD EXPIRE DEFAULT ACCOUNT {} PASSWORD HISTORY DEFAULT PASSWORD REUSE INTERVAL DEFAULT",
             account.plugin,
@@ -228,11 +224,7 @@ impl Session {
         };
         let failed = |op: &str, names: &[AccountName]| {
             let list: Vec<String> = names.iter().map(ToString::to_string).collect();
-            Error::new(
-                1396,
-                "HY000",
-                format!("Operation {op} failed for {}", list.join(",")),
-            )
+            Error::account_operation_failed(op, &list.join(","))
         };
         match statement {
             AccountStatement::CreateUser {

@@ -500,7 +500,7 @@ impl Session {
         // An index on a prefix of the column keeps its prefix: the new type must allow it.
         for ix in &info.indexes {
             for (part, _) in ix.columns.iter().enumerate().filter(|(_, &c)| c == pos) {
-                sql::create_table::check_prefix(&column, ix.prefix(part))?;
+                sql::create_table::check_index_part(&column, ix.prefix(part))?;
             }
         }
         if old.auto_increment && !column.auto_increment {
@@ -569,7 +569,6 @@ impl Session {
         Ok(())
     }
 
-    /// The table `name` names, as this session's schema has it.
     /// CONVERT TO CHARACTER SET: the table's default and its character columns' collation
     /// (the named one, else the character set's default; `DEFAULT`: the database's),
     /// checked here as the job checks it.
@@ -597,6 +596,7 @@ impl Session {
         Ok((Action::ModifyTableCharsetAndCollate, args))
     }
 
+    /// The table `name` names, as this session's schema has it.
     fn table_info(&self, name: &ast::ObjectName) -> Result<TableInfo> {
         let (db, tname) = split_name(name)?;
         let db = self.db_or_current(db)?;
@@ -660,7 +660,7 @@ fn add_index_change(
                 format!("Key column '{}' doesn't exist in table", part.column),
             ));
         };
-        sql::create_table::check_prefix(col, part.prefix)?;
+        sql::create_table::check_index_part(col, part.prefix)?;
         key.push((col, part.prefix));
     }
     let index = IndexInfo {

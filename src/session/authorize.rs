@@ -26,6 +26,8 @@ use crate::sql::stored_programs::StoredPrograms;
 enum Need {
     /// On `*.*` (1227 without it).
     Global(Priv),
+    /// One of these on `*.*` (1227 naming them all).
+    AnyGlobal(&'static [Priv]),
     /// On the database (1044).
     Database(Priv, String),
     /// Any privilege in the database: SHOW TABLES FROM db, SHOW CREATE DATABASE (1044).
@@ -119,9 +121,7 @@ impl Session {
                 | Show::Plugins => {}
                 // MySQL's REPLICATION CLIENT (or SUPER).
                 Show::MasterStatus => {
-                    if !self.has_global(Priv::ReplicationClient) {
-                        needs.push(Need::Global(Priv::Super));
-                    }
+                    needs.push(Need::AnyGlobal(&[Priv::Super, Priv::ReplicationClient]))
                 }
             },
             // As MySQL: reading the rows and writing their statistics.
@@ -412,6 +412,7 @@ impl Needs {
 fn check(p: &Privileges, me: &AccountName, need: &Need) -> Result<()> {
     let ok = match need {
         Need::Global(x) => p.global(me).contains(*x),
+        Need::AnyGlobal(xs) => xs.iter().any(|x| p.global(me).contains(*x)),
         Need::Database(x, db) => p.on_db(me, db).contains(*x),
         Need::AnyInDatabase(db) => p.can_see_db(me, db),
         Need::Table(x, db, t) => p.on_table(me, db, t).contains(*x),
@@ -422,6 +423,10 @@ fn check(p: &Privileges, me: &AccountName, need: &Need) -> Result<()> {
     }
     Err(match need {
         Need::Global(x) => Error::specific_access_denied(x.name()),
+        Need::AnyGlobal(xs) => {
+            let names: Vec<&str> = xs.iter().map(|x| x.name()).collect();
+            Error::specific_access_denied(&names.join(", "))
+        }
         Need::Database(_, db) | Need::AnyInDatabase(db) => Error::db_access_denied(me, db),
         Need::Table(x, _, t) => Error::table_access_denied(command_of(*x), me, t),
         Need::AnyOnTable(_, t) => Error::table_access_denied("SELECT", me, t),

@@ -820,15 +820,11 @@ impl Session {
                     // One value, or a row of several (compared with a row, else 1241).
                     ast::Expr::Subquery(q) => self.session.subquery(q).and_then(|rs| {
                         let nulls = vec![Value::Null; rs.columns.len()];
-                        let row = match rs.rows.as_slice() {
-                            [] => &nulls,
-                            [one] => one,
-                            _ => return Err(sql::subquery::more_than_one_row()),
-                        };
-                        Ok(match row.as_slice() {
-                            [v] => literal(v),
-                            values => ast::Expr::Tuple(values.iter().map(literal).collect()),
-                        })
+                        match rs.rows.as_slice() {
+                            [] => Ok(row_literal(&nulls)),
+                            [one] => Ok(row_literal(one)),
+                            _ => Err(sql::subquery::more_than_one_row()),
+                        }
                     }),
                     ast::Expr::Exists { subquery, negated } => {
                         let negated = *negated;
@@ -852,13 +848,9 @@ impl Session {
                             if rs.rows.is_empty() {
                                 return Ok(literal(&Value::Int(i64::from(negated))));
                             }
-                            let item = |r: &Vec<Value>| match r.as_slice() {
-                                [v] => literal(v),
-                                values => ast::Expr::Tuple(values.iter().map(literal).collect()),
-                            };
                             Ok(ast::Expr::InList {
                                 expr,
-                                list: rs.rows.iter().map(item).collect(),
+                                list: rs.rows.iter().map(|r| row_literal(r)).collect(),
                                 negated,
                             })
                         })
@@ -1018,20 +1010,29 @@ fn name_select_list(sql: &str, stmt: &mut Statement) {
     }
 }
 
+/// A subquery's row as a literal: one value, or a row of several.
+fn row_literal(values: &[Value]) -> ast::Expr {
+    match values {
+        [v] => literal(v),
+        values => ast::Expr::Tuple(values.iter().map(literal).collect()),
+    }
+}
+
+/// Whether `e` is a subquery expression (scalar, EXISTS or IN).
+fn is_subquery(e: &ast::Expr) -> bool {
+    matches!(
+        e,
+        ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. }
+    )
+}
+
 /// Whether `e` holds a subquery.
 fn expr_has_subquery(e: &ast::Expr) -> bool {
-    let mut found = false;
-    let _ = ast::visit_expressions(e, |e| {
-        if matches!(
-            e,
-            ast::Expr::Subquery(_) | ast::Expr::Exists { .. } | ast::Expr::InSubquery { .. }
-        ) {
-            found = true;
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    });
-    found
+    ast::visit_expressions(e, |e| match is_subquery(e) {
+        true => ControlFlow::Break(()),
+        false => ControlFlow::Continue(()),
+    })
+    .is_break()
 }
 
 /// Whether `stmt` has a subquery anywhere.
@@ -1052,12 +1053,7 @@ fn has_subquery(stmt: &Statement) -> bool {
             }
         }
         fn pre_visit_expr(&mut self, e: &ast::Expr) -> ControlFlow<()> {
-            if let ast::Expr::Subquery(_)
-            | ast::Expr::Exists { .. }
-            | ast::Expr::InSubquery { .. } = e
-            {
-                self.subquery = true;
-            }
+            self.subquery |= is_subquery(e);
             ControlFlow::Continue(())
         }
     }

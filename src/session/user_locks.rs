@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::ddl::syncer;
 use crate::domain::Domain;
 use crate::error::Result;
+use crate::kv::Transaction;
 use crate::sql::user_locks::UserLocks;
 
 /// The longest pause between two looks at a lock another connection holds.
@@ -34,6 +35,13 @@ struct Holder {
 
 fn key(name: &str) -> Vec<u8> {
     format!("mUserLock:{name}").into_bytes()
+}
+
+/// Who `name`'s key says holds it, alive or not (an unreadable key holds nothing).
+fn stored_holder(txn: &dyn Transaction, name: &str) -> Result<Option<Holder>> {
+    Ok(txn
+        .get(&key(name))?
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
 }
 
 /// One connection's locks.
@@ -58,11 +66,8 @@ impl SessionLocks {
     }
 
     /// The live holder of `name`'s key, read in `txn`.
-    fn live_holder(&self, txn: &dyn crate::kv::Transaction, name: &str) -> Result<Option<Holder>> {
-        let Some(bytes) = txn.get(&key(name))? else {
-            return Ok(None);
-        };
-        let Ok(holder) = serde_json::from_slice::<Holder>(&bytes) else {
+    fn live_holder(&self, txn: &dyn Transaction, name: &str) -> Result<Option<Holder>> {
+        let Some(holder) = stored_holder(txn, name)? else {
             return Ok(None);
         };
         let alive = if holder.node == self.domain.id {
@@ -97,11 +102,7 @@ impl SessionLocks {
     /// Removes the key if it still names this connection.
     fn drop_key(&self, name: &str) -> Result<()> {
         let mut txn = self.domain.store.begin()?;
-        let ours = txn
-            .get(&key(name))?
-            .and_then(|b| serde_json::from_slice::<Holder>(&b).ok())
-            .is_some_and(|h| h == self.me);
-        if ours {
+        if stored_holder(txn.as_ref(), name)?.is_some_and(|h| h == self.me) {
             txn.delete(key(name));
             txn.commit_unsynced()?;
         }

@@ -2,9 +2,8 @@
 //! b`, `ALTER INDEX a {VISIBLE | INVISIBLE}`, `ADD [COLUMN] IF NOT EXISTS ...` (it drops the
 //! IF NOT EXISTS), `ADD [COLUMN] [IF NOT EXISTS] (a INT, b INT, INDEX i (a))` and TiDB's
 //! `ADD PRIMARY KEY (a) {CLUSTERED | NONCLUSTERED}`, `CONVERT TO {CHARACTER SET | CHARSET}
-//! name [COLLATE name]`. A
-//! statement holding one is split into its top-level clauses; the index clauses are read
-//! here, the column forms become one `ADD COLUMN` / `ADD INDEX` clause per item read by
+//! name [COLLATE name]`. A statement holding one is split into its top-level clauses; the
+//! index, check and CONVERT TO clauses are read here, the column forms become one `ADD COLUMN` / `ADD INDEX` clause per item read by
 //! sqlparser, as is every other clause, and the statement keeps its clauses in order (a
 //! multi-schema change checks them together).
 
@@ -76,7 +75,7 @@ pub fn parse(sql: &str) -> Option<Result<(ast::ObjectName, Vec<AlterClause>)>> {
 
 /// Whether sqlparser cannot read `clause` as MySQL means it.
 fn is_own(clause: &[Token]) -> bool {
-    index_clause(clause).is_some() || add_columns(clause).is_some() || clustering(clause).is_some()
+    own_clause(clause).is_some() || add_columns(clause).is_some() || clustering(clause).is_some()
 }
 
 /// `ADD ... PRIMARY KEY (...) {CLUSTERED | NONCLUSTERED}` (TiDB's words): the clause
@@ -105,7 +104,7 @@ fn read(name: &str, clauses: &[&[Token]]) -> Result<(ast::ObjectName, Vec<AlterC
         .map_err(|_| Error::syntax(name))?;
     let mut out = Vec::new();
     for clause in clauses {
-        if let Some(c) = index_clause(clause) {
+        if let Some(c) = own_clause(clause) {
             out.push(c);
             continue;
         }
@@ -223,7 +222,9 @@ fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
     out
 }
 
-fn index_clause(tokens: &[Token]) -> Option<AlterClause> {
+/// A clause read here rather than by sqlparser: RENAME INDEX, DROP CHECK, ALTER CHECK,
+/// ALTER INDEX ... [IN]VISIBLE, CONVERT TO.
+fn own_clause(tokens: &[Token]) -> Option<AlterClause> {
     let ident = |t: &Token| match t {
         Token::Word(w) => Some(w.value.clone()),
         _ => None,

@@ -9,7 +9,7 @@ use crate::types::collation::{Collation, Fold};
 /// `None` for a binary (case- and accent-sensitive) one, the comparison otherwise. 1253 for
 /// another character set's collation, 1273 for an unknown name.
 pub fn lookup(name: &str) -> Result<Option<Fold>> {
-    let collation = Collation::by_name(name).ok_or_else(|| unknown(name))?;
+    let collation = Collation::by_name(name).ok_or_else(|| Error::unknown_collation(name))?;
     if collation.charset() != "utf8mb4" {
         return Err(not_of_charset(name, "utf8mb4"));
     }
@@ -34,7 +34,7 @@ pub fn resolve(
     };
     match (collation, of_charset) {
         (Some(name), cs) => {
-            let c = Collation::by_name(name).ok_or_else(|| unknown(name))?;
+            let c = Collation::by_name(name).ok_or_else(|| Error::unknown_collation(name))?;
             match cs {
                 Some(cs) if cs.charset() != c.charset() => {
                     Err(not_of_charset(name, charset.unwrap_or_default()))
@@ -53,10 +53,6 @@ fn not_of_charset(name: &str, charset: &str) -> Error {
         "42000",
         format!("COLLATION '{name}' is not valid for CHARACTER SET '{charset}'"),
     )
-}
-
-fn unknown(name: &str) -> Error {
-    Error::new(1273, "HY000", format!("Unknown collation: '{name}'"))
 }
 
 #[cfg(test)]

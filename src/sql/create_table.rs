@@ -295,7 +295,7 @@ pub fn table_info(
                 ast::ColumnOption::NotNull => col.nullable = false,
                 ast::ColumnOption::Default(e) => col.default = Some(default_of(e, &col, session)?),
                 ast::ColumnOption::PrimaryKey(_) => {
-                    check_prefix(&col, None)?;
+                    check_index_part(&col, None)?;
                     if primary.is_some() {
                         return Err(Error::new(1068, "42000", "Multiple primary key defined"));
                     }
@@ -303,7 +303,7 @@ pub fn table_info(
                     col.nullable = false;
                 }
                 ast::ColumnOption::Unique(_) => {
-                    check_prefix(&col, None)?;
+                    check_index_part(&col, None)?;
                     indexes.push(index(&col.name, vec![i], true));
                     explicit_names.push(false);
                 }
@@ -355,7 +355,7 @@ pub fn table_info(
     let part_offset = |c: &ast::IndexColumn| -> Result<(usize, Option<u32>)> {
         let part = index_part(c)?;
         let offset = col_offset_of(&column_names, &part.column)?;
-        check_prefix(&defined[offset], part.prefix)?;
+        check_index_part(&defined[offset], part.prefix)?;
         Ok((offset, part.prefix))
     };
     let col_offset = |c: &ast::IndexColumn| -> Result<usize> {
@@ -628,7 +628,7 @@ pub fn index_part(c: &ast::IndexColumn) -> Result<IndexPart> {
 /// MySQL's rules for an index part: no JSON column (3152), a TEXT or BLOB column only by a
 /// prefix (1170), and a prefix length a string column's only, no longer than the column
 /// (1089), not 0 (1391).
-pub fn check_prefix(col: &ColumnInfo, prefix: Option<u32>) -> Result<()> {
+pub fn check_index_part(col: &ColumnInfo, prefix: Option<u32>) -> Result<()> {
     if matches!(col.ty, DataType::Json) {
         return Err(Error::new(
             3152,

@@ -299,24 +299,14 @@ impl Expr {
                 }
                 Ok(Value::Int(0))
             }
-            Expr::Call(f, args) => {
-                let vals = args
-                    .iter()
-                    .map(|a| a.eval_in(row, env))
-                    .collect::<Result<Vec<_>>>()?;
-                functions::call(*f, vals)
-            }
+            Expr::Call(f, args) => functions::call(*f, eval_all(args, row, env)?),
             Expr::AssignVariable { name, value, sink } => {
                 let v = value.eval_in(row, env)?;
                 sink.assign(name, v.clone());
                 Ok(v)
             }
             Expr::UserLock { op, args, locks } => {
-                let vals = args
-                    .iter()
-                    .map(|a| a.eval_in(row, env))
-                    .collect::<Result<Vec<_>>>()?;
-                op.run(locks.0.as_ref(), &vals)
+                op.run(locks.0.as_ref(), &eval_all(args, row, env)?)
             }
         }
     }
@@ -479,6 +469,11 @@ impl Expr {
             ),
         }
     }
+}
+
+/// Each of `exprs` over one row.
+pub fn eval_all(exprs: &[Expr], row: &[Value], env: &Env) -> Result<Vec<Value>> {
+    exprs.iter().map(|e| e.eval_in(row, env)).collect()
 }
 
 fn bigint() -> DataType {

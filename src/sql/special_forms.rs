@@ -220,13 +220,13 @@ impl Binder<'_> {
         let [arg] = args else {
             return Err(Error::parameter_count(name));
         };
-        let explicit =
-            match explicit_collation_name(arg) {
-                Some(n) => Some(crate::types::collation::Collation::by_name(&n).ok_or_else(
-                    || Error::new(1273, "HY000", format!("Unknown collation: '{n}'")),
-                )?),
-                None => None,
-            };
+        let explicit = match explicit_collation_name(arg) {
+            Some(n) => Some(
+                crate::types::collation::Collation::by_name(&n)
+                    .ok_or_else(|| Error::unknown_collation(&n))?,
+            ),
+            None => None,
+        };
         let bound = self.bind(arg)?;
         let connection = self
             .session
@@ -269,10 +269,7 @@ impl Binder<'_> {
     /// as its number, and each compared by its collation key when the comparison's
     /// collation is case-insensitive.
     pub(super) fn bind_operands(&self, operands: &[&ast::Expr]) -> Result<Vec<Expr>> {
-        let mut bound = operands
-            .iter()
-            .map(|e| self.bind(e))
-            .collect::<Result<Vec<_>>>()?;
+        let mut bound = self.bind_each(operands)?;
         self.bits_as_numbers(operands, &mut bound)?;
         if let Some(f) = comparison_fold(operands, &bound, self.connection_fold())? {
             bound = bound.into_iter().map(|b| b.collated(f)).collect();

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-use super::expr::{bool_value, BinOp, Expr};
+use super::expr::{bool_value, eval_all, BinOp, Expr};
 use crate::error::{Error, Result};
 use crate::sql::planner::query::QueryPlan;
 use crate::types::{DataType, Value};
@@ -118,10 +118,7 @@ impl Subquery {
                 }
             }
             SubqueryKind::Row { exprs, op } => {
-                let values = exprs
-                    .iter()
-                    .map(|e| e.eval_in(row, env))
-                    .collect::<Result<Vec<_>>>()?;
+                let values = eval_all(exprs, row, env)?;
                 let rows = runner.run(&self.plan, &outer, Some(2))?;
                 match rows.as_slice() {
                     [] => Ok(compare_rows(*op, &values, &vec![Value::Null; values.len()])),
@@ -134,10 +131,7 @@ impl Subquery {
                 Ok(bool_value(rows.is_empty() == *negated))
             }
             SubqueryKind::In { exprs, negated } => {
-                let values = exprs
-                    .iter()
-                    .map(|e| e.eval_in(row, env))
-                    .collect::<Result<Vec<_>>>()?;
+                let values = eval_all(exprs, row, env)?;
                 let rows = runner.run(&self.plan, &outer, None)?;
                 if rows.is_empty() {
                     return Ok(bool_value(*negated));

@@ -49,15 +49,17 @@ pub enum UserLockOp {
 }
 
 impl UserLockOp {
+    const ALL: [UserLockOp; 5] = [
+        UserLockOp::Get,
+        UserLockOp::Release,
+        UserLockOp::ReleaseAll,
+        UserLockOp::IsFree,
+        UserLockOp::IsUsed,
+    ];
+
+    /// The function called `name` (lower-cased), if it is one of these.
     pub fn lookup(name: &str) -> Option<UserLockOp> {
-        Some(match name {
-            "get_lock" => UserLockOp::Get,
-            "release_lock" => UserLockOp::Release,
-            "release_all_locks" => UserLockOp::ReleaseAll,
-            "is_free_lock" => UserLockOp::IsFree,
-            "is_used_lock" => UserLockOp::IsUsed,
-            _ => return None,
-        })
+        UserLockOp::ALL.into_iter().find(|op| op.name() == name)
     }
 
     pub fn name(self) -> &'static str {

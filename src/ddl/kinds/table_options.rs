@@ -3,8 +3,8 @@
 //! CHECK / CONVERT TO CHARACTER SET: metadata only, none -> public in one step. The charset
 //! and collation are the table's defaults, for columns added later; CONVERT TO gives them
 //! to every character column too, as TiDB does: only where the values and index entries
-//! stay as they are (an index on a column whose comparison changes is 8200). AUTO_INCREMENT writes the id allocator's
-//! base in the same transaction as the table. ADD FOREIGN KEY and ADD CHECK, which read the
+//! stay as they are (an index on a column whose comparison changes is 8200). AUTO_INCREMENT
+//! writes the id allocator's base in the same transaction as the table. ADD FOREIGN KEY and ADD CHECK, which read the
 //! rows, are kinds of their own (`add_foreign_key`, `check_constraint`).
 
 use super::{can_not_drop, check_modify_column, finish, load_table, JobKind, Step};
@@ -113,8 +113,7 @@ fn public_index<'a>(table: &'a mut TableInfo, name: &str) -> Result<&'a mut Inde
 /// that changes no stored value or index entry; TiDB's 8200 for an index on a column whose
 /// comparison would change.
 pub fn convert_columns_to(table: &mut TableInfo, collation: &str) -> Result<()> {
-    let to = Collation::by_name(collation)
-        .ok_or_else(|| Error::new(1273, "HY000", format!("Unknown collation: '{collation}'")))?;
+    let to = Collation::by_name(collation).ok_or_else(|| Error::unknown_collation(collation))?;
     let mut converted = table.columns.clone();
     for column in &mut converted {
         let Some(from) = column.ty.collation() else {

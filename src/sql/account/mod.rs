@@ -1,7 +1,7 @@
 //! Account management statements, as MySQL 8.0 writes them: CREATE / ALTER / DROP / RENAME
-//! USER, SET PASSWORD, GRANT, REVOKE, SHOW GRANTS, SHOW CREATE USER and FLUSH PRIVILEGES. sqlparser's forms of
-//! these follow other dialects, so moltdb reads them itself (`parse`); the session runs
-//! them (`session::account`).
+//! USER, SET PASSWORD, GRANT, REVOKE, SHOW GRANTS, SHOW CREATE USER and FLUSH PRIVILEGES.
+//! sqlparser's forms of these follow other dialects, so moltdb reads them itself (`parse`);
+//! the session runs them (`session::account`).
 
 mod parse;
 mod tokens;

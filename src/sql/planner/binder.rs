@@ -139,7 +139,7 @@ impl<'a> Binder<'a> {
             (BinaryOperator::GtEq, false) | (BinaryOperator::LtEq, true) => BinOp::GtEq,
             (other, _) => return Err(Error::unsupported(format!("operator {other}"))),
         };
-        let exprs = values.iter().map(|v| self.bind(v)).collect::<Result<_>>()?;
+        let exprs = self.bind_each(values)?;
         self.subquery(q, SubqueryKind::Row { exprs, op })
     }
 
@@ -155,9 +155,14 @@ impl<'a> Binder<'a> {
             .ok_or_else(|| Error::unsupported(format!("{}() in this place", op.name())))?;
         Ok(Expr::UserLock {
             op,
-            args: args.iter().map(|a| self.bind(a)).collect::<Result<_>>()?,
+            args: self.bind_each(args)?,
             locks,
         })
+    }
+
+    /// Each of `es`, bound.
+    pub(crate) fn bind_each(&self, es: &[&ast::Expr]) -> Result<Vec<Expr>> {
+        es.iter().map(|e| self.bind(e)).collect()
     }
 
     /// `@name := value`.
@@ -248,10 +253,7 @@ impl<'a> Binder<'a> {
             } => self.subquery(
                 subquery,
                 SubqueryKind::In {
-                    exprs: super::row_compare::values(expr)
-                        .iter()
-                        .map(|e| self.bind(e))
-                        .collect::<Result<_>>()?,
+                    exprs: self.bind_each(&super::row_compare::values(expr))?,
                     negated: *negated,
                 },
             )?,

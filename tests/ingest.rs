@@ -2,7 +2,8 @@
 //! them a schema version behind), unique duplicates, the 8256 precheck, the txn-merge
 //! fallback, the verification before public, progress in ADMIN SHOW DDL JOBS and
 //! information_schema.DDL_JOBS, pause and cancel in read+sort and in merge, several
-//! rounds (the `ingest-disk-quota` failpoint), and kill -9 of a real server mid-build.
+//! rounds (the `ingest-disk-quota` failpoint), an index in a range of the store set apart
+//! (the `ingest-apart-from` failpoint), and kill -9 of a real server mid-build.
 //!
 //! These builds are the owner's own (`tidb_enable_dist_task = OFF`, set by every test
 //! here): `tests/dxf.rs` runs the same pipeline as a distributed task.
@@ -327,7 +328,8 @@ async fn alter_under_dml(cluster: &Cluster, alter: &str, seed: u64, base: usize)
 
 /// Ingest ADD INDEX and ADD UNIQUE INDEX while two nodes run DML all along and a third,
 /// held one schema version behind, runs DML in every version: both succeed by ingest and
-/// the indexes equal the rows on every node.
+/// the indexes equal the rows on every node. Each index is ingested into a range of the
+/// store set apart (as a large one is), which DML and the merge then write too.
 #[test]
 fn ingest_under_dml_from_every_node_and_a_lagging_one() {
     run_test(async {
@@ -336,6 +338,7 @@ fn ingest_under_dml_from_every_node_and_a_lagging_one() {
         create_table(&mut node_conn(&cluster, 0, None).await, rows).await;
         // A little slower build, so that DML overlaps the read and sort too.
         set_failpoint(&cluster, "reorg-slow", "50");
+        set_failpoint(&cluster, "ingest-apart-from", "1");
         for (n, (alter, index, column)) in [
             ("ALTER TABLE t ADD INDEX ik (k)", "ik", "k"),
             ("ALTER TABLE t ADD UNIQUE INDEX uk (u)", "uk", "u"),
@@ -357,6 +360,7 @@ fn ingest_under_dml_from_every_node_and_a_lagging_one() {
                 "{alter}: {job:?}"
             );
             assert!(job.row_count > 0, "{job:?}");
+            assert!(set_apart(&cluster, index), "{alter}: not set apart");
             for node in 0..3 {
                 let mut c = node_conn(&cluster, node, Some("d")).await;
                 assert_index_consistent(&mut c, index, column).await;
@@ -372,6 +376,24 @@ fn ingest_under_dml_from_every_node_and_a_lagging_one() {
         drop(c);
         stop(cluster).await;
     });
+}
+
+/// Whether index `index` of `d.t` lives in a range of the store set apart. (Asking again
+/// answers true only then: the range holds its entries either way.)
+fn set_apart(cluster: &Cluster, index: &str) -> bool {
+    let domain = cluster.domain(0).unwrap();
+    let catalog = domain.catalog.snapshot();
+    let table = catalog.table("d", "t").expect("table exists");
+    let index = table
+        .indexes
+        .iter()
+        .find(|i| i.name == index)
+        .expect("index");
+    let prefix = moltdb::codec::keys::index_prefix(table.id, index.id);
+    domain
+        .store
+        .set_apart(&moltdb::kv::KeyRange::prefix(&prefix))
+        .unwrap()
 }
 
 /// Checks that a failed ADD UNIQUE INDEX uk left nothing behind and the table works.

@@ -66,6 +66,12 @@ pub trait Store: Send + Sync + 'static {
     /// (`ddl::delete_range`). Idempotent; returns how many versions it removed.
     fn delete_range(&self, range: &KeyRange) -> Result<u64>;
 
+    /// Asks the engine to keep `range` in a tree of its own from now on, before a large
+    /// [`Store::ingest`] into it (the entries of an index being built): there the ingest is
+    /// not rewritten by the next compaction of the writes around it. True if `range` is kept
+    /// apart; false if the engine cannot (no such trees, or the range already holds keys).
+    fn set_apart(&self, range: &KeyRange) -> Result<bool>;
+
     /// The keys in `range` with a version committed after `ts`, sorted, each once; `None`
     /// when more than `limit` did, or when that cannot be known: once GC has collected
     /// above `ts`, a deletion made after it may be gone without a trace. While a snapshot

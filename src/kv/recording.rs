@@ -95,6 +95,10 @@ impl Store for RecordingStore {
     fn delete_range(&self, range: &KeyRange) -> Result<u64> {
         self.inner.delete_range(range)
     }
+
+    fn set_apart(&self, range: &KeyRange) -> Result<bool> {
+        self.inner.set_apart(range)
+    }
 }
 
 struct RecordingTransaction {

@@ -17,8 +17,16 @@ use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::kv::sort::{self, Sorter};
 use crate::kv::write_speed::WriteSpeed;
-use crate::kv::{PackedPairs, Transaction};
+use crate::kv::{KeyRange, PackedPairs, Transaction};
 use crate::table::Table;
+
+/// Entries from which an index gets a tree of its own in the store ([`Store::set_apart`]):
+/// its ingest then moves down whole, instead of being rewritten with the writes flushed
+/// beside it (1M entries, 32 MiB: 1.4 s of a core under DML, while the verification read
+/// them). Below, a tree of its own is not worth its memtable and files.
+///
+/// [`Store::set_apart`]: crate::kv::Store::set_apart
+const APART_FROM: u64 = 256 * 1024;
 
 /// How a flush ended.
 pub enum Flushed {
@@ -45,6 +53,12 @@ pub fn flush(
     progress: impl FnMut(u64, u64) -> Result<bool>,
 ) -> Result<Flushed> {
     let total: u64 = sorters.iter().map(|s| s.len).sum();
+    let apart_from = domain.failpoints.number("ingest-apart-from");
+    if total >= apart_from.unwrap_or(APART_FROM) {
+        let range = KeyRange::prefix(&keys::index_prefix(table.info.id, index.id));
+        let apart = domain.store.set_apart(&range)?;
+        tracing::debug!(index = %index.name, apart, entries = total, "index range set apart");
+    }
     let entries = sort::merge(sorters).map_err(|e| io_error("sort", e))?;
     let stored = if check_store && index.unique {
         Some(domain.store.begin()?)

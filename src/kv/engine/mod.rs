@@ -66,6 +66,14 @@ pub trait Engine: Send + Sync + 'static {
         false
     }
 
+    /// Keeps the keys in `[start, end)` in a tree of their own from now on, if the engine has
+    /// such trees and none of those keys is stored yet (see [`super::Store::set_apart`]).
+    /// True if they are kept apart.
+    fn set_apart(&self, start: &[u8], end: &[u8]) -> Result<bool> {
+        let _ = (start, end);
+        Ok(false)
+    }
+
     /// Bytes the engine occupies on disk.
     fn disk_size(&self) -> Result<u64>;
 

@@ -312,6 +312,13 @@ impl Store for MvccStore {
             .outside_ended(range, last_ts, done);
         removed
     }
+
+    fn set_apart(&self, range: &KeyRange) -> Result<bool> {
+        self.inner.engine.set_apart(
+            &keys::data_lower_bound(&range.start),
+            &keys::data_upper_bound(&range.end),
+        )
+    }
 }
 
 impl MvccStore {

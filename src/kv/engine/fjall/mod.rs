@@ -1,5 +1,6 @@
-//! The fjall engine: two keyspaces of a fjall LSM database, one for table data and one for
-//! the small keys below it ([`META_BELOW`]).
+//! The fjall engine: keyspaces of a fjall LSM database, one for table data, one for the
+//! small keys below it ([`META_BELOW`]) and one for each range of table data set apart
+//! ([`parts`]).
 //!
 //! Batches go to moltdb's [`redo_log`](super::redo_log) and then to fjall (its journal makes
 //! each atomic across a crash); `sync` syncs the redo log, and fjall's journal is synced only
@@ -10,20 +11,23 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use fjall::compaction::filter::{
     CompactionFilter, CompactionFilterResult, Context, Factory, ItemAccessor, Verdict,
 };
 use fjall::config::{BlockSizePolicy, FilterPolicy};
-use fjall::{AbstractTree, Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
+use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode, Readable};
 
 use super::redo_log::{RedoLog, LOG_BYTES};
 use super::{
     Batch, CompactionGc, Durability, Engine, EngineIter, EngineKind, GarbageJudge, Options, RawPair,
 };
 use crate::kv::{Error, PackedPairs, Result};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
+use parts::{apart_bounds, apart_name, is_apart, Parts, META_BELOW};
+
+mod parts;
+mod watchdog;
 
 /// Batches queued for the ingest writer (the MVCC layer packs about a thousand versions
 /// into each: a few MiB in all).
@@ -34,10 +38,11 @@ const FJALL_WORKERS: usize = 4;
 
 pub struct FjallEngine {
     db: Database,
-    /// Keys from [`META_BELOW`] on.
-    data: Keyspace,
-    /// Keys below [`META_BELOW`].
-    meta: Keyspace,
+    /// Which keyspace holds which keys. Writers hold it (read) from routing a batch until
+    /// fjall applied it, so that a range is set apart only while no write is on its way.
+    parts: Arc<RwLock<Parts>>,
+    /// Held (read) through an ingest, so that no range is set apart under one.
+    ingesting: RwLock<()>,
     /// Makes commits durable (`Durability::Full`); without it a sync only hands fjall's
     /// buffers to the OS.
     redo: Option<Redo>,
@@ -52,15 +57,6 @@ pub struct FjallEngine {
 const KEYSPACE: &str = "data";
 /// The keyspace of the keys below [`META_BELOW`].
 const META_KEYSPACE: &str = "meta";
-
-/// Keys below this one live in a keyspace of their own: the MVCC layer's bookkeeping
-/// (`0x00...`) and the versions of user keys below `t` (the catalog, DDL jobs, statistics:
-/// small, and written all the time), apart from table data (versions of `t...` keys). A
-/// flushed memtable of data keys then spans no bookkeeping, and an ingest during an idle
-/// index build meets an empty data memtable: its run is the only one in level 0 and moves
-/// down whole, instead of being merged (with every table between the bookkeeping keys and
-/// its own) into level 1 while the build's verification reads it.
-const META_BELOW: &[u8] = &[0x01, b't'];
 
 /// fjall's hook into the keyspace's compactions: each gets a judge of the garbage rule, or
 /// none before the rule is given.
@@ -86,7 +82,7 @@ impl Factory for GcFilters {
 struct GcFilter {
     judge: Option<Box<dyn GarbageJudge>>,
     dropped: u64,
-    /// Whether compactions may rest now ([`L0_PACED`]).
+    /// Whether compactions may rest now ([`watchdog::L0_PACED`]).
     paced: Arc<AtomicBool>,
 }
 
@@ -139,18 +135,6 @@ impl Drop for FjallEngine {
 /// query against 32 MiB, with inserts and updates no dearer.
 const MEMTABLE_BYTES: u64 = 8 << 20;
 
-/// How long the data memtable may keep what it holds, once it holds at least
-/// [`MEMTABLE_MIN_ROTATE_BYTES`]. GC makes a new safe point durable every 2 s, and a
-/// compaction drops the versions below it, but only of what has been flushed. Under
-/// sysbench's read_write an 8 MiB memtable held several seconds of writes, then waited in
-/// level 0 for a second one before a compaction saw it: the ranges stepped over 2.69
-/// versions per row they returned; with a flush every 2 s, 2.16 (BENCHMARKS.md).
-const MEMTABLE_MAX_AGE: Duration = Duration::from_secs(2);
-
-/// Below this the memtable is left to fill: a flush of a few writes would only add a table
-/// to level 0 and a compaction.
-const MEMTABLE_MIN_ROTATE_BYTES: u64 = 1 << 20;
-
 /// The memtable size of the keyspace below [`META_BELOW`]. A journal file is deleted only
 /// once every keyspace has flushed what it holds, and these keys come slowly (a version of
 /// the last commit's timestamp per commit, job and statistics updates): with the data
@@ -166,167 +150,10 @@ const DATA_BLOCK_BYTES: u32 = 32 << 10;
 /// Data blocks of the small keys: read one at a time.
 const META_BLOCK_BYTES: u32 = 4 << 10;
 
-/// Journal files from which the small keys' memtable is flushed so that the older ones
-/// can go.
-const JOURNALS: usize = 1;
-
 /// Level-0 tables that start a compaction into level 1 (fjall's default is 4). A flushed
 /// memtable of random writes spans the whole key range, so a point read seeks every level-0
 /// table; with smaller memtables there would otherwise be more of them.
 const L0_TABLES: u8 = 2;
-
-/// Level-0 tables from which the watchdog checks that a compaction is under way (fjall
-/// slows writes from 20 level-0 runs and halts them from 30).
-const L0_WATCH: usize = 12;
-
-/// Level-0 tables below which compactions may rest ([`crate::background::pace`]): from there on
-/// they run at full speed whatever the throttle says, well before fjall slows writes.
-const L0_PACED: usize = 6;
-
-/// Tombstones in the tree (GC's deletions of deleted rows, a dropped table's or index's
-/// deleted range) from which the watchdog compacts the whole keyspace, when they are also
-/// at least a tenth of its entries. A tombstone is dropped only when a compaction carries
-/// it into the last level, which for updated rows can take hours, and every range scan
-/// over those rows steps over all of them inside fjall: after ten minutes of sysbench
-/// writes, a 100-row range over its hot rows cost 3.5 times one elsewhere.
-const TOMBSTONES_TO_COMPACT: u64 = 100_000;
-
-/// A major compaction rewrites the whole keyspace: above this size, tombstones are left to
-/// the regular compactions.
-const MAX_BYTES_TO_COMPACT: u64 = 4 << 30;
-
-/// The tree's tombstones, when they are worth a major compaction now.
-fn tombstones_to_compact(data: &Keyspace) -> Option<u64> {
-    let tombstones = data.tree.tombstone_count();
-    (tombstones >= TOMBSTONES_TO_COMPACT
-        && tombstones.saturating_mul(10) >= data.approximate_len() as u64
-        && data.disk_space() <= MAX_BYTES_TO_COMPACT)
-        .then_some(tombstones)
-}
-
-/// The watchdog's period.
-const TICK: Duration = Duration::from_millis(50);
-
-/// fjall schedules compactions only after a flush or an ingestion, and a compaction
-/// request can be lost (a full worker queue, or a request that met a compaction already
-/// running and found nothing to do). When that happens with many level-0 runs and no
-/// flush to come, every write halts for good: seen here under an index build with DML.
-/// The watchdog notices level 0 staying full and rotates the memtable (whose flush
-/// schedules compactions); with an empty memtable it compacts itself. It also compacts
-/// everything when tombstones pile up ([`TOMBSTONES_TO_COMPACT`]).
-///
-/// It flushes the data memtable every [`MEMTABLE_MAX_AGE`], so that old versions reach the
-/// compactions that drop them, and tells compactions whether they may rest ([`L0_PACED`]).
-///
-/// The small keys' memtable fills slowly, and a journal is deleted only once every
-/// keyspace flushed what it holds of it: when journals pile up, the watchdog flushes it.
-fn spawn_compaction_watchdog(
-    db: Database,
-    data: Keyspace,
-    meta: Keyspace,
-    paced: Arc<AtomicBool>,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("fjall-watchdog".into())
-        .spawn(move || {
-            crate::background::lower_priority();
-            let mut watches = [Watch::new(data.clone()), Watch::new(meta.clone())];
-            let mut ticks = 0u32;
-            let rotate_ticks = (MEMTABLE_MAX_AGE.as_millis() / TICK.as_millis()) as u32;
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(TICK);
-                ticks += 1;
-                paced.store(data.l0_table_count() < L0_PACED, Ordering::Relaxed);
-                if ticks.is_multiple_of(rotate_ticks)
-                    && data.tree.active_memtable().size() >= MEMTABLE_MIN_ROTATE_BYTES
-                {
-                    if let Err(e) = data.rotate_memtable() {
-                        tracing::warn!(error = %e, "fjall: flushing the data memtable");
-                    }
-                }
-                for watch in &mut watches {
-                    if ticks.is_multiple_of(200) {
-                        watch.drop_tombstones();
-                    }
-                    if ticks.is_multiple_of(10) {
-                        watch.unstick_level0();
-                    }
-                }
-                if ticks.is_multiple_of(10) && db.journal_count() > JOURNALS {
-                    if let Err(e) = meta.rotate_memtable() {
-                        tracing::warn!(error = %e, "fjall: flushing the small keys");
-                    }
-                }
-            }
-        })
-}
-
-/// What the watchdog keeps an eye on in one keyspace.
-struct Watch {
-    keyspace: Keyspace,
-    /// Level-0 tables at the last look, and looks in a row without level 0 shrinking.
-    previous: usize,
-    stuck: u32,
-}
-
-impl Watch {
-    fn new(keyspace: Keyspace) -> Watch {
-        Watch {
-            keyspace,
-            previous: 0,
-            stuck: 0,
-        }
-    }
-
-    fn drop_tombstones(&self) {
-        let data = &self.keyspace;
-        let Some(tombstones) = tombstones_to_compact(data) else {
-            return;
-        };
-        let started = std::time::Instant::now();
-        match data.major_compact() {
-            Ok(()) => tracing::info!(
-                keyspace = %data.name(),
-                tombstones,
-                left = data.tree.tombstone_count(),
-                elapsed = ?started.elapsed(),
-                "fjall: compacted the keyspace to drop its tombstones"
-            ),
-            Err(e) => tracing::warn!(error = %e, "fjall tombstone compaction"),
-        }
-    }
-
-    /// Called twice a second.
-    fn unstick_level0(&mut self) {
-        let data = &self.keyspace;
-        let l0 = data.l0_table_count();
-        self.stuck = if l0 >= L0_WATCH && l0 >= self.previous {
-            self.stuck + 1
-        } else {
-            0
-        };
-        self.previous = l0;
-        // Two seconds without level 0 shrinking.
-        if self.stuck < 4 {
-            return;
-        }
-        self.stuck = 0;
-        tracing::info!(
-            keyspace = %data.name(),
-            level0_tables = l0,
-            "fjall level 0 is not shrinking: scheduling a compaction"
-        );
-        let result = match data.rotate_memtable() {
-            Ok(true) => Ok(()),
-            Ok(false) => data.major_compact(),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "fjall compaction watchdog");
-        }
-    }
-}
 
 /// Data directories from before the keyspace of small keys keep them in the data keyspace:
 /// they move, in one atomic batch, the first time such a directory opens.
@@ -350,6 +177,26 @@ fn move_meta_keys(db: &Database, data: &Keyspace, meta: &Keyspace) -> Result<()>
     Ok(())
 }
 
+/// How each keyspace is made. No bloom filters: they answer "is this exact key here", and
+/// every data key carries its version's timestamp, so reads seek ranges and never ask.
+/// Building them cost a twentieth of each ingest, flush and compaction, and their blocks stay
+/// in memory. (Options are fixed when the keyspace is created: older data directories keep
+/// theirs.)
+fn keyspace_options(memtable_bytes: u64, block_bytes: u32) -> KeyspaceCreateOptions {
+    KeyspaceCreateOptions::default()
+        .filter_policy(FilterPolicy::disabled())
+        .max_memtable_size(memtable_bytes)
+        .data_block_size_policy(BlockSizePolicy::all(block_bytes))
+        .compaction_strategy(Arc::new(
+            fjall::compaction::Leveled::default().with_l0_threshold(L0_TABLES),
+        ))
+}
+
+/// A keyspace of table data: the data keyspace, or one set apart.
+fn table_options() -> KeyspaceCreateOptions {
+    keyspace_options(MEMTABLE_BYTES, DATA_BLOCK_BYTES)
+}
+
 impl FjallEngine {
     pub fn open(path: &Path, options: &Options) -> Result<FjallEngine> {
         let gc = Arc::new(OnceLock::new());
@@ -368,71 +215,56 @@ impl FjallEngine {
             // ingest). With four, some worker is nearly always free to take it.
             .worker_threads(FJALL_WORKERS)
             .with_compaction_filter_factories(Arc::new(move |keyspace| {
-                (keyspace == KEYSPACE || keyspace == META_KEYSPACE).then(|| filters.clone())
+                (keyspace == KEYSPACE || keyspace == META_KEYSPACE || is_apart(keyspace))
+                    .then(|| filters.clone())
             }))
             .open()?;
-        // No bloom filters: they answer "is this exact key here", and every data key carries
-        // its version's timestamp, so reads seek ranges and never ask. Building them cost a
-        // twentieth of each ingest, flush and compaction, and their blocks stay in memory.
-        // (Options are fixed when the keyspace is created: older data directories keep theirs.)
-        let create = |memtable_bytes: u64, block_bytes: u32| {
-            move || {
-                KeyspaceCreateOptions::default()
-                    .filter_policy(FilterPolicy::disabled())
-                    .max_memtable_size(memtable_bytes)
-                    .data_block_size_policy(BlockSizePolicy::all(block_bytes))
-                    .compaction_strategy(Arc::new(
-                        fjall::compaction::Leveled::default().with_l0_threshold(L0_TABLES),
-                    ))
-            }
-        };
-        let data = db.keyspace(KEYSPACE, create(MEMTABLE_BYTES, DATA_BLOCK_BYTES))?;
-        let meta = db.keyspace(META_KEYSPACE, create(META_MEMTABLE_BYTES, META_BLOCK_BYTES))?;
+        let data = db.keyspace(KEYSPACE, table_options)?;
+        let meta = db.keyspace(META_KEYSPACE, || {
+            keyspace_options(META_MEMTABLE_BYTES, META_BLOCK_BYTES)
+        })?;
         move_meta_keys(&db, &data, &meta)?;
+        let mut parts = Parts::new(meta, data);
+        for name in db.list_keyspace_names() {
+            if is_apart(&name) {
+                let (start, end) = apart_bounds(&name)?;
+                if parts.may_set_apart(&start, &end) != Some(false) {
+                    return Err(Error::Storage(format!(
+                        "fjall: keyspace {} overlaps another",
+                        &*name
+                    )));
+                }
+                parts.add(&start, &end, db.keyspace(&name, table_options)?);
+            }
+        }
         // Replayed whatever the durability asked for now: a directory last written with
         // `full` may hold batches only in the log.
-        let redo = Redo::open(&db, path, &data, &meta)?;
+        let redo = Redo::open(&db, path, &parts)?;
         let redo = match options.durability {
             Durability::Full => Some(redo),
             Durability::Os => None,
         };
+        let parts = Arc::new(RwLock::new(parts));
         let stop = Arc::new(AtomicBool::new(false));
-        let watchdog =
-            spawn_compaction_watchdog(db.clone(), data.clone(), meta.clone(), paced, stop.clone())
-                .map_err(|e| Error::Storage(format!("cannot start the fjall watchdog: {e}")))?;
+        let watchdog = watchdog::spawn(db.clone(), parts.clone(), paced, stop.clone())
+            .map_err(|e| Error::Storage(format!("cannot start the fjall watchdog: {e}")))?;
         Ok(FjallEngine {
             db,
-            data,
-            meta,
+            parts,
+            ingesting: RwLock::new(()),
             redo,
             stop,
             watchdog: Some(watchdog),
             gc,
         })
     }
-}
 
-impl FjallEngine {
-    fn keyspace_of(&self, key: &[u8]) -> &Keyspace {
-        keyspace_of(key, &self.data, &self.meta)
-    }
-
-    /// The keyspaces the range `[start, end)` reaches, each with the part of it there (in key
-    /// order: the small keys' first).
-    fn sides<'a>(&self, start: &'a [u8], end: &'a [u8]) -> [Option<Side<'_, 'a>>; 2] {
-        [
-            (start < META_BELOW).then_some((&self.meta, start, end.min(META_BELOW))),
-            (end > META_BELOW).then_some((&self.data, start.max(META_BELOW), end)),
-        ]
-    }
-}
-
-/// The keyspace `key` lives in.
-fn keyspace_of<'k>(key: &[u8], data: &'k Keyspace, meta: &'k Keyspace) -> &'k Keyspace {
-    if key < META_BELOW {
-        meta
-    } else {
-        data
+    /// Applies `writes` as one fjall batch (see [`apply`]), routed while no range is set
+    /// apart.
+    fn apply(&self, writes: Vec<(Vec<u8>, Option<Vec<u8>>)>, marker: Option<u64>) -> Result<()> {
+        let parts = self.parts.read();
+        let marker = marker.and_then(|lsn| Some((&self.redo.as_ref()?.keyspace, lsn)));
+        apply(&self.db, &parts, writes, marker)
     }
 }
 
@@ -440,14 +272,13 @@ fn keyspace_of<'k>(key: &[u8], data: &'k Keyspace, meta: &'k Keyspace) -> &'k Ke
 /// record when it has one.
 fn apply(
     db: &Database,
-    data: &Keyspace,
-    meta: &Keyspace,
+    parts: &Parts,
     writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     marker: Option<(&Keyspace, u64)>,
 ) -> Result<()> {
     let mut b = db.batch();
     for (key, value) in writes {
-        let keyspace = keyspace_of(&key, data, meta);
+        let keyspace = parts.keyspace_of(&key);
         match value {
             Some(value) => b.insert(keyspace, key, value),
             None => b.remove(keyspace, key),
@@ -477,7 +308,7 @@ struct Redo {
 impl Redo {
     /// Opens the log beside fjall's directory, replays into fjall the batches it lost,
     /// and starts a new epoch.
-    fn open(db: &Database, path: &Path, data: &Keyspace, meta: &Keyspace) -> Result<Redo> {
+    fn open(db: &Database, path: &Path, parts: &Parts) -> Result<Redo> {
         let keyspace = db.keyspace(REDO_KEYSPACE, || {
             KeyspaceCreateOptions::default().max_memtable_size(1 << 20)
         })?;
@@ -506,7 +337,7 @@ impl Redo {
                     record.lsn - 1
                 )));
             }
-            apply(db, data, meta, record.writes, Some((&keyspace, record.lsn)))?;
+            apply(db, parts, record.writes, Some((&keyspace, record.lsn)))?;
             last = record.lsn;
             replayed += 1;
         }
@@ -544,9 +375,6 @@ impl Redo {
     }
 }
 
-/// A keyspace and the part `[start, end)` of a range in it.
-type Side<'e, 'a> = (&'e Keyspace, &'a [u8], &'a [u8]);
-
 impl From<fjall::Error> for Error {
     fn from(e: fjall::Error) -> Self {
         Error::Storage(e.to_string())
@@ -563,16 +391,23 @@ impl Engine for FjallEngine {
     // partly visible, and a batch (a commit, or a GC batch that removes a tombstone with the
     // value it hides) must be seen whole or not at all.
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let value = self.db.snapshot().get(self.keyspace_of(key), key)?;
+        let value = self
+            .db
+            .snapshot()
+            .get(self.parts.read().keyspace_of(key), key)?;
         Ok(value.map(|v| v.to_vec()))
     }
 
     fn range(&self, start: &[u8], end: &[u8]) -> EngineIter {
         let snapshot = self.db.snapshot();
-        let [meta, data] = self
+        let sides: Vec<_> = self
+            .parts
+            .read()
             .sides(start, end)
-            .map(|side| side.map(|(keyspace, start, end)| snapshot.range(keyspace, start..end)));
-        let guards = meta.into_iter().flatten().chain(data.into_iter().flatten());
+            .into_iter()
+            .map(|(keyspace, start, end)| snapshot.range(keyspace, start..end))
+            .collect();
+        let guards = sides.into_iter().flatten();
         Box::new(guards.map(|guard| Ok(guard.into_inner()?)))
     }
 
@@ -582,7 +417,8 @@ impl Engine for FjallEngine {
     // end of a table followed by a dropped one stepped over its 600,000 deleted versions.
     fn first_in(&self, start: &[u8], end: &[u8]) -> Result<Option<RawPair>> {
         let snapshot = self.db.snapshot();
-        for (keyspace, start, end) in self.sides(start, end).into_iter().flatten() {
+        let parts = self.parts.read();
+        for (keyspace, start, end) in parts.sides(start, end) {
             if let Some(guard) = snapshot.range(keyspace, start..end).next() {
                 return Ok(Some(guard.into_inner()?));
             }
@@ -592,12 +428,12 @@ impl Engine for FjallEngine {
 
     fn write(&self, batch: Batch) -> Result<()> {
         let Some(redo) = &self.redo else {
-            return apply(&self.db, &self.data, &self.meta, batch.writes, None);
+            return self.apply(batch.writes, None);
         };
         // The log holds the batches in the order fjall applies them.
         let _order = redo.order.lock();
         if RedoLog::too_big(&batch.writes) {
-            apply(&self.db, &self.data, &self.meta, batch.writes, None)?;
+            self.apply(batch.writes, None)?;
             redo.log.bypass();
             return Ok(());
         }
@@ -610,13 +446,7 @@ impl Engine for FjallEngine {
                 })?
             }
         };
-        apply(
-            &self.db,
-            &self.data,
-            &self.meta,
-            batch.writes,
-            Some((&redo.keyspace, lsn)),
-        )
+        self.apply(batch.writes, Some(lsn))
     }
 
     fn sync(&self) -> Result<()> {
@@ -636,16 +466,18 @@ impl Engine for FjallEngine {
             let _order = redo.order.lock();
             self.db.persist(PersistMode::SyncAll)?;
         }
+        let _ingesting = self.ingesting.read();
+        let parts = self.parts.read().clone();
         let mut batches = batches.filter(|batch| !batch.is_empty()).peekable();
         // One keyspace takes the whole ingest: the one of its first key.
         let Some(keyspace) = batches
             .peek()
             .and_then(PackedPairs::first_key)
-            .map(|key| self.keyspace_of(key))
+            .map(|key| parts.keyspace_of(key))
         else {
             return Ok(());
         };
-        let crossing = |key: &[u8]| (key < META_BELOW) != std::ptr::eq(keyspace, &self.meta);
+        let crossing = |key: &[u8]| !std::ptr::eq(parts.keyspace_of(key), keyspace);
         let (tx, rx) = crossbeam::channel::bounded::<PackedPairs>(INGEST_BATCHES_IN_FLIGHT);
         std::thread::scope(|scope| {
             let writer = std::thread::Builder::new()
@@ -656,8 +488,7 @@ impl Engine for FjallEngine {
                         for (key, value) in batch.iter() {
                             if crossing(key) {
                                 return Err(Error::Storage(
-                                    "an ingest crosses from the catalog's keys to table data"
-                                        .into(),
+                                    "an ingest crosses from one keyspace into another".into(),
                                 ));
                             }
                             ingestion.write(key, value)?;
@@ -697,6 +528,36 @@ impl Engine for FjallEngine {
         true
     }
 
+    fn set_apart(&self, start: &[u8], end: &[u8]) -> Result<bool> {
+        // Not under an ingest, which routed its keys when it started.
+        let _ingesting = self.ingesting.write();
+        let Some(name) = apart_name(start, end) else {
+            return Ok(false);
+        };
+        // No write is on its way while this is held: what the data keyspace holds of the
+        // range now is all it will ever hold.
+        let mut parts = self.parts.write();
+        match parts.may_set_apart(start, end) {
+            Some(true) => return Ok(true),
+            None => return Ok(false),
+            Some(false) => {}
+        }
+        if self
+            .db
+            .snapshot()
+            .range(&parts.data, start..end)
+            .next()
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let keyspace = self.db.keyspace(&name, table_options)?;
+        self.db.persist(PersistMode::SyncAll)?;
+        parts.add(start, end, keyspace);
+        tracing::debug!(keyspace = %name, "fjall: a range set apart");
+        Ok(true)
+    }
+
     fn disk_size(&self) -> Result<u64> {
         Ok(self.db.disk_space()?)
     }
@@ -708,7 +569,7 @@ impl Engine for FjallEngine {
 
     #[cfg(test)]
     fn compact(&self) -> Result<()> {
-        for keyspace in [&self.data, &self.meta] {
+        for keyspace in self.parts.read().all() {
             keyspace.rotate_memtable_and_wait()?;
             keyspace.major_compact()?;
         }
@@ -769,13 +630,92 @@ mod tests {
         for key in KEYS {
             assert_eq!(engine.get(key)?.as_deref(), Some(key));
         }
-        assert_eq!(engine.meta.approximate_len(), 3);
-        assert_eq!(engine.data.approximate_len(), 2);
+        assert_eq!(engine.parts.read().meta.approximate_len(), 3);
+        assert_eq!(engine.parts.read().data.approximate_len(), 2);
         // An ingest stays on one side.
         let mut crossing = PackedPairs::default();
         crossing.push(b"\x01r", b"v");
         crossing.push(b"\x01u", b"v");
         assert!(engine.ingest(&mut std::iter::once(crossing)).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_range_set_apart_reads_as_part_of_the_rest() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let pairs = |keys: &[&[u8]]| {
+            let mut pairs = PackedPairs::default();
+            for key in keys {
+                pairs.push(key, key);
+            }
+            pairs
+        };
+        {
+            let engine = FjallEngine::open(dir.path(), &Options::default())?;
+            let mut batch = Batch::default();
+            for key in KEYS {
+                batch.put(key, key);
+            }
+            engine.write(batch)?;
+            // `\x01t1` is stored already; overlapping the small keys or nothing is refused.
+            assert!(!engine.set_apart(b"\x01t1", b"\x01t1\xff")?);
+            assert!(!engine.set_apart(b"\x01s", b"\x01t0")?);
+            assert!(!engine.set_apart(b"\x01t3", b"\x01t3")?);
+            assert!(engine.set_apart(b"\x01t1a", b"\x01t1b")?);
+            assert!(engine.set_apart(b"\x01t1a", b"\x01t1b")?);
+            assert!(!engine.set_apart(b"\x01t1", b"\x01t1c")?);
+            engine.ingest(&mut std::iter::once(pairs(&[b"\x01t1a1", b"\x01t1a2"])))?;
+            let mut batch = Batch::default();
+            batch.put(b"\x01t1a3".to_vec(), b"\x01t1a3".to_vec());
+            batch.put(b"\x01t1c".to_vec(), b"\x01t1c".to_vec());
+            engine.write(batch)?;
+            // An ingest stays in one keyspace.
+            let crossing = pairs(&[b"\x01t1a9", b"\x01t1b"]);
+            assert!(engine.ingest(&mut std::iter::once(crossing)).is_err());
+            assert_eq!(engine.parts.read().tables().count(), 2);
+        }
+        // Found again after a restart, redo log replayed into it.
+        let engine = FjallEngine::open(dir.path(), &Options::default())?;
+        let expected: Vec<&[u8]> = vec![
+            b"\x00last_ts",
+            b"\x01m\x00\x00",
+            b"\x01s",
+            b"\x01t1",
+            b"\x01t1a1",
+            b"\x01t1a2",
+            b"\x01t1a3",
+            b"\x01t1c",
+            b"\x01t2",
+        ];
+        assert_eq!(all_keys(&engine, b"", b"\xff")?, expected);
+        let backwards: Vec<Vec<u8>> = engine
+            .range(b"\x01t", b"\x01t1b")
+            .rev()
+            .map(|p| p.map(|(k, _)| k.to_vec()))
+            .collect::<Result<_>>()?;
+        assert_eq!(
+            backwards,
+            [&expected[3..7]]
+                .concat()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(all_keys(&engine, b"\x01t1a2", b"\x01t1c")?, expected[5..7]);
+        assert_eq!(
+            engine
+                .first_in(b"\x01t1", b"\x01t1a")?
+                .map(|p| p.0.to_vec()),
+            Some(b"\x01t1".to_vec())
+        );
+        assert_eq!(
+            engine
+                .first_in(b"\x01t10", b"\x01t1b")?
+                .map(|p| p.0.to_vec()),
+            Some(b"\x01t1a1".to_vec())
+        );
+        assert_eq!(engine.get(b"\x01t1a3")?.as_deref(), Some(&b"\x01t1a3"[..]));
+        assert_eq!(engine.parts.read().tables().count(), 2);
         Ok(())
     }
 
@@ -836,8 +776,10 @@ mod tests {
             let engine = FjallEngine::open(dir.path(), &Options::default())?;
             let expected: Vec<Vec<u8>> = KEYS.iter().map(|k| k.to_vec()).collect();
             assert_eq!(all_keys(&engine, b"", b"\xff")?, expected);
-            assert_eq!(engine.meta.approximate_len(), 3);
+            assert_eq!(engine.parts.read().meta.approximate_len(), 3);
             let first = engine
+                .parts
+                .read()
                 .data
                 .first_key_value()
                 .map(|kv| kv.key())

@@ -240,6 +240,7 @@ impl FjallEngine {
         // Replayed whatever the durability asked for now: a directory last written with
         // `full` may hold batches only in the log.
         let redo = Redo::open(&db, path, &parts)?;
+        parts.drop_empty(&db)?;
         let redo = match options.durability {
             Durability::Full => Some(redo),
             Durability::Os => None,
@@ -716,6 +717,20 @@ mod tests {
         );
         assert_eq!(engine.get(b"\x01t1a3")?.as_deref(), Some(&b"\x01t1a3"[..]));
         assert_eq!(engine.parts.read().tables().count(), 2);
+        // Emptied, the keyspace goes at the next start; the range can be set apart again.
+        let mut batch = Batch::default();
+        for key in &expected[4..7] {
+            batch.delete(key.to_vec());
+        }
+        engine.write(batch)?;
+        drop(engine);
+        let engine = FjallEngine::open(dir.path(), &Options::default())?;
+        assert_eq!(engine.parts.read().tables().count(), 1);
+        assert_eq!(
+            all_keys(&engine, b"\x01t1", b"\x01t2")?,
+            [expected[3], expected[7]]
+        );
+        assert!(engine.set_apart(b"\x01t1a", b"\x01t1b")?);
         Ok(())
     }
 

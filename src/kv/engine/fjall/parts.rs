@@ -8,7 +8,7 @@
 //! 0 with the flushed writes and a compaction rewrites it with them (1.4 s of a core for a
 //! 1M-entry index, while the build's verification reads it).
 
-use fjall::Keyspace;
+use fjall::{Database, Keyspace};
 
 use crate::kv::{Error, Result};
 
@@ -121,6 +121,21 @@ impl Parts {
             Some(a) if a.start == start && a.end == end => Some(true),
             Some(_) => None,
         }
+    }
+
+    /// Deletes the keyspaces set apart that hold nothing any more (their index was dropped
+    /// and its range deleted): their ranges go back to the data keyspace, which holds none
+    /// of their keys either. Only while nothing reads or writes.
+    pub fn drop_empty(&mut self, db: &Database) -> Result<()> {
+        for apart in std::mem::take(&mut self.apart) {
+            if apart.keyspace.is_empty()? {
+                tracing::info!(keyspace = %apart.keyspace.name(), "fjall: an empty range set apart dropped");
+                db.delete_keyspace(apart.keyspace)?;
+            } else {
+                self.apart.push(apart);
+            }
+        }
+        Ok(())
     }
 
     /// Adds a range set apart (one [`Parts::may_set_apart`] allowed).

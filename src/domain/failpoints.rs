@@ -9,6 +9,7 @@
 //! | name | effect |
 //! | --- | --- |
 //! | `ingest-disk-full` | the ingest precheck finds no free space (8256) |
+//! | `ingest-apart-from=<entries>` | an ingest of at least `<entries>` entries gets a range of the store set apart (instead of 256k) |
 //! | `ingest-disk-quota=<bytes>` | ingest flushes when its sorted data reaches `<bytes>` instead of `tidb_ddl_disk_quota` (each reader then also spills beyond `<bytes>` in memory) |
 //! | `ingest-corrupt-entry` | an ingest drops the first entry it would write |
 //! | `verify-rows-again` | the verification before public reads the rows again even when none changed since the build read them |

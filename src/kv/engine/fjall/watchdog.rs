@@ -90,8 +90,10 @@ pub(super) fn spawn(
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(TICK);
                 ticks += 1;
-                // Keyspaces set apart come and go while the watchdog runs.
-                let parts = parts.read().clone();
+                // Keyspaces set apart come and go while the watchdog runs. Not queued behind
+                // a range being set apart: that waits for writes in flight, which may wait
+                // for level 0 to shrink, which may wait for this thread.
+                let parts = parts.read_recursive().clone();
                 for keyspace in parts.all() {
                     if !watches.iter().any(|w| w.keyspace.name() == keyspace.name()) {
                         watches.push(Watch::new(keyspace.clone()));

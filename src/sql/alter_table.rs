@@ -293,8 +293,9 @@ fn own_clause(tokens: &[Token]) -> Option<AlterClause> {
     }
 }
 
-/// A character set or collation name: a word or a quoted string.
-fn name_of(t: &Token) -> Option<String> {
+/// A name written as a word or a quoted string: a character set, a collation, a table
+/// option's value.
+pub(super) fn name_of(t: &Token) -> Option<String> {
     match t {
         Token::Word(w) => Some(w.value.clone()),
         Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => Some(s.clone()),

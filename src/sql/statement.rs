@@ -539,10 +539,8 @@ fn alter_table_options(sql: &str) -> Option<(Option<String>, String, Vec<TableOp
             i += 1;
         }
         let value = match tokens.get(i)? {
-            Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => s.clone(),
-            Token::Word(w) => w.value.clone(),
             Token::Number(n, _) if name == "auto_increment" => n.clone(),
-            _ => return None,
+            t => alter_table::name_of(t)?,
         };
         i += 1;
         options.push(match name.as_str() {

@@ -24,7 +24,7 @@ use super::{
 };
 use crate::kv::{Error, PackedPairs, Result};
 use parking_lot::{Mutex, RwLock};
-use parts::{apart_bounds, apart_name, is_apart, Parts, META_BELOW};
+use parts::{apart_bounds, apart_name, is_apart, Parts, Place, META_BELOW};
 
 mod parts;
 mod watchdog;
@@ -228,7 +228,7 @@ impl FjallEngine {
         for name in db.list_keyspace_names() {
             if is_apart(&name) {
                 let (start, end) = apart_bounds(&name)?;
-                if parts.may_set_apart(&start, &end) != Some(false) {
+                if parts.place(&start, &end) != Place::Free {
                     return Err(Error::Storage(format!(
                         "fjall: keyspace {} overlaps another",
                         &*name
@@ -538,10 +538,10 @@ impl Engine for FjallEngine {
         // No write is on its way while this is held: what the data keyspace holds of the
         // range now is all it will ever hold.
         let mut parts = self.parts.write();
-        match parts.may_set_apart(start, end) {
-            Some(true) => return Ok(true),
-            None => return Ok(false),
-            Some(false) => {}
+        match parts.place(start, end) {
+            Place::Apart => return Ok(true),
+            Place::Unfit => return Ok(false),
+            Place::Free => {}
         }
         if self
             .db
@@ -600,6 +600,15 @@ mod tests {
             .collect()
     }
 
+    /// [`all_keys`], read from the end.
+    fn keys_backwards(engine: &FjallEngine, start: &[u8], end: &[u8]) -> Result<Vec<Vec<u8>>> {
+        engine
+            .range(start, end)
+            .rev()
+            .map(|p| p.map(|(k, _)| k.to_vec()))
+            .collect()
+    }
+
     #[test]
     fn reads_and_writes_cross_the_two_keyspaces_as_one() -> TestResult {
         let dir = tempfile::tempdir()?;
@@ -611,13 +620,8 @@ mod tests {
         engine.write(batch)?;
         let expected: Vec<Vec<u8>> = KEYS.iter().map(|k| k.to_vec()).collect();
         assert_eq!(all_keys(&engine, b"", b"\xff")?, expected);
-        let backwards: Vec<Vec<u8>> = engine
-            .range(b"", b"\xff")
-            .rev()
-            .map(|p| p.map(|(k, _)| k.to_vec()))
-            .collect::<Result<_>>()?;
         assert_eq!(
-            backwards,
+            keys_backwards(&engine, b"", b"\xff")?,
             expected.iter().rev().cloned().collect::<Vec<_>>()
         );
         assert_eq!(
@@ -689,18 +693,9 @@ mod tests {
             b"\x01t2",
         ];
         assert_eq!(all_keys(&engine, b"", b"\xff")?, expected);
-        let backwards: Vec<Vec<u8>> = engine
-            .range(b"\x01t", b"\x01t1b")
-            .rev()
-            .map(|p| p.map(|(k, _)| k.to_vec()))
-            .collect::<Result<_>>()?;
         assert_eq!(
-            backwards,
-            [&expected[3..7]]
-                .concat()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
+            keys_backwards(&engine, b"\x01t", b"\x01t1b")?,
+            expected[3..7].iter().rev().copied().collect::<Vec<_>>()
         );
         assert_eq!(all_keys(&engine, b"\x01t1a2", b"\x01t1c")?, expected[5..7]);
         assert_eq!(

@@ -36,6 +36,17 @@ pub(super) struct Parts {
     apart: Vec<Apart>,
 }
 
+/// Where a range stands against the ranges set apart.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Place {
+    /// It is one of them.
+    Apart,
+    /// It may become one: it overlaps none and lies above [`META_BELOW`].
+    Free,
+    /// It cannot: it overlaps one, reaches below [`META_BELOW`], or is empty.
+    Unfit,
+}
+
 #[derive(Clone)]
 struct Apart {
     start: Vec<u8>,
@@ -96,9 +107,14 @@ impl Parts {
         sides
     }
 
+    /// The keyspaces of the ranges set apart.
+    pub fn apart(&self) -> impl Iterator<Item = &Keyspace> {
+        self.apart.iter().map(|a| &a.keyspace)
+    }
+
     /// Every keyspace of table data: the data keyspace, then those set apart.
     pub fn tables(&self) -> impl Iterator<Item = &Keyspace> {
-        std::iter::once(&self.data).chain(self.apart.iter().map(|a| &a.keyspace))
+        std::iter::once(&self.data).chain(self.apart())
     }
 
     /// Every keyspace.
@@ -106,20 +122,19 @@ impl Parts {
         std::iter::once(&self.meta).chain(self.tables())
     }
 
-    /// Whether `[start, end)` is set apart exactly (`Some(true)`), may be (`Some(false)`: it
-    /// overlaps no range set apart and lies above [`META_BELOW`]) or cannot be (`None`).
-    pub fn may_set_apart(&self, start: &[u8], end: &[u8]) -> Option<bool> {
+    /// Where `[start, end)` stands against the ranges set apart.
+    pub fn place(&self, start: &[u8], end: &[u8]) -> Place {
         if start < META_BELOW || start >= end {
-            return None;
+            return Place::Unfit;
         }
         let mut overlapping = self
             .apart
             .iter()
             .filter(|a| a.start.as_slice() < end && start < a.end.as_slice());
         match overlapping.next() {
-            None => Some(false),
-            Some(a) if a.start == start && a.end == end => Some(true),
-            Some(_) => None,
+            None => Place::Free,
+            Some(a) if a.start == start && a.end == end => Place::Apart,
+            Some(_) => Place::Unfit,
         }
     }
 
@@ -138,7 +153,7 @@ impl Parts {
         Ok(())
     }
 
-    /// Adds a range set apart (one [`Parts::may_set_apart`] allowed).
+    /// Adds a range set apart (one whose [`Parts::place`] is free).
     pub fn add(&mut self, start: &[u8], end: &[u8], keyspace: Keyspace) {
         let at = self.apart.partition_point(|a| a.start.as_slice() < start);
         self.apart.insert(

@@ -94,9 +94,11 @@ pub(super) fn spawn(
                 // a range being set apart: that waits for writes in flight, which may wait
                 // for level 0 to shrink, which may wait for this thread.
                 let parts = parts.read_recursive().clone();
-                for keyspace in parts.all() {
-                    if !watches.iter().any(|w| w.keyspace.name() == keyspace.name()) {
-                        watches.push(Watch::new(keyspace.clone()));
+                if watches.len() < parts.all().count() {
+                    for keyspace in parts.all() {
+                        if !watches.iter().any(|w| w.keyspace.name() == keyspace.name()) {
+                            watches.push(Watch::new(keyspace.clone()));
+                        }
                     }
                 }
                 let level0 = parts.tables().map(Keyspace::l0_table_count).max();
@@ -121,8 +123,7 @@ pub(super) fn spawn(
                 }
                 if ticks.is_multiple_of(10) && db.journal_count() > JOURNALS {
                     // The data keyspace's memtable is flushed every few seconds anyway.
-                    let slow = parts.all().filter(|k| k.name() != parts.data.name());
-                    for keyspace in slow {
+                    for keyspace in std::iter::once(&parts.meta).chain(parts.apart()) {
                         if keyspace.tree.active_memtable().size() == 0 {
                             continue;
                         }

@@ -212,7 +212,7 @@ impl ResponseBuilder {
     pub fn text_row(&mut self, columns: &[ResultColumn], row: &[Value]) {
         let mut p = Vec::with_capacity(64);
         for (c, v) in columns.iter().zip(row) {
-            match text_value(c, v) {
+            match c.text_of(v) {
                 None => p.push(0xfb),
                 Some(bytes) => match self.converted(c, v) {
                     Some(text) => put_lenenc_bytes(&mut p, &text),
@@ -420,52 +420,6 @@ fn param_definition() -> Vec<u8> {
     p
 }
 
-/// The text-protocol form of a value in a column of the given type.
-fn text_value(c: &ResultColumn, v: &Value) -> Option<Vec<u8>> {
-    match (v, &c.ty) {
-        (Value::Float(x), Some(DataType::Float)) => Some(format_float(*x as f32).into_bytes()),
-        // As many fractional digits as the column's precision, as MySQL prints them.
-        (Value::DateTime(d), Some(DataType::DateTime { fsp } | DataType::Timestamp { fsp })) => {
-            let mut text = d.format("%Y-%m-%d %H:%M:%S").to_string();
-            if *fsp > 0 {
-                let micros = format!("{:06}", d.and_utc().timestamp_subsec_micros());
-                text.push('.');
-                text.push_str(&micros[..usize::from((*fsp).min(6))]);
-            }
-            Some(text.into_bytes())
-        }
-        // BIT is sent as its bytes, big-endian, as many as its width needs.
-        (Value::UInt(n), Some(DataType::Bit { width })) => {
-            let len = usize::from(*width).div_ceil(8).clamp(1, 8);
-            Some(n.to_be_bytes()[8 - len..].to_vec())
-        }
-        // YEAR prints four digits: 0 is 0000.
-        (Value::Int(y), Some(DataType::Year)) => Some(format!("{y:04}").into_bytes()),
-        (Value::Decimal(d), Some(DataType::Decimal { scale, .. })) => {
-            Some(decimal_text(d, *scale).into_bytes())
-        }
-        _ => v.to_text(),
-    }
-}
-
-/// A decimal with as many fractional digits as its type's scale, as MySQL prints it.
-fn decimal_text(d: &crate::types::Decimal, scale: u8) -> String {
-    if d.scale() == scale {
-        d.to_string()
-    } else {
-        d.rescale(scale).to_string()
-    }
-}
-
-/// FLOAT columns hold single precision: print the shortest form that reads back as that f32.
-fn format_float(x: f32) -> String {
-    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
-}
-
 fn put_binary_value(p: &mut Vec<u8>, c: &ResultColumn, v: &Value) {
     let Some(ty) = &c.ty else { return };
     match ty {
@@ -489,7 +443,7 @@ fn put_binary_value(p: &mut Vec<u8>, c: &ResultColumn, v: &Value) {
             put_binary_datetime(p, v)
         }
         DataType::Time { .. } => put_binary_time(p, v),
-        _ => put_lenenc_bytes(p, &text_value(c, v).unwrap_or_default()),
+        _ => put_lenenc_bytes(p, &c.text_of(v).unwrap_or_default()),
     }
 }
 
@@ -569,11 +523,5 @@ mod tests {
             &p[..9],
             &[0xff, 0x16, 0x20, b'#', b'H', b'Y', b'0', b'0', b'0']
         );
-    }
-
-    #[test]
-    fn float_columns_print_single_precision() {
-        assert_eq!(format_float(1.1f64 as f32), "1.1");
-        assert_eq!(format_float(3.0), "3");
     }
 }

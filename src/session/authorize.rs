@@ -75,8 +75,13 @@ impl Session {
     fn needs_of(&self, statement: &front::Statement, needs: &mut Needs) -> Result<()> {
         match statement {
             front::Statement::Sql(stmt) => self.sql_needs(stmt, needs)?,
-            front::Statement::Do(query) | front::Statement::SelectInto { query, .. } => {
-                self.reads(&**query, needs)
+            front::Statement::Do(query) => self.reads(&**query, needs),
+            front::Statement::SelectInto { query, into, .. } => {
+                self.reads(&**query, needs);
+                // Files on the server's host: FILE, as for LOAD DATA without LOCAL.
+                if !matches!(into, crate::sql::select_into::Target::Variables(_)) {
+                    needs.push(Need::Global(Priv::File));
+                }
             }
             front::Statement::Admin(_) => needs.push(Need::Global(Priv::Super)),
             front::Statement::AlterTableOptions { db, table, .. }

@@ -16,6 +16,7 @@ mod multi_schema;
 mod point_get;
 mod prepared_sql;
 mod savepoint;
+mod select_into;
 mod set;
 mod table_locks;
 mod temporary;
@@ -315,9 +316,9 @@ impl Session {
     pub fn prepare(&mut self, sql: &str) -> Result<(u32, usize, Vec<sql::ResultColumn>)> {
         let trimmed = sql.trim().trim_end_matches(';').trim().to_string();
         let front::Statement::Sql(mut statement) = front::parse(&trimmed)? else {
-            // moltdb's own statements take no parameters and describe their columns when
-            // they run.
-            let statement = front::parse(&trimmed)?;
+            // moltdb's own statements take parameters only in the query they run (DO,
+            // SELECT ... INTO), and describe their columns when they run.
+            let mut statement = front::parse(&trimmed)?;
             if matches!(statement, front::Statement::Prepared(_)) {
                 // Would let EXECUTE run itself.
                 return Err(Error::new(
@@ -326,6 +327,7 @@ impl Session {
                     "This command is not supported in the prepared statement protocol yet",
                 ));
             }
+            let params = statement.query_mut().map_or(0, parser::count_placeholders);
             let id = self.next_stmt_id;
             self.next_stmt_id += 1;
             self.prepared.insert(
@@ -333,12 +335,12 @@ impl Session {
                 Prepared {
                     statement,
                     sql: trimmed,
-                    params: 0,
+                    params,
                     point_get: None,
                     cached_select: None,
                 },
             );
-            return Ok((id, 0, Vec::new()));
+            return Ok((id, params, Vec::new()));
         };
         let params = parser::count_placeholders(&mut statement);
         // Describing the result would show the columns of tables the account may not read.
@@ -434,8 +436,13 @@ impl Session {
             ));
         }
         let mut stmt = p.statement.clone();
-        if let front::Statement::Sql(stmt) = &mut stmt {
-            parser::bind_placeholders(stmt, params)?;
+        match &mut stmt {
+            front::Statement::Sql(stmt) => parser::bind_placeholders(stmt, params)?,
+            other => {
+                if let Some(query) = other.query_mut() {
+                    parser::bind_placeholders(query, params)?;
+                }
+            }
         }
         Ok((p.sql.clone(), stmt))
     }
@@ -484,11 +491,9 @@ impl Session {
                     front::Statement::Do(query) => s
                         .run_sql(sql, &Statement::Query(query))
                         .map(|_| QueryResult::ok()),
-                    front::Statement::SelectInto {
-                        sql,
-                        query,
-                        variables,
-                    } => s.select_into(&sql, query, &variables),
+                    front::Statement::SelectInto { sql, query, into } => {
+                        s.select_into(&sql, query, into)
+                    }
                 })
         })
     }

@@ -95,47 +95,6 @@ impl Session {
         Ok(())
     }
 
-    /// `SELECT ... INTO @a, @b`: the query's one row into the user variables, as MySQL:
-    /// 1222 for another number of columns, 1172 for more than one row, warning 1329 (the
-    /// variables kept) for none.
-    pub(super) fn select_into(
-        &mut self,
-        sql: &str,
-        query: Box<ast::Query>,
-        variables: &[String],
-    ) -> Result<QueryResult> {
-        let QueryResult::Rows(result) = self.run_sql(sql, &ast::Statement::Query(query))? else {
-            return Err(Error::internal("a query answered without rows"));
-        };
-        if result.columns.len() != variables.len() {
-            return Err(Error::new(
-                1222,
-                "21000",
-                "The used SELECT statements have a different number of columns",
-            ));
-        }
-        let mut rows = result.rows.into_iter();
-        let Some(row) = rows.next() else {
-            self.warn(Error::new(
-                1329,
-                "02000",
-                "No data - zero rows fetched, selected, or processed",
-            ));
-            return Ok(QueryResult::ok());
-        };
-        if rows.next().is_some() {
-            return Err(Error::new(
-                1172,
-                "42000",
-                "Result consisted of more than one row",
-            ));
-        }
-        for (name, value) in variables.iter().zip(row) {
-            self.state.user_vars.insert(name.clone(), value);
-        }
-        Ok(QueryResult::affected(1))
-    }
-
     fn assign(
         &mut self,
         scope: Option<&ast::ContextModifier>,

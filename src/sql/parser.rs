@@ -204,8 +204,8 @@ fn syntax_error(sql: &str, e: &ParserError) -> Error {
     }
 }
 
-/// Counts the `?` placeholders of a prepared statement.
-pub fn count_placeholders(stmt: &mut Statement) -> usize {
+/// Counts the `?` placeholders of a prepared statement (or of a query it holds).
+pub fn count_placeholders<T: VisitMut + ?Sized>(stmt: &mut T) -> usize {
     struct Count(usize);
     impl VisitorMut for Count {
         type Break = ();
@@ -256,7 +256,7 @@ pub fn numbered_placeholder(v: &ast::Value) -> Option<usize> {
 }
 
 /// Replaces the `?` placeholders, in order, with literals of the given values.
-pub fn bind_placeholders(stmt: &mut Statement, params: &[Value]) -> Result<()> {
+pub fn bind_placeholders<T: VisitMut + ?Sized>(stmt: &mut T, params: &[Value]) -> Result<()> {
     struct Bind<'a> {
         params: &'a [Value],
         next: usize,

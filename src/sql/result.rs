@@ -38,6 +38,38 @@ impl ResultColumn {
         }
     }
 
+    /// The text-protocol form of `v` in this column (`None` for NULL): what a client reads,
+    /// and what `SELECT ... INTO OUTFILE` writes.
+    pub fn text_of(&self, v: &Value) -> Option<Vec<u8>> {
+        match (v, &self.ty) {
+            (Value::Float(x), Some(DataType::Float)) => Some(format_float(*x as f32).into_bytes()),
+            // As many fractional digits as the column's precision, as MySQL prints them.
+            (
+                Value::DateTime(d),
+                Some(DataType::DateTime { fsp } | DataType::Timestamp { fsp }),
+            ) => {
+                let mut text = d.format("%Y-%m-%d %H:%M:%S").to_string();
+                if *fsp > 0 {
+                    let micros = format!("{:06}", d.and_utc().timestamp_subsec_micros());
+                    text.push('.');
+                    text.push_str(&micros[..usize::from((*fsp).min(6))]);
+                }
+                Some(text.into_bytes())
+            }
+            // BIT is sent as its bytes, big-endian, as many as its width needs.
+            (Value::UInt(n), Some(DataType::Bit { width })) => {
+                let len = usize::from(*width).div_ceil(8).clamp(1, 8);
+                Some(n.to_be_bytes()[8 - len..].to_vec())
+            }
+            // YEAR prints four digits: 0 is 0000.
+            (Value::Int(y), Some(DataType::Year)) => Some(format!("{y:04}").into_bytes()),
+            (Value::Decimal(d), Some(DataType::Decimal { scale, .. })) => {
+                Some(decimal_text(d, *scale).into_bytes())
+            }
+            _ => v.to_text(),
+        }
+    }
+
     /// A text column of SHOW-style output.
     pub fn text(name: impl Into<String>) -> Self {
         Self::computed(name, Some(DataType::varchar(64)))
@@ -52,6 +84,24 @@ impl ResultColumn {
                 unsigned: false,
             }),
         )
+    }
+}
+
+/// A decimal with as many fractional digits as its type's scale, as MySQL prints it.
+fn decimal_text(d: &crate::types::Decimal, scale: u8) -> String {
+    if d.scale() == scale {
+        d.to_string()
+    } else {
+        d.rescale(scale).to_string()
+    }
+}
+
+/// FLOAT columns hold single precision: print the shortest form that reads back as that f32.
+fn format_float(x: f32) -> String {
+    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
     }
 }
 
@@ -102,5 +152,16 @@ impl QueryResult {
             affected_rows: n,
             ..Outcome::default()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn float_columns_print_single_precision() {
+        assert_eq!(format_float(1.1f64 as f32), "1.1");
+        assert_eq!(format_float(3.0), "3");
     }
 }

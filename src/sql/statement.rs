@@ -14,6 +14,17 @@ use super::stored_programs::StoredPrograms;
 use super::tidb_syntax::is_word;
 use crate::error::{Error, Result};
 
+impl Statement {
+    /// The query that one of moltdb's own statements runs (DO, `SELECT ... INTO`), where a
+    /// prepared statement's `?` may stand.
+    pub fn query_mut(&mut self) -> Option<&mut ast::Query> {
+        match self {
+            Statement::Do(query) | Statement::SelectInto { query, .. } => Some(query),
+            _ => None,
+        }
+    }
+}
+
 /// A parsed statement.
 #[derive(Debug, Clone)]
 pub enum Statement {
@@ -46,12 +57,12 @@ pub enum Statement {
     Import(Box<super::import::ImportStatement>),
     /// `DO expr, ...`: the expressions evaluated, their values dropped.
     Do(Box<ast::Query>),
-    /// `SELECT ... INTO @a [, @b ...]`: the query (its text without the clause) and the
-    /// variables its one row goes into.
+    /// `SELECT ... INTO @a [, @b ...]`, `INTO OUTFILE`, `INTO DUMPFILE`: the query (its text
+    /// without the clause) and where its rows go.
     SelectInto {
         sql: String,
         query: Box<ast::Query>,
-        variables: Vec<String>,
+        into: super::select_into::Target,
     },
     /// PREPARE / EXECUTE / DEALLOCATE PREPARE.
     Prepared(super::prepare::PrepareStatement),
@@ -176,13 +187,14 @@ pub fn parse(sql: &str) -> Result<Statement> {
             _ => Err(Error::syntax(sql)),
         };
     }
-    if let Some((text, variables)) = super::select_into::parse(sql) {
+    if let Some(select_into) = super::select_into::parse(sql) {
+        let (text, into) = select_into?;
         return match parse(&text)? {
             Statement::Sql(stmt) => match *stmt {
                 ast::Statement::Query(query) => Ok(Statement::SelectInto {
                     sql: text,
                     query,
-                    variables,
+                    into,
                 }),
                 _ => Err(Error::syntax(sql)),
             },

@@ -9,6 +9,7 @@ use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
 
 use super::admin::jobs::time;
+use super::file_format;
 use super::parser::first_word_is;
 use super::result::{QueryResult, ResultColumn, ResultSet};
 use crate::error::{Error, Result};
@@ -241,13 +242,7 @@ fn parse_load_data(sql: &str) -> Result<LoadData> {
     let syntax = |_| Error::syntax(sql);
     let dialect = MySql;
     let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
-    let is = |p: &mut Parser, w: &str| match &p.peek_token().token {
-        Token::Word(x) if x.value.eq_ignore_ascii_case(w) => {
-            p.next_token();
-            true
-        }
-        _ => false,
-    };
+    let is = file_format::take_word;
     let expect = |p: &mut Parser, w: &str| {
         if is(p, w) {
             Ok(())
@@ -272,79 +267,21 @@ fn parse_load_data(sql: &str) -> Result<LoadData> {
     expect(&mut p, "into")?;
     expect(&mut p, "table")?;
     let (db, table) = table_name(&mut p, sql)?;
-    let mut format = Options {
-        fields_terminated_by: b"\t".to_vec(),
-        fields_enclosed_by: None,
-        lines_terminated_by: Some(b"\n".to_vec()),
-        ..Options::default()
+    // MySQL's defaults: fields end at a tab, nothing encloses them, lines end at `\n`.
+    let clauses = file_format::parse(&mut p, sql)?;
+    let defaults = Options::default();
+    let format = Options {
+        character_set: clauses.character_set.unwrap_or(defaults.character_set),
+        fields_terminated_by: clauses.fields_terminated_by.unwrap_or(b"\t".to_vec()),
+        fields_enclosed_by: clauses.fields_enclosed_by.unwrap_or(None),
+        fields_escaped_by: clauses
+            .fields_escaped_by
+            .unwrap_or(defaults.fields_escaped_by),
+        lines_terminated_by: Some(clauses.lines_terminated_by.unwrap_or(b"\n".to_vec())),
+        ..defaults
     };
-    // A one-character argument of ENCLOSED BY / ESCAPED BY ('' for none).
-    let one = |p: &mut Parser| -> Result<Option<u8>> {
-        let s = p.parse_literal_string().map_err(syntax)?;
-        match s.as_bytes() {
-            [] => Ok(None),
-            [c] => Ok(Some(*c)),
-            _ => Err(Error::new(
-                1083,
-                "42000",
-                "Field separator argument is not what is expected; check the manual",
-            )),
-        }
-    };
-    if is(&mut p, "character") {
-        expect(&mut p, "set")?;
-        format.character_set = p
-            .parse_identifier()
-            .map_err(syntax)?
-            .value
-            .to_ascii_lowercase();
-    } else if is(&mut p, "charset") {
-        format.character_set = p
-            .parse_identifier()
-            .map_err(syntax)?
-            .value
-            .to_ascii_lowercase();
-    }
-    if is(&mut p, "fields") || is(&mut p, "columns") {
-        loop {
-            if is(&mut p, "terminated") {
-                expect(&mut p, "by")?;
-                let t = p.parse_literal_string().map_err(syntax)?;
-                if t.is_empty() {
-                    return Err(Error::unsupported("FIELDS TERMINATED BY ''"));
-                }
-                format.fields_terminated_by = t.into_bytes();
-            } else if is(&mut p, "optionally") || is(&mut p, "enclosed") {
-                let _ = is(&mut p, "enclosed");
-                expect(&mut p, "by")?;
-                format.fields_enclosed_by = one(&mut p)?;
-            } else if is(&mut p, "escaped") {
-                expect(&mut p, "by")?;
-                format.fields_escaped_by = one(&mut p)?;
-            } else {
-                break;
-            }
-        }
-    }
-    let mut lines_starting_by = None;
-    if is(&mut p, "lines") {
-        loop {
-            if is(&mut p, "starting") {
-                expect(&mut p, "by")?;
-                let prefix = p.parse_literal_string().map_err(syntax)?;
-                lines_starting_by = (!prefix.is_empty()).then(|| prefix.into_bytes());
-            } else if is(&mut p, "terminated") {
-                expect(&mut p, "by")?;
-                let t = p.parse_literal_string().map_err(syntax)?;
-                if t.is_empty() {
-                    return Err(Error::unsupported("LINES TERMINATED BY ''"));
-                }
-                format.lines_terminated_by = Some(t.into_bytes());
-            } else {
-                break;
-            }
-        }
-    }
+    let lines_starting_by =
+        (!clauses.lines_starting_by.is_empty()).then_some(clauses.lines_starting_by);
     let mut ignore_lines = 0;
     if is(&mut p, "ignore") {
         ignore_lines = match p.next_token().token {

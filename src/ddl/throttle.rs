@@ -8,8 +8,8 @@
 //! the p99 that made it raise, and takes the raise back when the p99 did not come down.
 //! Clients' statements also get slower for reasons a resting build does not remove (from
 //! the merge on they maintain the new index too, the ingest's compaction, the disk): under
-//! two clients' index-update DML that left a core idle, the build rested at the top level,
-//! taking 2.4-7.9 s instead of 1.9-2.3 s, with the same p99.
+//! two clients' index-update DML that left a core idle, the build rested at the top level
+//! and took 5 s instead of 2.3 (BENCHMARKS.md, stop 61).
 //!
 //! The signal is the p99 of foreground statements over the last second
 //! (`domain::latency`) against their p99 over the seconds before the job's first phase on

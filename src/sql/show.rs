@@ -160,6 +160,23 @@ pub fn tables(
 }
 
 pub fn columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult> {
+    if let Some(system) = system_table(ctx, db, table) {
+        let (_, columns) = system?;
+        let rows = columns
+            .iter()
+            .map(|c| {
+                // Field, Type, (Collation,) Null, Key, Default, Extra.
+                let mut row = system_column(c);
+                row.remove(2);
+                row.truncate(6);
+                row
+            })
+            .collect();
+        return Ok(text_rows(
+            &["Field", "Type", "Null", "Key", "Default", "Extra"],
+            rows,
+        ));
+    }
     let (_, info) = ctx.relation(db, table)?;
     let rows = info
         .public_columns()
@@ -189,6 +206,33 @@ pub fn columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResu
 
 /// SHOW CREATE TABLE (of a view: SHOW CREATE VIEW's answer, as MySQL gives).
 pub fn create_table(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult> {
+    if let Some(system) = system_table(ctx, db, table) {
+        let (name, columns) = system?;
+        let n = Names::of(ctx);
+        let lines: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                let ty =
+                    c.ty.as_ref()
+                        .map_or("varchar(256)".into(), DataType::sql_name);
+                let null = if c.not_null {
+                    "NOT NULL"
+                } else {
+                    "DEFAULT NULL"
+                };
+                format!("  {} {ty} {null}", n.quote(&c.name))
+            })
+            .collect();
+        let text = format!(
+            "CREATE TABLE {} (\n{}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            n.quote(&name),
+            lines.join(",\n")
+        );
+        return Ok(text_rows(
+            &["Table", "Create Table"],
+            vec![vec![Value::str(&name), Value::str(&text)]],
+        ));
+    }
     let (db, info) = ctx.relation(db, table)?;
     if info.view.is_some() {
         return create_view(ctx, Some(&db), table);
@@ -485,10 +529,80 @@ fn like_rows(
 
 /// SHOW FULL COLUMNS: DESCRIBE's columns plus Collation, Privileges and Comment.
 pub fn full_columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<QueryResult> {
+    let rows = match system_table(ctx, db, table) {
+        Some(system) => system?.1.iter().map(system_column).collect(),
+        None => columns_of(&ctx.relation(db, table)?.1),
+    };
+    Ok(text_rows(
+        &[
+            "Field",
+            "Type",
+            "Collation",
+            "Null",
+            "Key",
+            "Default",
+            "Extra",
+            "Privileges",
+            "Comment",
+        ],
+        rows,
+    ))
+}
+
+/// The tables of `information_schema` and `mysql`, which moltdb serves without a definition
+/// in the catalog: their name as they spell it and their columns; `None` for a table of
+/// another database.
+fn system_table(
+    ctx: &Context,
+    db: Option<&str>,
+    table: &str,
+) -> Option<Result<(String, Vec<ResultColumn>)>> {
+    let db = ctx.database_name(db).ok()?;
+    let set = if super::infoschema::is_infoschema(&db) {
+        Ok(super::infoschema::table(ctx, table))
+    } else if super::system_tables::is_system_db(&db) {
+        super::system_tables::table(ctx, table).transpose()
+    } else {
+        return None;
+    };
+    Some(set.and_then(|set| {
+        let set = set.ok_or_else(|| Error::unknown_table(&db, table))?;
+        let name = set
+            .columns
+            .first()
+            .map_or_else(|| table.to_string(), |c| c.org_table.clone());
+        Ok((name, set.columns))
+    }))
+}
+
+/// SHOW FULL COLUMNS' row of a system table's column (read only: no key, no default).
+fn system_column(c: &ResultColumn) -> Vec<Value> {
+    let text = c.ty.as_ref().is_none_or(DataType::is_text);
+    vec![
+        Value::str(&c.name),
+        Value::str(
+            &c.ty
+                .as_ref()
+                .map_or("varchar(256)".into(), DataType::sql_name),
+        ),
+        if text {
+            Value::str("utf8mb4_bin")
+        } else {
+            Value::Null
+        },
+        Value::str(if c.not_null { "NO" } else { "YES" }),
+        Value::str(""),
+        Value::Null,
+        Value::str(""),
+        Value::str("select"),
+        Value::str(""),
+    ]
+}
+
+/// SHOW FULL COLUMNS' rows of a table of the catalog.
+fn columns_of(info: &TableInfo) -> Vec<Vec<Value>> {
     use super::infoschema::{column_key, default_text, extra};
-    let (_, info) = ctx.relation(db, table)?;
-    let rows = info
-        .public_columns()
+    info.public_columns()
         .map(|(i, c)| {
             vec![
                 Value::str(&c.name),
@@ -508,21 +622,7 @@ pub fn full_columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<Quer
                 Value::str(&c.comment),
             ]
         })
-        .collect();
-    Ok(text_rows(
-        &[
-            "Field",
-            "Type",
-            "Collation",
-            "Null",
-            "Key",
-            "Default",
-            "Extra",
-            "Privileges",
-            "Comment",
-        ],
-        rows,
-    ))
+        .collect()
 }
 
 /// SHOW INDEX / INDEXES / KEYS.

@@ -613,7 +613,7 @@ fn columns_of(info: &TableInfo) -> Vec<Vec<Value>> {
                     None => Value::Null,
                 },
                 Value::str(if c.nullable { "YES" } else { "NO" }),
-                Value::str(column_key(&info, i)),
+                Value::str(column_key(info, i)),
                 default_text(&c.default)
                     .map(|d| Value::str(&d))
                     .unwrap_or(Value::Null),

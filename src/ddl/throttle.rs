@@ -1,7 +1,7 @@
 //! Adaptive throttle of an index build (beyond TiDB's static knobs, like gh-ost's
 //! throttling): when clients' statements get slower than they were before the build began,
-//! the build's threads rest, longer each time the throttle looks again and latency is
-//! still up, shorter once it is back down. `SET GLOBAL moltdb_ddl_adaptive_throttle = OFF`
+//! the build's threads rest, longer while latency stays up and the rests help, shorter once
+//! it is back down. `SET GLOBAL moltdb_ddl_adaptive_throttle = OFF`
 //! turns it off.
 //!
 //! The throttle checks its own effect: a second after each raise it compares the p99 with

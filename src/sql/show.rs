@@ -212,9 +212,7 @@ pub fn create_table(ctx: &Context, db: Option<&str>, table: &str) -> Result<Quer
         let lines: Vec<String> = columns
             .iter()
             .map(|c| {
-                let ty =
-                    c.ty.as_ref()
-                        .map_or("varchar(256)".into(), DataType::sql_name);
+                let ty = system_type(c);
                 let null = if c.not_null {
                     "NOT NULL"
                 } else {
@@ -575,16 +573,18 @@ fn system_table(
     }))
 }
 
+/// A system table's column's type (a NULL-only column as text).
+fn system_type(c: &ResultColumn) -> String {
+    c.ty.as_ref()
+        .map_or_else(|| "varchar(256)".into(), DataType::sql_name)
+}
+
 /// SHOW FULL COLUMNS' row of a system table's column (read only: no key, no default).
 fn system_column(c: &ResultColumn) -> Vec<Value> {
     let text = c.ty.as_ref().is_none_or(DataType::is_text);
     vec![
         Value::str(&c.name),
-        Value::str(
-            &c.ty
-                .as_ref()
-                .map_or("varchar(256)".into(), DataType::sql_name),
-        ),
+        Value::str(&system_type(c)),
         if text {
             Value::str("utf8mb4_bin")
         } else {

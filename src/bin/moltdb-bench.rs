@@ -107,6 +107,10 @@ struct Args {
     /// ddl-under-load: give up waiting for the ALTER after this many seconds.
     #[arg(long, default_value_t = 900)]
     max_ddl_secs: u64,
+    /// ddl-under-load: also report the DML of this many seconds from the ALTER's start,
+    /// however long it takes (a p99 over the build's own window favours slow builds).
+    #[arg(long, default_value_t = 8)]
+    ddl_window_secs: u64,
     /// prepare: give up loading after this many seconds.
     #[arg(long, default_value_t = 7200)]
     prepare_timeout: u64,
@@ -173,6 +177,7 @@ async fn run(args: Args) -> Result<(), workloads::BoxError> {
         batch_rows: args.batch_rows,
         ddl_delay: Duration::from_secs(args.ddl_delay.unwrap_or(args.duration / 3)),
         max_ddl: Duration::from_secs(args.max_ddl_secs),
+        ddl_window: Duration::from_secs(args.ddl_window_secs),
         prepare_timeout: Duration::from_secs(args.prepare_timeout),
         keep_index: args.keep_index,
         latency_log: args.latency_log.clone(),

@@ -33,6 +33,8 @@ pub struct Config {
     pub batch_rows: i64,
     pub ddl_delay: Duration,
     pub max_ddl: Duration,
+    /// ddl-under-load: the fixed window from the ALTER's start also reported.
+    pub ddl_window: Duration,
     pub prepare_timeout: Duration,
     pub keep_index: bool,
     pub latency_log: Option<std::path::PathBuf>,
@@ -540,6 +542,9 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
         tasks.push(tokio::spawn(async move {
             let mut client = Client::connect(&cfg, t).await?;
             let mut stats = [Stats::default(), Stats::default(), Stats::default()];
+            // The statements begun within `ddl_window` of the ALTER's start.
+            let window_start = measure_from + cfg.ddl_delay;
+            let mut window = Stats::default();
             // (start, latency) of the statements begun during the build.
             let mut during = Vec::new();
             loop {
@@ -556,10 +561,20 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
                 if p == DURING as usize && cfg.latency_log.is_some() {
                     during.push((wall, t0.elapsed()));
                 }
+                let in_window =
+                    t0 >= window_start && t0 < window_start + cfg.ddl_window;
                 match r {
-                    Ok(q) => stats[p].record(t0.elapsed(), q),
+                    Ok(q) => {
+                        stats[p].record(t0.elapsed(), q);
+                        if in_window {
+                            window.record(t0.elapsed(), q);
+                        }
+                    }
                     Err(e) => {
                         stats[p].error(describe(&e));
+                        if in_window {
+                            window.error(describe(&e));
+                        }
                         client.recover(&e).await;
                     }
                 }
@@ -568,7 +583,7 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
             if let Some(path) = &cfg.latency_log {
                 append_latencies(path, t, &during)?;
             }
-            Ok::<_, BoxError>(stats)
+            Ok::<_, BoxError>((stats, window))
         }));
     }
 
@@ -606,10 +621,13 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
         }
     };
     let mut phases = [Stats::default(), Stats::default(), Stats::default()];
+    let mut window = Stats::default();
     for task in tasks {
-        for (total, s) in phases.iter_mut().zip(task.await??.iter()) {
+        let (stats, in_window) = task.await??;
+        for (total, s) in phases.iter_mut().zip(stats.iter()) {
             total.merge(s);
         }
+        window.merge(&in_window);
     }
     let end = Instant::now();
     let (ddl_start, ddl_end) = *marks.lock();
@@ -622,6 +640,10 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
         ),
         phases[DURING as usize].line("DML during build", ddl_end - ddl_start),
         phases[AFTER as usize].line("DML after build", end.saturating_duration_since(ddl_end)),
+        window.line(
+            &format!("DML in {} s from build start", cfg.ddl_window.as_secs()),
+            cfg.ddl_window,
+        ),
     ];
     let ratio = (error.is_none() && lines[0].p99_ms > 0.0 && lines[1].ops > 0).then(|| {
         let r = lines[1].p99_ms / lines[0].p99_ms;

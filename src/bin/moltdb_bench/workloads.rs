@@ -561,8 +561,7 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
                 if p == DURING as usize && cfg.latency_log.is_some() {
                     during.push((wall, t0.elapsed()));
                 }
-                let in_window =
-                    t0 >= window_start && t0 < window_start + cfg.ddl_window;
+                let in_window = t0 >= window_start && t0 < window_start + cfg.ddl_window;
                 match r {
                     Ok(q) => {
                         stats[p].record(t0.elapsed(), q);

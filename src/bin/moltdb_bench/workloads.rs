@@ -641,7 +641,9 @@ pub async fn ddl_under_load(cfg: &Config) -> Result<(Vec<Line>, DdlOutcome, Vec<
         phases[AFTER as usize].line("DML after build", end.saturating_duration_since(ddl_end)),
         window.line(
             &format!("DML in {} s from build start", cfg.ddl_window.as_secs()),
-            cfg.ddl_window,
+            // A run that ended sooner cut the window short.
+            cfg.ddl_window
+                .min(end.saturating_duration_since(measure_from + cfg.ddl_delay)),
         ),
     ];
     let ratio = (error.is_none() && lines[0].p99_ms > 0.0 && lines[1].ops > 0).then(|| {

@@ -315,32 +315,11 @@ impl Session {
 
     pub fn prepare(&mut self, sql: &str) -> Result<(u32, usize, Vec<sql::ResultColumn>)> {
         let trimmed = sql.trim().trim_end_matches(';').trim().to_string();
-        let front::Statement::Sql(mut statement) = front::parse(&trimmed)? else {
+        let mut statement = match front::parse(&trimmed)? {
+            front::Statement::Sql(statement) => statement,
             // moltdb's own statements take parameters only in the query they run (DO,
             // SELECT ... INTO), and describe their columns when they run.
-            let mut statement = front::parse(&trimmed)?;
-            if matches!(statement, front::Statement::Prepared(_)) {
-                // Would let EXECUTE run itself.
-                return Err(Error::new(
-                    1295,
-                    "HY000",
-                    "This command is not supported in the prepared statement protocol yet",
-                ));
-            }
-            let params = statement.query_mut().map_or(0, parser::count_placeholders);
-            let id = self.next_stmt_id;
-            self.next_stmt_id += 1;
-            self.prepared.insert(
-                id,
-                Prepared {
-                    statement,
-                    sql: trimmed,
-                    params,
-                    point_get: None,
-                    cached_select: None,
-                },
-            );
-            return Ok((id, params, Vec::new()));
+            statement => return self.prepare_own(trimmed, statement),
         };
         let params = parser::count_placeholders(&mut statement);
         // Describing the result would show the columns of tables the account may not read.
@@ -368,6 +347,36 @@ impl Session {
             },
         );
         Ok((id, params, columns))
+    }
+
+    /// Prepares one of moltdb's own statements (not sqlparser's).
+    fn prepare_own(
+        &mut self,
+        sql: String,
+        mut statement: front::Statement,
+    ) -> Result<(u32, usize, Vec<sql::ResultColumn>)> {
+        if matches!(statement, front::Statement::Prepared(_)) {
+            // Would let EXECUTE run itself.
+            return Err(Error::new(
+                1295,
+                "HY000",
+                "This command is not supported in the prepared statement protocol yet",
+            ));
+        }
+        let params = statement.query_mut().map_or(0, parser::count_placeholders);
+        let id = self.next_stmt_id;
+        self.next_stmt_id += 1;
+        self.prepared.insert(
+            id,
+            Prepared {
+                statement,
+                sql,
+                params,
+                point_get: None,
+                cached_select: None,
+            },
+        );
+        Ok((id, params, Vec::new()))
     }
 
     /// Checks a statement being prepared the way MySQL does (unknown tables and columns fail

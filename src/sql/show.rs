@@ -548,29 +548,31 @@ pub fn full_columns(ctx: &Context, db: Option<&str>, table: &str) -> Result<Quer
 }
 
 /// The tables of `information_schema` and `mysql`, which moltdb serves without a definition
-/// in the catalog: their name as they spell it and their columns; `None` for a table of
-/// another database.
+/// in the catalog: their name as they spell it and their columns (their rows are not read);
+/// `None` for a table of another database.
 fn system_table(
     ctx: &Context,
     db: Option<&str>,
     table: &str,
 ) -> Option<Result<(String, Vec<ResultColumn>)>> {
     let db = ctx.database_name(db).ok()?;
-    let set = if super::infoschema::is_infoschema(&db) {
-        Ok(super::infoschema::table(ctx, table))
+    let columns = if super::infoschema::is_infoschema(&db) {
+        super::infoschema::result_columns(table)
     } else if super::system_tables::is_system_db(&db) {
-        super::system_tables::table(ctx, table).transpose()
+        super::system_tables::result_columns(table)
     } else {
         return None;
     };
-    Some(set.and_then(|set| {
-        let set = set.ok_or_else(|| Error::unknown_table(&db, table))?;
-        let name = set
-            .columns
-            .first()
-            .map_or_else(|| table.to_string(), |c| c.org_table.clone());
-        Ok((name, set.columns))
-    }))
+    Some(
+        columns
+            .map(|columns| {
+                let name = columns
+                    .first()
+                    .map_or_else(|| table.to_string(), |c| c.org_table.clone());
+                (name, columns)
+            })
+            .ok_or_else(|| Error::unknown_table(&db, table)),
+    )
 }
 
 /// A system table's column's type (a NULL-only column as text).

@@ -233,6 +233,13 @@ const NODE_COLUMNS: &[(&str, Kind)] = &[
 
 /// Materializes `mysql.<name>`; `None` if there is no such table.
 pub fn table(ctx: &Context, name: &str) -> Option<Result<ResultSet>> {
+    let columns = result_columns(name)?;
+    Some(rows(ctx, &name.to_ascii_lowercase()).map(|rows| ResultSet { columns, rows }))
+}
+
+/// The columns of `mysql.<name>` (without reading its rows); `None` if there is no such
+/// table.
+pub fn result_columns(name: &str) -> Option<Vec<ResultColumn>> {
     let lower = name.to_ascii_lowercase();
     let columns = match lower.as_str() {
         "tidb_global_task" | "tidb_global_task_history" => TASK_COLUMNS.to_vec(),
@@ -245,10 +252,7 @@ pub fn table(ctx: &Context, name: &str) -> Option<Result<ResultSet>> {
         "tables_priv" => TABLES_PRIV_COLUMNS.to_vec(),
         _ => return None,
     };
-    Some(rows(ctx, &lower).map(|rows| ResultSet {
-        columns: columns.iter().map(|&(n, k)| column(&lower, n, k)).collect(),
-        rows,
-    }))
+    Some(columns.iter().map(|&(n, k)| column(&lower, n, k)).collect())
 }
 
 fn column(table: &str, name: &str, kind: Kind) -> ResultColumn {

@@ -397,31 +397,38 @@ fn int(v: i64) -> Value {
 
 /// Materializes `information_schema.<name>`; `None` if there is no such table.
 pub fn table(ctx: &Context, name: &str) -> Option<ResultSet> {
+    let columns = result_columns(name)?;
+    let rows = rows(ctx, &name.to_ascii_uppercase());
+    Some(ResultSet { columns, rows })
+}
+
+/// The columns of `information_schema.<name>` (without reading its rows); `None` if there
+/// is no such table.
+pub fn result_columns(name: &str) -> Option<Vec<ResultColumn>> {
     let upper = name.to_ascii_uppercase();
     let cols = columns(&upper)?;
-    let rows = rows(ctx, &upper);
-    let columns = cols
-        .into_iter()
-        .map(|(n, k)| {
-            let ty = match k {
-                Text(len) => DataType::varchar(len),
-                Int => DataType::Int {
-                    kind: IntKind::Big,
-                    unsigned: false,
-                },
-                Time => DataType::DateTime { fsp: 6 },
-                Double => DataType::Double,
-            };
-            ResultColumn {
-                org_name: n.to_string(),
-                table: upper.clone(),
-                org_table: upper.clone(),
-                db: DB.to_string(),
-                ..ResultColumn::computed(n, Some(ty))
-            }
-        })
-        .collect();
-    Some(ResultSet { columns, rows })
+    Some(
+        cols.into_iter()
+            .map(|(n, k)| {
+                let ty = match k {
+                    Text(len) => DataType::varchar(len),
+                    Int => DataType::Int {
+                        kind: IntKind::Big,
+                        unsigned: false,
+                    },
+                    Time => DataType::DateTime { fsp: 6 },
+                    Double => DataType::Double,
+                };
+                ResultColumn {
+                    org_name: n.to_string(),
+                    table: upper.clone(),
+                    org_table: upper.clone(),
+                    db: DB.to_string(),
+                    ..ResultColumn::computed(n, Some(ty))
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Every public table of every database, information_schema's own excluded.
